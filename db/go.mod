@@ -1,0 +1,3 @@
+module github.com/flowkiwi/platform/db
+
+go 1.26.0

@@ -1,0 +1,83 @@
+// Package apiserver builds the Echo instance every Flowkiwi service starts from: problem-details
+// errors, panic recovery, request ids and one structured log line per request.
+package apiserver
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/pkg/problem"
+)
+
+// RequestIDHeader carries the request id, accepted from the client or generated.
+const RequestIDHeader = "X-Request-Id"
+
+// New returns an Echo instance whose every error is a problem document written by pw.
+func New(logger *slog.Logger, pw problem.Writer) *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = pw.EchoErrorHandler
+	e.Use(requestID, accessLog(logger), recoverPanics(logger))
+	return e
+}
+
+func requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Request().Header.Get(RequestIDHeader)
+		if id == "" || len(id) > 128 {
+			b := make([]byte, 12)
+			_, _ = rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		c.Response().Header().Set(RequestIDHeader, id)
+		c.Set(RequestIDHeader, id)
+		return next(c)
+	}
+}
+
+func accessLog(logger *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			if err != nil {
+				c.Error(err) // write the problem now, so the logged status is the one sent
+			}
+			req := c.Request()
+			logger.LogAttrs(req.Context(), slog.LevelInfo, "request",
+				slog.String("request_id", c.Response().Header().Get(RequestIDHeader)),
+				slog.String("method", req.Method),
+				slog.String("route", c.Path()),
+				slog.Int("status", c.Response().Status),
+				slog.Duration("latency", time.Since(start)),
+			)
+			return nil
+		}
+	}
+}
+
+func recoverPanics(logger *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) (err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					if r == http.ErrAbortHandler {
+						panic(r)
+					}
+					logger.Error("panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+					err = fault.Internal(fmt.Errorf("panic: %v", r))
+				}
+			}()
+			return next(c)
+		}
+	}
+}

@@ -1,0 +1,259 @@
+// Package requestvalidation validates HTTP requests against an OpenAPI document before they reach a
+// handler, and reports failures as fault errors whose violations name the offending field.
+package requestvalidation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/labstack/echo/v4"
+
+	"github.com/flowkiwi/platform/pkg/fault"
+)
+
+// DefaultBodyLimit is the largest request body accepted (1 MiB).
+const DefaultBodyLimit = 1 << 20
+
+// Validator checks requests against the operations of one OpenAPI document.
+type Validator struct {
+	routes    map[string]*routers.Route // "METHOD /echo/:path" -> route
+	options   *openapi3filter.Options
+	bodyLimit int64
+}
+
+// Option configures a Validator.
+type Option func(*Validator)
+
+// WithBodyLimit sets the largest accepted request body in bytes.
+func WithBodyLimit(n int64) Option { return func(v *Validator) { v.bodyLimit = n } }
+
+var paramPattern = regexp.MustCompile(`\{([^}]+)\}`)
+
+// SchemaOptions are the schema validation options every Flowkiwi API uses: formats kin-openapi
+// leaves unchecked by default are checked, and error texts never echo the schema or the value.
+func SchemaOptions() []openapi3.SchemaValidationOption {
+	return []openapi3.SchemaValidationOption{
+		openapi3.DisableSchemaErrorDetails(),
+		openapi3.WithStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)),
+		openapi3.WithStringFormatValidator("email", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForEmail)),
+	}
+}
+
+// New builds a validator for doc. Routes are keyed by Echo's path syntax, so the route Echo already
+// matched is looked up in a map instead of being routed a second time.
+func New(doc *openapi3.T, opts ...Option) *Validator {
+	v := &Validator{
+		routes:    map[string]*routers.Route{},
+		bodyLimit: DefaultBodyLimit,
+		options: &openapi3filter.Options{
+			MultiError:              true,
+			KeepValidatedValue:      true,
+			AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc, // authentication runs earlier, in its own middleware
+			SchemaValidationOptions: SchemaOptions(),
+		},
+	}
+	for _, o := range opts {
+		o(v)
+	}
+	for path, item := range doc.Paths.Map() {
+		echoPath := paramPattern.ReplaceAllString(path, ":$1")
+		for method, op := range item.Operations() {
+			v.routes[method+" "+echoPath] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
+		}
+	}
+	return v
+}
+
+// Middleware validates every request whose route is in the document; other routes pass untouched.
+func (v *Validator) Middleware() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			if req.ContentLength > v.bodyLimit {
+				return tooLarge(v.bodyLimit)
+			}
+			if req.Body != nil && req.Body != http.NoBody {
+				req.Body = http.MaxBytesReader(c.Response(), req.Body, v.bodyLimit)
+			}
+			route, ok := v.routes[req.Method+" "+c.Path()]
+			if !ok {
+				return next(c)
+			}
+			params := make(map[string]string, len(c.ParamNames()))
+			for i, name := range c.ParamNames() {
+				params[name] = c.ParamValues()[i]
+			}
+			input := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: v.options}
+			if err := openapi3filter.ValidateRequest(req.Context(), input); err != nil {
+				return v.toFault(err)
+			}
+			return next(c)
+		}
+	}
+}
+
+// Validate checks one request outside Echo (used by tests and non-Echo callers).
+func (v *Validator) Validate(ctx context.Context, req *http.Request, echoPath string, params map[string]string) error {
+	route, ok := v.routes[req.Method+" "+echoPath]
+	if !ok {
+		return fault.NotFound("no such resource")
+	}
+	input := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: v.options}
+	if err := openapi3filter.ValidateRequest(ctx, input); err != nil {
+		return v.toFault(err)
+	}
+	return nil
+}
+
+func tooLarge(limit int64) error {
+	return &fault.Error{Kind: fault.KindTooLarge, Detail: fmt.Sprintf("the request body is larger than %d bytes", limit)}
+}
+
+func (v *Validator) toFault(err error) error {
+	var me openapi3.MultiError
+	if errors.As(err, &me) && len(me) > 0 {
+		// Parameter errors come first in a multi-error; the first decides the status.
+		var out *fault.Error
+		for _, e := range me {
+			fe := v.toFault(e).(*fault.Error)
+			if out == nil {
+				out = fe
+				continue
+			}
+			if fe.Kind == out.Kind {
+				out.Violations = append(out.Violations, fe.Violations...)
+			}
+		}
+		return out
+	}
+	var re *openapi3filter.RequestError
+	if !errors.As(err, &re) {
+		var se *openapi3filter.SecurityRequirementsError
+		if errors.As(err, &se) {
+			return fault.Unauthenticated("a valid bearer token is required")
+		}
+		return &fault.Error{Kind: fault.KindBadRequest, Detail: "the request is invalid", Err: err}
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(re.Err, &mbe) {
+		return tooLarge(mbe.Limit)
+	}
+	if re.Parameter != nil {
+		path := re.Parameter.In + "." + re.Parameter.Name
+		return &fault.Error{Kind: fault.KindBadRequest, Violations: paramViolations(path, re), Err: err}
+	}
+	if re.RequestBody == nil {
+		return &fault.Error{Kind: fault.KindBadRequest, Detail: "the request is invalid", Err: err}
+	}
+	switch {
+	case strings.HasPrefix(re.Reason, "header Content-Type has unexpected value"):
+		return &fault.Error{Kind: fault.KindUnsupportedMediaType, Detail: "unsupported Content-Type; this operation accepts " + mediaTypes(re.RequestBody), Err: err}
+	case errors.Is(re.Err, openapi3filter.ErrInvalidRequired):
+		return &fault.Error{Kind: fault.KindBadRequest, Detail: "a request body is required", Err: err}
+	case re.Reason == "failed to decode request body" || re.Reason == "reading failed":
+		if errors.Is(re.Err, io.ErrUnexpectedEOF) {
+			return &fault.Error{Kind: fault.KindBadRequest, Detail: "the request body is truncated", Err: err}
+		}
+		return &fault.Error{Kind: fault.KindBadRequest, Detail: "the request body is not valid " + mediaTypes(re.RequestBody), Err: err}
+	}
+	vs := schemaViolations("", re.Err)
+	if len(vs) == 0 {
+		return &fault.Error{Kind: fault.KindBadRequest, Detail: "the request body is invalid", Err: err}
+	}
+	return &fault.Error{Kind: fault.KindUnprocessable, Violations: vs, Err: err}
+}
+
+func mediaTypes(rb *openapi3.RequestBody) string {
+	names := make([]string, 0, len(rb.Content))
+	for name := range rb.Content {
+		names = append(names, name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func paramViolations(path string, re *openapi3filter.RequestError) []fault.Violation {
+	switch {
+	case errors.Is(re.Err, openapi3filter.ErrInvalidRequired):
+		return []fault.Violation{{Path: path, Code: "required", Message: "this parameter is required"}}
+	case errors.Is(re.Err, openapi3filter.ErrInvalidEmptyValue):
+		return []fault.Violation{{Path: path, Code: "required", Message: "this parameter must not be empty"}}
+	}
+	if vs := schemaViolations(path, re.Err); len(vs) > 0 {
+		return vs
+	}
+	return []fault.Violation{{Path: path, Code: "invalid_parameter", Message: "the value is not valid for this parameter"}}
+}
+
+var unsupportedProperty = regexp.MustCompile(`^property "(.*)" is unsupported$`)
+
+// schemaViolations flattens kin-openapi schema errors into violations with dotted property paths.
+func schemaViolations(prefix string, err error) []fault.Violation {
+	var me openapi3.MultiError
+	if errors.As(err, &me) {
+		var out []fault.Violation
+		for _, e := range me {
+			out = append(out, schemaViolations(prefix, e)...)
+		}
+		return out
+	}
+	var se *openapi3.SchemaError
+	if !errors.As(err, &se) {
+		var pe *openapi3filter.ParseError
+		if errors.As(err, &pe) {
+			return []fault.Violation{{Path: prefix, Code: "invalid_format", Message: "the value cannot be parsed"}}
+		}
+		return nil
+	}
+	pointer := se.JSONPointer()
+	code := "invalid"
+	msg := se.Reason
+	switch se.SchemaField {
+	case "required":
+		code = "required"
+		msg = "this value is required"
+	case "properties":
+		if m := unsupportedProperty.FindStringSubmatch(se.Reason); m != nil {
+			pointer = append(pointer, m[1])
+			code = "unknown_property"
+			msg = "this property is not allowed here (it is unknown or read-only)"
+		}
+	case "nullable":
+		code = "not_nullable"
+		msg = "this value must not be null"
+	case "type":
+		code = "invalid_type"
+	case "enum":
+		code = "invalid_choice"
+	case "maxLength", "minLength", "maximum", "minimum", "maxItems", "minItems":
+		code = "out_of_range"
+	case "pattern", "format":
+		code = "invalid_format"
+	}
+	return []fault.Violation{{Path: joinPath(prefix, pointer), Code: code, Message: msg}}
+}
+
+// joinPath renders a JSON pointer as a property path: ["variants","1","sku"] -> "variants[1].sku".
+func joinPath(prefix string, pointer []string) string {
+	var b strings.Builder
+	b.WriteString(prefix)
+	for _, p := range pointer {
+		if _, err := strconv.Atoi(p); err == nil {
+			b.WriteString("[" + p + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
