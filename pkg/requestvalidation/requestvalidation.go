@@ -119,8 +119,8 @@ func tooLarge(limit int64) error {
 }
 
 func (v *Validator) toFault(err error) error {
-	var me openapi3.MultiError
-	if errors.As(err, &me) && len(me) > 0 {
+	// A plain type assertion: errors.As would also find the schema multi-error inside a RequestError.
+	if me, ok := err.(openapi3.MultiError); ok && len(me) > 0 {
 		// Parameter errors come first in a multi-error; the first decides the status.
 		var out *fault.Error
 		for _, e := range me {
@@ -197,8 +197,7 @@ var unsupportedProperty = regexp.MustCompile(`^property "(.*)" is unsupported$`)
 
 // schemaViolations flattens kin-openapi schema errors into violations with dotted property paths.
 func schemaViolations(prefix string, err error) []fault.Violation {
-	var me openapi3.MultiError
-	if errors.As(err, &me) {
+	if me, ok := err.(openapi3.MultiError); ok {
 		var out []fault.Violation
 		for _, e := range me {
 			out = append(out, schemaViolations(prefix, e)...)

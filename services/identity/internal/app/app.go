@@ -1,0 +1,77 @@
+// Package app assembles the identity service from its parts; main and the tests both use it.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	identitydb "github.com/flowkiwi/platform/db/identity"
+	"github.com/flowkiwi/platform/pkg/accesstoken"
+	"github.com/flowkiwi/platform/pkg/migrate"
+	"github.com/flowkiwi/platform/services/identity/internal/config"
+	"github.com/flowkiwi/platform/services/identity/internal/httpapi"
+	"github.com/flowkiwi/platform/services/identity/internal/instance"
+	"github.com/flowkiwi/platform/services/identity/internal/keys"
+	"github.com/flowkiwi/platform/services/identity/internal/oauth"
+	"github.com/flowkiwi/platform/services/identity/internal/organization"
+	"github.com/flowkiwi/platform/services/identity/internal/partner"
+	"github.com/flowkiwi/platform/services/identity/internal/postgres"
+)
+
+// App is a wired identity service.
+type App struct {
+	Handler  http.Handler
+	Partners *partner.Service
+	Keys     *keys.Ring
+	Tokens   *oauth.Issuer
+	Verifier *accesstoken.Verifier
+}
+
+// Options tune what tests need to tune.
+type Options struct {
+	BcryptCost int // 0: bcrypt's default
+}
+
+// Migrate applies the identity migrations.
+func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	return migrate.Up(ctx, pool, identitydb.Migrations(), "schema_version")
+}
+
+// New wires the service over pool and makes sure a signing key exists.
+func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, opts Options) (*App, error) {
+	store := postgres.New(pool)
+	partners := partner.NewService(store, opts.BcryptCost)
+	orgs := organization.NewService(store)
+	instances := instance.NewService(store, orgs)
+	ring := keys.NewRing(store, keys.Policy{RotateEvery: cfg.KeyRotation, PublishLead: cfg.KeyPublishLead, TokenTTL: cfg.TokenTTL}, nil)
+	if err := ring.Rotate(ctx); err != nil {
+		return nil, err
+	}
+	issuer := &oauth.Issuer{Clients: partners, Keys: ring, Issuer: cfg.Issuer, Audience: cfg.Audience, TTL: cfg.TokenTTL}
+	verifier := &accesstoken.Verifier{Keys: ring, Issuer: cfg.Issuer, Audience: cfg.Audience}
+	h, err := httpapi.NewHandler(&httpapi.Server{Partners: partners, Organizations: orgs, Instances: instances, Tokens: issuer, Keys: ring}, verifier, logger)
+	if err != nil {
+		return nil, err
+	}
+	return &App{Handler: h, Partners: partners, Keys: ring, Tokens: issuer, Verifier: verifier}, nil
+}
+
+// RotateKeys keeps the key set rotating until ctx ends.
+func (a *App) RotateKeys(ctx context.Context, every time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := a.Keys.Rotate(ctx); err != nil {
+				logger.Error("key rotation failed", "error", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,68 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/flowkiwi/platform/pkg/accesstoken"
+	"github.com/flowkiwi/platform/pkg/apiserver"
+	"github.com/flowkiwi/platform/pkg/problem"
+	"github.com/flowkiwi/platform/pkg/requestvalidation"
+	"github.com/flowkiwi/platform/services/identity/internal/api"
+)
+
+// publicRoutes need no bearer token.
+var publicRoutes = map[string]bool{
+	"POST /oauth/token":          true,
+	"GET /.well-known/jwks.json": true,
+}
+
+// NewHandler wires the Echo router: request ids and logs, authentication, request validation
+// against the embedded spec, then the strict handlers.
+func NewHandler(s *Server, verifier *accesstoken.Verifier, logger *slog.Logger) (http.Handler, error) {
+	doc, err := api.GetSpec()
+	if err != nil {
+		return nil, err
+	}
+	doc.Servers = nil
+	validator := requestvalidation.New(doc)
+	e := apiserver.New(logger, problem.Writer{Logger: logger})
+	apiRoutes := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			apiRoutes[method+" "+echoPath(path)] = true
+		}
+	}
+	// Unknown routes skip authentication so they answer 404, not 401.
+	public := func(c echo.Context) bool {
+		key := c.Request().Method + " " + c.Path()
+		return publicRoutes[key] || !apiRoutes[key]
+	}
+	e.Use(accesstoken.Middleware(verifier, public), validator.Middleware(), keepRequest)
+	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
+	return e, nil
+}
+
+func keepRequest(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		c.SetRequest(r.WithContext(WithRequest(r.Context(), r)))
+		return next(c)
+	}
+}
+
+func echoPath(p string) string {
+	out := make([]byte, 0, len(p))
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '{':
+			out = append(out, ':')
+		case '}':
+		default:
+			out = append(out, p[i])
+		}
+	}
+	return string(out)
+}

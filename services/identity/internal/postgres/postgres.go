@@ -1,0 +1,61 @@
+// Package postgres stores the identity service's data in PostgreSQL through pgx. Queries are written
+// by hand (no sqlc): the list endpoints build their ORDER BY and filters at run time, and pgx's
+// row-to-struct helpers already remove the scanning boilerplate sqlc would save.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/flowkiwi/platform/pkg/fault"
+)
+
+// Store implements the storage interfaces of the identity domain packages.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// New returns a Store over pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// inTx runs fn in a transaction, committing when it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, fn)
+}
+
+const (
+	codeUniqueViolation     = "23505"
+	codeForeignKeyViolation = "23503"
+)
+
+func pgCode(err error) (string, string) {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code, pe.ConstraintName
+	}
+	return "", ""
+}
+
+// notFound maps pgx.ErrNoRows to a not-found fault with detail; other errors pass wrapped.
+func notFound(err error, detail string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fault.NotFound("%s", detail)
+	}
+	return wrap(err)
+}
+
+func wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	var fe *fault.Error
+	if errors.As(err, &fe) {
+		return err
+	}
+	return fault.Internal(fmt.Errorf("postgres: %w", err))
+}
