@@ -3,14 +3,19 @@
 package requestvalidation
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -88,6 +93,9 @@ func (v *Validator) Middleware() echo.MiddlewareFunc {
 			if !ok {
 				return next(c)
 			}
+			if err := checkText(req); err != nil {
+				return err
+			}
 			params := make(map[string]string, len(c.ParamNames()))
 			for i, name := range c.ParamNames() {
 				params[name] = c.ParamValues()[i]
@@ -112,6 +120,47 @@ func (v *Validator) Validate(ctx context.Context, req *http.Request, echoPath st
 		return v.toFault(err)
 	}
 	return nil
+}
+
+// checkText refuses what no Flowkiwi API accepts and the database cannot store: invalid UTF-8 and
+// NUL characters in the query or a JSON body, and JSON bodies with data after the value (which
+// kin-openapi's decoder would silently ignore).
+func checkText(req *http.Request) error {
+	if q := req.URL.RawQuery; q != "" {
+		unescaped, err := url.QueryUnescape(q)
+		if err != nil || !utf8.ValidString(unescaped) || strings.ContainsRune(unescaped, 0) {
+			return &fault.Error{Kind: fault.KindBadRequest, Detail: "the query string must be valid UTF-8 without NUL characters"}
+		}
+	}
+	if req.Body == nil || req.Body == http.NoBody || !isJSON(req.Header.Get("Content-Type")) {
+		return nil
+	}
+	body, err := io.ReadAll(req.Body)
+	req.Body.Close()
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return tooLarge(mbe.Limit)
+		}
+		return &fault.Error{Kind: fault.KindBadRequest, Detail: "the request body could not be read", Err: err}
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	switch {
+	case len(body) == 0:
+		return nil // the validator reports a missing required body
+	case !utf8.Valid(body):
+		return &fault.Error{Kind: fault.KindBadRequest, Detail: "the request body is not valid UTF-8"}
+	case !json.Valid(body):
+		return &fault.Error{Kind: fault.KindBadRequest, Detail: "the request body is not valid JSON"}
+	case bytes.Contains(body, []byte(`\u0000`)):
+		return &fault.Error{Kind: fault.KindBadRequest, Detail: "NUL characters are not allowed in text"}
+	}
+	return nil
+}
+
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
 
 func tooLarge(limit int64) error {
@@ -213,6 +262,12 @@ func schemaViolations(prefix string, err error) []fault.Violation {
 		return nil
 	}
 	pointer := se.JSONPointer()
+	if se.SchemaField == "allOf" && se.Origin != nil {
+		// allOf wraps the real failure (nullable $ref idiom); report the inner one.
+		if inner := schemaViolations(prefix, se.Origin); len(inner) > 0 {
+			return inner
+		}
+	}
 	code := "invalid"
 	msg := se.Reason
 	switch se.SchemaField {

@@ -1,0 +1,220 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"testing"
+
+	"github.com/google/uuid"
+
+	identitydb "github.com/flowkiwi/platform/db/identity"
+	"github.com/flowkiwi/platform/pkg/api/common"
+	"github.com/flowkiwi/platform/pkg/apitest"
+	"github.com/flowkiwi/platform/pkg/clients/identity"
+	"github.com/flowkiwi/platform/pkg/testdb"
+	"github.com/flowkiwi/platform/services/identity/internal/api"
+	"github.com/flowkiwi/platform/services/identity/internal/app"
+	"github.com/flowkiwi/platform/services/identity/internal/config"
+)
+
+// env is a real identity service on a fresh database, reached over loopback HTTP.
+type env struct {
+	t   *testing.T
+	app *app.App
+	cfg config.Config
+	url string
+	hc  *http.Client // validates every response against the spec
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	pool := testdb.New(t, identitydb.Migrations())
+	cfg, err := config.FromEnv(func(k string) string {
+		if k == "DATABASE_URL" {
+			return "postgres://unused"
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := app.New(context.Background(), cfg, pool, logger, app.Options{BcryptCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Handler)
+	t.Cleanup(srv.Close)
+	doc, err := api.GetSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, app: a, cfg: cfg, url: srv.URL, hc: apitest.NewValidatingTransport(t, doc).Client()}
+}
+
+// caller is a partner with a token and a generated client that sends it.
+type caller struct {
+	id           uuid.UUID
+	clientID     string
+	clientSecret string
+	token        string
+	*identity.ClientWithResponses
+}
+
+func (e *env) partner(name string) *caller {
+	e.t.Helper()
+	creds, err := e.app.Partners.Create(context.Background(), name)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	c := &caller{id: creds.PartnerID, clientID: creds.ClientID, clientSecret: creds.ClientSecret}
+	resp, err := e.anonymous().IssueTokenWithFormdataBodyWithResponse(context.Background(), identity.IssueTokenFormdataRequestBody{
+		GrantType: ptr("client_credentials"), ClientId: &c.clientID, ClientSecret: &c.clientSecret,
+	})
+	if err != nil || resp.JSON200 == nil {
+		e.t.Fatalf("token for %s: %v %s", name, err, body(resp))
+	}
+	c.token = resp.JSON200.AccessToken
+	c.ClientWithResponses = e.client(c.token)
+	return c
+}
+
+func (e *env) client(token string) *identity.ClientWithResponses {
+	e.t.Helper()
+	opts := []identity.ClientOption{identity.WithHTTPClient(e.hc)}
+	if token != "" {
+		opts = append(opts, identity.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+			r.Header.Set("Authorization", "Bearer "+token)
+			return nil
+		}))
+	}
+	c, err := identity.NewClientWithResponses(e.url, opts...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+func (e *env) anonymous() *identity.ClientWithResponses { return e.client("") }
+
+// org creates an organization owned by c.
+func (c *caller) org(t *testing.T, name string) uuid.UUID {
+	t.Helper()
+	resp, err := c.CreateOrganizationWithResponse(context.Background(), identity.OrganizationCreate{Name: name})
+	if err != nil || resp.JSON201 == nil {
+		t.Fatalf("create organization: %v %s", err, body(resp))
+	}
+	return resp.JSON201.Id
+}
+
+// instance creates an instance of org.
+func (c *caller) instance(t *testing.T, org uuid.UUID, handle string) identity.Instance {
+	t.Helper()
+	resp, err := c.CreateInstanceWithResponse(context.Background(), org, identity.InstanceCreate{Name: "Instance " + handle, Handle: handle})
+	if err != nil || resp.JSON201 == nil {
+		t.Fatalf("create instance %s: %v %s", handle, err, body(resp))
+	}
+	return *resp.JSON201
+}
+
+// addMember makes partner a member of org with role, acting as c.
+func (c *caller) addMember(t *testing.T, org uuid.UUID, partner uuid.UUID, role identity.RoleName) {
+	t.Helper()
+	resp, err := c.PutMemberWithResponse(context.Background(), org, partner, identity.MemberWrite{Role: role})
+	if err != nil || (resp.StatusCode() != 201 && resp.StatusCode() != 200) {
+		t.Fatalf("put member: %v %s", err, body(resp))
+	}
+}
+
+// The generated response types share StatusCode() and Body/HTTPResponse fields; these helpers read
+// them by reflection so one assertion works for every operation.
+type response interface{ StatusCode() int }
+
+func rawBody(r any) []byte {
+	v := reflect.ValueOf(r)
+	if !v.IsValid() || v.IsNil() {
+		return nil
+	}
+	return v.Elem().FieldByName("Body").Bytes()
+}
+
+func body(r any) string {
+	if rs, ok := r.(response); ok && !reflect.ValueOf(r).IsNil() {
+		return fmt.Sprintf("%d %s", rs.StatusCode(), rawBody(r))
+	}
+	return "<no response>"
+}
+
+func expectStatus(t *testing.T, r response, want int) {
+	t.Helper()
+	if r.StatusCode() != want {
+		t.Fatalf("status = %d, want %d: %s", r.StatusCode(), want, body(r))
+	}
+}
+
+// expectProblem checks the status and media type of an error response and returns the problem; a
+// non-empty path must be named by one of its violations.
+func expectProblem(t *testing.T, r response, status int, path string) common.Problem {
+	t.Helper()
+	expectStatus(t, r, status)
+	hr := reflect.ValueOf(r).Elem().FieldByName("HTTPResponse").Interface().(*http.Response)
+	if ct := hr.Header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("Content-Type = %q, want application/problem+json", ct)
+	}
+	var p common.Problem
+	if err := json.Unmarshal(rawBody(r), &p); err != nil {
+		t.Fatalf("problem: %v", err)
+	}
+	if p.Status != status {
+		t.Fatalf("problem status = %d, want %d", p.Status, status)
+	}
+	if path != "" && !namesPath(p, path) {
+		t.Fatalf("no violation names %q: %s", path, rawBody(r))
+	}
+	return p
+}
+
+func namesPath(p common.Problem, path string) bool {
+	if p.Violations == nil {
+		return false
+	}
+	for _, v := range *p.Violations {
+		if v.PropertyPath == path {
+			return true
+		}
+	}
+	return false
+}
+
+// raw sends a hand-made request (bodies and headers the generated client cannot produce) through
+// the validating transport.
+func (e *env) raw(method, path, token, contentType string, payload io.Reader) (*http.Response, common.Problem) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.url+path, payload)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := e.hc.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var p common.Problem
+	_ = json.Unmarshal(b, &p)
+	return resp, p
+}
+
+func ptr[T any](v T) *T { return &v }
