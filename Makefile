@@ -39,8 +39,8 @@ lint: lint-specs ## vet, gofmt and spec lint
 
 .PHONY: lint-specs
 lint-specs: ## validate the OpenAPI documents (kin-openapi, and Redocly CLI when npm is available)
-	@for f in openapi/identity.yaml openapi/common.yaml; do \
-		(cd tools && GOWORK=off $(GO) tool validate -- ../$$f) || exit 1; done
+	@for f in openapi/*.yaml; do \
+		(cd tools && GOWORK=off $(GO) tool validate -ext -multi -- ../$$f) || exit 1; done
 	@bash tools/lint-specs.sh
 
 .PHONY: test

@@ -335,10 +335,12 @@ func TestOtherPartnersSeeNothing(t *testing.T) {
 		"add self as owner": func() (response, error) {
 			return intruder.PutMemberWithResponse(ctx, org, intruder.id, identity.MemberWrite{Role: identity.Owner})
 		},
-		"remove owner":    func() (response, error) { return intruder.DeleteMemberWithResponse(ctx, org, owner.id) },
-		"list instances":  func() (response, error) { return intruder.ListInstancesWithResponse(ctx, org, nil) },
-		"create instance": func() (response, error) { return intruder.CreateInstanceWithResponse(ctx, org, identity.InstanceCreate{Name: "x", Handle: "intruder"}) },
-		"get instance":    func() (response, error) { return intruder.GetInstanceWithResponse(ctx, org, in.Id) },
+		"remove owner":   func() (response, error) { return intruder.DeleteMemberWithResponse(ctx, org, owner.id) },
+		"list instances": func() (response, error) { return intruder.ListInstancesWithResponse(ctx, org, nil) },
+		"create instance": func() (response, error) {
+			return intruder.CreateInstanceWithResponse(ctx, org, identity.InstanceCreate{Name: "x", Handle: "intruder"})
+		},
+		"get instance": func() (response, error) { return intruder.GetInstanceWithResponse(ctx, org, in.Id) },
 		"get instance through own organization": func() (response, error) {
 			return intruder.GetInstanceWithResponse(ctx, intruderOrg, in.Id)
 		},

@@ -69,8 +69,12 @@ func TestCreateOrganization(t *testing.T) {
 		{"unknown country", func(o *identity.OrganizationCreate) { o.CountryCode = nullable.NewNullableWithValue("XX") }, "country_code"},
 		{"three-letter country", func(o *identity.OrganizationCreate) { o.CountryCode = nullable.NewNullableWithValue("DEU") }, "country_code"},
 		{"bad email", func(o *identity.OrganizationCreate) { o.Email = nullable.NewNullableWithValue("not-an-email") }, "email"},
-		{"email with display name", func(o *identity.OrganizationCreate) { o.Email = nullable.NewNullableWithValue("Bob <bob@acme.example>") }, "email"},
-		{"ftp url", func(o *identity.OrganizationCreate) { o.WebsiteUrl = nullable.NewNullableWithValue("ftp://acme.example") }, "website_url"},
+		{"email with display name", func(o *identity.OrganizationCreate) {
+			o.Email = nullable.NewNullableWithValue("Bob <bob@acme.example>")
+		}, "email"},
+		{"ftp url", func(o *identity.OrganizationCreate) {
+			o.WebsiteUrl = nullable.NewNullableWithValue("ftp://acme.example")
+		}, "website_url"},
 		{"relative url", func(o *identity.OrganizationCreate) { o.WebsiteUrl = nullable.NewNullableWithValue("/acme") }, "website_url"},
 		{"iban check digits", func(o *identity.OrganizationCreate) {
 			o.BankInfo = nullable.NewNullableWithValue(identity.BankInfo{Iban: nullable.NewNullableWithValue("DE88370400440532013000")})

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# `make run`: start the Flowkiwi services on a local PostgreSQL and print a demo partner.
+# Uses DATABASE_SERVER_URL (default postgres://postgres@127.0.0.1:5432) when it answers; otherwise
+# starts a private throwaway cluster from the machine's PostgreSQL binaries under .data/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+DATA="$ROOT/.data"
+mkdir -p "$DATA"
+SERVER="${DATABASE_SERVER_URL:-postgres://postgres@127.0.0.1:5432}"
+
+pg_bin() {
+	for d in "$(pg_config --bindir 2>/dev/null || true)" /usr/lib/postgresql/*/bin /usr/local/bin /usr/bin; do
+		[ -x "$d/$1" ] && { echo "$d/$1"; return; }
+	done
+	command -v "$1" || { echo "make run: PostgreSQL's $1 was not found; install PostgreSQL or set DATABASE_SERVER_URL" >&2; exit 1; }
+}
+
+answers() { "$(pg_bin psql)" "$1/postgres" -Atqc 'select 1' >/dev/null 2>&1; }
+
+if ! answers "$SERVER"; then
+	PORT=55432
+	SERVER="postgres://postgres@127.0.0.1:$PORT"
+	PGDATA="$DATA/pg"
+	if ! answers "$SERVER"; then
+		echo "No PostgreSQL answers at 127.0.0.1:5432; starting a private cluster in .data/pg (port $PORT)"
+		as_pg=()
+		if [ "$(id -u)" = 0 ]; then
+			# PostgreSQL refuses to run as root: run it as the postgres user.
+			id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+			as_pg=(runuser -u postgres --)
+			chown postgres "$DATA"
+		fi
+		if [ ! -s "$PGDATA/PG_VERSION" ]; then
+			"${as_pg[@]}" "$(pg_bin initdb)" -D "$PGDATA" -U postgres --auth=trust -E UTF8 >/dev/null
+		fi
+		"${as_pg[@]}" "$(pg_bin pg_ctl)" -D "$PGDATA" -l "$DATA/pg.log" -w \
+			-o "-p $PORT -c listen_addresses=127.0.0.1 -k $DATA" start >/dev/null
+		STOP_PG=("${as_pg[@]}" "$(pg_bin pg_ctl)" -D "$PGDATA" -m fast stop)
+	fi
+fi
+
+for db in flowkiwi_identity flowkiwi_product_management; do
+	"$(pg_bin psql)" "$SERVER/postgres" -Atqc "select 1 from pg_database where datname = '$db'" | grep -q 1 ||
+		"$(pg_bin psql)" "$SERVER/postgres" -qc "create database $db" >/dev/null
+done
+
+export IDENTITY_ISSUER="${IDENTITY_ISSUER:-http://127.0.0.1:8080}"
+IDENTITY_DB="$SERVER/flowkiwi_identity?sslmode=disable"
+PM_DB="$SERVER/flowkiwi_product_management?sslmode=disable"
+
+pids=()
+STOP_PG=${STOP_PG:-}
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	# The private cluster is throwaway: stop it with the services.
+	if [ -n "${STOP_PG[*]:-}" ]; then "${STOP_PG[@]}" >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT INT TERM
+
+DATABASE_URL="$IDENTITY_DB" HTTP_ADDR=127.0.0.1:8080 "$ROOT/bin/identity" serve 2>"$DATA/identity.log" &
+pids+=($!)
+if [ -x "$ROOT/bin/product-management" ]; then
+	DATABASE_URL="$PM_DB" HTTP_ADDR=127.0.0.1:8081 IDENTITY_URL=http://127.0.0.1:8080 \
+		"$ROOT/bin/product-management" serve 2>"$DATA/product-management.log" &
+	pids+=($!)
+fi
+
+for _ in $(seq 1 100); do
+	curl -fsS http://127.0.0.1:8080/.well-known/jwks.json >/dev/null 2>&1 && break
+	sleep 0.1
+done
+curl -fsS http://127.0.0.1:8080/.well-known/jwks.json >/dev/null || { echo "identity did not start; see .data/identity.log" >&2; tail -20 "$DATA/identity.log" >&2; exit 1; }
+
+creds=$(DATABASE_URL="$IDENTITY_DB" "$ROOT/bin/identity" partner create --name "Demo Partner" 2>>"$DATA/identity.log")
+client_id=$(sed -E 's/.*"client_id":"([^"]+)".*/\1/' <<<"$creds")
+client_secret=$(sed -E 's/.*"client_secret":"([^"]+)".*/\1/' <<<"$creds")
+
+cat <<MSG
+
+Flowkiwi is running.
+  identity            http://127.0.0.1:8080   (logs: .data/identity.log)
+$( [ -x "$ROOT/bin/product-management" ] && echo "  product-management  http://{handle}.product-management.localhost:8081   (logs: .data/product-management.log)")
+
+Demo partner (the secret is shown once):
+  $creds
+
+Get a token:
+  TOKEN=\$(curl -s -u '$client_id:$client_secret' -d grant_type=client_credentials http://127.0.0.1:8080/oauth/token | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+  curl -s -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:8080/partners/me
+
+Press Ctrl-C to stop.
+MSG
+wait
