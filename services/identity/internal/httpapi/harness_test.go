@@ -25,14 +25,14 @@ import (
 
 // env is a real identity service on a fresh database, reached over loopback HTTP.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	app *app.App
 	cfg config.Config
 	url string
 	hc  *http.Client // validates every response against the spec
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	pool := testdb.New(t, identitydb.Migrations())
 	cfg, err := config.FromEnv(func(k string) string {
@@ -104,7 +104,7 @@ func (e *env) client(token string) *identity.ClientWithResponses {
 func (e *env) anonymous() *identity.ClientWithResponses { return e.client("") }
 
 // org creates an organization owned by c.
-func (c *caller) org(t *testing.T, name string) uuid.UUID {
+func (c *caller) org(t testing.TB, name string) uuid.UUID {
 	t.Helper()
 	resp, err := c.CreateOrganizationWithResponse(context.Background(), identity.OrganizationCreate{Name: name})
 	if err != nil || resp.JSON201 == nil {
@@ -114,7 +114,7 @@ func (c *caller) org(t *testing.T, name string) uuid.UUID {
 }
 
 // instance creates an instance of org.
-func (c *caller) instance(t *testing.T, org uuid.UUID, handle string) identity.Instance {
+func (c *caller) instance(t testing.TB, org uuid.UUID, handle string) identity.Instance {
 	t.Helper()
 	resp, err := c.CreateInstanceWithResponse(context.Background(), org, identity.InstanceCreate{Name: "Instance " + handle, Handle: handle})
 	if err != nil || resp.JSON201 == nil {
@@ -124,7 +124,7 @@ func (c *caller) instance(t *testing.T, org uuid.UUID, handle string) identity.I
 }
 
 // addMember makes partner a member of org with role, acting as c.
-func (c *caller) addMember(t *testing.T, org uuid.UUID, partner uuid.UUID, role identity.RoleName) {
+func (c *caller) addMember(t testing.TB, org uuid.UUID, partner uuid.UUID, role identity.RoleName) {
 	t.Helper()
 	resp, err := c.PutMemberWithResponse(context.Background(), org, partner, identity.MemberWrite{Role: role})
 	if err != nil || (resp.StatusCode() != 201 && resp.StatusCode() != 200) {
