@@ -289,8 +289,14 @@ func schemaViolations(prefix string, err error) []fault.Violation {
 		code = "invalid_choice"
 	case "maxLength", "minLength", "maximum", "minimum", "maxItems", "minItems":
 		code = "out_of_range"
-	case "pattern", "format":
+	case "format":
 		code = "invalid_format"
+		if se.Schema != nil && se.Schema.Format != "" {
+			msg = "must be a valid " + se.Schema.Format
+		}
+	case "pattern":
+		code = "invalid_format"
+		msg = "does not have the required format"
 	}
 	return []fault.Violation{{Path: joinPath(prefix, pointer), Code: code, Message: msg}}
 }
