@@ -9,7 +9,7 @@ PGPORT    ?= 5432
 PG_URL    ?= postgres://postgres@127.0.0.1:$(PGPORT)
 MODULES   := pkg db services/identity services/product-management
 # Generator runs use the tools module alone, so bumping a service dependency never changes output.
-GEN_DIRS  := pkg/api/common pkg/clients/identity services/identity/internal/api
+GEN_DIRS  := pkg/api/common pkg/clients/identity pkg/clients/productmanagement services/identity/internal/api services/product-management/internal/api
 
 export GOFLAGS := -buildvcs=false
 

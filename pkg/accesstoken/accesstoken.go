@@ -48,6 +48,10 @@ type KeySource interface {
 // ErrUnknownKey is returned by key sources that do not know a kid.
 var ErrUnknownKey = errors.New("accesstoken: unknown signing key")
 
+// ErrKeysUnavailable means the verification keys could not be obtained: the token may be fine, the
+// caller should retry (503), not re-authenticate (401).
+var ErrKeysUnavailable = errors.New("accesstoken: verification keys unavailable")
+
 // ErrInvalid wraps every reason a token is refused.
 var ErrInvalid = errors.New("invalid access token")
 
@@ -93,6 +97,9 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 		}
 		return v.Keys.PublicKey(ctx, kid)
 	}, opts...)
+	if errors.Is(err, ErrKeysUnavailable) {
+		return Principal{}, err
+	}
 	if err != nil || !tok.Valid {
 		return Principal{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}

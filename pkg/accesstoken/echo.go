@@ -1,6 +1,9 @@
 package accesstoken
 
 import (
+	"errors"
+	"time"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/flowkiwi/platform/pkg/fault"
@@ -21,6 +24,9 @@ func Middleware(v *Verifier, public func(c echo.Context) bool) echo.MiddlewareFu
 				return fault.Unauthenticated("a bearer token is required")
 			}
 			p, err := v.Verify(req.Context(), raw)
+			if errors.Is(err, ErrKeysUnavailable) {
+				return &fault.Error{Kind: fault.KindUnavailable, Detail: "the token cannot be verified right now; retry shortly", RetryAfter: time.Second, Err: err}
+			}
 			if err != nil {
 				return &fault.Error{Kind: fault.KindUnauthenticated, Detail: "the access token is invalid or expired", Err: err}
 			}
