@@ -78,6 +78,12 @@ func New(doc *openapi3.T, opts ...Option) *Validator {
 	return v
 }
 
+// Covers reports whether the document has an operation for the route Echo matched.
+func (v *Validator) Covers(c echo.Context) bool {
+	_, ok := v.routes[c.Request().Method+" "+c.Path()]
+	return ok
+}
+
 // Middleware validates every request whose route is in the document; other routes pass untouched.
 func (v *Validator) Middleware() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {

@@ -29,16 +29,9 @@ func NewHandler(s *Server, verifier *accesstoken.Verifier, logger *slog.Logger) 
 	doc.Servers = nil
 	validator := requestvalidation.New(doc)
 	e := apiserver.New(logger, problem.Writer{Logger: logger})
-	apiRoutes := map[string]bool{}
-	for path, item := range doc.Paths.Map() {
-		for method := range item.Operations() {
-			apiRoutes[method+" "+echoPath(path)] = true
-		}
-	}
 	// Unknown routes skip authentication so they answer 404, not 401.
 	public := func(c echo.Context) bool {
-		key := c.Request().Method + " " + c.Path()
-		return publicRoutes[key] || !apiRoutes[key]
+		return publicRoutes[c.Request().Method+" "+c.Path()] || !validator.Covers(c)
 	}
 	e.Use(accesstoken.Middleware(verifier, public), validator.Middleware(), keepRequest)
 	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
@@ -51,18 +44,4 @@ func keepRequest(next echo.HandlerFunc) echo.HandlerFunc {
 		c.SetRequest(r.WithContext(WithRequest(r.Context(), r)))
 		return next(c)
 	}
-}
-
-func echoPath(p string) string {
-	out := make([]byte, 0, len(p))
-	for i := 0; i < len(p); i++ {
-		switch p[i] {
-		case '{':
-			out = append(out, ':')
-		case '}':
-		default:
-			out = append(out, p[i])
-		}
-	}
-	return string(out)
 }

@@ -1,0 +1,88 @@
+// Command product-management runs the Flowkiwi Product Management service.
+//
+//	product-management serve     migrate, then serve HTTP (the default)
+//	product-management migrate   apply database migrations and exit
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/flowkiwi/platform/services/product-management/internal/app"
+	"github.com/flowkiwi/platform/services/product-management/internal/config"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "product-management:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	defer pool.Close()
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		return fmt.Errorf("database: cannot reach DATABASE_URL: %w", err)
+	}
+	if err := app.Migrate(ctx, pool); err != nil {
+		return err
+	}
+	switch cmd {
+	case "migrate":
+		return nil
+	case "serve":
+	default:
+		return fmt.Errorf("unknown command %q (want serve or migrate)", cmd)
+	}
+	a, err := app.New(cfg, pool, logger)
+	if err != nil {
+		return err
+	}
+	// Warm the key set; a failure is not fatal (identity may start later), requests refetch.
+	if err := a.Keys.Refresh(ctx); err != nil {
+		logger.Warn("identity JWKS not loaded yet", "error", err)
+	}
+	srv := &http.Server{
+		Addr: cfg.HTTPAddr, Handler: a.Handler,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+		IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	logger.Info("product-management listening", "addr", cfg.HTTPAddr, "tenants", "{handle}."+cfg.TenantBaseDomain, "identity", cfg.IdentityURL)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}

@@ -1,0 +1,169 @@
+// Package access asks the identity service whether a caller may act as an organization on an
+// instance, through identity's generated client and with the caller's own token. Answers are cached
+// briefly (grants at most TTL, denials shorter), concurrent misses for one key share one call, and
+// when identity cannot answer without a fresh cached answer the check fails closed.
+package access
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/flowkiwi/platform/pkg/accesstoken"
+	"github.com/flowkiwi/platform/pkg/clients/identity"
+	"github.com/flowkiwi/platform/pkg/fault"
+)
+
+// Grant is what the caller may do on the instance as the organization.
+type Grant struct {
+	InstanceID       uuid.UUID
+	Handle           string
+	OrganizationID   uuid.UUID
+	OwnershipVersion int64
+	Permissions      map[string]bool
+}
+
+// Has reports whether the grant includes p.
+func (g Grant) Has(p string) bool { return g.Permissions[p] }
+
+type key struct {
+	partner uuid.UUID
+	handle  string
+	org     uuid.UUID
+}
+
+type entry struct {
+	grant   Grant
+	err     error // a denial (not found / unauthenticated); nil for a grant
+	expires time.Time
+}
+
+// Checker checks access and caches the answers.
+type Checker struct {
+	client  *identity.ClientWithResponses
+	ttl     time.Duration
+	denyTTL time.Duration
+	timeout time.Duration
+	now     func() time.Time
+
+	group   singleflight.Group
+	mu      sync.Mutex
+	entries map[key]entry
+	hits    uint64
+	misses  uint64
+}
+
+// Options tune a Checker.
+type Options struct {
+	TTL     time.Duration    // how long a grant is trusted; at most 5s (default 5s)
+	DenyTTL time.Duration    // how long a denial is remembered (default 1s)
+	Timeout time.Duration    // bound on one identity call (default 2s)
+	Now     func() time.Time // default time.Now
+}
+
+// NewChecker returns a Checker over identity's client.
+func NewChecker(client *identity.ClientWithResponses, o Options) *Checker {
+	if o.TTL <= 0 || o.TTL > 5*time.Second {
+		o.TTL = 5 * time.Second
+	}
+	if o.DenyTTL <= 0 {
+		o.DenyTTL = time.Second
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 2 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Checker{client: client, ttl: o.TTL, denyTTL: o.DenyTTL, timeout: o.Timeout, now: o.Now, entries: map[key]entry{}}
+}
+
+var errNoInstance = fault.NotFound("no such instance")
+
+// Check returns the caller's grant on the instance with handle as organization org.
+func (c *Checker) Check(ctx context.Context, p accesstoken.Principal, handle string, org uuid.UUID) (Grant, error) {
+	k := key{partner: p.PartnerID, handle: handle, org: org}
+	c.mu.Lock()
+	e, ok := c.entries[k]
+	if ok && c.now().Before(e.expires) {
+		c.hits++
+		c.mu.Unlock()
+		return e.grant, e.err
+	}
+	c.misses++
+	c.mu.Unlock()
+	v, err, _ := c.group.Do(k.partner.String()+"|"+k.org.String()+"|"+handle, func() (any, error) {
+		// Detached from one caller's cancellation: the answer serves every waiting caller.
+		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
+		defer cancel()
+		e, err := c.ask(callCtx, p.Token, handle, org)
+		if err != nil {
+			return nil, err // identity could not answer: nothing is cached
+		}
+		c.store(k, e)
+		return e, nil
+	})
+	if err != nil {
+		return Grant{}, err
+	}
+	e = v.(entry)
+	return e.grant, e.err
+}
+
+func (c *Checker) ask(ctx context.Context, token, handle string, org uuid.UUID) (entry, error) {
+	resp, err := c.client.CheckInstanceAccessWithResponse(ctx, handle, &identity.CheckInstanceAccessParams{OrganizationId: org},
+		func(_ context.Context, r *http.Request) error {
+			r.Header.Set("Authorization", "Bearer "+token)
+			return nil
+		})
+	now := c.now()
+	switch {
+	case err != nil:
+		return entry{}, unavailable(err)
+	case resp.StatusCode() == http.StatusOK && resp.JSON200 != nil:
+		g := Grant{InstanceID: resp.JSON200.InstanceId, Handle: resp.JSON200.Handle, OrganizationID: resp.JSON200.OrganizationId,
+			OwnershipVersion: resp.JSON200.OwnershipVersion, Permissions: make(map[string]bool, len(resp.JSON200.Permissions))}
+		for _, p := range resp.JSON200.Permissions {
+			g.Permissions[p] = true
+		}
+		return entry{grant: g, expires: now.Add(c.ttl)}, nil
+	case resp.StatusCode() == http.StatusNotFound:
+		return entry{err: errNoInstance, expires: now.Add(c.denyTTL)}, nil
+	case resp.StatusCode() == http.StatusUnauthorized:
+		return entry{err: fault.Unauthenticated("the access token is invalid or expired"), expires: now.Add(c.denyTTL)}, nil
+	case resp.StatusCode() == http.StatusBadRequest:
+		return entry{err: errNoInstance, expires: now.Add(c.denyTTL)}, nil
+	default:
+		return entry{}, unavailable(errors.New("identity answered " + resp.Status()))
+	}
+}
+
+func unavailable(cause error) error {
+	return &fault.Error{Kind: fault.KindUnavailable, Detail: "the access check could not be completed; retry shortly", RetryAfter: time.Second, Err: cause}
+}
+
+func (c *Checker) store(k key, e entry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) > 50_000 {
+		now := c.now()
+		for k, e := range c.entries {
+			if now.After(e.expires) {
+				delete(c.entries, k)
+			}
+		}
+	}
+	c.entries[k] = e
+}
+
+// Stats returns cache hits and misses since start.
+func (c *Checker) Stats() (hits, misses uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hits, c.misses
+}

@@ -1,0 +1,273 @@
+package catalog
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/flowkiwi/platform/pkg/fault"
+)
+
+// ListQuery selects products.
+type ListQuery struct {
+	Locale        ReadLocale
+	Page, PerPage int
+	Cursor        *Cursor // walk mode: no offset, no count
+	Status        *Status
+	Vendor        *string
+	Tags          []string
+	Title         *string
+	CreatedAfter  *time.Time
+	CreatedBefore *time.Time
+	UpdatedAfter  *time.Time
+	UpdatedBefore *time.Time
+	OrderBy       string // created_at, updated_at, title
+	Descending    bool
+}
+
+// Cursor is a position in a walk ordered by OrderBy then id.
+type Cursor struct {
+	At time.Time
+	ID uuid.UUID
+}
+
+// ProductChanges is a merge patch of a product's own fields; nil pointers leave a field alone and
+// the Clear flags remove a value.
+type ProductChanges struct {
+	Status                                    *Status
+	Vendor, Title, Description                *string
+	ClearVendor, ClearTitle, ClearDescription bool
+	Tags                                      *[]string
+}
+
+// Store persists the catalog. Every method is scoped to one instance.
+type Store interface {
+	Locales(ctx context.Context, instance uuid.UUID) (Locales, error)
+	EnableLocale(ctx context.Context, instance uuid.UUID, code string, makeDefault bool) (Locale, error)
+	SetDefaultLocale(ctx context.Context, instance uuid.UUID, code string) (Locale, error)
+	DisableLocale(ctx context.Context, instance uuid.UUID, code string) error
+
+	ListProductIDs(ctx context.Context, instance uuid.UUID, q ListQuery) (ids []uuid.UUID, total int, next *Cursor, err error)
+	Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc ReadLocale) ([]Product, error)
+	CreateProduct(ctx context.Context, instance uuid.UUID, locale string, p NewProduct) error
+	UpdateProduct(ctx context.Context, instance, id uuid.UUID, locale string, c ProductChanges) error
+	DeleteProduct(ctx context.Context, instance, id uuid.UUID) error
+
+	VariantProduct(ctx context.Context, instance, variantID uuid.UUID) (uuid.UUID, error)
+	OptionProduct(ctx context.Context, instance, optionID uuid.UUID) (uuid.UUID, error)
+	OptionValueProduct(ctx context.Context, instance, valueID uuid.UUID) (uuid.UUID, error)
+	CreateVariant(ctx context.Context, instance uuid.UUID, v Variant) error
+	UpdateVariant(ctx context.Context, instance uuid.UUID, v Variant) error
+	DeleteVariant(ctx context.Context, instance, id uuid.UUID) error
+	UpdateOption(ctx context.Context, instance, id uuid.UUID, locale string, name *string, position *int) error
+	UpdateOptionValue(ctx context.Context, instance, id uuid.UUID, locale string, value *string, position *int) error
+}
+
+// Service implements the catalog use cases.
+type Service struct {
+	store Store
+}
+
+// NewService returns a Service over store.
+func NewService(store Store) *Service { return &Service{store: store} }
+
+const localeHeader = "header.X-Flowkiwi-Locale"
+
+// ReadLocale resolves the locale of a read: the requested one (it must be enabled) or the default;
+// with fallback, missing texts come from the default locale.
+func (s *Service) ReadLocale(ctx context.Context, instance uuid.UUID, requested *string, fallback bool) (ReadLocale, error) {
+	ls, err := s.store.Locales(ctx, instance)
+	if err != nil {
+		return ReadLocale{}, err
+	}
+	code, err := pick(ls, requested)
+	if err != nil {
+		return ReadLocale{}, err
+	}
+	rl := ReadLocale{Code: code}
+	if fallback && code != ls.Default {
+		rl.Fallback = ls.Default
+	}
+	return rl, nil
+}
+
+// WriteLocale resolves the locale texts of a write are stored in.
+func (s *Service) WriteLocale(ctx context.Context, instance uuid.UUID, requested *string) (string, error) {
+	ls, err := s.store.Locales(ctx, instance)
+	if err != nil {
+		return "", err
+	}
+	return pick(ls, requested)
+}
+
+func pick(ls Locales, requested *string) (string, error) {
+	if requested == nil || *requested == "" {
+		return ls.Default, nil
+	}
+	if _, ok := ls.Enabled[*requested]; !ok {
+		return "", &fault.Error{Kind: fault.KindBadRequest, Violations: []fault.Violation{{Path: localeHeader, Code: "locale_not_enabled",
+			Message: "the locale " + *requested + " is not enabled for this instance (see /rest/api/locales)"}}}
+	}
+	return *requested, nil
+}
+
+// Product returns one product with its graph.
+func (s *Service) Product(ctx context.Context, instance, id uuid.UUID, loc ReadLocale) (Product, error) {
+	ps, err := s.store.Products(ctx, instance, []uuid.UUID{id}, loc)
+	if err != nil {
+		return Product{}, err
+	}
+	if len(ps) == 0 {
+		return Product{}, fault.NotFound("no such product")
+	}
+	return ps[0], nil
+}
+
+// List returns a page of products, the total (-1 in cursor mode) and the next cursor.
+func (s *Service) List(ctx context.Context, instance uuid.UUID, q ListQuery) ([]Product, int, *Cursor, error) {
+	if q.Cursor != nil && q.OrderBy == "title" {
+		return nil, 0, nil, &fault.Error{Kind: fault.KindBadRequest, Violations: []fault.Violation{{Path: "query.cursor", Code: "unsupported",
+			Message: "cursor paging orders by createdAt or updatedAt, not by title"}}}
+	}
+	ids, total, next, err := s.store.ListProductIDs(ctx, instance, q)
+	if err != nil || len(ids) == 0 {
+		return []Product{}, total, next, err
+	}
+	ps, err := s.store.Products(ctx, instance, ids, q.Locale)
+	return ps, total, next, err
+}
+
+// CreateProduct validates and stores a product with its options and variants, all or nothing.
+func (s *Service) CreateProduct(ctx context.Context, instance uuid.UUID, locale string, in ProductInput) (NewProduct, error) {
+	p, err := buildProduct(in)
+	if err != nil {
+		return p, err
+	}
+	return p, s.store.CreateProduct(ctx, instance, locale, p)
+}
+
+// UpdateProduct applies changes to a product's own fields.
+func (s *Service) UpdateProduct(ctx context.Context, instance, id uuid.UUID, locale string, c ProductChanges) error {
+	return s.store.UpdateProduct(ctx, instance, id, locale, c)
+}
+
+// DeleteProduct removes a product with its options and variants.
+func (s *Service) DeleteProduct(ctx context.Context, instance, id uuid.UUID) error {
+	return s.store.DeleteProduct(ctx, instance, id)
+}
+
+// valueIRIs indexes a product's option values by IRI.
+func valueIRIs(p Product) map[string]OptionValue {
+	m := map[string]OptionValue{}
+	for _, o := range p.Options {
+		for _, v := range o.Values {
+			m["/rest/api/option_values/"+v.ID.String()] = v
+		}
+	}
+	return m
+}
+
+// CreateVariant adds a variant to a product; option values are matched in the write locale.
+func (s *Service) CreateVariant(ctx context.Context, instance, productID uuid.UUID, locale string, in VariantInput) (Variant, error) {
+	p, err := s.Product(ctx, instance, productID, ReadLocale{Code: locale})
+	if err != nil {
+		return Variant{}, err
+	}
+	if len(p.Variants) >= MaxVariants {
+		return Variant{}, fault.Invalid("", "too_many_variants", "a product may have at most 2048 variants")
+	}
+	v, err := buildVariant("", productID, in, p.Options, valueIRIs(p))
+	if err != nil {
+		return Variant{}, trimPaths(err)
+	}
+	if v.Position < 0 {
+		v.Position = len(p.Variants)
+	}
+	return v, s.store.CreateVariant(ctx, instance, v)
+}
+
+// VariantChanges is a merge patch of a variant.
+type VariantChanges struct {
+	SKU                      *string
+	Title, Barcode           *string
+	ClearTitle, ClearBarcode bool
+	Position                 *int
+	OptionValues             *[]ValueRef
+}
+
+// UpdateVariant applies changes to a variant.
+func (s *Service) UpdateVariant(ctx context.Context, instance, id uuid.UUID, locale string, c VariantChanges) (uuid.UUID, error) {
+	pid, err := s.store.VariantProduct(ctx, instance, id)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	p, err := s.Product(ctx, instance, pid, ReadLocale{Code: locale})
+	if err != nil {
+		return uuid.Nil, err
+	}
+	var v Variant
+	for _, x := range p.Variants {
+		if x.ID == id {
+			v = x
+		}
+	}
+	var vs fault.Violations
+	if c.SKU != nil {
+		v.SKU = strings.TrimSpace(*c.SKU)
+		if v.SKU == "" {
+			vs.Add("sku", "invalid_length", "the SKU must be 1 to 255 characters long")
+		}
+	}
+	switch {
+	case c.ClearTitle:
+		v.Title = nil
+	case c.Title != nil:
+		v.Title = text(c.Title)
+	}
+	switch {
+	case c.ClearBarcode:
+		v.Barcode = nil
+	case c.Barcode != nil:
+		v.Barcode = text(c.Barcode)
+	}
+	if c.Position != nil {
+		v.Position = *c.Position
+	}
+	if c.OptionValues != nil {
+		ids, err := resolveValues("optionValues", *c.OptionValues, p.Options, valueIRIs(p))
+		if err != nil {
+			vs = append(vs, err.(*fault.Error).Violations...)
+		}
+		v.OptionValueIDs = ids
+	}
+	if err := vs.Err(); err != nil {
+		return uuid.Nil, err
+	}
+	return pid, s.store.UpdateVariant(ctx, instance, v)
+}
+
+// trimPaths drops the leading "." of violation paths built for a nested variant.
+func trimPaths(err error) error {
+	if fe, ok := err.(*fault.Error); ok {
+		for i := range fe.Violations {
+			fe.Violations[i].Path = strings.TrimPrefix(fe.Violations[i].Path, ".")
+		}
+	}
+	return err
+}
+
+// Store exposes the store to the HTTP layer's simple lookups.
+func (s *Service) Store() Store { return s.store }
+
+var localePattern = regexp.MustCompile(`^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$`)
+
+// EnableLocale enables a BCP 47 locale (language, optional script, optional region).
+func (s *Service) EnableLocale(ctx context.Context, instance uuid.UUID, code string, makeDefault bool) (Locale, error) {
+	if !localePattern.MatchString(code) {
+		return Locale{}, fault.Invalid("code", "invalid_locale", "not a BCP 47 language tag such as de, de-DE or zh-Hant-TW")
+	}
+	return s.store.EnableLocale(ctx, instance, code, makeDefault)
+}

@@ -1,0 +1,157 @@
+package httpapi
+
+import (
+	"github.com/google/uuid"
+	"github.com/oapi-codegen/nullable"
+
+	"github.com/flowkiwi/platform/services/product-management/internal/api"
+	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
+)
+
+// IRIs of the resources.
+func productIRI(id uuid.UUID) string     { return "/rest/api/products/" + id.String() }
+func variantIRI(id uuid.UUID) string     { return "/rest/api/variants/" + id.String() }
+func optionIRI(id uuid.UUID) string      { return "/rest/api/product_options/" + id.String() }
+func optionValueIRI(id uuid.UUID) string { return "/rest/api/option_values/" + id.String() }
+func statusIRI(s catalog.Status) string  { return "/rest/api/statuses/" + string(s) }
+func localeIRI(code string) string       { return "/rest/api/locales/" + code }
+
+func contextOf(typ string) *string {
+	s := "/rest/api/contexts/" + typ
+	return &s
+}
+
+func text(p *string) nullable.Nullable[string] {
+	if p == nil {
+		return nullable.NewNullNullable[string]()
+	}
+	return nullable.NewNullableWithValue(*p)
+}
+
+// renderer turns catalog values into JSON-LD documents; top marks the document's root (which alone
+// carries @context).
+type renderer struct {
+	expand catalog.Expand
+}
+
+func (r renderer) product(p catalog.Product, top bool) api.Product {
+	out := api.Product{
+		LdID: productIRI(p.ID), LdType: "Product", Id: p.ID, Status: statusIRI(p.Status),
+		Vendor: text(p.Vendor), Title: text(p.Title), Description: text(p.Description),
+		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		Variants: make([]api.VariantOrIri, len(p.Variants)), Options: make([]api.ProductOptionOrIri, len(p.Options)),
+	}
+	if top {
+		out.LdContext = contextOf("Product")
+	}
+	out.Tags = nullable.NewNullNullable[string]()
+	if len(p.Tags) > 0 {
+		out.Tags = nullable.NewNullableWithValue(joinTags(p.Tags))
+	}
+	var values map[uuid.UUID]catalog.OptionValue
+	if r.expand.Variants && r.expand.OptionValues {
+		values = valueIndex(p)
+	}
+	for i, v := range p.Variants {
+		if r.expand.Variants {
+			_ = out.Variants[i].FromVariant(r.variant(v, values, false))
+		} else {
+			_ = out.Variants[i].FromIri(variantIRI(v.ID))
+		}
+	}
+	for i, o := range p.Options {
+		if r.expand.Options {
+			_ = out.Options[i].FromProductOption(r.option(o, false))
+		} else {
+			_ = out.Options[i].FromIri(optionIRI(o.ID))
+		}
+	}
+	return out
+}
+
+func joinTags(tags []string) string {
+	n := len(tags) - 1
+	for _, t := range tags {
+		n += len(t)
+	}
+	b := make([]byte, 0, n)
+	for i, t := range tags {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, t...)
+	}
+	return string(b)
+}
+
+func valueIndex(p catalog.Product) map[uuid.UUID]catalog.OptionValue {
+	m := map[uuid.UUID]catalog.OptionValue{}
+	for _, o := range p.Options {
+		for _, v := range o.Values {
+			m[v.ID] = v
+		}
+	}
+	return m
+}
+
+// variant renders a variant; values (when not nil) embeds its option values.
+func (r renderer) variant(v catalog.Variant, values map[uuid.UUID]catalog.OptionValue, top bool) api.Variant {
+	out := api.Variant{
+		LdID: variantIRI(v.ID), LdType: "Variant", Id: v.ID, Sku: v.SKU, Title: text(v.Title), Barcode: text(v.Barcode),
+		Position: v.Position, Product: productIRI(v.ProductID), CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
+		OptionValues: make([]api.OptionValueOrIri, len(v.OptionValueIDs)),
+	}
+	if top {
+		out.LdContext = contextOf("Variant")
+	}
+	for i, id := range v.OptionValueIDs {
+		if ov, ok := values[id]; ok {
+			_ = out.OptionValues[i].FromOptionValue(r.value(ov, false))
+		} else {
+			_ = out.OptionValues[i].FromIri(optionValueIRI(id))
+		}
+	}
+	return out
+}
+
+func (r renderer) option(o catalog.Option, top bool) api.ProductOption {
+	out := api.ProductOption{
+		LdID: optionIRI(o.ID), LdType: "ProductOption", Id: o.ID, Name: text(o.Name), Position: o.Position,
+		Product: productIRI(o.ProductID), Values: make([]api.OptionValueOrIri, len(o.Values)),
+	}
+	if top {
+		out.LdContext = contextOf("ProductOption")
+	}
+	for i, v := range o.Values {
+		if r.expand.OptionValues {
+			_ = out.Values[i].FromOptionValue(r.value(v, false))
+		} else {
+			_ = out.Values[i].FromIri(optionValueIRI(v.ID))
+		}
+	}
+	return out
+}
+
+func (r renderer) value(v catalog.OptionValue, top bool) api.OptionValue {
+	out := api.OptionValue{LdID: optionValueIRI(v.ID), LdType: "OptionValue", Id: v.ID, Value: text(v.Value), Position: v.Position, Option: optionIRI(v.OptionID)}
+	if top {
+		out.LdContext = contextOf("OptionValue")
+	}
+	return out
+}
+
+func renderLocale(l catalog.Locale, top bool) api.Locale {
+	out := api.Locale{LdID: localeIRI(l.Code), LdType: "Locale", Code: l.Code, IsDefault: l.IsDefault, CreatedAt: l.CreatedAt}
+	if top {
+		out.LdContext = contextOf("Locale")
+	}
+	return out
+}
+
+func renderStatus(s catalog.Status, top bool) api.Status {
+	out := api.Status{LdID: statusIRI(s), LdType: "Status", Code: api.StatusCode(s), Name: s.Name()}
+	if top {
+		out.LdContext = contextOf("Status")
+	}
+	return out
+}

@@ -1,0 +1,394 @@
+// Package postgres stores the catalog in PostgreSQL through pgx. Every statement filters on
+// instance_id, the leading column of every key. A product graph (product, options, values,
+// variants) loads in one batch: a fixed number of queries in a single round trip, whatever the
+// number of products or variants.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
+)
+
+// Store implements catalog.Store.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// New returns a Store over pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+var _ catalog.Store = (*Store)(nil)
+
+func wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	var fe *fault.Error
+	if errors.As(err, &fe) {
+		return err
+	}
+	return fault.Internal(fmt.Errorf("postgres: %w", err))
+}
+
+func notFound(err error, what string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fault.NotFound("no such %s", what)
+	}
+	return wrap(err)
+}
+
+func uniqueViolation(err error) (string, bool) {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return pe.ConstraintName, true
+	}
+	return "", false
+}
+
+const defaultLocale = "en"
+
+// Locales returns the enabled locales; an instance without rows has the implicit default "en".
+func (s *Store) Locales(ctx context.Context, instance uuid.UUID) (catalog.Locales, error) {
+	rows, err := s.pool.Query(ctx, `select code, is_default, created_at from locales where instance_id = $1`, instance)
+	if err != nil {
+		return catalog.Locales{}, wrap(err)
+	}
+	ls := catalog.Locales{Enabled: map[string]time.Time{}}
+	for rows.Next() {
+		var code string
+		var def bool
+		var at time.Time
+		if err := rows.Scan(&code, &def, &at); err != nil {
+			return ls, wrap(err)
+		}
+		ls.Enabled[code] = at
+		if def {
+			ls.Default = code
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return ls, wrap(err)
+	}
+	if len(ls.Enabled) == 0 {
+		ls.Default = defaultLocale
+		ls.Enabled[defaultLocale] = time.Time{}
+	}
+	return ls, nil
+}
+
+// materialize writes the implicit default locale as a row, so later changes have one to move.
+func materialize(ctx context.Context, tx pgx.Tx, instance uuid.UUID) error {
+	_, err := tx.Exec(ctx, `insert into locales (instance_id, code, is_default)
+		select $1, $2, true where not exists (select 1 from locales where instance_id = $1)`, instance, defaultLocale)
+	return err
+}
+
+func (s *Store) EnableLocale(ctx context.Context, instance uuid.UUID, code string, makeDefault bool) (catalog.Locale, error) {
+	var l catalog.Locale
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtext($1::text))`, "locales:"+instance.String()); err != nil {
+			return err
+		}
+		if err := materialize(ctx, tx, instance); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `insert into locales (instance_id, code) values ($1, $2) on conflict do nothing`, instance, code)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 && code != defaultLocale {
+			return fault.Conflict("the locale %s is already enabled", code)
+		}
+		if makeDefault {
+			if _, err := tx.Exec(ctx, `update locales set is_default = (code = $2) where instance_id = $1`, instance, code); err != nil {
+				return err
+			}
+		}
+		return tx.QueryRow(ctx, `select code, is_default, created_at from locales where instance_id = $1 and code = $2`, instance, code).
+			Scan(&l.Code, &l.IsDefault, &l.CreatedAt)
+	})
+	return l, wrap(err)
+}
+
+func (s *Store) SetDefaultLocale(ctx context.Context, instance uuid.UUID, code string) (catalog.Locale, error) {
+	var l catalog.Locale
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtext($1::text))`, "locales:"+instance.String()); err != nil {
+			return err
+		}
+		if err := materialize(ctx, tx, instance); err != nil {
+			return err
+		}
+		var exists bool
+		if err := tx.QueryRow(ctx, `select exists(select 1 from locales where instance_id = $1 and code = $2)`, instance, code).Scan(&exists); err != nil {
+			return err
+		}
+		if !exists {
+			return fault.NotFound("the locale %s is not enabled", code)
+		}
+		// Clear the old default first: the partial unique index allows one default at a time.
+		if _, err := tx.Exec(ctx, `update locales set is_default = false where instance_id = $1 and is_default and code <> $2`, instance, code); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `update locales set is_default = true where instance_id = $1 and code = $2 returning code, is_default, created_at`, instance, code).
+			Scan(&l.Code, &l.IsDefault, &l.CreatedAt)
+	})
+	return l, wrap(err)
+}
+
+func (s *Store) DisableLocale(ctx context.Context, instance uuid.UUID, code string) error {
+	return wrap(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtext($1::text))`, "locales:"+instance.String()); err != nil {
+			return err
+		}
+		if err := materialize(ctx, tx, instance); err != nil {
+			return err
+		}
+		var def bool
+		if err := tx.QueryRow(ctx, `select is_default from locales where instance_id = $1 and code = $2`, instance, code).Scan(&def); err != nil {
+			return notFound(err, "locale")
+		}
+		if def {
+			return fault.Conflict("the default locale cannot be disabled; make another locale the default first")
+		}
+		_, err := tx.Exec(ctx, `delete from locales where instance_id = $1 and code = $2`, instance, code)
+		return err
+	}))
+}
+
+// orderColumn maps an order key to its SQL expression.
+func orderColumn(by string) string {
+	switch by {
+	case "updated_at":
+		return "p.updated_at"
+	case "title":
+		return "lower(coalesce(t.title, d.title))"
+	}
+	return "p.created_at"
+}
+
+func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalog.ListQuery) ([]uuid.UUID, int, *catalog.Cursor, error) {
+	args := []any{instance}
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	where := []string{"p.instance_id = $1"}
+	joinTitle := q.Title != nil || q.OrderBy == "title"
+	from := "products p"
+	if joinTitle {
+		from += ` left join product_translations t on t.instance_id = p.instance_id and t.product_id = p.id and t.locale = ` + arg(q.Locale.Code) + `
+			left join product_translations d on d.instance_id = p.instance_id and d.product_id = p.id and d.locale = ` + arg(q.Locale.Fallback)
+	}
+	if q.Status != nil {
+		where = append(where, "p.status = "+arg(string(*q.Status)))
+	}
+	if q.Vendor != nil {
+		where = append(where, "p.vendor = "+arg(*q.Vendor))
+	}
+	if len(q.Tags) > 0 {
+		where = append(where, "p.tags && "+arg(q.Tags))
+	}
+	if q.Title != nil {
+		where = append(where, "coalesce(t.title, d.title) ilike "+arg("%"+likeEscape(*q.Title)+"%"))
+	}
+	if q.CreatedAfter != nil {
+		where = append(where, "p.created_at >= "+arg(*q.CreatedAfter))
+	}
+	if q.CreatedBefore != nil {
+		where = append(where, "p.created_at < "+arg(*q.CreatedBefore))
+	}
+	if q.UpdatedAfter != nil {
+		where = append(where, "p.updated_at >= "+arg(*q.UpdatedAfter))
+	}
+	if q.UpdatedBefore != nil {
+		where = append(where, "p.updated_at < "+arg(*q.UpdatedBefore))
+	}
+	dir, cmp := "asc", ">"
+	if q.Descending {
+		dir, cmp = "desc", "<"
+	}
+	col := orderColumn(q.OrderBy)
+	if q.Cursor != nil {
+		where = append(where, fmt.Sprintf("(%s, p.id) %s (%s, %s)", col, cmp, arg(q.Cursor.At), arg(q.Cursor.ID)))
+		sql := fmt.Sprintf(`select p.id, %s from %s where %s order by %s %s, p.id %s limit %s`,
+			col, from, strings.Join(where, " and "), col, dir, dir, arg(q.PerPage+1))
+		rows, err := s.pool.Query(ctx, sql, args...)
+		if err != nil {
+			return nil, 0, nil, wrap(err)
+		}
+		type row struct {
+			id uuid.UUID
+			at time.Time
+		}
+		list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+			var x row
+			err := r.Scan(&x.id, &x.at)
+			return x, err
+		})
+		if err != nil {
+			return nil, 0, nil, wrap(err)
+		}
+		var next *catalog.Cursor
+		if len(list) > q.PerPage {
+			list = list[:q.PerPage]
+			last := list[len(list)-1]
+			next = &catalog.Cursor{At: last.at, ID: last.id}
+		}
+		ids := make([]uuid.UUID, len(list))
+		for i, x := range list {
+			ids[i] = x.id
+		}
+		return ids, -1, next, nil
+	}
+	sql := fmt.Sprintf(`select p.id, count(*) over () from %s where %s order by %s %s nulls last, p.id %s limit %s offset %s`,
+		from, strings.Join(where, " and "), col, dir, dir, arg(q.PerPage), arg((q.Page-1)*q.PerPage))
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, 0, nil, wrap(err)
+	}
+	total := 0
+	ids, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (uuid.UUID, error) {
+		var id uuid.UUID
+		err := r.Scan(&id, &total)
+		return id, err
+	})
+	if err != nil {
+		return nil, 0, nil, wrap(err)
+	}
+	if len(ids) == 0 && q.Page > 1 {
+		// Past the last page the window saw no rows: count on its own.
+		countArgs := args[:len(args)-2]
+		err = s.pool.QueryRow(ctx, fmt.Sprintf(`select count(*) from %s where %s`, from, strings.Join(where, " and ")), countArgs...).Scan(&total)
+	}
+	return ids, total, nil, wrap(err)
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// Products loads the graphs of ids in one round trip (five queries in one batch), in the order of ids.
+func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale) ([]catalog.Product, error) {
+	b := &pgx.Batch{}
+	b.Queue(`select p.id, p.status, p.vendor, p.tags, p.created_at, p.updated_at, coalesce(t.title, d.title), coalesce(t.description, d.description)
+		from products p
+		left join product_translations t on t.instance_id = p.instance_id and t.product_id = p.id and t.locale = $3
+		left join product_translations d on d.instance_id = p.instance_id and d.product_id = p.id and d.locale = $4
+		where p.instance_id = $1 and p.id = any($2)`, instance, ids, loc.Code, loc.Fallback)
+	b.Queue(`select o.id, o.product_id, o.position, coalesce(t.name, d.name)
+		from product_options o
+		left join product_option_translations t on t.instance_id = o.instance_id and t.option_id = o.id and t.locale = $3
+		left join product_option_translations d on d.instance_id = o.instance_id and d.option_id = o.id and d.locale = $4
+		where o.instance_id = $1 and o.product_id = any($2) order by o.product_id, o.position, o.id`, instance, ids, loc.Code, loc.Fallback)
+	b.Queue(`select v.id, v.option_id, v.product_id, v.position, coalesce(t.value, d.value)
+		from option_values v
+		left join option_value_translations t on t.instance_id = v.instance_id and t.value_id = v.id and t.locale = $3
+		left join option_value_translations d on d.instance_id = v.instance_id and d.value_id = v.id and d.locale = $4
+		where v.instance_id = $1 and v.product_id = any($2) order by v.option_id, v.position, v.id`, instance, ids, loc.Code, loc.Fallback)
+	b.Queue(`select id, product_id, sku, title, barcode, position, created_at, updated_at
+		from variants where instance_id = $1 and product_id = any($2) order by product_id, position, id`, instance, ids)
+	b.Queue(`select x.variant_id, x.option_value_id from variant_option_values x
+		join option_values v on v.instance_id = x.instance_id and v.id = x.option_value_id
+		join product_options o on o.instance_id = v.instance_id and o.id = v.option_id
+		where x.instance_id = $1 and x.product_id = any($2) order by x.variant_id, o.position`, instance, ids)
+	br := s.pool.SendBatch(ctx, b)
+	defer br.Close()
+
+	byID := map[uuid.UUID]*catalog.Product{}
+	products := make([]catalog.Product, 0, len(ids))
+	rows, _ := br.Query()
+	for rows.Next() {
+		var p catalog.Product
+		var status string
+		if err := rows.Scan(&p.ID, &status, &p.Vendor, &p.Tags, &p.CreatedAt, &p.UpdatedAt, &p.Title, &p.Description); err != nil {
+			return nil, wrap(err)
+		}
+		p.Status = catalog.Status(status)
+		products = append(products, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err)
+	}
+	for i := range products {
+		byID[products[i].ID] = &products[i]
+	}
+	rows, _ = br.Query()
+	var options []catalog.Option
+	for rows.Next() {
+		var o catalog.Option
+		if err := rows.Scan(&o.ID, &o.ProductID, &o.Position, &o.Name); err != nil {
+			return nil, wrap(err)
+		}
+		options = append(options, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err)
+	}
+	rows, _ = br.Query()
+	values := map[uuid.UUID][]catalog.OptionValue{}
+	for rows.Next() {
+		var v catalog.OptionValue
+		if err := rows.Scan(&v.ID, &v.OptionID, &v.ProductID, &v.Position, &v.Value); err != nil {
+			return nil, wrap(err)
+		}
+		values[v.OptionID] = append(values[v.OptionID], v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err)
+	}
+	for _, o := range options {
+		if p := byID[o.ProductID]; p != nil {
+			o.Values = values[o.ID]
+			p.Options = append(p.Options, o)
+		}
+	}
+	rows, _ = br.Query()
+	variantsByProduct := map[uuid.UUID][]catalog.Variant{}
+	for rows.Next() {
+		var v catalog.Variant
+		if err := rows.Scan(&v.ID, &v.ProductID, &v.SKU, &v.Title, &v.Barcode, &v.Position, &v.CreatedAt, &v.UpdatedAt); err != nil {
+			return nil, wrap(err)
+		}
+		variantsByProduct[v.ProductID] = append(variantsByProduct[v.ProductID], v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err)
+	}
+	rows, _ = br.Query()
+	valueIDs := map[uuid.UUID][]uuid.UUID{}
+	for rows.Next() {
+		var vid, ovid uuid.UUID
+		if err := rows.Scan(&vid, &ovid); err != nil {
+			return nil, wrap(err)
+		}
+		valueIDs[vid] = append(valueIDs[vid], ovid)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err)
+	}
+	for pid, vs := range variantsByProduct {
+		for i := range vs {
+			vs[i].OptionValueIDs = valueIDs[vs[i].ID]
+		}
+		if p := byID[pid]; p != nil {
+			p.Variants = vs
+		}
+	}
+	// Return in the order asked for (the list's order).
+	out := make([]catalog.Product, 0, len(products))
+	for _, id := range ids {
+		if p := byID[id]; p != nil {
+			out = append(out, *p)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,280 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
+)
+
+// skuClashes reports, as violations, the SKUs of vs already used by other variants of the instance.
+func skuClashes(ctx context.Context, q pgx.Tx, instance uuid.UUID, paths []string, vs []catalog.Variant) error {
+	skus := make([]string, len(vs))
+	for i, v := range vs {
+		skus[i] = v.SKU
+	}
+	ids := make([]uuid.UUID, len(vs))
+	for i, v := range vs {
+		ids[i] = v.ID
+	}
+	rows, err := q.Query(ctx, `select sku from variants where instance_id = $1 and sku = any($2) and not (id = any($3))`, instance, skus, ids)
+	if err != nil {
+		return err
+	}
+	taken, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	if len(taken) == 0 {
+		return nil
+	}
+	set := map[string]bool{}
+	for _, s := range taken {
+		set[s] = true
+	}
+	var out fault.Violations
+	for i, v := range vs {
+		if set[v.SKU] {
+			out.Add(paths[i], "duplicate_sku", "this SKU is already used by another variant of this instance")
+		}
+	}
+	return out.Err()
+}
+
+// insertVariants queues the inserts of variants and their option values.
+func insertVariants(b *pgx.Batch, instance uuid.UUID, vs []catalog.Variant) {
+	n := len(vs)
+	ids, pids, skus, combos := make([]uuid.UUID, n), make([]uuid.UUID, n), make([]string, n), make([]string, n)
+	titles, barcodes, positions := make([]*string, n), make([]*string, n), make([]int32, n)
+	var xv, xo, xp []uuid.UUID
+	for i, v := range vs {
+		ids[i], pids[i], skus[i], combos[i] = v.ID, v.ProductID, v.SKU, catalog.Combination(v.OptionValueIDs)
+		titles[i], barcodes[i], positions[i] = v.Title, v.Barcode, int32(v.Position)
+		for _, ov := range v.OptionValueIDs {
+			xv, xo, xp = append(xv, v.ID), append(xo, ov), append(xp, v.ProductID)
+		}
+	}
+	b.Queue(`insert into variants (instance_id, id, product_id, sku, title, barcode, position, combination)
+		select $1, * from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[])`,
+		instance, ids, pids, skus, titles, barcodes, positions, combos)
+	if len(xv) > 0 {
+		b.Queue(`insert into variant_option_values (instance_id, variant_id, option_value_id, product_id)
+			select $1, * from unnest($2::uuid[], $3::uuid[], $4::uuid[])`, instance, xv, xo, xp)
+	}
+}
+
+// conflictError turns a unique violation that slipped past the checks (a concurrent write) into a
+// conflict; other errors pass.
+func conflictError(err error) error {
+	if name, ok := uniqueViolation(err); ok {
+		switch name {
+		case "variants_sku":
+			return fault.Conflict("a SKU of this request was taken by a concurrent request")
+		case "variants_combination":
+			return fault.Invalid("optionValues", "duplicate_combination", "another variant of this product has this combination of option values")
+		}
+		return fault.Conflict("the request conflicts with existing data")
+	}
+	return err
+}
+
+// CreateProduct stores a product graph in one transaction, its inserts in one batch.
+func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale string, p catalog.NewProduct) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if len(p.Variants) > 0 {
+			paths := make([]string, len(p.Variants))
+			for i := range p.Variants {
+				paths[i] = fmt.Sprintf("variants[%d].sku", i)
+			}
+			if err := skuClashes(ctx, tx, instance, paths, p.Variants); err != nil {
+				return err
+			}
+		}
+		b := &pgx.Batch{}
+		b.Queue(`insert into products (instance_id, id, status, vendor, tags) values ($1, $2, $3, $4, $5)`,
+			instance, p.ID, string(p.Status), p.Vendor, p.Tags)
+		if p.Title != nil || p.Description != nil {
+			b.Queue(`insert into product_translations (instance_id, product_id, locale, title, description) values ($1, $2, $3, $4, $5)`,
+				instance, p.ID, locale, p.Title, p.Description)
+		}
+		var oid, opid []uuid.UUID
+		var opos []int32
+		var oname []string
+		var vid, void, vpid []uuid.UUID
+		var vpos []int32
+		var vlabel []string
+		for _, o := range p.Options {
+			oid, opid, opos, oname = append(oid, o.ID), append(opid, p.ID), append(opos, int32(o.Position)), append(oname, *o.Name)
+			for _, v := range o.Values {
+				vid, void, vpid, vpos, vlabel = append(vid, v.ID), append(void, o.ID), append(vpid, p.ID), append(vpos, int32(v.Position)), append(vlabel, *v.Value)
+			}
+		}
+		if len(oid) > 0 {
+			b.Queue(`insert into product_options (instance_id, id, product_id, position) select $1, * from unnest($2::uuid[], $3::uuid[], $4::int[])`,
+				instance, oid, opid, opos)
+			b.Queue(`insert into product_option_translations (instance_id, option_id, locale, name) select $1, id, $2, name from unnest($3::uuid[], $4::text[]) as x(id, name)`,
+				instance, locale, oid, oname)
+		}
+		if len(vid) > 0 {
+			b.Queue(`insert into option_values (instance_id, id, option_id, product_id, position) select $1, * from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::int[])`,
+				instance, vid, void, vpid, vpos)
+			b.Queue(`insert into option_value_translations (instance_id, value_id, locale, value) select $1, id, $2, value from unnest($3::uuid[], $4::text[]) as x(id, value)`,
+				instance, locale, vid, vlabel)
+		}
+		if len(p.Variants) > 0 {
+			insertVariants(b, instance, p.Variants)
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+	return wrap(conflictError(err))
+}
+
+// UpdateProduct applies changes to the product row and to its texts in locale.
+func (s *Store) UpdateProduct(ctx context.Context, instance, id uuid.UUID, locale string, c catalog.ProductChanges) error {
+	return wrap(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var status *string
+		if c.Status != nil {
+			st := string(*c.Status)
+			status = &st
+		}
+		tag, err := tx.Exec(ctx, `update products set
+			status = coalesce($3, status),
+			vendor = case when $4 then null when $5::text is not null then $5 else vendor end,
+			tags = coalesce($6, tags),
+			updated_at = now()
+			where instance_id = $1 and id = $2`, instance, id, status, c.ClearVendor, c.Vendor, c.Tags)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fault.NotFound("no such product")
+		}
+		setTitle, setDesc := c.ClearTitle || c.Title != nil, c.ClearDescription || c.Description != nil
+		if !setTitle && !setDesc {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `insert into product_translations as t (instance_id, product_id, locale, title, description)
+			values ($1, $2, $3, $4, $5)
+			on conflict (instance_id, product_id, locale) do update set
+				title = case when $6 then excluded.title else t.title end,
+				description = case when $7 then excluded.description else t.description end`,
+			instance, id, locale, c.Title, c.Description, setTitle, setDesc)
+		return err
+	}))
+}
+
+func (s *Store) DeleteProduct(ctx context.Context, instance, id uuid.UUID) error {
+	tag, err := s.pool.Exec(ctx, `delete from products where instance_id = $1 and id = $2`, instance, id)
+	if err != nil {
+		return wrap(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fault.NotFound("no such product")
+	}
+	return nil
+}
+
+func (s *Store) owner(ctx context.Context, sql string, instance, id uuid.UUID, what string) (uuid.UUID, error) {
+	var pid uuid.UUID
+	err := s.pool.QueryRow(ctx, sql, instance, id).Scan(&pid)
+	return pid, notFound(err, what)
+}
+
+func (s *Store) VariantProduct(ctx context.Context, instance, id uuid.UUID) (uuid.UUID, error) {
+	return s.owner(ctx, `select product_id from variants where instance_id = $1 and id = $2`, instance, id, "variant")
+}
+
+func (s *Store) OptionProduct(ctx context.Context, instance, id uuid.UUID) (uuid.UUID, error) {
+	return s.owner(ctx, `select product_id from product_options where instance_id = $1 and id = $2`, instance, id, "product option")
+}
+
+func (s *Store) OptionValueProduct(ctx context.Context, instance, id uuid.UUID) (uuid.UUID, error) {
+	return s.owner(ctx, `select product_id from option_values where instance_id = $1 and id = $2`, instance, id, "option value")
+}
+
+func (s *Store) CreateVariant(ctx context.Context, instance uuid.UUID, v catalog.Variant) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := skuClashes(ctx, tx, instance, []string{"sku"}, []catalog.Variant{v}); err != nil {
+			return err
+		}
+		b := &pgx.Batch{}
+		insertVariants(b, instance, []catalog.Variant{v})
+		b.Queue(`update products set updated_at = now() where instance_id = $1 and id = $2`, instance, v.ProductID)
+		return tx.SendBatch(ctx, b).Close()
+	})
+	return wrap(conflictError(err))
+}
+
+func (s *Store) UpdateVariant(ctx context.Context, instance uuid.UUID, v catalog.Variant) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := skuClashes(ctx, tx, instance, []string{"sku"}, []catalog.Variant{v}); err != nil {
+			return err
+		}
+		b := &pgx.Batch{}
+		b.Queue(`update variants set sku = $3, title = $4, barcode = $5, position = $6, combination = $7, updated_at = now()
+			where instance_id = $1 and id = $2`, instance, v.ID, v.SKU, v.Title, v.Barcode, v.Position, catalog.Combination(v.OptionValueIDs))
+		b.Queue(`delete from variant_option_values where instance_id = $1 and variant_id = $2`, instance, v.ID)
+		if len(v.OptionValueIDs) > 0 {
+			pids := make([]uuid.UUID, len(v.OptionValueIDs))
+			vids := make([]uuid.UUID, len(v.OptionValueIDs))
+			for i := range pids {
+				pids[i], vids[i] = v.ProductID, v.ID
+			}
+			b.Queue(`insert into variant_option_values (instance_id, variant_id, option_value_id, product_id)
+				select $1, * from unnest($2::uuid[], $3::uuid[], $4::uuid[])`, instance, vids, v.OptionValueIDs, pids)
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+	return wrap(conflictError(err))
+}
+
+func (s *Store) DeleteVariant(ctx context.Context, instance, id uuid.UUID) error {
+	tag, err := s.pool.Exec(ctx, `delete from variants where instance_id = $1 and id = $2`, instance, id)
+	if err != nil {
+		return wrap(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fault.NotFound("no such variant")
+	}
+	return nil
+}
+
+func (s *Store) UpdateOption(ctx context.Context, instance, id uuid.UUID, locale string, name *string, position *int) error {
+	return wrap(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `update product_options set position = coalesce($3, position) where instance_id = $1 and id = $2`, instance, id, position)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fault.NotFound("no such product option")
+		}
+		if name == nil {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `insert into product_option_translations (instance_id, option_id, locale, name) values ($1, $2, $3, $4)
+			on conflict (instance_id, option_id, locale) do update set name = excluded.name`, instance, id, locale, *name)
+		return err
+	}))
+}
+
+func (s *Store) UpdateOptionValue(ctx context.Context, instance, id uuid.UUID, locale string, value *string, position *int) error {
+	return wrap(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `update option_values set position = coalesce($3, position) where instance_id = $1 and id = $2`, instance, id, position)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fault.NotFound("no such option value")
+		}
+		if value == nil {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `insert into option_value_translations (instance_id, value_id, locale, value) values ($1, $2, $3, $4)
+			on conflict (instance_id, value_id, locale) do update set value = excluded.value`, instance, id, locale, *value)
+		return err
+	}))
+}
