@@ -561,7 +561,9 @@ type ListProductsParams struct {
 	// ItemsPerPage Items per page (at most 100).
 	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
 
-	// Cursor An opaque position from `view.next`; walks the collection without counting or offsets.
+	// Cursor Walks the collection without counting or offsets: start with `cursor=first`, then follow
+	// `view.next` (an opaque position) until it is absent. Orders by `createdAt` (default) or
+	// `updatedAt`.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`

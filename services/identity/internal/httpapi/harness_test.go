@@ -3,12 +3,10 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"testing"
 
 	"github.com/google/uuid"
@@ -132,65 +130,13 @@ func (c *caller) addMember(t testing.TB, org uuid.UUID, partner uuid.UUID, role 
 	}
 }
 
-// The generated response types share StatusCode() and Body/HTTPResponse fields; these helpers read
-// them by reflection so one assertion works for every operation.
-type response interface{ StatusCode() int }
+type response = apitest.Response
 
-func rawBody(r any) []byte {
-	v := reflect.ValueOf(r)
-	if !v.IsValid() || v.IsNil() {
-		return nil
-	}
-	return v.Elem().FieldByName("Body").Bytes()
-}
-
-func body(r any) string {
-	if rs, ok := r.(response); ok && !reflect.ValueOf(r).IsNil() {
-		return fmt.Sprintf("%d %s", rs.StatusCode(), rawBody(r))
-	}
-	return "<no response>"
-}
-
-func expectStatus(t *testing.T, r response, want int) {
-	t.Helper()
-	if r.StatusCode() != want {
-		t.Fatalf("status = %d, want %d: %s", r.StatusCode(), want, body(r))
-	}
-}
-
-// expectProblem checks the status and media type of an error response and returns the problem; a
-// non-empty path must be named by one of its violations.
-func expectProblem(t *testing.T, r response, status int, path string) common.Problem {
-	t.Helper()
-	expectStatus(t, r, status)
-	hr := reflect.ValueOf(r).Elem().FieldByName("HTTPResponse").Interface().(*http.Response)
-	if ct := hr.Header.Get("Content-Type"); ct != "application/problem+json" {
-		t.Fatalf("Content-Type = %q, want application/problem+json", ct)
-	}
-	var p common.Problem
-	if err := json.Unmarshal(rawBody(r), &p); err != nil {
-		t.Fatalf("problem: %v", err)
-	}
-	if p.Status != status {
-		t.Fatalf("problem status = %d, want %d", p.Status, status)
-	}
-	if path != "" && !namesPath(p, path) {
-		t.Fatalf("no violation names %q: %s", path, rawBody(r))
-	}
-	return p
-}
-
-func namesPath(p common.Problem, path string) bool {
-	if p.Violations == nil {
-		return false
-	}
-	for _, v := range *p.Violations {
-		if v.PropertyPath == path {
-			return true
-		}
-	}
-	return false
-}
+var (
+	body          = apitest.Body
+	expectStatus  = apitest.ExpectStatus
+	expectProblem = apitest.ExpectProblem
+)
 
 // raw sends a hand-made request (bodies and headers the generated client cannot produce) through
 // the validating transport.

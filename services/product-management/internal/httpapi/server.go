@@ -124,9 +124,11 @@ func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestOb
 		return nil, badQuery("order", "order by one field at a time")
 	}
 	if p.Cursor != nil {
-		c, err := decodeCursor(*p.Cursor)
-		if err != nil {
-			return nil, err
+		c := catalog.Cursor{} // "first": from the start
+		if *p.Cursor != "first" {
+			if c, err = decodeCursor(*p.Cursor); err != nil {
+				return nil, err
+			}
 		}
 		q.Cursor = &c
 	}
@@ -143,7 +145,7 @@ func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestOb
 		out.Member[i] = r.product(pr, false)
 	}
 	query := requestQuery(ctx)
-	if q.Cursor != nil || p.Cursor != nil {
+	if q.Cursor != nil {
 		out.View = cursorView(query, next)
 	} else {
 		out.TotalItems = &total

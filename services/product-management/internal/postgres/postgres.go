@@ -218,7 +218,9 @@ func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalo
 	}
 	col := orderColumn(q.OrderBy)
 	if q.Cursor != nil {
-		where = append(where, fmt.Sprintf("(%s, p.id) %s (%s, %s)", col, cmp, arg(q.Cursor.At), arg(q.Cursor.ID)))
+		if q.Cursor.ID != uuid.Nil { // the zero cursor starts the walk
+			where = append(where, fmt.Sprintf("(%s, p.id) %s (%s, %s)", col, cmp, arg(q.Cursor.At), arg(q.Cursor.ID)))
+		}
 		sql := fmt.Sprintf(`select p.id, %s from %s where %s order by %s %s, p.id %s limit %s`,
 			col, from, strings.Join(where, " and "), col, dir, dir, arg(q.PerPage+1))
 		rows, err := s.pool.Query(ctx, sql, args...)

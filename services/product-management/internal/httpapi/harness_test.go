@@ -1,0 +1,79 @@
+package httpapi_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/oapi-codegen/nullable"
+
+	"github.com/flowkiwi/platform/pkg/apitest"
+	pm "github.com/flowkiwi/platform/pkg/clients/productmanagement"
+	"github.com/flowkiwi/platform/services/product-management/internal/testenv"
+)
+
+var (
+	expectStatus  = apitest.ExpectStatus
+	expectProblem = apitest.ExpectProblem
+	body          = apitest.Body
+)
+
+// world is one identity, one product-management, and an owner with an organization and instance.
+type world struct {
+	id     *testenv.Identity
+	pm     *testenv.PM
+	owner  *testenv.Partner
+	org    uuid.UUID
+	handle string
+	c      *pm.ClientWithResponses // the owner acting as org on handle
+}
+
+func newWorld(t testing.TB) *world {
+	t.Helper()
+	id := testenv.StartIdentity(t)
+	w := &world{id: id, pm: testenv.StartPM(t, id), owner: id.Partner("Owner"), handle: "acme-eu"}
+	w.org = w.owner.Org(t, "Acme")
+	w.owner.Instance(t, w.org, w.handle)
+	w.c = w.pm.Client(w.owner, w.handle, w.org)
+	return w
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func some(s string) nullable.Nullable[string] { return nullable.NewNullableWithValue(s) }
+
+func selector(option, value string) pm.OptionValueReference {
+	var r pm.OptionValueReference
+	_ = r.FromOptionValueSelector(pm.OptionValueSelector{Option: option, Value: value})
+	return r
+}
+
+func iriRef(iri string) pm.OptionValueReference {
+	var r pm.OptionValueReference
+	_ = r.FromIri(iri)
+	return r
+}
+
+// tshirt is a product with one option and n variants (n <= 6).
+func tshirt(sku string, n int) pm.ProductCreate {
+	sizes := []string{"XS", "S", "M", "L", "XL", "XXL"}[:n]
+	variants := make([]pm.VariantCreate, n)
+	for i, s := range sizes {
+		variants[i] = pm.VariantCreate{Sku: sku + "-" + s, OptionValues: &[]pm.OptionValueReference{selector("Size", s)}}
+	}
+	return pm.ProductCreate{
+		Title: some("T-shirt " + sku), Vendor: some("Acme"), Tags: some("summer, cotton"),
+		Options:  &[]pm.OptionInput{{Name: "Size", Values: sizes}},
+		Variants: &variants,
+	}
+}
+
+func (w *world) create(t testing.TB, c *pm.ClientWithResponses, p pm.ProductCreate) pm.Product {
+	t.Helper()
+	resp, err := c.CreateProductWithResponse(context.Background(), nil, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, resp, 201)
+	return *resp.ApplicationldJSON201
+}

@@ -1,0 +1,293 @@
+// Package testenv runs product-management against a real identity service for tests: identity is
+// built from this workspace and started as a process on its own fresh database, partners are made
+// with its CLI, and product-management runs in-process on a fresh database of its own.
+package testenv
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	identitydb "github.com/flowkiwi/platform/db/identity"
+	pmdb "github.com/flowkiwi/platform/db/product-management"
+	"github.com/flowkiwi/platform/pkg/apitest"
+	"github.com/flowkiwi/platform/pkg/clients/identity"
+	"github.com/flowkiwi/platform/pkg/clients/productmanagement"
+	"github.com/flowkiwi/platform/pkg/testdb"
+	"github.com/flowkiwi/platform/services/product-management/internal/api"
+	"github.com/flowkiwi/platform/services/product-management/internal/app"
+	"github.com/flowkiwi/platform/services/product-management/internal/config"
+)
+
+// BaseDomain is the tenant base domain tests address instances under.
+const BaseDomain = "product-management.test"
+
+var (
+	buildOnce sync.Once
+	binary    string
+	buildErr  error
+)
+
+// identityBinary builds the identity command once per test process.
+func identityBinary(tb testing.TB) string {
+	tb.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "flowkiwi-identity-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binary = filepath.Join(dir, "identity")
+		cmd := exec.Command("go", "build", "-o", binary, "github.com/flowkiwi/platform/services/identity/cmd/identity")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build identity: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		tb.Fatal(buildErr)
+	}
+	return binary
+}
+
+// Identity is a running identity service.
+type Identity struct {
+	tb    testing.TB
+	URL   string
+	addr  string
+	dbURL string
+	cmd   *exec.Cmd
+}
+
+// StartIdentity starts identity on a fresh database and a free loopback port.
+func StartIdentity(tb testing.TB) *Identity {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	id := &Identity{tb: tb, URL: "http://" + addr, addr: addr, dbURL: testdb.NewURL(tb, identitydb.Migrations())}
+	id.Start()
+	tb.Cleanup(id.Stop)
+	return id
+}
+
+func (i *Identity) env() []string {
+	return append(os.Environ(), "DATABASE_URL="+i.dbURL, "HTTP_ADDR="+i.addr, "IDENTITY_ISSUER="+i.URL, "LOG_LEVEL=warn")
+}
+
+// Start (re)starts the process and waits until it serves its JWKS.
+func (i *Identity) Start() {
+	i.tb.Helper()
+	cmd := exec.Command(identityBinary(i.tb), "serve")
+	cmd.Env = i.env()
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		i.tb.Fatal(err)
+	}
+	i.cmd = cmd
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(i.URL + "/.well-known/jwks.json")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	i.tb.Fatal("identity did not start")
+}
+
+// Stop ends the process (identity "goes down").
+func (i *Identity) Stop() {
+	if i.cmd != nil && i.cmd.Process != nil {
+		_ = i.cmd.Process.Kill()
+		_, _ = i.cmd.Process.Wait()
+		i.cmd = nil
+	}
+}
+
+// Partner is a partner with a token and generated clients for both services.
+type Partner struct {
+	ID           uuid.UUID
+	ClientID     string
+	ClientSecret string
+	Token        string
+	Identity     *identity.ClientWithResponses
+}
+
+// Partner creates a partner with identity's CLI and gets it a token over HTTP.
+func (i *Identity) Partner(name string) *Partner {
+	i.tb.Helper()
+	cmd := exec.Command(identityBinary(i.tb), "partner", "create", "--name", name)
+	cmd.Env = i.env()
+	out, err := cmd.Output()
+	if err != nil {
+		i.tb.Fatalf("partner create: %v", err)
+	}
+	var creds struct {
+		PartnerID    uuid.UUID `json:"partner_id"`
+		ClientID     string    `json:"client_id"`
+		ClientSecret string    `json:"client_secret"`
+	}
+	if err := json.Unmarshal(out, &creds); err != nil {
+		i.tb.Fatalf("partner create output %q: %v", out, err)
+	}
+	anon, _ := identity.NewClientWithResponses(i.URL)
+	grant := "client_credentials"
+	resp, err := anon.IssueTokenWithFormdataBodyWithResponse(context.Background(), identity.IssueTokenFormdataRequestBody{
+		GrantType: &grant, ClientId: &creds.ClientID, ClientSecret: &creds.ClientSecret})
+	if err != nil || resp.JSON200 == nil {
+		i.tb.Fatalf("token: %v", err)
+	}
+	p := &Partner{ID: creds.PartnerID, ClientID: creds.ClientID, ClientSecret: creds.ClientSecret, Token: resp.JSON200.AccessToken}
+	p.Identity, _ = identity.NewClientWithResponses(i.URL, identity.WithRequestEditorFn(bearer(p.Token)))
+	return p
+}
+
+func bearer(token string) identity.RequestEditorFn {
+	return func(_ context.Context, r *http.Request) error {
+		r.Header.Set("Authorization", "Bearer "+token)
+		return nil
+	}
+}
+
+// Org creates an organization owned by p.
+func (p *Partner) Org(tb testing.TB, name string) uuid.UUID {
+	tb.Helper()
+	resp, err := p.Identity.CreateOrganizationWithResponse(context.Background(), identity.OrganizationCreate{Name: name})
+	if err != nil || resp.JSON201 == nil {
+		tb.Fatalf("create organization: %v %s", err, resp.Body)
+	}
+	return resp.JSON201.Id
+}
+
+// Instance creates an instance of org.
+func (p *Partner) Instance(tb testing.TB, org uuid.UUID, handle string) uuid.UUID {
+	tb.Helper()
+	resp, err := p.Identity.CreateInstanceWithResponse(context.Background(), org, identity.InstanceCreate{Name: handle, Handle: handle})
+	if err != nil || resp.JSON201 == nil {
+		tb.Fatalf("create instance: %v %s", err, resp.Body)
+	}
+	return resp.JSON201.Id
+}
+
+// QueryCounter counts the SQL statements product-management sends (batched ones included).
+type QueryCounter struct{ n atomic.Int64 }
+
+func (c *QueryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+func (c *QueryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (c *QueryCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return ctx
+}
+func (c *QueryCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) { c.n.Add(1) }
+func (c *QueryCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
+// Count returns the number of statements so far.
+func (c *QueryCounter) Count() int64 { return c.n.Load() }
+
+// PM is a running product-management service.
+type PM struct {
+	tb       testing.TB
+	URL      string
+	Queries  *QueryCounter
+	Pool     *pgxpool.Pool
+	App      *app.App
+	validate bool
+}
+
+// StartPM starts product-management in-process against id.
+func StartPM(tb testing.TB, id *Identity) *PM {
+	tb.Helper()
+	url := testdb.NewURL(tb, pmdb.Migrations())
+	pcfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	counter := &QueryCounter{}
+	pcfg.ConnConfig.Tracer = counter
+	pool, err := pgxpool.NewWithConfig(context.Background(), pcfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(pool.Close)
+	cfg, err := config.FromEnv(func(k string) string {
+		switch k {
+		case "DATABASE_URL":
+			return url
+		case "IDENTITY_URL", "IDENTITY_ISSUER":
+			return id.URL
+		case "TENANT_BASE_DOMAIN":
+			return BaseDomain
+		}
+		return ""
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	a, err := app.New(cfg, pool, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Handler)
+	tb.Cleanup(srv.Close)
+	return &PM{tb: tb, URL: srv.URL, Queries: counter, Pool: pool, App: a, validate: true}
+}
+
+// Client returns a generated client that acts for p as org on the instance with handle; every
+// response is validated against the spec.
+func (pm *PM) Client(p *Partner, handle string, org uuid.UUID, extra ...productmanagement.RequestEditorFn) *productmanagement.ClientWithResponses {
+	pm.tb.Helper()
+	hc := http.DefaultClient
+	if pm.validate {
+		doc, err := api.GetSpec()
+		if err != nil {
+			pm.tb.Fatal(err)
+		}
+		hc = apitest.NewValidatingTransport(pm.tb, doc).Client()
+	}
+	opts := []productmanagement.ClientOption{productmanagement.WithHTTPClient(hc), productmanagement.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+		r.Host = handle + "." + BaseDomain
+		if p != nil {
+			r.Header.Set("Authorization", "Bearer "+p.Token)
+		}
+		if org != uuid.Nil {
+			r.Header.Set("X-Flowkiwi-Organization-Id", org.String())
+		}
+		return nil
+	})}
+	for _, e := range extra {
+		opts = append(opts, productmanagement.WithRequestEditorFn(e))
+	}
+	c, err := productmanagement.NewClientWithResponses(pm.URL, opts...)
+	if err != nil {
+		pm.tb.Fatal(err)
+	}
+	return c
+}
+
+// WithoutValidation makes later clients skip response validation (benchmarks measure the service).
+func (pm *PM) WithoutValidation() *PM { pm.validate = false; return pm }
