@@ -60,7 +60,7 @@ type Checker struct {
 
 // Options tune a Checker.
 type Options struct {
-	TTL     time.Duration    // how long a grant is trusted; at most 5s (default 5s)
+	TTL     time.Duration    // how long a grant is trusted; at most 5s (default 4s, leaving a margin for the call itself)
 	DenyTTL time.Duration    // how long a denial is remembered (default 1s)
 	Timeout time.Duration    // bound on one identity call (default 2s)
 	Now     func() time.Time // default time.Now
@@ -69,7 +69,7 @@ type Options struct {
 // NewChecker returns a Checker over identity's client.
 func NewChecker(client *identity.ClientWithResponses, o Options) *Checker {
 	if o.TTL <= 0 || o.TTL > 5*time.Second {
-		o.TTL = 5 * time.Second
+		o.TTL = 4 * time.Second
 	}
 	if o.DenyTTL <= 0 {
 		o.DenyTTL = time.Second

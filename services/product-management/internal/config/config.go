@@ -54,7 +54,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		IdentityIssuer:   str("IDENTITY_ISSUER", "http://127.0.0.1:8080"),
 		IdentityAudience: str("IDENTITY_AUDIENCE", "https://api.flowkiwi.net"),
 		TenantBaseDomain: strings.TrimPrefix(str("TENANT_BASE_DOMAIN", "product-management.localhost"), "."),
-		AccessCacheTTL:   dur("ACCESS_CACHE_TTL", 5*time.Second),
+		AccessCacheTTL:   dur("ACCESS_CACHE_TTL", 4*time.Second),
 		LogLevel:         str("LOG_LEVEL", "info"),
 		ShutdownTimeout:  dur("SHUTDOWN_TIMEOUT", 20*time.Second),
 	}

@@ -231,7 +231,7 @@ func TestTransferRevokesAccess(t *testing.T) {
 		if time.Since(start) > 5*time.Second {
 			t.Fatal("the old organization still has access 5 s after the transfer")
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 	t.Logf("access revoked after %v", time.Since(start).Round(time.Millisecond))
 	if s := list(w.pm.Client(w.owner, w.handle, target)); s != 200 {
