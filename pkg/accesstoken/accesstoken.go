@@ -62,12 +62,22 @@ type Verifier struct {
 	Audience string
 	Leeway   time.Duration    // clock skew tolerated on exp/iat/nbf; default 30s
 	Now      func() time.Time // default time.Now
+	Cache    *Cache           // optional: remembers verified tokens
 }
 
 // Verify parses and checks a token: type, algorithm, signature, issuer, audience, expiry, subject.
 func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 	if raw == "" || len(raw) > MaxLength || strings.Count(raw, ".") != 2 {
 		return Principal{}, fmt.Errorf("%w: malformed", ErrInvalid)
+	}
+	now := time.Now
+	if v.Now != nil {
+		now = v.Now
+	}
+	if v.Cache != nil {
+		if p, ok := v.Cache.get(raw, now()); ok {
+			return p, nil
+		}
 	}
 	leeway := v.Leeway
 	if leeway == 0 {
@@ -110,7 +120,11 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 	if claims.ID == "" || claims.ClientID == "" {
 		return Principal{}, fmt.Errorf("%w: missing jti or client_id", ErrInvalid)
 	}
-	return Principal{PartnerID: partner, ClientID: claims.ClientID, TokenID: claims.ID, ExpiresAt: claims.ExpiresAt.Time, Token: raw}, nil
+	p := Principal{PartnerID: partner, ClientID: claims.ClientID, TokenID: claims.ID, ExpiresAt: claims.ExpiresAt.Time, Token: raw}
+	if v.Cache != nil {
+		v.Cache.put(raw, p, now())
+	}
+	return p, nil
 }
 
 type principalKey struct{}

@@ -92,3 +92,42 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+func TestCacheServesOnlyVerifiedUnexpiredTokens(t *testing.T) {
+	v, sign := fixture(t)
+	now := time.Now()
+	v.Now = func() time.Time { return now }
+	v.Cache = &accesstoken.Cache{MaxAge: time.Minute}
+	good := sign(nil)
+	if _, err := v.Verify(context.Background(), good); err != nil {
+		t.Fatal(err)
+	}
+	bad := sign(func(c jwt.MapClaims, _ map[string]any) { c["aud"] = "other" })
+	for range 2 { // a refused token is never cached
+		if _, err := v.Verify(context.Background(), bad); err == nil {
+			t.Fatal("bad token accepted")
+		}
+	}
+	v.Keys = staticKeys{} // keys gone: only the cache can answer now
+	if _, err := v.Verify(context.Background(), good); err != nil {
+		t.Fatalf("cached token refused: %v", err)
+	}
+	now = now.Add(2 * time.Minute) // past the token's exp (1m) and the cache age
+	if _, err := v.Verify(context.Background(), good); err == nil {
+		t.Fatal("an expired token was served from the cache")
+	}
+}
+
+// BenchmarkVerifyCached measures a repeat verification served by the cache.
+func BenchmarkVerifyCached(b *testing.B) {
+	v, sign := fixture(b)
+	v.Cache = &accesstoken.Cache{}
+	tok := sign(nil)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(ctx, tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -23,6 +23,7 @@ import (
 	tcpostgres "github.com/testcontainers/testcontainers-go/modules/postgres"
 
 	"github.com/flowkiwi/platform/pkg/migrate"
+	"github.com/flowkiwi/platform/pkg/pgpool"
 )
 
 var (
@@ -74,7 +75,7 @@ func startContainer() (url string, err error) {
 func New(tb testing.TB, migrations fs.FS) *pgxpool.Pool {
 	tb.Helper()
 	url := NewURL(tb, migrations)
-	pool, err := pgxpool.New(context.Background(), url)
+	pool, err := pgpool.New(context.Background(), url)
 	if err != nil {
 		tb.Fatalf("testdb: %v", err)
 	}
@@ -142,7 +143,7 @@ func template(ctx context.Context, base string, migrations fs.FS) (string, error
 	if _, err := admin.Exec(ctx, "create database "+name); err != nil {
 		return "", err
 	}
-	pool, err := pgxpool.New(ctx, withDatabase(base, name))
+	pool, err := pgpool.New(ctx, withDatabase(base, name))
 	if err != nil {
 		return "", err
 	}

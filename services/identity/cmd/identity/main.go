@@ -20,6 +20,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/flowkiwi/platform/pkg/pgpool"
 	"github.com/flowkiwi/platform/services/identity/internal/app"
 	"github.com/flowkiwi/platform/services/identity/internal/config"
 )
@@ -43,7 +44,7 @@ func run(ctx context.Context, args []string) error {
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
-	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+	pool, err := pgpool.New(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("database: %w", err)
 	}

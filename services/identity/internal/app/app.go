@@ -52,7 +52,7 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slo
 		return nil, err
 	}
 	issuer := &oauth.Issuer{Clients: partners, Keys: ring, Issuer: cfg.Issuer, Audience: cfg.Audience, TTL: cfg.TokenTTL}
-	verifier := &accesstoken.Verifier{Keys: ring, Issuer: cfg.Issuer, Audience: cfg.Audience}
+	verifier := &accesstoken.Verifier{Keys: ring, Issuer: cfg.Issuer, Audience: cfg.Audience, Cache: &accesstoken.Cache{}}
 	h, err := httpapi.NewHandler(&httpapi.Server{Partners: partners, Organizations: orgs, Instances: instances, Tokens: issuer, Keys: ring}, verifier, logger)
 	if err != nil {
 		return nil, err

@@ -14,8 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
+	"github.com/flowkiwi/platform/pkg/pgpool"
 	"github.com/flowkiwi/platform/services/product-management/internal/app"
 	"github.com/flowkiwi/platform/services/product-management/internal/config"
 )
@@ -41,7 +40,7 @@ func run(ctx context.Context, args []string) error {
 	if len(args) > 0 {
 		cmd = args[0]
 	}
-	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+	pool, err := pgpool.New(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("database: %w", err)
 	}

@@ -19,41 +19,63 @@ func endpoints(p pm.Product, variant, option, value pm.Id) map[string]func(c *pm
 	ctx := context.Background()
 	patch := func() *strings.Reader { return strings.NewReader(`{}`) }
 	return map[string]func(c *pm.ClientWithResponses) (apitest.Response, error){
-		"get product":    func(c *pm.ClientWithResponses) (apitest.Response, error) { return c.GetProductWithResponse(ctx, p.Id, nil) },
-		"list products":  func(c *pm.ClientWithResponses) (apitest.Response, error) { return c.ListProductsWithResponse(ctx, nil) },
-		"create product": func(c *pm.ClientWithResponses) (apitest.Response, error) { return c.CreateProductWithResponse(ctx, nil, pm.ProductCreate{}) },
+		"get product": func(c *pm.ClientWithResponses) (apitest.Response, error) {
+			return c.GetProductWithResponse(ctx, p.Id, nil)
+		},
+		"list products": func(c *pm.ClientWithResponses) (apitest.Response, error) { return c.ListProductsWithResponse(ctx, nil) },
+		"create product": func(c *pm.ClientWithResponses) (apitest.Response, error) {
+			return c.CreateProductWithResponse(ctx, nil, pm.ProductCreate{})
+		},
 		"patch product": func(c *pm.ClientWithResponses) (apitest.Response, error) {
 			return c.UpdateProductWithBodyWithResponse(ctx, p.Id, nil, "application/merge-patch+json", patch())
 		},
-		"delete product": func(c *pm.ClientWithResponses) (apitest.Response, error) { return c.DeleteProductWithResponse(ctx, p.Id, nil) },
-		"list variants":  func(c *pm.ClientWithResponses) (apitest.Response, error) { return c.ListProductVariantsWithResponse(ctx, p.Id, nil) },
+		"delete product": func(c *pm.ClientWithResponses) (apitest.Response, error) {
+			return c.DeleteProductWithResponse(ctx, p.Id, nil)
+		},
+		"list variants": func(c *pm.ClientWithResponses) (apitest.Response, error) {
+			return c.ListProductVariantsWithResponse(ctx, p.Id, nil)
+		},
 		"create variant": func(c *pm.ClientWithResponses) (apitest.Response, error) {
 			return c.CreateProductVariantWithResponse(ctx, p.Id, nil, pm.VariantCreate{Sku: "X"})
 		},
-		"get variant": func(c *pm.ClientWithResponses) (apitest.Response, error) { return c.GetVariantWithResponse(ctx, variant, nil) },
+		"get variant": func(c *pm.ClientWithResponses) (apitest.Response, error) {
+			return c.GetVariantWithResponse(ctx, variant, nil)
+		},
 		"patch variant": func(c *pm.ClientWithResponses) (apitest.Response, error) {
 			return c.UpdateVariantWithBodyWithResponse(ctx, variant, nil, "application/merge-patch+json", patch())
 		},
-		"delete variant": func(c *pm.ClientWithResponses) (apitest.Response, error) { return c.DeleteVariantWithResponse(ctx, variant, nil) },
-		"get option":     func(c *pm.ClientWithResponses) (apitest.Response, error) { return c.GetProductOptionWithResponse(ctx, option, nil) },
+		"delete variant": func(c *pm.ClientWithResponses) (apitest.Response, error) {
+			return c.DeleteVariantWithResponse(ctx, variant, nil)
+		},
+		"get option": func(c *pm.ClientWithResponses) (apitest.Response, error) {
+			return c.GetProductOptionWithResponse(ctx, option, nil)
+		},
 		"patch option": func(c *pm.ClientWithResponses) (apitest.Response, error) {
 			return c.UpdateProductOptionWithBodyWithResponse(ctx, option, nil, "application/merge-patch+json", patch())
 		},
-		"get option value": func(c *pm.ClientWithResponses) (apitest.Response, error) { return c.GetOptionValueWithResponse(ctx, value, nil) },
+		"get option value": func(c *pm.ClientWithResponses) (apitest.Response, error) {
+			return c.GetOptionValueWithResponse(ctx, value, nil)
+		},
 		"patch option value": func(c *pm.ClientWithResponses) (apitest.Response, error) {
 			return c.UpdateOptionValueWithBodyWithResponse(ctx, value, nil, "application/merge-patch+json", patch())
 		},
 		"list statuses": func(c *pm.ClientWithResponses) (apitest.Response, error) { return c.ListStatusesWithResponse(ctx, nil) },
-		"get status":    func(c *pm.ClientWithResponses) (apitest.Response, error) { return c.GetStatusWithResponse(ctx, "draft", nil) },
-		"list locales":  func(c *pm.ClientWithResponses) (apitest.Response, error) { return c.ListLocalesWithResponse(ctx, nil) },
-		"get locale":    func(c *pm.ClientWithResponses) (apitest.Response, error) { return c.GetLocaleWithResponse(ctx, "en", nil) },
+		"get status": func(c *pm.ClientWithResponses) (apitest.Response, error) {
+			return c.GetStatusWithResponse(ctx, "draft", nil)
+		},
+		"list locales": func(c *pm.ClientWithResponses) (apitest.Response, error) { return c.ListLocalesWithResponse(ctx, nil) },
+		"get locale": func(c *pm.ClientWithResponses) (apitest.Response, error) {
+			return c.GetLocaleWithResponse(ctx, "en", nil)
+		},
 		"create locale": func(c *pm.ClientWithResponses) (apitest.Response, error) {
 			return c.CreateLocaleWithResponse(ctx, nil, pm.LocaleCreate{Code: "fr"})
 		},
 		"patch locale": func(c *pm.ClientWithResponses) (apitest.Response, error) {
 			return c.UpdateLocaleWithBodyWithResponse(ctx, "en", nil, "application/merge-patch+json", patch())
 		},
-		"delete locale": func(c *pm.ClientWithResponses) (apitest.Response, error) { return c.DeleteLocaleWithResponse(ctx, "fr", nil) },
+		"delete locale": func(c *pm.ClientWithResponses) (apitest.Response, error) {
+			return c.DeleteLocaleWithResponse(ctx, "fr", nil)
+		},
 	}
 }
 
@@ -185,8 +207,10 @@ func TestPermissions(t *testing.T) {
 		"patch": func() (apitest.Response, error) {
 			return c.UpdateProductWithBodyWithResponse(ctx, p.Id, nil, "application/merge-patch+json", strings.NewReader(`{"title":"x"}`))
 		},
-		"delete":        func() (apitest.Response, error) { return c.DeleteProductWithResponse(ctx, p.Id, nil) },
-		"enable locale": func() (apitest.Response, error) { return c.CreateLocaleWithResponse(ctx, nil, pm.LocaleCreate{Code: "de"}) },
+		"delete": func() (apitest.Response, error) { return c.DeleteProductWithResponse(ctx, p.Id, nil) },
+		"enable locale": func() (apitest.Response, error) {
+			return c.CreateLocaleWithResponse(ctx, nil, pm.LocaleCreate{Code: "de"})
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			resp, err := call()

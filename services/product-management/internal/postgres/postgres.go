@@ -281,21 +281,22 @@ func likeEscape(s string) string {
 // Products loads the graphs of ids in one round trip (five queries in one batch), in the order of ids.
 func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale) ([]catalog.Product, error) {
 	b := &pgx.Batch{}
-	b.Queue(`select p.id, p.status, p.vendor, p.tags, p.created_at, p.updated_at, coalesce(t.title, d.title), coalesce(t.description, d.description)
-		from products p
-		left join product_translations t on t.instance_id = p.instance_id and t.product_id = p.id and t.locale = $3
-		left join product_translations d on d.instance_id = p.instance_id and d.product_id = p.id and d.locale = $4
-		where p.instance_id = $1 and p.id = any($2)`, instance, ids, loc.Code, loc.Fallback)
-	b.Queue(`select o.id, o.product_id, o.position, coalesce(t.name, d.name)
-		from product_options o
-		left join product_option_translations t on t.instance_id = o.instance_id and t.option_id = o.id and t.locale = $3
-		left join product_option_translations d on d.instance_id = o.instance_id and d.option_id = o.id and d.locale = $4
-		where o.instance_id = $1 and o.product_id = any($2) order by o.product_id, o.position, o.id`, instance, ids, loc.Code, loc.Fallback)
-	b.Queue(`select v.id, v.option_id, v.product_id, v.position, coalesce(t.value, d.value)
-		from option_values v
-		left join option_value_translations t on t.instance_id = v.instance_id and t.value_id = v.id and t.locale = $3
-		left join option_value_translations d on d.instance_id = v.instance_id and d.value_id = v.id and d.locale = $4
-		where v.instance_id = $1 and v.product_id = any($2) order by v.option_id, v.position, v.id`, instance, ids, loc.Code, loc.Fallback)
+	// Texts are correlated lookups on the translation keys, so each is one primary-key probe whatever
+	// the planner's statistics say; the fallback is only read when the requested text is missing.
+	b.Queue(`select p.id, p.status, p.vendor, p.tags, p.created_at, p.updated_at,
+			coalesce((select t.title from product_translations t where t.instance_id = p.instance_id and t.product_id = p.id and t.locale = $3),
+				(select t.title from product_translations t where t.instance_id = p.instance_id and t.product_id = p.id and t.locale = $4)),
+			coalesce((select t.description from product_translations t where t.instance_id = p.instance_id and t.product_id = p.id and t.locale = $3),
+				(select t.description from product_translations t where t.instance_id = p.instance_id and t.product_id = p.id and t.locale = $4))
+		from products p where p.instance_id = $1 and p.id = any($2)`, instance, ids, loc.Code, loc.Fallback)
+	b.Queue(`select o.id, o.product_id, o.position,
+			coalesce((select t.name from product_option_translations t where t.instance_id = o.instance_id and t.option_id = o.id and t.locale = $3),
+				(select t.name from product_option_translations t where t.instance_id = o.instance_id and t.option_id = o.id and t.locale = $4))
+		from product_options o where o.instance_id = $1 and o.product_id = any($2) order by o.product_id, o.position, o.id`, instance, ids, loc.Code, loc.Fallback)
+	b.Queue(`select v.id, v.option_id, v.product_id, v.position,
+			coalesce((select t.value from option_value_translations t where t.instance_id = v.instance_id and t.value_id = v.id and t.locale = $3),
+				(select t.value from option_value_translations t where t.instance_id = v.instance_id and t.value_id = v.id and t.locale = $4))
+		from option_values v where v.instance_id = $1 and v.product_id = any($2) order by v.option_id, v.position, v.id`, instance, ids, loc.Code, loc.Fallback)
 	b.Queue(`select id, product_id, sku, title, barcode, position, created_at, updated_at
 		from variants where instance_id = $1 and product_id = any($2) order by product_id, position, id`, instance, ids)
 	b.Queue(`select x.variant_id, x.option_value_id from variant_option_values x

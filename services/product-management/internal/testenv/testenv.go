@@ -29,6 +29,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/apitest"
 	"github.com/flowkiwi/platform/pkg/clients/identity"
 	"github.com/flowkiwi/platform/pkg/clients/productmanagement"
+	"github.com/flowkiwi/platform/pkg/pgpool"
 	"github.com/flowkiwi/platform/pkg/testdb"
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/app"
@@ -203,8 +204,10 @@ func (c *QueryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryE
 func (c *QueryCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
 	return ctx
 }
-func (c *QueryCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) { c.n.Add(1) }
-func (c *QueryCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+func (c *QueryCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {
+	c.n.Add(1)
+}
+func (c *QueryCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
 // Count returns the number of statements so far.
 func (c *QueryCounter) Count() int64 { return c.n.Load() }
@@ -223,7 +226,7 @@ type PM struct {
 func StartPM(tb testing.TB, id *Identity) *PM {
 	tb.Helper()
 	url := testdb.NewURL(tb, pmdb.Migrations())
-	pcfg, err := pgxpool.ParseConfig(url)
+	pcfg, err := pgpool.Config(url)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -261,7 +264,7 @@ func StartPM(tb testing.TB, id *Identity) *PM {
 // response is validated against the spec.
 func (pm *PM) Client(p *Partner, handle string, org uuid.UUID, extra ...productmanagement.RequestEditorFn) *productmanagement.ClientWithResponses {
 	pm.tb.Helper()
-	hc := http.DefaultClient
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	if pm.validate {
 		doc, err := api.GetSpec()
 		if err != nil {
