@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,10 +24,31 @@ import (
 // Store implements catalog.Store.
 type Store struct {
 	pool *pgxpool.Pool
+
+	// Every request resolves its locale; the enabled set changes rarely, so it is read through a
+	// short cache. Changes made by this process drop its entry at once; other replicas see them
+	// within localeTTL.
+	localeMu    sync.Mutex
+	localeCache map[uuid.UUID]cachedLocales
 }
 
+type cachedLocales struct {
+	ls      catalog.Locales
+	expires time.Time
+}
+
+const localeTTL = time.Second
+
 // New returns a Store over pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store {
+	return &Store{pool: pool, localeCache: map[uuid.UUID]cachedLocales{}}
+}
+
+func (s *Store) forgetLocales(instance uuid.UUID) {
+	s.localeMu.Lock()
+	delete(s.localeCache, instance)
+	s.localeMu.Unlock()
+}
 
 var _ catalog.Store = (*Store)(nil)
 
@@ -60,6 +82,27 @@ const defaultLocale = "en"
 
 // Locales returns the enabled locales; an instance without rows has the implicit default "en".
 func (s *Store) Locales(ctx context.Context, instance uuid.UUID) (catalog.Locales, error) {
+	now := time.Now()
+	s.localeMu.Lock()
+	c, ok := s.localeCache[instance]
+	s.localeMu.Unlock()
+	if ok && now.Before(c.expires) {
+		return c.ls, nil
+	}
+	ls, err := s.loadLocales(ctx, instance)
+	if err != nil {
+		return ls, err
+	}
+	s.localeMu.Lock()
+	if len(s.localeCache) > 10_000 {
+		clear(s.localeCache)
+	}
+	s.localeCache[instance] = cachedLocales{ls: ls, expires: now.Add(localeTTL)}
+	s.localeMu.Unlock()
+	return ls, nil
+}
+
+func (s *Store) loadLocales(ctx context.Context, instance uuid.UUID) (catalog.Locales, error) {
 	rows, err := s.pool.Query(ctx, `select code, is_default, created_at from locales where instance_id = $1`, instance)
 	if err != nil {
 		return catalog.Locales{}, wrap(err)
@@ -95,6 +138,7 @@ func materialize(ctx context.Context, tx pgx.Tx, instance uuid.UUID) error {
 }
 
 func (s *Store) EnableLocale(ctx context.Context, instance uuid.UUID, code string, makeDefault bool) (catalog.Locale, error) {
+	defer s.forgetLocales(instance)
 	var l catalog.Locale
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtext($1::text))`, "locales:"+instance.String()); err != nil {
@@ -122,6 +166,7 @@ func (s *Store) EnableLocale(ctx context.Context, instance uuid.UUID, code strin
 }
 
 func (s *Store) SetDefaultLocale(ctx context.Context, instance uuid.UUID, code string) (catalog.Locale, error) {
+	defer s.forgetLocales(instance)
 	var l catalog.Locale
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtext($1::text))`, "locales:"+instance.String()); err != nil {
@@ -148,6 +193,7 @@ func (s *Store) SetDefaultLocale(ctx context.Context, instance uuid.UUID, code s
 }
 
 func (s *Store) DisableLocale(ctx context.Context, instance uuid.UUID, code string) error {
+	defer s.forgetLocales(instance)
 	return wrap(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtext($1::text))`, "locales:"+instance.String()); err != nil {
 			return err
