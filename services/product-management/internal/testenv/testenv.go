@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -101,8 +100,7 @@ func (i *Identity) Start() {
 	i.tb.Helper()
 	cmd := exec.Command(identityBinary(i.tb), "serve")
 	cmd.Env = i.env()
-	// Linux: the identity process dies with the test binary, even when the test is killed.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	dieWithParent(cmd)
 	cmd.Stderr = io.Discard
 	if err := cmd.Start(); err != nil {
 		i.tb.Fatal(err)
