@@ -21,7 +21,7 @@ var publicRoutes = map[string]bool{
 
 // NewHandler wires the Echo router: request ids and logs, authentication, request validation
 // against the embedded spec, then the strict handlers.
-func NewHandler(s *Server, verifier *accesstoken.Verifier, logger *slog.Logger) (http.Handler, error) {
+func NewHandler(s *Server, verifier *accesstoken.Verifier, logger *slog.Logger, checks map[string]apiserver.Check) (http.Handler, error) {
 	doc, err := api.GetSpec()
 	if err != nil {
 		return nil, err
@@ -35,6 +35,13 @@ func NewHandler(s *Server, verifier *accesstoken.Verifier, logger *slog.Logger) 
 	}
 	e.Use(accesstoken.Middleware(verifier, public), validator.Middleware(), keepRequest)
 	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
+	published, err := api.GetSpec()
+	if err != nil {
+		return nil, err
+	}
+	if err := apiserver.Operations(e, published, checks); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 

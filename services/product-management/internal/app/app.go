@@ -11,6 +11,7 @@ import (
 
 	pmdb "github.com/flowkiwi/platform/db/product-management"
 	"github.com/flowkiwi/platform/pkg/accesstoken"
+	"github.com/flowkiwi/platform/pkg/apiserver"
 	"github.com/flowkiwi/platform/pkg/clients/identity"
 	"github.com/flowkiwi/platform/pkg/migrate"
 	"github.com/flowkiwi/platform/services/product-management/internal/access"
@@ -42,7 +43,16 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger) (*App, erro
 	keys := &accesstoken.RemoteKeySet{URL: cfg.IdentityURL + "/.well-known/jwks.json", Client: httpClient}
 	verifier := &accesstoken.Verifier{Keys: keys, Issuer: cfg.IdentityIssuer, Audience: cfg.IdentityAudience, Cache: &accesstoken.Cache{}}
 	checker := access.NewChecker(idClient, access.Options{TTL: cfg.AccessCacheTTL})
-	h, err := httpapi.NewHandler(&httpapi.Server{Catalog: catalog.NewService(postgres.New(pool))}, cfg.TenantBaseDomain, verifier, checker, logger)
+	checks := map[string]apiserver.Check{
+		"database": pool.Ping,
+		"identity_jwks": func(ctx context.Context) error {
+			if keys.Loaded() {
+				return nil
+			}
+			return keys.Refresh(ctx)
+		},
+	}
+	h, err := httpapi.NewHandler(&httpapi.Server{Catalog: catalog.NewService(postgres.New(pool))}, cfg.TenantBaseDomain, verifier, checker, logger, checks)
 	if err != nil {
 		return nil, err
 	}

@@ -37,7 +37,7 @@ func requestQuery(ctx context.Context) url.Values {
 
 // NewHandler wires the Echo router: request ids and logs, tenancy (host, token, organization,
 // access), request validation against the embedded spec, then the strict handlers.
-func NewHandler(s *Server, baseDomain string, verifier *accesstoken.Verifier, checker tenant.Checker, logger *slog.Logger) (http.Handler, error) {
+func NewHandler(s *Server, baseDomain string, verifier *accesstoken.Verifier, checker tenant.Checker, logger *slog.Logger, checks map[string]apiserver.Check) (http.Handler, error) {
 	doc, err := api.GetSpec()
 	if err != nil {
 		return nil, err
@@ -47,6 +47,13 @@ func NewHandler(s *Server, baseDomain string, verifier *accesstoken.Verifier, ch
 	e := apiserver.New(logger, problem.Writer{Logger: logger, Decorate: jsonLD})
 	e.Use(tenant.Middleware(baseDomain, verifier, checker, validator.Covers), validator.Middleware(), keepQuery)
 	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
+	published, err := api.GetSpec()
+	if err != nil {
+		return nil, err
+	}
+	if err := apiserver.Operations(e, published, checks); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 

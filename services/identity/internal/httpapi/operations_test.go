@@ -1,0 +1,43 @@
+package httpapi_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// TestOperationsEndpoints: probes answer without a token, and /openapi.yaml is a self-contained,
+// valid document with every operation of the API.
+func TestOperationsEndpoints(t *testing.T) {
+	e := newEnv(t)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get(e.url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s = %d", path, resp.StatusCode)
+		}
+	}
+	resp, err := http.Get(e.url + "/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	loader := openapi3.NewLoader() // external references are not allowed: the document must stand alone
+	doc, err := loader.LoadFromData(raw)
+	if err != nil {
+		t.Fatalf("published spec does not load on its own: %v", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("published spec is invalid: %v", err)
+	}
+	if doc.Paths.Value("/organizations/{organizationId}/instances/{instanceId}/transfer") == nil || doc.Components.Schemas["common_Problem"] == nil {
+		t.Fatalf("published spec lacks operations or shared components: %v", doc.Components.Schemas)
+	}
+}
