@@ -43,8 +43,12 @@ lint-specs: ## validate the OpenAPI documents (kin-openapi, and Redocly CLI when
 		(cd tools && GOWORK=off $(GO) tool validate -ext -multi -- ../$$f) || exit 1; done
 	@bash tools/lint-specs.sh
 
+.PHONY: breaking
+breaking: ## fail on breaking spec changes against the previous commit unless versioned in openapi/CHANGELOG.md
+	@bash tools/breaking.sh
+
 .PHONY: test
-test: check-generated lint ## run every test (unit, integration, fuzz seeds) against real PostgreSQL
+test: check-generated lint breaking ## run every test (unit, integration, fuzz seeds) against real PostgreSQL
 	@for m in $(MODULES); do (cd $$m && $(GO) test -count=1 ./...) || exit 1; done
 
 .PHONY: bench
