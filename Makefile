@@ -47,8 +47,12 @@ lint-specs: ## validate the OpenAPI documents (kin-openapi, and Redocly CLI when
 breaking: ## fail on breaking spec changes against the previous commit unless versioned in openapi/CHANGELOG.md
 	@bash tools/breaking.sh
 
+.PHONY: deploy-check
+deploy-check: ## render the Kubernetes overlays (kustomize) and check them; run the Dockerfiles' go build steps
+	@bash tools/check-deploy.sh
+
 .PHONY: test
-test: check-generated lint breaking ## run every test (unit, integration, fuzz seeds) against real PostgreSQL
+test: check-generated lint breaking deploy-check ## run every test (unit, integration, fuzz seeds) against real PostgreSQL
 	@for m in $(MODULES); do (cd $$m && $(GO) test -count=1 ./...) || exit 1; done
 
 .PHONY: bench
