@@ -2,10 +2,12 @@ package accesstoken
 
 import (
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/flowkiwi/platform/pkg/apiserver"
 	"github.com/flowkiwi/platform/pkg/fault"
 )
 
@@ -31,6 +33,7 @@ func Middleware(v *Verifier, public func(c echo.Context) bool) echo.MiddlewareFu
 				return &fault.Error{Kind: fault.KindUnauthenticated, Detail: "the access token is invalid or expired", Err: err}
 			}
 			c.SetRequest(req.WithContext(WithPrincipal(req.Context(), p)))
+			apiserver.AddLogAttrs(c, slog.String("partner_id", p.PartnerID.String()))
 			return next(c)
 		}
 	}

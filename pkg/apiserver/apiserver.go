@@ -44,6 +44,14 @@ func requestID(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+const logAttrsKey = "apiserver.log-attrs"
+
+// AddLogAttrs adds attributes (tenant, organization, partner...) to the request's access-log line.
+func AddLogAttrs(c echo.Context, attrs ...slog.Attr) {
+	prev, _ := c.Get(logAttrsKey).([]slog.Attr)
+	c.Set(logAttrsKey, append(prev, attrs...))
+}
+
 func accessLog(logger *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -53,13 +61,17 @@ func accessLog(logger *slog.Logger) echo.MiddlewareFunc {
 				c.Error(err) // write the problem now, so the logged status is the one sent
 			}
 			req := c.Request()
-			logger.LogAttrs(req.Context(), slog.LevelInfo, "request",
+			attrs := []slog.Attr{
 				slog.String("request_id", c.Response().Header().Get(RequestIDHeader)),
 				slog.String("method", req.Method),
 				slog.String("route", c.Path()),
 				slog.Int("status", c.Response().Status),
 				slog.Duration("latency", time.Since(start)),
-			)
+			}
+			if extra, ok := c.Get(logAttrsKey).([]slog.Attr); ok {
+				attrs = append(attrs, extra...)
+			}
+			logger.LogAttrs(req.Context(), slog.LevelInfo, "request", attrs...)
 			return nil
 		}
 	}

@@ -5,6 +5,7 @@ package tenant
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"regexp"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/flowkiwi/platform/pkg/accesstoken"
+	"github.com/flowkiwi/platform/pkg/apiserver"
 	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/services/product-management/internal/access"
 )
@@ -109,6 +111,8 @@ func Middleware(baseDomain string, verifier *accesstoken.Verifier, checker Check
 				return err
 			}
 			c.SetRequest(req.WithContext(WithTenant(req.Context(), Tenant{Grant: g, PartnerID: p.PartnerID})))
+			apiserver.AddLogAttrs(c, slog.String("tenant", handle), slog.String("instance_id", g.InstanceID.String()),
+				slog.String("organization_id", org.String()))
 			return next(c)
 		}
 		authed := authenticate(resolve)
