@@ -60,14 +60,22 @@ type Verifier struct {
 	Keys     KeySource
 	Issuer   string
 	Audience string
-	Leeway   time.Duration    // clock skew tolerated on exp/iat/nbf; default 30s
-	Now      func() time.Time // default time.Now
-	Cache    *Cache           // optional: remembers verified tokens
+	Leeway   time.Duration       // clock skew tolerated on exp/iat/nbf; default 30s
+	Now      func() time.Time    // default time.Now
+	Cache    *Cache              // optional: remembers verified tokens
+	Observe  func(result string) // optional: called with ok, cached, invalid or unavailable
+}
+
+func (v *Verifier) observe(result string) {
+	if v.Observe != nil {
+		v.Observe(result)
+	}
 }
 
 // Verify parses and checks a token: type, algorithm, signature, issuer, audience, expiry, subject.
 func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 	if raw == "" || len(raw) > MaxLength || strings.Count(raw, ".") != 2 {
+		v.observe("invalid")
 		return Principal{}, fmt.Errorf("%w: malformed", ErrInvalid)
 	}
 	now := time.Now
@@ -76,6 +84,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 	}
 	if v.Cache != nil {
 		if p, ok := v.Cache.get(raw, now()); ok {
+			v.observe("cached")
 			return p, nil
 		}
 	}
@@ -108,18 +117,23 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 		return v.Keys.PublicKey(ctx, kid)
 	}, opts...)
 	if errors.Is(err, ErrKeysUnavailable) {
+		v.observe("unavailable")
 		return Principal{}, err
 	}
 	if err != nil || !tok.Valid {
+		v.observe("invalid")
 		return Principal{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	partner, err := uuid.Parse(claims.Subject)
 	if err != nil {
+		v.observe("invalid")
 		return Principal{}, fmt.Errorf("%w: subject is not a partner id", ErrInvalid)
 	}
 	if claims.ID == "" || claims.ClientID == "" {
+		v.observe("invalid")
 		return Principal{}, fmt.Errorf("%w: missing jti or client_id", ErrInvalid)
 	}
+	v.observe("ok")
 	p := Principal{PartnerID: partner, ClientID: claims.ClientID, TokenID: claims.ID, ExpiresAt: claims.ExpiresAt.Time, Token: raw}
 	if v.Cache != nil {
 		v.Cache.put(raw, p, now())

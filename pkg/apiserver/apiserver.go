@@ -20,13 +20,16 @@ import (
 // RequestIDHeader carries the request id, accepted from the client or generated.
 const RequestIDHeader = "X-Request-Id"
 
-// New returns an Echo instance whose every error is a problem document written by pw.
-func New(logger *slog.Logger, pw problem.Writer) *echo.Echo {
+// New returns an Echo instance whose every error is a problem document written by pw. outer
+// middlewares (metrics) run around the access log, so they see the final status.
+func New(logger *slog.Logger, pw problem.Writer, outer ...echo.MiddlewareFunc) *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = pw.EchoErrorHandler
-	e.Use(requestID, accessLog(logger), recoverPanics(logger))
+	e.Use(requestID)
+	e.Use(outer...)
+	e.Use(accessLog(logger), recoverPanics(logger))
 	return e
 }
 

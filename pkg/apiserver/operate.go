@@ -14,9 +14,12 @@ import (
 type Check func(ctx context.Context) error
 
 // Operations mounts what operators and partners need besides the API, outside its authentication:
-// GET /healthz (the process serves), GET /readyz (every check passes) and GET /openapi.yaml (the
-// contract this binary implements, with external references inlined).
-func Operations(e *echo.Echo, spec *openapi3.T, checks map[string]Check) error {
+// GET /healthz (the process serves), GET /readyz (every check passes), GET /metrics (when metrics
+// is not nil) and GET /openapi.yaml (the contract this binary implements, references inlined).
+func Operations(e *echo.Echo, spec *openapi3.T, checks map[string]Check, metrics http.Handler) error {
+	if metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(metrics))
+	}
 	// The generated GetSpec already inlines common.yaml (as common_* components); this makes sure no
 	// external reference is left for a reader without our files.
 	spec.InternalizeRefs(context.Background(), nil)

@@ -12,6 +12,7 @@ import (
 	identitydb "github.com/flowkiwi/platform/db/identity"
 	"github.com/flowkiwi/platform/pkg/accesstoken"
 	"github.com/flowkiwi/platform/pkg/apiserver"
+	"github.com/flowkiwi/platform/pkg/metrics"
 	"github.com/flowkiwi/platform/pkg/migrate"
 	"github.com/flowkiwi/platform/services/identity/internal/config"
 	"github.com/flowkiwi/platform/services/identity/internal/httpapi"
@@ -53,7 +54,9 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slo
 		return nil, err
 	}
 	issuer := &oauth.Issuer{Clients: partners, Keys: ring, Issuer: cfg.Issuer, Audience: cfg.Audience, TTL: cfg.TokenTTL}
-	verifier := &accesstoken.Verifier{Keys: ring, Issuer: cfg.Issuer, Audience: cfg.Audience, Cache: &accesstoken.Cache{}}
+	m := metrics.New("identity")
+	m.WatchPool(pool)
+	verifier := &accesstoken.Verifier{Keys: ring, Issuer: cfg.Issuer, Audience: cfg.Audience, Cache: &accesstoken.Cache{}, Observe: m.TokenVerified}
 	checks := map[string]apiserver.Check{
 		"database": pool.Ping,
 		"signing_key": func(ctx context.Context) error {
@@ -61,7 +64,7 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slo
 			return err
 		},
 	}
-	h, err := httpapi.NewHandler(&httpapi.Server{Partners: partners, Organizations: orgs, Instances: instances, Tokens: issuer, Keys: ring}, verifier, logger, checks)
+	h, err := httpapi.NewHandler(&httpapi.Server{Partners: partners, Organizations: orgs, Instances: instances, Tokens: issuer, Keys: ring}, verifier, logger, checks, m)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/flowkiwi/platform/pkg/accesstoken"
 	"github.com/flowkiwi/platform/pkg/apiserver"
+	"github.com/flowkiwi/platform/pkg/metrics"
 	"github.com/flowkiwi/platform/pkg/problem"
 	"github.com/flowkiwi/platform/pkg/requestvalidation"
 	"github.com/flowkiwi/platform/services/identity/internal/api"
@@ -21,14 +22,14 @@ var publicRoutes = map[string]bool{
 
 // NewHandler wires the Echo router: request ids and logs, authentication, request validation
 // against the embedded spec, then the strict handlers.
-func NewHandler(s *Server, verifier *accesstoken.Verifier, logger *slog.Logger, checks map[string]apiserver.Check) (http.Handler, error) {
+func NewHandler(s *Server, verifier *accesstoken.Verifier, logger *slog.Logger, checks map[string]apiserver.Check, m *metrics.Metrics) (http.Handler, error) {
 	doc, err := api.GetSpec()
 	if err != nil {
 		return nil, err
 	}
 	doc.Servers = nil
 	validator := requestvalidation.New(doc)
-	e := apiserver.New(logger, problem.Writer{Logger: logger})
+	e := apiserver.New(logger, problem.Writer{Logger: logger}, m.Middleware)
 	// Unknown routes skip authentication so they answer 404, not 401.
 	public := func(c echo.Context) bool {
 		return publicRoutes[c.Request().Method+" "+c.Path()] || !validator.Covers(c)
@@ -39,7 +40,7 @@ func NewHandler(s *Server, verifier *accesstoken.Verifier, logger *slog.Logger, 
 	if err != nil {
 		return nil, err
 	}
-	if err := apiserver.Operations(e, published, checks); err != nil {
+	if err := apiserver.Operations(e, published, checks, m.Handler()); err != nil {
 		return nil, err
 	}
 	return e, nil

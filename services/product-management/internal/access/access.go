@@ -50,6 +50,7 @@ type Checker struct {
 	denyTTL time.Duration
 	timeout time.Duration
 	now     func() time.Time
+	observe func(time.Duration, string)
 
 	group   singleflight.Group
 	mu      sync.Mutex
@@ -64,6 +65,9 @@ type Options struct {
 	DenyTTL time.Duration    // how long a denial is remembered (default 1s)
 	Timeout time.Duration    // bound on one identity call (default 2s)
 	Now     func() time.Time // default time.Now
+	// ObserveCall, when set, is told the duration and outcome (grant, deny, error) of every call to
+	// identity.
+	ObserveCall func(d time.Duration, outcome string)
 }
 
 // NewChecker returns a Checker over identity's client.
@@ -80,7 +84,10 @@ func NewChecker(client *identity.ClientWithResponses, o Options) *Checker {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Checker{client: client, ttl: o.TTL, denyTTL: o.DenyTTL, timeout: o.Timeout, now: o.Now, entries: map[key]entry{}}
+	if o.ObserveCall == nil {
+		o.ObserveCall = func(time.Duration, string) {}
+	}
+	return &Checker{client: client, ttl: o.TTL, denyTTL: o.DenyTTL, timeout: o.Timeout, now: o.Now, observe: o.ObserveCall, entries: map[key]entry{}}
 }
 
 var errNoInstance = fault.NotFound("no such instance")
@@ -101,7 +108,16 @@ func (c *Checker) Check(ctx context.Context, p accesstoken.Principal, handle str
 		// Detached from one caller's cancellation: the answer serves every waiting caller.
 		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
 		defer cancel()
+		start := time.Now()
 		e, err := c.ask(callCtx, p.Token, handle, org)
+		switch {
+		case err != nil:
+			c.observe(time.Since(start), "error")
+		case e.err != nil:
+			c.observe(time.Since(start), "deny")
+		default:
+			c.observe(time.Since(start), "grant")
+		}
 		if err != nil {
 			return nil, err // identity could not answer: nothing is cached
 		}

@@ -8,11 +8,13 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	pmdb "github.com/flowkiwi/platform/db/product-management"
 	"github.com/flowkiwi/platform/pkg/accesstoken"
 	"github.com/flowkiwi/platform/pkg/apiserver"
 	"github.com/flowkiwi/platform/pkg/clients/identity"
+	"github.com/flowkiwi/platform/pkg/metrics"
 	"github.com/flowkiwi/platform/pkg/migrate"
 	"github.com/flowkiwi/platform/services/product-management/internal/access"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
@@ -41,8 +43,21 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger) (*App, erro
 		return nil, err
 	}
 	keys := &accesstoken.RemoteKeySet{URL: cfg.IdentityURL + "/.well-known/jwks.json", Client: httpClient}
-	verifier := &accesstoken.Verifier{Keys: keys, Issuer: cfg.IdentityIssuer, Audience: cfg.IdentityAudience, Cache: &accesstoken.Cache{}}
-	checker := access.NewChecker(idClient, access.Options{TTL: cfg.AccessCacheTTL})
+	m := metrics.New("product-management")
+	m.WatchPool(pool)
+	verifier := &accesstoken.Verifier{Keys: keys, Issuer: cfg.IdentityIssuer, Audience: cfg.IdentityAudience, Cache: &accesstoken.Cache{}, Observe: m.TokenVerified}
+	identityCalls := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "identity_access_check_duration_seconds", Help: "Calls to identity's access check by outcome (grant, deny, error).",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2},
+	}, []string{"outcome"})
+	checker := access.NewChecker(idClient, access.Options{TTL: cfg.AccessCacheTTL, ObserveCall: func(d time.Duration, outcome string) {
+		identityCalls.WithLabelValues(outcome).Observe(d.Seconds())
+	}})
+	m.Registry.MustRegister(identityCalls,
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "access_cache_hits_total", Help: "Access checks answered from the cache."},
+			func() float64 { h, _ := checker.Stats(); return float64(h) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "access_cache_misses_total", Help: "Access checks that asked identity."},
+			func() float64 { _, mi := checker.Stats(); return float64(mi) }))
 	checks := map[string]apiserver.Check{
 		"database": pool.Ping,
 		"identity_jwks": func(ctx context.Context) error {
@@ -52,7 +67,7 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger) (*App, erro
 			return keys.Refresh(ctx)
 		},
 	}
-	h, err := httpapi.NewHandler(&httpapi.Server{Catalog: catalog.NewService(postgres.New(pool))}, cfg.TenantBaseDomain, verifier, checker, logger, checks)
+	h, err := httpapi.NewHandler(&httpapi.Server{Catalog: catalog.NewService(postgres.New(pool))}, cfg.TenantBaseDomain, verifier, checker, logger, checks, m)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -40,5 +41,26 @@ func TestOperationsEndpoints(t *testing.T) {
 	}
 	if doc.Paths.Value("/rest/api/products/{id}") == nil {
 		t.Fatal("published spec lacks operations")
+	}
+	// Traffic first, then the metrics must describe it by route template.
+	p := w.create(t, w.c, tshirt("MET", 1))
+	for range 3 {
+		if _, err := w.c.GetProductWithResponse(context.Background(), p.Id, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, m := get("/metrics")
+	if s != 200 {
+		t.Fatalf("/metrics = %d", s)
+	}
+	for _, want := range []string{
+		`http_requests_total{method="GET",route="/rest/api/products/:id",service="product-management",status="200"} 3`,
+		`token_verifications_total{result="cached",service="product-management"}`,
+		`access_cache_hits_total`, `identity_access_check_duration_seconds_bucket{outcome="grant"`,
+		`db_pool_total_connections`,
+	} {
+		if !strings.Contains(string(m), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }
