@@ -22,9 +22,10 @@ import (
 	"github.com/flowkiwi/platform/pkg/testdb"
 )
 
-// TestGracefulShutdown runs load against two replicas behind a client that retries a refused
-// connection on the other replica, sends SIGTERM to one of them mid-load, and counts failed
-// requests: there must be none, and the stopped replica must exit cleanly.
+// TestGracefulShutdown runs load against two replicas behind a small load balancer (it polls
+// /readyz every 100 ms, like Kubernetes endpoints, and retries a refused connection on the other
+// replica), sends SIGTERM to one replica mid-load and counts failed requests: there must be none,
+// and the stopped replica must exit cleanly.
 func TestGracefulShutdown(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "identity")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
@@ -33,7 +34,7 @@ func TestGracefulShutdown(t *testing.T) {
 	dbURL := testdb.NewURL(t, identitydb.Migrations())
 	issuer := "http://identity.test"
 	env := func(addr string) []string {
-		return append(os.Environ(), "DATABASE_URL="+dbURL, "HTTP_ADDR="+addr, "IDENTITY_ISSUER="+issuer, "LOG_LEVEL=error", "SHUTDOWN_TIMEOUT=10s")
+		return append(os.Environ(), "DATABASE_URL="+dbURL, "HTTP_ADDR="+addr, "IDENTITY_ISSUER="+issuer, "LOG_LEVEL=error", "SHUTDOWN_TIMEOUT=10s", "DRAIN_DELAY=1s", "RATE_LIMIT_RPS=0")
 	}
 	start := func() (*exec.Cmd, string) {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -83,7 +84,40 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 
 	replicas := []string{urlA, urlB}
-	client := &http.Client{Timeout: 10 * time.Second}
+	var ready [2]atomic.Bool
+	ready[0].Store(true)
+	ready[1].Store(true)
+	pollDone := make(chan struct{})
+	defer close(pollDone)
+	go func() {
+		probe := &http.Client{Timeout: 500 * time.Millisecond}
+		for {
+			select {
+			case <-pollDone:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			for i, r := range replicas {
+				resp, err := probe.Get(r + "/readyz")
+				ok := err == nil && resp.StatusCode == 200
+				if resp != nil {
+					resp.Body.Close()
+				}
+				ready[i].Store(ok)
+			}
+		}
+	}()
+	pick := func(i int) string {
+		if !ready[i%2].Load() {
+			return replicas[(i+1)%2]
+		}
+		return replicas[i%2]
+	}
+	// One connection per request: a request then either is refused (the listener is closed; retried
+	// on the other replica, as a load balancer does) or was accepted and must be answered. Reused
+	// keep-alive connections would add the idle-close race every HTTP/1.1 client handles by retrying,
+	// which would also hide requests cut off mid-flight.
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	get := func(base string) error {
 		req, _ := http.NewRequest("GET", base+"/partners/me", nil)
 		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
@@ -105,12 +139,17 @@ func TestGracefulShutdown(t *testing.T) {
 		wg.Go(func() {
 			for i := g; time.Now().Before(stop); i++ {
 				total.Add(1)
-				err := get(replicas[i%2])
+				target := pick(i)
+				err := get(target)
 				if errors.Is(err, syscall.ECONNREFUSED) {
 					// What a load balancer does with a refused connection: the other replica. Only a
 					// refusal is retried: a request cut off mid-flight counts as failed.
 					retried.Add(1)
-					err = get(replicas[(i+1)%2])
+					other := replicas[0]
+					if target == other {
+						other = replicas[1]
+					}
+					err = get(other)
 				}
 				if err != nil {
 					failed.Add(1)

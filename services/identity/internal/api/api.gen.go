@@ -1337,6 +1337,25 @@ func (response CheckInstanceAccess404ApplicationProblemPlusJSONResponse) VisitCh
 	return err
 }
 
+type CheckInstanceAccess429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CheckInstanceAccess429ApplicationProblemPlusJSONResponse) VisitCheckInstanceAccessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CheckInstanceAccess500ApplicationProblemPlusJSONResponse struct {
 	common.InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -1455,6 +1474,25 @@ func (response IssueToken415ApplicationProblemPlusJSONResponse) VisitIssueTokenR
 	return err
 }
 
+type IssueToken429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response IssueToken429ApplicationProblemPlusJSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type IssueToken500ApplicationProblemPlusJSONResponse struct {
 	common.InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -1524,6 +1562,25 @@ func (response ListOrganizations401ApplicationProblemPlusJSONResponse) VisitList
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizations429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrganizations429ApplicationProblemPlusJSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1663,6 +1720,25 @@ func (response CreateOrganization422ApplicationProblemPlusJSONResponse) VisitCre
 	return err
 }
 
+type CreateOrganization429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrganization429ApplicationProblemPlusJSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateOrganization500ApplicationProblemPlusJSONResponse struct {
 	common.InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -1795,6 +1871,25 @@ func (response DeleteOrganization412ApplicationProblemPlusJSONResponse) VisitDel
 	return err
 }
 
+type DeleteOrganization429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOrganization429ApplicationProblemPlusJSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteOrganization500ApplicationProblemPlusJSONResponse struct {
 	common.InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -1906,6 +2001,25 @@ func (response GetOrganization404ApplicationProblemPlusJSONResponse) VisitGetOrg
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganization429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrganization429ApplicationProblemPlusJSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2091,6 +2205,25 @@ func (response UpdateOrganization422ApplicationProblemPlusJSONResponse) VisitUpd
 	return err
 }
 
+type UpdateOrganization429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganization429ApplicationProblemPlusJSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateOrganization500ApplicationProblemPlusJSONResponse struct {
 	common.InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -2193,6 +2326,25 @@ func (response ListInstances404ApplicationProblemPlusJSONResponse) VisitListInst
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInstances429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListInstances429ApplicationProblemPlusJSONResponse) VisitListInstancesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2381,6 +2533,25 @@ func (response CreateInstance422ApplicationProblemPlusJSONResponse) VisitCreateI
 	return err
 }
 
+type CreateInstance429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInstance429ApplicationProblemPlusJSONResponse) VisitCreateInstanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateInstance500ApplicationProblemPlusJSONResponse struct {
 	common.InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -2498,6 +2669,25 @@ func (response DeleteInstance412ApplicationProblemPlusJSONResponse) VisitDeleteI
 	return err
 }
 
+type DeleteInstance429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteInstance429ApplicationProblemPlusJSONResponse) VisitDeleteInstanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteInstance500ApplicationProblemPlusJSONResponse struct {
 	common.InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -2610,6 +2800,25 @@ func (response GetInstance404ApplicationProblemPlusJSONResponse) VisitGetInstanc
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstance429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetInstance429ApplicationProblemPlusJSONResponse) VisitGetInstanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2796,6 +3005,25 @@ func (response UpdateInstance422ApplicationProblemPlusJSONResponse) VisitUpdateI
 	return err
 }
 
+type UpdateInstance429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateInstance429ApplicationProblemPlusJSONResponse) VisitUpdateInstanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateInstance500ApplicationProblemPlusJSONResponse struct {
 	common.InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -2951,6 +3179,25 @@ func (response TransferInstance422ApplicationProblemPlusJSONResponse) VisitTrans
 	return err
 }
 
+type TransferInstance429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response TransferInstance429ApplicationProblemPlusJSONResponse) VisitTransferInstanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type TransferInstance500ApplicationProblemPlusJSONResponse struct {
 	common.InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -3059,6 +3306,25 @@ func (response ListInstanceTransfers404ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type ListInstanceTransfers429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListInstanceTransfers429ApplicationProblemPlusJSONResponse) VisitListInstanceTransfersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListInstanceTransfers500ApplicationProblemPlusJSONResponse struct {
 	common.InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -3161,6 +3427,25 @@ func (response ListMembers404ApplicationProblemPlusJSONResponse) VisitListMember
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMembers429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListMembers429ApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3277,6 +3562,25 @@ func (response DeleteMember409ApplicationProblemPlusJSONResponse) VisitDeleteMem
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMember429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMember429ApplicationProblemPlusJSONResponse) VisitDeleteMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3466,6 +3770,25 @@ func (response PutMember422ApplicationProblemPlusJSONResponse) VisitPutMemberRes
 	return err
 }
 
+type PutMember429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response PutMember429ApplicationProblemPlusJSONResponse) VisitPutMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PutMember500ApplicationProblemPlusJSONResponse struct {
 	common.InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -3518,6 +3841,25 @@ func (response GetCurrentPartner401ApplicationProblemPlusJSONResponse) VisitGetC
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCurrentPartner429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetCurrentPartner429ApplicationProblemPlusJSONResponse) VisitGetCurrentPartnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3576,6 +3918,25 @@ func (response ListRoles401ApplicationProblemPlusJSONResponse) VisitListRolesRes
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRoles429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListRoles429ApplicationProblemPlusJSONResponse) VisitListRolesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4329,149 +4690,152 @@ func (sh *strictHandler) ListRoles(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3vchs5kuerIGo3YigvSZES/U+Oi2tZbXer138UsjyeC9OnAquSJEZFgFNAiWbbith3uK/3ee897lHm",
-	"SS6QQFWhqsB/smz3XvvDTMtSAUgAmYnMHzITn4JIzOaCA1cyOPoUTIHGkOKPzy7oRP83BhmlbK6Y4MFR",
-	"cDEFcg2pZIITMSZqCiQFKbI0gidEAo8JU4RxEp6OOy+piqYhUYJk85gqIJHgMdMd0SRZdoN2IKMpzKge",
-	"BT7S2TyB4CgYBofDIGgHajnX/5QqZXwS3Ny0NakzwS/PQaXL47GCtEneG9BjSD3mgjJFRjAWqSZRpUvG",
-	"J6vG7HvGu2kHc5rSGSi7IKdjnFBz0GNOQr1aIRmnYkYoJ0DThEFKUqDxE7tI/8hAKjKmLJFkwdSUhIP+",
-	"QUgWU+CVZSRTKkk0pXwCMZGMR6CpZnogsztBO+B0pmnN17gyqxn9+AL4RE2Do36v51vHUy4V5RGcxv79",
-	"Zfbvf5GExXrwcqHuw+G4Rx9FnX58MOoMogfQeTR+TDu9UT86iA9hML7fy6mdUzUtaWXloO1ArwZLIQ6O",
-	"VJqBS/1YpDOqgqMgy1js5YLX6YRy9jvVBK+agXC+8cyiN3o4HkSDw87jQXTQGYwfRJ3HtB91+uOH9DB+",
-	"MHoEB33/LER18C+bieXnMzqBV9ls5ONnPZl+Z0QlxGROJ6AZOwWVpbxgin9kkC5LCvVXl9x055ITw5hm",
-	"iQqO+m3NImyWzZBBeppHZozbXxR0Mq5gAmmd0Dfsd/CTacbUSoEpmEkyh9SQ3KKKzIRUpN/r7a0lW+rO",
-	"vUQf9KpUb0vyG5Gqn1kKkSG0oS5Eqkic/71NqIyAx4xPSCs8fnMS7hGREt2k+O3Pz/SvV81CilRdFv1V",
-	"pvKvKYyDo+Bf9kuFu2/+Kve9xKIGSkHOBZeACsh+9pTG50abmF9yBRx/pPN5wiLkzf15KkYJzP7t79LM",
-	"u2B+vQSKsiQnvlus/FG+hbNMas1JnH3TU1FUZTI4GqBSYQol6SmNc9VWsvhUqbk82t+PRSS740QsrtiC",
-	"dTmonCq5P6Jxp2x3zUSCZMvg6L2eUmy285omLL4stHDQDmYgJZ3ov66ldZ6KOaRqeaaFtzHR4ObDzY5b",
-	"c2YIN5vS5P1cuzNJZjTRkg8xaWV8TlNJRwmQkYiXbTKiWortbNpkxqTUXGXU+l43KPn2RPBxwqIv3WF9",
-	"rkwpjxMgNJpBBzJNIk30ubQkil4Br+zs43JnCwp22dYob/SV1jfv356genpRlqbAFdGTgLpJ4i7pc5GO",
-	"WBwD/8I1XYqM0BSK3dPjzSHFfwouiZoySTT7YZeEA8RSc675/Kz8Mjh6H7AYuGJqeZQfj7KrUsrlGNLg",
-	"g7szh+XOlBPZZWvGRas73puIJgmkmq+uuFhwMoUUyChTJKHRlSTUWRzv2rh7dMoVpJwmz9JUpDvs013N",
-	"55iTjMPHOUQKYgKaCqIN3SwlksXwBI1bSRIx0cZZwYOF+MfuZF4J9VxkPL4DGS5sw1iAJFwoAh+ZVPp0",
-	"0uwYUa5/JwEIUxWBHpRs80ooMkZ6dmEbLlTHtLpzkV45JWb+fc0k07pTCSPoyGfuAp/RZSJofCHEC5pO",
-	"4E7W2WykVte40brflKgp5aTfGzy6//ABGS0VSHeR+45sWpKIEsI03mmx56Z1RwnRMa2/kh71zU/PP2Ez",
-	"pkirT16yp5Xz6CyFwnl7TlkCd8rVDY8HuVofUoSpJ/kPhE4o44Ty2PhzlT04cPbAoRX9LdiN5edO+45t",
-	"f8f74HjH7mgkZjGy/lQkhd9o16i6PkyRBZW4Mu42XQjxkvKlNQ/ld9Cgzokg9bGsBWFG+TJnPfnEbB6h",
-	"2oHHKcaQ0CWZsGtAp8aBINDT7xSuvo8y+/V+Exu4cdyAt5xmaipS9vudMC6NIpCSKHEFHJkXPs7RCXRV",
-	"b7/kyMrwu7Bi5ja8Qx58JcgIaKo3QM+hrbUutfNRU4qHnDW/2/nk9Dccz5DUnOPHZ6e1/Xr37l3nOFNT",
-	"bdNEVK1wFO3I0VSzCdcO4vnzE/Lg4X3jHfrwmaemCR7I/21YeAZIsBcsquz9PBV6v7Qh/gytrS9kAe3s",
-	"HSHr6p+MC6JXZgQEZnNVUUwHjmL6qyaa3lYtXRetO0Vrv+NUYBKuv7SW3Jq/hN7s13SSFpAkHesmaVPR",
-	"zAOkNvClSinjWlGE5fRCkjCptHENM1fhveUym89FqiB+CTGjF7icXyjgFRtVy/pcSeJ2M4N0Ap25VuCm",
-	"K/ckuu/KfUEdmWnyCG73bhqg6KKDXXSw7de0C7RCow69dau9MNjM0nQRb7HjaXKeUn51yscCFz/OAd8z",
-	"w2IMZHA0pomEOh26GTG7ILtEU3X69PgViaYQXZGYTZjeBB6j3D09PSGtN+9On1/sEYOzoUt2DSkbM0C0",
-	"b+6M9ymgUSQyrnJgrAqTPhi0A54liVYQOY5XUyjtYET51aWBeSqND3q9LVqzEfXAT9bdMQtEcAGODaHE",
-	"AIJPiJzTCCTOjiaJWEBsDaCZuIYarPnzs0ePDx/2Br3eYNC7f3jQ6x/2EA5xyB0cbEGtXLCxapLrrrpW",
-	"NW3ySB8K/b7W5SmNFKSyStHJ66fHPz97/vxvf/tblYx+fyMZN8VvxOjvYDCFHLnWtFU3OEqBKogvqYfu",
-	"dznEnjvZaDvZFqT19uIED54CsI2pgo5iMwg8a5MPNFpeumDwJdsCijZnaz6wS1GXnM5mmdLL0dbGXSFj",
-	"xuzTTmiOC1RI9WPL7cCAPh7A0w7x9vxFR9IxEANAjJlBbl2S2iSTmttQ6RIFnHJFZDaKxUyb4fbreSri",
-	"LFJDLiG9ZppVW2Gu1izk1LXfdGaU0wnMgKuKsgv3uuQVXBuTgE9Adoe8wkW2H988fav+lrN/ZOtmttUK",
-	"5qJe7fvXbEZ5R5vdCOvFTM618YoHq2eUcg7H0QzIs7e+kW7LRgb4SpZELLjcfYLmTm4XiUmoVPYqb0ex",
-	"uXEvSt4HSBAucMGpbVeCK8Q1F2itEH5YozaO0W5vKo9SWpoMZpvajdm4qp7N3NxmwSGVUza/tDerHtWb",
-	"zebaVloSLShLvzJgXD0YBM3rkHYwd1HHTytdtr/ICpLJDA+4U6owtQNfWhGXXS0aQdvzh0XKFOjdwdsh",
-	"71rbX9A0pcsmzzgb4XBNkzeaq1md/zoGOUG+2mi4rOKe6rq+EAtIIyqBJKD02Ygnt2R8kgCZLudT4Fpb",
-	"/s/3tPP7h39rdcx/9+79a7jXJodECfLg0DlZ28bmGvIUtK6FmCxEGpNWuFgswjYJ6Zzhf+IZ4/qHfAvC",
-	"Nvnnf/znXpdYvUijVEiprYlCuiVy1Wq169pKh3j1lv/zcI3m9Cm/uuHkdNXfpDWqCmPdNr5g5m6suk8F",
-	"4xU/rDOcC1OjwZjtYE4nmsAtTW86ATSHGxyNZBS9rZvQWR54sIM9fUx+e/P6FXmpfRWCHZhzY0aXuVUR",
-	"6iUNieAmGqO6XP4DEG96YVE5+brkxADQIyDaqOveYqNXTv0ivw5p7Oc4FbPL2+jbbT/bVfVvVuO16Iqi",
-	"RRFSk6NiTO6q4pW41Vrko6SFJbCdGey2Gy39M53TVHEDL2u2i8FYktvbsT6zoXoOeHnAuxgNkhtz9+2g",
-	"Tyh/e/fvTWakyaSq887fHNx/4Fs5j1Cdvzkm82yUsIjAR6NGSGtEJTwYZGmCVlajmyuzwc3fG3jLJeTY",
-	"a9/6yZiJOEsyuXH4TNZ0vGSTjRt4hWDTFe6G7qCNy6Zp0cuyYq3fNBf7CpbbK3K9XZuMC+zQN/5LyPGC",
-	"de7mdiJjxWFbycw/z/Vw44NUGKtj3eTPRQKvEM2rG/y3MNudCdTIs8SsNuJXr+1dnNV2l77nSW1IeIdG",
-	"7m7m427bWKMMG/voeX2cqWlxjV4dEfJfA89mxrY2eHoZkZP/JkoYcNzLEoe8nKSUq0sc8oNPwenuLyuq",
-	"5dMGzjIUeefhqHGP1o3j1Hp02wF4LMclk+T1GDHzdcteIJk3H1bCVSWpkb1Z2EgJInzp8tLA9Q1Q8M1r",
-	"cth/8KDTJzSZT2nngNgGCLrVIb9gCzzvNtoKZgiHO5+b32wxHHw0URxeMON/iCzVhg9JYQwp8AjsjVIN",
-	"42jp39qJEkpOzl8SFuNZtBls3QUUqnu3m81CeUkjxa7BC5uoKXgmwyQxbZyzdCREApSvxpp+dk3sJph0",
-	"jlA5+WU2+tV7fEwFh63YcS6koknBjRu/3/0caQfX1MXeq/P86/FFsS+RDQzCT7fa7AWMJFNwmaVVbs1S",
-	"FmyDMa/Cpcpt3u1UcxXWreAER6c5TtT9ra4ZvpmO2/kC5It0HmnhLRDEJgREKpQw3ShhUu3dRiUW6s2d",
-	"yf3B7tpt96ugqv6wAc6Vjz2qYSd/2pF+p93hNlc/NWWwa/OqnO/auibLjdg8OpIiyRSQqVJzIlL8ryRv",
-	"z180IIfBo12FH1d6k0TfhbVaMWm+p83qEnJHCJM9VBcpw4um6ik4ZpDE0nM5+6fQeP9VVNK25skXYn7/",
-	"n+ioWyidBoudGVf6blCGLdGFFSD9KVcwMXEekrxQ8U5XeQ65PnVzbh3d6hzX+4kloduiHLWrLt9llauU",
-	"mjdWZSQ+/uX2N1Z2VdwJbr6JKqbSPP/IDDGGv0iivX40eqz/jrhl0A7w7kf/PmZKpBgfBgtIvV76hbgC",
-	"7uQR1TgP/f6Vt9Hmz4TFbZO/aKLPuTIh8b9eXJyRp1SyyAsd2r4lRCmotf2bT24zhgNRNAZ4aVOGQktI",
-	"lALuPU1kWDUlmx/4xpKR8A1zOuEiBRvGa0IrI5qmDMxdvcXPMDvRcB5eD7r3rzQFkhu+c+2x1lzVLVSL",
-	"3WWTRObBT/BC3MRRei2u8+cn5HHvwSPy27uLStird9VNpKi8ZHx1Zm7GFUucNbFtKgv/2MlbrVxxXAEv",
-	"NjVnfhMb6uHxmjhW5lrprEK4TyjzOyhHXHZw6BRNJ6BuGy20YEmCeMmOAR612a8gwjfbumXpgzlSINRk",
-	"d4oxoeiGEclUETOwmIoEg9ezRDUNPjdHdW3Ka5lTildiul2FUfreYIciz8/bN+Y8SNXIV7XzmQproxaD",
-	"HKxgRmODZFxtlw/rWZm2exmvR68OPDjwprZWIXk329dNonXpW7fLNjB0pfAP7j8kNhqVxCLKMHyLPMMo",
-	"FJMgleeo6qma6JTnNrqLHJ+dYjgp7p6c0jnkIZxD7gSYhqtidMMuuhidFz/rrvQ6SUHGWiLCnzDE96MK",
-	"2yT8icUhdhz+pPsLa5EMTnCvCR4wwds2MRLvwwVXlHGSbBOyIXjy3UO8c3y+iIOpBnp/4dRq4eB2EAwI",
-	"rwpyvglN9sm3zX7ghAsiJ7Uq26qHraE4+ylItU/nbN/2IPfNbUZd0bWDj52J6NgE7BfxiaXoph385NOy",
-	"+cBNJPgWtKEAyP3BwcFGuk5/RpL8Jkk+IkrDruScFDHzf815ZSM1FzaIPBeMprE5rUY6wsd5Qk2oMpFz",
-	"iNiYRSYzj0kiIhOMGNWJrxLqET5PNvLKOAwflW/PT52LBJO6km+sbBDXcnP85lRN6xtb8Qz2tykTsV+4",
-	"Cz7SfUm/DTsxN/+qScRuYm2ealyk3hTB+F1ylgJaxZoxiOCEkkHvkEQ0kxAP+WhJKImBM4jLiLCje6Ez",
-	"WE1ZbsxJ3tYbKjWk73RE+918YCDe/Iwvt6t2Fh54T2Gjd5uMIaciVe06F8tsNqPpsi5iut8qJ6zR4/X5",
-	"7s6U6wa+5SnRBDmcY8PrYRVKg5Sf1iJ1ioQdc9iQ1qDXw1NjcHBQKqKtME9rbZQKapPznCfK4P4WrLTG",
-	"kNmp0ofrPB+/OQnawc/P3px4/eQG5Y2uX/PKcuIa0mLx8pROSRWTY0+cnf9G5FgLxwjP8GjKOJQ8jNJS",
-	"aIJi86pslNsHmHfiyw9gPrP1WLtjKqVkihMRJOMxpFoJYPbfmH1EvqiM2dR5uSWy8UyxX26cjPLnAqVA",
-	"FqngE3/wDGZSr/bUDDhXJfAZzj2mihI6EplaOdmS+aqWkt9RqvRCmDwi1CRa5Y3xKNL+QSyUgnh/lNLo",
-	"CjBJz96FhwXM3dU7GraHPLymKaNcyff9D115lYV7mMUZmlonr45fPtOWsUnOLP6pBzL/wEUv61s9MamA",
-	"+rdDrglGAjERDB2WemxwlZ7NkUPuMpUs0hRnfWpAlKVMLd9o1WFExGSMHmdmjc2/nufu72/vLgJPHYdK",
-	"ji7W5QrPXr+5IPuCZmq6j78Pi3xTnJMBEioGu0mYy+8X0JY2RVmsJVV4OvOEKu2REwV0FrQDhIdXa/PA",
-	"m4ZXIEE2meYoR4kkaWFADzno9nKNYEEyuWcTisi9exXz5d69NhlBJGbIgSwdchPeiBqc8WumgAgMVygG",
-	"oZLcu2dQRnnv3hNCeRWQwESTe/cKu+DePdJaiPTKJKntDfliKiQQVqYyTRIxokmyJJmJvwiN3Rcaw0+K",
-	"tblFZyZ3gLws8oaGXHuUZYbRJ9PdzRYpRkM+5P/yL8RJT2aCD7lxZMvkRvgYwVz5eMU4mL88uyD7Xcxf",
-	"xXIn+39fXMku+qqmnIletGKvhtxNsyat8Nimc+NgR8TmNQ+zXu8wMtnM+kcI94gYabfNrTJi9rvjoJEE",
-	"Yc4uQZRPDrlWiSsRO0kkmxQdYnjqE8MZ5AqWRp9iEKqcQkyoGvJwxUS7pLBZmSw4v4M4aIzmfQqmiEeV",
-	"fYwyahv3v/IXzaXSSKnBRtUUl9vSzyTxBQDk8cUWWTG4pN3nc5GArCOqQ/6MRlOLoyNyVWPwKdUeFiDA",
-	"/kQf4sL6KGSUob8ixm5/R3qwz26Bm88mppt8JojFk8/EYPHkMzFYPPk85J87nU7jf7qjcM0VRUg+k3/+",
-	"7//l+/91TTHtpt728/o2MSTgNvI0sEpiN8ryRtvRlH9ttFZIWsjsBAGna3FlzlWz2nqb9taRW73T2Zrg",
+	"7H3dchs5suarIGpOxFA+JEVK9J8cJ7Zltd2tPnZbIcvj2Wh6VWBVksSoCHAKKNFsWxHnHfZ2r8++xz7K",
+	"PMkGEqgqVBX4J8s/M+2LbksUASSAzETmh8zEhyASs7ngwJUMjj4EU6AxpPjjsws60f/GIKOUzRUTPDgK",
+	"LqZAriGVTHAixkRNgaQgRZZG8IRI4DFhijBOwtNx5yVV0TQkSpBsHlMFJBI8ZrojmiTLbtAOZDSFGdWj",
+	"wHs6mycQHAXD4HAYBO1ALef6V6lSxifBzU1bkzoT/PIcVLo8HitIm+S9Bj2G1GMuKFNkBGORahJVumR8",
+	"smrMvme8m3YwpymdgbILcjrGCTUHPeYk1KsVknEqZoRyAjRNGKQkBRo/sYv09wykImPKEkkWTE1JOOgf",
+	"hGQxBV5ZRjKlkkRTyicQE8l4BJpqpgcyuxO0A05nmtZ8jSuzmtH3L4BP1DQ46vd6vnU85VJRHsFp7N9f",
+	"Zv/+Z0lYrAcvF+o+HI579FHU6ccHo84gegCdR+PHtNMb9aOD+BAG4/u9nNo5VdOSVlYO2g70arAU4uBI",
+	"pRm41I9FOqMqOAqyjMVeLniVTihnv1NN8KoZCOc7nln0Rg/Hg2hw2Hk8iA46g/GDqPOY9qNOf/yQHsYP",
+	"Ro/goO+fhagO/mkzsfx8RifwazYb+fhZT6bfGVEJMZnTCWjGTkFlKS+Y4u8ZpMuSQv2tS266c8mJYUyz",
+	"RAVH/bZmETbLZsggPc0jM8btBwWdjCuYQFon9DX7HfxkmjG1UmAKZpLMITUkt6giMyEV6fd6e2vJlrpz",
+	"L9EHvSrV25L8WqTqR5ZCZAhtqAuRKhLnf28TKiPgMeMT0gqPX5+Ee0SkRDcpPv3xmf541SykSNVl0V9l",
+	"Kv+Wwjg4Cv60XyrcffNXue8lFjVQCnIuuARUQPZrT2l8brSJ+ZAr4Pgjnc8TFiFv7s9TMUpg9u9/k2be",
+	"BfPrJVCUJTnx3WLlj/ItnGVSa07i7JueiqIqk8HRAJUKUyhJT2mcq7aSxadKzeXR/n4sItkdJ2JxxRas",
+	"y0HlVMn9EY07ZbtrJhIkWwZHv+kpxWY7r2nC4stCCwftYAZS0on+61pa56mYQ6qWZ1p4GxMNbt7d7Lg1",
+	"Z4ZwsylN3s+1O5NkRhMt+RCTVsbnNJV0lAAZiXjZJiOqpdjOpk1mTErNVUat73WDkm9PBB8nLPrUHdbn",
+	"ypTyOAFCoxl0INMk0kSfS0ui6BXwys4+Lne2oGCXbY3yRp9pffP+7QmqpxdlaQpcET0JqJsk7pI+F+mI",
+	"xTHwT1zTpcgITaHYPT3eHFL8VXBJ1JRJotkPuyQcIJaac83Xz8pvBke/BSwGrphaHuXHo+yqlHI5hjR4",
+	"5+7MYbkz5UR22Zpx0eqO9yaiSQKp5qsrLhacTCEFMsoUSWh0JQl1Fse7Nu4enXIFKafJszQV6Q77dFfz",
+	"OeYk4/B+DpGCmICmgmhDN0uJZDE8QeNWkkRMtHFW8GAh/rE7mV+Fei4yHt+BDBe2YSxAEi4UgfdMKn06",
+	"aXaMKNefSQDCVEWgByXb/CoUGSM9u7ANF6pjWt25SK+cEjO/XzPJtO5Uwgg68pm7wGd0mQgaXwjxgqYT",
+	"uJN1Nhup1TVutO43JWpKOen3Bo/uP3xARksF0l3kviObliSihDCNd1rsuWndUUJ0TOvPpEd989PzT9iM",
+	"KdLqk5fsaeU8OkuhcN6eU5bAnXJ1w+NBrtaHFGHqSf4DoRPKOKE8Nv5cZQ8OnD1waEV/C3Zj+bnTvmPb",
+	"3/E+ON6xOxqJWYysPxVJ4TfaNaquD1NkQSWujLtNF0K8pHxpzUP5FTSocyJIfSxrQZhRvsxZTz4xm0eo",
+	"duBxijEkdEkm7BrQqXEgCPT0O4Wr76PMfnu/iQ3cOG7AG04zNRUp+/1OGJdGEUhJlLgCjswL7+foBLqq",
+	"t19yZGX4XVgxcxveIQ/+KsgIaKo3QM+hrbUutfNRU4qHnDW/2/nk9Hc4niGpOcePz05r+/X27dvOcaam",
+	"2qaJqFrhKNqRo6lmE64dxPPnJ+TBw/vGO/ThM09NEzyQ/2NYeAZIsBcsquz9PBV6v7Qh/gytrU9kAe3s",
+	"HSHr6p+MC6JXZgQEZnNVUUwHjmL6iyaa3lYtXRetO0Vrv+NUYBKuv7SW3Jq/hN7s53SSFpAkHesmaVPR",
+	"zAOkNvClSinjWlGE5fRCkjCptHENM1fhveEym89FqiB+CTGjF7icnyjgFRtVy/pcSeJ2M4N0Ap25VuCm",
+	"K/ckuu/KfUEdmWnyCG73bhqg6KKDXXSw7ee0C7RCow69dau9MNjM0nQRb7HjaXKeUn51yscCFz/OAd8z",
+	"w2IMZHA0pomEOh26GTG7ILtEU3X69PhXEk0huiIxmzC9CTxGuXt6ekJar9+ePr/YIwZnQ5fsGlI2ZoBo",
+	"39wZ70NAo0hkXOXAWBUmfTBoBzxLEq0gchyvplDawYjyq0sD81QaH/R6W7RmI+qBn6y7YxaI4AIcG0KJ",
+	"AQSfEDmnEUicHU0SsYDYGkAzcQ01WPPHZ48eHz7sDXq9waB3//Cg1z/sIRzikDs42IJauWBj1STXXXWt",
+	"atrkkT4U+n2ty1MaKUhllaKTV0+Pf3z2/Plf//rXKhn9/kYybopPxOhvYDCFHLnWtFU3OEqBKogvqYfu",
+	"tznEnjvZaDvZFqT15uIED54CsI2pgo5iMwg8a5MPNFpeumDwJdsCijZnaz6wS1GXnM5mmdLL0dbGXSFj",
+	"xuzTTmiOC1RI9WPL7cCAPh7A0w7x5vxFR9IxEANAjJlBbl2S2iSTmttQ6RIFnHJFZDaKxUyb4fbb81TE",
+	"WaSGXEJ6zTSrtsJcrVnIqWu/05lRTicwA64qyi7c65Jf4dqYBHwCsjvkFS6y/fjm6Vv1N5z9PVs3s61W",
+	"MBf1at8/ZzPKO9rsRlgvZnKujVc8WD2jlHM4jmZAnr3xjXRbNjLAV7IkYsHl7hM0d3K7SExCpbJXeTuK",
+	"zY17UfJbgAThAhec2nYluEJcc4HWCuG7NWrjGO32pvIopaXJYLap3ZiNq+rZzM1tFhxSOWXzS3uz6lG9",
+	"2WyubaUl0YKy9CsDxtWDQdC8DmkHcxd1/LDSZfuzrCCZzPCAO6UKUzvwpRVx2dWiEbQ9f1ikTIHeHbwd",
+	"8q61/YCmKV02ecbZCIdrmrzRXM3q/NcxyAny1UbDZRX3VNf1hVhAGlEJJAGlz0Y8uSXjkwTIdDmfAtfa",
+	"8n/9Rju/v/v3Vsf8u3fv38K9NjkkSpAHh87J2jY215CnoHUtxGQh0pi0wsViEbZJSOcM/4lnjOsf8i0I",
+	"2+Qf//Xfe11i9SKNUiGltiYK6ZbIVavVrmsrHeLVW/7r4RrN6VN+dcPJ6aq/SWtUFca6bXzBzN1YdZ8K",
+	"xit+WGc4F6ZGgzHbwZxONIFbmt50AmgONzgaySh6WzehszzwYAd7+pj88vrVr+Sl9lUIdmDOjRld5lZF",
+	"qJc0JIKbaIzqcvkPQLzphUXl5OuSEwNAj4Boo657i41eOfWL/DqksZ/jVMwub6Nvt/3arqp/sxqvRVcU",
+	"LYqQmhwVY3JXFa/ErdYiHyUtLIHtzGC33Wjpn+mcpoobeFmzXQzGktzejvWZDdVzwMsD3sVokNyYu28H",
+	"fUL5y9v/bDIjTSZVnXf++uD+A9/KeYTq/PUxmWejhEUE3hs1QlojKuHBIEsTtLIa3VyZDW5+buAtl5Bj",
+	"r33rJ2Mm4izJ5MbhM1nT8ZJNNm7gFYJNV7gbuoM2LpumRS/LirV+3VzsK1hur8j1dm0yLrBD3/gvIccL",
+	"1rmb24mMFYdtJTP/eq6HG19IhbE61k3+XCTwK6J5dYP/Fma7M4EaeZaY1Ub86rW9i7Pa7tLXPKkNCW/R",
+	"yN3NfNxtG2uUYWMfPa+OMzUtrtGrI0L+MfBsZmxrg6eXETn5J1HCgONeljjk5SSlXF3ikO98Ck53f1lR",
+	"LR82cJahyDsPR417tG4cp9aj2w7AYzkumSSvxoiZr1v2Asm8ebcSripJjezNwkZKEOFLl5cGrm+Agq9f",
+	"kcP+gwedPqHJfEo7B8Q2QNCtDvkFW+B5t9FWMEM43Pm6+WSL4eC9ieLwghn/U2SpNnxICmNIgUdgb5Rq",
+	"GEdLf2onSig5OX9JWIxn0WawdRdQqO7dbjYL5SWNFLsGL2yipuCZDJPEtHHO0pEQCVC+Gmv60TWxm2DS",
+	"OULl5KfZ6Gfv8TEVHLZix7mQiiYFN278/u7nSDu4pi72Xp3nX44vin2JbGAQfnWrzV7ASDIFl1la5dYs",
+	"ZcE2GPMqXKrc5t1ONVdh3QpOcHSa40Td3+qa4YvpuJ0vQD5J55EW3gJBbEJApEIJ040SJtXebVRiod7c",
+	"mdwf7K7ddr8KquoPG+Bc+bJHNezkTzvS77Q73Obqp6YMdm1elfNdW9dkuRGbR0dSJJkCMlVqTkSK/0ry",
+	"5vxFA3IYPNpV+HGlN0n0XVirFZPma9qsLiF3hDDZQ3WRMrxoqp6CYwZJLD2Xs38IjffPopK2NU8+EfP7",
+	"F9FRt1A6DRY7M6703aAMW6ILK0D6U65gYuI8JHmh4p2u8hxyferm3Dq61Tmu9xNLQrdFOWpXXb7LKlcp",
+	"NW+sykh8/Mvtb6zsqrgT3HwTVUylef6RGWIMf5ZEe/1o9Fj/HXHLoB3g3Y/+PGZKpBgfBgtIvV76hbgC",
+	"7uQR1TgP/f6Vt9Hmz4TFbZO/aKLPuTIh8T9fXJyRp1SyyAsd2r4lRCmotf2br9xmDAeiaAzw0qYMhZaQ",
+	"KAXce5rIsGpKNr/gG0tGwjfM6YSLFGwYrwmtjGiaMjB39RY/w+xEw3l4Pejev9IUSG74zrXHWnNVt1At",
+	"dpdNEpkHP8ELcRNH6bW4zp+fkMe9B4/IL28vKmGv3lU3kaLykvHVmbkZVyxx1sS2qSz8YydvtXLFcQW8",
+	"2NSc+U1sqIfHa+JYmWulswrhPqHM76AccdnBoVM0nYC6bbTQgiUJ4iU7BnjUZr+CCN9s65alD+ZIgVCT",
+	"3SnGhKIbRiRTRczAYioSDF7PEtU0+Nwc1bUpr2VOKV6J6XYVRul7gx2KPD9v35jzIFUjX9XOZyqsjVoM",
+	"crCCGY0NknG1XT6sZ2Xa7mW8Hr068ODAm9paheTdbF83idalb90u28DQlcI/uP+Q2GhUEosow/At8gyj",
+	"UEyCVJ6jqqdqolOe2+gucnx2iuGkuHtySueQh3AOuRNgGq6K0Q276GJ0Xvyou9LrJAUZa4kIf8AQ3/cq",
+	"bJPwBxaH2HH4g+4vrEUyOMG9JnjABG/bxEi8DxdcUcZJsk3IhuDJVw/xzvH5Ig6mGuj9iVOrhYPbQTAg",
+	"vCrI+SY02SffNvsFJ1wQOalV2VY9bA3F2U9Bqn06Z/u2B7lvbjPqiq4dvO9MRMcmYL+ITyxFN+3gB5+W",
+	"zQduIsG3oA0FQO4PDg420nX6I5LkN0nyEVEadiXnpIiZ/0vOKxupubBB5LlgNI3NaTXSEd7PE2pClYmc",
+	"Q8TGLDKZeUwSEZlgxKhOfJVQj/B5spFXxmH4qHxzfupcJJjUlXxjZYO4lpvjN6dqWt/Yimewv02ZiP3C",
+	"XfCR7kv6bdiJuflXTSJ2E2vzVOMi9aYIxu+SsxTQKtaMQQQnlAx6hySimYR4yEdLQkkMnEFcRoQd3Qud",
+	"wWrKcmNO8rbeUKkhfacj2u/mCwbizc/4crtqZ+GB9xQ2erfJGHIqUtWuc7HMZjOaLusipvutcsIaPV6f",
+	"7+5MuW7gW54STZDDOTa8HlahNEj51VqkTpGwYw4b0hr0enhqDA4OSkW0FeZprY1SQW1ynvNEGdzfgpXW",
+	"GDI7Vfpwnefj1ydBO/jx2esTr5/coLzR9SteWU5cQ1osXp7SKalicuyJs/PfiBxr4RjhGR5NGYeSh1Fa",
+	"Ck1QbF6VjXL7APNOfPkBzGe2Hmt3TKWUTHEigmQ8hlQrAcz+G7P3yBeVMZs6L7dENp4p9psbJ6P8uUAp",
+	"kEUq+MQfPIOZ1Ks9NQPOVQl8hnOPqaKEjkSmVk62ZL6qpeR3lCq9ECaPCDWJVnljPIq0fxALpSDeH6U0",
+	"ugJM0rN34WEBc3f1jobtIQ+vacooV/K3/ruuvMrCPcziDE2tk1+PXz7TlrFJzix+1QOZX3DRy/pWT0wq",
+	"oP50yDXBSCAmgqHDUo8NrtKzOXLIXaaSRZrirE8NiLKUqeVrrTqMiJiM0ePMrLH57Xnu/v7y9iLw1HGo",
+	"5OhiXa7w7NXrC7IvaKam+/h5WOSb4pwMkFAx2E3CXH6/gLa0KcpiLanC05knVGmPnCigs6AdIDy8WpsH",
+	"3jS8AgmyyTRHOUokSQsDeshBt5drBAuSyT2bUETu3auYL/futckIIjFDDmTpkJvwRtTgjF8zBURguEIx",
+	"CJXk3j2DMsp7954QyquABCaa3LtX2AX37pHWQqRXJkltb8gXUyGBsDKVaZKIEU2SJclM/EVo7L7QGH5S",
+	"rM0tOjO5A+RlkTc05NqjLDOMPpjubrZIMRryIf/Tn4iTnswEH3LjyJbJjfA+grny8YpxMH96dkH2u5i/",
+	"iuVO9v+2uJJd9FVNORO9aMVeDbmbZk1a4bFN58bBjojNax5mvd5hZLKZ9Y8Q7hEx0m6bW2XE7HfHQSMJ",
+	"wpxdgiifHHKtElcidpJINik6xPDUJ4YzyBUsjT7FIFQ5hZhQNeThiol2SWGzMllwfgdx0BjN+xRMEY8q",
+	"+xhl1Dbuf+UvmkulkVKDjaopLreln0niCwDI44stsmJwSbvP5yIBWUdUh/wZjaYWR0fkqsbgU6o9LECA",
+	"/Yk+xIX1UcgoQ39FjN3+jvRgH90CNx9NTDf5SBCLJx+JweLJR2KwePJxyD92Op3Gf7qjcM0VRUg+kn/8",
+	"n//t+/+6pph2U2/7cX2bGBJwG3kaWCWxG2V5o+1oyr9ttFZIWsjsBAGna3FlzlWz2nqb9taRW73T2Zrg",
 	"spmXZDvcqjb1ZVwxz6aXtbFJJdtq69lUU7FWTmbIjZLTiypDW23QuC2SzrRbqmgiJhl0SX4lhaWetINa",
-	"KfY0ASVJOOgdhqhyhjxsusPhE8RdnTwBW/yH5l3nvQzCNrHnBRYKytEGPMKGPD/D/lIRaFQdHHNLU7gG",
-	"mkCcK4gTwa/1wqBawDiGkYi1f5ZJIJLTK7iMqIQuQdjJqMeVgKgkrdUY5t6TIQ8HBwd5DQOnrMH7DyEx",
-	"Z2bomkghxvyZNcegiS4Jz44vTn7Fc7MedDHkWEDj4eHjB+0qlFqvUxDudck50FjaXdX6z1QuLWu3jmh0",
-	"1SjgOuQzegX682YlV9JaVcjUlqzBQYv6Asxms2OpIYi1l4HlhoyFmbAI7E2VtbC00Z4yUBQL/mwwq/YV",
-	"pDPpAAOlgVYcWcdnp0E7KFJ0gn631+1h/s4cOJ2z4Cg47Pa6h4inqykaoP6DUP9lsuoKE3fpHYzIv8OS",
-	"vAHrF9oKBbJ6MmtJ4rDQ5zCeqMUpbMvXMoVntyRMySEfs1QfgGhR4CGpdxMrtOj2UtGl24W5b7NZo9jG",
-	"9gaxW7oGhYsOuSXQCmMKY1DRFCQiS5xk3NR4C69YHBaCpU13fUYalCA/hgNc0bSo0xr8AgrTOWpVLQ96",
-	"vTUVO3arT4T9r6hxgYsDqlay5oRGU+icCK5S4cFBfxULkghb5U+CyZ4baSUYTU35hZIwXw2awcHjVTQX",
-	"i7C/onjTTTu4b9Zmq+bV2nmuJxUcvf/QDiz2pUXKpBppJtBKG62/ll66Pe380AlWJkTTN/ig+9k3zFpC",
-	"nYXdvVICTmiSmHxlvyGPN0OFZVveheNFJzIQOeZyoZ2S8KDXC4tvh9ybqlwonxI0pY6d1wjIzguJNNwb",
-	"4/2Wae9mWCYtYN02R5FWkEakjAeF9yqtXDryT/U5VhgpRfquoWrPJyEn2sitJatXq1C/X5dRmIPqLZ9T",
-	"VYO6y+ReT5Xj4lZpdXXjWkpww/3f4nK72KwF1SeoEoRGilC5qrhuM6Pv9sWXP3xFJVTbQF+ZSaP80aAF",
-	"U8BtsIOkOwWAsWV/65Zva/XEBr3B1m2LcpZfrpcKTfSSLl1GMPtv7wEqkmlLh+ac/t8dRcVs/1ZXOS47",
-	"hhoIueKALgGVVY51Xphs8Jj83/8z6A72ui58APVApCFvhZXYpsuR/nXYJinotQAeQ4wVpU359yLGykIL",
-	"lbZh7tUiqDQS8bLZvZ6bNumshToWSSIWxKH5fvegZpiiFWhUUWHDmpJLXoV0KmUGFzZixiLaT0W8roDa",
-	"x85iscDaXp0sTYBHIjY195zreCe6LBhfRZeHv/9jsHh8fcAfzfpBI0AsGF/Jy9/iR//8j/8MqpFdvgCt",
-	"rStjVQLgbqqIpVYnN19RRVTDslYYLPVwq+2tluNkoY3AkIuOVCKFsMLJ97v9vS0sl62m62yqzSpclSno",
-	"zQsM8NayuYv6/C562X5LnaTHzTXojJfp2KzFH1thLSEybJPQP61wr+vo4N0Xq5Fn6VskGw1JK9Al2bUy",
-	"6ebFseNEIkvivEKgMyjEzsqYb00l/J0qQKKqdIo/lpabGR2LTlWjOzcwav9w67OoXjEYm9/f4fj0VBv8",
-	"amY6Kl/tdVWuMlr5LpXSsspsryAhK031F3lhxRpykp/L2kUokNaKWd1GrBSj5vDKUzGTqFg9Q3T/ryuU",
-	"NExa38KVn+w338nQ9uX2jfDNCr9JiuiKLX1s1II05RpHS9KyyVkkLAPbNzz9gGUlnAKm9oq5GR+/Io3Q",
-	"tZ+3m1/tzYh283I6WdY21gBOWLLMBodZkwsDtVral+kwLoFLptg1rJyxnZXXJzjwvjzjJa7JeWgewUca",
-	"KfwzkyRPcLEvufiocXNgdiHqa3oCjcwxny9QhNFWQfjv5xTclXGvZ0yWmO5dE/9CWVV+/8Gm9njQBBQc",
-	"Wb+ueeLVUebOE7Ey43k3VZLpr5KHt6156znLKyloTplQTDSAVP8myCuArq7RaWtuVkpmNrLITHKrTRQL",
-	"xFz+pP34bk5MLRMsiNJZZ/Cw3y+lxJM5XkloCtzajUW/29sYzeTnrSzr/lcRuVV2TsW1dEqB1myZ/AG0",
-	"dWXH8ZubdvBCRCuig/SAb89f5CgUh0Ujj2MrQ/xbIwPf36oaHBzs0EezyPcdqjLDy3X9s0aTNcyv/U/V",
-	"p8NuDKck4LORf8bfN/SdidxQ0lpgcsrmskvOYYw2s31Trvc4JIspS/DWAAM2yip/rfyG0TxrpQfBitoE",
-	"rxSwDCvEctO9cFOfGnpr+nQ3Gy9/XM9zHg+2SJXRUmzI+75w2vZC89x9j+e2ONygt/31wonzNtOgv71o",
-	"eZ7+uEPJMqyzg2S1cy+mcbnUOM+/gVW3zRFz62Pl5s/DyHfFTr+A2omXdlNStacnta6ar3gSVHOX1uDN",
-	"EgnFZf3eUa7IydwG8VvMFzslKcwTGpk4F4TxYnJNkwxke8hDniVJSKIEaGrOibm9jTcebSsclnbpMDgi",
-	"1e+ThIyccvu6w9r3n4ZoseZNb0yVUJKH4u61CR0hyfkUpKJLWyx8SWgK3by6qHmcashHYIaHeNM5Y+JT",
-	"fHj0W3Sa7/Cg2cbkb7z2UAOzEboJnkKaYPK1LWuAq3Ybu9lU4vjGgPQ2Oi2v/P1Dt+14SH/xYfvDGHd1",
-	"vFECDeO4Vde0e19knzuJXauQ07oWq0UZ+qHQUydf7M8Jg26s+H+HeOi3uOffjOyVjBH8MOluBSO6QTnS",
-	"m5dQiQjIRexuTLxNmGQRfyMWvAx6qhyT+J6Rm/wwh3RG9ehH2k+PilpKNmZyyCmP20RgAiHFJ9qKSFZ8",
-	"KY+IzD6I2Cag/12+p1eQw0qf2FhcQ746ttkbj4RzLCrhfwFGmr+R4MQduYjks7fbY4y1txq+Mb5YPgvg",
-	"N5J8Twx9K1zRrQ7yh8QU/+vAIz/sLR/4yUpN4NO1uxhV+5/yH7fEQmuvZak8ItMGPBePooxFio+ZkNXW",
-	"2QYc09F3XxvDrGiLPyN++QfEITcwefuOfIFfQFUO1q9spG46r3448t8cpNzIaF9muW52mU4LDbwOyjwx",
-	"j/KZp5ptSXL34aCqacvdh/wwqYS5JSWvAOZkIdIrxidPhrxoJlJCeR5NbwOMKmAoRh6ZLCpOZ4xPCFNt",
-	"U8JI6D+GQzQoC6izO+SrRXITwHhHJ8AdgIsVIzlLxS5Pv1Yfj/rGgOImvZOCnlr8Q//8ABK/m2F7jjxY",
-	"8eDXgoh3YuvuK/dBs2+s4b1IxktxDe5bZLV3TE2VLyCmgqQH1rDJG3w1wlAmNludbt8ubUY3zGxt1nry",
-	"lhm8m9drKOIYRtlsXvUN/M+q8VgfElom0hjiIW9hjnO32y22Q4Z7ZjorktWkEnNpn7xmNiFQJHEtDIGp",
-	"KeNDPmbXQKSpeOo7ZvKConcBrawqLxo8invRAe1D5/7o4bgzGPeg8zg6jDsH9MGoD4Pxw+hxb4d0iVoN",
-	"1D/YeVK+WszFogrE+Rj3T+Vj/dD5pc7P2bii9ZUglBvbc0XkwN2q/tVXSjX11niSWyQxSGXitdZBHKYw",
-	"hOcBX5PXbeLClJaV9bdUFwXFXyjbd/EUa/EU6Ma3grFXT3Upr+ooduXH7cwt5CnPb8bzdsqkEqa+4h/O",
-	"wd1CbG0sy9YXvpUqOH5Bemm7/D6XvV/z+tN5vnHt5addpJru+iFqt78IzUOumgWsvmas2/bys//J5mJs",
-	"gPbPYYauh1vLq6gBVvUzVkmeLWXUojx2XY967SglSIqD4YLpX+49QcDJehkzusw/YEpCMjauQEKlMp8P",
-	"eXlFaz6MSQuDrb150wZNts+SbnsZYGlZUJkP8SOUefNd3d2BAYY/7DZ8RUlqr3krG58DIcY73c9rWu3P",
-	"ICQKkkQ6xbJselMZiFMt4VFI4JeWyZhnvkKxcVwVW+okhhZlXUygQioSwNKkkQMkY2E9o7+wmpf2qE1z",
-	"D3BbFfYnpjiDbpHXgtM/hyinoakqyVf0YPVBd8iP66kVJmX+CkB7+YokgLLP8xJzRtgNQL1gErxif5Yp",
-	"R+Zv6c+b94DzN3y29s/dB4i/sW+eP7+8AuldudUmRsIEvKCqu8tAjfVE5XyrKaBxDLHLwT/U7o8Qid0O",
-	"j+M4diDLXNWhjrYPo68LRHX0/ErX491UOI8mjSARfCKJEl3yZkpTMHm2IYttpax6hJx5SqiosxTHukGV",
-	"5z0X1CcGps3fp/uKKiQfYr24dv8oqc0XzbxjZ4/z/bTbi4U0nY1tOolYrPZ7Iiz4NN/doSoGxULFj9yo",
-	"5cCp1vaH2kakslonuCxxuk5wq5U7qkXK33/QphNGJHmrtr0QEU1IDNeQiDleMbRCrLCZZjzcq9S5PNrf",
-	"7x887Pa6vW7/6FHvUc9jQNorC+MAVvO4cxOoVn38QzGxhjFqakWbx4HKAoFdpw4blhjxm7E1oeg2DFLp",
-	"q1FRqf5gS/OxPA6gMnRlE5o9nZaprk5d8vI6oFZioei3hKWafT7j8VwwrTkNQlxUFLVF2iVOmgitlac0",
-	"GZsX0ZoLUNQpu/lw8/8CAAD//w==",
+	"KfY0ASVJOOgdhqhyhjxsusPhE8RdnTwBW/yH5l3nvQzCNrHnBRYKytEGPMKGPD/D/lwRaFQdHHNLU7gG",
+	"mkBcKAh9ZGK9m1wt5GTM6NJUMtVSn0rErvLqJTl8qf1sqRC3SHVHLRvII49IXztJ2h+PoE3u9/SKDLnE",
+	"2w/0z68hpRPYyzFU6tTLiEssNb8qCjWdLzSZnTORsGhpz6Hi43DIW6fPLp6TOKVjtXfk/OmIDPMw7WHw",
+	"JP0Pc8ykoM9YxifmqHmi7OeycUEzytAMZZKMsySxJ1OXvLo2IY5DnphRwsHB49DWNHVKtoT5Up8Ifq2n",
+	"iBoYQ0ZGItaTyyQQyekVXEZUQpcgwmdOopXYsySt1XDx3pMhDwcHB3m5CKeCxG/vQmLMk9C1RkMMrzTs",
+	"jfEpXRKeHV+c/IwmSj2+ZcixVsnDw8cP2lXUul4SItzrknOgsbQCpI8aUyS2LJM7otFVo1bukM/oFeiv",
+	"N4vmktaqmrG2OhAOWpRyYLZwAG4TxNqhw8pOxphPWAT2UtAas9o/ShkoirWVNliw+wrSmXQwmNIWLqyD",
+	"47PToB0U2VBBv9vv9jBVag6czllwFBx2e91DvLpQU7T1/TaH/stk1W0x7tJbGJH/hCV5DdYFt8UgZNUI",
+	"0kqLw0KbPGi8FAaPrRTMFJpJkqBeGDMt/8Z4Q3tE7yYWw9HtpaJLtwsjOTZBF9vY3iB2qwShHqNDbgm0",
+	"ei+FMahoChKVBCcZN+X0wisWh4UO016SNkcMIJNbPAGuaFqUxA1+AoWZM7UCoge93priKLuVgsL+V5QT",
+	"wcUBVasOdEKjKXROBFep8EDOP4sFSYQtqCjBJCqOtCaMpqbSRUmYr9zP4ODxKpqLRdhfUSfrph3cN2uz",
+	"VfNqmULXaQ2OfnvXDizMqEXKZHVpJtDnIxraLb10e9rPpBMsAoleRvBO97NvmLVElQsXZ6UEnNAkManh",
+	"fp8JL+EKJ6IMO8A7ZWQgcszlQvt/4UGvFxbfHXJvVnihfEp8mjomdSP2Pa/Z0vAkDdBQVhgwwzJp7wba",
+	"5tTXCtKIlHFW8QqrlUtH/lVtMhT2YJEpbaja80nIifYnanUBqgW/f1uXvJnfX7R8/mvtVqHMo/YUlC4u",
+	"8FYXkq5lXzeQli3iCIrNWlB9gipBaKQIlavqGDeTJ29f5/rdZ1RCtQ30VfQ0yh99BzC18gY7SLpTaxlb",
+	"9rdu+aZWum3QG2zdtqgc+tXVWqHIXtKly0eGfeyNTUWwbZHXXFD+h6PnmO3fqjoHXMGgECFXnO8l9LUK",
+	"AslLyA0ek//3fwfdwV7XBXqgHjI25K2wEoV2OdIfh22Sgl4L4DHEWPvbGLVFNJw1vittwxx/QPhvJOJl",
+	"s3s9N20RWgN3LJJELIhD8/3uQc2uRSPSaLLCBDbFsbz67FTKDC5sbJP1Vp6KeF2pu/edxWKBVdg6WZoA",
+	"j0RsqiM6gRNOHGAwvoouD3//+2Dx+PqAP5r1g0YoXzC+kpe/xI/+8V//HVRj8HyhdFvXMKuEKt5UsWWt",
+	"jW4+o4apBtCtsHfqgXHbGz3HyULbkCEXHalECmGFk+93+3tbGD5bTdfZVJv/uSqn05vBGeD9cnMX9fFf",
+	"9LL9ljrpqZurBRo8wDF5iz+2wlrqatgmoX9a4V7XUeG7L1YjI9a3SDZulVZAZrJrDdnNi2PHiUSWxHkt",
+	"xyqQUK6M+a55s2CnWp2oKp0ynaXhZ0bH8mDVONwNjNo/3Posqtd2xub3dzh9PXUhv1UnAXW39vkqd1at",
+	"fJNLYVvlNFQgr5WOwou8gmYNIsuPde2gFJB6xahvIyiO4ZF4t62YyUitHkG6/1cVShoGtW/hyq/sNx9E",
+	"0dbt9o3wcRK/QYzYjq1xbbSKNHU5R8sCvCNhmcGw4Y0PrB/iVKq1sQTNRIgV+aKu9b7d/GqPg7SbUQjJ",
+	"sraxBu7C2nQ2CtBabBiR19KeVIdxCVwyxa5h5YztrLweyYH3iSEvcU3OQ+sK3tNI4Z+ZJHkmk32yx0eN",
+	"m+y0C1Gf0w9ppAj6PJEiXrp62/IVXZJvw7XQC0aWWBagpj0KXVf5/J1NAfNAISh3sn6t98Sr4szdOAJ9",
+	"BjZoajTTXyVfc1vj2mNJVFIVnXKymJACqf4kyCvFrq7lamuzVkqrNrINTRK0TSgMxFz+QKMZdHNiahmD",
+	"QZTOOoOH/X4pZJ4KA5XEt8Ct8Vn0u72F00yS38qu738WiV1lZVUcW6dkbM2Syh/KW1eeHr9z0w5eiGhF",
+	"FJke8M35ixxC47Bo5Pts5QZ8aR3yLdh0Bzv00SwG/+1oQiMKdfW1RhE2jL/9D9UX6m4MoyXgM/B/xM8b",
+	"6tIECClp7T85ZXPZJecwRoPfPl3YexySxZQleGOCcUFlMclWfpFtXk/Tg2DhdoLXKVjtF2K5KfygqY4N",
+	"vTV1vJuFmb/h6LEGBltkZGklYMj7ulDi9jL33H326dYYZG978ThxngAb9LeXTM8LM9+OYBrO20Ew27kL",
+	"1riXa1gTX8Ak3eaAu/WhdvMHkoNvgxt/ArUTK+6mImvvq2pNOV/x7q1mTn1+NOuAFGESe0f5MULmNlPF",
+	"wuXYKUlhntDIBHMhAhqTa5pkINtDHvIsSUISJUBTc0rNbRyE8eZb4bA0qofBEal+P0nIyHlTQndY+/6H",
+	"IZrbedMbUwqX5PHme21CR0hyPgWp6NJWxF8SmkI3L6FrXmAb8hGY4SHedMqZICwflP8GAYM7POa28Vca",
+	"T5rU7gEQtgqeQppghQFbuwNX7TZGvyk384Wx/G1UYl7e/rtq3FE1fvpR/92TuLsjwuiQhmXfqivqvU9y",
+	"Lpzkx1Wgc10J1iJx/SjyqZNT+cdEkDe+inGHUPKXCNDYDIqWjBF8Nyi/BgLrBmNJb+pPJZQjl9C7MTA3",
+	"wblF3JVY8DLYrXJI45Nhbn7RHNIZ1aMfEabyN3JHRazskFMetzFO2+Set8tgcXyMkojMvjnaJqB/L5+s",
+	"LMhhJR5g7L0hX50+4I1DwzkWj018ArycP0PixJu5YO6zN9vDs7XnUL4wNFu+vOE30XyveH0pSNYtwPNN",
+	"wrH/PNDQd2vvM+DGrFQkPlW9i0m3/yH/cUsYufaencoDeW2cfPFs0Vik+NwQWW0bboCAHXX5ueHfirL5",
+	"I0K//3oQ7gYZad+RI/MTqMqx/pkt7E2n5XcQ458N393Ip59mdm92F08L/b8OBT4xj3aap9ztkwXuw2JV",
+	"u5y7D31iJhRzS85eAczJQqRXjE+eDHnRTKSE8jwFxMalVXBkDFgzqX+czhifEKbapsSZ0H8Mh2gNFyhx",
+	"d8hXS/QmbPaOzp87wGUrFn6Wil2ehq4+LveFsdhNaisFPbX4u/r6jsH+s1rl58jCFfRiLf56J4b6vnLf",
+	"S/zCB4QXxXkprsF96rD2TLIpIgjEFKj1QDo244ivRlfKugn2SLBPIzejWma29HM9YdEM3s3LwRTxK6Ns",
+	"Nq86Nv5XG3mszxgtUmkM8ZC3sIRCt9sttkOGe2Y6KxI0pRJzaV/UZzYJViRxLfyEqSnjQz5m10Bsvr7v",
+	"lMrrFd8FrLSqenHwKO5FB7QPnfujh+POYNyDzuPoMO4c0AejPgzGD6PHvR1yfGollr+x46h8FJ2LRRWE",
+	"9DHuH8pB/H5k3NmRkUtB5dBQglBuLN8VIR93e3KsvsyraceaJm9rhQVSmTC/dfCOKVvjeV7clEIw4YRK",
+	"i9r6+8GLguJPVA138VB08VDxxpfMsVdP7Tuv5il25fu92JcXx7yiAJ72UyaVMMVjvznvfAuptzFMW9/U",
+	"V0p8+eXwpe3y69zSf857a+dt2rW31naRaqrvu6R+tRvsPFKvWdzvc4ZIbi9++x9s/tGGS5VzmKHf5NY5",
+	"LOojVp2kVYJry7y1KI9dv6leV08JkuJguGD6w70nCLZZF2lGl/kXmJKQjI0fk1CpzNeHvLxbN1+MSQsz",
+	"BLyVCgwQb59s3vYaxtKyoDIf4nv8/RaXrN8KEGLYy+7iZxREb+CW+9ISMZ75fl4ucH8GIVGQJNKpQ2gz",
+	"Asv4rWrJnkKAP7Uszjzz1eCO46rUUycVuyjjZAJUUpEAVn2OHAwea5Ya9YeFEhmf2OYezLuqK56Yaiq6",
+	"RV5mU/8copiHpmAvX9GDVSfdIT+upxOZGhdXAHNJqCIJoOrgefVOoysMtr9gErxa4yxTjsq4JZZhnlrP",
+	"n0fbGptw33b/wrhE/rL9CpB85Vab2BgT6ISa8i4DdNYTlfOtpoDGMcQuB3/X2t9DY77o2XMcxw7am2tK",
+	"VPGoDdaHPzvHxEq/6e1UOM/ZjSARfCKJEl3yekpTMJntIYttYb16YKV55K0oyxbHukFVZDyRBScG4c5f",
+	"Dv2MGigfYr20d/9FahFcNAsFOCySs4PlDqyQ7PBF00HGKuRfE5zCN1fvDpAyACAeO8jMWoyc2pD/SlyA",
+	"k6zWjy9LX69TG9VCP9XHK357p+0+jIPzlph8ISKakBiuIRFzvBtqhVgOOM14uFcpynu0v98/eNjtdXvd",
+	"/tGj3qOex/q1d03G+a3Wbcjtt9qrFO+KiTUsafOGgHk0rqxm2nWKRmJFIr8NXpOpbsOalr6SNpViMbaO",
+	"KMvjPypDVzah2dNpmZvuvFdR3uPUKrIU/ZaIXrPPZzyeC6b1tsHmi/LH9vEOiZMmQp8JU5qMzUuZzQUo",
+	"qiLevLv5/wEAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

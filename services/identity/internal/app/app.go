@@ -14,6 +14,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/apiserver"
 	"github.com/flowkiwi/platform/pkg/metrics"
 	"github.com/flowkiwi/platform/pkg/migrate"
+	"github.com/flowkiwi/platform/pkg/ratelimit"
 	"github.com/flowkiwi/platform/services/identity/internal/config"
 	"github.com/flowkiwi/platform/services/identity/internal/httpapi"
 	"github.com/flowkiwi/platform/services/identity/internal/instance"
@@ -31,6 +32,7 @@ type App struct {
 	Keys     *keys.Ring
 	Tokens   *oauth.Issuer
 	Verifier *accesstoken.Verifier
+	Drain    *apiserver.Drain
 }
 
 // Options tune what tests need to tune.
@@ -57,18 +59,20 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slo
 	m := metrics.New("identity")
 	m.WatchPool(pool)
 	verifier := &accesstoken.Verifier{Keys: ring, Issuer: cfg.Issuer, Audience: cfg.Audience, Cache: &accesstoken.Cache{}, Observe: m.TokenVerified}
+	drain := &apiserver.Drain{}
 	checks := map[string]apiserver.Check{
+		"draining": drain.Check,
 		"database": pool.Ping,
 		"signing_key": func(ctx context.Context) error {
 			_, err := ring.Signing(ctx)
 			return err
 		},
 	}
-	h, err := httpapi.NewHandler(&httpapi.Server{Partners: partners, Organizations: orgs, Instances: instances, Tokens: issuer, Keys: ring}, verifier, logger, checks, m)
+	h, err := httpapi.NewHandler(&httpapi.Server{Partners: partners, Organizations: orgs, Instances: instances, Tokens: issuer, Keys: ring}, verifier, logger, checks, m, ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), drain)
 	if err != nil {
 		return nil, err
 	}
-	return &App{Handler: h, Partners: partners, Keys: ring, Tokens: issuer, Verifier: verifier}, nil
+	return &App{Handler: h, Partners: partners, Keys: ring, Tokens: issuer, Verifier: verifier, Drain: drain}, nil
 }
 
 // RotateKeys keeps the key set rotating until ctx ends.

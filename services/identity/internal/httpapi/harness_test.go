@@ -30,15 +30,16 @@ type env struct {
 	hc  *http.Client // validates every response against the spec
 }
 
-func newEnv(t testing.TB) *env {
+// newEnv starts identity; settings override the environment it reads (rate limiting is off unless
+// a test turns it on).
+func newEnv(t testing.TB, settings ...string) *env {
 	t.Helper()
 	pool := testdb.New(t, identitydb.Migrations())
-	cfg, err := config.FromEnv(func(k string) string {
-		if k == "DATABASE_URL" {
-			return "postgres://unused"
-		}
-		return ""
-	})
+	vars := map[string]string{"DATABASE_URL": "postgres://unused", "RATE_LIMIT_RPS": "0"}
+	for i := 0; i+1 < len(settings); i += 2 {
+		vars[settings[i]] = settings[i+1]
+	}
+	cfg, err := config.FromEnv(func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/apiserver"
 	"github.com/flowkiwi/platform/pkg/metrics"
 	"github.com/flowkiwi/platform/pkg/problem"
+	"github.com/flowkiwi/platform/pkg/ratelimit"
 	"github.com/flowkiwi/platform/pkg/requestvalidation"
 	"github.com/flowkiwi/platform/services/identity/internal/api"
 )
@@ -22,19 +23,19 @@ var publicRoutes = map[string]bool{
 
 // NewHandler wires the Echo router: request ids and logs, authentication, request validation
 // against the embedded spec, then the strict handlers.
-func NewHandler(s *Server, verifier *accesstoken.Verifier, logger *slog.Logger, checks map[string]apiserver.Check, m *metrics.Metrics) (http.Handler, error) {
+func NewHandler(s *Server, verifier *accesstoken.Verifier, logger *slog.Logger, checks map[string]apiserver.Check, m *metrics.Metrics, limiter *ratelimit.Limiter, drain *apiserver.Drain) (http.Handler, error) {
 	doc, err := api.GetSpec()
 	if err != nil {
 		return nil, err
 	}
 	doc.Servers = nil
 	validator := requestvalidation.New(doc)
-	e := apiserver.New(logger, problem.Writer{Logger: logger}, m.Middleware)
+	e := apiserver.New(logger, problem.Writer{Logger: logger}, m.Middleware, drain.Middleware)
 	// Unknown routes skip authentication so they answer 404, not 401.
 	public := func(c echo.Context) bool {
 		return publicRoutes[c.Request().Method+" "+c.Path()] || !validator.Covers(c)
 	}
-	e.Use(accesstoken.Middleware(verifier, public), validator.Middleware(), keepRequest)
+	e.Use(accesstoken.Middleware(verifier, public), limiter.Middleware, validator.Middleware(), keepRequest)
 	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
 	published, err := api.GetSpec()
 	if err != nil {

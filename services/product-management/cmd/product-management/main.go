@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/flowkiwi/platform/pkg/apiserver"
 	"github.com/flowkiwi/platform/pkg/pgpool"
 	"github.com/flowkiwi/platform/services/product-management/internal/app"
 	"github.com/flowkiwi/platform/services/product-management/internal/config"
@@ -73,15 +74,6 @@ func run(ctx context.Context, args []string) error {
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 		IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
 	logger.Info("product-management listening", "addr", cfg.HTTPAddr, "tenants", "{handle}."+cfg.TenantBaseDomain, "identity", cfg.IdentityURL)
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	return apiserver.Serve(ctx, srv, a.Drain, cfg.DrainDelay, cfg.ShutdownTimeout, logger)
 }

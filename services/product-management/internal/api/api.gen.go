@@ -457,6 +457,12 @@ type PayloadTooLarge = common.Problem
 // Example: {"detail":"handle: the handle may contain lowercase letters and single hyphens only","status":422,"title":"Validation failed","type":"https://docs.flowkiwi.net/problems/validation-failed","violations":[{"code":"invalid_handle","message":"the handle may contain lowercase letters and single hyphens only","propertyPath":"handle"}]}
 type ServiceUnavailable = common.Problem
 
+// TooManyRequests An RFC 9457 problem document. Every error response of every Flowkiwi API has this shape and the
+// media type `application/problem+json`. JSON-LD APIs also fill `@context`, `@id` and `@type`.
+//
+// Example: {"detail":"handle: the handle may contain lowercase letters and single hyphens only","status":422,"title":"Validation failed","type":"https://docs.flowkiwi.net/problems/validation-failed","violations":[{"code":"invalid_handle","message":"the handle may contain lowercase letters and single hyphens only","propertyPath":"handle"}]}
+type TooManyRequests = common.Problem
+
 // Unauthorized An RFC 9457 problem document. Every error response of every Flowkiwi API has this shape and the
 // media type `application/problem+json`. JSON-LD APIs also fill `@context`, `@id` and `@type`.
 //
@@ -2525,6 +2531,15 @@ type ServiceUnavailableApplicationProblemPlusJSONResponse struct {
 	Headers ServiceUnavailableResponseHeaders
 }
 
+type TooManyRequestsResponseHeaders struct {
+	RetryAfter *string
+}
+type TooManyRequestsApplicationProblemPlusJSONResponse struct {
+	Body common.Problem
+
+	Headers TooManyRequestsResponseHeaders
+}
+
 type UnauthorizedResponseHeaders struct {
 	WWWAuthenticate *string
 }
@@ -2623,6 +2638,25 @@ func (response ListLocales404ApplicationProblemPlusJSONResponse) VisitListLocale
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLocales429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListLocales429ApplicationProblemPlusJSONResponse) VisitListLocalesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2827,6 +2861,25 @@ func (response CreateLocale422ApplicationProblemPlusJSONResponse) VisitCreateLoc
 	return err
 }
 
+type CreateLocale429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateLocale429ApplicationProblemPlusJSONResponse) VisitCreateLocaleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateLocale500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -2962,6 +3015,25 @@ func (response DeleteLocale409ApplicationProblemPlusJSONResponse) VisitDeleteLoc
 	return err
 }
 
+type DeleteLocale429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteLocale429ApplicationProblemPlusJSONResponse) VisitDeleteLocaleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteLocale500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -3083,6 +3155,25 @@ func (response GetLocale404ApplicationProblemPlusJSONResponse) VisitGetLocaleRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLocale429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetLocale429ApplicationProblemPlusJSONResponse) VisitGetLocaleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3261,6 +3352,25 @@ func (response UpdateLocale422ApplicationProblemPlusJSONResponse) VisitUpdateLoc
 	return err
 }
 
+type UpdateLocale429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateLocale429ApplicationProblemPlusJSONResponse) VisitUpdateLocaleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateLocale500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -3382,6 +3492,25 @@ func (response GetOptionValue404ApplicationProblemPlusJSONResponse) VisitGetOpti
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOptionValue429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetOptionValue429ApplicationProblemPlusJSONResponse) VisitGetOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3560,6 +3689,25 @@ func (response UpdateOptionValue422ApplicationProblemPlusJSONResponse) VisitUpda
 	return err
 }
 
+type UpdateOptionValue429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOptionValue429ApplicationProblemPlusJSONResponse) VisitUpdateOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateOptionValue500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -3681,6 +3829,25 @@ func (response GetProductOption404ApplicationProblemPlusJSONResponse) VisitGetPr
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProductOption429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetProductOption429ApplicationProblemPlusJSONResponse) VisitGetProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3859,6 +4026,25 @@ func (response UpdateProductOption422ApplicationProblemPlusJSONResponse) VisitUp
 	return err
 }
 
+type UpdateProductOption429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProductOption429ApplicationProblemPlusJSONResponse) VisitUpdateProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateProductOption500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -3979,6 +4165,25 @@ func (response ListProducts404ApplicationProblemPlusJSONResponse) VisitListProdu
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProducts429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListProducts429ApplicationProblemPlusJSONResponse) VisitListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4183,6 +4388,25 @@ func (response CreateProduct422ApplicationProblemPlusJSONResponse) VisitCreatePr
 	return err
 }
 
+type CreateProduct429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProduct429ApplicationProblemPlusJSONResponse) VisitCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateProduct500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -4298,6 +4522,25 @@ func (response DeleteProduct404ApplicationProblemPlusJSONResponse) VisitDeletePr
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteProduct429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteProduct429ApplicationProblemPlusJSONResponse) VisitDeleteProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4423,6 +4666,25 @@ func (response GetProduct404ApplicationProblemPlusJSONResponse) VisitGetProductR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProduct429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetProduct429ApplicationProblemPlusJSONResponse) VisitGetProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4601,6 +4863,25 @@ func (response UpdateProduct422ApplicationProblemPlusJSONResponse) VisitUpdatePr
 	return err
 }
 
+type UpdateProduct429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProduct429ApplicationProblemPlusJSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateProduct500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -4722,6 +5003,25 @@ func (response ListProductVariants404ApplicationProblemPlusJSONResponse) VisitLi
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProductVariants429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListProductVariants429ApplicationProblemPlusJSONResponse) VisitListProductVariantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4927,6 +5227,25 @@ func (response CreateProductVariant422ApplicationProblemPlusJSONResponse) VisitC
 	return err
 }
 
+type CreateProductVariant429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProductVariant429ApplicationProblemPlusJSONResponse) VisitCreateProductVariantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateProductVariant500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -5047,6 +5366,25 @@ func (response ListStatuses404ApplicationProblemPlusJSONResponse) VisitListStatu
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStatuses429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListStatuses429ApplicationProblemPlusJSONResponse) VisitListStatusesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5176,6 +5514,25 @@ func (response GetStatus404ApplicationProblemPlusJSONResponse) VisitGetStatusRes
 	return err
 }
 
+type GetStatus429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetStatus429ApplicationProblemPlusJSONResponse) VisitGetStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetStatus500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -5291,6 +5648,25 @@ func (response DeleteVariant404ApplicationProblemPlusJSONResponse) VisitDeleteVa
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteVariant429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteVariant429ApplicationProblemPlusJSONResponse) VisitDeleteVariantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5416,6 +5792,25 @@ func (response GetVariant404ApplicationProblemPlusJSONResponse) VisitGetVariantR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVariant429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetVariant429ApplicationProblemPlusJSONResponse) VisitGetVariantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5606,6 +6001,25 @@ func (response UpdateVariant422ApplicationProblemPlusJSONResponse) VisitUpdateVa
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVariant429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateVariant429ApplicationProblemPlusJSONResponse) VisitUpdateVariantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6535,116 +6949,119 @@ func (sh *strictHandler) UpdateVariant(ctx echo.Context, id Id, params UpdateVar
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rcts40uiroLinauxzKFm25Uwi19auJ5cd7SYTl+0kWxW7QohsSVhTAAcAbWtSfpbzFt8L7It9hRtv",
-	"IiXKluNs1n8SSyKARqPv6G5+9UI2SxgFKoU3+OolmOMZSOD608uUC8bVXxGIkJNEEka9gfcJx5cCySmg",
-	"kMUxhOprdE3klKUShSylktAJYhyx8ViAFAMkJOZSP4KCUM/65zHhQga+moaiMYtjdn1OgysC110KNzJA",
-	"W5giluDfU0AJE0Qtso3U3DEiEhGB8EgAlV30nkfABRrNURBywBKiIzU8gjFOY7mNGD+nQZpE9pfuOfV8",
-	"j6iN/J4Cn3u+R/EMvIFnIPN8T4RTmGG18Rm+eQt0Iqfe4KDX8z05T9STQnJCJ97tre+9vkkwjRaR9JLN",
-	"ZrgjQKFUQoQ4xFj9JJBkCGYjiBChQgKOEBuj4clQDFBwhTnBVIrARwHTMxX+/IjjFERwTrcYNTNEECE3",
-	"BGEaITtmu4s+0EvKrimS7BKoQJgDIhPKOERm/3CDZ0ms9uIm8O1gv7haA6bAbHo9TA1rsHQ2BcRBsJSH",
-	"8JNAHz4MX3XdmgmW03xJopbj8HtKOETeQPIUisuPGZ9h6Q28NNVP1iwvYSaOgR/jCSwCon9FCXCU4Amg",
-	"LSzRjAmJdnu97W4DFkhxxiIwlvS8wX7PV4ghs3TmDXYVWmaE2k8ZjIRKmADXQL5lIY7hDY7jEQ4vfwUc",
-	"QR0DKp4JFAoUA8GNFGhGhFBcR6hmTIUoEIruYj2jJgCJLxWvcTbTz1go3RMFahyBmiqgaRwH2eanBphs",
-	"9//svInZ9SW5Jh0DdceBXcKF3eSIsRgwLWyyaXOKJCxIbIwkx1TEWOJRDHarSjAAVV+43R1me1H7UhvB",
-	"VNNTeYv6IHPCj6Dz6nXr3TUR+/5BHbG95xNMyR+a45dtlBWeKx4cwqFiadFFQ4lmqZBIM3Nhd5rf5yw1",
-	"v44AYTRTQkFJXURkm2MrAtkZ3pe/6vlKbXK3M8ICIsNZNFVANrFU0shKu2VO6q1kplu1HZEwKkBrs19w",
-	"dGKQqz6FjEqg+k+cJDEJNRZ2Es5GMcz+37+Egv5rAZD/w2HsDbw/7eQac8f8KtRXM0a/HJvBZu06OWeO",
-	"lgg0w7FCKERoy5yPjzLV66MRi+a+0p/YMYKcYj2OMulIf7vr3freS0bHMQkfe0uhBUMYHQ83RGgbIMIS",
-	"azjfMD4iUQR0DUAzTv3q/VUPuVH0t8NByB2ckB37ndh5zblW238lUekBUN+LnX5vX/1oCcQ9HIHEJPYG",
-	"nuIhJR2dBE2A6z+1qp4SgVgC3DAoBYiUSrSPHudPeoPPHomASiLng4SzKA2l6F5zIsG78D0hsUyFN+j3",
-	"9n1PEqnlT46TjHqnUiZisLMTsVB0x5ZPuxSkQ47YGWejbv2NnmWI4xg4inF4qYwJ5LZTQMghCha3HqCY",
-	"CCm0zFFqlkrgFMcGz9+eLI8oSincJBAq7adJ4NAajDGbTCAyJFqUtSTSkP/G5BuWGlvuEXgpE+yMW+iM",
-	"WYQiBpbzFVuhsf6dCHdg2u4rSHK9l2M8jxmOzhh7i7mRy4+wJSXINOIVDApqTNEuekd+0TCeAr8iIXyg",
-	"+AqTWAm1RwIThyEIgcIphJfKf4kjje4RoBmOAG1lnJBSDjicKlC3DxEHyecIjyVwa0/FeK4UmxHpWumc",
-	"qGc6R+qZMtRV/akg+0BxKqeMkz/gMYjwN4ZGgLnajXIajAaiiNArHJMIMQqVzX369KlzlCoHTirYoM0O",
-	"E84UshUKX2ukPoRCeMmokBwTKj8SZtyuGvWgt6V//OI0xd5eQVPUz5KJ8r29XJR/zKZCY0xiiNYS6Tkg",
-	"nWz0lVtSqRaFoUibrKnBDnwRl6lSRAqVir09LRFO//FBO8YxBxzNUSq0k2mkhRMvnu8lXKk0OT9WDlbu",
-	"AH7eveiqaW8vNqhZciSifEuHKMg/fL7oFgEKkDIFBVKMhsYEYiOcP1CRJgnjEqJ3EBF8prH7aFLtJ4Fm",
-	"CgykTtlZZkqOJErrTIFDVxvFdma18K/ziONTwDyc6lCL2TMxxqmluQKNe0NOzmCWxIqxqva27910Jqxj",
-	"jea3kcbGrbKQk0T9PvhqnNMlC7Wb0J2MGqHcQSOljXNQYfCi97Do9vmGzKyQX/Qe8rGfLYyFEQU4Ck9e",
-	"ZCCw0b8glGoR+wXmHM/1Z4fBEmpzGeBMta9/MXztXwGNGPclnghfc/etV7NTB9kJJBwEUGmkQ2mRX7Ag",
-	"YeUBv+XOZX7wDUvlZ12HBk1rHwlc1xAAiVYf//CVmqWGKI8xlwTHL7O4n16kLXnqmF/N+ftejBt+oFrI",
-	"1/yQcLgiLBUtyEk7rGYzdcgacrLotx5RNDwZKl8a55YYGxtZenQ8LIcSikrFCNOd/XEv3Bvt4s7z6Gfo",
-	"9MNno84LfDDu7MJetB/2Rwf42Ys60rLRhsVzyzTeqsN7aR+89d1h1wFqPEux46IgdySILDjSjgKMHvta",
-	"E4VZQEQWyy2FHyIsoSPJDOqGEPHKhQtqA09NVGHhKk5QXL+OaMy+cz7Y7IGtdRgtVYMODpU0wzJVaM+1",
-	"TqQyieOhm6MmhtmM5cLQDKAlyNUHoDV7FOn4P46PCyge41iAX8G6I7AKN6NfXh6j/s8oxnSS4gkgiSdI",
-	"pOEUYYGCCAJf/dt59TpQVm/wx7TzK6ayc/ZJxz+Xh/sqdFde+R2+BOV+1gRcsUSMhtqoXkGrelPNiDrG",
-	"0tgUa+BpCcjvaTy30WVtTVqr5lDvwYndbDNC4rlwQamGvSzA/V6vNaRJKteE29B1KQK7d3CgQ4Hu826t",
-	"wta3GUXqX3OGGb6xRL93YEKP9uNulUUqh6chziC4aMSGvnB5RDGSi+QiPG0Fu1lwRZTY91jihOUy4aM0",
-	"slLx9tqvTs5YhNYEnIsXBjEeQWzUNiA9oKy333n+KrN2qUDTH64sojJws22uOOz33JoejML7sfbzVmNl",
-	"+TPFo9N+XOGLu4iJ4hFk0faev+w41uKr2+UYOoExcFBea52BZrBsztVHo7mx2Lj6y/6kyFQHyLKzfxBU",
-	"n4KyAhhfQHn2wyqsl/d2TGwMtrjDxm1ZKt8qX/0V77zKZ5rzYM4Ip+QP8JrkZvnRdyu9GLuAG13LBTwC",
-	"/orw3HgCqkjrs4dF6Bl8FAbmAB0bh225nKyzd7PgkJvB34gZ7RzInR7eHe2F+1GnDwfjTh8/G3Wehz9H",
-	"nRfQG+/ivdF+2I/ubma3BTqzs9c3nkskuFyqMjpBhd+76B3mlxG7pi4SkmAujDWwMmhAarICTs06Hz4M",
-	"XznhbfGspmypZERrW9ci1/CtEco1dq8L/LVSXRJPxOqcEPVUWSGJdDYD7odMSs1BK9FnI5BLz8viTouN",
-	"VmeSJcu0px7n97ZG+kczoBHdJhDTIu60WkHbkysAmdNIkVWKG68TWpZOvgunLyeZAjj+w/iCTvjUMUUW",
-	"z1w2QTH0ueBBVtS6TupC11Og6BrHl4ROSnljQcHFKFofNta1Egodr1pOMxY7dtJsj8so4i6eakXeFsym",
-	"ZwcHys1cyabryrmi17VUwC1IY5kKbVxtMY6UM7qdZ9xEHI9lUzTMTAliRz9VJzecoCxsf9ckd7QXfVWL",
-	"c+XIuwore85LpdWawNw2U9X75LuRMWWINuwTOpd+iQYr2L1lUrN268oTX+5KJrlR2UK357GEmnwu/eEn",
-	"YSxznZTqlkZbWc6mEWgmifLPpeROk2vYnpkLfuTtijhEjWK0oYmC45pkduaSeEWNvbRRJ7ZMbdqnKn11",
-	"F0f2jnGjtv7vEja+C7T31w25MP9ORO4mBeRptrmHvSNZob5ai89TZ4CueUliXWK3Og4luVIMq+wRclW6",
-	"Al0Up/nyr+qVb5sLET3ZReMR/Lj3H/bIHuf+w5ob34Xqd7C0Jd4R5o5+VwqFu1zxrRNn/rgY9b+fSt2s",
-	"ISEu0zKuz04777xlYnfznnsL71lnGtXaCJVKkfaetLOnf1jx4bhmbfmxWVe2TuDYFZYdy13c2QLfF82V",
-	"fms/9mODWf2e2qsbnfmq08LKMcGfhKt7uovxnF8xlC759pez/vK7EMvY5X18oOT3FLTtT8qlHJUr5jZ2",
-	"6V0NsQq1KECXEMID2PYZY1zky9zFQt4guX1HFPPtqGDhyCu5j3X3bSdvXqIX/YOfkc2uRBEL05muwXx9",
-	"BXxusu2Rq7pRbAr6e1dxhI6Oh2iKbV2FmOLEXGPJKZzTQj5l0JTKGXTR30/f/9Z5+0pNJRCOBUNjEsco",
-	"cPoi8FHwVxIFeuJAC8KgUvL4NS/+mGIaxTDQ7Gj+RjM8R2ouTCiK2TXwEAtAMUgJ3FRZCkInMaDpPJkC",
-	"FYjReP7YicE2SfuL2UMlM/jeW6skDNtFNAs3K+0y+bhjsw8URLimpK3Ssaplt5tiigtlP+taB/WAmST/",
-	"MTEFdHeErZRHvpYVUg+U5oZ1wanPW29n5jjGWEygmqYzTDsccKQjcnCTxJgayhYJhGRMQiSZrZgKw5Rr",
-	"EVkBvgxoDfMVstd1tWqtC+Ay2Wug/HAyRNzJZ1s25w5WLAC3VbwvT7CcVg+2WFcjdnqjn8f9sL/fedEP",
-	"9zr98bOw8wLvhp3d8c94P3o2eg57uzsOOlEHel3h2EIl8mLdlS22N/U+JC/2zUqBshK1Ljo2WcKaMBCj",
-	"CKN+bx+FOBUQndPRHGEUASUQoSArWPu/QWGxirAs1LVlW+vqqtyx8V5JxZQtqKeWFwxnU0C/np0dI/OA",
-	"vmHIcm3z4yqdjZGyC3q04Tr0CIkp49KvUrFIZzPM51UWU/OWKWGJHK/ud32iXLbwHbXEYvytoDbq8B/W",
-	"1WkYWHURVKlezlYEbfV7Pa01+nt7uSBqZU5ZayMXUKui186h0eebkdJFsyGTT13rURT2qzeJs91FxJR/",
-	"CSyJGM8X82eaUkyFuauY4XBKKOREpsk5Y9UMu+VzdgqcjHCt0JsSKmuNMriRHKOp3ghDKY2AKy6NEONo",
-	"TG5M5ltxzUWh5EyFlULfPrlyM2rN4S9Hv9mSuohMiDQ9KK4509pnMdBuChabvQBjyJYBfK33HmGJER6x",
-	"VDZuNqeOsilT01iBQ3kWRMQAYVPK6AZrXYEIRRGTEqKdEcfhJUhFNmbMVjDC9PILoWPWVSca+Oc0qNRZ",
-	"Bdu6wi7QFfDd347evVamqymvyz6qhcwHjfS8P8shglki5+rbcypdrSUWCKPrKYuh2uWjDM/KOFAJTTmJ",
-	"LPKbzgEIU07k/FTxtvXOdB3hUWpwbD69cdGov38682qqdm0Vpq49zJtUZLWXwlSLoq3g+P3pGdphOJXT",
-	"Hf20uTXTokVvVS9XNrRNLZfavysawyZMZy2gzENJYizHjM+QBDzzfC/l8TIp7DWUUkscs4lSK4zmfr6v",
-	"zsdZb1s6hlPooCN8ZdF1jh0AQs5j2B64KIfQrXIIP6c22GETAG3zFuTuKpxDVWyDYWs9uuf0nP7pT+go",
-	"ijhoC+KcliqPidFGUybkTwLpah2TXDhAgUPBV2Op3XYtXJ0ZpngC2g0sYiY4p1t63XhuBq8Yq59VKw+e",
-	"957vBtvOp8waYihXz5QGanex1DmDZA0zFFcGzT0ujFsYYs6V6sWlgteM6M5pleq6aKFZR3NTjoKtVt+b",
-	"4/CcMjkFfk0ElIfXlnpns20F/V5fYeYEcCR0N4JzGiy2HVDyOvCR7j4gUNDQlyDQ8+0H9ja6prB/2xFM",
-	"ufZMnNMT11hDC/WSux5HzlM/yToeqYeGJ0OBtoKaSqmvJLoNtlFKYxDinAZ/sRfjgWlypM971kV5sNhM",
-	"uMA/biMa00p45tFP9emKwLUiygRPlO0cE3optk2UwGT4BMYfGJPYuMM6A3d4MkSuGm+7i46V+jPrJHgC",
-	"mpzUGRQ6AQVarF/j+BJhU/meyYNSIhPaMl2vUKHp1SGiDAXv37w5fX0WIBFiKrJDcAkR5gQCbQmZspVM",
-	"/Kil80yJYksol4+g2wAVMiu66JOhEiGZ1XzKWz6n1iLOegOVmMqUneQ9tgYr+u4cIq4ploNMOdUG1zk1",
-	"v/0k9IJGFeqGQyb3i0gdKKKMgm9JowaErOXQAJl6FSwuhWObc1oGwy7lGh11kZnDIMU1FMISBQtFcoE7",
-	"Ax1yEOfU/K8HVmNhisgbw1fbhgScDjCkKg5R0N/bs300dBO0vDbasWe5RHpr0ZgwCj8mIVABBc2mbChO",
-	"QGLdZmeFOtuRwGei4EjlitFmM6B3mchW6srzvSvgwqi+3W6v2zMRVqA4Id7A2+/2uvvKgsZyqi2DBdyq",
-	"LycgTWK69WKHkTfw3hIh7QnpCfLOdA1h6PyRnZr2S7cXlX5Ae73ekgJyK8ba144vFATWVI/bKGmldxXc",
-	"4FBqZz3TwJZwdeV738BZt3a2n51CcyM9ZHf1kFK3CT1of/WgN8XuM/1ef/WIrKvKre8dtNlKuYGMHtUC",
-	"sJpmIto2NQ6+JaeqmCqfhI7Y6NyYz17mrnsXJo5fQ6DmmiwrgN0QhepD/IVFyxpj1DTEcA0idDVt6/4N",
-	"pUJLha9NsICb7bbaT+x2gQN3N8+BTV0bnCYr1SoWmpmo0Q21D1NwteC5SuzWNbkr9Tr5gfi233uxekDW",
-	"ikwN2G0BU7VHkR530AYBNa1A1OC9vTaDFzvQPLJkeq3pMWv21iCFbv2a4v2viu1vDcnGIBv671XqjkNM",
-	"bXujiAgjAJUn8CLYPkQzfKmcGO2e5M3n8im0T9hFZ7oRo3IjpLLVKML5XIWGk5eQSONwsRkgZadlxl3O",
-	"hwhPMNHBmrJ4faV3lInXiuToL20cSUQGz4+mQ9fmxcck7VfmEFbRtl9vAf4NZNPx97614ngyxTZHFScg",
-	"OYErJWgqJlizBXZv48pv1RNiSYfYcjtimx/b3DB1RYvYC+0TmbSXMtV/0JlzBcJvYxHOgE+go2esa5dW",
-	"6PZgDbF1OMPk57Qy6J748r7i/clyai9IdHMVXGen6CQJ9E5xBdLku93GrDKxsi8mVqbjko3Rib+BLLfJ",
-	"eEhGKHV1qOeGYpjvSVc9jK4q4rhATi6sfgdFNYwaEyZXq7MVo0pd1ls/X2k9v1JPVZlgA8rK9pzw/hED",
-	"WaPL8UKnk2+vsFrwqc2L/6H59UmHrSVgbJMijmZsUc4s12QF0VNSZPb7L/aqeKUqq9b3rifF7CtQHjrC",
-	"XikLXaYHnzTgQ2jArJFI1uDnSQViCVXm2YgStG7m3/i//+ff/x/aa8GaQulvrwdbcWpZEz7pwP9qHag7",
-	"mmUqsCJo7qUDl18wH7uHNhRi+iYCafU4/S6eFs+V3onV4nn7RrgWTzqbwK/tLurOxr2LgwiX+71lkr85",
-	"Gp4MK9n4Wfl73YuDsh5PtRG43do3ki0HzSWgm84FaEtf06OZJr+m1xfZLgcNUOjSrDWhCDHnc0InCEsU",
-	"AxZSpwmYq0gBKGzoKFYHnGaYZgStj6HrKROAdKZIU/dBV25kay9Mqk+IBXQIFUAFUUcazxtBduneG0On",
-	"KVHWvXd59u4OBRmZAdoanr5Hz5/1dhsPOCtx/qzHXni178haWm/dDsARjE1C1l1gM4M3D5xT2bXYawIr",
-	"qwR/KJQ5qKooWw3Q5vB0yrhEo7k5Pv0uN31mhZCkj7AIgUaEThpPkPEI+OfsHMuALQ08lNtpLgEwViLE",
-	"YGA5FBmWHgIKIzNqRQba0q+Js1majMZzX2fElnInV2BQT38PuL+NI7s8V+zIvC6PjTNCf3JqN5wNluTG",
-	"X70ja9O+Kk08NXuK3Er1DW0SmfUhKKXmOzIXysQNcRzbzHY51e/rzEU+4+eUMvf1AOFCEQqm82tdm2In",
-	"09UeMeArnS+OJMchdNGRfWnpvgPER3t+r//8nJbeErt30NOGgnndqW2sek4XMjDMTvPWs/85FvJ9Mumy",
-	"roqfMy/cdplzjd8+e6eer/sgv/Uu1FqGehaat7ocWoOJEJkf0FlHTAmXxX6kaq1yW4LPeZ/m0vLqo96f",
-	"7hjgnZ12TjWaWo9+Vx5tPrruXN5ROFs/2LCp/MHqdN86gTDrc1ofsHBO6TXOePauOYQUrosdjZ8SCZ8S",
-	"CTeg1Azj5IppjSBJdkOQ5xHWZePluqBdOl6RZczM0ZMVs8H0Oo3SQrxsqSHSZOasuBT6zq+DVkjrJ3J7",
-	"yJug/8YroIo3MMV0kndxcP3Irql5d6U4rHuDvamEz5KnF53gxWzo0lXTpi6ZXEOOupanWbS1wYqVsL6h",
-	"+Mj3Uatuon5QkfFkQ60h4wyfFVTqve6etFm1U2w3v+om6mOurNcTog915fONtPliR9ClMbG870Ghw/qT",
-	"rt9wgAwXVNoqK/JHVPlLyj7L7OrdO97UInLzthy5+efb9vq38v6K+wZqqtN960BN1kS0Xp9bUt1UoMZO",
-	"9xSoeQrUbEi4HkURwhmZSrZWyMZZ6EutiVP30H9A54SFVwk0dk4wW39S8w9zD5a1kGpTKpP5iXkJclMc",
-	"KXv7xUbujwrVefa1Fveszjvo1VbnPTzFN6mvJyr/BinMWb7YSkov9alaHSIvWoRtQuRFY+UpRP5wIfKr",
-	"/D0m6wTB8+P8LoPg7SzhJ4J6EFmygqT+2+og1vWFVwSnszc8KMp9tv98d39//8X+7tpO72MFnVewpgs6",
-	"/6As+uRAfpMotbMeWkepC/16tVQqdur9rJOZBPArJ7Mqr6U38xBGD1FgWrkGrmNd1sLUfN9d6DXYtm+s",
-	"S4sa2d6A9mUT2nayLSw8HM6gA6lmrSqQWnahCK4gZoluU7gV6K5GPLWNgnO41mpJuyZgWVpYExpdQ9/a",
-	"u/pu7stkp1eTTlvs+eua/OYjc5P29uL2fwMAAP//",
+	"7D3tcts4kq+C4l7V2HeULH9lErm2dj352NFuMnHZTmarYlcIkS0JawrQAJBtTcrPcm9xL7AvdoUGwA+J",
+	"lCjbiT1Z/0ksiQAajf5Gd/NLEIvxRHDgWgXdL8GESjoGDRI/vZxKJaT5KwEVSzbRTPCgG/xK0wtF9AhI",
+	"LNIUYvM1uWJ6JKaaxGLKNeNDIiQRg4ECrbpEaSo1PkKiGGf984BJpaPQTMPJQKSpuDrj0SWDqzaHax2R",
+	"DcqJmNDfpkAmQjGzyCYxc6eEacIUoX0FXLfJe5mAVKQ/I1EsgWpIDs3wBAZ0mupNIuQZj6aTxP3SPuNB",
+	"GDCzkd+mIGdBGHA6hqAbWMiCMFDxCMbUbHxMr98CH+pR0N3vdMJAzybmSaUl48Pg5iYMXl9PKE8WkfRS",
+	"jMe0pcCgVENCJKTU/KSIFgTGfUgI40oDTYgYkN5xT3VJdEklo1yrKCSRwJkKf36k6RRUdMY3BLczJJAQ",
+	"P4RQnhA3ZrNNPvALLq440eICuCJUAmFDLiQkdv9wTceT1OzFTxC6wWFxtRpMgd30epjqVWDpdAREghJT",
+	"GcMPinz40HvV9mtOqB7lSzKznITfpkxCEnS1nEJx+YGQY6qDbjCd4pMVy2sYqyOQR3QIi4Dgr2QCkkzo",
+	"EMgG1WQslCbbnc5muwYLrDhjERhHekF3txMaxLDxdBx0tw1axoy7TxmMjGsYgkQg34qYpvCGpmmfxhc/",
+	"A02gigENz0QGBYaB4ForMmZKGa5jHBnTIAqUobsUZ0QC0PTC8JoUY3zGQemfKFBjH8xUEZ+maZRtfmSB",
+	"yXb/z9abVFxdsCvWslC3PNglXLhN9oVIgfLCJus2Z0jCgSQGREvKVUo17afgtmoEA3Dzhd/dQbYXsy+z",
+	"EcqRnspbxIPMCT+B1qvXjXdXR+y7+1XE9l4OKWe/I8cv26goPFc8OEJjw9KqTXqajKdKE2Tmwu6Q32di",
+	"an/tA6FkbISCkbqE6SbHVgSy1bsrf1XzldnkdqtPFSSWs/jUAFnHUpNaVtouc1JnJTPdmO2oieAKUJv9",
+	"RJNji1zzKRZcA8c/6WSSshixsDWRop/C+H/+pQz0XwqA/JeEQdAN/rSVa8wt+6syX40F/3xkB9u1q+Sc",
+	"PVqmyJimBqGQkA17PiHJVG9I+iKZhUZ/Us8IekRxHBfak/5mO7gJg5eCD1IWP/SWYgeGsjoerplCGyCh",
+	"miKcb4TssyQBvgagGad+Cf6KQ64N/W1JUHqLTtiW+05tvZYS1fZfWVJ6AMz3amuvs2t+dATiH05AU5YG",
+	"3cDwkJGOXoJOQOKfqKpHTBExAWkZlAMkRiW6R4/yJ4Pup4AlwDXTs+5EimQaa9W+kkxDcB4GSlM9VUF3",
+	"r7MbBppplD85TjLqHWk9Ud2trUTEqj1wfNrmoD1y1NYgG3UT3utZxjRNQZKUxhfGmCB+OwWEHJBocesR",
+	"SZnSCmWOUbNcg+Q0tXj+9mR5yMmUw/UEYqP9kAQOnMGYiuEQEkuiRVnLEoT8F6HfiKm15R6AlzLBLqSD",
+	"zppFJBHgON+wFRng70z5A0O7ryDJcS9HdJYKmpwK8ZZKK5cfYEtGkCHiDQwGasrJNnnHfkIYT0Beshg+",
+	"cHpJWWqE2gOBSeMYlCLxCOIL47+kCaK7D2RMEyAbGSdMuQQajwyomwdEgpYzQgcapLOnUjozis2KdFQ6",
+	"x+aZ1qF5pgz1vP40kJ0K8Y7ymdNS6oGwMaFSc5A/KGIcF5KyseUeuB7RqTEpa3ZOhuwS+F32/4HTqR4J",
+	"yX6Hh2DCXwTpA5VmT8ZpshqYE8YvacoSIjjMbe7XX39tHU6NA6sNbNBkhxMpDLEZEnqNRPU1FOJLwZWW",
+	"lHH9kQnrdlaoR9wW/vjZa8qdnYKmrJ4lU2U7O7kq+5hNRQaUpZCspdJyQFrZ6Eu/pFGtBkMJmuxTix34",
+	"rC6mRhEbVBrxFqBEPPnHBwwMpBJoMiNThU62lZZevAZhMJFGpevZkXEwcwf40/Z520x7c36PmjVHIsm3",
+	"dECi/MOn83YRoIgYU1gRI2jIgEFqldMHrqaTiZAakneQMHqK2H0wqf6DImMDBjGn7C1TI0cnRuuOQEIb",
+	"nQI3s1n451ki6QlQGY8w1GT3zKxx7miuQONBT7JTGE9Sw1jz/kYYXLeGouWchrcJYuPGeAiTifm9+8U6",
+	"50sWajahPxkzwrjDVktZ52iOwYve06LbG1oyc0pu0XvKx35yMBZGFOAoPHmegSD6/4JYm0XcF1RKOsPP",
+	"HoMl1OYywJuqX/5i+Tq8BJ4IGWo6VCFy901QsVMP2TFMJCjg2kqH0iI/UcXiuQfChjvX+cHXLJWfdRUa",
+	"kNY+MriqIACWrD7+3iszSwVRHlGpGU1fZnFPXKQpeWLMs+L8wyClNT9wFPIVP0wkXDIxVQ3ICR12u5kq",
+	"ZPUkW/TbDznpHfeIGBCaW6JiYGXp4VGvHEopKhUrTLd2B514p79NW8+TH6G1Fz/rt17Q/UFrG3aS3Xiv",
+	"v0+fvagiLRdtWTy3TOOtOryX7sGb0B92FaDWs1ZbPgp0S4LIgkPNKMDqsS8VUagFRGSx7FL4JaEaWpqN",
+	"oWoIU698uKQy8FZHFQ6u4gTF9auIxu4754P7PbC1DqOhasDgWEkzLFOF7lyrRKrQNO35OSpiuPVYLgzN",
+	"AFqCXDwA1OxJgvcfND0qoHhAUwXhHNY9gc1xM/np5RHZ+5GklA+ndAhE0yFR03hEqCJRAlFo/m29eh0Z",
+	"qzf6fdT6mXLdOv0V47/Lw51zdFde+R29AON+VwScqSaCx2hUr6BV3FQ9oo6otjbFGnhaAvJ7ns5cdB2t",
+	"SWfVHOAevNjNNqM0nSkflKvZywLc73GtHp9M9ZpwW7ouRaB39vcxFOo/b1cqbLzNKVL/mjOM6bUj+p19",
+	"G3p1H7fnWWTu8BDiDILzWmzghdMDipFcJBfhaSrY7YIrouRhICZeWC4TPkYjGxXvrj2r5IxDaEXAvXhh",
+	"ktI+pFZtA8EBZb39LghXmbVLBRp+uHSIysDNtrnisN9LZ3oIDu8H6OetxsryZ4pHh35c4YvbiIniEWS3",
+	"DZ1w2XGsxVc3yzF0DAOQYLzWKgPNYtmea0j6M2uxSfOX+8mQKQYIs7P/Kqg+AWMFCLmA8uyHVVgv7+2I",
+	"uRh0cYe123JUvlG++ize+ZXPNOfBnBFO2O8Q1MnN8qPvVnoxbgE/upILZALyFZO58QTckNangKo4sPgo",
+	"DMwBOrIO23I5WWXvZsEhP0N4L2a0dyC3OnS7vxPvJq092B+09uizfut5/GPSegGdwTbd6e/Ge8ntzeym",
+	"QGd29vrGc4kEl0tVwYek8HubvKPyIhFX3EdCJlQqaw2sDBqwiqyIE7vOhw+9V154OzybKRsqGdXY1nXI",
+	"tXxrhXKF3esDf41Ul6ZDtTonxjxVVkhqOh6DDGOhNXLQSvS5COTS83K4Q7HR6EyyZKHm1OP93sZI/2gH",
+	"1KLbBmIaxJ1WK2h3cgUgcxopskpx41VCy9HJo3D6cpIpgBN+HV/QC58qpsjimcsmKIY+FzzIObWOSW3k",
+	"agScXNH0gvFhKW8uKrgYRevDxbpWQoHxquU047DjJs32uIwibuOpzsnbgtn0bH/fuJkr2XRdOVf0upYK",
+	"uAVprKcKjasNIYlxRjfzjKNE0oGui4bZKUFt4VNVcsMLysL2t21yS3PRN29xrhx5W2HlznmptFoTmJt6",
+	"qno/eTQypgzRPfuE3qVfosEKdm+Z1JzduvLEl7uSk9yobKDb81hCRT4bfvhBWcsck3L90mQjy1m1As0m",
+	"kf65lNxqcy2bM3PBj7xZEYeoUIwuNFFwXCeZnbkkXlFhL92rE1umNvSpSl/dxpG9Zdyoqf+7hI1vA+3d",
+	"dUMuzB+JyL1PAXmSbe7r3pGsUF+NxeeJN0DXvCRxLrFfncaaXRqGNfYIuyxdgS6K03z5V9XKt8mFCE52",
+	"XnsE3+/9hzuyh7n/cObGo1D9HpamxNun0tPvSqFwmyu+deLMHxej/ndTqfdrSKiLaRnXpyetd8EysXv/",
+	"nnsD7xkzjSpthLlKmeaetLenv1vx4blmbflxv65slcBxKyw7ltu4swW+L5ore4392I81ZvV77q5uMPMX",
+	"08LKMcEflK/7uo3xnF8xlC75dpez/vK7EMfY5X184Oy3KaDtz8qlLHNXzE3s0tsaYnPUYgBdQghfwbbP",
+	"GOM8X+Y2FvI9ktsjophvRwULRz6X+1h133b85iV5sbf/I3HZlSQR8XSMNaivL0HObLUB8VVHhk0Bv/cV",
+	"V+TwqEdG1NWVqBGd2GssPYIzXsinjOpSOaM2+fvJ+19ab1+ZqRShqRJkwNKURF5fRCGJ/sqSCCeOUBBG",
+	"cyWfX/LilxHlSQpdZEf7NxnTGTFzUcZJKq5AxlQBSUFrkLbKVDE+TIGMZpMRcEUET2cPnRjskrQ/2z3M",
+	"ZQbfeWtzCcNuEWTheqVdJh9/bO6BgghHStooHatZdrMuprhQ9rSudVANmC1yGDBbQHhL2Ep55GtZIdVA",
+	"ITesC0513nozM8czxmIC1Wg6prwlgSYYkYPrSUq5pWw1gZgNWEy0cBVjcTyVKCLngC8DWsF8hex1rNat",
+	"dAF8JnsFlB+Oe0R6+ezKBv3BqgXgNor35ROqR/MHW6wrUlud/o+DvXhvt/ViL95p7Q2exa0XdDtubQ9+",
+	"pLvJs/5z2Nne8tCpKtCrCucWKrEX685cswFb78TyYuesFCor0WuTI5sljIRBBCeU7HV2SUynCpIz3p8R",
+	"ShLgDBISZQV7/x0VFpsTloW6vmxrbaxKHljvlc2ZsgX11PCC4XQE5OfT0yNiH8AbhizXNj+u0tlYKbug",
+	"R2uuQw+JGgmpw3kqVtPxmMrZPIuZecuUsESOz+93faJctvAttcRi/K2gNqrwH1fVaVhYsQisVC/oKoI2",
+	"9jod1Bp7Ozu5IGpkTjlrIxdQq6LX3qHB881I6bzekMmnrvQoCvvFTdJsdwmz5W+KaqYGs8X8mboUU2Xv",
+	"KsY0HjEOOZEhOWesmmG3fM5egbM+rRR6I8Z1pVEG11pSMsKNCDLlCUjDpQkRkgzYtc18K665KJS8qbBS",
+	"6LsnV27GrNn76fAXV1KYsCHTtgfHlRSofRYD7bZgs94LsIZsGcDXuPeEakpoX0x17WZz6iibMhWNJSSU",
+	"ZyFMdQm1pZx+MOoKwjhJhNaQbPUljS9AG7KxYzaiPuUXnxkfiLY50Sg849FcnVW0iRV2EXYAaP9y+O61",
+	"MV1teV320SxkPyDS8/40BwTGEz0z355x7WtNqSKUXI1ECvNdTsrwrIwDldCUk8giv2EOQDyVTM9ODG87",
+	"7wzrCA+nFsf20xsfjfr7r6dBRdWyq0LF2sO8SUdWe6pstSzZiI7en5ySLUGnerSFT9tbMxQtuFVcrmxo",
+	"21ous39fNEZtmM5ZQJmHMkmpHgg5JhroOAiDqUyXSeGgppRc01QMjVoRPPfzQ3M+3nrbwBhOoYOQCo1F",
+	"1zryACg9S2Gz66McClsFMXnGXbDDJQC65jXE31V4h6rYBsTVerTP+Bn/05/IYZJIQAvijJcqr5nVRiOh",
+	"9A+KYLWOTS7sksij4Iu11G7aDq7WmHI6BHQDi5iJzvgGrpvO7OAVY/FZs3L3eef5drTpfcqsIYhx9Wxp",
+	"ILqLpc4hLGsYYrgyqu/xYd3CmEppVC8tFbxmRHfG56muTRaaldQ3JSnYatW9SQ7OuNAjkFdMQXl4Zal7",
+	"NttGtNfZM5g5Bpoo7MZwxqPFtgtGXkchwe4LikQ1fRkinG83crfRFY0NNj3BlGvP1Bk/9o1FUKiX3PU0",
+	"8Z76cdbxyTzUO+4pshFVVEp9YclNtEmmPAWlznj0F3cxHtkmT3je4zbJg8V2wgX+8RtBTBvhmUc/zadL",
+	"BleGKCd0aGznlPELtWmjBDbDJ7L+wICl1h3GDNzecY/4arzNNjky6s+uM6FDQHIyZ1DohBShWL+i6QWh",
+	"tvI/kwelRCayYbt+kULTrwPCBYnev3lz8vo0IiqmXGWH4BMi7AlEaAnZspVM/Jil80yJYkssn4+AbZAK",
+	"mRVt8qulEqWF03zGWz7jziLOeiOVmMqWneQ9xror+g4dEIkUK0FPJUeD64zb335QuKBVhdhwyeZ+MY2B",
+	"Ii44hI40KkDIWi51ia1XoepCebY542Uw3FK+0VOb2DksUnxDJapJtFAkF2WMkHUEUGf8NY1HvlsAhlYU",
+	"8MTIlKmRm2LgRVcmko0zhkvPbGsBjz7VJdvGkrb1QCHZ7xh37IwriIU5QU7oJUg6tIj0nGeE2IxEBqS3",
+	"BqLWkUhZPHOBr+zriLiKfbLRe336xuZrbYaWcMWl62BguxyYvyhXV9bLjPZ2XnjpUOhjkCED4y8GD/g/",
+	"YnE+MGg4vjaWt2nn9grR8q06MOvuuKYq2BEvLxT30JTrxTcWLStr/aQsBq6goOaNQSkZaIo9l1bo9i0N",
+	"cqwKXmVuJbjUDvIu019GdwdhcAlSWTtgu73d7thwM3A6YUE32G132rvGnaB6hGbSAqGZL4egbZa+c+l7",
+	"SdAN3jKlHbniBHmbwpqYfP7IVkUvrpvzueZQO53Okmp6J9ObF9IvVEdWlNK7kPFcIzO4prHGyEVmjjgu",
+	"wTYAexbOqrWz/WwVOl3hkO3VQ0qtN3DQ7upBb4qtiPY6e6tHZC12zICdF6sHzLdEuQmD/SYoKHchwlEN",
+	"NlTRkQYNfBslcWQ4L+vLJ4hhL0ww+hRkMY/g3F6GVBC2vWvMqojvibIRWz+JZFl3kYquIr7LBpYkN26C",
+	"UapWNfi6D9bxs93MN6W7WeDc7fvn3LrWF94cKBV8FjrCmNE1BSQj8AX1uV3RruqUWGoY8z3xe6cBv2f9",
+	"7MyA7QYwzTe6wnH7TRBQ0U8FpdJOk8GLbXz+oBLtNdJx1mmwRnrdhBWdE74YcXFjST0FXdP8ca7oO6bc",
+	"9dZKmLKC07hhL6LNAzKmF8b+Qt8w73yYT4EOeZucYhdQ48NpYygbqzKbq9Dt9AIm2nq7YgzEGMmZZZ3z",
+	"L6FDyjBSVhbLr3BHmViekzh7S7uWMpXB893p7LV5+A/IEq/s4a3iibDaUv0b6Dqy6XxrRfVkMj48NRnP",
+	"kcGlEWxzpmK9pXhnIzBs1ABkSTvkcu9tlwxd3x14RT/kc/T5bI5TmVs+YJpkgWGaWK5jkENo4YxVvfEK",
+	"rT2cwbgOR9lkrEaG5xM/35Wfnyy8ry+AsAMPrbKnMJOGvDPcRJDsN5uYfzag+tkGVDF4XRu1+Rvoci+V",
+	"r8lApdYf1VxUjAU/6cbHpRuLZ1MgQ39ncwvF2Etqs3FXq88Vo0qvMGj8/Nx7HVbqxXnmuQfl6BqaBP9I",
+	"ga3RQnyhjc63V5AN+NsVXXzffP6kM7+FYHKdsyQZi0X5tFxzFkRWSXG67z+7/IWVqnO+6Hw96efeS/S1",
+	"bzrmapWX6d0njfuYNG7WFSfrVvWkcqmGeaa7F6Xr3Oi/yX//37//F5pr3Yqq/2+vdxtxeFnzPuncJ517",
+	"C9GEbf0ylTsnoO6kc5cnFhz5h+4p9PZNBNnqcfhCrgbPlV6M1+B591rIBk96GySsbLHrz8a/kIcpXwCx",
+	"YSsgJOkd9+ZKUrIeEFVvD8sanVVGJrcrX0u4HDRfhWHbd5ANTM8gYyS/uneYuVYfNVBgfeKaUGCqE+ND",
+	"QjVJgSqN6SH2KlkBiWva6lUBhwxTj6D1MXQ1EgoIZgjVteD0NXeuAMnmu8VUQYtxBVwxc6TprBZkX/Nw",
+	"b+i0dfqYcCaz19gYyNgYyEbv5D15/qyzXXvAWZ3/Jxx7HlS+KG9p04FmAPZhYLMSbwObHXz/wHlVX4m9",
+	"OrCydghfC2UeqnmUrQbo/vB0IqQm/Zk9PnyhI55ZIeQaEqpi4Anjw9oTFDIB+Sk7xzJgSwMk5Z6ySwBM",
+	"jQixGFgORYalrwGFlRmVIoNs4LsiXaqy4OksxLTwUgLxCgzi9HeA+9s4zstzBA/tOzPFICP0Jyf6kWQB",
+	"TnKjsdpxdul+cx1wka1Vbt2GlqaZzpp4lOpaPHsoYxrHNE1dWYge4ct+c1Uh5Bnnwn/dJbRQwUX57AoL",
+	"u9xkWCqVAr3EYguiJY2hTQ7dG493PSAh2Qk7e8/PeOkV0zv7HTQw7LuSXVfiM76QQWN3mvdt/uNY1nfJ",
+	"oMxakn7KvH7XotF3TfwUnAQhNhF/G5ybtSz1LHQ+9jnXFhMxsT+Q05YaMamLzXzNWuWeHp/yJuel5c1H",
+	"3B+22whOT1oniKbGo9+VR9uPvrVdcBiP1w9u3Ffe6Px03zpxNGsSXPNWRefMXtGMZ2+bO8rhqtgO/CmB",
+	"9CmB9AGVoWW4XKGtEZTJbkDy/NGqLMxchzRLwyyymp05ebKaHkFaJR5FIa631PCpM6tWXJY98muyFdrh",
+	"iUwf4w3Zf+LV2JzXMqJ8mLdq8U0Hr7h9Qa06KNXUYoDPt7vIkvQXnfzFrPvSFdx9Xb75rjtVfY2zaHKN",
+	"ta1hfYP2ge/pVt3Qfa+i5snW+/qy0fJnQYXf6U4Ozb+t4rsoVt3QfcyNg/WE79e6CvtG1sNiu+ClscK8",
+	"KUrh9QtPtsUjCRzSggpdZe1+jybGkjLoMpsHd47DNYhovS1HtP75trm+n3spzl0DWPPTfesAVtaZuNp+",
+	"cKR6XwEsN91TAOspgPXAQvkwSQjNyFuLtUJZ3pNYar2c+If+AJ1LFt5rUtu5xG79yax4XPeRWR+8JqVc",
+	"mR+cl/LXxdeyV/jcyz1eoerUvZvnjlWn+53KqtOvzyl16vKJOx5xynuWJ7iSQ0pN+lZfVRQt1yZXFUWj",
+	"6umq4vFdVVzmL39a5zIiJ4NHeRnRzNJ/IsRHJbtWkOJ/Wp3OujGCFZcE2et0DMU/232+vbu7+2J3e+1g",
+	"wEMF/1ewtA/+f6+s/eRYP+bbAm/lNL4tKDRVR2lWbKf+CZPmFMhLL+vK5O5iiEzwAxLZftuR76SZ9Zm2",
+	"37cXeqA2be7t0+/6rmepeyMQ2niu9UxA4zG0YIosOQ8kyjySwCWkYoLtUzci7H4mp66bew7XWn3D1wQs",
+	"Sz+sQ6Pvul6Zo9HOfbXs9CrSvYuN2X0n9nxkbnrfnN/8fwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -16,6 +16,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/clients/identity"
 	"github.com/flowkiwi/platform/pkg/metrics"
 	"github.com/flowkiwi/platform/pkg/migrate"
+	"github.com/flowkiwi/platform/pkg/ratelimit"
 	"github.com/flowkiwi/platform/services/product-management/internal/access"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/config"
@@ -28,6 +29,7 @@ type App struct {
 	Handler http.Handler
 	Keys    *accesstoken.RemoteKeySet
 	Access  *access.Checker
+	Drain   *apiserver.Drain
 }
 
 // Migrate applies the product-management migrations.
@@ -58,7 +60,9 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger) (*App, erro
 			func() float64 { h, _ := checker.Stats(); return float64(h) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "access_cache_misses_total", Help: "Access checks that asked identity."},
 			func() float64 { _, mi := checker.Stats(); return float64(mi) }))
+	drain := &apiserver.Drain{}
 	checks := map[string]apiserver.Check{
+		"draining": drain.Check,
 		"database": pool.Ping,
 		"identity_jwks": func(ctx context.Context) error {
 			if keys.Loaded() {
@@ -67,9 +71,9 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger) (*App, erro
 			return keys.Refresh(ctx)
 		},
 	}
-	h, err := httpapi.NewHandler(&httpapi.Server{Catalog: catalog.NewService(postgres.New(pool))}, cfg.TenantBaseDomain, verifier, checker, logger, checks, m)
+	h, err := httpapi.NewHandler(&httpapi.Server{Catalog: catalog.NewService(postgres.New(pool))}, cfg.TenantBaseDomain, verifier, checker, logger, checks, m, ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), drain)
 	if err != nil {
 		return nil, err
 	}
-	return &App{Handler: h, Keys: keys, Access: checker}, nil
+	return &App{Handler: h, Keys: keys, Access: checker, Drain: drain}, nil
 }

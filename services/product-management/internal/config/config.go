@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -19,7 +20,10 @@ type Config struct {
 	IdentityAudience string        // IDENTITY_AUDIENCE: expected aud of tokens
 	TenantBaseDomain string        // TENANT_BASE_DOMAIN: instances are {handle}.{this}
 	AccessCacheTTL   time.Duration // ACCESS_CACHE_TTL: how long an access grant is trusted (at most 5s)
+	RateLimitRPS     float64       // RATE_LIMIT_RPS: requests per second per partner on average (0 disables)
+	RateLimitBurst   int           // RATE_LIMIT_BURST: requests a partner may send at once
 	LogLevel         string        // LOG_LEVEL
+	DrainDelay       time.Duration // DRAIN_DELAY: how long to keep serving (with Connection: close) after SIGTERM
 	ShutdownTimeout  time.Duration // SHUTDOWN_TIMEOUT
 }
 
@@ -47,6 +51,30 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		return d
 	}
+	durZero := func(name string, def time.Duration) time.Duration {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a duration such as 2s (0 for none)", name, v))
+			return def
+		}
+		return d
+	}
+	num := func(name string, def float64) float64 {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f > 1e6 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a number from 0 to 1000000", name, v))
+			return def
+		}
+		return f
+	}
 	c := Config{
 		DatabaseURL:      str("DATABASE_URL", ""),
 		HTTPAddr:         str("HTTP_ADDR", "127.0.0.1:8081"),
@@ -56,8 +84,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		TenantBaseDomain: strings.TrimPrefix(str("TENANT_BASE_DOMAIN", "product-management.localhost"), "."),
 		AccessCacheTTL:   dur("ACCESS_CACHE_TTL", 4*time.Second),
 		LogLevel:         str("LOG_LEVEL", "info"),
+		DrainDelay:       durZero("DRAIN_DELAY", 2*time.Second),
 		ShutdownTimeout:  dur("SHUTDOWN_TIMEOUT", 20*time.Second),
 	}
+	c.RateLimitRPS = num("RATE_LIMIT_RPS", 50)
+	c.RateLimitBurst = int(num("RATE_LIMIT_BURST", 100))
 	if c.DatabaseURL == "" {
 		errs = append(errs, errors.New("DATABASE_URL is required, e.g. postgres://postgres@127.0.0.1:5432/product_management?sslmode=disable"))
 	}

@@ -91,7 +91,9 @@ type Checker interface {
 // Middleware resolves the tenant of API requests (those for which api returns true) in this order:
 // host (404), bearer token (401), organization header (400), access (404, or 503 when identity
 // cannot answer).
-func Middleware(baseDomain string, verifier *accesstoken.Verifier, checker Checker, api func(echo.Context) bool) echo.MiddlewareFunc {
+// limit runs between authentication and the access check, so a partner over its rate limit costs
+// identity nothing.
+func Middleware(baseDomain string, verifier *accesstoken.Verifier, checker Checker, api func(echo.Context) bool, limit echo.MiddlewareFunc) echo.MiddlewareFunc {
 	authenticate := accesstoken.Middleware(verifier, nil)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		resolve := func(c echo.Context) error {
@@ -115,7 +117,7 @@ func Middleware(baseDomain string, verifier *accesstoken.Verifier, checker Check
 				slog.String("organization_id", org.String()))
 			return next(c)
 		}
-		authed := authenticate(resolve)
+		authed := authenticate(limit(resolve))
 		return func(c echo.Context) error {
 			if !api(c) {
 				return next(c)
