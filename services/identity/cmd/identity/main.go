@@ -22,6 +22,7 @@ import (
 
 	"github.com/flowkiwi/platform/pkg/apiserver"
 	"github.com/flowkiwi/platform/pkg/pgpool"
+	"github.com/flowkiwi/platform/pkg/tracing"
 	"github.com/flowkiwi/platform/services/identity/internal/app"
 	"github.com/flowkiwi/platform/services/identity/internal/config"
 )
@@ -45,7 +46,17 @@ func run(ctx context.Context, args []string) error {
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
-	pool, err := pgpool.New(ctx, cfg.DatabaseURL)
+	tr, err := tracing.FromEnv(ctx, "identity")
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	defer tr.Shutdown(context.WithoutCancel(ctx)) //nolint:errcheck // best effort flush at exit
+	poolCfg, err := pgpool.Config(cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	poolCfg.ConnConfig.Tracer = tr.QueryTracer()
+	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
 	if err != nil {
 		return fmt.Errorf("database: %w", err)
 	}
@@ -59,7 +70,7 @@ func run(ctx context.Context, args []string) error {
 	case "migrate":
 		return app.Migrate(ctx, pool)
 	case "serve":
-		return serve(ctx, cfg, pool, logger)
+		return serve(ctx, cfg, pool, logger, tr)
 	case "partner":
 		return partnerCmd(ctx, cfg, pool, logger, args)
 	default:
@@ -90,11 +101,11 @@ func partnerCmd(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logg
 	return json.NewEncoder(os.Stdout).Encode(creds)
 }
 
-func serve(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger) error {
+func serve(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing.Tracing) error {
 	if err := app.Migrate(ctx, pool); err != nil {
 		return err
 	}
-	a, err := app.New(ctx, cfg, pool, logger, app.Options{})
+	a, err := app.New(ctx, cfg, pool, logger, app.Options{Tracing: tr})
 	if err != nil {
 		return err
 	}

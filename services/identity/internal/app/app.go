@@ -15,6 +15,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/metrics"
 	"github.com/flowkiwi/platform/pkg/migrate"
 	"github.com/flowkiwi/platform/pkg/ratelimit"
+	"github.com/flowkiwi/platform/pkg/tracing"
 	"github.com/flowkiwi/platform/services/identity/internal/config"
 	"github.com/flowkiwi/platform/services/identity/internal/httpapi"
 	"github.com/flowkiwi/platform/services/identity/internal/instance"
@@ -37,7 +38,8 @@ type App struct {
 
 // Options tune what tests need to tune.
 type Options struct {
-	BcryptCost int // 0: bcrypt's default
+	BcryptCost int              // 0: bcrypt's default
+	Tracing    *tracing.Tracing // nil: no spans
 }
 
 // Migrate applies the identity migrations.
@@ -71,6 +73,9 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slo
 	h, err := httpapi.NewHandler(&httpapi.Server{Partners: partners, Organizations: orgs, Instances: instances, Tokens: issuer, Keys: ring}, verifier, logger, checks, m, ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), drain)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Tracing != nil {
+		h = opts.Tracing.Handler(h, "identity")
 	}
 	return &App{Handler: h, Partners: partners, Keys: ring, Tokens: issuer, Verifier: verifier, Drain: drain}, nil
 }

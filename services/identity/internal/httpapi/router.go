@@ -12,6 +12,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/problem"
 	"github.com/flowkiwi/platform/pkg/ratelimit"
 	"github.com/flowkiwi/platform/pkg/requestvalidation"
+	"github.com/flowkiwi/platform/pkg/tracing"
 	"github.com/flowkiwi/platform/services/identity/internal/api"
 )
 
@@ -30,7 +31,7 @@ func NewHandler(s *Server, verifier *accesstoken.Verifier, logger *slog.Logger, 
 	}
 	doc.Servers = nil
 	validator := requestvalidation.New(doc)
-	e := apiserver.New(logger, problem.Writer{Logger: logger}, m.Middleware, drain.Middleware)
+	e := apiserver.New(logger, problem.Writer{Logger: logger}, m.Middleware, drain.Middleware, tracing.RouteName)
 	// Unknown routes skip authentication so they answer 404, not 401.
 	public := func(c echo.Context) bool {
 		return publicRoutes[c.Request().Method+" "+c.Path()] || !validator.Covers(c)

@@ -14,8 +14,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/flowkiwi/platform/pkg/apiserver"
 	"github.com/flowkiwi/platform/pkg/pgpool"
+	"github.com/flowkiwi/platform/pkg/tracing"
 	"github.com/flowkiwi/platform/services/product-management/internal/app"
 	"github.com/flowkiwi/platform/services/product-management/internal/config"
 )
@@ -41,7 +44,17 @@ func run(ctx context.Context, args []string) error {
 	if len(args) > 0 {
 		cmd = args[0]
 	}
-	pool, err := pgpool.New(ctx, cfg.DatabaseURL)
+	tr, err := tracing.FromEnv(ctx, "product-management")
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	defer tr.Shutdown(context.WithoutCancel(ctx)) //nolint:errcheck // best effort flush at exit
+	poolCfg, err := pgpool.Config(cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	poolCfg.ConnConfig.Tracer = tr.QueryTracer()
+	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
 	if err != nil {
 		return fmt.Errorf("database: %w", err)
 	}
@@ -61,7 +74,7 @@ func run(ctx context.Context, args []string) error {
 	default:
 		return fmt.Errorf("unknown command %q (want serve or migrate)", cmd)
 	}
-	a, err := app.New(cfg, pool, logger)
+	a, err := app.New(cfg, pool, logger, tr)
 	if err != nil {
 		return err
 	}

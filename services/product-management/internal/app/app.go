@@ -17,6 +17,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/metrics"
 	"github.com/flowkiwi/platform/pkg/migrate"
 	"github.com/flowkiwi/platform/pkg/ratelimit"
+	"github.com/flowkiwi/platform/pkg/tracing"
 	"github.com/flowkiwi/platform/services/product-management/internal/access"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/config"
@@ -37,9 +38,13 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return migrate.Up(ctx, pool, pmdb.Migrations(), "schema_version")
 }
 
-// New wires the service over pool.
-func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger) (*App, error) {
-	httpClient := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}}
+// New wires the service over pool; tr may be nil (no spans).
+func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing.Tracing) (*App, error) {
+	var transport http.RoundTripper = &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}
+	if tr != nil {
+		transport = tr.Transport(transport) // client spans, W3C trace context to identity
+	}
+	httpClient := &http.Client{Timeout: 5 * time.Second, Transport: transport}
 	idClient, err := identity.NewClientWithResponses(cfg.IdentityURL, identity.WithHTTPClient(httpClient))
 	if err != nil {
 		return nil, err
@@ -74,6 +79,9 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger) (*App, erro
 	h, err := httpapi.NewHandler(&httpapi.Server{Catalog: catalog.NewService(postgres.New(pool))}, cfg.TenantBaseDomain, verifier, checker, logger, checks, m, ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), drain)
 	if err != nil {
 		return nil, err
+	}
+	if tr != nil {
+		h = tr.Handler(h, "product-management")
 	}
 	return &App{Handler: h, Keys: keys, Access: checker, Drain: drain}, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/problem"
 	"github.com/flowkiwi/platform/pkg/ratelimit"
 	"github.com/flowkiwi/platform/pkg/requestvalidation"
+	"github.com/flowkiwi/platform/pkg/tracing"
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/tenant"
 )
@@ -46,7 +47,7 @@ func NewHandler(s *Server, baseDomain string, verifier *accesstoken.Verifier, ch
 	}
 	doc.Servers = nil
 	validator := requestvalidation.New(doc)
-	e := apiserver.New(logger, problem.Writer{Logger: logger, Decorate: jsonLD}, m.Middleware, drain.Middleware)
+	e := apiserver.New(logger, problem.Writer{Logger: logger, Decorate: jsonLD}, m.Middleware, drain.Middleware, tracing.RouteName)
 	e.Use(tenant.Middleware(baseDomain, verifier, checker, validator.Covers, limiter.Middleware), validator.Middleware(), keepQuery)
 	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
 	published, err := api.GetSpec()

@@ -254,7 +254,7 @@ func StartPM(tb testing.TB, id *Identity) *PM {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	a, err := app.New(cfg, pool, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, err := app.New(cfg, pool, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		tb.Fatal(err)
 	}

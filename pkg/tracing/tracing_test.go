@@ -1,0 +1,66 @@
+package tracing_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/flowkiwi/platform/pkg/tracing"
+)
+
+// TestTraceContextPropagates: a request into service A, which calls service B through the traced
+// transport, yields a server span named by the route template and a client span in one trace, and
+// B receives that trace in its traceparent header (W3C trace context).
+func TestTraceContextPropagates(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	tr := tracing.New("a", rec, propagation.TraceContext{})
+
+	var gotParent string
+	b := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotParent = r.Header.Get("traceparent")
+	}))
+	defer b.Close()
+	client := &http.Client{Transport: tr.Transport(http.DefaultTransport)}
+
+	e := echo.New()
+	e.Use(tracing.RouteName)
+	e.GET("/items/:id", func(c echo.Context) error {
+		req, _ := http.NewRequestWithContext(c.Request().Context(), "GET", b.URL, nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		return c.NoContent(http.StatusNoContent)
+	})
+	a := httptest.NewServer(tr.Handler(e, "a"))
+	defer a.Close()
+	resp, err := http.Get(a.URL + "/items/42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	_ = tr.Shutdown(context.Background())
+
+	spans := rec.Ended()
+	if len(spans) != 2 {
+		t.Fatalf("%d spans, want a server and a client span", len(spans))
+	}
+	var server, clientSpan = spans[1], spans[0]
+	if server.Name() != "GET /items/:id" {
+		t.Fatalf("server span name = %q", server.Name())
+	}
+	traceID := server.SpanContext().TraceID().String()
+	if clientSpan.SpanContext().TraceID().String() != traceID {
+		t.Fatal("the client span is not in the request's trace")
+	}
+	if !strings.Contains(gotParent, traceID) {
+		t.Fatalf("downstream traceparent %q does not carry trace %s", gotParent, traceID)
+	}
+}
