@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/flowkiwi/platform/pkg/apidocs"
 	"github.com/labstack/echo/v4"
 	"gopkg.in/yaml.v3"
 )
@@ -15,11 +17,13 @@ type Check func(ctx context.Context) error
 
 // Operations mounts what operators and partners need besides the API, outside its authentication:
 // GET /healthz (the process serves), GET /readyz (every check passes), GET /metrics (when metrics
-// is not nil) and GET /openapi.yaml (the contract this binary implements, references inlined).
+// is not nil), GET /openapi.yaml (the contract this binary implements, references inlined) and
+// GET /docs (an API reference page for it).
 func Operations(e *echo.Echo, spec *openapi3.T, checks map[string]Check, metrics http.Handler) error {
 	if metrics != nil {
 		e.GET("/metrics", echo.WrapHandler(metrics))
 	}
+	apidocs.Mount(e, spec.Info.Title)
 	// The generated GetSpec already inlines common.yaml (as common_* components); this makes sure no
 	// external reference is left for a reader without our files.
 	spec.InternalizeRefs(context.Background(), nil)

@@ -4,9 +4,12 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/flowkiwi/platform/pkg/apitest"
 )
 
 // TestOperationsEndpoints: probes answer without a token, and /openapi.yaml is a self-contained,
@@ -39,5 +42,17 @@ func TestOperationsEndpoints(t *testing.T) {
 	}
 	if doc.Paths.Value("/organizations/{organizationId}/instances/{instanceId}/transfer") == nil || doc.Components.Schemas["common_Problem"] == nil {
 		t.Fatalf("published spec lacks operations or shared components: %v", doc.Components.Schemas)
+	}
+}
+
+// TestDocsPageRenders opens /docs in headless Chromium: the reference page renders the operations
+// from /openapi.yaml with the assets embedded in the binary.
+func TestDocsPageRenders(t *testing.T) {
+	e := newEnv(t)
+	dom := apitest.RenderedDOM(t, e.url+"/docs")
+	for _, want := range []string{"Flowkiwi Identity API", "opblock", "/organizations/{organizationId}/instances", "Issue an access token"} {
+		if !strings.Contains(dom, want) {
+			t.Fatalf("rendered page lacks %q", want)
+		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/flowkiwi/platform/pkg/apitest"
 )
 
 // TestOperationsEndpoints: probes answer on any host without a token; readiness follows identity's
@@ -61,6 +63,17 @@ func TestOperationsEndpoints(t *testing.T) {
 	} {
 		if !strings.Contains(string(m), want) {
 			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+// TestDocsPageRenders opens /docs in headless Chromium: the page renders the catalog operations.
+func TestDocsPageRenders(t *testing.T) {
+	w := newWorld(t)
+	dom := apitest.RenderedDOM(t, w.pm.URL+"/docs")
+	for _, want := range []string{"Flowkiwi Product Management API", "opblock", "/rest/api/products/{id}"} {
+		if !strings.Contains(dom, want) {
+			t.Fatalf("rendered page lacks %q", want)
 		}
 	}
 }
