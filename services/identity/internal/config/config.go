@@ -2,12 +2,9 @@
 package config
 
 import (
-	"errors"
-	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/flowkiwi/platform/pkg/envconfig"
 )
 
 // Config is the identity service's configuration.
@@ -28,79 +25,26 @@ type Config struct {
 
 // FromEnv reads the configuration, reporting every problem at once.
 func FromEnv(getenv func(string) string) (Config, error) {
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	var errs []error
-	str := func(name, def string) string {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
-		}
-		return def
-	}
-	dur := func(name string, def time.Duration) time.Duration {
-		v := getenv(name)
-		if v == "" {
-			return def
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a positive duration such as 15m or 720h", name, v))
-			return def
-		}
-		return d
-	}
-	durZero := func(name string, def time.Duration) time.Duration {
-		v := getenv(name)
-		if v == "" {
-			return def
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a duration such as 2s (0 for none)", name, v))
-			return def
-		}
-		return d
-	}
-	num := func(name string, def float64) float64 {
-		v := getenv(name)
-		if v == "" {
-			return def
-		}
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < 0 || f > 1e6 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a number from 0 to 1000000", name, v))
-			return def
-		}
-		return f
-	}
+	r := envconfig.New(getenv)
 	c := Config{
-		DatabaseURL:     str("DATABASE_URL", ""),
-		HTTPAddr:        str("HTTP_ADDR", "127.0.0.1:8080"),
-		Issuer:          str("IDENTITY_ISSUER", "http://127.0.0.1:8080"),
-		Audience:        str("IDENTITY_AUDIENCE", "https://api.flowkiwi.net"),
-		TokenTTL:        dur("IDENTITY_TOKEN_TTL", 15*time.Minute),
-		KeyRotation:     dur("IDENTITY_KEY_ROTATION", 30*24*time.Hour),
-		KeyPublishLead:  dur("IDENTITY_KEY_PUBLISH_LEAD", time.Hour),
-		LogLevel:        str("LOG_LEVEL", "info"),
-		DrainDelay:      durZero("DRAIN_DELAY", 2*time.Second),
-		ShutdownTimeout: dur("SHUTDOWN_TIMEOUT", 20*time.Second),
+		DatabaseURL:     r.String("DATABASE_URL", ""),
+		HTTPAddr:        r.String("HTTP_ADDR", "127.0.0.1:8080"),
+		Issuer:          r.String("IDENTITY_ISSUER", "http://127.0.0.1:8080"),
+		Audience:        r.String("IDENTITY_AUDIENCE", "https://api.flowkiwi.net"),
+		TokenTTL:        r.Duration("IDENTITY_TOKEN_TTL", 15*time.Minute),
+		KeyRotation:     r.Duration("IDENTITY_KEY_ROTATION", 30*24*time.Hour),
+		KeyPublishLead:  r.Duration("IDENTITY_KEY_PUBLISH_LEAD", time.Hour),
+		RateLimitRPS:    r.Float("RATE_LIMIT_RPS", 50, 0, 1e6),
+		RateLimitBurst:  int(r.Float("RATE_LIMIT_BURST", 100, 1, 1e6)),
+		LogLevel:        r.LogLevel(),
+		DrainDelay:      r.DurationOrZero("DRAIN_DELAY", 2*time.Second),
+		ShutdownTimeout: r.Duration("SHUTDOWN_TIMEOUT", 20*time.Second),
 	}
-	c.RateLimitRPS = num("RATE_LIMIT_RPS", 50)
-	c.RateLimitBurst = int(num("RATE_LIMIT_BURST", 100))
 	if c.DatabaseURL == "" {
-		errs = append(errs, errors.New("DATABASE_URL is required, e.g. postgres://postgres@127.0.0.1:5432/identity?sslmode=disable"))
+		r.Fail("DATABASE_URL is required, e.g. postgres://postgres@127.0.0.1:5432/identity?sslmode=disable")
 	}
 	if c.KeyPublishLead >= c.KeyRotation {
-		errs = append(errs, errors.New("IDENTITY_KEY_PUBLISH_LEAD must be shorter than IDENTITY_KEY_ROTATION"))
+		r.Fail("IDENTITY_KEY_PUBLISH_LEAD must be shorter than IDENTITY_KEY_ROTATION")
 	}
-	switch c.LogLevel {
-	case "debug", "info", "warn", "error":
-	default:
-		errs = append(errs, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
-	}
-	if len(errs) > 0 {
-		return c, fmt.Errorf("configuration: %w", errors.Join(errs...))
-	}
-	return c, nil
+	return c, r.Err()
 }

@@ -1,0 +1,93 @@
+// Package envconfig reads typed settings from the environment and collects every problem, so a
+// service reports all of its configuration mistakes at start-up at once.
+package envconfig
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Reader reads settings through getenv.
+type Reader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+// New returns a Reader; getenv nil means os.Getenv.
+func New(getenv func(string) string) *Reader {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	return &Reader{getenv: getenv}
+}
+
+// Fail records a problem found while checking the settings.
+func (r *Reader) Fail(format string, args ...any) { r.errs = append(r.errs, fmt.Errorf(format, args...)) }
+
+// Err returns every problem recorded, or nil.
+func (r *Reader) Err() error {
+	if len(r.errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("configuration: %w", errors.Join(r.errs...))
+}
+
+// String returns the trimmed value of name, or def when unset.
+func (r *Reader) String(name, def string) string {
+	if v := strings.TrimSpace(r.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+// Duration returns a positive duration (Go syntax: 15m, 720h).
+func (r *Reader) Duration(name string, def time.Duration) time.Duration {
+	return r.duration(name, def, false)
+}
+
+// DurationOrZero returns a duration that may be 0.
+func (r *Reader) DurationOrZero(name string, def time.Duration) time.Duration {
+	return r.duration(name, def, true)
+}
+
+func (r *Reader) duration(name string, def time.Duration, zeroOK bool) time.Duration {
+	v := r.getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || (d == 0 && !zeroOK) {
+		r.Fail("%s=%q: want a duration such as 5s or 15m", name, v)
+		return def
+	}
+	return d
+}
+
+// Float returns a number in [min, max].
+func (r *Reader) Float(name string, def, min, max float64) float64 {
+	v := r.getenv(name)
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < min || f > max {
+		r.Fail("%s=%q: want a number from %g to %g", name, v, min, max)
+		return def
+	}
+	return f
+}
+
+// LogLevel returns LOG_LEVEL, checked.
+func (r *Reader) LogLevel() string {
+	l := r.String("LOG_LEVEL", "info")
+	switch l {
+	case "debug", "info", "warn", "error":
+	default:
+		r.Fail("LOG_LEVEL=%q: want debug, info, warn or error", l)
+	}
+	return l
+}
