@@ -26,7 +26,9 @@ func New(getenv func(string) string) *Reader {
 }
 
 // Fail records a problem found while checking the settings.
-func (r *Reader) Fail(format string, args ...any) { r.errs = append(r.errs, fmt.Errorf(format, args...)) }
+func (r *Reader) Fail(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Errorf(format, args...))
+}
 
 // Err returns every problem recorded, or nil.
 func (r *Reader) Err() error {
