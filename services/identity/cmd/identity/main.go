@@ -51,21 +51,11 @@ func run(ctx context.Context, args []string) error {
 		return fmt.Errorf("tracing: %w", err)
 	}
 	defer tr.Shutdown(context.WithoutCancel(ctx)) //nolint:errcheck // best effort flush at exit
-	poolCfg, err := pgpool.Config(cfg.DatabaseURL)
+	pool, err := pgpool.Open(ctx, cfg.DatabaseURL, tr.QueryTracer())
 	if err != nil {
-		return fmt.Errorf("database: %w", err)
-	}
-	poolCfg.ConnConfig.Tracer = tr.QueryTracer()
-	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
-	if err != nil {
-		return fmt.Errorf("database: %w", err)
+		return err
 	}
 	defer pool.Close()
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := pool.Ping(pingCtx); err != nil {
-		return fmt.Errorf("database: cannot reach DATABASE_URL: %w", err)
-	}
 	switch cmd {
 	case "migrate":
 		return app.Migrate(ctx, pool)
