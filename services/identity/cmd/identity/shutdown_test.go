@@ -34,7 +34,7 @@ func TestGracefulShutdown(t *testing.T) {
 	dbURL := testdb.NewURL(t, identitydb.Migrations())
 	issuer := "http://identity.test"
 	env := func(addr string) []string {
-		return append(os.Environ(), "DATABASE_URL="+dbURL, "HTTP_ADDR="+addr, "IDENTITY_ISSUER="+issuer, "LOG_LEVEL=error", "SHUTDOWN_TIMEOUT=10s", "DRAIN_DELAY=1s", "RATE_LIMIT_RPS=0")
+		return append(os.Environ(), "DATABASE_URL="+dbURL, "HTTP_ADDR="+addr, "IDENTITY_ISSUER="+issuer, "LOG_LEVEL=error", "SHUTDOWN_TIMEOUT=10s", "DRAIN_DELAY=2s", "RATE_LIMIT_RPS=0")
 	}
 	start := func() (*exec.Cmd, string) {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -133,7 +133,7 @@ func TestGracefulShutdown(t *testing.T) {
 		return nil
 	}
 	var total, failed, retried atomic.Int64
-	stop := time.Now().Add(3 * time.Second)
+	stop := time.Now().Add(4 * time.Second)
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {
