@@ -63,6 +63,97 @@ func (e StatusCode) Valid() bool {
 	}
 }
 
+// Channel defines model for Channel.
+type Channel struct {
+	LdContext *string `json:"@context,omitempty"`
+	LdID      string  `json:"@id"`
+	LdType    string  `json:"@type"`
+
+	// Code Unique within the instance.
+	//
+	// Example: web-eu
+	Code string `json:"code"`
+
+	// Countries The countries the channel sells to (IRIs); empty for anywhere.
+	Countries []Iri     `json:"countries"`
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Currency ISO 4217 code; every price of the channel is in it.
+	//
+	// Example: EUR
+	Currency string             `json:"currency"`
+	Id       openapi_types.UUID `json:"id"`
+
+	// Name Example: Web shop EU
+	Name      string    `json:"name"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// ChannelAssignment defines model for ChannelAssignment.
+type ChannelAssignment struct {
+	// Channel Channel IRI.
+	Channel string `json:"channel"`
+}
+
+// ChannelCollection defines model for ChannelCollection.
+type ChannelCollection struct {
+	LdContext  *string    `json:"@context,omitempty"`
+	LdID       string     `json:"@id"`
+	LdType     string     `json:"@type"`
+	Member     []Channel  `json:"member"`
+	TotalItems int        `json:"totalItems"`
+	View       *HydraView `json:"view,omitempty"`
+}
+
+// ChannelCreate defines model for ChannelCreate.
+type ChannelCreate struct {
+	// Code Lowercase letters, digits, `-` and `_`; unique in the instance.
+	Code string `json:"code"`
+
+	// Countries Country IRIs (`/rest/api/countries/DE`) or codes.
+	Countries *[]string `json:"countries,omitempty"`
+
+	// Currency ISO 4217 code.
+	//
+	// Example: EUR
+	Currency string `json:"currency"`
+	Name     string `json:"name"`
+}
+
+// ChannelOrIri defines model for ChannelOrIri.
+type ChannelOrIri struct {
+	union json.RawMessage
+}
+
+// ChannelPatch defines model for ChannelPatch.
+type ChannelPatch struct {
+	Countries *[]string `json:"countries,omitempty"`
+	Name      *string   `json:"name,omitempty"`
+}
+
+// Country defines model for Country.
+type Country struct {
+	LdContext *string `json:"@context,omitempty"`
+	LdID      string  `json:"@id"`
+	LdType    string  `json:"@type"`
+
+	// Code Example: DE
+	Code string `json:"code"`
+
+	// Name Example: Germany
+	Name string `json:"name"`
+}
+
+// CountryCollection defines model for CountryCollection.
+type CountryCollection struct {
+	LdContext  *string    `json:"@context,omitempty"`
+	LdID       string     `json:"@id"`
+	LdType     string     `json:"@type"`
+	Member     []Country  `json:"member"`
+	TotalItems int        `json:"totalItems"`
+	View       *HydraView `json:"view,omitempty"`
+}
+
 // HydraSearch defines model for HydraSearch.
 type HydraSearch struct {
 	// LdType Example: IriTemplate
@@ -138,6 +229,15 @@ type LocalePatch struct {
 	IsDefault *bool `json:"isDefault,omitempty"`
 }
 
+// LowestPrice defines model for LowestPrice.
+type LowestPrice struct {
+	// Amount Example: 17.99
+	Amount string `json:"amount"`
+
+	// Currency Example: EUR
+	Currency string `json:"currency"`
+}
+
 // OptionInput defines model for OptionInput.
 type OptionInput struct {
 	Name   string   `json:"name"`
@@ -193,6 +293,72 @@ type OptionValueSelector struct {
 // OrderDirection defines model for OrderDirection.
 type OrderDirection string
 
+// Price defines model for Price.
+type Price struct {
+	LdContext *string `json:"@context,omitempty"`
+	LdID      string  `json:"@id"`
+	LdType    string  `json:"@type"`
+
+	// Amount Decimal string in the currency's minor-unit precision.
+	//
+	// Example: 19.99
+	Amount string `json:"amount"`
+
+	// Channel Channel IRI; null for every channel.
+	Channel nullable.Nullable[string] `json:"channel,omitempty"`
+
+	// CompareAtAmount Example: 24.99
+	CompareAtAmount nullable.Nullable[string] `json:"compareAtAmount,omitempty"`
+
+	// Country Country IRI; null for every country.
+	Country   nullable.Nullable[string] `json:"country,omitempty"`
+	CreatedAt time.Time                 `json:"createdAt"`
+
+	// Currency Example: EUR
+	Currency  string                       `json:"currency"`
+	Id        openapi_types.UUID           `json:"id"`
+	ValidFrom nullable.Nullable[time.Time] `json:"validFrom,omitempty"`
+
+	// ValidUntil Exclusive end.
+	ValidUntil nullable.Nullable[time.Time] `json:"validUntil,omitempty"`
+
+	// Variant An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Variant Iri `json:"variant"`
+}
+
+// PriceCollection defines model for PriceCollection.
+type PriceCollection struct {
+	LdContext  *string    `json:"@context,omitempty"`
+	LdID       string     `json:"@id"`
+	LdType     string     `json:"@type"`
+	Member     []Price    `json:"member"`
+	TotalItems int        `json:"totalItems"`
+	View       *HydraView `json:"view,omitempty"`
+}
+
+// PriceCreate defines model for PriceCreate.
+type PriceCreate struct {
+	Amount          string                       `json:"amount"`
+	Channel         nullable.Nullable[string]    `json:"channel,omitempty"`
+	CompareAtAmount nullable.Nullable[string]    `json:"compareAtAmount,omitempty"`
+	Country         nullable.Nullable[string]    `json:"country,omitempty"`
+	Currency        string                       `json:"currency"`
+	ValidFrom       nullable.Nullable[time.Time] `json:"validFrom,omitempty"`
+	ValidUntil      nullable.Nullable[time.Time] `json:"validUntil,omitempty"`
+
+	// Variant Variant IRI.
+	Variant string `json:"variant"`
+}
+
+// PricePatch defines model for PricePatch.
+type PricePatch struct {
+	Amount          *string                      `json:"amount,omitempty"`
+	CompareAtAmount nullable.Nullable[string]    `json:"compareAtAmount,omitempty"`
+	ValidUntil      nullable.Nullable[time.Time] `json:"validUntil,omitempty"`
+}
+
 // Product defines model for Product.
 type Product struct {
 	// LdContext Example: /rest/api/contexts/Product
@@ -202,8 +368,11 @@ type Product struct {
 	LdID string `json:"@id"`
 
 	// LdType Example: Product
-	LdType    string    `json:"@type"`
-	CreatedAt time.Time `json:"createdAt"`
+	LdType string `json:"@type"`
+
+	// Channels The channels the product is sold in (embedded with `expand=channels`).
+	Channels  *[]ChannelOrIri `json:"channels,omitempty"`
+	CreatedAt time.Time       `json:"createdAt"`
 
 	// Description Translatable long description. Markdown is not parsed.
 	Description nullable.Nullable[string] `json:"description,omitempty"`
@@ -246,6 +415,8 @@ type ProductCollection struct {
 
 // ProductCreate defines model for ProductCreate.
 type ProductCreate struct {
+	// Channels Channels to sell the product in.
+	Channels    *[]ChannelAssignment      `json:"channels,omitempty"`
 	Description nullable.Nullable[string] `json:"description,omitempty"`
 	Options     *[]OptionInput            `json:"options,omitempty"`
 
@@ -303,6 +474,23 @@ type ProductPatch struct {
 	Vendor      nullable.Nullable[string] `json:"vendor,omitempty"`
 }
 
+// ResolvedPrice defines model for ResolvedPrice.
+type ResolvedPrice struct {
+	// Amount Example: 19.99
+	Amount          string                    `json:"amount"`
+	CompareAtAmount nullable.Nullable[string] `json:"compareAtAmount,omitempty"`
+
+	// Currency Example: EUR
+	Currency string `json:"currency"`
+
+	// Price An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Price      Iri                          `json:"price"`
+	ValidFrom  nullable.Nullable[time.Time] `json:"validFrom,omitempty"`
+	ValidUntil nullable.Nullable[time.Time] `json:"validUntil,omitempty"`
+}
+
 // Status defines model for Status.
 type Status struct {
 	LdContext *string `json:"@context,omitempty"`
@@ -336,17 +524,25 @@ type Variant struct {
 	LdID      string  `json:"@id"`
 
 	// LdType Example: Variant
-	LdType       string                    `json:"@type"`
-	Barcode      nullable.Nullable[string] `json:"barcode,omitempty"`
-	CreatedAt    time.Time                 `json:"createdAt"`
-	Id           openapi_types.UUID        `json:"id"`
-	OptionValues []OptionValueOrIri        `json:"optionValues"`
-	Position     int                       `json:"position"`
+	LdType    string                    `json:"@type"`
+	Barcode   nullable.Nullable[string] `json:"barcode,omitempty"`
+	CreatedAt time.Time                 `json:"createdAt"`
+	Id        openapi_types.UUID        `json:"id"`
+
+	// LowestPriceLast30Days The lowest price of the 30 days before the resolved price took effect (EU Omnibus
+	// directive), counting the price in force when that window opened, not counting the
+	// current price; null when no other price applied. Absent without a context.
+	LowestPriceLast30Days nullable.Nullable[LowestPrice] `json:"lowestPriceLast30Days,omitempty"`
+	OptionValues          []OptionValueOrIri             `json:"optionValues"`
+	Position              int                            `json:"position"`
 
 	// Product An IRI of a resource of this API.
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Product Iri `json:"product"`
+
+	// ResolvedPrice The price for `resolveContext`; null when none applies; absent without a context.
+	ResolvedPrice nullable.Nullable[ResolvedPrice] `json:"resolvedPrice,omitempty"`
 
 	// Sku Example: TS-M
 	Sku       string                    `json:"sku"`
@@ -372,6 +568,9 @@ type VariantCreate struct {
 	OptionValues *[]OptionValueReference `json:"optionValues,omitempty"`
 	Position     *int                    `json:"position,omitempty"`
 
+	// Prices Prices of the variant, set with it.
+	Prices *[]VariantPriceCreate `json:"prices,omitempty"`
+
 	// Sku Unique within the instance.
 	Sku   string                    `json:"sku"`
 	Title nullable.Nullable[string] `json:"title,omitempty"`
@@ -389,6 +588,24 @@ type VariantPatch struct {
 	Position     *int                      `json:"position,omitempty"`
 	Sku          *string                   `json:"sku,omitempty"`
 	Title        nullable.Nullable[string] `json:"title,omitempty"`
+}
+
+// VariantPriceCreate defines model for VariantPriceCreate.
+type VariantPriceCreate struct {
+	// Amount Example: 19.99
+	Amount string `json:"amount"`
+
+	// Channel Channel IRI; omit for every channel.
+	Channel         nullable.Nullable[string] `json:"channel,omitempty"`
+	CompareAtAmount nullable.Nullable[string] `json:"compareAtAmount,omitempty"`
+
+	// Country Country IRI or code; omit for every country.
+	Country nullable.Nullable[string] `json:"country,omitempty"`
+
+	// Currency Example: EUR
+	Currency   string                       `json:"currency"`
+	ValidFrom  nullable.Nullable[time.Time] `json:"validFrom,omitempty"`
+	ValidUntil nullable.Nullable[time.Time] `json:"validUntil,omitempty"`
 }
 
 // Cursor defines model for Cursor.
@@ -414,6 +631,15 @@ type OrganizationHeader = openapi_types.UUID
 
 // Page defines model for Page.
 type Page = int
+
+// ResolveAt defines model for ResolveAt.
+type ResolveAt = time.Time
+
+// ResolveChannel defines model for ResolveChannel.
+type ResolveChannel = string
+
+// ResolveCountry defines model for ResolveCountry.
+type ResolveCountry = string
 
 // BadRequest An RFC 9457 problem document. Every error response of every Flowkiwi API has this shape and the
 // media type `application/problem+json`. JSON-LD APIs also fill `@context`, `@id` and `@type`.
@@ -481,6 +707,48 @@ type UnprocessableEntity = common.Problem
 // Example: {"detail":"handle: the handle may contain lowercase letters and single hyphens only","status":422,"title":"Validation failed","type":"https://docs.flowkiwi.net/problems/validation-failed","violations":[{"code":"invalid_handle","message":"the handle may contain lowercase letters and single hyphens only","propertyPath":"handle"}]}
 type UnsupportedMediaType = common.Problem
 
+// ListChannelsParams defines parameters for ListChannels.
+type ListChannelsParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// CreateChannelParams defines parameters for CreateChannel.
+type CreateChannelParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// DeleteChannelParams defines parameters for DeleteChannel.
+type DeleteChannelParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// GetChannelParams defines parameters for GetChannel.
+type GetChannelParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// UpdateChannelParams defines parameters for UpdateChannel.
+type UpdateChannelParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// ListCountriesParams defines parameters for ListCountries.
+type ListCountriesParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// GetCountryParams defines parameters for GetCountry.
+type GetCountryParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
 // ListLocalesParams defines parameters for ListLocales.
 type ListLocalesParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -535,10 +803,49 @@ type UpdateOptionValueParams struct {
 	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
 }
 
+// ListPricesParams defines parameters for ListPrices.
+type ListPricesParams struct {
+	// Page The 1-based page number.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// ItemsPerPage Items per page (at most 100).
+	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
+
+	// Variant Only the prices of this variant (IRI or id).
+	Variant *string `form:"variant,omitempty" json:"variant,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// CreatePriceParams defines parameters for CreatePrice.
+type CreatePriceParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// DeletePriceParams defines parameters for DeletePrice.
+type DeletePriceParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// GetPriceParams defines parameters for GetPrice.
+type GetPriceParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// UpdatePriceParams defines parameters for UpdatePrice.
+type UpdatePriceParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
 // GetProductOptionParams defines parameters for GetProductOption.
 type GetProductOptionParams struct {
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options). Unknown tokens are ignored.
+	// (on embedded variants and options), `channels`. Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -576,12 +883,24 @@ type ListProductsParams struct {
 	// `updatedAt`.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
+	// ResolveContextChannel Channel IRI to resolve variant prices for. Required together with `resolveContext[country]`.
+	ResolveContextChannel *ResolveChannel `form:"resolveContext[channel],omitempty" json:"resolveContext[channel],omitempty"`
+
+	// ResolveContextCountry Country IRI (or code) to resolve variant prices for. Required together with `resolveContext[channel]`.
+	ResolveContextCountry *ResolveCountry `form:"resolveContext[country],omitempty" json:"resolveContext[country],omitempty"`
+
+	// ResolveContextAt The moment to resolve prices at (ISO 8601, UTC); default now. Past moments see the prices in force then.
+	ResolveContextAt *ResolveAt `form:"resolveContext[at],omitempty" json:"resolveContext[at],omitempty"`
+
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options). Unknown tokens are ignored.
+	// (on embedded variants and options), `channels`. Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// Status Only products with this status (code or IRI).
 	Status *string `form:"status,omitempty" json:"status,omitempty"`
+
+	// Channel Only products assigned to this channel (IRI or id).
+	Channel *string `form:"channel,omitempty" json:"channel,omitempty"`
 
 	// Vendor Only products of this vendor (exact match).
 	Vendor *string `form:"vendor,omitempty" json:"vendor,omitempty"`
@@ -649,8 +968,17 @@ type DeleteProductParams struct {
 
 // GetProductParams defines parameters for GetProduct.
 type GetProductParams struct {
+	// ResolveContextChannel Channel IRI to resolve variant prices for. Required together with `resolveContext[country]`.
+	ResolveContextChannel *ResolveChannel `form:"resolveContext[channel],omitempty" json:"resolveContext[channel],omitempty"`
+
+	// ResolveContextCountry Country IRI (or code) to resolve variant prices for. Required together with `resolveContext[channel]`.
+	ResolveContextCountry *ResolveCountry `form:"resolveContext[country],omitempty" json:"resolveContext[country],omitempty"`
+
+	// ResolveContextAt The moment to resolve prices at (ISO 8601, UTC); default now. Past moments see the prices in force then.
+	ResolveContextAt *ResolveAt `form:"resolveContext[at],omitempty" json:"resolveContext[at],omitempty"`
+
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options). Unknown tokens are ignored.
+	// (on embedded variants and options), `channels`. Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -684,7 +1012,7 @@ type ListProductVariantsParams struct {
 	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
 
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options). Unknown tokens are ignored.
+	// (on embedded variants and options), `channels`. Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -736,7 +1064,7 @@ type DeleteVariantParams struct {
 // GetVariantParams defines parameters for GetVariant.
 type GetVariantParams struct {
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options). Unknown tokens are ignored.
+	// (on embedded variants and options), `channels`. Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -761,6 +1089,27 @@ type UpdateVariantParams struct {
 	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
 }
 
+// ListVariantPricesParams defines parameters for ListVariantPrices.
+type ListVariantPricesParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// CreateVariantPriceParams defines parameters for CreateVariantPrice.
+type CreateVariantPriceParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// CreateChannelJSONRequestBody defines body for CreateChannel for application/json ContentType.
+type CreateChannelJSONRequestBody = ChannelCreate
+
+// CreateChannelApplicationLdPlusJSONRequestBody defines body for CreateChannel for application/ld+json ContentType.
+type CreateChannelApplicationLdPlusJSONRequestBody = ChannelCreate
+
+// UpdateChannelApplicationMergePatchPlusJSONRequestBody defines body for UpdateChannel for application/merge-patch+json ContentType.
+type UpdateChannelApplicationMergePatchPlusJSONRequestBody = ChannelPatch
+
 // CreateLocaleJSONRequestBody defines body for CreateLocale for application/json ContentType.
 type CreateLocaleJSONRequestBody = LocaleCreate
 
@@ -772,6 +1121,15 @@ type UpdateLocaleApplicationMergePatchPlusJSONRequestBody = LocalePatch
 
 // UpdateOptionValueApplicationMergePatchPlusJSONRequestBody defines body for UpdateOptionValue for application/merge-patch+json ContentType.
 type UpdateOptionValueApplicationMergePatchPlusJSONRequestBody = OptionValuePatch
+
+// CreatePriceJSONRequestBody defines body for CreatePrice for application/json ContentType.
+type CreatePriceJSONRequestBody = PriceCreate
+
+// CreatePriceApplicationLdPlusJSONRequestBody defines body for CreatePrice for application/ld+json ContentType.
+type CreatePriceApplicationLdPlusJSONRequestBody = PriceCreate
+
+// UpdatePriceApplicationMergePatchPlusJSONRequestBody defines body for UpdatePrice for application/merge-patch+json ContentType.
+type UpdatePriceApplicationMergePatchPlusJSONRequestBody = PricePatch
 
 // UpdateProductOptionApplicationMergePatchPlusJSONRequestBody defines body for UpdateProductOption for application/merge-patch+json ContentType.
 type UpdateProductOptionApplicationMergePatchPlusJSONRequestBody = ProductOptionPatch
@@ -793,6 +1151,74 @@ type CreateProductVariantApplicationLdPlusJSONRequestBody = VariantCreate
 
 // UpdateVariantApplicationMergePatchPlusJSONRequestBody defines body for UpdateVariant for application/merge-patch+json ContentType.
 type UpdateVariantApplicationMergePatchPlusJSONRequestBody = VariantPatch
+
+// CreateVariantPriceJSONRequestBody defines body for CreateVariantPrice for application/json ContentType.
+type CreateVariantPriceJSONRequestBody = VariantPriceCreate
+
+// CreateVariantPriceApplicationLdPlusJSONRequestBody defines body for CreateVariantPrice for application/ld+json ContentType.
+type CreateVariantPriceApplicationLdPlusJSONRequestBody = VariantPriceCreate
+
+// AsIri returns the union data inside the ChannelOrIri as a Iri
+func (t ChannelOrIri) AsIri() (Iri, error) {
+	var body Iri
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromIri overwrites any union data inside the ChannelOrIri as the provided Iri
+func (t *ChannelOrIri) FromIri(v Iri) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeIri performs a merge with any union data inside the ChannelOrIri, using the provided Iri
+func (t *ChannelOrIri) MergeIri(v Iri) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsChannel returns the union data inside the ChannelOrIri as a Channel
+func (t ChannelOrIri) AsChannel() (Channel, error) {
+	var body Channel
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromChannel overwrites any union data inside the ChannelOrIri as the provided Channel
+func (t *ChannelOrIri) FromChannel(v Channel) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeChannel performs a merge with any union data inside the ChannelOrIri, using the provided Channel
+func (t *ChannelOrIri) MergeChannel(v Channel) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t ChannelOrIri) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *ChannelOrIri) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // AsIri returns the union data inside the OptionValueOrIri as a Iri
 func (t OptionValueOrIri) AsIri() (Iri, error) {
@@ -1044,6 +1470,27 @@ func (t *VariantOrIri) UnmarshalJSON(b []byte) error {
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// ListChannels List sales channels
+	// (GET /rest/api/channels)
+	ListChannels(ctx echo.Context, params ListChannelsParams) error
+	// CreateChannel Create a sales channel
+	// (POST /rest/api/channels)
+	CreateChannel(ctx echo.Context, params CreateChannelParams) error
+	// DeleteChannel Delete a channel
+	// (DELETE /rest/api/channels/{id})
+	DeleteChannel(ctx echo.Context, id Id, params DeleteChannelParams) error
+	// GetChannel Retrieve a channel
+	// (GET /rest/api/channels/{id})
+	GetChannel(ctx echo.Context, id Id, params GetChannelParams) error
+	// UpdateChannel Rename a channel or change its countries (JSON Merge Patch)
+	// (PATCH /rest/api/channels/{id})
+	UpdateChannel(ctx echo.Context, id Id, params UpdateChannelParams) error
+	// ListCountries List countries (ISO 3166-1)
+	// (GET /rest/api/countries)
+	ListCountries(ctx echo.Context, params ListCountriesParams) error
+	// GetCountry Retrieve a country
+	// (GET /rest/api/countries/{code})
+	GetCountry(ctx echo.Context, code string, params GetCountryParams) error
 	// ListLocales List the instance's enabled locales
 	// (GET /rest/api/locales)
 	ListLocales(ctx echo.Context, params ListLocalesParams) error
@@ -1065,6 +1512,21 @@ type ServerInterface interface {
 	// UpdateOptionValue Relabel or move an option value (JSON Merge Patch)
 	// (PATCH /rest/api/option_values/{id})
 	UpdateOptionValue(ctx echo.Context, id Id, params UpdateOptionValueParams) error
+	// ListPrices List the prices in force or scheduled
+	// (GET /rest/api/prices)
+	ListPrices(ctx echo.Context, params ListPricesParams) error
+	// CreatePrice Set a price
+	// (POST /rest/api/prices)
+	CreatePrice(ctx echo.Context, params CreatePriceParams) error
+	// DeletePrice End a price
+	// (DELETE /rest/api/prices/{id})
+	DeletePrice(ctx echo.Context, id Id, params DeletePriceParams) error
+	// GetPrice Retrieve a price
+	// (GET /rest/api/prices/{id})
+	GetPrice(ctx echo.Context, id Id, params GetPriceParams) error
+	// UpdatePrice Change a price (JSON Merge Patch)
+	// (PATCH /rest/api/prices/{id})
+	UpdatePrice(ctx echo.Context, id Id, params UpdatePriceParams) error
 	// GetProductOption Retrieve a product option
 	// (GET /rest/api/product_options/{id})
 	GetProductOption(ctx echo.Context, id Id, params GetProductOptionParams) error
@@ -1107,11 +1569,262 @@ type ServerInterface interface {
 	// UpdateVariant Update a variant (JSON Merge Patch)
 	// (PATCH /rest/api/variants/{id})
 	UpdateVariant(ctx echo.Context, id Id, params UpdateVariantParams) error
+	// ListVariantPrices List a variant's prices in force or scheduled
+	// (GET /rest/api/variants/{id}/prices)
+	ListVariantPrices(ctx echo.Context, id Id, params ListVariantPricesParams) error
+	// CreateVariantPrice Set a price of a variant
+	// (POST /rest/api/variants/{id}/prices)
+	CreateVariantPrice(ctx echo.Context, id Id, params CreateVariantPriceParams) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
 type ServerInterfaceWrapper struct {
 	Handler ServerInterface
+}
+
+// ListChannels converts echo context to params.
+func (w *ServerInterfaceWrapper) ListChannels(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListChannelsParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListChannels(ctx, params)
+	return err
+}
+
+// CreateChannel converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateChannel(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateChannelParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateChannel(ctx, params)
+	return err
+}
+
+// DeleteChannel converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteChannel(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteChannelParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteChannel(ctx, id, params)
+	return err
+}
+
+// GetChannel converts echo context to params.
+func (w *ServerInterfaceWrapper) GetChannel(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetChannelParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetChannel(ctx, id, params)
+	return err
+}
+
+// UpdateChannel converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateChannel(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateChannelParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateChannel(ctx, id, params)
+	return err
+}
+
+// ListCountries converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCountries(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCountriesParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCountries(ctx, params)
+	return err
+}
+
+// GetCountry converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCountry(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "code" -------------
+	var code string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "code", ctx.Param("code"), &code, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter code: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCountryParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCountry(ctx, code, params)
+	return err
 }
 
 // ListLocales converts echo context to params.
@@ -1426,6 +2139,202 @@ func (w *ServerInterfaceWrapper) UpdateOptionValue(ctx echo.Context) error {
 	return err
 }
 
+// ListPrices converts echo context to params.
+func (w *ServerInterfaceWrapper) ListPrices(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPricesParams
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter page: %s", err))
+	}
+
+	// ------------- Optional query parameter "itemsPerPage" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "itemsPerPage", ctx.QueryParams(), &params.ItemsPerPage, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter itemsPerPage: %s", err))
+	}
+
+	// ------------- Optional query parameter "variant" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "variant", ctx.QueryParams(), &params.Variant, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter variant: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListPrices(ctx, params)
+	return err
+}
+
+// CreatePrice converts echo context to params.
+func (w *ServerInterfaceWrapper) CreatePrice(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreatePriceParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreatePrice(ctx, params)
+	return err
+}
+
+// DeletePrice converts echo context to params.
+func (w *ServerInterfaceWrapper) DeletePrice(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeletePriceParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeletePrice(ctx, id, params)
+	return err
+}
+
+// GetPrice converts echo context to params.
+func (w *ServerInterfaceWrapper) GetPrice(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetPriceParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetPrice(ctx, id, params)
+	return err
+}
+
+// UpdatePrice converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdatePrice(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdatePriceParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdatePrice(ctx, id, params)
+	return err
+}
+
 // GetProductOption converts echo context to params.
 func (w *ServerInterfaceWrapper) GetProductOption(ctx echo.Context) error {
 	var err error
@@ -1595,6 +2504,27 @@ func (w *ServerInterfaceWrapper) ListProducts(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
+	// ------------- Optional query parameter "resolveContext[channel]" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "resolveContext[channel]", ctx.QueryParams(), &params.ResolveContextChannel, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter resolveContext[channel]: %s", err))
+	}
+
+	// ------------- Optional query parameter "resolveContext[country]" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "resolveContext[country]", ctx.QueryParams(), &params.ResolveContextCountry, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter resolveContext[country]: %s", err))
+	}
+
+	// ------------- Optional query parameter "resolveContext[at]" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "resolveContext[at]", ctx.QueryParams(), &params.ResolveContextAt, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter resolveContext[at]: %s", err))
+	}
+
 	// ------------- Optional query parameter "expand" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "expand", ctx.QueryParams(), &params.Expand, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -1607,6 +2537,13 @@ func (w *ServerInterfaceWrapper) ListProducts(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "channel" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "channel", ctx.QueryParams(), &params.Channel, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter channel: %s", err))
 	}
 
 	// ------------- Optional query parameter "vendor" -------------
@@ -1875,6 +2812,27 @@ func (w *ServerInterfaceWrapper) GetProduct(ctx echo.Context) error {
 
 	// Parameter object where we will unmarshal all parameters from the context
 	var params GetProductParams
+	// ------------- Optional query parameter "resolveContext[channel]" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "resolveContext[channel]", ctx.QueryParams(), &params.ResolveContextChannel, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter resolveContext[channel]: %s", err))
+	}
+
+	// ------------- Optional query parameter "resolveContext[country]" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "resolveContext[country]", ctx.QueryParams(), &params.ResolveContextCountry, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter resolveContext[country]: %s", err))
+	}
+
+	// ------------- Optional query parameter "resolveContext[at]" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "resolveContext[at]", ctx.QueryParams(), &params.ResolveContextAt, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter resolveContext[at]: %s", err))
+	}
+
 	// ------------- Optional query parameter "expand" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "expand", ctx.QueryParams(), &params.Expand, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -2439,6 +3397,82 @@ func (w *ServerInterfaceWrapper) UpdateVariant(ctx echo.Context) error {
 	return err
 }
 
+// ListVariantPrices converts echo context to params.
+func (w *ServerInterfaceWrapper) ListVariantPrices(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListVariantPricesParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListVariantPrices(ctx, id, params)
+	return err
+}
+
+// CreateVariantPrice converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateVariantPrice(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateVariantPriceParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateVariantPrice(ctx, id, params)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -2507,6 +3541,20 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/rest/api/locales/:code", wrapper.DeleteLocale, options.OperationMiddlewares["deleteLocale"]...)
 	router.GET(options.BaseURL+"/rest/api/locales/:code", wrapper.GetLocale, options.OperationMiddlewares["getLocale"]...)
 	router.PATCH(options.BaseURL+"/rest/api/locales/:code", wrapper.UpdateLocale, options.OperationMiddlewares["updateLocale"]...)
+	router.GET(options.BaseURL+"/rest/api/countries", wrapper.ListCountries, options.OperationMiddlewares["listCountries"]...)
+	router.GET(options.BaseURL+"/rest/api/countries/:code", wrapper.GetCountry, options.OperationMiddlewares["getCountry"]...)
+	router.GET(options.BaseURL+"/rest/api/channels", wrapper.ListChannels, options.OperationMiddlewares["listChannels"]...)
+	router.POST(options.BaseURL+"/rest/api/channels", wrapper.CreateChannel, options.OperationMiddlewares["createChannel"]...)
+	router.DELETE(options.BaseURL+"/rest/api/channels/:id", wrapper.DeleteChannel, options.OperationMiddlewares["deleteChannel"]...)
+	router.GET(options.BaseURL+"/rest/api/channels/:id", wrapper.GetChannel, options.OperationMiddlewares["getChannel"]...)
+	router.PATCH(options.BaseURL+"/rest/api/channels/:id", wrapper.UpdateChannel, options.OperationMiddlewares["updateChannel"]...)
+	router.GET(options.BaseURL+"/rest/api/prices", wrapper.ListPrices, options.OperationMiddlewares["listPrices"]...)
+	router.POST(options.BaseURL+"/rest/api/prices", wrapper.CreatePrice, options.OperationMiddlewares["createPrice"]...)
+	router.DELETE(options.BaseURL+"/rest/api/prices/:id", wrapper.DeletePrice, options.OperationMiddlewares["deletePrice"]...)
+	router.GET(options.BaseURL+"/rest/api/prices/:id", wrapper.GetPrice, options.OperationMiddlewares["getPrice"]...)
+	router.PATCH(options.BaseURL+"/rest/api/prices/:id", wrapper.UpdatePrice, options.OperationMiddlewares["updatePrice"]...)
+	router.GET(options.BaseURL+"/rest/api/variants/:id/prices", wrapper.ListVariantPrices, options.OperationMiddlewares["listVariantPrices"]...)
+	router.POST(options.BaseURL+"/rest/api/variants/:id/prices", wrapper.CreateVariantPrice, options.OperationMiddlewares["createVariantPrice"]...)
 
 }
 
@@ -2552,6 +3600,1162 @@ type UnauthorizedApplicationProblemPlusJSONResponse struct {
 type UnprocessableEntityApplicationProblemPlusJSONResponse common.Problem
 
 type UnsupportedMediaTypeApplicationProblemPlusJSONResponse common.Problem
+
+type ListChannelsRequestObject struct {
+	Params ListChannelsParams
+}
+
+type ListChannelsResponseObject interface {
+	VisitListChannelsResponse(w http.ResponseWriter) error
+}
+
+type ListChannels200ApplicationLdPlusJSONResponse ChannelCollection
+
+func (response ListChannels200ApplicationLdPlusJSONResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChannels400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListChannels400ApplicationProblemPlusJSONResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChannels401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListChannels401ApplicationProblemPlusJSONResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChannels403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListChannels403ApplicationProblemPlusJSONResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChannels404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListChannels404ApplicationProblemPlusJSONResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChannels429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListChannels429ApplicationProblemPlusJSONResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChannels500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListChannels500ApplicationProblemPlusJSONResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChannels503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListChannels503ApplicationProblemPlusJSONResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateChannelRequestObject struct {
+	Params                    CreateChannelParams
+	JSONBody                  *CreateChannelJSONRequestBody
+	ApplicationLdPlusJSONBody *CreateChannelApplicationLdPlusJSONRequestBody
+}
+
+type CreateChannelResponseObject interface {
+	VisitCreateChannelResponse(w http.ResponseWriter) error
+}
+
+type CreateChannel201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateChannel201ApplicationLdPlusJSONResponse struct {
+	Body    Channel
+	Headers CreateChannel201ResponseHeaders
+}
+
+func (response CreateChannel201ApplicationLdPlusJSONResponse) VisitCreateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateChannel400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateChannel400ApplicationProblemPlusJSONResponse) VisitCreateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateChannel401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateChannel401ApplicationProblemPlusJSONResponse) VisitCreateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateChannel403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateChannel403ApplicationProblemPlusJSONResponse) VisitCreateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateChannel404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateChannel404ApplicationProblemPlusJSONResponse) VisitCreateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateChannel409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateChannel409ApplicationProblemPlusJSONResponse) VisitCreateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateChannel413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateChannel413ApplicationProblemPlusJSONResponse) VisitCreateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateChannel415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateChannel415ApplicationProblemPlusJSONResponse) VisitCreateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateChannel422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateChannel422ApplicationProblemPlusJSONResponse) VisitCreateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateChannel429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateChannel429ApplicationProblemPlusJSONResponse) VisitCreateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateChannel500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateChannel500ApplicationProblemPlusJSONResponse) VisitCreateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateChannel503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateChannel503ApplicationProblemPlusJSONResponse) VisitCreateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteChannelRequestObject struct {
+	Id     Id `json:"id"`
+	Params DeleteChannelParams
+}
+
+type DeleteChannelResponseObject interface {
+	VisitDeleteChannelResponse(w http.ResponseWriter) error
+}
+
+type DeleteChannel204Response struct {
+}
+
+func (response DeleteChannel204Response) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteChannel400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteChannel400ApplicationProblemPlusJSONResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteChannel401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteChannel401ApplicationProblemPlusJSONResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteChannel403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteChannel403ApplicationProblemPlusJSONResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteChannel404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteChannel404ApplicationProblemPlusJSONResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteChannel409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteChannel409ApplicationProblemPlusJSONResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteChannel429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteChannel429ApplicationProblemPlusJSONResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteChannel500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteChannel500ApplicationProblemPlusJSONResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteChannel503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteChannel503ApplicationProblemPlusJSONResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannelRequestObject struct {
+	Id     Id `json:"id"`
+	Params GetChannelParams
+}
+
+type GetChannelResponseObject interface {
+	VisitGetChannelResponse(w http.ResponseWriter) error
+}
+
+type GetChannel200ApplicationLdPlusJSONResponse Channel
+
+func (response GetChannel200ApplicationLdPlusJSONResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannel400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetChannel400ApplicationProblemPlusJSONResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannel401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetChannel401ApplicationProblemPlusJSONResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannel403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetChannel403ApplicationProblemPlusJSONResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannel404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetChannel404ApplicationProblemPlusJSONResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannel429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetChannel429ApplicationProblemPlusJSONResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannel500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetChannel500ApplicationProblemPlusJSONResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannel503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetChannel503ApplicationProblemPlusJSONResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannelRequestObject struct {
+	Id     Id `json:"id"`
+	Params UpdateChannelParams
+	Body   *UpdateChannelApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateChannelResponseObject interface {
+	VisitUpdateChannelResponse(w http.ResponseWriter) error
+}
+
+type UpdateChannel200ApplicationLdPlusJSONResponse Channel
+
+func (response UpdateChannel200ApplicationLdPlusJSONResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannel400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateChannel400ApplicationProblemPlusJSONResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannel401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateChannel401ApplicationProblemPlusJSONResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannel403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateChannel403ApplicationProblemPlusJSONResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannel404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateChannel404ApplicationProblemPlusJSONResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannel409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateChannel409ApplicationProblemPlusJSONResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannel413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateChannel413ApplicationProblemPlusJSONResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannel415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateChannel415ApplicationProblemPlusJSONResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannel422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateChannel422ApplicationProblemPlusJSONResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannel429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateChannel429ApplicationProblemPlusJSONResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannel500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateChannel500ApplicationProblemPlusJSONResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannel503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateChannel503ApplicationProblemPlusJSONResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountriesRequestObject struct {
+	Params ListCountriesParams
+}
+
+type ListCountriesResponseObject interface {
+	VisitListCountriesResponse(w http.ResponseWriter) error
+}
+
+type ListCountries200ApplicationLdPlusJSONResponse CountryCollection
+
+func (response ListCountries200ApplicationLdPlusJSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCountries400ApplicationProblemPlusJSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCountries401ApplicationProblemPlusJSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListCountries403ApplicationProblemPlusJSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListCountries404ApplicationProblemPlusJSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListCountries429ApplicationProblemPlusJSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListCountries500ApplicationProblemPlusJSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCountries503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCountries503ApplicationProblemPlusJSONResponse) VisitListCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountryRequestObject struct {
+	Code   string `json:"code"`
+	Params GetCountryParams
+}
+
+type GetCountryResponseObject interface {
+	VisitGetCountryResponse(w http.ResponseWriter) error
+}
+
+type GetCountry200ApplicationLdPlusJSONResponse Country
+
+func (response GetCountry200ApplicationLdPlusJSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetCountry400ApplicationProblemPlusJSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetCountry401ApplicationProblemPlusJSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetCountry403ApplicationProblemPlusJSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetCountry404ApplicationProblemPlusJSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetCountry429ApplicationProblemPlusJSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetCountry500ApplicationProblemPlusJSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCountry503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetCountry503ApplicationProblemPlusJSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
 
 type ListLocalesRequestObject struct {
 	Params ListLocalesParams
@@ -3729,6 +5933,875 @@ type UpdateOptionValue503ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UpdateOptionValue503ApplicationProblemPlusJSONResponse) VisitUpdateOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPricesRequestObject struct {
+	Params ListPricesParams
+}
+
+type ListPricesResponseObject interface {
+	VisitListPricesResponse(w http.ResponseWriter) error
+}
+
+type ListPrices200ApplicationLdPlusJSONResponse PriceCollection
+
+func (response ListPrices200ApplicationLdPlusJSONResponse) VisitListPricesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPrices400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListPrices400ApplicationProblemPlusJSONResponse) VisitListPricesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPrices401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListPrices401ApplicationProblemPlusJSONResponse) VisitListPricesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPrices403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListPrices403ApplicationProblemPlusJSONResponse) VisitListPricesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPrices404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListPrices404ApplicationProblemPlusJSONResponse) VisitListPricesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPrices429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListPrices429ApplicationProblemPlusJSONResponse) VisitListPricesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPrices500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListPrices500ApplicationProblemPlusJSONResponse) VisitListPricesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPrices503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListPrices503ApplicationProblemPlusJSONResponse) VisitListPricesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePriceRequestObject struct {
+	Params                    CreatePriceParams
+	JSONBody                  *CreatePriceJSONRequestBody
+	ApplicationLdPlusJSONBody *CreatePriceApplicationLdPlusJSONRequestBody
+}
+
+type CreatePriceResponseObject interface {
+	VisitCreatePriceResponse(w http.ResponseWriter) error
+}
+
+type CreatePrice201ResponseHeaders struct {
+	Location *string
+}
+
+type CreatePrice201ApplicationLdPlusJSONResponse struct {
+	Body    Price
+	Headers CreatePrice201ResponseHeaders
+}
+
+func (response CreatePrice201ApplicationLdPlusJSONResponse) VisitCreatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePrice400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePrice400ApplicationProblemPlusJSONResponse) VisitCreatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePrice401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePrice401ApplicationProblemPlusJSONResponse) VisitCreatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePrice403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePrice403ApplicationProblemPlusJSONResponse) VisitCreatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePrice404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePrice404ApplicationProblemPlusJSONResponse) VisitCreatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePrice409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePrice409ApplicationProblemPlusJSONResponse) VisitCreatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePrice413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePrice413ApplicationProblemPlusJSONResponse) VisitCreatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePrice415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePrice415ApplicationProblemPlusJSONResponse) VisitCreatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePrice422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePrice422ApplicationProblemPlusJSONResponse) VisitCreatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePrice429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePrice429ApplicationProblemPlusJSONResponse) VisitCreatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePrice500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePrice500ApplicationProblemPlusJSONResponse) VisitCreatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePrice503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePrice503ApplicationProblemPlusJSONResponse) VisitCreatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePriceRequestObject struct {
+	Id     Id `json:"id"`
+	Params DeletePriceParams
+}
+
+type DeletePriceResponseObject interface {
+	VisitDeletePriceResponse(w http.ResponseWriter) error
+}
+
+type DeletePrice204Response struct {
+}
+
+func (response DeletePrice204Response) VisitDeletePriceResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeletePrice400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePrice400ApplicationProblemPlusJSONResponse) VisitDeletePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePrice401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePrice401ApplicationProblemPlusJSONResponse) VisitDeletePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePrice403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePrice403ApplicationProblemPlusJSONResponse) VisitDeletePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePrice404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePrice404ApplicationProblemPlusJSONResponse) VisitDeletePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePrice409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePrice409ApplicationProblemPlusJSONResponse) VisitDeletePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePrice429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePrice429ApplicationProblemPlusJSONResponse) VisitDeletePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePrice500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePrice500ApplicationProblemPlusJSONResponse) VisitDeletePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePrice503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePrice503ApplicationProblemPlusJSONResponse) VisitDeletePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPriceRequestObject struct {
+	Id     Id `json:"id"`
+	Params GetPriceParams
+}
+
+type GetPriceResponseObject interface {
+	VisitGetPriceResponse(w http.ResponseWriter) error
+}
+
+type GetPrice200ApplicationLdPlusJSONResponse Price
+
+func (response GetPrice200ApplicationLdPlusJSONResponse) VisitGetPriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPrice400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetPrice400ApplicationProblemPlusJSONResponse) VisitGetPriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPrice401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetPrice401ApplicationProblemPlusJSONResponse) VisitGetPriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPrice403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetPrice403ApplicationProblemPlusJSONResponse) VisitGetPriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPrice404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetPrice404ApplicationProblemPlusJSONResponse) VisitGetPriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPrice429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetPrice429ApplicationProblemPlusJSONResponse) VisitGetPriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPrice500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetPrice500ApplicationProblemPlusJSONResponse) VisitGetPriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPrice503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetPrice503ApplicationProblemPlusJSONResponse) VisitGetPriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePriceRequestObject struct {
+	Id     Id `json:"id"`
+	Params UpdatePriceParams
+	Body   *UpdatePriceApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdatePriceResponseObject interface {
+	VisitUpdatePriceResponse(w http.ResponseWriter) error
+}
+
+type UpdatePrice200ApplicationLdPlusJSONResponse Price
+
+func (response UpdatePrice200ApplicationLdPlusJSONResponse) VisitUpdatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePrice400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePrice400ApplicationProblemPlusJSONResponse) VisitUpdatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePrice401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePrice401ApplicationProblemPlusJSONResponse) VisitUpdatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePrice403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePrice403ApplicationProblemPlusJSONResponse) VisitUpdatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePrice404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePrice404ApplicationProblemPlusJSONResponse) VisitUpdatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePrice409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePrice409ApplicationProblemPlusJSONResponse) VisitUpdatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePrice413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePrice413ApplicationProblemPlusJSONResponse) VisitUpdatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePrice415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePrice415ApplicationProblemPlusJSONResponse) VisitUpdatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePrice422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePrice422ApplicationProblemPlusJSONResponse) VisitUpdatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePrice429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePrice429ApplicationProblemPlusJSONResponse) VisitUpdatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePrice500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePrice500ApplicationProblemPlusJSONResponse) VisitUpdatePriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePrice503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePrice503ApplicationProblemPlusJSONResponse) VisitUpdatePriceResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -6059,8 +9132,393 @@ func (response UpdateVariant503ApplicationProblemPlusJSONResponse) VisitUpdateVa
 	return err
 }
 
+type ListVariantPricesRequestObject struct {
+	Id     Id `json:"id"`
+	Params ListVariantPricesParams
+}
+
+type ListVariantPricesResponseObject interface {
+	VisitListVariantPricesResponse(w http.ResponseWriter) error
+}
+
+type ListVariantPrices200ApplicationLdPlusJSONResponse PriceCollection
+
+func (response ListVariantPrices200ApplicationLdPlusJSONResponse) VisitListVariantPricesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVariantPrices400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListVariantPrices400ApplicationProblemPlusJSONResponse) VisitListVariantPricesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVariantPrices401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListVariantPrices401ApplicationProblemPlusJSONResponse) VisitListVariantPricesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVariantPrices403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListVariantPrices403ApplicationProblemPlusJSONResponse) VisitListVariantPricesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVariantPrices404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListVariantPrices404ApplicationProblemPlusJSONResponse) VisitListVariantPricesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVariantPrices429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListVariantPrices429ApplicationProblemPlusJSONResponse) VisitListVariantPricesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVariantPrices500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListVariantPrices500ApplicationProblemPlusJSONResponse) VisitListVariantPricesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVariantPrices503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListVariantPrices503ApplicationProblemPlusJSONResponse) VisitListVariantPricesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVariantPriceRequestObject struct {
+	Id                        Id `json:"id"`
+	Params                    CreateVariantPriceParams
+	JSONBody                  *CreateVariantPriceJSONRequestBody
+	ApplicationLdPlusJSONBody *CreateVariantPriceApplicationLdPlusJSONRequestBody
+}
+
+type CreateVariantPriceResponseObject interface {
+	VisitCreateVariantPriceResponse(w http.ResponseWriter) error
+}
+
+type CreateVariantPrice201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateVariantPrice201ApplicationLdPlusJSONResponse struct {
+	Body    Price
+	Headers CreateVariantPrice201ResponseHeaders
+}
+
+func (response CreateVariantPrice201ApplicationLdPlusJSONResponse) VisitCreateVariantPriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVariantPrice400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVariantPrice400ApplicationProblemPlusJSONResponse) VisitCreateVariantPriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVariantPrice401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVariantPrice401ApplicationProblemPlusJSONResponse) VisitCreateVariantPriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVariantPrice403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVariantPrice403ApplicationProblemPlusJSONResponse) VisitCreateVariantPriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVariantPrice404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVariantPrice404ApplicationProblemPlusJSONResponse) VisitCreateVariantPriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVariantPrice409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVariantPrice409ApplicationProblemPlusJSONResponse) VisitCreateVariantPriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVariantPrice413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVariantPrice413ApplicationProblemPlusJSONResponse) VisitCreateVariantPriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVariantPrice415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVariantPrice415ApplicationProblemPlusJSONResponse) VisitCreateVariantPriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVariantPrice422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVariantPrice422ApplicationProblemPlusJSONResponse) VisitCreateVariantPriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVariantPrice429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVariantPrice429ApplicationProblemPlusJSONResponse) VisitCreateVariantPriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVariantPrice500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVariantPrice500ApplicationProblemPlusJSONResponse) VisitCreateVariantPriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVariantPrice503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVariantPrice503ApplicationProblemPlusJSONResponse) VisitCreateVariantPriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// ListChannels List sales channels
+	// (GET /rest/api/channels)
+	ListChannels(ctx context.Context, request ListChannelsRequestObject) (ListChannelsResponseObject, error)
+	// CreateChannel Create a sales channel
+	// (POST /rest/api/channels)
+	CreateChannel(ctx context.Context, request CreateChannelRequestObject) (CreateChannelResponseObject, error)
+	// DeleteChannel Delete a channel
+	// (DELETE /rest/api/channels/{id})
+	DeleteChannel(ctx context.Context, request DeleteChannelRequestObject) (DeleteChannelResponseObject, error)
+	// GetChannel Retrieve a channel
+	// (GET /rest/api/channels/{id})
+	GetChannel(ctx context.Context, request GetChannelRequestObject) (GetChannelResponseObject, error)
+	// UpdateChannel Rename a channel or change its countries (JSON Merge Patch)
+	// (PATCH /rest/api/channels/{id})
+	UpdateChannel(ctx context.Context, request UpdateChannelRequestObject) (UpdateChannelResponseObject, error)
+	// ListCountries List countries (ISO 3166-1)
+	// (GET /rest/api/countries)
+	ListCountries(ctx context.Context, request ListCountriesRequestObject) (ListCountriesResponseObject, error)
+	// GetCountry Retrieve a country
+	// (GET /rest/api/countries/{code})
+	GetCountry(ctx context.Context, request GetCountryRequestObject) (GetCountryResponseObject, error)
 	// ListLocales List the instance's enabled locales
 	// (GET /rest/api/locales)
 	ListLocales(ctx context.Context, request ListLocalesRequestObject) (ListLocalesResponseObject, error)
@@ -6082,6 +9540,21 @@ type StrictServerInterface interface {
 	// UpdateOptionValue Relabel or move an option value (JSON Merge Patch)
 	// (PATCH /rest/api/option_values/{id})
 	UpdateOptionValue(ctx context.Context, request UpdateOptionValueRequestObject) (UpdateOptionValueResponseObject, error)
+	// ListPrices List the prices in force or scheduled
+	// (GET /rest/api/prices)
+	ListPrices(ctx context.Context, request ListPricesRequestObject) (ListPricesResponseObject, error)
+	// CreatePrice Set a price
+	// (POST /rest/api/prices)
+	CreatePrice(ctx context.Context, request CreatePriceRequestObject) (CreatePriceResponseObject, error)
+	// DeletePrice End a price
+	// (DELETE /rest/api/prices/{id})
+	DeletePrice(ctx context.Context, request DeletePriceRequestObject) (DeletePriceResponseObject, error)
+	// GetPrice Retrieve a price
+	// (GET /rest/api/prices/{id})
+	GetPrice(ctx context.Context, request GetPriceRequestObject) (GetPriceResponseObject, error)
+	// UpdatePrice Change a price (JSON Merge Patch)
+	// (PATCH /rest/api/prices/{id})
+	UpdatePrice(ctx context.Context, request UpdatePriceRequestObject) (UpdatePriceResponseObject, error)
 	// GetProductOption Retrieve a product option
 	// (GET /rest/api/product_options/{id})
 	GetProductOption(ctx context.Context, request GetProductOptionRequestObject) (GetProductOptionResponseObject, error)
@@ -6124,6 +9597,12 @@ type StrictServerInterface interface {
 	// UpdateVariant Update a variant (JSON Merge Patch)
 	// (PATCH /rest/api/variants/{id})
 	UpdateVariant(ctx context.Context, request UpdateVariantRequestObject) (UpdateVariantResponseObject, error)
+	// ListVariantPrices List a variant's prices in force or scheduled
+	// (GET /rest/api/variants/{id}/prices)
+	ListVariantPrices(ctx context.Context, request ListVariantPricesRequestObject) (ListVariantPricesResponseObject, error)
+	// CreateVariantPrice Set a price of a variant
+	// (POST /rest/api/variants/{id}/prices)
+	CreateVariantPrice(ctx context.Context, request CreateVariantPriceRequestObject) (CreateVariantPriceResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -6136,6 +9615,258 @@ func NewStrictHandler(ssi StrictServerInterface, middlewares []StrictMiddlewareF
 type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
+}
+
+// ListChannels operation middleware
+func (sh *strictHandler) ListChannels(ctx echo.Context, params ListChannelsParams) error {
+	var request ListChannelsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListChannels(ctx.Request().Context(), request.(ListChannelsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListChannels")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListChannelsResponseObject); ok {
+		return validResponse.VisitListChannelsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateChannel operation middleware
+func (sh *strictHandler) CreateChannel(ctx echo.Context, params CreateChannelParams) error {
+	var request CreateChannelRequestObject
+
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body CreateChannelJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/ld+json") {
+		var body CreateChannelApplicationLdPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationLdPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateChannel(ctx.Request().Context(), request.(CreateChannelRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateChannel")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateChannelResponseObject); ok {
+		return validResponse.VisitCreateChannelResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteChannel operation middleware
+func (sh *strictHandler) DeleteChannel(ctx echo.Context, id Id, params DeleteChannelParams) error {
+	var request DeleteChannelRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteChannel(ctx.Request().Context(), request.(DeleteChannelRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteChannel")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteChannelResponseObject); ok {
+		return validResponse.VisitDeleteChannelResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetChannel operation middleware
+func (sh *strictHandler) GetChannel(ctx echo.Context, id Id, params GetChannelParams) error {
+	var request GetChannelRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetChannel(ctx.Request().Context(), request.(GetChannelRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetChannel")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetChannelResponseObject); ok {
+		return validResponse.VisitGetChannelResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateChannel operation middleware
+func (sh *strictHandler) UpdateChannel(ctx echo.Context, id Id, params UpdateChannelParams) error {
+	var request UpdateChannelRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body UpdateChannelApplicationMergePatchPlusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateChannel(ctx.Request().Context(), request.(UpdateChannelRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateChannel")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateChannelResponseObject); ok {
+		return validResponse.VisitUpdateChannelResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCountries operation middleware
+func (sh *strictHandler) ListCountries(ctx echo.Context, params ListCountriesParams) error {
+	var request ListCountriesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCountries(ctx.Request().Context(), request.(ListCountriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCountries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCountriesResponseObject); ok {
+		return validResponse.VisitListCountriesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCountry operation middleware
+func (sh *strictHandler) GetCountry(ctx echo.Context, code string, params GetCountryParams) error {
+	var request GetCountryRequestObject
+
+	request.Code = code
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCountry(ctx.Request().Context(), request.(GetCountryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCountry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCountryResponseObject); ok {
+		return validResponse.VisitGetCountryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
 }
 
 // ListLocales operation middleware
@@ -6408,6 +10139,207 @@ func (sh *strictHandler) UpdateOptionValue(ctx echo.Context, id Id, params Updat
 		return err
 	} else if validResponse, ok := response.(UpdateOptionValueResponseObject); ok {
 		return validResponse.VisitUpdateOptionValueResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListPrices operation middleware
+func (sh *strictHandler) ListPrices(ctx echo.Context, params ListPricesParams) error {
+	var request ListPricesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPrices(ctx.Request().Context(), request.(ListPricesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPrices")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListPricesResponseObject); ok {
+		return validResponse.VisitListPricesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreatePrice operation middleware
+func (sh *strictHandler) CreatePrice(ctx echo.Context, params CreatePriceParams) error {
+	var request CreatePriceRequestObject
+
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body CreatePriceJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/ld+json") {
+		var body CreatePriceApplicationLdPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationLdPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreatePrice(ctx.Request().Context(), request.(CreatePriceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreatePrice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreatePriceResponseObject); ok {
+		return validResponse.VisitCreatePriceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeletePrice operation middleware
+func (sh *strictHandler) DeletePrice(ctx echo.Context, id Id, params DeletePriceParams) error {
+	var request DeletePriceRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeletePrice(ctx.Request().Context(), request.(DeletePriceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeletePrice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeletePriceResponseObject); ok {
+		return validResponse.VisitDeletePriceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetPrice operation middleware
+func (sh *strictHandler) GetPrice(ctx echo.Context, id Id, params GetPriceParams) error {
+	var request GetPriceRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPrice(ctx.Request().Context(), request.(GetPriceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPrice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetPriceResponseObject); ok {
+		return validResponse.VisitGetPriceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdatePrice operation middleware
+func (sh *strictHandler) UpdatePrice(ctx echo.Context, id Id, params UpdatePriceParams) error {
+	var request UpdatePriceRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body UpdatePriceApplicationMergePatchPlusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdatePrice(ctx.Request().Context(), request.(UpdatePriceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdatePrice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdatePriceResponseObject); ok {
+		return validResponse.VisitUpdatePriceResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -6944,124 +10876,260 @@ func (sh *strictHandler) UpdateVariant(ctx echo.Context, id Id, params UpdateVar
 	return nil
 }
 
+// ListVariantPrices operation middleware
+func (sh *strictHandler) ListVariantPrices(ctx echo.Context, id Id, params ListVariantPricesParams) error {
+	var request ListVariantPricesRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListVariantPrices(ctx.Request().Context(), request.(ListVariantPricesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListVariantPrices")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListVariantPricesResponseObject); ok {
+		return validResponse.VisitListVariantPricesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateVariantPrice operation middleware
+func (sh *strictHandler) CreateVariantPrice(ctx echo.Context, id Id, params CreateVariantPriceParams) error {
+	var request CreateVariantPriceRequestObject
+
+	request.Id = id
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body CreateVariantPriceJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/ld+json") {
+		var body CreateVariantPriceApplicationLdPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationLdPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateVariantPrice(ctx.Request().Context(), request.(CreateVariantPriceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateVariantPrice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateVariantPriceResponseObject); ok {
+		return validResponse.VisitCreateVariantPriceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7D3tcts4kq+C4l7V2HeULH9lErm2dj352NFuMnHZTmarYlcIkS0JawrQAJBtTcrPcm9xL7AvdoUGwA+J",
-	"lCjbiT1Z/0ksiQAajf5Gd/NLEIvxRHDgWgXdL8GESjoGDRI/vZxKJaT5KwEVSzbRTPCgG/xK0wtF9AhI",
-	"LNIUYvM1uWJ6JKaaxGLKNeNDIiQRg4ECrbpEaSo1PkKiGGf984BJpaPQTMPJQKSpuDrj0SWDqzaHax2R",
-	"DcqJmNDfpkAmQjGzyCYxc6eEacIUoX0FXLfJe5mAVKQ/I1EsgWpIDs3wBAZ0mupNIuQZj6aTxP3SPuNB",
-	"GDCzkd+mIGdBGHA6hqAbWMiCMFDxCMbUbHxMr98CH+pR0N3vdMJAzybmSaUl48Pg5iYMXl9PKE8WkfRS",
-	"jMe0pcCgVENCJKTU/KSIFgTGfUgI40oDTYgYkN5xT3VJdEklo1yrKCSRwJkKf36k6RRUdMY3BLczJJAQ",
-	"P4RQnhA3ZrNNPvALLq440eICuCJUAmFDLiQkdv9wTceT1OzFTxC6wWFxtRpMgd30epjqVWDpdAREghJT",
-	"GcMPinz40HvV9mtOqB7lSzKznITfpkxCEnS1nEJx+YGQY6qDbjCd4pMVy2sYqyOQR3QIi4Dgr2QCkkzo",
-	"EMgG1WQslCbbnc5muwYLrDhjERhHekF3txMaxLDxdBx0tw1axoy7TxmMjGsYgkQg34qYpvCGpmmfxhc/",
-	"A02gigENz0QGBYaB4ForMmZKGa5jHBnTIAqUobsUZ0QC0PTC8JoUY3zGQemfKFBjH8xUEZ+maZRtfmSB",
-	"yXb/z9abVFxdsCvWslC3PNglXLhN9oVIgfLCJus2Z0jCgSQGREvKVUo17afgtmoEA3Dzhd/dQbYXsy+z",
-	"EcqRnspbxIPMCT+B1qvXjXdXR+y7+1XE9l4OKWe/I8cv26goPFc8OEJjw9KqTXqajKdKE2Tmwu6Q32di",
-	"an/tA6FkbISCkbqE6SbHVgSy1bsrf1XzldnkdqtPFSSWs/jUAFnHUpNaVtouc1JnJTPdmO2oieAKUJv9",
-	"RJNji1zzKRZcA8c/6WSSshixsDWRop/C+H/+pQz0XwqA/JeEQdAN/rSVa8wt+6syX40F/3xkB9u1q+Sc",
-	"PVqmyJimBqGQkA17PiHJVG9I+iKZhUZ/Us8IekRxHBfak/5mO7gJg5eCD1IWP/SWYgeGsjoerplCGyCh",
-	"miKcb4TssyQBvgagGad+Cf6KQ64N/W1JUHqLTtiW+05tvZYS1fZfWVJ6AMz3amuvs2t+dATiH05AU5YG",
-	"3cDwkJGOXoJOQOKfqKpHTBExAWkZlAMkRiW6R4/yJ4Pup4AlwDXTs+5EimQaa9W+kkxDcB4GSlM9VUF3",
-	"r7MbBppplD85TjLqHWk9Ud2trUTEqj1wfNrmoD1y1NYgG3UT3utZxjRNQZKUxhfGmCB+OwWEHJBocesR",
-	"SZnSCmWOUbNcg+Q0tXj+9mR5yMmUw/UEYqP9kAQOnMGYiuEQEkuiRVnLEoT8F6HfiKm15R6AlzLBLqSD",
-	"zppFJBHgON+wFRng70z5A0O7ryDJcS9HdJYKmpwK8ZZKK5cfYEtGkCHiDQwGasrJNnnHfkIYT0Beshg+",
-	"cHpJWWqE2gOBSeMYlCLxCOIL47+kCaK7D2RMEyAbGSdMuQQajwyomwdEgpYzQgcapLOnUjozis2KdFQ6",
-	"x+aZ1qF5pgz1vP40kJ0K8Y7ymdNS6oGwMaFSc5A/KGIcF5KyseUeuB7RqTEpa3ZOhuwS+F32/4HTqR4J",
-	"yX6Hh2DCXwTpA5VmT8ZpshqYE8YvacoSIjjMbe7XX39tHU6NA6sNbNBkhxMpDLEZEnqNRPU1FOJLwZWW",
-	"lHH9kQnrdlaoR9wW/vjZa8qdnYKmrJ4lU2U7O7kq+5hNRQaUpZCspdJyQFrZ6Eu/pFGtBkMJmuxTix34",
-	"rC6mRhEbVBrxFqBEPPnHBwwMpBJoMiNThU62lZZevAZhMJFGpevZkXEwcwf40/Z520x7c36PmjVHIsm3",
-	"dECi/MOn83YRoIgYU1gRI2jIgEFqldMHrqaTiZAakneQMHqK2H0wqf6DImMDBjGn7C1TI0cnRuuOQEIb",
-	"nQI3s1n451ki6QlQGY8w1GT3zKxx7miuQONBT7JTGE9Sw1jz/kYYXLeGouWchrcJYuPGeAiTifm9+8U6",
-	"50sWajahPxkzwrjDVktZ52iOwYve06LbG1oyc0pu0XvKx35yMBZGFOAoPHmegSD6/4JYm0XcF1RKOsPP",
-	"HoMl1OYywJuqX/5i+Tq8BJ4IGWo6VCFy901QsVMP2TFMJCjg2kqH0iI/UcXiuQfChjvX+cHXLJWfdRUa",
-	"kNY+MriqIACWrD7+3iszSwVRHlGpGU1fZnFPXKQpeWLMs+L8wyClNT9wFPIVP0wkXDIxVQ3ICR12u5kq",
-	"ZPUkW/TbDznpHfeIGBCaW6JiYGXp4VGvHEopKhUrTLd2B514p79NW8+TH6G1Fz/rt17Q/UFrG3aS3Xiv",
-	"v0+fvagiLRdtWTy3TOOtOryX7sGb0B92FaDWs1ZbPgp0S4LIgkPNKMDqsS8VUagFRGSx7FL4JaEaWpqN",
-	"oWoIU698uKQy8FZHFQ6u4gTF9auIxu4754P7PbC1DqOhasDgWEkzLFOF7lyrRKrQNO35OSpiuPVYLgzN",
-	"AFqCXDwA1OxJgvcfND0qoHhAUwXhHNY9gc1xM/np5RHZ+5GklA+ndAhE0yFR03hEqCJRAlFo/m29eh0Z",
-	"qzf6fdT6mXLdOv0V47/Lw51zdFde+R29AON+VwScqSaCx2hUr6BV3FQ9oo6otjbFGnhaAvJ7ns5cdB2t",
-	"SWfVHOAevNjNNqM0nSkflKvZywLc73GtHp9M9ZpwW7ouRaB39vcxFOo/b1cqbLzNKVL/mjOM6bUj+p19",
-	"G3p1H7fnWWTu8BDiDILzWmzghdMDipFcJBfhaSrY7YIrouRhICZeWC4TPkYjGxXvrj2r5IxDaEXAvXhh",
-	"ktI+pFZtA8EBZb39LghXmbVLBRp+uHSIysDNtrnisN9LZ3oIDu8H6OetxsryZ4pHh35c4YvbiIniEWS3",
-	"DZ1w2XGsxVc3yzF0DAOQYLzWKgPNYtmea0j6M2uxSfOX+8mQKQYIs7P/Kqg+AWMFCLmA8uyHVVgv7+2I",
-	"uRh0cYe123JUvlG++ize+ZXPNOfBnBFO2O8Q1MnN8qPvVnoxbgE/upILZALyFZO58QTckNangKo4sPgo",
-	"DMwBOrIO23I5WWXvZsEhP0N4L2a0dyC3OnS7vxPvJq092B+09uizfut5/GPSegGdwTbd6e/Ge8ntzeym",
-	"QGd29vrGc4kEl0tVwYek8HubvKPyIhFX3EdCJlQqaw2sDBqwiqyIE7vOhw+9V154OzybKRsqGdXY1nXI",
-	"tXxrhXKF3esDf41Ul6ZDtTonxjxVVkhqOh6DDGOhNXLQSvS5COTS83K4Q7HR6EyyZKHm1OP93sZI/2gH",
-	"1KLbBmIaxJ1WK2h3cgUgcxopskpx41VCy9HJo3D6cpIpgBN+HV/QC58qpsjimcsmKIY+FzzIObWOSW3k",
-	"agScXNH0gvFhKW8uKrgYRevDxbpWQoHxquU047DjJs32uIwibuOpzsnbgtn0bH/fuJkr2XRdOVf0upYK",
-	"uAVprKcKjasNIYlxRjfzjKNE0oGui4bZKUFt4VNVcsMLysL2t21yS3PRN29xrhx5W2HlznmptFoTmJt6",
-	"qno/eTQypgzRPfuE3qVfosEKdm+Z1JzduvLEl7uSk9yobKDb81hCRT4bfvhBWcsck3L90mQjy1m1As0m",
-	"kf65lNxqcy2bM3PBj7xZEYeoUIwuNFFwXCeZnbkkXlFhL92rE1umNvSpSl/dxpG9Zdyoqf+7hI1vA+3d",
-	"dUMuzB+JyL1PAXmSbe7r3pGsUF+NxeeJN0DXvCRxLrFfncaaXRqGNfYIuyxdgS6K03z5V9XKt8mFCE52",
-	"XnsE3+/9hzuyh7n/cObGo1D9HpamxNun0tPvSqFwmyu+deLMHxej/ndTqfdrSKiLaRnXpyetd8EysXv/",
-	"nnsD7xkzjSpthLlKmeaetLenv1vx4blmbflxv65slcBxKyw7ltu4swW+L5ore4392I81ZvV77q5uMPMX",
-	"08LKMcEflK/7uo3xnF8xlC75dpez/vK7EMfY5X184Oy3KaDtz8qlLHNXzE3s0tsaYnPUYgBdQghfwbbP",
-	"GOM8X+Y2FvI9ktsjophvRwULRz6X+1h133b85iV5sbf/I3HZlSQR8XSMNaivL0HObLUB8VVHhk0Bv/cV",
-	"V+TwqEdG1NWVqBGd2GssPYIzXsinjOpSOaM2+fvJ+19ab1+ZqRShqRJkwNKURF5fRCGJ/sqSCCeOUBBG",
-	"cyWfX/LilxHlSQpdZEf7NxnTGTFzUcZJKq5AxlQBSUFrkLbKVDE+TIGMZpMRcEUET2cPnRjskrQ/2z3M",
-	"ZQbfeWtzCcNuEWTheqVdJh9/bO6BgghHStooHatZdrMuprhQ9rSudVANmC1yGDBbQHhL2Ep55GtZIdVA",
-	"ITesC0513nozM8czxmIC1Wg6prwlgSYYkYPrSUq5pWw1gZgNWEy0cBVjcTyVKCLngC8DWsF8hex1rNat",
-	"dAF8JnsFlB+Oe0R6+ezKBv3BqgXgNor35ROqR/MHW6wrUlud/o+DvXhvt/ViL95p7Q2exa0XdDtubQ9+",
-	"pLvJs/5z2Nne8tCpKtCrCucWKrEX685cswFb78TyYuesFCor0WuTI5sljIRBBCeU7HV2SUynCpIz3p8R",
-	"ShLgDBISZQV7/x0VFpsTloW6vmxrbaxKHljvlc2ZsgX11PCC4XQE5OfT0yNiH8AbhizXNj+u0tlYKbug",
-	"R2uuQw+JGgmpw3kqVtPxmMrZPIuZecuUsESOz+93faJctvAttcRi/K2gNqrwH1fVaVhYsQisVC/oKoI2",
-	"9jod1Bp7Ozu5IGpkTjlrIxdQq6LX3qHB881I6bzekMmnrvQoCvvFTdJsdwmz5W+KaqYGs8X8mboUU2Xv",
-	"KsY0HjEOOZEhOWesmmG3fM5egbM+rRR6I8Z1pVEG11pSMsKNCDLlCUjDpQkRkgzYtc18K665KJS8qbBS",
-	"6LsnV27GrNn76fAXV1KYsCHTtgfHlRSofRYD7bZgs94LsIZsGcDXuPeEakpoX0x17WZz6iibMhWNJSSU",
-	"ZyFMdQm1pZx+MOoKwjhJhNaQbPUljS9AG7KxYzaiPuUXnxkfiLY50Sg849FcnVW0iRV2EXYAaP9y+O61",
-	"MV1teV320SxkPyDS8/40BwTGEz0z355x7WtNqSKUXI1ECvNdTsrwrIwDldCUk8giv2EOQDyVTM9ODG87",
-	"7wzrCA+nFsf20xsfjfr7r6dBRdWyq0LF2sO8SUdWe6pstSzZiI7en5ySLUGnerSFT9tbMxQtuFVcrmxo",
-	"21ous39fNEZtmM5ZQJmHMkmpHgg5JhroOAiDqUyXSeGgppRc01QMjVoRPPfzQ3M+3nrbwBhOoYOQCo1F",
-	"1zryACg9S2Gz66McClsFMXnGXbDDJQC65jXE31V4h6rYBsTVerTP+Bn/05/IYZJIQAvijJcqr5nVRiOh",
-	"9A+KYLWOTS7sksij4Iu11G7aDq7WmHI6BHQDi5iJzvgGrpvO7OAVY/FZs3L3eef5drTpfcqsIYhx9Wxp",
-	"ILqLpc4hLGsYYrgyqu/xYd3CmEppVC8tFbxmRHfG56muTRaaldQ3JSnYatW9SQ7OuNAjkFdMQXl4Zal7",
-	"NttGtNfZM5g5Bpoo7MZwxqPFtgtGXkchwe4LikQ1fRkinG83crfRFY0NNj3BlGvP1Bk/9o1FUKiX3PU0",
-	"8Z76cdbxyTzUO+4pshFVVEp9YclNtEmmPAWlznj0F3cxHtkmT3je4zbJg8V2wgX+8RtBTBvhmUc/zadL",
-	"BleGKCd0aGznlPELtWmjBDbDJ7L+wICl1h3GDNzecY/4arzNNjky6s+uM6FDQHIyZ1DohBShWL+i6QWh",
-	"tvI/kwelRCayYbt+kULTrwPCBYnev3lz8vo0IiqmXGWH4BMi7AlEaAnZspVM/Jil80yJYkssn4+AbZAK",
-	"mRVt8qulEqWF03zGWz7jziLOeiOVmMqWneQ9xror+g4dEIkUK0FPJUeD64zb335QuKBVhdhwyeZ+MY2B",
-	"Ii44hI40KkDIWi51ia1XoepCebY542Uw3FK+0VOb2DksUnxDJapJtFAkF2WMkHUEUGf8NY1HvlsAhlYU",
-	"8MTIlKmRm2LgRVcmko0zhkvPbGsBjz7VJdvGkrb1QCHZ7xh37IwriIU5QU7oJUg6tIj0nGeE2IxEBqS3",
-	"BqLWkUhZPHOBr+zriLiKfbLRe336xuZrbYaWcMWl62BguxyYvyhXV9bLjPZ2XnjpUOhjkCED4y8GD/g/",
-	"YnE+MGg4vjaWt2nn9grR8q06MOvuuKYq2BEvLxT30JTrxTcWLStr/aQsBq6goOaNQSkZaIo9l1bo9i0N",
-	"cqwKXmVuJbjUDvIu019GdwdhcAlSWTtgu73d7thwM3A6YUE32G132rvGnaB6hGbSAqGZL4egbZa+c+l7",
-	"SdAN3jKlHbniBHmbwpqYfP7IVkUvrpvzueZQO53Okmp6J9ObF9IvVEdWlNK7kPFcIzO4prHGyEVmjjgu",
-	"wTYAexbOqrWz/WwVOl3hkO3VQ0qtN3DQ7upBb4qtiPY6e6tHZC12zICdF6sHzLdEuQmD/SYoKHchwlEN",
-	"NlTRkQYNfBslcWQ4L+vLJ4hhL0ww+hRkMY/g3F6GVBC2vWvMqojvibIRWz+JZFl3kYquIr7LBpYkN26C",
-	"UapWNfi6D9bxs93MN6W7WeDc7fvn3LrWF94cKBV8FjrCmNE1BSQj8AX1uV3RruqUWGoY8z3xe6cBv2f9",
-	"7MyA7QYwzTe6wnH7TRBQ0U8FpdJOk8GLbXz+oBLtNdJx1mmwRnrdhBWdE74YcXFjST0FXdP8ca7oO6bc",
-	"9dZKmLKC07hhL6LNAzKmF8b+Qt8w73yYT4EOeZucYhdQ48NpYygbqzKbq9Dt9AIm2nq7YgzEGMmZZZ3z",
-	"L6FDyjBSVhbLr3BHmViekzh7S7uWMpXB893p7LV5+A/IEq/s4a3iibDaUv0b6Dqy6XxrRfVkMj48NRnP",
-	"kcGlEWxzpmK9pXhnIzBs1ABkSTvkcu9tlwxd3x14RT/kc/T5bI5TmVs+YJpkgWGaWK5jkENo4YxVvfEK",
-	"rT2cwbgOR9lkrEaG5xM/35Wfnyy8ry+AsAMPrbKnMJOGvDPcRJDsN5uYfzag+tkGVDF4XRu1+Rvoci+V",
-	"r8lApdYf1VxUjAU/6cbHpRuLZ1MgQ39ncwvF2Etqs3FXq88Vo0qvMGj8/Nx7HVbqxXnmuQfl6BqaBP9I",
-	"ga3RQnyhjc63V5AN+NsVXXzffP6kM7+FYHKdsyQZi0X5tFxzFkRWSXG67z+7/IWVqnO+6Hw96efeS/S1",
-	"bzrmapWX6d0njfuYNG7WFSfrVvWkcqmGeaa7F6Xr3Oi/yX//37//F5pr3Yqq/2+vdxtxeFnzPuncJ517",
-	"C9GEbf0ylTsnoO6kc5cnFhz5h+4p9PZNBNnqcfhCrgbPlV6M1+B591rIBk96GySsbLHrz8a/kIcpXwCx",
-	"YSsgJOkd9+ZKUrIeEFVvD8sanVVGJrcrX0u4HDRfhWHbd5ANTM8gYyS/uneYuVYfNVBgfeKaUGCqE+ND",
-	"QjVJgSqN6SH2KlkBiWva6lUBhwxTj6D1MXQ1EgoIZgjVteD0NXeuAMnmu8VUQYtxBVwxc6TprBZkX/Nw",
-	"b+i0dfqYcCaz19gYyNgYyEbv5D15/qyzXXvAWZ3/Jxx7HlS+KG9p04FmAPZhYLMSbwObHXz/wHlVX4m9",
-	"OrCydghfC2UeqnmUrQbo/vB0IqQm/Zk9PnyhI55ZIeQaEqpi4Anjw9oTFDIB+Sk7xzJgSwMk5Z6ySwBM",
-	"jQixGFgORYalrwGFlRmVIoNs4LsiXaqy4OksxLTwUgLxCgzi9HeA+9s4zstzBA/tOzPFICP0Jyf6kWQB",
-	"TnKjsdpxdul+cx1wka1Vbt2GlqaZzpp4lOpaPHsoYxrHNE1dWYge4ct+c1Uh5Bnnwn/dJbRQwUX57AoL",
-	"u9xkWCqVAr3EYguiJY2hTQ7dG493PSAh2Qk7e8/PeOkV0zv7HTQw7LuSXVfiM76QQWN3mvdt/uNY1nfJ",
-	"oMxakn7KvH7XotF3TfwUnAQhNhF/G5ybtSz1LHQ+9jnXFhMxsT+Q05YaMamLzXzNWuWeHp/yJuel5c1H",
-	"3B+22whOT1oniKbGo9+VR9uPvrVdcBiP1w9u3Ffe6Px03zpxNGsSXPNWRefMXtGMZ2+bO8rhqtgO/CmB",
-	"9CmB9AGVoWW4XKGtEZTJbkDy/NGqLMxchzRLwyyymp05ebKaHkFaJR5FIa631PCpM6tWXJY98muyFdrh",
-	"iUwf4w3Zf+LV2JzXMqJ8mLdq8U0Hr7h9Qa06KNXUYoDPt7vIkvQXnfzFrPvSFdx9Xb75rjtVfY2zaHKN",
-	"ta1hfYP2ge/pVt3Qfa+i5snW+/qy0fJnQYXf6U4Ozb+t4rsoVt3QfcyNg/WE79e6CvtG1sNiu+ClscK8",
-	"KUrh9QtPtsUjCRzSggpdZe1+jybGkjLoMpsHd47DNYhovS1HtP75trm+n3spzl0DWPPTfesAVtaZuNp+",
-	"cKR6XwEsN91TAOspgPXAQvkwSQjNyFuLtUJZ3pNYar2c+If+AJ1LFt5rUtu5xG79yax4XPeRWR+8JqVc",
-	"mR+cl/LXxdeyV/jcyz1eoerUvZvnjlWn+53KqtOvzyl16vKJOx5xynuWJ7iSQ0pN+lZfVRQt1yZXFUWj",
-	"6umq4vFdVVzmL39a5zIiJ4NHeRnRzNJ/IsRHJbtWkOJ/Wp3OujGCFZcE2et0DMU/232+vbu7+2J3e+1g",
-	"wEMF/1ewtA/+f6+s/eRYP+bbAm/lNL4tKDRVR2lWbKf+CZPmFMhLL+vK5O5iiEzwAxLZftuR76SZ9Zm2",
-	"37cXeqA2be7t0+/6rmepeyMQ2niu9UxA4zG0YIosOQ8kyjySwCWkYoLtUzci7H4mp66bew7XWn3D1wQs",
-	"Sz+sQ6Pvul6Zo9HOfbXs9CrSvYuN2X0n9nxkbnrfnN/8fwAAAP//",
+	"7H1rc9s6kuhfQXG2Kva9lCz5kZPItbXjkzgz3k1OXH4kWxX7hhDZkrCmAA0A2tFJ+bfcf3H/wPyxW3jx",
+	"IZEipciPZPTlnNgmwUaj393o/u6FbDxhFKgUXu+7N8Ecj0EC1z+9SbhgXP0rAhFyMpGEUa/nfcbxjUBy",
+	"BChkcQyh+jW6I3LEEolCllBJ6BAxjthgIECKHhISc6kfQUGoV/33AeFCBr5ahqIBi2N2d0WDWwJ3bQrf",
+	"ZIC2MEVsgv+RAJowQdRHtpFaO0ZEIiIQ7gugso0+8gi4QP0pCkIOWEJ0pF6PYICTWG4jxq9okEwi+5f2",
+	"FfV8j6iN/CMBPvV8j+IxeD3PQOb5nghHMMZq42P87T3QoRx5vYNOx/fkdKKeFJITOvTu733v+NsE02ge",
+	"SW/YeIxbAhRKJUSIQ4zVnwSSDMG4DxEiVEjAEWIDdHJ2InoouMWcYCpF4KOA6ZVy//yE4wREcEW3GDUr",
+	"RBAh9wrCNEL2nW0fBeEIUwqxCNrokt5QdkeRZDdABcIcEBlSxiEyuIBveDyJ1b7cYr5dyM9/uQJrYBCw",
+	"HNZOSjB2MQLEQbCEh/BCoMvLk7dt980JlqPsk0R9jsM/EsIh8nqSJ5D//IDxMZZez0sS/WTJ5yWMxSnw",
+	"UzyEeUD0X9EEOJrgIaAtLNGYCYm6nc52uwILJL9iHhhLhl5vr+MrxJBxMvZ6XYWWMaH2pxRGQiUMgWsg",
+	"37MQx/AOx3Efhzd/BxxBGTMq/gkUChQzwTcp0JgIoTiQUM2kClEgFA3GekVNABLfKL7jbKyfsVC6J3KU",
+	"2Qe1VECTOA7SzY8MMOnu/7v1LmZ3N+SOtAzULQd2ARd2k33GYsA0t8mqzSmSsCCxAZIcUxFjifsx2K0q",
+	"IQFU/cLt7jDdi9qX2gimmp6KW9QHmRF+BK23x413V0XsewdlxPaRDzElf2ruX7RRlnsuf3AIh4q9RRud",
+	"SDROhESamXO707w/ZYn5ax8QRmMlIJQERkQ2ObY8kK2TH+Wvcr5Sm+y2+lhAZDiLJgrIKpaaVLJSt8hJ",
+	"nQbMdAaCxbdwJMvBGrMxUKlEMzcPogknIQiEJdo6Of+IXr3sdH10efFmOyMwyu7a6BQLaV8XSADog7Ev",
+	"E6XZeKh/R6u2aT/4hlFF0l+wvPZKka30V0uSMZRi3O7vjZH6JerI/EEpmvwurcB3AA8Yb6Mze/BIsiHI",
+	"EXCruGcA1YqeT6+DIiftcBByB0/IjtNAOwf9TrgX7UKrO9jHrf3+y7D1KvoNWq8HHdzt74Z70T40Q45d",
+	"8rqKAXfLtY1DjoG4TFfrP2jkbDGOQhbB9rrQZEGuRpP+OAGxk0mgGixYzC+FhXvF0WLCqABt3P2OozMj",
+	"X9RPoVqa6n/iySQmoRYEOxPO+jGM//f/CIWn77nP/RuHgdfz/rKTGZA75q9C/WrM6NdT87L5dpmqN9KN",
+	"CDTGsSJziNCWEVE+Si1RH/VZNPWVOYmdLpAjrN+jTDrpv9327n3vDaODmIRPvaXQgiEMScA3IrRJHGGJ",
+	"NZzvGO+TKAK6BKAp7Xz3/hoaSpihI/07sXPMubZi/0qiwgOgfi929jt76o+WPtzDEUhMYq/nKTWiDARn",
+	"REyA639qy3VEBGIT4EZHUYBIWYX20dPsSa/3xSMRUEnktDfhLEpCKdp3nEjwrn1PSCwT4fX2O3u+J4nU",
+	"HJHhJCXekZQT0dvZiVgo2gOrqtoUpEOO2Bmkb937az3LEMcxcBTj8EbZ1shtJ4eQQxTMbz1AMRFSaLWr",
+	"LE0qgVMcGzw/PlkeUZRQ+DaBUBmAmgQOrf8Us+EQIkOieXODRBryP5h8xxLj2jwBL6W2DeMWOuMZoIiB",
+	"5XzFVkoWG7q0B6bdoJwxo/dyiqcxw9EFY+8xN6bJE2xJCTKNeAWDghpT1EUfyO8axnPgtySES4pvMYmV",
+	"UHsiMHEYghAoHEF4o9z5ONLo7gMa4wjQVsoJCeWAw5ECdfsQcVAqFA8kcOtSxHiqlJ4R6VrpnKlnWkfq",
+	"mSLUc9rq3vcuGPuA6dRqKfFE2JhgLinwFwIpPx7FZGy4B76NcKK8qoqdoyG5NUbfqvu/pDiRI8bJn/AU",
+	"TPgHQ33AXO2J3QA1GpgiQm9xTCLEKMxs7vPnz62jRJm6UsEGTXY44UwRmyKhY01UD6EQ3zAqJMeEyk+E",
+	"mShMiXrU29J//Oo05e5uTlOWr5Kqst3dTJV9SpdCA0xiiJZSaRkgrfTtW/dJpVoVhiLttSYGO/BV3CRK",
+	"EStUKvHmaYl4/l+XOk4Wc8DRFCVCx5yMtHTi1fO9CVcqXU5PsTIe0xjQl+51Wy17f71GzZohEWVbOkRB",
+	"9sOX63YeoAApG1ggJWjQgEBslNMlFclkwriE6ANEBF9o7D6ZVH8h0FiBgdQpO8tUydGJ0roj4NDWjohd",
+	"WQdXM0/N7pcYwzyj5Vmm8b1vrSFrWafgfWT9AYUPTcx1z5+81Y9Ki6vFD2uM3vuW1GY9pktK/pGAth1I",
+	"MRZRdHPuoN+CZN5jVetat6fcIU//bOLM1nsVEMc6gLp1cnYitg8RjCdyqm0ATKd3BtG+CcbVne4JJwoO",
+	"CxjmHE81XC6E3NT59r0w4RxoWOJYnpx/RPu73d+0R3mI4Bb41DiROp6V25lmSRurydB3fHlW9kFz2DVh",
+	"GOc95gSl9xn6SIzYBB1flr2QBsmXCDxkYaIvmgodgfkmSqvJx4KSw1T+/PM4z8NwnX6O9f8HQk3nlmuO",
+	"hCBDOnacHkU6PYDj0xwnDXAswJ9hrrBBfKRdu0+3ygII36SZkWfP4SZUqJ5vxDdOcJXwjmQSxydukdko",
+	"nNJicFe3/N+nEcef1IOLqSv3rXQLi85Dk9iy1FIq+96zO+AhFoBikBK48FFEhkQKHwWtQDsgwdfgECVG",
+	"RpbIxwlW76m1/s8X3Pqz03p9bf//tXX9veO/3Lv/tyVlZi6EJdBWUB5eCraRjW6JgpjMxY66JbEjHW21",
+	"x7p70CmRmc0EYCPZ5oRWPp51cKDjuymMtfxZLnQWkMdHrtRB77vHKHwcaBurXnc05JPr7DOnWIajpYkw",
+	"d+hrO7JV0TyPwCyo+lPYMRkB6nBrA6X5N+BjTKdLar88DV5X4+0X1hOWMH4SPaHXOwfMDYPOnITDVEYV",
+	"J5xcwHgSK63iN8UgnkzU3/MorPhQswWdp6TeoElso0YmXzdH2RmO5jOxvnH7bNCphs4tZtM3cnDknixD",
+	"8hwhOAwWUJspLxc6/v4fxs/2b4FGjPsSD4Wvve37Mh52kJ3BhIMAKrFjsOwjv2NBwpkH/IY7l9nBV3wq",
+	"O+tKWvtkiXyGAFZg32xTp5hLgnPGp/5IU/LUJTkl5+97Ma74Ay0VT5oy4ZawRDQgpxy7liHLKua5sPbJ",
+	"2YlyonAWGdYuFRHo6PSkKtnmghs7e4NOuNvvYpOJ3A9f9luv8cGg1YXdaC/c7x/gl6/LSMsWAKxVVpcB",
+	"ajJdYscVJqxIEGm9wqpKsvz7q/nJRLx1GfzSWpBaZZotkP9+GdGYff+6ytWe69K6dS2q0iJ3fR7VEfr9",
+	"zSna/w3FmA4TPAQk8RCJJBwhLFAQQeCr/7beHgfKgQn+HLX+jqlsXXzWWfXFFTgzdFf88gd8A4jIshoo",
+	"LBGz/loNrepNVSNqFaN/AcgfaTy1BV86umujjIe28MSI3XQzQuKpcEnyir2UwH0HQp5yEpZIOjxWhl1R",
+	"SnR/a79+XRcaq3H9ZpBqP1Pjvn3UWDmhk2TZSNBKDpDS97oUssIVa7LCjGM2JtT+2J1l5hmMWHfWQlCN",
+	"DV2t+YQCLzvnPDxNVVDD2CabOLHeIMbr6ocrvA2Hr5kodL7aMMZ9iF3MVr9QtDA+KFdvsQFeHyu9tYhK",
+	"wU23WXPYDxC9yB+djmDkfrGKQMsfQVqq1/EXHccPhyZyIJ/BAJQUgVJT0mDZnKuP+qYQjHH1L/snRaY6",
+	"spee/YOg+hyUvcL4HMrTP9Rhvbi3U2KrV/I7rNyWpfKtYt1wvmC2eKYZD2aMcE7+BK9KbhYf/VCrA+wH",
+	"3NulXMAj4G8Jz8w8oIq0vnhYhJ7BR+7FDKAK7fbMzMJM2RYP9i2EZIxjZF53MWanKl8INCaU8VZCiVQ2",
+	"QUiELoXJi6zu6yqd3SBHcoiUtNOJN5PUsi+16+Wgr++cYA5H8qjElNjdN2A1WKW+mnMeTPO3ZmD+WCZw",
+	"XVk8XQ7wjrNxJRi1O9FLXFJJSg71+FsYJ4LcAgKqDcRVP6Ed60YKuYkmNKsVMoaZRbjQ9dOM/et6fkZu",
+	"/SRBVXMWqziKmeBbJJ9WETXLCJb6Z3MM//Cc+8OsWWT9T7aqvVHOexFLVh79KpbiopNf4TR/HIP3pbvT",
+	"genFwqW82t8WpbkV/LWEC12gfMfdqGjtw8GgtY9f9luvwt+i1mvoDLp4t78X7kerhxObAp3GE+0VkIoa",
+	"H/tXG7nQSyMikGCxLlTbSi85mpsV5qbhv6c3G7cb1/oUsrzrKfopbGex78joEOX+3kYfML+J2B11lWIT",
+	"zIWJztSSMym5OHluvnN5efLWuagWmwV9vtiVFktoIL228U4qUeoKI5sVYeGhqL9Cq54q2rAiGY+B+yGT",
+	"UvsJteizFZoLz8tRoqLmRmeydNlUKpObI93K6kp0m8RYA4lYb3zZk8sBmdHIMrValk6ehSmWkUwOHP+h",
+	"LDQjJMuYIs0v11phNhU9Z9jNBC/0HXh0NwKK7nB8o5zB/DX7IKfYH8gWtNixi6Z7XEQRK2UOKlXJm1SN",
+	"MF0gWlQndFklkastLERr82U26YHOaIFcyOrlwcHeQQPhsaz0zUe8F4rdOR0hE1G84ZjdZI04HsiqnKlZ",
+	"EsSOfqpMmjnxXSxKUvhqLpBno31NzdqlRailvoUydElgFliIHyfPRvIVIVpzPN6lUxbo1VzMsUhqNmZY",
+	"e+KLw/iTzCRvYHFkeZySi/j6hxfCREV1ZxH36SqbtNCho7ldOhfDv6/JAZWoa5sWyiUNJqmVviBXVGLF",
+	"rTWBUKQ2Hc8u/GoV13DFnF3T3MMCNl4F2h/XDZkwfyYid50C0l7Kj5ZJM1eGrFcJ8ywTq504IJuJlqcP",
+	"+9Rm092eymTDeUp3D1vkVGNZNNZs585jWbLKyWaK3NdxKMmtwq0yYMltoYZxUYHw23K76IfKg82Wft0w",
+	"tj2ypylg+pRFRJ/cKvuUxlWb4bmPuaPfh8hgNTT34qxC6D0Wcq/zFk+N2I7jBgZEvsDo/tov7fqknije",
+	"ldvroAhPBerDgHFIuwIoJWIflIzdIBgMIJRo6/gSfRxT0k/EFY1MhvgWtv2sQ13aqSdr1KMdad1e5I7Q",
+	"iN0hNgEKka/DdPkXr6iRpBZEm2jUr1OGmO4HY9bW91AhaiPnq9tGeRhZYjNN2CoOMyPaQiu25bzFRQbm",
+	"es1qPqvUm9FD0RYopwiDzQHjsy12giLyqUO5OLQtAktQ3gTh4iYpsurFeeuDt8igWn+ksEG0Tt/8LrX+",
+	"Z5r3NY/cOU/5l9U+Tug+wzSq/cKiY1klfJZTG3lHZL9xhOpThcP8kdqCOFNlgcPRTA7ihXBtKVdxi7PC",
+	"rUIwbm+xGFtcYWa6eM1v5dR090qr/DS2fSTAti61nfSWILB8/rs+mGgFzjI37Zf0hFd1/WaoWAG6gEAf",
+	"IJqQMux19plVfPI1ssFzoGRLMY9HBVVHvo5Cj7WVprExkesrTVtLIZq7dz0P3DIFactELJ5jFKJZ5chM",
+	"25Wygt2zd2/Q6/2D35Bt7IIiFiZj3Q36WKNVd/BBruGhEukG3a7fKTo6PUEjbFvaiRGemDpYbdnnWrkE",
+	"VV1kgjb6z/OPf7Tev1VLCYRjwdCAxDEKnGkU+Cj4K4lsRwCt84OZhsvfs757I0yjGHpawpt/ozGeaoMV",
+	"E6r9oULTAb2qIHQYAxpNJyOgAjEaT5+6J5HtD/XV7GGmKdEPb22mV5H9iNYK1fZpkXzcsdkHctaKpqSt",
+	"wrGqz25Xd+6c6bi4rCFcDpjprzYgpn3virAVWlgtZXCXA6W5YVlwyltmNbPoHWPM3xUbJWNMWxxwpNNK",
+	"8G0SY2ooW0wgJAMSIslss8rQypxZ4IuAljBfrnGW7pVdGixxTbRKoLw8O0HcqXzbsdQdrJgDbitfcD/B",
+	"cjR7sPmWhmKn0/9tsB/u77Ve74e7rf3By7D1GnfDVnfwG96LXvZfwW53x0EnykAv69k517xjvuWlbcdk",
+	"Wi2SrNV42oUx7Q7aRqfmQrQmDMQowmi/s4dCnAiIrmh/ijCKgBKIUJD2Cv1fQe5jM8Iy11I03Vpb9wQf",
+	"mDgfmfHachZPwyz5xQjQ3y8uTpF5QKvs9FpxdlyFszFSds40q6g0OkJixLj0Z6lYJOMx5tNZFlPrFilh",
+	"gRyf3e/yRLnowytqiXmrIqc2yjt/lbSIM7Dq/pOFVqW2GeHWfqejtcb+7m4miBpZ6NbayARUXQrW+e76",
+	"fFNSWmDIZEuXOs+5/epN4nR3ETGdNwWWRAym8xdwqm7TCpNwH+NwRChkRKbJOWXVFLvFc3YKnPRxqdAb",
+	"kbJa4iOK4JvkGI2I6aOe0Ai44tJI2b4D8s041flvzgslZyrUCn37ZO1m1DdPfj/6w3YzNX2adH/jO860",
+	"9plP9ZlesdVujLF0Z29RqL1HWGKE+yyRlZvNqKNoypSMdbAh7nQVREQPYdNF1r2sdQUiFEVMSoh2+hyH",
+	"NyAV2Zh3toI+pjdfCR2wtjrRwL+iwUyLx2BbN/cMdNfx9h9HH46V6Wo6e6Y/qg+ZHzTSs0kxuSZ8V1S6",
+	"NrdYIIzuRiyG2RkjRXhqQ54FNGUkMs9vurwuTDiR03PF29bh1y1MjxKDY/PTO+fJ/OfnC6+kYbJtgKvb",
+	"nmYjMtK2t8I06kVbwenH8wu0w3AiRzv6aVP6oUWL3qr+XNHQNm0k1f5dv0psouvWAko9lEmMpfK5kAQ8",
+	"9nwv4fEiKexVdLGWOGZDpVYYzUJHvjofZ71t6XBlbpaP8JVF1zp1AAg5jWG75wJ6Qg/tIfyK2rievUFo",
+	"R8cgl9V1DlV+CIdta9G+olf0L39BR1HEQVsQV7TQ9JkYbTRiQr4QSDcmMbcTeyhwKPhuLLX7toWrNcYU",
+	"D0G7gXnMBFd0S383npqXa97Vz6ov9151XnWDbedTpuM4lKtnupJqd7Ewt4Ok4zoUVwbVEzaMWxhirptc",
+	"4kKv3ZTorugs1bXR3KiQ6pEgOVutfDLI4RXVqao7IqD4emmX7XS1rWC/s68wcwY4EroR/BUN5ju+K3kd",
+	"+Eg3fhcoqGgJH+j19gJbUlXSU33bEUyxzY64omdupoEW6gV3PY6cp36Wzl5SD821yEubwnwn0X2wjRIa",
+	"gxBXNPgPW90VmHFL+rzHbZTlRcyCc/zjNqIxrYRnFuhXP90SuFNEOcFDZTvHhN6IbRMlMMWzgfEHBiQ2",
+	"7rC+wqsnd9jGQ9ttdKrUn/nOBA9Bk5M6g9wcokCL9Tsc3yBsmo6n8qBQI4y2zPwtlBu/dYgoQ8HHd+/O",
+	"jy8CJEJMRXoIrqrPnECgLSHToSMVP+rTWblffjiVK6rTQ4hy5YFt9NlQiZAuuau85StqLeJ0MlGBqUyH",
+	"jWzaV69m6s8h4ppiOciEm0zvFTV/eyH0B40q1OOOTEaRSB0oooyCb0mjBIR04FEPmdYcWNwIxzZXtAiG",
+	"/ZQbs9RGZg2DFDfOCEsUzPUDClJGSJuRiyt6jMORa1SuQysCaKRkSqLkJhs40ZWKZOWM6U9PTVdzhz7R",
+	"Q11lSZvWJz466Ch37IoKCJk6QYrwLXA8NIh0nKeE2BQFCqT3CqLWKYtJOLWBr/TXAbLNwtHWyfHFO1N0",
+	"vO0bwmW3tnm6abCu/oWpuDNeZrC/+9pJh1wL9RQZOv6i8KD/r7E4GxhUHF8Zy9s2azuFaPhWHKrv7tp5",
+	"Dno2Xdaj2kFTbFW9NW9ZGesnJiFQATk1rwxKTkBiPeelRrfvSOBjkfMqMyvB1ieiD6n+Urrb871b4MLY",
+	"Ad32brtjMhhA8YR4PW+v3WnvmUakI20mzU/tUb8dgjT3/K1PfxJ5Pe89EdKV3OslspGBFYme7JGdkllY",
+	"99czk2l2O50FrbytVG/exXu+IW9JI+/jfKbAOeGZtdSf2gam9763b8Ar+2S6jZ3cdB39Srf+lUK7f/3S",
+	"Xv1L7/LjT/Y7+/VvpGM91Au7r+tfmB3DcO97B01QUJx8ot9qsKGSKRjasjfhEUt+SGhpGWZUaMphv7jU",
+	"7rXJopVQr8lRud6sayNfjZvfWbRofsFqZGuTx/f+erjALXc/O+Dtfo4Luw/AhZXTdizn3WGBbJ3KzHQJ",
+	"pSIrLluOwDUDVFxL4S5tCdguGz9YGEHxK3FzpwE3pxOy1AvdBjDNjs7R7x00QUDJhAYtc3abvDw/GOQn",
+	"lVeG45S9lZdZZSLr3i8bnqd8EkPzMciS0NgZDPRgD+VCvVaWzIhkd1iNLYT1jTY9qU5Zs4ynww056OoW",
+	"Zaaa4paisHyrv5kJyxkBsb/wWrfmZQN19MspzqVZ7SekXHP6CC+iWb/cRvwbyEqq6Ty+WtnYbU9PTcpv",
+	"I3BbS0/LGWQnUWXpWL3ZNnEFZEXivdS1sXn6bWLdjYEPoaWXXI2GTTlbI8vsMVnIVgr/sqy0MZqepbAw",
+	"nQkzj5zrfw4BESlyw6F0CQr6oHgPaQbarres8vM0qiMcufFEzz/EMTdLojLEcXL+Ee11X75sdbPSw41y",
+	"fBZBjRxVZ6eUp+e0cqOSpHe+hyyC+0rKVnaZrVZdB1n7ZeN+LHXheDLCrd2SwT/ZmOuJyenakKi9Elk9",
+	"dz5frjyfNn4cHqu0NDfM9BwtzZTYa3nIJlgWKgWbpvkZVMLcAIRKjeDyTQYBhwi+4VDqir00DW+zQxvi",
+	"fiaaYibHWTxBUUHtiyPi6aCQJwiI58rh3WBbPXWk8dzZwkCKHw6Vz6z22JFyN9qjXM+4NHhhpsMqYXKz",
+	"0CZAvvH1nliiHWs6RthS5BK6OmftVkXHL+bnuoSY2nH2ERFGcNrY+SEa4xtA2NREuefzo2F0IVobXcA3",
+	"KXRVkwSKCEU4W8tNj+GAbmAiTZUXGwPq4/AmrSjJ+BfhITZN6spi76lYbhZ6z6SDg2cTr/kZI+/m8Op4",
+	"ojr4XkU2ncdWVBuT8Tn5Q3TGVKy2FNcfGiid8VUMDLhZcz8YGyiZAVYb7c8xzKrB/pwVm5veZQ3GZTjq",
+	"qRIB/5L8vLHwHl4A6SF7uMyeWhi+rzT/TCHxV1NInBZIVOnC4hCyh2Sgwsysci7K10BvdOPz0o35sylk",
+	"kUwpzaNmp+vfMtJ62eddlXrTLPgs86xBOdpJYN5/xUBo8xjP3Py5x1eQDfjbZct/aT7f6MzHEEx25CRH",
+	"YzYvn+oS36nIKijOrPGVVZYz/WpsR0NMIzRIZMLBFQpuhTETEKEREZLxKSLCBDf6ib5qqq9IQLTtLv3o",
+	"q3b2yqG9ETEf4HhPbAdIsa5cZM1bp1jTYb3Uzl2hKnFk9PzdtHWkSNsD2I2iLdvuh0TmErp6R9+szbyZ",
+	"bJZSeXIz1xzssdKbs1PTSuTbEZoot40N7M439sszSgdZYkwbmTKO1NFGie3CsNz9CNOH8xnfjig01vvR",
+	"hE9xscfO99iep+X2hGl6urkVsUn6/FrmzTlIhA111xbsmd/WXoTI2EVINhG6CfCU0CGi7O5Qlw3OWC9V",
+	"ORcn/JqlXMwngUabXMtPmn6MFlFidY6lgkw6j6wbtnRBrLXcOdzqSc/bG9vsWdWhLSCvp7jvMN87dej6",
+	"4Zu+nEj7eyI3VDyjLSVPbT8HoAJhbVro5giC5Vrqm9YKtvl9vmW/reMOMUVCkjhG/Vwb/wHjCl1YyNku",
+	"71+wvLbtM8sCVRk3PuxljdxY28cPQNWLA93Yx2B4o442ltxj3G817IydOlr+QoaNVn213aRqEzqzc+yW",
+	"k6DHuqWP9/DxlML4s0XZoI2ufma62nRUYemcxE0iSOnXItOtJRVkw6F/4//8f//8v9A8F1QySPAplHED",
+	"Di/mgzaZoI2CXfUuZJoImhFQq2aC7O8XXXc5dQ89Tn5mPYLsAfNANc+/0d30mjxpx12lN6+bv+EuoTV+",
+	"40g2edgZReXJrrSZiO55ZiYmmP7YW6ZBNkcnZyczHcvTYYplCbB0xHxp/qtblv+qAS3f40RD6G4ON0jH",
+	"Zf0ImqfjasBJk4J6Yira0peq0FizZ2VW0ExXrYLi4GBpKHRjPuXZY4liUE41o64RvgAUsvEYtwQoQlBK",
+	"SgmNKuC0QKk+r+UxdDdiApDuZ4e27GQj12HVNmt0EyJsu3zTnTHEAlqECqCCKAqLp5Uguw7da0OnScHo",
+	"9ogc4YEE23xakjGYS7uvXna61XTmBrB90e9eF2BrNg2uGYBptGUV2MzL6wfOmUKl2KsCK51T91Aoc1DN",
+	"oqweoPXh6ZxxqVsMqjNQKt2cWa5Q0kdYhEAjQoeVJ8h4BPxLeo5FwBaWNakX35oBmdqSrQQwViLEYGAx",
+	"FCmWHgIKIzNKRQba0iUKtrEuo/HUTO4stLutwaBe/gfgfpzAQvNSDdtpeRNkeB7FGpPMqC4PLNiyjJkY",
+	"vWZrkVn/vhtJmE5XLHRhd+whlOsQ4ji2TczlSDEGyVQF41eUMvfrHsK5eQOYTu/0GAK7mG7sHwO+1a3B",
+	"keQ4hDY6kmjMhER7DhAf7fqd/VdXNAVGQbZ70NEGBproybh6E2XhfFeA4oaY/jyex4/ce7ao01u00uic",
+	"/Km0x60dOPjFO/d874Pne++9a/UtQz2avID7IZPSRKtsh2CDiRCZP6CLlhgRLvWC5lT0t4pDDdNfzHxe",
+	"/aj3p+cNehfnrXONpsZvfyi+bX609m7POwrHywd/1lf8U1zu8ct/DKVXZnWMs7+mEiDHeJsKoE3e6Jn0",
+	"Rc3mVTcNWpWUApXX8biFm1byZKz2q/Yt/ZnbkKbns8jwqTKrapKJSxsazzaE9zjuR4262vDNc0xp/ivm",
+	"MktKnbJJh248/R1FAwJxJA4LI2l0xNFNi0t7fcxHHdqVNUmZAlpDttQNrcxpRDdqayeNtleY/xKWt7Cf",
+	"OLFal1L9VUXNxvh8eNlo+DNnU/xQElXbozuZX12fUv2UWSvLCd+Hyl0+kvVg9900eJnNFOxP0YQJsimX",
+	"ekaRTJxToXXm969oYiy8P5dnc++HA4MNQmzviyG2/37fXN87rlxTRG12uceOqDmsV9gP7p7umiJqufvN",
+	"m4jaJqL2hEL5KIoQTslbsqVia86TWGi9nLuHfoIGyAbWJg2QzdY3ZsXzSpCmY6SbdIRK/eD6/vfnrvRs",
+	"LYnFXPM6jgfyx5vXHTx+6weLkQp1ueGOZ3xHIa2jrOWQwozr+txJ3nJtkjvJG1Wb3Mnzy51kHWeWyo5k",
+	"ZPAsL1k1s/Q3hPisZFcNKf6rXaxaNkZQkyToY25nKOx3Oi/3XnX39vZe73WXDgY8VfC/hqVd8P9XZe2N",
+	"Y/2cswVpi7dVsgUFC2y+Fd+8t+040fXIe+L2b2mPgY0z8Hwi8JaoXohVGsA9YueRBbHyPJl7D9MtLv+J",
+	"NUe5N73jNnHujTp+qt5xikLLPQrXaES9CWHC1X6VlOsD5sCPEjnyel90Hb0AfutkYJENbBaPMHqIghGm",
+	"UQyBG4nnxq8h83vFFgmPvZ43knIiejs7380f7tvWHmiNMcVDGAOV7UHM7m7IHWlTSCvy+3b4oHnN8KSd",
+	"IeHhcAwtSDSjzwKpvQ4UwS3EbKJWR1uBHmPEE2quOmVw1YClq5lGTMjeq86r7pKApTcSqtAofIU4wkvL",
+	"NttZtDS1n+b3aqsthe+0nVrCLKqbRSWmPiC3lCaDkqtkNl6sF7DTpHLvZVG0++v7/x8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/flowkiwi/platform/services/product-management/internal/price"
 )
 
 // Limits like the leading platforms'.
@@ -52,8 +54,9 @@ type Product struct {
 	Tags        []string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
-	Options     []Option  // by position
-	Variants    []Variant // by position
+	Options     []Option    // by position
+	Variants    []Variant   // by position
+	Channels    []uuid.UUID // by position
 }
 
 // Option is a product option (Size, Color) with its values.
@@ -85,6 +88,11 @@ type Variant struct {
 	OptionValueIDs []uuid.UUID // ordered by option position
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	Prices         []price.Row // new prices (on create)
+	// Resolved and Lowest are set by reads with a resolve context (Priced true).
+	Priced   bool
+	Resolved *price.Row
+	Lowest   *int64
 }
 
 // Locales are an instance's enabled locales.
@@ -108,7 +116,7 @@ type Locale struct {
 
 // Expand lists the relations a read embeds.
 type Expand struct {
-	Variants, Options, OptionValues bool
+	Variants, Options, OptionValues, Channels bool
 }
 
 // ParseExpand reads the comma-separated expand parameter; unknown tokens are ignored.
@@ -126,6 +134,8 @@ func ParseExpand(s string) Expand {
 			e.Options = true
 		case "optionValues":
 			e.OptionValues = true
+		case "channels":
+			e.Channels = true
 		}
 		start = i + 1
 	}

@@ -19,6 +19,7 @@ type ProductInput struct {
 	Tags        *string
 	Options     []OptionInput
 	Variants    []VariantInput
+	Channels    []string // channel IRIs
 }
 
 // OptionInput is a new option with its values.
@@ -40,6 +41,7 @@ type VariantInput struct {
 	Barcode      *string
 	Position     *int
 	OptionValues []ValueRef
+	Prices       []PriceInput
 }
 
 // NewProduct is a validated ProductInput with ids assigned, ready to store.

@@ -16,6 +16,7 @@ type ListQuery struct {
 	Locale        ReadLocale
 	Page, PerPage int
 	Cursor        *Cursor // walk mode: no offset, no count
+	Channel       *uuid.UUID
 	Status        *Status
 	Vendor        *string
 	Tags          []string
@@ -45,6 +46,7 @@ type ProductChanges struct {
 
 // Store persists the catalog. Every method is scoped to one instance.
 type Store interface {
+	PriceStore
 	Locales(ctx context.Context, instance uuid.UUID) (Locales, error)
 	EnableLocale(ctx context.Context, instance uuid.UUID, code string, makeDefault bool) (Locale, error)
 	SetDefaultLocale(ctx context.Context, instance uuid.UUID, code string) (Locale, error)
@@ -140,13 +142,67 @@ func (s *Service) List(ctx context.Context, instance uuid.UUID, q ListQuery) ([]
 	return ps, total, next, err
 }
 
-// CreateProduct validates and stores a product with its options and variants, all or nothing.
+// CreateProduct validates and stores a product with its options, variants, their prices and the
+// product's channels, all or nothing.
 func (s *Service) CreateProduct(ctx context.Context, instance uuid.UUID, locale string, in ProductInput) (NewProduct, error) {
 	p, err := buildProduct(in)
+	var vs fault.Violations
 	if err != nil {
+		vs = append(vs, err.(*fault.Error).Violations...)
+	}
+	needChannels := len(in.Channels) > 0
+	for _, v := range in.Variants {
+		needChannels = needChannels || len(v.Prices) > 0
+	}
+	channels := map[uuid.UUID]Channel{}
+	if needChannels {
+		if channels, err = s.channelMap(ctx, instance); err != nil {
+			return p, err
+		}
+	}
+	seen := map[uuid.UUID]bool{}
+	for i, iri := range in.Channels {
+		id, ok := ParseIRI(iri, "/rest/api/channels/")
+		if _, exists := channels[id]; !ok || !exists {
+			vs.Add("channels["+itoa(i)+"].channel", "unknown_channel", "no such channel in this instance")
+			continue
+		}
+		if !seen[id] {
+			seen[id] = true
+			p.Channels = append(p.Channels, id)
+		}
+	}
+	now := time.Now().UTC()
+	for i, v := range in.Variants {
+		if i >= len(p.Variants) || len(vs) > 0 && len(p.Variants) != len(in.Variants) {
+			break
+		}
+		for j, pi := range v.Prices {
+			pi.Variant = p.Variants[i].ID
+			row, err := BuildPrice("variants["+itoa(i)+"].prices["+itoa(j)+"].", pi, channels, now)
+			if err != nil {
+				vs = append(vs, err.(*fault.Error).Violations...)
+				continue
+			}
+			p.Variants[i].Prices = append(p.Variants[i].Prices, row)
+		}
+	}
+	if err := vs.Err(); err != nil {
 		return p, err
 	}
 	return p, s.store.CreateProduct(ctx, instance, locale, p)
+}
+
+func (s *Service) channelMap(ctx context.Context, instance uuid.UUID) (map[uuid.UUID]Channel, error) {
+	list, err := s.store.Channels(ctx, instance)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[uuid.UUID]Channel, len(list))
+	for _, c := range list {
+		m[c.ID] = c
+	}
+	return m, nil
 }
 
 // UpdateProduct applies changes to a product's own fields.
@@ -185,6 +241,25 @@ func (s *Service) CreateVariant(ctx context.Context, instance, productID uuid.UU
 	}
 	if v.Position < 0 {
 		v.Position = len(p.Variants)
+	}
+	if len(in.Prices) > 0 {
+		channels, err := s.channelMap(ctx, instance)
+		if err != nil {
+			return Variant{}, err
+		}
+		var vs fault.Violations
+		for j, pi := range in.Prices {
+			pi.Variant = v.ID
+			row, err := BuildPrice("prices["+itoa(j)+"].", pi, channels, time.Now().UTC())
+			if err != nil {
+				vs = append(vs, err.(*fault.Error).Violations...)
+				continue
+			}
+			v.Prices = append(v.Prices, row)
+		}
+		if err := vs.Err(); err != nil {
+			return Variant{}, err
+		}
 	}
 	return v, s.store.CreateVariant(ctx, instance, v)
 }

@@ -31,7 +31,8 @@ func text(p *string) nullable.Nullable[string] {
 // renderer turns catalog values into JSON-LD documents; top marks the document's root (which alone
 // carries @context).
 type renderer struct {
-	expand catalog.Expand
+	expand   catalog.Expand
+	channels map[uuid.UUID]catalog.Channel // with expand=channels
 }
 
 func (r renderer) product(p catalog.Product, top bool) api.Product {
@@ -66,6 +67,15 @@ func (r renderer) product(p catalog.Product, top bool) api.Product {
 			_ = out.Options[i].FromIri(optionIRI(o.ID))
 		}
 	}
+	channels := make([]api.ChannelOrIri, len(p.Channels))
+	for i, id := range p.Channels {
+		if c, ok := r.channels[id]; ok {
+			_ = channels[i].FromChannel(renderChannel(c, false))
+		} else {
+			_ = channels[i].FromIri(channelIRI(id))
+		}
+	}
+	out.Channels = &channels
 	return out
 }
 
@@ -111,6 +121,7 @@ func (r renderer) variant(v catalog.Variant, values map[uuid.UUID]catalog.Option
 			_ = out.OptionValues[i].FromIri(optionValueIRI(id))
 		}
 	}
+	priceFields(&out, v)
 	return out
 }
 

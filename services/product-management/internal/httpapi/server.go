@@ -75,11 +75,20 @@ func (s *Server) GetProduct(ctx context.Context, req api.GetProductRequestObject
 	if err != nil {
 		return nil, err
 	}
+	res, err := resolution(req.Params.ResolveContextChannel, req.Params.ResolveContextCountry, req.Params.ResolveContextAt)
+	if err != nil {
+		return nil, err
+	}
 	p, err := s.Catalog.Product(ctx, t.InstanceID, req.Id, loc)
 	if err != nil {
 		return nil, err
 	}
-	return api.GetProduct200ApplicationLdPlusJSONResponse(renderer{expandOf(req.Params.Expand)}.product(p, true)), nil
+	products := []catalog.Product{p}
+	r, err := s.renderer(ctx, t.InstanceID, expandOf(req.Params.Expand), products, res)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetProduct200ApplicationLdPlusJSONResponse(r.product(products[0], true)), nil
 }
 
 func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestObject) (api.ListProductsResponseObject, error) {
@@ -132,11 +141,25 @@ func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestOb
 		}
 		q.Cursor = &c
 	}
+	if p.Channel != nil {
+		id, ok := catalog.ParseIRI(*p.Channel, "/rest/api/channels/")
+		if !ok {
+			return nil, badQuery("channel", "a channel IRI or id")
+		}
+		q.Channel = &id
+	}
+	res, err := resolution(p.ResolveContextChannel, p.ResolveContextCountry, p.ResolveContextAt)
+	if err != nil {
+		return nil, err
+	}
 	products, total, next, err := s.Catalog.List(ctx, t.InstanceID, q)
 	if err != nil {
 		return nil, err
 	}
-	r := renderer{expandOf(p.Expand)}
+	r, err := s.renderer(ctx, t.InstanceID, expandOf(p.Expand), products, res)
+	if err != nil {
+		return nil, err
+	}
 	out := api.ListProducts200ApplicationLdPlusJSONResponse{
 		LdContext: contextOf("Product"), LdID: "/rest/api/products", LdType: "Collection",
 		Member: make([]api.Product, len(products)), Search: productSearch(),
@@ -152,6 +175,35 @@ func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestOb
 		out.View = pageView("/rest/api/products", query, q.Page, q.PerPage, total)
 	}
 	return out, nil
+}
+
+// renderer prepares what a product read embeds beyond the graph: resolved prices (one channel
+// lookup and one price-history query for the whole page) and, with expand=channels, the channels
+// (one query).
+func (s *Server) renderer(ctx context.Context, instance uuid.UUID, ex catalog.Expand, products []catalog.Product, res *catalog.Resolution) (renderer, error) {
+	r := renderer{expand: ex}
+	if res != nil && len(products) > 0 {
+		if err := s.Catalog.ApplyPrices(ctx, instance, products, *res); err != nil {
+			return r, err
+		}
+	}
+	if ex.Channels {
+		var ids []uuid.UUID
+		for _, p := range products {
+			ids = append(ids, p.Channels...)
+		}
+		if len(ids) > 0 {
+			list, err := s.Catalog.Store().ChannelsByID(ctx, instance, ids)
+			if err != nil {
+				return r, err
+			}
+			r.channels = map[uuid.UUID]catalog.Channel{}
+			for _, c := range list {
+				r.channels[c.ID] = c
+			}
+		}
+	}
+	return r, nil
 }
 
 func badQuery(name, msg string) error {
@@ -272,6 +324,11 @@ func productInput(b *api.ProductCreate) catalog.ProductInput {
 			in.Variants = append(in.Variants, variantInput(v))
 		}
 	}
+	if b.Channels != nil {
+		for _, c := range *b.Channels {
+			in.Channels = append(in.Channels, c.Channel)
+		}
+	}
 	return in
 }
 
@@ -279,6 +336,11 @@ func variantInput(v api.VariantCreate) catalog.VariantInput {
 	in := catalog.VariantInput{SKU: v.Sku, Title: ptr(v.Title), Barcode: ptr(v.Barcode), Position: v.Position}
 	if v.OptionValues != nil {
 		in.OptionValues = valueRefs(*v.OptionValues)
+	}
+	if v.Prices != nil {
+		for _, p := range *v.Prices {
+			in.Prices = append(in.Prices, priceInput(p))
+		}
 	}
 	return in
 }
@@ -414,7 +476,7 @@ func (s *Server) ListProductVariants(ctx context.Context, req api.ListProductVar
 	out := api.ListProductVariants200ApplicationLdPlusJSONResponse{LdContext: contextOf("Variant"), LdID: path, LdType: "Collection",
 		TotalItems: len(p.Variants), Member: make([]api.Variant, 0, to-from), View: pageView(path, requestQuery(ctx), page, per, len(p.Variants))}
 	for _, v := range p.Variants[from:to] {
-		out.Member = append(out.Member, renderer{ex}.variant(v, values, false))
+		out.Member = append(out.Member, renderer{expand: ex}.variant(v, values, false))
 	}
 	return out, nil
 }
@@ -459,7 +521,7 @@ func (s *Server) loadVariant(ctx context.Context, t tenant.Tenant, id uuid.UUID,
 	}
 	for _, v := range p.Variants {
 		if v.ID == id {
-			return renderer{ex}.variant(v, values, true), nil
+			return renderer{expand: ex}.variant(v, values, true), nil
 		}
 	}
 	return api.Variant{}, fault.NotFound("no such variant")
@@ -554,7 +616,7 @@ func (s *Server) GetProductOption(ctx context.Context, req api.GetProductOptionR
 	if err != nil {
 		return nil, err
 	}
-	return api.GetProductOption200ApplicationLdPlusJSONResponse(renderer{expandOf(req.Params.Expand)}.option(o, true)), nil
+	return api.GetProductOption200ApplicationLdPlusJSONResponse(renderer{expand: expandOf(req.Params.Expand)}.option(o, true)), nil
 }
 
 func (s *Server) UpdateProductOption(ctx context.Context, req api.UpdateProductOptionRequestObject) (api.UpdateProductOptionResponseObject, error) {

@@ -70,6 +70,11 @@ func notFound(err error, what string) error {
 	return wrap(err)
 }
 
+func isForeignKeyViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23503"
+}
+
 func uniqueViolation(err error) (string, bool) {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" {
@@ -237,6 +242,9 @@ func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalo
 	if q.Status != nil {
 		where = append(where, "p.status = "+arg(string(*q.Status)))
 	}
+	if q.Channel != nil {
+		where = append(where, "exists (select 1 from product_channels pc where pc.instance_id = p.instance_id and pc.product_id = p.id and pc.channel_id = "+arg(*q.Channel)+")")
+	}
 	if q.Vendor != nil {
 		where = append(where, "p.vendor = "+arg(*q.Vendor))
 	}
@@ -324,7 +332,7 @@ func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// Products loads the graphs of ids in one round trip (five queries in one batch), in the order of ids.
+// Products loads the graphs of ids in one round trip (six queries in one batch), in the order of ids.
 func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale) ([]catalog.Product, error) {
 	b := &pgx.Batch{}
 	// Texts are correlated lookups on the translation keys, so each is one primary-key probe whatever
@@ -349,6 +357,8 @@ func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUI
 		join option_values v on v.instance_id = x.instance_id and v.id = x.option_value_id
 		join product_options o on o.instance_id = v.instance_id and o.id = v.option_id
 		where x.instance_id = $1 and x.product_id = any($2) order by x.variant_id, o.position`, instance, ids)
+	b.Queue(`select product_id, channel_id from product_channels where instance_id = $1 and product_id = any($2)
+		order by product_id, position`, instance, ids)
 	br := s.pool.SendBatch(ctx, b)
 	defer br.Close()
 
@@ -431,6 +441,19 @@ func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUI
 		if p := byID[pid]; p != nil {
 			p.Variants = vs
 		}
+	}
+	rows, _ = br.Query()
+	for rows.Next() {
+		var pid, cid uuid.UUID
+		if err := rows.Scan(&pid, &cid); err != nil {
+			return nil, wrap(err)
+		}
+		if p := byID[pid]; p != nil {
+			p.Channels = append(p.Channels, cid)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err)
 	}
 	// Return in the order asked for (the list's order).
 	out := make([]catalog.Product, 0, len(products))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
+	"github.com/flowkiwi/platform/services/product-management/internal/price"
 )
 
 // skuClashes reports, as violations, the SKUs of vs already used by other variants of the instance.
@@ -128,6 +129,21 @@ func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale st
 		if len(p.Variants) > 0 {
 			insertVariants(b, instance, p.Variants)
 		}
+		if len(p.Channels) > 0 {
+			pos := make([]int32, len(p.Channels))
+			for i := range pos {
+				pos[i] = int32(i)
+			}
+			b.Queue(`insert into product_channels (instance_id, product_id, channel_id, position)
+				select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Channels, pos)
+		}
+		var prices []price.Row
+		for _, v := range p.Variants {
+			prices = append(prices, v.Prices...)
+		}
+		if len(prices) > 0 {
+			queuePrices(b, instance, prices)
+		}
 		return tx.SendBatch(ctx, b).Close()
 	})
 	return wrap(conflictError(err))
@@ -203,6 +219,9 @@ func (s *Store) CreateVariant(ctx context.Context, instance uuid.UUID, v catalog
 		}
 		b := &pgx.Batch{}
 		insertVariants(b, instance, []catalog.Variant{v})
+		if len(v.Prices) > 0 {
+			queuePrices(b, instance, v.Prices)
+		}
 		b.Queue(`update products set updated_at = now() where instance_id = $1 and id = $2`, instance, v.ProductID)
 		return tx.SendBatch(ctx, b).Close()
 	})
