@@ -167,8 +167,12 @@ func TestPricesEndToEnd(t *testing.T) {
 			"patch price": func() (interface{ StatusCode() int }, error) {
 				return c.UpdatePriceWithBodyWithResponse(ctx, idOf(priceIRI), nil, "application/merge-patch+json", strings.NewReader(`{"amount":"1"}`))
 			},
-			"end price":           func() (interface{ StatusCode() int }, error) { return c.DeletePriceWithResponse(ctx, idOf(priceIRI), nil) },
-			"list variant prices": func() (interface{ StatusCode() int }, error) { return c.ListVariantPricesWithResponse(ctx, idOf(v), nil) },
+			"end price": func() (interface{ StatusCode() int }, error) {
+				return c.DeletePriceWithResponse(ctx, idOf(priceIRI), nil)
+			},
+			"list variant prices": func() (interface{ StatusCode() int }, error) {
+				return c.ListVariantPricesWithResponse(ctx, idOf(v), nil)
+			},
 			"set variant price": func() (interface{ StatusCode() int }, error) {
 				return c.CreateVariantPriceWithResponse(ctx, idOf(v), nil, pm.VariantPriceCreate{Currency: "EUR", Amount: "1"})
 			},
