@@ -12,20 +12,24 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oapi-codegen/nullable"
+
 	pm "github.com/flowkiwi/platform/pkg/clients/productmanagement"
 )
 
 // BenchmarkCatalog is the load benchmark of the catalog over loopback HTTP, through the generated
-// client, against a real identity service: a catalog of 1,000 products with 6 variants each, then
-// an expanded product read, a 50-item list page, and creating a 6-variant product. Each reports
-// req/s, p99 latency, and its ratio to `pgbench -S` on the same database in the same run.
+// client, against a real identity service: a catalog of 1,000 products with 6 variants each and 4
+// prices per variant, then an expanded product read, the same read with prices resolved, a 50-item
+// list page, and creating a 6-variant product. Each reports req/s, p99 latency, and its ratio to
+// `pgbench -S` on the same database in the same run.
 //
 //	go test -run '^$' -bench BenchmarkCatalog -benchtime 5s ./internal/httpapi/
 func BenchmarkCatalog(b *testing.B) {
 	w := newWorld(b)
+	web := w.channel(b, "web", "EUR")
 	c := w.pm.WithoutValidation().Client(w.owner, w.handle, w.org)
 	ctx := context.Background()
-	ids := seed(b, c, 1000)
+	ids := seed(b, c, 1000, web.LdID)
 	tps := pgbenchSelect(b, w.pm.Pool.Config().ConnString())
 	b.Logf("pgbench -S: %.0f tps", tps)
 	expand := ptr("variants,options,optionValues")
@@ -33,6 +37,14 @@ func BenchmarkCatalog(b *testing.B) {
 	b.Run("get-expanded", func(b *testing.B) {
 		load(b, tps, func(r *rand.Rand) error {
 			resp, err := c.GetProductWithResponse(ctx, ids[r.IntN(len(ids))], &pm.GetProductParams{Expand: expand})
+			return check(resp, err, 200)
+		})
+	})
+	b.Run("get-expanded-resolved", func(b *testing.B) {
+		at := time.Now().UTC()
+		load(b, tps, func(r *rand.Rand) error {
+			resp, err := c.GetProductWithResponse(ctx, ids[r.IntN(len(ids))], &pm.GetProductParams{Expand: expand,
+				ResolveContextChannel: &web.LdID, ResolveContextCountry: ptr("DE"), ResolveContextAt: &at})
 			return check(resp, err, 200)
 		})
 	})
@@ -66,7 +78,9 @@ func check(r interface{ StatusCode() int }, err error, want int) error {
 	return nil
 }
 
-func seed(b *testing.B, c *pm.ClientWithResponses, n int) []pm.Id {
+// seed creates n products with 6 variants, each with 4 prices: an undated base price, a channel
+// price, a dated channel+country price from 40 days ago, and a scheduled one next month.
+func seed(b *testing.B, c *pm.ClientWithResponses, n int, channel string) []pm.Id {
 	b.Helper()
 	ids := make([]pm.Id, n)
 	var wg sync.WaitGroup
@@ -74,7 +88,16 @@ func seed(b *testing.B, c *pm.ClientWithResponses, n int) []pm.Id {
 	for w := range 4 {
 		wg.Go(func() {
 			for i := w; i < n; i += 4 {
-				resp, err := c.CreateProductWithResponse(context.Background(), nil, tshirt(fmt.Sprint("SEED", i), 6))
+				p := tshirt(fmt.Sprint("SEED", i), 6)
+				for j := range *p.Variants {
+					(*p.Variants)[j].Prices = &[]pm.VariantPriceCreate{
+						{Currency: "EUR", Amount: "20"},
+						{Currency: "EUR", Amount: "18.50", Channel: some(channel)},
+						{Currency: "EUR", Amount: "17.99", Channel: some(channel), Country: some("DE"), ValidFrom: nullable.NewNullableWithValue(time.Now().Add(-40 * 24 * time.Hour))},
+						{Currency: "EUR", Amount: "15", Channel: some(channel), ValidFrom: nullable.NewNullableWithValue(time.Now().Add(30 * 24 * time.Hour))},
+					}
+				}
+				resp, err := c.CreateProductWithResponse(context.Background(), nil, p)
 				if err := check(resp, err, 201); err != nil {
 					errs <- err
 					return

@@ -12,7 +12,7 @@ import (
 	pm "github.com/flowkiwi/platform/pkg/clients/productmanagement"
 )
 
-func (w *world) channel(t *testing.T, code, currency string, countries ...string) pm.Channel {
+func (w *world) channel(t testing.TB, code, currency string, countries ...string) pm.Channel {
 	t.Helper()
 	var cs *[]string
 	if len(countries) > 0 {
