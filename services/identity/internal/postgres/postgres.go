@@ -6,13 +6,12 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/pkg/pgerr"
 )
 
 // Store implements the storage interfaces of the identity domain packages.
@@ -33,10 +32,13 @@ const (
 	codeForeignKeyViolation = "23503"
 )
 
+// pgCode returns the SQLSTATE and constraint of a PostgreSQL error.
 func pgCode(err error) (string, string) {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.Code, pe.ConstraintName
+	if name, ok := pgerr.Unique(err); ok {
+		return codeUniqueViolation, name
+	}
+	if name, ok := pgerr.ForeignKey(err); ok {
+		return codeForeignKeyViolation, name
 	}
 	return "", ""
 }
@@ -49,13 +51,4 @@ func notFound(err error, detail string) error {
 	return wrap(err)
 }
 
-func wrap(err error) error {
-	if err == nil {
-		return nil
-	}
-	var fe *fault.Error
-	if errors.As(err, &fe) {
-		return err
-	}
-	return fault.Internal(fmt.Errorf("postgres: %w", err))
-}
+var wrap = pgerr.Wrap

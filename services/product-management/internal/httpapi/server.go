@@ -624,13 +624,9 @@ func (s *Server) UpdateProductOption(ctx context.Context, req api.UpdateProductO
 	if err != nil {
 		return nil, err
 	}
-	name := req.Body.Name
-	if name != nil {
-		trimmed := strings.TrimSpace(*name)
-		if trimmed == "" {
-			return nil, fault.Invalid("name", "required", "the option name must not be empty")
-		}
-		name = &trimmed
+	name, err := requiredText("name", req.Body.Name)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.Catalog.Store().UpdateOption(ctx, t.InstanceID, req.Id, locale, name, req.Body.Position); err != nil {
 		return nil, err
@@ -659,13 +655,9 @@ func (s *Server) UpdateOptionValue(ctx context.Context, req api.UpdateOptionValu
 	if err != nil {
 		return nil, err
 	}
-	value := req.Body.Value
-	if value != nil {
-		trimmed := strings.TrimSpace(*value)
-		if trimmed == "" {
-			return nil, fault.Invalid("value", "required", "the value must not be empty")
-		}
-		value = &trimmed
+	value, err := requiredText("value", req.Body.Value)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.Catalog.Store().UpdateOptionValue(ctx, t.InstanceID, req.Id, locale, value, req.Body.Position); err != nil {
 		return nil, err
@@ -675,6 +667,18 @@ func (s *Server) UpdateOptionValue(ctx context.Context, req api.UpdateOptionValu
 		return nil, err
 	}
 	return api.UpdateOptionValue200ApplicationLdPlusJSONResponse(renderer{}.value(v, true)), nil
+}
+
+// requiredText trims a patched text that may be absent but not blank.
+func requiredText(path string, p *string) (*string, error) {
+	if p == nil {
+		return nil, nil
+	}
+	v := strings.TrimSpace(*p)
+	if v == "" {
+		return nil, fault.Invalid(path, "required", "this text must not be empty")
+	}
+	return &v, nil
 }
 
 // ---- statuses ----
@@ -742,20 +746,29 @@ func less(a, b catalog.Locale) bool {
 	return a.Code < b.Code
 }
 
+// enabledLocale returns an enabled locale of the tenant, or not found.
+func (s *Server) enabledLocale(ctx context.Context, t tenant.Tenant, code string) (catalog.Locale, error) {
+	ls, err := s.Catalog.Store().Locales(ctx, t.InstanceID)
+	if err != nil {
+		return catalog.Locale{}, err
+	}
+	at, ok := ls.Enabled[code]
+	if !ok {
+		return catalog.Locale{}, fault.NotFound("the locale %s is not enabled", code)
+	}
+	return catalog.Locale{Code: code, IsDefault: code == ls.Default, CreatedAt: at}, nil
+}
+
 func (s *Server) GetLocale(ctx context.Context, req api.GetLocaleRequestObject) (api.GetLocaleResponseObject, error) {
 	t, err := authorize(ctx, permRead)
 	if err != nil {
 		return nil, err
 	}
-	ls, err := s.Catalog.Store().Locales(ctx, t.InstanceID)
+	l, err := s.enabledLocale(ctx, t, req.Code)
 	if err != nil {
 		return nil, err
 	}
-	at, ok := ls.Enabled[req.Code]
-	if !ok {
-		return nil, fault.NotFound("the locale %s is not enabled", req.Code)
-	}
-	return api.GetLocale200ApplicationLdPlusJSONResponse(renderLocale(catalog.Locale{Code: req.Code, IsDefault: req.Code == ls.Default, CreatedAt: at}, true)), nil
+	return api.GetLocale200ApplicationLdPlusJSONResponse(renderLocale(l, true)), nil
 }
 
 func (s *Server) CreateLocale(ctx context.Context, req api.CreateLocaleRequestObject) (api.CreateLocaleResponseObject, error) {
@@ -787,25 +800,17 @@ func (s *Server) UpdateLocale(ctx context.Context, req api.UpdateLocaleRequestOb
 		return nil, fault.Invalid("isDefault", "invalid_choice", "make another locale the default instead")
 	}
 	if req.Body.IsDefault == nil {
-		return s.getLocaleAfterWrite(ctx, t, req.Code)
+		l, err := s.enabledLocale(ctx, t, req.Code)
+		if err != nil {
+			return nil, err
+		}
+		return api.UpdateLocale200ApplicationLdPlusJSONResponse(renderLocale(l, true)), nil
 	}
 	l, err := s.Catalog.Store().SetDefaultLocale(ctx, t.InstanceID, req.Code)
 	if err != nil {
 		return nil, err
 	}
 	return api.UpdateLocale200ApplicationLdPlusJSONResponse(renderLocale(l, true)), nil
-}
-
-func (s *Server) getLocaleAfterWrite(ctx context.Context, t tenant.Tenant, code string) (api.UpdateLocaleResponseObject, error) {
-	ls, err := s.Catalog.Store().Locales(ctx, t.InstanceID)
-	if err != nil {
-		return nil, err
-	}
-	at, ok := ls.Enabled[code]
-	if !ok {
-		return nil, fault.NotFound("the locale %s is not enabled", code)
-	}
-	return api.UpdateLocale200ApplicationLdPlusJSONResponse(renderLocale(catalog.Locale{Code: code, IsDefault: code == ls.Default, CreatedAt: at}, true)), nil
 }
 
 func (s *Server) DeleteLocale(ctx context.Context, req api.DeleteLocaleRequestObject) (api.DeleteLocaleResponseObject, error) {

@@ -6,7 +6,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -14,10 +13,10 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/pkg/pgerr"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 )
 
@@ -52,36 +51,14 @@ func (s *Store) forgetLocales(instance uuid.UUID) {
 
 var _ catalog.Store = (*Store)(nil)
 
-func wrap(err error) error {
-	if err == nil {
-		return nil
-	}
-	var fe *fault.Error
-	if errors.As(err, &fe) {
-		return err
-	}
-	return fault.Internal(fmt.Errorf("postgres: %w", err))
-}
+var (
+	wrap     = pgerr.Wrap
+	notFound = pgerr.NotFound
+)
 
-func notFound(err error, what string) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fault.NotFound("no such %s", what)
-	}
-	return wrap(err)
-}
+func isForeignKeyViolation(err error) bool { _, ok := pgerr.ForeignKey(err); return ok }
 
-func isForeignKeyViolation(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "23503"
-}
-
-func uniqueViolation(err error) (string, bool) {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "23505" {
-		return pe.ConstraintName, true
-	}
-	return "", false
-}
+func uniqueViolation(err error) (string, bool) { return pgerr.Unique(err) }
 
 const defaultLocale = "en"
 
