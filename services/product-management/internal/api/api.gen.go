@@ -131,6 +131,62 @@ type ChannelPatch struct {
 	Name      *string   `json:"name,omitempty"`
 }
 
+// Collection defines model for Collection.
+type Collection struct {
+	LdContext   *string                   `json:"@context,omitempty"`
+	LdID        string                    `json:"@id"`
+	LdType      string                    `json:"@type"`
+	CreatedAt   time.Time                 `json:"createdAt"`
+	Description nullable.Nullable[string] `json:"description,omitempty"`
+
+	// Handle Unique within the instance.
+	//
+	// Example: summer
+	Handle string             `json:"handle"`
+	Id     openapi_types.UUID `json:"id"`
+
+	// Title Translatable.
+	//
+	// Example: Summer
+	Title     nullable.Nullable[string] `json:"title,omitempty"`
+	UpdatedAt time.Time                 `json:"updatedAt"`
+}
+
+// CollectionAssignment defines model for CollectionAssignment.
+type CollectionAssignment struct {
+	// Collection Collection IRI.
+	Collection string `json:"collection"`
+}
+
+// CollectionCollection defines model for CollectionCollection.
+type CollectionCollection struct {
+	LdContext  *string      `json:"@context,omitempty"`
+	LdID       string       `json:"@id"`
+	LdType     string       `json:"@type"`
+	Member     []Collection `json:"member"`
+	TotalItems int          `json:"totalItems"`
+	View       *HydraView   `json:"view,omitempty"`
+}
+
+// CollectionCreate defines model for CollectionCreate.
+type CollectionCreate struct {
+	Description nullable.Nullable[string] `json:"description,omitempty"`
+	Handle      string                    `json:"handle"`
+	Title       nullable.Nullable[string] `json:"title,omitempty"`
+}
+
+// CollectionOrIri defines model for CollectionOrIri.
+type CollectionOrIri struct {
+	union json.RawMessage
+}
+
+// CollectionPatch defines model for CollectionPatch.
+type CollectionPatch struct {
+	Description nullable.Nullable[string] `json:"description,omitempty"`
+	Handle      *string                   `json:"handle,omitempty"`
+	Title       nullable.Nullable[string] `json:"title,omitempty"`
+}
+
 // Country defines model for Country.
 type Country struct {
 	LdContext *string `json:"@context,omitempty"`
@@ -371,8 +427,11 @@ type Product struct {
 	LdType string `json:"@type"`
 
 	// Channels The channels the product is sold in (embedded with `expand=channels`).
-	Channels  *[]ChannelOrIri `json:"channels,omitempty"`
-	CreatedAt time.Time       `json:"createdAt"`
+	Channels *[]ChannelOrIri `json:"channels,omitempty"`
+
+	// Collections The collections the product is in, in the order given (embedded with `expand=collections`).
+	Collections *[]CollectionOrIri `json:"collections,omitempty"`
+	CreatedAt   time.Time          `json:"createdAt"`
 
 	// Description Translatable long description. Markdown is not parsed.
 	Description nullable.Nullable[string] `json:"description,omitempty"`
@@ -416,7 +475,10 @@ type ProductCollection struct {
 // ProductCreate defines model for ProductCreate.
 type ProductCreate struct {
 	// Channels Channels to sell the product in.
-	Channels    *[]ChannelAssignment      `json:"channels,omitempty"`
+	Channels *[]ChannelAssignment `json:"channels,omitempty"`
+
+	// Collections Collections to put the product in, in order.
+	Collections *[]CollectionAssignment   `json:"collections,omitempty"`
 	Description nullable.Nullable[string] `json:"description,omitempty"`
 	Options     *[]OptionInput            `json:"options,omitempty"`
 
@@ -737,6 +799,72 @@ type UpdateChannelParams struct {
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 }
 
+// ListCollectionsParams defines parameters for ListCollections.
+type ListCollectionsParams struct {
+	// Page The 1-based page number.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// ItemsPerPage Items per page (at most 100).
+	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// CreateCollectionParams defines parameters for CreateCollection.
+type CreateCollectionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// DeleteCollectionParams defines parameters for DeleteCollection.
+type DeleteCollectionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// GetCollectionParams defines parameters for GetCollection.
+type GetCollectionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// UpdateCollectionParams defines parameters for UpdateCollection.
+type UpdateCollectionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
 // ListCountriesParams defines parameters for ListCountries.
 type ListCountriesParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -845,7 +973,7 @@ type UpdatePriceParams struct {
 // GetProductOptionParams defines parameters for GetProductOption.
 type GetProductOptionParams struct {
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`. Unknown tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`. Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -893,7 +1021,7 @@ type ListProductsParams struct {
 	ResolveContextAt *ResolveAt `form:"resolveContext[at],omitempty" json:"resolveContext[at],omitempty"`
 
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`. Unknown tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`. Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// Status Only products with this status (code or IRI).
@@ -901,6 +1029,9 @@ type ListProductsParams struct {
 
 	// Channel Only products assigned to this channel (IRI or id).
 	Channel *string `form:"channel,omitempty" json:"channel,omitempty"`
+
+	// Collection Only products in this collection (IRI or id).
+	Collection *string `form:"collection,omitempty" json:"collection,omitempty"`
 
 	// Vendor Only products of this vendor (exact match).
 	Vendor *string `form:"vendor,omitempty" json:"vendor,omitempty"`
@@ -978,7 +1109,7 @@ type GetProductParams struct {
 	ResolveContextAt *ResolveAt `form:"resolveContext[at],omitempty" json:"resolveContext[at],omitempty"`
 
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`. Unknown tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`. Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1012,7 +1143,7 @@ type ListProductVariantsParams struct {
 	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
 
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`. Unknown tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`. Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1064,7 +1195,7 @@ type DeleteVariantParams struct {
 // GetVariantParams defines parameters for GetVariant.
 type GetVariantParams struct {
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`. Unknown tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`. Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1109,6 +1240,15 @@ type CreateChannelApplicationLdPlusJSONRequestBody = ChannelCreate
 
 // UpdateChannelApplicationMergePatchPlusJSONRequestBody defines body for UpdateChannel for application/merge-patch+json ContentType.
 type UpdateChannelApplicationMergePatchPlusJSONRequestBody = ChannelPatch
+
+// CreateCollectionJSONRequestBody defines body for CreateCollection for application/json ContentType.
+type CreateCollectionJSONRequestBody = CollectionCreate
+
+// CreateCollectionApplicationLdPlusJSONRequestBody defines body for CreateCollection for application/ld+json ContentType.
+type CreateCollectionApplicationLdPlusJSONRequestBody = CollectionCreate
+
+// UpdateCollectionApplicationMergePatchPlusJSONRequestBody defines body for UpdateCollection for application/merge-patch+json ContentType.
+type UpdateCollectionApplicationMergePatchPlusJSONRequestBody = CollectionPatch
 
 // CreateLocaleJSONRequestBody defines body for CreateLocale for application/json ContentType.
 type CreateLocaleJSONRequestBody = LocaleCreate
@@ -1216,6 +1356,68 @@ func (t ChannelOrIri) MarshalJSON() ([]byte, error) {
 }
 
 func (t *ChannelOrIri) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsIri returns the union data inside the CollectionOrIri as a Iri
+func (t CollectionOrIri) AsIri() (Iri, error) {
+	var body Iri
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromIri overwrites any union data inside the CollectionOrIri as the provided Iri
+func (t *CollectionOrIri) FromIri(v Iri) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeIri performs a merge with any union data inside the CollectionOrIri, using the provided Iri
+func (t *CollectionOrIri) MergeIri(v Iri) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCollection returns the union data inside the CollectionOrIri as a Collection
+func (t CollectionOrIri) AsCollection() (Collection, error) {
+	var body Collection
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCollection overwrites any union data inside the CollectionOrIri as the provided Collection
+func (t *CollectionOrIri) FromCollection(v Collection) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCollection performs a merge with any union data inside the CollectionOrIri, using the provided Collection
+func (t *CollectionOrIri) MergeCollection(v Collection) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t CollectionOrIri) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *CollectionOrIri) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -1485,6 +1687,21 @@ type ServerInterface interface {
 	// UpdateChannel Rename a channel or change its countries (JSON Merge Patch)
 	// (PATCH /rest/api/channels/{id})
 	UpdateChannel(ctx echo.Context, id Id, params UpdateChannelParams) error
+	// ListCollections List collections
+	// (GET /rest/api/collections)
+	ListCollections(ctx echo.Context, params ListCollectionsParams) error
+	// CreateCollection Create a collection
+	// (POST /rest/api/collections)
+	CreateCollection(ctx echo.Context, params CreateCollectionParams) error
+	// DeleteCollection Delete a collection
+	// (DELETE /rest/api/collections/{id})
+	DeleteCollection(ctx echo.Context, id Id, params DeleteCollectionParams) error
+	// GetCollection Retrieve a collection
+	// (GET /rest/api/collections/{id})
+	GetCollection(ctx echo.Context, id Id, params GetCollectionParams) error
+	// UpdateCollection Change a collection (JSON Merge Patch)
+	// (PATCH /rest/api/collections/{id})
+	UpdateCollection(ctx echo.Context, id Id, params UpdateCollectionParams) error
 	// ListCountries List countries (ISO 3166-1)
 	// (GET /rest/api/countries)
 	ListCountries(ctx echo.Context, params ListCountriesParams) error
@@ -1755,6 +1972,345 @@ func (w *ServerInterfaceWrapper) UpdateChannel(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateChannel(ctx, id, params)
+	return err
+}
+
+// ListCollections converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCollections(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCollectionsParams
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter page: %s", err))
+	}
+
+	// ------------- Optional query parameter "itemsPerPage" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "itemsPerPage", ctx.QueryParams(), &params.ItemsPerPage, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter itemsPerPage: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCollections(ctx, params)
+	return err
+}
+
+// CreateCollection converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateCollection(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateCollectionParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateCollection(ctx, params)
+	return err
+}
+
+// DeleteCollection converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteCollection(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteCollectionParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteCollection(ctx, id, params)
+	return err
+}
+
+// GetCollection converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCollection(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCollectionParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCollection(ctx, id, params)
+	return err
+}
+
+// UpdateCollection converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateCollection(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateCollectionParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateCollection(ctx, id, params)
 	return err
 }
 
@@ -2544,6 +3100,13 @@ func (w *ServerInterfaceWrapper) ListProducts(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "channel", ctx.QueryParams(), &params.Channel, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter channel: %s", err))
+	}
+
+	// ------------- Optional query parameter "collection" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "collection", ctx.QueryParams(), &params.Collection, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter collection: %s", err))
 	}
 
 	// ------------- Optional query parameter "vendor" -------------
@@ -3555,6 +4118,11 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PATCH(options.BaseURL+"/rest/api/prices/:id", wrapper.UpdatePrice, options.OperationMiddlewares["updatePrice"]...)
 	router.GET(options.BaseURL+"/rest/api/variants/:id/prices", wrapper.ListVariantPrices, options.OperationMiddlewares["listVariantPrices"]...)
 	router.POST(options.BaseURL+"/rest/api/variants/:id/prices", wrapper.CreateVariantPrice, options.OperationMiddlewares["createVariantPrice"]...)
+	router.GET(options.BaseURL+"/rest/api/collections", wrapper.ListCollections, options.OperationMiddlewares["listCollections"]...)
+	router.POST(options.BaseURL+"/rest/api/collections", wrapper.CreateCollection, options.OperationMiddlewares["createCollection"]...)
+	router.DELETE(options.BaseURL+"/rest/api/collections/:id", wrapper.DeleteCollection, options.OperationMiddlewares["deleteCollection"]...)
+	router.GET(options.BaseURL+"/rest/api/collections/:id", wrapper.GetCollection, options.OperationMiddlewares["getCollection"]...)
+	router.PATCH(options.BaseURL+"/rest/api/collections/:id", wrapper.UpdateCollection, options.OperationMiddlewares["updateCollection"]...)
 
 }
 
@@ -4456,6 +5024,859 @@ type UpdateChannel503ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UpdateChannel503ApplicationProblemPlusJSONResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCollectionsRequestObject struct {
+	Params ListCollectionsParams
+}
+
+type ListCollectionsResponseObject interface {
+	VisitListCollectionsResponse(w http.ResponseWriter) error
+}
+
+type ListCollections200ApplicationLdPlusJSONResponse CollectionCollection
+
+func (response ListCollections200ApplicationLdPlusJSONResponse) VisitListCollectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCollections400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCollections400ApplicationProblemPlusJSONResponse) VisitListCollectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCollections401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCollections401ApplicationProblemPlusJSONResponse) VisitListCollectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCollections403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListCollections403ApplicationProblemPlusJSONResponse) VisitListCollectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCollections404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListCollections404ApplicationProblemPlusJSONResponse) VisitListCollectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCollections429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListCollections429ApplicationProblemPlusJSONResponse) VisitListCollectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCollections500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListCollections500ApplicationProblemPlusJSONResponse) VisitListCollectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCollections503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCollections503ApplicationProblemPlusJSONResponse) VisitListCollectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCollectionRequestObject struct {
+	Params                    CreateCollectionParams
+	JSONBody                  *CreateCollectionJSONRequestBody
+	ApplicationLdPlusJSONBody *CreateCollectionApplicationLdPlusJSONRequestBody
+}
+
+type CreateCollectionResponseObject interface {
+	VisitCreateCollectionResponse(w http.ResponseWriter) error
+}
+
+type CreateCollection201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateCollection201ApplicationLdPlusJSONResponse struct {
+	Body    Collection
+	Headers CreateCollection201ResponseHeaders
+}
+
+func (response CreateCollection201ApplicationLdPlusJSONResponse) VisitCreateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCollection400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCollection400ApplicationProblemPlusJSONResponse) VisitCreateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCollection401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCollection401ApplicationProblemPlusJSONResponse) VisitCreateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCollection403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCollection403ApplicationProblemPlusJSONResponse) VisitCreateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCollection404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCollection404ApplicationProblemPlusJSONResponse) VisitCreateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCollection409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCollection409ApplicationProblemPlusJSONResponse) VisitCreateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCollection413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCollection413ApplicationProblemPlusJSONResponse) VisitCreateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCollection415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCollection415ApplicationProblemPlusJSONResponse) VisitCreateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCollection422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCollection422ApplicationProblemPlusJSONResponse) VisitCreateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCollection429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCollection429ApplicationProblemPlusJSONResponse) VisitCreateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCollection500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCollection500ApplicationProblemPlusJSONResponse) VisitCreateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCollection503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCollection503ApplicationProblemPlusJSONResponse) VisitCreateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCollectionRequestObject struct {
+	Id     Id `json:"id"`
+	Params DeleteCollectionParams
+}
+
+type DeleteCollectionResponseObject interface {
+	VisitDeleteCollectionResponse(w http.ResponseWriter) error
+}
+
+type DeleteCollection204Response struct {
+}
+
+func (response DeleteCollection204Response) VisitDeleteCollectionResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteCollection400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCollection400ApplicationProblemPlusJSONResponse) VisitDeleteCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCollection401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCollection401ApplicationProblemPlusJSONResponse) VisitDeleteCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCollection403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCollection403ApplicationProblemPlusJSONResponse) VisitDeleteCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCollection404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCollection404ApplicationProblemPlusJSONResponse) VisitDeleteCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCollection429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCollection429ApplicationProblemPlusJSONResponse) VisitDeleteCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCollection500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCollection500ApplicationProblemPlusJSONResponse) VisitDeleteCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCollection503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCollection503ApplicationProblemPlusJSONResponse) VisitDeleteCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCollectionRequestObject struct {
+	Id     Id `json:"id"`
+	Params GetCollectionParams
+}
+
+type GetCollectionResponseObject interface {
+	VisitGetCollectionResponse(w http.ResponseWriter) error
+}
+
+type GetCollection200ApplicationLdPlusJSONResponse Collection
+
+func (response GetCollection200ApplicationLdPlusJSONResponse) VisitGetCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCollection400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetCollection400ApplicationProblemPlusJSONResponse) VisitGetCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCollection401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetCollection401ApplicationProblemPlusJSONResponse) VisitGetCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCollection403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetCollection403ApplicationProblemPlusJSONResponse) VisitGetCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCollection404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetCollection404ApplicationProblemPlusJSONResponse) VisitGetCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCollection429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetCollection429ApplicationProblemPlusJSONResponse) VisitGetCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCollection500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetCollection500ApplicationProblemPlusJSONResponse) VisitGetCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCollection503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetCollection503ApplicationProblemPlusJSONResponse) VisitGetCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCollectionRequestObject struct {
+	Id     Id `json:"id"`
+	Params UpdateCollectionParams
+	Body   *UpdateCollectionApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateCollectionResponseObject interface {
+	VisitUpdateCollectionResponse(w http.ResponseWriter) error
+}
+
+type UpdateCollection200ApplicationLdPlusJSONResponse Collection
+
+func (response UpdateCollection200ApplicationLdPlusJSONResponse) VisitUpdateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCollection400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCollection400ApplicationProblemPlusJSONResponse) VisitUpdateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCollection401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCollection401ApplicationProblemPlusJSONResponse) VisitUpdateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCollection403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCollection403ApplicationProblemPlusJSONResponse) VisitUpdateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCollection404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCollection404ApplicationProblemPlusJSONResponse) VisitUpdateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCollection409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCollection409ApplicationProblemPlusJSONResponse) VisitUpdateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCollection413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCollection413ApplicationProblemPlusJSONResponse) VisitUpdateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCollection415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCollection415ApplicationProblemPlusJSONResponse) VisitUpdateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCollection422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCollection422ApplicationProblemPlusJSONResponse) VisitUpdateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCollection429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCollection429ApplicationProblemPlusJSONResponse) VisitUpdateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCollection500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCollection500ApplicationProblemPlusJSONResponse) VisitUpdateCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCollection503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCollection503ApplicationProblemPlusJSONResponse) VisitUpdateCollectionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -9513,6 +10934,21 @@ type StrictServerInterface interface {
 	// UpdateChannel Rename a channel or change its countries (JSON Merge Patch)
 	// (PATCH /rest/api/channels/{id})
 	UpdateChannel(ctx context.Context, request UpdateChannelRequestObject) (UpdateChannelResponseObject, error)
+	// ListCollections List collections
+	// (GET /rest/api/collections)
+	ListCollections(ctx context.Context, request ListCollectionsRequestObject) (ListCollectionsResponseObject, error)
+	// CreateCollection Create a collection
+	// (POST /rest/api/collections)
+	CreateCollection(ctx context.Context, request CreateCollectionRequestObject) (CreateCollectionResponseObject, error)
+	// DeleteCollection Delete a collection
+	// (DELETE /rest/api/collections/{id})
+	DeleteCollection(ctx context.Context, request DeleteCollectionRequestObject) (DeleteCollectionResponseObject, error)
+	// GetCollection Retrieve a collection
+	// (GET /rest/api/collections/{id})
+	GetCollection(ctx context.Context, request GetCollectionRequestObject) (GetCollectionResponseObject, error)
+	// UpdateCollection Change a collection (JSON Merge Patch)
+	// (PATCH /rest/api/collections/{id})
+	UpdateCollection(ctx context.Context, request UpdateCollectionRequestObject) (UpdateCollectionResponseObject, error)
 	// ListCountries List countries (ISO 3166-1)
 	// (GET /rest/api/countries)
 	ListCountries(ctx context.Context, request ListCountriesRequestObject) (ListCountriesResponseObject, error)
@@ -9812,6 +11248,207 @@ func (sh *strictHandler) UpdateChannel(ctx echo.Context, id Id, params UpdateCha
 		return err
 	} else if validResponse, ok := response.(UpdateChannelResponseObject); ok {
 		return validResponse.VisitUpdateChannelResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCollections operation middleware
+func (sh *strictHandler) ListCollections(ctx echo.Context, params ListCollectionsParams) error {
+	var request ListCollectionsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCollections(ctx.Request().Context(), request.(ListCollectionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCollections")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCollectionsResponseObject); ok {
+		return validResponse.VisitListCollectionsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateCollection operation middleware
+func (sh *strictHandler) CreateCollection(ctx echo.Context, params CreateCollectionParams) error {
+	var request CreateCollectionRequestObject
+
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body CreateCollectionJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/ld+json") {
+		var body CreateCollectionApplicationLdPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationLdPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateCollection(ctx.Request().Context(), request.(CreateCollectionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateCollection")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateCollectionResponseObject); ok {
+		return validResponse.VisitCreateCollectionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteCollection operation middleware
+func (sh *strictHandler) DeleteCollection(ctx echo.Context, id Id, params DeleteCollectionParams) error {
+	var request DeleteCollectionRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteCollection(ctx.Request().Context(), request.(DeleteCollectionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteCollection")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteCollectionResponseObject); ok {
+		return validResponse.VisitDeleteCollectionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCollection operation middleware
+func (sh *strictHandler) GetCollection(ctx echo.Context, id Id, params GetCollectionParams) error {
+	var request GetCollectionRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCollection(ctx.Request().Context(), request.(GetCollectionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCollection")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCollectionResponseObject); ok {
+		return validResponse.VisitGetCollectionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateCollection operation middleware
+func (sh *strictHandler) UpdateCollection(ctx echo.Context, id Id, params UpdateCollectionParams) error {
+	var request UpdateCollectionRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body UpdateCollectionApplicationMergePatchPlusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateCollection(ctx.Request().Context(), request.(UpdateCollectionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateCollection")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateCollectionResponseObject); ok {
+		return validResponse.VisitUpdateCollectionResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -10983,153 +12620,160 @@ func (sh *strictHandler) CreateVariantPrice(ctx echo.Context, id Id, params Crea
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1rc9s6kuhfQXG2Kva9lCz5kZPItbXjkzgz3k1OXH4kWxX7hhDZkrCmAA0A2tFJ+bfcf3H/wPyxW3jx",
-	"IZEipciPZPTlnNgmwUaj393o/u6FbDxhFKgUXu+7N8Ecj0EC1z+9SbhgXP0rAhFyMpGEUa/nfcbxjUBy",
-	"BChkcQyh+jW6I3LEEolCllBJ6BAxjthgIECKHhISc6kfQUGoV/33AeFCBr5ahqIBi2N2d0WDWwJ3bQrf",
-	"ZIC2MEVsgv+RAJowQdRHtpFaO0ZEIiIQ7gugso0+8gi4QP0pCkIOWEJ0pF6PYICTWG4jxq9okEwi+5f2",
-	"FfV8j6iN/CMBPvV8j+IxeD3PQOb5nghHMMZq42P87T3QoRx5vYNOx/fkdKKeFJITOvTu733v+NsE02ge",
-	"SW/YeIxbAhRKJUSIQ4zVnwSSDMG4DxEiVEjAEWIDdHJ2InoouMWcYCpF4KOA6ZVy//yE4wREcEW3GDUr",
-	"RBAh9wrCNEL2nW0fBeEIUwqxCNrokt5QdkeRZDdABcIcEBlSxiEyuIBveDyJ1b7cYr5dyM9/uQJrYBCw",
-	"HNZOSjB2MQLEQbCEh/BCoMvLk7dt980JlqPsk0R9jsM/EsIh8nqSJ5D//IDxMZZez0sS/WTJ5yWMxSnw",
-	"UzyEeUD0X9EEOJrgIaAtLNGYCYm6nc52uwILJL9iHhhLhl5vr+MrxJBxMvZ6XYWWMaH2pxRGQiUMgWsg",
-	"37MQx/AOx3Efhzd/BxxBGTMq/gkUChQzwTcp0JgIoTiQUM2kClEgFA3GekVNABLfKL7jbKyfsVC6J3KU",
-	"2Qe1VECTOA7SzY8MMOnu/7v1LmZ3N+SOtAzULQd2ARd2k33GYsA0t8mqzSmSsCCxAZIcUxFjifsx2K0q",
-	"IQFU/cLt7jDdi9qX2gimmp6KW9QHmRF+BK23x413V0XsewdlxPaRDzElf2ruX7RRlnsuf3AIh4q9RRud",
-	"SDROhESamXO707w/ZYn5ax8QRmMlIJQERkQ2ObY8kK2TH+Wvcr5Sm+y2+lhAZDiLJgrIKpaaVLJSt8hJ",
-	"nQbMdAaCxbdwJMvBGrMxUKlEMzcPogknIQiEJdo6Of+IXr3sdH10efFmOyMwyu7a6BQLaV8XSADog7Ev",
-	"E6XZeKh/R6u2aT/4hlFF0l+wvPZKka30V0uSMZRi3O7vjZH6JerI/EEpmvwurcB3AA8Yb6Mze/BIsiHI",
-	"EXCruGcA1YqeT6+DIiftcBByB0/IjtNAOwf9TrgX7UKrO9jHrf3+y7D1KvoNWq8HHdzt74Z70T40Q45d",
-	"8rqKAXfLtY1DjoG4TFfrP2jkbDGOQhbB9rrQZEGuRpP+OAGxk0mgGixYzC+FhXvF0WLCqABt3P2OozMj",
-	"X9RPoVqa6n/iySQmoRYEOxPO+jGM//f/CIWn77nP/RuHgdfz/rKTGZA75q9C/WrM6NdT87L5dpmqN9KN",
-	"CDTGsSJziNCWEVE+Si1RH/VZNPWVOYmdLpAjrN+jTDrpv9327n3vDaODmIRPvaXQgiEMScA3IrRJHGGJ",
-	"NZzvGO+TKAK6BKAp7Xz3/hoaSpihI/07sXPMubZi/0qiwgOgfi929jt76o+WPtzDEUhMYq/nKTWiDARn",
-	"REyA639qy3VEBGIT4EZHUYBIWYX20dPsSa/3xSMRUEnktDfhLEpCKdp3nEjwrn1PSCwT4fX2O3u+J4nU",
-	"HJHhJCXekZQT0dvZiVgo2gOrqtoUpEOO2Bmkb937az3LEMcxcBTj8EbZ1shtJ4eQQxTMbz1AMRFSaLWr",
-	"LE0qgVMcGzw/PlkeUZRQ+DaBUBmAmgQOrf8Us+EQIkOieXODRBryP5h8xxLj2jwBL6W2DeMWOuMZoIiB",
-	"5XzFVkoWG7q0B6bdoJwxo/dyiqcxw9EFY+8xN6bJE2xJCTKNeAWDghpT1EUfyO8axnPgtySES4pvMYmV",
-	"UHsiMHEYghAoHEF4o9z5ONLo7gMa4wjQVsoJCeWAw5ECdfsQcVAqFA8kcOtSxHiqlJ4R6VrpnKlnWkfq",
-	"mSLUc9rq3vcuGPuA6dRqKfFE2JhgLinwFwIpPx7FZGy4B76NcKK8qoqdoyG5NUbfqvu/pDiRI8bJn/AU",
-	"TPgHQ33AXO2J3QA1GpgiQm9xTCLEKMxs7vPnz62jRJm6UsEGTXY44UwRmyKhY01UD6EQ3zAqJMeEyk+E",
-	"mShMiXrU29J//Oo05e5uTlOWr5Kqst3dTJV9SpdCA0xiiJZSaRkgrfTtW/dJpVoVhiLttSYGO/BV3CRK",
-	"EStUKvHmaYl4/l+XOk4Wc8DRFCVCx5yMtHTi1fO9CVcqXU5PsTIe0xjQl+51Wy17f71GzZohEWVbOkRB",
-	"9sOX63YeoAApG1ggJWjQgEBslNMlFclkwriE6ANEBF9o7D6ZVH8h0FiBgdQpO8tUydGJ0roj4NDWjohd",
-	"WQdXM0/N7pcYwzyj5Vmm8b1vrSFrWafgfWT9AYUPTcx1z5+81Y9Ki6vFD2uM3vuW1GY9pktK/pGAth1I",
-	"MRZRdHPuoN+CZN5jVetat6fcIU//bOLM1nsVEMc6gLp1cnYitg8RjCdyqm0ATKd3BtG+CcbVne4JJwoO",
-	"CxjmHE81XC6E3NT59r0w4RxoWOJYnpx/RPu73d+0R3mI4Bb41DiROp6V25lmSRurydB3fHlW9kFz2DVh",
-	"GOc95gSl9xn6SIzYBB1flr2QBsmXCDxkYaIvmgodgfkmSqvJx4KSw1T+/PM4z8NwnX6O9f8HQk3nlmuO",
-	"hCBDOnacHkU6PYDj0xwnDXAswJ9hrrBBfKRdu0+3ygII36SZkWfP4SZUqJ5vxDdOcJXwjmQSxydukdko",
-	"nNJicFe3/N+nEcef1IOLqSv3rXQLi85Dk9iy1FIq+96zO+AhFoBikBK48FFEhkQKHwWtQDsgwdfgECVG",
-	"RpbIxwlW76m1/s8X3Pqz03p9bf//tXX9veO/3Lv/tyVlZi6EJdBWUB5eCraRjW6JgpjMxY66JbEjHW21",
-	"x7p70CmRmc0EYCPZ5oRWPp51cKDjuymMtfxZLnQWkMdHrtRB77vHKHwcaBurXnc05JPr7DOnWIajpYkw",
-	"d+hrO7JV0TyPwCyo+lPYMRkB6nBrA6X5N+BjTKdLar88DV5X4+0X1hOWMH4SPaHXOwfMDYPOnITDVEYV",
-	"J5xcwHgSK63iN8UgnkzU3/MorPhQswWdp6TeoElso0YmXzdH2RmO5jOxvnH7bNCphs4tZtM3cnDknixD",
-	"8hwhOAwWUJspLxc6/v4fxs/2b4FGjPsSD4Wvve37Mh52kJ3BhIMAKrFjsOwjv2NBwpkH/IY7l9nBV3wq",
-	"O+tKWvtkiXyGAFZg32xTp5hLgnPGp/5IU/LUJTkl5+97Ma74Ay0VT5oy4ZawRDQgpxy7liHLKua5sPbJ",
-	"2YlyonAWGdYuFRHo6PSkKtnmghs7e4NOuNvvYpOJ3A9f9luv8cGg1YXdaC/c7x/gl6/LSMsWAKxVVpcB",
-	"ajJdYscVJqxIEGm9wqpKsvz7q/nJRLx1GfzSWpBaZZotkP9+GdGYff+6ytWe69K6dS2q0iJ3fR7VEfr9",
-	"zSna/w3FmA4TPAQk8RCJJBwhLFAQQeCr/7beHgfKgQn+HLX+jqlsXXzWWfXFFTgzdFf88gd8A4jIshoo",
-	"LBGz/loNrepNVSNqFaN/AcgfaTy1BV86umujjIe28MSI3XQzQuKpcEnyir2UwH0HQp5yEpZIOjxWhl1R",
-	"SnR/a79+XRcaq3H9ZpBqP1Pjvn3UWDmhk2TZSNBKDpDS97oUssIVa7LCjGM2JtT+2J1l5hmMWHfWQlCN",
-	"DV2t+YQCLzvnPDxNVVDD2CabOLHeIMbr6ocrvA2Hr5kodL7aMMZ9iF3MVr9QtDA+KFdvsQFeHyu9tYhK",
-	"wU23WXPYDxC9yB+djmDkfrGKQMsfQVqq1/EXHccPhyZyIJ/BAJQUgVJT0mDZnKuP+qYQjHH1L/snRaY6",
-	"spee/YOg+hyUvcL4HMrTP9Rhvbi3U2KrV/I7rNyWpfKtYt1wvmC2eKYZD2aMcE7+BK9KbhYf/VCrA+wH",
-	"3NulXMAj4G8Jz8w8oIq0vnhYhJ7BR+7FDKAK7fbMzMJM2RYP9i2EZIxjZF53MWanKl8INCaU8VZCiVQ2",
-	"QUiELoXJi6zu6yqd3SBHcoiUtNOJN5PUsi+16+Wgr++cYA5H8qjElNjdN2A1WKW+mnMeTPO3ZmD+WCZw",
-	"XVk8XQ7wjrNxJRi1O9FLXFJJSg71+FsYJ4LcAgKqDcRVP6Ed60YKuYkmNKsVMoaZRbjQ9dOM/et6fkZu",
-	"/SRBVXMWqziKmeBbJJ9WETXLCJb6Z3MM//Cc+8OsWWT9T7aqvVHOexFLVh79KpbiopNf4TR/HIP3pbvT",
-	"genFwqW82t8WpbkV/LWEC12gfMfdqGjtw8GgtY9f9luvwt+i1mvoDLp4t78X7kerhxObAp3GE+0VkIoa",
-	"H/tXG7nQSyMikGCxLlTbSi85mpsV5qbhv6c3G7cb1/oUsrzrKfopbGex78joEOX+3kYfML+J2B11lWIT",
-	"zIWJztSSMym5OHluvnN5efLWuagWmwV9vtiVFktoIL228U4qUeoKI5sVYeGhqL9Cq54q2rAiGY+B+yGT",
-	"UvsJteizFZoLz8tRoqLmRmeydNlUKpObI93K6kp0m8RYA4lYb3zZk8sBmdHIMrValk6ehSmWkUwOHP+h",
-	"LDQjJMuYIs0v11phNhU9Z9jNBC/0HXh0NwKK7nB8o5zB/DX7IKfYH8gWtNixi6Z7XEQRK2UOKlXJm1SN",
-	"MF0gWlQndFklkastLERr82U26YHOaIFcyOrlwcHeQQPhsaz0zUe8F4rdOR0hE1G84ZjdZI04HsiqnKlZ",
-	"EsSOfqpMmjnxXSxKUvhqLpBno31NzdqlRailvoUydElgFliIHyfPRvIVIVpzPN6lUxbo1VzMsUhqNmZY",
-	"e+KLw/iTzCRvYHFkeZySi/j6hxfCREV1ZxH36SqbtNCho7ldOhfDv6/JAZWoa5sWyiUNJqmVviBXVGLF",
-	"rTWBUKQ2Hc8u/GoV13DFnF3T3MMCNl4F2h/XDZkwfyYid50C0l7Kj5ZJM1eGrFcJ8ywTq504IJuJlqcP",
-	"+9Rm092eymTDeUp3D1vkVGNZNNZs585jWbLKyWaK3NdxKMmtwq0yYMltoYZxUYHw23K76IfKg82Wft0w",
-	"tj2ypylg+pRFRJ/cKvuUxlWb4bmPuaPfh8hgNTT34qxC6D0Wcq/zFk+N2I7jBgZEvsDo/tov7fqknije",
-	"ldvroAhPBerDgHFIuwIoJWIflIzdIBgMIJRo6/gSfRxT0k/EFY1MhvgWtv2sQ13aqSdr1KMdad1e5I7Q",
-	"iN0hNgEKka/DdPkXr6iRpBZEm2jUr1OGmO4HY9bW91AhaiPnq9tGeRhZYjNN2CoOMyPaQiu25bzFRQbm",
-	"es1qPqvUm9FD0RYopwiDzQHjsy12giLyqUO5OLQtAktQ3gTh4iYpsurFeeuDt8igWn+ksEG0Tt/8LrX+",
-	"Z5r3NY/cOU/5l9U+Tug+wzSq/cKiY1klfJZTG3lHZL9xhOpThcP8kdqCOFNlgcPRTA7ihXBtKVdxi7PC",
-	"rUIwbm+xGFtcYWa6eM1v5dR090qr/DS2fSTAti61nfSWILB8/rs+mGgFzjI37Zf0hFd1/WaoWAG6gEAf",
-	"IJqQMux19plVfPI1ssFzoGRLMY9HBVVHvo5Cj7WVprExkesrTVtLIZq7dz0P3DIFactELJ5jFKJZ5chM",
-	"25Wygt2zd2/Q6/2D35Bt7IIiFiZj3Q36WKNVd/BBruGhEukG3a7fKTo6PUEjbFvaiRGemDpYbdnnWrkE",
-	"VV1kgjb6z/OPf7Tev1VLCYRjwdCAxDEKnGkU+Cj4K4lsRwCt84OZhsvfs757I0yjGHpawpt/ozGeaoMV",
-	"E6r9oULTAb2qIHQYAxpNJyOgAjEaT5+6J5HtD/XV7GGmKdEPb22mV5H9iNYK1fZpkXzcsdkHctaKpqSt",
-	"wrGqz25Xd+6c6bi4rCFcDpjprzYgpn3virAVWlgtZXCXA6W5YVlwyltmNbPoHWPM3xUbJWNMWxxwpNNK",
-	"8G0SY2ooW0wgJAMSIslss8rQypxZ4IuAljBfrnGW7pVdGixxTbRKoLw8O0HcqXzbsdQdrJgDbitfcD/B",
-	"cjR7sPmWhmKn0/9tsB/u77Ve74e7rf3By7D1GnfDVnfwG96LXvZfwW53x0EnykAv69k517xjvuWlbcdk",
-	"Wi2SrNV42oUx7Q7aRqfmQrQmDMQowmi/s4dCnAiIrmh/ijCKgBKIUJD2Cv1fQe5jM8Iy11I03Vpb9wQf",
-	"mDgfmfHachZPwyz5xQjQ3y8uTpF5QKvs9FpxdlyFszFSds40q6g0OkJixLj0Z6lYJOMx5tNZFlPrFilh",
-	"gRyf3e/yRLnowytqiXmrIqc2yjt/lbSIM7Dq/pOFVqW2GeHWfqejtcb+7m4miBpZ6NbayARUXQrW+e76",
-	"fFNSWmDIZEuXOs+5/epN4nR3ETGdNwWWRAym8xdwqm7TCpNwH+NwRChkRKbJOWXVFLvFc3YKnPRxqdAb",
-	"kbJa4iOK4JvkGI2I6aOe0Ai44tJI2b4D8s041flvzgslZyrUCn37ZO1m1DdPfj/6w3YzNX2adH/jO860",
-	"9plP9ZlesdVujLF0Z29RqL1HWGKE+yyRlZvNqKNoypSMdbAh7nQVREQPYdNF1r2sdQUiFEVMSoh2+hyH",
-	"NyAV2Zh3toI+pjdfCR2wtjrRwL+iwUyLx2BbN/cMdNfx9h9HH46V6Wo6e6Y/qg+ZHzTSs0kxuSZ8V1S6",
-	"NrdYIIzuRiyG2RkjRXhqQ54FNGUkMs9vurwuTDiR03PF29bh1y1MjxKDY/PTO+fJ/OfnC6+kYbJtgKvb",
-	"nmYjMtK2t8I06kVbwenH8wu0w3AiRzv6aVP6oUWL3qr+XNHQNm0k1f5dv0psouvWAko9lEmMpfK5kAQ8",
-	"9nwv4fEiKexVdLGWOGZDpVYYzUJHvjofZ71t6XBlbpaP8JVF1zp1AAg5jWG75wJ6Qg/tIfyK2rievUFo",
-	"R8cgl9V1DlV+CIdta9G+olf0L39BR1HEQVsQV7TQ9JkYbTRiQr4QSDcmMbcTeyhwKPhuLLX7toWrNcYU",
-	"D0G7gXnMBFd0S383npqXa97Vz6ov9151XnWDbedTpuM4lKtnupJqd7Ewt4Ok4zoUVwbVEzaMWxhirptc",
-	"4kKv3ZTorugs1bXR3KiQ6pEgOVutfDLI4RXVqao7IqD4emmX7XS1rWC/s68wcwY4EroR/BUN5ju+K3kd",
-	"+Eg3fhcoqGgJH+j19gJbUlXSU33bEUyxzY64omdupoEW6gV3PY6cp36Wzl5SD821yEubwnwn0X2wjRIa",
-	"gxBXNPgPW90VmHFL+rzHbZTlRcyCc/zjNqIxrYRnFuhXP90SuFNEOcFDZTvHhN6IbRMlMMWzgfEHBiQ2",
-	"7rC+wqsnd9jGQ9ttdKrUn/nOBA9Bk5M6g9wcokCL9Tsc3yBsmo6n8qBQI4y2zPwtlBu/dYgoQ8HHd+/O",
-	"jy8CJEJMRXoIrqrPnECgLSHToSMVP+rTWblffjiVK6rTQ4hy5YFt9NlQiZAuuau85StqLeJ0MlGBqUyH",
-	"jWzaV69m6s8h4ppiOciEm0zvFTV/eyH0B40q1OOOTEaRSB0oooyCb0mjBIR04FEPmdYcWNwIxzZXtAiG",
-	"/ZQbs9RGZg2DFDfOCEsUzPUDClJGSJuRiyt6jMORa1SuQysCaKRkSqLkJhs40ZWKZOWM6U9PTVdzhz7R",
-	"Q11lSZvWJz466Ch37IoKCJk6QYrwLXA8NIh0nKeE2BQFCqT3CqLWKYtJOLWBr/TXAbLNwtHWyfHFO1N0",
-	"vO0bwmW3tnm6abCu/oWpuDNeZrC/+9pJh1wL9RQZOv6i8KD/r7E4GxhUHF8Zy9s2azuFaPhWHKrv7tp5",
-	"Dno2Xdaj2kFTbFW9NW9ZGesnJiFQATk1rwxKTkBiPeelRrfvSOBjkfMqMyvB1ieiD6n+Urrb871b4MLY",
-	"Ad32brtjMhhA8YR4PW+v3WnvmUakI20mzU/tUb8dgjT3/K1PfxJ5Pe89EdKV3OslspGBFYme7JGdkllY",
-	"99czk2l2O50FrbytVG/exXu+IW9JI+/jfKbAOeGZtdSf2gam9763b8Ar+2S6jZ3cdB39Srf+lUK7f/3S",
-	"Xv1L7/LjT/Y7+/VvpGM91Au7r+tfmB3DcO97B01QUJx8ot9qsKGSKRjasjfhEUt+SGhpGWZUaMphv7jU",
-	"7rXJopVQr8lRud6sayNfjZvfWbRofsFqZGuTx/f+erjALXc/O+Dtfo4Luw/AhZXTdizn3WGBbJ3KzHQJ",
-	"pSIrLluOwDUDVFxL4S5tCdguGz9YGEHxK3FzpwE3pxOy1AvdBjDNjs7R7x00QUDJhAYtc3abvDw/GOQn",
-	"lVeG45S9lZdZZSLr3i8bnqd8EkPzMciS0NgZDPRgD+VCvVaWzIhkd1iNLYT1jTY9qU5Zs4ynww056OoW",
-	"Zaaa4paisHyrv5kJyxkBsb/wWrfmZQN19MspzqVZ7SekXHP6CC+iWb/cRvwbyEqq6Ty+WtnYbU9PTcpv",
-	"I3BbS0/LGWQnUWXpWL3ZNnEFZEXivdS1sXn6bWLdjYEPoaWXXI2GTTlbI8vsMVnIVgr/sqy0MZqepbAw",
-	"nQkzj5zrfw4BESlyw6F0CQr6oHgPaQbarres8vM0qiMcufFEzz/EMTdLojLEcXL+Ee11X75sdbPSw41y",
-	"fBZBjRxVZ6eUp+e0cqOSpHe+hyyC+0rKVnaZrVZdB1n7ZeN+LHXheDLCrd2SwT/ZmOuJyenakKi9Elk9",
-	"dz5frjyfNn4cHqu0NDfM9BwtzZTYa3nIJlgWKgWbpvkZVMLcAIRKjeDyTQYBhwi+4VDqir00DW+zQxvi",
-	"fiaaYibHWTxBUUHtiyPi6aCQJwiI58rh3WBbPXWk8dzZwkCKHw6Vz6z22JFyN9qjXM+4NHhhpsMqYXKz",
-	"0CZAvvH1nliiHWs6RthS5BK6OmftVkXHL+bnuoSY2nH2ERFGcNrY+SEa4xtA2NREuefzo2F0IVobXcA3",
-	"KXRVkwSKCEU4W8tNj+GAbmAiTZUXGwPq4/AmrSjJ+BfhITZN6spi76lYbhZ6z6SDg2cTr/kZI+/m8Op4",
-	"ojr4XkU2ncdWVBuT8Tn5Q3TGVKy2FNcfGiid8VUMDLhZcz8YGyiZAVYb7c8xzKrB/pwVm5veZQ3GZTjq",
-	"qRIB/5L8vLHwHl4A6SF7uMyeWhi+rzT/TCHxV1NInBZIVOnC4hCyh2Sgwsysci7K10BvdOPz0o35sylk",
-	"kUwpzaNmp+vfMtJ62eddlXrTLPgs86xBOdpJYN5/xUBo8xjP3Py5x1eQDfjbZct/aT7f6MzHEEx25CRH",
-	"YzYvn+oS36nIKijOrPGVVZYz/WpsR0NMIzRIZMLBFQpuhTETEKEREZLxKSLCBDf6ib5qqq9IQLTtLv3o",
-	"q3b2yqG9ETEf4HhPbAdIsa5cZM1bp1jTYb3Uzl2hKnFk9PzdtHWkSNsD2I2iLdvuh0TmErp6R9+szbyZ",
-	"bJZSeXIz1xzssdKbs1PTSuTbEZoot40N7M439sszSgdZYkwbmTKO1NFGie3CsNz9CNOH8xnfjig01vvR",
-	"hE9xscfO99iep+X2hGl6urkVsUn6/FrmzTlIhA111xbsmd/WXoTI2EVINhG6CfCU0CGi7O5Qlw3OWC9V",
-	"ORcn/JqlXMwngUabXMtPmn6MFlFidY6lgkw6j6wbtnRBrLXcOdzqSc/bG9vsWdWhLSCvp7jvMN87dej6",
-	"4Zu+nEj7eyI3VDyjLSVPbT8HoAJhbVro5giC5Vrqm9YKtvl9vmW/reMOMUVCkjhG/Vwb/wHjCl1YyNku",
-	"71+wvLbtM8sCVRk3PuxljdxY28cPQNWLA93Yx2B4o442ltxj3G817IydOlr+QoaNVn213aRqEzqzc+yW",
-	"k6DHuqWP9/DxlML4s0XZoI2ufma62nRUYemcxE0iSOnXItOtJRVkw6F/4//8f//8v9A8F1QySPAplHED",
-	"Di/mgzaZoI2CXfUuZJoImhFQq2aC7O8XXXc5dQ89Tn5mPYLsAfNANc+/0d30mjxpx12lN6+bv+EuoTV+",
-	"40g2edgZReXJrrSZiO55ZiYmmP7YW6ZBNkcnZyczHcvTYYplCbB0xHxp/qtblv+qAS3f40RD6G4ON0jH",
-	"Zf0ImqfjasBJk4J6Yira0peq0FizZ2VW0ExXrYLi4GBpKHRjPuXZY4liUE41o64RvgAUsvEYtwQoQlBK",
-	"SgmNKuC0QKk+r+UxdDdiApDuZ4e27GQj12HVNmt0EyJsu3zTnTHEAlqECqCCKAqLp5Uguw7da0OnScHo",
-	"9ogc4YEE23xakjGYS7uvXna61XTmBrB90e9eF2BrNg2uGYBptGUV2MzL6wfOmUKl2KsCK51T91Aoc1DN",
-	"oqweoPXh6ZxxqVsMqjNQKt2cWa5Q0kdYhEAjQoeVJ8h4BPxLeo5FwBaWNakX35oBmdqSrQQwViLEYGAx",
-	"FCmWHgIKIzNKRQba0iUKtrEuo/HUTO4stLutwaBe/gfgfpzAQvNSDdtpeRNkeB7FGpPMqC4PLNiyjJkY",
-	"vWZrkVn/vhtJmE5XLHRhd+whlOsQ4ji2TczlSDEGyVQF41eUMvfrHsK5eQOYTu/0GAK7mG7sHwO+1a3B",
-	"keQ4hDY6kmjMhER7DhAf7fqd/VdXNAVGQbZ70NEGBproybh6E2XhfFeA4oaY/jyex4/ce7ao01u00uic",
-	"/Km0x60dOPjFO/d874Pne++9a/UtQz2avID7IZPSRKtsh2CDiRCZP6CLlhgRLvWC5lT0t4pDDdNfzHxe",
-	"/aj3p+cNehfnrXONpsZvfyi+bX609m7POwrHywd/1lf8U1zu8ct/DKVXZnWMs7+mEiDHeJsKoE3e6Jn0",
-	"Rc3mVTcNWpWUApXX8biFm1byZKz2q/Yt/ZnbkKbns8jwqTKrapKJSxsazzaE9zjuR4262vDNc0xp/ivm",
-	"MktKnbJJh248/R1FAwJxJA4LI2l0xNFNi0t7fcxHHdqVNUmZAlpDttQNrcxpRDdqayeNtleY/xKWt7Cf",
-	"OLFal1L9VUXNxvh8eNlo+DNnU/xQElXbozuZX12fUv2UWSvLCd+Hyl0+kvVg9900eJnNFOxP0YQJsimX",
-	"ekaRTJxToXXm969oYiy8P5dnc++HA4MNQmzviyG2/37fXN87rlxTRG12uceOqDmsV9gP7p7umiJqufvN",
-	"m4jaJqL2hEL5KIoQTslbsqVia86TWGi9nLuHfoIGyAbWJg2QzdY3ZsXzSpCmY6SbdIRK/eD6/vfnrvRs",
-	"LYnFXPM6jgfyx5vXHTx+6weLkQp1ueGOZ3xHIa2jrOWQwozr+txJ3nJtkjvJG1Wb3Mnzy51kHWeWyo5k",
-	"ZPAsL1k1s/Q3hPisZFcNKf6rXaxaNkZQkyToY25nKOx3Oi/3XnX39vZe73WXDgY8VfC/hqVd8P9XZe2N",
-	"Y/2cswVpi7dVsgUFC2y+Fd+8t+040fXIe+L2b2mPgY0z8Hwi8JaoXohVGsA9YueRBbHyPJl7D9MtLv+J",
-	"NUe5N73jNnHujTp+qt5xikLLPQrXaES9CWHC1X6VlOsD5sCPEjnyel90Hb0AfutkYJENbBaPMHqIghGm",
-	"UQyBG4nnxq8h83vFFgmPvZ43knIiejs7380f7tvWHmiNMcVDGAOV7UHM7m7IHWlTSCvy+3b4oHnN8KSd",
-	"IeHhcAwtSDSjzwKpvQ4UwS3EbKJWR1uBHmPEE2quOmVw1YClq5lGTMjeq86r7pKApTcSqtAofIU4wkvL",
-	"NttZtDS1n+b3aqsthe+0nVrCLKqbRSWmPiC3lCaDkqtkNl6sF7DTpHLvZVG0++v7/x8AAP//",
+	"7H3rcts6kvCroDhTFXuXkiVfchK5tnZ8EmfGu8mJy5ecrYr9hRAJSVhTgAYA7eik/CzfW3wvMC/2FW4k",
+	"SJEiJcu24qM/iSWRQKPRN3Q3un94IR1PKEFEcK/3w5tABsdIIKY+vUsYp0z+FSEeMjwRmBKv5/0O4xsO",
+	"xAiBkMYxCuXX4A6LEU0ECGlCBCZDQBmggwFHgvcAF5AJ9QgIQjXqfwww4yLw5TAEDGgc07srEtxidNcm",
+	"6LsIwBYkgE7gPxMEJpRjOck2kGPHAAuAOYB9johog88sQoyD/hQEIUNQoOhIvh6hAUxisQ0ouyJBMonM",
+	"L+0r4vkelgv5Z4LY1PM9AsfI63kaMs/3eDhCYygXPobfPyIyFCOvd9Dp+J6YTuSTXDBMht79ve8df59A",
+	"Es0i6R0dj2GLI4lSgSLAUAzlTxwICtC4jyKACRcIRoAOwMnZCe+B4BYyDInggQ8CqkZy/vwC4wTx4Ips",
+	"UaJHiFAE7CsAkgiYd7Z9EIQjSAiK1fvZNvGgDS7JDaF3BAh6gwgHkCGAh4QyFGnUoO9wPInlMu3YvhnX",
+	"dwGpQCLS+FgMiSclCLwYIcAQpwkL0SsOLi9P3rftnBMoRtmUWE7H0D8TzFDk9QRLkDv9gLIxFF7PSxL1",
+	"ZMn0Ao35KWKncIhmAVG/ggliYAKHCGxBAcaUC9DtdLbbFVjA7oguMIYqvd5ex5eIweNk7PW6Ei1jTMyn",
+	"FEZMBBoipoD8SEMYow8wjvswvPkHghEq403JToFEgeQt9F1wMMacS4bERPGsRBTikiRjNaIiAAFvJBsy",
+	"OlbPGCjtEw6h9pEcKiBJHAfp4kcamHT1/9P6ENO7G3yHWxrqlgU7hwuzyD6lMYLEWWTV4iRJGJDoAAgG",
+	"CY+hgP0YmaVKmYGI/MKu7jBdi1yXXAgkip7yS1QbmRF+hFrvjxuvrorY9w7KiO0zG0KC/1DCYN5CqfOc",
+	"u3EAhpLbeRucCDBOuACKmZ3VKVEwpYn+tY8ABGMpL6RABlg02TYXyNbJQ/mrnK/kIrutPuQo0pxFEglk",
+	"FUtNKlmpm+ekTgNmOkOcxrfoSJSDNaZjRISU1Ew/CCYMh4gDKMDWyfln8OZ1p+uDy4t32xmBEXrXBqeQ",
+	"C/M6BxwhtTHmZSwVHQvVd6RqmWbCd5RIkv4KxbVXimypzloCj1Epxs363mklUKKd9A9S77irNALfAjyg",
+	"rA3OzMYDQYdIjBAzerwAqNL7bHod5DlphyEuduAE71iFtHPQ74R70S5qdQf7sLXffx223kS/oNbbQQd2",
+	"+7vhXrSPmiHHDHldxYC75drGIkdDXKa61Q8KOVuUgZBGaHtVaDIgV6NJTY4R38kkUA0WDOYXwsK95Gg+",
+	"oYQjZev9CqMzLV/kp1AOTdSfcDKJcagEwc6E0X6Mxv/+v1zi6Ycz3V8ZGng97y87mT25o3/l8qsxJd9O",
+	"9ct67jJVr6Ub5mAMY0nmKAJbWkT5IDVMfdCn0dSX1iW0ukCMoHqPUGGl/3bbu/e9d5QMYhw+95JCAwbX",
+	"JIG+Y64s5AgKqOD8QFkfRxEiCwCa0s4P72+hpoQCHanv+M4xY8qo/RuOcg8g+T3f2e/syR8NfdiHIyQg",
+	"jr2eJ9WINBCsETFBTP2pDNkR5oBOENM6iiAUSavQPHqaPen1vno4QkRgMe1NGI2SUPD2HcMCede+xwUU",
+	"Cfd6+5093xNYKI7IcJIS70iICe/t7EQ05O2BUVVtgoRFDt8ZpG/d+yvdyxDGMWIghuGNNLWBXY6DkEMQ",
+	"zC49ADHmgiu1Ky1NIhAjMNZ4fnqyPCIgIej7BIXSAFQkcGiOUzEdDlGkSdQ1N3CkIP+Nig800SedZ+Cl",
+	"1LahzECnTwYgoshwvmQrKYs1XZoNU6cix5hRazmF05jC6ILSj5Bp0+QZliQFmUK8hEFCDQnogk/4VwXj",
+	"OWK3OESXBN5CHEuh9kxgwjBEnINwhMIbebqPI4XuPgJjGCGwlXJCQhiC4UiCun0IGJIqFA4EYuZIEcOp",
+	"VHpapCulcyafaR3JZ/JQz2ire9+7oPQTJFOjpfgzYWMCmSCIveJAHutBjMeae9D3EUzkqapi5WCIb7XR",
+	"t+z6LwlMxIgy/Ad6Dib8jYI+gkyuid4gojUwAZjcwhhHgBJUWNzvv//eOkqkqSskbKjJCieMSmKTJHSs",
+	"iOoxFOI7SrhgEBPxBVPtlClRj2pZ6sdvVlPu7jqasnyUVJXt7maq7Es6FBhAHKNoIZWWAdJK3761U0rV",
+	"KjEUqVNrorGDvvGbRCpiiUop3jwlEc//+1K5zWKGYDQFCVcuKC0trXj1fG/CpEoX01MojcfUB/S1e92W",
+	"w95fr1CzZkgE2ZIOQZB9+HrddgEKgLSBOZCCBgwwirVyuiQ8mUwoEyj6hCIMLxR2n02qv+JgLMEAcpet",
+	"ZSrl6ERq3RFiqK0OImZk5WvNTmpmvVgb5hktF5nG9763hrRlDgUfI3MekPhQxFz3/Ml79agwuJr/sMLo",
+	"vW9IrXhiuiT4nwlStgPO+yLyx5w71G+hZPbEKsc1x57yA3n6s3Y7m9MrR3Gs/KlbJ2cnfPsQoPFETJUN",
+	"AMn0TiPa1864ut09YVjCYQCDjMGpgst6lJsevn0vTBhDJCw5WJ6cfwb7u91f1InyEKBbxKb6EKn8Wc7K",
+	"FEsaX02GvuPLs7IJ9WbXuGHs6dERlN7vqA/4iE7A8WXZC6nPfAHHQ+Ym+qqo0BKYr720inwMKA6m3P13",
+	"ce7CcJ1OR/v/i0JF54ZrjjjHQzK2nB5FKloA41OHkwYw5sgvMFfYwD/Srl2nHWUOhO9SD/zac7h2Fcrn",
+	"G/GNFVwlvCOogPGJHaTohZNaDN3VDf+PacTgF/ngfOpy5kqXMG8/FIktSi2lsu8jvUMshByBGAmBGPdB",
+	"hIdYcB8ErUAdQIJvwSFItIwskY8TKN+TY/2fr7D1R6f19tr8/611/aPjv967/+uCMtNxYXGwFZS7l4Jt",
+	"YLxbPCcmHd9Rt8R3pLytZlt3DzolMrOZAGwk26zQcv1ZBwfKv5vCWMuf5UJnDnl8ZlId9H54lKDPA2Vj",
+	"1euOhnxynU1zCkU4WpgInU1f2ZYti+ZZBP48gm4J1Z6j5h8eSWJzMtcxkZnnR5BE8QPsJZ6MxypCs6zO",
+	"N0eQGZPKCZ3lZzy3M9au7RGsA4OuhSyAlN6WNwJyJFuUo2mCQzNTIBtrPrQv2CDIVvaz2ATZrixjFhSE",
+	"giNCXx8c7B34i4iJovwtMQ3+fauV/rn9b3+dy/XF4WogKWDTgDUfZY+hKh0Kus5NtozCfFHbU7IRaRDz",
+	"p/AbZJpGhTcbHFL/jtgYkumC+sS1+a6r8faSxbAmjJ9EBqvxzhFkmr8LO2ExlVHFCcMXaDyJpbj2m2IQ",
+	"TibydxeFFRM1G9B6JhvZghmOZjOffO1mNUGeGjo3mE3fcOBwnixD8gwhWAzmUJsdFm2o9sd/ar+2f4tI",
+	"RJkv4JD7Sordl/GwhewMTRjiiAhoGSyb5FfIcVh4wG+4cpFtfMVU2V5X0toXQ+QFAliCfbNFnUImMHSc",
+	"PWqSpuSpMmJL9t/3YljxAykVT4oy0S2mCW9ATg67liHLaPeZMPLJ2QmgAwCzSKxyYWIOjk5PqpJbbDBh",
+	"Z2/QCXf7Xagzf/bD1/3WW3gwaHXRbrQX7vcP4Ou3ZaRlEu5WKqvLANWZJXzHJgIuSRBpfuCySrJ8/uUO",
+	"r5i/txlzpbmXtco0G8Cdv4xo9LpfrnI1+7qwbl2JqjTIXZ0H8wj8+u4U7P8CYkiGCRwiIOAQ8CQcAchB",
+	"EKHAl/+23h8HgDIQ/DFq/QMS0br4XWWxzc94LdBdfuZP8AYBLMpyjqEA1PhDamhVLaoaUcucGeaA/JnE",
+	"U5NgraKpJqp3aBI9tdhNF8MFnHKblFaxlhK47xAXpwyHJZIOjqVhl5cS3V/ab9/WhaJqXK0FpJppatyl",
+	"nxVWTsgkWdTpspTDUep7dfWgwvXZZISCI3SMifnYLTJzASPGfWwgqMaGuh3xjAIv22cXnqYqqKFfkabn",
+	"6QYxVXt9p+K0YfFV7aIEMeyj2MZI1Qt5C+OTt6hvo8T7eGsQlYKbLrNmsx/BBeJunfKBOF8sI9DcLUhT",
+	"4zv+vO14cCjAAfkMDZCUIqjUlNRY1vvqg75OvKZM/mV+kmSqImnp3j8Kqs+RtFcom0F5+kMd1vNrO8Um",
+	"W9RdYeWyDJVv5e/puBdU8nua8aDjvsd/IK9KbuYf/VSrA8wE9u1SLmARYu8xy8w8RCRpffUgDz2ND+fF",
+	"DKAK7bZmZmGmbPMb+x6FeAxjoF+3MV2rKl9xMMaEslZCsJA2QYi5Sj11RVb3bZXObpCTcAiktFOJLjqJ",
+	"xLzUbhK4kTwAGToSRyWmxO6+BqvBKPW3J2bB1L81A/NhmTeryppR6XcfGB1XglG7EjXEJRG4ZFOPv4dx",
+	"wvEtAogoA3HZKdTBupFCbqIJ9Wi5DJ3MIpx79FOM/XJPflpu/SROVb0XyxwUM8E3Tz4tI2oWESz1zzoM",
+	"//ic+2DWzLP+F3OLrFFgeR5LVm79MpbivJ1fYjcfjsH70tUpx/R84VJ+u84kgdsR/JW4C62jfMfeYGzt",
+	"o4NBax++7rfehL9ErbeoM+jC3f5euB8t705sCnTqTzRXLityas2vxnOhhgaYA05jlRi+ldYY0DcZ9c3+",
+	"/0gLC2w3zq3NZVWVJdlm9Qmq0n/TB4rQYuJb+4tKY1RftKgE3qmEsAD8hWj3avKEC4HpecdfSobA+b0N",
+	"PkF2E9E7YpPLJ5Bx7WCq5UhcUmvhXM9zeXny3p6yDYpzJsl8bwBfQImqsfUBqxKl9i5Fs7xtOOT1RTjk",
+	"U2UZVn5IhVBHnVr0NcioSslTMmT7UXKpUrXSHOlG3VSiW8f2Ggj1evvR7JwDZEYjiyR3GTpZC2syIxkH",
+	"HP+xjEwt58uYIg2R1xqSJpo+Y5sW/C+qig64GyEC7mB8I8+zbqGewLFNHsmcNdgxg6ZrnEcRSwU/KrXh",
+	"u1QTUnWnJK9jyKJ6zslEzDmc3czcZrrvnav3KJgkogCa0n1K7y2hzKrgLM0Qfnga1aJawg0uzFUPM7pM",
+	"JDxfvCEr0hExOBBV4Wk9JOI76qnS1C2jZvL51nJfmyuOBbO+lhf1hkvmyvoVpKDltPlaSOg8RCsOfdjI",
+	"1Rz977h3C9nV2j1bu+PzIyaT7PTTwDLKQmYlNYbUh1dcO6BVDTU7dZUFnatF1tyEngmX3NeE20rMChOB",
+	"c+Izk/RANCcsV2JtrjRWk6c2FTrIfbXMKXzJ8GjTMM8cNn6eFNtMmK+JyF2lgDT1hqJFIvqV0YFlPGqL",
+	"uMUnFshmouX5PWy1iQt2TWWy4Tylu8fNJ6uxLBprtnN7slowocwE5ezsMBT4VuJWGtr4NpcuOi8X+325",
+	"XfSgTGy9pJcbMTBb9jy5Yl8y5/OzW2VfUhd2Mzz3IbP0+xjBwobmXpwlY32EXOx13sOpFttx3MCAcHO5",
+	"7q/90oKW8ol8GYC9DojglIM+GlCG0oJHUomYBwWlNwANBigUYOv4EnweE9xP+BWJdDD+Fm37WS3etAhh",
+	"VoNQHfhV5bQ7TCJ6B+gEERT5yp3ovnhFtCQ1IJqYrnqdUEBVqTs9tiqxgaI2sD4FUxIYAkNsur5sxWZm",
+	"RJurMrvYaXGegblas5oVlXozesjbAuUUobE5oKxYPTDII59YlPNDUwy5BOVNEM5vkjyrXpy3Ps29ufQc",
+	"t0N1UZtS679Ql7i5h9GelF+s9rFCdw0j1maGeduyjJvPURvuQWS/sYfqS8WB+TMxuYc6oQWGo0Ks5BW3",
+	"BbiXORZnOXI5Z9zefDE2P5lPFyidXcqpLlyaJlQqbPuAI1Ok3RQJXoDA3FSDeqenETiLXIpf8CS8oiuw",
+	"EtA5BPoI3oSUYa+zaZY5k6+QDdaBkg3FPB0VVG35KnJqVpYFSMdYrC4LcCU5f7akzCxwi+T+LeKxWEcv",
+	"RLMknUJFubLc6LMP78Db/YNfgKlZByIaJmPV9+JYoVUVJwS2lrMU6RrdtpQ7ODo9ASNoqvXyEZzolGNl",
+	"2TtV6oKqAnlBG/zX+effWh/fy6E4gDGnYIDjGATWNAp8EPwNR6bYkdL5QaGXxI+spLC+Tt9TEl7/DcZw",
+	"qgxWiIk6D+XqKalROSbDGIHRdDJChANK4ulzl1s0pS+/pVVL3HqLD15aoQyjmURphWr7NE8+dtvMA461",
+	"oihpK7etctrt6qLkhWLSixrC5YDp0rEDrDsTLAlbrjrnQgZ3OVCKGxYFp7waaDOL3jLG7LW8UTKGpMUQ",
+	"jFRYCX2fxJBoyuYTFOIBDoGgpg53aGROEfg8oCXM59QEVW1ASp0ltj5oCZSXZyeAWZVvirHbjeUzwG25",
+	"dxsmUIyKG+tWa+Y7nf4vg/1wf6/1dj/cbe0PXoett7AbtrqDX+Be9Lr/Bu12dyx0vAz0snLkM3XJZqt5",
+	"m0qTuoo0zrqopAWm08LnbXCq754rwgCUAAj2O3sghAlH0RXpTwEEESIYRSBIy6D/W+BMVhCWTrX0dGlt",
+	"1e5koP18uHBqcyyehlHyixEC/7i4OAX6AaWy0xvc2Xbl9kZL2RnTrCIj6gjwEWXCL1IxT8ZjyKZFFpPj",
+	"5ilhjhwvrndxopw38ZJaYtaqcNRGeVZjSfVbDasqrZ2rwm7qLG/tdzpKa+zv7maCqJGFbqyNTEDVhWDt",
+	"2V3tb0pKcwyZbOjSw7OzXrVImK4uwrqoOIcC88F09q5T1cVlrgPuYxiOMEEZkSlyTlk1xW5+n60Cx31Y",
+	"KvRGuCxt+4gA9F0wCEZYt4hJSISY5NJI2r4D/F0fqt05Z4WSNRVqhb55snYxcs6TX49+M4XadQlK1brh",
+	"jlGlfWZDfboMfvUxRlu6xQsrcu0RFBDAPjUJSWWLzagjb8qUdKwyLu50FIB5D0BdIN++rHQFwAREVAgU",
+	"7fQZDG+QkGSj39kK+pDcfMNkQNtyRwP/igSF6tXBtqpbHqiGKu3fjj4dS9NVFy1PP8qJ9AeF9KwnnlNf",
+	"+IoIW8EfcgDB3YjGqNg+LQ9Prcszh6aMRGb5TaUBhgnDYnouedsc+FV19qNE41h/+mBPMv/1+4VX0gvC",
+	"1PZXFd2z7l9pRX+uexCAreD08/kF2KEwEaMd9bRO/VCiRS1VTZc3tHWFbLl+W4obau+6sYDSE8okhkKe",
+	"uYBAcOz5XsLieVLYq2jQIWBMh1KtUJK5jny5P9Z621LuSjeb3JcWXevUAsDFNEbbPevQ46o9IWZXxPj1",
+	"zGVN0xUP2KiuPVC5/cVMBZH2Fbkif/kLOIoihpQFcUVy/Syw1kYjysUrDlQNGH0RtAcCi4If2lK7bxu4",
+	"WmNI4BCpY6CLmeCKbKl546l+ueZd9aycufem86YbbNszZdppTB71dMF1dVzMtSTDaScyyZVBdfMwfSwM",
+	"IVP1u2GujUBKdFekSHVtMNMFrbrbmWOrlTc9O7wiKlR1hznKv17aQCQdbSvY7+xLzJwhGHHV4+aKBLPN",
+	"bKS8DnygetpwEFR0uwnUeHuBSakqaRezbQkmX9GIX5Ez265JCfXccT2O7En9LO0yKR+aqf6b1t/5gaP7",
+	"YBskJEacX5HgP012V6AbS6r9HreBm38qB5zhH7sQhWkpPDNHv/x0i9GdJMoJHErbOcbkhm9rL4FO8g30",
+	"eWCAY30cVrelVVMyU+Npuw1OpfrT80zgEClyknvgtFgMlFi/g/ENgLqfSioPcrnMYEt3GgVOo9FDQCgI",
+	"Pn/4cH58EQAeQsLTTbBZfXoHAmUJ6WIoqfiRU2fpfm4bTptUp/orugVXwe+aSriwwV15Wr4ixiJOmy7m",
+	"mEoXM8n6mvZqGhoeAqYoliGRMB3pvSL6t1dcTahVoerkqCOKWChHEaEE+YY0SkBIezn2gK6CAvkNt2xz",
+	"RfJgmKlsB8k20GNopNhOjVCAYKb0UpAyQtpnhV+RYxiObA8W5VrhiERSpiRSbtKBFV2pSJaHMTX1VDds",
+	"sejjPdCVlrSuMuODg448jl0RjkIqd5AAeIsYHGpEWs6TQmwKAgnSRwlR65TGOJwax1f6dQBMHxSwdXJ8",
+	"8UEnHW/7mnDprekLo3vHyL8g4Xf6lBns77610sHpDpMiQ/lfJB7U/wqLRceg5PhKX962HtsqRM23/FDO",
+	"u2taVakuvFn7DQtNvgvH1qxlpa2fGIeIcOSoeWlQMowEVC3sanT7jkBszJ1TZWYlmPxE8CnVX1J3e753",
+	"ixjXdkC3vdfu6AgGInCCvZ631+6093SN9ZEyk2YbEspvh0jokgrmTH8SeT3vI+bCXg1QQ2TNkSsCPdkj",
+	"OyVtPu+vC033djudOV1KjFRv3qBkttdASY+SYzdSYA/hmbXUn5ra7Pe+t6/BK5syXcaO0zhQvdKtfyXX",
+	"yUi9tFf/0ge3s9t+Z7/+jbRjmXxh9239C8UOU/e+d9AEBfmmbuqtBgsqafClLHvtHjHkB7iSlmFGhTod",
+	"9qsN7V7rKFoJ9eoYlS07vzLyVbj5lUbzWjMtR7YmeHzvr4YL7HD3xd619zNc2H0ELqxsJGg47w5yYPJU",
+	"Co2zpIqsuBQ6QrbuouRagu7S6ovtss7Kue5aL4mbOw24OW3+KV/oNoCp2BVQvXfQBAElzaeUzNlt8vJs",
+	"z7OfVF5pjpP2liuzykTWvV/WF1ieSTTNx0iUuMbO0ED1LJNHqLfSkhnh7K6ttoWgutGmmvBKa5aytG8z",
+	"Qyq7RZqpOrklLyzfqzkzYVkQEPtzb9ArXtZQRy9OcS7Maj8h5erdB3AezfrlNuLfkaikms7Tq5WN3fb8",
+	"1CTPbRjd1tLTYgbZSVSZOlZvtk1sAlmeeC9VbqxLv02suzFiQ9RSQy5HwzqdrZFl9pQsZDKFXywrbYym",
+	"tRQWughkdiJn6s8hAlhwp++lSkEBnyTvAcVA2/WWVb60QLWPw3luFefEejGlvYCLPm8dj83fO4WKJOuF",
+	"q+NLfnw3TVkTqLJe7WAChyopIxew6k9N4s5G16+JjybM8U/Gk/pgUu+icevJ/Dzct7A3yMkFtR2VnAZ3",
+	"xt1r+s817jE907vr4f6j2RGf3IU0Vy7kC6JtHEkbm+ilOpLCXKWtWblaZe3UupJOrdMoRvBWh2Cz11Ur",
+	"h6lyGREqMsdOhc/IhbGh2yjPvC/Vc/RTO4JqKG+ON2gOPXSeS0lsaGu93EK11PVUvqEnNBbn+6DyXPPI",
+	"bqhCP9Fn8ETV8m7qjHq5PLyxvdbR9tK+J1dG1bmeqswxp0/9HNeTfepnyK+Z6RlbmV9zcv4Z7HVfv251",
+	"s3uvGxW8Jt6a1KWa7ZJL0em1oUqS3vkR0gjdV1K2MgP1VekVeXQK19Uy6oLxZARbuyZpyy/2V8by8Ym+",
+	"UGDy8Uw9rry+c8/87l352TsLT8Nj1SbthpnW0Z61xF7LQya7d65SMDnCP4NKmGl0WqkRbLKzRsAhQN9h",
+	"KNR10fQOiElN3hD3mmiKQoJ9fgd5BbXP9/WnDYGfIRvT8b+bCga6u3BjX3uu8eyD/eyF0Z7ax25b+Jbr",
+	"GXsHI9e7dRnXuh5o41TfHOyeWaIdKzoG0FDkArrasXar/OkXs/2bQ0gIVRfxIsy14DSJm4dgDG8QgPpC",
+	"nn3ebQGtbkG2wQX6Lri6UicQAZgAmI1lu0QzBG7QROgrhnSMQB+GN+l1pox/ARxC3cmhzImfiuVmDvxM",
+	"Olh4Ns6Zn9Hbrzevjieqff1VZNN5akW1MRnX6TxECqZitaW4etdAaS//vGNAW30P9g2U9PqvdfM7DLOs",
+	"i9+xYp0u/cZgXISjnsv3/6fk542F9/gC6JOyqsrsqbkO/ErzT99i/6ZvsacpFVW60O1Y/7gMlOuNX85F",
+	"7gX8jW5cL93o7s0m/K31YpF5VqAcTcd/779jhElzH48DyXMpyAb8baPjL5rPNzrzKQSTqrUEKANjOiuf",
+	"lgt9Z1XXjbIsFEs27TQgicAgEQlD9pbqVhhTjiIwwlxQNgWYa+dGP1F1zlR9DhRt24ozqs6TqXdlynHM",
+	"Ojg+YtN+5Knudix358KfLRgYT7O+JTytTWkWCrZMrWkc6QqI8h1V1i07zWQ908uDm05l+qcKb+rq4Q2v",
+	"feiVb+yXNQoHGWJMu+hQBuTWRokpAbpYcQ7dBGaNS3Pkujo8NOCTH+yp4z2m4U65PaE77mxuUmyCPi/L",
+	"vDlHAkBN3bW3RfW3tVcnMnbhgk646kA1xWQICL07VHdWC9ZLVczFCr9mIRc9JSLRJtbyk4Yfo3mUWB1j",
+	"qSCTzhPrhi11G9tY7gzdYo4p2d7YZmuVhzaHvJ6j2MZs456hbcaom8IAdd4znQYKtCXlqSkmiggHUJkW",
+	"qjInp04/R13X03RedPtFmiICISSACxzHoO/0kBxQJtEFuSi2GPwKxbXp3VLmqMq48XGvaKh5nssBVS8O",
+	"VFVpjeGNOtpYck95L8Ooo8WrgRhv1TdTyrw2oJNva7+oBD1W9aS9x/en5Hrvz4sGbXT1mulqXc6XTjb3",
+	"IF39mme6lYSCjDv07+xf/+9f/xc1jwXlgHk+ZdyAw/PxoE0kaKNgly3ElQaCCgJq2UiQ+X7edRdbjGJT",
+	"e6vR8+9UK4cmT5pe62nZv+Zv2Etojd84Ek0etkZRebArrWSrCu7rdp26OduW7s7GwMnZSaFdHlS9/isC",
+	"YKZjV0X8q1sW/6oBzS2wqyC0ZesahOOyYpjNw3E14Kg+0RIK57JyA0DcYgMrgyUNUCISUQa21AUvMFai",
+	"ojJCqZ6thOLgYGEoVIcKTIYAChAjecCnxHaE5AiEdDyGLY4kUUqFKQVYFXBKuFXTzuIYuhtRjoCq9AW2",
+	"TItv22rIdC2xrVJN30jdpiSEHLUw4YhwLKk9nlaCbFvVrQydOhyk+oQwAAcCmS5sAo+RvkD85nWnW01q",
+	"+v0j8VW9e52DrbTP8JIApp6fZWDTL68eOGuWlWKvCizz0uOhzEJVRFk9QKvD0zllQvXakHsgxZbeMydp",
+	"0weQh4hEmAwrd5CyCLGv6T7mAZubYiVffI9ZmoVQCWAsRYjGwHwoUiw9BhRaZpSKDLCl0iVMhylK4qmv",
+	"cmVyfZ9qMKiGfwDcT+PkaJ42YlqObRwe65E4MskM/LnFQQvxAsXWPDuJ+JqmsbQ1StoRWvbg8hgTwjg2",
+	"3fzESDIGzlQFZVeEUPt1D0Cn8SYk0zvVj9MMpjpcqiJ5HBAKBIMhaoMjAcaUC7BnAfHBrt/Zf3NFUmAk",
+	"ZLsHHWVggAlidhFloQWbDKMe+NPUQDWoU0s00ugc/yG1h864l2Ry7vneJ8/3PnrXci5NPaZoqh9SIbTn",
+	"zNRO1ZgIgf4BXLT4CDOhBtS7ouaiWXqt+0VhevlRrY/fJF7PuzhvnSs0NX77U/5t/dHYuz3vKBwv7oha",
+	"XSJSfrinT0XSlF4ZYdKOhxWlI1nG22QjbWJYa1LXdZKK+qYOtJK0pPKcIjtw06yijNU2ZVjXrwxruj/z",
+	"DJ9FK7Qua2isrTvxaY4fNepqwzfrGF79M8ZVS9KuTI6VQcErrpqIDzCKI36Y682sPI66XZxTd2TW69Cu",
+	"zI/KFNAKIrfGgd9zNKLtOb+Tev4rzH+BFrewnznIWxfefamiZmN8Pr5s1Pzp2BQPCugqe3QnO1fXh3e/",
+	"ZNbKYsL3seKoT2Q9mHU3dV5alKo+RxPK8SZ1a408mdBRoXXm90s0Mebe5XPZ3HuwY7CBi+1j3sX2Px+b",
+	"63vLlSvyqBWHe2qPmsV6hf1g7wyvyKPm3LXeeNQ2HrVnFMpHUQRgSt6CLuRbsyeJudbLuX3oJyjGrGFt",
+	"UoxZL31jVqxXgBTwjNhqq1Ol5+D6WvznNg1uJYFFp5AegwPx8EJ6B09fhsJgpEJdbrhjje9LpDmdtRxi",
+	"DfSGsRPXcm0SO3GNqk3sZP1iJ1n1m4WiIxkZrOWFr2aW/oYQ10p21ZDin+2S16I+gpogQR8y089hv9N5",
+	"vfemu7e393avu7Az4Lmc/zUsbZ3/L5W1NwfrdY4WpOXmlokW5Cyw2bKAs6dty4m2Xt8zl6JL6x1sDgPr",
+	"44E3RPWKL1OM7gmroMzxlbtk7j1O5Tp3ihV7uTd17DZ+7o06fq46dpJCy08UtuiJfBOFCZPrlVKujyBD",
+	"7CgRI6/3VeXRc8RurQzMs4GJ4mFKDkEwgiSKUWDb89lWcEB/L9kiYbHX80ZCTHhvZ+eH/uG+beyB1hgS",
+	"OERjRER7ENO7G3yH2wSlGfl90whRv6Z50vSz8GA4Ri2UKEYvAqlOHSBCtyimEzk62ApUSyWWEH3VKYOr",
+	"BiyVzTSiXPTedN50FwQsvZFQhUbuS8RhVpq22c68pan9NLtWk23Jfavt5BB6UFW4KtH5Ac5QigxKrpIZ",
+	"f7EawHS2ct7LvGj31/f/PwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

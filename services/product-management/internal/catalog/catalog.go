@@ -57,6 +57,7 @@ type Product struct {
 	Options     []Option    // by position
 	Variants    []Variant   // by position
 	Channels    []uuid.UUID // by position
+	Collections []uuid.UUID // in the order given
 }
 
 // Option is a product option (Size, Color) with its values.
@@ -116,7 +117,7 @@ type Locale struct {
 
 // Expand lists the relations a read embeds.
 type Expand struct {
-	Variants, Options, OptionValues, Channels bool
+	Variants, Options, OptionValues, Channels, Collections bool
 }
 
 // ParseExpand reads the comma-separated expand parameter; unknown tokens are ignored.
@@ -136,6 +137,8 @@ func ParseExpand(s string) Expand {
 			e.OptionValues = true
 		case "channels":
 			e.Channels = true
+		case "collections":
+			e.Collections = true
 		}
 		start = i + 1
 	}

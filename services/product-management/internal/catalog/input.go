@@ -20,6 +20,7 @@ type ProductInput struct {
 	Options     []OptionInput
 	Variants    []VariantInput
 	Channels    []string // channel IRIs
+	Collections []string // collection IRIs
 }
 
 // OptionInput is a new option with its values.

@@ -17,6 +17,7 @@ type ListQuery struct {
 	Page, PerPage int
 	Cursor        *Cursor // walk mode: no offset, no count
 	Channel       *uuid.UUID
+	Collection    *uuid.UUID
 	Status        *Status
 	Vendor        *string
 	Tags          []string
@@ -47,6 +48,7 @@ type ProductChanges struct {
 // Store persists the catalog. Every method is scoped to one instance.
 type Store interface {
 	PriceStore
+	CollectionStore
 	Locales(ctx context.Context, instance uuid.UUID) (Locales, error)
 	EnableLocale(ctx context.Context, instance uuid.UUID, code string, makeDefault bool) (Locale, error)
 	SetDefaultLocale(ctx context.Context, instance uuid.UUID, code string) (Locale, error)
@@ -171,6 +173,17 @@ func (s *Service) CreateProduct(ctx context.Context, instance uuid.UUID, locale 
 			seen[id] = true
 			p.Channels = append(p.Channels, id)
 		}
+	}
+	if len(in.Collections) > 0 {
+		ids, err := s.collectionIDs(ctx, instance, in.Collections)
+		if err != nil {
+			if fe, ok := err.(*fault.Error); ok && fe.Kind == fault.KindUnprocessable {
+				vs = append(vs, fe.Violations...)
+			} else {
+				return p, err
+			}
+		}
+		p.Collections = ids
 	}
 	now := time.Now().UTC()
 	for i, v := range in.Variants {

@@ -31,8 +31,9 @@ func text(p *string) nullable.Nullable[string] {
 // renderer turns catalog values into JSON-LD documents; top marks the document's root (which alone
 // carries @context).
 type renderer struct {
-	expand   catalog.Expand
-	channels map[uuid.UUID]catalog.Channel // with expand=channels
+	expand      catalog.Expand
+	channels    map[uuid.UUID]catalog.Channel    // with expand=channels
+	collections map[uuid.UUID]catalog.Collection // with expand=collections
 }
 
 func (r renderer) product(p catalog.Product, top bool) api.Product {
@@ -76,6 +77,15 @@ func (r renderer) product(p catalog.Product, top bool) api.Product {
 		}
 	}
 	out.Channels = &channels
+	collections := make([]api.CollectionOrIri, len(p.Collections))
+	for i, id := range p.Collections {
+		if c, ok := r.collections[id]; ok {
+			_ = collections[i].FromCollection(renderCollection(c, false))
+		} else {
+			_ = collections[i].FromIri(collectionIRI(id))
+		}
+	}
+	out.Collections = &collections
 	return out
 }
 

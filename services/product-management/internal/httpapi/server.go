@@ -84,7 +84,7 @@ func (s *Server) GetProduct(ctx context.Context, req api.GetProductRequestObject
 		return nil, err
 	}
 	products := []catalog.Product{p}
-	r, err := s.renderer(ctx, t.InstanceID, expandOf(req.Params.Expand), products, res)
+	r, err := s.renderer(ctx, t.InstanceID, expandOf(req.Params.Expand), products, res, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -148,6 +148,13 @@ func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestOb
 		}
 		q.Channel = &id
 	}
+	if p.Collection != nil {
+		id, ok := catalog.ParseIRI(*p.Collection, "/rest/api/collections/")
+		if !ok {
+			return nil, badQuery("collection", "a collection IRI or id")
+		}
+		q.Collection = &id
+	}
 	res, err := resolution(p.ResolveContextChannel, p.ResolveContextCountry, p.ResolveContextAt)
 	if err != nil {
 		return nil, err
@@ -156,7 +163,7 @@ func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestOb
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.renderer(ctx, t.InstanceID, expandOf(p.Expand), products, res)
+	r, err := s.renderer(ctx, t.InstanceID, expandOf(p.Expand), products, res, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +187,7 @@ func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestOb
 // renderer prepares what a product read embeds beyond the graph: resolved prices (one channel
 // lookup and one price-history query for the whole page) and, with expand=channels, the channels
 // (one query).
-func (s *Server) renderer(ctx context.Context, instance uuid.UUID, ex catalog.Expand, products []catalog.Product, res *catalog.Resolution) (renderer, error) {
+func (s *Server) renderer(ctx context.Context, instance uuid.UUID, ex catalog.Expand, products []catalog.Product, res *catalog.Resolution, loc catalog.ReadLocale) (renderer, error) {
 	r := renderer{expand: ex}
 	if res != nil && len(products) > 0 {
 		if err := s.Catalog.ApplyPrices(ctx, instance, products, *res); err != nil {
@@ -200,6 +207,22 @@ func (s *Server) renderer(ctx context.Context, instance uuid.UUID, ex catalog.Ex
 			r.channels = map[uuid.UUID]catalog.Channel{}
 			for _, c := range list {
 				r.channels[c.ID] = c
+			}
+		}
+	}
+	if ex.Collections {
+		var ids []uuid.UUID
+		for _, p := range products {
+			ids = append(ids, p.Collections...)
+		}
+		if len(ids) > 0 {
+			list, err := s.Catalog.Store().CollectionsByID(ctx, instance, ids, loc)
+			if err != nil {
+				return r, err
+			}
+			r.collections = map[uuid.UUID]catalog.Collection{}
+			for _, c := range list {
+				r.collections[c.ID] = c
 			}
 		}
 	}
@@ -327,6 +350,11 @@ func productInput(b *api.ProductCreate) catalog.ProductInput {
 	if b.Channels != nil {
 		for _, c := range *b.Channels {
 			in.Channels = append(in.Channels, c.Channel)
+		}
+	}
+	if b.Collections != nil {
+		for _, c := range *b.Collections {
+			in.Collections = append(in.Collections, c.Collection)
 		}
 	}
 	return in

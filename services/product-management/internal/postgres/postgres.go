@@ -219,6 +219,9 @@ func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalo
 	if q.Status != nil {
 		where = append(where, "p.status = "+arg(string(*q.Status)))
 	}
+	if q.Collection != nil {
+		where = append(where, "exists (select 1 from product_collections pc where pc.instance_id = p.instance_id and pc.product_id = p.id and pc.collection_id = "+arg(*q.Collection)+")")
+	}
 	if q.Channel != nil {
 		where = append(where, "exists (select 1 from product_channels pc where pc.instance_id = p.instance_id and pc.product_id = p.id and pc.channel_id = "+arg(*q.Channel)+")")
 	}
@@ -309,7 +312,7 @@ func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// Products loads the graphs of ids in one round trip (six queries in one batch), in the order of ids.
+// Products loads the graphs of ids in one round trip (seven queries in one batch), in the order of ids.
 func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale) ([]catalog.Product, error) {
 	b := &pgx.Batch{}
 	// Texts are correlated lookups on the translation keys, so each is one primary-key probe whatever
@@ -335,6 +338,8 @@ func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUI
 		join product_options o on o.instance_id = v.instance_id and o.id = v.option_id
 		where x.instance_id = $1 and x.product_id = any($2) order by x.variant_id, o.position`, instance, ids)
 	b.Queue(`select product_id, channel_id from product_channels where instance_id = $1 and product_id = any($2)
+		order by product_id, position`, instance, ids)
+	b.Queue(`select product_id, collection_id from product_collections where instance_id = $1 and product_id = any($2)
 		order by product_id, position`, instance, ids)
 	br := s.pool.SendBatch(ctx, b)
 	defer br.Close()
@@ -427,6 +432,19 @@ func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUI
 		}
 		if p := byID[pid]; p != nil {
 			p.Channels = append(p.Channels, cid)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err)
+	}
+	rows, _ = br.Query()
+	for rows.Next() {
+		var pid, cid uuid.UUID
+		if err := rows.Scan(&pid, &cid); err != nil {
+			return nil, wrap(err)
+		}
+		if p := byID[pid]; p != nil {
+			p.Collections = append(p.Collections, cid)
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -137,6 +137,14 @@ func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale st
 			b.Queue(`insert into product_channels (instance_id, product_id, channel_id, position)
 				select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Channels, pos)
 		}
+		if len(p.Collections) > 0 {
+			pos := make([]int32, len(p.Collections))
+			for i := range pos {
+				pos[i] = int32(i)
+			}
+			b.Queue(`insert into product_collections (instance_id, product_id, collection_id, position)
+				select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Collections, pos)
+		}
 		var prices []price.Row
 		for _, v := range p.Variants {
 			prices = append(prices, v.Prices...)
