@@ -24,6 +24,30 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for MediaType.
+const (
+	ExternalVideo MediaType = "external_video"
+	Image         MediaType = "image"
+	Model3d       MediaType = "model_3d"
+	Video         MediaType = "video"
+)
+
+// Valid indicates whether the value is a known member of the MediaType enum.
+func (e MediaType) Valid() bool {
+	switch e {
+	case ExternalVideo:
+		return true
+	case Image:
+		return true
+	case Model3d:
+		return true
+	case Video:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OrderDirection.
 const (
 	Asc  OrderDirection = "asc"
@@ -294,6 +318,69 @@ type LowestPrice struct {
 	Currency string `json:"currency"`
 }
 
+// Media defines model for Media.
+type Media struct {
+	LdContext *string `json:"@context,omitempty"`
+	LdID      string  `json:"@id"`
+	LdType    string  `json:"@type"`
+
+	// Alt Translatable alternative text.
+	Alt       nullable.Nullable[string] `json:"alt,omitempty"`
+	CreatedAt time.Time                 `json:"createdAt"`
+	Height    nullable.Nullable[int]    `json:"height,omitempty"`
+	Id        openapi_types.UUID        `json:"id"`
+
+	// MimeType Example: image/jpeg
+	MimeType nullable.Nullable[string] `json:"mimeType,omitempty"`
+
+	// Src Absolute http(s) URL of the file.
+	Src string `json:"src"`
+
+	// Type Only `image` medias can be attached to products and variants.
+	Type      MediaType              `json:"type"`
+	UpdatedAt time.Time              `json:"updatedAt"`
+	Width     nullable.Nullable[int] `json:"width,omitempty"`
+}
+
+// MediaCollection defines model for MediaCollection.
+type MediaCollection struct {
+	LdContext  *string    `json:"@context,omitempty"`
+	LdID       string     `json:"@id"`
+	LdType     string     `json:"@type"`
+	Member     []Media    `json:"member"`
+	TotalItems int        `json:"totalItems"`
+	View       *HydraView `json:"view,omitempty"`
+}
+
+// MediaCreate defines model for MediaCreate.
+type MediaCreate struct {
+	Alt      nullable.Nullable[string] `json:"alt,omitempty"`
+	Height   nullable.Nullable[int]    `json:"height,omitempty"`
+	MimeType nullable.Nullable[string] `json:"mimeType,omitempty"`
+	Src      string                    `json:"src"`
+
+	// Type Only `image` medias can be attached to products and variants.
+	Type  MediaType              `json:"type"`
+	Width nullable.Nullable[int] `json:"width,omitempty"`
+}
+
+// MediaOrIri defines model for MediaOrIri.
+type MediaOrIri struct {
+	union json.RawMessage
+}
+
+// MediaPatch defines model for MediaPatch.
+type MediaPatch struct {
+	Alt      nullable.Nullable[string] `json:"alt,omitempty"`
+	Height   nullable.Nullable[int]    `json:"height,omitempty"`
+	MimeType nullable.Nullable[string] `json:"mimeType,omitempty"`
+	Src      *string                   `json:"src,omitempty"`
+	Width    nullable.Nullable[int]    `json:"width,omitempty"`
+}
+
+// MediaType Only `image` medias can be attached to products and variants.
+type MediaType string
+
 // OptionInput defines model for OptionInput.
 type OptionInput struct {
 	Name   string   `json:"name"`
@@ -437,7 +524,10 @@ type Product struct {
 	Description nullable.Nullable[string] `json:"description,omitempty"`
 
 	// Id Stable UUID of the product.
-	Id      openapi_types.UUID   `json:"id"`
+	Id openapi_types.UUID `json:"id"`
+
+	// Medias The product's images by position (embedded with `expand=medias`).
+	Medias  *[]MediaOrIri        `json:"medias,omitempty"`
 	Options []ProductOptionOrIri `json:"options"`
 
 	// Status An IRI of a resource of this API.
@@ -480,7 +570,10 @@ type ProductCreate struct {
 	// Collections Collections to put the product in, in order.
 	Collections *[]CollectionAssignment   `json:"collections,omitempty"`
 	Description nullable.Nullable[string] `json:"description,omitempty"`
-	Options     *[]OptionInput            `json:"options,omitempty"`
+
+	// Medias Images of the product, created with it, in display order. Only `image` medias are accepted.
+	Medias  *[]MediaCreate `json:"medias,omitempty"`
+	Options *[]OptionInput `json:"options,omitempty"`
 
 	// Status Status IRI (or code); default draft.
 	//
@@ -907,6 +1000,72 @@ type UpdateLocaleParams struct {
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 }
 
+// ListMediasParams defines parameters for ListMedias.
+type ListMediasParams struct {
+	// Page The 1-based page number.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// ItemsPerPage Items per page (at most 100).
+	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// CreateMediaParams defines parameters for CreateMedia.
+type CreateMediaParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// DeleteMediaParams defines parameters for DeleteMedia.
+type DeleteMediaParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// GetMediaParams defines parameters for GetMedia.
+type GetMediaParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// UpdateMediaParams defines parameters for UpdateMedia.
+type UpdateMediaParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
 // GetOptionValueParams defines parameters for GetOptionValue.
 type GetOptionValueParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -973,7 +1132,7 @@ type UpdatePriceParams struct {
 // GetProductOptionParams defines parameters for GetProductOption.
 type GetProductOptionParams struct {
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`, `collections`. Unknown tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`, `medias`. Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1021,7 +1180,7 @@ type ListProductsParams struct {
 	ResolveContextAt *ResolveAt `form:"resolveContext[at],omitempty" json:"resolveContext[at],omitempty"`
 
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`, `collections`. Unknown tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`, `medias`. Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// Status Only products with this status (code or IRI).
@@ -1109,7 +1268,7 @@ type GetProductParams struct {
 	ResolveContextAt *ResolveAt `form:"resolveContext[at],omitempty" json:"resolveContext[at],omitempty"`
 
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`, `collections`. Unknown tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`, `medias`. Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1143,7 +1302,7 @@ type ListProductVariantsParams struct {
 	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
 
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`, `collections`. Unknown tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`, `medias`. Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1195,7 +1354,7 @@ type DeleteVariantParams struct {
 // GetVariantParams defines parameters for GetVariant.
 type GetVariantParams struct {
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`, `collections`. Unknown tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`, `medias`. Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1258,6 +1417,15 @@ type CreateLocaleApplicationLdPlusJSONRequestBody = LocaleCreate
 
 // UpdateLocaleApplicationMergePatchPlusJSONRequestBody defines body for UpdateLocale for application/merge-patch+json ContentType.
 type UpdateLocaleApplicationMergePatchPlusJSONRequestBody = LocalePatch
+
+// CreateMediaJSONRequestBody defines body for CreateMedia for application/json ContentType.
+type CreateMediaJSONRequestBody = MediaCreate
+
+// CreateMediaApplicationLdPlusJSONRequestBody defines body for CreateMedia for application/ld+json ContentType.
+type CreateMediaApplicationLdPlusJSONRequestBody = MediaCreate
+
+// UpdateMediaApplicationMergePatchPlusJSONRequestBody defines body for UpdateMedia for application/merge-patch+json ContentType.
+type UpdateMediaApplicationMergePatchPlusJSONRequestBody = MediaPatch
 
 // UpdateOptionValueApplicationMergePatchPlusJSONRequestBody defines body for UpdateOptionValue for application/merge-patch+json ContentType.
 type UpdateOptionValueApplicationMergePatchPlusJSONRequestBody = OptionValuePatch
@@ -1418,6 +1586,68 @@ func (t CollectionOrIri) MarshalJSON() ([]byte, error) {
 }
 
 func (t *CollectionOrIri) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsIri returns the union data inside the MediaOrIri as a Iri
+func (t MediaOrIri) AsIri() (Iri, error) {
+	var body Iri
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromIri overwrites any union data inside the MediaOrIri as the provided Iri
+func (t *MediaOrIri) FromIri(v Iri) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeIri performs a merge with any union data inside the MediaOrIri, using the provided Iri
+func (t *MediaOrIri) MergeIri(v Iri) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsMedia returns the union data inside the MediaOrIri as a Media
+func (t MediaOrIri) AsMedia() (Media, error) {
+	var body Media
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromMedia overwrites any union data inside the MediaOrIri as the provided Media
+func (t *MediaOrIri) FromMedia(v Media) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeMedia performs a merge with any union data inside the MediaOrIri, using the provided Media
+func (t *MediaOrIri) MergeMedia(v Media) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t MediaOrIri) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *MediaOrIri) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -1723,6 +1953,21 @@ type ServerInterface interface {
 	// UpdateLocale Make a locale the default (JSON Merge Patch)
 	// (PATCH /rest/api/locales/{code})
 	UpdateLocale(ctx echo.Context, code string, params UpdateLocaleParams) error
+	// ListMedias List medias
+	// (GET /rest/api/medias)
+	ListMedias(ctx echo.Context, params ListMediasParams) error
+	// CreateMedia Create a media
+	// (POST /rest/api/medias)
+	CreateMedia(ctx echo.Context, params CreateMediaParams) error
+	// DeleteMedia Delete a media
+	// (DELETE /rest/api/medias/{id})
+	DeleteMedia(ctx echo.Context, id Id, params DeleteMediaParams) error
+	// GetMedia Retrieve a media
+	// (GET /rest/api/medias/{id})
+	GetMedia(ctx echo.Context, id Id, params GetMediaParams) error
+	// UpdateMedia Change a media (JSON Merge Patch)
+	// (PATCH /rest/api/medias/{id})
+	UpdateMedia(ctx echo.Context, id Id, params UpdateMediaParams) error
 	// GetOptionValue Retrieve an option value
 	// (GET /rest/api/option_values/{id})
 	GetOptionValue(ctx echo.Context, id Id, params GetOptionValueParams) error
@@ -2556,6 +2801,345 @@ func (w *ServerInterfaceWrapper) UpdateLocale(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateLocale(ctx, code, params)
+	return err
+}
+
+// ListMedias converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMedias(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMediasParams
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter page: %s", err))
+	}
+
+	// ------------- Optional query parameter "itemsPerPage" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "itemsPerPage", ctx.QueryParams(), &params.ItemsPerPage, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter itemsPerPage: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMedias(ctx, params)
+	return err
+}
+
+// CreateMedia converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateMedia(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateMediaParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateMedia(ctx, params)
+	return err
+}
+
+// DeleteMedia converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteMedia(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteMediaParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteMedia(ctx, id, params)
+	return err
+}
+
+// GetMedia converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMedia(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetMediaParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMedia(ctx, id, params)
+	return err
+}
+
+// UpdateMedia converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateMedia(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateMediaParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateMedia(ctx, id, params)
 	return err
 }
 
@@ -4123,6 +4707,11 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/rest/api/collections/:id", wrapper.DeleteCollection, options.OperationMiddlewares["deleteCollection"]...)
 	router.GET(options.BaseURL+"/rest/api/collections/:id", wrapper.GetCollection, options.OperationMiddlewares["getCollection"]...)
 	router.PATCH(options.BaseURL+"/rest/api/collections/:id", wrapper.UpdateCollection, options.OperationMiddlewares["updateCollection"]...)
+	router.GET(options.BaseURL+"/rest/api/medias", wrapper.ListMedias, options.OperationMiddlewares["listMedias"]...)
+	router.POST(options.BaseURL+"/rest/api/medias", wrapper.CreateMedia, options.OperationMiddlewares["createMedia"]...)
+	router.DELETE(options.BaseURL+"/rest/api/medias/:id", wrapper.DeleteMedia, options.OperationMiddlewares["deleteMedia"]...)
+	router.GET(options.BaseURL+"/rest/api/medias/:id", wrapper.GetMedia, options.OperationMiddlewares["getMedia"]...)
+	router.PATCH(options.BaseURL+"/rest/api/medias/:id", wrapper.UpdateMedia, options.OperationMiddlewares["updateMedia"]...)
 
 }
 
@@ -7017,6 +7606,859 @@ type UpdateLocale503ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UpdateLocale503ApplicationProblemPlusJSONResponse) VisitUpdateLocaleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMediasRequestObject struct {
+	Params ListMediasParams
+}
+
+type ListMediasResponseObject interface {
+	VisitListMediasResponse(w http.ResponseWriter) error
+}
+
+type ListMedias200ApplicationLdPlusJSONResponse MediaCollection
+
+func (response ListMedias200ApplicationLdPlusJSONResponse) VisitListMediasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMedias400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMedias400ApplicationProblemPlusJSONResponse) VisitListMediasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMedias401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMedias401ApplicationProblemPlusJSONResponse) VisitListMediasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMedias403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMedias403ApplicationProblemPlusJSONResponse) VisitListMediasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMedias404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListMedias404ApplicationProblemPlusJSONResponse) VisitListMediasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMedias429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListMedias429ApplicationProblemPlusJSONResponse) VisitListMediasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMedias500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListMedias500ApplicationProblemPlusJSONResponse) VisitListMediasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMedias503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListMedias503ApplicationProblemPlusJSONResponse) VisitListMediasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMediaRequestObject struct {
+	Params                    CreateMediaParams
+	JSONBody                  *CreateMediaJSONRequestBody
+	ApplicationLdPlusJSONBody *CreateMediaApplicationLdPlusJSONRequestBody
+}
+
+type CreateMediaResponseObject interface {
+	VisitCreateMediaResponse(w http.ResponseWriter) error
+}
+
+type CreateMedia201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateMedia201ApplicationLdPlusJSONResponse struct {
+	Body    Media
+	Headers CreateMedia201ResponseHeaders
+}
+
+func (response CreateMedia201ApplicationLdPlusJSONResponse) VisitCreateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMedia400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMedia400ApplicationProblemPlusJSONResponse) VisitCreateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMedia401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMedia401ApplicationProblemPlusJSONResponse) VisitCreateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMedia403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMedia403ApplicationProblemPlusJSONResponse) VisitCreateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMedia404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMedia404ApplicationProblemPlusJSONResponse) VisitCreateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMedia409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMedia409ApplicationProblemPlusJSONResponse) VisitCreateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMedia413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMedia413ApplicationProblemPlusJSONResponse) VisitCreateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMedia415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMedia415ApplicationProblemPlusJSONResponse) VisitCreateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMedia422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMedia422ApplicationProblemPlusJSONResponse) VisitCreateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMedia429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMedia429ApplicationProblemPlusJSONResponse) VisitCreateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMedia500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMedia500ApplicationProblemPlusJSONResponse) VisitCreateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMedia503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMedia503ApplicationProblemPlusJSONResponse) VisitCreateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMediaRequestObject struct {
+	Id     Id `json:"id"`
+	Params DeleteMediaParams
+}
+
+type DeleteMediaResponseObject interface {
+	VisitDeleteMediaResponse(w http.ResponseWriter) error
+}
+
+type DeleteMedia204Response struct {
+}
+
+func (response DeleteMedia204Response) VisitDeleteMediaResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteMedia400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMedia400ApplicationProblemPlusJSONResponse) VisitDeleteMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMedia401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMedia401ApplicationProblemPlusJSONResponse) VisitDeleteMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMedia403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMedia403ApplicationProblemPlusJSONResponse) VisitDeleteMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMedia404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMedia404ApplicationProblemPlusJSONResponse) VisitDeleteMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMedia429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMedia429ApplicationProblemPlusJSONResponse) VisitDeleteMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMedia500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMedia500ApplicationProblemPlusJSONResponse) VisitDeleteMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMedia503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMedia503ApplicationProblemPlusJSONResponse) VisitDeleteMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMediaRequestObject struct {
+	Id     Id `json:"id"`
+	Params GetMediaParams
+}
+
+type GetMediaResponseObject interface {
+	VisitGetMediaResponse(w http.ResponseWriter) error
+}
+
+type GetMedia200ApplicationLdPlusJSONResponse Media
+
+func (response GetMedia200ApplicationLdPlusJSONResponse) VisitGetMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMedia400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMedia400ApplicationProblemPlusJSONResponse) VisitGetMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMedia401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMedia401ApplicationProblemPlusJSONResponse) VisitGetMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMedia403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMedia403ApplicationProblemPlusJSONResponse) VisitGetMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMedia404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMedia404ApplicationProblemPlusJSONResponse) VisitGetMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMedia429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetMedia429ApplicationProblemPlusJSONResponse) VisitGetMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMedia500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetMedia500ApplicationProblemPlusJSONResponse) VisitGetMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMedia503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetMedia503ApplicationProblemPlusJSONResponse) VisitGetMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMediaRequestObject struct {
+	Id     Id `json:"id"`
+	Params UpdateMediaParams
+	Body   *UpdateMediaApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateMediaResponseObject interface {
+	VisitUpdateMediaResponse(w http.ResponseWriter) error
+}
+
+type UpdateMedia200ApplicationLdPlusJSONResponse Media
+
+func (response UpdateMedia200ApplicationLdPlusJSONResponse) VisitUpdateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMedia400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMedia400ApplicationProblemPlusJSONResponse) VisitUpdateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMedia401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMedia401ApplicationProblemPlusJSONResponse) VisitUpdateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMedia403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMedia403ApplicationProblemPlusJSONResponse) VisitUpdateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMedia404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMedia404ApplicationProblemPlusJSONResponse) VisitUpdateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMedia409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMedia409ApplicationProblemPlusJSONResponse) VisitUpdateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMedia413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMedia413ApplicationProblemPlusJSONResponse) VisitUpdateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMedia415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMedia415ApplicationProblemPlusJSONResponse) VisitUpdateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMedia422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMedia422ApplicationProblemPlusJSONResponse) VisitUpdateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMedia429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMedia429ApplicationProblemPlusJSONResponse) VisitUpdateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMedia500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMedia500ApplicationProblemPlusJSONResponse) VisitUpdateMediaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMedia503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMedia503ApplicationProblemPlusJSONResponse) VisitUpdateMediaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -10970,6 +12412,21 @@ type StrictServerInterface interface {
 	// UpdateLocale Make a locale the default (JSON Merge Patch)
 	// (PATCH /rest/api/locales/{code})
 	UpdateLocale(ctx context.Context, request UpdateLocaleRequestObject) (UpdateLocaleResponseObject, error)
+	// ListMedias List medias
+	// (GET /rest/api/medias)
+	ListMedias(ctx context.Context, request ListMediasRequestObject) (ListMediasResponseObject, error)
+	// CreateMedia Create a media
+	// (POST /rest/api/medias)
+	CreateMedia(ctx context.Context, request CreateMediaRequestObject) (CreateMediaResponseObject, error)
+	// DeleteMedia Delete a media
+	// (DELETE /rest/api/medias/{id})
+	DeleteMedia(ctx context.Context, request DeleteMediaRequestObject) (DeleteMediaResponseObject, error)
+	// GetMedia Retrieve a media
+	// (GET /rest/api/medias/{id})
+	GetMedia(ctx context.Context, request GetMediaRequestObject) (GetMediaResponseObject, error)
+	// UpdateMedia Change a media (JSON Merge Patch)
+	// (PATCH /rest/api/medias/{id})
+	UpdateMedia(ctx context.Context, request UpdateMediaRequestObject) (UpdateMediaResponseObject, error)
 	// GetOptionValue Retrieve an option value
 	// (GET /rest/api/option_values/{id})
 	GetOptionValue(ctx context.Context, request GetOptionValueRequestObject) (GetOptionValueResponseObject, error)
@@ -11701,6 +13158,207 @@ func (sh *strictHandler) UpdateLocale(ctx echo.Context, code string, params Upda
 		return err
 	} else if validResponse, ok := response.(UpdateLocaleResponseObject); ok {
 		return validResponse.VisitUpdateLocaleResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMedias operation middleware
+func (sh *strictHandler) ListMedias(ctx echo.Context, params ListMediasParams) error {
+	var request ListMediasRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMedias(ctx.Request().Context(), request.(ListMediasRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMedias")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMediasResponseObject); ok {
+		return validResponse.VisitListMediasResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateMedia operation middleware
+func (sh *strictHandler) CreateMedia(ctx echo.Context, params CreateMediaParams) error {
+	var request CreateMediaRequestObject
+
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body CreateMediaJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/ld+json") {
+		var body CreateMediaApplicationLdPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationLdPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateMedia(ctx.Request().Context(), request.(CreateMediaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateMedia")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateMediaResponseObject); ok {
+		return validResponse.VisitCreateMediaResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteMedia operation middleware
+func (sh *strictHandler) DeleteMedia(ctx echo.Context, id Id, params DeleteMediaParams) error {
+	var request DeleteMediaRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteMedia(ctx.Request().Context(), request.(DeleteMediaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteMedia")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteMediaResponseObject); ok {
+		return validResponse.VisitDeleteMediaResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMedia operation middleware
+func (sh *strictHandler) GetMedia(ctx echo.Context, id Id, params GetMediaParams) error {
+	var request GetMediaRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMedia(ctx.Request().Context(), request.(GetMediaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMedia")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMediaResponseObject); ok {
+		return validResponse.VisitGetMediaResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateMedia operation middleware
+func (sh *strictHandler) UpdateMedia(ctx echo.Context, id Id, params UpdateMediaParams) error {
+	var request UpdateMediaRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body UpdateMediaApplicationMergePatchPlusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateMedia(ctx.Request().Context(), request.(UpdateMediaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateMedia")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateMediaResponseObject); ok {
+		return validResponse.VisitUpdateMediaResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -12620,160 +14278,171 @@ func (sh *strictHandler) CreateVariantPrice(ctx echo.Context, id Id, params Crea
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rcts6kvCroDhTFXuXkiVfchK5tnZ8EmfGu8mJy5ecrYr9hRAJSVhTgAYA7eik/CzfW3wvMC/2FW4k",
-	"SJEiJcu24qM/iSWRQKPRN3Q3un94IR1PKEFEcK/3w5tABsdIIKY+vUsYp0z+FSEeMjwRmBKv5/0O4xsO",
-	"xAiBkMYxCuXX4A6LEU0ECGlCBCZDQBmggwFHgvcAF5AJ9QgIQjXqfwww4yLw5TAEDGgc07srEtxidNcm",
-	"6LsIwBYkgE7gPxMEJpRjOck2kGPHAAuAOYB9johog88sQoyD/hQEIUNQoOhIvh6hAUxisQ0ouyJBMonM",
-	"L+0r4vkelgv5Z4LY1PM9AsfI63kaMs/3eDhCYygXPobfPyIyFCOvd9Dp+J6YTuSTXDBMht79ve8df59A",
-	"Es0i6R0dj2GLI4lSgSLAUAzlTxwICtC4jyKACRcIRoAOwMnZCe+B4BYyDInggQ8CqkZy/vwC4wTx4Ips",
-	"UaJHiFAE7CsAkgiYd7Z9EIQjSAiK1fvZNvGgDS7JDaF3BAh6gwgHkCGAh4QyFGnUoO9wPInlMu3YvhnX",
-	"dwGpQCLS+FgMiSclCLwYIcAQpwkL0SsOLi9P3rftnBMoRtmUWE7H0D8TzFDk9QRLkDv9gLIxFF7PSxL1",
-	"ZMn0Ao35KWKncIhmAVG/ggliYAKHCGxBAcaUC9DtdLbbFVjA7oguMIYqvd5ex5eIweNk7PW6Ei1jTMyn",
-	"FEZMBBoipoD8SEMYow8wjvswvPkHghEq403JToFEgeQt9F1wMMacS4bERPGsRBTikiRjNaIiAAFvJBsy",
-	"OlbPGCjtEw6h9pEcKiBJHAfp4kcamHT1/9P6ENO7G3yHWxrqlgU7hwuzyD6lMYLEWWTV4iRJGJDoAAgG",
-	"CY+hgP0YmaVKmYGI/MKu7jBdi1yXXAgkip7yS1QbmRF+hFrvjxuvrorY9w7KiO0zG0KC/1DCYN5CqfOc",
-	"u3EAhpLbeRucCDBOuACKmZ3VKVEwpYn+tY8ABGMpL6RABlg02TYXyNbJQ/mrnK/kIrutPuQo0pxFEglk",
-	"FUtNKlmpm+ekTgNmOkOcxrfoSJSDNaZjRISU1Ew/CCYMh4gDKMDWyfln8OZ1p+uDy4t32xmBEXrXBqeQ",
-	"C/M6BxwhtTHmZSwVHQvVd6RqmWbCd5RIkv4KxbVXimypzloCj1Epxs363mklUKKd9A9S77irNALfAjyg",
-	"rA3OzMYDQYdIjBAzerwAqNL7bHod5DlphyEuduAE71iFtHPQ74R70S5qdQf7sLXffx223kS/oNbbQQd2",
-	"+7vhXrSPmiHHDHldxYC75drGIkdDXKa61Q8KOVuUgZBGaHtVaDIgV6NJTY4R38kkUA0WDOYXwsK95Gg+",
-	"oYQjZev9CqMzLV/kp1AOTdSfcDKJcagEwc6E0X6Mxv/+v1zi6Ycz3V8ZGng97y87mT25o3/l8qsxJd9O",
-	"9ct67jJVr6Ub5mAMY0nmKAJbWkT5IDVMfdCn0dSX1iW0ukCMoHqPUGGl/3bbu/e9d5QMYhw+95JCAwbX",
-	"JIG+Y64s5AgKqOD8QFkfRxEiCwCa0s4P72+hpoQCHanv+M4xY8qo/RuOcg8g+T3f2e/syR8NfdiHIyQg",
-	"jr2eJ9WINBCsETFBTP2pDNkR5oBOENM6iiAUSavQPHqaPen1vno4QkRgMe1NGI2SUPD2HcMCede+xwUU",
-	"Cfd6+5093xNYKI7IcJIS70iICe/t7EQ05O2BUVVtgoRFDt8ZpG/d+yvdyxDGMWIghuGNNLWBXY6DkEMQ",
-	"zC49ADHmgiu1Ky1NIhAjMNZ4fnqyPCIgIej7BIXSAFQkcGiOUzEdDlGkSdQ1N3CkIP+Nig800SedZ+Cl",
-	"1LahzECnTwYgoshwvmQrKYs1XZoNU6cix5hRazmF05jC6ILSj5Bp0+QZliQFmUK8hEFCDQnogk/4VwXj",
-	"OWK3OESXBN5CHEuh9kxgwjBEnINwhMIbebqPI4XuPgJjGCGwlXJCQhiC4UiCun0IGJIqFA4EYuZIEcOp",
-	"VHpapCulcyafaR3JZ/JQz2ire9+7oPQTJFOjpfgzYWMCmSCIveJAHutBjMeae9D3EUzkqapi5WCIb7XR",
-	"t+z6LwlMxIgy/Ad6Dib8jYI+gkyuid4gojUwAZjcwhhHgBJUWNzvv//eOkqkqSskbKjJCieMSmKTJHSs",
-	"iOoxFOI7SrhgEBPxBVPtlClRj2pZ6sdvVlPu7jqasnyUVJXt7maq7Es6FBhAHKNoIZWWAdJK3761U0rV",
-	"KjEUqVNrorGDvvGbRCpiiUop3jwlEc//+1K5zWKGYDQFCVcuKC0trXj1fG/CpEoX01MojcfUB/S1e92W",
-	"w95fr1CzZkgE2ZIOQZB9+HrddgEKgLSBOZCCBgwwirVyuiQ8mUwoEyj6hCIMLxR2n02qv+JgLMEAcpet",
-	"ZSrl6ERq3RFiqK0OImZk5WvNTmpmvVgb5hktF5nG9763hrRlDgUfI3MekPhQxFz3/Ml79agwuJr/sMLo",
-	"vW9IrXhiuiT4nwlStgPO+yLyx5w71G+hZPbEKsc1x57yA3n6s3Y7m9MrR3Gs/KlbJ2cnfPsQoPFETJUN",
-	"AMn0TiPa1864ut09YVjCYQCDjMGpgst6lJsevn0vTBhDJCw5WJ6cfwb7u91f1InyEKBbxKb6EKn8Wc7K",
-	"FEsaX02GvuPLs7IJ9WbXuGHs6dERlN7vqA/4iE7A8WXZC6nPfAHHQ+Ym+qqo0BKYr720inwMKA6m3P13",
-	"ce7CcJ1OR/v/i0JF54ZrjjjHQzK2nB5FKloA41OHkwYw5sgvMFfYwD/Srl2nHWUOhO9SD/zac7h2Fcrn",
-	"G/GNFVwlvCOogPGJHaTohZNaDN3VDf+PacTgF/ngfOpy5kqXMG8/FIktSi2lsu8jvUMshByBGAmBGPdB",
-	"hIdYcB8ErUAdQIJvwSFItIwskY8TKN+TY/2fr7D1R6f19tr8/611/aPjv967/+uCMtNxYXGwFZS7l4Jt",
-	"YLxbPCcmHd9Rt8R3pLytZlt3DzolMrOZAGwk26zQcv1ZBwfKv5vCWMuf5UJnDnl8ZlId9H54lKDPA2Vj",
-	"1euOhnxynU1zCkU4WpgInU1f2ZYti+ZZBP48gm4J1Z6j5h8eSWJzMtcxkZnnR5BE8QPsJZ6MxypCs6zO",
-	"N0eQGZPKCZ3lZzy3M9au7RGsA4OuhSyAlN6WNwJyJFuUo2mCQzNTIBtrPrQv2CDIVvaz2ATZrixjFhSE",
-	"giNCXx8c7B34i4iJovwtMQ3+fauV/rn9b3+dy/XF4WogKWDTgDUfZY+hKh0Kus5NtozCfFHbU7IRaRDz",
-	"p/AbZJpGhTcbHFL/jtgYkumC+sS1+a6r8faSxbAmjJ9EBqvxzhFkmr8LO2ExlVHFCcMXaDyJpbj2m2IQ",
-	"TibydxeFFRM1G9B6JhvZghmOZjOffO1mNUGeGjo3mE3fcOBwnixD8gwhWAzmUJsdFm2o9sd/ar+2f4tI",
-	"RJkv4JD7Sordl/GwhewMTRjiiAhoGSyb5FfIcVh4wG+4cpFtfMVU2V5X0toXQ+QFAliCfbNFnUImMHSc",
-	"PWqSpuSpMmJL9t/3YljxAykVT4oy0S2mCW9ATg67liHLaPeZMPLJ2QmgAwCzSKxyYWIOjk5PqpJbbDBh",
-	"Z2/QCXf7Xagzf/bD1/3WW3gwaHXRbrQX7vcP4Ou3ZaRlEu5WKqvLANWZJXzHJgIuSRBpfuCySrJ8/uUO",
-	"r5i/txlzpbmXtco0G8Cdv4xo9LpfrnI1+7qwbl2JqjTIXZ0H8wj8+u4U7P8CYkiGCRwiIOAQ8CQcAchB",
-	"EKHAl/+23h8HgDIQ/DFq/QMS0br4XWWxzc94LdBdfuZP8AYBLMpyjqEA1PhDamhVLaoaUcucGeaA/JnE",
-	"U5NgraKpJqp3aBI9tdhNF8MFnHKblFaxlhK47xAXpwyHJZIOjqVhl5cS3V/ab9/WhaJqXK0FpJppatyl",
-	"nxVWTsgkWdTpspTDUep7dfWgwvXZZISCI3SMifnYLTJzASPGfWwgqMaGuh3xjAIv22cXnqYqqKFfkabn",
-	"6QYxVXt9p+K0YfFV7aIEMeyj2MZI1Qt5C+OTt6hvo8T7eGsQlYKbLrNmsx/BBeJunfKBOF8sI9DcLUhT",
-	"4zv+vO14cCjAAfkMDZCUIqjUlNRY1vvqg75OvKZM/mV+kmSqImnp3j8Kqs+RtFcom0F5+kMd1vNrO8Um",
-	"W9RdYeWyDJVv5e/puBdU8nua8aDjvsd/IK9KbuYf/VSrA8wE9u1SLmARYu8xy8w8RCRpffUgDz2ND+fF",
-	"DKAK7bZmZmGmbPMb+x6FeAxjoF+3MV2rKl9xMMaEslZCsJA2QYi5Sj11RVb3bZXObpCTcAiktFOJLjqJ",
-	"xLzUbhK4kTwAGToSRyWmxO6+BqvBKPW3J2bB1L81A/NhmTeryppR6XcfGB1XglG7EjXEJRG4ZFOPv4dx",
-	"wvEtAogoA3HZKdTBupFCbqIJ9Wi5DJ3MIpx79FOM/XJPflpu/SROVb0XyxwUM8E3Tz4tI2oWESz1zzoM",
-	"//ic+2DWzLP+F3OLrFFgeR5LVm79MpbivJ1fYjcfjsH70tUpx/R84VJ+u84kgdsR/JW4C62jfMfeYGzt",
-	"o4NBax++7rfehL9ErbeoM+jC3f5euB8t705sCnTqTzRXLityas2vxnOhhgaYA05jlRi+ldYY0DcZ9c3+",
-	"/0gLC2w3zq3NZVWVJdlm9Qmq0n/TB4rQYuJb+4tKY1RftKgE3qmEsAD8hWj3avKEC4HpecdfSobA+b0N",
-	"PkF2E9E7YpPLJ5Bx7WCq5UhcUmvhXM9zeXny3p6yDYpzJsl8bwBfQImqsfUBqxKl9i5Fs7xtOOT1RTjk",
-	"U2UZVn5IhVBHnVr0NcioSslTMmT7UXKpUrXSHOlG3VSiW8f2Ggj1evvR7JwDZEYjiyR3GTpZC2syIxkH",
-	"HP+xjEwt58uYIg2R1xqSJpo+Y5sW/C+qig64GyEC7mB8I8+zbqGewLFNHsmcNdgxg6ZrnEcRSwU/KrXh",
-	"u1QTUnWnJK9jyKJ6zslEzDmc3czcZrrvnav3KJgkogCa0n1K7y2hzKrgLM0Qfnga1aJawg0uzFUPM7pM",
-	"JDxfvCEr0hExOBBV4Wk9JOI76qnS1C2jZvL51nJfmyuOBbO+lhf1hkvmyvoVpKDltPlaSOg8RCsOfdjI",
-	"1Rz977h3C9nV2j1bu+PzIyaT7PTTwDLKQmYlNYbUh1dcO6BVDTU7dZUFnatF1tyEngmX3NeE20rMChOB",
-	"c+Izk/RANCcsV2JtrjRWk6c2FTrIfbXMKXzJ8GjTMM8cNn6eFNtMmK+JyF2lgDT1hqJFIvqV0YFlPGqL",
-	"uMUnFshmouX5PWy1iQt2TWWy4Tylu8fNJ6uxLBprtnN7slowocwE5ezsMBT4VuJWGtr4NpcuOi8X+325",
-	"XfSgTGy9pJcbMTBb9jy5Yl8y5/OzW2VfUhd2Mzz3IbP0+xjBwobmXpwlY32EXOx13sOpFttx3MCAcHO5",
-	"7q/90oKW8ol8GYC9DojglIM+GlCG0oJHUomYBwWlNwANBigUYOv4EnweE9xP+BWJdDD+Fm37WS3etAhh",
-	"VoNQHfhV5bQ7TCJ6B+gEERT5yp3ovnhFtCQ1IJqYrnqdUEBVqTs9tiqxgaI2sD4FUxIYAkNsur5sxWZm",
-	"RJurMrvYaXGegblas5oVlXozesjbAuUUobE5oKxYPTDII59YlPNDUwy5BOVNEM5vkjyrXpy3Ps29ufQc",
-	"t0N1UZtS679Ql7i5h9GelF+s9rFCdw0j1maGeduyjJvPURvuQWS/sYfqS8WB+TMxuYc6oQWGo0Ks5BW3",
-	"BbiXORZnOXI5Z9zefDE2P5lPFyidXcqpLlyaJlQqbPuAI1Ok3RQJXoDA3FSDeqenETiLXIpf8CS8oiuw",
-	"EtA5BPoI3oSUYa+zaZY5k6+QDdaBkg3FPB0VVG35KnJqVpYFSMdYrC4LcCU5f7akzCxwi+T+LeKxWEcv",
-	"RLMknUJFubLc6LMP78Db/YNfgKlZByIaJmPV9+JYoVUVJwS2lrMU6RrdtpQ7ODo9ASNoqvXyEZzolGNl",
-	"2TtV6oKqAnlBG/zX+effWh/fy6E4gDGnYIDjGATWNAp8EPwNR6bYkdL5QaGXxI+spLC+Tt9TEl7/DcZw",
-	"qgxWiIk6D+XqKalROSbDGIHRdDJChANK4ulzl1s0pS+/pVVL3HqLD15aoQyjmURphWr7NE8+dtvMA461",
-	"oihpK7etctrt6qLkhWLSixrC5YDp0rEDrDsTLAlbrjrnQgZ3OVCKGxYFp7waaDOL3jLG7LW8UTKGpMUQ",
-	"jFRYCX2fxJBoyuYTFOIBDoGgpg53aGROEfg8oCXM59QEVW1ASp0ltj5oCZSXZyeAWZVvirHbjeUzwG25",
-	"dxsmUIyKG+tWa+Y7nf4vg/1wf6/1dj/cbe0PXoett7AbtrqDX+Be9Lr/Bu12dyx0vAz0snLkM3XJZqt5",
-	"m0qTuoo0zrqopAWm08LnbXCq754rwgCUAAj2O3sghAlH0RXpTwEEESIYRSBIy6D/W+BMVhCWTrX0dGlt",
-	"1e5koP18uHBqcyyehlHyixEC/7i4OAX6AaWy0xvc2Xbl9kZL2RnTrCIj6gjwEWXCL1IxT8ZjyKZFFpPj",
-	"5ilhjhwvrndxopw38ZJaYtaqcNRGeVZjSfVbDasqrZ2rwm7qLG/tdzpKa+zv7maCqJGFbqyNTEDVhWDt",
-	"2V3tb0pKcwyZbOjSw7OzXrVImK4uwrqoOIcC88F09q5T1cVlrgPuYxiOMEEZkSlyTlk1xW5+n60Cx31Y",
-	"KvRGuCxt+4gA9F0wCEZYt4hJSISY5NJI2r4D/F0fqt05Z4WSNRVqhb55snYxcs6TX49+M4XadQlK1brh",
-	"jlGlfWZDfboMfvUxRlu6xQsrcu0RFBDAPjUJSWWLzagjb8qUdKwyLu50FIB5D0BdIN++rHQFwAREVAgU",
-	"7fQZDG+QkGSj39kK+pDcfMNkQNtyRwP/igSF6tXBtqpbHqiGKu3fjj4dS9NVFy1PP8qJ9AeF9KwnnlNf",
-	"+IoIW8EfcgDB3YjGqNg+LQ9Prcszh6aMRGb5TaUBhgnDYnouedsc+FV19qNE41h/+mBPMv/1+4VX0gvC",
-	"1PZXFd2z7l9pRX+uexCAreD08/kF2KEwEaMd9bRO/VCiRS1VTZc3tHWFbLl+W4obau+6sYDSE8okhkKe",
-	"uYBAcOz5XsLieVLYq2jQIWBMh1KtUJK5jny5P9Z621LuSjeb3JcWXevUAsDFNEbbPevQ46o9IWZXxPj1",
-	"zGVN0xUP2KiuPVC5/cVMBZH2Fbkif/kLOIoihpQFcUVy/Syw1kYjysUrDlQNGH0RtAcCi4If2lK7bxu4",
-	"WmNI4BCpY6CLmeCKbKl546l+ueZd9aycufem86YbbNszZdppTB71dMF1dVzMtSTDaScyyZVBdfMwfSwM",
-	"IVP1u2GujUBKdFekSHVtMNMFrbrbmWOrlTc9O7wiKlR1hznKv17aQCQdbSvY7+xLzJwhGHHV4+aKBLPN",
-	"bKS8DnygetpwEFR0uwnUeHuBSakqaRezbQkmX9GIX5Ez265JCfXccT2O7En9LO0yKR+aqf6b1t/5gaP7",
-	"YBskJEacX5HgP012V6AbS6r9HreBm38qB5zhH7sQhWkpPDNHv/x0i9GdJMoJHErbOcbkhm9rL4FO8g30",
-	"eWCAY30cVrelVVMyU+Npuw1OpfrT80zgEClyknvgtFgMlFi/g/ENgLqfSioPcrnMYEt3GgVOo9FDQCgI",
-	"Pn/4cH58EQAeQsLTTbBZfXoHAmUJ6WIoqfiRU2fpfm4bTptUp/orugVXwe+aSriwwV15Wr4ixiJOmy7m",
-	"mEoXM8n6mvZqGhoeAqYoliGRMB3pvSL6t1dcTahVoerkqCOKWChHEaEE+YY0SkBIezn2gK6CAvkNt2xz",
-	"RfJgmKlsB8k20GNopNhOjVCAYKb0UpAyQtpnhV+RYxiObA8W5VrhiERSpiRSbtKBFV2pSJaHMTX1VDds",
-	"sejjPdCVlrSuMuODg448jl0RjkIqd5AAeIsYHGpEWs6TQmwKAgnSRwlR65TGOJwax1f6dQBMHxSwdXJ8",
-	"8UEnHW/7mnDprekLo3vHyL8g4Xf6lBns77610sHpDpMiQ/lfJB7U/wqLRceg5PhKX962HtsqRM23/FDO",
-	"u2taVakuvFn7DQtNvgvH1qxlpa2fGIeIcOSoeWlQMowEVC3sanT7jkBszJ1TZWYlmPxE8CnVX1J3e753",
-	"ixjXdkC3vdfu6AgGInCCvZ631+6093SN9ZEyk2YbEspvh0jokgrmTH8SeT3vI+bCXg1QQ2TNkSsCPdkj",
-	"OyVtPu+vC033djudOV1KjFRv3qBkttdASY+SYzdSYA/hmbXUn5ra7Pe+t6/BK5syXcaO0zhQvdKtfyXX",
-	"yUi9tFf/0ge3s9t+Z7/+jbRjmXxh9239C8UOU/e+d9AEBfmmbuqtBgsqafClLHvtHjHkB7iSlmFGhTod",
-	"9qsN7V7rKFoJ9eoYlS07vzLyVbj5lUbzWjMtR7YmeHzvr4YL7HD3xd619zNc2H0ELqxsJGg47w5yYPJU",
-	"Co2zpIqsuBQ6QrbuouRagu7S6ovtss7Kue5aL4mbOw24OW3+KV/oNoCp2BVQvXfQBAElzaeUzNlt8vJs",
-	"z7OfVF5pjpP2liuzykTWvV/WF1ieSTTNx0iUuMbO0ED1LJNHqLfSkhnh7K6ttoWgutGmmvBKa5aytG8z",
-	"Qyq7RZqpOrklLyzfqzkzYVkQEPtzb9ArXtZQRy9OcS7Maj8h5erdB3AezfrlNuLfkaikms7Tq5WN3fb8",
-	"1CTPbRjd1tLTYgbZSVSZOlZvtk1sAlmeeC9VbqxLv02suzFiQ9RSQy5HwzqdrZFl9pQsZDKFXywrbYym",
-	"tRQWughkdiJn6s8hAlhwp++lSkEBnyTvAcVA2/WWVb60QLWPw3luFefEejGlvYCLPm8dj83fO4WKJOuF",
-	"q+NLfnw3TVkTqLJe7WAChyopIxew6k9N4s5G16+JjybM8U/Gk/pgUu+icevJ/Dzct7A3yMkFtR2VnAZ3",
-	"xt1r+s817jE907vr4f6j2RGf3IU0Vy7kC6JtHEkbm+ilOpLCXKWtWblaZe3UupJOrdMoRvBWh2Cz11Ur",
-	"h6lyGREqMsdOhc/IhbGh2yjPvC/Vc/RTO4JqKG+ON2gOPXSeS0lsaGu93EK11PVUvqEnNBbn+6DyXPPI",
-	"bqhCP9Fn8ETV8m7qjHq5PLyxvdbR9tK+J1dG1bmeqswxp0/9HNeTfepnyK+Z6RlbmV9zcv4Z7HVfv251",
-	"s3uvGxW8Jt6a1KWa7ZJL0em1oUqS3vkR0gjdV1K2MgP1VekVeXQK19Uy6oLxZARbuyZpyy/2V8by8Ym+",
-	"UGDy8Uw9rry+c8/87l352TsLT8Nj1SbthpnW0Z61xF7LQya7d65SMDnCP4NKmGl0WqkRbLKzRsAhQN9h",
-	"KNR10fQOiElN3hD3mmiKQoJ9fgd5BbXP9/WnDYGfIRvT8b+bCga6u3BjX3uu8eyD/eyF0Z7ax25b+Jbr",
-	"GXsHI9e7dRnXuh5o41TfHOyeWaIdKzoG0FDkArrasXar/OkXs/2bQ0gIVRfxIsy14DSJm4dgDG8QgPpC",
-	"nn3ebQGtbkG2wQX6Lri6UicQAZgAmI1lu0QzBG7QROgrhnSMQB+GN+l1pox/ARxC3cmhzImfiuVmDvxM",
-	"Olh4Ns6Zn9Hbrzevjieqff1VZNN5akW1MRnX6TxECqZitaW4etdAaS//vGNAW30P9g2U9PqvdfM7DLOs",
-	"i9+xYp0u/cZgXISjnsv3/6fk542F9/gC6JOyqsrsqbkO/ErzT99i/6ZvsacpFVW60O1Y/7gMlOuNX85F",
-	"7gX8jW5cL93o7s0m/K31YpF5VqAcTcd/779jhElzH48DyXMpyAb8baPjL5rPNzrzKQSTqrUEKANjOiuf",
-	"lgt9Z1XXjbIsFEs27TQgicAgEQlD9pbqVhhTjiIwwlxQNgWYa+dGP1F1zlR9DhRt24ozqs6TqXdlynHM",
-	"Ojg+YtN+5Knudix358KfLRgYT7O+JTytTWkWCrZMrWkc6QqI8h1V1i07zWQ908uDm05l+qcKb+rq4Q2v",
-	"feiVb+yXNQoHGWJMu+hQBuTWRokpAbpYcQ7dBGaNS3Pkujo8NOCTH+yp4z2m4U65PaE77mxuUmyCPi/L",
-	"vDlHAkBN3bW3RfW3tVcnMnbhgk646kA1xWQICL07VHdWC9ZLVczFCr9mIRc9JSLRJtbyk4Yfo3mUWB1j",
-	"qSCTzhPrhi11G9tY7gzdYo4p2d7YZmuVhzaHvJ6j2MZs456hbcaom8IAdd4znQYKtCXlqSkmiggHUJkW",
-	"qjInp04/R13X03RedPtFmiICISSACxzHoO/0kBxQJtEFuSi2GPwKxbXp3VLmqMq48XGvaKh5nssBVS8O",
-	"VFVpjeGNOtpYck95L8Ooo8WrgRhv1TdTyrw2oJNva7+oBD1W9aS9x/en5Hrvz4sGbXT1mulqXc6XTjb3",
-	"IF39mme6lYSCjDv07+xf/+9f/xc1jwXlgHk+ZdyAw/PxoE0kaKNgly3ElQaCCgJq2UiQ+X7edRdbjGJT",
-	"e6vR8+9UK4cmT5pe62nZv+Zv2Etojd84Ek0etkZRebArrWSrCu7rdp26OduW7s7GwMnZSaFdHlS9/isC",
-	"YKZjV0X8q1sW/6oBzS2wqyC0ZesahOOyYpjNw3E14Kg+0RIK57JyA0DcYgMrgyUNUCISUQa21AUvMFai",
-	"ojJCqZ6thOLgYGEoVIcKTIYAChAjecCnxHaE5AiEdDyGLY4kUUqFKQVYFXBKuFXTzuIYuhtRjoCq9AW2",
-	"TItv22rIdC2xrVJN30jdpiSEHLUw4YhwLKk9nlaCbFvVrQydOhyk+oQwAAcCmS5sAo+RvkD85nWnW01q",
-	"+v0j8VW9e52DrbTP8JIApp6fZWDTL68eOGuWlWKvCizz0uOhzEJVRFk9QKvD0zllQvXakHsgxZbeMydp",
-	"0weQh4hEmAwrd5CyCLGv6T7mAZubYiVffI9ZmoVQCWAsRYjGwHwoUiw9BhRaZpSKDLCl0iVMhylK4qmv",
-	"cmVyfZ9qMKiGfwDcT+PkaJ42YlqObRwe65E4MskM/LnFQQvxAsXWPDuJ+JqmsbQ1StoRWvbg8hgTwjg2",
-	"3fzESDIGzlQFZVeEUPt1D0Cn8SYk0zvVj9MMpjpcqiJ5HBAKBIMhaoMjAcaUC7BnAfHBrt/Zf3NFUmAk",
-	"ZLsHHWVggAlidhFloQWbDKMe+NPUQDWoU0s00ugc/yG1h864l2Ry7vneJ8/3PnrXci5NPaZoqh9SIbTn",
-	"zNRO1ZgIgf4BXLT4CDOhBtS7ouaiWXqt+0VhevlRrY/fJF7PuzhvnSs0NX77U/5t/dHYuz3vKBwv7oha",
-	"XSJSfrinT0XSlF4ZYdKOhxWlI1nG22QjbWJYa1LXdZKK+qYOtJK0pPKcIjtw06yijNU2ZVjXrwxruj/z",
-	"DJ9FK7Qua2isrTvxaY4fNepqwzfrGF79M8ZVS9KuTI6VQcErrpqIDzCKI36Y682sPI66XZxTd2TW69Cu",
-	"zI/KFNAKIrfGgd9zNKLtOb+Tev4rzH+BFrewnznIWxfefamiZmN8Pr5s1Pzp2BQPCugqe3QnO1fXh3e/",
-	"ZNbKYsL3seKoT2Q9mHU3dV5alKo+RxPK8SZ1a408mdBRoXXm90s0Mebe5XPZ3HuwY7CBi+1j3sX2Px+b",
-	"63vLlSvyqBWHe2qPmsV6hf1g7wyvyKPm3LXeeNQ2HrVnFMpHUQRgSt6CLuRbsyeJudbLuX3oJyjGrGFt",
-	"UoxZL31jVqxXgBTwjNhqq1Ol5+D6WvznNg1uJYFFp5AegwPx8EJ6B09fhsJgpEJdbrhjje9LpDmdtRxi",
-	"DfSGsRPXcm0SO3GNqk3sZP1iJ1n1m4WiIxkZrOWFr2aW/oYQ10p21ZDin+2S16I+gpogQR8y089hv9N5",
-	"vfemu7e393avu7Az4Lmc/zUsbZ3/L5W1NwfrdY4WpOXmlokW5Cyw2bKAs6dty4m2Xt8zl6JL6x1sDgPr",
-	"44E3RPWKL1OM7gmroMzxlbtk7j1O5Tp3ihV7uTd17DZ+7o06fq46dpJCy08UtuiJfBOFCZPrlVKujyBD",
-	"7CgRI6/3VeXRc8RurQzMs4GJ4mFKDkEwgiSKUWDb89lWcEB/L9kiYbHX80ZCTHhvZ+eH/uG+beyB1hgS",
-	"OERjRER7ENO7G3yH2wSlGfl90whRv6Z50vSz8GA4Ri2UKEYvAqlOHSBCtyimEzk62ApUSyWWEH3VKYOr",
-	"BiyVzTSiXPTedN50FwQsvZFQhUbuS8RhVpq22c68pan9NLtWk23Jfavt5BB6UFW4KtH5Ac5QigxKrpIZ",
-	"f7EawHS2ct7LvGj31/f/PwAA//8=",
+	"7H3tcts6kuiroDhTFXuXkuWvnMSurR2ffMx4N5m4Yidnq2LfCCIhCcckoAEgOzopP8t9i/sC+2K30ABI",
+	"UCJFSpFtxUd/EksigUajv9Dd6P4eRDwdcUaYksHR92CEBU6JIgI+vRoLyYX+KyYyEnSkKGfBUfAbTq4l",
+	"UkOCIp4kJNJfo1uqhnysUMTHTFE2QFwg3u9LouQRkgoLBY+gbgSj/kefCqm6oR6GoT5PEn57ybo3lNy2",
+	"GfmmumgLM8RH+F9jgkZcUj3JNtJjJ4gqRCXCPUmYaqMPIiZCot4EdSNBsCLxiX49Jn08TtQ24uKSdcej",
+	"2P7SvmRBGFC9kH+NiZgEYcBwSoKjwEAWhIGMhiTFeuEp/vaOsIEaBkeHnU4YqMlIPymVoGwQ3N2FwZtv",
+	"I8ziWSS94mmKW5JolCoSI0ESrH+SSHFE0h6JEWVSERwj3kenH0/lEereYEExU7Iboi6Hkbw/P+NkTGT3",
+	"km1xZkaISYzcKwizGNl3tkPUjYaYMZLA+/k2wceUxBTLbht9YteM3zKk+DVhEmFBEB0wLkhskES+4XSU",
+	"6AW7WUI7Q+iDVIFOYjCzGDpPS1B5MSRIEMnHIiLPJPr06fR12805wmqYT0n1dIL8a0wFiYMjJcbEn77P",
+	"RYpVcBSMx/BkyfSKpPKMiDM8ILOAwK9oRAQa4QFBW1ihlEuFdjud7XYFFqg/og+Mpc/gaL8TasTQdJwG",
+	"R7saLSll9lMGI2WKDIgAIN/xCCfkLU6SHo6u/0FwTMq4VDNWV6NAcxn5piRKqZSaNSkD7tWIIlITZwIj",
+	"AgEofK0ZUvAUnrFQuic8ku0RPVSXjZOkmy1+aIDJVv8/rbcJv72mt7RloG45sAu4sIvscZ4QzLxFVi1O",
+	"k4QFifeREpjJBCvcS4hdqpYehOkv3OqOs7XodemFYAb0VFwibGRO+DFpvX7TeHVVxL5/WEZsH8QAM/oH",
+	"iIV5C+Xec/7GIRxpvpdtdKpQOpYKATN7qwOhMOFj82uPIIxSLTm0aEZUNdk2H8jW6Y/yVzlf6UXutnpY",
+	"kthwFhtrIKtYalTJSrtFTuo0YKaPRPLkhpyocrBSnhKmtMwW5kE0EjQiEmGFtk7PP6AXzzu7Ifp08Wo7",
+	"JzDGb9voDEtlX5dIEgIbY1+mWuWJCL5jVcu0E77iTJP0F6yuglJka8XWUjQlpRi363tl1EGJnjI/aA3k",
+	"r9IKfAdwn4s2+mg3Hik+IGpIhNXoU4CCBSAmV90iJ+0IItUOHtEdp5p2DnudaD/eI63d/gFuHfSeR60X",
+	"8S+k9bLfwbu9vWg/PiDNkGOHvKpiwL1ybeOQYyAuU+LwAyBniwsU8ZhsrwpNFuRqNMHklMidXALVYMFi",
+	"fiEs3GmOliPOJAGr71ccfzTyRX+K9NAM/sSjUUIjEAQ7I8F7CUn//Xep8fTdm+6vgvSDo+AvO7lluWN+",
+	"lfqrlLOvZ+ZlM3eZqjfSjUqU4kSTOYnRlhFRIcpM1BD1eDwJtZ2JnS5QQwzvMa6c9N9uB3dh8IqzfkKj",
+	"x15SZMGQhiTINyrBVo6xwgDnWy56NI4JWwDQjHa+B3+LDCVM0RF8J3feCAHm7d9oXHiA6O/lzkFnX/9o",
+	"6cM9HBOFaRIcBVqNaAPBGREjIuBPMGmHVCI+IsLoKEZIrK1C++hZ/mRw9CWgMWGKqsnRSPB4HCnZvhVU",
+	"keAqDKTCaiyDo4POfhgoqoAjcpxkxDtUaiSPdnZiHsl236qqNiPKIUfu9LO37sKV7mWEk4QIlODoWhvd",
+	"yC3HQ8gx6s4uvYsSKpUEtastTaaIYDgxeH54sjxhaMzItxGJtAEIJHBsD1YJHwxIbEjUNzdoDJD/k6u3",
+	"fGzOPI/AS5ltw4WFzpwMUMyJ5XzNVloWG7q0GwbnI8+YgbWc4UnCcXzB+TssjGnyCEvSggwQr2HQUGOG",
+	"dtF7+ivAeE7EDY3IJ4ZvME20UHskMHEUESlRNCTRtT7nJzGgu0dQimOCtjJOGDNBcDTUoG4fI0G0CsV9",
+	"RYQ9UiR4opWeEemgdD7qZ1on+pki1DPa6i4MLjh/j9nEain5SNgYYaEYEc8k0gd8lNDUcA/5NsRjfaqq",
+	"WDka0Btj9C27/k8Mj9WQC/oHeQwm/CdHPYKFXhO/JsxoYIYou8EJjRFnZGpxv/32W+tkrE1dpWEjTVY4",
+	"ElwTmyahN0BU96EQX3EmlcCUqc+UG/dMiXqEZcGPX52m3NvzNGX5KJkq29vLVdnnbCjUxzQh8UIqLQek",
+	"lb1946bUqlVjKIZT69hgh3yV12OtiDUqtXgLQCKe//cncKAlguB4gsYSnFFGWjrxGoTBSGiVriZnWBuP",
+	"mQ/oy+5VWw97d7VCzZojEeVLOkbd/MOXq7YPUBdpG1giLWhQn5LEKKdPTI5HIy4Uid+TmOILwO6jSfVn",
+	"EoG3DelddpaplqMjrXWHRJA2HETsyOB1zU9qdr3UGOY5LU8zTRh8aw14yx4K3sX2PKDxAcRc9/zpa3hU",
+	"WVzNfxgwehdaUps+MX1i9F9jArYDLfoiisecW9JrkfHsiVWPa4895Qfy7GfjgLanV0mSBDyrW6cfT+X2",
+	"MSLpSE3ABsBscmsQHRpnXN3ungqq4bCAYSHwBOByvuWmh+8wiMZCEBaVHCxPzz+gg73dX+BEeYzIDRET",
+	"c4gEf5a3MmBJ66vJ0ffm08eyCc1m17hh3OnRE5TBb6SH5JCP0JtPZS9k3vMFHA+5m+gLUKEjsNB4aYF8",
+	"LCgepvz993Huw3CVTcd7v5MI6NxyzYmUdMBSx+lxDHEDnJx5nNTHiSThFHNFDfwj7dp1ulHmQPgq88Wv",
+	"PYcbV6F+vhHfOMFVwjuKK5ycukGmvXBai5HbuuH/MYkF/qwfnE9d3lzZEubtB5DYotRSKvve8VsiIiwJ",
+	"SohSRMgQxXRAlQxRt9WFA0j3a/cYjY2MLJGPI6zf02P9ny+49Uen9fLK/v+1dfW9Ez7fv/vrgjLTc2FJ",
+	"tNUtdy91t5H1bsmCmPR8R7slviPwttpt3TvslMjMZgKwkWxzQsv3Zx0egn83g7GWP8uFzhzy+CC0Ojj6",
+	"HnBGPvTBxqrXHQ355Cqf5gyraLgwEXqbvrItWxbNswj8eQTdEqq9QM3fAzZO7MncxERmnh9iFic/YC/J",
+	"cZpChGZZnW+PIDMmlRc6K8547masXds9WAcWXQtZABm9LW8EFEh2Wo5mqQ7NTIF8rPnQPmGDIF/Zz2IT",
+	"5LuyjFkwJRQ8Efr88HD/MFxETEzL3xLT4N+3Wtmf2//217lcPz1cDSRT2LRgzUfZfahKj4KuCpMtozCf",
+	"1PaUbEQWxPwp/Aa5poHwZoND6t+JSDGbLKhPfJvvqhpvT1kMG8L4SWQwjHdOsDD8PbUTDlM5VZwKekHS",
+	"UaLFddgUg3g00r/7KKyYqNmAzjPZyBbMcTSb+RQaN6sN8tTQucVs9oYHh/dkGZJnCMFhsIDa/LDoQrXf",
+	"/9P4tcMbwmIuQoUHMgQpdlfGww6yj2QkiCRMYcdg+SS/YkmjqQfChitX+cZXTJXvdSWtfbZEPkUAS7Bv",
+	"vqgzLBTFnrMHJmlKnpAbW7L/YZDgih9YqXgCyiQ3lI9lA3Ly2LUMWVa7z4SRTz+eIt5HOI/EgguTSnRy",
+	"dlqV3OKCCTv7/U6019vFJvPnIHrea73Eh/3WLtmL96OD3iF+/rKMtGzC3UpldRmgJrNE7rhEwCUJIssP",
+	"XFZJls+/3OGVytcuY64097JWmeYD+POXEY1Z99NVrnZfF9atK1GVFrmr82CeoF9fnaGDX1CC2WCMBwQp",
+	"PEByHA0Rlqgbk26o/229ftNFXKDuH8PWPzBTrYvfIIttfsbrFN0VZ36PrwmiqiznGCvErT+khlZhUdWI",
+	"WubMMAfkDyyZ2ARriKbaqN6xTfQ0YjdbjFR4Il1SWsVaSuC+JVKdCRqVSDqcasOuKCV2f2m/fFkXiqpx",
+	"tU4h1U5T4y6FYOvaMzcu20ffBYZwAmlZit6YTPJ2EwfYEiJ4SOhgqOaYi54V3tDDl9KUXMwoHpriAdn5",
+	"fUQGTVYiRVQiFXqSJ2NF0FCp0ZbcRp8+vnNhyj5NSLv0aGshmSc88wj9Ml7EMLilsRo2wWG9w9H+rde/",
+	"iNMRVvB0tZvh6p/k4Gj2YhllaMWCfztpd6+JOyhj4rm3Duo53Gfd6QBOU54t5HkfvFgFS2b89UPLm9pc",
+	"j9Mqd/EeXImWlK/cFMsYA38SOlnZtpdvrltAmTUF2qprcqYkijCDS0tK4WgIFyqQc0RANN0dIuGQyTRc",
+	"X4y+g8S4mHA4fJo866/ui5THJPm67/tF8qV/AHBO2Wi8aOxoqbhpGNyYG5QVEdwmI0zFc1PK7MfdabE9",
+	"xYg2Cm4hKOPFD/klz0fUbLkt48PT9CTd0HjiWVigQWqYu49cofscvuaYmQnukcTZUPBC0VHyPlg0RFNi",
+	"09xYRGXgZsus2ex7EL/+1oEQ9r5YRhT7W5BJpU44bzt+OKPBA/kj6RN9GCKlHjGDZbOvIeqZ+2Nc6L/s",
+	"T5pMrQize38vqD4n2jDlYgbl2Q91WC+u7YzaSy/+CiuXZal8q3jd2L9nW9zTnAe9LAT6Bwmq5Gbx0fe1",
+	"R1k7gXu7lAtETMRrKnJ73ikWLKPA4KNUc1Qc0tftAJz5DIob+5pENMUJMq+71DR34n8mUUoZF60xowqN",
+	"BImohBs0vsjafVnlemiQWnmMtLSDfF2TC2tfanb85ukIC3KiTko8InsHBqwGo9RfAp0F0/x2X16CBbw2",
+	"jTUd3CJ4K3haCUbtSmCIT0zRkk198y1KxpLeEEQY+LmWnQJMu0YKuYkmNKMVEo1zx9ZcDzYw9tM94hu5",
+	"9ZMc8c1eLHXEz0TDPPm0jKhZRLDUP+sx/P1z7g+zZpH1P9vL8I3y4+axZOXWL3Von7PzS+zmj2PwrnR1",
+	"cKydL1zKiwTYu2xuhHAlUU93zN5xhRhaB+Sw3zrAz3utF9Evcesl6fR38V5vPzqIl4+KNgU6C4vayhEV",
+	"V4PsrzYAA0MjKpHkCdxv28qKJpmCDKZA0X9klZK2G18RKiSHl90VygsuVd1iyh6Yhpay0NlfXBuj5r5o",
+	"JfBeaacF4J9K2lvNdaep/Lp5x1/OBsj7vY3eY3Ed81vm7siNsJAmTlbLkbSkZNS5mefTp9PX7pRtUVww",
+	"SSpDKeB/Kt86O84zicDVBIXH3Gm0apdsxa3mG+R5QUv2xhbhWkDHA8jm/Fc5qrux2ux2HB7I+qJn+qmy",
+	"PPYw4krBSax2dxvkrWfco+VF+14y1jOt1xzpVhtWottkUDXQOfXmrd05D8icRhaJZlk6WQtjNycZD5zw",
+	"vmxgo4bKmCJLRKy1c23O4ozpPBNMJUyh2yFh6BYn1/q47RdG7Hqm0z1Z2xY7dtBsjfMoYqkUk0pl/SpT",
+	"1Bxu7hZVIFtUDXv3PQr+cP/+UzPV/MpXyxyNxmoKNFDNoJaX0LVVcJbew/rxZPUqJXZq1FZRLYbIiglD",
+	"jFTBSmMqRwme2BWjshgNFiRLfVlMvVmiqkfFourOD+LM1XMzNoMay2Ktr7ymWyxwX1VlM5ohidyBp0rT",
+	"Iay+LEbtGsXtlr0ksLzOynemWmmt4MZCwSxZC1VThGjFISYXIZxjyHhu9KnLeMYNXrvj8yNTo/yU2cDE",
+	"y0OTJSUp4cMzaRz9jWzgQhHb5pbwTFjqriasWWIf2UinFwcbZQfPOeHPErN5pTGxIrVBiKbw1TLejiXD",
+	"0E3DaXPY+HFuZOXCfE1E7ioFpC1PGS+SAFoZhVnGc7lI+GHkgGwmWh7fk1mb5+rWVCYbzjO6u9/rBzWW",
+	"RWPNdu6OiAveP7DBTzc7jhS90bjVJwZ6Q8qzaGav7r0ut4t+6OKeWdLTjczYLXucqwWfcyf/o1tln7NQ",
+	"QTM897Bw9HsfQdmG5l6S5+6/w1Ltd17jic0iTBoYEH7q/91VWFr/XD9RrBq130ExnkjUI30uSFYfUysR",
+	"+6Di/BqRfp9ECm29+YQ+pIz2xvKSxSbp4YZsh3kTh6xmdV6yGjwXUGj3lrKY3yI+IozEIbht/RcvmZGk",
+	"FkQbO4fXGUccKiObsaEiG4nbyDlHbC8JjCyxmXYEFZuZE22hKcFip8V5BuZqzWoxrdSb0UPRFiinCIPN",
+	"PhfTxaa7ReQzh3J5bLtolKC8CcLl9bjIqhfnrfdzL7o/RjERUwOx1PqfamPR3FXqTspPVvs4obuGmQF2",
+	"hnnbsoy/0lMb/kHkoIExOi14plObbY6nSRzC0XDK+fZMus4tyxyL81zEgittf74Ym580aerZzy7lzNS5",
+	"zxJXAdshkkQ5v2HjFdit8lM66r23VuAsUkNpwZPwiiqmaEDnEOg9eBMyhr3Kp1nmTL5CNlgHSrYU83BU",
+	"ULXlq8hdWlm2JU+pWl225UpyK10FwlngFsmxXMRjsY5eiGbJUFMFiMty0D++fYVeHhz+gmyJYxTzaJxC",
+	"w7Q3gFaoZY1c6w8t0g26XecfdHJ2iobYNneQQzwyqd1g2XtFjbtV9ZS7bfRf5x/+2Xr3Wg8lEU4kR32a",
+	"JKjrTKNuiLp/o7GtjQk6vzvVeux73oHCVF86Aglv/kYpnoDBiimD81Ch/CaMKikbJAQNJ6MhYRJxlkwe",
+	"uzq3rZT+NSty55fn/uGlTVXttpOAVqi2T4vk47bNPuBZK0BJW4Vt1dNuV/ewmeo9sqghXA6Y6TTQp6aR",
+	"1ZKwFYq5L2RwlwMF3LAoOOXF45tZ9I4xZqs4DMcpZi1BcAxhJfJtlGBmKFuOSET7NEKK27YtkZU508AX",
+	"AS1hPq+EPHSNK3WWuHLyJVB++niKhFP5tneP21g5A9yWf4dkhNVwemP95h5yp9P7pX8QHey3Xh5Ee62D",
+	"/vOo9RLvRq3d/i94P37ee0H2dnccdLL8Pv1s95qZWPps8xdbmNw0HaF5072sH0nWJ6eNzkypIiAMxBnC",
+	"6KCzjyI8liS+ZL0JwigmjJIYdbOuOf/W9SabEpZec51saW3ojtc3fj46dWqbvhxcHyW/GBL0j4uLM2Qe",
+	"AJWdFfzJt6uwN0bKzphmFaldJ0gOuVDhNBXLcZpiMZlmMT1ukRLmyPHZy9CLEuW8iZfUErNWhac2yrNH",
+	"S5olGFihE0uhaY9ty7F10OmA1jjY28sFUSML3VobuYCqC8G6szvsb0ZKcwyZfOjSw7O3XlgkzlYXU9OD",
+	"RmJFZX8ye6esqs6NNAH3FEdDykhOZEDOGatm2C3us1PgtIdLhd6QlqXHnzBEvimB0ZCajoJjFhOhuTTW",
+	"tm+ffjOHan/OkqQeayrUCn37ZO1i9Jynv5780/b1MRXLIa3nVnDQPrOhPtM1qfoYYyzd6YtBeu0xVhjh",
+	"HreZVWWLzamjaMqUNDi1Lu5sFETlEcKmn5J7GXQFJDNxpUi80xM4uiZKk415Z6vbw+z6K2V93tY72g0v",
+	"WXeq2Ul3G9rcdKH/XvufJ+/faNPV9LjJPuqJzAdAet5M2WtHccmUa/iEJcLodsgTMt1ttwhPrcuzgKac",
+	"RGb5DfIZo7GganKuedse+KGZz8nY4Nh8eutOMv/120VQ0jrMtoKCBkB5s9isAZQ0LavQVvfsw/kF2uF4",
+	"rIY78LRJ/QDRAkuF6YqGtmmootfvOrdg4123FlB2QhklWOkzF1IEp0EYjEUyTwoHFf3cFE74QKsVznLX",
+	"Uaj3x1lvW+Cu9LP2Q23Rtc4cAFJNErJ9lJUngL7WVFwy69crlCsIkYvqugOV347WFpxrX7JL9pe/oJM4",
+	"FgQsiEtWaH9GjTYacqmeSQQlA82F2yPUdSj4biy1u7aFq5VihgcEjoE+ZrqXbAvmTSbm5Zp34Vk989GL",
+	"zovd7rY7U2aNafVRz/TngeNioYMtzRrXaq7sVveaNcfCCAto94ILXacyortk01TXRjNNc6ub43q2WnmP",
+	"3ONLBqGqWypJ8fXSfnPZaFvdg86BxsxHgmMJLREvWXe296GW190QQQtEiboVzRG7MN5+16ZUlXQX3HYE",
+	"UyyAKS/ZR9fdE4R64biexO6k/jFrT64fmmkWkZVr/E7ju+42GrOESHnJuv9ps7u6piM57HfaRn4irR5w",
+	"hn/cQgDTWnjmjn796YaSW02UIzzQtnNC2bXcNl4Ck63cNeeBPk3McRhupUMPW1sSdLuNzrT6M/OMIGUV",
+	"M9gDryN3F8T6LU6uETbt9zJ5UEjKRlumRT3yOtQfI8ZR98Pbt+dvLrpIRpjJbBNcVp/ZgS5YQqZ2XiZ+",
+	"9NR5up/fv90l1UE7br8+P/rNUIlULrirT8uXzFrEWY/uAlOZ2nd5Q/yjmv7Xx0gAxQqixsJEei+Z+e2Z",
+	"hAmNKoTG3yaiSBU4ihhnJLSkUQJC1vr7CJmieVheS8c2l6wIhp3KNRxvIzOGQYpr7I0V6s5U6uxmjJC1",
+	"5ZOX7A2Ohq5lH7hWJGGxliljLTd534muTCTrwxhMPTH9/Rz65BHa1Za0KUoYosOOPo5dMkkirneQIXxD",
+	"BB4YRDrO00JsgroapHcaotYZT2g0sY6v7Osusm3z0Nbpm4u3Jul4OzSEy29sG0HTalD/hZm8NafM7sHe",
+	"SycdvGaCGTLA/6LxAP8DFqcdg5rjK31522ZspxAN38pjPe+e7WyqrSavW5uDpti0bWvWsjLWT0IjwiTx",
+	"1Lw2KAUlCkPH4xrdvqOISKV3qsytBJufiN5n+kvr7iAMboiQxg7YbR+0OyaCQRge0eAo2G932vumJc8Q",
+	"zKTZ/tX62wFRpnSFPdOfxsFR8I5K5e44wBDOEKwM9OSP7JR0hb+7murRvNfpzGlqZ6V68352s62pSlra",
+	"vfEjBe4QnltLvYlt5XMXBgcGvLIps2XseH2m4ZXd+lcKjS/hpf36l976jYAPOgf1b2QNbvULey/rX5hu",
+	"SHoXBodNUFDsAQxvNVhQST9YsOyNe8SSH5IgLaOcCk067BcX2r0yUbQS6jUxKtelaGXkC7j5lcfzOnku",
+	"R7Y2eHwXroYL3HCFU5bWWHczXLh7D1xY2Xfact4tlu6uzlSfVa0iKy7fDokr0625lpHbrFh3u9AsvqwZ",
+	"61Pi5k4Dbs56xesXdhvANN1EGt47bIKAkl6lIHP2mrw82yL3J5VXhuO0veXLrDKRdReWqGE4kxiaT4gq",
+	"cY19JH1ocauPUC+1JTOk+aVhe4MNruaZEoNUafvWzAk/SmJOdya5pSgsX8OcubCcEhAHcysVAC8bqOMn",
+	"pzgXZrWfkHLN7iM8j2bDchvx70RVUk3n4dXKxm57fGrS5zZKbmrpaTGD7DSuTB2rN9tGLoGsSLyfIDfW",
+	"p98m1l1KxIC0YMjlaNikszWyzB6ShWym8JNlpY3RtJbCwhTbzE/kAv4cEESV9NqkQwoKeq95DwEDbddb",
+	"VsUaCdU+Du+5VZwT68WU8QIu+rxzPDZ/7wwDSdYLV8+XfP9umrKeoSUy6QSN8ACSMgoBq97EJu5sdP2a",
+	"+GiiAv/kPGkOJvUuGr8wzs/DfQt7g7xcUNeA0+uHbN29tl3xXbg4M63KfzQ74oO7kObKhWLhuY0jaWMT",
+	"PVVHUlQoGTYrV6usnVpX0plzGiUE35gQbP46dP6agMuIcZU7dip8Rj6MDd1GReZ9qp6jn9oRVEN5c7xB",
+	"c+ih81hKYkNb6+UWqqWuh/INPaCxON8HVeSae3ZDTbWffwRPVC3vZs6op8vDG9trHW0v43vyZVSd66nK",
+	"HLOeqxrXk3vqZ8ivMTdYm+TXnJ5/QPu7z5+3dvN7rxsVvCbemsylmu+ST9HZtaFKkt75HvGY3FVSNpiB",
+	"5qr0ijw6U9fVcurCyWiIW3s2acu/fQBtxql+fGQuFNh8PFuPq6jv/DO/f1d+9s7Cw/BYtUm7YaZ1tGcd",
+	"sdfykM3unasUbI7wz6ASZvriV2oEl+xsEHCMyDccKbgumt0BsanJG+JeE00xlWBf3EFZQe3zff2GXh4n",
+	"G9Pzv9sKBjFpvX7T3NduiX1Ffvap0R7ax253okLPuDsYhVb/y7jWzUAbp/rmYPfIEu0N0DHCliIX0NWe",
+	"tVvlT7/ItZdjnQgzxuEiXkylEZw2cfMYpfiaIGwu5LnnPQVobkG20QX5piRcqVOEIcoQzseyb2FB0DUZ",
+	"KXPFkKcE9XB0nV1nyvkX4QE2LSnKnPiZWG7mwM+lg4Nn45z5Gb39ZvPqeKLa119FNp2HVlQbk3GdzkNs",
+	"ylSsthRX7xo4Qb++OkMHv6AEs8EYDwhSeFB0DBir74d9A/uHpc6BuW5+j2GWdfF7ViyVr43CyAzGRTjq",
+	"sXz/f0p+3lh49y+A3oNVVWZPzXXgV5p/eeOpSk/Ne/PIJmn03h1NptVWw3xRs3MhYgRKyxtzemMirIdX",
+	"KXU8s3CiKNDAnyZHFGu9HrwVHMqjQYfDIaGDoQqOdp93OmGQ0pRc2Gp0KR6Qnd9HZBCEgRSRV2Igilnb",
+	"jtqOeLqjCGn19aDt30deVSwYIQiDWxpDMeG9TqexPVFog/ejbrHiYA/tFTMkVmGbmGqxm3zTjWvsieab",
+	"plbA1uU2GBFem2V6Cg4oQVJ+Q+K8vFp2Y5kqYCasFI6GcGm5yj/lJH8z91TOp5vU0vVLLZ1DZNWepgoC",
+	"6Dys7N/Q0VqF3edS0p8tgzTnkPtNHoV5Hst3NJdFXcro02TVjeW0ztmixuRYKlHUFEv8aoolZjZVlSL0",
+	"2szcszr0Z6rgOL/O40Y3rlcIxt+bjY40OnKaeVYQgzH4PQr+OyGUNU8l8iB5LF3agL+dRn3SfL7Rkw8h",
+	"mKCkN+ICpXxWPi2nOPPmflZZTvXksl1bMYtRf6zGgrhiaFtRwiWJ0ZBKxcUEUWlyaHpjKKcPZWBJvO0K",
+	"G0M5cVtW3VZ9nfVTvKO2y+1DRYOWi9KEs30pkkneHldmLVDsQtGWbWlGY9NoQ78D3QPyoPlN1te4PIfe",
+	"a4D4UFn0pkldw2iRWfnGflmjrGNLjFmzZi6Q3tp4bDvNLFYD1vQaXuMKsIXmoT8aQCkO9tABFNvXudye",
+	"MI2dNwGUjRvgaZk350QhbKi7tiiZ+bY2dpKzi1R8JKHR+YSyAWL89hhKo01ZL1WhEyf8moVOzJSExZuU",
+	"3p80yz2eR4nVAZYKMuk8sG7YgqJ/1nIX5IZKytn2xjZbq7jLHPJ6jJqus/2hodkONBaB3sMIznu2oeUU",
+	"bWl5anvWECYRBtMCGsBInpuitn0MUD+JUY/0XecaW6sywgxJRZME9QhYJgmEvLnQ6MJSoa790raG/YLV",
+	"lW0RXOaoyrnxfoM5MM9jOaDqxQE0LzMY3qijjSX3kAEdq44WLzprvVVfbce82oCOLcVmvLELH1LfQNuy",
+	"4P79KT6Qc6NBG129ZrradI3io025LV+/FpluJaEg6w79u/jf//e//5c0jwUVgHk8ZdyAw4vxoE0kaKNg",
+	"l633ngWCpgTUspEg+/28uzqu5unmtk6j519Bx9AmT360JxvXXaL5G67WUeM3TlSTh51RVB7sytKPoa8j",
+	"BLtMH2O0BV3TuUCnH0+3i3dGcaToDakIgNnG8BXxr92y+FcNaH4fJ4DQdUdoEI7Le640D8fVgEOZhcKr",
+	"idcAEL+m5cpgyQKUhMVcoC2oI4RSEBWVEUp4thKKw8OFoYBGqJQNEFYoIfqAzxmx0QlJUMTTFLck0USp",
+	"FaYWYFXAgXCrpp3FMXQ75JIgKCiPtqhpFu06WtvmuAi6kVMmDS5NN9wIS9KiTBImqab2ZFIJMhSrXyU6",
+	"TTgI2tEKhPuK2Gb/iqbE1Kl78byzW01q5v0T9QXevSrA1ndN4LXx0tIjBksDmHl+loHNvLx64JxZVoq9",
+	"KrDsS/eHMgfVNMrqAVodns65UNDSVe+BFltmz7y7wSHCMiIspmxQuYNcxER8yfaxCNjcFCv94msqsiyE",
+	"SgATLUIMBuZDkWHpPqAwMqNUZKAtSJewjcw5SyYh5MoU2ovXYBCG/wG4H8bJ0TxtxHa23zg81iNxZJQb",
+	"+HOvFk/FC4CtZX4SCQ1NU21rjGzrfxa7hCjp2EPqY0yEk6SNoMChGmrGoLmq4OKSMe6+PkIYZW3FEWaT",
+	"2yERGa/1eDwxvRgkYhwpgSPSRicKpVwqtO8ACdFe2Dl4cckyYDRke4cdMDDQiAi3iLLQgkuGgQf+NNeo",
+	"LepgiVYandM/tPYwGfeaTM6DMHgfhMG74ErPZajH9uYJI66U8ZzZFj0GExEyP6CLlhxSoWBAsyswF8/T",
+	"a/0vpqbXH2F98nocHAUX561zQFPjt98X3zYfrb17FJxE6eKOqNUlIhWHe/hUJEPplREm43hYUTqSY7xN",
+	"NtImhrUm17lHmahv6kArSUsqzylyAzfNKspZbXMle/2uZGf7M8/wWfTK9rKGxtq6Ex/m+FGjrjZ8s47h",
+	"1T9jXLUk7crmWFkUPJOI3zLUpySJ5bE+1DCZYAUlRxWUtsWC+OVtZ70O7cr8qFwBrSByax34R55GNF8R",
+	"uZN5/ivMf0UWt7AfOchbF959qqJmY3zev2w0/OnZFD8U0AV7dCc/V9eHdz/n1spiwve+4qgPZD3YdTd1",
+	"XjqUQjvtEZd0k7q1Rp5M7KnQOvP7KZoYc+/y+Wwe/LBjsIGL7V3RxfY/75rre8eVK/KoTQ/30B41h/UK",
+	"+8HdGV6RR827a73xqG08ao8olE/iGOGMvBVfyLfmThJzrZdz99BP0PPLwNqk55dZ+sasWK8AKZI5sdUW",
+	"Qc/OwfUtH89dGtxKAotevwaB++rH+zUcPnwZCouRCnW54Y41vi+R5XTWcogz0BvGTnzLtUnsxDeqNrGT",
+	"9Yud5NVvFoqO5GSwlhe+mln6G0JcK9lVQ4p/tktei/oIaoIEPSxs29CDTuf5/ovd/f39l/u7CzsDHsv5",
+	"X8PSzvn/VFl7c7Be52hBVm5umWhBwQKbLQs4e9p2nOjq9T1yKbqs3sHmMLA+HnhLVM/kMsXoHrAKyhxf",
+	"uU/mwf1UrvOnWLGXe1PHbuPn3qjjx6pjpym0/EThip7oN0k0Fnq9Wsr1CBZEnIzVMDj6Ann0kogbJwOL",
+	"bGCjeJSzY9QdYhYnpIuoyR6iTCrMIoLM95otxiLxOpp9Nz/cta090EoxwwOSEqba/YTfXtNb2mYky8jv",
+	"JUZCmNcMT9q2qQGOUtIiY2D0aSDh1IFickMSPtKjo60udO4WY2auOuVw1YAF2UxDLtXRi86L3QUBy24k",
+	"VKFRhhpxVJSmbbZzb2lmP82u1WZbytBpOz2EGRQKV41NfoA3FJBByVUy6y+GAWwDde+93It2d3X3/wMA",
+	"AP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

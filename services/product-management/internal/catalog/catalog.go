@@ -58,6 +58,7 @@ type Product struct {
 	Variants    []Variant   // by position
 	Channels    []uuid.UUID // by position
 	Collections []uuid.UUID // in the order given
+	Medias      []uuid.UUID // by position
 }
 
 // Option is a product option (Size, Color) with its values.
@@ -117,7 +118,7 @@ type Locale struct {
 
 // Expand lists the relations a read embeds.
 type Expand struct {
-	Variants, Options, OptionValues, Channels, Collections bool
+	Variants, Options, OptionValues, Channels, Collections, Medias bool
 }
 
 // ParseExpand reads the comma-separated expand parameter; unknown tokens are ignored.
@@ -139,6 +140,8 @@ func ParseExpand(s string) Expand {
 			e.Channels = true
 		case "collections":
 			e.Collections = true
+		case "medias":
+			e.Medias = true
 		}
 		start = i + 1
 	}

@@ -21,6 +21,7 @@ type ProductInput struct {
 	Variants    []VariantInput
 	Channels    []string // channel IRIs
 	Collections []string // collection IRIs
+	Medias      []MediaChange
 }
 
 // OptionInput is a new option with its values.
@@ -48,7 +49,8 @@ type VariantInput struct {
 // NewProduct is a validated ProductInput with ids assigned, ready to store.
 type NewProduct struct {
 	Product
-	Tags []string
+	Tags      []string
+	NewMedias []Media // created with the product, attached in order
 }
 
 // StatusFromInput accepts a status code or its IRI.

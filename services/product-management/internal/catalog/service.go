@@ -49,6 +49,7 @@ type ProductChanges struct {
 type Store interface {
 	PriceStore
 	CollectionStore
+	MediaStore
 	Locales(ctx context.Context, instance uuid.UUID) (Locales, error)
 	EnableLocale(ctx context.Context, instance uuid.UUID, code string, makeDefault bool) (Locale, error)
 	SetDefaultLocale(ctx context.Context, instance uuid.UUID, code string) (Locale, error)
@@ -172,6 +173,16 @@ func (s *Service) CreateProduct(ctx context.Context, instance uuid.UUID, locale 
 		if !seen[id] {
 			seen[id] = true
 			p.Channels = append(p.Channels, id)
+		}
+	}
+	if len(in.Medias) > 0 {
+		medias, err := productMedias(in.Medias)
+		if err != nil {
+			vs = append(vs, err.(*fault.Error).Violations...)
+		}
+		p.NewMedias = medias
+		for _, m := range medias {
+			p.Medias = append(p.Medias, m.ID)
 		}
 	}
 	if len(in.Collections) > 0 {

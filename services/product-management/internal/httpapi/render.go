@@ -34,6 +34,7 @@ type renderer struct {
 	expand      catalog.Expand
 	channels    map[uuid.UUID]catalog.Channel    // with expand=channels
 	collections map[uuid.UUID]catalog.Collection // with expand=collections
+	medias      map[uuid.UUID]catalog.Media      // with expand=medias
 }
 
 func (r renderer) product(p catalog.Product, top bool) api.Product {
@@ -86,6 +87,15 @@ func (r renderer) product(p catalog.Product, top bool) api.Product {
 		}
 	}
 	out.Collections = &collections
+	medias := make([]api.MediaOrIri, len(p.Medias))
+	for i, id := range p.Medias {
+		if m, ok := r.medias[id]; ok {
+			_ = medias[i].FromMedia(renderMedia(m, false))
+		} else {
+			_ = medias[i].FromIri(mediaIRI(id))
+		}
+	}
+	out.Medias = &medias
 	return out
 }
 

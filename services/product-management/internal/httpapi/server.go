@@ -210,6 +210,22 @@ func (s *Server) renderer(ctx context.Context, instance uuid.UUID, ex catalog.Ex
 			}
 		}
 	}
+	if ex.Medias {
+		var ids []uuid.UUID
+		for _, p := range products {
+			ids = append(ids, p.Medias...)
+		}
+		if len(ids) > 0 {
+			list, err := s.Catalog.Store().MediasByID(ctx, instance, ids, loc)
+			if err != nil {
+				return r, err
+			}
+			r.medias = map[uuid.UUID]catalog.Media{}
+			for _, m := range list {
+				r.medias[m.ID] = m
+			}
+		}
+	}
 	if ex.Collections {
 		var ids []uuid.UUID
 		for _, p := range products {
@@ -355,6 +371,11 @@ func productInput(b *api.ProductCreate) catalog.ProductInput {
 	if b.Collections != nil {
 		for _, c := range *b.Collections {
 			in.Collections = append(in.Collections, c.Collection)
+		}
+	}
+	if b.Medias != nil {
+		for _, m := range *b.Medias {
+			in.Medias = append(in.Medias, mediaChange(m))
 		}
 	}
 	return in

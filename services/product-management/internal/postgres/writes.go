@@ -137,6 +137,15 @@ func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale st
 			b.Queue(`insert into product_channels (instance_id, product_id, channel_id, position)
 				select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Channels, pos)
 		}
+		if len(p.NewMedias) > 0 {
+			queueMedias(b, instance, locale, p.NewMedias)
+			pos := make([]int32, len(p.Medias))
+			for i := range pos {
+				pos[i] = int32(i)
+			}
+			b.Queue(`insert into product_medias (instance_id, product_id, media_id, position)
+				select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Medias, pos)
+		}
 		if len(p.Collections) > 0 {
 			pos := make([]int32, len(p.Collections))
 			for i := range pos {
