@@ -24,6 +24,42 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AttributeType.
+const (
+	Boolean     AttributeType = "boolean"
+	Date        AttributeType = "date"
+	Multiselect AttributeType = "multiselect"
+	Number      AttributeType = "number"
+	Select      AttributeType = "select"
+	Text        AttributeType = "text"
+	Textarea    AttributeType = "textarea"
+	Url         AttributeType = "url"
+)
+
+// Valid indicates whether the value is a known member of the AttributeType enum.
+func (e AttributeType) Valid() bool {
+	switch e {
+	case Boolean:
+		return true
+	case Date:
+		return true
+	case Multiselect:
+		return true
+	case Number:
+		return true
+	case Select:
+		return true
+	case Text:
+		return true
+	case Textarea:
+		return true
+	case Url:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MediaType.
 const (
 	ExternalVideo MediaType = "external_video"
@@ -85,6 +121,116 @@ func (e StatusCode) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// Attribute defines model for Attribute.
+type Attribute struct {
+	LdContext *string `json:"@context,omitempty"`
+	LdID      string  `json:"@id"`
+	LdType    string  `json:"@type"`
+
+	// Code Example: material
+	Code      string             `json:"code"`
+	CreatedAt time.Time          `json:"createdAt"`
+	Id        openapi_types.UUID `json:"id"`
+
+	// Name Translatable.
+	Name nullable.Nullable[string] `json:"name,omitempty"`
+
+	// Options The allowed values of `select` and `multiselect` attributes.
+	Options []string `json:"options"`
+
+	// Required Products must have a value for it to become `active`.
+	Required  bool          `json:"required"`
+	Type      AttributeType `json:"type"`
+	UpdatedAt time.Time     `json:"updatedAt"`
+}
+
+// AttributeCollection defines model for AttributeCollection.
+type AttributeCollection struct {
+	LdContext  *string     `json:"@context,omitempty"`
+	LdID       string      `json:"@id"`
+	LdType     string      `json:"@type"`
+	Member     []Attribute `json:"member"`
+	TotalItems int         `json:"totalItems"`
+	View       *HydraView  `json:"view,omitempty"`
+}
+
+// AttributeCreate defines model for AttributeCreate.
+type AttributeCreate struct {
+	Code     string                    `json:"code"`
+	Name     nullable.Nullable[string] `json:"name,omitempty"`
+	Options  *[]string                 `json:"options,omitempty"`
+	Required *bool                     `json:"required,omitempty"`
+	Type     AttributeType             `json:"type"`
+}
+
+// AttributePatch defines model for AttributePatch.
+type AttributePatch struct {
+	Name     nullable.Nullable[string] `json:"name,omitempty"`
+	Options  *[]string                 `json:"options,omitempty"`
+	Required *bool                     `json:"required,omitempty"`
+}
+
+// AttributeType defines model for AttributeType.
+type AttributeType string
+
+// AttributeValue defines model for AttributeValue.
+type AttributeValue struct {
+	// Attribute Attribute IRI.
+	Attribute string `json:"attribute"`
+
+	// Value A value of the attribute's type (string, number, boolean, `YYYY-MM-DD`, an option, or a list of options).
+	Value interface{} `json:"value"`
+}
+
+// Category defines model for Category.
+type Category struct {
+	LdContext *string `json:"@context,omitempty"`
+	LdID      string  `json:"@id"`
+	LdType    string  `json:"@type"`
+
+	// Attributes The category's own attribute set (IRIs); products also take the ancestors' attributes.
+	Attributes []Iri     `json:"attributes"`
+	CreatedAt  time.Time `json:"createdAt"`
+
+	// Handle Example: t-shirts
+	Handle string             `json:"handle"`
+	Id     openapi_types.UUID `json:"id"`
+
+	// Name Translatable.
+	Name nullable.Nullable[string] `json:"name,omitempty"`
+
+	// Parent Parent category IRI.
+	Parent    nullable.Nullable[string] `json:"parent,omitempty"`
+	UpdatedAt time.Time                 `json:"updatedAt"`
+}
+
+// CategoryCollection defines model for CategoryCollection.
+type CategoryCollection struct {
+	LdContext  *string    `json:"@context,omitempty"`
+	LdID       string     `json:"@id"`
+	LdType     string     `json:"@type"`
+	Member     []Category `json:"member"`
+	TotalItems int        `json:"totalItems"`
+	View       *HydraView `json:"view,omitempty"`
+}
+
+// CategoryCreate defines model for CategoryCreate.
+type CategoryCreate struct {
+	Attributes *[]string                 `json:"attributes,omitempty"`
+	Handle     string                    `json:"handle"`
+	Name       nullable.Nullable[string] `json:"name,omitempty"`
+	Parent     nullable.Nullable[string] `json:"parent,omitempty"`
+}
+
+// CategoryPatch defines model for CategoryPatch.
+type CategoryPatch struct {
+	Attributes *[]string                 `json:"attributes,omitempty"`
+	Name       nullable.Nullable[string] `json:"name,omitempty"`
+
+	// Parent A parent that is the category itself or one of its descendants is a `422`.
+	Parent nullable.Nullable[string] `json:"parent,omitempty"`
 }
 
 // Channel defines model for Channel.
@@ -381,6 +527,9 @@ type MediaPatch struct {
 // MediaType Only `image` medias can be attached to products and variants.
 type MediaType string
 
+// NullableIri An IRI, or null.
+type NullableIri = string
+
 // OptionInput defines model for OptionInput.
 type OptionInput struct {
 	Name   string   `json:"name"`
@@ -511,7 +660,11 @@ type Product struct {
 	LdID string `json:"@id"`
 
 	// LdType Example: Product
-	LdType string `json:"@type"`
+	LdType          string            `json:"@type"`
+	AttributeValues *[]AttributeValue `json:"attributeValues,omitempty"`
+
+	// Category The product's category (IRI, or embedded with `expand=category`); null when none.
+	Category *Product_Category `json:"category,omitempty"`
 
 	// Channels The channels the product is sold in (embedded with `expand=channels`).
 	Channels *[]ChannelOrIri `json:"channels,omitempty"`
@@ -547,6 +700,11 @@ type Product struct {
 	Vendor    nullable.Nullable[string] `json:"vendor,omitempty"`
 }
 
+// Product_Category The product's category (IRI, or embedded with `expand=category`); null when none.
+type Product_Category struct {
+	union json.RawMessage
+}
+
 // ProductCollection defines model for ProductCollection.
 type ProductCollection struct {
 	LdContext *string `json:"@context,omitempty"`
@@ -564,6 +722,11 @@ type ProductCollection struct {
 
 // ProductCreate defines model for ProductCreate.
 type ProductCreate struct {
+	AttributeValues *[]AttributeValue `json:"attributeValues,omitempty"`
+
+	// Category Category IRI; it decides which attribute values the product may carry.
+	Category nullable.Nullable[string] `json:"category,omitempty"`
+
 	// Channels Channels to sell the product in.
 	Channels *[]ChannelAssignment `json:"channels,omitempty"`
 
@@ -622,11 +785,14 @@ type ProductOptionPatch struct {
 
 // ProductPatch defines model for ProductPatch.
 type ProductPatch struct {
-	Description nullable.Nullable[string] `json:"description,omitempty"`
-	Status      *string                   `json:"status,omitempty"`
-	Tags        nullable.Nullable[string] `json:"tags,omitempty"`
-	Title       nullable.Nullable[string] `json:"title,omitempty"`
-	Vendor      nullable.Nullable[string] `json:"vendor,omitempty"`
+	// AttributeValues Replaces all attribute values.
+	AttributeValues *[]AttributeValue         `json:"attributeValues,omitempty"`
+	Category        nullable.Nullable[string] `json:"category,omitempty"`
+	Description     nullable.Nullable[string] `json:"description,omitempty"`
+	Status          *string                   `json:"status,omitempty"`
+	Tags            nullable.Nullable[string] `json:"tags,omitempty"`
+	Title           nullable.Nullable[string] `json:"title,omitempty"`
+	Vendor          nullable.Nullable[string] `json:"vendor,omitempty"`
 }
 
 // ResolvedPrice defines model for ResolvedPrice.
@@ -861,6 +1027,138 @@ type UnprocessableEntity = common.Problem
 //
 // Example: {"detail":"handle: the handle may contain lowercase letters and single hyphens only","status":422,"title":"Validation failed","type":"https://docs.flowkiwi.net/problems/validation-failed","violations":[{"code":"invalid_handle","message":"the handle may contain lowercase letters and single hyphens only","propertyPath":"handle"}]}
 type UnsupportedMediaType = common.Problem
+
+// ListAttributesParams defines parameters for ListAttributes.
+type ListAttributesParams struct {
+	// Page The 1-based page number.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// ItemsPerPage Items per page (at most 100).
+	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// CreateAttributeParams defines parameters for CreateAttribute.
+type CreateAttributeParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// DeleteAttributeParams defines parameters for DeleteAttribute.
+type DeleteAttributeParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// GetAttributeParams defines parameters for GetAttribute.
+type GetAttributeParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// UpdateAttributeParams defines parameters for UpdateAttribute.
+type UpdateAttributeParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// ListCategoriesParams defines parameters for ListCategories.
+type ListCategoriesParams struct {
+	// Page The 1-based page number.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// ItemsPerPage Items per page (at most 100).
+	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// CreateCategoryParams defines parameters for CreateCategory.
+type CreateCategoryParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// DeleteCategoryParams defines parameters for DeleteCategory.
+type DeleteCategoryParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// GetCategoryParams defines parameters for GetCategory.
+type GetCategoryParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// UpdateCategoryParams defines parameters for UpdateCategory.
+type UpdateCategoryParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
 
 // ListChannelsParams defines parameters for ListChannels.
 type ListChannelsParams struct {
@@ -1132,7 +1430,8 @@ type UpdatePriceParams struct {
 // GetProductOptionParams defines parameters for GetProductOption.
 type GetProductOptionParams struct {
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`, `collections`, `medias`. Unknown tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`. Unknown
+	// tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1180,7 +1479,8 @@ type ListProductsParams struct {
 	ResolveContextAt *ResolveAt `form:"resolveContext[at],omitempty" json:"resolveContext[at],omitempty"`
 
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`, `collections`, `medias`. Unknown tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`. Unknown
+	// tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// Status Only products with this status (code or IRI).
@@ -1268,7 +1568,8 @@ type GetProductParams struct {
 	ResolveContextAt *ResolveAt `form:"resolveContext[at],omitempty" json:"resolveContext[at],omitempty"`
 
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`, `collections`, `medias`. Unknown tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`. Unknown
+	// tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1302,7 +1603,8 @@ type ListProductVariantsParams struct {
 	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
 
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`, `collections`, `medias`. Unknown tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`. Unknown
+	// tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1354,7 +1656,8 @@ type DeleteVariantParams struct {
 // GetVariantParams defines parameters for GetVariant.
 type GetVariantParams struct {
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`, `collections`, `medias`. Unknown tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`. Unknown
+	// tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1390,6 +1693,24 @@ type CreateVariantPriceParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 }
+
+// CreateAttributeJSONRequestBody defines body for CreateAttribute for application/json ContentType.
+type CreateAttributeJSONRequestBody = AttributeCreate
+
+// CreateAttributeApplicationLdPlusJSONRequestBody defines body for CreateAttribute for application/ld+json ContentType.
+type CreateAttributeApplicationLdPlusJSONRequestBody = AttributeCreate
+
+// UpdateAttributeApplicationMergePatchPlusJSONRequestBody defines body for UpdateAttribute for application/merge-patch+json ContentType.
+type UpdateAttributeApplicationMergePatchPlusJSONRequestBody = AttributePatch
+
+// CreateCategoryJSONRequestBody defines body for CreateCategory for application/json ContentType.
+type CreateCategoryJSONRequestBody = CategoryCreate
+
+// CreateCategoryApplicationLdPlusJSONRequestBody defines body for CreateCategory for application/ld+json ContentType.
+type CreateCategoryApplicationLdPlusJSONRequestBody = CategoryCreate
+
+// UpdateCategoryApplicationMergePatchPlusJSONRequestBody defines body for UpdateCategory for application/merge-patch+json ContentType.
+type UpdateCategoryApplicationMergePatchPlusJSONRequestBody = CategoryPatch
 
 // CreateChannelJSONRequestBody defines body for CreateChannel for application/json ContentType.
 type CreateChannelJSONRequestBody = ChannelCreate
@@ -1776,6 +2097,68 @@ func (t *OptionValueReference) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsNullableIri returns the union data inside the Product_Category as a NullableIri
+func (t Product_Category) AsNullableIri() (NullableIri, error) {
+	var body NullableIri
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromNullableIri overwrites any union data inside the Product_Category as the provided NullableIri
+func (t *Product_Category) FromNullableIri(v NullableIri) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeNullableIri performs a merge with any union data inside the Product_Category, using the provided NullableIri
+func (t *Product_Category) MergeNullableIri(v NullableIri) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCategory returns the union data inside the Product_Category as a Category
+func (t Product_Category) AsCategory() (Category, error) {
+	var body Category
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCategory overwrites any union data inside the Product_Category as the provided Category
+func (t *Product_Category) FromCategory(v Category) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCategory performs a merge with any union data inside the Product_Category, using the provided Category
+func (t *Product_Category) MergeCategory(v Category) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t Product_Category) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *Product_Category) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsIri returns the union data inside the ProductOptionOrIri as a Iri
 func (t ProductOptionOrIri) AsIri() (Iri, error) {
 	var body Iri
@@ -1902,6 +2285,36 @@ func (t *VariantOrIri) UnmarshalJSON(b []byte) error {
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// ListAttributes List attributes
+	// (GET /rest/api/attributes)
+	ListAttributes(ctx echo.Context, params ListAttributesParams) error
+	// CreateAttribute Create a attribute
+	// (POST /rest/api/attributes)
+	CreateAttribute(ctx echo.Context, params CreateAttributeParams) error
+	// DeleteAttribute Delete a attribute
+	// (DELETE /rest/api/attributes/{id})
+	DeleteAttribute(ctx echo.Context, id Id, params DeleteAttributeParams) error
+	// GetAttribute Retrieve a attribute
+	// (GET /rest/api/attributes/{id})
+	GetAttribute(ctx echo.Context, id Id, params GetAttributeParams) error
+	// UpdateAttribute Change a attribute (JSON Merge Patch)
+	// (PATCH /rest/api/attributes/{id})
+	UpdateAttribute(ctx echo.Context, id Id, params UpdateAttributeParams) error
+	// ListCategories List categories
+	// (GET /rest/api/categories)
+	ListCategories(ctx echo.Context, params ListCategoriesParams) error
+	// CreateCategory Create a category
+	// (POST /rest/api/categories)
+	CreateCategory(ctx echo.Context, params CreateCategoryParams) error
+	// DeleteCategory Delete a category
+	// (DELETE /rest/api/categories/{id})
+	DeleteCategory(ctx echo.Context, id Id, params DeleteCategoryParams) error
+	// GetCategory Retrieve a category
+	// (GET /rest/api/categories/{id})
+	GetCategory(ctx echo.Context, id Id, params GetCategoryParams) error
+	// UpdateCategory Change a category (JSON Merge Patch)
+	// (PATCH /rest/api/categories/{id})
+	UpdateCategory(ctx echo.Context, id Id, params UpdateCategoryParams) error
 	// ListChannels List sales channels
 	// (GET /rest/api/channels)
 	ListChannels(ctx echo.Context, params ListChannelsParams) error
@@ -2042,6 +2455,684 @@ type ServerInterface interface {
 // ServerInterfaceWrapper converts echo contexts to parameters.
 type ServerInterfaceWrapper struct {
 	Handler ServerInterface
+}
+
+// ListAttributes converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAttributes(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAttributesParams
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter page: %s", err))
+	}
+
+	// ------------- Optional query parameter "itemsPerPage" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "itemsPerPage", ctx.QueryParams(), &params.ItemsPerPage, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter itemsPerPage: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAttributes(ctx, params)
+	return err
+}
+
+// CreateAttribute converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateAttribute(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateAttributeParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateAttribute(ctx, params)
+	return err
+}
+
+// DeleteAttribute converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteAttribute(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteAttributeParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteAttribute(ctx, id, params)
+	return err
+}
+
+// GetAttribute converts echo context to params.
+func (w *ServerInterfaceWrapper) GetAttribute(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetAttributeParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetAttribute(ctx, id, params)
+	return err
+}
+
+// UpdateAttribute converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateAttribute(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateAttributeParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateAttribute(ctx, id, params)
+	return err
+}
+
+// ListCategories converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCategories(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCategoriesParams
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter page: %s", err))
+	}
+
+	// ------------- Optional query parameter "itemsPerPage" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "itemsPerPage", ctx.QueryParams(), &params.ItemsPerPage, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter itemsPerPage: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCategories(ctx, params)
+	return err
+}
+
+// CreateCategory converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateCategory(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateCategoryParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateCategory(ctx, params)
+	return err
+}
+
+// DeleteCategory converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteCategory(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteCategoryParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteCategory(ctx, id, params)
+	return err
+}
+
+// GetCategory converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCategory(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCategoryParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCategory(ctx, id, params)
+	return err
+}
+
+// UpdateCategory converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateCategory(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateCategoryParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateCategory(ctx, id, params)
+	return err
 }
 
 // ListChannels converts echo context to params.
@@ -4712,6 +5803,16 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/rest/api/medias/:id", wrapper.DeleteMedia, options.OperationMiddlewares["deleteMedia"]...)
 	router.GET(options.BaseURL+"/rest/api/medias/:id", wrapper.GetMedia, options.OperationMiddlewares["getMedia"]...)
 	router.PATCH(options.BaseURL+"/rest/api/medias/:id", wrapper.UpdateMedia, options.OperationMiddlewares["updateMedia"]...)
+	router.GET(options.BaseURL+"/rest/api/attributes", wrapper.ListAttributes, options.OperationMiddlewares["listAttributes"]...)
+	router.POST(options.BaseURL+"/rest/api/attributes", wrapper.CreateAttribute, options.OperationMiddlewares["createAttribute"]...)
+	router.DELETE(options.BaseURL+"/rest/api/attributes/:id", wrapper.DeleteAttribute, options.OperationMiddlewares["deleteAttribute"]...)
+	router.GET(options.BaseURL+"/rest/api/attributes/:id", wrapper.GetAttribute, options.OperationMiddlewares["getAttribute"]...)
+	router.PATCH(options.BaseURL+"/rest/api/attributes/:id", wrapper.UpdateAttribute, options.OperationMiddlewares["updateAttribute"]...)
+	router.GET(options.BaseURL+"/rest/api/categories", wrapper.ListCategories, options.OperationMiddlewares["listCategories"]...)
+	router.POST(options.BaseURL+"/rest/api/categories", wrapper.CreateCategory, options.OperationMiddlewares["createCategory"]...)
+	router.DELETE(options.BaseURL+"/rest/api/categories/:id", wrapper.DeleteCategory, options.OperationMiddlewares["deleteCategory"]...)
+	router.GET(options.BaseURL+"/rest/api/categories/:id", wrapper.GetCategory, options.OperationMiddlewares["getCategory"]...)
+	router.PATCH(options.BaseURL+"/rest/api/categories/:id", wrapper.UpdateCategory, options.OperationMiddlewares["updateCategory"]...)
 
 }
 
@@ -4757,6 +5858,1744 @@ type UnauthorizedApplicationProblemPlusJSONResponse struct {
 type UnprocessableEntityApplicationProblemPlusJSONResponse common.Problem
 
 type UnsupportedMediaTypeApplicationProblemPlusJSONResponse common.Problem
+
+type ListAttributesRequestObject struct {
+	Params ListAttributesParams
+}
+
+type ListAttributesResponseObject interface {
+	VisitListAttributesResponse(w http.ResponseWriter) error
+}
+
+type ListAttributes200ApplicationLdPlusJSONResponse AttributeCollection
+
+func (response ListAttributes200ApplicationLdPlusJSONResponse) VisitListAttributesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAttributes400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListAttributes400ApplicationProblemPlusJSONResponse) VisitListAttributesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAttributes401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAttributes401ApplicationProblemPlusJSONResponse) VisitListAttributesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAttributes403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAttributes403ApplicationProblemPlusJSONResponse) VisitListAttributesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAttributes404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListAttributes404ApplicationProblemPlusJSONResponse) VisitListAttributesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAttributes429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListAttributes429ApplicationProblemPlusJSONResponse) VisitListAttributesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAttributes500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListAttributes500ApplicationProblemPlusJSONResponse) VisitListAttributesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAttributes503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListAttributes503ApplicationProblemPlusJSONResponse) VisitListAttributesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAttributeRequestObject struct {
+	Params                    CreateAttributeParams
+	JSONBody                  *CreateAttributeJSONRequestBody
+	ApplicationLdPlusJSONBody *CreateAttributeApplicationLdPlusJSONRequestBody
+}
+
+type CreateAttributeResponseObject interface {
+	VisitCreateAttributeResponse(w http.ResponseWriter) error
+}
+
+type CreateAttribute201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateAttribute201ApplicationLdPlusJSONResponse struct {
+	Body    Attribute
+	Headers CreateAttribute201ResponseHeaders
+}
+
+func (response CreateAttribute201ApplicationLdPlusJSONResponse) VisitCreateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAttribute400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAttribute400ApplicationProblemPlusJSONResponse) VisitCreateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAttribute401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAttribute401ApplicationProblemPlusJSONResponse) VisitCreateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAttribute403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAttribute403ApplicationProblemPlusJSONResponse) VisitCreateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAttribute404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAttribute404ApplicationProblemPlusJSONResponse) VisitCreateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAttribute409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAttribute409ApplicationProblemPlusJSONResponse) VisitCreateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAttribute413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAttribute413ApplicationProblemPlusJSONResponse) VisitCreateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAttribute415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAttribute415ApplicationProblemPlusJSONResponse) VisitCreateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAttribute422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAttribute422ApplicationProblemPlusJSONResponse) VisitCreateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAttribute429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAttribute429ApplicationProblemPlusJSONResponse) VisitCreateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAttribute500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAttribute500ApplicationProblemPlusJSONResponse) VisitCreateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAttribute503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAttribute503ApplicationProblemPlusJSONResponse) VisitCreateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAttributeRequestObject struct {
+	Id     Id `json:"id"`
+	Params DeleteAttributeParams
+}
+
+type DeleteAttributeResponseObject interface {
+	VisitDeleteAttributeResponse(w http.ResponseWriter) error
+}
+
+type DeleteAttribute204Response struct {
+}
+
+func (response DeleteAttribute204Response) VisitDeleteAttributeResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteAttribute400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAttribute400ApplicationProblemPlusJSONResponse) VisitDeleteAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAttribute401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAttribute401ApplicationProblemPlusJSONResponse) VisitDeleteAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAttribute403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAttribute403ApplicationProblemPlusJSONResponse) VisitDeleteAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAttribute404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAttribute404ApplicationProblemPlusJSONResponse) VisitDeleteAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAttribute409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAttribute409ApplicationProblemPlusJSONResponse) VisitDeleteAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAttribute429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAttribute429ApplicationProblemPlusJSONResponse) VisitDeleteAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAttribute500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAttribute500ApplicationProblemPlusJSONResponse) VisitDeleteAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAttribute503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteAttribute503ApplicationProblemPlusJSONResponse) VisitDeleteAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAttributeRequestObject struct {
+	Id     Id `json:"id"`
+	Params GetAttributeParams
+}
+
+type GetAttributeResponseObject interface {
+	VisitGetAttributeResponse(w http.ResponseWriter) error
+}
+
+type GetAttribute200ApplicationLdPlusJSONResponse Attribute
+
+func (response GetAttribute200ApplicationLdPlusJSONResponse) VisitGetAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAttribute400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetAttribute400ApplicationProblemPlusJSONResponse) VisitGetAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAttribute401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetAttribute401ApplicationProblemPlusJSONResponse) VisitGetAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAttribute403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetAttribute403ApplicationProblemPlusJSONResponse) VisitGetAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAttribute404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetAttribute404ApplicationProblemPlusJSONResponse) VisitGetAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAttribute429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetAttribute429ApplicationProblemPlusJSONResponse) VisitGetAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAttribute500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetAttribute500ApplicationProblemPlusJSONResponse) VisitGetAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAttribute503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetAttribute503ApplicationProblemPlusJSONResponse) VisitGetAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAttributeRequestObject struct {
+	Id     Id `json:"id"`
+	Params UpdateAttributeParams
+	Body   *UpdateAttributeApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateAttributeResponseObject interface {
+	VisitUpdateAttributeResponse(w http.ResponseWriter) error
+}
+
+type UpdateAttribute200ApplicationLdPlusJSONResponse Attribute
+
+func (response UpdateAttribute200ApplicationLdPlusJSONResponse) VisitUpdateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAttribute400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAttribute400ApplicationProblemPlusJSONResponse) VisitUpdateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAttribute401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAttribute401ApplicationProblemPlusJSONResponse) VisitUpdateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAttribute403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAttribute403ApplicationProblemPlusJSONResponse) VisitUpdateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAttribute404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAttribute404ApplicationProblemPlusJSONResponse) VisitUpdateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAttribute409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAttribute409ApplicationProblemPlusJSONResponse) VisitUpdateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAttribute413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAttribute413ApplicationProblemPlusJSONResponse) VisitUpdateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAttribute415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAttribute415ApplicationProblemPlusJSONResponse) VisitUpdateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAttribute422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAttribute422ApplicationProblemPlusJSONResponse) VisitUpdateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAttribute429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAttribute429ApplicationProblemPlusJSONResponse) VisitUpdateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAttribute500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAttribute500ApplicationProblemPlusJSONResponse) VisitUpdateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAttribute503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateAttribute503ApplicationProblemPlusJSONResponse) VisitUpdateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCategoriesRequestObject struct {
+	Params ListCategoriesParams
+}
+
+type ListCategoriesResponseObject interface {
+	VisitListCategoriesResponse(w http.ResponseWriter) error
+}
+
+type ListCategories200ApplicationLdPlusJSONResponse CategoryCollection
+
+func (response ListCategories200ApplicationLdPlusJSONResponse) VisitListCategoriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCategories400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCategories400ApplicationProblemPlusJSONResponse) VisitListCategoriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCategories401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCategories401ApplicationProblemPlusJSONResponse) VisitListCategoriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCategories403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListCategories403ApplicationProblemPlusJSONResponse) VisitListCategoriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCategories404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListCategories404ApplicationProblemPlusJSONResponse) VisitListCategoriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCategories429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListCategories429ApplicationProblemPlusJSONResponse) VisitListCategoriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCategories500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListCategories500ApplicationProblemPlusJSONResponse) VisitListCategoriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCategories503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCategories503ApplicationProblemPlusJSONResponse) VisitListCategoriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCategoryRequestObject struct {
+	Params                    CreateCategoryParams
+	JSONBody                  *CreateCategoryJSONRequestBody
+	ApplicationLdPlusJSONBody *CreateCategoryApplicationLdPlusJSONRequestBody
+}
+
+type CreateCategoryResponseObject interface {
+	VisitCreateCategoryResponse(w http.ResponseWriter) error
+}
+
+type CreateCategory201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateCategory201ApplicationLdPlusJSONResponse struct {
+	Body    Category
+	Headers CreateCategory201ResponseHeaders
+}
+
+func (response CreateCategory201ApplicationLdPlusJSONResponse) VisitCreateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCategory400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCategory400ApplicationProblemPlusJSONResponse) VisitCreateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCategory401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCategory401ApplicationProblemPlusJSONResponse) VisitCreateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCategory403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCategory403ApplicationProblemPlusJSONResponse) VisitCreateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCategory404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCategory404ApplicationProblemPlusJSONResponse) VisitCreateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCategory409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCategory409ApplicationProblemPlusJSONResponse) VisitCreateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCategory413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCategory413ApplicationProblemPlusJSONResponse) VisitCreateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCategory415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCategory415ApplicationProblemPlusJSONResponse) VisitCreateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCategory422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCategory422ApplicationProblemPlusJSONResponse) VisitCreateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCategory429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCategory429ApplicationProblemPlusJSONResponse) VisitCreateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCategory500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCategory500ApplicationProblemPlusJSONResponse) VisitCreateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateCategory503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCategory503ApplicationProblemPlusJSONResponse) VisitCreateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCategoryRequestObject struct {
+	Id     Id `json:"id"`
+	Params DeleteCategoryParams
+}
+
+type DeleteCategoryResponseObject interface {
+	VisitDeleteCategoryResponse(w http.ResponseWriter) error
+}
+
+type DeleteCategory204Response struct {
+}
+
+func (response DeleteCategory204Response) VisitDeleteCategoryResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteCategory400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCategory400ApplicationProblemPlusJSONResponse) VisitDeleteCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCategory401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCategory401ApplicationProblemPlusJSONResponse) VisitDeleteCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCategory403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCategory403ApplicationProblemPlusJSONResponse) VisitDeleteCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCategory404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCategory404ApplicationProblemPlusJSONResponse) VisitDeleteCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCategory409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCategory409ApplicationProblemPlusJSONResponse) VisitDeleteCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCategory429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCategory429ApplicationProblemPlusJSONResponse) VisitDeleteCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCategory500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCategory500ApplicationProblemPlusJSONResponse) VisitDeleteCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCategory503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteCategory503ApplicationProblemPlusJSONResponse) VisitDeleteCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCategoryRequestObject struct {
+	Id     Id `json:"id"`
+	Params GetCategoryParams
+}
+
+type GetCategoryResponseObject interface {
+	VisitGetCategoryResponse(w http.ResponseWriter) error
+}
+
+type GetCategory200ApplicationLdPlusJSONResponse Category
+
+func (response GetCategory200ApplicationLdPlusJSONResponse) VisitGetCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCategory400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetCategory400ApplicationProblemPlusJSONResponse) VisitGetCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCategory401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetCategory401ApplicationProblemPlusJSONResponse) VisitGetCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCategory403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetCategory403ApplicationProblemPlusJSONResponse) VisitGetCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCategory404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetCategory404ApplicationProblemPlusJSONResponse) VisitGetCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCategory429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetCategory429ApplicationProblemPlusJSONResponse) VisitGetCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCategory500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetCategory500ApplicationProblemPlusJSONResponse) VisitGetCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCategory503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetCategory503ApplicationProblemPlusJSONResponse) VisitGetCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCategoryRequestObject struct {
+	Id     Id `json:"id"`
+	Params UpdateCategoryParams
+	Body   *UpdateCategoryApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateCategoryResponseObject interface {
+	VisitUpdateCategoryResponse(w http.ResponseWriter) error
+}
+
+type UpdateCategory200ApplicationLdPlusJSONResponse Category
+
+func (response UpdateCategory200ApplicationLdPlusJSONResponse) VisitUpdateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCategory400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCategory400ApplicationProblemPlusJSONResponse) VisitUpdateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCategory401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCategory401ApplicationProblemPlusJSONResponse) VisitUpdateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCategory403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCategory403ApplicationProblemPlusJSONResponse) VisitUpdateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCategory404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCategory404ApplicationProblemPlusJSONResponse) VisitUpdateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCategory409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCategory409ApplicationProblemPlusJSONResponse) VisitUpdateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCategory413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCategory413ApplicationProblemPlusJSONResponse) VisitUpdateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCategory415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCategory415ApplicationProblemPlusJSONResponse) VisitUpdateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCategory422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCategory422ApplicationProblemPlusJSONResponse) VisitUpdateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCategory429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCategory429ApplicationProblemPlusJSONResponse) VisitUpdateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCategory500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCategory500ApplicationProblemPlusJSONResponse) VisitUpdateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCategory503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCategory503ApplicationProblemPlusJSONResponse) VisitUpdateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
 
 type ListChannelsRequestObject struct {
 	Params ListChannelsParams
@@ -12361,6 +15200,36 @@ func (response CreateVariantPrice503ApplicationProblemPlusJSONResponse) VisitCre
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// ListAttributes List attributes
+	// (GET /rest/api/attributes)
+	ListAttributes(ctx context.Context, request ListAttributesRequestObject) (ListAttributesResponseObject, error)
+	// CreateAttribute Create a attribute
+	// (POST /rest/api/attributes)
+	CreateAttribute(ctx context.Context, request CreateAttributeRequestObject) (CreateAttributeResponseObject, error)
+	// DeleteAttribute Delete a attribute
+	// (DELETE /rest/api/attributes/{id})
+	DeleteAttribute(ctx context.Context, request DeleteAttributeRequestObject) (DeleteAttributeResponseObject, error)
+	// GetAttribute Retrieve a attribute
+	// (GET /rest/api/attributes/{id})
+	GetAttribute(ctx context.Context, request GetAttributeRequestObject) (GetAttributeResponseObject, error)
+	// UpdateAttribute Change a attribute (JSON Merge Patch)
+	// (PATCH /rest/api/attributes/{id})
+	UpdateAttribute(ctx context.Context, request UpdateAttributeRequestObject) (UpdateAttributeResponseObject, error)
+	// ListCategories List categories
+	// (GET /rest/api/categories)
+	ListCategories(ctx context.Context, request ListCategoriesRequestObject) (ListCategoriesResponseObject, error)
+	// CreateCategory Create a category
+	// (POST /rest/api/categories)
+	CreateCategory(ctx context.Context, request CreateCategoryRequestObject) (CreateCategoryResponseObject, error)
+	// DeleteCategory Delete a category
+	// (DELETE /rest/api/categories/{id})
+	DeleteCategory(ctx context.Context, request DeleteCategoryRequestObject) (DeleteCategoryResponseObject, error)
+	// GetCategory Retrieve a category
+	// (GET /rest/api/categories/{id})
+	GetCategory(ctx context.Context, request GetCategoryRequestObject) (GetCategoryResponseObject, error)
+	// UpdateCategory Change a category (JSON Merge Patch)
+	// (PATCH /rest/api/categories/{id})
+	UpdateCategory(ctx context.Context, request UpdateCategoryRequestObject) (UpdateCategoryResponseObject, error)
 	// ListChannels List sales channels
 	// (GET /rest/api/channels)
 	ListChannels(ctx context.Context, request ListChannelsRequestObject) (ListChannelsResponseObject, error)
@@ -12508,6 +15377,408 @@ func NewStrictHandler(ssi StrictServerInterface, middlewares []StrictMiddlewareF
 type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
+}
+
+// ListAttributes operation middleware
+func (sh *strictHandler) ListAttributes(ctx echo.Context, params ListAttributesParams) error {
+	var request ListAttributesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAttributes(ctx.Request().Context(), request.(ListAttributesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAttributes")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAttributesResponseObject); ok {
+		return validResponse.VisitListAttributesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateAttribute operation middleware
+func (sh *strictHandler) CreateAttribute(ctx echo.Context, params CreateAttributeParams) error {
+	var request CreateAttributeRequestObject
+
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body CreateAttributeJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/ld+json") {
+		var body CreateAttributeApplicationLdPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationLdPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateAttribute(ctx.Request().Context(), request.(CreateAttributeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateAttribute")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateAttributeResponseObject); ok {
+		return validResponse.VisitCreateAttributeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteAttribute operation middleware
+func (sh *strictHandler) DeleteAttribute(ctx echo.Context, id Id, params DeleteAttributeParams) error {
+	var request DeleteAttributeRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteAttribute(ctx.Request().Context(), request.(DeleteAttributeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteAttribute")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteAttributeResponseObject); ok {
+		return validResponse.VisitDeleteAttributeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetAttribute operation middleware
+func (sh *strictHandler) GetAttribute(ctx echo.Context, id Id, params GetAttributeParams) error {
+	var request GetAttributeRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAttribute(ctx.Request().Context(), request.(GetAttributeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAttribute")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetAttributeResponseObject); ok {
+		return validResponse.VisitGetAttributeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateAttribute operation middleware
+func (sh *strictHandler) UpdateAttribute(ctx echo.Context, id Id, params UpdateAttributeParams) error {
+	var request UpdateAttributeRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body UpdateAttributeApplicationMergePatchPlusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateAttribute(ctx.Request().Context(), request.(UpdateAttributeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateAttribute")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateAttributeResponseObject); ok {
+		return validResponse.VisitUpdateAttributeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCategories operation middleware
+func (sh *strictHandler) ListCategories(ctx echo.Context, params ListCategoriesParams) error {
+	var request ListCategoriesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCategories(ctx.Request().Context(), request.(ListCategoriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCategories")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCategoriesResponseObject); ok {
+		return validResponse.VisitListCategoriesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateCategory operation middleware
+func (sh *strictHandler) CreateCategory(ctx echo.Context, params CreateCategoryParams) error {
+	var request CreateCategoryRequestObject
+
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body CreateCategoryJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/ld+json") {
+		var body CreateCategoryApplicationLdPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationLdPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateCategory(ctx.Request().Context(), request.(CreateCategoryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateCategory")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateCategoryResponseObject); ok {
+		return validResponse.VisitCreateCategoryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteCategory operation middleware
+func (sh *strictHandler) DeleteCategory(ctx echo.Context, id Id, params DeleteCategoryParams) error {
+	var request DeleteCategoryRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteCategory(ctx.Request().Context(), request.(DeleteCategoryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteCategory")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteCategoryResponseObject); ok {
+		return validResponse.VisitDeleteCategoryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCategory operation middleware
+func (sh *strictHandler) GetCategory(ctx echo.Context, id Id, params GetCategoryParams) error {
+	var request GetCategoryRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCategory(ctx.Request().Context(), request.(GetCategoryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCategory")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCategoryResponseObject); ok {
+		return validResponse.VisitGetCategoryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateCategory operation middleware
+func (sh *strictHandler) UpdateCategory(ctx echo.Context, id Id, params UpdateCategoryParams) error {
+	var request UpdateCategoryRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body UpdateCategoryApplicationMergePatchPlusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateCategory(ctx.Request().Context(), request.(UpdateCategoryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateCategory")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateCategoryResponseObject); ok {
+		return validResponse.VisitUpdateCategoryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
 }
 
 // ListChannels operation middleware
@@ -14278,171 +17549,190 @@ func (sh *strictHandler) CreateVariantPrice(ctx echo.Context, id Id, params Crea
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tcts6kuiroDhTFXuXkuWvnMSurR2ffMx4N5m4Yidnq2LfCCIhCcckoAEgOzopP8t9i/sC+2K30ABI",
-	"UCJFSpFtxUd/EksigUajv9Dd6P4eRDwdcUaYksHR92CEBU6JIgI+vRoLyYX+KyYyEnSkKGfBUfAbTq4l",
-	"UkOCIp4kJNJfo1uqhnysUMTHTFE2QFwg3u9LouQRkgoLBY+gbgSj/kefCqm6oR6GoT5PEn57ybo3lNy2",
-	"GfmmumgLM8RH+F9jgkZcUj3JNtJjJ4gqRCXCPUmYaqMPIiZCot4EdSNBsCLxiX49Jn08TtQ24uKSdcej",
-	"2P7SvmRBGFC9kH+NiZgEYcBwSoKjwEAWhIGMhiTFeuEp/vaOsIEaBkeHnU4YqMlIPymVoGwQ3N2FwZtv",
-	"I8ziWSS94mmKW5JolCoSI0ESrH+SSHFE0h6JEWVSERwj3kenH0/lEereYEExU7Iboi6Hkbw/P+NkTGT3",
-	"km1xZkaISYzcKwizGNl3tkPUjYaYMZLA+/k2wceUxBTLbht9YteM3zKk+DVhEmFBEB0wLkhskES+4XSU",
-	"6AW7WUI7Q+iDVIFOYjCzGDpPS1B5MSRIEMnHIiLPJPr06fR12805wmqYT0n1dIL8a0wFiYMjJcbEn77P",
-	"RYpVcBSMx/BkyfSKpPKMiDM8ILOAwK9oRAQa4QFBW1ihlEuFdjud7XYFFqg/og+Mpc/gaL8TasTQdJwG",
-	"R7saLSll9lMGI2WKDIgAIN/xCCfkLU6SHo6u/0FwTMq4VDNWV6NAcxn5piRKqZSaNSkD7tWIIlITZwIj",
-	"AgEofK0ZUvAUnrFQuic8ku0RPVSXjZOkmy1+aIDJVv8/rbcJv72mt7RloG45sAu4sIvscZ4QzLxFVi1O",
-	"k4QFifeREpjJBCvcS4hdqpYehOkv3OqOs7XodemFYAb0VFwibGRO+DFpvX7TeHVVxL5/WEZsH8QAM/oH",
-	"iIV5C+Xec/7GIRxpvpdtdKpQOpYKATN7qwOhMOFj82uPIIxSLTm0aEZUNdk2H8jW6Y/yVzlf6UXutnpY",
-	"kthwFhtrIKtYalTJSrtFTuo0YKaPRPLkhpyocrBSnhKmtMwW5kE0EjQiEmGFtk7PP6AXzzu7Ifp08Wo7",
-	"JzDGb9voDEtlX5dIEgIbY1+mWuWJCL5jVcu0E77iTJP0F6yuglJka8XWUjQlpRi363tl1EGJnjI/aA3k",
-	"r9IKfAdwn4s2+mg3Hik+IGpIhNXoU4CCBSAmV90iJ+0IItUOHtEdp5p2DnudaD/eI63d/gFuHfSeR60X",
-	"8S+k9bLfwbu9vWg/PiDNkGOHvKpiwL1ybeOQYyAuU+LwAyBniwsU8ZhsrwpNFuRqNMHklMidXALVYMFi",
-	"fiEs3GmOliPOJAGr71ccfzTyRX+K9NAM/sSjUUIjEAQ7I8F7CUn//Xep8fTdm+6vgvSDo+AvO7lluWN+",
-	"lfqrlLOvZ+ZlM3eZqjfSjUqU4kSTOYnRlhFRIcpM1BD1eDwJtZ2JnS5QQwzvMa6c9N9uB3dh8IqzfkKj",
-	"x15SZMGQhiTINyrBVo6xwgDnWy56NI4JWwDQjHa+B3+LDCVM0RF8J3feCAHm7d9oXHiA6O/lzkFnX/9o",
-	"6cM9HBOFaRIcBVqNaAPBGREjIuBPMGmHVCI+IsLoKEZIrK1C++hZ/mRw9CWgMWGKqsnRSPB4HCnZvhVU",
-	"keAqDKTCaiyDo4POfhgoqoAjcpxkxDtUaiSPdnZiHsl236qqNiPKIUfu9LO37sKV7mWEk4QIlODoWhvd",
-	"yC3HQ8gx6s4uvYsSKpUEtastTaaIYDgxeH54sjxhaMzItxGJtAEIJHBsD1YJHwxIbEjUNzdoDJD/k6u3",
-	"fGzOPI/AS5ltw4WFzpwMUMyJ5XzNVloWG7q0GwbnI8+YgbWc4UnCcXzB+TssjGnyCEvSggwQr2HQUGOG",
-	"dtF7+ivAeE7EDY3IJ4ZvME20UHskMHEUESlRNCTRtT7nJzGgu0dQimOCtjJOGDNBcDTUoG4fI0G0CsV9",
-	"RYQ9UiR4opWeEemgdD7qZ1on+pki1DPa6i4MLjh/j9nEain5SNgYYaEYEc8k0gd8lNDUcA/5NsRjfaqq",
-	"WDka0Btj9C27/k8Mj9WQC/oHeQwm/CdHPYKFXhO/JsxoYIYou8EJjRFnZGpxv/32W+tkrE1dpWEjTVY4",
-	"ElwTmyahN0BU96EQX3EmlcCUqc+UG/dMiXqEZcGPX52m3NvzNGX5KJkq29vLVdnnbCjUxzQh8UIqLQek",
-	"lb1946bUqlVjKIZT69hgh3yV12OtiDUqtXgLQCKe//cncKAlguB4gsYSnFFGWjrxGoTBSGiVriZnWBuP",
-	"mQ/oy+5VWw97d7VCzZojEeVLOkbd/MOXq7YPUBdpG1giLWhQn5LEKKdPTI5HIy4Uid+TmOILwO6jSfVn",
-	"EoG3DelddpaplqMjrXWHRJA2HETsyOB1zU9qdr3UGOY5LU8zTRh8aw14yx4K3sX2PKDxAcRc9/zpa3hU",
-	"WVzNfxgwehdaUps+MX1i9F9jArYDLfoiisecW9JrkfHsiVWPa4895Qfy7GfjgLanV0mSBDyrW6cfT+X2",
-	"MSLpSE3ABsBscmsQHRpnXN3ungqq4bCAYSHwBOByvuWmh+8wiMZCEBaVHCxPzz+gg73dX+BEeYzIDRET",
-	"c4gEf5a3MmBJ66vJ0ffm08eyCc1m17hh3OnRE5TBb6SH5JCP0JtPZS9k3vMFHA+5m+gLUKEjsNB4aYF8",
-	"LCgepvz993Huw3CVTcd7v5MI6NxyzYmUdMBSx+lxDHEDnJx5nNTHiSThFHNFDfwj7dp1ulHmQPgq88Wv",
-	"PYcbV6F+vhHfOMFVwjuKK5ycukGmvXBai5HbuuH/MYkF/qwfnE9d3lzZEubtB5DYotRSKvve8VsiIiwJ",
-	"SohSRMgQxXRAlQxRt9WFA0j3a/cYjY2MLJGPI6zf02P9ny+49Uen9fLK/v+1dfW9Ez7fv/vrgjLTc2FJ",
-	"tNUtdy91t5H1bsmCmPR8R7slviPwttpt3TvslMjMZgKwkWxzQsv3Zx0egn83g7GWP8uFzhzy+CC0Ojj6",
-	"HnBGPvTBxqrXHQ355Cqf5gyraLgwEXqbvrItWxbNswj8eQTdEqq9QM3fAzZO7MncxERmnh9iFic/YC/J",
-	"cZpChGZZnW+PIDMmlRc6K8547masXds9WAcWXQtZABm9LW8EFEh2Wo5mqQ7NTIF8rPnQPmGDIF/Zz2IT",
-	"5LuyjFkwJRQ8Efr88HD/MFxETEzL3xLT4N+3Wtmf2//217lcPz1cDSRT2LRgzUfZfahKj4KuCpMtozCf",
-	"1PaUbEQWxPwp/Aa5poHwZoND6t+JSDGbLKhPfJvvqhpvT1kMG8L4SWQwjHdOsDD8PbUTDlM5VZwKekHS",
-	"UaLFddgUg3g00r/7KKyYqNmAzjPZyBbMcTSb+RQaN6sN8tTQucVs9oYHh/dkGZJnCMFhsIDa/LDoQrXf",
-	"/9P4tcMbwmIuQoUHMgQpdlfGww6yj2QkiCRMYcdg+SS/YkmjqQfChitX+cZXTJXvdSWtfbZEPkUAS7Bv",
-	"vqgzLBTFnrMHJmlKnpAbW7L/YZDgih9YqXgCyiQ3lI9lA3Ly2LUMWVa7z4SRTz+eIt5HOI/EgguTSnRy",
-	"dlqV3OKCCTv7/U6019vFJvPnIHrea73Eh/3WLtmL96OD3iF+/rKMtGzC3UpldRmgJrNE7rhEwCUJIssP",
-	"XFZJls+/3OGVytcuY64097JWmeYD+POXEY1Z99NVrnZfF9atK1GVFrmr82CeoF9fnaGDX1CC2WCMBwQp",
-	"PEByHA0Rlqgbk26o/229ftNFXKDuH8PWPzBTrYvfIIttfsbrFN0VZ36PrwmiqiznGCvErT+khlZhUdWI",
-	"WubMMAfkDyyZ2ARriKbaqN6xTfQ0YjdbjFR4Il1SWsVaSuC+JVKdCRqVSDqcasOuKCV2f2m/fFkXiqpx",
-	"tU4h1U5T4y6FYOvaMzcu20ffBYZwAmlZit6YTPJ2EwfYEiJ4SOhgqOaYi54V3tDDl9KUXMwoHpriAdn5",
-	"fUQGTVYiRVQiFXqSJ2NF0FCp0ZbcRp8+vnNhyj5NSLv0aGshmSc88wj9Ml7EMLilsRo2wWG9w9H+rde/",
-	"iNMRVvB0tZvh6p/k4Gj2YhllaMWCfztpd6+JOyhj4rm3Duo53Gfd6QBOU54t5HkfvFgFS2b89UPLm9pc",
-	"j9Mqd/EeXImWlK/cFMsYA38SOlnZtpdvrltAmTUF2qprcqYkijCDS0tK4WgIFyqQc0RANN0dIuGQyTRc",
-	"X4y+g8S4mHA4fJo866/ui5THJPm67/tF8qV/AHBO2Wi8aOxoqbhpGNyYG5QVEdwmI0zFc1PK7MfdabE9",
-	"xYg2Cm4hKOPFD/klz0fUbLkt48PT9CTd0HjiWVigQWqYu49cofscvuaYmQnukcTZUPBC0VHyPlg0RFNi",
-	"09xYRGXgZsus2ex7EL/+1oEQ9r5YRhT7W5BJpU44bzt+OKPBA/kj6RN9GCKlHjGDZbOvIeqZ+2Nc6L/s",
-	"T5pMrQize38vqD4n2jDlYgbl2Q91WC+u7YzaSy/+CiuXZal8q3jd2L9nW9zTnAe9LAT6Bwmq5Gbx0fe1",
-	"R1k7gXu7lAtETMRrKnJ73ikWLKPA4KNUc1Qc0tftAJz5DIob+5pENMUJMq+71DR34n8mUUoZF60xowqN",
-	"BImohBs0vsjafVnlemiQWnmMtLSDfF2TC2tfanb85ukIC3KiTko8InsHBqwGo9RfAp0F0/x2X16CBbw2",
-	"jTUd3CJ4K3haCUbtSmCIT0zRkk198y1KxpLeEEQY+LmWnQJMu0YKuYkmNKMVEo1zx9ZcDzYw9tM94hu5",
-	"9ZMc8c1eLHXEz0TDPPm0jKhZRLDUP+sx/P1z7g+zZpH1P9vL8I3y4+axZOXWL3Von7PzS+zmj2PwrnR1",
-	"cKydL1zKiwTYu2xuhHAlUU93zN5xhRhaB+Sw3zrAz3utF9Evcesl6fR38V5vPzqIl4+KNgU6C4vayhEV",
-	"V4PsrzYAA0MjKpHkCdxv28qKJpmCDKZA0X9klZK2G18RKiSHl90VygsuVd1iyh6Yhpay0NlfXBuj5r5o",
-	"JfBeaacF4J9K2lvNdaep/Lp5x1/OBsj7vY3eY3Ed81vm7siNsJAmTlbLkbSkZNS5mefTp9PX7pRtUVww",
-	"SSpDKeB/Kt86O84zicDVBIXH3Gm0apdsxa3mG+R5QUv2xhbhWkDHA8jm/Fc5qrux2ux2HB7I+qJn+qmy",
-	"PPYw4krBSax2dxvkrWfco+VF+14y1jOt1xzpVhtWottkUDXQOfXmrd05D8icRhaJZlk6WQtjNycZD5zw",
-	"vmxgo4bKmCJLRKy1c23O4ozpPBNMJUyh2yFh6BYn1/q47RdG7Hqm0z1Z2xY7dtBsjfMoYqkUk0pl/SpT",
-	"1Bxu7hZVIFtUDXv3PQr+cP/+UzPV/MpXyxyNxmoKNFDNoJaX0LVVcJbew/rxZPUqJXZq1FZRLYbIiglD",
-	"jFTBSmMqRwme2BWjshgNFiRLfVlMvVmiqkfFourOD+LM1XMzNoMay2Ktr7ymWyxwX1VlM5ohidyBp0rT",
-	"Iay+LEbtGsXtlr0ksLzOynemWmmt4MZCwSxZC1VThGjFISYXIZxjyHhu9KnLeMYNXrvj8yNTo/yU2cDE",
-	"y0OTJSUp4cMzaRz9jWzgQhHb5pbwTFjqriasWWIf2UinFwcbZQfPOeHPErN5pTGxIrVBiKbw1TLejiXD",
-	"0E3DaXPY+HFuZOXCfE1E7ioFpC1PGS+SAFoZhVnGc7lI+GHkgGwmWh7fk1mb5+rWVCYbzjO6u9/rBzWW",
-	"RWPNdu6OiAveP7DBTzc7jhS90bjVJwZ6Q8qzaGav7r0ut4t+6OKeWdLTjczYLXucqwWfcyf/o1tln7NQ",
-	"QTM897Bw9HsfQdmG5l6S5+6/w1Ltd17jic0iTBoYEH7q/91VWFr/XD9RrBq130ExnkjUI30uSFYfUysR",
-	"+6Di/BqRfp9ECm29+YQ+pIz2xvKSxSbp4YZsh3kTh6xmdV6yGjwXUGj3lrKY3yI+IozEIbht/RcvmZGk",
-	"FkQbO4fXGUccKiObsaEiG4nbyDlHbC8JjCyxmXYEFZuZE22hKcFip8V5BuZqzWoxrdSb0UPRFiinCIPN",
-	"PhfTxaa7ReQzh3J5bLtolKC8CcLl9bjIqhfnrfdzL7o/RjERUwOx1PqfamPR3FXqTspPVvs4obuGmQF2",
-	"hnnbsoy/0lMb/kHkoIExOi14plObbY6nSRzC0XDK+fZMus4tyxyL81zEgittf74Ym580aerZzy7lzNS5",
-	"zxJXAdshkkQ5v2HjFdit8lM66r23VuAsUkNpwZPwiiqmaEDnEOg9eBMyhr3Kp1nmTL5CNlgHSrYU83BU",
-	"ULXlq8hdWlm2JU+pWl225UpyK10FwlngFsmxXMRjsY5eiGbJUFMFiMty0D++fYVeHhz+gmyJYxTzaJxC",
-	"w7Q3gFaoZY1c6w8t0g26XecfdHJ2iobYNneQQzwyqd1g2XtFjbtV9ZS7bfRf5x/+2Xr3Wg8lEU4kR32a",
-	"JKjrTKNuiLp/o7GtjQk6vzvVeux73oHCVF86Aglv/kYpnoDBiimD81Ch/CaMKikbJAQNJ6MhYRJxlkwe",
-	"uzq3rZT+NSty55fn/uGlTVXttpOAVqi2T4vk47bNPuBZK0BJW4Vt1dNuV/ewmeo9sqghXA6Y6TTQp6aR",
-	"1ZKwFYq5L2RwlwMF3LAoOOXF45tZ9I4xZqs4DMcpZi1BcAxhJfJtlGBmKFuOSET7NEKK27YtkZU508AX",
-	"AS1hPq+EPHSNK3WWuHLyJVB++niKhFP5tneP21g5A9yWf4dkhNVwemP95h5yp9P7pX8QHey3Xh5Ee62D",
-	"/vOo9RLvRq3d/i94P37ee0H2dnccdLL8Pv1s95qZWPps8xdbmNw0HaF5072sH0nWJ6eNzkypIiAMxBnC",
-	"6KCzjyI8liS+ZL0JwigmjJIYdbOuOf/W9SabEpZec51saW3ojtc3fj46dWqbvhxcHyW/GBL0j4uLM2Qe",
-	"AJWdFfzJt6uwN0bKzphmFaldJ0gOuVDhNBXLcZpiMZlmMT1ukRLmyPHZy9CLEuW8iZfUErNWhac2yrNH",
-	"S5olGFihE0uhaY9ty7F10OmA1jjY28sFUSML3VobuYCqC8G6szvsb0ZKcwyZfOjSw7O3XlgkzlYXU9OD",
-	"RmJFZX8ye6esqs6NNAH3FEdDykhOZEDOGatm2C3us1PgtIdLhd6QlqXHnzBEvimB0ZCajoJjFhOhuTTW",
-	"tm+ffjOHan/OkqQeayrUCn37ZO1i9Jynv5780/b1MRXLIa3nVnDQPrOhPtM1qfoYYyzd6YtBeu0xVhjh",
-	"HreZVWWLzamjaMqUNDi1Lu5sFETlEcKmn5J7GXQFJDNxpUi80xM4uiZKk415Z6vbw+z6K2V93tY72g0v",
-	"WXeq2Ul3G9rcdKH/XvufJ+/faNPV9LjJPuqJzAdAet5M2WtHccmUa/iEJcLodsgTMt1ttwhPrcuzgKac",
-	"RGb5DfIZo7GganKuedse+KGZz8nY4Nh8eutOMv/120VQ0jrMtoKCBkB5s9isAZQ0LavQVvfsw/kF2uF4",
-	"rIY78LRJ/QDRAkuF6YqGtmmootfvOrdg4123FlB2QhklWOkzF1IEp0EYjEUyTwoHFf3cFE74QKsVznLX",
-	"Uaj3x1lvW+Cu9LP2Q23Rtc4cAFJNErJ9lJUngL7WVFwy69crlCsIkYvqugOV347WFpxrX7JL9pe/oJM4",
-	"FgQsiEtWaH9GjTYacqmeSQQlA82F2yPUdSj4biy1u7aFq5VihgcEjoE+ZrqXbAvmTSbm5Zp34Vk989GL",
-	"zovd7rY7U2aNafVRz/TngeNioYMtzRrXaq7sVveaNcfCCAto94ILXacyortk01TXRjNNc6ub43q2WnmP",
-	"3ONLBqGqWypJ8fXSfnPZaFvdg86BxsxHgmMJLREvWXe296GW190QQQtEiboVzRG7MN5+16ZUlXQX3HYE",
-	"UyyAKS/ZR9fdE4R64biexO6k/jFrT64fmmkWkZVr/E7ju+42GrOESHnJuv9ps7u6piM57HfaRn4irR5w",
-	"hn/cQgDTWnjmjn796YaSW02UIzzQtnNC2bXcNl4Ck63cNeeBPk3McRhupUMPW1sSdLuNzrT6M/OMIGUV",
-	"M9gDryN3F8T6LU6uETbt9zJ5UEjKRlumRT3yOtQfI8ZR98Pbt+dvLrpIRpjJbBNcVp/ZgS5YQqZ2XiZ+",
-	"9NR5up/fv90l1UE7br8+P/rNUIlULrirT8uXzFrEWY/uAlOZ2nd5Q/yjmv7Xx0gAxQqixsJEei+Z+e2Z",
-	"hAmNKoTG3yaiSBU4ihhnJLSkUQJC1vr7CJmieVheS8c2l6wIhp3KNRxvIzOGQYpr7I0V6s5U6uxmjJC1",
-	"5ZOX7A2Ohq5lH7hWJGGxliljLTd534muTCTrwxhMPTH9/Rz65BHa1Za0KUoYosOOPo5dMkkirneQIXxD",
-	"BB4YRDrO00JsgroapHcaotYZT2g0sY6v7Osusm3z0Nbpm4u3Jul4OzSEy29sG0HTalD/hZm8NafM7sHe",
-	"SycdvGaCGTLA/6LxAP8DFqcdg5rjK31522ZspxAN38pjPe+e7WyqrSavW5uDpti0bWvWsjLWT0IjwiTx",
-	"1Lw2KAUlCkPH4xrdvqOISKV3qsytBJufiN5n+kvr7iAMboiQxg7YbR+0OyaCQRge0eAo2G932vumJc8Q",
-	"zKTZ/tX62wFRpnSFPdOfxsFR8I5K5e44wBDOEKwM9OSP7JR0hb+7murRvNfpzGlqZ6V68352s62pSlra",
-	"vfEjBe4QnltLvYlt5XMXBgcGvLIps2XseH2m4ZXd+lcKjS/hpf36l976jYAPOgf1b2QNbvULey/rX5hu",
-	"SHoXBodNUFDsAQxvNVhQST9YsOyNe8SSH5IgLaOcCk067BcX2r0yUbQS6jUxKtelaGXkC7j5lcfzOnku",
-	"R7Y2eHwXroYL3HCFU5bWWHczXLh7D1xY2Xfact4tlu6uzlSfVa0iKy7fDokr0625lpHbrFh3u9AsvqwZ",
-	"61Pi5k4Dbs56xesXdhvANN1EGt47bIKAkl6lIHP2mrw82yL3J5VXhuO0veXLrDKRdReWqGE4kxiaT4gq",
-	"cY19JH1ocauPUC+1JTOk+aVhe4MNruaZEoNUafvWzAk/SmJOdya5pSgsX8OcubCcEhAHcysVAC8bqOMn",
-	"pzgXZrWfkHLN7iM8j2bDchvx70RVUk3n4dXKxm57fGrS5zZKbmrpaTGD7DSuTB2rN9tGLoGsSLyfIDfW",
-	"p98m1l1KxIC0YMjlaNikszWyzB6ShWym8JNlpY3RtJbCwhTbzE/kAv4cEESV9NqkQwoKeq95DwEDbddb",
-	"VsUaCdU+Du+5VZwT68WU8QIu+rxzPDZ/7wwDSdYLV8+XfP9umrKeoSUy6QSN8ACSMgoBq97EJu5sdP2a",
-	"+GiiAv/kPGkOJvUuGr8wzs/DfQt7g7xcUNeA0+uHbN29tl3xXbg4M63KfzQ74oO7kObKhWLhuY0jaWMT",
-	"PVVHUlQoGTYrV6usnVpX0plzGiUE35gQbP46dP6agMuIcZU7dip8Rj6MDd1GReZ9qp6jn9oRVEN5c7xB",
-	"c+ih81hKYkNb6+UWqqWuh/INPaCxON8HVeSae3ZDTbWffwRPVC3vZs6op8vDG9trHW0v43vyZVSd66nK",
-	"HLOeqxrXk3vqZ8ivMTdYm+TXnJ5/QPu7z5+3dvN7rxsVvCbemsylmu+ST9HZtaFKkt75HvGY3FVSNpiB",
-	"5qr0ijw6U9fVcurCyWiIW3s2acu/fQBtxql+fGQuFNh8PFuPq6jv/DO/f1d+9s7Cw/BYtUm7YaZ1tGcd",
-	"sdfykM3unasUbI7wz6ASZvriV2oEl+xsEHCMyDccKbgumt0BsanJG+JeE00xlWBf3EFZQe3zff2GXh4n",
-	"G9Pzv9sKBjFpvX7T3NduiX1Ffvap0R7ax253okLPuDsYhVb/y7jWzUAbp/rmYPfIEu0N0DHCliIX0NWe",
-	"tVvlT7/ItZdjnQgzxuEiXkylEZw2cfMYpfiaIGwu5LnnPQVobkG20QX5piRcqVOEIcoQzseyb2FB0DUZ",
-	"KXPFkKcE9XB0nV1nyvkX4QE2LSnKnPiZWG7mwM+lg4Nn45z5Gb39ZvPqeKLa119FNp2HVlQbk3GdzkNs",
-	"ylSsthRX7xo4Qb++OkMHv6AEs8EYDwhSeFB0DBir74d9A/uHpc6BuW5+j2GWdfF7ViyVr43CyAzGRTjq",
-	"sXz/f0p+3lh49y+A3oNVVWZPzXXgV5p/eeOpSk/Ne/PIJmn03h1NptVWw3xRs3MhYgRKyxtzemMirIdX",
-	"KXU8s3CiKNDAnyZHFGu9HrwVHMqjQYfDIaGDoQqOdp93OmGQ0pRc2Gp0KR6Qnd9HZBCEgRSRV2Igilnb",
-	"jtqOeLqjCGn19aDt30deVSwYIQiDWxpDMeG9TqexPVFog/ejbrHiYA/tFTMkVmGbmGqxm3zTjWvsieab",
-	"plbA1uU2GBFem2V6Cg4oQVJ+Q+K8vFp2Y5kqYCasFI6GcGm5yj/lJH8z91TOp5vU0vVLLZ1DZNWepgoC",
-	"6Dys7N/Q0VqF3edS0p8tgzTnkPtNHoV5Hst3NJdFXcro02TVjeW0ztmixuRYKlHUFEv8aoolZjZVlSL0",
-	"2szcszr0Z6rgOL/O40Y3rlcIxt+bjY40OnKaeVYQgzH4PQr+OyGUNU8l8iB5LF3agL+dRn3SfL7Rkw8h",
-	"mKCkN+ICpXxWPi2nOPPmflZZTvXksl1bMYtRf6zGgrhiaFtRwiWJ0ZBKxcUEUWlyaHpjKKcPZWBJvO0K",
-	"G0M5cVtW3VZ9nfVTvKO2y+1DRYOWi9KEs30pkkneHldmLVDsQtGWbWlGY9NoQ78D3QPyoPlN1te4PIfe",
-	"a4D4UFn0pkldw2iRWfnGflmjrGNLjFmzZi6Q3tp4bDvNLFYD1vQaXuMKsIXmoT8aQCkO9tABFNvXudye",
-	"MI2dNwGUjRvgaZk350QhbKi7tiiZ+bY2dpKzi1R8JKHR+YSyAWL89hhKo01ZL1WhEyf8moVOzJSExZuU",
-	"3p80yz2eR4nVAZYKMuk8sG7YgqJ/1nIX5IZKytn2xjZbq7jLHPJ6jJqus/2hodkONBaB3sMIznu2oeUU",
-	"bWl5anvWECYRBtMCGsBInpuitn0MUD+JUY/0XecaW6sywgxJRZME9QhYJgmEvLnQ6MJSoa790raG/YLV",
-	"lW0RXOaoyrnxfoM5MM9jOaDqxQE0LzMY3qijjSX3kAEdq44WLzprvVVfbce82oCOLcVmvLELH1LfQNuy",
-	"4P79KT6Qc6NBG129ZrradI3io025LV+/FpluJaEg6w79u/jf//e//5c0jwUVgHk8ZdyAw4vxoE0kaKNg",
-	"l633ngWCpgTUspEg+/28uzqu5unmtk6j519Bx9AmT360JxvXXaL5G67WUeM3TlSTh51RVB7sytKPoa8j",
-	"BLtMH2O0BV3TuUCnH0+3i3dGcaToDakIgNnG8BXxr92y+FcNaH4fJ4DQdUdoEI7Le640D8fVgEOZhcKr",
-	"idcAEL+m5cpgyQKUhMVcoC2oI4RSEBWVEUp4thKKw8OFoYBGqJQNEFYoIfqAzxmx0QlJUMTTFLck0USp",
-	"FaYWYFXAgXCrpp3FMXQ75JIgKCiPtqhpFu06WtvmuAi6kVMmDS5NN9wIS9KiTBImqab2ZFIJMhSrXyU6",
-	"TTgI2tEKhPuK2Gb/iqbE1Kl78byzW01q5v0T9QXevSrA1ndN4LXx0tIjBksDmHl+loHNvLx64JxZVoq9",
-	"KrDsS/eHMgfVNMrqAVodns65UNDSVe+BFltmz7y7wSHCMiIspmxQuYNcxER8yfaxCNjcFCv94msqsiyE",
-	"SgATLUIMBuZDkWHpPqAwMqNUZKAtSJewjcw5SyYh5MoU2ovXYBCG/wG4H8bJ0TxtxHa23zg81iNxZJQb",
-	"+HOvFk/FC4CtZX4SCQ1NU21rjGzrfxa7hCjp2EPqY0yEk6SNoMChGmrGoLmq4OKSMe6+PkIYZW3FEWaT",
-	"2yERGa/1eDwxvRgkYhwpgSPSRicKpVwqtO8ACdFe2Dl4cckyYDRke4cdMDDQiAi3iLLQgkuGgQf+NNeo",
-	"LepgiVYandM/tPYwGfeaTM6DMHgfhMG74ErPZajH9uYJI66U8ZzZFj0GExEyP6CLlhxSoWBAsyswF8/T",
-	"a/0vpqbXH2F98nocHAUX561zQFPjt98X3zYfrb17FJxE6eKOqNUlIhWHe/hUJEPplREm43hYUTqSY7xN",
-	"NtImhrUm17lHmahv6kArSUsqzylyAzfNKspZbXMle/2uZGf7M8/wWfTK9rKGxtq6Ex/m+FGjrjZ8s47h",
-	"1T9jXLUk7crmWFkUPJOI3zLUpySJ5bE+1DCZYAUlRxWUtsWC+OVtZ70O7cr8qFwBrSByax34R55GNF8R",
-	"uZN5/ivMf0UWt7AfOchbF959qqJmY3zev2w0/OnZFD8U0AV7dCc/V9eHdz/n1spiwve+4qgPZD3YdTd1",
-	"XjqUQjvtEZd0k7q1Rp5M7KnQOvP7KZoYc+/y+Wwe/LBjsIGL7V3RxfY/75rre8eVK/KoTQ/30B41h/UK",
-	"+8HdGV6RR827a73xqG08ao8olE/iGOGMvBVfyLfmThJzrZdz99BP0PPLwNqk55dZ+sasWK8AKZI5sdUW",
-	"Qc/OwfUtH89dGtxKAotevwaB++rH+zUcPnwZCouRCnW54Y41vi+R5XTWcogz0BvGTnzLtUnsxDeqNrGT",
-	"9Yud5NVvFoqO5GSwlhe+mln6G0JcK9lVQ4p/tktei/oIaoIEPSxs29CDTuf5/ovd/f39l/u7CzsDHsv5",
-	"X8PSzvn/VFl7c7Be52hBVm5umWhBwQKbLQs4e9p2nOjq9T1yKbqs3sHmMLA+HnhLVM/kMsXoHrAKyhxf",
-	"uU/mwf1UrvOnWLGXe1PHbuPn3qjjx6pjpym0/EThip7oN0k0Fnq9Wsr1CBZEnIzVMDj6Ann0kogbJwOL",
-	"bGCjeJSzY9QdYhYnpIuoyR6iTCrMIoLM95otxiLxOpp9Nz/cta090EoxwwOSEqba/YTfXtNb2mYky8jv",
-	"JUZCmNcMT9q2qQGOUtIiY2D0aSDh1IFickMSPtKjo60udO4WY2auOuVw1YAF2UxDLtXRi86L3QUBy24k",
-	"VKFRhhpxVJSmbbZzb2lmP82u1WZbytBpOz2EGRQKV41NfoA3FJBByVUy6y+GAWwDde+93It2d3X3/wMA",
-	"AP//",
+	"7H3rcts6kvCroDhbFXuXkuVbTuLU1o5PLjPeTU5ctpMzU7G/CCJbEsYkoAOAlnVSfpbvLb4X2Bf7Cjde",
+	"JFKkFNlWHP1JLIkEGo2+obvR/c0LWDxiFKgU3tE3b4Q5jkEC159eJ1wwrv4KQQScjCRh1DvyfsfRtUBy",
+	"CChgUQSB+hqNiRyyRKKAJVQSOkCMI9bvC5DiCAmJudSPoG6gR/3PPuFCdn01DEV9FkVsfEm7NwTGbQq3",
+	"sou2MEVshP9IAI2YIGqSbaTGjhCRiAiEewKobKOPPAQuUG+CugEHLCE8Vq+H0MdJJLcR45e0m4xC+0v7",
+	"knq+R9RC/kiATzzfozgG78gzkHm+J4IhxFgtPMa374EO5NA7Oux0fE9ORupJITmhA+/uzvfe3o4wDWeR",
+	"9JrFMW4JUCiVECIOEVY/CSQZgrgHISJUSMAhYn10cnYijlD3BnOCqRRdH3WZHin352ccJSC6l3SLUTNC",
+	"CCFyryBMQ2Tf2fZRNxhiSiHS72fbpD/GEBJsfsASBoxPum30iV5TNqaXVLJroAJhDogMKOMQGozBLY5H",
+	"kVq9m9K30/l5+CpwCwZNi+H2pASvF0NAHARLeADPBPr06eRN2805wnKYTUnUdBz+SAiH0DuSPIH89H3G",
+	"Yyy9Iy9J9JMl00uIxSnwUzyAWUD0r2gEHI3wANAWlihmQqLdTme7XYEFkh8xD4wlVu9ov+MrxJA4ib2j",
+	"XYWWmFD7KYWRUAkD4BrI9yzAEbzDUdTDwfXfAYdQxrKKy7oKBYrl4FYKFBMhFJ8SqllZIQqEotRIj6gJ",
+	"QOJrxZ2cxfoZC6V7Ike/PVBDdWkSRd108UMDTLr6f7TeRWx8TcakZaBuObALuLCL7DEWAaa5RVYtTpGE",
+	"BYn1keSYighL3IvALlWJEqDqC7e6V+la1LrUQjDV9FRcot7IjPBDaL1523h1VcS+f1hGbB/5AFPyp5YR",
+	"8xbKcs/lNw7hQAkB0UYnEsWJkIiNaWF1WkJMWGJ+7QHCKFZiRMlpRGSTbcsD2Tr5Xv4q5yu1yN1WDwsI",
+	"DWfRRAFZxVKjSlbaLXJSpwEznYFg0Q0cy3KwYhYDlUqAc/MgGnESgEBYoq2T84/oxfPOro8+XbzezgiM",
+	"snEbnWIh7esCCQC9MfZlovQfD/R3tGqZdsLXjCqS/oLllVeKbKXlWpLEUIpxu77XRjeUKC3zg1JH+VVa",
+	"ge8A7jPeRmd245FkA5BD4Fa9TwGqzQE+ueoWOWmHg5A7eER2nJ7aOex1gv1wD1q7/QPcOug9D1ovwl+g",
+	"9bLfwbu9vWA/PIBmyLFDXlUx4F65tnHIMRCXaXT9g0bOFuMoYCFsrwpNFuRqNOnJCYidTALVYMFifiEs",
+	"3CmOFiNGBWgT8Fccnhn5oj4Famiq/8SjUUQCLQh2Rpz1Ioj/419C4elbbrp/49D3jry/7GRm5o75Vaiv",
+	"Yka/npqXzdxlqt5INyJQjCNF5hCiLSOifJTaqz7qsXDiK6MTO10gh1i/R5l00n+77d353mtG+xEJHntJ",
+	"gQVDGJKAWyK04RxiiTWc7xjvkTAEugCgKe188/4aGEqYoiP9ndh5y7m2df9KwsIDoL4XOwedffWjpQ/3",
+	"cAgSk8g78pQaUQaCMyJGwPWf2r4dEoHYCLjRURQgVFahffQ0e9I7+uKREKgkcnI04ixMAinaY04keFe+",
+	"JySWifCODjr7vieJ1ByR4SQl3qGUI3G0sxOyQLT7VlW1KUiHHLHTT9+681e6lwGOIuAowsG1ssCRW04O",
+	"Ia9Qd3bpXRQRIYVWu8rSpBI4xZHB88OT5TFFCYXbEQTKANQk8MqesiI2GEBoSDRvbpBQQ/4bk+9YYg5A",
+	"j8BLqW3DuIXOnAxQyMByvmIrJYsNXdoN04elnDGj13KKJxHD4QVj7zE3pskjLEkJMo14BYOCGlO0iz6Q",
+	"XzWM58BvSACfKL7BJFJC7ZHAxEEAQqBgCMG1OvRHoUZ3D1CMQ0BbKScklAMOhgrU7VeIg1KhuC+B2yNF",
+	"hCdK6RmRrpXOmXqmdayeKUI9o63ufO+CsQ+YTqyWEo+EjRHmkgJ/JpA67aOIxIZ74HaIE3Wqqlg5GpAb",
+	"Y/Qtu/5PFCdyyDj5Ex6DCX9jqAeYqzWxa6BGA1NE6A2OSIgYhanF/f77763jRJm6UsEGTVY44kwRmyKh",
+	"t5qo7kMhvmZUSI4JlZ8JM76aEvWol6V//Oo05d5eTlOWj5Kqsr29TJV9TodCfUwiCBdSaRkgrfTtGzel",
+	"Uq0KQ6E+tSYGO/BVXCdKEStUKvHmaYl4/j+ftDct4oDDCUqE9kwZaenEq+d7I65UupycYmU8pj6gL7tX",
+	"bTXs3dUKNWuGRJQt6RXqZh++XLXzAHWRsoEFUoIG9QlERjl9oiIZjRiXEH6AkOALjd1Hk+rPBNKuN6R2",
+	"2VmmSo6OlNYdAoe2PojYkdXEx1Jy0ksMm9gVE2OaZ9Q8zTa+d9sasJY9FrwP7YlAYUSTc93zJ2/0o9Ji",
+	"a/7DGqd3viW2HL95MZbACY5mT6K+lzpqmx5efc9AXuNVcIehmdN7zimkBBJNIqs8jdtiZhjr2iz3A+Ao",
+	"YmPte40SEIj1UVdABIHsasOiGyeRJOk3bguFPttLiEWJpEtBwJzjiXeX96xMg3BqTWXjyBniG0DYwKLt",
+	"HKI9FD0IWAyoiwNJbkCfK6cda+6b+fSdkqDb6dSVvoDjIVvMF02Djrx846XVxGPfy3Cfey1PMXkIrtLJ",
+	"WO9fEGgaTwF+nbq91557jCNOPZ8SSKM9KSMcySSOTqboLPVyKS0B47oJ/j4JOf6sHpy/e7m50kXM3xO9",
+	"jVryhqEO6uDoNLczfRwJ8Kc2y8mWEZbqnOQdef/nC279eaX+6bRefr361vGf79/92zx5kPd8HB4uJgHS",
+	"PZkeJCbUfd4tGSLGt3Yfdjs5b0spi6+EOaf2Ks9Wc3flFMtguOCm/KiIvZuHCGchAE1ihUHN+b7+D3PA",
+	"WnNoIvfTAX0t+pSRpwW+4oNM/CthxaMc8rM1pHPquNmCyMd5u2DqLO9+QidnJ+0ylrhxE069aHUI6+vz",
+	"STrFM2EMli0zgm8d8j6yGPBR95///Oc/Wx8+tN686fpIx23VmM4dpw7grJ8GJ9szdJqtxgFXRq2vbbBy",
+	"7YV5pvHLzQcXdX0mdIwmfRwJkGjr5OxEbL9Czh+GcCSYDsSZXaEBCMm4eFZlWMwTFyeclGmMJayxIaZh",
+	"NGXwyZYYEi7F41tvI8ytfT9lOenv0w1wHFI73j2YPBaBBWpZxMpx3PB0jZyU338QGyfdkWVMnKLMqD4l",
+	"ZJpv77BE8WVsOa1Rp2ynTuvl1X9stdI/t/99tdZTxoE1j06h3i5gHn6XMVZWhN4VoGNa55pf0mCVzOkH",
+	"RKSAqK8zqSiYKL1AagCgoc75IQJh1D3Y2+s2EGNlhk8uEvxDeBeK2PtEyR8J6NgEKeY6FMOoY+i1ICn1",
+	"Q7iwaoWmdj+bfbHRcQFRpNO4nK6GeCQn+uyN6WRsHDkPrpGDhHOgQUng+uT8IzrY2/1FR6xfIbgBPjFB",
+	"amfruZVpl5/NBcnQ9/bT2QpUejbe79BDYshG6O0n72GUrT0IaVBymMrv/0K616DrWAgyoLHzJC5wnm2Q",
+	"f9GuXacbZQ6ET9g4sIv/UWwDux/f4/0oksp7NgYeYAEoAqXZhY9CMiBS+Kjbsn7Ir91XKDEyskQ+llgE",
+	"zqHSmudRmSMzcykyAm11y9NXutvIZs8UDy45pbpbkptSq5wbCsBGsq1K0c/1S5R7X6aFzhzy+MiVOjj6",
+	"5jEKH/s6hlOvOxryyVU2zTIGVGHTV7Zly6J5FoE/jqBbQrUXqPlbvbWZnQKWs5dEEsfax7Wszrchzrpz",
+	"fDbjuZvxUY/iC1gAKb0tbwQUSHZajqb3KpqZAtlY86F9wgZBtrIfxSbIdmUZs2BKKORE6PPDw/0mh9JV",
+	"OwtSrl/weLyACyBF2X2oyhwFXRUmW0ZhPqntKdmINEn6B8tK0OnTDQ6pfwMeYzpZUJ/kbb6rarw9ZTFs",
+	"COMHkcF6vHPA3PD31E44TGVUccLJBcSjyET8GmIQj0bq9zwKKyZqNqDLfGpkC86PMes0LptEWkPnFrPp",
+	"Gzk4ck+WIXmGEBwGC6jNDosu9PXtv0zenH8DNGTcl3ggfC3F7srDmgayMxhxEEAldgyWTfIrFiSYesBv",
+	"uHKZbXzFVNleV9LaZ0vkUwSwBPtmizrFXBKcc/boSZqSp76IW+oMj3DFD7RUPGnKhBvCEtGAnHLsWoYs",
+	"q91n0tRPzk4Q6yOcZXprFyYR6Pj0pOryjEtW3Nnvd4K93i42N4sOgue91kt82G/twl64Hxz0DvHzl2Wk",
+	"ZS/0rVRWlwFqbq6IHXfRcEmCSO8fLqsky+dfMm9PvHE38kqTMWqVaTZAfv4yojHrfrrK1e7rwrp1JarS",
+	"Ind1Hsxj9OvrU3TwC4owHSR4AEjiARJJMERYoG4IXV/923rztosYR90/h62/YypbF7/raNf8G7VTdFec",
+	"+QO+Bp0mOXunGUvErD+khlb1oqoRtcyZYQ7IH2k0sRe4ddTPZg2/shdJjdhNFyMkngh36a1iLSVwj0HI",
+	"U06CEkmHY2XYFaXE7i/tly/rQlE1rtbpTCAzTY27VCdzr38aUNk+5l1gCEf62pckN+ameqNclGWSdYAM",
+	"hvOC8TkrvKGHLyZxliyXbjGJ8QB2/jWCQZOVCB6USIWeYFEiAQ2lHG2JbfTp7L0LU/ZJBKUZbU1SJbMb",
+	"AMt4EX1vTEI5bILDeoej/VutfxGno17B09Vuhqt/kIOj2YulMn2MWMhXP9nda+IOSpl4blWDeg7Ps+50",
+	"AKcpzxbukR+8WAVLpvz1Xcub2twcp1Xu4j24Ei0pX7kplkpZ+jnoZGXbXr65bgFl1pTWVl1zJ0ugAFNd",
+	"FEVKHAx1wYZcDi7NCi3pQ6ZND9cj6It3ITB9+DT3uL+6L2IWQvR1PyzNAP/NLmrOWVenUKvFNzINPuqX",
+	"T+gokStK5q/JwzcXoFaTya8DxDGhLrF/Wg9McbYNq1sIypj7Y1aV6hFVZWYc5eFpejRvaI2xNM7QINfM",
+	"VVOrUKbllwMKdmuEexA5o0y/UPS8fPAWjfmUGEk3FlEpuOkyazb7HuR5fuu0VM99sYxsz29BKuY6/rzt",
+	"+O4UiRzIZ9AHdbqCUrFjsGz21Uc9U/CGcfWX/UmRqZWJdu/vBdXn+goN4zMoT3+ow/pU9j+xVTryK6xc",
+	"lqXyrWJ9tHxhsOKeZjyYS2sgf8LcGzhFnpnPI3aCeVdkdCnEN4RnBwSnqbAIPIOPUlVUcepftxN16oQo",
+	"buwbCEiMI2Red7luzoXwTKCYUMZbCSUSjTgEROiSH3mRtfuyypfRIFfzlVbROgHYJNfal5qd51k8whyO",
+	"5XGJi2XvwIDVYJT6qlWzYJrf7svtsIAbqLGm02UP3nEWV4JRuxI9xCcqScmmvr0NokSQG0BAteNs2Sm0",
+	"rdhIITfRhGa0QuZy5imb6xLXjP10fQZGbv0gPgOzF0v5DFLRME8+LSNqFhEs9c/mGP7+Ofe7WbPI+p9t",
+	"9b5GCXfzWLJy65fyAszZ+SV28/sxeFe6On1Oni9cyqsa2uI7bgR/JWFUd27fcZUjWwdw2G8d4Oe91ovg",
+	"l7D1Ejr9XbzX2w8OwuXDrE2BnrkX/Hn22Nzokr89gJSkvueuRpcUpzJwPhPZzbIt51tI60ibspSmTPN/",
+	"pnWht63NMB4CRdRWc2pm7Oe9G7Wpd+lVz6tMpFXdybK/2siXXhoiAgkW6cJFWxVLcvWwtxvfzSpk5Zdh",
+	"PSurXXV9LH1gGlpCfWenMmW0m0JglcDnCngvAP9UtuRq7plNJTbOcxMwOkC539voA+bXIRtTV/xohLkw",
+	"AcpayUVKCuGcm3k+fTp547wRFsUF060yhqUdf3U8o318ury8O7VX7ZKtq958g3Lu55K9KauTMd8W0iCb",
+	"c3LlqK4UWbNriXgg6kvbq6fKLhD4AZNSn1hrd7fBhYGUe5RcvZ9b+6l10Bzp1mqoRLdJXVv8HnTJMcDu",
+	"XA7IfKmk5mFESydrcSjISCYHjn9fZwWjrsuYIs0ArT0P2GTRmSPGTBQbqDRqc4yja0IHhfYX+Xpc93Qq",
+	"sdixg6ZrnEcR31W44LuNmrrrfZU2zutcOQ9dtjaEgIQg0HhIgmGuvoqt15ZXxTGeoADzpk6QSsvkdWqV",
+	"MH0/vKjv6aI2R+5W0XS5owXtkNd5G4ShUSKnQNN2iLZBljAsquAs3cHvvxJRpbFPjI4u2gA+sjLRcB6R",
+	"eqUhEaMIT+yKUVkkEHNIE6wW0+WWg+pRsahuz0f25ir1GQNJJqJYsT7rTBBy3JdVObNmSBA7+qnSpBtr",
+	"HBRjw42iw8teRVleQWc7U62hV3AvpmCDrYVeLUK04rhjfbmmfGxl6sqniY3Ul06ZG64cZa6HBvZsFq8u",
+	"aayiPzwTTks0MPgLfZmam/0zscq7mlh3iTFow9+54Ogo9UbMiYmXnBFWGigtUps+zRe+WmWhwZrMgqYx",
+	"1jls/F2Vhj5X0NoZjCKsm8ZE0Yxt0piGvst8quW579fUmUZaE72xSilvO8WEi+RKV8YXl/HJLxJYGzkg",
+	"m8nHx/fR16aEuzWVCbjzlO7u96ZOjXnUWD2fu0P9gld1bFjfzW6qPKs/eDAkN1CecDZ7y/VNuXH3XXdc",
+	"zZKebszRbtnj3ML5nIWvHt20/JwGwZrhuYe5o9/7SDdoaLNG2TWX91jI/c4bPLEJt1EDKyh/S+buyi9t",
+	"RaieKBZY2++gEE8E6kGfcUhb1SglYh+UjF0j6PchkGjr7Sf0Maakl4hLGpp0nhvY9rPmqmn7uKx7nPY1",
+	"6TKCY0JDNkZsBBRCXzva8y9eUiNJLYjFCA9iukmZGVs3R4CwjZw7y/Z4xcgSm+kMWrGZGdEW+oMuduSd",
+	"ZyWv9mzAp5V6M3oo2gLlFGGw2Wd8uu9bdzq8ZlEuXtnutiUob4JwcZ0UWfXivPVhbk2Ix6i7Y9qRlB5h",
+	"pjrKNnduu+P+k9U+TuiuYc6LnWHetizjYc6pjfxB5KBxqfmqk9hHCrm2Gbp3TNGD+Ey4ouXLnO2zLNvC",
+	"6Wx/vhibnw5sWkuWtQTRLSfTlGyNbV8XFLfOz8YrsFuVT1aqd0FbgbNIubEFj/MrKi6kAJ1DoPfgEkkZ",
+	"9iqbZhnHwgrZYB0o2VLMw1FB1ZavIitvZXnELCZydXnEK8kadsU6Z4FbJHt4EY/FOnohmqX5TfUCK7td",
+	"cfbuNXp5cPgLst3GUMiCJAYq2+itRqtuK4dcF14l0g26XRNudHx6gobY9lkVQzwylxa0ZZ/rL9atam3W",
+	"baP/Pv/4W+v9GzWUbTDRJ1GEus406vqo+1cS2jKyWud3ja2fa6eXNoM1hcqOtIQ3f5uwKqMSE6rPQ4VK",
+	"tXpUQeggAjScjIZABWI0mjx2ozzbtPBrWg8y3ynvu5c21UDPTqK1QrV9WiQft232gZy1oilpq7Ctatrt",
+	"6nbSU22AFzWEywEzTT/7xPSUXxK2Ql/FhQzucqA0NywKTnkfx2YWvWOM2YInwyTGtMUBhzo2BrejCFND",
+	"2WIEAemTAElmOygHVuZMA18EtIT5ct0cJb4GWuoscZ0dS6D8dHaCuFP5tjOB21gxA9xW/nbUCMvh9Mbm",
+	"++yKnU7vl/5BcLDfenkQ7LUO+s+D1ku8G7R2+7/g/fB57wXs7e446ER56YnZRtIzCQGzfZhdbwXd/5eI",
+	"tHV12ho4bVndRqemqpcmDMQowuigs48CnAgIL2lvgjAKgRIIUTdtYP3v3dxkU8Iy1+c6XVpbckxF3/j5",
+	"mrcFrAr1XwwB/f3i4hSZB7TKTmtjZdtV2BsjZWdMs4pkvGMkhoxLf5qKRRLHmE+mWUyNW6SEOXJ8tm7A",
+	"okQ5b+IltcSsVZFTG+X5viV9Sw2suilyoX+27ZC7ddDpaK1xsLeXCaJGFrq1NjIBVRdHdmd3vb8pKc0x",
+	"ZLKhSw/PufXqReJ0dSEx7aAFlkT0J7O3JatKQgmTNRDjYEgoZESmyTll1RS7xX12Cpz0cKnQG5LSHiwU",
+	"wa3kGA31QhhKaAhccWmobN8+uTWH6vycJZlJ1lSoFfr2ydrFqDlPfj3+zbbYNsX9dW7SmDOtfUq6zOgG",
+	"5tXHGGPpTl95U2sPscQI95hNDytbbEYdRVNmesW/D8G6uNNREBFHCJvW5u5lrSt0RhaTEsKdHsfBNUhF",
+	"NuadrW4P0+uvhPZZW+1o17+k3am+w91tfYuh+0cCfNL+7fjDW2W6mnbT6Uc1kfmgkT7CHMegrLVc55ZL",
+	"Kl3vdSwQRuMhi2BKintFeGpdngU0ZSQyy286AzVIOJGTc8Xb9sCv+2ofJwbH5tM7d5L5798vvJIu/rYr",
+	"u+7Fjfqcxcbt4rShMN3j0Vb39OP5BdphOJHDHf20yV/RokUvVU9XNLRNb2O1ftdEGRvvurWA0hPKKMJS",
+	"nbmQBBzbFohzpLBX2jE5wBJHbKA7B9LMdeSr/XHW25Z2V+bvWfjKomudOgCEnESwfZRW8vAVPgi/pNav",
+	"V6js4SMX1XUHqnTWZ8Je/BbtS3pJ//IXdByGHLQFcUkvck+6Jk5DJuQzgXR1TXOV/Ah1HQq+GUvtrm3h",
+	"asWY4gHoY2AeM91LuqXnjSbm5Zp39bNq5qMXnRe73W13pnRiWR/1TKtsfVzMm2aISIR1sRPdBKj7j5bb",
+	"z9bH3GOtE3ssDDDXnZFwoQF8SnSXdJrq2kinWeWn1A2M2bjoHEyRb201/VAPEEbGz2waYb26pDpUNSYC",
+	"iq+HDMztErglQlo5m4621T3oHCjMnAEOBaKgLLrMinOE0lbyuuujMScSBCp5QP/S1ePtd21e2Kxp2t12",
+	"BFOsFSsu6Zk94huhXjiuR6E7qZ+BMyPUQzN9VdLKpt9IeNfdRgmNQIhL2v0vm6LWNTe89H7HbZTPBlYD",
+	"zvCPW4jGtBKemaNffbohMFZEOcIDZTtHhF6LbeMlMPnlXXMe6JPIHId1vYWTsxPkqudut9GpUn9mnpHO",
+	"u8VU74Ga5BS4+rmrxfoYR9cIowjzQSYPCmn0aKvPooiNDWRtamNqDHU/vnt3/vaii0SAqUg3waUmmh3o",
+	"akvIlJlMxY+aOstZNKIgXzDCIE7mW1mg3w2VCOmCu+q0fEmtRWxLS04xlSkT2UVbNh33aFrgFCtTbr9C",
+	"XFMsB5lwE+m9pOa3Z0JPaFQhTaKoayKKRGpHEWUUfEsaJSC03uEo6uHg+giZ+pJYXAvHNpe0CIadSsMJ",
+	"OGwjM4ZBii04ibBE3Zmitt2UEbAEFJGYSHFJ3+JgqDSypIrTsRIWNFQyJeGma6wVXalIVocxPfUEcTWQ",
+	"Q584QrvKkjb1O3102FHHsUsqIGBqBynCN8DxwCDScZ5O/UddBdJ7BVHrlEUkmFjHV/p1FxmTQqCtk7cX",
+	"70zm9LZvCJfdgJEwek22S6sYm1Nm92DvpZMOZyD5pHXcl8BTZGj/i8KD/l9jcdoxqDi+0pe3bcZ2CtHw",
+	"rXhlmgLq1ruKzrPTyJcrB03eOlFibMayMtZPRAKgAnJqXhmUnIDEfFKv23ck8FjkTpWZlWCTLNGHVH8p",
+	"3e353g1wYeyA3fZhu2MiGEDxiHhH3n6709433auG2kzKCK3Y5HEA0pRlsaf6k9A78t4TIY/zDVczY7Ay",
+	"2JM9spNXhH/XFFEZ/sm9ZVhk0ecdVzZ/TwnOJs+d5AStzlhI+UEhbK/Tceada2ozq5nU1+YY2jhRNd9e",
+	"427G4jtGShXo0t7p9ujiQ6Zl153vHRi4yuZK4d/5FYdnRmCYV3brX/lElRHMOPkTQvPSfv1L7xjvkTAE",
+	"at44qH/jNybfsYSaKfZe1r9wwdgHTCd2OZqFDpug4ISaGnTGs6vfarCgc2OjfaL4BhMTF9HHEuPbsZyD",
+	"Cr2KTR7vF88qZu/KxP9KuM5E145zXb5/HLa7Mmc6EPJXFk7mcMaybGFD7Hf+qvjMDVg4jSrNfjfD6bv3",
+	"wull/G2g0teprCpVwymUV1wkH4Kr9a8UKoVxWvE/PafisjYDd09MVHQaiIrXjPYjYnwzB7sNYDo1jqIL",
+	"xt4r29q8d9gEASIZjRiXEBZqtx7s7TV5ecRZAEIo6fJWn6Z+VGFoqBnhTCCWysM7v9Q60Yc1Q/IRSCi7",
+	"ItJPBIT6bPlSmXhDEqnZ3B2OZyJ3cUSAVHY/Tq90ageGSfgpiuE3erq8GJ4SBwdlpdXUO+GT08ALs9UP",
+	"SKVm72qp1C83lf8Gcg6pdB5McyhNkC5gYwk+PlmpYyyBmyaEtZiZdxI2MdMe2RgcudS9Ird80lnJRYZp",
+	"YjXGwAfQ0oMuyzQmmbCRvfewXGsztZ8w926Ms3U0zoaYDgrSyaT7oA+K15Bml+16e80aW6TGm/Q6e2zj",
+	"Tbp3b5Ir9dLUmZRtonYmmdDZxohYE3dSkOedRd1Jac3AjTcpY4sVOZNmxntoX1JWEHLjStpYKz+FKynI",
+	"5Fljy2RJT5KNC6ftbRhHIullw1a5jnIid+M5+ik8R3OJstpxVE0onYfSEjaFTP++MfjWymtUQ1Q/m9Oo",
+	"wCz36zNyUz2Wy6iOYZ3H6Mky7sYEW2eHUVYefxl/Ua42bLW3yD20ikPrfftaDKzzXS1v8/eU3REry9Xe",
+	"JPCsl8dF6FzNIKNCR9S2sESt08XeYl8Z+d6DL8SS7apcIVPDPbgnxGK8ysS1nDfGwpU73jhGNlr5KTlG",
+	"CjKrTGSVquElXSNZy18OCOvq5qYXMNFZNmZO/aMAc7ekOtMmE5b13pJpXg433pMn4D2pptk5vpMqquk8",
+	"vFrZ2G3r5TiZR08P5TapdWfk6PeevRlmpkdzZsxnodSX8URZaWM0raWwME2ssxM5138OABEpbMkuAmK+",
+	"h6PCsiq2man2ceSe26TE3L+bJkV346SY/HX5TVbM2mXFFPgn40lzMKl30eQbqT3hzJhcJTpbS831HfSy",
+	"y6bn5os7f3FmWpX/aHbEB3chzZULxUalG0fSxiZ6shk2hRaTs3K1ytqpdSWdOqdRBPjGFIDIXn+lPk+0",
+	"y4gymTl2KnxGeRgbuo2KzPtUPUc/tCOohvLmeIPm0EPnsZTEhrbWyy1US10/XUpNkWvu2Q2VTvZonqha",
+	"3k2dUU+Xhze211qn1mRGSo3rqcocs56rGteTe+pHyK8x9fOb5NecnH9E+7vPn7d2s6r7GxW8Jt6a1KWa",
+	"7VKeotOixZUkvfMtYCHcVVK2NgNNo4YVeXSmimVn1IWj0RC39mzSVr726Zu3nu8R9fjIlDO11cBsN8Ci",
+	"vsuf+fOdOmYrpj4Mj1WbtBtmWkd71hF7LQ/Z2oJzlYKtUPgjqAQDahON4EotGgS8QnCLA6mL1acVaG1h",
+	"xA1xr4mmmCrvWdxBUUHt8339hl4eJxsz53+3/VNCaL1529zXbol9RX72qdEe2sdud6JCz7gKsOmuL+ta",
+	"NwNtnOqbg90jS7S3mo4RthS5gK7OWbtV/vSLTHs51gkwpUyXAQ+JMILTJm6+QjG+BoRNOXD3fE4Bmhrs",
+	"bXQBt1Logt4SKCIU4Wws+xbmgK5hJE2BcxYD6uHgOi2mnPEvwgNMaJUTPxXLzRz4mXRw8GycMz+it99s",
+	"Xh1PVPv6q8im89CKamMyrtN5iE6ZitWW4updA8fo19en6OAXFGE6SPAAkMSDomPAWH3f7RvYPyx1Dsx1",
+	"8+cYZlkXf86KJeKNURipwbgIRz2W7/+n5OeNhXf/AuiDtqrK7Km5DvxK80+3Jp3vqflgHtkkjd67o0lj",
+	"umm+qNk5H1EYg3Dm9MZEWA+vUux4ZuFEUU0DP02OKFZ63XvHmW7OCGPtgCGDofSOdp93Or4XkxgubC/M",
+	"GA9g518jGHi+J3iQa3AShLRtR20HLN6RAK2+GrT9r1GuJ58ewfO9MQl1K/O9TqexPWF4c0VuseJgD+0V",
+	"MyRWYZuYXtWbfNONa+yJ5pvGVsDW5TYYEV6bZXqiHVAcYnYDYdbcMb2xTKRmJiwlDob60nKVf8pJ/mbu",
+	"qYxPN6ml65daOofIqj1NFQTQeVjZv6GjtQq7z6Wkny2DNOOQ+00e1fM8lu9oLou6lNGnyaoby2mds0WN",
+	"ybFUoqhp1frVtGpNbaoqRfhRP/1ZPXzP6jA/UwXH5bvMbnTjeoVg8nuz0ZFGR04zzwpiMAa/R97/REBo",
+	"81SiHCSPpUsb8LfTqE+azzd68iEEU4R7prhHzGbl03KK0xb9yJTlVNeFhHOgJjOmn8hEN6rWxdC2gogJ",
+	"CNGQCMn4BBFhcmh6idQ3XiMiJITbrq06jqIJYn2dqWp7Ts/6Kd4TIU8NQA/joF4uSjMTL/9Io4n1ymjc",
+	"aA8lEW6haEu7LTki4Xbbxcz/SEAnO9uguX3Uq8qh73QePIte70TTaJFZ+cZ+WaOsY0uMhKI+4wHofg/B",
+	"EMIkgnDxGrCaGta5Aqwh1xUFUIqDPXQAxeC6wp7Q+7UJoGzcAE/MvDkHqdsZGzEzvyiZ+bY2dpKxi5Bs",
+	"JJBiygmhA0TZ+JUujTZlvVSFTpzwaxY6MVMCDTcpvT9olns4jxKrAywVZNJ5YN2wpYv+Wcudww0RhNHt",
+	"jW22VnGXOeT1GDVdp459Q0wHSlAqOwHHLKES6fOeuWM4TVtKnuojIhsBFQhr04JR8JFgmSmK5BDLS6qp",
+	"H0LUgz7jtmyS8QAHmCIhSRShHmjLJNIhb9PmHguJuvbL14qXbuUXLK+67Us6I7SNoyrjxvsN5uh5HssB",
+	"VS8OfISFxfBGHW0suYcM6Fh1tHjRWeut+mp8R/UBHVuKzXhjFz6kvr0dYUVP9+5PyQM5Nxq00dVrpqv1",
+	"ztnN2QSCnH4tMt1KQkHWHfo3/r//73//LzSPBRWAeTxl3IDDi/GgTSRoo2CXrfeeBoKmBNSykSD7/by7",
+	"Oq7m6ea2TqPnXydcsEYQnNmTjesu0fwNV+uo8RvHssnDzigqD3al6cdjIocm2CUklolAWwELNWmenJ1s",
+	"F++M4kCSG6gIgJnXq+Jfu2XxrxrQ8n2cNISuO0KDcFzWc6V5OK4GHEItFLmaeA0Ayde0XBksaYASaMg4",
+	"2tJ1hFCsRUVlhFI/WwnF4eHCUASYc+2OxRJFoA74jIKNTghAAYtj3BKgiFIpTCXAqoDTwq2adhbH0HjI",
+	"BCBdUB5t6a0DZA0cezlyGymzARMqDC4l3EofBVhAi1ABVBBF7dGkEmRdrH6V6DThIIVNxhHuS+AWMhKD",
+	"qVP34nlnt5rUzPvH8ot+96oAW5/xGEvvyFPGS0uN6C0NYOr5WQY28/LqgXNmWSn2qsCyL90fyhxU0yir",
+	"B2h1eDpnXOqWrmoPlNgye5a7G+wjLAKgIaGDyh1kPAT+Jd3HImBzU6zUi28IT7MQKgGMlAgxGJgPRYql",
+	"+4DCyIxSkYG2dLrECGvfKqPRxNe5MlqJdgNtLHRrMKiH/w64H8bJ0TxtxBD6xuGxJokjo8zAn3u1eCpe",
+	"oNlaZCcR39A0UbaG8eHp+IDNchKOPYQ6xgQ4itpIFziUQ8UYJFMVjF9SytzXRwijG8IiI4YwnYyHwFNe",
+	"67FwYnoxCEQZkhwH0EbHEsVMSLTvAPHRnt85eHFJU2AUZHuHHW1goBFwt4iy0IJLhtEP/DTXqC3q9BKt",
+	"NDonfyrtYTLuFZmce773wfO9996VmstQj+3N4wdMSuM5sy16DCYCZH5AFy0xJFzqAc2u6LlYll6b/2Jq",
+	"evVRr09cJ96Rd3HeOtdoavz2h+Lb5qO1d4+84yBe3BG1ukSk4nAPn4pkKL0ywmQcDytKR3KMt8lG2sSw",
+	"1uQ69ygV9U0daCVpSeU5RW7gpllFGattrmSv35XsdH/mGT6LXtle1tBYW3fiwxw/atTVhm/WMbz6M8ZV",
+	"S9KubI6VRcEzgdiYoj6BKBSv1KGGighLXXJU6tK2mEO+vO2s16FdmR+VKaAVRG6tA/8opxHNVyB2Us9/",
+	"hfkvYXEL+5GDvHXh3acqajbG5/3LRsOfOZviuwK62h7dyc7V9eHdz5m1spjwva846gNZD3bdTZ2XDqW6",
+	"nfaICbJJ3VojTybOqdA68/spmhhz7/Ll2dz7bsdgAxfb+6KL7R/vm+t7x5Ur8qhND/fQHjWH9Qr7wd0Z",
+	"XpFHLXfXeuNR23jUHlEoH4chwil5S7aQb82dJOZaL+fuoR+g55eBtUnPL7P0jVmxXgFSJDJiqy2Cnp6D",
+	"61s+nrs0uJUEFnP9Gjjuy+/v13D48GUoLEYq1OWGO9b4vkSa01nLIc5Abxg7yVuuTWIneaNqEztZv9hJ",
+	"Vv1moehIRgZreeGrmaW/IcS1kl01pPizXfJa1EdQEyToYW7bhh50Os/3X+zu7++/3N9d2BnwWM7/GpZ2",
+	"zv+nytqbg/U6RwvScnPLRAsKFthsWcDZ07bjRFev75FL0aX1DjaHgfXxwFuieiaWKUb3gFVQ5vjK82Tu",
+	"3U/luvwUK/Zyb+rYbfzcG3X8WHXsFIWWnyhc0RP1JgQJV+tVUq4HmAM/TuTQO/qi8+gF8BsnA4tsYKN4",
+	"hNFXqDvENIygi4jJHiJUSEwDQOZ7xRYJj3Idzb6ZH+7a1h5oxZjiAcRAZbsfsfE1GZM2hTQjvxcZCWFe",
+	"Mzxp26Z6OIihBYlm9Gkg9akDhXADERup0dFWV3fu5gk1V50yuGrA0tlMQybk0YvOi90FAUtvJFShUfgK",
+	"cYSXpm22M29paj/NrtVmWwrfaTs1hBlUF65KTH5AbihNBiX9d6XkpJdIO0SAJQwYJ5CHI8ASR2xQ8rYL",
+	"g+h3bfv13IuZD+7u6u7/BwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

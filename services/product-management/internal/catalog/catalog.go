@@ -59,6 +59,8 @@ type Product struct {
 	Channels    []uuid.UUID // by position
 	Collections []uuid.UUID // in the order given
 	Medias      []uuid.UUID // by position
+	Category    *uuid.UUID
+	Values      []AttributeValue
 }
 
 // Option is a product option (Size, Color) with its values.
@@ -118,7 +120,7 @@ type Locale struct {
 
 // Expand lists the relations a read embeds.
 type Expand struct {
-	Variants, Options, OptionValues, Channels, Collections, Medias bool
+	Variants, Options, OptionValues, Channels, Collections, Medias, Category bool
 }
 
 // ParseExpand reads the comma-separated expand parameter; unknown tokens are ignored.
@@ -142,6 +144,8 @@ func ParseExpand(s string) Expand {
 			e.Collections = true
 		case "medias":
 			e.Medias = true
+		case "category":
+			e.Category = true
 		}
 		start = i + 1
 	}

@@ -22,6 +22,8 @@ type ProductInput struct {
 	Channels    []string // channel IRIs
 	Collections []string // collection IRIs
 	Medias      []MediaChange
+	Category    *string
+	Values      []AttributeValueInput
 }
 
 // OptionInput is a new option with its values.

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"encoding/json"
 	"regexp"
 	"strings"
 	"time"
@@ -43,13 +44,28 @@ type ProductChanges struct {
 	Vendor, Title, Description                *string
 	ClearVendor, ClearTitle, ClearDescription bool
 	Tags                                      *[]string
+	Category                                  *string // IRI
+	ClearCategory                             bool
+	Values                                    *[]AttributeValueInput
+	// set by the service
+	categoryID *uuid.UUID
+	values     *[]AttributeValue
 }
+
+// CategoryChange reports whether the changes touch the category, and its new id (nil: none).
+func (c ProductChanges) CategoryChange() (bool, *uuid.UUID) {
+	return c.Category != nil || c.ClearCategory, c.categoryID
+}
+
+// ValuesChange returns the validated attribute values to store, if they change.
+func (c ProductChanges) ValuesChange() *[]AttributeValue { return c.values }
 
 // Store persists the catalog. Every method is scoped to one instance.
 type Store interface {
 	PriceStore
 	CollectionStore
 	MediaStore
+	AttributeStore
 	Locales(ctx context.Context, instance uuid.UUID) (Locales, error)
 	EnableLocale(ctx context.Context, instance uuid.UUID, code string, makeDefault bool) (Locale, error)
 	SetDefaultLocale(ctx context.Context, instance uuid.UUID, code string) (Locale, error)
@@ -175,6 +191,27 @@ func (s *Service) CreateProduct(ctx context.Context, instance uuid.UUID, locale 
 			p.Channels = append(p.Channels, id)
 		}
 	}
+	if in.Category != nil || len(in.Values) > 0 {
+		var set []Attribute
+		if in.Category != nil {
+			id, attrs, err := s.productCategory(ctx, instance, *in.Category)
+			switch {
+			case fault.Is(err, fault.KindUnprocessable):
+				vs = append(vs, err.(*fault.Error).Violations...)
+			case err != nil:
+				return p, err
+			default:
+				p.Category, set = &id, attrs
+			}
+		}
+		values, err := attributeValues(set, in.Values, p.Status == Active)
+		if err != nil {
+			vs = append(vs, err.(*fault.Error).Violations...)
+		}
+		p.Values = values
+	} else if p.Status == Active {
+		p.Values = []AttributeValue{}
+	}
 	if len(in.Medias) > 0 {
 		medias, err := productMedias(in.Medias)
 		if err != nil {
@@ -229,8 +266,51 @@ func (s *Service) channelMap(ctx context.Context, instance uuid.UUID) (map[uuid.
 	return m, nil
 }
 
-// UpdateProduct applies changes to a product's own fields.
+// UpdateProduct applies changes to a product's own fields, category and attribute values. A
+// product that is (or becomes) active must carry its set's required attributes.
 func (s *Service) UpdateProduct(ctx context.Context, instance, id uuid.UUID, locale string, c ProductChanges) error {
+	touchesAttributes := c.Category != nil || c.ClearCategory || c.Values != nil || (c.Status != nil && *c.Status == Active)
+	if touchesAttributes {
+		cur, err := s.Product(ctx, instance, id, ReadLocale{Code: locale})
+		if err != nil {
+			return err
+		}
+		category := cur.Category
+		var set []Attribute
+		switch {
+		case c.ClearCategory:
+			category = nil
+		case c.Category != nil:
+			cid, attrs, err := s.productCategory(ctx, instance, *c.Category)
+			if err != nil {
+				return err
+			}
+			category, set = &cid, attrs
+		case category != nil:
+			if set, err = s.store.AttributeSet(ctx, instance, *category); err != nil {
+				return err
+			}
+		}
+		inputs := c.Values
+		if inputs == nil { // keep the current values, checked against the (new) set
+			current := make([]AttributeValueInput, len(cur.Values))
+			for i, v := range cur.Values {
+				var val any
+				_ = json.Unmarshal(v.Value, &val)
+				current[i] = AttributeValueInput{Attribute: "/rest/api/attributes/" + v.Attribute.String(), Value: val}
+			}
+			inputs = &current
+		}
+		status := cur.Status
+		if c.Status != nil {
+			status = *c.Status
+		}
+		values, err := attributeValues(set, *inputs, status == Active)
+		if err != nil {
+			return err
+		}
+		c.categoryID, c.values = category, &values
+	}
 	return s.store.UpdateProduct(ctx, instance, id, locale, c)
 }
 

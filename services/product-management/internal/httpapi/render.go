@@ -35,6 +35,7 @@ type renderer struct {
 	channels    map[uuid.UUID]catalog.Channel    // with expand=channels
 	collections map[uuid.UUID]catalog.Collection // with expand=collections
 	medias      map[uuid.UUID]catalog.Media      // with expand=medias
+	categories  map[uuid.UUID]catalog.Category   // with expand=category
 }
 
 func (r renderer) product(p catalog.Product, top bool) api.Product {
@@ -96,7 +97,26 @@ func (r renderer) product(p catalog.Product, top bool) api.Product {
 		}
 	}
 	out.Medias = &medias
+	var category api.Product_Category
+	switch c, ok := r.categories[deref(p.Category)]; {
+	case p.Category == nil:
+		_ = category.UnmarshalJSON([]byte("null"))
+	case ok:
+		_ = category.FromCategory(renderCategory(c, false))
+	default:
+		_ = category.FromNullableIri(categoryIRI(*p.Category))
+	}
+	out.Category = &category
+	attributeValues := renderValues(p.Values)
+	out.AttributeValues = &attributeValues
 	return out
+}
+
+func deref(id *uuid.UUID) uuid.UUID {
+	if id == nil {
+		return uuid.Nil
+	}
+	return *id
 }
 
 func joinTags(tags []string) string {

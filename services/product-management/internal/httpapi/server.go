@@ -226,6 +226,24 @@ func (s *Server) renderer(ctx context.Context, instance uuid.UUID, ex catalog.Ex
 			}
 		}
 	}
+	if ex.Category {
+		var ids []uuid.UUID
+		for _, p := range products {
+			if p.Category != nil {
+				ids = append(ids, *p.Category)
+			}
+		}
+		if len(ids) > 0 {
+			list, err := s.Catalog.Store().CategoriesByID(ctx, instance, ids, loc)
+			if err != nil {
+				return r, err
+			}
+			r.categories = map[uuid.UUID]catalog.Category{}
+			for _, c := range list {
+				r.categories[c.ID] = c
+			}
+		}
+	}
 	if ex.Collections {
 		var ids []uuid.UUID
 		for _, p := range products {
@@ -378,6 +396,10 @@ func productInput(b *api.ProductCreate) catalog.ProductInput {
 			in.Medias = append(in.Medias, mediaChange(m))
 		}
 	}
+	in.Category = ptr(b.Category)
+	if b.AttributeValues != nil {
+		in.Values = valueInputs(*b.AttributeValues)
+	}
 	return in
 }
 
@@ -460,6 +482,11 @@ func (s *Server) UpdateProduct(ctx context.Context, req api.UpdateProductRequest
 	if b.Tags.IsSpecified() {
 		tags := catalog.ParseTags("tags", ptr(b.Tags), &vs)
 		c.Tags = &tags
+	}
+	c.Category, c.ClearCategory = patchText(b.Category)
+	if b.AttributeValues != nil {
+		values := valueInputs(*b.AttributeValues)
+		c.Values = &values
 	}
 	if err := vs.Err(); err != nil {
 		return nil, err

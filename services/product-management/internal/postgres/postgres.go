@@ -312,12 +312,12 @@ func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// Products loads the graphs of ids in one round trip (eight queries in one batch), in the order of ids.
+// Products loads the graphs of ids in one round trip (nine queries in one batch), in the order of ids.
 func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale) ([]catalog.Product, error) {
 	b := &pgx.Batch{}
 	// Texts are correlated lookups on the translation keys, so each is one primary-key probe whatever
 	// the planner's statistics say; the fallback is only read when the requested text is missing.
-	b.Queue(`select p.id, p.status, p.vendor, p.tags, p.created_at, p.updated_at,
+	b.Queue(`select p.id, p.status, p.vendor, p.tags, p.created_at, p.updated_at, p.category_id,
 			coalesce((select t.title from product_translations t where t.instance_id = p.instance_id and t.product_id = p.id and t.locale = $3),
 				(select t.title from product_translations t where t.instance_id = p.instance_id and t.product_id = p.id and t.locale = $4)),
 			coalesce((select t.description from product_translations t where t.instance_id = p.instance_id and t.product_id = p.id and t.locale = $3),
@@ -343,6 +343,8 @@ func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUI
 		order by product_id, position`, instance, ids)
 	b.Queue(`select product_id, media_id from product_medias where instance_id = $1 and product_id = any($2)
 		order by product_id, position`, instance, ids)
+	b.Queue(`select product_id, attribute_id, value from product_attribute_values where instance_id = $1 and product_id = any($2)
+		order by product_id, position`, instance, ids)
 	br := s.pool.SendBatch(ctx, b)
 	defer br.Close()
 
@@ -352,7 +354,7 @@ func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUI
 	for rows.Next() {
 		var p catalog.Product
 		var status string
-		if err := rows.Scan(&p.ID, &status, &p.Vendor, &p.Tags, &p.CreatedAt, &p.UpdatedAt, &p.Title, &p.Description); err != nil {
+		if err := rows.Scan(&p.ID, &status, &p.Vendor, &p.Tags, &p.CreatedAt, &p.UpdatedAt, &p.Category, &p.Title, &p.Description); err != nil {
 			return nil, wrap(err)
 		}
 		p.Status = catalog.Status(status)
@@ -460,6 +462,20 @@ func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUI
 		}
 		if p := byID[pid]; p != nil {
 			p.Medias = append(p.Medias, mid)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err)
+	}
+	rows, _ = br.Query()
+	for rows.Next() {
+		var pid uuid.UUID
+		var v catalog.AttributeValue
+		if err := rows.Scan(&pid, &v.Attribute, &v.Value); err != nil {
+			return nil, wrap(err)
+		}
+		if p := byID[pid]; p != nil {
+			p.Values = append(p.Values, v)
 		}
 	}
 	if err := rows.Err(); err != nil {

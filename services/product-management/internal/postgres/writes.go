@@ -83,6 +83,21 @@ func conflictError(err error) error {
 	return err
 }
 
+// queueValues inserts a product's attribute values in order.
+func queueValues(b *pgx.Batch, instance, product uuid.UUID, values []catalog.AttributeValue) {
+	if len(values) == 0 {
+		return
+	}
+	ids := make([]uuid.UUID, len(values))
+	raw := make([]string, len(values))
+	pos := make([]int32, len(values))
+	for i, v := range values {
+		ids[i], raw[i], pos[i] = v.Attribute, string(v.Value), int32(i)
+	}
+	b.Queue(`insert into product_attribute_values (instance_id, product_id, attribute_id, position, value)
+		select $1, $2, a, p, v::jsonb from unnest($3::uuid[], $4::int[], $5::text[]) as x(a, p, v)`, instance, product, ids, pos, raw)
+}
+
 // CreateProduct stores a product graph in one transaction, its inserts in one batch.
 func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale string, p catalog.NewProduct) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -96,8 +111,9 @@ func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale st
 			}
 		}
 		b := &pgx.Batch{}
-		b.Queue(`insert into products (instance_id, id, status, vendor, tags) values ($1, $2, $3, $4, $5)`,
-			instance, p.ID, string(p.Status), p.Vendor, p.Tags)
+		b.Queue(`insert into products (instance_id, id, status, vendor, tags, category_id) values ($1, $2, $3, $4, $5, $6)`,
+			instance, p.ID, string(p.Status), p.Vendor, p.Tags, p.Category)
+		queueValues(b, instance, p.ID, p.Values)
 		if p.Title != nil || p.Description != nil {
 			b.Queue(`insert into product_translations (instance_id, product_id, locale, title, description) values ($1, $2, $3, $4, $5)`,
 				instance, p.ID, locale, p.Title, p.Description)
@@ -185,6 +201,19 @@ func (s *Store) UpdateProduct(ctx context.Context, instance, id uuid.UUID, local
 		}
 		if tag.RowsAffected() == 0 {
 			return fault.NotFound("no such product")
+		}
+		if changes, category := c.CategoryChange(); changes {
+			if _, err := tx.Exec(ctx, `update products set category_id = $3 where instance_id = $1 and id = $2`, instance, id, category); err != nil {
+				return err
+			}
+		}
+		if values := c.ValuesChange(); values != nil {
+			b := &pgx.Batch{}
+			b.Queue(`delete from product_attribute_values where instance_id = $1 and product_id = $2`, instance, id)
+			queueValues(b, instance, id, *values)
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return err
+			}
 		}
 		setTitle, setDesc := c.ClearTitle || c.Title != nil, c.ClearDescription || c.Description != nil
 		if !setTitle && !setDesc {

@@ -1,0 +1,198 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
+)
+
+const attributeColumns = `a.id, a.code, a.type, a.options, a.required, a.created_at, a.updated_at,
+	coalesce((select t.name from attribute_translations t where t.instance_id = a.instance_id and t.attribute_id = a.id and t.locale = $2),
+		(select t.name from attribute_translations t where t.instance_id = a.instance_id and t.attribute_id = a.id and t.locale = $3))`
+
+func scanAttribute(r pgx.Row, extra ...any) (catalog.Attribute, error) {
+	var a catalog.Attribute
+	err := r.Scan(append([]any{&a.ID, &a.Code, &a.Type, &a.Options, &a.Required, &a.CreatedAt, &a.UpdatedAt, &a.Name}, extra...)...)
+	return a, err
+}
+
+func (s *Store) Attributes(ctx context.Context, instance uuid.UUID, loc catalog.ReadLocale, page, perPage int) ([]catalog.Attribute, int, error) {
+	rows, err := s.pool.Query(ctx, `select `+attributeColumns+`, count(*) over () from attributes a where a.instance_id = $1
+		order by a.code limit $4 offset $5`, instance, loc.Code, loc.Fallback, perPage, (page-1)*perPage)
+	if err != nil {
+		return nil, 0, wrap(err)
+	}
+	total := 0
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalog.Attribute, error) { return scanAttribute(r, &total) })
+	return list, total, wrap(err)
+}
+
+func (s *Store) AttributesByID(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale) ([]catalog.Attribute, error) {
+	rows, err := s.pool.Query(ctx, `select `+attributeColumns+` from attributes a where a.instance_id = $1 and a.id = any($4)`, instance, loc.Code, loc.Fallback, ids)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalog.Attribute, error) { return scanAttribute(r) })
+	return list, wrap(err)
+}
+
+func (s *Store) SaveAttribute(ctx context.Context, instance uuid.UUID, a catalog.Attribute, locale string, setName, create bool) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if create {
+			if _, err := tx.Exec(ctx, `insert into attributes (instance_id, id, code, type, options, required) values ($1, $2, $3, $4, $5, $6)`,
+				instance, a.ID, a.Code, a.Type, a.Options, a.Required); err != nil {
+				return err
+			}
+		} else {
+			tag, err := tx.Exec(ctx, `update attributes set options = $3, required = $4, updated_at = now() where instance_id = $1 and id = $2`,
+				instance, a.ID, a.Options, a.Required)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				return fault.NotFound("no such attribute")
+			}
+		}
+		if !setName {
+			return nil
+		}
+		_, err := tx.Exec(ctx, `insert into attribute_translations (instance_id, attribute_id, locale, name) values ($1, $2, $3, $4)
+			on conflict (instance_id, attribute_id, locale) do update set name = excluded.name`, instance, a.ID, locale, a.Name)
+		return err
+	})
+	if name, ok := uniqueViolation(err); ok && name == "attributes_code" {
+		return fault.Invalid("code", "duplicate_code", "another attribute of this instance has this code")
+	}
+	return wrap(err)
+}
+
+func (s *Store) DeleteAttribute(ctx context.Context, instance, id uuid.UUID) error {
+	tag, err := s.pool.Exec(ctx, `delete from attributes where instance_id = $1 and id = $2`, instance, id)
+	if isForeignKeyViolation(err) {
+		return fault.Conflict("the attribute is in use: a category's attribute set or a product's values refer to it")
+	}
+	if err != nil {
+		return wrap(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fault.NotFound("no such attribute")
+	}
+	return nil
+}
+
+const categoryColumns = `c.id, c.handle, c.parent_id, c.created_at, c.updated_at,
+	coalesce((select t.name from category_translations t where t.instance_id = c.instance_id and t.category_id = c.id and t.locale = $2),
+		(select t.name from category_translations t where t.instance_id = c.instance_id and t.category_id = c.id and t.locale = $3)),
+	coalesce((select array_agg(x.attribute_id order by x.position) from category_attributes x
+		where x.instance_id = c.instance_id and x.category_id = c.id), '{}')`
+
+func scanCategory(r pgx.Row, extra ...any) (catalog.Category, error) {
+	var c catalog.Category
+	err := r.Scan(append([]any{&c.ID, &c.Handle, &c.Parent, &c.CreatedAt, &c.UpdatedAt, &c.Name, &c.Attributes}, extra...)...)
+	return c, err
+}
+
+func (s *Store) Categories(ctx context.Context, instance uuid.UUID, loc catalog.ReadLocale, page, perPage int) ([]catalog.Category, int, error) {
+	rows, err := s.pool.Query(ctx, `select `+categoryColumns+`, count(*) over () from categories c where c.instance_id = $1
+		order by c.handle limit $4 offset $5`, instance, loc.Code, loc.Fallback, perPage, (page-1)*perPage)
+	if err != nil {
+		return nil, 0, wrap(err)
+	}
+	total := 0
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalog.Category, error) { return scanCategory(r, &total) })
+	return list, total, wrap(err)
+}
+
+func (s *Store) CategoriesByID(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale) ([]catalog.Category, error) {
+	rows, err := s.pool.Query(ctx, `select `+categoryColumns+` from categories c where c.instance_id = $1 and c.id = any($4)`, instance, loc.Code, loc.Fallback, ids)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalog.Category, error) { return scanCategory(r) })
+	return list, wrap(err)
+}
+
+func (s *Store) SaveCategory(ctx context.Context, instance uuid.UUID, c catalog.Category, locale string, setName, create bool) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if create {
+			if _, err := tx.Exec(ctx, `insert into categories (instance_id, id, handle, parent_id) values ($1, $2, $3, $4)`,
+				instance, c.ID, c.Handle, c.Parent); err != nil {
+				return err
+			}
+		} else {
+			tag, err := tx.Exec(ctx, `update categories set parent_id = $3, updated_at = now() where instance_id = $1 and id = $2`, instance, c.ID, c.Parent)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				return fault.NotFound("no such category")
+			}
+		}
+		b := &pgx.Batch{}
+		b.Queue(`delete from category_attributes where instance_id = $1 and category_id = $2`, instance, c.ID)
+		if len(c.Attributes) > 0 {
+			pos := make([]int32, len(c.Attributes))
+			for i := range pos {
+				pos[i] = int32(i)
+			}
+			b.Queue(`insert into category_attributes (instance_id, category_id, attribute_id, position)
+				select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, c.ID, c.Attributes, pos)
+		}
+		if setName {
+			b.Queue(`insert into category_translations (instance_id, category_id, locale, name) values ($1, $2, $3, $4)
+				on conflict (instance_id, category_id, locale) do update set name = excluded.name`, instance, c.ID, locale, c.Name)
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+	if name, ok := uniqueViolation(err); ok && name == "categories_handle" {
+		return fault.Invalid("handle", "duplicate_handle", "another category of this instance has this handle")
+	}
+	return wrap(err)
+}
+
+func (s *Store) DeleteCategory(ctx context.Context, instance, id uuid.UUID) error {
+	tag, err := s.pool.Exec(ctx, `delete from categories where instance_id = $1 and id = $2`, instance, id)
+	if isForeignKeyViolation(err) {
+		return fault.Conflict("the category has products or subcategories; move them first")
+	}
+	if err != nil {
+		return wrap(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fault.NotFound("no such category")
+	}
+	return nil
+}
+
+// ancestorsSQL walks up from $2 (bounded, so a corrupt chain cannot loop).
+const ancestorsSQL = `with recursive chain(id, parent_id, depth) as (
+		select id, parent_id, 0 from categories where instance_id = $1 and id = $2
+		union all
+		select c.id, c.parent_id, chain.depth + 1 from categories c join chain on c.id = chain.parent_id
+		where c.instance_id = $1 and chain.depth < 100)`
+
+func (s *Store) Ancestors(ctx context.Context, instance, id uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := s.pool.Query(ctx, ancestorsSQL+` select id from chain order by depth`, instance, id)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	return ids, wrap(err)
+}
+
+func (s *Store) AttributeSet(ctx context.Context, instance, category uuid.UUID) ([]catalog.Attribute, error) {
+	// Names are not needed to validate values: null::text keeps the scan shape.
+	rows, err := s.pool.Query(ctx, ancestorsSQL+` select a.id, a.code, a.type, a.options, a.required, a.created_at, a.updated_at, null::text
+		from attributes a
+		where a.instance_id = $1 and a.id in (select x.attribute_id from category_attributes x join chain on x.category_id = chain.id where x.instance_id = $1)
+		order by a.code`, instance, category)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalog.Attribute, error) { return scanAttribute(r) })
+	return list, wrap(err)
+}
