@@ -22,34 +22,34 @@ import (
 
 // Defines values for AttributeType.
 const (
-	Boolean     AttributeType = "boolean"
-	Date        AttributeType = "date"
-	Multiselect AttributeType = "multiselect"
-	Number      AttributeType = "number"
-	Select      AttributeType = "select"
-	Text        AttributeType = "text"
-	Textarea    AttributeType = "textarea"
-	Url         AttributeType = "url"
+	AttributeTypeBoolean     AttributeType = "boolean"
+	AttributeTypeDate        AttributeType = "date"
+	AttributeTypeMultiselect AttributeType = "multiselect"
+	AttributeTypeNumber      AttributeType = "number"
+	AttributeTypeSelect      AttributeType = "select"
+	AttributeTypeText        AttributeType = "text"
+	AttributeTypeTextarea    AttributeType = "textarea"
+	AttributeTypeUrl         AttributeType = "url"
 )
 
 // Valid indicates whether the value is a known member of the AttributeType enum.
 func (e AttributeType) Valid() bool {
 	switch e {
-	case Boolean:
+	case AttributeTypeBoolean:
 		return true
-	case Date:
+	case AttributeTypeDate:
 		return true
-	case Multiselect:
+	case AttributeTypeMultiselect:
 		return true
-	case Number:
+	case AttributeTypeNumber:
 		return true
-	case Select:
+	case AttributeTypeSelect:
 		return true
-	case Text:
+	case AttributeTypeText:
 		return true
-	case Textarea:
+	case AttributeTypeTextarea:
 		return true
-	case Url:
+	case AttributeTypeUrl:
 		return true
 	default:
 		return false
@@ -74,6 +74,57 @@ func (e MediaType) Valid() bool {
 	case Model3d:
 		return true
 	case Video:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MetafieldType.
+const (
+	MetafieldTypeBoolean                 MetafieldType = "boolean"
+	MetafieldTypeColor                   MetafieldType = "color"
+	MetafieldTypeDate                    MetafieldType = "date"
+	MetafieldTypeDateTime                MetafieldType = "date_time"
+	MetafieldTypeJson                    MetafieldType = "json"
+	MetafieldTypeListMetaobjectReference MetafieldType = "list__metaobject_reference"
+	MetafieldTypeListSingleLineTextField MetafieldType = "list__single_line_text_field"
+	MetafieldTypeMetaobjectReference     MetafieldType = "metaobject_reference"
+	MetafieldTypeMultiLineTextField      MetafieldType = "multi_line_text_field"
+	MetafieldTypeNumberDecimal           MetafieldType = "number_decimal"
+	MetafieldTypeNumberInteger           MetafieldType = "number_integer"
+	MetafieldTypeSingleLineTextField     MetafieldType = "single_line_text_field"
+	MetafieldTypeUrl                     MetafieldType = "url"
+)
+
+// Valid indicates whether the value is a known member of the MetafieldType enum.
+func (e MetafieldType) Valid() bool {
+	switch e {
+	case MetafieldTypeBoolean:
+		return true
+	case MetafieldTypeColor:
+		return true
+	case MetafieldTypeDate:
+		return true
+	case MetafieldTypeDateTime:
+		return true
+	case MetafieldTypeJson:
+		return true
+	case MetafieldTypeListMetaobjectReference:
+		return true
+	case MetafieldTypeListSingleLineTextField:
+		return true
+	case MetafieldTypeMetaobjectReference:
+		return true
+	case MetafieldTypeMultiLineTextField:
+		return true
+	case MetafieldTypeNumberDecimal:
+		return true
+	case MetafieldTypeNumberInteger:
+		return true
+	case MetafieldTypeSingleLineTextField:
+		return true
+	case MetafieldTypeUrl:
 		return true
 	default:
 		return false
@@ -523,6 +574,152 @@ type MediaPatch struct {
 // MediaType Only `image` medias can be attached to products and variants.
 type MediaType string
 
+// Metafield defines model for Metafield.
+type Metafield struct {
+	LdContext *string            `json:"@context,omitempty"`
+	LdID      string             `json:"@id"`
+	LdType    string             `json:"@type"`
+	CreatedAt time.Time          `json:"createdAt"`
+	Id        openapi_types.UUID `json:"id"`
+
+	// Key Example: care_guide
+	Key string `json:"key"`
+
+	// Metaobjects The referenced metaobjects, with `expand=metaobject` on reference metafields.
+	Metaobjects *[]Metaobject `json:"metaobjects,omitempty"`
+
+	// Namespace Example: custom
+	Namespace string `json:"namespace"`
+
+	// Owner Product or variant IRI.
+	Owner     string        `json:"owner"`
+	Type      MetafieldType `json:"type"`
+	UpdatedAt time.Time     `json:"updatedAt"`
+
+	// Value The value as a string in the metafield's type (JSON for `json` and `list.*` types).
+	Value string `json:"value"`
+}
+
+// MetafieldCollection defines model for MetafieldCollection.
+type MetafieldCollection struct {
+	LdContext  *string     `json:"@context,omitempty"`
+	LdID       string      `json:"@id"`
+	LdType     string      `json:"@type"`
+	Member     []Metafield `json:"member"`
+	TotalItems int         `json:"totalItems"`
+	View       *HydraView  `json:"view,omitempty"`
+}
+
+// MetafieldCreate defines model for MetafieldCreate.
+type MetafieldCreate struct {
+	Key       string        `json:"key"`
+	Namespace string        `json:"namespace"`
+	Owner     string        `json:"owner"`
+	Type      MetafieldType `json:"type"`
+	Value     string        `json:"value"`
+}
+
+// MetafieldOrIri defines model for MetafieldOrIri.
+type MetafieldOrIri struct {
+	union json.RawMessage
+}
+
+// MetafieldPatch defines model for MetafieldPatch.
+type MetafieldPatch struct {
+	Value *string `json:"value,omitempty"`
+}
+
+// MetafieldType defines model for MetafieldType.
+type MetafieldType string
+
+// Metaobject defines model for Metaobject.
+type Metaobject struct {
+	LdContext *string   `json:"@context,omitempty"`
+	LdID      string    `json:"@id"`
+	LdType    string    `json:"@type"`
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Fields Field values by key, as strings in the field's type.
+	Fields map[string]string `json:"fields"`
+
+	// Handle Unique per type.
+	Handle string             `json:"handle"`
+	Id     openapi_types.UUID `json:"id"`
+
+	// Type The type of its definition.
+	Type      string    `json:"type"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// MetaobjectCollection defines model for MetaobjectCollection.
+type MetaobjectCollection struct {
+	LdContext  *string      `json:"@context,omitempty"`
+	LdID       string       `json:"@id"`
+	LdType     string       `json:"@type"`
+	Member     []Metaobject `json:"member"`
+	TotalItems int          `json:"totalItems"`
+	View       *HydraView   `json:"view,omitempty"`
+}
+
+// MetaobjectCreate defines model for MetaobjectCreate.
+type MetaobjectCreate struct {
+	Fields map[string]string `json:"fields"`
+	Handle string            `json:"handle"`
+	Type   string            `json:"type"`
+}
+
+// MetaobjectDefinition defines model for MetaobjectDefinition.
+type MetaobjectDefinition struct {
+	LdContext *string                     `json:"@context,omitempty"`
+	LdID      string                      `json:"@id"`
+	LdType    string                      `json:"@type"`
+	CreatedAt time.Time                   `json:"createdAt"`
+	Fields    []MetaobjectFieldDefinition `json:"fields"`
+	Id        openapi_types.UUID          `json:"id"`
+	Name      nullable.Nullable[string]   `json:"name,omitempty"`
+
+	// Type Example: designer
+	Type      string    `json:"type"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// MetaobjectDefinitionCollection defines model for MetaobjectDefinitionCollection.
+type MetaobjectDefinitionCollection struct {
+	LdContext  *string                `json:"@context,omitempty"`
+	LdID       string                 `json:"@id"`
+	LdType     string                 `json:"@type"`
+	Member     []MetaobjectDefinition `json:"member"`
+	TotalItems int                    `json:"totalItems"`
+	View       *HydraView             `json:"view,omitempty"`
+}
+
+// MetaobjectDefinitionCreate defines model for MetaobjectDefinitionCreate.
+type MetaobjectDefinitionCreate struct {
+	Fields []MetaobjectFieldDefinition `json:"fields"`
+	Name   nullable.Nullable[string]   `json:"name,omitempty"`
+	Type   string                      `json:"type"`
+}
+
+// MetaobjectDefinitionPatch defines model for MetaobjectDefinitionPatch.
+type MetaobjectDefinitionPatch struct {
+	Fields *[]MetaobjectFieldDefinition `json:"fields,omitempty"`
+	Name   nullable.Nullable[string]    `json:"name,omitempty"`
+}
+
+// MetaobjectFieldDefinition defines model for MetaobjectFieldDefinition.
+type MetaobjectFieldDefinition struct {
+	Key      string        `json:"key"`
+	Name     *string       `json:"name,omitempty"`
+	Required *bool         `json:"required,omitempty"`
+	Type     MetafieldType `json:"type"`
+}
+
+// MetaobjectPatch defines model for MetaobjectPatch.
+type MetaobjectPatch struct {
+	// Fields Replaces all field values.
+	Fields *map[string]string `json:"fields,omitempty"`
+}
+
 // NullableIri An IRI, or null.
 type NullableIri = string
 
@@ -676,8 +873,11 @@ type Product struct {
 	Id openapi_types.UUID `json:"id"`
 
 	// Medias The product's images by position (embedded with `expand=medias`).
-	Medias  *[]MediaOrIri        `json:"medias,omitempty"`
-	Options []ProductOptionOrIri `json:"options"`
+	Medias *[]MediaOrIri `json:"medias,omitempty"`
+
+	// Metafields The product's metafields (embedded with `expand=metafields`).
+	Metafields *[]MetafieldOrIri    `json:"metafields,omitempty"`
+	Options    []ProductOptionOrIri `json:"options"`
 
 	// Status An IRI of a resource of this API.
 	//
@@ -850,8 +1050,11 @@ type Variant struct {
 	// directive), counting the price in force when that window opened, not counting the
 	// current price; null when no other price applied. Absent without a context.
 	LowestPriceLast30Days nullable.Nullable[LowestPrice] `json:"lowestPriceLast30Days,omitempty"`
-	OptionValues          []OptionValueOrIri             `json:"optionValues"`
-	Position              int                            `json:"position"`
+
+	// Metafields The variant's metafields, with `expand=variants,metafields`.
+	Metafields   *[]MetafieldOrIri  `json:"metafields,omitempty"`
+	OptionValues []OptionValueOrIri `json:"optionValues"`
+	Position     int                `json:"position"`
 
 	// Product An IRI of a resource of this API.
 	//
@@ -1360,6 +1563,204 @@ type UpdateMediaParams struct {
 	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
 }
 
+// ListMetafieldsParams defines parameters for ListMetafields.
+type ListMetafieldsParams struct {
+	// Page The 1-based page number.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// ItemsPerPage Items per page (at most 100).
+	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// CreateMetafieldParams defines parameters for CreateMetafield.
+type CreateMetafieldParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// DeleteMetafieldParams defines parameters for DeleteMetafield.
+type DeleteMetafieldParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// GetMetafieldParams defines parameters for GetMetafield.
+type GetMetafieldParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// UpdateMetafieldParams defines parameters for UpdateMetafield.
+type UpdateMetafieldParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// ListMetaobjectDefinitionsParams defines parameters for ListMetaobjectDefinitions.
+type ListMetaobjectDefinitionsParams struct {
+	// Page The 1-based page number.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// ItemsPerPage Items per page (at most 100).
+	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// CreateMetaobjectDefinitionParams defines parameters for CreateMetaobjectDefinition.
+type CreateMetaobjectDefinitionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// DeleteMetaobjectDefinitionParams defines parameters for DeleteMetaobjectDefinition.
+type DeleteMetaobjectDefinitionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// GetMetaobjectDefinitionParams defines parameters for GetMetaobjectDefinition.
+type GetMetaobjectDefinitionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// UpdateMetaobjectDefinitionParams defines parameters for UpdateMetaobjectDefinition.
+type UpdateMetaobjectDefinitionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// ListMetaobjectsParams defines parameters for ListMetaobjects.
+type ListMetaobjectsParams struct {
+	// Page The 1-based page number.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// ItemsPerPage Items per page (at most 100).
+	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// CreateMetaobjectParams defines parameters for CreateMetaobject.
+type CreateMetaobjectParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// DeleteMetaobjectParams defines parameters for DeleteMetaobject.
+type DeleteMetaobjectParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// GetMetaobjectParams defines parameters for GetMetaobject.
+type GetMetaobjectParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// UpdateMetaobjectParams defines parameters for UpdateMetaobject.
+type UpdateMetaobjectParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
 // GetOptionValueParams defines parameters for GetOptionValue.
 type GetOptionValueParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1426,8 +1827,9 @@ type UpdatePriceParams struct {
 // GetProductOptionParams defines parameters for GetProductOption.
 type GetProductOptionParams struct {
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`. Unknown
-	// tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`,
+	// `metafields` (product and, with `variants`, variant metafields), `metaobject` (the metaobjects
+	// referenced by embedded metafields). Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1475,8 +1877,9 @@ type ListProductsParams struct {
 	ResolveContextAt *ResolveAt `form:"resolveContext[at],omitempty" json:"resolveContext[at],omitempty"`
 
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`. Unknown
-	// tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`,
+	// `metafields` (product and, with `variants`, variant metafields), `metaobject` (the metaobjects
+	// referenced by embedded metafields). Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// Status Only products with this status (code or IRI).
@@ -1564,8 +1967,9 @@ type GetProductParams struct {
 	ResolveContextAt *ResolveAt `form:"resolveContext[at],omitempty" json:"resolveContext[at],omitempty"`
 
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`. Unknown
-	// tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`,
+	// `metafields` (product and, with `variants`, variant metafields), `metaobject` (the metaobjects
+	// referenced by embedded metafields). Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1599,8 +2003,9 @@ type ListProductVariantsParams struct {
 	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
 
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`. Unknown
-	// tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`,
+	// `metafields` (product and, with `variants`, variant metafields), `metaobject` (the metaobjects
+	// referenced by embedded metafields). Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1652,8 +2057,9 @@ type DeleteVariantParams struct {
 // GetVariantParams defines parameters for GetVariant.
 type GetVariantParams struct {
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`. Unknown
-	// tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`,
+	// `metafields` (product and, with `variants`, variant metafields), `metaobject` (the metaobjects
+	// referenced by embedded metafields). Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1743,6 +2149,33 @@ type CreateMediaApplicationLdPlusJSONRequestBody = MediaCreate
 
 // UpdateMediaApplicationMergePatchPlusJSONRequestBody defines body for UpdateMedia for application/merge-patch+json ContentType.
 type UpdateMediaApplicationMergePatchPlusJSONRequestBody = MediaPatch
+
+// CreateMetafieldJSONRequestBody defines body for CreateMetafield for application/json ContentType.
+type CreateMetafieldJSONRequestBody = MetafieldCreate
+
+// CreateMetafieldApplicationLdPlusJSONRequestBody defines body for CreateMetafield for application/ld+json ContentType.
+type CreateMetafieldApplicationLdPlusJSONRequestBody = MetafieldCreate
+
+// UpdateMetafieldApplicationMergePatchPlusJSONRequestBody defines body for UpdateMetafield for application/merge-patch+json ContentType.
+type UpdateMetafieldApplicationMergePatchPlusJSONRequestBody = MetafieldPatch
+
+// CreateMetaobjectDefinitionJSONRequestBody defines body for CreateMetaobjectDefinition for application/json ContentType.
+type CreateMetaobjectDefinitionJSONRequestBody = MetaobjectDefinitionCreate
+
+// CreateMetaobjectDefinitionApplicationLdPlusJSONRequestBody defines body for CreateMetaobjectDefinition for application/ld+json ContentType.
+type CreateMetaobjectDefinitionApplicationLdPlusJSONRequestBody = MetaobjectDefinitionCreate
+
+// UpdateMetaobjectDefinitionApplicationMergePatchPlusJSONRequestBody defines body for UpdateMetaobjectDefinition for application/merge-patch+json ContentType.
+type UpdateMetaobjectDefinitionApplicationMergePatchPlusJSONRequestBody = MetaobjectDefinitionPatch
+
+// CreateMetaobjectJSONRequestBody defines body for CreateMetaobject for application/json ContentType.
+type CreateMetaobjectJSONRequestBody = MetaobjectCreate
+
+// CreateMetaobjectApplicationLdPlusJSONRequestBody defines body for CreateMetaobject for application/ld+json ContentType.
+type CreateMetaobjectApplicationLdPlusJSONRequestBody = MetaobjectCreate
+
+// UpdateMetaobjectApplicationMergePatchPlusJSONRequestBody defines body for UpdateMetaobject for application/merge-patch+json ContentType.
+type UpdateMetaobjectApplicationMergePatchPlusJSONRequestBody = MetaobjectPatch
 
 // UpdateOptionValueApplicationMergePatchPlusJSONRequestBody defines body for UpdateOptionValue for application/merge-patch+json ContentType.
 type UpdateOptionValueApplicationMergePatchPlusJSONRequestBody = OptionValuePatch
@@ -1965,6 +2398,68 @@ func (t MediaOrIri) MarshalJSON() ([]byte, error) {
 }
 
 func (t *MediaOrIri) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsIri returns the union data inside the MetafieldOrIri as a Iri
+func (t MetafieldOrIri) AsIri() (Iri, error) {
+	var body Iri
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromIri overwrites any union data inside the MetafieldOrIri as the provided Iri
+func (t *MetafieldOrIri) FromIri(v Iri) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeIri performs a merge with any union data inside the MetafieldOrIri, using the provided Iri
+func (t *MetafieldOrIri) MergeIri(v Iri) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsMetafield returns the union data inside the MetafieldOrIri as a Metafield
+func (t MetafieldOrIri) AsMetafield() (Metafield, error) {
+	var body Metafield
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromMetafield overwrites any union data inside the MetafieldOrIri as the provided Metafield
+func (t *MetafieldOrIri) FromMetafield(v Metafield) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeMetafield performs a merge with any union data inside the MetafieldOrIri, using the provided Metafield
+func (t *MetafieldOrIri) MergeMetafield(v Metafield) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t MetafieldOrIri) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *MetafieldOrIri) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -2674,6 +3169,162 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /rest/api/medias/{id} (the `UpdateMedia` operationId).
 	UpdateMediaWithApplicationMergePatchPlusJSONBody(ctx context.Context, id Id, params *UpdateMediaParams, body UpdateMediaApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMetafields List metafields
+	//
+	// Corresponds with GET /rest/api/metafields (the `ListMetafields` operationId).
+	ListMetafields(ctx context.Context, params *ListMetafieldsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMetafieldWithBody Create a metafield
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /rest/api/metafields (the `CreateMetafield` operationId).
+	CreateMetafieldWithBody(ctx context.Context, params *CreateMetafieldParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMetafield Create a metafield
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /rest/api/metafields (the `CreateMetafield` operationId).
+	CreateMetafield(ctx context.Context, params *CreateMetafieldParams, body CreateMetafieldJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMetafieldWithApplicationLdPlusJSONBody Create a metafield
+	//
+	// Takes a body of the `application/ld+json` content type.
+	//
+	// Corresponds with POST /rest/api/metafields (the `CreateMetafield` operationId).
+	CreateMetafieldWithApplicationLdPlusJSONBody(ctx context.Context, params *CreateMetafieldParams, body CreateMetafieldApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteMetafield Delete a metafield
+	//
+	// Deletes the metafield.
+	//
+	// Corresponds with DELETE /rest/api/metafields/{id} (the `DeleteMetafield` operationId).
+	DeleteMetafield(ctx context.Context, id Id, params *DeleteMetafieldParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMetafield Retrieve a metafield
+	//
+	// Corresponds with GET /rest/api/metafields/{id} (the `GetMetafield` operationId).
+	GetMetafield(ctx context.Context, id Id, params *GetMetafieldParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMetafieldWithBody Change a metafield (JSON Merge Patch)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /rest/api/metafields/{id} (the `UpdateMetafield` operationId).
+	UpdateMetafieldWithBody(ctx context.Context, id Id, params *UpdateMetafieldParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMetafieldWithApplicationMergePatchPlusJSONBody Change a metafield (JSON Merge Patch)
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /rest/api/metafields/{id} (the `UpdateMetafield` operationId).
+	UpdateMetafieldWithApplicationMergePatchPlusJSONBody(ctx context.Context, id Id, params *UpdateMetafieldParams, body UpdateMetafieldApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMetaobjectDefinitions List metaobject_definitions
+	//
+	// Corresponds with GET /rest/api/metaobject_definitions (the `ListMetaobjectDefinitions` operationId).
+	ListMetaobjectDefinitions(ctx context.Context, params *ListMetaobjectDefinitionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMetaobjectDefinitionWithBody Create a metaobjectDefinition
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /rest/api/metaobject_definitions (the `CreateMetaobjectDefinition` operationId).
+	CreateMetaobjectDefinitionWithBody(ctx context.Context, params *CreateMetaobjectDefinitionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMetaobjectDefinition Create a metaobjectDefinition
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /rest/api/metaobject_definitions (the `CreateMetaobjectDefinition` operationId).
+	CreateMetaobjectDefinition(ctx context.Context, params *CreateMetaobjectDefinitionParams, body CreateMetaobjectDefinitionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMetaobjectDefinitionWithApplicationLdPlusJSONBody Create a metaobjectDefinition
+	//
+	// Takes a body of the `application/ld+json` content type.
+	//
+	// Corresponds with POST /rest/api/metaobject_definitions (the `CreateMetaobjectDefinition` operationId).
+	CreateMetaobjectDefinitionWithApplicationLdPlusJSONBody(ctx context.Context, params *CreateMetaobjectDefinitionParams, body CreateMetaobjectDefinitionApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteMetaobjectDefinition Delete a metaobjectDefinition
+	//
+	// Refused (`409`) while metaobjects of the type exist.
+	//
+	// Corresponds with DELETE /rest/api/metaobject_definitions/{id} (the `DeleteMetaobjectDefinition` operationId).
+	DeleteMetaobjectDefinition(ctx context.Context, id Id, params *DeleteMetaobjectDefinitionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMetaobjectDefinition Retrieve a metaobjectDefinition
+	//
+	// Corresponds with GET /rest/api/metaobject_definitions/{id} (the `GetMetaobjectDefinition` operationId).
+	GetMetaobjectDefinition(ctx context.Context, id Id, params *GetMetaobjectDefinitionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMetaobjectDefinitionWithBody Change a metaobjectDefinition (JSON Merge Patch)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /rest/api/metaobject_definitions/{id} (the `UpdateMetaobjectDefinition` operationId).
+	UpdateMetaobjectDefinitionWithBody(ctx context.Context, id Id, params *UpdateMetaobjectDefinitionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMetaobjectDefinitionWithApplicationMergePatchPlusJSONBody Change a metaobjectDefinition (JSON Merge Patch)
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /rest/api/metaobject_definitions/{id} (the `UpdateMetaobjectDefinition` operationId).
+	UpdateMetaobjectDefinitionWithApplicationMergePatchPlusJSONBody(ctx context.Context, id Id, params *UpdateMetaobjectDefinitionParams, body UpdateMetaobjectDefinitionApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMetaobjects List metaobjects
+	//
+	// Corresponds with GET /rest/api/metaobjects (the `ListMetaobjects` operationId).
+	ListMetaobjects(ctx context.Context, params *ListMetaobjectsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMetaobjectWithBody Create a metaobject
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /rest/api/metaobjects (the `CreateMetaobject` operationId).
+	CreateMetaobjectWithBody(ctx context.Context, params *CreateMetaobjectParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMetaobject Create a metaobject
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /rest/api/metaobjects (the `CreateMetaobject` operationId).
+	CreateMetaobject(ctx context.Context, params *CreateMetaobjectParams, body CreateMetaobjectJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMetaobjectWithApplicationLdPlusJSONBody Create a metaobject
+	//
+	// Takes a body of the `application/ld+json` content type.
+	//
+	// Corresponds with POST /rest/api/metaobjects (the `CreateMetaobject` operationId).
+	CreateMetaobjectWithApplicationLdPlusJSONBody(ctx context.Context, params *CreateMetaobjectParams, body CreateMetaobjectApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteMetaobject Delete a metaobject
+	//
+	// Refused (`409`) while a metafield refers to it.
+	//
+	// Corresponds with DELETE /rest/api/metaobjects/{id} (the `DeleteMetaobject` operationId).
+	DeleteMetaobject(ctx context.Context, id Id, params *DeleteMetaobjectParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMetaobject Retrieve a metaobject
+	//
+	// Corresponds with GET /rest/api/metaobjects/{id} (the `GetMetaobject` operationId).
+	GetMetaobject(ctx context.Context, id Id, params *GetMetaobjectParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMetaobjectWithBody Change a metaobject (JSON Merge Patch)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /rest/api/metaobjects/{id} (the `UpdateMetaobject` operationId).
+	UpdateMetaobjectWithBody(ctx context.Context, id Id, params *UpdateMetaobjectParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMetaobjectWithApplicationMergePatchPlusJSONBody Change a metaobject (JSON Merge Patch)
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /rest/api/metaobjects/{id} (the `UpdateMetaobject` operationId).
+	UpdateMetaobjectWithApplicationMergePatchPlusJSONBody(ctx context.Context, id Id, params *UpdateMetaobjectParams, body UpdateMetaobjectApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOptionValue Retrieve an option value
 	//
@@ -3738,6 +4389,402 @@ func (c *Client) UpdateMediaWithBody(ctx context.Context, id Id, params *UpdateM
 // Corresponds with PATCH /rest/api/medias/{id} (the `UpdateMedia` operationId).
 func (c *Client) UpdateMediaWithApplicationMergePatchPlusJSONBody(ctx context.Context, id Id, params *UpdateMediaParams, body UpdateMediaApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateMediaRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMetafields List metafields
+//
+// Corresponds with GET /rest/api/metafields (the `ListMetafields` operationId).
+func (c *Client) ListMetafields(ctx context.Context, params *ListMetafieldsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMetafieldsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMetafieldWithBody Create a metafield
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /rest/api/metafields (the `CreateMetafield` operationId).
+func (c *Client) CreateMetafieldWithBody(ctx context.Context, params *CreateMetafieldParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMetafieldRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMetafield Create a metafield
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /rest/api/metafields (the `CreateMetafield` operationId).
+func (c *Client) CreateMetafield(ctx context.Context, params *CreateMetafieldParams, body CreateMetafieldJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMetafieldRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMetafieldWithApplicationLdPlusJSONBody Create a metafield
+//
+// Takes a body of the `application/ld+json` content type.
+//
+// Corresponds with POST /rest/api/metafields (the `CreateMetafield` operationId).
+func (c *Client) CreateMetafieldWithApplicationLdPlusJSONBody(ctx context.Context, params *CreateMetafieldParams, body CreateMetafieldApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMetafieldRequestWithApplicationLdPlusJSONBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteMetafield Delete a metafield
+//
+// Deletes the metafield.
+//
+// Corresponds with DELETE /rest/api/metafields/{id} (the `DeleteMetafield` operationId).
+func (c *Client) DeleteMetafield(ctx context.Context, id Id, params *DeleteMetafieldParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMetafieldRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMetafield Retrieve a metafield
+//
+// Corresponds with GET /rest/api/metafields/{id} (the `GetMetafield` operationId).
+func (c *Client) GetMetafield(ctx context.Context, id Id, params *GetMetafieldParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMetafieldRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMetafieldWithBody Change a metafield (JSON Merge Patch)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /rest/api/metafields/{id} (the `UpdateMetafield` operationId).
+func (c *Client) UpdateMetafieldWithBody(ctx context.Context, id Id, params *UpdateMetafieldParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMetafieldRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMetafieldWithApplicationMergePatchPlusJSONBody Change a metafield (JSON Merge Patch)
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /rest/api/metafields/{id} (the `UpdateMetafield` operationId).
+func (c *Client) UpdateMetafieldWithApplicationMergePatchPlusJSONBody(ctx context.Context, id Id, params *UpdateMetafieldParams, body UpdateMetafieldApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMetafieldRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMetaobjectDefinitions List metaobject_definitions
+//
+// Corresponds with GET /rest/api/metaobject_definitions (the `ListMetaobjectDefinitions` operationId).
+func (c *Client) ListMetaobjectDefinitions(ctx context.Context, params *ListMetaobjectDefinitionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMetaobjectDefinitionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMetaobjectDefinitionWithBody Create a metaobjectDefinition
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /rest/api/metaobject_definitions (the `CreateMetaobjectDefinition` operationId).
+func (c *Client) CreateMetaobjectDefinitionWithBody(ctx context.Context, params *CreateMetaobjectDefinitionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMetaobjectDefinitionRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMetaobjectDefinition Create a metaobjectDefinition
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /rest/api/metaobject_definitions (the `CreateMetaobjectDefinition` operationId).
+func (c *Client) CreateMetaobjectDefinition(ctx context.Context, params *CreateMetaobjectDefinitionParams, body CreateMetaobjectDefinitionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMetaobjectDefinitionRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMetaobjectDefinitionWithApplicationLdPlusJSONBody Create a metaobjectDefinition
+//
+// Takes a body of the `application/ld+json` content type.
+//
+// Corresponds with POST /rest/api/metaobject_definitions (the `CreateMetaobjectDefinition` operationId).
+func (c *Client) CreateMetaobjectDefinitionWithApplicationLdPlusJSONBody(ctx context.Context, params *CreateMetaobjectDefinitionParams, body CreateMetaobjectDefinitionApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMetaobjectDefinitionRequestWithApplicationLdPlusJSONBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteMetaobjectDefinition Delete a metaobjectDefinition
+//
+// Refused (`409`) while metaobjects of the type exist.
+//
+// Corresponds with DELETE /rest/api/metaobject_definitions/{id} (the `DeleteMetaobjectDefinition` operationId).
+func (c *Client) DeleteMetaobjectDefinition(ctx context.Context, id Id, params *DeleteMetaobjectDefinitionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMetaobjectDefinitionRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMetaobjectDefinition Retrieve a metaobjectDefinition
+//
+// Corresponds with GET /rest/api/metaobject_definitions/{id} (the `GetMetaobjectDefinition` operationId).
+func (c *Client) GetMetaobjectDefinition(ctx context.Context, id Id, params *GetMetaobjectDefinitionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMetaobjectDefinitionRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMetaobjectDefinitionWithBody Change a metaobjectDefinition (JSON Merge Patch)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /rest/api/metaobject_definitions/{id} (the `UpdateMetaobjectDefinition` operationId).
+func (c *Client) UpdateMetaobjectDefinitionWithBody(ctx context.Context, id Id, params *UpdateMetaobjectDefinitionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMetaobjectDefinitionRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMetaobjectDefinitionWithApplicationMergePatchPlusJSONBody Change a metaobjectDefinition (JSON Merge Patch)
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /rest/api/metaobject_definitions/{id} (the `UpdateMetaobjectDefinition` operationId).
+func (c *Client) UpdateMetaobjectDefinitionWithApplicationMergePatchPlusJSONBody(ctx context.Context, id Id, params *UpdateMetaobjectDefinitionParams, body UpdateMetaobjectDefinitionApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMetaobjectDefinitionRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMetaobjects List metaobjects
+//
+// Corresponds with GET /rest/api/metaobjects (the `ListMetaobjects` operationId).
+func (c *Client) ListMetaobjects(ctx context.Context, params *ListMetaobjectsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMetaobjectsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMetaobjectWithBody Create a metaobject
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /rest/api/metaobjects (the `CreateMetaobject` operationId).
+func (c *Client) CreateMetaobjectWithBody(ctx context.Context, params *CreateMetaobjectParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMetaobjectRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMetaobject Create a metaobject
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /rest/api/metaobjects (the `CreateMetaobject` operationId).
+func (c *Client) CreateMetaobject(ctx context.Context, params *CreateMetaobjectParams, body CreateMetaobjectJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMetaobjectRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMetaobjectWithApplicationLdPlusJSONBody Create a metaobject
+//
+// Takes a body of the `application/ld+json` content type.
+//
+// Corresponds with POST /rest/api/metaobjects (the `CreateMetaobject` operationId).
+func (c *Client) CreateMetaobjectWithApplicationLdPlusJSONBody(ctx context.Context, params *CreateMetaobjectParams, body CreateMetaobjectApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMetaobjectRequestWithApplicationLdPlusJSONBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteMetaobject Delete a metaobject
+//
+// Refused (`409`) while a metafield refers to it.
+//
+// Corresponds with DELETE /rest/api/metaobjects/{id} (the `DeleteMetaobject` operationId).
+func (c *Client) DeleteMetaobject(ctx context.Context, id Id, params *DeleteMetaobjectParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMetaobjectRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMetaobject Retrieve a metaobject
+//
+// Corresponds with GET /rest/api/metaobjects/{id} (the `GetMetaobject` operationId).
+func (c *Client) GetMetaobject(ctx context.Context, id Id, params *GetMetaobjectParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMetaobjectRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMetaobjectWithBody Change a metaobject (JSON Merge Patch)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /rest/api/metaobjects/{id} (the `UpdateMetaobject` operationId).
+func (c *Client) UpdateMetaobjectWithBody(ctx context.Context, id Id, params *UpdateMetaobjectParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMetaobjectRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMetaobjectWithApplicationMergePatchPlusJSONBody Change a metaobject (JSON Merge Patch)
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /rest/api/metaobjects/{id} (the `UpdateMetaobject` operationId).
+func (c *Client) UpdateMetaobjectWithApplicationMergePatchPlusJSONBody(ctx context.Context, id Id, params *UpdateMetaobjectParams, body UpdateMetaobjectApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMetaobjectRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6589,6 +7636,1227 @@ func NewUpdateMediaRequestWithBody(server string, id Id, params *UpdateMediaPara
 	return req, nil
 }
 
+// NewListMetafieldsRequest constructs an http.Request for the ListMetafields method
+func NewListMetafieldsRequest(server string, params *ListMetafieldsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/metafields")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ItemsPerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "itemsPerPage", *params.ItemsPerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreateMetafieldRequest calls the generic CreateMetafield builder with application/json body
+func NewCreateMetafieldRequest(server string, params *CreateMetafieldParams, body CreateMetafieldJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateMetafieldRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateMetafieldRequestWithApplicationLdPlusJSONBody calls the generic CreateMetafield builder with application/ld+json body
+func NewCreateMetafieldRequestWithApplicationLdPlusJSONBody(server string, params *CreateMetafieldParams, body CreateMetafieldApplicationLdPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateMetafieldRequestWithBody(server, params, "application/ld+json", bodyReader)
+}
+
+// NewCreateMetafieldRequestWithBody constructs an http.Request for the CreateMetafield method, with any body, and a specified content type
+func NewCreateMetafieldRequestWithBody(server string, params *CreateMetafieldParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/metafields")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteMetafieldRequest constructs an http.Request for the DeleteMetafield method
+func NewDeleteMetafieldRequest(server string, id Id, params *DeleteMetafieldParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/metafields/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetMetafieldRequest constructs an http.Request for the GetMetafield method
+func NewGetMetafieldRequest(server string, id Id, params *GetMetafieldParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/metafields/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateMetafieldRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateMetafield builder with application/merge-patch+json body
+func NewUpdateMetafieldRequestWithApplicationMergePatchPlusJSONBody(server string, id Id, params *UpdateMetafieldParams, body UpdateMetafieldApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMetafieldRequestWithBody(server, id, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateMetafieldRequestWithBody constructs an http.Request for the UpdateMetafield method, with any body, and a specified content type
+func NewUpdateMetafieldRequestWithBody(server string, id Id, params *UpdateMetafieldParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/metafields/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListMetaobjectDefinitionsRequest constructs an http.Request for the ListMetaobjectDefinitions method
+func NewListMetaobjectDefinitionsRequest(server string, params *ListMetaobjectDefinitionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/metaobject_definitions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ItemsPerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "itemsPerPage", *params.ItemsPerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreateMetaobjectDefinitionRequest calls the generic CreateMetaobjectDefinition builder with application/json body
+func NewCreateMetaobjectDefinitionRequest(server string, params *CreateMetaobjectDefinitionParams, body CreateMetaobjectDefinitionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateMetaobjectDefinitionRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateMetaobjectDefinitionRequestWithApplicationLdPlusJSONBody calls the generic CreateMetaobjectDefinition builder with application/ld+json body
+func NewCreateMetaobjectDefinitionRequestWithApplicationLdPlusJSONBody(server string, params *CreateMetaobjectDefinitionParams, body CreateMetaobjectDefinitionApplicationLdPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateMetaobjectDefinitionRequestWithBody(server, params, "application/ld+json", bodyReader)
+}
+
+// NewCreateMetaobjectDefinitionRequestWithBody constructs an http.Request for the CreateMetaobjectDefinition method, with any body, and a specified content type
+func NewCreateMetaobjectDefinitionRequestWithBody(server string, params *CreateMetaobjectDefinitionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/metaobject_definitions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteMetaobjectDefinitionRequest constructs an http.Request for the DeleteMetaobjectDefinition method
+func NewDeleteMetaobjectDefinitionRequest(server string, id Id, params *DeleteMetaobjectDefinitionParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/metaobject_definitions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetMetaobjectDefinitionRequest constructs an http.Request for the GetMetaobjectDefinition method
+func NewGetMetaobjectDefinitionRequest(server string, id Id, params *GetMetaobjectDefinitionParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/metaobject_definitions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateMetaobjectDefinitionRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateMetaobjectDefinition builder with application/merge-patch+json body
+func NewUpdateMetaobjectDefinitionRequestWithApplicationMergePatchPlusJSONBody(server string, id Id, params *UpdateMetaobjectDefinitionParams, body UpdateMetaobjectDefinitionApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMetaobjectDefinitionRequestWithBody(server, id, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateMetaobjectDefinitionRequestWithBody constructs an http.Request for the UpdateMetaobjectDefinition method, with any body, and a specified content type
+func NewUpdateMetaobjectDefinitionRequestWithBody(server string, id Id, params *UpdateMetaobjectDefinitionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/metaobject_definitions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListMetaobjectsRequest constructs an http.Request for the ListMetaobjects method
+func NewListMetaobjectsRequest(server string, params *ListMetaobjectsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/metaobjects")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ItemsPerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "itemsPerPage", *params.ItemsPerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreateMetaobjectRequest calls the generic CreateMetaobject builder with application/json body
+func NewCreateMetaobjectRequest(server string, params *CreateMetaobjectParams, body CreateMetaobjectJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateMetaobjectRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateMetaobjectRequestWithApplicationLdPlusJSONBody calls the generic CreateMetaobject builder with application/ld+json body
+func NewCreateMetaobjectRequestWithApplicationLdPlusJSONBody(server string, params *CreateMetaobjectParams, body CreateMetaobjectApplicationLdPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateMetaobjectRequestWithBody(server, params, "application/ld+json", bodyReader)
+}
+
+// NewCreateMetaobjectRequestWithBody constructs an http.Request for the CreateMetaobject method, with any body, and a specified content type
+func NewCreateMetaobjectRequestWithBody(server string, params *CreateMetaobjectParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/metaobjects")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteMetaobjectRequest constructs an http.Request for the DeleteMetaobject method
+func NewDeleteMetaobjectRequest(server string, id Id, params *DeleteMetaobjectParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/metaobjects/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetMetaobjectRequest constructs an http.Request for the GetMetaobject method
+func NewGetMetaobjectRequest(server string, id Id, params *GetMetaobjectParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/metaobjects/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateMetaobjectRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateMetaobject builder with application/merge-patch+json body
+func NewUpdateMetaobjectRequestWithApplicationMergePatchPlusJSONBody(server string, id Id, params *UpdateMetaobjectParams, body UpdateMetaobjectApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMetaobjectRequestWithBody(server, id, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateMetaobjectRequestWithBody constructs an http.Request for the UpdateMetaobject method, with any body, and a specified content type
+func NewUpdateMetaobjectRequestWithBody(server string, id Id, params *UpdateMetaobjectParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/metaobjects/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetOptionValueRequest constructs an http.Request for the GetOptionValue method
 func NewGetOptionValueRequest(server string, id Id, params *GetOptionValueParams) (*http.Request, error) {
 	var err error
@@ -8983,6 +11251,180 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /rest/api/medias/{id} (the `UpdateMedia` operationId).
 	UpdateMediaWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id Id, params *UpdateMediaParams, body UpdateMediaApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMediaResponse, error)
+
+	// ListMetafieldsWithResponse List metafields
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/metafields (the `ListMetafields` operationId).
+	ListMetafieldsWithResponse(ctx context.Context, params *ListMetafieldsParams, reqEditors ...RequestEditorFn) (*ListMetafieldsResponse, error)
+
+	// CreateMetafieldWithBodyWithResponse Create a metafield
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/metafields (the `CreateMetafield` operationId).
+	CreateMetafieldWithBodyWithResponse(ctx context.Context, params *CreateMetafieldParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMetafieldResponse, error)
+
+	// CreateMetafieldWithResponse Create a metafield
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/metafields (the `CreateMetafield` operationId).
+	CreateMetafieldWithResponse(ctx context.Context, params *CreateMetafieldParams, body CreateMetafieldJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMetafieldResponse, error)
+
+	// CreateMetafieldWithApplicationLdPlusJSONBodyWithResponse Create a metafield
+	//
+	// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/metafields (the `CreateMetafield` operationId).
+	CreateMetafieldWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, params *CreateMetafieldParams, body CreateMetafieldApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMetafieldResponse, error)
+
+	// DeleteMetafieldWithResponse Delete a metafield
+	//
+	// Deletes the metafield.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /rest/api/metafields/{id} (the `DeleteMetafield` operationId).
+	DeleteMetafieldWithResponse(ctx context.Context, id Id, params *DeleteMetafieldParams, reqEditors ...RequestEditorFn) (*DeleteMetafieldResponse, error)
+
+	// GetMetafieldWithResponse Retrieve a metafield
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/metafields/{id} (the `GetMetafield` operationId).
+	GetMetafieldWithResponse(ctx context.Context, id Id, params *GetMetafieldParams, reqEditors ...RequestEditorFn) (*GetMetafieldResponse, error)
+
+	// UpdateMetafieldWithBodyWithResponse Change a metafield (JSON Merge Patch)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /rest/api/metafields/{id} (the `UpdateMetafield` operationId).
+	UpdateMetafieldWithBodyWithResponse(ctx context.Context, id Id, params *UpdateMetafieldParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMetafieldResponse, error)
+
+	// UpdateMetafieldWithApplicationMergePatchPlusJSONBodyWithResponse Change a metafield (JSON Merge Patch)
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /rest/api/metafields/{id} (the `UpdateMetafield` operationId).
+	UpdateMetafieldWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id Id, params *UpdateMetafieldParams, body UpdateMetafieldApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMetafieldResponse, error)
+
+	// ListMetaobjectDefinitionsWithResponse List metaobject_definitions
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/metaobject_definitions (the `ListMetaobjectDefinitions` operationId).
+	ListMetaobjectDefinitionsWithResponse(ctx context.Context, params *ListMetaobjectDefinitionsParams, reqEditors ...RequestEditorFn) (*ListMetaobjectDefinitionsResponse, error)
+
+	// CreateMetaobjectDefinitionWithBodyWithResponse Create a metaobjectDefinition
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/metaobject_definitions (the `CreateMetaobjectDefinition` operationId).
+	CreateMetaobjectDefinitionWithBodyWithResponse(ctx context.Context, params *CreateMetaobjectDefinitionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMetaobjectDefinitionResponse, error)
+
+	// CreateMetaobjectDefinitionWithResponse Create a metaobjectDefinition
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/metaobject_definitions (the `CreateMetaobjectDefinition` operationId).
+	CreateMetaobjectDefinitionWithResponse(ctx context.Context, params *CreateMetaobjectDefinitionParams, body CreateMetaobjectDefinitionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMetaobjectDefinitionResponse, error)
+
+	// CreateMetaobjectDefinitionWithApplicationLdPlusJSONBodyWithResponse Create a metaobjectDefinition
+	//
+	// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/metaobject_definitions (the `CreateMetaobjectDefinition` operationId).
+	CreateMetaobjectDefinitionWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, params *CreateMetaobjectDefinitionParams, body CreateMetaobjectDefinitionApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMetaobjectDefinitionResponse, error)
+
+	// DeleteMetaobjectDefinitionWithResponse Delete a metaobjectDefinition
+	//
+	// Refused (`409`) while metaobjects of the type exist.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /rest/api/metaobject_definitions/{id} (the `DeleteMetaobjectDefinition` operationId).
+	DeleteMetaobjectDefinitionWithResponse(ctx context.Context, id Id, params *DeleteMetaobjectDefinitionParams, reqEditors ...RequestEditorFn) (*DeleteMetaobjectDefinitionResponse, error)
+
+	// GetMetaobjectDefinitionWithResponse Retrieve a metaobjectDefinition
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/metaobject_definitions/{id} (the `GetMetaobjectDefinition` operationId).
+	GetMetaobjectDefinitionWithResponse(ctx context.Context, id Id, params *GetMetaobjectDefinitionParams, reqEditors ...RequestEditorFn) (*GetMetaobjectDefinitionResponse, error)
+
+	// UpdateMetaobjectDefinitionWithBodyWithResponse Change a metaobjectDefinition (JSON Merge Patch)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /rest/api/metaobject_definitions/{id} (the `UpdateMetaobjectDefinition` operationId).
+	UpdateMetaobjectDefinitionWithBodyWithResponse(ctx context.Context, id Id, params *UpdateMetaobjectDefinitionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMetaobjectDefinitionResponse, error)
+
+	// UpdateMetaobjectDefinitionWithApplicationMergePatchPlusJSONBodyWithResponse Change a metaobjectDefinition (JSON Merge Patch)
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /rest/api/metaobject_definitions/{id} (the `UpdateMetaobjectDefinition` operationId).
+	UpdateMetaobjectDefinitionWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id Id, params *UpdateMetaobjectDefinitionParams, body UpdateMetaobjectDefinitionApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMetaobjectDefinitionResponse, error)
+
+	// ListMetaobjectsWithResponse List metaobjects
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/metaobjects (the `ListMetaobjects` operationId).
+	ListMetaobjectsWithResponse(ctx context.Context, params *ListMetaobjectsParams, reqEditors ...RequestEditorFn) (*ListMetaobjectsResponse, error)
+
+	// CreateMetaobjectWithBodyWithResponse Create a metaobject
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/metaobjects (the `CreateMetaobject` operationId).
+	CreateMetaobjectWithBodyWithResponse(ctx context.Context, params *CreateMetaobjectParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMetaobjectResponse, error)
+
+	// CreateMetaobjectWithResponse Create a metaobject
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/metaobjects (the `CreateMetaobject` operationId).
+	CreateMetaobjectWithResponse(ctx context.Context, params *CreateMetaobjectParams, body CreateMetaobjectJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMetaobjectResponse, error)
+
+	// CreateMetaobjectWithApplicationLdPlusJSONBodyWithResponse Create a metaobject
+	//
+	// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/metaobjects (the `CreateMetaobject` operationId).
+	CreateMetaobjectWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, params *CreateMetaobjectParams, body CreateMetaobjectApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMetaobjectResponse, error)
+
+	// DeleteMetaobjectWithResponse Delete a metaobject
+	//
+	// Refused (`409`) while a metafield refers to it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /rest/api/metaobjects/{id} (the `DeleteMetaobject` operationId).
+	DeleteMetaobjectWithResponse(ctx context.Context, id Id, params *DeleteMetaobjectParams, reqEditors ...RequestEditorFn) (*DeleteMetaobjectResponse, error)
+
+	// GetMetaobjectWithResponse Retrieve a metaobject
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/metaobjects/{id} (the `GetMetaobject` operationId).
+	GetMetaobjectWithResponse(ctx context.Context, id Id, params *GetMetaobjectParams, reqEditors ...RequestEditorFn) (*GetMetaobjectResponse, error)
+
+	// UpdateMetaobjectWithBodyWithResponse Change a metaobject (JSON Merge Patch)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /rest/api/metaobjects/{id} (the `UpdateMetaobject` operationId).
+	UpdateMetaobjectWithBodyWithResponse(ctx context.Context, id Id, params *UpdateMetaobjectParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMetaobjectResponse, error)
+
+	// UpdateMetaobjectWithApplicationMergePatchPlusJSONBodyWithResponse Change a metaobject (JSON Merge Patch)
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /rest/api/metaobjects/{id} (the `UpdateMetaobject` operationId).
+	UpdateMetaobjectWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id Id, params *UpdateMetaobjectParams, body UpdateMetaobjectApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMetaobjectResponse, error)
 
 	// GetOptionValueWithResponse Retrieve an option value
 	//
@@ -13172,6 +15614,1860 @@ func (r UpdateMediaResponse) ContentType() string {
 	return ""
 }
 
+// ListMetafieldsResponse401Headers the declared response headers of an HTTP 401 response for ListMetafields
+type ListMetafieldsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListMetafieldsResponse429Headers the declared response headers of an HTTP 429 response for ListMetafields
+type ListMetafieldsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListMetafieldsResponse503Headers the declared response headers of an HTTP 503 response for ListMetafields
+type ListMetafieldsResponse503Headers struct {
+	RetryAfter *string
+}
+
+type ListMetafieldsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *MetafieldCollection
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListMetafieldsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMetafieldsResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListMetafieldsResponse503Headers
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r ListMetafieldsResponse) GetApplicationldJSON200() *MetafieldCollection {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMetafieldsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMetafieldsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMetafieldsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListMetafieldsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListMetafieldsResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListMetafieldsResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListMetafieldsResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMetafieldsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMetafieldsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMetafieldsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMetafieldsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateMetafieldResponse201Headers the declared response headers of an HTTP 201 response for CreateMetafield
+type CreateMetafieldResponse201Headers struct {
+	Location *string
+}
+
+// CreateMetafieldResponse401Headers the declared response headers of an HTTP 401 response for CreateMetafield
+type CreateMetafieldResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateMetafieldResponse429Headers the declared response headers of an HTTP 429 response for CreateMetafield
+type CreateMetafieldResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateMetafieldResponse503Headers the declared response headers of an HTTP 503 response for CreateMetafield
+type CreateMetafieldResponse503Headers struct {
+	RetryAfter *string
+}
+
+type CreateMetafieldResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON201 the response for an HTTP 201 `application/ld+json` response
+	ApplicationldJSON201 *Metafield
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateMetafieldResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateMetafieldResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateMetafieldResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateMetafieldResponse503Headers
+}
+
+// GetApplicationldJSON201 returns the response for an HTTP 201 `application/ld+json` response
+func (r CreateMetafieldResponse) GetApplicationldJSON201() *Metafield {
+	return r.ApplicationldJSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateMetafieldResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateMetafieldResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateMetafieldResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateMetafieldResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateMetafieldResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateMetafieldResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateMetafieldResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateMetafieldResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateMetafieldResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateMetafieldResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateMetafieldResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateMetafieldResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateMetafieldResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateMetafieldResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateMetafieldResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteMetafieldResponse401Headers the declared response headers of an HTTP 401 response for DeleteMetafield
+type DeleteMetafieldResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DeleteMetafieldResponse429Headers the declared response headers of an HTTP 429 response for DeleteMetafield
+type DeleteMetafieldResponse429Headers struct {
+	RetryAfter *string
+}
+
+// DeleteMetafieldResponse503Headers the declared response headers of an HTTP 503 response for DeleteMetafield
+type DeleteMetafieldResponse503Headers struct {
+	RetryAfter *string
+}
+
+type DeleteMetafieldResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteMetafieldResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteMetafieldResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteMetafieldResponse503Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteMetafieldResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteMetafieldResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteMetafieldResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteMetafieldResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteMetafieldResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteMetafieldResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteMetafieldResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteMetafieldResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteMetafieldResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteMetafieldResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteMetafieldResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteMetafieldResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMetafieldResponse401Headers the declared response headers of an HTTP 401 response for GetMetafield
+type GetMetafieldResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetMetafieldResponse429Headers the declared response headers of an HTTP 429 response for GetMetafield
+type GetMetafieldResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetMetafieldResponse503Headers the declared response headers of an HTTP 503 response for GetMetafield
+type GetMetafieldResponse503Headers struct {
+	RetryAfter *string
+}
+
+type GetMetafieldResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *Metafield
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetMetafieldResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetMetafieldResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetMetafieldResponse503Headers
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r GetMetafieldResponse) GetApplicationldJSON200() *Metafield {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMetafieldResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMetafieldResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMetafieldResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMetafieldResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetMetafieldResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMetafieldResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetMetafieldResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMetafieldResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMetafieldResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMetafieldResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMetafieldResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateMetafieldResponse401Headers the declared response headers of an HTTP 401 response for UpdateMetafield
+type UpdateMetafieldResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// UpdateMetafieldResponse429Headers the declared response headers of an HTTP 429 response for UpdateMetafield
+type UpdateMetafieldResponse429Headers struct {
+	RetryAfter *string
+}
+
+// UpdateMetafieldResponse503Headers the declared response headers of an HTTP 503 response for UpdateMetafield
+type UpdateMetafieldResponse503Headers struct {
+	RetryAfter *string
+}
+
+type UpdateMetafieldResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *Metafield
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateMetafieldResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateMetafieldResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateMetafieldResponse503Headers
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r UpdateMetafieldResponse) GetApplicationldJSON200() *Metafield {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateMetafieldResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateMetafieldResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateMetafieldResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateMetafieldResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateMetafieldResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateMetafieldResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateMetafieldResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateMetafieldResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r UpdateMetafieldResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateMetafieldResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateMetafieldResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateMetafieldResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateMetafieldResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateMetafieldResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateMetafieldResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListMetaobjectDefinitionsResponse401Headers the declared response headers of an HTTP 401 response for ListMetaobjectDefinitions
+type ListMetaobjectDefinitionsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListMetaobjectDefinitionsResponse429Headers the declared response headers of an HTTP 429 response for ListMetaobjectDefinitions
+type ListMetaobjectDefinitionsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListMetaobjectDefinitionsResponse503Headers the declared response headers of an HTTP 503 response for ListMetaobjectDefinitions
+type ListMetaobjectDefinitionsResponse503Headers struct {
+	RetryAfter *string
+}
+
+type ListMetaobjectDefinitionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *MetaobjectDefinitionCollection
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListMetaobjectDefinitionsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMetaobjectDefinitionsResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListMetaobjectDefinitionsResponse503Headers
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r ListMetaobjectDefinitionsResponse) GetApplicationldJSON200() *MetaobjectDefinitionCollection {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMetaobjectDefinitionsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMetaobjectDefinitionsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMetaobjectDefinitionsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListMetaobjectDefinitionsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListMetaobjectDefinitionsResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListMetaobjectDefinitionsResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListMetaobjectDefinitionsResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMetaobjectDefinitionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMetaobjectDefinitionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMetaobjectDefinitionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMetaobjectDefinitionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateMetaobjectDefinitionResponse201Headers the declared response headers of an HTTP 201 response for CreateMetaobjectDefinition
+type CreateMetaobjectDefinitionResponse201Headers struct {
+	Location *string
+}
+
+// CreateMetaobjectDefinitionResponse401Headers the declared response headers of an HTTP 401 response for CreateMetaobjectDefinition
+type CreateMetaobjectDefinitionResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateMetaobjectDefinitionResponse429Headers the declared response headers of an HTTP 429 response for CreateMetaobjectDefinition
+type CreateMetaobjectDefinitionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateMetaobjectDefinitionResponse503Headers the declared response headers of an HTTP 503 response for CreateMetaobjectDefinition
+type CreateMetaobjectDefinitionResponse503Headers struct {
+	RetryAfter *string
+}
+
+type CreateMetaobjectDefinitionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON201 the response for an HTTP 201 `application/ld+json` response
+	ApplicationldJSON201 *MetaobjectDefinition
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateMetaobjectDefinitionResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateMetaobjectDefinitionResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateMetaobjectDefinitionResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateMetaobjectDefinitionResponse503Headers
+}
+
+// GetApplicationldJSON201 returns the response for an HTTP 201 `application/ld+json` response
+func (r CreateMetaobjectDefinitionResponse) GetApplicationldJSON201() *MetaobjectDefinition {
+	return r.ApplicationldJSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateMetaobjectDefinitionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateMetaobjectDefinitionResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateMetaobjectDefinitionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateMetaobjectDefinitionResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateMetaobjectDefinitionResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateMetaobjectDefinitionResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateMetaobjectDefinitionResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateMetaobjectDefinitionResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateMetaobjectDefinitionResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateMetaobjectDefinitionResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateMetaobjectDefinitionResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateMetaobjectDefinitionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateMetaobjectDefinitionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateMetaobjectDefinitionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateMetaobjectDefinitionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteMetaobjectDefinitionResponse401Headers the declared response headers of an HTTP 401 response for DeleteMetaobjectDefinition
+type DeleteMetaobjectDefinitionResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DeleteMetaobjectDefinitionResponse429Headers the declared response headers of an HTTP 429 response for DeleteMetaobjectDefinition
+type DeleteMetaobjectDefinitionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// DeleteMetaobjectDefinitionResponse503Headers the declared response headers of an HTTP 503 response for DeleteMetaobjectDefinition
+type DeleteMetaobjectDefinitionResponse503Headers struct {
+	RetryAfter *string
+}
+
+type DeleteMetaobjectDefinitionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteMetaobjectDefinitionResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteMetaobjectDefinitionResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteMetaobjectDefinitionResponse503Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteMetaobjectDefinitionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteMetaobjectDefinitionResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteMetaobjectDefinitionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteMetaobjectDefinitionResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteMetaobjectDefinitionResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteMetaobjectDefinitionResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteMetaobjectDefinitionResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteMetaobjectDefinitionResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteMetaobjectDefinitionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteMetaobjectDefinitionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteMetaobjectDefinitionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteMetaobjectDefinitionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMetaobjectDefinitionResponse401Headers the declared response headers of an HTTP 401 response for GetMetaobjectDefinition
+type GetMetaobjectDefinitionResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetMetaobjectDefinitionResponse429Headers the declared response headers of an HTTP 429 response for GetMetaobjectDefinition
+type GetMetaobjectDefinitionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetMetaobjectDefinitionResponse503Headers the declared response headers of an HTTP 503 response for GetMetaobjectDefinition
+type GetMetaobjectDefinitionResponse503Headers struct {
+	RetryAfter *string
+}
+
+type GetMetaobjectDefinitionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *MetaobjectDefinition
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetMetaobjectDefinitionResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetMetaobjectDefinitionResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetMetaobjectDefinitionResponse503Headers
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r GetMetaobjectDefinitionResponse) GetApplicationldJSON200() *MetaobjectDefinition {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMetaobjectDefinitionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMetaobjectDefinitionResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMetaobjectDefinitionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMetaobjectDefinitionResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetMetaobjectDefinitionResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMetaobjectDefinitionResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetMetaobjectDefinitionResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMetaobjectDefinitionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMetaobjectDefinitionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMetaobjectDefinitionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMetaobjectDefinitionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateMetaobjectDefinitionResponse401Headers the declared response headers of an HTTP 401 response for UpdateMetaobjectDefinition
+type UpdateMetaobjectDefinitionResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// UpdateMetaobjectDefinitionResponse429Headers the declared response headers of an HTTP 429 response for UpdateMetaobjectDefinition
+type UpdateMetaobjectDefinitionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// UpdateMetaobjectDefinitionResponse503Headers the declared response headers of an HTTP 503 response for UpdateMetaobjectDefinition
+type UpdateMetaobjectDefinitionResponse503Headers struct {
+	RetryAfter *string
+}
+
+type UpdateMetaobjectDefinitionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *MetaobjectDefinition
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateMetaobjectDefinitionResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateMetaobjectDefinitionResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateMetaobjectDefinitionResponse503Headers
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r UpdateMetaobjectDefinitionResponse) GetApplicationldJSON200() *MetaobjectDefinition {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateMetaobjectDefinitionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateMetaobjectDefinitionResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateMetaobjectDefinitionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateMetaobjectDefinitionResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateMetaobjectDefinitionResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateMetaobjectDefinitionResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateMetaobjectDefinitionResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateMetaobjectDefinitionResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r UpdateMetaobjectDefinitionResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateMetaobjectDefinitionResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateMetaobjectDefinitionResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateMetaobjectDefinitionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateMetaobjectDefinitionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateMetaobjectDefinitionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateMetaobjectDefinitionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListMetaobjectsResponse401Headers the declared response headers of an HTTP 401 response for ListMetaobjects
+type ListMetaobjectsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListMetaobjectsResponse429Headers the declared response headers of an HTTP 429 response for ListMetaobjects
+type ListMetaobjectsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListMetaobjectsResponse503Headers the declared response headers of an HTTP 503 response for ListMetaobjects
+type ListMetaobjectsResponse503Headers struct {
+	RetryAfter *string
+}
+
+type ListMetaobjectsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *MetaobjectCollection
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListMetaobjectsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMetaobjectsResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListMetaobjectsResponse503Headers
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r ListMetaobjectsResponse) GetApplicationldJSON200() *MetaobjectCollection {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMetaobjectsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMetaobjectsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMetaobjectsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListMetaobjectsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListMetaobjectsResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListMetaobjectsResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListMetaobjectsResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMetaobjectsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMetaobjectsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMetaobjectsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMetaobjectsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateMetaobjectResponse201Headers the declared response headers of an HTTP 201 response for CreateMetaobject
+type CreateMetaobjectResponse201Headers struct {
+	Location *string
+}
+
+// CreateMetaobjectResponse401Headers the declared response headers of an HTTP 401 response for CreateMetaobject
+type CreateMetaobjectResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateMetaobjectResponse429Headers the declared response headers of an HTTP 429 response for CreateMetaobject
+type CreateMetaobjectResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateMetaobjectResponse503Headers the declared response headers of an HTTP 503 response for CreateMetaobject
+type CreateMetaobjectResponse503Headers struct {
+	RetryAfter *string
+}
+
+type CreateMetaobjectResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON201 the response for an HTTP 201 `application/ld+json` response
+	ApplicationldJSON201 *Metaobject
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateMetaobjectResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateMetaobjectResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateMetaobjectResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateMetaobjectResponse503Headers
+}
+
+// GetApplicationldJSON201 returns the response for an HTTP 201 `application/ld+json` response
+func (r CreateMetaobjectResponse) GetApplicationldJSON201() *Metaobject {
+	return r.ApplicationldJSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateMetaobjectResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateMetaobjectResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateMetaobjectResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateMetaobjectResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateMetaobjectResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateMetaobjectResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateMetaobjectResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateMetaobjectResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateMetaobjectResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateMetaobjectResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateMetaobjectResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateMetaobjectResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateMetaobjectResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateMetaobjectResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateMetaobjectResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteMetaobjectResponse401Headers the declared response headers of an HTTP 401 response for DeleteMetaobject
+type DeleteMetaobjectResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DeleteMetaobjectResponse429Headers the declared response headers of an HTTP 429 response for DeleteMetaobject
+type DeleteMetaobjectResponse429Headers struct {
+	RetryAfter *string
+}
+
+// DeleteMetaobjectResponse503Headers the declared response headers of an HTTP 503 response for DeleteMetaobject
+type DeleteMetaobjectResponse503Headers struct {
+	RetryAfter *string
+}
+
+type DeleteMetaobjectResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteMetaobjectResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteMetaobjectResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteMetaobjectResponse503Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteMetaobjectResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteMetaobjectResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteMetaobjectResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteMetaobjectResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteMetaobjectResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteMetaobjectResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteMetaobjectResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteMetaobjectResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteMetaobjectResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteMetaobjectResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteMetaobjectResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteMetaobjectResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMetaobjectResponse401Headers the declared response headers of an HTTP 401 response for GetMetaobject
+type GetMetaobjectResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetMetaobjectResponse429Headers the declared response headers of an HTTP 429 response for GetMetaobject
+type GetMetaobjectResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetMetaobjectResponse503Headers the declared response headers of an HTTP 503 response for GetMetaobject
+type GetMetaobjectResponse503Headers struct {
+	RetryAfter *string
+}
+
+type GetMetaobjectResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *Metaobject
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetMetaobjectResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetMetaobjectResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetMetaobjectResponse503Headers
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r GetMetaobjectResponse) GetApplicationldJSON200() *Metaobject {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMetaobjectResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMetaobjectResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMetaobjectResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMetaobjectResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetMetaobjectResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMetaobjectResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetMetaobjectResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMetaobjectResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMetaobjectResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMetaobjectResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMetaobjectResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateMetaobjectResponse401Headers the declared response headers of an HTTP 401 response for UpdateMetaobject
+type UpdateMetaobjectResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// UpdateMetaobjectResponse429Headers the declared response headers of an HTTP 429 response for UpdateMetaobject
+type UpdateMetaobjectResponse429Headers struct {
+	RetryAfter *string
+}
+
+// UpdateMetaobjectResponse503Headers the declared response headers of an HTTP 503 response for UpdateMetaobject
+type UpdateMetaobjectResponse503Headers struct {
+	RetryAfter *string
+}
+
+type UpdateMetaobjectResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *Metaobject
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateMetaobjectResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateMetaobjectResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateMetaobjectResponse503Headers
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r UpdateMetaobjectResponse) GetApplicationldJSON200() *Metaobject {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateMetaobjectResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateMetaobjectResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateMetaobjectResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateMetaobjectResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateMetaobjectResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateMetaobjectResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateMetaobjectResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateMetaobjectResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r UpdateMetaobjectResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateMetaobjectResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateMetaobjectResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateMetaobjectResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateMetaobjectResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateMetaobjectResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateMetaobjectResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetOptionValueResponse401Headers the declared response headers of an HTTP 401 response for GetOptionValue
 type GetOptionValueResponse401Headers struct {
 	WWWAuthenticate *string
@@ -16630,6 +20926,324 @@ func (c *ClientWithResponses) UpdateMediaWithApplicationMergePatchPlusJSONBodyWi
 		return nil, err
 	}
 	return ParseUpdateMediaResponse(rsp)
+}
+
+// ListMetafieldsWithResponse List metafields
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/metafields (the `ListMetafields` operationId).
+func (c *ClientWithResponses) ListMetafieldsWithResponse(ctx context.Context, params *ListMetafieldsParams, reqEditors ...RequestEditorFn) (*ListMetafieldsResponse, error) {
+	rsp, err := c.ListMetafields(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMetafieldsResponse(rsp)
+}
+
+// CreateMetafieldWithBodyWithResponse Create a metafield
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/metafields (the `CreateMetafield` operationId).
+func (c *ClientWithResponses) CreateMetafieldWithBodyWithResponse(ctx context.Context, params *CreateMetafieldParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMetafieldResponse, error) {
+	rsp, err := c.CreateMetafieldWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMetafieldResponse(rsp)
+}
+
+// CreateMetafieldWithResponse Create a metafield
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/metafields (the `CreateMetafield` operationId).
+func (c *ClientWithResponses) CreateMetafieldWithResponse(ctx context.Context, params *CreateMetafieldParams, body CreateMetafieldJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMetafieldResponse, error) {
+	rsp, err := c.CreateMetafield(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMetafieldResponse(rsp)
+}
+
+// CreateMetafieldWithApplicationLdPlusJSONBodyWithResponse Create a metafield
+//
+// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/metafields (the `CreateMetafield` operationId).
+func (c *ClientWithResponses) CreateMetafieldWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, params *CreateMetafieldParams, body CreateMetafieldApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMetafieldResponse, error) {
+	rsp, err := c.CreateMetafieldWithApplicationLdPlusJSONBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMetafieldResponse(rsp)
+}
+
+// DeleteMetafieldWithResponse Delete a metafield
+//
+// Deletes the metafield.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /rest/api/metafields/{id} (the `DeleteMetafield` operationId).
+func (c *ClientWithResponses) DeleteMetafieldWithResponse(ctx context.Context, id Id, params *DeleteMetafieldParams, reqEditors ...RequestEditorFn) (*DeleteMetafieldResponse, error) {
+	rsp, err := c.DeleteMetafield(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteMetafieldResponse(rsp)
+}
+
+// GetMetafieldWithResponse Retrieve a metafield
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/metafields/{id} (the `GetMetafield` operationId).
+func (c *ClientWithResponses) GetMetafieldWithResponse(ctx context.Context, id Id, params *GetMetafieldParams, reqEditors ...RequestEditorFn) (*GetMetafieldResponse, error) {
+	rsp, err := c.GetMetafield(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMetafieldResponse(rsp)
+}
+
+// UpdateMetafieldWithBodyWithResponse Change a metafield (JSON Merge Patch)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /rest/api/metafields/{id} (the `UpdateMetafield` operationId).
+func (c *ClientWithResponses) UpdateMetafieldWithBodyWithResponse(ctx context.Context, id Id, params *UpdateMetafieldParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMetafieldResponse, error) {
+	rsp, err := c.UpdateMetafieldWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMetafieldResponse(rsp)
+}
+
+// UpdateMetafieldWithApplicationMergePatchPlusJSONBodyWithResponse Change a metafield (JSON Merge Patch)
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /rest/api/metafields/{id} (the `UpdateMetafield` operationId).
+func (c *ClientWithResponses) UpdateMetafieldWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id Id, params *UpdateMetafieldParams, body UpdateMetafieldApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMetafieldResponse, error) {
+	rsp, err := c.UpdateMetafieldWithApplicationMergePatchPlusJSONBody(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMetafieldResponse(rsp)
+}
+
+// ListMetaobjectDefinitionsWithResponse List metaobject_definitions
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/metaobject_definitions (the `ListMetaobjectDefinitions` operationId).
+func (c *ClientWithResponses) ListMetaobjectDefinitionsWithResponse(ctx context.Context, params *ListMetaobjectDefinitionsParams, reqEditors ...RequestEditorFn) (*ListMetaobjectDefinitionsResponse, error) {
+	rsp, err := c.ListMetaobjectDefinitions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMetaobjectDefinitionsResponse(rsp)
+}
+
+// CreateMetaobjectDefinitionWithBodyWithResponse Create a metaobjectDefinition
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/metaobject_definitions (the `CreateMetaobjectDefinition` operationId).
+func (c *ClientWithResponses) CreateMetaobjectDefinitionWithBodyWithResponse(ctx context.Context, params *CreateMetaobjectDefinitionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMetaobjectDefinitionResponse, error) {
+	rsp, err := c.CreateMetaobjectDefinitionWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMetaobjectDefinitionResponse(rsp)
+}
+
+// CreateMetaobjectDefinitionWithResponse Create a metaobjectDefinition
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/metaobject_definitions (the `CreateMetaobjectDefinition` operationId).
+func (c *ClientWithResponses) CreateMetaobjectDefinitionWithResponse(ctx context.Context, params *CreateMetaobjectDefinitionParams, body CreateMetaobjectDefinitionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMetaobjectDefinitionResponse, error) {
+	rsp, err := c.CreateMetaobjectDefinition(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMetaobjectDefinitionResponse(rsp)
+}
+
+// CreateMetaobjectDefinitionWithApplicationLdPlusJSONBodyWithResponse Create a metaobjectDefinition
+//
+// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/metaobject_definitions (the `CreateMetaobjectDefinition` operationId).
+func (c *ClientWithResponses) CreateMetaobjectDefinitionWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, params *CreateMetaobjectDefinitionParams, body CreateMetaobjectDefinitionApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMetaobjectDefinitionResponse, error) {
+	rsp, err := c.CreateMetaobjectDefinitionWithApplicationLdPlusJSONBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMetaobjectDefinitionResponse(rsp)
+}
+
+// DeleteMetaobjectDefinitionWithResponse Delete a metaobjectDefinition
+//
+// Refused (`409`) while metaobjects of the type exist.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /rest/api/metaobject_definitions/{id} (the `DeleteMetaobjectDefinition` operationId).
+func (c *ClientWithResponses) DeleteMetaobjectDefinitionWithResponse(ctx context.Context, id Id, params *DeleteMetaobjectDefinitionParams, reqEditors ...RequestEditorFn) (*DeleteMetaobjectDefinitionResponse, error) {
+	rsp, err := c.DeleteMetaobjectDefinition(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteMetaobjectDefinitionResponse(rsp)
+}
+
+// GetMetaobjectDefinitionWithResponse Retrieve a metaobjectDefinition
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/metaobject_definitions/{id} (the `GetMetaobjectDefinition` operationId).
+func (c *ClientWithResponses) GetMetaobjectDefinitionWithResponse(ctx context.Context, id Id, params *GetMetaobjectDefinitionParams, reqEditors ...RequestEditorFn) (*GetMetaobjectDefinitionResponse, error) {
+	rsp, err := c.GetMetaobjectDefinition(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMetaobjectDefinitionResponse(rsp)
+}
+
+// UpdateMetaobjectDefinitionWithBodyWithResponse Change a metaobjectDefinition (JSON Merge Patch)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /rest/api/metaobject_definitions/{id} (the `UpdateMetaobjectDefinition` operationId).
+func (c *ClientWithResponses) UpdateMetaobjectDefinitionWithBodyWithResponse(ctx context.Context, id Id, params *UpdateMetaobjectDefinitionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMetaobjectDefinitionResponse, error) {
+	rsp, err := c.UpdateMetaobjectDefinitionWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMetaobjectDefinitionResponse(rsp)
+}
+
+// UpdateMetaobjectDefinitionWithApplicationMergePatchPlusJSONBodyWithResponse Change a metaobjectDefinition (JSON Merge Patch)
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /rest/api/metaobject_definitions/{id} (the `UpdateMetaobjectDefinition` operationId).
+func (c *ClientWithResponses) UpdateMetaobjectDefinitionWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id Id, params *UpdateMetaobjectDefinitionParams, body UpdateMetaobjectDefinitionApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMetaobjectDefinitionResponse, error) {
+	rsp, err := c.UpdateMetaobjectDefinitionWithApplicationMergePatchPlusJSONBody(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMetaobjectDefinitionResponse(rsp)
+}
+
+// ListMetaobjectsWithResponse List metaobjects
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/metaobjects (the `ListMetaobjects` operationId).
+func (c *ClientWithResponses) ListMetaobjectsWithResponse(ctx context.Context, params *ListMetaobjectsParams, reqEditors ...RequestEditorFn) (*ListMetaobjectsResponse, error) {
+	rsp, err := c.ListMetaobjects(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMetaobjectsResponse(rsp)
+}
+
+// CreateMetaobjectWithBodyWithResponse Create a metaobject
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/metaobjects (the `CreateMetaobject` operationId).
+func (c *ClientWithResponses) CreateMetaobjectWithBodyWithResponse(ctx context.Context, params *CreateMetaobjectParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMetaobjectResponse, error) {
+	rsp, err := c.CreateMetaobjectWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMetaobjectResponse(rsp)
+}
+
+// CreateMetaobjectWithResponse Create a metaobject
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/metaobjects (the `CreateMetaobject` operationId).
+func (c *ClientWithResponses) CreateMetaobjectWithResponse(ctx context.Context, params *CreateMetaobjectParams, body CreateMetaobjectJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMetaobjectResponse, error) {
+	rsp, err := c.CreateMetaobject(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMetaobjectResponse(rsp)
+}
+
+// CreateMetaobjectWithApplicationLdPlusJSONBodyWithResponse Create a metaobject
+//
+// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/metaobjects (the `CreateMetaobject` operationId).
+func (c *ClientWithResponses) CreateMetaobjectWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, params *CreateMetaobjectParams, body CreateMetaobjectApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMetaobjectResponse, error) {
+	rsp, err := c.CreateMetaobjectWithApplicationLdPlusJSONBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMetaobjectResponse(rsp)
+}
+
+// DeleteMetaobjectWithResponse Delete a metaobject
+//
+// Refused (`409`) while a metafield refers to it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /rest/api/metaobjects/{id} (the `DeleteMetaobject` operationId).
+func (c *ClientWithResponses) DeleteMetaobjectWithResponse(ctx context.Context, id Id, params *DeleteMetaobjectParams, reqEditors ...RequestEditorFn) (*DeleteMetaobjectResponse, error) {
+	rsp, err := c.DeleteMetaobject(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteMetaobjectResponse(rsp)
+}
+
+// GetMetaobjectWithResponse Retrieve a metaobject
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/metaobjects/{id} (the `GetMetaobject` operationId).
+func (c *ClientWithResponses) GetMetaobjectWithResponse(ctx context.Context, id Id, params *GetMetaobjectParams, reqEditors ...RequestEditorFn) (*GetMetaobjectResponse, error) {
+	rsp, err := c.GetMetaobject(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMetaobjectResponse(rsp)
+}
+
+// UpdateMetaobjectWithBodyWithResponse Change a metaobject (JSON Merge Patch)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /rest/api/metaobjects/{id} (the `UpdateMetaobject` operationId).
+func (c *ClientWithResponses) UpdateMetaobjectWithBodyWithResponse(ctx context.Context, id Id, params *UpdateMetaobjectParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMetaobjectResponse, error) {
+	rsp, err := c.UpdateMetaobjectWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMetaobjectResponse(rsp)
+}
+
+// UpdateMetaobjectWithApplicationMergePatchPlusJSONBodyWithResponse Change a metaobject (JSON Merge Patch)
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /rest/api/metaobjects/{id} (the `UpdateMetaobject` operationId).
+func (c *ClientWithResponses) UpdateMetaobjectWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id Id, params *UpdateMetaobjectParams, body UpdateMetaobjectApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMetaobjectResponse, error) {
+	rsp, err := c.UpdateMetaobjectWithApplicationMergePatchPlusJSONBody(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMetaobjectResponse(rsp)
 }
 
 // GetOptionValueWithResponse Retrieve an option value
@@ -20962,6 +25576,1833 @@ func ParseUpdateMediaResponse(rsp *http.Response) (*UpdateMediaResponse, error) 
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers UpdateMediaResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMetafieldsResponse parses an HTTP response from a ListMetafieldsWithResponse call
+func ParseListMetafieldsResponse(rsp *http.Response) (*ListMetafieldsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMetafieldsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MetafieldCollection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListMetafieldsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListMetafieldsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListMetafieldsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateMetafieldResponse parses an HTTP response from a CreateMetafieldWithResponse call
+func ParseCreateMetafieldResponse(rsp *http.Response) (*CreateMetafieldResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateMetafieldResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Metafield
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateMetafieldResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateMetafieldResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateMetafieldResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateMetafieldResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteMetafieldResponse parses an HTTP response from a DeleteMetafieldWithResponse call
+func ParseDeleteMetafieldResponse(rsp *http.Response) (*DeleteMetafieldResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteMetafieldResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteMetafieldResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteMetafieldResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteMetafieldResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMetafieldResponse parses an HTTP response from a GetMetafieldWithResponse call
+func ParseGetMetafieldResponse(rsp *http.Response) (*GetMetafieldResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMetafieldResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Metafield
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetMetafieldResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetMetafieldResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetMetafieldResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateMetafieldResponse parses an HTTP response from a UpdateMetafieldWithResponse call
+func ParseUpdateMetafieldResponse(rsp *http.Response) (*UpdateMetafieldResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateMetafieldResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Metafield
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateMetafieldResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateMetafieldResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateMetafieldResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMetaobjectDefinitionsResponse parses an HTTP response from a ListMetaobjectDefinitionsWithResponse call
+func ParseListMetaobjectDefinitionsResponse(rsp *http.Response) (*ListMetaobjectDefinitionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMetaobjectDefinitionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MetaobjectDefinitionCollection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListMetaobjectDefinitionsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListMetaobjectDefinitionsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListMetaobjectDefinitionsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateMetaobjectDefinitionResponse parses an HTTP response from a CreateMetaobjectDefinitionWithResponse call
+func ParseCreateMetaobjectDefinitionResponse(rsp *http.Response) (*CreateMetaobjectDefinitionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateMetaobjectDefinitionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest MetaobjectDefinition
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateMetaobjectDefinitionResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateMetaobjectDefinitionResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateMetaobjectDefinitionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateMetaobjectDefinitionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteMetaobjectDefinitionResponse parses an HTTP response from a DeleteMetaobjectDefinitionWithResponse call
+func ParseDeleteMetaobjectDefinitionResponse(rsp *http.Response) (*DeleteMetaobjectDefinitionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteMetaobjectDefinitionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteMetaobjectDefinitionResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteMetaobjectDefinitionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteMetaobjectDefinitionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMetaobjectDefinitionResponse parses an HTTP response from a GetMetaobjectDefinitionWithResponse call
+func ParseGetMetaobjectDefinitionResponse(rsp *http.Response) (*GetMetaobjectDefinitionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMetaobjectDefinitionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MetaobjectDefinition
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetMetaobjectDefinitionResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetMetaobjectDefinitionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetMetaobjectDefinitionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateMetaobjectDefinitionResponse parses an HTTP response from a UpdateMetaobjectDefinitionWithResponse call
+func ParseUpdateMetaobjectDefinitionResponse(rsp *http.Response) (*UpdateMetaobjectDefinitionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateMetaobjectDefinitionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MetaobjectDefinition
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateMetaobjectDefinitionResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateMetaobjectDefinitionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateMetaobjectDefinitionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMetaobjectsResponse parses an HTTP response from a ListMetaobjectsWithResponse call
+func ParseListMetaobjectsResponse(rsp *http.Response) (*ListMetaobjectsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMetaobjectsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MetaobjectCollection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListMetaobjectsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListMetaobjectsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListMetaobjectsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateMetaobjectResponse parses an HTTP response from a CreateMetaobjectWithResponse call
+func ParseCreateMetaobjectResponse(rsp *http.Response) (*CreateMetaobjectResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateMetaobjectResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Metaobject
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateMetaobjectResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateMetaobjectResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateMetaobjectResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateMetaobjectResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteMetaobjectResponse parses an HTTP response from a DeleteMetaobjectWithResponse call
+func ParseDeleteMetaobjectResponse(rsp *http.Response) (*DeleteMetaobjectResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteMetaobjectResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteMetaobjectResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteMetaobjectResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteMetaobjectResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMetaobjectResponse parses an HTTP response from a GetMetaobjectWithResponse call
+func ParseGetMetaobjectResponse(rsp *http.Response) (*GetMetaobjectResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMetaobjectResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Metaobject
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetMetaobjectResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetMetaobjectResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetMetaobjectResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateMetaobjectResponse parses an HTTP response from a UpdateMetaobjectWithResponse call
+func ParseUpdateMetaobjectResponse(rsp *http.Response) (*UpdateMetaobjectResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateMetaobjectResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Metaobject
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateMetaobjectResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateMetaobjectResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateMetaobjectResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

@@ -26,34 +26,34 @@ import (
 
 // Defines values for AttributeType.
 const (
-	Boolean     AttributeType = "boolean"
-	Date        AttributeType = "date"
-	Multiselect AttributeType = "multiselect"
-	Number      AttributeType = "number"
-	Select      AttributeType = "select"
-	Text        AttributeType = "text"
-	Textarea    AttributeType = "textarea"
-	Url         AttributeType = "url"
+	AttributeTypeBoolean     AttributeType = "boolean"
+	AttributeTypeDate        AttributeType = "date"
+	AttributeTypeMultiselect AttributeType = "multiselect"
+	AttributeTypeNumber      AttributeType = "number"
+	AttributeTypeSelect      AttributeType = "select"
+	AttributeTypeText        AttributeType = "text"
+	AttributeTypeTextarea    AttributeType = "textarea"
+	AttributeTypeUrl         AttributeType = "url"
 )
 
 // Valid indicates whether the value is a known member of the AttributeType enum.
 func (e AttributeType) Valid() bool {
 	switch e {
-	case Boolean:
+	case AttributeTypeBoolean:
 		return true
-	case Date:
+	case AttributeTypeDate:
 		return true
-	case Multiselect:
+	case AttributeTypeMultiselect:
 		return true
-	case Number:
+	case AttributeTypeNumber:
 		return true
-	case Select:
+	case AttributeTypeSelect:
 		return true
-	case Text:
+	case AttributeTypeText:
 		return true
-	case Textarea:
+	case AttributeTypeTextarea:
 		return true
-	case Url:
+	case AttributeTypeUrl:
 		return true
 	default:
 		return false
@@ -78,6 +78,57 @@ func (e MediaType) Valid() bool {
 	case Model3d:
 		return true
 	case Video:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MetafieldType.
+const (
+	MetafieldTypeBoolean                 MetafieldType = "boolean"
+	MetafieldTypeColor                   MetafieldType = "color"
+	MetafieldTypeDate                    MetafieldType = "date"
+	MetafieldTypeDateTime                MetafieldType = "date_time"
+	MetafieldTypeJson                    MetafieldType = "json"
+	MetafieldTypeListMetaobjectReference MetafieldType = "list__metaobject_reference"
+	MetafieldTypeListSingleLineTextField MetafieldType = "list__single_line_text_field"
+	MetafieldTypeMetaobjectReference     MetafieldType = "metaobject_reference"
+	MetafieldTypeMultiLineTextField      MetafieldType = "multi_line_text_field"
+	MetafieldTypeNumberDecimal           MetafieldType = "number_decimal"
+	MetafieldTypeNumberInteger           MetafieldType = "number_integer"
+	MetafieldTypeSingleLineTextField     MetafieldType = "single_line_text_field"
+	MetafieldTypeUrl                     MetafieldType = "url"
+)
+
+// Valid indicates whether the value is a known member of the MetafieldType enum.
+func (e MetafieldType) Valid() bool {
+	switch e {
+	case MetafieldTypeBoolean:
+		return true
+	case MetafieldTypeColor:
+		return true
+	case MetafieldTypeDate:
+		return true
+	case MetafieldTypeDateTime:
+		return true
+	case MetafieldTypeJson:
+		return true
+	case MetafieldTypeListMetaobjectReference:
+		return true
+	case MetafieldTypeListSingleLineTextField:
+		return true
+	case MetafieldTypeMetaobjectReference:
+		return true
+	case MetafieldTypeMultiLineTextField:
+		return true
+	case MetafieldTypeNumberDecimal:
+		return true
+	case MetafieldTypeNumberInteger:
+		return true
+	case MetafieldTypeSingleLineTextField:
+		return true
+	case MetafieldTypeUrl:
 		return true
 	default:
 		return false
@@ -527,6 +578,152 @@ type MediaPatch struct {
 // MediaType Only `image` medias can be attached to products and variants.
 type MediaType string
 
+// Metafield defines model for Metafield.
+type Metafield struct {
+	LdContext *string            `json:"@context,omitempty"`
+	LdID      string             `json:"@id"`
+	LdType    string             `json:"@type"`
+	CreatedAt time.Time          `json:"createdAt"`
+	Id        openapi_types.UUID `json:"id"`
+
+	// Key Example: care_guide
+	Key string `json:"key"`
+
+	// Metaobjects The referenced metaobjects, with `expand=metaobject` on reference metafields.
+	Metaobjects *[]Metaobject `json:"metaobjects,omitempty"`
+
+	// Namespace Example: custom
+	Namespace string `json:"namespace"`
+
+	// Owner Product or variant IRI.
+	Owner     string        `json:"owner"`
+	Type      MetafieldType `json:"type"`
+	UpdatedAt time.Time     `json:"updatedAt"`
+
+	// Value The value as a string in the metafield's type (JSON for `json` and `list.*` types).
+	Value string `json:"value"`
+}
+
+// MetafieldCollection defines model for MetafieldCollection.
+type MetafieldCollection struct {
+	LdContext  *string     `json:"@context,omitempty"`
+	LdID       string      `json:"@id"`
+	LdType     string      `json:"@type"`
+	Member     []Metafield `json:"member"`
+	TotalItems int         `json:"totalItems"`
+	View       *HydraView  `json:"view,omitempty"`
+}
+
+// MetafieldCreate defines model for MetafieldCreate.
+type MetafieldCreate struct {
+	Key       string        `json:"key"`
+	Namespace string        `json:"namespace"`
+	Owner     string        `json:"owner"`
+	Type      MetafieldType `json:"type"`
+	Value     string        `json:"value"`
+}
+
+// MetafieldOrIri defines model for MetafieldOrIri.
+type MetafieldOrIri struct {
+	union json.RawMessage
+}
+
+// MetafieldPatch defines model for MetafieldPatch.
+type MetafieldPatch struct {
+	Value *string `json:"value,omitempty"`
+}
+
+// MetafieldType defines model for MetafieldType.
+type MetafieldType string
+
+// Metaobject defines model for Metaobject.
+type Metaobject struct {
+	LdContext *string   `json:"@context,omitempty"`
+	LdID      string    `json:"@id"`
+	LdType    string    `json:"@type"`
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Fields Field values by key, as strings in the field's type.
+	Fields map[string]string `json:"fields"`
+
+	// Handle Unique per type.
+	Handle string             `json:"handle"`
+	Id     openapi_types.UUID `json:"id"`
+
+	// Type The type of its definition.
+	Type      string    `json:"type"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// MetaobjectCollection defines model for MetaobjectCollection.
+type MetaobjectCollection struct {
+	LdContext  *string      `json:"@context,omitempty"`
+	LdID       string       `json:"@id"`
+	LdType     string       `json:"@type"`
+	Member     []Metaobject `json:"member"`
+	TotalItems int          `json:"totalItems"`
+	View       *HydraView   `json:"view,omitempty"`
+}
+
+// MetaobjectCreate defines model for MetaobjectCreate.
+type MetaobjectCreate struct {
+	Fields map[string]string `json:"fields"`
+	Handle string            `json:"handle"`
+	Type   string            `json:"type"`
+}
+
+// MetaobjectDefinition defines model for MetaobjectDefinition.
+type MetaobjectDefinition struct {
+	LdContext *string                     `json:"@context,omitempty"`
+	LdID      string                      `json:"@id"`
+	LdType    string                      `json:"@type"`
+	CreatedAt time.Time                   `json:"createdAt"`
+	Fields    []MetaobjectFieldDefinition `json:"fields"`
+	Id        openapi_types.UUID          `json:"id"`
+	Name      nullable.Nullable[string]   `json:"name,omitempty"`
+
+	// Type Example: designer
+	Type      string    `json:"type"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// MetaobjectDefinitionCollection defines model for MetaobjectDefinitionCollection.
+type MetaobjectDefinitionCollection struct {
+	LdContext  *string                `json:"@context,omitempty"`
+	LdID       string                 `json:"@id"`
+	LdType     string                 `json:"@type"`
+	Member     []MetaobjectDefinition `json:"member"`
+	TotalItems int                    `json:"totalItems"`
+	View       *HydraView             `json:"view,omitempty"`
+}
+
+// MetaobjectDefinitionCreate defines model for MetaobjectDefinitionCreate.
+type MetaobjectDefinitionCreate struct {
+	Fields []MetaobjectFieldDefinition `json:"fields"`
+	Name   nullable.Nullable[string]   `json:"name,omitempty"`
+	Type   string                      `json:"type"`
+}
+
+// MetaobjectDefinitionPatch defines model for MetaobjectDefinitionPatch.
+type MetaobjectDefinitionPatch struct {
+	Fields *[]MetaobjectFieldDefinition `json:"fields,omitempty"`
+	Name   nullable.Nullable[string]    `json:"name,omitempty"`
+}
+
+// MetaobjectFieldDefinition defines model for MetaobjectFieldDefinition.
+type MetaobjectFieldDefinition struct {
+	Key      string        `json:"key"`
+	Name     *string       `json:"name,omitempty"`
+	Required *bool         `json:"required,omitempty"`
+	Type     MetafieldType `json:"type"`
+}
+
+// MetaobjectPatch defines model for MetaobjectPatch.
+type MetaobjectPatch struct {
+	// Fields Replaces all field values.
+	Fields *map[string]string `json:"fields,omitempty"`
+}
+
 // NullableIri An IRI, or null.
 type NullableIri = string
 
@@ -680,8 +877,11 @@ type Product struct {
 	Id openapi_types.UUID `json:"id"`
 
 	// Medias The product's images by position (embedded with `expand=medias`).
-	Medias  *[]MediaOrIri        `json:"medias,omitempty"`
-	Options []ProductOptionOrIri `json:"options"`
+	Medias *[]MediaOrIri `json:"medias,omitempty"`
+
+	// Metafields The product's metafields (embedded with `expand=metafields`).
+	Metafields *[]MetafieldOrIri    `json:"metafields,omitempty"`
+	Options    []ProductOptionOrIri `json:"options"`
 
 	// Status An IRI of a resource of this API.
 	//
@@ -854,8 +1054,11 @@ type Variant struct {
 	// directive), counting the price in force when that window opened, not counting the
 	// current price; null when no other price applied. Absent without a context.
 	LowestPriceLast30Days nullable.Nullable[LowestPrice] `json:"lowestPriceLast30Days,omitempty"`
-	OptionValues          []OptionValueOrIri             `json:"optionValues"`
-	Position              int                            `json:"position"`
+
+	// Metafields The variant's metafields, with `expand=variants,metafields`.
+	Metafields   *[]MetafieldOrIri  `json:"metafields,omitempty"`
+	OptionValues []OptionValueOrIri `json:"optionValues"`
+	Position     int                `json:"position"`
 
 	// Product An IRI of a resource of this API.
 	//
@@ -1364,6 +1567,204 @@ type UpdateMediaParams struct {
 	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
 }
 
+// ListMetafieldsParams defines parameters for ListMetafields.
+type ListMetafieldsParams struct {
+	// Page The 1-based page number.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// ItemsPerPage Items per page (at most 100).
+	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// CreateMetafieldParams defines parameters for CreateMetafield.
+type CreateMetafieldParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// DeleteMetafieldParams defines parameters for DeleteMetafield.
+type DeleteMetafieldParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// GetMetafieldParams defines parameters for GetMetafield.
+type GetMetafieldParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// UpdateMetafieldParams defines parameters for UpdateMetafield.
+type UpdateMetafieldParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// ListMetaobjectDefinitionsParams defines parameters for ListMetaobjectDefinitions.
+type ListMetaobjectDefinitionsParams struct {
+	// Page The 1-based page number.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// ItemsPerPage Items per page (at most 100).
+	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// CreateMetaobjectDefinitionParams defines parameters for CreateMetaobjectDefinition.
+type CreateMetaobjectDefinitionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// DeleteMetaobjectDefinitionParams defines parameters for DeleteMetaobjectDefinition.
+type DeleteMetaobjectDefinitionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// GetMetaobjectDefinitionParams defines parameters for GetMetaobjectDefinition.
+type GetMetaobjectDefinitionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// UpdateMetaobjectDefinitionParams defines parameters for UpdateMetaobjectDefinition.
+type UpdateMetaobjectDefinitionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// ListMetaobjectsParams defines parameters for ListMetaobjects.
+type ListMetaobjectsParams struct {
+	// Page The 1-based page number.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// ItemsPerPage Items per page (at most 100).
+	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// CreateMetaobjectParams defines parameters for CreateMetaobject.
+type CreateMetaobjectParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// DeleteMetaobjectParams defines parameters for DeleteMetaobject.
+type DeleteMetaobjectParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// GetMetaobjectParams defines parameters for GetMetaobject.
+type GetMetaobjectParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// UpdateMetaobjectParams defines parameters for UpdateMetaobject.
+type UpdateMetaobjectParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
 // GetOptionValueParams defines parameters for GetOptionValue.
 type GetOptionValueParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1430,8 +1831,9 @@ type UpdatePriceParams struct {
 // GetProductOptionParams defines parameters for GetProductOption.
 type GetProductOptionParams struct {
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`. Unknown
-	// tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`,
+	// `metafields` (product and, with `variants`, variant metafields), `metaobject` (the metaobjects
+	// referenced by embedded metafields). Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1479,8 +1881,9 @@ type ListProductsParams struct {
 	ResolveContextAt *ResolveAt `form:"resolveContext[at],omitempty" json:"resolveContext[at],omitempty"`
 
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`. Unknown
-	// tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`,
+	// `metafields` (product and, with `variants`, variant metafields), `metaobject` (the metaobjects
+	// referenced by embedded metafields). Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// Status Only products with this status (code or IRI).
@@ -1568,8 +1971,9 @@ type GetProductParams struct {
 	ResolveContextAt *ResolveAt `form:"resolveContext[at],omitempty" json:"resolveContext[at],omitempty"`
 
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`. Unknown
-	// tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`,
+	// `metafields` (product and, with `variants`, variant metafields), `metaobject` (the metaobjects
+	// referenced by embedded metafields). Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1603,8 +2007,9 @@ type ListProductVariantsParams struct {
 	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
 
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`. Unknown
-	// tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`,
+	// `metafields` (product and, with `variants`, variant metafields), `metaobject` (the metaobjects
+	// referenced by embedded metafields). Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1656,8 +2061,9 @@ type DeleteVariantParams struct {
 // GetVariantParams defines parameters for GetVariant.
 type GetVariantParams struct {
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
-	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`. Unknown
-	// tokens are ignored.
+	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`,
+	// `metafields` (product and, with `variants`, variant metafields), `metaobject` (the metaobjects
+	// referenced by embedded metafields). Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1747,6 +2153,33 @@ type CreateMediaApplicationLdPlusJSONRequestBody = MediaCreate
 
 // UpdateMediaApplicationMergePatchPlusJSONRequestBody defines body for UpdateMedia for application/merge-patch+json ContentType.
 type UpdateMediaApplicationMergePatchPlusJSONRequestBody = MediaPatch
+
+// CreateMetafieldJSONRequestBody defines body for CreateMetafield for application/json ContentType.
+type CreateMetafieldJSONRequestBody = MetafieldCreate
+
+// CreateMetafieldApplicationLdPlusJSONRequestBody defines body for CreateMetafield for application/ld+json ContentType.
+type CreateMetafieldApplicationLdPlusJSONRequestBody = MetafieldCreate
+
+// UpdateMetafieldApplicationMergePatchPlusJSONRequestBody defines body for UpdateMetafield for application/merge-patch+json ContentType.
+type UpdateMetafieldApplicationMergePatchPlusJSONRequestBody = MetafieldPatch
+
+// CreateMetaobjectDefinitionJSONRequestBody defines body for CreateMetaobjectDefinition for application/json ContentType.
+type CreateMetaobjectDefinitionJSONRequestBody = MetaobjectDefinitionCreate
+
+// CreateMetaobjectDefinitionApplicationLdPlusJSONRequestBody defines body for CreateMetaobjectDefinition for application/ld+json ContentType.
+type CreateMetaobjectDefinitionApplicationLdPlusJSONRequestBody = MetaobjectDefinitionCreate
+
+// UpdateMetaobjectDefinitionApplicationMergePatchPlusJSONRequestBody defines body for UpdateMetaobjectDefinition for application/merge-patch+json ContentType.
+type UpdateMetaobjectDefinitionApplicationMergePatchPlusJSONRequestBody = MetaobjectDefinitionPatch
+
+// CreateMetaobjectJSONRequestBody defines body for CreateMetaobject for application/json ContentType.
+type CreateMetaobjectJSONRequestBody = MetaobjectCreate
+
+// CreateMetaobjectApplicationLdPlusJSONRequestBody defines body for CreateMetaobject for application/ld+json ContentType.
+type CreateMetaobjectApplicationLdPlusJSONRequestBody = MetaobjectCreate
+
+// UpdateMetaobjectApplicationMergePatchPlusJSONRequestBody defines body for UpdateMetaobject for application/merge-patch+json ContentType.
+type UpdateMetaobjectApplicationMergePatchPlusJSONRequestBody = MetaobjectPatch
 
 // UpdateOptionValueApplicationMergePatchPlusJSONRequestBody defines body for UpdateOptionValue for application/merge-patch+json ContentType.
 type UpdateOptionValueApplicationMergePatchPlusJSONRequestBody = OptionValuePatch
@@ -1969,6 +2402,68 @@ func (t MediaOrIri) MarshalJSON() ([]byte, error) {
 }
 
 func (t *MediaOrIri) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsIri returns the union data inside the MetafieldOrIri as a Iri
+func (t MetafieldOrIri) AsIri() (Iri, error) {
+	var body Iri
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromIri overwrites any union data inside the MetafieldOrIri as the provided Iri
+func (t *MetafieldOrIri) FromIri(v Iri) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeIri performs a merge with any union data inside the MetafieldOrIri, using the provided Iri
+func (t *MetafieldOrIri) MergeIri(v Iri) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsMetafield returns the union data inside the MetafieldOrIri as a Metafield
+func (t MetafieldOrIri) AsMetafield() (Metafield, error) {
+	var body Metafield
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromMetafield overwrites any union data inside the MetafieldOrIri as the provided Metafield
+func (t *MetafieldOrIri) FromMetafield(v Metafield) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeMetafield performs a merge with any union data inside the MetafieldOrIri, using the provided Metafield
+func (t *MetafieldOrIri) MergeMetafield(v Metafield) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t MetafieldOrIri) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *MetafieldOrIri) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -2381,6 +2876,51 @@ type ServerInterface interface {
 	// UpdateMedia Change a media (JSON Merge Patch)
 	// (PATCH /rest/api/medias/{id})
 	UpdateMedia(ctx echo.Context, id Id, params UpdateMediaParams) error
+	// ListMetafields List metafields
+	// (GET /rest/api/metafields)
+	ListMetafields(ctx echo.Context, params ListMetafieldsParams) error
+	// CreateMetafield Create a metafield
+	// (POST /rest/api/metafields)
+	CreateMetafield(ctx echo.Context, params CreateMetafieldParams) error
+	// DeleteMetafield Delete a metafield
+	// (DELETE /rest/api/metafields/{id})
+	DeleteMetafield(ctx echo.Context, id Id, params DeleteMetafieldParams) error
+	// GetMetafield Retrieve a metafield
+	// (GET /rest/api/metafields/{id})
+	GetMetafield(ctx echo.Context, id Id, params GetMetafieldParams) error
+	// UpdateMetafield Change a metafield (JSON Merge Patch)
+	// (PATCH /rest/api/metafields/{id})
+	UpdateMetafield(ctx echo.Context, id Id, params UpdateMetafieldParams) error
+	// ListMetaobjectDefinitions List metaobject_definitions
+	// (GET /rest/api/metaobject_definitions)
+	ListMetaobjectDefinitions(ctx echo.Context, params ListMetaobjectDefinitionsParams) error
+	// CreateMetaobjectDefinition Create a metaobjectDefinition
+	// (POST /rest/api/metaobject_definitions)
+	CreateMetaobjectDefinition(ctx echo.Context, params CreateMetaobjectDefinitionParams) error
+	// DeleteMetaobjectDefinition Delete a metaobjectDefinition
+	// (DELETE /rest/api/metaobject_definitions/{id})
+	DeleteMetaobjectDefinition(ctx echo.Context, id Id, params DeleteMetaobjectDefinitionParams) error
+	// GetMetaobjectDefinition Retrieve a metaobjectDefinition
+	// (GET /rest/api/metaobject_definitions/{id})
+	GetMetaobjectDefinition(ctx echo.Context, id Id, params GetMetaobjectDefinitionParams) error
+	// UpdateMetaobjectDefinition Change a metaobjectDefinition (JSON Merge Patch)
+	// (PATCH /rest/api/metaobject_definitions/{id})
+	UpdateMetaobjectDefinition(ctx echo.Context, id Id, params UpdateMetaobjectDefinitionParams) error
+	// ListMetaobjects List metaobjects
+	// (GET /rest/api/metaobjects)
+	ListMetaobjects(ctx echo.Context, params ListMetaobjectsParams) error
+	// CreateMetaobject Create a metaobject
+	// (POST /rest/api/metaobjects)
+	CreateMetaobject(ctx echo.Context, params CreateMetaobjectParams) error
+	// DeleteMetaobject Delete a metaobject
+	// (DELETE /rest/api/metaobjects/{id})
+	DeleteMetaobject(ctx echo.Context, id Id, params DeleteMetaobjectParams) error
+	// GetMetaobject Retrieve a metaobject
+	// (GET /rest/api/metaobjects/{id})
+	GetMetaobject(ctx echo.Context, id Id, params GetMetaobjectParams) error
+	// UpdateMetaobject Change a metaobject (JSON Merge Patch)
+	// (PATCH /rest/api/metaobjects/{id})
+	UpdateMetaobject(ctx echo.Context, id Id, params UpdateMetaobjectParams) error
 	// GetOptionValue Retrieve an option value
 	// (GET /rest/api/option_values/{id})
 	GetOptionValue(ctx echo.Context, id Id, params GetOptionValueParams) error
@@ -4234,6 +4774,1023 @@ func (w *ServerInterfaceWrapper) UpdateMedia(ctx echo.Context) error {
 	return err
 }
 
+// ListMetafields converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMetafields(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMetafieldsParams
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter page: %s", err))
+	}
+
+	// ------------- Optional query parameter "itemsPerPage" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "itemsPerPage", ctx.QueryParams(), &params.ItemsPerPage, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter itemsPerPage: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMetafields(ctx, params)
+	return err
+}
+
+// CreateMetafield converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateMetafield(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateMetafieldParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateMetafield(ctx, params)
+	return err
+}
+
+// DeleteMetafield converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteMetafield(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteMetafieldParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteMetafield(ctx, id, params)
+	return err
+}
+
+// GetMetafield converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMetafield(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetMetafieldParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMetafield(ctx, id, params)
+	return err
+}
+
+// UpdateMetafield converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateMetafield(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateMetafieldParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateMetafield(ctx, id, params)
+	return err
+}
+
+// ListMetaobjectDefinitions converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMetaobjectDefinitions(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMetaobjectDefinitionsParams
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter page: %s", err))
+	}
+
+	// ------------- Optional query parameter "itemsPerPage" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "itemsPerPage", ctx.QueryParams(), &params.ItemsPerPage, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter itemsPerPage: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMetaobjectDefinitions(ctx, params)
+	return err
+}
+
+// CreateMetaobjectDefinition converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateMetaobjectDefinition(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateMetaobjectDefinitionParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateMetaobjectDefinition(ctx, params)
+	return err
+}
+
+// DeleteMetaobjectDefinition converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteMetaobjectDefinition(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteMetaobjectDefinitionParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteMetaobjectDefinition(ctx, id, params)
+	return err
+}
+
+// GetMetaobjectDefinition converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMetaobjectDefinition(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetMetaobjectDefinitionParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMetaobjectDefinition(ctx, id, params)
+	return err
+}
+
+// UpdateMetaobjectDefinition converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateMetaobjectDefinition(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateMetaobjectDefinitionParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateMetaobjectDefinition(ctx, id, params)
+	return err
+}
+
+// ListMetaobjects converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMetaobjects(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMetaobjectsParams
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter page: %s", err))
+	}
+
+	// ------------- Optional query parameter "itemsPerPage" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "itemsPerPage", ctx.QueryParams(), &params.ItemsPerPage, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter itemsPerPage: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMetaobjects(ctx, params)
+	return err
+}
+
+// CreateMetaobject converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateMetaobject(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateMetaobjectParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateMetaobject(ctx, params)
+	return err
+}
+
+// DeleteMetaobject converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteMetaobject(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteMetaobjectParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteMetaobject(ctx, id, params)
+	return err
+}
+
+// GetMetaobject converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMetaobject(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetMetaobjectParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMetaobject(ctx, id, params)
+	return err
+}
+
+// UpdateMetaobject converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateMetaobject(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateMetaobjectParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateMetaobject(ctx, id, params)
+	return err
+}
+
 // GetOptionValue converts echo context to params.
 func (w *ServerInterfaceWrapper) GetOptionValue(ctx echo.Context) error {
 	var err error
@@ -5813,6 +7370,21 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/rest/api/categories/:id", wrapper.DeleteCategory, options.OperationMiddlewares["deleteCategory"]...)
 	router.GET(options.BaseURL+"/rest/api/categories/:id", wrapper.GetCategory, options.OperationMiddlewares["getCategory"]...)
 	router.PATCH(options.BaseURL+"/rest/api/categories/:id", wrapper.UpdateCategory, options.OperationMiddlewares["updateCategory"]...)
+	router.GET(options.BaseURL+"/rest/api/metaobject_definitions", wrapper.ListMetaobjectDefinitions, options.OperationMiddlewares["listMetaobjectDefinitions"]...)
+	router.POST(options.BaseURL+"/rest/api/metaobject_definitions", wrapper.CreateMetaobjectDefinition, options.OperationMiddlewares["createMetaobjectDefinition"]...)
+	router.DELETE(options.BaseURL+"/rest/api/metaobject_definitions/:id", wrapper.DeleteMetaobjectDefinition, options.OperationMiddlewares["deleteMetaobjectDefinition"]...)
+	router.GET(options.BaseURL+"/rest/api/metaobject_definitions/:id", wrapper.GetMetaobjectDefinition, options.OperationMiddlewares["getMetaobjectDefinition"]...)
+	router.PATCH(options.BaseURL+"/rest/api/metaobject_definitions/:id", wrapper.UpdateMetaobjectDefinition, options.OperationMiddlewares["updateMetaobjectDefinition"]...)
+	router.GET(options.BaseURL+"/rest/api/metaobjects", wrapper.ListMetaobjects, options.OperationMiddlewares["listMetaobjects"]...)
+	router.POST(options.BaseURL+"/rest/api/metaobjects", wrapper.CreateMetaobject, options.OperationMiddlewares["createMetaobject"]...)
+	router.DELETE(options.BaseURL+"/rest/api/metaobjects/:id", wrapper.DeleteMetaobject, options.OperationMiddlewares["deleteMetaobject"]...)
+	router.GET(options.BaseURL+"/rest/api/metaobjects/:id", wrapper.GetMetaobject, options.OperationMiddlewares["getMetaobject"]...)
+	router.PATCH(options.BaseURL+"/rest/api/metaobjects/:id", wrapper.UpdateMetaobject, options.OperationMiddlewares["updateMetaobject"]...)
+	router.GET(options.BaseURL+"/rest/api/metafields", wrapper.ListMetafields, options.OperationMiddlewares["listMetafields"]...)
+	router.POST(options.BaseURL+"/rest/api/metafields", wrapper.CreateMetafield, options.OperationMiddlewares["createMetafield"]...)
+	router.DELETE(options.BaseURL+"/rest/api/metafields/:id", wrapper.DeleteMetafield, options.OperationMiddlewares["deleteMetafield"]...)
+	router.GET(options.BaseURL+"/rest/api/metafields/:id", wrapper.GetMetafield, options.OperationMiddlewares["getMetafield"]...)
+	router.PATCH(options.BaseURL+"/rest/api/metafields/:id", wrapper.UpdateMetafield, options.OperationMiddlewares["updateMetafield"]...)
 
 }
 
@@ -11312,6 +12884,2613 @@ func (response UpdateMedia503ApplicationProblemPlusJSONResponse) VisitUpdateMedi
 	return err
 }
 
+type ListMetafieldsRequestObject struct {
+	Params ListMetafieldsParams
+}
+
+type ListMetafieldsResponseObject interface {
+	VisitListMetafieldsResponse(w http.ResponseWriter) error
+}
+
+type ListMetafields200ApplicationLdPlusJSONResponse MetafieldCollection
+
+func (response ListMetafields200ApplicationLdPlusJSONResponse) VisitListMetafieldsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetafields400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMetafields400ApplicationProblemPlusJSONResponse) VisitListMetafieldsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetafields401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMetafields401ApplicationProblemPlusJSONResponse) VisitListMetafieldsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetafields403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMetafields403ApplicationProblemPlusJSONResponse) VisitListMetafieldsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetafields404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListMetafields404ApplicationProblemPlusJSONResponse) VisitListMetafieldsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetafields429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListMetafields429ApplicationProblemPlusJSONResponse) VisitListMetafieldsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetafields500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListMetafields500ApplicationProblemPlusJSONResponse) VisitListMetafieldsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetafields503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListMetafields503ApplicationProblemPlusJSONResponse) VisitListMetafieldsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetafieldRequestObject struct {
+	Params                    CreateMetafieldParams
+	JSONBody                  *CreateMetafieldJSONRequestBody
+	ApplicationLdPlusJSONBody *CreateMetafieldApplicationLdPlusJSONRequestBody
+}
+
+type CreateMetafieldResponseObject interface {
+	VisitCreateMetafieldResponse(w http.ResponseWriter) error
+}
+
+type CreateMetafield201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateMetafield201ApplicationLdPlusJSONResponse struct {
+	Body    Metafield
+	Headers CreateMetafield201ResponseHeaders
+}
+
+func (response CreateMetafield201ApplicationLdPlusJSONResponse) VisitCreateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetafield400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetafield400ApplicationProblemPlusJSONResponse) VisitCreateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetafield401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetafield401ApplicationProblemPlusJSONResponse) VisitCreateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetafield403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetafield403ApplicationProblemPlusJSONResponse) VisitCreateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetafield404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetafield404ApplicationProblemPlusJSONResponse) VisitCreateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetafield409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetafield409ApplicationProblemPlusJSONResponse) VisitCreateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetafield413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetafield413ApplicationProblemPlusJSONResponse) VisitCreateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetafield415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetafield415ApplicationProblemPlusJSONResponse) VisitCreateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetafield422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetafield422ApplicationProblemPlusJSONResponse) VisitCreateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetafield429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetafield429ApplicationProblemPlusJSONResponse) VisitCreateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetafield500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetafield500ApplicationProblemPlusJSONResponse) VisitCreateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetafield503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetafield503ApplicationProblemPlusJSONResponse) VisitCreateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetafieldRequestObject struct {
+	Id     Id `json:"id"`
+	Params DeleteMetafieldParams
+}
+
+type DeleteMetafieldResponseObject interface {
+	VisitDeleteMetafieldResponse(w http.ResponseWriter) error
+}
+
+type DeleteMetafield204Response struct {
+}
+
+func (response DeleteMetafield204Response) VisitDeleteMetafieldResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteMetafield400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetafield400ApplicationProblemPlusJSONResponse) VisitDeleteMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetafield401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetafield401ApplicationProblemPlusJSONResponse) VisitDeleteMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetafield403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetafield403ApplicationProblemPlusJSONResponse) VisitDeleteMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetafield404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetafield404ApplicationProblemPlusJSONResponse) VisitDeleteMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetafield409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetafield409ApplicationProblemPlusJSONResponse) VisitDeleteMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetafield429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetafield429ApplicationProblemPlusJSONResponse) VisitDeleteMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetafield500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetafield500ApplicationProblemPlusJSONResponse) VisitDeleteMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetafield503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetafield503ApplicationProblemPlusJSONResponse) VisitDeleteMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetafieldRequestObject struct {
+	Id     Id `json:"id"`
+	Params GetMetafieldParams
+}
+
+type GetMetafieldResponseObject interface {
+	VisitGetMetafieldResponse(w http.ResponseWriter) error
+}
+
+type GetMetafield200ApplicationLdPlusJSONResponse Metafield
+
+func (response GetMetafield200ApplicationLdPlusJSONResponse) VisitGetMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetafield400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetafield400ApplicationProblemPlusJSONResponse) VisitGetMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetafield401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetafield401ApplicationProblemPlusJSONResponse) VisitGetMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetafield403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetafield403ApplicationProblemPlusJSONResponse) VisitGetMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetafield404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetafield404ApplicationProblemPlusJSONResponse) VisitGetMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetafield429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetafield429ApplicationProblemPlusJSONResponse) VisitGetMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetafield500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetafield500ApplicationProblemPlusJSONResponse) VisitGetMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetafield503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetafield503ApplicationProblemPlusJSONResponse) VisitGetMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetafieldRequestObject struct {
+	Id     Id `json:"id"`
+	Params UpdateMetafieldParams
+	Body   *UpdateMetafieldApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateMetafieldResponseObject interface {
+	VisitUpdateMetafieldResponse(w http.ResponseWriter) error
+}
+
+type UpdateMetafield200ApplicationLdPlusJSONResponse Metafield
+
+func (response UpdateMetafield200ApplicationLdPlusJSONResponse) VisitUpdateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetafield400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetafield400ApplicationProblemPlusJSONResponse) VisitUpdateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetafield401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetafield401ApplicationProblemPlusJSONResponse) VisitUpdateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetafield403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetafield403ApplicationProblemPlusJSONResponse) VisitUpdateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetafield404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetafield404ApplicationProblemPlusJSONResponse) VisitUpdateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetafield409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetafield409ApplicationProblemPlusJSONResponse) VisitUpdateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetafield413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetafield413ApplicationProblemPlusJSONResponse) VisitUpdateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetafield415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetafield415ApplicationProblemPlusJSONResponse) VisitUpdateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetafield422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetafield422ApplicationProblemPlusJSONResponse) VisitUpdateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetafield429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetafield429ApplicationProblemPlusJSONResponse) VisitUpdateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetafield500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetafield500ApplicationProblemPlusJSONResponse) VisitUpdateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetafield503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetafield503ApplicationProblemPlusJSONResponse) VisitUpdateMetafieldResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetaobjectDefinitionsRequestObject struct {
+	Params ListMetaobjectDefinitionsParams
+}
+
+type ListMetaobjectDefinitionsResponseObject interface {
+	VisitListMetaobjectDefinitionsResponse(w http.ResponseWriter) error
+}
+
+type ListMetaobjectDefinitions200ApplicationLdPlusJSONResponse MetaobjectDefinitionCollection
+
+func (response ListMetaobjectDefinitions200ApplicationLdPlusJSONResponse) VisitListMetaobjectDefinitionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetaobjectDefinitions400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMetaobjectDefinitions400ApplicationProblemPlusJSONResponse) VisitListMetaobjectDefinitionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetaobjectDefinitions401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMetaobjectDefinitions401ApplicationProblemPlusJSONResponse) VisitListMetaobjectDefinitionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetaobjectDefinitions403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMetaobjectDefinitions403ApplicationProblemPlusJSONResponse) VisitListMetaobjectDefinitionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetaobjectDefinitions404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListMetaobjectDefinitions404ApplicationProblemPlusJSONResponse) VisitListMetaobjectDefinitionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetaobjectDefinitions429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListMetaobjectDefinitions429ApplicationProblemPlusJSONResponse) VisitListMetaobjectDefinitionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetaobjectDefinitions500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListMetaobjectDefinitions500ApplicationProblemPlusJSONResponse) VisitListMetaobjectDefinitionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetaobjectDefinitions503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListMetaobjectDefinitions503ApplicationProblemPlusJSONResponse) VisitListMetaobjectDefinitionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobjectDefinitionRequestObject struct {
+	Params                    CreateMetaobjectDefinitionParams
+	JSONBody                  *CreateMetaobjectDefinitionJSONRequestBody
+	ApplicationLdPlusJSONBody *CreateMetaobjectDefinitionApplicationLdPlusJSONRequestBody
+}
+
+type CreateMetaobjectDefinitionResponseObject interface {
+	VisitCreateMetaobjectDefinitionResponse(w http.ResponseWriter) error
+}
+
+type CreateMetaobjectDefinition201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateMetaobjectDefinition201ApplicationLdPlusJSONResponse struct {
+	Body    MetaobjectDefinition
+	Headers CreateMetaobjectDefinition201ResponseHeaders
+}
+
+func (response CreateMetaobjectDefinition201ApplicationLdPlusJSONResponse) VisitCreateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobjectDefinition400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobjectDefinition400ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobjectDefinition401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobjectDefinition401ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobjectDefinition403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobjectDefinition403ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobjectDefinition404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobjectDefinition404ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobjectDefinition409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobjectDefinition409ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobjectDefinition413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobjectDefinition413ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobjectDefinition415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobjectDefinition415ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobjectDefinition422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobjectDefinition422ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobjectDefinition429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobjectDefinition429ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobjectDefinition500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobjectDefinition500ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobjectDefinition503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobjectDefinition503ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetaobjectDefinitionRequestObject struct {
+	Id     Id `json:"id"`
+	Params DeleteMetaobjectDefinitionParams
+}
+
+type DeleteMetaobjectDefinitionResponseObject interface {
+	VisitDeleteMetaobjectDefinitionResponse(w http.ResponseWriter) error
+}
+
+type DeleteMetaobjectDefinition204Response struct {
+}
+
+func (response DeleteMetaobjectDefinition204Response) VisitDeleteMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteMetaobjectDefinition400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetaobjectDefinition400ApplicationProblemPlusJSONResponse) VisitDeleteMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetaobjectDefinition401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetaobjectDefinition401ApplicationProblemPlusJSONResponse) VisitDeleteMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetaobjectDefinition403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetaobjectDefinition403ApplicationProblemPlusJSONResponse) VisitDeleteMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetaobjectDefinition404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetaobjectDefinition404ApplicationProblemPlusJSONResponse) VisitDeleteMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetaobjectDefinition409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetaobjectDefinition409ApplicationProblemPlusJSONResponse) VisitDeleteMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetaobjectDefinition429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetaobjectDefinition429ApplicationProblemPlusJSONResponse) VisitDeleteMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetaobjectDefinition500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetaobjectDefinition500ApplicationProblemPlusJSONResponse) VisitDeleteMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetaobjectDefinition503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetaobjectDefinition503ApplicationProblemPlusJSONResponse) VisitDeleteMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetaobjectDefinitionRequestObject struct {
+	Id     Id `json:"id"`
+	Params GetMetaobjectDefinitionParams
+}
+
+type GetMetaobjectDefinitionResponseObject interface {
+	VisitGetMetaobjectDefinitionResponse(w http.ResponseWriter) error
+}
+
+type GetMetaobjectDefinition200ApplicationLdPlusJSONResponse MetaobjectDefinition
+
+func (response GetMetaobjectDefinition200ApplicationLdPlusJSONResponse) VisitGetMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetaobjectDefinition400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetaobjectDefinition400ApplicationProblemPlusJSONResponse) VisitGetMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetaobjectDefinition401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetaobjectDefinition401ApplicationProblemPlusJSONResponse) VisitGetMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetaobjectDefinition403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetaobjectDefinition403ApplicationProblemPlusJSONResponse) VisitGetMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetaobjectDefinition404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetaobjectDefinition404ApplicationProblemPlusJSONResponse) VisitGetMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetaobjectDefinition429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetaobjectDefinition429ApplicationProblemPlusJSONResponse) VisitGetMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetaobjectDefinition500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetaobjectDefinition500ApplicationProblemPlusJSONResponse) VisitGetMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetaobjectDefinition503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetaobjectDefinition503ApplicationProblemPlusJSONResponse) VisitGetMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobjectDefinitionRequestObject struct {
+	Id     Id `json:"id"`
+	Params UpdateMetaobjectDefinitionParams
+	Body   *UpdateMetaobjectDefinitionApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateMetaobjectDefinitionResponseObject interface {
+	VisitUpdateMetaobjectDefinitionResponse(w http.ResponseWriter) error
+}
+
+type UpdateMetaobjectDefinition200ApplicationLdPlusJSONResponse MetaobjectDefinition
+
+func (response UpdateMetaobjectDefinition200ApplicationLdPlusJSONResponse) VisitUpdateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobjectDefinition400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobjectDefinition400ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobjectDefinition401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobjectDefinition401ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobjectDefinition403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobjectDefinition403ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobjectDefinition404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobjectDefinition404ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobjectDefinition409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobjectDefinition409ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobjectDefinition413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobjectDefinition413ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobjectDefinition415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobjectDefinition415ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobjectDefinition422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobjectDefinition422ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobjectDefinition429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobjectDefinition429ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobjectDefinition500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobjectDefinition500ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobjectDefinition503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobjectDefinition503ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetaobjectsRequestObject struct {
+	Params ListMetaobjectsParams
+}
+
+type ListMetaobjectsResponseObject interface {
+	VisitListMetaobjectsResponse(w http.ResponseWriter) error
+}
+
+type ListMetaobjects200ApplicationLdPlusJSONResponse MetaobjectCollection
+
+func (response ListMetaobjects200ApplicationLdPlusJSONResponse) VisitListMetaobjectsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetaobjects400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMetaobjects400ApplicationProblemPlusJSONResponse) VisitListMetaobjectsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetaobjects401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMetaobjects401ApplicationProblemPlusJSONResponse) VisitListMetaobjectsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetaobjects403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMetaobjects403ApplicationProblemPlusJSONResponse) VisitListMetaobjectsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetaobjects404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListMetaobjects404ApplicationProblemPlusJSONResponse) VisitListMetaobjectsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetaobjects429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListMetaobjects429ApplicationProblemPlusJSONResponse) VisitListMetaobjectsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetaobjects500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListMetaobjects500ApplicationProblemPlusJSONResponse) VisitListMetaobjectsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMetaobjects503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListMetaobjects503ApplicationProblemPlusJSONResponse) VisitListMetaobjectsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobjectRequestObject struct {
+	Params                    CreateMetaobjectParams
+	JSONBody                  *CreateMetaobjectJSONRequestBody
+	ApplicationLdPlusJSONBody *CreateMetaobjectApplicationLdPlusJSONRequestBody
+}
+
+type CreateMetaobjectResponseObject interface {
+	VisitCreateMetaobjectResponse(w http.ResponseWriter) error
+}
+
+type CreateMetaobject201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateMetaobject201ApplicationLdPlusJSONResponse struct {
+	Body    Metaobject
+	Headers CreateMetaobject201ResponseHeaders
+}
+
+func (response CreateMetaobject201ApplicationLdPlusJSONResponse) VisitCreateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobject400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobject400ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobject401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobject401ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobject403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobject403ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobject404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobject404ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobject409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobject409ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobject413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobject413ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobject415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobject415ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobject422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobject422ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobject429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobject429ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobject500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobject500ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMetaobject503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMetaobject503ApplicationProblemPlusJSONResponse) VisitCreateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetaobjectRequestObject struct {
+	Id     Id `json:"id"`
+	Params DeleteMetaobjectParams
+}
+
+type DeleteMetaobjectResponseObject interface {
+	VisitDeleteMetaobjectResponse(w http.ResponseWriter) error
+}
+
+type DeleteMetaobject204Response struct {
+}
+
+func (response DeleteMetaobject204Response) VisitDeleteMetaobjectResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteMetaobject400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetaobject400ApplicationProblemPlusJSONResponse) VisitDeleteMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetaobject401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetaobject401ApplicationProblemPlusJSONResponse) VisitDeleteMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetaobject403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetaobject403ApplicationProblemPlusJSONResponse) VisitDeleteMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetaobject404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetaobject404ApplicationProblemPlusJSONResponse) VisitDeleteMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetaobject409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetaobject409ApplicationProblemPlusJSONResponse) VisitDeleteMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetaobject429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetaobject429ApplicationProblemPlusJSONResponse) VisitDeleteMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetaobject500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetaobject500ApplicationProblemPlusJSONResponse) VisitDeleteMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMetaobject503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMetaobject503ApplicationProblemPlusJSONResponse) VisitDeleteMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetaobjectRequestObject struct {
+	Id     Id `json:"id"`
+	Params GetMetaobjectParams
+}
+
+type GetMetaobjectResponseObject interface {
+	VisitGetMetaobjectResponse(w http.ResponseWriter) error
+}
+
+type GetMetaobject200ApplicationLdPlusJSONResponse Metaobject
+
+func (response GetMetaobject200ApplicationLdPlusJSONResponse) VisitGetMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetaobject400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetaobject400ApplicationProblemPlusJSONResponse) VisitGetMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetaobject401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetaobject401ApplicationProblemPlusJSONResponse) VisitGetMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetaobject403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetaobject403ApplicationProblemPlusJSONResponse) VisitGetMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetaobject404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetaobject404ApplicationProblemPlusJSONResponse) VisitGetMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetaobject429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetaobject429ApplicationProblemPlusJSONResponse) VisitGetMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetaobject500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetaobject500ApplicationProblemPlusJSONResponse) VisitGetMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMetaobject503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetMetaobject503ApplicationProblemPlusJSONResponse) VisitGetMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobjectRequestObject struct {
+	Id     Id `json:"id"`
+	Params UpdateMetaobjectParams
+	Body   *UpdateMetaobjectApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateMetaobjectResponseObject interface {
+	VisitUpdateMetaobjectResponse(w http.ResponseWriter) error
+}
+
+type UpdateMetaobject200ApplicationLdPlusJSONResponse Metaobject
+
+func (response UpdateMetaobject200ApplicationLdPlusJSONResponse) VisitUpdateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobject400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobject400ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobject401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobject401ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobject403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobject403ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobject404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobject404ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobject409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobject409ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobject413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobject413ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobject415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobject415ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobject422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobject422ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobject429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobject429ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobject500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobject500ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMetaobject503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMetaobject503ApplicationProblemPlusJSONResponse) VisitUpdateMetaobjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetOptionValueRequestObject struct {
 	Id     Id `json:"id"`
 	Params GetOptionValueParams
@@ -15296,6 +19475,51 @@ type StrictServerInterface interface {
 	// UpdateMedia Change a media (JSON Merge Patch)
 	// (PATCH /rest/api/medias/{id})
 	UpdateMedia(ctx context.Context, request UpdateMediaRequestObject) (UpdateMediaResponseObject, error)
+	// ListMetafields List metafields
+	// (GET /rest/api/metafields)
+	ListMetafields(ctx context.Context, request ListMetafieldsRequestObject) (ListMetafieldsResponseObject, error)
+	// CreateMetafield Create a metafield
+	// (POST /rest/api/metafields)
+	CreateMetafield(ctx context.Context, request CreateMetafieldRequestObject) (CreateMetafieldResponseObject, error)
+	// DeleteMetafield Delete a metafield
+	// (DELETE /rest/api/metafields/{id})
+	DeleteMetafield(ctx context.Context, request DeleteMetafieldRequestObject) (DeleteMetafieldResponseObject, error)
+	// GetMetafield Retrieve a metafield
+	// (GET /rest/api/metafields/{id})
+	GetMetafield(ctx context.Context, request GetMetafieldRequestObject) (GetMetafieldResponseObject, error)
+	// UpdateMetafield Change a metafield (JSON Merge Patch)
+	// (PATCH /rest/api/metafields/{id})
+	UpdateMetafield(ctx context.Context, request UpdateMetafieldRequestObject) (UpdateMetafieldResponseObject, error)
+	// ListMetaobjectDefinitions List metaobject_definitions
+	// (GET /rest/api/metaobject_definitions)
+	ListMetaobjectDefinitions(ctx context.Context, request ListMetaobjectDefinitionsRequestObject) (ListMetaobjectDefinitionsResponseObject, error)
+	// CreateMetaobjectDefinition Create a metaobjectDefinition
+	// (POST /rest/api/metaobject_definitions)
+	CreateMetaobjectDefinition(ctx context.Context, request CreateMetaobjectDefinitionRequestObject) (CreateMetaobjectDefinitionResponseObject, error)
+	// DeleteMetaobjectDefinition Delete a metaobjectDefinition
+	// (DELETE /rest/api/metaobject_definitions/{id})
+	DeleteMetaobjectDefinition(ctx context.Context, request DeleteMetaobjectDefinitionRequestObject) (DeleteMetaobjectDefinitionResponseObject, error)
+	// GetMetaobjectDefinition Retrieve a metaobjectDefinition
+	// (GET /rest/api/metaobject_definitions/{id})
+	GetMetaobjectDefinition(ctx context.Context, request GetMetaobjectDefinitionRequestObject) (GetMetaobjectDefinitionResponseObject, error)
+	// UpdateMetaobjectDefinition Change a metaobjectDefinition (JSON Merge Patch)
+	// (PATCH /rest/api/metaobject_definitions/{id})
+	UpdateMetaobjectDefinition(ctx context.Context, request UpdateMetaobjectDefinitionRequestObject) (UpdateMetaobjectDefinitionResponseObject, error)
+	// ListMetaobjects List metaobjects
+	// (GET /rest/api/metaobjects)
+	ListMetaobjects(ctx context.Context, request ListMetaobjectsRequestObject) (ListMetaobjectsResponseObject, error)
+	// CreateMetaobject Create a metaobject
+	// (POST /rest/api/metaobjects)
+	CreateMetaobject(ctx context.Context, request CreateMetaobjectRequestObject) (CreateMetaobjectResponseObject, error)
+	// DeleteMetaobject Delete a metaobject
+	// (DELETE /rest/api/metaobjects/{id})
+	DeleteMetaobject(ctx context.Context, request DeleteMetaobjectRequestObject) (DeleteMetaobjectResponseObject, error)
+	// GetMetaobject Retrieve a metaobject
+	// (GET /rest/api/metaobjects/{id})
+	GetMetaobject(ctx context.Context, request GetMetaobjectRequestObject) (GetMetaobjectResponseObject, error)
+	// UpdateMetaobject Change a metaobject (JSON Merge Patch)
+	// (PATCH /rest/api/metaobjects/{id})
+	UpdateMetaobject(ctx context.Context, request UpdateMetaobjectRequestObject) (UpdateMetaobjectResponseObject, error)
 	// GetOptionValue Retrieve an option value
 	// (GET /rest/api/option_values/{id})
 	GetOptionValue(ctx context.Context, request GetOptionValueRequestObject) (GetOptionValueResponseObject, error)
@@ -16636,6 +20860,609 @@ func (sh *strictHandler) UpdateMedia(ctx echo.Context, id Id, params UpdateMedia
 	return nil
 }
 
+// ListMetafields operation middleware
+func (sh *strictHandler) ListMetafields(ctx echo.Context, params ListMetafieldsParams) error {
+	var request ListMetafieldsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMetafields(ctx.Request().Context(), request.(ListMetafieldsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMetafields")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMetafieldsResponseObject); ok {
+		return validResponse.VisitListMetafieldsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateMetafield operation middleware
+func (sh *strictHandler) CreateMetafield(ctx echo.Context, params CreateMetafieldParams) error {
+	var request CreateMetafieldRequestObject
+
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body CreateMetafieldJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/ld+json") {
+		var body CreateMetafieldApplicationLdPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationLdPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateMetafield(ctx.Request().Context(), request.(CreateMetafieldRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateMetafield")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateMetafieldResponseObject); ok {
+		return validResponse.VisitCreateMetafieldResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteMetafield operation middleware
+func (sh *strictHandler) DeleteMetafield(ctx echo.Context, id Id, params DeleteMetafieldParams) error {
+	var request DeleteMetafieldRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteMetafield(ctx.Request().Context(), request.(DeleteMetafieldRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteMetafield")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteMetafieldResponseObject); ok {
+		return validResponse.VisitDeleteMetafieldResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMetafield operation middleware
+func (sh *strictHandler) GetMetafield(ctx echo.Context, id Id, params GetMetafieldParams) error {
+	var request GetMetafieldRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMetafield(ctx.Request().Context(), request.(GetMetafieldRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMetafield")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMetafieldResponseObject); ok {
+		return validResponse.VisitGetMetafieldResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateMetafield operation middleware
+func (sh *strictHandler) UpdateMetafield(ctx echo.Context, id Id, params UpdateMetafieldParams) error {
+	var request UpdateMetafieldRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body UpdateMetafieldApplicationMergePatchPlusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateMetafield(ctx.Request().Context(), request.(UpdateMetafieldRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateMetafield")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateMetafieldResponseObject); ok {
+		return validResponse.VisitUpdateMetafieldResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMetaobjectDefinitions operation middleware
+func (sh *strictHandler) ListMetaobjectDefinitions(ctx echo.Context, params ListMetaobjectDefinitionsParams) error {
+	var request ListMetaobjectDefinitionsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMetaobjectDefinitions(ctx.Request().Context(), request.(ListMetaobjectDefinitionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMetaobjectDefinitions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMetaobjectDefinitionsResponseObject); ok {
+		return validResponse.VisitListMetaobjectDefinitionsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateMetaobjectDefinition operation middleware
+func (sh *strictHandler) CreateMetaobjectDefinition(ctx echo.Context, params CreateMetaobjectDefinitionParams) error {
+	var request CreateMetaobjectDefinitionRequestObject
+
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body CreateMetaobjectDefinitionJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/ld+json") {
+		var body CreateMetaobjectDefinitionApplicationLdPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationLdPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateMetaobjectDefinition(ctx.Request().Context(), request.(CreateMetaobjectDefinitionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateMetaobjectDefinition")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateMetaobjectDefinitionResponseObject); ok {
+		return validResponse.VisitCreateMetaobjectDefinitionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteMetaobjectDefinition operation middleware
+func (sh *strictHandler) DeleteMetaobjectDefinition(ctx echo.Context, id Id, params DeleteMetaobjectDefinitionParams) error {
+	var request DeleteMetaobjectDefinitionRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteMetaobjectDefinition(ctx.Request().Context(), request.(DeleteMetaobjectDefinitionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteMetaobjectDefinition")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteMetaobjectDefinitionResponseObject); ok {
+		return validResponse.VisitDeleteMetaobjectDefinitionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMetaobjectDefinition operation middleware
+func (sh *strictHandler) GetMetaobjectDefinition(ctx echo.Context, id Id, params GetMetaobjectDefinitionParams) error {
+	var request GetMetaobjectDefinitionRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMetaobjectDefinition(ctx.Request().Context(), request.(GetMetaobjectDefinitionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMetaobjectDefinition")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMetaobjectDefinitionResponseObject); ok {
+		return validResponse.VisitGetMetaobjectDefinitionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateMetaobjectDefinition operation middleware
+func (sh *strictHandler) UpdateMetaobjectDefinition(ctx echo.Context, id Id, params UpdateMetaobjectDefinitionParams) error {
+	var request UpdateMetaobjectDefinitionRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body UpdateMetaobjectDefinitionApplicationMergePatchPlusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateMetaobjectDefinition(ctx.Request().Context(), request.(UpdateMetaobjectDefinitionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateMetaobjectDefinition")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateMetaobjectDefinitionResponseObject); ok {
+		return validResponse.VisitUpdateMetaobjectDefinitionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMetaobjects operation middleware
+func (sh *strictHandler) ListMetaobjects(ctx echo.Context, params ListMetaobjectsParams) error {
+	var request ListMetaobjectsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMetaobjects(ctx.Request().Context(), request.(ListMetaobjectsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMetaobjects")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMetaobjectsResponseObject); ok {
+		return validResponse.VisitListMetaobjectsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateMetaobject operation middleware
+func (sh *strictHandler) CreateMetaobject(ctx echo.Context, params CreateMetaobjectParams) error {
+	var request CreateMetaobjectRequestObject
+
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body CreateMetaobjectJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/ld+json") {
+		var body CreateMetaobjectApplicationLdPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationLdPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateMetaobject(ctx.Request().Context(), request.(CreateMetaobjectRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateMetaobject")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateMetaobjectResponseObject); ok {
+		return validResponse.VisitCreateMetaobjectResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteMetaobject operation middleware
+func (sh *strictHandler) DeleteMetaobject(ctx echo.Context, id Id, params DeleteMetaobjectParams) error {
+	var request DeleteMetaobjectRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteMetaobject(ctx.Request().Context(), request.(DeleteMetaobjectRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteMetaobject")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteMetaobjectResponseObject); ok {
+		return validResponse.VisitDeleteMetaobjectResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMetaobject operation middleware
+func (sh *strictHandler) GetMetaobject(ctx echo.Context, id Id, params GetMetaobjectParams) error {
+	var request GetMetaobjectRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMetaobject(ctx.Request().Context(), request.(GetMetaobjectRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMetaobject")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMetaobjectResponseObject); ok {
+		return validResponse.VisitGetMetaobjectResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateMetaobject operation middleware
+func (sh *strictHandler) UpdateMetaobject(ctx echo.Context, id Id, params UpdateMetaobjectParams) error {
+	var request UpdateMetaobjectRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body UpdateMetaobjectApplicationMergePatchPlusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateMetaobject(ctx.Request().Context(), request.(UpdateMetaobjectRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateMetaobject")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateMetaobjectResponseObject); ok {
+		return validResponse.VisitUpdateMetaobjectResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetOptionValue operation middleware
 func (sh *strictHandler) GetOptionValue(ctx echo.Context, id Id, params GetOptionValueParams) error {
 	var request GetOptionValueRequestObject
@@ -17549,190 +22376,212 @@ func (sh *strictHandler) CreateVariantPrice(ctx echo.Context, id Id, params Crea
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rcts6kvCroDhbFXuXkuVbTuLU1o5PLjPeTU5ctpMzU7G/CCJbEsYkoAOAlnVSfpbvLb4X2Bf7Cjde",
-	"JFKkFNlWHP1JLIkEGo2+obvR/c0LWDxiFKgU3tE3b4Q5jkEC159eJ1wwrv4KQQScjCRh1DvyfsfRtUBy",
-	"CChgUQSB+hqNiRyyRKKAJVQSOkCMI9bvC5DiCAmJudSPoG6gR/3PPuFCdn01DEV9FkVsfEm7NwTGbQq3",
-	"sou2MEVshP9IAI2YIGqSbaTGjhCRiAiEewKobKOPPAQuUG+CugEHLCE8Vq+H0MdJJLcR45e0m4xC+0v7",
-	"knq+R9RC/kiATzzfozgG78gzkHm+J4IhxFgtPMa374EO5NA7Oux0fE9ORupJITmhA+/uzvfe3o4wDWeR",
-	"9JrFMW4JUCiVECIOEVY/CSQZgrgHISJUSMAhYn10cnYijlD3BnOCqRRdH3WZHin352ccJSC6l3SLUTNC",
-	"CCFyryBMQ2Tf2fZRNxhiSiHS72fbpD/GEBJsfsASBoxPum30iV5TNqaXVLJroAJhDogMKOMQGozBLY5H",
-	"kVq9m9K30/l5+CpwCwZNi+H2pASvF0NAHARLeADPBPr06eRN2805wnKYTUnUdBz+SAiH0DuSPIH89H3G",
-	"Yyy9Iy9J9JMl00uIxSnwUzyAWUD0r2gEHI3wANAWlihmQqLdTme7XYEFkh8xD4wlVu9ov+MrxJA4ib2j",
-	"XYWWmFD7KYWRUAkD4BrI9yzAEbzDUdTDwfXfAYdQxrKKy7oKBYrl4FYKFBMhFJ8SqllZIQqEotRIj6gJ",
-	"QOJrxZ2cxfoZC6V7Ike/PVBDdWkSRd108UMDTLr6f7TeRWx8TcakZaBuObALuLCL7DEWAaa5RVYtTpGE",
-	"BYn1keSYighL3IvALlWJEqDqC7e6V+la1LrUQjDV9FRcot7IjPBDaL1523h1VcS+f1hGbB/5AFPyp5YR",
-	"8xbKcs/lNw7hQAkB0UYnEsWJkIiNaWF1WkJMWGJ+7QHCKFZiRMlpRGSTbcsD2Tr5Xv4q5yu1yN1WDwsI",
-	"DWfRRAFZxVKjSlbaLXJSpwEznYFg0Q0cy3KwYhYDlUqAc/MgGnESgEBYoq2T84/oxfPOro8+XbzezgiM",
-	"snEbnWIh7esCCQC9MfZlovQfD/R3tGqZdsLXjCqS/oLllVeKbKXlWpLEUIpxu77XRjeUKC3zg1JH+VVa",
-	"ge8A7jPeRmd245FkA5BD4Fa9TwGqzQE+ueoWOWmHg5A7eER2nJ7aOex1gv1wD1q7/QPcOug9D1ovwl+g",
-	"9bLfwbu9vWA/PIBmyLFDXlUx4F65tnHIMRCXaXT9g0bOFuMoYCFsrwpNFuRqNOnJCYidTALVYMFifiEs",
-	"3CmOFiNGBWgT8Fccnhn5oj4Famiq/8SjUUQCLQh2Rpz1Ioj/419C4elbbrp/49D3jry/7GRm5o75Vaiv",
-	"Yka/npqXzdxlqt5INyJQjCNF5hCiLSOifJTaqz7qsXDiK6MTO10gh1i/R5l00n+77d353mtG+xEJHntJ",
-	"gQVDGJKAWyK04RxiiTWc7xjvkTAEugCgKe188/4aGEqYoiP9ndh5y7m2df9KwsIDoL4XOwedffWjpQ/3",
-	"cAgSk8g78pQaUQaCMyJGwPWf2r4dEoHYCLjRURQgVFahffQ0e9I7+uKREKgkcnI04ixMAinaY04keFe+",
-	"JySWifCODjr7vieJ1ByR4SQl3qGUI3G0sxOyQLT7VlW1KUiHHLHTT9+681e6lwGOIuAowsG1ssCRW04O",
-	"Ia9Qd3bpXRQRIYVWu8rSpBI4xZHB88OT5TFFCYXbEQTKANQk8MqesiI2GEBoSDRvbpBQQ/4bk+9YYg5A",
-	"j8BLqW3DuIXOnAxQyMByvmIrJYsNXdoN04elnDGj13KKJxHD4QVj7zE3pskjLEkJMo14BYOCGlO0iz6Q",
-	"XzWM58BvSACfKL7BJFJC7ZHAxEEAQqBgCMG1OvRHoUZ3D1CMQ0BbKScklAMOhgrU7VeIg1KhuC+B2yNF",
-	"hCdK6RmRrpXOmXqmdayeKUI9o63ufO+CsQ+YTqyWEo+EjRHmkgJ/JpA67aOIxIZ74HaIE3Wqqlg5GpAb",
-	"Y/Qtu/5PFCdyyDj5Ex6DCX9jqAeYqzWxa6BGA1NE6A2OSIgYhanF/f77763jRJm6UsEGTVY44kwRmyKh",
-	"t5qo7kMhvmZUSI4JlZ8JM76aEvWol6V//Oo05d5eTlOWj5Kqsr29TJV9TodCfUwiCBdSaRkgrfTtGzel",
-	"Uq0KQ6E+tSYGO/BVXCdKEStUKvHmaYl4/j+ftDct4oDDCUqE9kwZaenEq+d7I65UupycYmU8pj6gL7tX",
-	"bTXs3dUKNWuGRJQt6RXqZh++XLXzAHWRsoEFUoIG9QlERjl9oiIZjRiXEH6AkOALjd1Hk+rPBNKuN6R2",
-	"2VmmSo6OlNYdAoe2PojYkdXEx1Jy0ksMm9gVE2OaZ9Q8zTa+d9sasJY9FrwP7YlAYUSTc93zJ2/0o9Ji",
-	"a/7DGqd3viW2HL95MZbACY5mT6K+lzpqmx5efc9AXuNVcIehmdN7zimkBBJNIqs8jdtiZhjr2iz3A+Ao",
-	"YmPte40SEIj1UVdABIHsasOiGyeRJOk3bguFPttLiEWJpEtBwJzjiXeX96xMg3BqTWXjyBniG0DYwKLt",
-	"HKI9FD0IWAyoiwNJbkCfK6cda+6b+fSdkqDb6dSVvoDjIVvMF02Djrx846XVxGPfy3Cfey1PMXkIrtLJ",
-	"WO9fEGgaTwF+nbq91557jCNOPZ8SSKM9KSMcySSOTqboLPVyKS0B47oJ/j4JOf6sHpy/e7m50kXM3xO9",
-	"jVryhqEO6uDoNLczfRwJ8Kc2y8mWEZbqnOQdef/nC279eaX+6bRefr361vGf79/92zx5kPd8HB4uJgHS",
-	"PZkeJCbUfd4tGSLGt3Yfdjs5b0spi6+EOaf2Ks9Wc3flFMtguOCm/KiIvZuHCGchAE1ihUHN+b7+D3PA",
-	"WnNoIvfTAX0t+pSRpwW+4oNM/CthxaMc8rM1pHPquNmCyMd5u2DqLO9+QidnJ+0ylrhxE069aHUI6+vz",
-	"STrFM2EMli0zgm8d8j6yGPBR95///Oc/Wx8+tN686fpIx23VmM4dpw7grJ8GJ9szdJqtxgFXRq2vbbBy",
-	"7YV5pvHLzQcXdX0mdIwmfRwJkGjr5OxEbL9Czh+GcCSYDsSZXaEBCMm4eFZlWMwTFyeclGmMJayxIaZh",
-	"NGXwyZYYEi7F41tvI8ytfT9lOenv0w1wHFI73j2YPBaBBWpZxMpx3PB0jZyU338QGyfdkWVMnKLMqD4l",
-	"ZJpv77BE8WVsOa1Rp2ynTuvl1X9stdI/t/99tdZTxoE1j06h3i5gHn6XMVZWhN4VoGNa55pf0mCVzOkH",
-	"RKSAqK8zqSiYKL1AagCgoc75IQJh1D3Y2+s2EGNlhk8uEvxDeBeK2PtEyR8J6NgEKeY6FMOoY+i1ICn1",
-	"Q7iwaoWmdj+bfbHRcQFRpNO4nK6GeCQn+uyN6WRsHDkPrpGDhHOgQUng+uT8IzrY2/1FR6xfIbgBPjFB",
-	"amfruZVpl5/NBcnQ9/bT2QpUejbe79BDYshG6O0n72GUrT0IaVBymMrv/0K616DrWAgyoLHzJC5wnm2Q",
-	"f9GuXacbZQ6ET9g4sIv/UWwDux/f4/0oksp7NgYeYAEoAqXZhY9CMiBS+Kjbsn7Ir91XKDEyskQ+llgE",
-	"zqHSmudRmSMzcykyAm11y9NXutvIZs8UDy45pbpbkptSq5wbCsBGsq1K0c/1S5R7X6aFzhzy+MiVOjj6",
-	"5jEKH/s6hlOvOxryyVU2zTIGVGHTV7Zly6J5FoE/jqBbQrUXqPlbvbWZnQKWs5dEEsfax7Wszrchzrpz",
-	"fDbjuZvxUY/iC1gAKb0tbwQUSHZajqb3KpqZAtlY86F9wgZBtrIfxSbIdmUZs2BKKORE6PPDw/0mh9JV",
-	"OwtSrl/weLyACyBF2X2oyhwFXRUmW0ZhPqntKdmINEn6B8tK0OnTDQ6pfwMeYzpZUJ/kbb6rarw9ZTFs",
-	"COMHkcF6vHPA3PD31E44TGVUccLJBcSjyET8GmIQj0bq9zwKKyZqNqDLfGpkC86PMes0LptEWkPnFrPp",
-	"Gzk4ck+WIXmGEBwGC6jNDosu9PXtv0zenH8DNGTcl3ggfC3F7srDmgayMxhxEEAldgyWTfIrFiSYesBv",
-	"uHKZbXzFVNleV9LaZ0vkUwSwBPtmizrFXBKcc/boSZqSp76IW+oMj3DFD7RUPGnKhBvCEtGAnHLsWoYs",
-	"q91n0tRPzk4Q6yOcZXprFyYR6Pj0pOryjEtW3Nnvd4K93i42N4sOgue91kt82G/twl64Hxz0DvHzl2Wk",
-	"ZS/0rVRWlwFqbq6IHXfRcEmCSO8fLqsky+dfMm9PvHE38kqTMWqVaTZAfv4yojHrfrrK1e7rwrp1JarS",
-	"Ind1Hsxj9OvrU3TwC4owHSR4AEjiARJJMERYoG4IXV/923rztosYR90/h62/YypbF7/raNf8G7VTdFec",
-	"+QO+Bp0mOXunGUvErD+khlb1oqoRtcyZYQ7IH2k0sRe4ddTPZg2/shdJjdhNFyMkngh36a1iLSVwj0HI",
-	"U06CEkmHY2XYFaXE7i/tly/rQlE1rtbpTCAzTY27VCdzr38aUNk+5l1gCEf62pckN+ameqNclGWSdYAM",
-	"hvOC8TkrvKGHLyZxliyXbjGJ8QB2/jWCQZOVCB6USIWeYFEiAQ2lHG2JbfTp7L0LU/ZJBKUZbU1SJbMb",
-	"AMt4EX1vTEI5bILDeoej/VutfxGno17B09Vuhqt/kIOj2YulMn2MWMhXP9nda+IOSpl4blWDeg7Ps+50",
-	"AKcpzxbukR+8WAVLpvz1Xcub2twcp1Xu4j24Ei0pX7kplkpZ+jnoZGXbXr65bgFl1pTWVl1zJ0ugAFNd",
-	"FEVKHAx1wYZcDi7NCi3pQ6ZND9cj6It3ITB9+DT3uL+6L2IWQvR1PyzNAP/NLmrOWVenUKvFNzINPuqX",
-	"T+gokStK5q/JwzcXoFaTya8DxDGhLrF/Wg9McbYNq1sIypj7Y1aV6hFVZWYc5eFpejRvaI2xNM7QINfM",
-	"VVOrUKbllwMKdmuEexA5o0y/UPS8fPAWjfmUGEk3FlEpuOkyazb7HuR5fuu0VM99sYxsz29BKuY6/rzt",
-	"+O4UiRzIZ9AHdbqCUrFjsGz21Uc9U/CGcfWX/UmRqZWJdu/vBdXn+goN4zMoT3+ow/pU9j+xVTryK6xc",
-	"lqXyrWJ9tHxhsOKeZjyYS2sgf8LcGzhFnpnPI3aCeVdkdCnEN4RnBwSnqbAIPIOPUlVUcepftxN16oQo",
-	"buwbCEiMI2Red7luzoXwTKCYUMZbCSUSjTgEROiSH3mRtfuyypfRIFfzlVbROgHYJNfal5qd51k8whyO",
-	"5XGJi2XvwIDVYJT6qlWzYJrf7svtsIAbqLGm02UP3nEWV4JRuxI9xCcqScmmvr0NokSQG0BAteNs2Sm0",
-	"rdhIITfRhGa0QuZy5imb6xLXjP10fQZGbv0gPgOzF0v5DFLRME8+LSNqFhEs9c/mGP7+Ofe7WbPI+p9t",
-	"9b5GCXfzWLJy65fyAszZ+SV28/sxeFe6On1Oni9cyqsa2uI7bgR/JWFUd27fcZUjWwdw2G8d4Oe91ovg",
-	"l7D1Ejr9XbzX2w8OwuXDrE2BnrkX/Hn22Nzokr89gJSkvueuRpcUpzJwPhPZzbIt51tI60ibspSmTPN/",
-	"pnWht63NMB4CRdRWc2pm7Oe9G7Wpd+lVz6tMpFXdybK/2siXXhoiAgkW6cJFWxVLcvWwtxvfzSpk5Zdh",
-	"PSurXXV9LH1gGlpCfWenMmW0m0JglcDnCngvAP9UtuRq7plNJTbOcxMwOkC539voA+bXIRtTV/xohLkw",
-	"AcpayUVKCuGcm3k+fTp547wRFsUF060yhqUdf3U8o318ury8O7VX7ZKtq958g3Lu55K9KauTMd8W0iCb",
-	"c3LlqK4UWbNriXgg6kvbq6fKLhD4AZNSn1hrd7fBhYGUe5RcvZ9b+6l10Bzp1mqoRLdJXVv8HnTJMcDu",
-	"XA7IfKmk5mFESydrcSjISCYHjn9fZwWjrsuYIs0ArT0P2GTRmSPGTBQbqDRqc4yja0IHhfYX+Xpc93Qq",
-	"sdixg6ZrnEcR31W44LuNmrrrfZU2zutcOQ9dtjaEgIQg0HhIgmGuvoqt15ZXxTGeoADzpk6QSsvkdWqV",
-	"MH0/vKjv6aI2R+5W0XS5owXtkNd5G4ShUSKnQNN2iLZBljAsquAs3cHvvxJRpbFPjI4u2gA+sjLRcB6R",
-	"eqUhEaMIT+yKUVkkEHNIE6wW0+WWg+pRsahuz0f25ir1GQNJJqJYsT7rTBBy3JdVObNmSBA7+qnSpBtr",
-	"HBRjw42iw8teRVleQWc7U62hV3AvpmCDrYVeLUK04rhjfbmmfGxl6sqniY3Ul06ZG64cZa6HBvZsFq8u",
-	"aayiPzwTTks0MPgLfZmam/0zscq7mlh3iTFow9+54Ogo9UbMiYmXnBFWGigtUps+zRe+WmWhwZrMgqYx",
-	"1jls/F2Vhj5X0NoZjCKsm8ZE0Yxt0piGvst8quW579fUmUZaE72xSilvO8WEi+RKV8YXl/HJLxJYGzkg",
-	"m8nHx/fR16aEuzWVCbjzlO7u96ZOjXnUWD2fu0P9gld1bFjfzW6qPKs/eDAkN1CecDZ7y/VNuXH3XXdc",
-	"zZKebszRbtnj3ML5nIWvHt20/JwGwZrhuYe5o9/7SDdoaLNG2TWX91jI/c4bPLEJt1EDKyh/S+buyi9t",
-	"RaieKBZY2++gEE8E6kGfcUhb1SglYh+UjF0j6PchkGjr7Sf0Maakl4hLGpp0nhvY9rPmqmn7uKx7nPY1",
-	"6TKCY0JDNkZsBBRCXzva8y9eUiNJLYjFCA9iukmZGVs3R4CwjZw7y/Z4xcgSm+kMWrGZGdEW+oMuduSd",
-	"ZyWv9mzAp5V6M3oo2gLlFGGw2Wd8uu9bdzq8ZlEuXtnutiUob4JwcZ0UWfXivPVhbk2Ix6i7Y9qRlB5h",
-	"pjrKNnduu+P+k9U+TuiuYc6LnWHetizjYc6pjfxB5KBxqfmqk9hHCrm2Gbp3TNGD+Ey4ouXLnO2zLNvC",
-	"6Wx/vhibnw5sWkuWtQTRLSfTlGyNbV8XFLfOz8YrsFuVT1aqd0FbgbNIubEFj/MrKi6kAJ1DoPfgEkkZ",
-	"9iqbZhnHwgrZYB0o2VLMw1FB1ZavIitvZXnELCZydXnEK8kadsU6Z4FbJHt4EY/FOnohmqX5TfUCK7td",
-	"cfbuNXp5cPgLst3GUMiCJAYq2+itRqtuK4dcF14l0g26XRNudHx6gobY9lkVQzwylxa0ZZ/rL9atam3W",
-	"baP/Pv/4W+v9GzWUbTDRJ1GEus406vqo+1cS2jKyWud3ja2fa6eXNoM1hcqOtIQ3f5uwKqMSE6rPQ4VK",
-	"tXpUQeggAjScjIZABWI0mjx2ozzbtPBrWg8y3ynvu5c21UDPTqK1QrV9WiQft232gZy1oilpq7Ctatrt",
-	"6nbSU22AFzWEywEzTT/7xPSUXxK2Ql/FhQzucqA0NywKTnkfx2YWvWOM2YInwyTGtMUBhzo2BrejCFND",
-	"2WIEAemTAElmOygHVuZMA18EtIT5ct0cJb4GWuoscZ0dS6D8dHaCuFP5tjOB21gxA9xW/nbUCMvh9Mbm",
-	"++yKnU7vl/5BcLDfenkQ7LUO+s+D1ku8G7R2+7/g/fB57wXs7e446ER56YnZRtIzCQGzfZhdbwXd/5eI",
-	"tHV12ho4bVndRqemqpcmDMQowuigs48CnAgIL2lvgjAKgRIIUTdtYP3v3dxkU8Iy1+c6XVpbckxF3/j5",
-	"mrcFrAr1XwwB/f3i4hSZB7TKTmtjZdtV2BsjZWdMs4pkvGMkhoxLf5qKRRLHmE+mWUyNW6SEOXJ8tm7A",
-	"okQ5b+IltcSsVZFTG+X5viV9Sw2suilyoX+27ZC7ddDpaK1xsLeXCaJGFrq1NjIBVRdHdmd3vb8pKc0x",
-	"ZLKhSw/PufXqReJ0dSEx7aAFlkT0J7O3JatKQgmTNRDjYEgoZESmyTll1RS7xX12Cpz0cKnQG5LSHiwU",
-	"wa3kGA31QhhKaAhccWmobN8+uTWH6vycJZlJ1lSoFfr2ydrFqDlPfj3+zbbYNsX9dW7SmDOtfUq6zOgG",
-	"5tXHGGPpTl95U2sPscQI95hNDytbbEYdRVNmesW/D8G6uNNREBFHCJvW5u5lrSt0RhaTEsKdHsfBNUhF",
-	"NuadrW4P0+uvhPZZW+1o17+k3am+w91tfYuh+0cCfNL+7fjDW2W6mnbT6Uc1kfmgkT7CHMegrLVc55ZL",
-	"Kl3vdSwQRuMhi2BKintFeGpdngU0ZSQyy286AzVIOJGTc8Xb9sCv+2ofJwbH5tM7d5L5798vvJIu/rYr",
-	"u+7Fjfqcxcbt4rShMN3j0Vb39OP5BdphOJHDHf20yV/RokUvVU9XNLRNb2O1ftdEGRvvurWA0hPKKMJS",
-	"nbmQBBzbFohzpLBX2jE5wBJHbKA7B9LMdeSr/XHW25Z2V+bvWfjKomudOgCEnESwfZRW8vAVPgi/pNav",
-	"V6js4SMX1XUHqnTWZ8Je/BbtS3pJ//IXdByGHLQFcUkvck+6Jk5DJuQzgXR1TXOV/Ah1HQq+GUvtrm3h",
-	"asWY4gHoY2AeM91LuqXnjSbm5Zp39bNq5qMXnRe73W13pnRiWR/1TKtsfVzMm2aISIR1sRPdBKj7j5bb",
-	"z9bH3GOtE3ssDDDXnZFwoQF8SnSXdJrq2kinWeWn1A2M2bjoHEyRb201/VAPEEbGz2waYb26pDpUNSYC",
-	"iq+HDMztErglQlo5m4621T3oHCjMnAEOBaKgLLrMinOE0lbyuuujMScSBCp5QP/S1ePtd21e2Kxp2t12",
-	"BFOsFSsu6Zk94huhXjiuR6E7qZ+BMyPUQzN9VdLKpt9IeNfdRgmNQIhL2v0vm6LWNTe89H7HbZTPBlYD",
-	"zvCPW4jGtBKemaNffbohMFZEOcIDZTtHhF6LbeMlMPnlXXMe6JPIHId1vYWTsxPkqudut9GpUn9mnpHO",
-	"u8VU74Ga5BS4+rmrxfoYR9cIowjzQSYPCmn0aKvPooiNDWRtamNqDHU/vnt3/vaii0SAqUg3waUmmh3o",
-	"akvIlJlMxY+aOstZNKIgXzDCIE7mW1mg3w2VCOmCu+q0fEmtRWxLS04xlSkT2UVbNh33aFrgFCtTbr9C",
-	"XFMsB5lwE+m9pOa3Z0JPaFQhTaKoayKKRGpHEWUUfEsaJSC03uEo6uHg+giZ+pJYXAvHNpe0CIadSsMJ",
-	"OGwjM4ZBii04ibBE3Zmitt2UEbAEFJGYSHFJ3+JgqDSypIrTsRIWNFQyJeGma6wVXalIVocxPfUEcTWQ",
-	"Q584QrvKkjb1O3102FHHsUsqIGBqBynCN8DxwCDScZ5O/UddBdJ7BVHrlEUkmFjHV/p1FxmTQqCtk7cX",
-	"70zm9LZvCJfdgJEwek22S6sYm1Nm92DvpZMOZyD5pHXcl8BTZGj/i8KD/l9jcdoxqDi+0pe3bcZ2CtHw",
-	"rXhlmgLq1ruKzrPTyJcrB03eOlFibMayMtZPRAKgAnJqXhmUnIDEfFKv23ck8FjkTpWZlWCTLNGHVH8p",
-	"3e353g1wYeyA3fZhu2MiGEDxiHhH3n6709433auG2kzKCK3Y5HEA0pRlsaf6k9A78t4TIY/zDVczY7Ay",
-	"2JM9spNXhH/XFFEZ/sm9ZVhk0ecdVzZ/TwnOJs+d5AStzlhI+UEhbK/Tceada2ozq5nU1+YY2jhRNd9e",
-	"427G4jtGShXo0t7p9ujiQ6Zl153vHRi4yuZK4d/5FYdnRmCYV3brX/lElRHMOPkTQvPSfv1L7xjvkTAE",
-	"at44qH/jNybfsYSaKfZe1r9wwdgHTCd2OZqFDpug4ISaGnTGs6vfarCgc2OjfaL4BhMTF9HHEuPbsZyD",
-	"Cr2KTR7vF88qZu/KxP9KuM5E145zXb5/HLa7Mmc6EPJXFk7mcMaybGFD7Hf+qvjMDVg4jSrNfjfD6bv3",
-	"wull/G2g0teprCpVwymUV1wkH4Kr9a8UKoVxWvE/PafisjYDd09MVHQaiIrXjPYjYnwzB7sNYDo1jqIL",
-	"xt4r29q8d9gEASIZjRiXEBZqtx7s7TV5ecRZAEIo6fJWn6Z+VGFoqBnhTCCWysM7v9Q60Yc1Q/IRSCi7",
-	"ItJPBIT6bPlSmXhDEqnZ3B2OZyJ3cUSAVHY/Tq90ageGSfgpiuE3erq8GJ4SBwdlpdXUO+GT08ALs9UP",
-	"SKVm72qp1C83lf8Gcg6pdB5McyhNkC5gYwk+PlmpYyyBmyaEtZiZdxI2MdMe2RgcudS9Ird80lnJRYZp",
-	"YjXGwAfQ0oMuyzQmmbCRvfewXGsztZ8w926Ms3U0zoaYDgrSyaT7oA+K15Bml+16e80aW6TGm/Q6e2zj",
-	"Tbp3b5Ir9dLUmZRtonYmmdDZxohYE3dSkOedRd1Jac3AjTcpY4sVOZNmxntoX1JWEHLjStpYKz+FKynI",
-	"5Fljy2RJT5KNC6ftbRhHIullw1a5jnIid+M5+ik8R3OJstpxVE0onYfSEjaFTP++MfjWymtUQ1Q/m9Oo",
-	"wCz36zNyUz2Wy6iOYZ3H6Mky7sYEW2eHUVYefxl/Ua42bLW3yD20ikPrfftaDKzzXS1v8/eU3REry9Xe",
-	"JPCsl8dF6FzNIKNCR9S2sESt08XeYl8Z+d6DL8SS7apcIVPDPbgnxGK8ysS1nDfGwpU73jhGNlr5KTlG",
-	"CjKrTGSVquElXSNZy18OCOvq5qYXMNFZNmZO/aMAc7ekOtMmE5b13pJpXg433pMn4D2pptk5vpMqquk8",
-	"vFrZ2G3r5TiZR08P5TapdWfk6PeevRlmpkdzZsxnodSX8URZaWM0raWwME2ssxM5138OABEpbMkuAmK+",
-	"h6PCsiq2man2ceSe26TE3L+bJkV346SY/HX5TVbM2mXFFPgn40lzMKl30eQbqT3hzJhcJTpbS831HfSy",
-	"y6bn5os7f3FmWpX/aHbEB3chzZULxUalG0fSxiZ6shk2hRaTs3K1ytqpdSWdOqdRBPjGFIDIXn+lPk+0",
-	"y4gymTl2KnxGeRgbuo2KzPtUPUc/tCOohvLmeIPm0EPnsZTEhrbWyy1US10/XUpNkWvu2Q2VTvZonqha",
-	"3k2dUU+Xhze211qn1mRGSo3rqcocs56rGteTe+pHyK8x9fOb5NecnH9E+7vPn7d2s6r7GxW8Jt6a1KWa",
-	"7VKeotOixZUkvfMtYCHcVVK2NgNNo4YVeXSmimVn1IWj0RC39mzSVr726Zu3nu8R9fjIlDO11cBsN8Ci",
-	"vsuf+fOdOmYrpj4Mj1WbtBtmWkd71hF7LQ/Z2oJzlYKtUPgjqAQDahON4EotGgS8QnCLA6mL1acVaG1h",
-	"xA1xr4mmmCrvWdxBUUHt8339hl4eJxsz53+3/VNCaL1529zXbol9RX72qdEe2sdud6JCz7gKsOmuL+ta",
-	"NwNtnOqbg90jS7S3mo4RthS5gK7OWbtV/vSLTHs51gkwpUyXAQ+JMILTJm6+QjG+BoRNOXD3fE4Bmhrs",
-	"bXQBt1Logt4SKCIU4Wws+xbmgK5hJE2BcxYD6uHgOi2mnPEvwgNMaJUTPxXLzRz4mXRw8GycMz+it99s",
-	"Xh1PVPv6q8im89CKamMyrtN5iE6ZitWW4updA8fo19en6OAXFGE6SPAAkMSDomPAWH3f7RvYPyx1Dsx1",
-	"8+cYZlkXf86KJeKNURipwbgIRz2W7/+n5OeNhXf/AuiDtqrK7Km5DvxK80+3Jp3vqflgHtkkjd67o0lj",
-	"umm+qNk5H1EYg3Dm9MZEWA+vUux4ZuFEUU0DP02OKFZ63XvHmW7OCGPtgCGDofSOdp93Or4XkxgubC/M",
-	"GA9g518jGHi+J3iQa3AShLRtR20HLN6RAK2+GrT9r1GuJ58ewfO9MQl1K/O9TqexPWF4c0VuseJgD+0V",
-	"MyRWYZuYXtWbfNONa+yJ5pvGVsDW5TYYEV6bZXqiHVAcYnYDYdbcMb2xTKRmJiwlDob60nKVf8pJ/mbu",
-	"qYxPN6ml65daOofIqj1NFQTQeVjZv6GjtQq7z6Wkny2DNOOQ+00e1fM8lu9oLou6lNGnyaoby2mds0WN",
-	"ybFUoqhp1frVtGpNbaoqRfhRP/1ZPXzP6jA/UwXH5bvMbnTjeoVg8nuz0ZFGR04zzwpiMAa/R97/REBo",
-	"81SiHCSPpUsb8LfTqE+azzd68iEEU4R7prhHzGbl03KK0xb9yJTlVNeFhHOgJjOmn8hEN6rWxdC2gogJ",
-	"CNGQCMn4BBFhcmh6idQ3XiMiJITbrq06jqIJYn2dqWp7Ts/6Kd4TIU8NQA/joF4uSjMTL/9Io4n1ymjc",
-	"aA8lEW6haEu7LTki4Xbbxcz/SEAnO9uguX3Uq8qh73QePIte70TTaJFZ+cZ+WaOsY0uMhKI+4wHofg/B",
-	"EMIkgnDxGrCaGta5Aqwh1xUFUIqDPXQAxeC6wp7Q+7UJoGzcAE/MvDkHqdsZGzEzvyiZ+bY2dpKxi5Bs",
-	"JJBiygmhA0TZ+JUujTZlvVSFTpzwaxY6MVMCDTcpvT9olns4jxKrAywVZNJ5YN2wpYv+Wcudww0RhNHt",
-	"jW22VnGXOeT1GDVdp459Q0wHSlAqOwHHLKES6fOeuWM4TVtKnuojIhsBFQhr04JR8JFgmSmK5BDLS6qp",
-	"H0LUgz7jtmyS8QAHmCIhSRShHmjLJNIhb9PmHguJuvbL14qXbuUXLK+67Us6I7SNoyrjxvsN5uh5HssB",
-	"VS8OfISFxfBGHW0suYcM6Fh1tHjRWeut+mp8R/UBHVuKzXhjFz6kvr0dYUVP9+5PyQM5Nxq00dVrpqv1",
-	"ztnN2QSCnH4tMt1KQkHWHfo3/r//73//LzSPBRWAeTxl3IDDi/GgTSRoo2CXrfeeBoKmBNSykSD7/by7",
-	"Oq7m6ea2TqPnXydcsEYQnNmTjesu0fwNV+uo8RvHssnDzigqD3al6cdjIocm2CUklolAWwELNWmenJ1s",
-	"F++M4kCSG6gIgJnXq+Jfu2XxrxrQ8n2cNISuO0KDcFzWc6V5OK4GHEItFLmaeA0Ayde0XBksaYASaMg4",
-	"2tJ1hFCsRUVlhFI/WwnF4eHCUASYc+2OxRJFoA74jIKNTghAAYtj3BKgiFIpTCXAqoDTwq2adhbH0HjI",
-	"BCBdUB5t6a0DZA0cezlyGymzARMqDC4l3EofBVhAi1ABVBBF7dGkEmRdrH6V6DThIIVNxhHuS+AWMhKD",
-	"qVP34nlnt5rUzPvH8ot+96oAW5/xGEvvyFPGS0uN6C0NYOr5WQY28/LqgXNmWSn2qsCyL90fyhxU0yir",
-	"B2h1eDpnXOqWrmoPlNgye5a7G+wjLAKgIaGDyh1kPAT+Jd3HImBzU6zUi28IT7MQKgGMlAgxGJgPRYql",
-	"+4DCyIxSkYG2dLrECGvfKqPRxNe5MlqJdgNtLHRrMKiH/w64H8bJ0TxtxBD6xuGxJokjo8zAn3u1eCpe",
-	"oNlaZCcR39A0UbaG8eHp+IDNchKOPYQ6xgQ4itpIFziUQ8UYJFMVjF9SytzXRwijG8IiI4YwnYyHwFNe",
-	"67FwYnoxCEQZkhwH0EbHEsVMSLTvAPHRnt85eHFJU2AUZHuHHW1goBFwt4iy0IJLhtEP/DTXqC3q9BKt",
-	"NDonfyrtYTLuFZmce773wfO9996VmstQj+3N4wdMSuM5sy16DCYCZH5AFy0xJFzqAc2u6LlYll6b/2Jq",
-	"evVRr09cJ96Rd3HeOtdoavz2h+Lb5qO1d4+84yBe3BG1ukSk4nAPn4pkKL0ywmQcDytKR3KMt8lG2sSw",
-	"1uQ69ygV9U0daCVpSeU5RW7gpllFGattrmSv35XsdH/mGT6LXtle1tBYW3fiwxw/atTVhm/WMbz6M8ZV",
-	"S9KubI6VRcEzgdiYoj6BKBSv1KGGighLXXJU6tK2mEO+vO2s16FdmR+VKaAVRG6tA/8opxHNVyB2Us9/",
-	"hfkvYXEL+5GDvHXh3acqajbG5/3LRsOfOZviuwK62h7dyc7V9eHdz5m1spjwva846gNZD3bdTZ2XDqW6",
-	"nfaICbJJ3VojTybOqdA68/spmhhz7/Ll2dz7bsdgAxfb+6KL7R/vm+t7x5Ur8qhND/fQHjWH9Qr7wd0Z",
-	"XpFHLXfXeuNR23jUHlEoH4chwil5S7aQb82dJOZaL+fuoR+g55eBtUnPL7P0jVmxXgFSJDJiqy2Cnp6D",
-	"61s+nrs0uJUEFnP9Gjjuy+/v13D48GUoLEYq1OWGO9b4vkSa01nLIc5Abxg7yVuuTWIneaNqEztZv9hJ",
-	"Vv1moehIRgZreeGrmaW/IcS1kl01pPizXfJa1EdQEyToYW7bhh50Os/3X+zu7++/3N9d2BnwWM7/GpZ2",
-	"zv+nytqbg/U6RwvScnPLRAsKFthsWcDZ07bjRFev75FL0aX1DjaHgfXxwFuieiaWKUb3gFVQ5vjK82Tu",
-	"3U/luvwUK/Zyb+rYbfzcG3X8WHXsFIWWnyhc0RP1JgQJV+tVUq4HmAM/TuTQO/qi8+gF8BsnA4tsYKN4",
-	"hNFXqDvENIygi4jJHiJUSEwDQOZ7xRYJj3Idzb6ZH+7a1h5oxZjiAcRAZbsfsfE1GZM2hTQjvxcZCWFe",
-	"Mzxp26Z6OIihBYlm9Gkg9akDhXADERup0dFWV3fu5gk1V50yuGrA0tlMQybk0YvOi90FAUtvJFShUfgK",
-	"cYSXpm22M29paj/NrtVmWwrfaTs1hBlUF65KTH5AbihNBiX9d6XkpJdIO0SAJQwYJ5CHI8ASR2xQ8rYL",
-	"g+h3bfv13IuZD+7u6u7/BwAA//8=",
+	"7H3pchu5ku6rIGomwtJMkaIWu205JmbUXubojN1WWLL7nLB0TbAqSaJVBbABUDLboWe5b3FfYF7sBrZa",
+	"yNpIURIt1x9bJKuABJAbvkwkvnsBiyeMApXCO/zuTTDHMUjg+tOrKReMq79CEAEnE0kY9Q6933F0KZAc",
+	"AwpYFEGgvkbXRI7ZVKKATakkdIQYR2w4FCDFIRISc6kfQf1At/ofQ8KF7PuqGYqGLIrY9TntXxG47lL4",
+	"JvtoC1PEJvjPKaAJE0R1so1U2xEiEhGB8EAAlV30gYfABRrMUD/ggCWER+r1EIZ4GsltxPg57U8nof2l",
+	"e0493yNqIH9Ogc8836M4Bu/QM5R5vieCMcRYDTzG394BHcmxd/i01/M9OZuoJ4XkhI68mxvfe/Ntgmm4",
+	"OEmvWBzjjgA1pRJCxCHC6ieBJEMQDyBEhAoJOERsiI4/HotD1L/CnGAqRd9HfaZbyvz5GUdTEP1zusWo",
+	"aSGEELlXEKYhsu9s+6gfjDGlEOn302XSH2MICTY/YAkjxmd9/5z2Y5B4SCAKRR9tTTgLp4FUrfp24TLE",
+	"2T9R+sq2bldiNvgDAjX9ij3SL8Q55TAEDjSAUC1VQn+miS76RC8pu6ZIskugAmEOiIwo4xCaVYNvOJ5E",
+	"agUcMb4dsp+do5L1BbNUy63vccHano0BcRBsygN4ItCnT8evu67PCZbjtEuiuuPw55RwCL1DyaeQ7X7I",
+	"eIyld+hNp/rJgu4lxOIE+AkewSIh+lc0AY4meARoC0sUMyHRbq+33S2ZBZJtMUuMFRjvcL/nq4kh8TT2",
+	"DnfVtMSE2k8JjYRKGAHXRL5jAY7gLY6iAQ4u/wY4hCK1oSS9r6ZAiT18kwLFRAilKwjV6kRNFAglLZFu",
+	"UTOAxJdKQ3AW62csle6JjAwNQDXVp9Mo6ieDHxtiktH/o/M2YteX5Jp0DNUdR3ZuLuwgB4xFgGlmkGWD",
+	"UyxhSWJDJDmmIsISDyKwQ1XqDKj6wo3uZTIWNS41EEw1P+WHqBcyZfwQOq/fNB5dGbPvPy1itg98hCn5",
+	"S+upqoGyzHPZhUM4UIpIdNGxRPFUSKSFOTM6raVmbGp+HQDCKFaqQNkKRGSTZcsS2Tm+rXwVy5Ua5G5n",
+	"gAWERrLoVBFZJlKTUlHazUtSr4EwfQTBois4ksVkxSwGKpUR4eZBNOEkAIGwRFvHpx/Q82e9XR99Onu1",
+	"nTIYZddddIKFtK8LJAD0wtiXibLBPNDf0bJh2g5fMapY+guWF17hZCtL25EkhsIZt+N7ZexTgeE0PyiT",
+	"mB2lMzmW4CHjXfTRLjySbARyDNxaqjlCtUvCZxf9vCTtcBByB0/IjrOVO08HvWA/3IPO7vAAdw4Gz4LO",
+	"8/AX6LwY9vDuYC/YDw+g2eTYJi/KBHCv2Nq4yTEUF3kV+gc9OVuMo4CFsL2uabIkl0+T7pyA2Ek1UM0s",
+	"2JlfahZulESLCaMCtBv6Kw4/Gv2iPgWqaar/xJNJRAKtCHYmnA0iiP/9D6Hm6Xumu3/lMPQOvX/ZSV3d",
+	"HfOrUF/FjH49MS+bvotMvdFuRKAYR4rNIURbRkX5KPGZfTRg4cxXji92tkCOsX6PMum0/3bXu/G9V4wO",
+	"IxI89JACS4YwLAHfiNDOe4gl1nS+ZXxAwhDoEoQmvPPd+6/AcMIcH+nvxM4bzrW//V8kzD0A6nuxc9Db",
+	"Vz9a/nAPhyAxibxDT5kR5SA4J2ICXP+pfewxEYhNgBsbRQFC5RXaR0/SJ73DLx4JgUoiZ4fW6RXda04k",
+	"eBe+JySWU+EdHvT2fU8SqSUinZOEecdSTsThzk7IAtEdWlPVpSDd5IidYfLWjb/WtQxwFAFHEQ4u1S4A",
+	"ueFkJuQl6i8OvY8iIqTQZld5mlQCpzgy83z/bHlE0ZTCtwkEygHULPDS7vQiNhpBaFg0626QUFP+G5Nv",
+	"2dRswh5AlhLfhnFLndkZoJCBlXwlVkoXG760C6Y3bBlnRo/lBM8ihsMzxt5hblyTBxiSUmR64hUNimpM",
+	"0S56T37VNJ4CvyIBfKL4CpNIKbUHIhMHAQiBgjEElyhg0yjU0z0AFOMQ0FYiCVPKAQdjRer2S8RBmVA8",
+	"lMDtliLCM2X0jErXRuejeqZzpJ7JU71grW5874yx95jOrJUSDzQbE8wlBf5EII4loIjERnrg2xhP1a6q",
+	"ZORoRK6M07fq+D9RPJVjxslf8BBC+BtDA8BcjYldAjUWmCJCr3BEQsQozA3u999/7xxNlasrFW3QZIQT",
+	"zhSzKRZ6o5nqLgziK0aF5JhQ+ZkwgxcVmEc9LP3jV2cp9/YylrK4lcSU7e2lpuxz0hQaYhJBuJRJSwnp",
+	"JG9fuS6VaVUzFOpd69TMDnwVl1NliNVUKvXmaY14+j+fNKIXccDhDE2FRseMtnTq1fO9CVcmXc5OsHIe",
+	"Ewzoy+5FVzV7c7FGy5pOIkqH9BL10w9fLrpZgvpI+cACKUWDNKKlleUnKqaTCeMSwvcQEnymZ/fBtPoT",
+	"gTT8h9QqO89U6dGJsrpj4NDVGxHbsur4SEpOBlMjJnbExLjmKTfPi43vfeuMWMduC96FdkegZkSzc93z",
+	"x6/1o9LOVvXDek5vfMtsGXnzYiyBExwt7kR9LwGLm25efc9QXoMquM3Qwu49AwophUSnkTWeBrZYaMZC",
+	"m8U4AI4idq3x32gKArEh6guINPaqHIt+PI0kSb5xSyj03l5CLAo0XUIC5hzPvJsssjJPwol1lQ2QM8ZX",
+	"gLChRfs5RCMUAwhYDKiPA0muQO8r54E19001fycs6FY6gfOXAB7SwXzRPOjYyzcorWYe+14695nXshyT",
+	"peAi6cxg3Yq+hOBXCfS+8dJjgDj1fMIgjdakiHEkkzg6nuOzBOVSVgKu6zr42yzk+LN6sHr1Mn0lg6he",
+	"E72MWvOGoQ4s4egkszJDHAnw5xbL6ZYJlmqf5B16/+cL7vx1of7pdV58vfje85/t3/xrlT7IIh9Pny6n",
+	"AZI1mW8kJtR93i1oIsbf7Drs9jJoS6GIr0U459YqK1aVq3KCZTBeclF+1Im9qZoI5yEAncZqBrXk+/o/",
+	"zAFry6GZ3E8a9LXqU06eVvhKDlL1r5QVjzKTn44h6VPHzZacfJz1C+b28u4ndPzxuFskEleuw7kXrQ1h",
+	"Q70/Sbp4IozDsmVa8C0g7yM7Az7q//Of//xn5/37zuvXfR/p2LFq08FxagPOhkmAtLvAp+loHHFF3PrK",
+	"Bkw3XpmnFr/YfXCR3ydCx2iSx5EAibaOPx6L7ZfI4WEIR4LpQJxZFRqAkIyLJ2WORZW6OOakyGKs4I2N",
+	"MQ2jOYdPdsSYcCke3nubYG79+znPSX+fLICTkNr27sDlsROY45ZlvBwnDY/XyUnk/QfxcZIVWcXFyeuM",
+	"8l1Cavn2nhYYvlQs5y3qnO/U67y4+PetTvLn9r+t13tKJbDm0bmptwOomt9VnJU1Te8apmPe5ppfkmCV",
+	"zNgHRKSAaKizuSiYKL1AqgGgoc47IgJh1D/Y2+s3UGNFjk8mEvxDoAv52ftEyZ9T0LEJks91yIdRr2HQ",
+	"gWkhDuHCqiWW2v1s1sVGxwVEkU4lc7Ya4omc6b03prNrA+Tcu0UOppwDDQoC18enH9DB3u4vOmL9EsEV",
+	"8JkJUjtfz41MQ342FySdvjefPq7BpKft/Q4DJMZsgt588u7H2NqNkCYlM1PZ9V/K9prpOhKCjGjskMQl",
+	"9rMN8i+6teN0rVRQ+IidAzv4H8U3sOtxG/Qjzyrv2DXwAAtAESjLLnwUkhGRwkf9jsUhv/ZfoqnRkQX6",
+	"scAjcIBKpwpRqdCZmRQZgbb6xekr/W1ks2fyG5eMUd0tyE2pNc4NFWAj3VZm6CtxiWL0ZV7pVLDHB67M",
+	"weF3j1H4MNQxnHrb0VBOLtJuVnGgcou+tiVbdZoXJ/DHUXQrmPYcN3+v9zbTXcBq/pKYxrHGuFa1+TbE",
+	"WbePT3s8dT0+6FZ8CQ8g4bfVnYAcy87r0eRsRzNXIG2rmtpH7BCkI/tRfIJ0VVZxC+aUQkaFPnv6dL/J",
+	"pnTdYEEi9Utuj5eAAJIpuwtTmeGgi1xnqxjMR7U8BQuRJEn/YFkJOn26wSb1v4HHmM6WtCdZn++ifN4e",
+	"sxo2jPGD6GDd3ilgbuR7biXcTKVccczJGcSTyET8Gs4gnkzU79kpLOmoWYMu86mRL1gdY9ZpXDaJtIbP",
+	"7cwmb2ToyDxZNMkLjOBmMDe16WbRhb6+/6fJm/OvgIaM+xKPhK+12E1xWNNQ9hEmHARQiZ2ApZ38igUJ",
+	"5h7wG45cpgtf0lW61qW89tky+RwDrCC+6aBOMJcEZ8Ae3UlT9tSHgQvB8AiX/EAL1ZPmTLgibCoasFNG",
+	"XIsmy1r3hTT144/HiA0RTjO9NYRJBDo6OS47POOSFXf2h71gb7CLzcmig+DZoPMCPx12dmEv3A8OBk/x",
+	"sxdFrGUP9K1VVxcRak6uiB130HBFhkjOH65qJIv7XzFvT7x2J/IKkzFqjWnaQLb/IqYx4368xtWu69K2",
+	"dS2m0k7u+hDMI/TrqxN08AuKMB1N8QiQxCMkpsEYYYH6IfR99W/n9Zs+Yhz1/xp3/oap7Jz9rqNd1Sdq",
+	"5/gu3/N7fAk6TXLxTDOWiFk8pIZX9aDKJ2qVPUMFyR9oNLMHuHXUz2YNv7QHSY3aTQYjJJ4Jd+itZCwF",
+	"dF+DkCecBAWaDsfKsctrid1fui9e1IWiaqDW+Uwg000NXKqTuTc/DahoHbMQGMKRPvYlyZU5qd4oF2WV",
+	"ZB0go3FVMD7jhTdE+GISp8lyyRKTGI9g548JjJqMRPCgQCsMBIumEtBYysmW2EafPr5zYcohiaAwo61J",
+	"qmR6AmAVFNH3rkkox03msB5wtH+r8S8DOuoRPF7rZqT6B9k4mrVYKdPHqIVs9ZPdvSZwUCLElVUN6iU8",
+	"K7rzAZymMps7R37wfB0imcjXrYY3t7gZSStdxTuAEi0rX7guVkpZ+jn4ZG3LXry4bgBF3pS2Vn1zJkug",
+	"AFNdFEVKHIx1wYZMDi5Niz3pTaZND9ct6IN3ITC9+TTnuL+6L2IWQvR1PyzMAH/vyi89xphlQz/iEua8",
+	"xABz+DqakrCw1UxVq7LSUEmlq8yzroyWqUL1H9liWYym72QKYjVO4HqftFVkuvSxxAkO5vykYCoki4sG",
+	"yK5pUeUfe+RL7YNclZGy7P5miteO8xb+UMkpArUI5hwBFggj87xLP0nmNzlT8PfTD7/pzLn+H4JRm7cS",
+	"ESG7/9bXj4jt7ioxXTOP2QUwvJY4X4b85dwvS/xjdsGcRvph3DC3Jqu4Ylb5LIbTvl583/WfHZSfKEtk",
+	"esl3E/Fej9gmMlgtHw2FoXKC78RLSrjtItvVKt5SxUyUj2n+tJcgdBTB14hQ+Kpk86uhzp7oKvjenIT6",
+	"6oQg+SKEgMT65PPCKTH131erU/VBc3NCzPcCFukaO6lx+poYJs/3lE78+rWUQvNz4btlroedkEfoexgT",
+	"Xs5B32tSrLy3qgF3vHswQ5cw85U9M88LZ86ypixjpVJOq0nEmgCff3f5VKtCB1dZYW1gk0MDQ0KJqXRz",
+	"P0lV9u8kt8quybIG13x63Ba3IlK6oSbXrsoqNncF2awQqzVlxizucp8d1PF8CYNXT9nrRA4ft95dkve1",
+	"vs3MTYEoLHnapBagWIyahiDIiBbnvd6dgryVXkyn7GfQkNUMstm6MrNSt9Oat5esXPEEDbO5j2s88OhY",
+	"YvmSHcVqdkntusoW4geb45vKqZinaR0b41vVW1kyMW2F7fAc42Q2uNVcczteWXGH8REmEdalo6PI7CPs",
+	"dqNgH1G00r9Z5qjIk9LlNxQTNQorf9AvH9PJVK6pEExNDRcz3PVUgdGHiyqEbI417JEsS0ERd3xIbzR4",
+	"QHua+iZZepqmdTX0mFiSo97gnLK7DaTExJZAwtmchwgPIHIBff1CPmvvvbfseYEC38qBuwm5yTBrFvsO",
+	"UK7s0mmcK/PFKqonuwRJiKznVy3HrY/XZUj+mOBKRWrHzLJZVx8NTLF0xtVf9ifFpjaeZtf+Tqb6VJdf",
+	"YnxhypMf6mZ9LgBDbIXn7AhLh2W5fCt/t0b2Uon8mqYymDkSR/6qjrvkZaYGAZ5YMShHevVVPq8JT3cR",
+	"DhbFIvDMfBRiiSUZY5uWjZUksOUX9rWBaucCVS797IlAMaGMd6aUSDThEBBhQbRMHtyLsjy4Buf8X2oT",
+	"rUNgpjCDfalZLhiLJ5jDkTwqSM/bOzBkNWil/saDRTLNb3eVsrZECmFjS6dL5r7lLC4lo3YkuolPVJKC",
+	"RX3zLYimglwBAqqTLlftQsd3GxnkJpbQtJarepFmWVamU2vBfrzAgtFbPwiSYNZipXyzRDVU6adVVM0y",
+	"iqX+2YzA373k3lo086L/uTInY44BqkSydOlXyiCrWPkVVvP2M3hTODqd2VKtXIpvxLGF210L/lqO4Lic",
+	"rx1361DnAJ4OOwf42aDzPPgl7LyA3nAX7w32g4Nw9SM6TYleqCn5eXHb3KhArN2AFJRNyZTVLLjYwND5",
+	"RKRVybYctpDcI5hLrkruNdy2PsP1GCii9iaAZs5+Ft2oPbadlAm8SFVaWT0v+6s9NWFyqohAgkW66P1W",
+	"yZDcfY7bjdPCchVdimY9vRayrPRY8sA8tYT6zk9lymk3l0iUEp+5gHIJ+udO2q+nRtncofgqmIDREcr8",
+	"3kXvMb8M2TV1hfMnmAtzuKVWc5GCIuqnpp9Pn45fOzTCTnHOdSs9/6CTRutkRueH6gwCt2svWyV7L+j2",
+	"EnmHSepywdqkiYx1JKZPlpOW3E26vVRaZCZvqIDEojLQ1e6aJtls5UtbdTdtNKu6h0ei/vZY9VRRfRw/",
+	"YFLqTXV9NKS+Hk4i4Er1301R2sSBaT7p1rEpnW5zMnv5Mp8FOxW7chkiszcBNI+OWj7ZiH1LyjIZcvy7",
+	"2s4Yj6JIKJICB7VbFlsLYWEXtHBIC6g0lv0aR5eEjnI3TGevm7ijjZOdHdtoMsYqjrhVXd5b+1111etK",
+	"3bBXmWrV+la2EAISgkDXYxKMM+XDbb5a1luI8QwFmDfFaUqdp1eJ48R0+dO8S0KXdYsyRbMWg6VLuUqv",
+	"sm4SQ5OpnCNNu0raTVrB9ymjs3AFb1/xp8ypODZuRN5N8ZHViUbyiNQjDYmYRHhmR4yKDrpgDsn54eXc",
+	"DStB9VOxrG3PBh8rjfqCDyenIn8ha3rxbsjxUJaVhDBNgtjRTxUmhVnnIH/0qdHhp1UrLa1uoNOVKbfQ",
+	"a8gvyPlgG2FX8xStOTRafxtBNvwzV9HQhG/qK4NXRlQnKTrSwJ9NQ+oF94brD09EJqu5bk+SvdZ/Cdd/",
+	"IZx6UxOOL3AGbYQ+E7+dJIBJRdi+YI+w1lhunts04JD7ap336NQkPzQNA1eI8a0K6X8u4bVcYsu8b9KY",
+	"h27lPtXK3O0tdWqRNsRurFPL24vQw2VKgZSGQFcJGywT+5s4Ipvpx4cPI9RWPHFjKlJwpwnf3W0hqhr3",
+	"qLF5PnWb+iUrUdnMA9e7ucRQ/cGDMbmC4vPUi0UcXxc7d7cq4WiG9HjDonbJHqbI1Oc0wvbgruXnJE7X",
+	"bJ4HmDv+vYuMiIY+a5RWcXqHhdzvvcYzW08iauAFZYtA3VwU3WRrOsjfH7LfQyGeCTSAIeOQ3MSujIh9",
+	"UDJ2iWA4hECirTef0IeYksFUnNPQZBxdwbZvckoIHdltrnqPUDRkPACDNelbcq4JDdk1YhOgEPo6FpB9",
+	"8ZwaTWpJzAehEJNj4LZtffcvhF3k4Cwix2wqEUaW2brnFehuyrR1YLvd1OXA9rmKBG7f52fA9rVj7UtC",
+	"WPV+/Hp3L3ze7WjGsXlvpZhnzXrrMgO2F6sl+vMxSssU4iXCZUzRhCXE5TSvTM5OO+8rizI/ROF7cx94",
+	"4SYrxzHLwO8OkHi09tGZhQ1MHLI9VC3LKhh4xrDNnZBseNdr2V7xA4XMvdX68vY8xvlEuFtDV0Ef0lTl",
+	"3P5xv1qNVedUa00iigq0qO/TvHY9276+0dPCs41HYJcqm/FVD5JbhbPMfR9LAg5rqu6vCK1g0DsAbRKB",
+	"vUi7WQX6WKMYbAInW465Py4oW/J1pDauLRmbxUSuLxl7LanX7rasReKWScFeBlPZRJykWa5kwOKY0a8n",
+	"nA0iiAuPqHx8+wq9OHj6i7Ix6iEUsmAaA5Vd9EZPK3DOuNq/TBgVeotjpvttxK4vyTVBRyfHaIyFKTsu",
+	"xnhiTn7ovYeOsZnSG33tSga6NPyO7ezfdZWrLvr76YffOu9eq6bsDc9DEkWo71yjvo/6/0VCWw9L2/y+",
+	"2Y0ki6eGJrGaX1uD4FBrePO3CfwyKjGheseWuypOt2pKyaDxbDIGKhCj0SzNwjg82NtLhN37rBZTjwMN",
+	"MYkgs/EcSzkRhzs7IQtEd2hnqEtBuhGLnavk7U7y9hVhEbYxwi+uQLRHqH72a1JTIQYh8EjfLX37obnr",
+	"Ck6wUlqucIO2CuX+aZ593LLZBzLeiuakrdyyqm63y+KPSfbqG8VtK+SuFhNGQqCSDAnwW9CmBUDsHOzt",
+	"LQv8FRPlCtEsRc4rRoXkmFD52fFKYyTGCcZixfHxNMa0wwGHOnoH3yYRpoazxQQCMiQBksxINguszpkn",
+	"Pk9ogfARJdOqk5m+uJ0WwjnWEyui8tPH40xRQnM1sFtYsUDcVvaI2QTL8fzCMj7ClPxl5G2nN/hleBAc",
+	"7HdeHAR7nYPhs6DzAu8Gnd3hL3g/fDZ4Dnu7O446UVz7WSgJOwGu/yrMyzjW9MoZmqRP2cuNowi4miLb",
+	"jDZoZkwT4Ngke56YazU0YyBGEUYHvX0U4KmA8JwOZgijECiBEPWJ7enw3/qZzuaU5RcveSwZWldyTMXQ",
+	"IJHlV0I3TUY4GwP629nZCTIPaJOdXE6RLldubYyWXXDNStIFj5AYMy79eS4W0zjGfDYvYq6yVBbRLNXj",
+	"dQWl6pmyquMVrcSiV5ExG8VJ005poPRRQ2uMQ8gdxrTGBm0d9Hraahzs7aWKqJGHbr2NVEHVRbrd3l2v",
+	"b8JKFY5M2nTh5jkzXj1InIwuJKFGRgWWRAxni0dOy+5kECavIcbBmFBImUyzcyKqyezm19kZcDLAhUpv",
+	"TAovQacIvkmO0VgPhKEpDYErKQ2V7zsk38ymOttnQe6UdRVqlb59snYwqs/jX49+Q8EYgkt7u67Onrrm",
+	"TFufgmveZxHDYfk2xni68+cG1dhDLDHCA2YT2IoGm3JH3pWZH/HvY7AgfNIKIuIQYTRg4Qy5l7Wt0Dlj",
+	"TEoIdwYcB5cgFduYd7b6A0wvvxI6ZF21on3/nPYdUv1l96IrLqf9bX0UpP/nFPis+9vR+zfKdR0DDoEn",
+	"H1VH5oOe9AnmOAblrWWuTj+nimBNoC4cez1mEcxpcS9PTy3kmZumlEUuiipsCAimnMjZqZJtu+EHzIEf",
+	"Tc0cm09v3U7m77+fef4iI+MgACGQZJdA0ZCz2MAuzhoK4FdE2ez+yYfTM7TD8FSOd/TTJsNGqxY9VN1d",
+	"3tH2bm605zBkRoKpxAZdtx5QskOZRFiqPReSgGNbYbJCCy+WJ9HKFEscsZEyK4ym0JEuhOi8ty0NV2YP",
+	"q/jKo+ucOAKEnEWwfZiU0vbVfBB+Ti2ulyut7SMXd3YbqqTXJ8Kenhfdc3pO/+Vf0FEYctAexDk9yzyp",
+	"XAvtizEhnwikr7cy5/EPUd9NwXfjqd10LV2dGFM8Ar0NzM5M/5xu6X6jmXm55l39rOr58Hnv+W5/2+0p",
+	"nVrWWz1dhtVsF7OuGSISYV1tXBeY7P+j49az8yHzWOfYbgsDzLkyvRgZXpljunM6z3VdpBPBsl3GUyER",
+	"u86Dg8nkW19NPzQAhJHBmU1RyZfnVAfTromA/OshA3NEB74RIa2eTVrb6h/0DtTMfAQcCkRBeXSpF+cY",
+	"pav0dd9H15xIEKjgAf1LX7e337fhtEXXtL/tGCZ/WZs4px/tFt8o9dx2PQrdTv0jODdCPbRwsXlytdh3",
+	"Et70t9GURiDEOe3/p43s9c0xOb3ecRdl85VVgwvy4waiZ1opzxToV5+uCFwrppzgkfKdI0IvxbZBCUwG",
+	"fN/sB4YkMtthXbTi+OMxctfXbXfRiTJ/pp+JzgzGVK+B6uQEuPq5r9X6NY4uEUYR5qNUH+QS/dHWkEUR",
+	"uzaUdamNqTHU//D27embsz4SAaYiWQSXPGlWoK89IXPPU6J+VNdpVqVRBdmqG2biZPYuafS74RIhXfhZ",
+	"7ZbPqfWI7d1Oc0Jl7mnqoy2bMHw4r3DyV0Ntv0RccywHOeUmFn1OzW9PhO7QmEI6jaK+iSgSqYEiyij4",
+	"ljUKSOi8xVE0wMHlITIXPGFxKZzYnNM8GbYrTSfgsItMG2ZS7I1PCEvUX7hVrp8IApaAIhITKc7pGxyM",
+	"lUWWVEk6VsqChkqnTJXeZEOnuhKVTHVVd7255aohN33iEO0qT9pcoOWjpz21HTunAgKmVpAifAUcj8xE",
+	"OsnThxNQX5H0TlHUOWERCWYW+Eq+7iPjUgi0dfzm7K3J7d72DeOyKzAaRo9J/4WpuDa7zP7B3gunHT6C",
+	"5LPO0VACTyZD4y9qHvT/ehbngUEl8aVY3rZp2xlEI7fipep3r48iItQk99PdyJcLR03WO1FqbMGzMt5P",
+	"RAKgAjJmXjmUnIDEfFZv23ck8FhkdpWpl+AuFXif2C9luz3fuwIujB+w233W7ZkIBlA8Id6ht9/tdfc9",
+	"XWp1rN2klNGSdE/9/QikqW1jd/XHoXfovSNCHqWPqWacM1ga7Ekf2ckawr9pjigN/2TeMiKy7PNOKpu/",
+	"pxRnk+eOM4pWZywk8qAmbK/Xc+6du1V+0TKpr802tHEqbfZ+65sFj+8IKVOg79ZMlkdXcFIbv65igQND",
+	"V1FfCf07v+Lwo1EY5pXd+lc+UeUEM07+gtC8tF//0lvGByQMgZo3Durf+I3Jt2xKTRd7L+pfOGPsPaYz",
+	"OxwtQk+bTMExNZfAGGRXv9VgQKfGR/tE8RUmJi6ityUG27GSk1kbz2Uaf/GsYfYuTPyvQOpMdC3hhB9K",
+	"7C7Mng6E/JWFswrJWFUsbIj9xl+XnLkGc7tRZdlvFiR9904kvUi+DVX6wJc1pao5NeUlp/HH4C7bVQaV",
+	"wnVy5W6yT8VFFy7cPDJV0WugKl4xOoyIwWYOdhvQdGKAojPG3inf2rz3tMkEiOlkwriEMHd52sHeXpOX",
+	"J5wFIITSLm/0bupHVYaGmxFOFWKhPrzxC70TvVkzLB+BhKJDLMOpgFDvLV8oF29MItWbO2XyRGSOtgjQ",
+	"9zLh5NCpBjBMwk9eDb/W3WXV8Jw6OCiqT6feCR+dBV5arH5ALjVrV8ulfrGr/N8gK1ild2+WQ1mCZACt",
+	"J/jwbKW2sQSumjDWcm7ecdjETXtgZ3DiUvfy0vJJZyXnBaaJ1xgDH0FHN7qq0Jhkwkb+3v1Krc3UfsTS",
+	"2zpnm+icjTEd5bSTvefxvZI1pMVlu95fs84WqUGTXqWPtWjSnaNJrhhNUzApXUQNJpnQWetEbAicFGRl",
+	"Z1k4KSm82KJJqVisCUxaaO++saS0qmYLJbXeyk8BJQWpPmvsmayIJNm4cHK/PONITAdps2XQUUbltsjR",
+	"T4EcVTJlOXBUzii9+7ISNoVM/946fBuFGtUw1c8GGuWE5W4xI9fVQ0FGdQLrEKNHK7itC7bJgFF6x8Aq",
+	"eFGmem05WuQeWsem9a6xFkNrNdTyJntO2W2x0lztNoFnsxAXoXM1g5QLHVPbwhK1oIs9xb429r0DLMSy",
+	"7bqgkLnm7h0JsTNe5uJaybvGwhVkboGR1io/JmAkp7OKVFahGV4RGkkwEV2mXNdfhxBJhojOsjF96h8F",
+	"mLMl5Zk2qbKsR0vmZTls0ZNHgJ6U82wFdlLGNb37Nyut37ZZwEkVP90XbFILZ2T4947RDNPTg4EZ1SKU",
+	"YBmPVJRap2kjlYW5CTzdkXP95wgQkcKW7CIgqhGOEs8qfxFOOcaRea5Nibl7mCaZ7sZJMdnj8m1WzMZl",
+	"xeTkJ5VJszGph2iyV7094syYTCU6W0vN3YzopYdNT80XN/7ywrQu/GixxXuHkCr1Qv621xZIan2iR5th",
+	"k7sEc1Gvlnk7tVDSiQONIsBXpgBE+vpL9XmmISPKZArslGBGWRobwkZ54X2syNEPDQTVcF4FGlTBD72H",
+	"MhItb20WLFTLXT9dSk1eau4Yhko6ezAkqlZ2EzDq8cpw63ttdGpN6qTUQE9l7phFrmqgJ/fUj5BfY+rn",
+	"N8mvOT79gPZ3nz3r7KZV91sTvCFoTQKppquU5eikaHEpS+98D1gIN6Wcrd1Ac1HDmhCduWLZKXfhaDLG",
+	"nT2btJWtffr6jed7RD0+MeVMbTUwe19h3t5l9/zZmzoWK6bej4yVu7StMG2iP+uYvVaGbG3BSqNgKxT+",
+	"CCbBkNrEIrhSi2YCXiL4hgOpi9UnFWhtYcSWuTfEUsyV98yvoCjh9mqs3/DLw2RjZvB3e39KCJ3Xb5pj",
+	"7ZbZ14Szz7V23xi7XYkSO+MqwCarviq0bhpqQfV2Y/fAGu2N5mOELUcuYasz3m4Znn6WWi8nOgGmlOky",
+	"4CERRnHaxM2XKMaXgLApB+6ezxhAU4O9i87gmxS6oLcEighFOG3LvoU5oEuYSFPgnMWABji4TIopp/KL",
+	"8AgTWgbiJ2q5GYCfagdHTwvO/Ihov1m8Opkox/rL2KZ334aqdRk3aT9E51zFck9x/dDAEfr11Qk6+AVF",
+	"mI6meARI4lEeGDBe362xgf2nheBAJcyfEZhVIf6MF0vEa2MwEodxGYl6KOz/p5Tn1sO7ewX0XntVRf5U",
+	"JYBf6v7pq0mrkZr35pE2afTOgSY9003zRc3K+YjCNQjnTrcuwmagSrGTmaUTRTUP/DQ5oljZde8tZ/py",
+	"RrjWAAwZjaV3uPus1/O9mMRwZu/CjPEIdv6YwMjzPcGDzAUnQUi7ttVuwOIdCdAZqka7f0wyd/LpFjzf",
+	"uyahvsp8r9dr7E8Y2VwTLJZv7L5RMcNiJb6Juau6zTdtobFHmm8aWwVbl9tgVHhtlumxBqA4xOwKwvRy",
+	"x+TEMpFamLCUOBjrQ8tl+JTT/M3gqVRO29TSzUstrWCycqSphAF696v7Wz7aqLB7JSf9bBmkqYTcbfKo",
+	"7uehsKNKEXUpo49TVFvPaZOzRY3LsVKiaAwSDwlEYR3UlDzWwk33ADfZ2W4OObnl0SeU2TUF7psLeSfY",
+	"XhF9CW3i3uagUBlxciKqvjRX3DcBo2wDbTn/rLisDQWab/D+kSC3vm1F/9aL+Vnwn1SnFevEEs+lFgoy",
+	"u3+T5pu8Vo72pGS0Zft/isJz9ZxXhQ2Vskvv3izCWZ6xWy9vo3Cieub6+eCirNDcNWRk+3o42KhGclPo",
+	"6LFKcOt4bTZ8ZPmuGkKq8cXMT19DGBJK6svevU9eeZ15owWX7gVcmp/4pjhTZnE10KQ2jK27sUGgUoEQ",
+	"rg4wzXNJizWVSM8aYafSth8CgVpggBaMan2inweMKtB/K/tCK96vkOnHSYySCwTfiJBVCFYB7S2Y9dOA",
+	"WY05txrXqmei3kOYHId2zT/beqIbB3wtwYg/IwZWKGB3D4fNd/uQyFhTgc+CZI9e8FvfcNPxsnkWXAN0",
+	"1hQva1Gye0XJlsnBsguUYGM68aq9L2JDYbLbY2MtIpaTlLXjYBuAfrWYV+vX/HSY19Kuy4rwVjb2qCsh",
+	"CHN3aD2y1eJZPx+edSsU696wq3rEqnUFNxSnatGpAnTqXjGph0eimuNPrVlpvbMHQZ1WxpqYZuivVzia",
+	"QuqyldnOD/rpz+rhOzae2Z5KxM+QjjTprf3crHqL2bVpD8Qb+zkvPGsouGjm99D7nwgIbV43PEPJQ1nX",
+	"BvLtzOujlvPWXt6HYorwwNzkHbNF/bTaKXl7w3dqLOfwwCnnQE0Z7OFUTjkg8wbaCiImIERjIiTjM0SE",
+	"KZg9mEp9vWVEhIRw27c04iiaITbU11JcYU4wLYBC3hEhTwxB9wM/rxagWSiO+4FGM1uCSc+NRkOJcANF",
+	"Wxoi5YiE211XIPfPKeibTWyFXPuoV3ZhTq9371fm6JVoGiMyI2/9lw26YsQyI6FoyHgAigHV0obTCMKi",
+	"O/6rQ0OaGx7mgpFl2HVNgZp8Y/cdozFzXeJP6PVqqyW2cMAjc29OQSJsuLtIOxV4LbWhmVRchGQTgZRQ",
+	"zggdIcquXyIixbz3UhadccqvWZ1E0yXQsA3Q/KBX2oRVnFgekylhk94924YtxdmB9dw5XBFBGN1ufbON",
+	"is1UsNd9IUpZpGdu2zfGdKQUpfITcMymVCK93zOVRuZ5S+lTvUVkE6ACYe1aMAo+Eix1RZEcY3lONfdD",
+	"iAYwZNzcJxAYJDjAFAlJoggNQHsmka5vy7iaLiwk6tsvXylZ+ia/YHnR757TBaVtgKpUGu82xqP7eSgA",
+	"ql4d+Ei5inqGW3PUenL3Gdix5qgalyr27zRa9dVgR/UBnRPzvEFjl96kvvk2wYqf7hxPyRJZGQ1qbfWG",
+	"2Wq9cnZx2kCQs695oVtLKMjCof/N//f//e//heaxoBwxD2eMG0h4Ph7URoJaA7uCalJikgaC5hTUqpEg",
+	"+33VWZ0T91B7UKfJ86+mXLBGFHy0O5sxphSiZd6wd+Q3f+NINnnYOUXFwa7krpFrIscm2CUkllOBtgIW",
+	"atY8/ni8nb8gEgeSXEFJAMy8Xhb/2i2Kf9WQhoUgI6rvPzEUBmZym4Tj7KNLheNqyCHUUpFE1BoRksbf",
+	"1khLEqAEGjKOtuAbDiSKtaoojVDqZ0upePp0aSoCzLmGY7FEEagNPqNgoxMCUMDiGHcEKKZUBlMpsDLi",
+	"tHIr553lZ+h6zAQgSWQEaEsvHSDr4NibELeRchswocLMpYRv0kcBFtAhVAAVRHF7NCslWbW91uk04SA1",
+	"m4wjPJTALWUkBrR1fPoBPX/W2y1nNfP+kfyi373I0TZkPMbSO/SU89JRLXorE5ggP6vQZl5eP3HOLSuc",
+	"vTKy7Et3N2WOqvkpqydoffN0yrhEg5lZPqW2zJplLgL1ERYB0JDQUekKMh4C/5KsY56wyhQr9eJrwpMs",
+	"hFICI6VCzAxUU5HM0l1QYXRGocpAWzpdYoI1tspoNPN1row2ov1AOwv9mhnUzd+C7vsBOZqnjRhGbwGP",
+	"DUkcmaQOfuU9okXHRkW6E/ENTxPlaxgMT8cHbJaTcOIh1DYmwFHURW+ugM/kWAkGSU0F4+eUMvf1IcLo",
+	"irDIqCFMZ9dj4ImsDVg4U37EFQhEGZIcB9BFRxLFTEi07wjx0Z7fO3h+ThNiFGV7T3vawUAT4G4QRaEF",
+	"lwyjH/hp7ky1U6eHaLXRKflLWQ+Tca/Y5NTzvfee773zLlRfhns0ewH3AyalQc6013PomZkIkPkBnXXE",
+	"mHCpGzSrovtiaXpt9ou57tVHPT5xOfUOvbPTzqmepsZvv8+/bT5af/fQOwri5YGo9SUi5Zu7/1Qkw+ml",
+	"ESYDPKwpHckJXpuN1MawNuTo+CRR9U0BtIK0pOKcItdw06yiVNTa+1c37zR3sj5Vjs+y97Ou6mhsLJx4",
+	"P9uPGnPVys0mhld/xrhqQdqVzbGyU/BEIHZNkbkO6qXa1FARYakmVCOOAmEO6JoTKYEWow7d0vyo1ACt",
+	"IXJrAfzDjEU0X4HYSZD/EvdfwvIe9gMHeevCu49V1bTO593rRiOfGZ/iVgFd7Y/upPvq+vDu59RbWU75",
+	"3lUc9Z68BzvupuClm1JdFHHCRFuqeZOQTJwxoXXu92N0MSrP8mXF3Ls1MNgAYnuXh9j+8a65vXdSuSZE",
+	"bb65+0bU3KyX+A/uzPCaELXMWesWUWsRtQdUykdhiHDC3pItha25nUSl93LqHlrbKeW7czUMrdWehg6J",
+	"2byq1q3YrAApEimzOebVdT6BBlDGvTvfAxZC5UmGU5cGt5bAYpp7F3I8lC6xYILlOJtiFrpjUqkRLMlL",
+	"enr/ZSjsjJSYy1Y6Nvi8RJLTWSshzkFvGDvJeq5NYidZp6qNnWxe7CStfrNUdCRlg4088NXM028ZcaN0",
+	"Vw0r/myHvJbFCGqCBAPMtbtxqDj+2f7z3f39/Rf7u0uDAQ8F/teItAP/H6totxvrTY4WJOXmVokW5Dyw",
+	"xbKAi7ttJ4muXt8Dl6JL6h20m4HNQeAtUz0RqxSju8cqKBVYeZbNvbupXJftYs0od1vHrsW5W3P8UHXs",
+	"FIcW7yhc0RP1JgRTrsartNwAMAd+NJVj7/CLzqMXwK+cDsyLgY3iEUZfor65iq+PiMkeIlRITANIrujz",
+	"vSmPvENvLOVEHO7sfDc/3HStP9CJMcUjiIHK7jBi15fkmnQpJBn5g8hoCPOakUl99kuf642hA1Mt6PNE",
+	"6l0HCuEKIjZRraOtfowvAfEpNUedUrpqyNLZTGMm5OHz3vPdJQlLTiSUTaPw1cQRXpi22U3R0sR/Whyr",
+	"zbYUvrN2qgnTqC5cNTX5AZmmNBssNnQkJSeDqbRNBFjCiHECWToCLHHERgVvv3cXTwnEaOY4dGY8viMt",
+	"dw27HMNMF+FKYLpMf9nLFwoOv1mEW7dr0s6yxKa4383Fzf8PAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -120,7 +120,7 @@ type Locale struct {
 
 // Expand lists the relations a read embeds.
 type Expand struct {
-	Variants, Options, OptionValues, Channels, Collections, Medias, Category bool
+	Variants, Options, OptionValues, Channels, Collections, Medias, Category, Metafields, Metaobject bool
 }
 
 // ParseExpand reads the comma-separated expand parameter; unknown tokens are ignored.
@@ -146,6 +146,10 @@ func ParseExpand(s string) Expand {
 			e.Medias = true
 		case "category":
 			e.Category = true
+		case "metafields":
+			e.Metafields = true
+		case "metaobject":
+			e.Metaobject = true
 		}
 		start = i + 1
 	}

@@ -66,6 +66,7 @@ type Store interface {
 	CollectionStore
 	MediaStore
 	AttributeStore
+	MetaStore
 	Locales(ctx context.Context, instance uuid.UUID) (Locales, error)
 	EnableLocale(ctx context.Context, instance uuid.UUID, code string, makeDefault bool) (Locale, error)
 	SetDefaultLocale(ctx context.Context, instance uuid.UUID, code string) (Locale, error)

@@ -24,11 +24,11 @@ func TestAttributesAndCategories(t *testing.T) {
 		expectStatus(t, resp, 201)
 		return *resp.ApplicationldJSON201
 	}
-	material := attr("material", pm.Select, true, "cotton", "wool")
-	weight := attr("weight", pm.Number, false)
-	release := attr("release", pm.Date, false)
-	care := attr("care", pm.Multiselect, false, "wash", "iron")
-	unrelated := attr("voltage", pm.Number, false)
+	material := attr("material", pm.AttributeTypeSelect, true, "cotton", "wool")
+	weight := attr("weight", pm.AttributeTypeNumber, false)
+	release := attr("release", pm.AttributeTypeDate, false)
+	care := attr("care", pm.AttributeTypeMultiselect, false, "wash", "iron")
+	unrelated := attr("voltage", pm.AttributeTypeNumber, false)
 
 	category := func(handle string, parent *string, attrs ...pm.Attribute) pm.Category {
 		t.Helper()

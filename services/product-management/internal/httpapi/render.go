@@ -36,6 +36,26 @@ type renderer struct {
 	collections map[uuid.UUID]catalog.Collection // with expand=collections
 	medias      map[uuid.UUID]catalog.Media      // with expand=medias
 	categories  map[uuid.UUID]catalog.Category   // with expand=category
+	// metafields of the products and variants being rendered; metaobjects with expand=metaobject
+	productFields, variantFields map[uuid.UUID][]catalog.Metafield
+	metaobjects                  map[uuid.UUID]catalog.Metaobject
+}
+
+// metafields renders a product's or variant's metafields: IRIs, or embedded with expand=metafields.
+func (r renderer) metafields(fields []catalog.Metafield) *[]api.MetafieldOrIri {
+	out := make([]api.MetafieldOrIri, len(fields))
+	for i, f := range fields {
+		if r.expand.Metafields {
+			objects := r.metaobjects
+			if objects == nil && r.expand.Metaobject {
+				objects = map[uuid.UUID]catalog.Metaobject{}
+			}
+			_ = out[i].FromMetafield(renderMetafield(f, objects, false))
+		} else {
+			_ = out[i].FromIri(metafieldIRI(f.ID))
+		}
+	}
+	return &out
 }
 
 func (r renderer) product(p catalog.Product, top bool) api.Product {
@@ -109,6 +129,9 @@ func (r renderer) product(p catalog.Product, top bool) api.Product {
 	out.Category = &category
 	attributeValues := renderValues(p.Values)
 	out.AttributeValues = &attributeValues
+	if r.productFields != nil {
+		out.Metafields = r.metafields(r.productFields[p.ID])
+	}
 	return out
 }
 
@@ -162,6 +185,9 @@ func (r renderer) variant(v catalog.Variant, values map[uuid.UUID]catalog.Option
 		}
 	}
 	priceFields(&out, v)
+	if r.variantFields != nil {
+		out.Metafields = r.metafields(r.variantFields[v.ID])
+	}
 	return out
 }
 

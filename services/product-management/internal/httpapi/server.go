@@ -226,6 +226,37 @@ func (s *Server) renderer(ctx context.Context, instance uuid.UUID, ex catalog.Ex
 			}
 		}
 	}
+	if len(products) > 0 {
+		// Metafields are listed (as IRIs) on every read: one statement for the whole page.
+		ids := make([]uuid.UUID, len(products))
+		for i, p := range products {
+			ids[i] = p.ID
+		}
+		fields, err := s.Catalog.Store().MetafieldsOf(ctx, instance, ids)
+		if err != nil {
+			return r, err
+		}
+		r.productFields, r.variantFields = map[uuid.UUID][]catalog.Metafield{}, map[uuid.UUID][]catalog.Metafield{}
+		var refs []uuid.UUID
+		for _, f := range fields {
+			if f.VariantID != nil {
+				r.variantFields[*f.VariantID] = append(r.variantFields[*f.VariantID], f)
+			} else {
+				r.productFields[f.ProductID] = append(r.productFields[f.ProductID], f)
+			}
+			refs = append(refs, f.References...)
+		}
+		if ex.Metafields && ex.Metaobject && len(refs) > 0 {
+			objects, err := s.Catalog.Store().MetaobjectsByID(ctx, instance, refs)
+			if err != nil {
+				return r, err
+			}
+			r.metaobjects = map[uuid.UUID]catalog.Metaobject{}
+			for _, o := range objects {
+				r.metaobjects[o.ID] = o
+			}
+		}
+	}
 	if ex.Category {
 		var ids []uuid.UUID
 		for _, p := range products {

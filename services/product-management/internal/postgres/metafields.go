@@ -1,0 +1,210 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
+)
+
+const definitionColumns = `id, type, name, fields, created_at, updated_at`
+
+func scanDefinition(r pgx.Row, extra ...any) (catalog.MetaobjectDefinition, error) {
+	var d catalog.MetaobjectDefinition
+	var fields []byte
+	err := r.Scan(append([]any{&d.ID, &d.Type, &d.Name, &fields, &d.CreatedAt, &d.UpdatedAt}, extra...)...)
+	if err == nil {
+		err = json.Unmarshal(fields, &d.Fields)
+	}
+	return d, err
+}
+
+func (s *Store) Definitions(ctx context.Context, instance uuid.UUID, page, perPage int) ([]catalog.MetaobjectDefinition, int, error) {
+	rows, err := s.pool.Query(ctx, `select `+definitionColumns+`, count(*) over () from metaobject_definitions where instance_id = $1
+		order by type limit $2 offset $3`, instance, perPage, (page-1)*perPage)
+	if err != nil {
+		return nil, 0, wrap(err)
+	}
+	total := 0
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalog.MetaobjectDefinition, error) { return scanDefinition(r, &total) })
+	return list, total, wrap(err)
+}
+
+func (s *Store) DefinitionByID(ctx context.Context, instance, id uuid.UUID) (catalog.MetaobjectDefinition, error) {
+	d, err := scanDefinition(s.pool.QueryRow(ctx, `select `+definitionColumns+` from metaobject_definitions where instance_id = $1 and id = $2`, instance, id))
+	return d, notFound(err, "metaobject definition")
+}
+
+func (s *Store) DefinitionByType(ctx context.Context, instance uuid.UUID, typ string) (catalog.MetaobjectDefinition, error) {
+	d, err := scanDefinition(s.pool.QueryRow(ctx, `select `+definitionColumns+` from metaobject_definitions where instance_id = $1 and type = $2`, instance, typ))
+	return d, notFound(err, "metaobject definition")
+}
+
+func (s *Store) SaveDefinition(ctx context.Context, instance uuid.UUID, d catalog.MetaobjectDefinition, create bool) error {
+	fields, _ := json.Marshal(d.Fields)
+	var err error
+	if create {
+		_, err = s.pool.Exec(ctx, `insert into metaobject_definitions (instance_id, id, type, name, fields) values ($1, $2, $3, $4, $5)`,
+			instance, d.ID, d.Type, d.Name, fields)
+	} else {
+		_, err = s.pool.Exec(ctx, `update metaobject_definitions set name = $3, fields = $4, updated_at = now() where instance_id = $1 and id = $2`,
+			instance, d.ID, d.Name, fields)
+	}
+	if name, ok := uniqueViolation(err); ok && name == "metaobject_definitions_type" {
+		return fault.Invalid("type", "duplicate_type", "another definition of this instance has this type")
+	}
+	return wrap(err)
+}
+
+func (s *Store) DeleteDefinition(ctx context.Context, instance, id uuid.UUID) error {
+	return deleteOne(ctx, s, `delete from metaobject_definitions where instance_id = $1 and id = $2`, instance, id,
+		"metaobject definition", "metaobjects of this type exist; delete them first")
+}
+
+// deleteOne deletes a row: not found when none, a conflict when something still refers to it.
+func deleteOne(ctx context.Context, s *Store, sql string, instance, id uuid.UUID, what, inUse string) error {
+	tag, err := s.pool.Exec(ctx, sql, instance, id)
+	if isForeignKeyViolation(err) {
+		return fault.Conflict("%s", inUse)
+	}
+	if err != nil {
+		return wrap(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fault.NotFound("no such %s", what)
+	}
+	return nil
+}
+
+const metaobjectColumns = `m.id, m.definition_id, d.type, m.handle, m.fields, m.created_at, m.updated_at`
+
+func scanMetaobject(r pgx.Row, extra ...any) (catalog.Metaobject, error) {
+	var m catalog.Metaobject
+	var fields []byte
+	err := r.Scan(append([]any{&m.ID, &m.DefinitionID, &m.Type, &m.Handle, &fields, &m.CreatedAt, &m.UpdatedAt}, extra...)...)
+	if err == nil {
+		err = json.Unmarshal(fields, &m.Fields)
+	}
+	return m, err
+}
+
+func (s *Store) Metaobjects(ctx context.Context, instance uuid.UUID, page, perPage int) ([]catalog.Metaobject, int, error) {
+	rows, err := s.pool.Query(ctx, `select `+metaobjectColumns+`, count(*) over () from metaobjects m
+		join metaobject_definitions d on d.instance_id = m.instance_id and d.id = m.definition_id
+		where m.instance_id = $1 order by d.type, m.handle limit $2 offset $3`, instance, perPage, (page-1)*perPage)
+	if err != nil {
+		return nil, 0, wrap(err)
+	}
+	total := 0
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalog.Metaobject, error) { return scanMetaobject(r, &total) })
+	return list, total, wrap(err)
+}
+
+func (s *Store) MetaobjectsByID(ctx context.Context, instance uuid.UUID, ids []uuid.UUID) ([]catalog.Metaobject, error) {
+	rows, err := s.pool.Query(ctx, `select `+metaobjectColumns+` from metaobjects m
+		join metaobject_definitions d on d.instance_id = m.instance_id and d.id = m.definition_id
+		where m.instance_id = $1 and m.id = any($2)`, instance, ids)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalog.Metaobject, error) { return scanMetaobject(r) })
+	return list, wrap(err)
+}
+
+func (s *Store) SaveMetaobject(ctx context.Context, instance uuid.UUID, m catalog.Metaobject, create bool) error {
+	fields, _ := json.Marshal(m.Fields)
+	var err error
+	if create {
+		_, err = s.pool.Exec(ctx, `insert into metaobjects (instance_id, id, definition_id, handle, fields) values ($1, $2, $3, $4, $5)`,
+			instance, m.ID, m.DefinitionID, m.Handle, fields)
+	} else {
+		_, err = s.pool.Exec(ctx, `update metaobjects set fields = $3, updated_at = now() where instance_id = $1 and id = $2`, instance, m.ID, fields)
+	}
+	if name, ok := uniqueViolation(err); ok && name == "metaobjects_handle" {
+		return fault.Invalid("handle", "duplicate_handle", "another metaobject of this type has this handle")
+	}
+	return wrap(err)
+}
+
+func (s *Store) DeleteMetaobject(ctx context.Context, instance, id uuid.UUID) error {
+	return deleteOne(ctx, s, `delete from metaobjects where instance_id = $1 and id = $2`, instance, id,
+		"metaobject", "a metafield refers to this metaobject; change or delete the metafield first")
+}
+
+const metafieldColumns = `f.id, f.product_id, f.variant_id, f.namespace, f.key, f.type, f.value, f.created_at, f.updated_at,
+	coalesce((select array_agg(r.metaobject_id order by r.position) from metafield_references r
+		where r.instance_id = f.instance_id and r.metafield_id = f.id), '{}')`
+
+func scanMetafield(r pgx.Row, extra ...any) (catalog.Metafield, error) {
+	var m catalog.Metafield
+	err := r.Scan(append([]any{&m.ID, &m.ProductID, &m.VariantID, &m.Namespace, &m.Key, &m.Type, &m.Value, &m.CreatedAt, &m.UpdatedAt, &m.References}, extra...)...)
+	return m, err
+}
+
+func (s *Store) Metafields(ctx context.Context, instance uuid.UUID, page, perPage int) ([]catalog.Metafield, int, error) {
+	rows, err := s.pool.Query(ctx, `select `+metafieldColumns+`, count(*) over () from metafields f where f.instance_id = $1
+		order by f.product_id, f.variant_id nulls first, f.namespace, f.key limit $2 offset $3`, instance, perPage, (page-1)*perPage)
+	if err != nil {
+		return nil, 0, wrap(err)
+	}
+	total := 0
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalog.Metafield, error) { return scanMetafield(r, &total) })
+	return list, total, wrap(err)
+}
+
+func (s *Store) MetafieldsByID(ctx context.Context, instance uuid.UUID, ids []uuid.UUID) ([]catalog.Metafield, error) {
+	rows, err := s.pool.Query(ctx, `select `+metafieldColumns+` from metafields f where f.instance_id = $1 and f.id = any($2)`, instance, ids)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalog.Metafield, error) { return scanMetafield(r) })
+	return list, wrap(err)
+}
+
+// MetafieldsOf loads the metafields of products and their variants in one query.
+func (s *Store) MetafieldsOf(ctx context.Context, instance uuid.UUID, products []uuid.UUID) ([]catalog.Metafield, error) {
+	rows, err := s.pool.Query(ctx, `select `+metafieldColumns+` from metafields f where f.instance_id = $1 and f.product_id = any($2)
+		order by f.namespace, f.key, f.id`, instance, products)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalog.Metafield, error) { return scanMetafield(r) })
+	return list, wrap(err)
+}
+
+func (s *Store) SaveMetafield(ctx context.Context, instance uuid.UUID, m catalog.Metafield, create bool) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		if create {
+			b.Queue(`insert into metafields (instance_id, id, product_id, variant_id, namespace, key, type, value) values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+				instance, m.ID, m.ProductID, m.VariantID, m.Namespace, m.Key, m.Type, m.Value)
+		} else {
+			b.Queue(`update metafields set value = $3, updated_at = now() where instance_id = $1 and id = $2`, instance, m.ID, m.Value)
+			b.Queue(`delete from metafield_references where instance_id = $1 and metafield_id = $2`, instance, m.ID)
+		}
+		if len(m.References) > 0 {
+			pos := make([]int32, len(m.References))
+			for i := range pos {
+				pos[i] = int32(i)
+			}
+			b.Queue(`insert into metafield_references (instance_id, metafield_id, metaobject_id, position)
+				select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, m.ID, m.References, pos)
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+	if name, ok := uniqueViolation(err); ok && name == "metafields_owner_key" {
+		return fault.Invalid("key", "duplicate_key", "the owner already has a metafield with this namespace and key")
+	}
+	if isForeignKeyViolation(err) {
+		return fault.Invalid("value", "unknown_metaobject", "the value refers to a metaobject that no longer exists")
+	}
+	return wrap(err)
+}
+
+func (s *Store) DeleteMetafield(ctx context.Context, instance, id uuid.UUID) error {
+	return deleteOne(ctx, s, `delete from metafields where instance_id = $1 and id = $2`, instance, id, "metafield", "")
+}
