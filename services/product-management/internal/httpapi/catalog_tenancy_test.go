@@ -30,23 +30,39 @@ func TestCatalogResourcesRefuseOutsiders(t *testing.T) {
 	patch := func() *strings.Reader { return strings.NewReader(`{}`) }
 	calls := func(c *pm.ClientWithResponses) map[string]func() (apitest.Response, error) {
 		return map[string]func() (apitest.Response, error){
-			"get attribute":     func() (apitest.Response, error) { return c.GetAttributeWithResponse(ctx, at.ApplicationldJSON201.Id, nil) },
-			"delete attribute":  func() (apitest.Response, error) { return c.DeleteAttributeWithResponse(ctx, at.ApplicationldJSON201.Id, nil) },
-			"get category":      func() (apitest.Response, error) { return c.GetCategoryWithResponse(ctx, cat.ApplicationldJSON201.Id, nil) },
-			"delete category":   func() (apitest.Response, error) { return c.DeleteCategoryWithResponse(ctx, cat.ApplicationldJSON201.Id, nil) },
-			"get collection":    func() (apitest.Response, error) { return c.GetCollectionWithResponse(ctx, col.ApplicationldJSON201.Id, nil) },
-			"delete collection": func() (apitest.Response, error) { return c.DeleteCollectionWithResponse(ctx, col.ApplicationldJSON201.Id, nil) },
+			"get attribute": func() (apitest.Response, error) {
+				return c.GetAttributeWithResponse(ctx, at.ApplicationldJSON201.Id, nil)
+			},
+			"delete attribute": func() (apitest.Response, error) {
+				return c.DeleteAttributeWithResponse(ctx, at.ApplicationldJSON201.Id, nil)
+			},
+			"get category": func() (apitest.Response, error) {
+				return c.GetCategoryWithResponse(ctx, cat.ApplicationldJSON201.Id, nil)
+			},
+			"delete category": func() (apitest.Response, error) {
+				return c.DeleteCategoryWithResponse(ctx, cat.ApplicationldJSON201.Id, nil)
+			},
+			"get collection": func() (apitest.Response, error) {
+				return c.GetCollectionWithResponse(ctx, col.ApplicationldJSON201.Id, nil)
+			},
+			"delete collection": func() (apitest.Response, error) {
+				return c.DeleteCollectionWithResponse(ctx, col.ApplicationldJSON201.Id, nil)
+			},
 			"patch media": func() (apitest.Response, error) {
 				return c.UpdateMediaWithBodyWithResponse(ctx, med.ApplicationldJSON201.Id, nil, "application/merge-patch+json", patch())
 			},
-			"delete media": func() (apitest.Response, error) { return c.DeleteMediaWithResponse(ctx, med.ApplicationldJSON201.Id, nil) },
+			"delete media": func() (apitest.Response, error) {
+				return c.DeleteMediaWithResponse(ctx, med.ApplicationldJSON201.Id, nil)
+			},
 			"delete definition": func() (apitest.Response, error) {
 				return c.DeleteMetaobjectDefinitionWithResponse(ctx, def.ApplicationldJSON201.Id, nil)
 			},
 			"patch metaobject": func() (apitest.Response, error) {
 				return c.UpdateMetaobjectWithBodyWithResponse(ctx, obj.ApplicationldJSON201.Id, nil, "application/merge-patch+json", patch())
 			},
-			"delete metafield": func() (apitest.Response, error) { return c.DeleteMetafieldWithResponse(ctx, mf.ApplicationldJSON201.Id, nil) },
+			"delete metafield": func() (apitest.Response, error) {
+				return c.DeleteMetafieldWithResponse(ctx, mf.ApplicationldJSON201.Id, nil)
+			},
 		}
 	}
 	t.Run("another tenant gets 404", func(t *testing.T) {
