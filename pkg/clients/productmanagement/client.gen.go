@@ -984,11 +984,17 @@ type ProductPatch struct {
 	// AttributeValues Replaces all attribute values.
 	AttributeValues *[]AttributeValue         `json:"attributeValues,omitempty"`
 	Category        nullable.Nullable[string] `json:"category,omitempty"`
-	Description     nullable.Nullable[string] `json:"description,omitempty"`
-	Status          *string                   `json:"status,omitempty"`
-	Tags            nullable.Nullable[string] `json:"tags,omitempty"`
-	Title           nullable.Nullable[string] `json:"title,omitempty"`
-	Vendor          nullable.Nullable[string] `json:"vendor,omitempty"`
+
+	// Channels Replaces the product's channels.
+	Channels *[]ChannelAssignment `json:"channels,omitempty"`
+
+	// Collections Replaces the product's collections, in order.
+	Collections *[]CollectionAssignment   `json:"collections,omitempty"`
+	Description nullable.Nullable[string] `json:"description,omitempty"`
+	Status      *string                   `json:"status,omitempty"`
+	Tags        nullable.Nullable[string] `json:"tags,omitempty"`
+	Title       nullable.Nullable[string] `json:"title,omitempty"`
+	Vendor      nullable.Nullable[string] `json:"vendor,omitempty"`
 }
 
 // ResolvedPrice defines model for ResolvedPrice.

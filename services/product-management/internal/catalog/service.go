@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,6 +47,8 @@ type ProductChanges struct {
 	Tags                                      *[]string
 	Category                                  *string // IRI
 	ClearCategory                             bool
+	Channels, Collections                     *[]string // IRIs; replace the lists
+	channelIDs, collectionIDs                 *[]uuid.UUID
 	Values                                    *[]AttributeValueInput
 	// set by the service
 	categoryID *uuid.UUID
@@ -59,6 +62,11 @@ func (c ProductChanges) CategoryChange() (bool, *uuid.UUID) {
 
 // ValuesChange returns the validated attribute values to store, if they change.
 func (c ProductChanges) ValuesChange() *[]AttributeValue { return c.values }
+
+// ListChanges returns the validated channel and collection lists to store, if they change.
+func (c ProductChanges) ListChanges() (channels, collections *[]uuid.UUID) {
+	return c.channelIDs, c.collectionIDs
+}
 
 // Store persists the catalog. Every method is scoped to one instance.
 type Store interface {
@@ -270,6 +278,38 @@ func (s *Service) channelMap(ctx context.Context, instance uuid.UUID) (map[uuid.
 // UpdateProduct applies changes to a product's own fields, category and attribute values. A
 // product that is (or becomes) active must carry its set's required attributes.
 func (s *Service) UpdateProduct(ctx context.Context, instance, id uuid.UUID, locale string, c ProductChanges) error {
+	if c.Collections != nil {
+		ids, err := s.collectionIDs(ctx, instance, *c.Collections)
+		if err != nil {
+			return err
+		}
+		if ids == nil {
+			ids = []uuid.UUID{}
+		}
+		c.collectionIDs = &ids
+	}
+	if c.Channels != nil {
+		channels, err := s.channelMap(ctx, instance)
+		if err != nil {
+			return err
+		}
+		var vs fault.Violations
+		ids := []uuid.UUID{}
+		for i, iri := range *c.Channels {
+			id, ok := ParseIRI(iri, "/rest/api/channels/")
+			if _, exists := channels[id]; !ok || !exists {
+				vs.Add("channels["+itoa(i)+"].channel", "unknown_channel", "no such channel in this instance")
+				continue
+			}
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+		if err := vs.Err(); err != nil {
+			return err
+		}
+		c.channelIDs = &ids
+	}
 	touchesAttributes := c.Category != nil || c.ClearCategory || c.Values != nil || (c.Status != nil && *c.Status == Active)
 	if touchesAttributes {
 		cur, err := s.Product(ctx, instance, id, ReadLocale{Code: locale})

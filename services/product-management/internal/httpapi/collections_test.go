@@ -63,6 +63,33 @@ func TestCollections(t *testing.T) {
 			t.Fatalf("embedded = %+v %v", c, err)
 		}
 	})
+	t.Run("join later, in order", func(t *testing.T) {
+		scarf := w.create(t, w.c, pm.ProductCreate{Title: some("Gloves")})
+		resp, err := w.c.UpdateProductWithBodyWithResponse(ctx, scarf.Id, nil, "application/merge-patch+json",
+			strings.NewReader(`{"collections":[{"collection":"`+summer.LdID+`"},{"collection":"`+sale.LdID+`"}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, resp, 200)
+		got := *resp.ApplicationldJSON200.Collections
+		first, _ := got[0].AsIri()
+		if len(got) != 2 || first != summer.LdID {
+			t.Fatalf("collections = %s", resp.Body)
+		}
+		resp, err = w.c.UpdateProductWithBodyWithResponse(ctx, scarf.Id, nil, "application/merge-patch+json", strings.NewReader(`{"collections":[{"collection":"/rest/api/collections/0b7f4c43-94c2-4f6c-9a1c-1f7a3d6b8e21"}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectProblem(t, resp, 422, "collections[0].collection")
+		resp, err = w.c.UpdateProductWithBodyWithResponse(ctx, scarf.Id, nil, "application/merge-patch+json", strings.NewReader(`{"collections":[]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, resp, 200)
+		if len(*resp.ApplicationldJSON200.Collections) != 0 {
+			t.Fatalf("collections = %s", resp.Body)
+		}
+	})
 	t.Run("unknown collection at creation", func(t *testing.T) {
 		resp, err := w.c.CreateProductWithResponse(ctx, nil, pm.ProductCreate{Title: some("x"),
 			Collections: &[]pm.CollectionAssignment{{Collection: summer.LdID}, {Collection: "/rest/api/collections/0b7f4c43-94c2-4f6c-9a1c-1f7a3d6b8e21"}}})

@@ -515,6 +515,20 @@ func (s *Server) UpdateProduct(ctx context.Context, req api.UpdateProductRequest
 		c.Tags = &tags
 	}
 	c.Category, c.ClearCategory = patchText(b.Category)
+	if b.Channels != nil {
+		iris := make([]string, len(*b.Channels))
+		for i, a := range *b.Channels {
+			iris[i] = a.Channel
+		}
+		c.Channels = &iris
+	}
+	if b.Collections != nil {
+		iris := make([]string, len(*b.Collections))
+		for i, a := range *b.Collections {
+			iris[i] = a.Collection
+		}
+		c.Collections = &iris
+	}
 	if b.AttributeValues != nil {
 		values := valueInputs(*b.AttributeValues)
 		c.Values = &values

@@ -207,6 +207,26 @@ func (s *Store) UpdateProduct(ctx context.Context, instance, id uuid.UUID, local
 				return err
 			}
 		}
+		channels, collections := c.ListChanges()
+		for _, l := range []struct {
+			table, column string
+			ids           *[]uuid.UUID
+		}{{"product_channels", "channel_id", channels}, {"product_collections", "collection_id", collections}} {
+			if l.ids == nil {
+				continue
+			}
+			pos := make([]int32, len(*l.ids))
+			for i := range pos {
+				pos[i] = int32(i)
+			}
+			b := &pgx.Batch{}
+			b.Queue(`delete from `+l.table+` where instance_id = $1 and product_id = $2`, instance, id)
+			b.Queue(`insert into `+l.table+` (instance_id, product_id, `+l.column+`, position) select $1, $2, * from unnest($3::uuid[], $4::int[])`,
+				instance, id, *l.ids, pos)
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return err
+			}
+		}
 		if values := c.ValuesChange(); values != nil {
 			b := &pgx.Batch{}
 			b.Queue(`delete from product_attribute_values where instance_id = $1 and product_id = $2`, instance, id)
