@@ -535,6 +535,14 @@ type Media struct {
 	Width     nullable.Nullable[int] `json:"width,omitempty"`
 }
 
+// MediaAssignment defines model for MediaAssignment.
+type MediaAssignment struct {
+	// Media IRI of an `image` media of the instance.
+	//
+	// Example: /rest/api/medias/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
+	Media string `json:"media"`
+}
+
 // MediaCollection defines model for MediaCollection.
 type MediaCollection struct {
 	LdContext  *string    `json:"@context,omitempty"`
@@ -991,10 +999,14 @@ type ProductPatch struct {
 	// Collections Replaces the product's collections, in order.
 	Collections *[]CollectionAssignment   `json:"collections,omitempty"`
 	Description nullable.Nullable[string] `json:"description,omitempty"`
-	Status      *string                   `json:"status,omitempty"`
-	Tags        nullable.Nullable[string] `json:"tags,omitempty"`
-	Title       nullable.Nullable[string] `json:"title,omitempty"`
-	Vendor      nullable.Nullable[string] `json:"vendor,omitempty"`
+
+	// Medias Replaces the product's images, in display order, by IRI (create them with
+	// `POST /rest/api/medias`). A media left out is also removed from the product's variants.
+	Medias *[]MediaAssignment        `json:"medias,omitempty"`
+	Status *string                   `json:"status,omitempty"`
+	Tags   nullable.Nullable[string] `json:"tags,omitempty"`
+	Title  nullable.Nullable[string] `json:"title,omitempty"`
+	Vendor nullable.Nullable[string] `json:"vendor,omitempty"`
 }
 
 // ResolvedPrice defines model for ResolvedPrice.
@@ -1057,6 +1069,10 @@ type Variant struct {
 	// current price; null when no other price applied. Absent without a context.
 	LowestPriceLast30Days nullable.Nullable[LowestPrice] `json:"lowestPriceLast30Days,omitempty"`
 
+	// Medias The variant's images, in order: always some of its product's medias. IRIs, or embedded with
+	// `expand=medias` (on a product read, `expand=variants,medias`).
+	Medias *[]MediaOrIri `json:"medias,omitempty"`
+
 	// Metafields The variant's metafields, with `expand=variants,metafields`.
 	Metafields   *[]MetafieldOrIri  `json:"metafields,omitempty"`
 	OptionValues []OptionValueOrIri `json:"optionValues"`
@@ -1090,6 +1106,9 @@ type VariantCollection struct {
 type VariantCreate struct {
 	Barcode nullable.Nullable[string] `json:"barcode,omitempty"`
 
+	// Medias The variant's images, in order; each one of the product's medias (on product creation, name one created with it by `src`).
+	Medias *[]VariantMediaAssignment `json:"medias,omitempty"`
+
 	// OptionValues One value for each of the product's options.
 	OptionValues *[]OptionValueReference `json:"optionValues,omitempty"`
 	Position     *int                    `json:"position,omitempty"`
@@ -1102,6 +1121,20 @@ type VariantCreate struct {
 	Title nullable.Nullable[string] `json:"title,omitempty"`
 }
 
+// VariantMediaAssignment One of the product's medias, by `media` (its IRI) or by `src` (its URL, which is how a
+// variant names a media created in the same `POST /rest/api/products`). Exactly one of the two.
+type VariantMediaAssignment struct {
+	// Media IRI of one of the product's medias.
+	//
+	// Example: /rest/api/medias/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
+	Media *string `json:"media,omitempty"`
+
+	// Src The `src` of one of the product's medias.
+	//
+	// Example: https://cdn.example.com/tshirt-red.jpg
+	Src *string `json:"src,omitempty"`
+}
+
 // VariantOrIri defines model for VariantOrIri.
 type VariantOrIri struct {
 	union json.RawMessage
@@ -1109,7 +1142,10 @@ type VariantOrIri struct {
 
 // VariantPatch defines model for VariantPatch.
 type VariantPatch struct {
-	Barcode      nullable.Nullable[string] `json:"barcode,omitempty"`
+	Barcode nullable.Nullable[string] `json:"barcode,omitempty"`
+
+	// Medias Replaces the variant's images, in order; each one of the product's medias.
+	Medias       *[]VariantMediaAssignment `json:"medias,omitempty"`
 	OptionValues *[]OptionValueReference   `json:"optionValues,omitempty"`
 	Position     *int                      `json:"position,omitempty"`
 	Sku          *string                   `json:"sku,omitempty"`
@@ -3152,7 +3188,7 @@ type ClientInterface interface {
 
 	// DeleteMedia Delete a media
 	//
-	// It is removed from the products it was attached to.
+	// It is removed from the products and variants it was attached to.
 	//
 	// Corresponds with DELETE /rest/api/medias/{id} (the `DeleteMedia` operationId).
 	DeleteMedia(ctx context.Context, id Id, params *DeleteMediaParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3268,12 +3304,20 @@ type ClientInterface interface {
 
 	// UpdateMetaobjectDefinitionWithBody Change a metaobjectDefinition (JSON Merge Patch)
 	//
+	// `fields` replaces the list. A field keeps its type (`422` otherwise: add a field with another
+	// key); a field removed from the list is removed from every metaobject of the type; a field
+	// that becomes required while some metaobject has no value for it is a `409`.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /rest/api/metaobject_definitions/{id} (the `UpdateMetaobjectDefinition` operationId).
 	UpdateMetaobjectDefinitionWithBody(ctx context.Context, id Id, params *UpdateMetaobjectDefinitionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateMetaobjectDefinitionWithApplicationMergePatchPlusJSONBody Change a metaobjectDefinition (JSON Merge Patch)
+	//
+	// `fields` replaces the list. A field keeps its type (`422` otherwise: add a field with another
+	// key); a field removed from the list is removed from every metaobject of the type; a field
+	// that becomes required while some metaobject has no value for it is a `409`.
 	//
 	// Takes a body of the `application/merge-patch+json` content type.
 	//
@@ -3308,7 +3352,7 @@ type ClientInterface interface {
 
 	// DeleteMetaobject Delete a metaobject
 	//
-	// Refused (`409`) while a metafield refers to it.
+	// Refused (`409`) while a metafield or another metaobject refers to it; the detail says which.
 	//
 	// Corresponds with DELETE /rest/api/metaobjects/{id} (the `DeleteMetaobject` operationId).
 	DeleteMetaobject(ctx context.Context, id Id, params *DeleteMetaobjectParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3439,7 +3483,7 @@ type ClientInterface interface {
 	//
 	// Creates a product, with its options and variants in the same call. Everything is created or
 	// nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
-	// variants and 250 tags per product.
+	// variants and 250 tags per product. Variants name the product's new images by `src`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3450,7 +3494,7 @@ type ClientInterface interface {
 	//
 	// Creates a product, with its options and variants in the same call. Everything is created or
 	// nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
-	// variants and 250 tags per product.
+	// variants and 250 tags per product. Variants name the product's new images by `src`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3461,7 +3505,7 @@ type ClientInterface interface {
 	//
 	// Creates a product, with its options and variants in the same call. Everything is created or
 	// nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
-	// variants and 250 tags per product.
+	// variants and 250 tags per product. Variants name the product's new images by `src`.
 	//
 	// Takes a body of the `application/ld+json` content type.
 	//
@@ -4341,7 +4385,7 @@ func (c *Client) CreateMediaWithApplicationLdPlusJSONBody(ctx context.Context, p
 
 // DeleteMedia Delete a media
 //
-// It is removed from the products it was attached to.
+// It is removed from the products and variants it was attached to.
 //
 // Corresponds with DELETE /rest/api/medias/{id} (the `DeleteMedia` operationId).
 func (c *Client) DeleteMedia(ctx context.Context, id Id, params *DeleteMediaParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4637,6 +4681,10 @@ func (c *Client) GetMetaobjectDefinition(ctx context.Context, id Id, params *Get
 
 // UpdateMetaobjectDefinitionWithBody Change a metaobjectDefinition (JSON Merge Patch)
 //
+// `fields` replaces the list. A field keeps its type (`422` otherwise: add a field with another
+// key); a field removed from the list is removed from every metaobject of the type; a field
+// that becomes required while some metaobject has no value for it is a `409`.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /rest/api/metaobject_definitions/{id} (the `UpdateMetaobjectDefinition` operationId).
@@ -4653,6 +4701,10 @@ func (c *Client) UpdateMetaobjectDefinitionWithBody(ctx context.Context, id Id, 
 }
 
 // UpdateMetaobjectDefinitionWithApplicationMergePatchPlusJSONBody Change a metaobjectDefinition (JSON Merge Patch)
+//
+// `fields` replaces the list. A field keeps its type (`422` otherwise: add a field with another
+// key); a field removed from the list is removed from every metaobject of the type; a field
+// that becomes required while some metaobject has no value for it is a `409`.
 //
 // Takes a body of the `application/merge-patch+json` content type.
 //
@@ -4737,7 +4789,7 @@ func (c *Client) CreateMetaobjectWithApplicationLdPlusJSONBody(ctx context.Conte
 
 // DeleteMetaobject Delete a metaobject
 //
-// Refused (`409`) while a metafield refers to it.
+// Refused (`409`) while a metafield or another metaobject refers to it; the detail says which.
 //
 // Corresponds with DELETE /rest/api/metaobjects/{id} (the `DeleteMetaobject` operationId).
 func (c *Client) DeleteMetaobject(ctx context.Context, id Id, params *DeleteMetaobjectParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5058,7 +5110,7 @@ func (c *Client) ListProducts(ctx context.Context, params *ListProductsParams, r
 //
 // Creates a product, with its options and variants in the same call. Everything is created or
 // nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
-// variants and 250 tags per product.
+// variants and 250 tags per product. Variants name the product's new images by `src`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5079,7 +5131,7 @@ func (c *Client) CreateProductWithBody(ctx context.Context, params *CreateProduc
 //
 // Creates a product, with its options and variants in the same call. Everything is created or
 // nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
-// variants and 250 tags per product.
+// variants and 250 tags per product. Variants name the product's new images by `src`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5100,7 +5152,7 @@ func (c *Client) CreateProduct(ctx context.Context, params *CreateProductParams,
 //
 // Creates a product, with its options and variants in the same call. Everything is created or
 // nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
-// variants and 250 tags per product.
+// variants and 250 tags per product. Variants name the product's new images by `src`.
 //
 // Takes a body of the `application/ld+json` content type.
 //
@@ -11230,7 +11282,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteMediaWithResponse Delete a media
 	//
-	// It is removed from the products it was attached to.
+	// It is removed from the products and variants it was attached to.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11362,12 +11414,20 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateMetaobjectDefinitionWithBodyWithResponse Change a metaobjectDefinition (JSON Merge Patch)
 	//
+	// `fields` replaces the list. A field keeps its type (`422` otherwise: add a field with another
+	// key); a field removed from the list is removed from every metaobject of the type; a field
+	// that becomes required while some metaobject has no value for it is a `409`.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /rest/api/metaobject_definitions/{id} (the `UpdateMetaobjectDefinition` operationId).
 	UpdateMetaobjectDefinitionWithBodyWithResponse(ctx context.Context, id Id, params *UpdateMetaobjectDefinitionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMetaobjectDefinitionResponse, error)
 
 	// UpdateMetaobjectDefinitionWithApplicationMergePatchPlusJSONBodyWithResponse Change a metaobjectDefinition (JSON Merge Patch)
+	//
+	// `fields` replaces the list. A field keeps its type (`422` otherwise: add a field with another
+	// key); a field removed from the list is removed from every metaobject of the type; a field
+	// that becomes required while some metaobject has no value for it is a `409`.
 	//
 	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11404,7 +11464,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteMetaobjectWithResponse Delete a metaobject
 	//
-	// Refused (`409`) while a metafield refers to it.
+	// Refused (`409`) while a metafield or another metaobject refers to it; the detail says which.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11551,7 +11611,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Creates a product, with its options and variants in the same call. Everything is created or
 	// nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
-	// variants and 250 tags per product.
+	// variants and 250 tags per product. Variants name the product's new images by `src`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11562,7 +11622,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Creates a product, with its options and variants in the same call. Everything is created or
 	// nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
-	// variants and 250 tags per product.
+	// variants and 250 tags per product. Variants name the product's new images by `src`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11573,7 +11633,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Creates a product, with its options and variants in the same call. Everything is created or
 	// nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
-	// variants and 250 tags per product.
+	// variants and 250 tags per product. Variants name the product's new images by `src`.
 	//
 	// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -20882,7 +20942,7 @@ func (c *ClientWithResponses) CreateMediaWithApplicationLdPlusJSONBodyWithRespon
 
 // DeleteMediaWithResponse Delete a media
 //
-// It is removed from the products it was attached to.
+// It is removed from the products and variants it was attached to.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -21122,6 +21182,10 @@ func (c *ClientWithResponses) GetMetaobjectDefinitionWithResponse(ctx context.Co
 
 // UpdateMetaobjectDefinitionWithBodyWithResponse Change a metaobjectDefinition (JSON Merge Patch)
 //
+// `fields` replaces the list. A field keeps its type (`422` otherwise: add a field with another
+// key); a field removed from the list is removed from every metaobject of the type; a field
+// that becomes required while some metaobject has no value for it is a `409`.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /rest/api/metaobject_definitions/{id} (the `UpdateMetaobjectDefinition` operationId).
@@ -21134,6 +21198,10 @@ func (c *ClientWithResponses) UpdateMetaobjectDefinitionWithBodyWithResponse(ctx
 }
 
 // UpdateMetaobjectDefinitionWithApplicationMergePatchPlusJSONBodyWithResponse Change a metaobjectDefinition (JSON Merge Patch)
+//
+// `fields` replaces the list. A field keeps its type (`422` otherwise: add a field with another
+// key); a field removed from the list is removed from every metaobject of the type; a field
+// that becomes required while some metaobject has no value for it is a `409`.
 //
 // Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21200,7 +21268,7 @@ func (c *ClientWithResponses) CreateMetaobjectWithApplicationLdPlusJSONBodyWithR
 
 // DeleteMetaobjectWithResponse Delete a metaobject
 //
-// Refused (`409`) while a metafield refers to it.
+// Refused (`409`) while a metafield or another metaobject refers to it; the detail says which.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -21461,7 +21529,7 @@ func (c *ClientWithResponses) ListProductsWithResponse(ctx context.Context, para
 //
 // Creates a product, with its options and variants in the same call. Everything is created or
 // nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
-// variants and 250 tags per product.
+// variants and 250 tags per product. Variants name the product's new images by `src`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21478,7 +21546,7 @@ func (c *ClientWithResponses) CreateProductWithBodyWithResponse(ctx context.Cont
 //
 // Creates a product, with its options and variants in the same call. Everything is created or
 // nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
-// variants and 250 tags per product.
+// variants and 250 tags per product. Variants name the product's new images by `src`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21495,7 +21563,7 @@ func (c *ClientWithResponses) CreateProductWithResponse(ctx context.Context, par
 //
 // Creates a product, with its options and variants in the same call. Everything is created or
 // nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
-// variants and 250 tags per product.
+// variants and 250 tags per product. Variants name the product's new images by `src`.
 //
 // Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
 //

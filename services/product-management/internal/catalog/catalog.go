@@ -90,6 +90,7 @@ type Variant struct {
 	Barcode        *string
 	Position       int
 	OptionValueIDs []uuid.UUID // ordered by option position
+	Medias         []uuid.UUID // some of the product's medias, in order
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	Prices         []price.Row // new prices (on create)

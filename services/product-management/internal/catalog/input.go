@@ -46,6 +46,7 @@ type VariantInput struct {
 	Position     *int
 	OptionValues []ValueRef
 	Prices       []PriceInput
+	Medias       []MediaRef
 }
 
 // NewProduct is a validated ProductInput with ids assigned, ready to store.

@@ -110,3 +110,86 @@ func productMedias(in []MediaChange) ([]Media, error) {
 	}
 	return out, vs.Err()
 }
+
+// MediaRef names one of a product's medias for a variant: by IRI, or by src (how a variant names
+// a media created in the same request).
+type MediaRef struct {
+	IRI, Src string
+}
+
+// variantMedias resolves a variant's media references against its product's medias; path is the
+// list's path ("variants[3].medias"). Duplicates are dropped, the first position kept.
+func variantMedias(path string, refs []MediaRef, product []Media) ([]uuid.UUID, error) {
+	var vs fault.Violations
+	ids := make([]uuid.UUID, 0, len(refs))
+	seen := map[uuid.UUID]bool{}
+	for i, ref := range refs {
+		rp := fmt.Sprintf("%s[%d]", path, i)
+		iri, src := strings.TrimSpace(ref.IRI), strings.TrimSpace(ref.Src)
+		if (iri == "") == (src == "") {
+			vs.Add(rp, "one_of", "name the media by exactly one of media (its IRI) or src")
+			continue
+		}
+		found := uuid.Nil
+		id, _ := ParseIRI(iri, "/rest/api/medias/")
+		for _, m := range product {
+			if iri != "" && m.ID == id && id != uuid.Nil || src != "" && m.Src == src {
+				found = m.ID
+				break
+			}
+		}
+		if found == uuid.Nil {
+			if iri != "" {
+				vs.Add(rp+".media", "not_a_product_media", "not one of the product's medias; attach it to the product first")
+			} else {
+				vs.Add(rp+".src", "not_a_product_media", "no media of the product has this src")
+			}
+			continue
+		}
+		if !seen[found] {
+			seen[found] = true
+			ids = append(ids, found)
+		}
+	}
+	return ids, vs.Err()
+}
+
+// productMediaIDs resolves the IRIs of a product's new media list: each an image of the instance.
+func (s *Service) productMediaIDs(ctx context.Context, instance uuid.UUID, iris []string) ([]uuid.UUID, error) {
+	var vs fault.Violations
+	ids := make([]uuid.UUID, 0, len(iris))
+	for i, iri := range iris {
+		id, ok := ParseIRI(strings.TrimSpace(iri), "/rest/api/medias/")
+		if !ok {
+			vs.Add(fmt.Sprintf("medias[%d].media", i), "unknown_media", "no such media in this instance")
+			continue
+		}
+		ids = append(ids, id)
+	}
+	if err := vs.Err(); err != nil {
+		return nil, err
+	}
+	found, err := s.store.MediasByID(ctx, instance, ids, ReadLocale{})
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[uuid.UUID]Media, len(found))
+	for _, m := range found {
+		byID[m.ID] = m
+	}
+	out := make([]uuid.UUID, 0, len(ids))
+	seen := map[uuid.UUID]bool{}
+	for i, id := range ids {
+		m, ok := byID[id]
+		switch {
+		case !ok:
+			vs.Add(fmt.Sprintf("medias[%d].media", i), "unknown_media", "no such media in this instance")
+		case m.Type != "image":
+			vs.Add(fmt.Sprintf("medias[%d]", i), "not_an_image", "only image medias can be attached to a product")
+		case !seen[id]:
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out, vs.Err()
+}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,8 +49,15 @@ type Metaobject struct {
 	Type         string
 	Handle       string
 	Fields       map[string]string
+	References   []FieldReference // set by BuildMetaobject: what its reference fields point at
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+}
+
+// FieldReference is a metaobject referenced by a field of another metaobject.
+type FieldReference struct {
+	Key string
+	ID  uuid.UUID
 }
 
 // Metafield is a typed value on a product or a variant.
@@ -215,7 +224,15 @@ func ApplyDefinition(d MetaobjectDefinition, typ, name *string, clearName bool, 
 	}
 	if fields != nil {
 		seen := map[string]bool{}
+		before := map[string]string{}
+		for _, f := range d.Fields {
+			before[f.Key] = f.Type
+		}
 		for i, f := range *fields {
+			if old, ok := before[f.Key]; ok && old != f.Type {
+				// Stored values were checked against the old type.
+				vs.Add(fmt.Sprintf("fields[%d].type", i), "immutable_type", "a field's type cannot change; add a field with another key instead")
+			}
 			if !metaKey.MatchString(f.Key) || seen[f.Key] {
 				vs.Add(fmt.Sprintf("fields[%d].key", i), "invalid_key", "distinct keys: a lowercase letter, then letters, digits or _")
 			}
@@ -230,14 +247,16 @@ func ApplyDefinition(d MetaobjectDefinition, typ, name *string, clearName bool, 
 }
 
 // BuildMetaobject validates a metaobject's fields against its definition.
-func (s *Service) BuildMetaobject(ctx context.Context, instance uuid.UUID, m Metaobject, def MetaobjectDefinition) (Metaobject, []uuid.UUID, error) {
+// Its references are recorded in m.References, so what it points at cannot be deleted.
+func (s *Service) BuildMetaobject(ctx context.Context, instance uuid.UUID, m Metaobject, def MetaobjectDefinition) (Metaobject, error) {
 	var vs fault.Violations
-	var refs []uuid.UUID
+	m.References = nil
 	byKey := map[string]FieldDefinition{}
 	for _, f := range def.Fields {
 		byKey[f.Key] = f
 	}
-	for k, v := range m.Fields {
+	for _, k := range slices.Sorted(maps.Keys(m.Fields)) {
+		v := m.Fields[k]
 		f, ok := byKey[k]
 		if !ok {
 			vs.Add("fields."+k, "unknown_field", "the definition has no such field")
@@ -253,16 +272,18 @@ func (s *Service) BuildMetaobject(ctx context.Context, instance uuid.UUID, m Met
 				vs = append(vs, fe.Violations...)
 				continue
 			}
-			return m, nil, err
+			return m, err
 		}
-		refs = append(refs, ids...)
+		for _, id := range ids {
+			m.References = append(m.References, FieldReference{Key: k, ID: id})
+		}
 	}
 	for _, f := range def.Fields {
 		if _, ok := m.Fields[f.Key]; f.Required && !ok {
 			vs.Add("fields."+f.Key, "required", "this field is required by the definition")
 		}
 	}
-	return m, refs, vs.Err()
+	return m, vs.Err()
 }
 
 // BuildMetafield validates a new metafield: owner (product or variant IRI), names, typed value,

@@ -47,8 +47,8 @@ type ProductChanges struct {
 	Tags                                      *[]string
 	Category                                  *string // IRI
 	ClearCategory                             bool
-	Channels, Collections                     *[]string // IRIs; replace the lists
-	channelIDs, collectionIDs                 *[]uuid.UUID
+	Channels, Collections, Medias             *[]string // IRIs; replace the lists
+	channelIDs, collectionIDs, mediaIDs       *[]uuid.UUID
 	Values                                    *[]AttributeValueInput
 	// set by the service
 	categoryID *uuid.UUID
@@ -63,9 +63,9 @@ func (c ProductChanges) CategoryChange() (bool, *uuid.UUID) {
 // ValuesChange returns the validated attribute values to store, if they change.
 func (c ProductChanges) ValuesChange() *[]AttributeValue { return c.values }
 
-// ListChanges returns the validated channel and collection lists to store, if they change.
-func (c ProductChanges) ListChanges() (channels, collections *[]uuid.UUID) {
-	return c.channelIDs, c.collectionIDs
+// ListChanges returns the validated channel, collection and media lists to store, if they change.
+func (c ProductChanges) ListChanges() (channels, collections, medias *[]uuid.UUID) {
+	return c.channelIDs, c.collectionIDs, c.mediaIDs
 }
 
 // Store persists the catalog. Every method is scoped to one instance.
@@ -247,6 +247,13 @@ func (s *Service) CreateProduct(ctx context.Context, instance uuid.UUID, locale 
 		if i >= len(p.Variants) || len(vs) > 0 && len(p.Variants) != len(in.Variants) {
 			break
 		}
+		if len(v.Medias) > 0 {
+			ids, err := variantMedias("variants["+itoa(i)+"].medias", v.Medias, p.NewMedias)
+			if err != nil {
+				vs = append(vs, err.(*fault.Error).Violations...)
+			}
+			p.Variants[i].Medias = ids
+		}
 		for j, pi := range v.Prices {
 			pi.Variant = p.Variants[i].ID
 			row, err := BuildPrice("variants["+itoa(i)+"].prices["+itoa(j)+"].", pi, channels, now)
@@ -278,6 +285,13 @@ func (s *Service) channelMap(ctx context.Context, instance uuid.UUID) (map[uuid.
 // UpdateProduct applies changes to a product's own fields, category and attribute values. A
 // product that is (or becomes) active must carry its set's required attributes.
 func (s *Service) UpdateProduct(ctx context.Context, instance, id uuid.UUID, locale string, c ProductChanges) error {
+	if c.Medias != nil {
+		ids, err := s.productMediaIDs(ctx, instance, *c.Medias)
+		if err != nil {
+			return err
+		}
+		c.mediaIDs = &ids
+	}
 	if c.Collections != nil {
 		ids, err := s.collectionIDs(ctx, instance, *c.Collections)
 		if err != nil {
@@ -387,6 +401,11 @@ func (s *Service) CreateVariant(ctx context.Context, instance, productID uuid.UU
 	if v.Position < 0 {
 		v.Position = len(p.Variants)
 	}
+	if len(in.Medias) > 0 {
+		if v.Medias, err = s.variantMedias(ctx, instance, p, in.Medias); err != nil {
+			return Variant{}, err
+		}
+	}
 	if len(in.Prices) > 0 {
 		channels, err := s.channelMap(ctx, instance)
 		if err != nil {
@@ -416,6 +435,7 @@ type VariantChanges struct {
 	ClearTitle, ClearBarcode bool
 	Position                 *int
 	OptionValues             *[]ValueRef
+	Medias                   *[]MediaRef // replaces the list
 }
 
 // UpdateVariant applies changes to a variant.
@@ -463,10 +483,36 @@ func (s *Service) UpdateVariant(ctx context.Context, instance, id uuid.UUID, loc
 		}
 		v.OptionValueIDs = ids
 	}
+	if c.Medias != nil {
+		ids, err := s.variantMedias(ctx, instance, p, *c.Medias)
+		if fault.Is(err, fault.KindUnprocessable) {
+			vs = append(vs, err.(*fault.Error).Violations...)
+		} else if err != nil {
+			return uuid.Nil, err
+		}
+		v.Medias = ids
+	}
 	if err := vs.Err(); err != nil {
 		return uuid.Nil, err
 	}
 	return pid, s.store.UpdateVariant(ctx, instance, v)
+}
+
+// variantMedias resolves a variant's media references against product p's medias (their srcs
+// are read only when a reference uses one).
+func (s *Service) variantMedias(ctx context.Context, instance uuid.UUID, p Product, refs []MediaRef) ([]uuid.UUID, error) {
+	medias := make([]Media, len(p.Medias))
+	for i, id := range p.Medias {
+		medias[i].ID = id
+	}
+	if slices.ContainsFunc(refs, func(r MediaRef) bool { return r.Src != "" }) && len(p.Medias) > 0 {
+		found, err := s.store.MediasByID(ctx, instance, p.Medias, ReadLocale{})
+		if err != nil {
+			return nil, err
+		}
+		medias = found
+	}
+	return variantMedias("medias", refs, medias)
 }
 
 // trimPaths drops the leading "." of violation paths built for a nested variant.

@@ -37,6 +37,7 @@ func fullProduct(w *world, t *testing.T, sku string) pm.ProductCreate {
 	p.Channels = &[]pm.ChannelAssignment{{Channel: ch.LdID}}
 	p.Collections = &[]pm.CollectionAssignment{{Collection: col.ApplicationldJSON201.LdID}}
 	p.Medias = &[]pm.MediaCreate{image("https://cdn.example.com/" + sku + ".jpg")}
+	(*p.Variants)[0].Medias = &[]pm.VariantMediaAssignment{{Src: ptr("https://cdn.example.com/" + sku + ".jpg")}}
 	p.Category = some(cat.ApplicationldJSON201.LdID)
 	p.AttributeValues = &[]pm.AttributeValue{{Attribute: at.ApplicationldJSON201.LdID, Value: "linen"}}
 	return p
@@ -67,12 +68,18 @@ func TestFullCreateIsAllOrNothing(t *testing.T) {
 	if len(g.Variants) != 2 || len(*g.Channels) != 1 || len(*g.Collections) != 1 || len(*g.Medias) != 1 || len(*g.AttributeValues) != 1 {
 		t.Fatalf("created = %s", got.Body)
 	}
+	if v, err := g.Variants[0].AsVariant(); err != nil || len(*v.Medias) != 1 {
+		t.Fatalf("variant medias = %s", got.Body)
+	}
 	before := counts()
 	for name, breakIt := range map[string]func(*pm.ProductCreate){
 		"bad price":           func(p *pm.ProductCreate) { (*(*p.Variants)[1].Prices)[0].Amount = "1.234" },
 		"bad media":           func(p *pm.ProductCreate) { (*p.Medias)[0].Src = "not a url" },
 		"bad attribute value": func(p *pm.ProductCreate) { (*p.AttributeValues)[0].Value = 42 },
 		"taken SKU":           func(p *pm.ProductCreate) { (*p.Variants)[1].Sku = "OK-XS" },
+		"bad variant media": func(p *pm.ProductCreate) {
+			(*p.Variants)[1].Medias = &[]pm.VariantMediaAssignment{{Src: ptr("https://cdn.example.com/elsewhere.jpg")}}
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			p := fullProduct(w, t, fmt.Sprintf("B%d", time.Now().UnixNano()%1e6))
@@ -89,7 +96,8 @@ func TestFullCreateIsAllOrNothing(t *testing.T) {
 	}
 }
 
-// TestLargeProduct: 2,048 variants, 50 medias and 250 metafields read and write correctly, and the
+// TestLargeProduct: 2,048 variants (each pointing at one of the product's medias), 50 medias and
+// 250 metafields read and write correctly, and the
 // expanded read costs the same statements as a small product's.
 func TestLargeProduct(t *testing.T) {
 	if testing.Short() {
@@ -108,7 +116,9 @@ func TestLargeProduct(t *testing.T) {
 	for _, x := range a {
 		for _, y := range b {
 			for _, z := range c {
-				variants = append(variants, pm.VariantCreate{Sku: x + y + z, OptionValues: &[]pm.OptionValueReference{selector("A", x), selector("B", y), selector("C", z)}})
+				n := len(variants)
+				variants = append(variants, pm.VariantCreate{Sku: x + y + z, OptionValues: &[]pm.OptionValueReference{selector("A", x), selector("B", y), selector("C", z)},
+					Medias: &[]pm.VariantMediaAssignment{{Src: ptr(fmt.Sprintf("https://cdn.example.com/big/%d.jpg", n%50))}}})
 			}
 		}
 	}
@@ -147,6 +157,13 @@ func TestLargeProduct(t *testing.T) {
 	smallQ, _, _ := read(small.Id)
 	if len(big.Variants) != 2048 || len(*big.Medias) != 50 || len(*big.Metafields) != 250 {
 		t.Fatalf("read back %d variants, %d medias, %d metafields", len(big.Variants), len(*big.Medias), len(*big.Metafields))
+	}
+	last, err := big.Variants[2047].AsVariant()
+	if err != nil || len(*last.Medias) != 1 {
+		t.Fatalf("variant medias not read back: %v", err)
+	}
+	if m, err := (*last.Medias)[0].AsMedia(); err != nil || m.Src != "https://cdn.example.com/big/47.jpg" {
+		t.Fatalf("last variant's media = %+v, %v", m, err)
 	}
 	if bigQ != smallQ {
 		t.Fatalf("the large product costs %d statements, a small one %d", bigQ, smallQ)

@@ -238,7 +238,7 @@ func (s *Server) CreateMetaobject(ctx context.Context, req api.CreateMetaobjectR
 	if err != nil {
 		return nil, err
 	}
-	m, _, err := s.Catalog.BuildMetaobject(ctx, t.InstanceID, catalog.Metaobject{ID: uuid.New(), DefinitionID: def.ID, Type: def.Type, Handle: b.Handle, Fields: b.Fields}, def)
+	m, err := s.Catalog.BuildMetaobject(ctx, t.InstanceID, catalog.Metaobject{ID: uuid.New(), DefinitionID: def.ID, Type: def.Type, Handle: b.Handle, Fields: b.Fields}, def)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +267,7 @@ func (s *Server) UpdateMetaobject(ctx context.Context, req api.UpdateMetaobjectR
 			return nil, err
 		}
 		cur.Fields = *req.Body.Fields
-		if cur, _, err = s.Catalog.BuildMetaobject(ctx, t.InstanceID, cur, def); err != nil {
+		if cur, err = s.Catalog.BuildMetaobject(ctx, t.InstanceID, cur, def); err != nil {
 			return nil, err
 		}
 		if err := s.Catalog.Store().SaveMetaobject(ctx, t.InstanceID, cur, false); err != nil {

@@ -118,6 +118,86 @@ func TestMetafieldsAndMetaobjects(t *testing.T) {
 		}
 		expectProblem(t, dd, 409, "")
 	})
+	t.Run("a metaobject another metaobject refers to cannot be deleted", func(t *testing.T) {
+		sdef, err := w.c.CreateMetaobjectDefinitionWithResponse(ctx, nil, pm.MetaobjectDefinitionCreate{Type: "story",
+			Fields: []pm.MetaobjectFieldDefinition{{Key: "about", Type: pm.MetafieldTypeMetaobjectReference}, {Key: "see_also", Type: pm.MetafieldTypeListMetaobjectReference}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, sdef, 201)
+		grace, err := w.c.CreateMetaobjectWithResponse(ctx, nil, pm.MetaobjectCreate{Type: "designer", Handle: "grace", Fields: map[string]string{"name": "Grace"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, grace, 201)
+		g := grace.ApplicationldJSON201
+		story, err := w.c.CreateMetaobjectWithResponse(ctx, nil, pm.MetaobjectCreate{Type: "story", Handle: "s1", Fields: map[string]string{"see_also": `["` + g.LdID + `"]`}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, story, 201)
+		s := story.ApplicationldJSON201
+		del, err := w.c.DeleteMetaobjectWithResponse(ctx, g.Id, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr := expectProblem(t, del, 409, "")
+		if pr.Detail == nil || !strings.Contains(*pr.Detail, s.LdID) {
+			t.Fatalf("the conflict does not name the referring metaobject: %s", del.Body)
+		}
+		// Pointing the story at itself and away from grace frees grace; a self-reference does not
+		// keep the story itself from being deleted.
+		upd, err := w.c.UpdateMetaobjectWithBodyWithResponse(ctx, s.Id, nil, "application/merge-patch+json", strings.NewReader(`{"fields":{"about":"`+s.LdID+`"}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, upd, 200)
+		for _, id := range []pm.Id{g.Id, s.Id} {
+			del, err := w.c.DeleteMetaobjectWithResponse(ctx, id, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			expectStatus(t, del, 204)
+		}
+	})
+	t.Run("definition changes keep metaobjects valid", func(t *testing.T) {
+		d, err := w.c.CreateMetaobjectDefinitionWithResponse(ctx, nil, pm.MetaobjectDefinitionCreate{Type: "fabric",
+			Fields: []pm.MetaobjectFieldDefinition{{Key: "name", Type: pm.MetafieldTypeSingleLineTextField}, {Key: "origin", Type: pm.MetafieldTypeMetaobjectReference}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, d, 201)
+		fabric := d.ApplicationldJSON201
+		o, err := w.c.CreateMetaobjectWithResponse(ctx, nil, pm.MetaobjectCreate{Type: "fabric", Handle: "linen", Fields: map[string]string{"origin": designer.LdID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, o, 201)
+		patch := func(fields string) *pm.UpdateMetaobjectDefinitionResponse {
+			t.Helper()
+			resp, err := w.c.UpdateMetaobjectDefinitionWithBodyWithResponse(ctx, fabric.Id, nil, "application/merge-patch+json", strings.NewReader(`{"fields":`+fields+`}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp
+		}
+		expectProblem(t, patch(`[{"key":"name","type":"number_integer"},{"key":"origin","type":"metaobject_reference"}]`), 422, "fields[0].type")
+		expectProblem(t, patch(`[{"key":"name","type":"single_line_text_field","required":true},{"key":"origin","type":"metaobject_reference"}]`), 409, "")
+		// Dropping origin drops linen's value and its reference to the designer.
+		expectStatus(t, patch(`[{"key":"name","type":"single_line_text_field"}]`), 200)
+		got, err := w.c.GetMetaobjectWithResponse(ctx, o.ApplicationldJSON201.Id, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, got, 200)
+		if _, ok := got.ApplicationldJSON200.Fields["origin"]; ok {
+			t.Fatalf("the removed field is still on the metaobject: %s", got.Body)
+		}
+		var refs int
+		if err := w.pm.Pool.QueryRow(ctx, `select count(*) from metaobject_references where metaobject_id = $1`, o.ApplicationldJSON201.Id).Scan(&refs); err != nil || refs != 0 {
+			t.Fatalf("references left behind: %d %v", refs, err)
+		}
+	})
 	t.Run("another instance's metaobject cannot be referenced", func(t *testing.T) {
 		other := w.id.Partner("Other")
 		org := other.Org(t, "Other")

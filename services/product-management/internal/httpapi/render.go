@@ -185,6 +185,15 @@ func (r renderer) variant(v catalog.Variant, values map[uuid.UUID]catalog.Option
 		}
 	}
 	priceFields(&out, v)
+	medias := make([]api.MediaOrIri, len(v.Medias))
+	for i, id := range v.Medias {
+		if m, ok := r.medias[id]; ok {
+			_ = medias[i].FromMedia(renderMedia(m, false))
+		} else {
+			_ = medias[i].FromIri(mediaIRI(id))
+		}
+	}
+	out.Medias = &medias
 	if r.variantFields != nil {
 		out.Metafields = r.metafields(r.variantFields[v.ID])
 	}

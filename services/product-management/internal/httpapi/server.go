@@ -444,7 +444,23 @@ func variantInput(v api.VariantCreate) catalog.VariantInput {
 			in.Prices = append(in.Prices, priceInput(p))
 		}
 	}
+	if v.Medias != nil {
+		in.Medias = mediaRefs(*v.Medias)
+	}
 	return in
+}
+
+func mediaRefs(list []api.VariantMediaAssignment) []catalog.MediaRef {
+	out := make([]catalog.MediaRef, len(list))
+	for i, a := range list {
+		if a.Media != nil {
+			out[i].IRI = *a.Media
+		}
+		if a.Src != nil {
+			out[i].Src = *a.Src
+		}
+	}
+	return out
 }
 
 func valueRefs(refs []api.OptionValueReference) []catalog.ValueRef {
@@ -488,8 +504,12 @@ func (s *Server) CreateProduct(ctx context.Context, req api.CreateProductRequest
 	if err != nil {
 		return nil, err
 	}
+	r, err := s.renderer(ctx, t.InstanceID, catalog.Expand{}, []catalog.Product{p}, nil, loc)
+	if err != nil {
+		return nil, err
+	}
 	iri := productIRI(p.ID)
-	return api.CreateProduct201ApplicationLdPlusJSONResponse{Body: renderer{}.product(p, true), Headers: api.CreateProduct201ResponseHeaders{Location: &iri}}, nil
+	return api.CreateProduct201ApplicationLdPlusJSONResponse{Body: r.product(p, true), Headers: api.CreateProduct201ResponseHeaders{Location: &iri}}, nil
 }
 
 func (s *Server) UpdateProduct(ctx context.Context, req api.UpdateProductRequestObject) (api.UpdateProductResponseObject, error) {
@@ -529,6 +549,13 @@ func (s *Server) UpdateProduct(ctx context.Context, req api.UpdateProductRequest
 		}
 		c.Collections = &iris
 	}
+	if b.Medias != nil {
+		iris := make([]string, len(*b.Medias))
+		for i, a := range *b.Medias {
+			iris[i] = a.Media
+		}
+		c.Medias = &iris
+	}
 	if b.AttributeValues != nil {
 		values := valueInputs(*b.AttributeValues)
 		c.Values = &values
@@ -539,11 +566,16 @@ func (s *Server) UpdateProduct(ctx context.Context, req api.UpdateProductRequest
 	if err := s.Catalog.UpdateProduct(ctx, t.InstanceID, req.Id, locale, c); err != nil {
 		return nil, err
 	}
-	p, err := s.Catalog.Product(ctx, t.InstanceID, req.Id, catalog.ReadLocale{Code: locale})
+	loc := catalog.ReadLocale{Code: locale}
+	p, err := s.Catalog.Product(ctx, t.InstanceID, req.Id, loc)
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateProduct200ApplicationLdPlusJSONResponse(renderer{}.product(p, true)), nil
+	r, err := s.renderer(ctx, t.InstanceID, catalog.Expand{}, []catalog.Product{p}, nil, loc)
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateProduct200ApplicationLdPlusJSONResponse(r.product(p, true)), nil
 }
 
 // patchText reads a nullable merge-patch member: a value to set, or a request to clear.
@@ -592,12 +624,16 @@ func (s *Server) ListProductVariants(ctx context.Context, req api.ListProductVar
 	if ex.OptionValues {
 		values = valueIndex(p)
 	}
+	r, err := s.renderer(ctx, t.InstanceID, ex, []catalog.Product{p}, nil, loc)
+	if err != nil {
+		return nil, err
+	}
 	from, to := min((page-1)*per, len(p.Variants)), min(page*per, len(p.Variants))
 	path := productIRI(p.ID) + "/variants"
 	out := api.ListProductVariants200ApplicationLdPlusJSONResponse{LdContext: contextOf("Variant"), LdID: path, LdType: "Collection",
 		TotalItems: len(p.Variants), Member: make([]api.Variant, 0, to-from), View: pageView(path, requestQuery(ctx), page, per, len(p.Variants))}
 	for _, v := range p.Variants[from:to] {
-		out.Member = append(out.Member, renderer{expand: ex}.variant(v, values, false))
+		out.Member = append(out.Member, r.variant(v, values, false))
 	}
 	return out, nil
 }
@@ -642,7 +678,11 @@ func (s *Server) loadVariant(ctx context.Context, t tenant.Tenant, id uuid.UUID,
 	}
 	for _, v := range p.Variants {
 		if v.ID == id {
-			return renderer{expand: ex}.variant(v, values, true), nil
+			r, err := s.renderer(ctx, t.InstanceID, ex, []catalog.Product{p}, nil, loc)
+			if err != nil {
+				return api.Variant{}, err
+			}
+			return r.variant(v, values, true), nil
 		}
 	}
 	return api.Variant{}, fault.NotFound("no such variant")
@@ -672,6 +712,10 @@ func (s *Server) UpdateVariant(ctx context.Context, req api.UpdateVariantRequest
 	if b.OptionValues != nil {
 		refs := valueRefs(*b.OptionValues)
 		c.OptionValues = &refs
+	}
+	if b.Medias != nil {
+		refs := mediaRefs(*b.Medias)
+		c.Medias = &refs
 	}
 	if _, err := s.Catalog.UpdateVariant(ctx, t.InstanceID, req.Id, locale, c); err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/pkg/pgerr"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 )
 
@@ -51,13 +52,58 @@ func (s *Store) SaveDefinition(ctx context.Context, instance uuid.UUID, d catalo
 		_, err = s.pool.Exec(ctx, `insert into metaobject_definitions (instance_id, id, type, name, fields) values ($1, $2, $3, $4, $5)`,
 			instance, d.ID, d.Type, d.Name, fields)
 	} else {
-		_, err = s.pool.Exec(ctx, `update metaobject_definitions set name = $3, fields = $4, updated_at = now() where instance_id = $1 and id = $2`,
-			instance, d.ID, d.Name, fields)
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return updateDefinition(ctx, tx, instance, d, fields) })
 	}
 	if name, ok := uniqueViolation(err); ok && name == "metaobject_definitions_type" {
 		return fault.Invalid("type", "duplicate_type", "another definition of this instance has this type")
 	}
 	return wrap(err)
+}
+
+// updateDefinition saves a changed definition and keeps its metaobjects valid: a field that
+// becomes required while some metaobject has no value is a conflict; the values (and references)
+// of removed fields are dropped.
+func updateDefinition(ctx context.Context, tx pgx.Tx, instance uuid.UUID, d catalog.MetaobjectDefinition, fields []byte) error {
+	var raw []byte
+	err := tx.QueryRow(ctx, `select fields from metaobject_definitions where instance_id = $1 and id = $2 for update`, instance, d.ID).Scan(&raw)
+	if err != nil {
+		return notFound(err, "metaobject definition")
+	}
+	var old []catalog.FieldDefinition
+	_ = json.Unmarshal(raw, &old)
+	wasRequired, kept := map[string]bool{}, map[string]bool{}
+	for _, f := range old {
+		wasRequired[f.Key] = f.Required
+	}
+	for _, f := range d.Fields {
+		kept[f.Key] = true
+		if !f.Required || wasRequired[f.Key] {
+			continue
+		}
+		var missing int
+		if err := tx.QueryRow(ctx, `select count(*) from metaobjects where instance_id = $1 and definition_id = $2 and not fields ? $3`,
+			instance, d.ID, f.Key).Scan(&missing); err != nil {
+			return err
+		}
+		if missing > 0 {
+			return fault.Conflict("%d metaobject(s) of this type have no value for %q; give them one before making it required", missing, f.Key)
+		}
+	}
+	var removed []string
+	for _, f := range old {
+		if !kept[f.Key] {
+			removed = append(removed, f.Key)
+		}
+	}
+	b := &pgx.Batch{}
+	b.Queue(`update metaobject_definitions set name = $3, fields = $4, updated_at = now() where instance_id = $1 and id = $2`, instance, d.ID, d.Name, fields)
+	if len(removed) > 0 {
+		b.Queue(`delete from metaobject_references r using metaobjects m
+			where r.instance_id = $1 and m.instance_id = $1 and m.id = r.metaobject_id and m.definition_id = $2 and r.field_key = any($3)`, instance, d.ID, removed)
+		b.Queue(`update metaobjects set fields = fields - $3::text[], updated_at = now()
+			where instance_id = $1 and definition_id = $2 and fields ?| $3`, instance, d.ID, removed)
+	}
+	return tx.SendBatch(ctx, b).Close()
 }
 
 func (s *Store) DeleteDefinition(ctx context.Context, instance, id uuid.UUID) error {
@@ -115,24 +161,59 @@ func (s *Store) MetaobjectsByID(ctx context.Context, instance uuid.UUID, ids []u
 	return list, wrap(err)
 }
 
+// SaveMetaobject writes a metaobject and the references of its fields, in one transaction.
 func (s *Store) SaveMetaobject(ctx context.Context, instance uuid.UUID, m catalog.Metaobject, create bool) error {
 	fields, _ := json.Marshal(m.Fields)
-	var err error
-	if create {
-		_, err = s.pool.Exec(ctx, `insert into metaobjects (instance_id, id, definition_id, handle, fields) values ($1, $2, $3, $4, $5)`,
-			instance, m.ID, m.DefinitionID, m.Handle, fields)
-	} else {
-		_, err = s.pool.Exec(ctx, `update metaobjects set fields = $3, updated_at = now() where instance_id = $1 and id = $2`, instance, m.ID, fields)
-	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		if create {
+			b.Queue(`insert into metaobjects (instance_id, id, definition_id, handle, fields) values ($1, $2, $3, $4, $5)`,
+				instance, m.ID, m.DefinitionID, m.Handle, fields)
+		} else {
+			b.Queue(`update metaobjects set fields = $3, updated_at = now() where instance_id = $1 and id = $2`, instance, m.ID, fields)
+			b.Queue(`delete from metaobject_references where instance_id = $1 and metaobject_id = $2`, instance, m.ID)
+		}
+		if n := len(m.References); n > 0 {
+			keys, ids, pos := make([]string, n), make([]uuid.UUID, n), make([]int32, n)
+			for i, r := range m.References {
+				keys[i], ids[i], pos[i] = r.Key, r.ID, int32(i)
+			}
+			b.Queue(`insert into metaobject_references (instance_id, metaobject_id, field_key, referenced_id, position)
+				select $1, $2, * from unnest($3::text[], $4::uuid[], $5::int[])`, instance, m.ID, keys, ids, pos)
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
 	if name, ok := uniqueViolation(err); ok && name == "metaobjects_handle" {
 		return fault.Invalid("handle", "duplicate_handle", "another metaobject of this type has this handle")
+	}
+	if isForeignKeyViolation(err) { // a referenced metaobject was deleted meanwhile
+		return fault.Invalid("fields", "unknown_metaobject", "a field refers to a metaobject that no longer exists")
 	}
 	return wrap(err)
 }
 
+// DeleteMetaobject deletes a metaobject nothing refers to; the conflict says what still does.
 func (s *Store) DeleteMetaobject(ctx context.Context, instance, id uuid.UUID) error {
-	return deleteOne(ctx, s, `delete from metaobjects where instance_id = $1 and id = $2`, instance, id,
-		"metaobject", "a metafield refers to this metaobject; change or delete the metafield first")
+	tag, err := s.pool.Exec(ctx, `delete from metaobjects where instance_id = $1 and id = $2`, instance, id)
+	if name, ok := pgerr.ForeignKey(err); ok {
+		var n int
+		var example uuid.UUID
+		if name == "metaobject_references_referenced" {
+			_ = s.pool.QueryRow(ctx, `select count(distinct metaobject_id), min(metaobject_id::text)::uuid from metaobject_references
+				where instance_id = $1 and referenced_id = $2 and metaobject_id <> $2`, instance, id).Scan(&n, &example)
+			return fault.Conflict("%d other metaobject(s) refer to this metaobject (for example /rest/api/metaobjects/%s); change or delete them first", n, example)
+		}
+		_ = s.pool.QueryRow(ctx, `select count(distinct metafield_id), min(metafield_id::text)::uuid from metafield_references
+			where instance_id = $1 and metaobject_id = $2`, instance, id).Scan(&n, &example)
+		return fault.Conflict("%d metafield(s) refer to this metaobject (for example /rest/api/metafields/%s); change or delete them first", n, example)
+	}
+	if err != nil {
+		return wrap(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fault.NotFound("no such metaobject")
+	}
+	return nil
 }
 
 const metafieldColumns = `f.id, f.product_id, f.variant_id, f.namespace, f.key, f.type, f.value, f.created_at, f.updated_at,

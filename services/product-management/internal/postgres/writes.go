@@ -66,6 +66,22 @@ func insertVariants(b *pgx.Batch, instance uuid.UUID, vs []catalog.Variant) {
 		b.Queue(`insert into variant_option_values (instance_id, variant_id, option_value_id, product_id)
 			select $1, * from unnest($2::uuid[], $3::uuid[], $4::uuid[])`, instance, xv, xo, xp)
 	}
+	queueVariantMedias(b, instance, vs)
+}
+
+// queueVariantMedias inserts the media lists of variants.
+func queueVariantMedias(b *pgx.Batch, instance uuid.UUID, vs []catalog.Variant) {
+	var mv, mp, mm []uuid.UUID
+	var pos []int32
+	for _, v := range vs {
+		for i, m := range v.Medias {
+			mv, mp, mm, pos = append(mv, v.ID), append(mp, v.ProductID), append(mm, m), append(pos, int32(i))
+		}
+	}
+	if len(mv) > 0 {
+		b.Queue(`insert into variant_medias (instance_id, variant_id, product_id, media_id, position)
+			select $1, * from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::int[])`, instance, mv, mp, mm, pos)
+	}
 }
 
 // conflictError turns a unique violation that slipped past the checks (a concurrent write) into a
@@ -79,6 +95,10 @@ func conflictError(err error) error {
 			return fault.Invalid("optionValues", "duplicate_combination", "another variant of this product has this combination of option values")
 		}
 		return fault.Conflict("the request conflicts with existing data")
+	}
+	if isForeignKeyViolation(err) {
+		// Everything referenced was checked before the write: a concurrent request removed it.
+		return fault.Conflict("something this request refers to was deleted by a concurrent request; read it again and retry")
 	}
 	return err
 }
@@ -142,6 +162,15 @@ func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale st
 			b.Queue(`insert into option_value_translations (instance_id, value_id, locale, value) select $1, id, $2, value from unnest($3::uuid[], $4::text[]) as x(id, value)`,
 				instance, locale, vid, vlabel)
 		}
+		if len(p.NewMedias) > 0 { // before the variants, which may point at them
+			queueMedias(b, instance, locale, p.NewMedias)
+			pos := make([]int32, len(p.Medias))
+			for i := range pos {
+				pos[i] = int32(i)
+			}
+			b.Queue(`insert into product_medias (instance_id, product_id, media_id, position)
+				select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Medias, pos)
+		}
 		if len(p.Variants) > 0 {
 			insertVariants(b, instance, p.Variants)
 		}
@@ -152,15 +181,6 @@ func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale st
 			}
 			b.Queue(`insert into product_channels (instance_id, product_id, channel_id, position)
 				select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Channels, pos)
-		}
-		if len(p.NewMedias) > 0 {
-			queueMedias(b, instance, locale, p.NewMedias)
-			pos := make([]int32, len(p.Medias))
-			for i := range pos {
-				pos[i] = int32(i)
-			}
-			b.Queue(`insert into product_medias (instance_id, product_id, media_id, position)
-				select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Medias, pos)
 		}
 		if len(p.Collections) > 0 {
 			pos := make([]int32, len(p.Collections))
@@ -184,7 +204,7 @@ func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale st
 
 // UpdateProduct applies changes to the product row and to its texts in locale.
 func (s *Store) UpdateProduct(ctx context.Context, instance, id uuid.UUID, locale string, c catalog.ProductChanges) error {
-	return wrap(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return wrap(conflictError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var status *string
 		if c.Status != nil {
 			st := string(*c.Status)
@@ -207,7 +227,22 @@ func (s *Store) UpdateProduct(ctx context.Context, instance, id uuid.UUID, local
 				return err
 			}
 		}
-		channels, collections := c.ListChanges()
+		channels, collections, medias := c.ListChanges()
+		if medias != nil {
+			// Kept medias keep their rows (and so their place in the variants); only the left-out
+			// ones go, which detaches them from the variants too.
+			pos := make([]int32, len(*medias))
+			for i := range pos {
+				pos[i] = int32(i)
+			}
+			b := &pgx.Batch{}
+			b.Queue(`delete from product_medias where instance_id = $1 and product_id = $2 and not (media_id = any($3))`, instance, id, *medias)
+			b.Queue(`insert into product_medias (instance_id, product_id, media_id, position) select $1, $2, * from unnest($3::uuid[], $4::int[])
+				on conflict (instance_id, product_id, media_id) do update set position = excluded.position`, instance, id, *medias, pos)
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return err
+			}
+		}
 		for _, l := range []struct {
 			table, column string
 			ids           *[]uuid.UUID
@@ -246,7 +281,7 @@ func (s *Store) UpdateProduct(ctx context.Context, instance, id uuid.UUID, local
 				description = case when $7 then excluded.description else t.description end`,
 			instance, id, locale, c.Title, c.Description, setTitle, setDesc)
 		return err
-	}))
+	})))
 }
 
 func (s *Store) DeleteProduct(ctx context.Context, instance, id uuid.UUID) error {
@@ -312,6 +347,8 @@ func (s *Store) UpdateVariant(ctx context.Context, instance uuid.UUID, v catalog
 			b.Queue(`insert into variant_option_values (instance_id, variant_id, option_value_id, product_id)
 				select $1, * from unnest($2::uuid[], $3::uuid[], $4::uuid[])`, instance, vids, v.OptionValueIDs, pids)
 		}
+		b.Queue(`delete from variant_medias where instance_id = $1 and variant_id = $2`, instance, v.ID)
+		queueVariantMedias(b, instance, []catalog.Variant{v})
 		return tx.SendBatch(ctx, b).Close()
 	})
 	return wrap(conflictError(err))
