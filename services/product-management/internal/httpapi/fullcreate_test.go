@@ -14,6 +14,12 @@ import (
 // collections, medias, category and attribute values.
 func fullProduct(w *world, t *testing.T, sku string) pm.ProductCreate {
 	t.Helper()
+	return fullProductN(w, t, sku, 2)
+}
+
+// fullProductN is fullProduct with n variants (n <= 6), each pointing at the product's media.
+func fullProductN(w *world, t *testing.T, sku string, n int) pm.ProductCreate {
+	t.Helper()
 	ctx := context.Background()
 	code := strings.ToLower(sku)
 	ch := w.channel(t, "full-"+code, "EUR")
@@ -30,14 +36,16 @@ func fullProduct(w *world, t *testing.T, sku string) pm.ProductCreate {
 	if err != nil || cat.StatusCode() != 201 {
 		t.Fatalf("category: %v %s", err, body(cat))
 	}
-	p := tshirt(sku, 2)
+	p := tshirt(sku, n)
 	for i := range *p.Variants {
 		(*p.Variants)[i].Prices = &[]pm.VariantPriceCreate{{Currency: "EUR", Amount: "10", Channel: some(ch.LdID)}}
 	}
 	p.Channels = &[]pm.ChannelAssignment{{Channel: ch.LdID}}
 	p.Collections = &[]pm.CollectionAssignment{{Collection: col.ApplicationldJSON201.LdID}}
 	p.Medias = &[]pm.MediaCreate{image("https://cdn.example.com/" + sku + ".jpg")}
-	(*p.Variants)[0].Medias = &[]pm.VariantMediaAssignment{{Src: ptr("https://cdn.example.com/" + sku + ".jpg")}}
+	for i := range *p.Variants {
+		(*p.Variants)[i].Medias = &[]pm.VariantMediaAssignment{{Src: ptr("https://cdn.example.com/" + sku + ".jpg")}}
+	}
 	p.Category = some(cat.ApplicationldJSON201.LdID)
 	p.AttributeValues = &[]pm.AttributeValue{{Attribute: at.ApplicationldJSON201.LdID, Value: "linen"}}
 	return p

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -76,4 +77,21 @@ func (w *world) create(t testing.TB, c *pm.ClientWithResponses, p pm.ProductCrea
 	}
 	expectStatus(t, resp, 201)
 	return *resp.ApplicationldJSON201
+}
+
+// metaobject creates a metaobject of a definition typed by name and returns its IRI.
+func (w *world) metaobject(t testing.TB, name string) string {
+	t.Helper()
+	ctx := context.Background()
+	typ := "kind_" + strings.ToLower(name)
+	def, err := w.c.CreateMetaobjectDefinitionWithResponse(ctx, nil, pm.MetaobjectDefinitionCreate{Type: typ,
+		Fields: []pm.MetaobjectFieldDefinition{{Key: "name", Type: pm.MetafieldTypeSingleLineTextField}}})
+	if err != nil || def.StatusCode() != 201 {
+		t.Fatalf("definition: %v %s", err, body(def))
+	}
+	obj, err := w.c.CreateMetaobjectWithResponse(ctx, nil, pm.MetaobjectCreate{Type: typ, Handle: "one", Fields: map[string]string{"name": name}})
+	if err != nil || obj.StatusCode() != 201 {
+		t.Fatalf("metaobject: %v %s", err, body(obj))
+	}
+	return obj.ApplicationldJSON201.LdID
 }

@@ -8,14 +8,32 @@ import (
 	pm "github.com/flowkiwi/platform/pkg/clients/productmanagement"
 )
 
-// TestExpandCostsAFixedNumberOfQueries reads expanded products of different sizes, and list pages of
-// different lengths: the number of SQL statements does not depend on either.
+// TestExpandCostsAFixedNumberOfQueries reads products of different sizes, with every expand token,
+// and list pages of different lengths: the number of SQL statements depends on neither.
 func TestExpandCostsAFixedNumberOfQueries(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	small := w.create(t, w.c, tshirt("SMALL", 1))
-	large := w.create(t, w.c, tshirt("LARGE", 6))
-	expand := ptr("variants,options,optionValues")
+	ref := w.metaobject(t, "QRY")
+	// rich creates a product using every part, with a metafield on it and on each variant, all
+	// referencing a metaobject.
+	rich := func(sku string, n int) pm.Product {
+		p := w.create(t, w.c, fullProductN(w, t, sku, n))
+		owners := []string{p.LdID}
+		for _, v := range p.Variants {
+			iri, _ := v.AsIri()
+			owners = append(owners, iri)
+		}
+		for _, owner := range owners {
+			resp, err := w.c.CreateMetafieldWithResponse(ctx, nil, pm.MetafieldCreate{Owner: owner, Namespace: "custom", Key: "ref", Type: pm.MetafieldTypeMetaobjectReference, Value: ref})
+			if err != nil || resp.StatusCode() != 201 {
+				t.Fatalf("metafield: %v %s", err, body(resp))
+			}
+		}
+		return p
+	}
+	small := rich("SMALL", 1)
+	large := rich("LARGE", 6)
+	expand := ptr("variants,options,optionValues,medias,category,collections,channels,metafields,metaobject")
 	count := func(f func()) int64 {
 		f() // warm the access cache: count only what the read itself costs
 		before := w.pm.Queries.Count()
@@ -45,7 +63,7 @@ func TestExpandCostsAFixedNumberOfQueries(t *testing.T) {
 		}
 	}
 	for i := range 10 {
-		w.create(t, w.c, tshirt(fmt.Sprint("MORE", i), 6))
+		rich(fmt.Sprint("MORE", i), 6)
 	}
 	two, twelve := count(list(2)), count(list(12))
 	if two != twelve {
