@@ -166,3 +166,21 @@ func trimSpace(s string) string {
 	}
 	return s
 }
+
+// EmbedQuery asks for what a page of products lists or embeds beyond their graphs.
+type EmbedQuery struct {
+	Locale                                    ReadLocale
+	Channels, Medias, Categories, Collections []uuid.UUID // by id
+	Products                                  []uuid.UUID // whose metafields (and variants') to load
+	Metaobjects                               bool        // and the metaobjects those refer to
+}
+
+// Embeds is the answer to an EmbedQuery.
+type Embeds struct {
+	Channels    []Channel
+	Medias      []Media
+	Categories  []Category
+	Collections []Collection
+	Metafields  []Metafield
+	Metaobjects []Metaobject
+}

@@ -80,6 +80,8 @@ type Store interface {
 	SetDefaultLocale(ctx context.Context, instance uuid.UUID, code string) (Locale, error)
 	DisableLocale(ctx context.Context, instance uuid.UUID, code string) error
 
+	// Embeds loads what product reads embed, in one round trip.
+	Embeds(ctx context.Context, instance uuid.UUID, q EmbedQuery) (Embeds, error)
 	ListProductIDs(ctx context.Context, instance uuid.UUID, q ListQuery) (ids []uuid.UUID, total int, next *Cursor, err error)
 	Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc ReadLocale) ([]Product, error)
 	CreateProduct(ctx context.Context, instance uuid.UUID, locale string, p NewProduct) error

@@ -12,13 +12,13 @@ import (
 
 // fullProduct uses every part of a product create: options, variants with prices, channels,
 // collections, medias, category and attribute values.
-func fullProduct(w *world, t *testing.T, sku string) pm.ProductCreate {
+func fullProduct(w *world, t testing.TB, sku string) pm.ProductCreate {
 	t.Helper()
 	return fullProductN(w, t, sku, 2)
 }
 
 // fullProductN is fullProduct with n variants (n <= 6), each pointing at the product's media.
-func fullProductN(w *world, t *testing.T, sku string, n int) pm.ProductCreate {
+func fullProductN(w *world, t testing.TB, sku string, n int) pm.ProductCreate {
 	t.Helper()
 	ctx := context.Background()
 	code := strings.ToLower(sku)

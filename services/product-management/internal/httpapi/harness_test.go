@@ -95,3 +95,23 @@ func (w *world) metaobject(t testing.TB, name string) string {
 	}
 	return obj.ApplicationldJSON201.LdID
 }
+
+// richProduct creates a product using every part (fullProductN), with a metafield on it and on
+// each variant, all referencing the metaobject ref.
+func (w *world) richProduct(t testing.TB, sku string, n int, ref string) pm.Product {
+	t.Helper()
+	ctx := context.Background()
+	p := w.create(t, w.c, fullProductN(w, t, sku, n))
+	owners := []string{p.LdID}
+	for _, v := range p.Variants {
+		iri, _ := v.AsIri()
+		owners = append(owners, iri)
+	}
+	for _, owner := range owners {
+		resp, err := w.c.CreateMetafieldWithResponse(ctx, nil, pm.MetafieldCreate{Owner: owner, Namespace: "custom", Key: "ref", Type: pm.MetafieldTypeMetaobjectReference, Value: ref})
+		if err != nil || resp.StatusCode() != 201 {
+			t.Fatalf("metafield: %v %s", err, body(resp))
+		}
+	}
+	return p
+}

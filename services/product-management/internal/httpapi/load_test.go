@@ -19,7 +19,9 @@ import (
 
 // BenchmarkCatalog is the load benchmark of the catalog over loopback HTTP, through the generated
 // client, against a real identity service: a catalog of 1,000 products with 6 variants each and 4
-// prices per variant, then an expanded product read, the same read with prices resolved, a 50-item
+// prices per variant, then an expanded product read, the same read with prices resolved, a read
+// with every expand token of a product using every part (medias, category, collections,
+// channels, metafields referencing metaobjects, on the product and its 6 variants), a 50-item
 // list page, and creating a 6-variant product. Each reports req/s, p99 latency, and its ratio to
 // `pgbench -S` on the same database in the same run.
 //
@@ -45,6 +47,18 @@ func BenchmarkCatalog(b *testing.B) {
 		load(b, tps, func(r *rand.Rand) error {
 			resp, err := c.GetProductWithResponse(ctx, ids[r.IntN(len(ids))], &pm.GetProductParams{Expand: expand,
 				ResolveContextChannel: &web.LdID, ResolveContextCountry: ptr("DE"), ResolveContextAt: &at})
+			return check(resp, err, 200)
+		})
+	})
+	ref := w.metaobject(b, "BENCH")
+	rich := make([]pm.Id, 20)
+	for i := range rich {
+		rich[i] = w.richProduct(b, fmt.Sprint("RICH", i), 6, ref).Id
+	}
+	every := ptr("variants,options,optionValues,medias,category,collections,channels,metafields,metaobject")
+	b.Run("get-every-expand", func(b *testing.B) {
+		load(b, tps, func(r *rand.Rand) error {
+			resp, err := c.GetProductWithResponse(ctx, rich[r.IntN(len(rich))], &pm.GetProductParams{Expand: every})
 			return check(resp, err, 200)
 		})
 	})

@@ -14,31 +14,17 @@ func TestExpandCostsAFixedNumberOfQueries(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	ref := w.metaobject(t, "QRY")
-	// rich creates a product using every part, with a metafield on it and on each variant, all
-	// referencing a metaobject.
-	rich := func(sku string, n int) pm.Product {
-		p := w.create(t, w.c, fullProductN(w, t, sku, n))
-		owners := []string{p.LdID}
-		for _, v := range p.Variants {
-			iri, _ := v.AsIri()
-			owners = append(owners, iri)
-		}
-		for _, owner := range owners {
-			resp, err := w.c.CreateMetafieldWithResponse(ctx, nil, pm.MetafieldCreate{Owner: owner, Namespace: "custom", Key: "ref", Type: pm.MetafieldTypeMetaobjectReference, Value: ref})
-			if err != nil || resp.StatusCode() != 201 {
-				t.Fatalf("metafield: %v %s", err, body(resp))
-			}
-		}
-		return p
-	}
+	rich := func(sku string, n int) pm.Product { return w.richProduct(t, sku, n, ref) }
 	small := rich("SMALL", 1)
 	large := rich("LARGE", 6)
 	expand := ptr("variants,options,optionValues,medias,category,collections,channels,metafields,metaobject")
-	count := func(f func()) int64 {
-		f() // warm the access cache: count only what the read itself costs
-		before := w.pm.Queries.Count()
+	// count returns the statements and round trips of f, run a second time (the first warms the
+	// access and locale caches, so only what the read itself costs is counted).
+	count := func(f func()) [2]int64 {
 		f()
-		return w.pm.Queries.Count() - before
+		n, trips := w.pm.Queries.Count(), w.pm.Queries.RoundTrips()
+		f()
+		return [2]int64{w.pm.Queries.Count() - n, w.pm.Queries.RoundTrips() - trips}
 	}
 	read := func(id pm.Id) func() {
 		return func() {
@@ -52,7 +38,7 @@ func TestExpandCostsAFixedNumberOfQueries(t *testing.T) {
 	if one != six {
 		t.Fatalf("item read: %d queries for 1 variant, %d for 6", one, six)
 	}
-	t.Logf("expanded item read: %d statements", one)
+	t.Logf("expanded item read: %d statements in %d round trips", one[0], one[1])
 
 	list := func(n int) func() {
 		return func() {
@@ -69,5 +55,5 @@ func TestExpandCostsAFixedNumberOfQueries(t *testing.T) {
 	if two != twelve {
 		t.Fatalf("list: %d queries for 2 products, %d for 12", two, twelve)
 	}
-	t.Logf("expanded list page: %d statements", two)
+	t.Logf("expanded list page: %d statements in %d round trips", two[0], two[1])
 }

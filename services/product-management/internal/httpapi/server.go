@@ -185,8 +185,8 @@ func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestOb
 }
 
 // renderer prepares what a product read embeds beyond the graph: resolved prices (one channel
-// lookup and one price-history query for the whole page) and, with expand=channels, the channels
-// (one query).
+// lookup and one price-history query for the whole page), then, in one round trip, the metafields
+// and whatever the expand tokens embed (channels, medias, collections, category, metaobjects).
 func (s *Server) renderer(ctx context.Context, instance uuid.UUID, ex catalog.Expand, products []catalog.Product, res *catalog.Resolution, loc catalog.ReadLocale) (renderer, error) {
 	r := renderer{expand: ex}
 	if res != nil && len(products) > 0 {
@@ -194,104 +194,63 @@ func (s *Server) renderer(ctx context.Context, instance uuid.UUID, ex catalog.Ex
 			return r, err
 		}
 	}
-	if ex.Channels {
-		var ids []uuid.UUID
-		for _, p := range products {
-			ids = append(ids, p.Channels...)
+	if len(products) == 0 {
+		return r, nil
+	}
+	// One round trip for everything beyond the graphs. Metafields are listed (as IRIs) on every read.
+	q := catalog.EmbedQuery{Locale: loc, Products: make([]uuid.UUID, len(products)), Metaobjects: ex.Metafields && ex.Metaobject}
+	for i, p := range products {
+		q.Products[i] = p.ID
+		if ex.Channels {
+			q.Channels = append(q.Channels, p.Channels...)
 		}
-		if len(ids) > 0 {
-			list, err := s.Catalog.Store().ChannelsByID(ctx, instance, ids)
-			if err != nil {
-				return r, err
-			}
-			r.channels = map[uuid.UUID]catalog.Channel{}
-			for _, c := range list {
-				r.channels[c.ID] = c
-			}
+		if ex.Medias {
+			q.Medias = append(q.Medias, p.Medias...)
+		}
+		if ex.Collections {
+			q.Collections = append(q.Collections, p.Collections...)
+		}
+		if ex.Category && p.Category != nil {
+			q.Categories = append(q.Categories, *p.Category)
 		}
 	}
-	if ex.Medias {
-		var ids []uuid.UUID
-		for _, p := range products {
-			ids = append(ids, p.Medias...)
-		}
-		if len(ids) > 0 {
-			list, err := s.Catalog.Store().MediasByID(ctx, instance, ids, loc)
-			if err != nil {
-				return r, err
-			}
-			r.medias = map[uuid.UUID]catalog.Media{}
-			for _, m := range list {
-				r.medias[m.ID] = m
-			}
-		}
+	e, err := s.Catalog.Store().Embeds(ctx, instance, q)
+	if err != nil {
+		return r, err
 	}
-	if len(products) > 0 {
-		// Metafields are listed (as IRIs) on every read: one statement for the whole page.
-		ids := make([]uuid.UUID, len(products))
-		for i, p := range products {
-			ids[i] = p.ID
-		}
-		fields, err := s.Catalog.Store().MetafieldsOf(ctx, instance, ids)
-		if err != nil {
-			return r, err
-		}
-		r.productFields, r.variantFields = map[uuid.UUID][]catalog.Metafield{}, map[uuid.UUID][]catalog.Metafield{}
-		var refs []uuid.UUID
-		for _, f := range fields {
-			if f.VariantID != nil {
-				r.variantFields[*f.VariantID] = append(r.variantFields[*f.VariantID], f)
-			} else {
-				r.productFields[f.ProductID] = append(r.productFields[f.ProductID], f)
-			}
-			refs = append(refs, f.References...)
-		}
-		if ex.Metafields && ex.Metaobject && len(refs) > 0 {
-			objects, err := s.Catalog.Store().MetaobjectsByID(ctx, instance, refs)
-			if err != nil {
-				return r, err
-			}
-			r.metaobjects = map[uuid.UUID]catalog.Metaobject{}
-			for _, o := range objects {
-				r.metaobjects[o.ID] = o
-			}
-		}
+	if len(q.Channels) > 0 {
+		r.channels = index(e.Channels, func(c catalog.Channel) uuid.UUID { return c.ID })
 	}
-	if ex.Category {
-		var ids []uuid.UUID
-		for _, p := range products {
-			if p.Category != nil {
-				ids = append(ids, *p.Category)
-			}
-		}
-		if len(ids) > 0 {
-			list, err := s.Catalog.Store().CategoriesByID(ctx, instance, ids, loc)
-			if err != nil {
-				return r, err
-			}
-			r.categories = map[uuid.UUID]catalog.Category{}
-			for _, c := range list {
-				r.categories[c.ID] = c
-			}
-		}
+	if len(q.Medias) > 0 {
+		r.medias = index(e.Medias, func(m catalog.Media) uuid.UUID { return m.ID })
 	}
-	if ex.Collections {
-		var ids []uuid.UUID
-		for _, p := range products {
-			ids = append(ids, p.Collections...)
-		}
-		if len(ids) > 0 {
-			list, err := s.Catalog.Store().CollectionsByID(ctx, instance, ids, loc)
-			if err != nil {
-				return r, err
-			}
-			r.collections = map[uuid.UUID]catalog.Collection{}
-			for _, c := range list {
-				r.collections[c.ID] = c
-			}
+	if len(q.Collections) > 0 {
+		r.collections = index(e.Collections, func(c catalog.Collection) uuid.UUID { return c.ID })
+	}
+	if len(q.Categories) > 0 {
+		r.categories = index(e.Categories, func(c catalog.Category) uuid.UUID { return c.ID })
+	}
+	if q.Metaobjects {
+		r.metaobjects = index(e.Metaobjects, func(o catalog.Metaobject) uuid.UUID { return o.ID })
+	}
+	r.productFields, r.variantFields = map[uuid.UUID][]catalog.Metafield{}, map[uuid.UUID][]catalog.Metafield{}
+	for _, f := range e.Metafields {
+		if f.VariantID != nil {
+			r.variantFields[*f.VariantID] = append(r.variantFields[*f.VariantID], f)
+		} else {
+			r.productFields[f.ProductID] = append(r.productFields[f.ProductID], f)
 		}
 	}
 	return r, nil
+}
+
+// index maps a list by key.
+func index[T any](list []T, key func(T) uuid.UUID) map[uuid.UUID]T {
+	m := make(map[uuid.UUID]T, len(list))
+	for _, x := range list {
+		m[key(x)] = x
+	}
+	return m
 }
 
 func badQuery(name, msg string) error {

@@ -107,8 +107,11 @@ func (s *Store) Categories(ctx context.Context, instance uuid.UUID, loc catalog.
 	return list, total, wrap(err)
 }
 
+// categoriesByID: $1 instance, $2 and $3 the read locale, $4 the ids.
+const categoriesByID = `select ` + categoryColumns + ` from categories c where c.instance_id = $1 and c.id = any($4)`
+
 func (s *Store) CategoriesByID(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale) ([]catalog.Category, error) {
-	rows, err := s.pool.Query(ctx, `select `+categoryColumns+` from categories c where c.instance_id = $1 and c.id = any($4)`, instance, loc.Code, loc.Fallback, ids)
+	rows, err := s.pool.Query(ctx, categoriesByID, instance, loc.Code, loc.Fallback, ids)
 	if err != nil {
 		return nil, wrap(err)
 	}

@@ -32,9 +32,11 @@ func (s *Store) Collections(ctx context.Context, instance uuid.UUID, loc catalog
 	return list, total, wrap(err)
 }
 
+// collectionsByID: $1 instance, $2 and $3 the read locale, $4 the ids.
+const collectionsByID = `select ` + collectionColumns + ` from collections c where c.instance_id = $1 and c.id = any($4)`
+
 func (s *Store) CollectionsByID(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale) ([]catalog.Collection, error) {
-	rows, err := s.pool.Query(ctx, `select `+collectionColumns+` from collections c where c.instance_id = $1 and c.id = any($4)`,
-		instance, loc.Code, loc.Fallback, ids)
+	rows, err := s.pool.Query(ctx, collectionsByID, instance, loc.Code, loc.Fallback, ids)
 	if err != nil {
 		return nil, wrap(err)
 	}

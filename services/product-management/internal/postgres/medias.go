@@ -32,9 +32,11 @@ func (s *Store) Medias(ctx context.Context, instance uuid.UUID, loc catalog.Read
 	return list, total, wrap(err)
 }
 
+// mediasByID: $1 instance, $2 and $3 the read locale, $4 the ids.
+const mediasByID = `select ` + mediaColumns + ` from medias m where m.instance_id = $1 and m.id = any($4)`
+
 func (s *Store) MediasByID(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale) ([]catalog.Media, error) {
-	rows, err := s.pool.Query(ctx, `select `+mediaColumns+` from medias m where m.instance_id = $1 and m.id = any($4)`,
-		instance, loc.Code, loc.Fallback, ids)
+	rows, err := s.pool.Query(ctx, mediasByID, instance, loc.Code, loc.Fallback, ids)
 	if err != nil {
 		return nil, wrap(err)
 	}

@@ -247,9 +247,19 @@ func (s *Store) MetafieldsByID(ctx context.Context, instance uuid.UUID, ids []uu
 }
 
 // MetafieldsOf loads the metafields of products and their variants in one query.
+// metafieldsOf: $1 instance, $2 the products (their own and their variants' metafields).
+const metafieldsOf = `select ` + metafieldColumns + ` from metafields f where f.instance_id = $1 and f.product_id = any($2)
+	order by f.namespace, f.key, f.id`
+
+// metaobjectsOf: $1 instance, $2 products: the metaobjects their metafields refer to.
+const metaobjectsOf = `select ` + metaobjectColumns + ` from metaobjects m
+	join metaobject_definitions d on d.instance_id = m.instance_id and d.id = m.definition_id
+	where m.instance_id = $1 and m.id in (select r.metaobject_id from metafield_references r
+		join metafields f on f.instance_id = r.instance_id and f.id = r.metafield_id
+		where f.instance_id = $1 and f.product_id = any($2))`
+
 func (s *Store) MetafieldsOf(ctx context.Context, instance uuid.UUID, products []uuid.UUID) ([]catalog.Metafield, error) {
-	rows, err := s.pool.Query(ctx, `select `+metafieldColumns+` from metafields f where f.instance_id = $1 and f.product_id = any($2)
-		order by f.namespace, f.key, f.id`, instance, products)
+	rows, err := s.pool.Query(ctx, metafieldsOf, instance, products)
 	if err != nil {
 		return nil, wrap(err)
 	}

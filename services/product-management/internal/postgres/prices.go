@@ -31,8 +31,11 @@ func (s *Store) Channels(ctx context.Context, instance uuid.UUID) ([]catalog.Cha
 	return list, wrap(err)
 }
 
+// channelsByID: $1 instance, $2 the ids.
+const channelsByID = `select ` + channelColumns + ` from channels c where c.instance_id = $1 and c.id = any($2) order by c.code`
+
 func (s *Store) ChannelsByID(ctx context.Context, instance uuid.UUID, ids []uuid.UUID) ([]catalog.Channel, error) {
-	rows, err := s.pool.Query(ctx, `select `+channelColumns+` from channels c where c.instance_id = $1 and c.id = any($2) order by c.code`, instance, ids)
+	rows, err := s.pool.Query(ctx, channelsByID, instance, ids)
 	if err != nil {
 		return nil, wrap(err)
 	}

@@ -194,15 +194,18 @@ func (p *Partner) Instance(tb testing.TB, org uuid.UUID, handle string) uuid.UUI
 	return resp.JSON201.Id
 }
 
-// QueryCounter counts the SQL statements product-management sends (batched ones included).
-type QueryCounter struct{ n atomic.Int64 }
+// QueryCounter counts the SQL statements product-management sends (batched ones included) and
+// the round trips they take (a batch is one).
+type QueryCounter struct{ n, trips atomic.Int64 }
 
 func (c *QueryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
 	c.n.Add(1)
+	c.trips.Add(1)
 	return ctx
 }
 func (c *QueryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 func (c *QueryCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	c.trips.Add(1)
 	return ctx
 }
 func (c *QueryCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {
@@ -212,6 +215,9 @@ func (c *QueryCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchE
 
 // Count returns the number of statements so far.
 func (c *QueryCounter) Count() int64 { return c.n.Load() }
+
+// RoundTrips returns the number of round trips so far.
+func (c *QueryCounter) RoundTrips() int64 { return c.trips.Load() }
 
 // PM is a running product-management service.
 type PM struct {
