@@ -758,6 +758,15 @@ type OptionValue struct {
 	Value nullable.Nullable[string] `json:"value"`
 }
 
+// OptionValueCreate defines model for OptionValueCreate.
+type OptionValueCreate struct {
+	// Position Where the value goes among the option's values; last when omitted.
+	Position *int `json:"position,omitempty"`
+
+	// Value The label, in the write locale; unique within the option.
+	Value string `json:"value"`
+}
+
 // OptionValueOrIri defines model for OptionValueOrIri.
 type OptionValueOrIri struct {
 	union json.RawMessage
@@ -1803,6 +1812,18 @@ type UpdateMetaobjectParams struct {
 	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
 }
 
+// DeleteOptionValueParams defines parameters for DeleteOptionValue.
+type DeleteOptionValueParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
 // GetOptionValueParams defines parameters for GetOptionValue.
 type GetOptionValueParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1866,6 +1887,18 @@ type UpdatePriceParams struct {
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 }
 
+// DeleteProductOptionParams defines parameters for DeleteProductOption.
+type DeleteProductOptionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
 // GetProductOptionParams defines parameters for GetProductOption.
 type GetProductOptionParams struct {
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
@@ -1886,6 +1919,18 @@ type GetProductOptionParams struct {
 
 // UpdateProductOptionParams defines parameters for UpdateProductOption.
 type UpdateProductOptionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// CreateOptionValueParams defines parameters for CreateOptionValue.
+type CreateOptionValueParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 
@@ -2026,6 +2071,18 @@ type GetProductParams struct {
 
 // UpdateProductParams defines parameters for UpdateProduct.
 type UpdateProductParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// CreateProductOptionParams defines parameters for CreateProductOption.
+type CreateProductOptionParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 
@@ -2234,6 +2291,12 @@ type UpdatePriceApplicationMergePatchPlusJSONRequestBody = PricePatch
 // UpdateProductOptionApplicationMergePatchPlusJSONRequestBody defines body for UpdateProductOption for application/merge-patch+json ContentType.
 type UpdateProductOptionApplicationMergePatchPlusJSONRequestBody = ProductOptionPatch
 
+// CreateOptionValueJSONRequestBody defines body for CreateOptionValue for application/json ContentType.
+type CreateOptionValueJSONRequestBody = OptionValueCreate
+
+// CreateOptionValueApplicationLdPlusJSONRequestBody defines body for CreateOptionValue for application/ld+json ContentType.
+type CreateOptionValueApplicationLdPlusJSONRequestBody = OptionValueCreate
+
 // CreateProductJSONRequestBody defines body for CreateProduct for application/json ContentType.
 type CreateProductJSONRequestBody = ProductCreate
 
@@ -2242,6 +2305,12 @@ type CreateProductApplicationLdPlusJSONRequestBody = ProductCreate
 
 // UpdateProductApplicationMergePatchPlusJSONRequestBody defines body for UpdateProduct for application/merge-patch+json ContentType.
 type UpdateProductApplicationMergePatchPlusJSONRequestBody = ProductPatch
+
+// CreateProductOptionJSONRequestBody defines body for CreateProductOption for application/json ContentType.
+type CreateProductOptionJSONRequestBody = OptionInput
+
+// CreateProductOptionApplicationLdPlusJSONRequestBody defines body for CreateProductOption for application/ld+json ContentType.
+type CreateProductOptionApplicationLdPlusJSONRequestBody = OptionInput
 
 // CreateProductVariantJSONRequestBody defines body for CreateProductVariant for application/json ContentType.
 type CreateProductVariantJSONRequestBody = VariantCreate
@@ -3376,6 +3445,13 @@ type ClientInterface interface {
 	// Corresponds with PATCH /rest/api/metaobjects/{id} (the `UpdateMetaobject` operationId).
 	UpdateMetaobjectWithApplicationMergePatchPlusJSONBody(ctx context.Context, id Id, params *UpdateMetaobjectParams, body UpdateMetaobjectApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DeleteOptionValue Remove a value from an option
+	//
+	// Refused (`409`) while a variant uses the value, and for an option's last value.
+	//
+	// Corresponds with DELETE /rest/api/option_values/{id} (the `DeleteOptionValue` operationId).
+	DeleteOptionValue(ctx context.Context, id Id, params *DeleteOptionValueParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetOptionValue Retrieve an option value
 	//
 	// Corresponds with GET /rest/api/option_values/{id} (the `GetOptionValue` operationId).
@@ -3455,6 +3531,15 @@ type ClientInterface interface {
 	// Corresponds with PATCH /rest/api/prices/{id} (the `UpdatePrice` operationId).
 	UpdatePriceWithApplicationMergePatchPlusJSONBody(ctx context.Context, id Id, params *UpdatePriceParams, body UpdatePriceApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DeleteProductOption Remove an option from a product
+	//
+	// Allowed while the product's variants all use the same value of it (or there are none):
+	// they lose that value and stay distinct. Refused (`409`) when variants differ by this
+	// option: delete or change those variants first.
+	//
+	// Corresponds with DELETE /rest/api/product_options/{id} (the `DeleteProductOption` operationId).
+	DeleteProductOption(ctx context.Context, id Id, params *DeleteProductOptionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetProductOption Retrieve a product option
 	//
 	// Corresponds with GET /rest/api/product_options/{id} (the `GetProductOption` operationId).
@@ -3473,6 +3558,33 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /rest/api/product_options/{id} (the `UpdateProductOption` operationId).
 	UpdateProductOptionWithApplicationMergePatchPlusJSONBody(ctx context.Context, id Id, params *UpdateProductOptionParams, body UpdateProductOptionApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateOptionValueWithBody Add a value to a product option
+	//
+	// Adds a value (at most 250 per option), in the write locale; variants can then use it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /rest/api/product_options/{id}/values (the `CreateOptionValue` operationId).
+	CreateOptionValueWithBody(ctx context.Context, id Id, params *CreateOptionValueParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateOptionValue Add a value to a product option
+	//
+	// Adds a value (at most 250 per option), in the write locale; variants can then use it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /rest/api/product_options/{id}/values (the `CreateOptionValue` operationId).
+	CreateOptionValue(ctx context.Context, id Id, params *CreateOptionValueParams, body CreateOptionValueJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateOptionValueWithApplicationLdPlusJSONBody Add a value to a product option
+	//
+	// Adds a value (at most 250 per option), in the write locale; variants can then use it.
+	//
+	// Takes a body of the `application/ld+json` content type.
+	//
+	// Corresponds with POST /rest/api/product_options/{id}/values (the `CreateOptionValue` operationId).
+	CreateOptionValueWithApplicationLdPlusJSONBody(ctx context.Context, id Id, params *CreateOptionValueParams, body CreateOptionValueApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListProducts List products
 	//
@@ -3539,6 +3651,39 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /rest/api/products/{id} (the `UpdateProduct` operationId).
 	UpdateProductWithApplicationMergePatchPlusJSONBody(ctx context.Context, id Id, params *UpdateProductParams, body UpdateProductApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateProductOptionWithBody Add an option to a product
+	//
+	// Adds an option (at most 3 per product) with its values, in the write locale. The product's
+	// existing variants take the option's first value, so every variant keeps one value per
+	// option.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /rest/api/products/{id}/options (the `CreateProductOption` operationId).
+	CreateProductOptionWithBody(ctx context.Context, id Id, params *CreateProductOptionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateProductOption Add an option to a product
+	//
+	// Adds an option (at most 3 per product) with its values, in the write locale. The product's
+	// existing variants take the option's first value, so every variant keeps one value per
+	// option.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /rest/api/products/{id}/options (the `CreateProductOption` operationId).
+	CreateProductOption(ctx context.Context, id Id, params *CreateProductOptionParams, body CreateProductOptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateProductOptionWithApplicationLdPlusJSONBody Add an option to a product
+	//
+	// Adds an option (at most 3 per product) with its values, in the write locale. The product's
+	// existing variants take the option's first value, so every variant keeps one value per
+	// option.
+	//
+	// Takes a body of the `application/ld+json` content type.
+	//
+	// Corresponds with POST /rest/api/products/{id}/options (the `CreateProductOption` operationId).
+	CreateProductOptionWithApplicationLdPlusJSONBody(ctx context.Context, id Id, params *CreateProductOptionParams, body CreateProductOptionApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListProductVariants List a product's variants
 	//
@@ -4853,6 +4998,23 @@ func (c *Client) UpdateMetaobjectWithApplicationMergePatchPlusJSONBody(ctx conte
 	return c.Client.Do(req)
 }
 
+// DeleteOptionValue Remove a value from an option
+//
+// Refused (`409`) while a variant uses the value, and for an option's last value.
+//
+// Corresponds with DELETE /rest/api/option_values/{id} (the `DeleteOptionValue` operationId).
+func (c *Client) DeleteOptionValue(ctx context.Context, id Id, params *DeleteOptionValueParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteOptionValueRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetOptionValue Retrieve an option value
 //
 // Corresponds with GET /rest/api/option_values/{id} (the `GetOptionValue` operationId).
@@ -5042,6 +5204,25 @@ func (c *Client) UpdatePriceWithApplicationMergePatchPlusJSONBody(ctx context.Co
 	return c.Client.Do(req)
 }
 
+// DeleteProductOption Remove an option from a product
+//
+// Allowed while the product's variants all use the same value of it (or there are none):
+// they lose that value and stay distinct. Refused (`409`) when variants differ by this
+// option: delete or change those variants first.
+//
+// Corresponds with DELETE /rest/api/product_options/{id} (the `DeleteProductOption` operationId).
+func (c *Client) DeleteProductOption(ctx context.Context, id Id, params *DeleteProductOptionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteProductOptionRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetProductOption Retrieve a product option
 //
 // Corresponds with GET /rest/api/product_options/{id} (the `GetProductOption` operationId).
@@ -5081,6 +5262,63 @@ func (c *Client) UpdateProductOptionWithBody(ctx context.Context, id Id, params 
 // Corresponds with PATCH /rest/api/product_options/{id} (the `UpdateProductOption` operationId).
 func (c *Client) UpdateProductOptionWithApplicationMergePatchPlusJSONBody(ctx context.Context, id Id, params *UpdateProductOptionParams, body UpdateProductOptionApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateProductOptionRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateOptionValueWithBody Add a value to a product option
+//
+// Adds a value (at most 250 per option), in the write locale; variants can then use it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /rest/api/product_options/{id}/values (the `CreateOptionValue` operationId).
+func (c *Client) CreateOptionValueWithBody(ctx context.Context, id Id, params *CreateOptionValueParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOptionValueRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateOptionValue Add a value to a product option
+//
+// Adds a value (at most 250 per option), in the write locale; variants can then use it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /rest/api/product_options/{id}/values (the `CreateOptionValue` operationId).
+func (c *Client) CreateOptionValue(ctx context.Context, id Id, params *CreateOptionValueParams, body CreateOptionValueJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOptionValueRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateOptionValueWithApplicationLdPlusJSONBody Add a value to a product option
+//
+// Adds a value (at most 250 per option), in the write locale; variants can then use it.
+//
+// Takes a body of the `application/ld+json` content type.
+//
+// Corresponds with POST /rest/api/product_options/{id}/values (the `CreateOptionValue` operationId).
+func (c *Client) CreateOptionValueWithApplicationLdPlusJSONBody(ctx context.Context, id Id, params *CreateOptionValueParams, body CreateOptionValueApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOptionValueRequestWithApplicationLdPlusJSONBody(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5227,6 +5465,69 @@ func (c *Client) UpdateProductWithBody(ctx context.Context, id Id, params *Updat
 // Corresponds with PATCH /rest/api/products/{id} (the `UpdateProduct` operationId).
 func (c *Client) UpdateProductWithApplicationMergePatchPlusJSONBody(ctx context.Context, id Id, params *UpdateProductParams, body UpdateProductApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateProductRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateProductOptionWithBody Add an option to a product
+//
+// Adds an option (at most 3 per product) with its values, in the write locale. The product's
+// existing variants take the option's first value, so every variant keeps one value per
+// option.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /rest/api/products/{id}/options (the `CreateProductOption` operationId).
+func (c *Client) CreateProductOptionWithBody(ctx context.Context, id Id, params *CreateProductOptionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateProductOptionRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateProductOption Add an option to a product
+//
+// Adds an option (at most 3 per product) with its values, in the write locale. The product's
+// existing variants take the option's first value, so every variant keeps one value per
+// option.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /rest/api/products/{id}/options (the `CreateProductOption` operationId).
+func (c *Client) CreateProductOption(ctx context.Context, id Id, params *CreateProductOptionParams, body CreateProductOptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateProductOptionRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateProductOptionWithApplicationLdPlusJSONBody Add an option to a product
+//
+// Adds an option (at most 3 per product) with its values, in the write locale. The product's
+// existing variants take the option's first value, so every variant keeps one value per
+// option.
+//
+// Takes a body of the `application/ld+json` content type.
+//
+// Corresponds with POST /rest/api/products/{id}/options (the `CreateProductOption` operationId).
+func (c *Client) CreateProductOptionWithApplicationLdPlusJSONBody(ctx context.Context, id Id, params *CreateProductOptionParams, body CreateProductOptionApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateProductOptionRequestWithApplicationLdPlusJSONBody(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8915,6 +9216,75 @@ func NewUpdateMetaobjectRequestWithBody(server string, id Id, params *UpdateMeta
 	return req, nil
 }
 
+// NewDeleteOptionValueRequest constructs an http.Request for the DeleteOptionValue method
+func NewDeleteOptionValueRequest(server string, id Id, params *DeleteOptionValueParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/option_values/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetOptionValueRequest constructs an http.Request for the GetOptionValue method
 func NewGetOptionValueRequest(server string, id Id, params *GetOptionValueParams) (*http.Request, error) {
 	var err error
@@ -9375,6 +9745,75 @@ func NewUpdatePriceRequestWithBody(server string, id Id, params *UpdatePricePara
 	return req, nil
 }
 
+// NewDeleteProductOptionRequest constructs an http.Request for the DeleteProductOption method
+func NewDeleteProductOptionRequest(server string, id Id, params *DeleteProductOptionParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/product_options/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetProductOptionRequest constructs an http.Request for the GetProductOption method
 func NewGetProductOptionRequest(server string, id Id, params *GetProductOptionParams) (*http.Request, error) {
 	var err error
@@ -9509,6 +9948,99 @@ func NewUpdateProductOptionRequestWithBody(server string, id Id, params *UpdateP
 	}
 
 	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreateOptionValueRequest calls the generic CreateOptionValue builder with application/json body
+func NewCreateOptionValueRequest(server string, id Id, params *CreateOptionValueParams, body CreateOptionValueJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateOptionValueRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewCreateOptionValueRequestWithApplicationLdPlusJSONBody calls the generic CreateOptionValue builder with application/ld+json body
+func NewCreateOptionValueRequestWithApplicationLdPlusJSONBody(server string, id Id, params *CreateOptionValueParams, body CreateOptionValueApplicationLdPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateOptionValueRequestWithBody(server, id, params, "application/ld+json", bodyReader)
+}
+
+// NewCreateOptionValueRequestWithBody constructs an http.Request for the CreateOptionValue method, with any body, and a specified content type
+func NewCreateOptionValueRequestWithBody(server string, id Id, params *CreateOptionValueParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/product_options/%s/values", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -10195,6 +10727,99 @@ func NewUpdateProductRequestWithBody(server string, id Id, params *UpdateProduct
 	}
 
 	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreateProductOptionRequest calls the generic CreateProductOption builder with application/json body
+func NewCreateProductOptionRequest(server string, id Id, params *CreateProductOptionParams, body CreateProductOptionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateProductOptionRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewCreateProductOptionRequestWithApplicationLdPlusJSONBody calls the generic CreateProductOption builder with application/ld+json body
+func NewCreateProductOptionRequestWithApplicationLdPlusJSONBody(server string, id Id, params *CreateProductOptionParams, body CreateProductOptionApplicationLdPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateProductOptionRequestWithBody(server, id, params, "application/ld+json", bodyReader)
+}
+
+// NewCreateProductOptionRequestWithBody constructs an http.Request for the CreateProductOption method, with any body, and a specified content type
+func NewCreateProductOptionRequestWithBody(server string, id Id, params *CreateProductOptionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/products/%s/options", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -11492,6 +12117,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /rest/api/metaobjects/{id} (the `UpdateMetaobject` operationId).
 	UpdateMetaobjectWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id Id, params *UpdateMetaobjectParams, body UpdateMetaobjectApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMetaobjectResponse, error)
 
+	// DeleteOptionValueWithResponse Remove a value from an option
+	//
+	// Refused (`409`) while a variant uses the value, and for an option's last value.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /rest/api/option_values/{id} (the `DeleteOptionValue` operationId).
+	DeleteOptionValueWithResponse(ctx context.Context, id Id, params *DeleteOptionValueParams, reqEditors ...RequestEditorFn) (*DeleteOptionValueResponse, error)
+
 	// GetOptionValueWithResponse Retrieve an option value
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -11579,6 +12213,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /rest/api/prices/{id} (the `UpdatePrice` operationId).
 	UpdatePriceWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id Id, params *UpdatePriceParams, body UpdatePriceApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePriceResponse, error)
 
+	// DeleteProductOptionWithResponse Remove an option from a product
+	//
+	// Allowed while the product's variants all use the same value of it (or there are none):
+	// they lose that value and stay distinct. Refused (`409`) when variants differ by this
+	// option: delete or change those variants first.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /rest/api/product_options/{id} (the `DeleteProductOption` operationId).
+	DeleteProductOptionWithResponse(ctx context.Context, id Id, params *DeleteProductOptionParams, reqEditors ...RequestEditorFn) (*DeleteProductOptionResponse, error)
+
 	// GetProductOptionWithResponse Retrieve a product option
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -11599,6 +12244,33 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /rest/api/product_options/{id} (the `UpdateProductOption` operationId).
 	UpdateProductOptionWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id Id, params *UpdateProductOptionParams, body UpdateProductOptionApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateProductOptionResponse, error)
+
+	// CreateOptionValueWithBodyWithResponse Add a value to a product option
+	//
+	// Adds a value (at most 250 per option), in the write locale; variants can then use it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/product_options/{id}/values (the `CreateOptionValue` operationId).
+	CreateOptionValueWithBodyWithResponse(ctx context.Context, id Id, params *CreateOptionValueParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOptionValueResponse, error)
+
+	// CreateOptionValueWithResponse Add a value to a product option
+	//
+	// Adds a value (at most 250 per option), in the write locale; variants can then use it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/product_options/{id}/values (the `CreateOptionValue` operationId).
+	CreateOptionValueWithResponse(ctx context.Context, id Id, params *CreateOptionValueParams, body CreateOptionValueJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOptionValueResponse, error)
+
+	// CreateOptionValueWithApplicationLdPlusJSONBodyWithResponse Add a value to a product option
+	//
+	// Adds a value (at most 250 per option), in the write locale; variants can then use it.
+	//
+	// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/product_options/{id}/values (the `CreateOptionValue` operationId).
+	CreateOptionValueWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, id Id, params *CreateOptionValueParams, body CreateOptionValueApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOptionValueResponse, error)
 
 	// ListProductsWithResponse List products
 	//
@@ -11671,6 +12343,39 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /rest/api/products/{id} (the `UpdateProduct` operationId).
 	UpdateProductWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id Id, params *UpdateProductParams, body UpdateProductApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateProductResponse, error)
+
+	// CreateProductOptionWithBodyWithResponse Add an option to a product
+	//
+	// Adds an option (at most 3 per product) with its values, in the write locale. The product's
+	// existing variants take the option's first value, so every variant keeps one value per
+	// option.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/products/{id}/options (the `CreateProductOption` operationId).
+	CreateProductOptionWithBodyWithResponse(ctx context.Context, id Id, params *CreateProductOptionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateProductOptionResponse, error)
+
+	// CreateProductOptionWithResponse Add an option to a product
+	//
+	// Adds an option (at most 3 per product) with its values, in the write locale. The product's
+	// existing variants take the option's first value, so every variant keeps one value per
+	// option.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/products/{id}/options (the `CreateProductOption` operationId).
+	CreateProductOptionWithResponse(ctx context.Context, id Id, params *CreateProductOptionParams, body CreateProductOptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateProductOptionResponse, error)
+
+	// CreateProductOptionWithApplicationLdPlusJSONBodyWithResponse Add an option to a product
+	//
+	// Adds an option (at most 3 per product) with its values, in the write locale. The product's
+	// existing variants take the option's first value, so every variant keeps one value per
+	// option.
+	//
+	// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/products/{id}/options (the `CreateProductOption` operationId).
+	CreateProductOptionWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, id Id, params *CreateProductOptionParams, body CreateProductOptionApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateProductOptionResponse, error)
 
 	// ListProductVariantsWithResponse List a product's variants
 	//
@@ -17534,6 +18239,117 @@ func (r UpdateMetaobjectResponse) ContentType() string {
 	return ""
 }
 
+// DeleteOptionValueResponse401Headers the declared response headers of an HTTP 401 response for DeleteOptionValue
+type DeleteOptionValueResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DeleteOptionValueResponse429Headers the declared response headers of an HTTP 429 response for DeleteOptionValue
+type DeleteOptionValueResponse429Headers struct {
+	RetryAfter *string
+}
+
+// DeleteOptionValueResponse503Headers the declared response headers of an HTTP 503 response for DeleteOptionValue
+type DeleteOptionValueResponse503Headers struct {
+	RetryAfter *string
+}
+
+type DeleteOptionValueResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteOptionValueResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteOptionValueResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteOptionValueResponse503Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteOptionValueResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteOptionValueResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteOptionValueResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteOptionValueResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteOptionValueResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteOptionValueResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteOptionValueResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteOptionValueResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteOptionValueResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteOptionValueResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteOptionValueResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteOptionValueResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetOptionValueResponse401Headers the declared response headers of an HTTP 401 response for GetOptionValue
 type GetOptionValueResponse401Headers struct {
 	WWWAuthenticate *string
@@ -18395,6 +19211,117 @@ func (r UpdatePriceResponse) ContentType() string {
 	return ""
 }
 
+// DeleteProductOptionResponse401Headers the declared response headers of an HTTP 401 response for DeleteProductOption
+type DeleteProductOptionResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DeleteProductOptionResponse429Headers the declared response headers of an HTTP 429 response for DeleteProductOption
+type DeleteProductOptionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// DeleteProductOptionResponse503Headers the declared response headers of an HTTP 503 response for DeleteProductOption
+type DeleteProductOptionResponse503Headers struct {
+	RetryAfter *string
+}
+
+type DeleteProductOptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteProductOptionResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteProductOptionResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeleteProductOptionResponse503Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteProductOptionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteProductOptionResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteProductOptionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteProductOptionResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteProductOptionResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteProductOptionResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteProductOptionResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteProductOptionResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteProductOptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteProductOptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteProductOptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteProductOptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetProductOptionResponse401Headers the declared response headers of an HTTP 401 response for GetProductOption
 type GetProductOptionResponse401Headers struct {
 	WWWAuthenticate *string
@@ -18632,6 +19559,152 @@ func (r UpdateProductOptionResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateProductOptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateOptionValueResponse201Headers the declared response headers of an HTTP 201 response for CreateOptionValue
+type CreateOptionValueResponse201Headers struct {
+	Location *string
+}
+
+// CreateOptionValueResponse401Headers the declared response headers of an HTTP 401 response for CreateOptionValue
+type CreateOptionValueResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateOptionValueResponse429Headers the declared response headers of an HTTP 429 response for CreateOptionValue
+type CreateOptionValueResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateOptionValueResponse503Headers the declared response headers of an HTTP 503 response for CreateOptionValue
+type CreateOptionValueResponse503Headers struct {
+	RetryAfter *string
+}
+
+type CreateOptionValueResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON201 the response for an HTTP 201 `application/ld+json` response
+	ApplicationldJSON201 *OptionValue
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateOptionValueResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateOptionValueResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateOptionValueResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateOptionValueResponse503Headers
+}
+
+// GetApplicationldJSON201 returns the response for an HTTP 201 `application/ld+json` response
+func (r CreateOptionValueResponse) GetApplicationldJSON201() *OptionValue {
+	return r.ApplicationldJSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateOptionValueResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateOptionValueResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateOptionValueResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateOptionValueResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateOptionValueResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateOptionValueResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateOptionValueResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateOptionValueResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateOptionValueResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateOptionValueResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateOptionValueResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateOptionValueResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateOptionValueResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateOptionValueResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateOptionValueResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -19236,6 +20309,152 @@ func (r UpdateProductResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateProductResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateProductOptionResponse201Headers the declared response headers of an HTTP 201 response for CreateProductOption
+type CreateProductOptionResponse201Headers struct {
+	Location *string
+}
+
+// CreateProductOptionResponse401Headers the declared response headers of an HTTP 401 response for CreateProductOption
+type CreateProductOptionResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateProductOptionResponse429Headers the declared response headers of an HTTP 429 response for CreateProductOption
+type CreateProductOptionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateProductOptionResponse503Headers the declared response headers of an HTTP 503 response for CreateProductOption
+type CreateProductOptionResponse503Headers struct {
+	RetryAfter *string
+}
+
+type CreateProductOptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON201 the response for an HTTP 201 `application/ld+json` response
+	ApplicationldJSON201 *ProductOption
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateProductOptionResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateProductOptionResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateProductOptionResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateProductOptionResponse503Headers
+}
+
+// GetApplicationldJSON201 returns the response for an HTTP 201 `application/ld+json` response
+func (r CreateProductOptionResponse) GetApplicationldJSON201() *ProductOption {
+	return r.ApplicationldJSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateProductOptionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateProductOptionResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateProductOptionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateProductOptionResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateProductOptionResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateProductOptionResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateProductOptionResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateProductOptionResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateProductOptionResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateProductOptionResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateProductOptionResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateProductOptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateProductOptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateProductOptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateProductOptionResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -21320,6 +22539,21 @@ func (c *ClientWithResponses) UpdateMetaobjectWithApplicationMergePatchPlusJSONB
 	return ParseUpdateMetaobjectResponse(rsp)
 }
 
+// DeleteOptionValueWithResponse Remove a value from an option
+//
+// Refused (`409`) while a variant uses the value, and for an option's last value.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /rest/api/option_values/{id} (the `DeleteOptionValue` operationId).
+func (c *ClientWithResponses) DeleteOptionValueWithResponse(ctx context.Context, id Id, params *DeleteOptionValueParams, reqEditors ...RequestEditorFn) (*DeleteOptionValueResponse, error) {
+	rsp, err := c.DeleteOptionValue(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteOptionValueResponse(rsp)
+}
+
 // GetOptionValueWithResponse Retrieve an option value
 //
 // Returns a wrapper object for the known response body format(s).
@@ -21473,6 +22707,23 @@ func (c *ClientWithResponses) UpdatePriceWithApplicationMergePatchPlusJSONBodyWi
 	return ParseUpdatePriceResponse(rsp)
 }
 
+// DeleteProductOptionWithResponse Remove an option from a product
+//
+// Allowed while the product's variants all use the same value of it (or there are none):
+// they lose that value and stay distinct. Refused (`409`) when variants differ by this
+// option: delete or change those variants first.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /rest/api/product_options/{id} (the `DeleteProductOption` operationId).
+func (c *ClientWithResponses) DeleteProductOptionWithResponse(ctx context.Context, id Id, params *DeleteProductOptionParams, reqEditors ...RequestEditorFn) (*DeleteProductOptionResponse, error) {
+	rsp, err := c.DeleteProductOption(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteProductOptionResponse(rsp)
+}
+
 // GetProductOptionWithResponse Retrieve a product option
 //
 // Returns a wrapper object for the known response body format(s).
@@ -21510,6 +22761,51 @@ func (c *ClientWithResponses) UpdateProductOptionWithApplicationMergePatchPlusJS
 		return nil, err
 	}
 	return ParseUpdateProductOptionResponse(rsp)
+}
+
+// CreateOptionValueWithBodyWithResponse Add a value to a product option
+//
+// Adds a value (at most 250 per option), in the write locale; variants can then use it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/product_options/{id}/values (the `CreateOptionValue` operationId).
+func (c *ClientWithResponses) CreateOptionValueWithBodyWithResponse(ctx context.Context, id Id, params *CreateOptionValueParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOptionValueResponse, error) {
+	rsp, err := c.CreateOptionValueWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateOptionValueResponse(rsp)
+}
+
+// CreateOptionValueWithResponse Add a value to a product option
+//
+// Adds a value (at most 250 per option), in the write locale; variants can then use it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/product_options/{id}/values (the `CreateOptionValue` operationId).
+func (c *ClientWithResponses) CreateOptionValueWithResponse(ctx context.Context, id Id, params *CreateOptionValueParams, body CreateOptionValueJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOptionValueResponse, error) {
+	rsp, err := c.CreateOptionValue(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateOptionValueResponse(rsp)
+}
+
+// CreateOptionValueWithApplicationLdPlusJSONBodyWithResponse Add a value to a product option
+//
+// Adds a value (at most 250 per option), in the write locale; variants can then use it.
+//
+// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/product_options/{id}/values (the `CreateOptionValue` operationId).
+func (c *ClientWithResponses) CreateOptionValueWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, id Id, params *CreateOptionValueParams, body CreateOptionValueApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOptionValueResponse, error) {
+	rsp, err := c.CreateOptionValueWithApplicationLdPlusJSONBody(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateOptionValueResponse(rsp)
 }
 
 // ListProductsWithResponse List products
@@ -21630,6 +22926,57 @@ func (c *ClientWithResponses) UpdateProductWithApplicationMergePatchPlusJSONBody
 		return nil, err
 	}
 	return ParseUpdateProductResponse(rsp)
+}
+
+// CreateProductOptionWithBodyWithResponse Add an option to a product
+//
+// Adds an option (at most 3 per product) with its values, in the write locale. The product's
+// existing variants take the option's first value, so every variant keeps one value per
+// option.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/products/{id}/options (the `CreateProductOption` operationId).
+func (c *ClientWithResponses) CreateProductOptionWithBodyWithResponse(ctx context.Context, id Id, params *CreateProductOptionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateProductOptionResponse, error) {
+	rsp, err := c.CreateProductOptionWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateProductOptionResponse(rsp)
+}
+
+// CreateProductOptionWithResponse Add an option to a product
+//
+// Adds an option (at most 3 per product) with its values, in the write locale. The product's
+// existing variants take the option's first value, so every variant keeps one value per
+// option.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/products/{id}/options (the `CreateProductOption` operationId).
+func (c *ClientWithResponses) CreateProductOptionWithResponse(ctx context.Context, id Id, params *CreateProductOptionParams, body CreateProductOptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateProductOptionResponse, error) {
+	rsp, err := c.CreateProductOption(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateProductOptionResponse(rsp)
+}
+
+// CreateProductOptionWithApplicationLdPlusJSONBodyWithResponse Add an option to a product
+//
+// Adds an option (at most 3 per product) with its values, in the write locale. The product's
+// existing variants take the option's first value, so every variant keeps one value per
+// option.
+//
+// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/products/{id}/options (the `CreateProductOption` operationId).
+func (c *ClientWithResponses) CreateProductOptionWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, id Id, params *CreateProductOptionParams, body CreateProductOptionApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateProductOptionResponse, error) {
+	rsp, err := c.CreateProductOptionWithApplicationLdPlusJSONBody(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateProductOptionResponse(rsp)
 }
 
 // ListProductVariantsWithResponse List a product's variants
@@ -27490,6 +28837,117 @@ func ParseUpdateMetaobjectResponse(rsp *http.Response) (*UpdateMetaobjectRespons
 	return response, nil
 }
 
+// ParseDeleteOptionValueResponse parses an HTTP response from a DeleteOptionValueWithResponse call
+func ParseDeleteOptionValueResponse(rsp *http.Response) (*DeleteOptionValueResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteOptionValueResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteOptionValueResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteOptionValueResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteOptionValueResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetOptionValueResponse parses an HTTP response from a GetOptionValueWithResponse call
 func ParseGetOptionValueResponse(rsp *http.Response) (*GetOptionValueResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -28336,6 +29794,117 @@ func ParseUpdatePriceResponse(rsp *http.Response) (*UpdatePriceResponse, error) 
 	return response, nil
 }
 
+// ParseDeleteProductOptionResponse parses an HTTP response from a DeleteProductOptionWithResponse call
+func ParseDeleteProductOptionResponse(rsp *http.Response) (*DeleteProductOptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteProductOptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteProductOptionResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteProductOptionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers DeleteProductOptionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetProductOptionResponse parses an HTTP response from a GetProductOptionWithResponse call
 func ParseGetProductOptionResponse(rsp *http.Response) (*GetProductOptionResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -28560,6 +30129,152 @@ func ParseUpdateProductOptionResponse(rsp *http.Response) (*UpdateProductOptionR
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers UpdateProductOptionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateOptionValueResponse parses an HTTP response from a CreateOptionValueWithResponse call
+func ParseCreateOptionValueResponse(rsp *http.Response) (*CreateOptionValueResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateOptionValueResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest OptionValue
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateOptionValueResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateOptionValueResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateOptionValueResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateOptionValueResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -29155,6 +30870,152 @@ func ParseUpdateProductResponse(rsp *http.Response) (*UpdateProductResponse, err
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers UpdateProductResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateProductOptionResponse parses an HTTP response from a CreateProductOptionWithResponse call
+func ParseCreateProductOptionResponse(rsp *http.Response) (*CreateProductOptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateProductOptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ProductOption
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateProductOptionResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateProductOptionResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateProductOptionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateProductOptionResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

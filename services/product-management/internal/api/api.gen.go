@@ -762,6 +762,15 @@ type OptionValue struct {
 	Value nullable.Nullable[string] `json:"value"`
 }
 
+// OptionValueCreate defines model for OptionValueCreate.
+type OptionValueCreate struct {
+	// Position Where the value goes among the option's values; last when omitted.
+	Position *int `json:"position,omitempty"`
+
+	// Value The label, in the write locale; unique within the option.
+	Value string `json:"value"`
+}
+
 // OptionValueOrIri defines model for OptionValueOrIri.
 type OptionValueOrIri struct {
 	union json.RawMessage
@@ -1807,6 +1816,18 @@ type UpdateMetaobjectParams struct {
 	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
 }
 
+// DeleteOptionValueParams defines parameters for DeleteOptionValue.
+type DeleteOptionValueParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
 // GetOptionValueParams defines parameters for GetOptionValue.
 type GetOptionValueParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1870,6 +1891,18 @@ type UpdatePriceParams struct {
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 }
 
+// DeleteProductOptionParams defines parameters for DeleteProductOption.
+type DeleteProductOptionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
 // GetProductOptionParams defines parameters for GetProductOption.
 type GetProductOptionParams struct {
 	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
@@ -1890,6 +1923,18 @@ type GetProductOptionParams struct {
 
 // UpdateProductOptionParams defines parameters for UpdateProductOption.
 type UpdateProductOptionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// CreateOptionValueParams defines parameters for CreateOptionValue.
+type CreateOptionValueParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 
@@ -2030,6 +2075,18 @@ type GetProductParams struct {
 
 // UpdateProductParams defines parameters for UpdateProduct.
 type UpdateProductParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// CreateProductOptionParams defines parameters for CreateProductOption.
+type CreateProductOptionParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 
@@ -2238,6 +2295,12 @@ type UpdatePriceApplicationMergePatchPlusJSONRequestBody = PricePatch
 // UpdateProductOptionApplicationMergePatchPlusJSONRequestBody defines body for UpdateProductOption for application/merge-patch+json ContentType.
 type UpdateProductOptionApplicationMergePatchPlusJSONRequestBody = ProductOptionPatch
 
+// CreateOptionValueJSONRequestBody defines body for CreateOptionValue for application/json ContentType.
+type CreateOptionValueJSONRequestBody = OptionValueCreate
+
+// CreateOptionValueApplicationLdPlusJSONRequestBody defines body for CreateOptionValue for application/ld+json ContentType.
+type CreateOptionValueApplicationLdPlusJSONRequestBody = OptionValueCreate
+
 // CreateProductJSONRequestBody defines body for CreateProduct for application/json ContentType.
 type CreateProductJSONRequestBody = ProductCreate
 
@@ -2246,6 +2309,12 @@ type CreateProductApplicationLdPlusJSONRequestBody = ProductCreate
 
 // UpdateProductApplicationMergePatchPlusJSONRequestBody defines body for UpdateProduct for application/merge-patch+json ContentType.
 type UpdateProductApplicationMergePatchPlusJSONRequestBody = ProductPatch
+
+// CreateProductOptionJSONRequestBody defines body for CreateProductOption for application/json ContentType.
+type CreateProductOptionJSONRequestBody = OptionInput
+
+// CreateProductOptionApplicationLdPlusJSONRequestBody defines body for CreateProductOption for application/ld+json ContentType.
+type CreateProductOptionApplicationLdPlusJSONRequestBody = OptionInput
 
 // CreateProductVariantJSONRequestBody defines body for CreateProductVariant for application/json ContentType.
 type CreateProductVariantJSONRequestBody = VariantCreate
@@ -2963,6 +3032,9 @@ type ServerInterface interface {
 	// UpdateMetaobject Change a metaobject (JSON Merge Patch)
 	// (PATCH /rest/api/metaobjects/{id})
 	UpdateMetaobject(ctx echo.Context, id Id, params UpdateMetaobjectParams) error
+	// DeleteOptionValue Remove a value from an option
+	// (DELETE /rest/api/option_values/{id})
+	DeleteOptionValue(ctx echo.Context, id Id, params DeleteOptionValueParams) error
 	// GetOptionValue Retrieve an option value
 	// (GET /rest/api/option_values/{id})
 	GetOptionValue(ctx echo.Context, id Id, params GetOptionValueParams) error
@@ -2984,12 +3056,18 @@ type ServerInterface interface {
 	// UpdatePrice Change a price (JSON Merge Patch)
 	// (PATCH /rest/api/prices/{id})
 	UpdatePrice(ctx echo.Context, id Id, params UpdatePriceParams) error
+	// DeleteProductOption Remove an option from a product
+	// (DELETE /rest/api/product_options/{id})
+	DeleteProductOption(ctx echo.Context, id Id, params DeleteProductOptionParams) error
 	// GetProductOption Retrieve a product option
 	// (GET /rest/api/product_options/{id})
 	GetProductOption(ctx echo.Context, id Id, params GetProductOptionParams) error
 	// UpdateProductOption Rename or move a product option (JSON Merge Patch)
 	// (PATCH /rest/api/product_options/{id})
 	UpdateProductOption(ctx echo.Context, id Id, params UpdateProductOptionParams) error
+	// CreateOptionValue Add a value to a product option
+	// (POST /rest/api/product_options/{id}/values)
+	CreateOptionValue(ctx echo.Context, id Id, params CreateOptionValueParams) error
 	// ListProducts List products
 	// (GET /rest/api/products)
 	ListProducts(ctx echo.Context, params ListProductsParams) error
@@ -3005,6 +3083,9 @@ type ServerInterface interface {
 	// UpdateProduct Update a product (JSON Merge Patch)
 	// (PATCH /rest/api/products/{id})
 	UpdateProduct(ctx echo.Context, id Id, params UpdateProductParams) error
+	// CreateProductOption Add an option to a product
+	// (POST /rest/api/products/{id}/options)
+	CreateProductOption(ctx echo.Context, id Id, params CreateProductOptionParams) error
 	// ListProductVariants List a product's variants
 	// (GET /rest/api/products/{id}/variants)
 	ListProductVariants(ctx echo.Context, id Id, params ListProductVariantsParams) error
@@ -5833,6 +5914,74 @@ func (w *ServerInterfaceWrapper) UpdateMetaobject(ctx echo.Context) error {
 	return err
 }
 
+// DeleteOptionValue converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteOptionValue(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteOptionValueParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteOptionValue(ctx, id, params)
+	return err
+}
+
 // GetOptionValue converts echo context to params.
 func (w *ServerInterfaceWrapper) GetOptionValue(ctx echo.Context) error {
 	var err error
@@ -6165,6 +6314,74 @@ func (w *ServerInterfaceWrapper) UpdatePrice(ctx echo.Context) error {
 	return err
 }
 
+// DeleteProductOption converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteProductOption(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteProductOptionParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteProductOption(ctx, id, params)
+	return err
+}
+
 // GetProductOption converts echo context to params.
 func (w *ServerInterfaceWrapper) GetProductOption(ctx echo.Context) error {
 	var err error
@@ -6304,6 +6521,74 @@ func (w *ServerInterfaceWrapper) UpdateProductOption(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateProductOption(ctx, id, params)
+	return err
+}
+
+// CreateOptionValue converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateOptionValue(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateOptionValueParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateOptionValue(ctx, id, params)
 	return err
 }
 
@@ -6796,6 +7081,74 @@ func (w *ServerInterfaceWrapper) UpdateProduct(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateProduct(ctx, id, params)
+	return err
+}
+
+// CreateProductOption converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateProductOption(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateProductOptionParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateProductOption(ctx, id, params)
 	return err
 }
 
@@ -7364,11 +7717,15 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PATCH(options.BaseURL+"/rest/api/products/:id", wrapper.UpdateProduct, options.OperationMiddlewares["updateProduct"]...)
 	router.GET(options.BaseURL+"/rest/api/products/:id/variants", wrapper.ListProductVariants, options.OperationMiddlewares["listProductVariants"]...)
 	router.POST(options.BaseURL+"/rest/api/products/:id/variants", wrapper.CreateProductVariant, options.OperationMiddlewares["createProductVariant"]...)
+	router.POST(options.BaseURL+"/rest/api/products/:id/options", wrapper.CreateProductOption, options.OperationMiddlewares["createProductOption"]...)
 	router.DELETE(options.BaseURL+"/rest/api/variants/:id", wrapper.DeleteVariant, options.OperationMiddlewares["deleteVariant"]...)
 	router.GET(options.BaseURL+"/rest/api/variants/:id", wrapper.GetVariant, options.OperationMiddlewares["getVariant"]...)
 	router.PATCH(options.BaseURL+"/rest/api/variants/:id", wrapper.UpdateVariant, options.OperationMiddlewares["updateVariant"]...)
+	router.DELETE(options.BaseURL+"/rest/api/product_options/:id", wrapper.DeleteProductOption, options.OperationMiddlewares["deleteProductOption"]...)
 	router.GET(options.BaseURL+"/rest/api/product_options/:id", wrapper.GetProductOption, options.OperationMiddlewares["getProductOption"]...)
 	router.PATCH(options.BaseURL+"/rest/api/product_options/:id", wrapper.UpdateProductOption, options.OperationMiddlewares["updateProductOption"]...)
+	router.POST(options.BaseURL+"/rest/api/product_options/:id/values", wrapper.CreateOptionValue, options.OperationMiddlewares["createOptionValue"]...)
+	router.DELETE(options.BaseURL+"/rest/api/option_values/:id", wrapper.DeleteOptionValue, options.OperationMiddlewares["deleteOptionValue"]...)
 	router.GET(options.BaseURL+"/rest/api/option_values/:id", wrapper.GetOptionValue, options.OperationMiddlewares["getOptionValue"]...)
 	router.PATCH(options.BaseURL+"/rest/api/option_values/:id", wrapper.UpdateOptionValue, options.OperationMiddlewares["updateOptionValue"]...)
 	router.GET(options.BaseURL+"/rest/api/statuses", wrapper.ListStatuses, options.OperationMiddlewares["listStatuses"]...)
@@ -15533,6 +15890,160 @@ func (response UpdateMetaobject503ApplicationProblemPlusJSONResponse) VisitUpdat
 	return err
 }
 
+type DeleteOptionValueRequestObject struct {
+	Id     Id `json:"id"`
+	Params DeleteOptionValueParams
+}
+
+type DeleteOptionValueResponseObject interface {
+	VisitDeleteOptionValueResponse(w http.ResponseWriter) error
+}
+
+type DeleteOptionValue204Response struct {
+}
+
+func (response DeleteOptionValue204Response) VisitDeleteOptionValueResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteOptionValue400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOptionValue400ApplicationProblemPlusJSONResponse) VisitDeleteOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOptionValue401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOptionValue401ApplicationProblemPlusJSONResponse) VisitDeleteOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOptionValue403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOptionValue403ApplicationProblemPlusJSONResponse) VisitDeleteOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOptionValue404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOptionValue404ApplicationProblemPlusJSONResponse) VisitDeleteOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOptionValue409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOptionValue409ApplicationProblemPlusJSONResponse) VisitDeleteOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOptionValue429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOptionValue429ApplicationProblemPlusJSONResponse) VisitDeleteOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOptionValue500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOptionValue500ApplicationProblemPlusJSONResponse) VisitDeleteOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOptionValue503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOptionValue503ApplicationProblemPlusJSONResponse) VisitDeleteOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetOptionValueRequestObject struct {
 	Id     Id `json:"id"`
 	Params GetOptionValueParams
@@ -16739,6 +17250,160 @@ func (response UpdatePrice503ApplicationProblemPlusJSONResponse) VisitUpdatePric
 	return err
 }
 
+type DeleteProductOptionRequestObject struct {
+	Id     Id `json:"id"`
+	Params DeleteProductOptionParams
+}
+
+type DeleteProductOptionResponseObject interface {
+	VisitDeleteProductOptionResponse(w http.ResponseWriter) error
+}
+
+type DeleteProductOption204Response struct {
+}
+
+func (response DeleteProductOption204Response) VisitDeleteProductOptionResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteProductOption400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteProductOption400ApplicationProblemPlusJSONResponse) VisitDeleteProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteProductOption401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteProductOption401ApplicationProblemPlusJSONResponse) VisitDeleteProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteProductOption403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteProductOption403ApplicationProblemPlusJSONResponse) VisitDeleteProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteProductOption404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteProductOption404ApplicationProblemPlusJSONResponse) VisitDeleteProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteProductOption409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteProductOption409ApplicationProblemPlusJSONResponse) VisitDeleteProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteProductOption429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteProductOption429ApplicationProblemPlusJSONResponse) VisitDeleteProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteProductOption500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteProductOption500ApplicationProblemPlusJSONResponse) VisitDeleteProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteProductOption503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteProductOption503ApplicationProblemPlusJSONResponse) VisitDeleteProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetProductOptionRequestObject struct {
 	Id     Id `json:"id"`
 	Params GetProductOptionParams
@@ -17062,6 +17727,226 @@ type UpdateProductOption503ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UpdateProductOption503ApplicationProblemPlusJSONResponse) VisitUpdateProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOptionValueRequestObject struct {
+	Id                        Id `json:"id"`
+	Params                    CreateOptionValueParams
+	JSONBody                  *CreateOptionValueJSONRequestBody
+	ApplicationLdPlusJSONBody *CreateOptionValueApplicationLdPlusJSONRequestBody
+}
+
+type CreateOptionValueResponseObject interface {
+	VisitCreateOptionValueResponse(w http.ResponseWriter) error
+}
+
+type CreateOptionValue201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateOptionValue201ApplicationLdPlusJSONResponse struct {
+	Body    OptionValue
+	Headers CreateOptionValue201ResponseHeaders
+}
+
+func (response CreateOptionValue201ApplicationLdPlusJSONResponse) VisitCreateOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOptionValue400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOptionValue400ApplicationProblemPlusJSONResponse) VisitCreateOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOptionValue401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOptionValue401ApplicationProblemPlusJSONResponse) VisitCreateOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOptionValue403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOptionValue403ApplicationProblemPlusJSONResponse) VisitCreateOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOptionValue404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOptionValue404ApplicationProblemPlusJSONResponse) VisitCreateOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOptionValue409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOptionValue409ApplicationProblemPlusJSONResponse) VisitCreateOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOptionValue413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOptionValue413ApplicationProblemPlusJSONResponse) VisitCreateOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOptionValue415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOptionValue415ApplicationProblemPlusJSONResponse) VisitCreateOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOptionValue422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOptionValue422ApplicationProblemPlusJSONResponse) VisitCreateOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOptionValue429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOptionValue429ApplicationProblemPlusJSONResponse) VisitCreateOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOptionValue500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOptionValue500ApplicationProblemPlusJSONResponse) VisitCreateOptionValueResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOptionValue503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOptionValue503ApplicationProblemPlusJSONResponse) VisitCreateOptionValueResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -17899,6 +18784,226 @@ type UpdateProduct503ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UpdateProduct503ApplicationProblemPlusJSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProductOptionRequestObject struct {
+	Id                        Id `json:"id"`
+	Params                    CreateProductOptionParams
+	JSONBody                  *CreateProductOptionJSONRequestBody
+	ApplicationLdPlusJSONBody *CreateProductOptionApplicationLdPlusJSONRequestBody
+}
+
+type CreateProductOptionResponseObject interface {
+	VisitCreateProductOptionResponse(w http.ResponseWriter) error
+}
+
+type CreateProductOption201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateProductOption201ApplicationLdPlusJSONResponse struct {
+	Body    ProductOption
+	Headers CreateProductOption201ResponseHeaders
+}
+
+func (response CreateProductOption201ApplicationLdPlusJSONResponse) VisitCreateProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProductOption400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProductOption400ApplicationProblemPlusJSONResponse) VisitCreateProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProductOption401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProductOption401ApplicationProblemPlusJSONResponse) VisitCreateProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProductOption403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProductOption403ApplicationProblemPlusJSONResponse) VisitCreateProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProductOption404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProductOption404ApplicationProblemPlusJSONResponse) VisitCreateProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProductOption409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProductOption409ApplicationProblemPlusJSONResponse) VisitCreateProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProductOption413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProductOption413ApplicationProblemPlusJSONResponse) VisitCreateProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProductOption415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProductOption415ApplicationProblemPlusJSONResponse) VisitCreateProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProductOption422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProductOption422ApplicationProblemPlusJSONResponse) VisitCreateProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProductOption429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProductOption429ApplicationProblemPlusJSONResponse) VisitCreateProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProductOption500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProductOption500ApplicationProblemPlusJSONResponse) VisitCreateProductOptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProductOption503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProductOption503ApplicationProblemPlusJSONResponse) VisitCreateProductOptionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -19562,6 +20667,9 @@ type StrictServerInterface interface {
 	// UpdateMetaobject Change a metaobject (JSON Merge Patch)
 	// (PATCH /rest/api/metaobjects/{id})
 	UpdateMetaobject(ctx context.Context, request UpdateMetaobjectRequestObject) (UpdateMetaobjectResponseObject, error)
+	// DeleteOptionValue Remove a value from an option
+	// (DELETE /rest/api/option_values/{id})
+	DeleteOptionValue(ctx context.Context, request DeleteOptionValueRequestObject) (DeleteOptionValueResponseObject, error)
 	// GetOptionValue Retrieve an option value
 	// (GET /rest/api/option_values/{id})
 	GetOptionValue(ctx context.Context, request GetOptionValueRequestObject) (GetOptionValueResponseObject, error)
@@ -19583,12 +20691,18 @@ type StrictServerInterface interface {
 	// UpdatePrice Change a price (JSON Merge Patch)
 	// (PATCH /rest/api/prices/{id})
 	UpdatePrice(ctx context.Context, request UpdatePriceRequestObject) (UpdatePriceResponseObject, error)
+	// DeleteProductOption Remove an option from a product
+	// (DELETE /rest/api/product_options/{id})
+	DeleteProductOption(ctx context.Context, request DeleteProductOptionRequestObject) (DeleteProductOptionResponseObject, error)
 	// GetProductOption Retrieve a product option
 	// (GET /rest/api/product_options/{id})
 	GetProductOption(ctx context.Context, request GetProductOptionRequestObject) (GetProductOptionResponseObject, error)
 	// UpdateProductOption Rename or move a product option (JSON Merge Patch)
 	// (PATCH /rest/api/product_options/{id})
 	UpdateProductOption(ctx context.Context, request UpdateProductOptionRequestObject) (UpdateProductOptionResponseObject, error)
+	// CreateOptionValue Add a value to a product option
+	// (POST /rest/api/product_options/{id}/values)
+	CreateOptionValue(ctx context.Context, request CreateOptionValueRequestObject) (CreateOptionValueResponseObject, error)
 	// ListProducts List products
 	// (GET /rest/api/products)
 	ListProducts(ctx context.Context, request ListProductsRequestObject) (ListProductsResponseObject, error)
@@ -19604,6 +20718,9 @@ type StrictServerInterface interface {
 	// UpdateProduct Update a product (JSON Merge Patch)
 	// (PATCH /rest/api/products/{id})
 	UpdateProduct(ctx context.Context, request UpdateProductRequestObject) (UpdateProductResponseObject, error)
+	// CreateProductOption Add an option to a product
+	// (POST /rest/api/products/{id}/options)
+	CreateProductOption(ctx context.Context, request CreateProductOptionRequestObject) (CreateProductOptionResponseObject, error)
 	// ListProductVariants List a product's variants
 	// (GET /rest/api/products/{id}/variants)
 	ListProductVariants(ctx context.Context, request ListProductVariantsRequestObject) (ListProductVariantsResponseObject, error)
@@ -21505,6 +22622,32 @@ func (sh *strictHandler) UpdateMetaobject(ctx echo.Context, id Id, params Update
 	return nil
 }
 
+// DeleteOptionValue operation middleware
+func (sh *strictHandler) DeleteOptionValue(ctx echo.Context, id Id, params DeleteOptionValueParams) error {
+	var request DeleteOptionValueRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteOptionValue(ctx.Request().Context(), request.(DeleteOptionValueRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteOptionValue")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteOptionValueResponseObject); ok {
+		return validResponse.VisitDeleteOptionValueResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetOptionValue operation middleware
 func (sh *strictHandler) GetOptionValue(ctx echo.Context, id Id, params GetOptionValueParams) error {
 	var request GetOptionValueRequestObject
@@ -21781,6 +22924,32 @@ func (sh *strictHandler) UpdatePrice(ctx echo.Context, id Id, params UpdatePrice
 	return nil
 }
 
+// DeleteProductOption operation middleware
+func (sh *strictHandler) DeleteProductOption(ctx echo.Context, id Id, params DeleteProductOptionParams) error {
+	var request DeleteProductOptionRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteProductOption(ctx.Request().Context(), request.(DeleteProductOptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteProductOption")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteProductOptionResponseObject); ok {
+		return validResponse.VisitDeleteProductOptionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetProductOption operation middleware
 func (sh *strictHandler) GetProductOption(ctx echo.Context, id Id, params GetProductOptionParams) error {
 	var request GetProductOptionRequestObject
@@ -21850,6 +23019,82 @@ func (sh *strictHandler) UpdateProductOption(ctx echo.Context, id Id, params Upd
 		return err
 	} else if validResponse, ok := response.(UpdateProductOptionResponseObject); ok {
 		return validResponse.VisitUpdateProductOptionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateOptionValue operation middleware
+func (sh *strictHandler) CreateOptionValue(ctx echo.Context, id Id, params CreateOptionValueParams) error {
+	var request CreateOptionValueRequestObject
+
+	request.Id = id
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body CreateOptionValueJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/ld+json") {
+		var body CreateOptionValueApplicationLdPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationLdPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateOptionValue(ctx.Request().Context(), request.(CreateOptionValueRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateOptionValue")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateOptionValueResponseObject); ok {
+		return validResponse.VisitCreateOptionValueResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -22051,6 +23296,82 @@ func (sh *strictHandler) UpdateProduct(ctx echo.Context, id Id, params UpdatePro
 		return err
 	} else if validResponse, ok := response.(UpdateProductResponseObject); ok {
 		return validResponse.VisitUpdateProductResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateProductOption operation middleware
+func (sh *strictHandler) CreateProductOption(ctx echo.Context, id Id, params CreateProductOptionParams) error {
+	var request CreateProductOptionRequestObject
+
+	request.Id = id
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body CreateProductOptionJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/ld+json") {
+		var body CreateProductOptionApplicationLdPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationLdPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateProductOption(ctx.Request().Context(), request.(CreateProductOptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateProductOption")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateProductOptionResponseObject); ok {
+		return validResponse.VisitCreateProductOptionResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -22418,221 +23739,230 @@ func (sh *strictHandler) CreateVariantPrice(ctx echo.Context, id Id, params Crea
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H37cts4k++roLhbFXuXkuVLMoldW7ueXPbzt8nEZSeZ76vYx4LIloQxCWgAyIom5Wc5b3FeYF/sFG68",
-	"iRQpWbYVR/8klkQCDaBv+HWj8d0LWDxiFKgU3uF3b4Q5jkEC159ej7lgXP0Vggg4GUnCqHfo/Y6ja4Hk",
-	"EFDAoggC9TWaEDlkY4kCNqaS0AFiHLF+X4AUh0hIzKV+BHUD3ep/9AkXsuurZijqsyhikwvavSEwaVP4",
-	"JrtoC1PERvjPMaARE0R1so1U2xEiEhGBcE8AlW30kYfABepNUTfggCWEx+r1EPp4HMltxPgF7Y5Hof2l",
-	"fUE93yNqIH+OgU8936M4Bu/QM5R5vieCIcRYDTzG394DHcihd/i80/E9OR2pJ4XkhA6821vfe/tthGk4",
-	"O0mvWRzjlgA1pRJCxCHC6ieBJEMQ9yBEhAoJOESsj07OTsQh6t5gTjCVouujLtMtZf78gqMxiO4F3WLU",
-	"tBBCiNwrCNMQ2Xe2fdQNhphSiPT76TLpjzGEBJsfsIQB49Ouf0G7MUjcJxCFoou2RpyF40CqVn27cBni",
-	"7J8ofWVbtysx6/0BgZp+xR7pF+KCcugDBxpAqJYqoT/TRBt9pteUTSiS7BqoQJgDIgPKOIRm1eAbjkeR",
-	"WgFHjG+H7GfnqGJ9wSzVYut7UrK2n4aAOAg25gE8E+jz55M3bdfnCMth2iVR3XH4c0w4hN6h5GPIdt9n",
-	"PMbSO/TGY/1kSfcSYnEK/BQPYJYQ/SsaAUcjPAC0hSWKmZBot9PZblfMAsm2mCXGCox3uN/x1cSQeBx7",
-	"h7tqWmJC7aeERkIlDIBrIt+zAEfwDkdRDwfXfwMcQpnaUJLeVVOgxB6+SYFiIoTSFYRqdaImCoSSlki3",
-	"qBlA4mulITiL9TOWSvdERoZ6oJrq0nEUdZPBDw0xyej/0XoXsck1mZCWobrlyM7NhR1kj7EIMM0Msmpw",
-	"iiUsSayPJMdURFjiXgR2qEqdAVVfuNEdJWNR41IDwVTzU36IeiFTxg+h9eZt49FVMfv+8zJm+8gHmJK/",
-	"tJ6aN1CWeS67cAgHShGJNjqRKB4LibQwZ0antdSUjc2vPUAYxUoVKFuBiGyybFkiWyd3la9yuVKD3G31",
-	"sIDQSBYdKyKrRGpUKUq7eUnqNBCmMxAsuoFjWU5WzGKgUhkRbh5EI04CEAhLtHVy/hG9fNHZ9dHnT6+3",
-	"UwajbNJGp1hI+7pAAkAvjH2ZKBvMA/0drRqm7fA1o4qlv2J56ZVOtrK0LUliKJ1xO77Xxj6VGE7zgzKJ",
-	"2VE6k2MJ7jPeRmd24ZFkA5BD4NZSFQjVLgmfXnbzkrTDQcgdPCI7zlbuPO91gv1wD1q7/QPcOui9CFov",
-	"w1+g9arfwbu9vWA/PIBmk2ObvKwSwL1ya+Mmx1Bc5lXoH/TkbDGOAhbC9qqmyZJcPU26cwJiJ9VANbNg",
-	"Z36hWbhVEi1GjArQbuivODwz+kV9ClTTVP+JR6OIBFoR7Iw460UQ//sfQs3T90x3/8qh7x16/7KTuro7",
-	"5lehvooZvTo1L5u+y0y90W5EoBhHis0hRFtGRfko8Zl91GPh1FeOL3a2QA6xfo8y6bT/dtu79b3XjPYj",
-	"Ejz2kAJLhjAsAd+I0M57iCXWdL5jvEfCEOgChCa88937r8BwQoGP9Hdi5y3n2t/+LxLmHgD1vdg56Oyr",
-	"Hy1/uIdDkJhE3qGnzIhyEJwTMQKu/9Q+9pAIxEbAjY2iAKHyCu2jp+mT3uFXj4RAJZHTQ+v0ivaEEwne",
-	"pe8JieVYeIcHnX3fk0RqiUjnJGHeoZQjcbizE7JAtPvWVLUpSDc5YqefvHXrr3QtAxxFwFGEg2u1C0Bu",
-	"OJkJOULd2aF3UUSEFNrsKk+TSuAUR2aeH54tjykaU/g2gkA5gJoFjuxOL2KDAYSGRbPuBgk15b8x+Y6N",
-	"zSbsEWQp8W0Yt9SZnQEKGVjJV2KldLHhS7tgesOWcWb0WE7xNGI4/MTYe8yNa/IIQ1KKTE+8okFRjSna",
-	"RR/Ir5rGc+A3JIDPFN9gEiml9khk4iAAIVAwhOAaBWwchXq6e4BiHALaSiRhTDngYKhI3T5CHJQJxX0J",
-	"3G4pIjxVRs+odG10ztQzrWP1TJ7qGWt163ufGPuA6dRaKfFIszHCXFLgzwTiWAKKSGykB74N8VjtqipG",
-	"jgbkxjh9y47/M8VjOWSc/AWPIYS/MdQDzNWY2DVQY4EpIvQGRyREjEJhcL///nvreKxcXalogyYjHHGm",
-	"mE2x0FvNVPdhEF8zKiTHhMovhBm8qMQ86mHpH6+cpdzby1jK8lYSU7a3l5qyL0lTqI9JBOFCJi0lpJW8",
-	"feO6VKZVzVCod61jMztwJa7HyhCrqVTqzdMa8fx/PmtEL+KAwykaC42OGW3p1KvneyOuTLqcnmLlPCYY",
-	"0Nfdy7Zq9vZyhZY1nUSUDukIddMPXy/bWYK6SPnAAilFgzSipZXlZyrGoxHjEsIPEBL8Sc/uo2n1ZwJp",
-	"+A+pVXaeqdKjI2V1h8ChrTcitmXV8bGUnPTGRkzsiIlxzVNuLoqN731rDVjLbgveh3ZHoGZEs3Pd8ydv",
-	"9KPSztb8h/Wc3vqW2TLy5sVYAic4mt2J+l4CFjfdvPqeobwGVXCboZndewYUUgqJjiNrPA1sMdOMhTbL",
-	"cQAcRWyi8d9oDAKxPuoKiDT2qhyLbjyOJEm+cUso9N5eQixKNF1CAuYcT73bLLJSJOHUusoGyBniG0DY",
-	"0KL9HKIRih4ELAbUxYEkN6D3lUVgzX0zn78TFnQrncD5CwAP6WC+ah507OUblFYzj30vnfvMa1mOyVJw",
-	"mXRmsG5FX0Lw6wR6X3vpMUCcej5hkEZrUsY4kkkcnRT4LEG5lJWASV0Hf5uGHH9RD85fvUxfySDmr4le",
-	"Rq15w1AHlnB0mlmZPo4E+IXFcrplhKXaJ3mH3v/5ilt/Xap/Oq1XV5ffO/6L/dt/nacPssjH8+eLaYBk",
-	"TYqNxIS6z7slTcT4m12H3U4GbSkV8ZUIZ2GtsmI1d1VOsQyGCy7Kjzqxt/MmwnkIQMexmkEt+b7+D3PA",
-	"2nJoJveTBn2t+pSTpxW+koNU/StlxaPM5KdjSPrUcbMFJx9n/YLCXt79hE7OTtplInHjOiy8aG0I6+v9",
-	"SdLFM2Ecli3Tgm8BeR/ZGfBR95///Oc/Wx8+tN686fpIx45Vmw6OUxtw1k8CpO0ZPk1H44gr49bXNmC6",
-	"9so8tfjl7oOL/D4TOkaTPI4ESLR1cnYito+Qw8MQjgTTgTizKjQAIRkXz6oci3nq4oSTMouxhDc2xDSM",
-	"Cg6fbIkh4VI8vvc2wtz69wXPSX+fLICTkNr27sHlsROY45ZFvBwnDU/XyUnk/QfxcZIVWcbFyeuM6l1C",
-	"avn2npcYvlQsixa14Dt1Wq8u/32rlfy5/W+r9Z5SCax5tDD1dgDz5ncZZ2VF07uC6SjaXPNLEqySGfuA",
-	"iBQQ9XU2FwUTpRdINQA01HlHRCCMugd7e90GaqzM8clEgn8IdCE/e58p+XMMOjZB8rkO+TDqBHotGJfi",
-	"EC6sWmGp3c9mXWx0XEAU6VQyZ6shHsmp3ntjOp0YIOfBLXIw5hxoUBK4Pjn/iA72dn/REesjBDfApyZI",
-	"7Xw9NzIN+dlckHT63n4+W4FJT9v7HXpIDNkIvf3sPYyxtRshTUpmprLrv5DtNdN1LAQZ0NghiQvsZxvk",
-	"X7Rrx+lamUPhE3YO7OB/FN/Arsdd0I88q7xnE+ABFoAiUJZd+CgkAyKFj7oti0NedY/Q2OjIEv1Y4hE4",
-	"QKU1D1GZozMzKTICbXXL01e628hmz+Q3LhmjuluSm1JrnBsqwEa6rcrQz8UlytGXotKZwx4fuTIHh989",
-	"RuFjX8dw6m1HQzm5TLtZxoHKLfrKlmzZaZ6dwB9H0S1h2nPc/L3e20x3Acv5S2IcxxrjWtbm2xBn3T4+",
-	"7fHc9fioW/EFPICE35Z3AnIsW9SjydmOZq5A2tZ8ap+wQ5CO7EfxCdJVWcYtKCiFjAp98fz5fpNN6arB",
-	"gkTqF9weLwABJFN2H6Yyw0GXuc6WMZhPanlKFiJJkv7BshJ0+nSDTep/A48xnS5oT7I+32X1vD1lNWwY",
-	"4wfRwbq9c8DcyHdhJdxMpVxxwskniEeRifg1nEE8Gqnfs1NY0VGzBl3mUyNfcH6MWadx2STSGj63M5u8",
-	"kaEj82TZJM8wgpvB3NSmm0UX+vr+nyZvzr8BGjLuSzwQvtZit+VhTUPZGYw4CKASOwFLO/kVCxIUHvAb",
-	"jlymC1/RVbrWlbz2xTJ5gQGWEN90UKeYS4IzYI/upCl76sPApWB4hCt+oKXqSXMm3BA2Fg3YKSOuZZNl",
-	"rftMmvrJ2QlifYTTTG8NYRKBjk9Pqg7PuGTFnf1+J9jr7WJzsuggeNFrvcLP+61d2Av3g4Pec/ziVRlr",
-	"2QN9K9XVZYSakytixx00XJIhkvOHyxrJ8v6XzNsTb9yJvNJkjFpjmjaQ7b+Macy4n65xteu6sG1diam0",
-	"k7s6BPMY/fr6FB38giJMB2M8ACTxAIlxMERYoG4IXV/923rztosYR92/hq2/YSpbn37X0a75J2oLfJfv",
-	"+QO+Bp0mOXumGUvELB5Sw6t6UNUTtcyeYQ7JH2k0tQe4ddTPZg0f2YOkRu0mgxEST4U79FYxlhK6JyDk",
-	"KSdBiabDsXLs8lpi95f2q1d1oagaqLWYCWS6qYFLdTL3+qcBla1jFgJDONLHviS5MSfVG+WiLJOsA2Qw",
-	"nBeMz3jhDRG+mMRpslyyxCTGA9j5YwSDJiMRPCjRCj3BorEENJRytCW20eez9y5M2ScRlGa0NUmVTE8A",
-	"LIMi+t6EhHLYZA7rAUf7txr/IqCjHsHSeGPshKYQG7EOFUVdvXpde0bBTnk5QJx6LKaeyY47ot06gOf9",
-	"1gF+0Wu9DH4JW6+g09/Fe7394CCsFX5DYeXIn65dN/rsB9kym7VYKsfJKMRs3ZfdvSZAWKK+5tZzqNdt",
-	"WaVVDF011Va5E/QHL1ehjBLNcqfhFRY3o2MqV/EeQFTLypeui6WStX4OPlnZspcvrhtAmR+Z1fQCBZjq",
-	"cjBS4mCoS1Vkso9pWuZK2wCbGK9b0EcOQ2DaNpgT7Ffui5iFEF3th6W57x9c4amnGK1t6EFdQ8E/DjCH",
-	"q8GYhKWtZup5VRXFSmp8ZZ51BcRM/a3/yJYJYzR9J1MKrHHq2oekrTLTpQ9kjnBQ8BCDsZAsLhsgm9Cy",
-	"mkf2sJvaAbr6KlXnGpopXjvOO3iCFecn1CKYExRYIIzM8y7xJpnf5DTF388//qZzBrt/CEZtxk5EhGz/",
-	"W1c/Irbby0SzzTxmF8DwWuJ2GvIXczwt8U/ZBXMa6Ydxw9yaLOOKWeUzG0i8uvy+6784qD5Ll8j0gu8m",
-	"4r0asU1kcL58NBSGuRN8L15Swm2X2a6W8ZbmzET1mIrn3AShgwiuIkLhSsnmlaHOnmUr+d6cAbtyQpB8",
-	"EUJAYn3me+Z8nPrvyupUfcTenI3zvYBFurpQapyuEsPk+Z7SiVdXlRSan0vfrXI97IQ8Qd/DmPBqDvpe",
-	"k1zmvVMNuIPtvSm6hqmv7Jl5XjhzljVlGSuVclpNCtoIePHdxZPMSh1cZYW1gU2OS/QJJabGz8Okk9m/",
-	"k6wyuyaLGlzz6Wlb3Dkx4jU1uXZVlrG5S8jmHLFaUU7Q7C73xUEdz1cw+Pwpe5PI4dPWuwvyvta3mbkp",
-	"EYUFz9nUAhSz8eIQBBnQ8ozf+1OQd9KL6ZT9DBpyPoOst67MrNTdtObdJStXNkLDbO7jCo96OpZYvFhJ",
-	"uZpdULsus4X4web4du5UFGlaxcb4TpVmFkzJW2I7XGCczAZ3PtfcjVeW3GGcwSjCumh2FJl9hN1ulOwj",
-	"ylb6N8scczLEdOERxUSNAuof9csndDSWKyqBU1O9xgx3NfVv9LGqOUJWYA17GM1SUMYdH9O7HB7Rnqa+",
-	"SZaepgltDT0mlmTnNzih7e5BqTCxFZBwNtsjwj2IXFxdv5APqn/wFj0pUeJbOXA3ITcZZs1i3wPKlV06",
-	"jXNlvlhG9WSXIAmRdfx5y3Hng4UZks8SXKlM7ZhZNuvqo54pE8+4+sv+pNjUxtPs2t/LVJ/rwlOMz0x5",
-	"8kPdrBcCMMTWts6OsHJYlsu38reKZK/TyK9pKoOZw4Dkr/lxl7zM1CDAIysG1UivvsToDeHpLsLBolgE",
-	"npmPUiyxIldu3fLQktS9/MK+MVBtIVDlEu+eCRQTynhrTIlEIw4BERZEy2QAvqrKAGxQ4eBIm2gdAjMl",
-	"KexLzbLgWDzCHI7lcUli4t6BIatBK/V3PcySaX67r2S9BZInG1s6XSz4HWdxJRm1I9FNfKaSlCzq229B",
-	"NBbkBhBQnW66bBc6vtvIIDexhKa1XL2PNL90biK5FuynCywYvfWDIAlmLZbKN0tUwzz9tIyqWUSx1D+b",
-	"Efj7l9w7i2Ze9L/MzckoMMA8kaxc+qUyyOas/BKrefcZvC0dnc5sma9cyu8CsiXrXQv+Sg4fuZyv5ZJ5",
-	"m59Wa0j0TDXNL7Pb5kalce0GpKRgTKagaMmVDobOZyKtx7blsIXkBsVcclVyo+O29RkmQ6CI2jsQmjn7",
-	"WXSj9sB6UiDxMlVpVZXM7K/2vIjJqSICCRbpcv9bFUNyN1luN04Ly9WyKZv19ELMqqJryQNFagn1nZ/K",
-	"lNNurs+oJD5z9eYC9BdqDKymOluhHMA8mIDRAcr83kYfML8O2YS6KwNGmAtzrKdWc5GS8vHnpp/Pn0/e",
-	"ODTCTnHOdas8+aGTRutkRueH6gwCt2uvWiV7I+r2AnmHSepyydqkiYx1JKZPVpOW3Mq6vVBaZCZvqITE",
-	"sgLY8901TbLZyle26u4YaVZvEA9E/b256qmyykB+wKTUm+r6aEh9JaBEwJXqv59yvIkD03zSrWNTOd3m",
-	"TPriBU5Ldip25TJEZu9AaB4dtXyyFvuWlGUy5Pj3tZ0xHkWZUCSlHWq3LLYKxMwuaOZ4GlBpLPsER9eE",
-	"DnJ3a2cv2rinjZOdHdtoMsZ5HHGnisR39rvq6vZVumGvM3W69X10IQQkBIEmQxIMM4XTbb5a1luI8RQF",
-	"mDfFaSqdp9eJ48R04de8S0IXdYsyx/dmg6ULuUqvs24SQ6OxLJCmXSXtJi3h+1TRWbqCd691VOVUnBg3",
-	"Iu+m+MjqRCN5ROqRhkSMIjy1I0ZlB10wh+Tk9GLuhpWg+qlY1LZng49zjfqMDyfHIn8VbXrlcMhxX1ad",
-	"2DRNgtjRT5UmhVnnIH/0qdHhp2VrTC1voNOVqbbQK8gvyPlga2FX8xStODRafw9DNvxTqOVowjf1NdHn",
-	"RlRHKTrSwJ9NQ+olN6brD89EJqu5bk/C0qjZIq7/TDj1tiYcX+IM2gh9Jn47SgCTOWH7kj3CSmO5eW7T",
-	"gEPuq1XeIFST/NA0DDxHjO90hcCXCl7LJbYUfZPGPHQn9+kOfk5CvcxjX/aFx/NzqghL33kKjk7FKA2M",
-	"MuvfJBkGW8YVUq/FWodd0O7px/NPqFiiobvdRse2tkMEfYnYWJp7PwVDHGJ2AyHqcxYXKEgO/17QhTym",
-	"heY1dXPWxBlZpetwZu7lDxeprFMZV18mFrVIQHnkiGxmdB8/NlVbQMiNqcxqnid8d7913Wp87sY+37lD",
-	"ihYs7GbTWVzv5k5Q9QcPhuQGyg/pz9ZEfVO+Y7hTRVQzpKcba7dL9jg1276kYdtH3698SYK/zea5h7nj",
-	"3/tIs2m4EYrSomjvsZD7nTd4aouURA1c62xNtdvLsouhTQf563j2OyjEU4F60GccbCKdMSL2QcnYNYJ+",
-	"HwKJtt5+Rh9jSnpjcUFDk8Z2A9u+SVQidGAtunqPUNRnPAADYOpLpyaEhmyC2AgohL4OMGVfvKBGk1oS",
-	"85FNxOQQuG1bX6UNYRs5jJTIoXIyMLLMZlyIisVMmXZegMl6I3nPSHtEhwhHEzVpgsXJ4c9ssEc12tY3",
-	"k8yGcC9oIRqFthhFOAHTOODQT3aHziXyE89qQd9o6eBVOvz0yUKFjwxxSfBq5bGrBSHh+n3xatEAXvS4",
-	"mglr3lErF1fD6rpsh+3FKshuMeZv5UEcIVwlD02kQVyP83r003nrw9zy7o9xhYaisgK0yHHMIuEsB/A9",
-	"WdfAWcQ1TMSzPcxblmViShmbXjhxvPTGeb5VOEKAg6G7PlEW4v86KKA0vdPzmjn1zcU6q129Vgg1qH13",
-	"V/BgAVTQTtjiu+Kiri1W8oLMpf9mmMUh2mjEMgBmetohR+j+fM09/1iGVp6irMaT+j49GqPny9fXIdtp",
-	"X3Sys0mj9fiT1bGLXJa0IGa5oqtRFKFzZHLRAqGzDFUhJBpu6uq/u2hLeVYnZyfb9niLFgfz7eez974N",
-	"zhKBhmyC8AV1Zbt0DR6ELQbl5MrOrVDyVkSuXEZid7uN3n7DgYymWVGWE2Y8r0UKnc5RBfdS47SizK1S",
-	"W2biFqFpKOVIHO7sBCFt22/bAYt3pL54u8UhbP8xGhTYs6z64G01E91D8CAxdJdpN8tA8PdgPnK4613s",
-	"yMObg3XQ6FZzPpw2rOLaVZwSWNm5JhYTubpzTSs5xeSu3JwlbpHTTIsgyeuIDjc7dhCwOGb06pSzXgRx",
-	"6WnPs3ev0auD578oNaAeQiELxkqO2+itnlbgnHHEQYwYFVppmOl+F7HJNZkQdHx6goZYmLtLxBCPzCFK",
-	"jbgYC6mrWHX1LjLQXumO7ezfdcHINvr7+cffWu/fqKZsHKdPogh13a6o66Puf5HQlpbU7n7XGMxk8dTQ",
-	"JFbza8v5HGrlZv42OVSMSkyoxqly983qVk1VNjScjoZABWI0mqYJjYcHe3uJsHtf1GLqcaA+JhFkbKUz",
-	"ayELRLtvZ6hNQboRi52b5O1W8vYNYRG2UcOv7pYJj1D97FVSnigGIfBA/bSCobk7j06xUlquBpI2bNVb",
-	"0zz7uGWzD2QMiuakrdyyqm63qxyT5CDIW8VtSxwDKSeMhEAl6RPgd6BNC4DYOdjbWzTcUU6Uq+m2EDmv",
-	"GRWSY0LlF8crjfFnJxiz15YMxzGmLQ441Ikw8G0UYWo4W4wgIH0SIMmMZLPA6pwi8QXHblb4dGxWdTJF",
-	"El8DLQWx7Y6kjMrPZyeZ+r4a6k0WVswQt5U9rT3CclhcWMYHmJK/jLztdHq/9A+Cg/3Wq4Ngr3XQfxG0",
-	"XuHdoLXb/wXvhy96L2Fvd8dRJ8ovkBBKwk6B679KQ/8nml45RaP0KXNIGUcRcDVFthlt0MyYRsCxOTdx",
-	"au7m0oyBNJ570NlHAR4LCC9ob4owCoESCFGX2J4O/62b6aygLL96yWPJ0NqSYyr6Jv5CCoDNTCG32rw+",
-	"tS3426dPp8g8oE12csNVuly5tTFadsY1q8i8P0ZiyLj0i1wsxnGM+bQoYq5IYzaOU6nH62oz1jPlvI6X",
-	"tBKzXkXGbJSfP3JKA6WPGlpjHEKuroE1NmjroNPRVuNgby9VRI08dOttpAqqLmnMwXZ6fRNWmuPIpE2X",
-	"gkiZ8epB4mR0IQl1PEhgSUR/Olu9oepiJ2FSBGMcDAmFlMk0Oyeimsxufp2dASc9XKr0hqTsIOoxRfBN",
-	"coyGeiAMjWkIXElpqHzfPvlmtnjZPkt2idZVqFX69snawag+T349/g0FQwiu7RX9OhF5wpm2PrMpGHga",
-	"MRxWb2OMp1s8gq/GHmKJEe4xmwteNtiUO/KuTHHEvw/Bhh6TVhARhwijHgunyL2sbYVOT2JSQrjT4zi4",
-	"BqnYxryz1e1hen1FaJ+11Yp2/QvadUGqr7uXbXE97m7rkFz3zzHwafu34w9vles6BBwCTz6qjswHPekj",
-	"zHEMyls7QhCP5FR9e0EVwZpAXYN9MmQRFLS4l6enNtqRm6aURS7LilUJCMacyOm5km2LWQDmwI/HZo7N",
-	"p3duJ/P33z95/iwj4yAAIZBk10DTnCxnfJAAfkOUzbZ4GcNjOdzRTxtYWqsWPVTdXd7R9m5vtefQZ0aC",
-	"qcQmsGY9oGSHMoqwVHsuJAHHtljzHC08W+lLK1MsccQGDuVydlPXFHbe25aOVOQz+o5PT1qnjgAhpxFs",
-	"Hya3UvhqPgi/oBbfzt1S4SOXbeM2VEmvz4QtRCPaF/SC/su/oOMw5KA9iAv6KfOkci20L8aEfCaQviPT",
-	"lLY5RF03Bd+Np3bbtnS1YkzxAPQ2MDsz3Qu6pfuNpublmnf1s6rnw5edl7sa/NR7R6eW9VbPoKl6u5h1",
-	"zRCRCOuLO3St5u4/Wm49Wx8zj7VO7LYwwJwTDcsaXikw3QUtcl0b6ZzqbJfxWEjEJnmQPJl866vph3qg",
-	"8d+4Z7YWRB5dUJ1CMCEC8q+HDMxpV/hGhLR6Nmltq3vQOVAzcwY4FIiC8uhSL84xSlvp666PJpxIEKjk",
-	"Af1LV7e337WR9FnXVIf4NcPkb3wVF/TMbvGNUs9t16PQ7dTPwLkR6qGTsxOBtrol95N+J+FtdxuNaQRC",
-	"XNDuf9qgftekK+j1jtsoe/RHNTgjP24geqaV8kxjfOrTDYGJYsoRHijfOSL0WmwblMAcJuua/UCfRGY7",
-	"rOs/nZydIHcH7nYbnSrzZ/oZ6UM2mOo1UJ2cAlc/d7Van+DoGmEUYT5I9UHuzBza6rMoYhNDWZvacDpD",
-	"3Y/v3p2//dRFIsBUJIvgziGYFehqT8hcFpmoH9V1ekDBqIJsASszcTJzoKGNfjdcIqRLulG75QtqPWJ7",
-	"QWRBqMxlj120Zc/eHBYVTv5+ye0jnUsiEAc55iYD54Ka354J3aExhXQcRV2TTECkBoooo+Bb1ighofUO",
-	"R1EPB9eHyNwSicW1cGJzQfNk2K40nYDDNjJtmEmx10YiLFF35mrabiIIWAKKSEykuKBvcTBUFllSJelY",
-	"KQsaKp0yVnqT9Z3qSlQy1Rek6M0tVw256ROHaFd50uYWTh8976jt2AUVEDC1ghThG+B4YCbSSZ4+54e6",
-	"iqT3iqLWKYtIMLXAV/J1FxmXQqCtk7ef3pljUtu+YVx2A0bD6DHpvzAVE7PL7B7svXLa4Qwkn7aO+xJ4",
-	"Mhkaf1HzoP/Xs1gEBpXEV2J526ZtZxCN3Ioj1e9eF0VEqEnupruRr5eOmqx3otTYjGdlvJ+IBEAFZMy8",
-	"cig5AYn5tN6270jgscjsKlMvwd3P8yGxX8p2e753A1wYP2C3/bLdMREMoHhEvENvv91p73u6avlQu0kp",
-	"oyUnJ/T3A5CmTJzd1Z+E3qH3ngh5nD6mmnHOYGW8Kn1kJ2sI/6Y5ojKClXnLiMiizzupbP6eUpxNnjvJ",
-	"KFqdrJTIg5qwvU7HuXcuEjxrmdTXZhva+FRKJhtH+5HFbZIyBfo+yWR5dOxYbfzaigUODF1lfSX07/yK",
-	"wzOjMMwru/WvfKbKCWac/AWheWm//qV3jPdIGAI1bxzUv/Ebk+/YmJou9l7Vv/CJsQ+YTu1wtAg9bzIF",
-	"J9Tcp2aQXf1WgwGdGx/tM8U3mJi4iN6WGGzHSk5mbTx3vuKrZw2zd2nifyVSZ6JrCSf8UGJ3afZ0IOSv",
-	"LJzOkYxlxcKmmtz6q5Iz12BuN6os++2MpO/ei6SXybehSp+dtqZUNaemvKKwzRDcjf3KoFKYJPf2J/tU",
-	"XHZ30e0TUxWdBqriNaP9iBhs5mC3AU2nBij6xNh75Vub9543mQAxHo0YlxDm7iE92Ntr8vKIswCEUNrl",
-	"rd5N/ajK0HAzwqlCLNWHt36pd6I3a4blI5BQllrSHwsI9d7ylXLxhiRSvbkDm89E5pSoAH3FYZpyrgEM",
-	"k/iWV8NvdHdZNVxQBwdlpV7VO+GTs8ALi9UPyKVm7Wq51C93lf8b5BxW6TyY5VCWIBnAxhN8fLZS21gC",
-	"N00YazE37yRs4qY9sjM4ctmHeWn5rA8k5AWmidcYAx9ASze6rNCYfMhG/t7DSq09pPGEpXfjnK2jczbE",
-	"dJDTTvbK5A9K1pAWl+16f806W6QGTXqdPrZBk+4dTXJ13ZqCSekiajDJhM42TsSawElBVnYWhZOSGsYb",
-	"NCkVixWBSTPtPTSWlBao3kBJG2/lp4CSglSfNfZMlkSSbFzYpTIgxpEY99Jmq6CjjMrdIEc/BXI0lymr",
-	"gaNqRuk8lJWwKWT6943Dt1aoUQ1T/WygUU5Y7hczcl09FmRUJ7AOMXqygrtxwdYZMEqv61kGL8oUSK1G",
-	"i9xDq9i03jfWYmidD7W8zZ5TdlusNFd7k8CzXoiL0LmaQcqFjqltgZVa0MWeYl8Z+94DFmLZdlVQSKG5",
-	"B0dC7IxXubhW8iZYuMIoG2BkY5WfEjCS01llKqvUDC8JjSSYiL7xQxdZgRBJhojOsjF96h8FmLMl1Zk2",
-	"qbKsR0uKshxu0JMngJ5U8+wc7KSKazoPb1Y2ftt6ASfz+OmhYJNaOCPDv/eMZpieHg3MmC9CCZbxREVp",
-	"4zStpbLQ5UdxuiPn+s8B6KrWpmQXATEf4ajwrPJ3rVRjHJnnNikx9w/TJNPdOCkme1x+kxWzdlkxOflJ",
-	"ZdJsTOohmuytqU84MyZTic7WUnOXDHvpYdNz88Wtv7gwrQo/mm3xwSGkuXohf3H6Bkja+ERPNsMmd5/0",
-	"rF6t8nZqoaRTBxpFgG9MAYj09SP1eaohI8pkCuxUYEZZGhvCRnnhfarI0Q8NBNVw3hw0aA4/dB7LSGx4",
-	"a71goVru+ulSavJSc88wVNLZoyFRtbKbgFFPV4Y3vtdap9akTkoN9FTljlnkqgZ6ck/9CPk1pn5+k/ya",
-	"k/OPaH/3xYvWblp1f2OC1wStSSDVdJWyHJ0ULa5k6Z3vAQvhtpKztRtoLmpYEaJTKJadcheORkPc2rNJ",
-	"W9nap2/eer5H1OMjU87UVgOzt7Tm7V12z5+9qWO2YurDyFi1S7sRpnX0Zx2z18qQrS041yjYCoU/gkkw",
-	"pDaxCK7UopmAIwSZS65sBVpbGHHD3GtiKQrlPfMrKCq4fT7Wb/jlcbIxM/i7vT8lhNabt82xdsvsK8LZ",
-	"C609NMZuV6LCzrgKsMmqLwutm4Y2oPpmY/fIGu2t5mOELUcuYKsz3m4Vnv4ptV5OdAJMKdNlwEMijOK0",
-	"iZtHKMbXgLApB+6ezxhAU4O9jT7BNyl0QW8JFBGKcNqWfQtzQNcwkqbAOYsB9XBwnRRTTuUX4QEmtArE",
-	"T9RyMwA/1Q6Ong048yOi/Wbx6mSiGuuvYpvOQxuqjcu4TvshWnAVqz3F1UMDx+jX16fo4BcUYToY4wEg",
-	"iQd5YMB4fXfGBvafl4IDc2H+jMAsC/FnvFgi3hiDkTiMi0jUY2H/P6U8bzy8+1dAH7RXVeZPzQXwK92/",
-	"9B7lSqTmg3lkkzR670CTnumm+aLuJncKExDOnd64COuBKsVOZhZOFNU88NPkiGJl1713nOnLGWGiARgy",
-	"GErvcPdFp+N7MYnhk70LM8YD2PljBAPPXsJffX8+QKuvGrXX58tMC57vTUiorzLf63Qa+xNGNlcEi+Ub",
-	"e2hUzLBYhW9i7qre5JtuoLEnmm8aWwVbl9tgVHhtlumJBqA4xOwGwvRyx/TEcuYqQ0SkliwsJQ6G+gRz",
-	"FVjlzEAzrCoV2k2e6frlmc7huGrYqYIBOg9rCDZ8tFYx+Lmc9LOlk6YScr+ZpLqfxwKS5oqoyx99mqK6",
-	"caPWOXXUuBxLZY3GIHGfQBTW4U7JYxvs6QGwJzvbzfEntzz6uDKbUOC+uZ13hO190dewyeJbH0gqI05O",
-	"RNWX5r77JsiUbWBT2z8rLiuDhIoNPjws5NZ3U95/48X8LGBQqtPKdWKF51KLC5ndv8n5TV6rRntSMjY1",
-	"/H+KKnT1nDcPG6pkl86DWYRPecbeeHlrhRPVM9fPBxdlhea+ISPb1+PBRjWSm0JHT1WCN47XesNHlu/m",
-	"Q0g1vpj56SqEPqGkvgbeh+SVN5k3NuDSg4BLxYlvijNlFlcDTWrDuHE31ghUKhHC5QGmIpdssKYK6Vkh",
-	"7FTZ9mMgUDMMsAGjNj7RzwNGlei/pX2hJS9byPTjJEbJBYJvRMh5CFYJ7Rsw66cBsxpz7nxcq56JOo9h",
-	"chzaVXx244muHfC1ACM+ZQwsz79dE7boIg6jCAc2MBEpjY6OkdmJXwOMhK5Ir/X9Vvdgb6+L9AHuCRFw",
-	"iHAYImwfnhA5dMe7L+g1TLePkt9msmFVPzNpsqBLpqRLkjU2SVsXVA6xRD0IWAyqAeOOWlMlWJwVS31/",
-	"MmXoBkdjsNcAqW4x0gaufUFnrFeKDZYqnvuHCYvdPiZi2FQRZsHDJ68QNz7zuuOIRRZcAaTYFEfcoIcP",
-	"ih4ukptmFyjBDHVC2uZSjTWFD++OGW6QwpykrBwfXANUcIMFbvyanw4LXNh1WRL2y8ZkGU8qd2V2V7qI",
-	"hDDXrh7Z2hMSkwgJPBWqlWBYDw9uQMGfDxS8ExT4YABgPey38RvXFOzbpLmVQFkPCmA9PmzVHKzamJWN",
-	"K/coENXSwBTTDH2lce3Uv6uynR/101/Uw/dsPLM9VYifId1A8hv7uV4VLLNrs6kqYOxnUXhWUMLSzO+h",
-	"9z8RENq8EnuGkseyrg3k25nXJy3nG3v5EIopwj1zN3rMZvXTcqUG7J3pqbEsgIdjzoGawuL9sRxzQOYN",
-	"tBVETECIhkRIxqeICFOCvDeW+sLQiAgJ4bZvacRRNEWsry/6sNWeZqGQ90TIU0PQw2DVy0VzZsoNf6TR",
-	"1Ba10nOjoVMi3EDRlsZTOSLhdtuVHP5zDPquGFtz2D7qVV1B1Ok8+CVEeiWaBpTMyDf+yxpd2mKZkVDU",
-	"ZzwAxYBqacNxBGFOM2iBq4sjaW54nCtbFmHXFUV18o09dEDHzHWFP6HXa1N/cgMHPDH35hwkwoa7y7RT",
-	"iddSG8dJxUVINhJICeWU0AGibHKk8/gK3ktVdMYpv2bFJk2XQMNNgOYHvSQonMeJ1TGZCjbpPLBt2FKc",
-	"HVjPncMNEYTR7Y1vtlaxmTns9VCIUnUytIZmlaJUfgKO2ZhKpPd7Jiu6yFtKn+otIhsBFQhr14JR8JFg",
-	"qSuK5BDLC6q5H0LUgz7j5oaGwCDBAaZISBJFqAfaM4l0KjTjarqwkKhrv3ytZOmb/Irl5Zyc5VQa7zfG",
-	"o/t5LACqXh34SLmKeoY35mjjyT1kYMeao/m4VLl/p9GqK4Md1Qd0Ts3zBo1deJP69tsIK366dzwlS+Tc",
-	"aNDGVq+ZrdYrZxdnEwhy9jUvdCsJBVk49L/5//6///2/0DwWlCPm8YxxAwnPx4M2kaCNgV1CNSkxSQNB",
-	"BQW1bCTIfj/vYM+pe2hzqqfJ86/HXLBGFJzZnc0QUwrRIm+ozRmfLvDGsWzysHOKyoNdye0t+pSrDnYJ",
-	"ieVYoK2AhZo1T85OtvNXbuJAkhuoCICZ16viX7tl8a8a0rAQZED1JTKGwsBMbpNwnH10oXBcDTmEWiqS",
-	"iFojQtL42wppSQKUQEPG0RZ8w4FEsVYVlRFK/WwlFc+fL0xFgDnXcCyWKAK1wWcUbHRCAApYHOOWAMWU",
-	"ymAqBVZFnFZu1byz+AxNhkwAkkRGgLb00gGyDo69W3IbKbcBEyrMXEr4Jn0UYAEtQgVQQRS3R9NKklXb",
-	"K51OEw5Ss8k4wn0J3FJGYkBbJ+cf0csXnd1qVjPvH8uv+t3LHG19xmMsvUNPOS8t1aK3NIEJ8rMMbebl",
-	"1RPn3LLS2asiy750f1PmqCpOWT1Bq5unc8Yl6k3N8im1ZdYsc7Wqj7AIgIaEDipXkPEQ+NdkHfOEzU2x",
-	"Ui++ITzJQqgkMFIqxMzAfCqSWboPKozOKFUZaEunS4ywxlYZjaa+zpXRRrQbaGehWzODuvk70P0wIEfz",
-	"tBHD6BvAY00SR0apgz/3ZtayM6Yi3Yn4hqeJ8jUMhle458+Ih1DbmABHURu9vQE+lUMlGCQ1FYxfUMrc",
-	"14cIoxvCIqOGMJ1OhsATWeuxcKr8iBvQNU4kxwG00bFEMRMS7TtCfLTndw5eXtCEGEXZ3vOOdjDQCLgb",
-	"RBt9cY/o/Vbm2sJnQsc49H2pQkl9V/CgNBbhsmf0az/NtbXu1uyvuRtsvaWvqxVDwmX1jbVqjKafX3Fw",
-	"3bQ5NdjS1i7VItpquV8TTOqc/KXspTljoATj3PO9D57vvfcu1StGXrRAAfcDJqXBCrWfd+iZpQyQ+QF9",
-	"amkidIOGyXRfmYlbcEpSqr84Cr/bLwrEq4/6cXE99g69T+etcz2Djd/+kH/bfLT7g0PvOIgXB+5Wl7iV",
-	"b+7hU7eMoFdG5AxQs6L0LaeoNtlbm5jfmpzLHyWWringWJLGVZ6D5RpumoWVitrm0t/1O/2erM88R3HR",
-	"S4GX9bPWFn59mO1ajbnayM06hqN/xjh0SZqazUlLN2ZsQk1pTHGkNoFURFiqCdUIrUCYA5pwIiXQcpSm",
-	"XZlPlhqgFUS6bcDjMGMRzVcgdpJIScXmQcLiHvYjB8XrwuFPVdVsnM/7141GPjM+xZ0C4Nof3Ul35fXh",
-	"8C+pt7KY8r2vuPMDeQ923E3BXjeluuLkiIlNffB1Qn5xxoTWud9P0cWYe/YxK+beHXDRxhDb+zzE9o/3",
-	"ze29k8oVIWrF5h4aUXOzXuE/uDPWK0LUMmfTN4jaBlF7RKV8rO8ScOwt2ULYmttJzPVezt1DKzvVfX+u",
-	"hqF1vqehQ4g2D23jVqxXQBmJlNkc8+pyqUADqOLene8BC2HuyY9zlza4krhqmqsYctyXLhFjhOUwm5IX",
-	"umNlqRGsyON6/vBlO+yMVJjLjXSs8fmSJAe2VkKcg94wdpL1XJvETrJO1SZ2sn6xk7Ra0ELRkZQN1vKA",
-	"XDNPf8OIa6W7aljxZzsUtyhGUBMk6GGu3Y1DxfEv9l/u7u/vv9rfXRgMeCzwv0akHfj/VEV7s7Fe52hB",
-	"Up5vmWhBzgObLaM4u9t2kujqGz5y6b6kPsRmM7A+CLxlqmdimeJ9D1g1Zg5WnmVz734q/WW7WDHKvan7",
-	"t8G5N+b4ser+KQ4t31G4IjHqTQjGXI1XabkeYA78eCyH3uFXnYUvgN84HZgXAxvFI4weoa6557CLiMke",
-	"IlRITANI7j/0vTGPMun3380Pt23rD7RiTPEAYqCy3Y/Y5JpMSJtCks/fi4yGMK8ZmdRn5fQ56BhaMNaC",
-	"XiRS7zpQCDcQsZFqHW11Y3wNiI+pORqW0lVDls5mGjIhD192Xu4uSFhynqFqGoWvJo7w0rTNdoqWJv7T",
-	"7FhttqXwnbVTTZhGdaGvsckPyDSl2WC2oWMpOemNpW0iwBIGjBPI0hFgiSM2KHn7g7vVSyBGM8fHM+Px",
-	"HWm5u//lEKa6aFkC02X6y15WUXJY0CLcul2TdpYlNsX9bi9v/38AAAD//w==",
+	"7L37chs5cwf6KigmVZYSkrrau5YqlWh9+T4l9lol2d58ZemY4EyTxGoG4AeAorkuPct5i/MCebFTaABz",
+	"IWc4Q4qSaJn/2CI5AzSAvuHXjcb3RiDioeDAtWocfW8MqaQxaJD46dVIKiHNXyGoQLKhZoI3jhp/0Oha",
+	"ET0AEogogsB8TcZMD8RIk0CMuGa8T4QkotdToNURUZpKjY+QToCt/kePSaU7TdMMJz0RRWJ8yTs3DMZt",
+	"Dt90h2xRTsSQ/nMEZCgUM51sE9N2RJgmTBHaVcB1m3yQIUhFuhPSCSRQDeGJeT2EHh1FepsIeck7o2Ho",
+	"fmlf8kazwcxA/jkCOWk0G5zG0DhqWMoazYYKBhBTM/CYfnsHvK8HjaPnu7vNhp4MzZNKS8b7jdvbZuPN",
+	"tyHl4ewkvRJxTFsKzJRqCImEiJqfFNGCQNyFkDCuNNCQiB45PT9VR6RzQyWjXKtOk3QEtpT58zONRqA6",
+	"l3xLcNtCCCHxrxDKQ+Le2W6STjCgnEOE76fLhB9jCBm1P1ANfSEnneYl78SgaY9BFKoO2RpKEY4CbVpt",
+	"uoXLEOf+JOkr29iupqL7JwRm+g17pF+oSy6hBxJ4AKFZqoT+TBNt8olfczHmRItr4IpQCYT1uZAQ2lWD",
+	"bzQeRmYFPDFNN+Rmdo5K1hfsUi22vqcFa/txAESCEiMZwDNFPn06fd32fQ6pHqRdMtOdhH+OmISwcaTl",
+	"CLLd94SMqW4cNUYjfLKgew2xOgN5RvswSwj+SoYgyZD2gWxRTWKhNNnb3d1ul8wCy7aYJcYJTOPoYLdp",
+	"JobFo7hxtGemJWbcfUpoZFxDHyQS+U4ENIK3NIq6NLj+O9AQitSGkfSOmQIj9vBNKxIzpYyuYBzViZko",
+	"UEZaImwRGUDTa6MhpIjxGUelfyIjQ10wTXX4KIo6yeAHlphk9P/behuJ8TUbs5aluuXJzs2FG2RXiAgo",
+	"zwyybHCGJRxJoke0pFxFVNNuBG6oRp0BN1/40R0nYzHjMgOhHPkpP0RcyJTxQ2i9flN7dGXMfvC8iNk+",
+	"yD7l7C/UU/MGKjLPZReO0MAoItUmp5rEI6UJCnNmdKilJmJkf+0CoSQ2qsDYCsJ0nWXLEtk6vat8FcuV",
+	"GeReq0sVhFay+MgQWSZSw1JR2stL0m4NYToHJaIbONHFZMUiBq6NEZH2QTKULABFqCZbpxcfyK8vdvea",
+	"5NPHV9spg3ExbpMzqrR7XREFgAvjXmbGBssAv+Nlw3QdvhLcsPQXqq8ahZNtLG1LsxgKZ9yN75W1TwWG",
+	"0/5gTGJ2lN7kOIJ7QrbJuVt4okUf9ACks1RThKJLIidXnbwk7UhQeocO2Y63lTvPu7vBQbgPrb3eIW0d",
+	"dl8ErV/DX6D1srdL97r7wUF4CPUmxzV5VSaA+8XWxk+OpbjIq8AfcHK2hCSBCGF7VdPkSC6fJuycgdpJ",
+	"NVDFLLiZX2gWbo1Eq6HgCtAN/Y2G51a/mE+BaZrjn3Q4jFiAimBnKEU3gvjf/1Rmnr5nuvtXCb3GUeNf",
+	"dlJXd8f+qsxXseBfz+zLtu8iU2+1G1MkppFhcwjJllVRTZL4zE3SFeGkaRxf6m2BHlB8jwvttf92u3Hb",
+	"bLwSvBex4LGHFDgylGUJ+MYUOu8h1RTpfCtkl4Uh8AUITXjne+O/AssJU3yE36mdN1Kiv/1fLMw9AOZ7",
+	"tXO4e2B+dPzhHw5BUxY1jhrGjBgHwTsRQ5D4J/rYA6aIGIK0NooDhMYrdI+epU82jr40WAhcMz05ck6v",
+	"ao8l09C4ajaUpnqkGkeHuwfNhmYaJSKdk4R5B1oP1dHOTigC1e45U9XmoP3kqJ1e8tZtc6VrGdAoAkki",
+	"GlybXQDxw8lMyDHpzA69QyKmtEKzazxNrkFyGtl5fni2POFkxOHbEALjACILHLudXiT6fQgti2bdDRYi",
+	"5b8L/VaM7CbsEWQp8W2EdNTZnQEJBTjJN2JldLHlS7dguGHLODM4ljM6iQQNPwrxjkrrmjzCkIwiw4k3",
+	"NBiqKSd75D37DWm8AHnDAvjE6Q1lkVFqj0QmDQJQigQDCK5JIEZRiNPdBRLTEMhWIgkjLoEGA0Pq9jGR",
+	"YEwo7WmQbksR0Ykxelalo9E5N8+0TswzeapnrNVts/FRiPeUT5yVUo80G0MqNQf5TBFJNZCIxVZ64NuA",
+	"jsyuqmTkpM9urNO37Pg/cTrSAyHZX/AYQvi7IF2g0oxJXAO3FpgTxm9oxEIiOEwN7o8//midjIyrqw1t",
+	"UGeEQykMsxkWeoNMdR8G8ZXgSkvKuP7MhMWLCswjDgt//Oot5f5+xlIWt5KYsv391JR9TpoiPcoiCBcy",
+	"aSkhreTtG9+lMa1mhkLctY7s7MBXdT0yhthMpVFvDdSIF//zCRG9SAINJ2SkEB2z2tKr10azMZTGpOvJ",
+	"GTXOY4IBfdm7aptmb69WaFnTSSTpkI5JJ/3w5aqdJahDjA+siFE0BBEtVJafuBoNh0JqCN9DyOhHnN1H",
+	"0+rPFEH4j5hV9p6p0aNDY3UHIKGNGxHXsun4RGvJuiMrJm7EzLrmKTdPi02z8a3VFy23LXgXuh2BmRFk",
+	"56rnT1/jo9rN1vyHcU5vm47ZMvLWiKkGyWg0uxNtNhKwuO7mtdmwlFegCn4zNLN7z4BCRiHxUeSMp4Ut",
+	"Zppx0GYxDkCjSIwR/41GoIjokY6CCLFX41h04lGkWfKNX0KFe3sNsSrQdAkJVEo6adxmkZVpEs6cq2yB",
+	"nAG9AUItLejnMEQouhCIGEiHBprdAO4rp4E1/818/k5Y0K90AucvADykg/mCPOjZq2lRWmQe914695nX",
+	"shyTpeAq6cxi3Ya+hOBXCfS+9tJjgTjzfMIgtdakiHG00DQ6neKzBOUyVgLGVR38fRJK+tk8OH/1Mn0l",
+	"g5i/JriMqHnDEANLNDrLrEyPRgqaU4vldcuQarNPahw1/p8vtPXXlflnt/Xy69X33eaLg9t/nacPssjH",
+	"8+eLaYBkTaYbiRn3n/cKmojpN7cOe7sZtKVQxFcinFNrlRWruatyRnUwWHBRftSJvZ03Ed5DAD6KzQyi",
+	"5DfxPyqBouVAJm8mDTZR9RknDxW+kYNU/RtlJaPM5KdjSPrEuNmCk0+zfsHUXt7/RE7PT9tFInHjO5x6",
+	"0dkQ0cP9SdLFM2Udli3bQtMB8k3iZqBJOv/4xz/+0Xr/vvX6dadJMHZs2vRwnNmAi14SIG3P8Gk6Gk9c",
+	"Ebe+cgHTtVfmqcUvdh985PeZwhhN8jhRoMnW6fmp2j4mHg8jNFICA3F2VXgASgupnpU5FvPUxalkRRZj",
+	"CW9sQHkYTTl8uqUGTGr1+N7bkErn3095Tvh9sgBeQirbuweXx01gjlsW8XK8NDxdJyeR9x/Ex0lWZBkX",
+	"J68zyncJqeXbf15g+FKxnLaoU77Tbuvl1b9vtZI/t/9ttd5TKoEVj05NvRvAvPldxllZ0fSuYDqmba79",
+	"JQlW6Yx9IEwriHqYzcXBRukVMQ0ADzHviClCSedwf79TQ40VOT6ZSPAPgS7kZ+8TZ/8cAcYmWD7XIR9G",
+	"HUO3BaNCHMKHVUsstf/ZrouLjiuIIkwl87Ya4qGe4N6b8snYAjkPbpGDkZTAg4LA9enFB3K4v/cLRqyP",
+	"CdyAnNggtff1/MgQ8nO5IOn0vfl0vgKTnrb3B3SJGoghefOp8TDG1m2EkJTMTGXXfyHba6frRCnW57FH",
+	"EhfYz9bIv2hXjtO3MofCJ+wcuMH/KL6BW4+7oB95VnknxiADqoBEYCy7apKQ9ZlWTdJpORzya+eYjKyO",
+	"LNCPBR6BB1Ra8xCVOTozkyKjyFanOH2ls01c9kx+45IxqnsFuSmVxrmmAqyl28oM/Vxcohh9mVY6c9jj",
+	"gzTm4Oh7Q3D40MMYTrXtqCknV2k3yzhQuUVf2ZItO82zE/jjKLolTHuOm79Xe5vpLmA5f0mN4hgxrmVt",
+	"vgtxVu3j0x4vfI+PuhVfwANI+G15JyDHstN6NDnbUc8VSNuaT+0TdgjSkf0oPkG6Ksu4BVNKIaNCXzx/",
+	"flBnU7pqsCCR+gW3xwtAAMmU3YepzHDQVa6zZQzmk1qegoVIkqR/sKwETJ+usUn9G8iY8smC9iTr812V",
+	"z9tTVsOWMX4QHYztXQCVVr6nVsLPVMoVp5J9hHgY2YhfzRmkw6H5PTuFJR3Va9BnPtXyBefHmDGNyyWR",
+	"VvC5m9nkjQwdmSeLJnmGEfwM5qY23Sz60Nf3/7R5c80b4KGQTU37qola7LY4rGkpO4ehBAVcUy9gaSe/",
+	"UcWCqQeaNUeu04Uv6Spd61Je++yYfIoBlhDfdFBnVGpGM2APdlKXPfEwcCEYHtGSH3ihekLOhBsmRqoG",
+	"O2XEtWiynHWfSVM/PT8lokdomumNECZT5OTstOzwjE9W3Dno7Qb73T1qTxYdBi+6rZf0ea+1B/vhQXDY",
+	"fU5fvCxiLXegb6W6uohQe3JF7fiDhksyRHL+cFkjWdz/knl76rU/kVeYjFFpTNMGsv0XMY0d99M1rm5d",
+	"F7atKzGVbnJXh2CekN9enZHDX0hEeX9E+0A07RM1CgaEKtIJodM0/7Zev+kQIUnnr0Hr75Tr1sc/MNo1",
+	"/0TtFN/le35PrwHTJGfPNFNNhMNDKngVB1U+UcvsGeaQ/IFHE3eAG6N+Lmv42B0ktWo3GYzSdKL8obeS",
+	"sRTQPQalzyQLCjQdjY1jl9cSe7+0X76sCkVVQK3TmUC2mwq4FJO51z8NqGgdsxAYoREe+9Lsxp5Ur5WL",
+	"skyyDrD+YF4wPuOF10T4YhanyXLJErOY9mHnzyH064xEyaBAK3SViEYayEDr4ZbaJp/O3/kwZY9FUJjR",
+	"VidVMj0BsAyK2GyMWagHdeawGnB0f5vxLwI64giWxhtjLzRTsRHnUHHSwdXruDMKbsqLAeLUY7H1THb8",
+	"Ee3WITzvtQ7pi27r1+CXsPUSdnt7dL97EByGlcJvKSwd+dO161af/SBbZrsWS+U4WYWYrfuyt18HCEvU",
+	"19x6DtW6Lau0pkNXdbVV7gT94a+rUEaJZrnT8KYWN6NjSlfxHkBUx8pXvoulkrV+Dj5Z2bIXL64fQJEf",
+	"mdX0igSUYzkYrWkwwFIVmexjnpa5QhvgEuOxBTxyGIJA22BPsH/1X8QihOjrQViY+/7eF556itHamh7U",
+	"NUz5xwGV8LU/YmFhq5l6XmVFsZIaX5lnfQExW3/rP7JlwgRP38mUAquduvY+aavIdOGBzCENpjzEYKS0",
+	"iIsGKMa8qOaRO+xmdoC+vkrZuYZ6iteN8w6eYMn5CbMI9gQFVYQS+7xPvEnmNzlN8d8XH37HnMHOn0pw",
+	"l7ETMaXb/9bBR9R2e5lotp3H7AJYXkvcTkv+Yo6nI/4pu2BeI/0wbphfk2VcMad8ZgOJX6++7zVfHJaf",
+	"pUtkesF3E/FejdgmMjhfPmoKw9wJvhcvKeG2q2xXy3hLc2aifEzT59wU4/0IvkaMw1cjm18tde4sW8H3",
+	"9gzYVy8EyRchBCzGM98z5+PMf1+dTsUj9vZsXLMRiAirC6XG6WtimBrNhtGJX7+WUmh/Lny3zPVwE/IE",
+	"fQ9rwss56HtFclnjrWnAH2zvTsg1TJrGntnnlTdnWVOWsVIpp1WkoA1BTr+7eJJZoYNrrDAa2OS4RI9x",
+	"Zmv8PEw6mfs7ySpza7KowbWfnrbFnRMjXlOT61ZlGZu7hGzOEasV5QTN7nJfHFbxfAmDz5+y14kcPm29",
+	"uyDvo77NzE2BKCx4zqYSoJiNF4egWJ8XZ/zen4K8k15Mp+xn0JDzGWS9dWVmpe6mNe8uWbmyEQiz+Y8r",
+	"POrpWWLxYiXFanZB7brMFuIHm+PbuVMxTdMqNsZ3qjSzYEreEtvhKcbJbHDnc83deGXJHcY5DCOKRbOj",
+	"yO4j3HajYB9RtNK/O+aYkyGGhUcME9UKqH/Al0/5cKRXVAKnonqNHe5q6t/gsao5QjbFGu4wmqOgiDs+",
+	"pHc5PKI9TX2TLD11E9pqekwiyc6vcULb34NSYmJLIOFstkdEuxD5uDq+kA+qv28selKiwLfy4G5CbjLM",
+	"isVeyjhnJ2XmwgkJ6UhJXxiJjwXv45eWpmfKif4xiajSZDwATkTMtLZZS0kcbLe5wJwP3FQ3PViBFaWT",
+	"ix9GM4fgLDFTOWULH/csRxIzs3wPWGJWQBBNzHyxjILPrmnNBbjz8c0MyecJelek3O1SWa5pkq4txi+k",
+	"+cv9ZJSBi1o6CbuXqb7A8l5Czkx58kPVrE+FuZirIJ4dYemwnC7Zyt/dkr20JL+mqabLHLlkf82PbuU1",
+	"UwXOPnTKZo4UyBDkaybTvZoHn6kKGnY+ChHbkozEdcv2SxIk8wv72gLiU+FAn974TJGYcSFbI840GUoI",
+	"mHK6KJNn+bIsz7JGHYljdIQw0GgLf7iX6uUainhIJZzok4L0z/1DS1aNVqpv1Jgl0/52XymRC6So1vYn",
+	"sCTzWyniUjIqR4JNfOKaFSzqm29BNFLsBghwNI/LdoFR9FpuTx1/w7aWq6qSZvHOTddHwX668I3VWz8I",
+	"XmPXYqmsvkQ1zNNPy6iaRRRL9bMZgb9/yb2zaOZF//PczJcZR7RcJEuXfqk8vTkrv8Rq3n0GbwtHh/lD",
+	"85VL8Y1L7mIA30JzJUe8fGbdcinT9c8E1iR6pmbp51lwolYBYrcBKSjLkynbWnBxhqXzmUqr3m15BCe5",
+	"pzKXwpbcm7ntfAbcNXJ300Q9Zz+LIVWWBUjKUF6lKq2sXpz71Z3KsZlrTBElIrxUYatkSP6+0O3ayXe5",
+	"ikFFs55eO1pW2i55YJpaxpOtszBOu72kpJT4zAWnC9A/VclhNTXwpoouzANjBO+TzO9t8p7K61CMub+Y",
+	"YUilsjBEpeZiBUX6L2w/nz6dvvaYj5vinOtWer4GU3OrZAazcDFPw+/ay1bJ3Tu7vUB2Z5IgXrA2abpo",
+	"FYnpk+WkJXffbi+UfJrJziogsajM+Hx3DUm2W/nSVv1NLvWqOtK+qr6d2DxVVH+pGQitcVNdHXOqrreU",
+	"CLhR/fdT9DhxYOpPunNsSqfbnvxfvIxswU7FrVyGyOxNE/Vj0I5P1mLfkrJMhpzmfW1nrEdRJBRJAY3K",
+	"LYurtTGzC5o5BAjc4cFjGl0z3s/dYJ69zuSeNk5udlyjyRjnccSd6j7f2e+qqo5Y6oa9ylRDx1v/QghY",
+	"CIqMBywYZMrTu6zArLcQ0wkJqKyL05Q6T68Sx0lged28S8IXdYsyhyRnQ9ILuUqvsm6SIMORniINXSV0",
+	"k5bwfcroLFzBu1eUKnMqTq0bkXdTmsTpRCt5TONIQ6aGEZ24EZOi40RUQnI+fTF3w0lQ9VQsatuzId65",
+	"Rn3Gh9Mjlb/wN73YOZS0p8vOxdomQe3gU4Wpd845yB8wq3XEbNlKXssb6HRlyi30CrI4cj7YWtjVPEUr",
+	"DkBX33aRDf9MVcy04ZvqyvNz49bDFB2p4c+miQsF99LnI7p19iQijZot4vrPhFNvK5IeCpxBlweRiZIP",
+	"E8BkTnJEwR5hpbHcPLch4JD7apX3NFWkmNQNA88R4ztd1PC5hNdy6UPTvkltHrqT+3QHPyehXuexL/fC",
+	"4/k5ZYSl7zwFR6dklBZGmfVvkgyDLesKmddi1GGXvHP24eIjmS6E0dlukxNXQSOCniZipO3tqkoQCbG4",
+	"gZD0pIinKEiOWF/yhTymheY1dXPWxBlZpetwDkpENxAuUr+oNK6+TCxqkYDy0BNZz+g+fmyqskyTH1OR",
+	"1bxI+O5+q+dV+Ny1fb4LjxQtWD7PpbP43u3Nq+YPGQzYDRSXQpitPPu6eMdwp7qzdkhPN9buluxxKuN9",
+	"TsO2j75f+ZwEf+vNc5dKz7/3kWZTcyMUpaXn3lGlD3Zf04krBRPVcK2zletur4qu37Yd5C89OtglIZ0o",
+	"0oWecLmq0hkR96AW4ppArweBJltvPpEPMWfdkbrkoU1ju4Htpk1UYi6v1b7HOOkJGYAFMPFqrzHjoRgT",
+	"MQQOYRMDTNkXL7nVpI7EfGSTCD0A6drGC8shbBOPkTI9ME4GJY7ZrAtRspgp084LMDlvJO8ZoUd0RGg0",
+	"NpOmRJwcsc0Ge0yjbbz/ZTaEe8mnolFkS3BCEzBNAg2bye7Qu0TNxLNa0DdaOniVDj99cqqOSoa4JHi1",
+	"8tjVgpBw9b54tWiAnPa46glr3lErFlfL6lgcxfXiFGRnOubv5EEdE1omD3WkQV2P8nr040Xr/dwi+o9x",
+	"UYmhsgS0yHHMIuEsD/A9WdfAW8Q1TMRzPcxblmViShmbPnWue+mN83yrcEyABgN/SaWeiv9jUMBoeq/n",
+	"kTnxfmjMajevTYUazL67o2SwACroJmzxXfG0rp2ul+ZPsGBqMg5zeoguGrEMgJmedsgRejBfc88/loHK",
+	"UxVV0jLfpweQcL6aeOm0m/ZFJzubNFqNPzkdu8iVVAtiliu6gMYQOkcmFy3DOstQJUKCcFMH/+6QLeNZ",
+	"nZ6fbrvjLSgO9ttP5++aLjjLFBmIMaGX3BdHw0pHhDoMysuVm1tl5G0aufIZiZ3tNnnzjQY6mmRFWY+F",
+	"9bwWKSc7RxXcSyXZkmLCRm3ZiVuEpoHWQ3W0sxOEvO2+bQci3tF4vXlLQtj+c9ifYs+iGo+35Ux0D8GD",
+	"xNBdpd0sA8Hfg/nI4a53sSMPbw7WQaM7zflw2rCMa1dxSmBl55pEzPTqzjWt5BSTv9h0lrhFTjMtgiSv",
+	"Izpc79hBIOJY8K9nUnQjiAtPe56/fUVeHj7/xagB8xAJRTAyctwmb3BaQUohiQQ1FFyh0rDT/TYS42s2",
+	"ZuTk7JQMqLI3xKgBHdpDlIi4WAuJtcI6uIsM0CvdcZ39O5blbJP/vvjwe+vda9OUi+P0WBSRjt8VdZqk",
+	"818sdAU80d3vWIOZLJ4ZmqZmfl3RpCNUbvZvm0MluKaMI06Vu9UXW7W178hgMhwAV0TwaJImNB4d7u8n",
+	"wt74bBYTx0F6lEWQsZXerIUiUO2em6E2B+1HrHZukrdbyds3TETURQ2/+Ls8Gozjs1+TIlAxKEX75qcV",
+	"DM3fLHVGjdLylabQsJVvTfPs45fNPZAxKMhJW7llNd1ulzkmyUGQN4bbljgGUkwYC4Fr1mMg70AbCoDa",
+	"OdzfXzTcUUyUr5y3EDmvBFdaUsb1Z88rtfFnLxizl8MMRjHlLQk0xEQY+DaMKLecrYYQsB4LiBZWskXg",
+	"dM408VOO3azwYWzWdDIhml4DLwSx3Y6kiMpP56eZKsoI9SYLq2aI28qe1h5SPZheWCH7lLO/rLzt7HZ/",
+	"6R0Ghwetl4fBfuuw9yJovaR7QWuv9ws9CF90f4X9vR1PnSq+pkMZCTsDiX8Vhv5PkV49IcP0KXtImUYR",
+	"SDNFrhk0aHZMQ5DUnps4szegIWMQxHMPdw9IQEcKwkvenRBKQuAMQtJhrqejf+tkOptSll8ayWPJ0Npa",
+	"Uq56Nv7CpgCbmXJ5lXl9Zlvw948fz4h9AE12co9Yuly5tbFadsY1K8m8PyFqIKRuTnOxGsUxlZNpEfOl",
+	"MLNxnFI9XlUBs5op53W8pJWY9SoyZqP4/JFXGiR91NIa0xBydQ2csSFbh7u7aDUO9/dTRVTLQ3feRqqg",
+	"qpLGPGyH65uw0hxHJm26EETKjBcHSZPRhSzEeJCimqneZLZ6Q9n1WcqmCMY0GDAOKZMhOyeimsxufp29",
+	"AWddWqj0BqzoIOoJJ/BNS0oGOBBBRjwEaaQ0NL5vj32zW7xsnwW7ROcqVCp992TlYEyfp7+d/E6CAQTX",
+	"JGR9pm0i8lgKtD6zKRh0Egkalm9jrKc7fQTfjD2kmhLaFS4XvGiwKXfkXZk5ZXJ8K4SpI0JJV4QT4l9G",
+	"W4HpSUJrCHe6kgbXoA3b2He2Ol3Kr78y3hNts6Kd5iXv+CDVl72rtroedbYxJNf55wjkpP37yfs3xnUd",
+	"AA1BJh9NR/YDTvqQShqD8daOCcRDPTHfXnJDMBKIle7HAxHBlBZv5OmpjHbkpillkauikmAKgpFkenJh",
+	"ZNthFkAlyJORnWP76a3fyfz3Hx8bzVlGpkEAShEtroGnOVne+BAF8oYZm+3wMkFHerCDT1tYGlULDhW7",
+	"yzvajdtb9Bx6wkow19QG1pwHlOxQhhHVZs9FNNDYlcSeo4Vn66mhMqWaRqLvUS5vN7Fys/fetjBSkc/o",
+	"Ozk7bZ15ApSeRLB9lNz90TTzweQld/h27i6QJvHZNn5DlfT6TLlCNKp9yS/5v/wLOQlDCehBXPKPmSeN",
+	"a4G+mFD6mSJ4E6ktbXNEOn4KvltP7bbt6GrFlNM+4DYwOzOdS76F/UYT+3LFu/is6fno191f9xD8xL2j",
+	"V8u41bNoKm4Xs64ZYZpQvB4FK2J3/rfl17P1IfNY69RtCwMqJUNY1vLKFNNd8mmuaxPMqc52GY+UJmKc",
+	"B8mTyXe+Gj7UBcR/467dWjB9fMkxhWDMFORfDwXY067wjSnt9GzS2lbncPfQzMw50FARDsajS704zyht",
+	"o687TVtnS5GCB/CXDrZ30HGR9FnXFEP8yDD5e3XVJT93W3yr1HPb9Sj0O/Vz8G6Eeej0/FSRrU7BLbDf",
+	"WXjb2SYjHoFSl7zzny6o37HpCrjecZtkj/6YBmfkxw8EZ9oozzTGZz7dMBgbphzSvvGdI8av1bZFCexh",
+	"so7dD/RYZLfDWP/p9PyU+JuGt9vkzJg/288QD9lQjmtgOjkDaX7uoFof0+iaUBJR2U/1Qe7MHNnqiSgS",
+	"Y0tZm7twuiCdD2/fXrz52CEqoFwli+DPIdgV6KAnZK/kTNSP6To9oGBVQbaAlZ04nTnQ0CZ/WC5R2ifd",
+	"mN3yJXcesbuGc0qo7JWaHbLlzt4cTSuc/C2e28eYS6KIBD2SNgPnktvfnins0JpCPoqijk0mYBqBIi44",
+	"NB1rFJDQekujqEuD6yNi7+Kk6lp5sbnkeTJcV0gn0LBNbBt2UtzlnIRq0pm5ALiTCALVQCIWM60u+Rsa",
+	"DIxF1txIOjXKgodGp4yM3hQ9r7oSlczxGhrc3ErTkJ8+dUT2jCdt7zptkue7Zjt2yRUEwqwgJ/QGJO3b",
+	"ifSSh+f8SMeQ9M5Q1DoTEQsmDvhKvu4Q61IosnX65uNbe0xqu2kZV9yA1TA4JvyLcjW2u8zO4f5Lrx3O",
+	"QctJ66SnQSaTgfiLmQf8H2dxGhg0El+K5W3btr1BtHKrjk2/+x0SMWUmuZPuRr5ceWqy3olRYzOelfV+",
+	"IhYAV5Ax88ahlAw0lZNq276jQcYqs6tMvQR/C9L7xH4Z291oNm5AKusH7LVftndtBAM4HbLGUeOgvds+",
+	"aGBt+AG6SSmjJScn8Ps+aFsmzu3qT8PGUeMdU/okfcw0453B0nhV+shO1hD+HTmiNIKVecuKyKLPe6ms",
+	"/55RnHWeO80oWkxWSuTBTNj+7q5373wkeNYyma/tNrT2qZRMNg76kdPbJGMK8NbOZHkwdmw2fm3DAoeW",
+	"rqK+Evp3fqPhuVUY9pW96lc+ceMEC8n+gtC+dFD90lshuywMgds3Dqvf+F3ot2LEbRf7L6tf+CjEe8on",
+	"bjgoQs/rTMEpt7fWWWQX36oxoAvro33i9IYyGxfBbYnFdpzkZNam4c9XfGk4w9y4svG/Aqmz0bWEE34o",
+	"sbuyezpQ+jcRTuZIxrJi4VJNbpurkjPfYG43aiz77Yyk792LpBfJt6UKz047U2qaM1NeUthmAMTlXRiD",
+	"ymGMicwjaSHMlKLpLfjtE1MVuzVUxSvBexGz2MzhXg2azixQ9FGId8a3tu89rzMBajQcCqkhzN32eri/",
+	"X+floRQBKGW0yxvcTf2oytByM6GpQizUh7fNQu8EN2uW5SPQUJRa0hspCHFv+dK4eAMWmd78gc1nKnNK",
+	"VAFeJJmmnCOAYRPf8mr4NXaXVcNT6uCwqNSreSd8chZ4YbH6AbnUrl0llzaLXeW/gZ7DKrsPZjmMJUgG",
+	"sPEEH5+tzDaWwU0dxlrMzTsN67hpj+wMDn32YV5aPuGBhLzA1PEaY5B9aGGjywqNzYes5e89rNS6QxpP",
+	"WHo3ztk6OmcDyvs57eQupn5vZI2guGxX+2vO2WIVaNKr9LENmnTvaJKv61YXTEoXEcEkGzrbOBFrAicF",
+	"WdlZFE5Kahhv0KRULFYEJs2099BYUlqgegMlbbyVnwJKClJ9VtszWRJJcnFhn8pAhCRq1E2bLYOOMip3",
+	"gxz9FMjRXKYsB47KGWX3oayESyHD3zcO31qhRhVM9bOBRjlhuV/MyHf1WJBRlcB6xOjJCu7GBVtnwCi9",
+	"rmcZvChTILUcLfIPrWLTet9Yi6V1PtTyJntO2W+x0lztTQLPeiEuCnM1g5QLPVO7AiuVoIs7xb4y9r0H",
+	"LMSx7aqgkKnmHhwJcTNe5uI6yRtT5QujbICRjVV+SsBITmcVqaxCM7wkNJJgInjjBxZZgZBoQRhm2dg+",
+	"8UcF9mxJeaZNqiyr0ZJpWQ436MkTQE/KeXYOdlLGNbsPb1Y2ftt6ASfz+OmhYJNKOCPDv/eMZtieHg3M",
+	"mC9CCZbxREVp4zStpbLA8qM03ZFL/LMPWNXaluxioOYjHCWeVf6ulXKMI/PcJiXm/mGaZLprJ8Vkj8tv",
+	"smLWLismJz+pTNqNSTVEk7019QlnxmQq0blaav6S4UZ62PTCfnHbXFyYVoUfzbb44BDSXL2Qvzh9AyRt",
+	"fKInm2GTu096Vq+WeTuVUNKZB40ioDe2AET6+rH5PEHIiAudAjslmFGWxpqwUV54nypy9EMDQRWcNwcN",
+	"msMPu49lJDa8tV6wUCV3/XQpNXmpuWcYKuns0ZCoStlNwKinK8Mb32utU2tSJ6UCeipzxxxyVQE9+ad+",
+	"hPwaWz+/Tn7N6cUHcrD34kVrL626vzHBa4LWJJBqukpZjk6KFpey9M73QIRwW8rZ6AbaixpWhOhMFctO",
+	"uYtGwwFt7bukrWzt09dvGs0GM48PbTlTVw3M3dKat3fZPX/2po7ZiqkPI2PlLu1GmNbRn/XMXilDrrbg",
+	"XKPgKhT+CCbBklrHIvhSi3YCjglkLrlyFWhdYcQNc6+JpZgq75lfQVXC7fOxfssvj5ONmcHf3f0pIbRe",
+	"v6mPtTtmXxHOPtXaQ2PsbiVK7IyvAJus+rLQum1oA6pvNnaPrNHeIB8T6jhyAVud8XbL8PSPqfXyohNQ",
+	"zgWWAQ+ZsorTJW4ek5heA6G2HLh/PmMAbQ32NvkI37TCgt4aOGGc0LQt9xaVQK5hqG2BcxED6dLgOimm",
+	"nMovoX3KeBmIn6jlegB+qh08PRtw5kdE++3iVclEOdZfxja7D22oNi7jOu2H+JSrWO4prh4aOCG/vToj",
+	"h7+QiPL+iPaBaNrPAwPW67szNnDwvBAcmAvzZwRmWYg/48Uy9doajMRhXESiHgv7/ynleePh3b8Ceo9e",
+	"VZE/NRfAL3X/0nuUS5Ga9/aRTdLovQNNONN180X9Te4cxqC8O71xEdYDVYq9zCycKIo88NPkiFJj1xtv",
+	"pcDLGWGMAAzrD3TjaO/F7m6zEbMYPrq7MGPah50/h9BvuEv4y+/PB2j1TKPu+nydaaHRbIxZiFeZ7+/u",
+	"1vYnrGyuCBbLN/bQqJhlsRLfxN5Vvck33UBjTzTfNHYKtiq3warwyizTUwSgJMTiBsL0csf0xHLmKkPC",
+	"NEoW1ZoGAzzBXAZWeTNQD6tKhXaTZ7p+eaZzOK4cdiphgN2HNQQbPlqrGPxcTvrZ0klTCbnfTFLs57GA",
+	"pLki6vNHn6aobtyodU4dtS7HUlmjMWjaYxCFVbhT8tgGe3oA7MnNdn38yS8PHlcWYw6yaW/nHVJ3X/Q1",
+	"bLL41geSyoiTF1Hzpb3vvg4y5RrY1PbPisvKIKHpBh8eFvLruynvv/FifhYwKNVpxTqxxHOpxIXs7t/m",
+	"/CavlaM9KRmbGv4/RRW6as6bhw2Vssvug1mEj3nG3nh5a4UTVTPXzwcXZYXmviEj19fjwUYVkptCR09V",
+	"gjeO13rDR47v5kNIFb6Y/elrCD3GWXUNvPfJK68zb2zApQcBl6Ynvi7OlFlcBJrMhnHjbqwRqFQghMsD",
+	"TNNcssGaSqRnhbBTaduPgUDNMMAGjNr4RD8PGFWg/5b2hZa8bCHTj5cYIxcEvjGl5yFYBbRvwKyfBsyq",
+	"zbnzca1qJtp9DJPj0a7pZzee6NoBXwsw4lPGwPL827Fhiw6RMIxo4AITkdHo5ITYnfg1wFBhRXrU91ud",
+	"w/39DsED3GOm4IjQMCTUPTxmeuCPd1/ya5hsHye/zWTDmn5m0mQBS6akS5I1Nklbl1wPqCZdCEQMpgHr",
+	"jjpTpUScFUu8P5kLckOjEbhrgEy3lKCBa1/yGeuVYoOFiuf+YcLpbh8TMayrCLPg4ZNXiBufed1xxGkW",
+	"XAGkWBdH3KCHD4oeLpKb5hYowQwxIW1zqcaawod3xww3SGFOUlaOD64BKrjBAjd+zU+HBS7suiwJ+2Vj",
+	"skImlbsyuyssIqHstavHrvaEpiwiik6UaSUYVMODG1Dw5wMF7wQFPhgAWA37bfzGNQX7NmluBVDWgwJY",
+	"jw9b1QerNmZl48o9CkS1NDAlkKG/Iq69vH/nylCQkXLwP7bXRGCkhy4fsR09UySiStvfi1Bza+M/4MOf",
+	"zUMbr+6Je3XnGLlBJsLYihRxyi+L1raYyzgrNQ/Znkrsgx2C4/WNg7dWJVaza7Mpe2EdvGnhWUGNVTu/",
+	"R43/iYDx+lcFZCh5LPevhnx7/+9Jy/nGoXsIxRTRrr2839rCvH5arhaGu9Q/jTZOodsjKYHbyve9kR5J",
+	"IPYNshVEwjh5A6a0kBPClK2R3x1pvNE2YkpDuN10NNIomhDRw5tonB84i9W9Y0qfWYIeJpiyXLhxph72",
+	"Bx5NXNU1nBvE9plKHN4tBPwlYeF229fE/ucI8DIjVxTbPdoouyNrd/fBb8nClagb8bQj3/gva3SrkGNG",
+	"xs3mKgDDgGZpw1EEYU4zoMBVBTqRGx7nTqFF2HVFYcd8Yw8dcbRzXeJP4HptCqRu8Kon5t5cgCbUcneR",
+	"dirwWiqBqFRclBZDRYxQThjvEy7Gx5hoOuW9lIUPvfKrVw3Vdgk83GBNP+gtVuE8TizHlUrYZPeBbcOW",
+	"4ezAee4Sbphigm9vfLO1Ch7OYa+HQpTKs/UxdmAUpfETaCxGXBPc71ncfpq3jD7FLaIYAleEomshODSJ",
+	"EqkrSvSA6kuO3A8h6UJPSHuFSGBDFQHlRGkWRaQL6JlEmKsvpJkuqjTpuC9fGVn6pr9QfTUnqT6VxvsN",
+	"QmI/jwVAVauDJjGuIs7wxhxtPLmHjDw6czQflyr27xCt+mqxo2pH7ySKxDg5lZOpf/9MpcXvaRSRkbI/",
+	"Kxq78KPZDTFNtoQ0P0h72yMXHLaPLrkewIQYvYe6y71gFJ3SdEJCpjTjgW6T2Ygn8LTjkPV6IDEPfMDU",
+	"JbejOnK18s2+3ClAPTBdJe/ZK3VKw59ndogfhpuzrj9RADQBfW0I1DP6oiHQaeZZzOd4821IzdzfOwKZ",
+	"JXJu/HTj3a6Zd4srVxGf/9lCp7MaewXBUxdA+Jv8v//v//5fqB89zRHzeO5rDQnPR1A3sdONS7qEajJi",
+	"koZOpxTUsrHTWS91x+bIGZKfonZzAaIp7zsMVZKZtUU1iYXSZP/5LhmCdDO83SSMo+s9lkz7K2iPU2fX",
+	"bP61cZuNi84K3V4bj1km/2ROzsn/vlsq4WRVgaaiJh863LRgktqqYk/5hJhN/GmDWjyqiTjB4iKWw7Wo",
+	"6cMW2YP5Z/fP/EObg/t1nn81kkrUouDcYcMDyjlEi7whRlzLyQJvnOg6D/tNcnG6UHJBIxaywXQhpake",
+	"KbIViBBdldPz0+38rfo00OwGSlKI7OtlGUR7RRlEFaRRpVif4z2RlsLATm6dhCb36EIJTRXkoANhqEhy",
+	"kmoRkmYwrZCWJMULeCgk2YJvNNAkRtexNMcLny2l4vnzhakIqJQY0KaaRECVxvw6a2MVkEDEMW0pMExp",
+	"NlBGgZURh8qtnHcWn6Exgpma6QjIlvP9nLfmvL9tYjwYyriyc6nhm26SgCpoMa6AK2a4PZqUkmzaXul0",
+	"WqfGzKaQhPY0SEcZi4FsnV58IL++2N0rZzX7/on+gu9e5WjrCRlT3ThqmM1sy7TYWJrAJHa2DG325dUT",
+	"57fphbNXRpZ76f6mzFM1PWXVBK1uni6E1KQ7sctn1JZdM3uCvUdHkW4SqgLgIeP90hUUMgT5JVnHPGFz",
+	"/Xvz4msmkzzOUgLx1JWdgflUJLN0H1RYnVGoMsgWJpwOKUanBY8mTcw2RiPaCdBZ6FTMIDZ/B7ofBvSu",
+	"n3hrGX0DgK9J6u0wdfCLQe9CDMVu/lW67WhanmbG17D40tRV3jwNZAY0itrkzQ3IiR4YwWCpqRDyknPh",
+	"vz4yWxwmIquGKJ+MMebpGuuKcGL8iBvAMoZa0gDa5MQBOgeekCbZb+4e/nrJ09AqDxHvMQNG0McNok0+",
+	"+0cQf8tHZjmMCYtpH5SR+o6SQacc9jlL4lxPuMpSBp+y17/jCGlkLM5bKfB8QMxi+GgtDk7ezp9D6Btt",
+	"JoPGUWOg9VAd7ewEIW+71tqBiHe0GjCpWz3TSPvPYT81W9gIjtH28xsNrus2ZwZb2NqVWUR3IcaXJEZx",
+	"wf4y9tJDpF8aF41m432j2XjXuDKvWHlBgQLZDITWdt+Nft5Rwy5lQOwP5GMLicAGLZNhX5mJW3BKUqo/",
+	"ewq/uy+miDcf8XF1PWocNT5etC5wBmu//T7/tv3o9gdHjZMgXjyQs7rU93xzD5/8bgW9NKfJojIrAiG9",
+	"otrgjxv8cU1Kb83N6CgEHAvyo+YkDC2Qx56KWvhEU4d+5AJXyfrMcxSXTAxa2M9aW/j1YbZrFeZqIzfr",
+	"mJ70M+YlFST6u6z+dGMmxtxWv1fHZhPIVUS1mVBEaBVmyI4l0xp4MUrTLs3ITw3QCjKfXMDjKGMR7Veg",
+	"dpJIScnmQcPiHvYjJ0lVpUc9VVWzcT7vXzda+cz4FHdJiHKZUAkA8NOlQiU52kky1EEWFdtOPTYLhRTm",
+	"RrXJx6xSvuR4/xXj/RQD1PTaYmpJ2TQ8MuDrqinh7jjxdSjsBSu2BEc0AkOTP41QCbwtmLRanqj6SkQY",
+	"BE1RoHOsR/BbNAK0voskLZ3y4UivKgvLN/ZIiEedNPfV5l5tUI8N6rEOWVeJvszmXS1sb1IUuDr96nO6",
+	"O17MNt1XntMD7VbduOsGF/2U4iUmQ6E2V86tU6SRFpxy/Jm2tHOrFWXF/C5eS+2Qzrt8SGeRvHIvlSuK",
+	"4Ew399D+jJ/1Ek/Ge6MrcmUy1eQ2vszGl1mDDHLL3gv6Mh65muu9XPiHVlaH7f5cDUvrfE8DU1Zc3vPG",
+	"rVivBCaiUmbzzIs38AAPoIx7d74HIoTbUib+GzgeXlUeT5obH0ra0z7xb0j1IJsCHvqzYqkRLMkbfv7w",
+	"hTbdjJSYy410rPH59uTMRaWEeAe9Zqw+67nWidVnnapNrH79YvVpfd+FovEpG6xlgY56nv6GEddKd1Ww",
+	"4s9WlGNRjKAiKN2lEt2NI8PxLw5+3Ts4OHh5sLcwGPBYweYKkfbB5qcq2puN9TpHp5OC+stEp3Me2OzF",
+	"B7O7bS+J/kaCRy62n1R03GwG1geBd0z1TC1Tbv8B67zOwcqzbN64n9r82S5WjHJvKvVvcO6NOX6sSv2G",
+	"Q4t3FL6sq3kTgpE04zVargtUgjwZ6UHj6Aue+lIgb7wOzIuBi+IxwY9JZ0B5GEGHMJutyrjSlAdA7PdG",
+	"LEYyyhz3+m5/uG07f6AVU077EAPX7V4kxtdszNockvNj3chqCPualUk8m411N2JowQgFfZpI3HWQEG4g",
+	"EkPTOtnqxPQaiBxxexQ5pauCLEz8Ggilj37d/XVvQcKS83Nl06iaZuKYLDwm0E7R0sR/mh2ry+5XTW/t",
+	"TBO2USzNPfJZRUlTyAazDZ1oLVl3pF0TAdXQF5JBlo6AahqJfsHb7/1F8YoInilXkhlP05OWuf4UGWeC",
+	"lcYSmC7TX/b+04LD6Q7hxnZthl6W2BT3u726/f8DAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

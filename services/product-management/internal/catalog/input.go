@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -136,33 +137,11 @@ func buildProduct(in ProductInput) (NewProduct, error) {
 	names := map[string]int{}
 	for i, o := range in.Options {
 		path := fmt.Sprintf("options[%d]", i)
-		name := strings.TrimSpace(o.Name)
-		if name == "" {
-			vs.Add(path+".name", "required", "the option name must not be empty")
-		} else if _, dup := names[strings.ToLower(name)]; dup {
+		opt := buildOption(path+".", p.ID, i, o, &vs)
+		if _, dup := names[strings.ToLower(*opt.Name)]; dup && *opt.Name != "" {
 			vs.Add(path+".name", "duplicate_option", "two options of a product cannot have the same name")
 		}
-		names[strings.ToLower(name)] = i
-		opt := Option{ID: newID(), ProductID: p.ID, Name: &name, Position: i}
-		if len(o.Values) == 0 {
-			vs.Add(path+".values", "required", "an option needs at least one value")
-		}
-		if len(o.Values) > MaxValuesPerOption {
-			vs.Add(path+".values", "too_many_values", fmt.Sprintf("an option may have at most %d values", MaxValuesPerOption))
-		}
-		seen := map[string]bool{}
-		for j, v := range o.Values {
-			v = strings.TrimSpace(v)
-			switch {
-			case v == "":
-				vs.Add(fmt.Sprintf("%s.values[%d]", path, j), "required", "an option value must not be empty")
-			case seen[strings.ToLower(v)]:
-				vs.Add(fmt.Sprintf("%s.values[%d]", path, j), "duplicate_value", "an option cannot have the same value twice")
-			}
-			seen[strings.ToLower(v)] = true
-			label := v
-			opt.Values = append(opt.Values, OptionValue{ID: newID(), OptionID: opt.ID, ProductID: p.ID, Value: &label, Position: j})
-		}
+		names[strings.ToLower(*opt.Name)] = i
 		p.Options = append(p.Options, opt)
 	}
 	skus := map[string]int{}
@@ -190,6 +169,35 @@ func buildProduct(in ProductInput) (NewProduct, error) {
 		p.Variants = append(p.Variants, variant)
 	}
 	return p, vs.Err()
+}
+
+// buildOption validates an option of product at position; prefix goes before the paths.
+func buildOption(prefix string, product uuid.UUID, position int, o OptionInput, vs *fault.Violations) Option {
+	name := strings.TrimSpace(o.Name)
+	if name == "" {
+		vs.Add(prefix+"name", "required", "the option name must not be empty")
+	}
+	opt := Option{ID: newID(), ProductID: product, Name: &name, Position: position}
+	if len(o.Values) == 0 {
+		vs.Add(prefix+"values", "required", "an option needs at least one value")
+	}
+	if len(o.Values) > MaxValuesPerOption {
+		vs.Add(prefix+"values", "too_many_values", fmt.Sprintf("an option may have at most %d values", MaxValuesPerOption))
+	}
+	seen := map[string]bool{}
+	for j, v := range o.Values {
+		v = strings.TrimSpace(v)
+		switch {
+		case v == "":
+			vs.Add(fmt.Sprintf("%svalues[%d]", prefix, j), "required", "an option value must not be empty")
+		case seen[strings.ToLower(v)]:
+			vs.Add(fmt.Sprintf("%svalues[%d]", prefix, j), "duplicate_value", "an option cannot have the same value twice")
+		}
+		seen[strings.ToLower(v)] = true
+		label := v
+		opt.Values = append(opt.Values, OptionValue{ID: newID(), OptionID: opt.ID, ProductID: product, Value: &label, Position: j})
+	}
+	return opt
 }
 
 // buildVariant validates a variant of a product with the given options; byIRI resolves value IRIs
@@ -273,14 +281,21 @@ func resolveValues(path string, refs []ValueRef, options []Option, byIRI map[str
 	return chosen, vs.Err()
 }
 
-// Combination is the key that makes a variant's option values unique within its product.
+// Combination is the key that makes a variant's option values unique within its product: the
+// value ids in byte order, so it does not depend on the options' order (the database computes the
+// same key with collate "C" when options change).
 func Combination(ids []uuid.UUID) string {
-	var b strings.Builder
+	s := make([]string, len(ids))
 	for i, id := range ids {
+		s[i] = id.String()
+	}
+	slices.Sort(s)
+	var b strings.Builder
+	for i, id := range s {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(id.String())
+		b.WriteString(id)
 	}
 	return b.String()
 }

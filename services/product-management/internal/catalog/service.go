@@ -94,6 +94,10 @@ type Store interface {
 	CreateVariant(ctx context.Context, instance uuid.UUID, v Variant) error
 	UpdateVariant(ctx context.Context, instance uuid.UUID, v Variant) error
 	DeleteVariant(ctx context.Context, instance, id uuid.UUID) error
+	AddOption(ctx context.Context, instance uuid.UUID, locale string, o Option) error
+	AddOptionValue(ctx context.Context, instance uuid.UUID, locale string, v OptionValue) error
+	DeleteOption(ctx context.Context, instance, id uuid.UUID) error
+	DeleteOptionValue(ctx context.Context, instance, id uuid.UUID) error
 	UpdateOption(ctx context.Context, instance, id uuid.UUID, locale string, name *string, position *int) error
 	UpdateOptionValue(ctx context.Context, instance, id uuid.UUID, locale string, value *string, position *int) error
 }

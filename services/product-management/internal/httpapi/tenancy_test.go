@@ -59,6 +59,18 @@ func endpoints(p pm.Product, variant, option, value pm.Id) map[string]func(c *pm
 		"patch option value": func(c *pm.ClientWithResponses) (apitest.Response, error) {
 			return c.UpdateOptionValueWithBodyWithResponse(ctx, value, nil, "application/merge-patch+json", patch())
 		},
+		"add option": func(c *pm.ClientWithResponses) (apitest.Response, error) {
+			return c.CreateProductOptionWithResponse(ctx, p.Id, nil, pm.OptionInput{Name: "Color", Values: []string{"Red"}})
+		},
+		"delete option": func(c *pm.ClientWithResponses) (apitest.Response, error) {
+			return c.DeleteProductOptionWithResponse(ctx, option, nil)
+		},
+		"add option value": func(c *pm.ClientWithResponses) (apitest.Response, error) {
+			return c.CreateOptionValueWithResponse(ctx, option, nil, pm.OptionValueCreate{Value: "XXXL"})
+		},
+		"delete option value": func(c *pm.ClientWithResponses) (apitest.Response, error) {
+			return c.DeleteOptionValueWithResponse(ctx, value, nil)
+		},
 		"list statuses": func(c *pm.ClientWithResponses) (apitest.Response, error) { return c.ListStatusesWithResponse(ctx, nil) },
 		"get status": func(c *pm.ClientWithResponses) (apitest.Response, error) {
 			return c.GetStatusWithResponse(ctx, "draft", nil)
