@@ -121,12 +121,9 @@ func (s *Server) CreateAttribute(ctx context.Context, req api.CreateAttributeReq
 	if err != nil {
 		return nil, err
 	}
-	b := req.JSONBody
-	if b == nil {
-		b = req.ApplicationLdPlusJSONBody
-	}
-	if b == nil {
-		return nil, fault.BadRequest("a request body is required")
+	b, err := requestBody(req.JSONBody, req.ApplicationLdPlusJSONBody)
+	if err != nil {
+		return nil, err
 	}
 	typ := string(b.Type)
 	a, err := catalog.ApplyAttribute(catalog.Attribute{}, catalog.AttributeChange{Code: &b.Code, Name: ptr(b.Name), Type: &typ, Options: b.Options, Required: b.Required})
@@ -227,12 +224,9 @@ func (s *Server) CreateCategory(ctx context.Context, req api.CreateCategoryReque
 	if err != nil {
 		return nil, err
 	}
-	b := req.JSONBody
-	if b == nil {
-		b = req.ApplicationLdPlusJSONBody
-	}
-	if b == nil {
-		return nil, fault.BadRequest("a request body is required")
+	b, err := requestBody(req.JSONBody, req.ApplicationLdPlusJSONBody)
+	if err != nil {
+		return nil, err
 	}
 	c, err := s.Catalog.ApplyCategory(ctx, t.InstanceID, catalog.Category{}, catalog.CategoryChange{Handle: &b.Handle, Name: ptr(b.Name), Parent: ptr(b.Parent), Attributes: b.Attributes})
 	if err != nil {

@@ -75,12 +75,9 @@ func (s *Server) CreateCollection(ctx context.Context, req api.CreateCollectionR
 	if err != nil {
 		return nil, err
 	}
-	b := req.JSONBody
-	if b == nil {
-		b = req.ApplicationLdPlusJSONBody
-	}
-	if b == nil {
-		return nil, fault.BadRequest("a request body is required")
+	b, err := requestBody(req.JSONBody, req.ApplicationLdPlusJSONBody)
+	if err != nil {
+		return nil, err
 	}
 	c, err := catalog.ApplyCollection(catalog.Collection{}, catalog.CollectionChange{Handle: &b.Handle, Title: ptr(b.Title), Description: ptr(b.Description)})
 	if err != nil {

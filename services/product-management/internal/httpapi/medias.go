@@ -96,12 +96,9 @@ func (s *Server) CreateMedia(ctx context.Context, req api.CreateMediaRequestObje
 	if err != nil {
 		return nil, err
 	}
-	b := req.JSONBody
-	if b == nil {
-		b = req.ApplicationLdPlusJSONBody
-	}
-	if b == nil {
-		return nil, fault.BadRequest("a request body is required")
+	b, err := requestBody(req.JSONBody, req.ApplicationLdPlusJSONBody)
+	if err != nil {
+		return nil, err
 	}
 	m, err := catalog.ApplyMedia("", catalog.Media{}, mediaChange(*b))
 	if err != nil {

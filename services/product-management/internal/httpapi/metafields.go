@@ -114,12 +114,9 @@ func (s *Server) CreateMetaobjectDefinition(ctx context.Context, req api.CreateM
 	if err != nil {
 		return nil, err
 	}
-	b := req.JSONBody
-	if b == nil {
-		b = req.ApplicationLdPlusJSONBody
-	}
-	if b == nil {
-		return nil, fault.BadRequest("a request body is required")
+	b, err := requestBody(req.JSONBody, req.ApplicationLdPlusJSONBody)
+	if err != nil {
+		return nil, err
 	}
 	fields := fieldDefinitions(b.Fields)
 	d, err := catalog.ApplyDefinition(catalog.MetaobjectDefinition{}, &b.Type, ptr(b.Name), false, &fields)
@@ -224,12 +221,9 @@ func (s *Server) CreateMetaobject(ctx context.Context, req api.CreateMetaobjectR
 	if err != nil {
 		return nil, err
 	}
-	b := req.JSONBody
-	if b == nil {
-		b = req.ApplicationLdPlusJSONBody
-	}
-	if b == nil {
-		return nil, fault.BadRequest("a request body is required")
+	b, err := requestBody(req.JSONBody, req.ApplicationLdPlusJSONBody)
+	if err != nil {
+		return nil, err
 	}
 	def, err := s.Catalog.Store().DefinitionByType(ctx, t.InstanceID, b.Type)
 	if fault.Is(err, fault.KindNotFound) {
@@ -341,12 +335,9 @@ func (s *Server) CreateMetafield(ctx context.Context, req api.CreateMetafieldReq
 	if err != nil {
 		return nil, err
 	}
-	b := req.JSONBody
-	if b == nil {
-		b = req.ApplicationLdPlusJSONBody
-	}
-	if b == nil {
-		return nil, fault.BadRequest("a request body is required")
+	b, err := requestBody(req.JSONBody, req.ApplicationLdPlusJSONBody)
+	if err != nil {
+		return nil, err
 	}
 	m, err := s.Catalog.BuildMetafield(ctx, t.InstanceID, b.Owner, b.Namespace, b.Key, string(b.Type), b.Value)
 	if err != nil {

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 
-	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 )
@@ -13,12 +12,9 @@ func (s *Server) CreateProductOption(ctx context.Context, req api.CreateProductO
 	if err != nil {
 		return nil, err
 	}
-	b := req.JSONBody
-	if b == nil {
-		b = req.ApplicationLdPlusJSONBody
-	}
-	if b == nil {
-		return nil, fault.BadRequest("a request body is required")
+	b, err := requestBody(req.JSONBody, req.ApplicationLdPlusJSONBody)
+	if err != nil {
+		return nil, err
 	}
 	o, err := s.Catalog.AddOption(ctx, t.InstanceID, req.Id, locale, catalog.OptionInput{Name: b.Name, Values: b.Values})
 	if err != nil {
@@ -47,12 +43,9 @@ func (s *Server) CreateOptionValue(ctx context.Context, req api.CreateOptionValu
 	if err != nil {
 		return nil, err
 	}
-	b := req.JSONBody
-	if b == nil {
-		b = req.ApplicationLdPlusJSONBody
-	}
-	if b == nil {
-		return nil, fault.BadRequest("a request body is required")
+	b, err := requestBody(req.JSONBody, req.ApplicationLdPlusJSONBody)
+	if err != nil {
+		return nil, err
 	}
 	v, err := s.Catalog.AddOptionValue(ctx, t.InstanceID, req.Id, locale, b.Value, b.Position)
 	if err != nil {

@@ -220,12 +220,9 @@ func (s *Server) CreateChannel(ctx context.Context, req api.CreateChannelRequest
 	if err != nil {
 		return nil, err
 	}
-	b := req.JSONBody
-	if b == nil {
-		b = req.ApplicationLdPlusJSONBody
-	}
-	if b == nil {
-		return nil, fault.BadRequest("a request body is required")
+	b, err := requestBody(req.JSONBody, req.ApplicationLdPlusJSONBody)
+	if err != nil {
+		return nil, err
 	}
 	c, err := catalog.NewChannel(catalog.ChannelInput{Code: &b.Code, Name: &b.Name, Currency: &b.Currency, Countries: b.Countries})
 	if err != nil {
@@ -343,12 +340,9 @@ func (s *Server) createPrice(ctx context.Context, in catalog.PriceInput) (price.
 }
 
 func (s *Server) CreatePrice(ctx context.Context, req api.CreatePriceRequestObject) (api.CreatePriceResponseObject, error) {
-	b := req.JSONBody
-	if b == nil {
-		b = req.ApplicationLdPlusJSONBody
-	}
-	if b == nil {
-		return nil, fault.BadRequest("a request body is required")
+	b, err := requestBody(req.JSONBody, req.ApplicationLdPlusJSONBody)
+	if err != nil {
+		return nil, err
 	}
 	variant, ok := catalog.ParseIRI(b.Variant, "/rest/api/variants/")
 	if !ok {
@@ -366,12 +360,9 @@ func (s *Server) CreatePrice(ctx context.Context, req api.CreatePriceRequestObje
 }
 
 func (s *Server) CreateVariantPrice(ctx context.Context, req api.CreateVariantPriceRequestObject) (api.CreateVariantPriceResponseObject, error) {
-	b := req.JSONBody
-	if b == nil {
-		b = req.ApplicationLdPlusJSONBody
-	}
-	if b == nil {
-		return nil, fault.BadRequest("a request body is required")
+	b, err := requestBody(req.JSONBody, req.ApplicationLdPlusJSONBody)
+	if err != nil {
+		return nil, err
 	}
 	in := priceInput(*b)
 	in.Variant = req.Id

@@ -447,12 +447,9 @@ func (s *Server) CreateProduct(ctx context.Context, req api.CreateProductRequest
 	if err != nil {
 		return nil, err
 	}
-	body := req.JSONBody
-	if body == nil {
-		body = req.ApplicationLdPlusJSONBody
-	}
-	if body == nil {
-		return nil, fault.BadRequest("a request body is required")
+	body, err := requestBody(req.JSONBody, req.ApplicationLdPlusJSONBody)
+	if err != nil {
+		return nil, err
 	}
 	created, err := s.Catalog.CreateProduct(ctx, t.InstanceID, locale, productInput(body))
 	if err != nil {
@@ -602,12 +599,9 @@ func (s *Server) CreateProductVariant(ctx context.Context, req api.CreateProduct
 	if err != nil {
 		return nil, err
 	}
-	body := req.JSONBody
-	if body == nil {
-		body = req.ApplicationLdPlusJSONBody
-	}
-	if body == nil {
-		return nil, fault.BadRequest("a request body is required")
+	body, err := requestBody(req.JSONBody, req.ApplicationLdPlusJSONBody)
+	if err != nil {
+		return nil, err
 	}
 	v, err := s.Catalog.CreateVariant(ctx, t.InstanceID, req.Id, locale, variantInput(*body))
 	if err != nil {
@@ -900,12 +894,9 @@ func (s *Server) CreateLocale(ctx context.Context, req api.CreateLocaleRequestOb
 	if err != nil {
 		return nil, err
 	}
-	body := req.JSONBody
-	if body == nil {
-		body = req.ApplicationLdPlusJSONBody
-	}
-	if body == nil {
-		return nil, fault.BadRequest("a request body is required")
+	body, err := requestBody(req.JSONBody, req.ApplicationLdPlusJSONBody)
+	if err != nil {
+		return nil, err
 	}
 	l, err := s.Catalog.EnableLocale(ctx, t.InstanceID, body.Code, body.IsDefault != nil && *body.IsDefault)
 	if err != nil {
@@ -946,4 +937,16 @@ func (s *Server) DeleteLocale(ctx context.Context, req api.DeleteLocaleRequestOb
 		return nil, err
 	}
 	return api.DeleteLocale204Response{}, nil
+}
+
+// requestBody returns the body of a request that accepts application/json and
+// application/ld+json (the generated wrappers bind one or the other).
+func requestBody[T any](json, ld *T) (*T, error) {
+	if json != nil {
+		return json, nil
+	}
+	if ld != nil {
+		return ld, nil
+	}
+	return nil, fault.BadRequest("a request body is required")
 }
