@@ -3,6 +3,8 @@ package httpapi
 import (
 	"context"
 
+	"github.com/flowkiwi/platform/pkg/precondition"
+
 	"github.com/flowkiwi/platform/services/identity/internal/api"
 	"github.com/flowkiwi/platform/services/identity/internal/instance"
 )
@@ -46,7 +48,7 @@ func (s *Server) CreateInstance(ctx context.Context, req api.CreateInstanceReque
 		return nil, err
 	}
 	loc := "/organizations/" + in.OrganizationID.String() + "/instances/" + in.ID.String()
-	return api.CreateInstance201JSONResponse{Body: toInstance(in), Headers: api.CreateInstance201ResponseHeaders{ETag: etag(in.Version), Location: &loc}}, nil
+	return api.CreateInstance201JSONResponse{Body: toInstance(in), Headers: api.CreateInstance201ResponseHeaders{ETag: precondition.ETag(in.Version), Location: &loc}}, nil
 }
 
 func (s *Server) GetInstance(ctx context.Context, req api.GetInstanceRequestObject) (api.GetInstanceResponseObject, error) {
@@ -58,7 +60,7 @@ func (s *Server) GetInstance(ctx context.Context, req api.GetInstanceRequestObje
 	if err != nil {
 		return nil, err
 	}
-	return api.GetInstance200JSONResponse{Body: toInstance(in), Headers: api.GetInstance200ResponseHeaders{ETag: etag(in.Version)}}, nil
+	return api.GetInstance200JSONResponse{Body: toInstance(in), Headers: api.GetInstance200ResponseHeaders{ETag: precondition.ETag(in.Version)}}, nil
 }
 
 func (s *Server) UpdateInstance(ctx context.Context, req api.UpdateInstanceRequestObject) (api.UpdateInstanceResponseObject, error) {
@@ -66,7 +68,7 @@ func (s *Server) UpdateInstance(ctx context.Context, req api.UpdateInstanceReque
 	if err != nil {
 		return nil, err
 	}
-	version, err := ifMatch(req.Params.IfMatch)
+	version, err := precondition.IfMatch(req.Params.IfMatch)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +80,7 @@ func (s *Server) UpdateInstance(ctx context.Context, req api.UpdateInstanceReque
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateInstance200JSONResponse{Body: toInstance(in), Headers: api.UpdateInstance200ResponseHeaders{ETag: etag(in.Version)}}, nil
+	return api.UpdateInstance200JSONResponse{Body: toInstance(in), Headers: api.UpdateInstance200ResponseHeaders{ETag: precondition.ETag(in.Version)}}, nil
 }
 
 func (s *Server) DeleteInstance(ctx context.Context, req api.DeleteInstanceRequestObject) (api.DeleteInstanceResponseObject, error) {
@@ -86,7 +88,7 @@ func (s *Server) DeleteInstance(ctx context.Context, req api.DeleteInstanceReque
 	if err != nil {
 		return nil, err
 	}
-	version, err := ifMatch(req.Params.IfMatch)
+	version, err := precondition.IfMatch(req.Params.IfMatch)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"github.com/oapi-codegen/nullable"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
+	"github.com/flowkiwi/platform/pkg/precondition"
+
 	"github.com/flowkiwi/platform/services/identity/internal/api"
 	"github.com/flowkiwi/platform/services/identity/internal/organization"
 	"github.com/flowkiwi/platform/services/identity/internal/permission"
@@ -80,7 +82,7 @@ func (s *Server) CreateOrganization(ctx context.Context, req api.CreateOrganizat
 		return nil, err
 	}
 	loc := "/organizations/" + o.ID.String()
-	return api.CreateOrganization201JSONResponse{Body: toOrganization(o), Headers: api.CreateOrganization201ResponseHeaders{ETag: etag(o.Version), Location: &loc}}, nil
+	return api.CreateOrganization201JSONResponse{Body: toOrganization(o), Headers: api.CreateOrganization201ResponseHeaders{ETag: precondition.ETag(o.Version), Location: &loc}}, nil
 }
 
 func (s *Server) GetOrganization(ctx context.Context, req api.GetOrganizationRequestObject) (api.GetOrganizationResponseObject, error) {
@@ -92,7 +94,7 @@ func (s *Server) GetOrganization(ctx context.Context, req api.GetOrganizationReq
 	if err != nil {
 		return nil, err
 	}
-	return api.GetOrganization200JSONResponse{Body: toOrganization(o), Headers: api.GetOrganization200ResponseHeaders{ETag: etag(o.Version)}}, nil
+	return api.GetOrganization200JSONResponse{Body: toOrganization(o), Headers: api.GetOrganization200ResponseHeaders{ETag: precondition.ETag(o.Version)}}, nil
 }
 
 func (s *Server) UpdateOrganization(ctx context.Context, req api.UpdateOrganizationRequestObject) (api.UpdateOrganizationResponseObject, error) {
@@ -100,7 +102,7 @@ func (s *Server) UpdateOrganization(ctx context.Context, req api.UpdateOrganizat
 	if err != nil {
 		return nil, err
 	}
-	version, err := ifMatch(req.Params.IfMatch)
+	version, err := precondition.IfMatch(req.Params.IfMatch)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +114,7 @@ func (s *Server) UpdateOrganization(ctx context.Context, req api.UpdateOrganizat
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateOrganization200JSONResponse{Body: toOrganization(o), Headers: api.UpdateOrganization200ResponseHeaders{ETag: etag(o.Version)}}, nil
+	return api.UpdateOrganization200JSONResponse{Body: toOrganization(o), Headers: api.UpdateOrganization200ResponseHeaders{ETag: precondition.ETag(o.Version)}}, nil
 }
 
 func (s *Server) DeleteOrganization(ctx context.Context, req api.DeleteOrganizationRequestObject) (api.DeleteOrganizationResponseObject, error) {
@@ -120,7 +122,7 @@ func (s *Server) DeleteOrganization(ctx context.Context, req api.DeleteOrganizat
 	if err != nil {
 		return nil, err
 	}
-	version, err := ifMatch(req.Params.IfMatch)
+	version, err := precondition.IfMatch(req.Params.IfMatch)
 	if err != nil {
 		return nil, err
 	}

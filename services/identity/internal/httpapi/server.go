@@ -8,8 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/oapi-codegen/nullable"
@@ -58,25 +56,6 @@ func page(number, size *int) organization.Page {
 
 func paging(p organization.Page, total int) common.PageInfo {
 	return common.PageInfo{PageNumber: p.Number, PageSize: p.Size, TotalCount: total}
-}
-
-func etag(version int64) *string {
-	s := `"` + strconv.FormatInt(version, 10) + `"`
-	return &s
-}
-
-// ifMatch parses an If-Match header into the version it names; 0 means "any" (absent or "*").
-// A value that names no version can never match, so it fails the precondition.
-func ifMatch(h *string) (int64, error) {
-	if h == nil || strings.TrimSpace(*h) == "*" {
-		return 0, nil
-	}
-	v := strings.TrimPrefix(strings.TrimSpace(*h), "W/")
-	n, err := strconv.ParseInt(strings.Trim(v, `"`), 10, 64)
-	if err != nil || n <= 0 {
-		return 0, fault.PreconditionFailed("If-Match does not match the current version")
-	}
-	return n, nil
 }
 
 func str(p *string) nullable.Nullable[string] {

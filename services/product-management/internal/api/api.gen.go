@@ -1192,6 +1192,9 @@ type Expand = string
 // Id defines model for Id.
 type Id = openapi_types.UUID
 
+// IfMatch defines model for IfMatch.
+type IfMatch = string
+
 // ItemsPerPage defines model for ItemsPerPage.
 type ItemsPerPage = int
 
@@ -1251,6 +1254,12 @@ type NotFound = common.Problem
 //
 // Example: {"detail":"handle: the handle may contain lowercase letters and single hyphens only","status":422,"title":"Validation failed","type":"https://docs.flowkiwi.net/problems/validation-failed","violations":[{"code":"invalid_handle","message":"the handle may contain lowercase letters and single hyphens only","propertyPath":"handle"}]}
 type PayloadTooLarge = common.Problem
+
+// PreconditionFailed An RFC 9457 problem document. Every error response of every Flowkiwi API has this shape and the
+// media type `application/problem+json`. JSON-LD APIs also fill `@context`, `@id` and `@type`.
+//
+// Example: {"detail":"handle: the handle may contain lowercase letters and single hyphens only","status":422,"title":"Validation failed","type":"https://docs.flowkiwi.net/problems/validation-failed","violations":[{"code":"invalid_handle","message":"the handle may contain lowercase letters and single hyphens only","propertyPath":"handle"}]}
+type PreconditionFailed = common.Problem
 
 // ServiceUnavailable An RFC 9457 problem document. Every error response of every Flowkiwi API has this shape and the
 // media type `application/problem+json`. JSON-LD APIs also fill `@context`, `@id` and `@type`.
@@ -2036,6 +2045,10 @@ type CreateProductParams struct {
 
 // DeleteProductParams defines parameters for DeleteProduct.
 type DeleteProductParams struct {
+	// IfMatch An `ETag` from an earlier read; the request fails with `412` when the resource has changed
+	// since. `*` or no header: unconditional.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 
@@ -2075,6 +2088,10 @@ type GetProductParams struct {
 
 // UpdateProductParams defines parameters for UpdateProduct.
 type UpdateProductParams struct {
+	// IfMatch An `ETag` from an earlier read; the request fails with `412` when the resource has changed
+	// since. `*` or no header: unconditional.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 
@@ -2147,6 +2164,10 @@ type GetStatusParams struct {
 
 // DeleteVariantParams defines parameters for DeleteVariant.
 type DeleteVariantParams struct {
+	// IfMatch An `ETag` from an earlier read; the request fails with `412` when the resource has changed
+	// since. `*` or no header: unconditional.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 
@@ -2177,6 +2198,10 @@ type GetVariantParams struct {
 
 // UpdateVariantParams defines parameters for UpdateVariant.
 type UpdateVariantParams struct {
+	// IfMatch An `ETag` from an earlier read; the request fails with `412` when the resource has changed
+	// since. `*` or no header: unconditional.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 
@@ -6868,6 +6893,21 @@ func (w *ServerInterfaceWrapper) DeleteProduct(ctx echo.Context) error {
 	var params DeleteProductParams
 
 	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
 	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
 		var XFlowkiwiOrganizationId OrganizationHeader
@@ -7031,6 +7071,21 @@ func (w *ServerInterfaceWrapper) UpdateProduct(ctx echo.Context) error {
 	var params UpdateProductParams
 
 	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
 	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
 		var XFlowkiwiOrganizationId OrganizationHeader
@@ -7392,6 +7447,21 @@ func (w *ServerInterfaceWrapper) DeleteVariant(ctx echo.Context) error {
 	var params DeleteVariantParams
 
 	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
 	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
 		var XFlowkiwiOrganizationId OrganizationHeader
@@ -7534,6 +7604,21 @@ func (w *ServerInterfaceWrapper) UpdateVariant(ctx echo.Context) error {
 	var params UpdateVariantParams
 
 	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
 	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
 		var XFlowkiwiOrganizationId OrganizationHeader
@@ -7798,6 +7883,8 @@ type InternalErrorApplicationProblemPlusJSONResponse common.Problem
 type NotFoundApplicationProblemPlusJSONResponse common.Problem
 
 type PayloadTooLargeApplicationProblemPlusJSONResponse common.Problem
+
+type PreconditionFailedApplicationProblemPlusJSONResponse common.Problem
 
 type ServiceUnavailableResponseHeaders struct {
 	RetryAfter *string
@@ -18115,6 +18202,7 @@ type CreateProductResponseObject interface {
 }
 
 type CreateProduct201ResponseHeaders struct {
+	ETag     *string
 	Location *string
 }
 
@@ -18130,6 +18218,9 @@ func (response CreateProduct201ApplicationLdPlusJSONResponse) VisitCreateProduct
 		return err
 	}
 	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	if response.Headers.Location != nil {
 		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
 	}
@@ -18407,6 +18498,22 @@ func (response DeleteProduct404ApplicationProblemPlusJSONResponse) VisitDeletePr
 	return err
 }
 
+type DeleteProduct412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteProduct412ApplicationProblemPlusJSONResponse) VisitDeleteProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteProduct429ApplicationProblemPlusJSONResponse struct {
 	TooManyRequestsApplicationProblemPlusJSONResponse
 }
@@ -18470,15 +18577,25 @@ type GetProductResponseObject interface {
 	VisitGetProductResponse(w http.ResponseWriter) error
 }
 
-type GetProduct200ApplicationLdPlusJSONResponse Product
+type GetProduct200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetProduct200ApplicationLdPlusJSONResponse struct {
+	Body    Product
+	Headers GetProduct200ResponseHeaders
+}
 
 func (response GetProduct200ApplicationLdPlusJSONResponse) VisitGetProductResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -18615,15 +18732,25 @@ type UpdateProductResponseObject interface {
 	VisitUpdateProductResponse(w http.ResponseWriter) error
 }
 
-type UpdateProduct200ApplicationLdPlusJSONResponse Product
+type UpdateProduct200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdateProduct200ApplicationLdPlusJSONResponse struct {
+	Body    Product
+	Headers UpdateProduct200ResponseHeaders
+}
 
 func (response UpdateProduct200ApplicationLdPlusJSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -18692,6 +18819,22 @@ func (response UpdateProduct404ApplicationProblemPlusJSONResponse) VisitUpdatePr
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProduct412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProduct412ApplicationProblemPlusJSONResponse) VisitUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -19174,6 +19317,7 @@ type CreateProductVariantResponseObject interface {
 }
 
 type CreateProductVariant201ResponseHeaders struct {
+	ETag     *string
 	Location *string
 }
 
@@ -19189,6 +19333,9 @@ func (response CreateProductVariant201ApplicationLdPlusJSONResponse) VisitCreate
 		return err
 	}
 	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	if response.Headers.Location != nil {
 		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
 	}
@@ -19753,6 +19900,22 @@ func (response DeleteVariant404ApplicationProblemPlusJSONResponse) VisitDeleteVa
 	return err
 }
 
+type DeleteVariant412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteVariant412ApplicationProblemPlusJSONResponse) VisitDeleteVariantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteVariant429ApplicationProblemPlusJSONResponse struct {
 	TooManyRequestsApplicationProblemPlusJSONResponse
 }
@@ -19816,15 +19979,25 @@ type GetVariantResponseObject interface {
 	VisitGetVariantResponse(w http.ResponseWriter) error
 }
 
-type GetVariant200ApplicationLdPlusJSONResponse Variant
+type GetVariant200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetVariant200ApplicationLdPlusJSONResponse struct {
+	Body    Variant
+	Headers GetVariant200ResponseHeaders
+}
 
 func (response GetVariant200ApplicationLdPlusJSONResponse) VisitGetVariantResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -19961,15 +20134,25 @@ type UpdateVariantResponseObject interface {
 	VisitUpdateVariantResponse(w http.ResponseWriter) error
 }
 
-type UpdateVariant200ApplicationLdPlusJSONResponse Variant
+type UpdateVariant200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdateVariant200ApplicationLdPlusJSONResponse struct {
+	Body    Variant
+	Headers UpdateVariant200ResponseHeaders
+}
 
 func (response UpdateVariant200ApplicationLdPlusJSONResponse) VisitUpdateVariantResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -20054,6 +20237,22 @@ func (response UpdateVariant409ApplicationProblemPlusJSONResponse) VisitUpdateVa
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVariant412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateVariant412ApplicationProblemPlusJSONResponse) VisitUpdateVariantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -23739,230 +23938,235 @@ func (sh *strictHandler) CreateVariantPrice(ctx echo.Context, id Id, params Crea
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L37chs5cwf6KigmVZYSkrrau5YqlWh9+T4l9lol2d58ZemY4EyTxGoG4AeAorkuPct5i/MCebFTaABz",
-	"IWc4Q4qSaJn/2CI5AzSAvuHXjcb3RiDioeDAtWocfW8MqaQxaJD46dVIKiHNXyGoQLKhZoI3jhp/0Oha",
-	"ET0AEogogsB8TcZMD8RIk0CMuGa8T4QkotdToNURUZpKjY+QToCt/kePSaU7TdMMJz0RRWJ8yTs3DMZt",
-	"Dt90h2xRTsSQ/nMEZCgUM51sE9N2RJgmTBHaVcB1m3yQIUhFuhPSCSRQDeGJeT2EHh1FepsIeck7o2Ho",
-	"fmlf8kazwcxA/jkCOWk0G5zG0DhqWMoazYYKBhBTM/CYfnsHvK8HjaPnu7vNhp4MzZNKS8b7jdvbZuPN",
-	"tyHl4ewkvRJxTFsKzJRqCImEiJqfFNGCQNyFkDCuNNCQiB45PT9VR6RzQyWjXKtOk3QEtpT58zONRqA6",
-	"l3xLcNtCCCHxrxDKQ+Le2W6STjCgnEOE76fLhB9jCBm1P1ANfSEnneYl78SgaY9BFKoO2RpKEY4CbVpt",
-	"uoXLEOf+JOkr29iupqL7JwRm+g17pF+oSy6hBxJ4AKFZqoT+TBNt8olfczHmRItr4IpQCYT1uZAQ2lWD",
-	"bzQeRmYFPDFNN+Rmdo5K1hfsUi22vqcFa/txAESCEiMZwDNFPn06fd32fQ6pHqRdMtOdhH+OmISwcaTl",
-	"CLLd94SMqW4cNUYjfLKgew2xOgN5RvswSwj+SoYgyZD2gWxRTWKhNNnb3d1ul8wCy7aYJcYJTOPoYLdp",
-	"JobFo7hxtGemJWbcfUpoZFxDHyQS+U4ENIK3NIq6NLj+O9AQitSGkfSOmQIj9vBNKxIzpYyuYBzViZko",
-	"UEZaImwRGUDTa6MhpIjxGUelfyIjQ10wTXX4KIo6yeAHlphk9P/behuJ8TUbs5aluuXJzs2FG2RXiAgo",
-	"zwyybHCGJRxJoke0pFxFVNNuBG6oRp0BN1/40R0nYzHjMgOhHPkpP0RcyJTxQ2i9flN7dGXMfvC8iNk+",
-	"yD7l7C/UU/MGKjLPZReO0MAoItUmp5rEI6UJCnNmdKilJmJkf+0CoSQ2qsDYCsJ0nWXLEtk6vat8FcuV",
-	"GeReq0sVhFay+MgQWSZSw1JR2stL0m4NYToHJaIbONHFZMUiBq6NEZH2QTKULABFqCZbpxcfyK8vdvea",
-	"5NPHV9spg3ExbpMzqrR7XREFgAvjXmbGBssAv+Nlw3QdvhLcsPQXqq8ahZNtLG1LsxgKZ9yN75W1TwWG",
-	"0/5gTGJ2lN7kOIJ7QrbJuVt4okUf9ACks1RThKJLIidXnbwk7UhQeocO2Y63lTvPu7vBQbgPrb3eIW0d",
-	"dl8ErV/DX6D1srdL97r7wUF4CPUmxzV5VSaA+8XWxk+OpbjIq8AfcHK2hCSBCGF7VdPkSC6fJuycgdpJ",
-	"NVDFLLiZX2gWbo1Eq6HgCtAN/Y2G51a/mE+BaZrjn3Q4jFiAimBnKEU3gvjf/1Rmnr5nuvtXCb3GUeNf",
-	"dlJXd8f+qsxXseBfz+zLtu8iU2+1G1MkppFhcwjJllVRTZL4zE3SFeGkaRxf6m2BHlB8jwvttf92u3Hb",
-	"bLwSvBex4LGHFDgylGUJ+MYUOu8h1RTpfCtkl4Uh8AUITXjne+O/AssJU3yE36mdN1Kiv/1fLMw9AOZ7",
-	"tXO4e2B+dPzhHw5BUxY1jhrGjBgHwTsRQ5D4J/rYA6aIGIK0NooDhMYrdI+epU82jr40WAhcMz05ck6v",
-	"ao8l09C4ajaUpnqkGkeHuwfNhmYaJSKdk4R5B1oP1dHOTigC1e45U9XmoP3kqJ1e8tZtc6VrGdAoAkki",
-	"GlybXQDxw8lMyDHpzA69QyKmtEKzazxNrkFyGtl5fni2POFkxOHbEALjACILHLudXiT6fQgti2bdDRYi",
-	"5b8L/VaM7CbsEWQp8W2EdNTZnQEJBTjJN2JldLHlS7dguGHLODM4ljM6iQQNPwrxjkrrmjzCkIwiw4k3",
-	"NBiqKSd75D37DWm8AHnDAvjE6Q1lkVFqj0QmDQJQigQDCK5JIEZRiNPdBRLTEMhWIgkjLoEGA0Pq9jGR",
-	"YEwo7WmQbksR0Ykxelalo9E5N8+0TswzeapnrNVts/FRiPeUT5yVUo80G0MqNQf5TBFJNZCIxVZ64NuA",
-	"jsyuqmTkpM9urNO37Pg/cTrSAyHZX/AYQvi7IF2g0oxJXAO3FpgTxm9oxEIiOEwN7o8//midjIyrqw1t",
-	"UGeEQykMsxkWeoNMdR8G8ZXgSkvKuP7MhMWLCswjDgt//Oot5f5+xlIWt5KYsv391JR9TpoiPcoiCBcy",
-	"aSkhreTtG9+lMa1mhkLctY7s7MBXdT0yhthMpVFvDdSIF//zCRG9SAINJ2SkEB2z2tKr10azMZTGpOvJ",
-	"GTXOY4IBfdm7aptmb69WaFnTSSTpkI5JJ/3w5aqdJahDjA+siFE0BBEtVJafuBoNh0JqCN9DyOhHnN1H",
-	"0+rPFEH4j5hV9p6p0aNDY3UHIKGNGxHXsun4RGvJuiMrJm7EzLrmKTdPi02z8a3VFy23LXgXuh2BmRFk",
-	"56rnT1/jo9rN1vyHcU5vm47ZMvLWiKkGyWg0uxNtNhKwuO7mtdmwlFegCn4zNLN7z4BCRiHxUeSMp4Ut",
-	"Zppx0GYxDkCjSIwR/41GoIjokY6CCLFX41h04lGkWfKNX0KFe3sNsSrQdAkJVEo6adxmkZVpEs6cq2yB",
-	"nAG9AUItLejnMEQouhCIGEiHBprdAO4rp4E1/818/k5Y0K90AucvADykg/mCPOjZq2lRWmQe914695nX",
-	"shyTpeAq6cxi3Ya+hOBXCfS+9tJjgTjzfMIgtdakiHG00DQ6neKzBOUyVgLGVR38fRJK+tk8OH/1Mn0l",
-	"g5i/JriMqHnDEANLNDrLrEyPRgqaU4vldcuQarNPahw1/p8vtPXXlflnt/Xy69X33eaLg9t/nacPssjH",
-	"8+eLaYBkTaYbiRn3n/cKmojpN7cOe7sZtKVQxFcinFNrlRWruatyRnUwWHBRftSJvZ03Ed5DAD6KzQyi",
-	"5DfxPyqBouVAJm8mDTZR9RknDxW+kYNU/RtlJaPM5KdjSPrEuNmCk0+zfsHUXt7/RE7PT9tFInHjO5x6",
-	"0dkQ0cP9SdLFM2Udli3bQtMB8k3iZqBJOv/4xz/+0Xr/vvX6dadJMHZs2vRwnNmAi14SIG3P8Gk6Gk9c",
-	"Ebe+cgHTtVfmqcUvdh985PeZwhhN8jhRoMnW6fmp2j4mHg8jNFICA3F2VXgASgupnpU5FvPUxalkRRZj",
-	"CW9sQHkYTTl8uqUGTGr1+N7bkErn3095Tvh9sgBeQirbuweXx01gjlsW8XK8NDxdJyeR9x/Ex0lWZBkX",
-	"J68zyncJqeXbf15g+FKxnLaoU77Tbuvl1b9vtZI/t/9ttd5TKoEVj05NvRvAvPldxllZ0fSuYDqmba79",
-	"JQlW6Yx9IEwriHqYzcXBRukVMQ0ADzHviClCSedwf79TQ40VOT6ZSPAPgS7kZ+8TZ/8cAcYmWD7XIR9G",
-	"HUO3BaNCHMKHVUsstf/ZrouLjiuIIkwl87Ya4qGe4N6b8snYAjkPbpGDkZTAg4LA9enFB3K4v/cLRqyP",
-	"CdyAnNggtff1/MgQ8nO5IOn0vfl0vgKTnrb3B3SJGoghefOp8TDG1m2EkJTMTGXXfyHba6frRCnW57FH",
-	"EhfYz9bIv2hXjtO3MofCJ+wcuMH/KL6BW4+7oB95VnknxiADqoBEYCy7apKQ9ZlWTdJpORzya+eYjKyO",
-	"LNCPBR6BB1Ra8xCVOTozkyKjyFanOH2ls01c9kx+45IxqnsFuSmVxrmmAqyl28oM/Vxcohh9mVY6c9jj",
-	"gzTm4Oh7Q3D40MMYTrXtqCknV2k3yzhQuUVf2ZItO82zE/jjKLolTHuOm79Xe5vpLmA5f0mN4hgxrmVt",
-	"vgtxVu3j0x4vfI+PuhVfwANI+G15JyDHstN6NDnbUc8VSNuaT+0TdgjSkf0oPkG6Ksu4BVNKIaNCXzx/",
-	"flBnU7pqsCCR+gW3xwtAAMmU3YepzHDQVa6zZQzmk1qegoVIkqR/sKwETJ+usUn9G8iY8smC9iTr812V",
-	"z9tTVsOWMX4QHYztXQCVVr6nVsLPVMoVp5J9hHgY2YhfzRmkw6H5PTuFJR3Va9BnPtXyBefHmDGNyyWR",
-	"VvC5m9nkjQwdmSeLJnmGEfwM5qY23Sz60Nf3/7R5c80b4KGQTU37qola7LY4rGkpO4ehBAVcUy9gaSe/",
-	"UcWCqQeaNUeu04Uv6Spd61Je++yYfIoBlhDfdFBnVGpGM2APdlKXPfEwcCEYHtGSH3ihekLOhBsmRqoG",
-	"O2XEtWiynHWfSVM/PT8lokdomumNECZT5OTstOzwjE9W3Dno7Qb73T1qTxYdBi+6rZf0ea+1B/vhQXDY",
-	"fU5fvCxiLXegb6W6uohQe3JF7fiDhksyRHL+cFkjWdz/knl76rU/kVeYjFFpTNMGsv0XMY0d99M1rm5d",
-	"F7atKzGVbnJXh2CekN9enZHDX0hEeX9E+0A07RM1CgaEKtIJodM0/7Zev+kQIUnnr0Hr75Tr1sc/MNo1",
-	"/0TtFN/le35PrwHTJGfPNFNNhMNDKngVB1U+UcvsGeaQ/IFHE3eAG6N+Lmv42B0ktWo3GYzSdKL8obeS",
-	"sRTQPQalzyQLCjQdjY1jl9cSe7+0X76sCkVVQK3TmUC2mwq4FJO51z8NqGgdsxAYoREe+9Lsxp5Ur5WL",
-	"skyyDrD+YF4wPuOF10T4YhanyXLJErOY9mHnzyH064xEyaBAK3SViEYayEDr4ZbaJp/O3/kwZY9FUJjR",
-	"VidVMj0BsAyK2GyMWagHdeawGnB0f5vxLwI64giWxhtjLzRTsRHnUHHSwdXruDMKbsqLAeLUY7H1THb8",
-	"Ee3WITzvtQ7pi27r1+CXsPUSdnt7dL97EByGlcJvKSwd+dO161af/SBbZrsWS+U4WYWYrfuyt18HCEvU",
-	"19x6DtW6Lau0pkNXdbVV7gT94a+rUEaJZrnT8KYWN6NjSlfxHkBUx8pXvoulkrV+Dj5Z2bIXL64fQJEf",
-	"mdX0igSUYzkYrWkwwFIVmexjnpa5QhvgEuOxBTxyGIJA22BPsH/1X8QihOjrQViY+/7eF556itHamh7U",
-	"NUz5xwGV8LU/YmFhq5l6XmVFsZIaX5lnfQExW3/rP7JlwgRP38mUAquduvY+aavIdOGBzCENpjzEYKS0",
-	"iIsGKMa8qOaRO+xmdoC+vkrZuYZ6iteN8w6eYMn5CbMI9gQFVYQS+7xPvEnmNzlN8d8XH37HnMHOn0pw",
-	"l7ETMaXb/9bBR9R2e5lotp3H7AJYXkvcTkv+Yo6nI/4pu2BeI/0wbphfk2VcMad8ZgOJX6++7zVfHJaf",
-	"pUtkesF3E/FejdgmMjhfPmoKw9wJvhcvKeG2q2xXy3hLc2aifEzT59wU4/0IvkaMw1cjm18tde4sW8H3",
-	"9gzYVy8EyRchBCzGM98z5+PMf1+dTsUj9vZsXLMRiAirC6XG6WtimBrNhtGJX7+WUmh/Lny3zPVwE/IE",
-	"fQ9rwss56HtFclnjrWnAH2zvTsg1TJrGntnnlTdnWVOWsVIpp1WkoA1BTr+7eJJZoYNrrDAa2OS4RI9x",
-	"Zmv8PEw6mfs7ySpza7KowbWfnrbFnRMjXlOT61ZlGZu7hGzOEasV5QTN7nJfHFbxfAmDz5+y14kcPm29",
-	"uyDvo77NzE2BKCx4zqYSoJiNF4egWJ8XZ/zen4K8k15Mp+xn0JDzGWS9dWVmpe6mNe8uWbmyEQiz+Y8r",
-	"POrpWWLxYiXFanZB7brMFuIHm+PbuVMxTdMqNsZ3qjSzYEreEtvhKcbJbHDnc83deGXJHcY5DCOKRbOj",
-	"yO4j3HajYB9RtNK/O+aYkyGGhUcME9UKqH/Al0/5cKRXVAKnonqNHe5q6t/gsao5QjbFGu4wmqOgiDs+",
-	"pHc5PKI9TX2TLD11E9pqekwiyc6vcULb34NSYmJLIOFstkdEuxD5uDq+kA+qv28selKiwLfy4G5CbjLM",
-	"isVeyjhnJ2XmwgkJ6UhJXxiJjwXv45eWpmfKif4xiajSZDwATkTMtLZZS0kcbLe5wJwP3FQ3PViBFaWT",
-	"ix9GM4fgLDFTOWULH/csRxIzs3wPWGJWQBBNzHyxjILPrmnNBbjz8c0MyecJelek3O1SWa5pkq4txi+k",
-	"+cv9ZJSBi1o6CbuXqb7A8l5Czkx58kPVrE+FuZirIJ4dYemwnC7Zyt/dkr20JL+mqabLHLlkf82PbuU1",
-	"UwXOPnTKZo4UyBDkaybTvZoHn6kKGnY+ChHbkozEdcv2SxIk8wv72gLiU+FAn974TJGYcSFbI840GUoI",
-	"mHK6KJNn+bIsz7JGHYljdIQw0GgLf7iX6uUainhIJZzok4L0z/1DS1aNVqpv1Jgl0/52XymRC6So1vYn",
-	"sCTzWyniUjIqR4JNfOKaFSzqm29BNFLsBghwNI/LdoFR9FpuTx1/w7aWq6qSZvHOTddHwX668I3VWz8I",
-	"XmPXYqmsvkQ1zNNPy6iaRRRL9bMZgb9/yb2zaOZF//PczJcZR7RcJEuXfqk8vTkrv8Rq3n0GbwtHh/lD",
-	"85VL8Y1L7mIA30JzJUe8fGbdcinT9c8E1iR6pmbp51lwolYBYrcBKSjLkynbWnBxhqXzmUqr3m15BCe5",
-	"pzKXwpbcm7ntfAbcNXJ300Q9Zz+LIVWWBUjKUF6lKq2sXpz71Z3KsZlrTBElIrxUYatkSP6+0O3ayXe5",
-	"ikFFs55eO1pW2i55YJpaxpOtszBOu72kpJT4zAWnC9A/VclhNTXwpoouzANjBO+TzO9t8p7K61CMub+Y",
-	"YUilsjBEpeZiBUX6L2w/nz6dvvaYj5vinOtWer4GU3OrZAazcDFPw+/ay1bJ3Tu7vUB2Z5IgXrA2abpo",
-	"FYnpk+WkJXffbi+UfJrJziogsajM+Hx3DUm2W/nSVv1NLvWqOtK+qr6d2DxVVH+pGQitcVNdHXOqrreU",
-	"CLhR/fdT9DhxYOpPunNsSqfbnvxfvIxswU7FrVyGyOxNE/Vj0I5P1mLfkrJMhpzmfW1nrEdRJBRJAY3K",
-	"LYurtTGzC5o5BAjc4cFjGl0z3s/dYJ69zuSeNk5udlyjyRjnccSd6j7f2e+qqo5Y6oa9ylRDx1v/QghY",
-	"CIqMBywYZMrTu6zArLcQ0wkJqKyL05Q6T68Sx0lged28S8IXdYsyhyRnQ9ILuUqvsm6SIMORniINXSV0",
-	"k5bwfcroLFzBu1eUKnMqTq0bkXdTmsTpRCt5TONIQ6aGEZ24EZOi40RUQnI+fTF3w0lQ9VQsatuzId65",
-	"Rn3Gh9Mjlb/wN73YOZS0p8vOxdomQe3gU4Wpd845yB8wq3XEbNlKXssb6HRlyi30CrI4cj7YWtjVPEUr",
-	"DkBX33aRDf9MVcy04ZvqyvNz49bDFB2p4c+miQsF99LnI7p19iQijZot4vrPhFNvK5IeCpxBlweRiZIP",
-	"E8BkTnJEwR5hpbHcPLch4JD7apX3NFWkmNQNA88R4ztd1PC5hNdy6UPTvkltHrqT+3QHPyehXuexL/fC",
-	"4/k5ZYSl7zwFR6dklBZGmfVvkgyDLesKmddi1GGXvHP24eIjmS6E0dlukxNXQSOCniZipO3tqkoQCbG4",
-	"gZD0pIinKEiOWF/yhTymheY1dXPWxBlZpetwDkpENxAuUr+oNK6+TCxqkYDy0BNZz+g+fmyqskyTH1OR",
-	"1bxI+O5+q+dV+Ny1fb4LjxQtWD7PpbP43u3Nq+YPGQzYDRSXQpitPPu6eMdwp7qzdkhPN9buluxxKuN9",
-	"TsO2j75f+ZwEf+vNc5dKz7/3kWZTcyMUpaXn3lGlD3Zf04krBRPVcK2zletur4qu37Yd5C89OtglIZ0o",
-	"0oWecLmq0hkR96AW4ppArweBJltvPpEPMWfdkbrkoU1ju4Htpk1UYi6v1b7HOOkJGYAFMPFqrzHjoRgT",
-	"MQQOYRMDTNkXL7nVpI7EfGSTCD0A6drGC8shbBOPkTI9ME4GJY7ZrAtRspgp084LMDlvJO8ZoUd0RGg0",
-	"NpOmRJwcsc0Ge0yjbbz/ZTaEe8mnolFkS3BCEzBNAg2bye7Qu0TNxLNa0DdaOniVDj99cqqOSoa4JHi1",
-	"8tjVgpBw9b54tWiAnPa46glr3lErFlfL6lgcxfXiFGRnOubv5EEdE1omD3WkQV2P8nr040Xr/dwi+o9x",
-	"UYmhsgS0yHHMIuEsD/A9WdfAW8Q1TMRzPcxblmViShmbPnWue+mN83yrcEyABgN/SaWeiv9jUMBoeq/n",
-	"kTnxfmjMajevTYUazL67o2SwACroJmzxXfG0rp2ul+ZPsGBqMg5zeoguGrEMgJmedsgRejBfc88/loHK",
-	"UxVV0jLfpweQcL6aeOm0m/ZFJzubNFqNPzkdu8iVVAtiliu6gMYQOkcmFy3DOstQJUKCcFMH/+6QLeNZ",
-	"nZ6fbrvjLSgO9ttP5++aLjjLFBmIMaGX3BdHw0pHhDoMysuVm1tl5G0aufIZiZ3tNnnzjQY6mmRFWY+F",
-	"9bwWKSc7RxXcSyXZkmLCRm3ZiVuEpoHWQ3W0sxOEvO2+bQci3tF4vXlLQtj+c9ifYs+iGo+35Ux0D8GD",
-	"xNBdpd0sA8Hfg/nI4a53sSMPbw7WQaM7zflw2rCMa1dxSmBl55pEzPTqzjWt5BSTv9h0lrhFTjMtgiSv",
-	"Izpc79hBIOJY8K9nUnQjiAtPe56/fUVeHj7/xagB8xAJRTAyctwmb3BaQUohiQQ1FFyh0rDT/TYS42s2",
-	"ZuTk7JQMqLI3xKgBHdpDlIi4WAuJtcI6uIsM0CvdcZ39O5blbJP/vvjwe+vda9OUi+P0WBSRjt8VdZqk",
-	"818sdAU80d3vWIOZLJ4ZmqZmfl3RpCNUbvZvm0MluKaMI06Vu9UXW7W178hgMhwAV0TwaJImNB4d7u8n",
-	"wt74bBYTx0F6lEWQsZXerIUiUO2em6E2B+1HrHZukrdbyds3TETURQ2/+Ls8Gozjs1+TIlAxKEX75qcV",
-	"DM3fLHVGjdLylabQsJVvTfPs45fNPZAxKMhJW7llNd1ulzkmyUGQN4bbljgGUkwYC4Fr1mMg70AbCoDa",
-	"OdzfXzTcUUyUr5y3EDmvBFdaUsb1Z88rtfFnLxizl8MMRjHlLQk0xEQY+DaMKLecrYYQsB4LiBZWskXg",
-	"dM408VOO3azwYWzWdDIhml4DLwSx3Y6kiMpP56eZKsoI9SYLq2aI28qe1h5SPZheWCH7lLO/rLzt7HZ/",
-	"6R0Ghwetl4fBfuuw9yJovaR7QWuv9ws9CF90f4X9vR1PnSq+pkMZCTsDiX8Vhv5PkV49IcP0KXtImUYR",
-	"SDNFrhk0aHZMQ5DUnps4szegIWMQxHMPdw9IQEcKwkvenRBKQuAMQtJhrqejf+tkOptSll8ayWPJ0Npa",
-	"Uq56Nv7CpgCbmXJ5lXl9Zlvw948fz4h9AE12co9Yuly5tbFadsY1K8m8PyFqIKRuTnOxGsUxlZNpEfOl",
-	"MLNxnFI9XlUBs5op53W8pJWY9SoyZqP4/JFXGiR91NIa0xBydQ2csSFbh7u7aDUO9/dTRVTLQ3feRqqg",
-	"qpLGPGyH65uw0hxHJm26EETKjBcHSZPRhSzEeJCimqneZLZ6Q9n1WcqmCMY0GDAOKZMhOyeimsxufp29",
-	"AWddWqj0BqzoIOoJJ/BNS0oGOBBBRjwEaaQ0NL5vj32zW7xsnwW7ROcqVCp992TlYEyfp7+d/E6CAQTX",
-	"JGR9pm0i8lgKtD6zKRh0Egkalm9jrKc7fQTfjD2kmhLaFS4XvGiwKXfkXZk5ZXJ8K4SpI0JJV4QT4l9G",
-	"W4HpSUJrCHe6kgbXoA3b2He2Ol3Kr78y3hNts6Kd5iXv+CDVl72rtroedbYxJNf55wjkpP37yfs3xnUd",
-	"AA1BJh9NR/YDTvqQShqD8daOCcRDPTHfXnJDMBKIle7HAxHBlBZv5OmpjHbkpillkauikmAKgpFkenJh",
-	"ZNthFkAlyJORnWP76a3fyfz3Hx8bzVlGpkEAShEtroGnOVne+BAF8oYZm+3wMkFHerCDT1tYGlULDhW7",
-	"yzvajdtb9Bx6wkow19QG1pwHlOxQhhHVZs9FNNDYlcSeo4Vn66mhMqWaRqLvUS5vN7Fys/fetjBSkc/o",
-	"Ozk7bZ15ApSeRLB9lNz90TTzweQld/h27i6QJvHZNn5DlfT6TLlCNKp9yS/5v/wLOQlDCehBXPKPmSeN",
-	"a4G+mFD6mSJ4E6ktbXNEOn4KvltP7bbt6GrFlNM+4DYwOzOdS76F/UYT+3LFu/is6fno191f9xD8xL2j",
-	"V8u41bNoKm4Xs64ZYZpQvB4FK2J3/rfl17P1IfNY69RtCwMqJUNY1vLKFNNd8mmuaxPMqc52GY+UJmKc",
-	"B8mTyXe+Gj7UBcR/467dWjB9fMkxhWDMFORfDwXY067wjSnt9GzS2lbncPfQzMw50FARDsajS704zyht",
-	"o687TVtnS5GCB/CXDrZ30HGR9FnXFEP8yDD5e3XVJT93W3yr1HPb9Sj0O/Vz8G6Eeej0/FSRrU7BLbDf",
-	"WXjb2SYjHoFSl7zzny6o37HpCrjecZtkj/6YBmfkxw8EZ9oozzTGZz7dMBgbphzSvvGdI8av1bZFCexh",
-	"so7dD/RYZLfDWP/p9PyU+JuGt9vkzJg/288QD9lQjmtgOjkDaX7uoFof0+iaUBJR2U/1Qe7MHNnqiSgS",
-	"Y0tZm7twuiCdD2/fXrz52CEqoFwli+DPIdgV6KAnZK/kTNSP6To9oGBVQbaAlZ04nTnQ0CZ/WC5R2ifd",
-	"mN3yJXcesbuGc0qo7JWaHbLlzt4cTSuc/C2e28eYS6KIBD2SNgPnktvfnins0JpCPoqijk0mYBqBIi44",
-	"NB1rFJDQekujqEuD6yNi7+Kk6lp5sbnkeTJcV0gn0LBNbBt2UtzlnIRq0pm5ALiTCALVQCIWM60u+Rsa",
-	"DIxF1txIOjXKgodGp4yM3hQ9r7oSlczxGhrc3ErTkJ8+dUT2jCdt7zptkue7Zjt2yRUEwqwgJ/QGJO3b",
-	"ifSSh+f8SMeQ9M5Q1DoTEQsmDvhKvu4Q61IosnX65uNbe0xqu2kZV9yA1TA4JvyLcjW2u8zO4f5Lrx3O",
-	"QctJ66SnQSaTgfiLmQf8H2dxGhg0El+K5W3btr1BtHKrjk2/+x0SMWUmuZPuRr5ceWqy3olRYzOelfV+",
-	"IhYAV5Ax88ahlAw0lZNq276jQcYqs6tMvQR/C9L7xH4Z291oNm5AKusH7LVftndtBAM4HbLGUeOgvds+",
-	"aGBt+AG6SSmjJScn8Ps+aFsmzu3qT8PGUeMdU/okfcw0453B0nhV+shO1hD+HTmiNIKVecuKyKLPe6ms",
-	"/55RnHWeO80oWkxWSuTBTNj+7q5373wkeNYyma/tNrT2qZRMNg76kdPbJGMK8NbOZHkwdmw2fm3DAoeW",
-	"rqK+Evp3fqPhuVUY9pW96lc+ceMEC8n+gtC+dFD90lshuywMgds3Dqvf+F3ot2LEbRf7L6tf+CjEe8on",
-	"bjgoQs/rTMEpt7fWWWQX36oxoAvro33i9IYyGxfBbYnFdpzkZNam4c9XfGk4w9y4svG/Aqmz0bWEE34o",
-	"sbuyezpQ+jcRTuZIxrJi4VJNbpurkjPfYG43aiz77Yyk792LpBfJt6UKz047U2qaM1NeUthmAMTlXRiD",
-	"ymGMicwjaSHMlKLpLfjtE1MVuzVUxSvBexGz2MzhXg2azixQ9FGId8a3tu89rzMBajQcCqkhzN32eri/",
-	"X+floRQBKGW0yxvcTf2oytByM6GpQizUh7fNQu8EN2uW5SPQUJRa0hspCHFv+dK4eAMWmd78gc1nKnNK",
-	"VAFeJJmmnCOAYRPf8mr4NXaXVcNT6uCwqNSreSd8chZ4YbH6AbnUrl0llzaLXeW/gZ7DKrsPZjmMJUgG",
-	"sPEEH5+tzDaWwU0dxlrMzTsN67hpj+wMDn32YV5aPuGBhLzA1PEaY5B9aGGjywqNzYes5e89rNS6QxpP",
-	"WHo3ztk6OmcDyvs57eQupn5vZI2guGxX+2vO2WIVaNKr9LENmnTvaJKv61YXTEoXEcEkGzrbOBFrAicF",
-	"WdlZFE5Kahhv0KRULFYEJs2099BYUlqgegMlbbyVnwJKClJ9VtszWRJJcnFhn8pAhCRq1E2bLYOOMip3",
-	"gxz9FMjRXKYsB47KGWX3oayESyHD3zcO31qhRhVM9bOBRjlhuV/MyHf1WJBRlcB6xOjJCu7GBVtnwCi9",
-	"rmcZvChTILUcLfIPrWLTet9Yi6V1PtTyJntO2W+x0lztTQLPeiEuCnM1g5QLPVO7AiuVoIs7xb4y9r0H",
-	"LMSx7aqgkKnmHhwJcTNe5uI6yRtT5QujbICRjVV+SsBITmcVqaxCM7wkNJJgInjjBxZZgZBoQRhm2dg+",
-	"8UcF9mxJeaZNqiyr0ZJpWQ436MkTQE/KeXYOdlLGNbsPb1Y2ftt6ASfz+OmhYJNKOCPDv/eMZtieHg3M",
-	"mC9CCZbxREVp4zStpbLA8qM03ZFL/LMPWNXaluxioOYjHCWeVf6ulXKMI/PcJiXm/mGaZLprJ8Vkj8tv",
-	"smLWLismJz+pTNqNSTVEk7019QlnxmQq0blaav6S4UZ62PTCfnHbXFyYVoUfzbb44BDSXL2Qvzh9AyRt",
-	"fKInm2GTu096Vq+WeTuVUNKZB40ioDe2AET6+rH5PEHIiAudAjslmFGWxpqwUV54nypy9EMDQRWcNwcN",
-	"msMPu49lJDa8tV6wUCV3/XQpNXmpuWcYKuns0ZCoStlNwKinK8Mb32utU2tSJ6UCeipzxxxyVQE9+ad+",
-	"hPwaWz+/Tn7N6cUHcrD34kVrL626vzHBa4LWJJBqukpZjk6KFpey9M73QIRwW8rZ6AbaixpWhOhMFctO",
-	"uYtGwwFt7bukrWzt09dvGs0GM48PbTlTVw3M3dKat3fZPX/2po7ZiqkPI2PlLu1GmNbRn/XMXilDrrbg",
-	"XKPgKhT+CCbBklrHIvhSi3YCjglkLrlyFWhdYcQNc6+JpZgq75lfQVXC7fOxfssvj5ONmcHf3f0pIbRe",
-	"v6mPtTtmXxHOPtXaQ2PsbiVK7IyvAJus+rLQum1oA6pvNnaPrNHeIB8T6jhyAVud8XbL8PSPqfXyohNQ",
-	"zgWWAQ+ZsorTJW4ek5heA6G2HLh/PmMAbQ32NvkI37TCgt4aOGGc0LQt9xaVQK5hqG2BcxED6dLgOimm",
-	"nMovoX3KeBmIn6jlegB+qh08PRtw5kdE++3iVclEOdZfxja7D22oNi7jOu2H+JSrWO4prh4aOCG/vToj",
-	"h7+QiPL+iPaBaNrPAwPW67szNnDwvBAcmAvzZwRmWYg/48Uy9doajMRhXESiHgv7/ynleePh3b8Ceo9e",
-	"VZE/NRfAL3X/0nuUS5Ga9/aRTdLovQNNONN180X9Te4cxqC8O71xEdYDVYq9zCycKIo88NPkiFJj1xtv",
-	"pcDLGWGMAAzrD3TjaO/F7m6zEbMYPrq7MGPah50/h9BvuEv4y+/PB2j1TKPu+nydaaHRbIxZiFeZ7+/u",
-	"1vYnrGyuCBbLN/bQqJhlsRLfxN5Vvck33UBjTzTfNHYKtiq3warwyizTUwSgJMTiBsL0csf0xHLmKkPC",
-	"NEoW1ZoGAzzBXAZWeTNQD6tKhXaTZ7p+eaZzOK4cdiphgN2HNQQbPlqrGPxcTvrZ0klTCbnfTFLs57GA",
-	"pLki6vNHn6aobtyodU4dtS7HUlmjMWjaYxCFVbhT8tgGe3oA7MnNdn38yS8PHlcWYw6yaW/nHVJ3X/Q1",
-	"bLL41geSyoiTF1Hzpb3vvg4y5RrY1PbPisvKIKHpBh8eFvLruynvv/FifhYwKNVpxTqxxHOpxIXs7t/m",
-	"/CavlaM9KRmbGv4/RRW6as6bhw2Vssvug1mEj3nG3nh5a4UTVTPXzwcXZYXmviEj19fjwUYVkptCR09V",
-	"gjeO13rDR47v5kNIFb6Y/elrCD3GWXUNvPfJK68zb2zApQcBl6Ynvi7OlFlcBJrMhnHjbqwRqFQghMsD",
-	"TNNcssGaSqRnhbBTaduPgUDNMMAGjNr4RD8PGFWg/5b2hZa8bCHTj5cYIxcEvjGl5yFYBbRvwKyfBsyq",
-	"zbnzca1qJtp9DJPj0a7pZzee6NoBXwsw4lPGwPL827Fhiw6RMIxo4AITkdHo5ITYnfg1wFBhRXrU91ud",
-	"w/39DsED3GOm4IjQMCTUPTxmeuCPd1/ya5hsHye/zWTDmn5m0mQBS6akS5I1Nklbl1wPqCZdCEQMpgHr",
-	"jjpTpUScFUu8P5kLckOjEbhrgEy3lKCBa1/yGeuVYoOFiuf+YcLpbh8TMayrCLPg4ZNXiBufed1xxGkW",
-	"XAGkWBdH3KCHD4oeLpKb5hYowQwxIW1zqcaawod3xww3SGFOUlaOD64BKrjBAjd+zU+HBS7suiwJ+2Vj",
-	"skImlbsyuyssIqHstavHrvaEpiwiik6UaSUYVMODG1Dw5wMF7wQFPhgAWA37bfzGNQX7NmluBVDWgwJY",
-	"jw9b1QerNmZl48o9CkS1NDAlkKG/Iq69vH/nylCQkXLwP7bXRGCkhy4fsR09UySiStvfi1Bza+M/4MOf",
-	"zUMbr+6Je3XnGLlBJsLYihRxyi+L1raYyzgrNQ/Znkrsgx2C4/WNg7dWJVaza7Mpe2EdvGnhWUGNVTu/",
-	"R43/iYDx+lcFZCh5LPevhnx7/+9Jy/nGoXsIxRTRrr2839rCvH5arhaGu9Q/jTZOodsjKYHbyve9kR5J",
-	"IPYNshVEwjh5A6a0kBPClK2R3x1pvNE2YkpDuN10NNIomhDRw5tonB84i9W9Y0qfWYIeJpiyXLhxph72",
-	"Bx5NXNU1nBvE9plKHN4tBPwlYeF229fE/ucI8DIjVxTbPdoouyNrd/fBb8nClagb8bQj3/gva3SrkGNG",
-	"xs3mKgDDgGZpw1EEYU4zoMBVBTqRGx7nTqFF2HVFYcd8Yw8dcbRzXeJP4HptCqRu8Kon5t5cgCbUcneR",
-	"dirwWiqBqFRclBZDRYxQThjvEy7Gx5hoOuW9lIUPvfKrVw3Vdgk83GBNP+gtVuE8TizHlUrYZPeBbcOW",
-	"4ezAee4Sbphigm9vfLO1Ch7OYa+HQpTKs/UxdmAUpfETaCxGXBPc71ncfpq3jD7FLaIYAleEomshODSJ",
-	"EqkrSvSA6kuO3A8h6UJPSHuFSGBDFQHlRGkWRaQL6JlEmKsvpJkuqjTpuC9fGVn6pr9QfTUnqT6VxvsN",
-	"QmI/jwVAVauDJjGuIs7wxhxtPLmHjDw6czQflyr27xCt+mqxo2pH7ySKxDg5lZOpf/9MpcXvaRSRkbI/",
-	"Kxq78KPZDTFNtoQ0P0h72yMXHLaPLrkewIQYvYe6y71gFJ3SdEJCpjTjgW6T2Ygn8LTjkPV6IDEPfMDU",
-	"JbejOnK18s2+3ClAPTBdJe/ZK3VKw59ndogfhpuzrj9RADQBfW0I1DP6oiHQaeZZzOd4821IzdzfOwKZ",
-	"JXJu/HTj3a6Zd4srVxGf/9lCp7MaewXBUxdA+Jv8v//v//5fqB89zRHzeO5rDQnPR1A3sdONS7qEajJi",
-	"koZOpxTUsrHTWS91x+bIGZKfonZzAaIp7zsMVZKZtUU1iYXSZP/5LhmCdDO83SSMo+s9lkz7K2iPU2fX",
-	"bP61cZuNi84K3V4bj1km/2ROzsn/vlsq4WRVgaaiJh863LRgktqqYk/5hJhN/GmDWjyqiTjB4iKWw7Wo",
-	"6cMW2YP5Z/fP/EObg/t1nn81kkrUouDcYcMDyjlEi7whRlzLyQJvnOg6D/tNcnG6UHJBIxaywXQhpake",
-	"KbIViBBdldPz0+38rfo00OwGSlKI7OtlGUR7RRlEFaRRpVif4z2RlsLATm6dhCb36EIJTRXkoANhqEhy",
-	"kmoRkmYwrZCWJMULeCgk2YJvNNAkRtexNMcLny2l4vnzhakIqJQY0KaaRECVxvw6a2MVkEDEMW0pMExp",
-	"NlBGgZURh8qtnHcWn6Exgpma6QjIlvP9nLfmvL9tYjwYyriyc6nhm26SgCpoMa6AK2a4PZqUkmzaXul0",
-	"WqfGzKaQhPY0SEcZi4FsnV58IL++2N0rZzX7/on+gu9e5WjrCRlT3ThqmM1sy7TYWJrAJHa2DG325dUT",
-	"57fphbNXRpZ76f6mzFM1PWXVBK1uni6E1KQ7sctn1JZdM3uCvUdHkW4SqgLgIeP90hUUMgT5JVnHPGFz",
-	"/Xvz4msmkzzOUgLx1JWdgflUJLN0H1RYnVGoMsgWJpwOKUanBY8mTcw2RiPaCdBZ6FTMIDZ/B7ofBvSu",
-	"n3hrGX0DgK9J6u0wdfCLQe9CDMVu/lW67WhanmbG17D40tRV3jwNZAY0itrkzQ3IiR4YwWCpqRDyknPh",
-	"vz4yWxwmIquGKJ+MMebpGuuKcGL8iBvAMoZa0gDa5MQBOgeekCbZb+4e/nrJ09AqDxHvMQNG0McNok0+",
-	"+0cQf8tHZjmMCYtpH5SR+o6SQacc9jlL4lxPuMpSBp+y17/jCGlkLM5bKfB8QMxi+GgtDk7ezp9D6Btt",
-	"JoPGUWOg9VAd7ewEIW+71tqBiHe0GjCpWz3TSPvPYT81W9gIjtH28xsNrus2ZwZb2NqVWUR3IcaXJEZx",
-	"wf4y9tJDpF8aF41m432j2XjXuDKvWHlBgQLZDITWdt+Nft5Rwy5lQOwP5GMLicAGLZNhX5mJW3BKUqo/",
-	"ewq/uy+miDcf8XF1PWocNT5etC5wBmu//T7/tv3o9gdHjZMgXjyQs7rU93xzD5/8bgW9NKfJojIrAiG9",
-	"otrgjxv8cU1Kb83N6CgEHAvyo+YkDC2Qx56KWvhEU4d+5AJXyfrMcxSXTAxa2M9aW/j1YbZrFeZqIzfr",
-	"mJ70M+YlFST6u6z+dGMmxtxWv1fHZhPIVUS1mVBEaBVmyI4l0xp4MUrTLs3ITw3QCjKfXMDjKGMR7Veg",
-	"dpJIScnmQcPiHvYjJ0lVpUc9VVWzcT7vXzda+cz4FHdJiHKZUAkA8NOlQiU52kky1EEWFdtOPTYLhRTm",
-	"RrXJx6xSvuR4/xXj/RQD1PTaYmpJ2TQ8MuDrqinh7jjxdSjsBSu2BEc0AkOTP41QCbwtmLRanqj6SkQY",
-	"BE1RoHOsR/BbNAK0voskLZ3y4UivKgvLN/ZIiEedNPfV5l5tUI8N6rEOWVeJvszmXS1sb1IUuDr96nO6",
-	"O17MNt1XntMD7VbduOsGF/2U4iUmQ6E2V86tU6SRFpxy/Jm2tHOrFWXF/C5eS+2Qzrt8SGeRvHIvlSuK",
-	"4Ew399D+jJ/1Ek/Ge6MrcmUy1eQ2vszGl1mDDHLL3gv6Mh65muu9XPiHVlaH7f5cDUvrfE8DU1Zc3vPG",
-	"rVivBCaiUmbzzIs38AAPoIx7d74HIoTbUib+GzgeXlUeT5obH0ra0z7xb0j1IJsCHvqzYqkRLMkbfv7w",
-	"hTbdjJSYy410rPH59uTMRaWEeAe9Zqw+67nWidVnnapNrH79YvVpfd+FovEpG6xlgY56nv6GEddKd1Ww",
-	"4s9WlGNRjKAiKN2lEt2NI8PxLw5+3Ts4OHh5sLcwGPBYweYKkfbB5qcq2puN9TpHp5OC+stEp3Me2OzF",
-	"B7O7bS+J/kaCRy62n1R03GwG1geBd0z1TC1Tbv8B67zOwcqzbN64n9r82S5WjHJvKvVvcO6NOX6sSv2G",
-	"Q4t3FL6sq3kTgpE04zVargtUgjwZ6UHj6Aue+lIgb7wOzIuBi+IxwY9JZ0B5GEGHMJutyrjSlAdA7PdG",
-	"LEYyyhz3+m5/uG07f6AVU077EAPX7V4kxtdszNockvNj3chqCPualUk8m411N2JowQgFfZpI3HWQEG4g",
-	"EkPTOtnqxPQaiBxxexQ5pauCLEz8Ggilj37d/XVvQcKS83Nl06iaZuKYLDwm0E7R0sR/mh2ry+5XTW/t",
-	"TBO2USzNPfJZRUlTyAazDZ1oLVl3pF0TAdXQF5JBlo6AahqJfsHb7/1F8YoInilXkhlP05OWuf4UGWeC",
-	"lcYSmC7TX/b+04LD6Q7hxnZthl6W2BT3u726/f8DAAD//w==",
+	"7L37ctu4ljf6KijNVxV7jyRfk+449dWMO5e9PZN0XLaTnl2xTwSRSxLaJKANQFbUKT/LeYvzAvNip7AA",
+	"8CKRIiXLtuLon25HJIEFYN3wWwsL3xuBiIeCA9eqcfS9MQAagsQ/317Qvvl/CCqQbKiZ4I2jxsUAyA1I",
+	"xQQnokf0AMhQinAUaLIlJLmhklGut48I0yQYUN4HRcZMDwjcgJyQsWQaiBaE6TY5Bx6a97o0uCaMX/LO",
+	"Sa/1gepg0DGv2M+JkCSECDSYVwWPJoT1CBddEU4IRArIgCqiGA+gfckbzYYKBhBTQzl8o/EwgsZR47Lx",
+	"y2Wj0WzoydD8U2nJeL9xe3vbbAyppDFoN+jXI6mEnB32HzS6VjjaQEQRBOZnHJcYaRKIEdeM9w2potdT",
+	"oNURUZpKbYfeCbDV/9tjUulO0zTDSU9EkRhf8s4Ng3GbwzfdIVuUEzGk/xoBGQrFTCfbxLQdmbEzRWhX",
+	"Addt8lGaVSLdCekEEqiG8Nh8HkKPjiK9TYS85J3RMHRP7MQwM5B/jUBOGs0Gp7GZCUtZbtZi+u098L4e",
+	"NI6e7+7Ozlmz8fbbkPJwdpJeizimLQVmSjWEREJEzSNlVhPiLoSEcaWBhoZ1Ts5O1BHpOI5RnSbpCGwp",
+	"8+dnGo1AdS75luC2hRBCz2SKUB4S9812k3QMw3CI8Pt0mfCfMYSM2gdUQ1/ISad5yTsxaNpjEIWqQ7Y8",
+	"H1MeNt3CZYhzf5L0k21sV1PR/RMCM/2GPdIf1CWX0AMJPIDQLFVCf6aJNvnEr7kYc6LFNXBFqATC+lxI",
+	"CO2qpUzsiWm6ITezc1SyvmCXarH1PQmL5V6CEiMZwDNFPn06edP2fQ6pHqRdMtOdhH+NmISwcaTlCLLd",
+	"94SMqW4cNUYjfLOg+x7qgFkajjnpGK3UIT0pYkI5ASojBpJIoOErFE/TMShNepRFTvN0Dvf2O2RshE5n",
+	"RoF6w+qY8JJbBUI6f+sYKeaCWE14REY8EDxEWaRRRpDs83TYXnWVzfVeyVxriNUpyFPah9kR41MyBEmG",
+	"tA9ki2oSC6XJ3u7udrtkyVm2xSwxTjs0jg52m4YyFo9iR1fMuPtXQiPjGvogkcj3IqARvKNRZFT1P+zI",
+	"Z3WkmeGOWW+j4+CbViRmShnFyHh2cSAkEbaI3K7ptVGHZkXNO45K/0ZGYXTBNNXhoyjqtMuW4X9a7yIx",
+	"vmZj1rJUtzzZublwg+wKEQHlmUGWDc7wvyPJmD1JuYqopt0I3FCN7gZufvCje5WMxYzLDIRyFJ78EHEh",
+	"UykPofXmbe3RlXHbwfMiZvso+5Szv1ApzxuoyLyXkyoaGK2r2uREk3ikNEHNlRkdquSJGNmnXSCUxEbv",
+	"GcNobH6NgWWJbJ3cVZkUy5UZ5F6rSxWEVrL4yBBZJlLDUlHay0vSbg1hOgMlohs41sVkxSIGro3FlPZF",
+	"MpQsAEWoJlsn5x/Jry9295rk08Xr7ZTBuBi3ySlV2n2uiAJwzhl+zIzDYZSe8T3Khuk6fC24YekvVF81",
+	"CifbuBUtzWIonHE3vtfWGBd4CfaBsf/ZUXr76gjuCdkmZ27hiRZ90AOQTqFPEYr+l5xcdfKStCNB6R06",
+	"ZDveMdh53t0NDsJ9aO31DmnrsPsiaP0a/gKtl71dutfdDw7CQ6g3Oa7JqzIB3C9W935yLMVFLhQ+wMkx",
+	"/nQgQthe1TQ5ksunCTtnoHZSDVQxC27mF5qFWyPRaii4AvS5f6PhmdUv5l+BaZrjn3Q4jFiAimBnKEU3",
+	"gvjf/1Rmnr5nuvs/EnqNo8a/7aQ7mR37VJmfYsG/ntqPbd9Ffo3VbkyRmEaGzSEkW1ZFNUmyQWgSs+do",
+	"Gv+AelugBxS/40J77b/dbtw2G68F70UseOwhBY4Mvwn7xhTuVEKqKdL5TsguC0PgCxCa8M73xn8GlhOm",
+	"+Ah/UztvpcTNxX+yMPcCmN/VzuHugXno+MO/HIKmLGocNYwZMQ6CdyKGIPFP3FAMmCJiCNLaKA4QGhfY",
+	"vXqavtk4+tJgIXDN9OTIefiqjdvQxlWzoTTVI9U4Otw9aDY00ygR6ZwkzDvQeqiOdnZCEah2z5mqNgft",
+	"J0ft9JKvbpsrXcuARhFIEtHg2mx5iB9OZkJekc7s0DskYkorNLvG0+QaJKeRneeHZ8tjTkYcvg0hMA4g",
+	"ssArt62NRL8PoWXRrLvBQqT8d6HfiZHdcT6CLCW+jZD5DUQowEm+ESujiy1fugXD3WnGmcGxnNJJJGh4",
+	"IcR7Kq1r8ghDQvDETLyhwVBNOdkjH9hvlkYJyZ7nHWURPNbMZ/CgYYYmErIQ530gomTb59bEbegsIGTY",
+	"a0wVbg9xZOcgb1gAnzi9oSwy6vqRRkaDAJTZfkJwTQIxiuyAukBiGgLZSmR8xCXQYGBI3X5FJBjngPY0",
+	"SLdZiujEmPMMbndm3mkdm3fyVM/Y4dtm40KID5RPnP1VjzQbQyo1B/lMEUk1kIjFVi/AtwEdmf1iychJ",
+	"n91Yd3bZ8X/idKQHQrK/HoXJfxekC1SaMYlr4Na34ITxGxqxkAgOU4P7448/Wscj48RrQxvUGeFQCsNs",
+	"hoXeIlPdh6l/LbjSkjKuPzNhYb8Cw4/DwodfvQ+wv5/xAYpbSYz0/n5qpD8nTSHWA+FCxjolpJV8feO7",
+	"NE6DmaEQ9+MjOzvwVV2PjIthptIo7gbq+vP//oTAbGR0zISMFIKc1g54w9FoNobSOCt6ckqNW5xAeV/2",
+	"rtqm2durFfoM6SSSdEivSCf9x5erdpagDjHevSJG0RAEJlFZfuJqNBwKqSH8ACGjFzi7j2avnimCKC4x",
+	"q+x9bqNHh8afGICENm6xXMum42OtJeuOrJi4ETO76Ui5eVpsmo1vrb5ouQ3P+9DtdcyMIDtXvX/yBl/V",
+	"brbmv4xzett0zJYNWcRUg2Q0mt1jNxsJ5l93W95sWMor8BK/zZvBJTJwl1FIfBQ542kBmZlmHEJdjHDQ",
+	"KBJjhPGjESgieqSjIEII3bhMnXgUaZb84pdQIWqhIVYFmi4hgUpJJ43bLGY0TcKp2wRYiGpAb4BQSwt6",
+	"cAyxly4EIgbSoYFmN4A75mnI0P8yn78TFvQrnURlFoBU0sF8QR707NW0YDsyj/sunfvMZ1mOyVJwlXRm",
+	"QxaGvoTg10kEZe2lx0KM5v2EQWqtSRHjaKFpdDLFZwl+Z6wEjKs6+McklPSzeXH+6mX6SgYxf01wGVHz",
+	"hj4mcZpZmR6NFDSnFsvrliHVZgfYOGr8P19o668r85/d1suvV993my8Obv/PPH2QxXSeP19MAyRrMt1I",
+	"zHgSHSloIqbf3Drs7WZwpEIRX4lwTq1VVqzmrsqpD1ctsCg/6sTezpsI7yEAH8VmBlHym/g/KoGi5UAm",
+	"byYNNlH1GScPFb6Rg1T9G2Ulo8zkp2NI+sTw54KTT7N+wRRK4R+Rk7OTdpFI3PgOpz50NsQlRSRdPFPW",
+	"YdmyLTRdqKFJ3Aw0Seef//znP1sfPrTevOk0CaYAmDY90MiUNo36OHd7hk/T0Xjiirj1tYt7r70yTy1+",
+	"sfvgA/jPFEafkteJAk22Ts5O1PYrn5NiHHMlMMRoV4UHoLSQ6lmZYzFPXZxIVmQxlvDGBpSH0ZTDp1tq",
+	"wKRWj++9Dal0/v2U54S/JwvgJaSyvXtwedwE5rhlES/HS8PTdXISef9BfJxkRZZxcfI6o3yXkFq+/ecF",
+	"hi8Vy2mLOuU77bZeXv37Viv5c/tvq/WeUgmseHVq6t0A5s3vMs7KiqZ3BdMxbXPtkyQMpzP2gTCtIOph",
+	"Uh4Hm3+giGkAeIjpY0wRSjqH+/udGmqsyPHJxLh/CHQhP3ufOPvXCDDqwvJZHPkA8Ri6LRgV4hA+YFxi",
+	"qf1juy4u7q8gijAj0NtqiId6gntvyidjC+Q8uEUORlICDwpC8ifnH8nh/t4vGIt/5fJYMfzufT0/MoT8",
+	"XJZLOn1vP52twKSn7f0BXaIGYkjefmo8jLF1GyEkJTNT2fVfyPba6TpWivV57JHEBfazNTJL2pXj9K3M",
+	"ofAJOwdu8D+Kb+DW4y7oR55V3osxyIAqIBEYy66aJGR9plWTdFoOh/zaeUVGVkcW6McCj8ADKq15iMoc",
+	"nZlJ/lFkq1OcmNPZJi4vKL9xqUg1rTTONRVgLd1WZujn4hLF6Mu00pnDHh+lMQdH3xuCw8cexnCqbUdN",
+	"OblKu1nGgcot+sqWbNlpnp3AH0fRLWHac9z8vdrbTHcBy/lLahTHiHEta/NdiLNqH5/2eO57fNSt+AIe",
+	"QMJvyzsBOZad1qPJEZ16rkDa1nxqn7BDkI7sR/EJ0lVZxi2YUgoZFfri+fODOpvSVYMFidQvuD1eAAJI",
+	"puw+TGWGg65ynS1jMJ/U8hQsRJL+/YNlJWBieI1N6t9BxpRPFrQnWZ/vqnzenrIatozxg+hgbO8cqLTy",
+	"PbUSfqZSrjiR7ALiYWQjfjVnkA6H5nl2Cks6qtegz3yq5QvOjzFjGpdLIq3gczezyRcZOjJvFk3yDCP4",
+	"GcxNbbpZ9KGv7/9h8+aaN8BDIZua9lUTtdhtcVjTUnYGQwkKuKZewNJOfqOKBVMvNGuOXKcLX9JVutal",
+	"vPbZMfkUAywhvumgTqnUjGbAHuykLnvime5CMDyiJQ94oXpCzoQbJkaqBjtlxLVospx1n0nAPzk7IaJH",
+	"aJovjRAmU+T49KTsWJBPVtw56O0G+909as9MHQYvuq2X9HmvtQf74UFw2H1OX7wsYi13VHGlurqIUHsm",
+	"R+34I5RLMkRysnJZI1nc/5J5e+qNP2tYmIxRaUzTBrL9FzGNHffTNa5uXRe2rSsxlW5yV4dgHpPfXp+S",
+	"w19IRHl/RPtANO0TNQoGhCrSCaHTNP9tvXmLJ9o7fw1a/6Bcty7+wGjX/LPCU3yX7/kDvcaTFQWntakm",
+	"wuEhFbyKgyqfqGX2DHNI/sijiTuajlE/lzX8yh2RtWo3GYzSdKL8cb6SsRTQPQalTyULCjQdjY1jl9cS",
+	"e7+0X76sCkVVQK3TmUC2mwq4FJO51z8NqGgdsxAYoREeaNPsxp7Br5WLskyyDrD+YF4wPuOF10T4Yhan",
+	"yXLJErOY9mHnzyH064xEyaBAK3SViEYayEDr4ZbaJp/O3vswZY9FUJjRVidVMj0BsAyK2GyMWagHdeaw",
+	"GnB0f5vxLwI64giWxhtjLzRTsRHnUHHSwdXruDMKbsqLAeLUY7FlaXb84fPWITzvtQ7pi27r1+CXsPUS",
+	"dnt7dL97EByGlcJvKSwd+dO161af/SBbZrsWS+U4WYWYLd+zt18HCEvU19xKFdW6Lau0pkNXdbVVrjbA",
+	"4a+rUEaJZrnT8KYWN6NjSlfxHkBUx8pXvoulkrV+Dj5Z2bIXL64fQJEfmdX0igSUY6EbrWkwwCIcmexj",
+	"nlYrQxvgEuOxBTxyGIJA22DP5n/1P8QihOjrQViY+/7B1w97itHamh7UNUz5xwGV8LU/YmFhq5mybGW1",
+	"zZJSbZl3fR04W0bt/2arvQmefpOp6FY7de1D0laR6cIDmUMaTHmIwUhpERcNUIx5UTUnd9iNpKUZS881",
+	"1FO8bpx38ARLzk9gYUk8QUEVocS+7xNvkvlNTlP81/nH3zFnsPOnEtxl7ERM6fbfOviK2m4vE82285hd",
+	"AMtridtpyV/M8XTEP2UXzGukH8YN82uyjCvmlM9sIPHr1fe95ovD8rN0iUwv+G0i3qsR20QG58tHTWGY",
+	"O8H34iUl3HaV7WoZb2nOTJSPafqcm2K8H8HXiHH4amTzq6XOnWUr+N2eAfvqhSD5IYSAxXjme+Z8nPnf",
+	"V6dT8Yi9PRvXbAQiwrpJqXH6mhimRrNhdOLXr6UU2seF35a5Hm5CnqDvYU14OQd9r0gua7wzDfiD7d0J",
+	"uYZJ09gz+77y5ixryjJWKuW0ihS0IcjpbxdPMit0cI0VRgObHJfoMc5s9aKHSSdzfydZZW5NFjW49l9P",
+	"2+LOiRGvqcl1q7KMzV1CNueI1YpygmZ3uS8Oq3i+hMHnT9mbRA6ftt5dkPdR32bmpkAUFjxnUwlQzMaL",
+	"Q1Csz4szfu9PQd5JL6ZT9jNoyPkMst66MrNSd9Oad5esXNkIhNn8P1d41NOzxOLFSorV7ILadZktxA82",
+	"x7dzp2KaplVsjO9UaWbBlLwltsNTjJPZ4M7nmrvxypI7jDMYRhTLgUeR3Ue47UbBPqJopX93zDEnQwwL",
+	"jxgmqhVQ/4gfn/DhSK+oBE5F9Ro73NXUv8FjVXOEbIo13GE0R0ERd3xMr+R4RHua+iZZeuomtNX0mESS",
+	"nV/jhLa/zqbExJZAwtlsj4h2IfJxdfwgH1T/0Fj0pESBb+XB3YTcZJgVi72Ucc5OysxVGhLSkZK+MBIf",
+	"C97HHy1Nz5QT/VckokrbG05EzLS2WUtJHGy3ucCcD9xUNz1YYa9s8ldajGYOwVlipnLKFj7uWY4kZmb5",
+	"HrDErIAgmpj5YRkFn13Tmgtw5+ObGZLPEvSuSLnbpbJc0yRde82AkOYv98goAxe1dBJ2L1N9juW9hJyZ",
+	"8uRB1axPhbmYq42eHWHpsJwu2crfSpO9jiW/pqmmyxy5ZH/Nj27lNVMFzj50ymaOFMgQ5Bsm072aB5+p",
+	"Chp2PgoR25KMxHXL9ksSJPML+8YC4lPhQJ/e+EyRmHEhWyPONJYIZ8rpokye5cuyPMsadSReoSOEgUZb",
+	"+MN9VC/XUMRDKuFYHxekf+4fWrJqtFJ9V8gsmfbZfaVELpCiWtufwJLM76SIS8moHAk28YlrVrCob78F",
+	"0UixGyDA0Twu2wVG0Wu5PXX8DdtarqpKmsU7N10fBfvpwjdWb/0geI1di6Wy+hLVME8/LaNqFlEs1e9m",
+	"BP7+JffOopkX/c9zM19mHNFykSxd+qXy9Oas/BKrefcZvC0cHeYPzVcuxXdJuYsBfAvNlRzx8pl1y6VM",
+	"1z8TWJPomZqln2fBiVoFiN0GpKAsT6Zsa8HFGZbOZyqterflEZzkutFcClty/em28xlw18jdTRP1nP0s",
+	"hlRZFiApQ3mVqrSyenHuae5WYaaIEhFeqrBVMiR/7et27eS7XMWgollPb48tK22XvDBNLePJ1lkYp91e",
+	"UlJKfOae2gXon6rksJoaeFNFF+aBMYL3SeZ5m3yg8joUY+4vZhhSqSwMUam5WEGR/nPbz6dPJ2+mrpnO",
+	"uW6l52swNbdKZjALF/M0/K69bJXc9cHbC2R3JgniBWuTpotWkZi+WU5acoXx9kLJp5nsrAISi8qMz3fX",
+	"kGS7lS9t1d/kUq+qI+2r6kumzVtF9ZeagdAaN9XVMafqekuJgBvVfz9FjxMHpv6kO8emdLrtyf/Fy8gW",
+	"7FTcymWIzN40UT8G7fhkLfYtKctkyGne13bGehRFQpEU0KjcsrhaGzO7oJlDgMAdHjym0TXj/dxF9Nnr",
+	"TO5p4+RmxzWajHEeR9yp7vOd/a6q6oilbtjrTDV0vM8whICFoMh4wIJBpjy9ywrMegsxnZCAyro4Tanz",
+	"9DpxnASW1827JHxRtyhzSHI2JL2Qq/Q66yYJMhzpKdLQVUI3aQnfp4zOwhW8e0WpMqfixLoReTelSZxO",
+	"tJLHNI40ZGoY0YkbMSk6TkQlJOfTF3M3nARVT8Witj0b4p1r1Gd8OD1S+auM0yurQ0l7uuxcrG0S1A6+",
+	"VZh655yD/AGzWkfMlq3ktbyBTlem3EKvIIsj54OthV3NU7TiAHT1bRfZ8M9UxUwbvqmuPD83bj1M0ZEa",
+	"/myauFBw434+oltnTyLSqNkirv9MOPW2IumhwBl0eRCZKPkwAUzmJEcU7BFWGsvNcxsCDrmfVnlPU0WK",
+	"Sd0w8BwxvtNFDZ9LeC2XPjTtm9TmoTu5T3fwcxLqdR77ch88np9TRlj6zVNwdEpGaWGUWf8myTDYsq6Q",
+	"+SxGHXbJO6cfzy/IdCGMznabHLsKGhH0NBEjbW9XVYJIiMUNhKQnRTxFQXLE+pIv5DEtNK+pm7Mmzsgq",
+	"XYczUCK6gXCR+kWlcfVlYlGLBJSHnsh6RvfxY1OVZZr8mIqs5nnCd/dbPa/C567t8517pGjB8nkuncX3",
+	"bm9eNX/IYMBuoLgUwmzl2TfFO4Y71Z21Q3q6sXa3ZI9TGe9zGrZ99P3K5yT4W2+eu1R6/r2PNJuaG6Eo",
+	"LT33nip9sPuGTlwpmKiGa52tXHd7VXT9tu0gf+nRwS4J6USRLvSEy1WVzoi4F7UQ1wR6PQg02Xr7iXyM",
+	"OeuO1CUPbRrbDWw3baISc3mt9jvGSU/IACyAiVd7jRkPxZiIIXAImxhgyn54ya0mdSTmI5tE6AFI1zZe",
+	"WA5hm3iMlOmBcTIoccxmXYiSxUyZdl6AyXkjec8IPaIjQqOxmTQl4uSIbTbYYxpt4/0vsyHcSz4VjSJb",
+	"ghOagGkSaNhMdofeJWomntWCvtHSwat0+OmbU3VUMsQlwauVx64WhISr98WrRQPktMdVT1jzjlqxuFpW",
+	"x+IorhenIDvTMX8nD+oVoWXyUEca1PUor0cvzlsf5hbRf4yLSgyVJaBFjmMWCWd5gO/JugbeIq5hIp7r",
+	"Yd6yLBNTytj0qXPdS2+c51uFVwRoMPCXVOqp+D8GBYym93oemRPvh8asdvPZVKjB7Ls7SgYLoIJuwhbf",
+	"FU/r2ul6af4EC6Ym4zCnh+iiEcsAmOlphxyhB/M19/xjGag8VVElLfN7egAJ56uJl067aV90srNJo9X4",
+	"k9Oxi1xJtSBmuaILaAyhc2Ry0TKsswxVIiQIN3Xw7w7ZMp7VydnJtjveguJgf/109r7pgrNMkYEYE3rJ",
+	"fXE0rHREqMOgvFy5uVVG3qaRK5+R2Nluk7ffaKCjSVaU9VhYz2uRcrJzVMG9VJItKSZs1JaduEVoGmg9",
+	"VEc7O0HI2+7XdiDiHY3Xm7ckhO0/h/0p9iyq8XhbzkT3EDxIDN1V2s0yEPw9mI8c7noXO/Lw5mAdNLrT",
+	"nA+nDcu4dhWnBFZ2rknETK/uXNNKTjH5i01niVvkNNMiSPI6osP1jh0EIo4F/3oqRTeCuPC059m71+Tl",
+	"4fNfjBowL5FQBCMjx23yFqcVpBSSSFBDwRUqDTvd7yIxvmZjRo5PT8iAKntDjBrQoT1EiYiLtZBYK6yD",
+	"u8gAvdId19m/Y1nONvmv84+/t96/MU25OE6PRRHp+F1Rp0k6/8lCV8AT3f2ONZjJ4pmhaWrm1xVNOkLl",
+	"Zv+2OVSCa8o44lS5W32xVVv7jgwmwwFwRQSPJmlC49Hh/n4i7I3PZjFxHKRHWQQZW+nNWigC1e65GWpz",
+	"0H7Eaucm+bqVfH3DRERd1PCLv8ujwTi++zUpAhWDUrRvHq1gaP5mqVNqlJavNIWGrXxrmmcfv2zuhYxB",
+	"QU7ayi2r6Xa7zDFJDoK8Ndy2xDGQYsJYCFyzHgN5B9pQANTO4f7+ouGOYqJ85byFyHktuNKSMq4/e16p",
+	"jT97wZi9HGYwiilvSaAhJsLAt2FEueVsNYSA9VhAtLCSLQKnc6aJn3LsZoUPY7OmkwnR9Bp4IYjtdiRF",
+	"VH46O8lUUUaoN1lYNUPcVva09pDqwfTCCtmnnP1l5W1nt/tL7zA4PGi9PAz2W4e9F0HrJd0LWnu9X+hB",
+	"+KL7K+zv7XjqVPE1HcpI2ClI/Ksw9H+C9OoJGaZv2UPKNIpAmilyzaBBs2MagqT23MSpvQENGYMgnnu4",
+	"e0ACOlIQXvLuhFASAmcQkg5zPR39rZPpbEpZfmkkryVDa2tJuerZ+AubAmxmyuVV5vWZbcE/Li5OiX0B",
+	"TXZyj1i6XLm1sVp2xjUrybw/JmogpG5Oc7EaxTGVk2kR86Uws3GcUj1eVQGzminndbyklZj1KjJmo/j8",
+	"kVcaJH3V0hrTEHJ1DZyxIVuHu7toNQ7391NFVMtDd95GqqCqksY8bIfrm7DSHEcmbboQRMqMFwdJk9GF",
+	"LMR4kKKaqd5ktnpD2fVZyqYIxjQYMA4pkyE7J6KazG5+nb0BZ11aqPQGrOgg6jEn8E1LSgY4EEFGPARp",
+	"pDQ0vm+PfbNbvGyfBbtE5ypUKn33ZuVgTJ8nvx3/ToIBBNckZH2mbSLyWAq0PrMpGHQSCRqWb2Ospzt9",
+	"BN+MPaSaEtoVLhe8aLApd+RdmTllcnwrhKkjQklXhBPiP0ZbgelJQmsId7qSBtegDdvYb7Y6XcqvvzLe",
+	"E22zop3mJe/4INWXvau2uh51tjEk1/nXCOSk/fvxh7fGdR0ADUEm/zQd2X/gpA+ppDEYb+0VgXioJ+bX",
+	"S24IRgKx0v14ICKY0uKNPD2V0Y7cNKUsclVUEkxBMJJMT86NbDvMAqgEeTyyc2z/9c7vZP7rj4tGc5aR",
+	"aRCAUkSLa+BpTpY3PkSBvGHGZju8TNCRHuzg2xaWRtWCQ8Xu8o524/YWPYeesBLMNbWBNecBJTuUYUS1",
+	"2XMRDTR2JbHnaOHZemqoTKmmkeh7lMvbTazc7L23LYxU5DP6jk9PWqeeAKUnEWwfJXd/NM18MHnJHb6d",
+	"uwukSXy2jd9QJb0+U64QjWpf8kv+b/9GjsNQAnoQl/wi86ZxLdAXE0o/UwRvIrWlbY5Ix0/Bd+up3bYd",
+	"Xa2YctoH3AZmZ6Zzybew32hiP674Ft81PR/9uvvrHoKfuHf0ahm3ehZNxe1i1jUjTBOK16NgRezO/7T8",
+	"erY+Zl5rnbhtYUClZAjLWl6ZYrpLPs11bYI51dku45HSRIzzIHky+c5Xw5e6gPhv3LVbC6ZfXXJMIRgz",
+	"BfnPQwH2tCt8Y0o7PZu0ttU53D00M3MGNFSEg/HoUi/OM0rb6OtO09bZUqTgBXzSwfYOOi6SPuuaYogf",
+	"GSZ/r6665Gdui2+Vem67HoV+p34G3o0wL52cnSiy1Sm4BfY7C28722TEI1Dqknf+wwX1OzZdAdc7bpPs",
+	"0R/T4Iz8+IHgTBvlmcb4zL9uGIwNUw5p3/jOEePXatuiBPYwWcfuB3osstthrP90cnZC/E3D221yasyf",
+	"7WeIh2woxzUwnZyCNI87qNbHNLomlERU9lN9kDszR7Z6IorE2FLW5i6cLkjn47t3528vOkQFlKtkEfw5",
+	"BLsCHfSE7JWcifoxXacHFKwqyBawshOnMwca2uQPyyVK+6Qbs1u+5M4jdtdwTgmVvVKzQ7bc2ZujaYWT",
+	"v8Vz+xXmkigiQY+kzcC55PbZM4UdWlPIR1HUsckETCNQxAWHpmONAhJa72gUdWlwfUTsXZxUXSsvNpc8",
+	"T4brCukEGraJbcNOiruck1BNOjMXAHcSQaAaSMRiptUlf0uDgbHImhtJp0ZZ8NDolJHRm6LnVVeikjle",
+	"Q4ObW2ka8tOnjsie8aTtXadN8nzXbMcuuYJAmBXkhN6ApH07kV7y8Jwf6RiS3huKWqciYsHEAV/Jzx1i",
+	"XQpFtk7eXryzx6S2m5ZxxQ1YDYNjwr8oV2O7y+wc7r/02uEMtJy0jnsaZDIZiL+YecD/4yxOA4NG4kux",
+	"vG3btjeIVm7VK9PvfodETJlJ7qS7kS9Xnpqsd2LU2IxnZb2fiAXAFWTMvHEoJQNN5aTatu9okLHK7CpT",
+	"L8HfgvQhsV/GdjeajRuQyvoBe+293fauDWEAp0PWOGoctHfbBw0sDj9APynltOToBP7eB23rxLlt/UnY",
+	"OGq8Z0ofp6+ZZrw3WBqwSl/ZyVrCfyBLlIawMl9ZGVn0fS+W9b8zmrPOeycZTYvZSolAmAnb3931/p0P",
+	"Bc+aJvOz3YfWPpaSScdBR3J6n2RsAV7bmSwPBo/Nzq9tWODQ0lXUV0L/zm80PLMaw36yV/3JJ268YCHZ",
+	"XxDajw6qP3onZJeFIXD7xWH1F78L/U6MuO1i/2X1BxdCfKB84oaDMvS8zhSccHttnYV28asaAzq3Tton",
+	"Tm8os4ER3JdYcMdJTmZtGv6AxZeGs8yNKxsALJA6G15LOOGHErsru6kDpX8T4WSOZCwrFi7X5La5Kjnz",
+	"Dea2o8a0385I+t69SHqRfFuq8PC0s6WmOTPlJZVtBkBc4oWxqBzGmMk8khbDTCma3oPfPjFVsVtDVbwW",
+	"vBcxC84c7tWg6dQiRRdCvDfOtf3ueZ0JUKPhUEgNYe6618P9/TofD6UIQCmjXd7idupHVYaWmwlNFWKh",
+	"PrxtFnonuFuzLB+BhqLckt5IQYiby5fGxxuwyPTmT2w+U5ljogrwJsk05xwRDJv5llfDb7C7rBqeUgeH",
+	"RbVezTfhk7PAC4vVD8ildu0qubRZ7Cr/HfQcVtl9MMthLEEygI0n+PhsZfaxDG7qMNZibt5JWMdNe2Rn",
+	"cOjTD/PS8glPJOQFpo7XGIPsQwsbXVZobEJkLX/vYaXWndJ4wtK7cc7W0TkbUN7PaSd3M/UHI2sExWW7",
+	"2l9zzharQJNep69t0KR7R5N8Ybe6YFK6iAgm2djZxolYEzgpyMrOonBSUsR4gyalYrEiMGmmvYfGktIK",
+	"1RsoaeOt/BRQUpDqs9qeyZJIkgsM+1wGIiRRo27abBl0lFG5G+Top0CO5jJlOXBUzii7D2UlXA4ZPt84",
+	"fGuFGlUw1c8GGuWE5X4xI9/VY0FGVQLrEaMnK7gbF2ydAaP0vp5l8KJMhdRytMi/tIpN631jLZbW+VDL",
+	"2+xBZb/FSpO1Nwk864W4KEzWDFIu9EztKqxUgi7uGPvK2PcesBDHtquCQqaae3AkxM14mYvrJG9Mla+M",
+	"sgFGNlb5KQEjOZ1VpLIKzfCS0EiCieCVH1hlBUKiBWGYZWP7xIcK7OGS8kybVFlWoyXTshxu0JMngJ6U",
+	"8+wc7KSMa3Yf3qxs/Lb1Ak7m8dNDwSaVcEaGf+8ZzbA9PRqYMV+EEizjiYrSxmlaS2WB9UdpuiOX+Gcf",
+	"sKy1rdnFQM1HOEo8q/xlK+UYR+a9TUrM/cM0yXTXTorJnpffZMWsXVZMTn5SmbQbk2qIJntt6hPOjMmU",
+	"onPF1Pwtw430tOm5/eG2ubgwrQo/mm3xwSGkuXohf3P6Bkja+ERPNsMmd6H0rF4t83YqoaRTDxpFQG9s",
+	"BYj081fm3xOEjLjQKbBTghllaawJG+WF96kiRz80EFTBeXPQoDn8sPtYRmLDW+sFC1Vy10+XUpOXmnuG",
+	"oZLOHg2JqpTdBIx6ujK88b3WOrUmdVIqoKcyd8whVxXQk3/rR8ivsQX06+TXnJx/JAd7L1609tKy+xsT",
+	"vCZoTQKppquU5eikanEpS+98D0QIt6WcjW6gvalhRYjOVLXslLtoNBzQ1r5L2soWP33zttFsMPP60NYz",
+	"deXA3DWteXuX3fNnr+qYLZn6MDJW7tJuhGkd/VnP7JUy5IoLzjUKrkThj2ASLKl1LIKvtWgn4BWBzC1X",
+	"rgStq4y4Ye41sRRT9T3zK6hKuH0+1m/55XGyMTP4u7tAJYTWm7f1sXbH7CvC2adae2iM3a1EiZ3xJWCT",
+	"VV8WWrcNbUD1zcbukTXaW+RjQh1HLmCrM95uGZ5+kVovLzoB5VxgHfCQKas4XeLmKxLTayDU1gP372cM",
+	"oC3C3iYX8E0rrOitgRPGCU3bcl9RCeQahtpWOBcxkC4NrpNqyqn8EtqnjJeB+Ilargfgp9rB07MBZ35E",
+	"tN8uXpVMlGP9ZWyz+9CGauMyrtN+iE+5iuWe4uqhgWPy2+tTcvgLiSjvj2gfiKb9PDBgvb47YwMHzwvB",
+	"gbkwf0ZgloX4M14sU2+swUgcxkUk6rGw/59Snjce3v0roA/oVRX5U3MB/FL3L71IuRSp+WBf2SSN3jvQ",
+	"hDNdN1/UX+XOYQzKu9MbF2E9UKXYy8zCiaLIAz9Njig1dr3xTgq8nRHGCMCw/kA3jvZe7O42GzGL4cJd",
+	"hhnTPuz8OYR+w93CX36BPkCrZxp19+frTAuNZmPMQrzLfH93t7Y/YWVzRbBYvrGHRsUsi5X4Jvay6k2+",
+	"6QYae6L5prFTsFW5DVaFV2aZniAAJSEWNxCmtzumJ5YzdxkSplGyqNY0GOAJ5jKwypuBelhVKrSbPNP1",
+	"yzOdw3HlsFMJA+w+rCHY8NFaxeDnctLPlk6aSsj9ZpJiP48FJM0VUZ8/+jRFdeNGrXPqqHU5lsoajUHT",
+	"HoMorMKdktc22NMDYE9utuvjT3558LiyGHOQTXs975C6C6OvYZPFtz6QVEacvIiaH+2F93WQKdfAprZ/",
+	"VlxWBglNN/jwsJBf3015/40X87OAQalOK9aJJZ5LJS5kd/825zf5rBztScnY1PD/KarQVXPePGyolF12",
+	"H8wiXOQZe+PlrRVOVM1cPx9clBWa+4aMXF+PBxtVSG4KHT1VCd44XusNHzm+mw8hVfhi9tHXEHqMs+oa",
+	"eB+ST95kvtiASw8CLk1PfF2cKbO4CDSZDePG3VgjUKlACJcHmKa5ZIM1lUjPCmGn0rYfA4GaYYANGLXx",
+	"iX4eMKpA/y3tCy152UKmHy8xRi4IfGNKz0OwCmjfgFk/DZhVm3Pn41rVTLT7GCbHo13T72480bUDvhZg",
+	"xKeMgeX5t2PDFh0iYRjRwAUmIqPRyTGxO/FrgKHCivSo77c6h/v7HYIHuMdMwRGhYUioe3nM9MAf777k",
+	"1zDZfpU8m8mGNf3MpMkClkxJlyRrbJK2LrkeUE26EIgYTAPWHXWmSok4K5Z4fzIX5IZGI3DXAJluKUED",
+	"177kM9YrxQYLFc/9w4TT3T4mYlhXEWbBwyevEDc+87rjiNMsuAJIsS6OuEEPHxQ9XCQ3zS1QghliQtrm",
+	"Uo01hQ/vjhlukMKcpKwcH1wDVHCDBW78mp8OC1zYdVkS9svGZIVMKndldldYRELZa1dfudoTmrKIKDpR",
+	"ppVgUA0PbkDBnw8UvBMU+GAAYDXst/Eb1xTs26S5FUBZDwpgPT5sVR+s2piVjSv3KBDV0sCUQIb+irj2",
+	"8v6dK0NBRsrB/9heE4GRHrp8xHb0TJGIKm2fF6Hm1sZ/xJc/m5c2Xt0T9+rOMHKDTISxFSnilF8WrW0x",
+	"l3FWah6yPZXYBzsEx+sbB2+tSqxm12ZT9sI6eNPCs4Iaq3Z+jxr/HQHj9a8KyFDyWO5fDfn2/t+TlvON",
+	"Q/cQiimiXXt5v7WFef20XC0Md6l/Gm2cQrdHUgK3le97Iz2SQOwXZCuIhHHyBkxpISeEKVsjvzvSeKNt",
+	"xJSGcLvpaKRRNCGihzfROD9wFqt7z5Q+tQQ9TDBluXDjTD3sjzyauKprODeI7TOVOLxbCPhLwsLttq+J",
+	"/a8R4GVGrii2e7VRdkfW7u6D35KFK1E34mlHvvFf1uhWIceMjJvNVQCGAc3ShqMIwpxmQIGrCnQiNzzO",
+	"nUKLsOuKwo75xh464mjnusSfwPXaFEjd4FVPzL05B02o5e4i7VTgtVQCUam4KC2GihihnDDeJ1yMX2Gi",
+	"6ZT3UhY+9MqvXjVU2yXwcIM1/aC3WIXzOLEcVyphk90Htg1bhrMD57lLuGGKCb698c3WKng4h70eClEq",
+	"z9bH2IFRlMZPoLEYcU1wv2dx+2neMvoUt4hiCFwRiq6F4NAkSqSuKNEDqi85cj+EpAs9Ie0VIoENVQSU",
+	"E6VZFJEuoGcSYa6+kGa6qNKk4358bWTpm/5C9dWcpPpUGu83CIn9PBYAVa0OmsS4ijjDG3O08eQeMvLo",
+	"zNF8XKrYv0O06qvFjqodveMoEuPkVE6m/v0zlRa/p1FERso+VjR24UezG2KabAlpHkh72yMXHLaPLrke",
+	"wIQYvYe6y31gFJ3SdEJCpjTjgW6T2Ygn8LTjkPV6IDEPfMDUJbejOnK18s2+3ClAPTBdJd/ZK3VKw5+n",
+	"dogfh5uzrj9RADQBfW0I1DP6oiHQaeZZzOd4+21IzdzfOwKZJXJu/HTj3a6Zd4srVxGf/9lCp7MaewXB",
+	"UxdA+Lv83//vf/9fqB89zRHzeO5rDQnPR1A3sdONS7qEajJikoZOpxTUsrHTWS91x+bIGZKfonZzAaIp",
+	"7zsMVZKZtUU1iYXSZP/5LhmCdDO83SSMo+s9lkz7K2hfpc6u2fxr4zYbF50Vur02HrNM/smcnJP/eb9U",
+	"wsmqAk1FTT50uGnBJLVVxZ7yCTGb+NMGtXhUE3GMxUUsh2tR04ctsgfzz+6f+pc2B/frvP96JJWoRcGZ",
+	"w4YHlHOIFvlCjLiWkwW+ONZ1Xvab5OJ0oeSCRixkg+lCSlM9UmQrECG6KidnJ9v5W/VpoNkNlKQQ2c/L",
+	"Moj2ijKIKkijSrE+x3siLYWBndw6CU3u1YUSmirIQQfCUJHkJNUiJM1gWiEtSYoX8FBIsgXfaKBJjK5j",
+	"aY4XvltKxfPnC1MRUCkxoE01iYAqjfl11sYqIIGIY9pSYJjSbKCMAisjDpVbOe8sPkNjBDM10xGQLef7",
+	"OW/NeX/bxHgwlHFl51LDN90kAVXQYlwBV8xwezQpJdm0vdLptE6NmU0hCe1pkI4yFgPZOjn/SH59sbtX",
+	"zmr2+2P9Bb+9ytHWEzKmunHUMJvZlmmxsTSBSexsGdrsx6snzm/TC2evjCz30f1NmadqesqqCVrdPJ0L",
+	"qUl3YpfPqC27ZvYEe4+OIt0kVAXAQ8b7pSsoZAjyS7KOecLm+vfmwzdMJnmcpQTiqSs7A/OpSGbpPqiw",
+	"OqNQZZAtTDgdUoxOCx5NmphtjEa0E6Cz0KmYQWz+DnQ/DOhdP/HWMvoGAF+T1Nth6uAXg96FGIrd/Kt0",
+	"29G0PM2Mr2HxpamrvHkayAxoFLXJ2xuQEz0wgsFSUyHkJefC/3xktjhMRFYNUT4ZY8zTNdYV4cT4ETeA",
+	"ZQy1pAG0ybEDdA48IU2y39w9/PWSp6FVHiLeYwaMoI8bRJt89q8g/paPzHIYExbTPigj9R0lg0457HOa",
+	"xLmecJWlDD5lr3/HEdLIWJx3UuD5gJjFcGEtDk7ezp9D6BttJoPGUWOg9VAd7ewEIW+71tqBiHe0GjCp",
+	"Wz3TSPvPYT81W9gIjtH28xsNrus2ZwZb2NqVWUR3IcaXJEZxzv4y9tJDpF8a541m40Oj2XjfuDKfWHlB",
+	"gQLZDITWdt+Nft5Rwy5lQOwDctFCIrBBy2TYV2biFpySlOrPnsLv7ocp4s0/8XV1PWocNS7OW+c4g7W/",
+	"/pD/2v7T7Q+OGsdBvHggZ3Wp7/nmHj753Qp6aU6TRWXKQci3F7Rf1ol7bQffuW0uBlh6pbbBKjdY5ZqU",
+	"6Zqb/VEIThbkUs1JLlrY3J70PthQ8lX9bPlUoMMnmqC0V4M9TyUEgodYQfYdZRGEP3wFrmRp53myS2Yu",
+	"LcyZa4sPP8x+ssKeLm1DbzfbzvXLu/oZE64KTjC44wrpjlOMuS3rr16Z3S1XEdVmQhF6Vpj6O5ZMa+DF",
+	"8FO79KjBKqzlCpLBXAzoKGP47U+gdpLgUcl+SsPim45HzhuryhjbKLeV+SEbt/7+FblVJhnH6S5paS4f",
+	"LYFhfrqEtCRTPklJO8hik9upW2oBqcIMtTa5yFqQS463kDHeT5FYTa8tspkUr8ODG766nRLuphlfDcRe",
+	"c2MLoUQjMDT5MyGV8OeCqcPl6cKvRYSh6BSLO8OqEL9FI0BXYZHUsRM+HOlV5cL5xh4Jd6pz2GC1GXAb",
+	"PGmDJ61D7luiL7PZbwvbmxSLr06C+5xCAIvZpvvKNnugLbkbd90Qr59SvEpmKNTm4r91ivfSgrOmP9P+",
+	"e27NqKyY38VrqR1Ye58PrC2S3e+lckVxtOnmHtqf8bNe4sl4b/QR4miZ+n8bv2fj96xBzr8VhQX9Hg+s",
+	"zfV0zv1LK6ucd39uiaV1vleCSUYuU33jgqxXyhlRKbN55sU7k4AHUMa9O98DEcJtKRP/HRwPryrzKj3N",
+	"EEra0z5Vc0j1IJu0H/rTfanBLMn0fv7wpVHdjJSY1o10rHFFguSUTKWEeGe+ZsZE6uXed8ZE1nXbZEw8",
+	"qYyJtAz0QjkRy/Lew+IdFVuRTZTuSSjaChb+2Wq+rMYsrCA1oEslelVHRlZeHPy6d3Bw8PJgb2F85LFC",
+	"/hVKxIf8N8rkrrjDJkfgh8gRSC6XWCZHIOfbzl4CMotjeOH3t3M88sUTSXXTzTZrfeIgjqmeqWWunnjA",
+	"msdzIhZZNm/czz0V2S5WHGvY3FqxiSBsIgiPdWuF4dDi7Y8vcWy+hGAkzXiNlusClSCPR3rQOPqCJyAV",
+	"yBuvA/Ni4GKpTPBXpDOgPIygQ5hNcGZcacoDIPZ3IxYjGWWOPn63D27bzh9oxZTTPsTAdbsXifE1G7M2",
+	"h+QsZTeyGsJ+ZmUS6xRgDZoYWjBCQZ8mErdIJIQbiMTQtE62OjG9BiJH3B7LT+mqIAvT7wZC6aNfd3/d",
+	"W5Cw5Cxp2TSqppk4JgtPpLRTHDrxn2bH6g6SqKa3dqYJ2yiWqR/53K6kKWSD2YaOtZasO9KuiYBq6AvJ",
+	"IEtHQDWNRL/g6w+gqU1pJ4JnSvdkxtP0pGWuAkbGmWDVvQQAzfSXvQu4oFCDix1guzZPMktsiqjeXt3+",
+	"/wEAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

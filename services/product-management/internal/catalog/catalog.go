@@ -52,6 +52,7 @@ type Product struct {
 	Title       *string // in the read locale
 	Description *string
 	Tags        []string
+	Version     int64 // bumped by every write to the product's graph
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	Options     []Option    // by position
@@ -91,6 +92,8 @@ type Variant struct {
 	Position       int
 	OptionValueIDs []uuid.UUID // ordered by option position
 	Medias         []uuid.UUID // some of the product's medias, in order
+	Version        int64       // bumped by every write to the variant
+	IfVersion      int64       // on update: the version the write expects (0: any)
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	Prices         []price.Row // new prices (on create)

@@ -50,6 +50,7 @@ type ProductChanges struct {
 	Channels, Collections, Medias             *[]string // IRIs; replace the lists
 	channelIDs, collectionIDs, mediaIDs       *[]uuid.UUID
 	Values                                    *[]AttributeValueInput
+	IfVersion                                 int64 // the version the write expects (0: any)
 	// set by the service
 	categoryID *uuid.UUID
 	values     *[]AttributeValue
@@ -86,14 +87,14 @@ type Store interface {
 	Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc ReadLocale) ([]Product, error)
 	CreateProduct(ctx context.Context, instance uuid.UUID, locale string, p NewProduct) error
 	UpdateProduct(ctx context.Context, instance, id uuid.UUID, locale string, c ProductChanges) error
-	DeleteProduct(ctx context.Context, instance, id uuid.UUID) error
+	DeleteProduct(ctx context.Context, instance, id uuid.UUID, ifVersion int64) error
 
 	VariantProduct(ctx context.Context, instance, variantID uuid.UUID) (uuid.UUID, error)
 	OptionProduct(ctx context.Context, instance, optionID uuid.UUID) (uuid.UUID, error)
 	OptionValueProduct(ctx context.Context, instance, valueID uuid.UUID) (uuid.UUID, error)
 	CreateVariant(ctx context.Context, instance uuid.UUID, v Variant) error
 	UpdateVariant(ctx context.Context, instance uuid.UUID, v Variant) error
-	DeleteVariant(ctx context.Context, instance, id uuid.UUID) error
+	DeleteVariant(ctx context.Context, instance, id uuid.UUID, ifVersion int64) error
 	AddOption(ctx context.Context, instance uuid.UUID, locale string, o Option) error
 	AddOptionValue(ctx context.Context, instance uuid.UUID, locale string, v OptionValue) error
 	DeleteOption(ctx context.Context, instance, id uuid.UUID) error
@@ -375,9 +376,10 @@ func (s *Service) UpdateProduct(ctx context.Context, instance, id uuid.UUID, loc
 	return s.store.UpdateProduct(ctx, instance, id, locale, c)
 }
 
-// DeleteProduct removes a product with its options and variants.
-func (s *Service) DeleteProduct(ctx context.Context, instance, id uuid.UUID) error {
-	return s.store.DeleteProduct(ctx, instance, id)
+// DeleteProduct removes a product with its options and variants, if its version is ifVersion
+// (0: any).
+func (s *Service) DeleteProduct(ctx context.Context, instance, id uuid.UUID, ifVersion int64) error {
+	return s.store.DeleteProduct(ctx, instance, id, ifVersion)
 }
 
 // valueIRIs indexes a product's option values by IRI.
@@ -442,6 +444,7 @@ type VariantChanges struct {
 	Position                 *int
 	OptionValues             *[]ValueRef
 	Medias                   *[]MediaRef // replaces the list
+	IfVersion                int64       // the version the write expects (0: any)
 }
 
 // UpdateVariant applies changes to a variant.
@@ -460,6 +463,7 @@ func (s *Service) UpdateVariant(ctx context.Context, instance, id uuid.UUID, loc
 			v = x
 		}
 	}
+	v.IfVersion = c.IfVersion
 	var vs fault.Violations
 	if c.SKU != nil {
 		v.SKU = strings.TrimSpace(*c.SKU)

@@ -16,6 +16,7 @@ import (
 	"github.com/oapi-codegen/nullable"
 
 	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/pkg/precondition"
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/tenant"
@@ -88,7 +89,7 @@ func (s *Server) GetProduct(ctx context.Context, req api.GetProductRequestObject
 	if err != nil {
 		return nil, err
 	}
-	return api.GetProduct200ApplicationLdPlusJSONResponse(r.product(products[0], true)), nil
+	return api.GetProduct200ApplicationLdPlusJSONResponse{Body: r.product(products[0], true), Headers: api.GetProduct200ResponseHeaders{ETag: precondition.ETag(products[0].Version)}}, nil
 }
 
 func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestObject) (api.ListProductsResponseObject, error) {
@@ -465,7 +466,7 @@ func (s *Server) CreateProduct(ctx context.Context, req api.CreateProductRequest
 		return nil, err
 	}
 	iri := productIRI(p.ID)
-	return api.CreateProduct201ApplicationLdPlusJSONResponse{Body: r.product(p, true), Headers: api.CreateProduct201ResponseHeaders{Location: &iri}}, nil
+	return api.CreateProduct201ApplicationLdPlusJSONResponse{Body: r.product(p, true), Headers: api.CreateProduct201ResponseHeaders{Location: &iri, ETag: precondition.ETag(p.Version)}}, nil
 }
 
 func (s *Server) UpdateProduct(ctx context.Context, req api.UpdateProductRequestObject) (api.UpdateProductResponseObject, error) {
@@ -473,8 +474,12 @@ func (s *Server) UpdateProduct(ctx context.Context, req api.UpdateProductRequest
 	if err != nil {
 		return nil, err
 	}
+	ifVersion, err := precondition.IfMatch(req.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
 	b := req.Body
-	var c catalog.ProductChanges
+	c := catalog.ProductChanges{IfVersion: ifVersion}
 	var vs fault.Violations
 	if b.Status != nil {
 		st, ok := catalog.StatusFromInput(*b.Status)
@@ -531,7 +536,7 @@ func (s *Server) UpdateProduct(ctx context.Context, req api.UpdateProductRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateProduct200ApplicationLdPlusJSONResponse(r.product(p, true)), nil
+	return api.UpdateProduct200ApplicationLdPlusJSONResponse{Body: r.product(p, true), Headers: api.UpdateProduct200ResponseHeaders{ETag: precondition.ETag(p.Version)}}, nil
 }
 
 // patchText reads a nullable merge-patch member: a value to set, or a request to clear.
@@ -551,7 +556,11 @@ func (s *Server) DeleteProduct(ctx context.Context, req api.DeleteProductRequest
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Catalog.DeleteProduct(ctx, t.InstanceID, req.Id); err != nil {
+	ifVersion, err := precondition.IfMatch(req.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Catalog.DeleteProduct(ctx, t.InstanceID, req.Id, ifVersion); err != nil {
 		return nil, err
 	}
 	return api.DeleteProduct204Response{}, nil
@@ -607,23 +616,23 @@ func (s *Server) CreateProductVariant(ctx context.Context, req api.CreateProduct
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.loadVariant(ctx, t, v.ID, catalog.ReadLocale{Code: locale}, catalog.Expand{})
+	out, version, err := s.loadVariant(ctx, t, v.ID, catalog.ReadLocale{Code: locale}, catalog.Expand{})
 	if err != nil {
 		return nil, err
 	}
 	iri := variantIRI(v.ID)
-	return api.CreateProductVariant201ApplicationLdPlusJSONResponse{Body: out, Headers: api.CreateProductVariant201ResponseHeaders{Location: &iri}}, nil
+	return api.CreateProductVariant201ApplicationLdPlusJSONResponse{Body: out, Headers: api.CreateProductVariant201ResponseHeaders{Location: &iri, ETag: precondition.ETag(version)}}, nil
 }
 
-// loadVariant reads a variant through its product's graph (one batch).
-func (s *Server) loadVariant(ctx context.Context, t tenant.Tenant, id uuid.UUID, loc catalog.ReadLocale, ex catalog.Expand) (api.Variant, error) {
+// loadVariant reads a variant through its product's graph (one batch), with its version.
+func (s *Server) loadVariant(ctx context.Context, t tenant.Tenant, id uuid.UUID, loc catalog.ReadLocale, ex catalog.Expand) (api.Variant, int64, error) {
 	pid, err := s.Catalog.Store().VariantProduct(ctx, t.InstanceID, id)
 	if err != nil {
-		return api.Variant{}, err
+		return api.Variant{}, 0, err
 	}
 	p, err := s.Catalog.Product(ctx, t.InstanceID, pid, loc)
 	if err != nil {
-		return api.Variant{}, err
+		return api.Variant{}, 0, err
 	}
 	var values map[uuid.UUID]catalog.OptionValue
 	if ex.OptionValues {
@@ -633,12 +642,12 @@ func (s *Server) loadVariant(ctx context.Context, t tenant.Tenant, id uuid.UUID,
 		if v.ID == id {
 			r, err := s.renderer(ctx, t.InstanceID, ex, []catalog.Product{p}, nil, loc)
 			if err != nil {
-				return api.Variant{}, err
+				return api.Variant{}, 0, err
 			}
-			return r.variant(v, values, true), nil
+			return r.variant(v, values, true), v.Version, nil
 		}
 	}
-	return api.Variant{}, fault.NotFound("no such variant")
+	return api.Variant{}, 0, fault.NotFound("no such variant")
 }
 
 func (s *Server) GetVariant(ctx context.Context, req api.GetVariantRequestObject) (api.GetVariantResponseObject, error) {
@@ -646,11 +655,11 @@ func (s *Server) GetVariant(ctx context.Context, req api.GetVariantRequestObject
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.loadVariant(ctx, t, req.Id, loc, expandOf(req.Params.Expand))
+	v, version, err := s.loadVariant(ctx, t, req.Id, loc, expandOf(req.Params.Expand))
 	if err != nil {
 		return nil, err
 	}
-	return api.GetVariant200ApplicationLdPlusJSONResponse(v), nil
+	return api.GetVariant200ApplicationLdPlusJSONResponse{Body: v, Headers: api.GetVariant200ResponseHeaders{ETag: precondition.ETag(version)}}, nil
 }
 
 func (s *Server) UpdateVariant(ctx context.Context, req api.UpdateVariantRequestObject) (api.UpdateVariantResponseObject, error) {
@@ -658,8 +667,12 @@ func (s *Server) UpdateVariant(ctx context.Context, req api.UpdateVariantRequest
 	if err != nil {
 		return nil, err
 	}
+	ifVersion, err := precondition.IfMatch(req.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
 	b := req.Body
-	c := catalog.VariantChanges{SKU: b.Sku, Position: b.Position}
+	c := catalog.VariantChanges{SKU: b.Sku, Position: b.Position, IfVersion: ifVersion}
 	c.Title, c.ClearTitle = patchText(b.Title)
 	c.Barcode, c.ClearBarcode = patchText(b.Barcode)
 	if b.OptionValues != nil {
@@ -673,11 +686,11 @@ func (s *Server) UpdateVariant(ctx context.Context, req api.UpdateVariantRequest
 	if _, err := s.Catalog.UpdateVariant(ctx, t.InstanceID, req.Id, locale, c); err != nil {
 		return nil, err
 	}
-	v, err := s.loadVariant(ctx, t, req.Id, catalog.ReadLocale{Code: locale}, catalog.Expand{})
+	v, version, err := s.loadVariant(ctx, t, req.Id, catalog.ReadLocale{Code: locale}, catalog.Expand{})
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateVariant200ApplicationLdPlusJSONResponse(v), nil
+	return api.UpdateVariant200ApplicationLdPlusJSONResponse{Body: v, Headers: api.UpdateVariant200ResponseHeaders{ETag: precondition.ETag(version)}}, nil
 }
 
 func (s *Server) DeleteVariant(ctx context.Context, req api.DeleteVariantRequestObject) (api.DeleteVariantResponseObject, error) {
@@ -685,7 +698,11 @@ func (s *Server) DeleteVariant(ctx context.Context, req api.DeleteVariantRequest
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Catalog.Store().DeleteVariant(ctx, t.InstanceID, req.Id); err != nil {
+	ifVersion, err := precondition.IfMatch(req.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Catalog.Store().DeleteVariant(ctx, t.InstanceID, req.Id, ifVersion); err != nil {
 		return nil, err
 	}
 	return api.DeleteVariant204Response{}, nil

@@ -18,10 +18,14 @@ func lockProduct(ctx context.Context, tx pgx.Tx, instance, product uuid.UUID) er
 	return notFound(err, "product")
 }
 
+// touchProduct records a write to a product's graph: a new version and update time.
+const touchProduct = `update products set version = version + 1, updated_at = now() where instance_id = $1 and id = $2`
+
 // recombine recomputes the combination keys of a product's variants from their values.
 const recombine = `update variants v set combination = coalesce((
 		select string_agg(x.option_value_id::text, ',' order by x.option_value_id::text collate "C")
-		from variant_option_values x where x.instance_id = v.instance_id and x.variant_id = v.id), ''), updated_at = now()
+		from variant_option_values x where x.instance_id = v.instance_id and x.variant_id = v.id), ''),
+		version = version + 1, updated_at = now()
 	where v.instance_id = $1 and v.product_id = $2`
 
 // AddOption stores a new option with its values; the product's variants take its first value.
@@ -44,7 +48,7 @@ func (s *Store) AddOption(ctx context.Context, instance uuid.UUID, locale string
 		b.Queue(`insert into variant_option_values (instance_id, variant_id, option_value_id, product_id)
 			select $1, v.id, $3, $2 from variants v where v.instance_id = $1 and v.product_id = $2`, instance, o.ProductID, o.Values[0].ID)
 		b.Queue(recombine, instance, o.ProductID)
-		b.Queue(`update products set updated_at = now() where instance_id = $1 and id = $2`, instance, o.ProductID)
+		b.Queue(touchProduct, instance, o.ProductID)
 		return tx.SendBatch(ctx, b).Close()
 	})))
 }
@@ -77,7 +81,7 @@ func (s *Store) AddOptionValue(ctx context.Context, instance uuid.UUID, locale s
 		}
 		b := &pgx.Batch{}
 		queueOptionValues(b, instance, locale, []catalog.OptionValue{v})
-		b.Queue(`update products set updated_at = now() where instance_id = $1 and id = $2`, instance, v.ProductID)
+		b.Queue(touchProduct, instance, v.ProductID)
 		return tx.SendBatch(ctx, b).Close()
 	})))
 }
@@ -107,7 +111,7 @@ func (s *Store) DeleteOption(ctx context.Context, instance, id uuid.UUID) error 
 			where x.instance_id = $1 and v.instance_id = $1 and v.id = x.option_value_id and v.option_id = $2`, instance, id)
 		b.Queue(`delete from product_options where instance_id = $1 and id = $2`, instance, id)
 		b.Queue(recombine, instance, product)
-		b.Queue(`update products set updated_at = now() where instance_id = $1 and id = $2`, instance, product)
+		b.Queue(touchProduct, instance, product)
 		return tx.SendBatch(ctx, b).Close()
 	}))
 }
@@ -138,7 +142,7 @@ func (s *Store) DeleteOptionValue(ctx context.Context, instance, id uuid.UUID) e
 		}
 		b := &pgx.Batch{}
 		b.Queue(`delete from option_values where instance_id = $1 and id = $2`, instance, id)
-		b.Queue(`update products set updated_at = now() where instance_id = $1 and id = $2`, instance, product)
+		b.Queue(touchProduct, instance, product)
 		return tx.SendBatch(ctx, b).Close()
 	}))
 }

@@ -317,7 +317,7 @@ func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUI
 	b := &pgx.Batch{}
 	// Texts are correlated lookups on the translation keys, so each is one primary-key probe whatever
 	// the planner's statistics say; the fallback is only read when the requested text is missing.
-	b.Queue(`select p.id, p.status, p.vendor, p.tags, p.created_at, p.updated_at, p.category_id,
+	b.Queue(`select p.id, p.status, p.vendor, p.tags, p.version, p.created_at, p.updated_at, p.category_id,
 			coalesce((select t.title from product_translations t where t.instance_id = p.instance_id and t.product_id = p.id and t.locale = $3),
 				(select t.title from product_translations t where t.instance_id = p.instance_id and t.product_id = p.id and t.locale = $4)),
 			coalesce((select t.description from product_translations t where t.instance_id = p.instance_id and t.product_id = p.id and t.locale = $3),
@@ -331,7 +331,7 @@ func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUI
 			coalesce((select t.value from option_value_translations t where t.instance_id = v.instance_id and t.value_id = v.id and t.locale = $3),
 				(select t.value from option_value_translations t where t.instance_id = v.instance_id and t.value_id = v.id and t.locale = $4))
 		from option_values v where v.instance_id = $1 and v.product_id = any($2) order by v.option_id, v.position, v.id`, instance, ids, loc.Code, loc.Fallback)
-	b.Queue(`select id, product_id, sku, title, barcode, position, created_at, updated_at
+	b.Queue(`select id, product_id, sku, title, barcode, position, version, created_at, updated_at
 		from variants where instance_id = $1 and product_id = any($2) order by product_id, position, id`, instance, ids)
 	b.Queue(`select x.variant_id, x.option_value_id from variant_option_values x
 		join option_values v on v.instance_id = x.instance_id and v.id = x.option_value_id
@@ -356,7 +356,7 @@ func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUI
 	for rows.Next() {
 		var p catalog.Product
 		var status string
-		if err := rows.Scan(&p.ID, &status, &p.Vendor, &p.Tags, &p.CreatedAt, &p.UpdatedAt, &p.Category, &p.Title, &p.Description); err != nil {
+		if err := rows.Scan(&p.ID, &status, &p.Vendor, &p.Tags, &p.Version, &p.CreatedAt, &p.UpdatedAt, &p.Category, &p.Title, &p.Description); err != nil {
 			return nil, wrap(err)
 		}
 		p.Status = catalog.Status(status)
@@ -403,7 +403,7 @@ func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUI
 	var variantIndex map[uuid.UUID]*catalog.Variant // filled after the lists are complete
 	for rows.Next() {
 		var v catalog.Variant
-		if err := rows.Scan(&v.ID, &v.ProductID, &v.SKU, &v.Title, &v.Barcode, &v.Position, &v.CreatedAt, &v.UpdatedAt); err != nil {
+		if err := rows.Scan(&v.ID, &v.ProductID, &v.SKU, &v.Title, &v.Barcode, &v.Position, &v.Version, &v.CreatedAt, &v.UpdatedAt); err != nil {
 			return nil, wrap(err)
 		}
 		variantsByProduct[v.ProductID] = append(variantsByProduct[v.ProductID], v)

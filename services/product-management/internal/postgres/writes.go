@@ -2,12 +2,14 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/pkg/precondition"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/price"
 )
@@ -214,13 +216,13 @@ func (s *Store) UpdateProduct(ctx context.Context, instance, id uuid.UUID, local
 			status = coalesce($3, status),
 			vendor = case when $4 then null when $5::text is not null then $5 else vendor end,
 			tags = coalesce($6, tags),
-			updated_at = now()
-			where instance_id = $1 and id = $2`, instance, id, status, c.ClearVendor, c.Vendor, c.Tags)
+			version = version + 1, updated_at = now()
+			where instance_id = $1 and id = $2 and ($7 = 0 or version = $7)`, instance, id, status, c.ClearVendor, c.Vendor, c.Tags, c.IfVersion)
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return fault.NotFound("no such product")
+			return missingOrChanged(ctx, tx, `select exists(select 1 from products where instance_id = $1 and id = $2)`, instance, id, "product")
 		}
 		if changes, category := c.CategoryChange(); changes {
 			if _, err := tx.Exec(ctx, `update products set category_id = $3 where instance_id = $1 and id = $2`, instance, id, category); err != nil {
@@ -284,15 +286,30 @@ func (s *Store) UpdateProduct(ctx context.Context, instance, id uuid.UUID, local
 	})))
 }
 
-func (s *Store) DeleteProduct(ctx context.Context, instance, id uuid.UUID) error {
-	tag, err := s.pool.Exec(ctx, `delete from products where instance_id = $1 and id = $2`, instance, id)
+func (s *Store) DeleteProduct(ctx context.Context, instance, id uuid.UUID, ifVersion int64) error {
+	tag, err := s.pool.Exec(ctx, `delete from products where instance_id = $1 and id = $2 and ($3 = 0 or version = $3)`, instance, id, ifVersion)
 	if err != nil {
 		return wrap(err)
 	}
 	if tag.RowsAffected() == 0 {
-		return fault.NotFound("no such product")
+		return wrap(missingOrChanged(ctx, s.pool, `select exists(select 1 from products where instance_id = $1 and id = $2)`, instance, id, "product"))
 	}
 	return nil
+}
+
+// missingOrChanged explains a conditional write that touched no row: the row is gone (not found),
+// or its version moved on (precondition failed). exists asks whether the row is there.
+func missingOrChanged(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, exists string, instance, id uuid.UUID, what string) error {
+	var ok bool
+	if err := q.QueryRow(ctx, exists, instance, id).Scan(&ok); err != nil {
+		return err
+	}
+	if ok {
+		return precondition.Failed()
+	}
+	return fault.NotFound("no such %s", what)
 }
 
 func (s *Store) owner(ctx context.Context, sql string, instance, id uuid.UUID, what string) (uuid.UUID, error) {
@@ -323,7 +340,7 @@ func (s *Store) CreateVariant(ctx context.Context, instance uuid.UUID, v catalog
 		if len(v.Prices) > 0 {
 			queuePrices(b, instance, v.Prices)
 		}
-		b.Queue(`update products set updated_at = now() where instance_id = $1 and id = $2`, instance, v.ProductID)
+		b.Queue(touchProduct, instance, v.ProductID)
 		return tx.SendBatch(ctx, b).Close()
 	})
 	return wrap(conflictError(err))
@@ -334,9 +351,17 @@ func (s *Store) UpdateVariant(ctx context.Context, instance uuid.UUID, v catalog
 		if err := skuClashes(ctx, tx, instance, []string{"sku"}, []catalog.Variant{v}); err != nil {
 			return err
 		}
+		tag, err := tx.Exec(ctx, `update variants set sku = $3, title = $4, barcode = $5, position = $6, combination = $7,
+			version = version + 1, updated_at = now()
+			where instance_id = $1 and id = $2 and ($8 = 0 or version = $8)`, instance, v.ID, v.SKU, v.Title, v.Barcode, v.Position, catalog.Combination(v.OptionValueIDs), v.IfVersion)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return missingOrChanged(ctx, tx, `select exists(select 1 from variants where instance_id = $1 and id = $2)`, instance, v.ID, "variant")
+		}
 		b := &pgx.Batch{}
-		b.Queue(`update variants set sku = $3, title = $4, barcode = $5, position = $6, combination = $7, updated_at = now()
-			where instance_id = $1 and id = $2`, instance, v.ID, v.SKU, v.Title, v.Barcode, v.Position, catalog.Combination(v.OptionValueIDs))
+		b.Queue(touchProduct, instance, v.ProductID)
 		b.Queue(`delete from variant_option_values where instance_id = $1 and variant_id = $2`, instance, v.ID)
 		if len(v.OptionValueIDs) > 0 {
 			pids := make([]uuid.UUID, len(v.OptionValueIDs))
@@ -354,15 +379,20 @@ func (s *Store) UpdateVariant(ctx context.Context, instance uuid.UUID, v catalog
 	return wrap(conflictError(err))
 }
 
-func (s *Store) DeleteVariant(ctx context.Context, instance, id uuid.UUID) error {
-	tag, err := s.pool.Exec(ctx, `delete from variants where instance_id = $1 and id = $2`, instance, id)
-	if err != nil {
-		return wrap(err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fault.NotFound("no such variant")
-	}
-	return nil
+func (s *Store) DeleteVariant(ctx context.Context, instance, id uuid.UUID, ifVersion int64) error {
+	return wrap(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var product uuid.UUID
+		err := tx.QueryRow(ctx, `delete from variants where instance_id = $1 and id = $2 and ($3 = 0 or version = $3) returning product_id`,
+			instance, id, ifVersion).Scan(&product)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return missingOrChanged(ctx, tx, `select exists(select 1 from variants where instance_id = $1 and id = $2)`, instance, id, "variant")
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, touchProduct, instance, product)
+		return err
+	}))
 }
 
 func (s *Store) UpdateOption(ctx context.Context, instance, id uuid.UUID, locale string, name *string, position *int) error {
@@ -373,6 +403,10 @@ func (s *Store) UpdateOption(ctx context.Context, instance, id uuid.UUID, locale
 		}
 		if tag.RowsAffected() == 0 {
 			return fault.NotFound("no such product option")
+		}
+		if _, err := tx.Exec(ctx, `update products p set version = p.version + 1, updated_at = now() from product_options o
+			where o.instance_id = $1 and o.id = $2 and p.instance_id = $1 and p.id = o.product_id`, instance, id); err != nil {
+			return err
 		}
 		if name == nil {
 			return nil
@@ -391,6 +425,10 @@ func (s *Store) UpdateOptionValue(ctx context.Context, instance, id uuid.UUID, l
 		}
 		if tag.RowsAffected() == 0 {
 			return fault.NotFound("no such option value")
+		}
+		if _, err := tx.Exec(ctx, `update products p set version = p.version + 1, updated_at = now() from option_values o
+			where o.instance_id = $1 and o.id = $2 and p.instance_id = $1 and p.id = o.product_id`, instance, id); err != nil {
+			return err
 		}
 		if value == nil {
 			return nil

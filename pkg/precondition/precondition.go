@@ -1,0 +1,35 @@
+// Package precondition holds the optimistic concurrency of the APIs: a resource's version travels
+// as its ETag, and a write names the version it expects in If-Match (RFC 9110 §13.1.1).
+package precondition
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/flowkiwi/platform/pkg/fault"
+)
+
+// ETag is the entity tag of a version: a quoted decimal.
+func ETag(version int64) *string {
+	s := `"` + strconv.FormatInt(version, 10) + `"`
+	return &s
+}
+
+// IfMatch parses an If-Match header into the version it names; 0 means "any" (absent or "*").
+// A value that names no version can never match, so it fails the precondition.
+func IfMatch(h *string) (int64, error) {
+	if h == nil || strings.TrimSpace(*h) == "*" {
+		return 0, nil
+	}
+	v := strings.TrimPrefix(strings.TrimSpace(*h), "W/")
+	n, err := strconv.ParseInt(strings.Trim(v, `"`), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, Failed()
+	}
+	return n, nil
+}
+
+// Failed is the error of a write whose If-Match did not hold.
+func Failed() error {
+	return fault.PreconditionFailed("the resource has changed since you read it (If-Match does not match its ETag); read it again and retry")
+}

@@ -1,0 +1,35 @@
+package precondition
+
+import (
+	"testing"
+
+	"github.com/flowkiwi/platform/pkg/fault"
+)
+
+func TestIfMatch(t *testing.T) {
+	for _, tc := range []struct {
+		header *string
+		want   int64
+		failed bool
+	}{
+		{nil, 0, false},
+		{ptr("*"), 0, false},
+		{ptr(`"7"`), 7, false},
+		{ptr(`W/"7"`), 7, false},
+		{ptr(` "12" `), 12, false},
+		{ptr(`"0"`), 0, true},
+		{ptr(`"-3"`), 0, true},
+		{ptr(`"abc"`), 0, true},
+		{ptr(``), 0, true},
+	} {
+		got, err := IfMatch(tc.header)
+		if got != tc.want || fault.Is(err, fault.KindPreconditionFailed) != tc.failed {
+			t.Errorf("IfMatch(%v) = %d, %v", tc.header, got, err)
+		}
+	}
+	if v, _ := IfMatch(ETag(42)); v != 42 {
+		t.Errorf("an ETag does not round-trip: %d", v)
+	}
+}
+
+func ptr(s string) *string { return &s }

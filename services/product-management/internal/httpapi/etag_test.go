@@ -1,0 +1,125 @@
+package httpapi_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	pm "github.com/flowkiwi/platform/pkg/clients/productmanagement"
+)
+
+// TestConditionalWrites: products and variants carry an ETag that every write to them changes;
+// a PATCH or DELETE with a stale If-Match is a 412 and changes nothing.
+func TestConditionalWrites(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	p := w.create(t, w.c, tshirt("ETAG", 2))
+	ifMatch := func(etag string) pm.RequestEditorFn {
+		return func(_ context.Context, r *http.Request) error { r.Header.Set("If-Match", etag); return nil }
+	}
+	productETag := func(t *testing.T) (string, pm.Product) {
+		t.Helper()
+		resp, err := w.c.GetProductWithResponse(ctx, p.Id, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, resp, 200)
+		etag := resp.HTTPResponse.Header.Get("ETag")
+		if etag == "" {
+			t.Fatal("no ETag on the product read")
+		}
+		return etag, *resp.ApplicationldJSON200
+	}
+	patchProduct := func(etag, body string) *pm.UpdateProductResponse {
+		t.Helper()
+		resp, err := w.c.UpdateProductWithBodyWithResponse(ctx, p.Id, nil, "application/merge-patch+json", strings.NewReader(body), ifMatch(etag))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+
+	t.Run("products", func(t *testing.T) {
+		first, _ := productETag(t)
+		ok := patchProduct(first, `{"vendor":"Globex"}`)
+		expectStatus(t, ok, 200)
+		second := ok.HTTPResponse.Header.Get("ETag")
+		if second == "" || second == first {
+			t.Fatalf("the update's ETag %q does not move on from %q", second, first)
+		}
+		for name, etag := range map[string]string{"stale": first, "malformed": `"abc"`, "weak stale": "W/" + first} {
+			expectProblem(t, patchProduct(etag, `{"vendor":"Initech"}`), 412, "")
+			del, err := w.c.DeleteProductWithResponse(ctx, p.Id, nil, ifMatch(etag))
+			if err != nil {
+				t.Fatal(err)
+			}
+			expectProblem(t, del, 412, "")
+			if now, got := productETag(t); now != second || got.Vendor.MustGet() != "Globex" {
+				t.Fatalf("%s If-Match changed the product: %s %v", name, now, got.Vendor)
+			}
+		}
+		expectStatus(t, patchProduct("*", `{"tags":"a"}`), 200)
+		// A change to the product's graph (a new option value) moves the product's ETag too.
+		before, _ := productETag(t)
+		add, err := w.c.CreateOptionValueWithResponse(ctx, mustOption(t, w, p), nil, pm.OptionValueCreate{Value: "XL"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, add, 201)
+		if after, _ := productETag(t); after == before {
+			t.Fatal("a new option value did not change the product's ETag")
+		}
+	})
+
+	t.Run("variants", func(t *testing.T) {
+		_, cur := productETag(t)
+		iri, _ := cur.Variants[0].AsIri()
+		id := idOf(iri)
+		get, err := w.c.GetVariantWithResponse(ctx, id, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, get, 200)
+		first := get.HTTPResponse.Header.Get("ETag")
+		upd, err := w.c.UpdateVariantWithBodyWithResponse(ctx, id, nil, "application/merge-patch+json", strings.NewReader(`{"barcode":"123"}`), ifMatch(first))
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, upd, 200)
+		second := upd.HTTPResponse.Header.Get("ETag")
+		if second == "" || second == first {
+			t.Fatalf("variant ETag %q after %q", second, first)
+		}
+		stale, err := w.c.UpdateVariantWithBodyWithResponse(ctx, id, nil, "application/merge-patch+json", strings.NewReader(`{"barcode":"456"}`), ifMatch(first))
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectProblem(t, stale, 412, "")
+		del, err := w.c.DeleteVariantWithResponse(ctx, id, nil, ifMatch(first))
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectProblem(t, del, 412, "")
+		del, err = w.c.DeleteVariantWithResponse(ctx, id, nil, ifMatch(second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, del, 204)
+		gone, err := w.c.DeleteVariantWithResponse(ctx, id, nil, ifMatch(second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectProblem(t, gone, 404, "")
+	})
+}
+
+// mustOption returns the id of the product's first option.
+func mustOption(t *testing.T, w *world, p pm.Product) pm.Id {
+	t.Helper()
+	iri, err := p.Options[0].AsIri()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return idOf(iri)
+}
