@@ -50,6 +50,7 @@ type Metaobject struct {
 	Handle       string
 	Fields       map[string]string
 	References   []FieldReference // set by BuildMetaobject: what its reference fields point at
+	CheckedAt    time.Time        // set by BuildMetaobject: the definition's version it was checked against
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
@@ -250,7 +251,7 @@ func ApplyDefinition(d MetaobjectDefinition, typ, name *string, clearName bool, 
 // Its references are recorded in m.References, so what it points at cannot be deleted.
 func (s *Service) BuildMetaobject(ctx context.Context, instance uuid.UUID, m Metaobject, def MetaobjectDefinition) (Metaobject, error) {
 	var vs fault.Violations
-	m.References = nil
+	m.References, m.CheckedAt = nil, def.UpdatedAt
 	byKey := map[string]FieldDefinition{}
 	for _, f := range def.Fields {
 		byKey[f.Key] = f

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -165,6 +166,16 @@ func (s *Store) MetaobjectsByID(ctx context.Context, instance uuid.UUID, ids []u
 func (s *Store) SaveMetaobject(ctx context.Context, instance uuid.UUID, m catalog.Metaobject, create bool) error {
 	fields, _ := json.Marshal(m.Fields)
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// The fields were checked against the definition as of CheckedAt; hold it still (definition
+		// changes lock it for update) and make sure it has not moved since.
+		var at time.Time
+		if err := tx.QueryRow(ctx, `select updated_at from metaobject_definitions where instance_id = $1 and id = $2 for share`,
+			instance, m.DefinitionID).Scan(&at); err != nil {
+			return notFound(err, "metaobject definition")
+		}
+		if !at.Equal(m.CheckedAt) {
+			return fault.Conflict("the metaobject definition changed while this request was checked against it; retry")
+		}
 		b := &pgx.Batch{}
 		if create {
 			b.Queue(`insert into metaobjects (instance_id, id, definition_id, handle, fields) values ($1, $2, $3, $4, $5)`,
