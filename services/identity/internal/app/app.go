@@ -3,6 +3,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -53,7 +54,14 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slo
 	partners := partner.NewService(store, opts.BcryptCost)
 	orgs := organization.NewService(store)
 	instances := instance.NewService(store, orgs)
-	ring := keys.NewRing(store, keys.Policy{RotateEvery: cfg.KeyRotation, PublishLead: cfg.KeyPublishLead, TokenTTL: cfg.TokenTTL}, nil)
+	sealer, err := keys.ParseSealer(cfg.KeyEncryption)
+	if err != nil {
+		return nil, fmt.Errorf("IDENTITY_KEY_ENCRYPTION_KEYS: %w", err)
+	}
+	if sealer == nil {
+		logger.Warn("signing keys are stored unencrypted; set IDENTITY_KEY_ENCRYPTION_KEYS in production")
+	}
+	ring := keys.NewRing(store, keys.Policy{RotateEvery: cfg.KeyRotation, PublishLead: cfg.KeyPublishLead, TokenTTL: cfg.TokenTTL, Sealer: sealer}, nil)
 	if err := ring.Rotate(ctx); err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ type Config struct {
 	TokenTTL        time.Duration // IDENTITY_TOKEN_TTL
 	KeyRotation     time.Duration // IDENTITY_KEY_ROTATION: how long a signing key signs
 	KeyPublishLead  time.Duration // IDENTITY_KEY_PUBLISH_LEAD: how long a key is published before it signs
+	KeyEncryption   string        // IDENTITY_KEY_ENCRYPTION_KEYS: base64 32-byte KEKs sealing signing keys at rest, newest first
 	RateLimitRPS    float64       // RATE_LIMIT_RPS: requests per second per partner on average (0 disables)
 	RateLimitBurst  int           // RATE_LIMIT_BURST: requests a partner may send at once
 	LogLevel        string        // LOG_LEVEL: debug, info, warn, error
@@ -34,6 +35,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		TokenTTL:        r.Duration("IDENTITY_TOKEN_TTL", 15*time.Minute),
 		KeyRotation:     r.Duration("IDENTITY_KEY_ROTATION", 30*24*time.Hour),
 		KeyPublishLead:  r.Duration("IDENTITY_KEY_PUBLISH_LEAD", time.Hour),
+		KeyEncryption:   r.String("IDENTITY_KEY_ENCRYPTION_KEYS", ""),
 		RateLimitRPS:    r.Float("RATE_LIMIT_RPS", 50, 0, 1e6),
 		RateLimitBurst:  int(r.Float("RATE_LIMIT_BURST", 100, 1, 1e6)),
 		LogLevel:        r.LogLevel(),

@@ -21,7 +21,7 @@ import (
 // Stored is a key as persisted.
 type Stored struct {
 	Kid         string
-	PrivateDER  []byte // PKCS #8
+	PrivateDER  []byte // PKCS #8, sealed when a Sealer is configured
 	CreatedAt   time.Time
 	ActivatesAt time.Time
 	RetiresAt   *time.Time
@@ -51,6 +51,7 @@ type Policy struct {
 	PublishLead time.Duration // how long a key is published before it signs
 	TokenTTL    time.Duration // how long tokens live, so retired keys stay published that long
 	CacheFor    time.Duration // how long a replica trusts its in-memory copy of the key set
+	Sealer      *Sealer       // encrypts private keys at rest; nil stores them as they are
 }
 
 // Ring is the in-memory view of the key set, refreshed from the store.
@@ -97,14 +98,14 @@ func (r *Ring) Rotate(ctx context.Context) error {
 		}
 		switch {
 		case active == nil && next == nil:
-			k, err := newStored(now, now) // bootstrap: nobody can have cached an older set
+			k, err := newStored(r.policy.Sealer, now, now) // bootstrap: nobody can have cached an older set
 			return k, "", time.Time{}, time.Time{}, err
 		case active != nil && next == nil && !now.Before(active.ActivatesAt.Add(r.policy.RotateEvery-r.policy.PublishLead)):
 			activates := active.ActivatesAt.Add(r.policy.RotateEvery)
 			if min := now.Add(r.policy.PublishLead); activates.Before(min) {
 				activates = min
 			}
-			k, err := newStored(now, activates)
+			k, err := newStored(r.policy.Sealer, now, activates)
 			return k, active.Kid, activates, activates.Add(r.policy.TokenTTL + 5*time.Minute), err
 		}
 		return nil, "", time.Time{}, time.Time{}, nil
@@ -115,7 +116,7 @@ func (r *Ring) Rotate(ctx context.Context) error {
 	return r.reload(ctx)
 }
 
-func newStored(now, activates time.Time) (*Stored, error) {
+func newStored(sealer *Sealer, now, activates time.Time) (*Stored, error) {
 	priv, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, err
@@ -126,7 +127,12 @@ func newStored(now, activates time.Time) (*Stored, error) {
 	}
 	kidBytes := make([]byte, 12)
 	_, _ = rand.Read(kidBytes)
-	return &Stored{Kid: base64.RawURLEncoding.EncodeToString(kidBytes), PrivateDER: der, CreatedAt: now, ActivatesAt: activates}, nil
+	kid := base64.RawURLEncoding.EncodeToString(kidBytes)
+	sealed, err := sealer.Seal(kid, der)
+	if err != nil {
+		return nil, err
+	}
+	return &Stored{Kid: kid, PrivateDER: sealed, CreatedAt: now, ActivatesAt: activates}, nil
 }
 
 func (r *Ring) reload(ctx context.Context) error {
@@ -136,7 +142,11 @@ func (r *Ring) reload(ctx context.Context) error {
 	}
 	keys := make([]Key, 0, len(stored))
 	for _, s := range stored {
-		pk, err := x509.ParsePKCS8PrivateKey(s.PrivateDER)
+		der, err := r.policy.Sealer.Open(s.Kid, s.PrivateDER)
+		if err != nil {
+			return fmt.Errorf("keys: key %s: %w", s.Kid, err)
+		}
+		pk, err := x509.ParsePKCS8PrivateKey(der)
 		if err != nil {
 			return fmt.Errorf("keys: key %s: %w", s.Kid, err)
 		}
