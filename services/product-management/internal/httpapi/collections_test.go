@@ -62,6 +62,15 @@ func TestCollections(t *testing.T) {
 		if err != nil || c.Handle != "summer" || c.Title.MustGet() != "Summer" {
 			t.Fatalf("embedded = %+v %v", c, err)
 		}
+		// The Hydra search template advertises the filter.
+		search := resp.ApplicationldJSON200.Search
+		found := false
+		for _, m := range search.Mapping {
+			found = found || m.Variable == "collection" && m.Property.MustGet() == "collections"
+		}
+		if !found || !strings.Contains(search.Template, "collection") {
+			t.Fatalf("search = %+v", search)
+		}
 	})
 	t.Run("join later, in order", func(t *testing.T) {
 		scarf := w.create(t, w.c, pm.ProductCreate{Title: some("Gloves")})

@@ -328,7 +328,7 @@ func cloneValues(q url.Values) url.Values {
 	return v
 }
 
-var productFilters = []string{"status", "vendor", "tags", "title", "createdAt[after]", "createdAt[before]", "updatedAt[after]",
+var productFilters = []string{"status", "vendor", "tags", "title", "channel", "collection", "createdAt[after]", "createdAt[before]", "updatedAt[after]",
 	"updatedAt[before]", "order[createdAt]", "order[updatedAt]", "order[title]", "page", "itemsPerPage", "cursor", "expand"}
 
 func productSearch() api.HydraSearch {
@@ -351,6 +351,8 @@ func productSearch() api.HydraSearch {
 		switch f {
 		case "page", "itemsPerPage", "cursor", "expand":
 			m.Property = nullable.NewNullNullable[string]()
+		case "channel", "collection": // a member of the product's list
+			m.Property = nullable.NewNullableWithValue(f + "s")
 		}
 		s.Mapping = append(s.Mapping, m)
 	}
