@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/google/uuid"
@@ -11,14 +10,12 @@ import (
 )
 
 // AddOption adds an option with its values to a product, after its current options; labels are
-// compared with the product's in the write locale.
+// compared with the product's in the write locale. The limits are the store's to check, under the
+// product's lock.
 func (s *Service) AddOption(ctx context.Context, instance, productID uuid.UUID, locale string, in OptionInput) (Option, error) {
 	p, err := s.Product(ctx, instance, productID, ReadLocale{Code: locale})
 	if err != nil {
 		return Option{}, err
-	}
-	if len(p.Options) >= MaxOptions {
-		return Option{}, fault.Invalid("", "too_many_options", fmt.Sprintf("a product may have at most %d options", MaxOptions))
 	}
 	position := 0
 	for _, o := range p.Options {
@@ -63,9 +60,6 @@ func (s *Service) AddOptionValue(ctx context.Context, instance, optionID uuid.UU
 			return OptionValue{}, fault.Invalid("value", "duplicate_value", "the option already has this value")
 		}
 		next = max(next, v.Position+1)
-	}
-	if len(opt.Values) >= MaxValuesPerOption {
-		return OptionValue{}, fault.Invalid("", "too_many_values", fmt.Sprintf("an option may have at most %d values", MaxValuesPerOption))
 	}
 	if position != nil {
 		next = *position

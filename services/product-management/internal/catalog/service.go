@@ -195,17 +195,8 @@ func (s *Service) CreateProduct(ctx context.Context, instance uuid.UUID, locale 
 			return p, err
 		}
 	}
-	seen := map[uuid.UUID]bool{}
-	for i, iri := range in.Channels {
-		id, ok := ParseIRI(iri, "/rest/api/channels/")
-		if _, exists := channels[id]; !ok || !exists {
-			vs.Add("channels["+itoa(i)+"].channel", "unknown_channel", "no such channel in this instance")
-			continue
-		}
-		if !seen[id] {
-			seen[id] = true
-			p.Channels = append(p.Channels, id)
-		}
+	if len(in.Channels) > 0 {
+		p.Channels = productChannels(channels, in.Channels, &vs)
 	}
 	if in.Category != nil || len(in.Values) > 0 {
 		var set []Attribute
@@ -277,6 +268,23 @@ func (s *Service) CreateProduct(ctx context.Context, instance uuid.UUID, locale 
 	return p, s.store.CreateProduct(ctx, instance, locale, p)
 }
 
+// productChannels resolves a product's channel IRIs against the instance's channels, in order,
+// repeats dropped; unknown ones are violations at channels[N].channel.
+func productChannels(channels map[uuid.UUID]Channel, iris []string, vs *fault.Violations) []uuid.UUID {
+	ids := []uuid.UUID{}
+	for i, iri := range iris {
+		id, ok := ParseIRI(iri, "/rest/api/channels/")
+		if _, exists := channels[id]; !ok || !exists {
+			vs.Add("channels["+itoa(i)+"].channel", "unknown_channel", "no such channel in this instance")
+			continue
+		}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
 func (s *Service) channelMap(ctx context.Context, instance uuid.UUID) (map[uuid.UUID]Channel, error) {
 	list, err := s.store.Channels(ctx, instance)
 	if err != nil {
@@ -315,17 +323,7 @@ func (s *Service) UpdateProduct(ctx context.Context, instance, id uuid.UUID, loc
 			return err
 		}
 		var vs fault.Violations
-		ids := []uuid.UUID{}
-		for i, iri := range *c.Channels {
-			id, ok := ParseIRI(iri, "/rest/api/channels/")
-			if _, exists := channels[id]; !ok || !exists {
-				vs.Add("channels["+itoa(i)+"].channel", "unknown_channel", "no such channel in this instance")
-				continue
-			}
-			if !slices.Contains(ids, id) {
-				ids = append(ids, id)
-			}
-		}
+		ids := productChannels(channels, *c.Channels, &vs)
 		if err := vs.Err(); err != nil {
 			return err
 		}

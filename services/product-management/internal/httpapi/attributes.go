@@ -7,7 +7,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/oapi-codegen/nullable"
 
-	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/tenant"
@@ -76,13 +75,7 @@ func pageOf(p, per *int) (int, int) {
 
 func (s *Server) attribute(ctx context.Context, t tenant.Tenant, id uuid.UUID, loc catalog.ReadLocale) (catalog.Attribute, error) {
 	list, err := s.Catalog.Store().AttributesByID(ctx, t.InstanceID, []uuid.UUID{id}, loc)
-	if err != nil {
-		return catalog.Attribute{}, err
-	}
-	if len(list) == 0 {
-		return catalog.Attribute{}, fault.NotFound("no such attribute")
-	}
-	return list[0], nil
+	return first(list, err, "no such attribute")
 }
 
 func (s *Server) ListAttributes(ctx context.Context, req api.ListAttributesRequestObject) (api.ListAttributesResponseObject, error) {
@@ -179,13 +172,7 @@ func (s *Server) DeleteAttribute(ctx context.Context, req api.DeleteAttributeReq
 
 func (s *Server) category(ctx context.Context, t tenant.Tenant, id uuid.UUID, loc catalog.ReadLocale) (catalog.Category, error) {
 	list, err := s.Catalog.Store().CategoriesByID(ctx, t.InstanceID, []uuid.UUID{id}, loc)
-	if err != nil {
-		return catalog.Category{}, err
-	}
-	if len(list) == 0 {
-		return catalog.Category{}, fault.NotFound("no such category")
-	}
-	return list[0], nil
+	return first(list, err, "no such category")
 }
 
 func (s *Server) ListCategories(ctx context.Context, req api.ListCategoriesRequestObject) (api.ListCategoriesResponseObject, error) {

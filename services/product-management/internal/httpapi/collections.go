@@ -5,7 +5,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/tenant"
@@ -24,13 +23,7 @@ func renderCollection(c catalog.Collection, top bool) api.Collection {
 
 func (s *Server) collection(ctx context.Context, t tenant.Tenant, id uuid.UUID, loc catalog.ReadLocale) (catalog.Collection, error) {
 	list, err := s.Catalog.Store().CollectionsByID(ctx, t.InstanceID, []uuid.UUID{id}, loc)
-	if err != nil {
-		return catalog.Collection{}, err
-	}
-	if len(list) == 0 {
-		return catalog.Collection{}, fault.NotFound("no such collection")
-	}
-	return list[0], nil
+	return first(list, err, "no such collection")
 }
 
 func (s *Server) ListCollections(ctx context.Context, req api.ListCollectionsRequestObject) (api.ListCollectionsResponseObject, error) {
@@ -38,13 +31,7 @@ func (s *Server) ListCollections(ctx context.Context, req api.ListCollectionsReq
 	if err != nil {
 		return nil, err
 	}
-	page, per := 1, 30
-	if req.Params.Page != nil {
-		page = *req.Params.Page
-	}
-	if req.Params.ItemsPerPage != nil {
-		per = *req.Params.ItemsPerPage
-	}
+	page, per := pageOf(req.Params.Page, req.Params.ItemsPerPage)
 	list, total, err := s.Catalog.Store().Collections(ctx, t.InstanceID, loc, page, per)
 	if err != nil {
 		return nil, err

@@ -6,7 +6,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/oapi-codegen/nullable"
 
-	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/tenant"
@@ -45,13 +44,7 @@ func mediaChange(b api.MediaCreate) catalog.MediaChange {
 
 func (s *Server) media(ctx context.Context, t tenant.Tenant, id uuid.UUID, loc catalog.ReadLocale) (catalog.Media, error) {
 	list, err := s.Catalog.Store().MediasByID(ctx, t.InstanceID, []uuid.UUID{id}, loc)
-	if err != nil {
-		return catalog.Media{}, err
-	}
-	if len(list) == 0 {
-		return catalog.Media{}, fault.NotFound("no such media")
-	}
-	return list[0], nil
+	return first(list, err, "no such media")
 }
 
 func (s *Server) ListMedias(ctx context.Context, req api.ListMediasRequestObject) (api.ListMediasResponseObject, error) {
@@ -59,13 +52,7 @@ func (s *Server) ListMedias(ctx context.Context, req api.ListMediasRequestObject
 	if err != nil {
 		return nil, err
 	}
-	page, per := 1, 30
-	if req.Params.Page != nil {
-		page = *req.Params.Page
-	}
-	if req.Params.ItemsPerPage != nil {
-		per = *req.Params.ItemsPerPage
-	}
+	page, per := pageOf(req.Params.Page, req.Params.ItemsPerPage)
 	list, total, err := s.Catalog.Store().Medias(ctx, t.InstanceID, loc, page, per)
 	if err != nil {
 		return nil, err

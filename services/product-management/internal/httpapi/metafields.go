@@ -176,13 +176,7 @@ func (s *Server) DeleteMetaobjectDefinition(ctx context.Context, req api.DeleteM
 
 func (s *Server) metaobject(ctx context.Context, instance, id uuid.UUID) (catalog.Metaobject, error) {
 	list, err := s.Catalog.Store().MetaobjectsByID(ctx, instance, []uuid.UUID{id})
-	if err != nil {
-		return catalog.Metaobject{}, err
-	}
-	if len(list) == 0 {
-		return catalog.Metaobject{}, fault.NotFound("no such metaobject")
-	}
-	return list[0], nil
+	return first(list, err, "no such metaobject")
 }
 
 func (s *Server) ListMetaobjects(ctx context.Context, req api.ListMetaobjectsRequestObject) (api.ListMetaobjectsResponseObject, error) {
@@ -290,13 +284,7 @@ func (s *Server) DeleteMetaobject(ctx context.Context, req api.DeleteMetaobjectR
 
 func (s *Server) metafield(ctx context.Context, instance, id uuid.UUID) (catalog.Metafield, error) {
 	list, err := s.Catalog.Store().MetafieldsByID(ctx, instance, []uuid.UUID{id})
-	if err != nil {
-		return catalog.Metafield{}, err
-	}
-	if len(list) == 0 {
-		return catalog.Metafield{}, fault.NotFound("no such metafield")
-	}
-	return list[0], nil
+	return first(list, err, "no such metafield")
 }
 
 func (s *Server) ListMetafields(ctx context.Context, req api.ListMetafieldsRequestObject) (api.ListMetafieldsResponseObject, error) {

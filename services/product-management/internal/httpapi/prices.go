@@ -194,13 +194,7 @@ func (s *Server) ListChannels(ctx context.Context, _ api.ListChannelsRequestObje
 
 func (s *Server) channel(ctx context.Context, instance, id uuid.UUID) (catalog.Channel, error) {
 	list, err := s.Catalog.Store().ChannelsByID(ctx, instance, []uuid.UUID{id})
-	if err != nil {
-		return catalog.Channel{}, err
-	}
-	if len(list) == 0 {
-		return catalog.Channel{}, fault.NotFound("no such channel")
-	}
-	return list[0], nil
+	return first(list, err, "no such channel")
 }
 
 func (s *Server) GetChannel(ctx context.Context, req api.GetChannelRequestObject) (api.GetChannelResponseObject, error) {
@@ -278,13 +272,7 @@ func (s *Server) listPrices(ctx context.Context, variant *uuid.UUID, pageP, perP
 	if err != nil {
 		return api.PriceCollection{}, err
 	}
-	page, per := 1, 30
-	if pageP != nil {
-		page = *pageP
-	}
-	if perP != nil {
-		per = *perP
-	}
+	page, per := pageOf(pageP, perP)
 	rows, total, err := s.Catalog.Store().CurrentPrices(ctx, t.InstanceID, variant, page, per)
 	if err != nil {
 		return api.PriceCollection{}, err

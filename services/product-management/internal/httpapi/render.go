@@ -58,6 +58,20 @@ func (r renderer) metafields(fields []catalog.Metafield) *[]api.MetafieldOrIri {
 	return &out
 }
 
+// mediaList renders a product's or variant's medias: embedded when loaded (expand=medias), IRIs
+// otherwise.
+func (r renderer) mediaList(ids []uuid.UUID) *[]api.MediaOrIri {
+	out := make([]api.MediaOrIri, len(ids))
+	for i, id := range ids {
+		if m, ok := r.medias[id]; ok {
+			_ = out[i].FromMedia(renderMedia(m, false))
+		} else {
+			_ = out[i].FromIri(mediaIRI(id))
+		}
+	}
+	return &out
+}
+
 func (r renderer) product(p catalog.Product, top bool) api.Product {
 	out := api.Product{
 		LdID: productIRI(p.ID), LdType: "Product", Id: p.ID, Status: statusIRI(p.Status),
@@ -108,15 +122,7 @@ func (r renderer) product(p catalog.Product, top bool) api.Product {
 		}
 	}
 	out.Collections = &collections
-	medias := make([]api.MediaOrIri, len(p.Medias))
-	for i, id := range p.Medias {
-		if m, ok := r.medias[id]; ok {
-			_ = medias[i].FromMedia(renderMedia(m, false))
-		} else {
-			_ = medias[i].FromIri(mediaIRI(id))
-		}
-	}
-	out.Medias = &medias
+	out.Medias = r.mediaList(p.Medias)
 	var category api.Product_Category
 	switch c, ok := r.categories[deref(p.Category)]; {
 	case p.Category == nil:
@@ -185,15 +191,7 @@ func (r renderer) variant(v catalog.Variant, values map[uuid.UUID]catalog.Option
 		}
 	}
 	priceFields(&out, v)
-	medias := make([]api.MediaOrIri, len(v.Medias))
-	for i, id := range v.Medias {
-		if m, ok := r.medias[id]; ok {
-			_ = medias[i].FromMedia(renderMedia(m, false))
-		} else {
-			_ = medias[i].FromIri(mediaIRI(id))
-		}
-	}
-	out.Medias = &medias
+	out.Medias = r.mediaList(v.Medias)
 	if r.variantFields != nil {
 		out.Metafields = r.metafields(r.variantFields[v.ID])
 	}

@@ -245,6 +245,18 @@ func (s *Server) renderer(ctx context.Context, instance uuid.UUID, ex catalog.Ex
 	return r, nil
 }
 
+// first returns the only entry of a lookup by one id, or not found ("no such …").
+func first[T any](list []T, err error, notFound string) (T, error) {
+	var zero T
+	if err != nil {
+		return zero, err
+	}
+	if len(list) == 0 {
+		return zero, fault.NotFound("%s", notFound)
+	}
+	return list[0], nil
+}
+
 // index maps a list by key.
 func index[T any](list []T, key func(T) uuid.UUID) map[uuid.UUID]T {
 	m := make(map[uuid.UUID]T, len(list))
@@ -579,13 +591,7 @@ func (s *Server) ListProductVariants(ctx context.Context, req api.ListProductVar
 	if err != nil {
 		return nil, err
 	}
-	page, per := 1, 30
-	if req.Params.Page != nil {
-		page = *req.Params.Page
-	}
-	if req.Params.ItemsPerPage != nil {
-		per = *req.Params.ItemsPerPage
-	}
+	page, per := pageOf(req.Params.Page, req.Params.ItemsPerPage)
 	ex := expandOf(req.Params.Expand)
 	var values map[uuid.UUID]catalog.OptionValue
 	if ex.OptionValues {

@@ -16,49 +16,39 @@ func (s *Store) Embeds(ctx context.Context, instance uuid.UUID, q catalog.EmbedQ
 	b := &pgx.Batch{}
 	loc := q.Locale
 	if len(q.Channels) > 0 {
-		b.Queue(channelsByID, instance, q.Channels).Query(func(rows pgx.Rows) error {
-			var err error
-			out.Channels, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalog.Channel, error) { return scanChannel(r) })
-			return err
-		})
+		collectInto(b, &out.Channels, scanChannel, channelsByID, instance, q.Channels)
 	}
 	if len(q.Medias) > 0 {
-		b.Queue(mediasByID, instance, loc.Code, loc.Fallback, q.Medias).Query(func(rows pgx.Rows) error {
-			var err error
-			out.Medias, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalog.Media, error) { return scanMedia(r) })
-			return err
-		})
+		collectInto(b, &out.Medias, func(r pgx.Row) (catalog.Media, error) { return scanMedia(r) },
+			mediasByID, instance, loc.Code, loc.Fallback, q.Medias)
 	}
 	if len(q.Categories) > 0 {
-		b.Queue(categoriesByID, instance, loc.Code, loc.Fallback, q.Categories).Query(func(rows pgx.Rows) error {
-			var err error
-			out.Categories, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalog.Category, error) { return scanCategory(r) })
-			return err
-		})
+		collectInto(b, &out.Categories, func(r pgx.Row) (catalog.Category, error) { return scanCategory(r) },
+			categoriesByID, instance, loc.Code, loc.Fallback, q.Categories)
 	}
 	if len(q.Collections) > 0 {
-		b.Queue(collectionsByID, instance, loc.Code, loc.Fallback, q.Collections).Query(func(rows pgx.Rows) error {
-			var err error
-			out.Collections, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalog.Collection, error) { return scanCollection(r) })
-			return err
-		})
+		collectInto(b, &out.Collections, func(r pgx.Row) (catalog.Collection, error) { return scanCollection(r) },
+			collectionsByID, instance, loc.Code, loc.Fallback, q.Collections)
 	}
 	if len(q.Products) > 0 {
-		b.Queue(metafieldsOf, instance, q.Products).Query(func(rows pgx.Rows) error {
-			var err error
-			out.Metafields, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalog.Metafield, error) { return scanMetafield(r) })
-			return err
-		})
+		collectInto(b, &out.Metafields, func(r pgx.Row) (catalog.Metafield, error) { return scanMetafield(r) },
+			metafieldsOf, instance, q.Products)
 		if q.Metaobjects {
-			b.Queue(metaobjectsOf, instance, q.Products).Query(func(rows pgx.Rows) error {
-				var err error
-				out.Metaobjects, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalog.Metaobject, error) { return scanMetaobject(r) })
-				return err
-			})
+			collectInto(b, &out.Metaobjects, func(r pgx.Row) (catalog.Metaobject, error) { return scanMetaobject(r) },
+				metaobjectsOf, instance, q.Products)
 		}
 	}
 	if b.Len() == 0 {
 		return out, nil
 	}
 	return out, wrap(s.pool.SendBatch(ctx, b).Close())
+}
+
+// collectInto queues sql on b; when the batch runs, its rows are scanned into dst.
+func collectInto[T any](b *pgx.Batch, dst *[]T, scan func(pgx.Row) (T, error), sql string, args ...any) {
+	b.Queue(sql, args...).Query(func(rows pgx.Rows) error {
+		var err error
+		*dst, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
+		return err
+	})
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -39,7 +40,7 @@ func (s *Store) AddOption(ctx context.Context, instance uuid.UUID, locale string
 			return err
 		}
 		if n >= catalog.MaxOptions {
-			return fault.Invalid("", "too_many_options", "a product may have at most 3 options")
+			return fault.Invalid("", "too_many_options", fmt.Sprintf("a product may have at most %d options", catalog.MaxOptions))
 		}
 		b := &pgx.Batch{}
 		b.Queue(`insert into product_options (instance_id, id, product_id, position) values ($1, $2, $3, $4)`, instance, o.ID, o.ProductID, o.Position)
@@ -77,7 +78,7 @@ func (s *Store) AddOptionValue(ctx context.Context, instance uuid.UUID, locale s
 			return err
 		}
 		if n >= catalog.MaxValuesPerOption {
-			return fault.Invalid("", "too_many_values", "an option may have at most 250 values")
+			return fault.Invalid("", "too_many_values", fmt.Sprintf("an option may have at most %d values", catalog.MaxValuesPerOption))
 		}
 		b := &pgx.Batch{}
 		queueOptionValues(b, instance, locale, []catalog.OptionValue{v})

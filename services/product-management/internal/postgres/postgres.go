@@ -337,6 +337,8 @@ func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUI
 		join option_values v on v.instance_id = x.instance_id and v.id = x.option_value_id
 		join product_options o on o.instance_id = v.instance_id and o.id = v.option_id
 		where x.instance_id = $1 and x.product_id = any($2) order by x.variant_id, o.position`, instance, ids)
+	b.Queue(`select variant_id, media_id from variant_medias where instance_id = $1 and product_id = any($2)
+		order by variant_id, position`, instance, ids)
 	b.Queue(`select product_id, channel_id from product_channels where instance_id = $1 and product_id = any($2)
 		order by product_id, position`, instance, ids)
 	b.Queue(`select product_id, collection_id from product_collections where instance_id = $1 and product_id = any($2)
@@ -345,8 +347,6 @@ func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUI
 		order by product_id, position`, instance, ids)
 	b.Queue(`select product_id, attribute_id, value from product_attribute_values where instance_id = $1 and product_id = any($2)
 		order by product_id, position`, instance, ids)
-	b.Queue(`select variant_id, media_id from variant_medias where instance_id = $1 and product_id = any($2)
-		order by variant_id, position`, instance, ids)
 	br := s.pool.SendBatch(ctx, b)
 	defer br.Close()
 
@@ -400,7 +400,6 @@ func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUI
 	}
 	rows, _ = br.Query()
 	variantsByProduct := map[uuid.UUID][]catalog.Variant{}
-	var variantIndex map[uuid.UUID]*catalog.Variant // filled after the lists are complete
 	for rows.Next() {
 		var v catalog.Variant
 		if err := rows.Scan(&v.ID, &v.ProductID, &v.SKU, &v.Title, &v.Barcode, &v.Position, &v.Version, &v.CreatedAt, &v.UpdatedAt); err != nil {
@@ -423,9 +422,21 @@ func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUI
 	if err := rows.Err(); err != nil {
 		return nil, wrap(err)
 	}
+	rows, _ = br.Query()
+	mediaIDs := map[uuid.UUID][]uuid.UUID{}
+	for rows.Next() {
+		var vid, mid uuid.UUID
+		if err := rows.Scan(&vid, &mid); err != nil {
+			return nil, wrap(err)
+		}
+		mediaIDs[vid] = append(mediaIDs[vid], mid)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err)
+	}
 	for pid, vs := range variantsByProduct {
 		for i := range vs {
-			vs[i].OptionValueIDs = valueIDs[vs[i].ID]
+			vs[i].OptionValueIDs, vs[i].Medias = valueIDs[vs[i].ID], mediaIDs[vs[i].ID]
 		}
 		if p := byID[pid]; p != nil {
 			p.Variants = vs
@@ -479,27 +490,6 @@ func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUI
 		}
 		if p := byID[pid]; p != nil {
 			p.Values = append(p.Values, v)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(err)
-	}
-	rows, _ = br.Query()
-	for rows.Next() {
-		var vid, mid uuid.UUID
-		if err := rows.Scan(&vid, &mid); err != nil {
-			return nil, wrap(err)
-		}
-		if variantIndex == nil {
-			variantIndex = map[uuid.UUID]*catalog.Variant{}
-			for _, p := range byID {
-				for i := range p.Variants {
-					variantIndex[p.Variants[i].ID] = &p.Variants[i]
-				}
-			}
-		}
-		if v := variantIndex[vid]; v != nil {
-			v.Medias = append(v.Medias, mid)
 		}
 	}
 	if err := rows.Err(); err != nil {

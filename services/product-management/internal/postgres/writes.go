@@ -222,7 +222,7 @@ func (s *Store) UpdateProduct(ctx context.Context, instance, id uuid.UUID, local
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return missingOrChanged(ctx, tx, `select exists(select 1 from products where instance_id = $1 and id = $2)`, instance, id, "product")
+			return missingOrChanged(ctx, tx, "products", instance, id, "product")
 		}
 		if changes, category := c.CategoryChange(); changes {
 			if _, err := tx.Exec(ctx, `update products set category_id = $3 where instance_id = $1 and id = $2`, instance, id, category); err != nil {
@@ -292,18 +292,18 @@ func (s *Store) DeleteProduct(ctx context.Context, instance, id uuid.UUID, ifVer
 		return wrap(err)
 	}
 	if tag.RowsAffected() == 0 {
-		return wrap(missingOrChanged(ctx, s.pool, `select exists(select 1 from products where instance_id = $1 and id = $2)`, instance, id, "product"))
+		return wrap(missingOrChanged(ctx, s.pool, "products", instance, id, "product"))
 	}
 	return nil
 }
 
-// missingOrChanged explains a conditional write that touched no row: the row is gone (not found),
-// or its version moved on (precondition failed). exists asks whether the row is there.
+// missingOrChanged explains a conditional write to a row of table that touched nothing: the row
+// is gone (not found) or its version moved on (precondition failed).
 func missingOrChanged(ctx context.Context, q interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
-}, exists string, instance, id uuid.UUID, what string) error {
+}, table string, instance, id uuid.UUID, what string) error {
 	var ok bool
-	if err := q.QueryRow(ctx, exists, instance, id).Scan(&ok); err != nil {
+	if err := q.QueryRow(ctx, `select exists(select 1 from `+table+` where instance_id = $1 and id = $2)`, instance, id).Scan(&ok); err != nil {
 		return err
 	}
 	if ok {
@@ -358,7 +358,7 @@ func (s *Store) UpdateVariant(ctx context.Context, instance uuid.UUID, v catalog
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return missingOrChanged(ctx, tx, `select exists(select 1 from variants where instance_id = $1 and id = $2)`, instance, v.ID, "variant")
+			return missingOrChanged(ctx, tx, "variants", instance, v.ID, "variant")
 		}
 		b := &pgx.Batch{}
 		b.Queue(touchProduct, instance, v.ProductID)
@@ -385,7 +385,7 @@ func (s *Store) DeleteVariant(ctx context.Context, instance, id uuid.UUID, ifVer
 		err := tx.QueryRow(ctx, `delete from variants where instance_id = $1 and id = $2 and ($3 = 0 or version = $3) returning product_id`,
 			instance, id, ifVersion).Scan(&product)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return missingOrChanged(ctx, tx, `select exists(select 1 from variants where instance_id = $1 and id = $2)`, instance, id, "variant")
+			return missingOrChanged(ctx, tx, "variants", instance, id, "variant")
 		}
 		if err != nil {
 			return err
