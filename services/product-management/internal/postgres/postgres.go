@@ -410,29 +410,13 @@ func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUI
 	if err := rows.Err(); err != nil {
 		return nil, wrap(err)
 	}
-	rows, _ = br.Query()
-	valueIDs := map[uuid.UUID][]uuid.UUID{}
-	for rows.Next() {
-		var vid, ovid uuid.UUID
-		if err := rows.Scan(&vid, &ovid); err != nil {
-			return nil, wrap(err)
-		}
-		valueIDs[vid] = append(valueIDs[vid], ovid)
+	valueIDs, err := idLists(br)
+	if err != nil {
+		return nil, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(err)
-	}
-	rows, _ = br.Query()
-	mediaIDs := map[uuid.UUID][]uuid.UUID{}
-	for rows.Next() {
-		var vid, mid uuid.UUID
-		if err := rows.Scan(&vid, &mid); err != nil {
-			return nil, wrap(err)
-		}
-		mediaIDs[vid] = append(mediaIDs[vid], mid)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(err)
+	mediaIDs, err := idLists(br)
+	if err != nil {
+		return nil, err
 	}
 	for pid, vs := range variantsByProduct {
 		for i := range vs {
@@ -442,44 +426,21 @@ func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUI
 			p.Variants = vs
 		}
 	}
-	rows, _ = br.Query()
-	for rows.Next() {
-		var pid, cid uuid.UUID
-		if err := rows.Scan(&pid, &cid); err != nil {
-			return nil, wrap(err)
+	// The products' ordered lists, each (product, id) rows in order.
+	for _, list := range []func(p *catalog.Product) *[]uuid.UUID{
+		func(p *catalog.Product) *[]uuid.UUID { return &p.Channels },
+		func(p *catalog.Product) *[]uuid.UUID { return &p.Collections },
+		func(p *catalog.Product) *[]uuid.UUID { return &p.Medias },
+	} {
+		lists, err := idLists(br)
+		if err != nil {
+			return nil, err
 		}
-		if p := byID[pid]; p != nil {
-			p.Channels = append(p.Channels, cid)
+		for pid, ids := range lists {
+			if p := byID[pid]; p != nil {
+				*list(p) = ids
+			}
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(err)
-	}
-	rows, _ = br.Query()
-	for rows.Next() {
-		var pid, cid uuid.UUID
-		if err := rows.Scan(&pid, &cid); err != nil {
-			return nil, wrap(err)
-		}
-		if p := byID[pid]; p != nil {
-			p.Collections = append(p.Collections, cid)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(err)
-	}
-	rows, _ = br.Query()
-	for rows.Next() {
-		var pid, mid uuid.UUID
-		if err := rows.Scan(&pid, &mid); err != nil {
-			return nil, wrap(err)
-		}
-		if p := byID[pid]; p != nil {
-			p.Medias = append(p.Medias, mid)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(err)
 	}
 	rows, _ = br.Query()
 	for rows.Next() {
@@ -503,4 +464,18 @@ func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUI
 		}
 	}
 	return out, nil
+}
+
+// idLists reads the next result of br, (owner, id) rows in order, into each owner's list.
+func idLists(br pgx.BatchResults) (map[uuid.UUID][]uuid.UUID, error) {
+	rows, _ := br.Query()
+	lists := map[uuid.UUID][]uuid.UUID{}
+	for rows.Next() {
+		var owner, id uuid.UUID
+		if err := rows.Scan(&owner, &id); err != nil {
+			return nil, wrap(err)
+		}
+		lists[owner] = append(lists[owner], id)
+	}
+	return lists, wrap(rows.Err())
 }

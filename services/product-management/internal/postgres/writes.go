@@ -395,46 +395,38 @@ func (s *Store) DeleteVariant(ctx context.Context, instance, id uuid.UUID, ifVer
 	}))
 }
 
+// labeled is a positioned row with a translatable label: a product option or an option value.
+type labeled struct {
+	table, what                   string // the rows, and their name in a not-found
+	translations, key, labelField string // the label's table, its foreign key, its column
+}
+
 func (s *Store) UpdateOption(ctx context.Context, instance, id uuid.UUID, locale string, name *string, position *int) error {
-	return wrap(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `update product_options set position = coalesce($3, position) where instance_id = $1 and id = $2`, instance, id, position)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return fault.NotFound("no such product option")
-		}
-		if _, err := tx.Exec(ctx, `update products p set version = p.version + 1, updated_at = now() from product_options o
-			where o.instance_id = $1 and o.id = $2 and p.instance_id = $1 and p.id = o.product_id`, instance, id); err != nil {
-			return err
-		}
-		if name == nil {
-			return nil
-		}
-		_, err = tx.Exec(ctx, `insert into product_option_translations (instance_id, option_id, locale, name) values ($1, $2, $3, $4)
-			on conflict (instance_id, option_id, locale) do update set name = excluded.name`, instance, id, locale, *name)
-		return err
-	}))
+	return s.updateLabeled(ctx, labeled{"product_options", "product option", "product_option_translations", "option_id", "name"}, instance, id, locale, name, position)
 }
 
 func (s *Store) UpdateOptionValue(ctx context.Context, instance, id uuid.UUID, locale string, value *string, position *int) error {
+	return s.updateLabeled(ctx, labeled{"option_values", "option value", "option_value_translations", "value_id", "value"}, instance, id, locale, value, position)
+}
+
+// updateLabeled moves a row of l and sets its label in locale (nil: unchanged); the product's
+// graph changes with it.
+func (s *Store) updateLabeled(ctx context.Context, l labeled, instance, id uuid.UUID, locale string, label *string, position *int) error {
 	return wrap(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `update option_values set position = coalesce($3, position) where instance_id = $1 and id = $2`, instance, id, position)
+		var product uuid.UUID
+		err := tx.QueryRow(ctx, `update `+l.table+` set position = coalesce($3, position) where instance_id = $1 and id = $2 returning product_id`,
+			instance, id, position).Scan(&product)
 		if err != nil {
+			return notFound(err, l.what)
+		}
+		if _, err := tx.Exec(ctx, touchProduct, instance, product); err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 0 {
-			return fault.NotFound("no such option value")
-		}
-		if _, err := tx.Exec(ctx, `update products p set version = p.version + 1, updated_at = now() from option_values o
-			where o.instance_id = $1 and o.id = $2 and p.instance_id = $1 and p.id = o.product_id`, instance, id); err != nil {
-			return err
-		}
-		if value == nil {
+		if label == nil {
 			return nil
 		}
-		_, err = tx.Exec(ctx, `insert into option_value_translations (instance_id, value_id, locale, value) values ($1, $2, $3, $4)
-			on conflict (instance_id, value_id, locale) do update set value = excluded.value`, instance, id, locale, *value)
+		_, err = tx.Exec(ctx, `insert into `+l.translations+` (instance_id, `+l.key+`, locale, `+l.labelField+`) values ($1, $2, $3, $4)
+			on conflict (instance_id, `+l.key+`, locale) do update set `+l.labelField+` = excluded.`+l.labelField, instance, id, locale, *label)
 		return err
 	}))
 }
