@@ -30,6 +30,7 @@ check-generated: generate ## fail when committed generated code is stale
 build: ## build bin/identity and bin/product-management
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/identity ./services/identity/cmd/identity
+	$(GO) build -o $(BIN)/pgcluster ./pkg/pgcluster/cmd/pgcluster
 	@if [ -d services/product-management/cmd/product-management ]; then $(GO) build -o $(BIN)/product-management ./services/product-management/cmd/product-management; fi
 
 .PHONY: lint
@@ -52,8 +53,17 @@ deploy-check: ## render the Kubernetes overlays (kustomize) and check them; run 
 	@bash tools/check-deploy.sh
 
 .PHONY: test
-test: check-generated lint breaking deploy-check ## run every test (unit, integration, fuzz seeds) against real PostgreSQL
-	@for m in $(MODULES); do (cd $$m && $(GO) test -count=1 ./...) || exit 1; done
+test: check-generated lint breaking deploy-check test-go ## every check and every test (unit, integration, fuzz seeds) against real PostgreSQL
+
+.PHONY: test-go
+test-go: ## the Go tests of every module, with a count of what ran (gotestsum)
+	@cd tools && GOWORK=off $(GO) build -o $(BIN)/gotestsum gotest.tools/gotestsum
+	@mkdir -p $(DATA)/test && rm -f $(DATA)/test/summary
+	@status=0; for m in $(MODULES); do \
+		(cd $$m && $(BIN)/gotestsum --format pkgname --jsonfile $(DATA)/test/$$(echo $$m | tr / _).json \
+			--post-run-command "bash $(CURDIR)/tools/test-summary.sh add $$m $(DATA)/test/summary" \
+			-- -count=1 ./...) || status=1; \
+	done; bash tools/test-summary.sh print $(DATA)/test/summary; exit $$status
 
 .PHONY: bench
 bench: ## run the benchmarks
@@ -64,5 +74,6 @@ run: build ## start both services on a local database and print a demo partner
 	@bash tools/run.sh
 
 .PHONY: clean
-clean: ## remove build output and the private database cluster
+clean: ## stop the private database clusters, remove them and the build output
+	@if [ -x $(BIN)/pgcluster ]; then $(BIN)/pgcluster stop --dir $(DATA)/pg; $(BIN)/pgcluster stop --dir $(DATA)/testdb-pg; fi
 	rm -rf $(BIN) $(DATA)

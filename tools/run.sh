@@ -18,26 +18,13 @@ pg_bin() {
 
 answers() { "$(pg_bin psql)" "$1/postgres" -Atqc 'select 1' >/dev/null 2>&1; }
 
+STOP_PG=()
 if ! answers "$SERVER"; then
-	PORT=55432
-	SERVER="postgres://postgres@127.0.0.1:$PORT"
-	PGDATA="$DATA/pg"
-	if ! answers "$SERVER"; then
-		echo "No PostgreSQL answers at 127.0.0.1:5432; starting a private cluster in .data/pg (port $PORT)"
-		as_pg=()
-		if [ "$(id -u)" = 0 ]; then
-			# PostgreSQL refuses to run as root: run it as the postgres user.
-			id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
-			as_pg=(runuser -u postgres --)
-			chown postgres "$DATA"
-		fi
-		if [ ! -s "$PGDATA/PG_VERSION" ]; then
-			"${as_pg[@]}" "$(pg_bin initdb)" -D "$PGDATA" -U postgres --auth=trust -E UTF8 >/dev/null
-		fi
-		"${as_pg[@]}" "$(pg_bin pg_ctl)" -D "$PGDATA" -l "$DATA/pg.log" -w \
-			-o "-p $PORT -c listen_addresses=127.0.0.1 -k $DATA" start >/dev/null
-		STOP_PG=("${as_pg[@]}" "$(pg_bin pg_ctl)" -D "$PGDATA" -m fast stop)
-	fi
+	# The same private cluster the tests start when nothing answers (package pkg/pgcluster).
+	echo "No PostgreSQL answers at 127.0.0.1:5432; starting a private cluster in .data/pg (port 55432)"
+	SERVER=$("$ROOT/bin/pgcluster" start --dir "$DATA/pg" --port 55432)
+	SERVER=${SERVER%/postgres?sslmode=disable}
+	STOP_PG=("$ROOT/bin/pgcluster" stop --dir "$DATA/pg" --port 55432)
 fi
 
 for db in flowkiwi_identity flowkiwi_product_management; do
@@ -50,12 +37,11 @@ IDENTITY_DB="$SERVER/flowkiwi_identity?sslmode=disable"
 PM_DB="$SERVER/flowkiwi_product_management?sslmode=disable"
 
 pids=()
-STOP_PG=${STOP_PG:-}
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	# The private cluster is throwaway: stop it with the services.
-	if [ -n "${STOP_PG[*]:-}" ]; then "${STOP_PG[@]}" >/dev/null 2>&1 || true; fi
+	if [ ${#STOP_PG[@]} -gt 0 ]; then "${STOP_PG[@]}" >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT INT TERM
 

@@ -1,6 +1,12 @@
-// Package testdb gives tests a fresh, migrated PostgreSQL database: on TEST_DATABASE_URL when set,
-// otherwise in a testcontainers-go container. Migrations run once into a template database named by
-// their hash; each test then gets a cheap copy, so test packages run in parallel without sharing rows.
+// Package testdb gives tests a fresh, migrated PostgreSQL database. The server is found the way
+// `make run` finds one, in this order: TEST_DATABASE_URL when set; the local PostgreSQL at
+// 127.0.0.1:5432 when it answers; a private cluster started from the machine's PostgreSQL binaries
+// (package pgcluster, in .data/testdb-pg of the checkout, port 55433, left running for the next run);
+// a testcontainers-go container when a Docker engine answers. When none works the test fails, never
+// skips: a green run that tested nothing is worse than a red one.
+//
+// Migrations run once into a template database named by their hash; each test then gets a cheap
+// copy, so test packages run in parallel without sharing rows.
 package testdb
 
 import (
@@ -8,9 +14,13 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
+	"net"
+	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -23,8 +33,113 @@ import (
 	tcpostgres "github.com/testcontainers/testcontainers-go/modules/postgres"
 
 	"github.com/flowkiwi/platform/pkg/migrate"
+	"github.com/flowkiwi/platform/pkg/pgcluster"
 	"github.com/flowkiwi/platform/pkg/pgpool"
 )
+
+// LocalURL is the local PostgreSQL tried when TEST_DATABASE_URL is not set.
+const LocalURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// PrivatePort is the port of the private test cluster (make run's own private cluster uses 55432).
+const PrivatePort = 55433
+
+// Sources are the ways to a server, tried in order; the zero value of a field disables that way.
+type Sources struct {
+	EnvURL   string             // TEST_DATABASE_URL
+	LocalURL string             // the local server
+	Private  *pgcluster.Options // a private cluster from the machine's binaries
+	// DockerHost is the Docker engine testcontainers-go would use (DOCKER_HOST or the default
+	// socket); it is only asked when something answers there.
+	DockerHost string
+}
+
+// DefaultSources are the four ways, configured from the environment.
+func DefaultSources() Sources {
+	return Sources{
+		EnvURL:     os.Getenv("TEST_DATABASE_URL"),
+		LocalURL:   LocalURL,
+		Private:    &pgcluster.Options{Dir: privateDir(), Port: PrivatePort, Fast: true},
+		DockerHost: dockerHost(),
+	}
+}
+
+func dockerHost() string {
+	if h := os.Getenv("DOCKER_HOST"); h != "" {
+		return h
+	}
+	return "unix:///var/run/docker.sock"
+}
+
+// privateDir is .data/testdb-pg in the checkout (found from go.work), else in the user's cache.
+func privateDir() string {
+	if wd, err := os.Getwd(); err == nil {
+		for d := wd; ; d = filepath.Dir(d) {
+			if _, err := os.Stat(filepath.Join(d, "go.work")); err == nil {
+				return filepath.Join(d, ".data", "testdb-pg")
+			}
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
+	}
+	if c, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(c, "flowkiwi", "testdb-pg")
+	}
+	return filepath.Join(os.TempDir(), "flowkiwi-testdb-pg")
+}
+
+// Find returns the URL of the first server the sources lead to, or one error naming every way
+// tried and why it did not work.
+func Find(ctx context.Context, src Sources) (string, error) {
+	var why []string
+	if src.EnvURL != "" {
+		// An explicit choice is never second-guessed: if it does not answer, that is the failure.
+		if pgcluster.Answers(ctx, src.EnvURL) {
+			return src.EnvURL, nil
+		}
+		return "", fmt.Errorf("testdb: TEST_DATABASE_URL=%s does not answer", redact(src.EnvURL))
+	}
+	why = append(why, "1. TEST_DATABASE_URL: not set")
+	if src.LocalURL != "" {
+		if pgcluster.Answers(ctx, src.LocalURL) {
+			return src.LocalURL, nil
+		}
+		why = append(why, "2. local PostgreSQL: nothing answers at "+redact(src.LocalURL))
+	} else {
+		why = append(why, "2. local PostgreSQL: not tried")
+	}
+	if src.Private != nil {
+		c, err := pgcluster.New(*src.Private)
+		if err == nil {
+			err = c.Start(ctx)
+		}
+		if err == nil {
+			return c.URL(), nil
+		}
+		why = append(why, "3. private cluster from the machine's PostgreSQL binaries: "+err.Error())
+	} else {
+		why = append(why, "3. private cluster: not tried")
+	}
+	if src.DockerHost != "" {
+		u, err := startContainer(ctx, src.DockerHost)
+		if err == nil {
+			return u, nil
+		}
+		why = append(why, "4. testcontainers-go: "+err.Error())
+	} else {
+		why = append(why, "4. testcontainers-go: not tried")
+	}
+	return "", errors.New("testdb: no PostgreSQL for the tests; tried, in order:\n  " + strings.Join(why, "\n  ") +
+		"\nInstall PostgreSQL's server binaries (Debian: postgresql), start a server at 127.0.0.1:5432, or set TEST_DATABASE_URL.")
+}
+
+func redact(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return p.Redacted()
+}
 
 var (
 	serverOnce sync.Once
@@ -32,34 +147,55 @@ var (
 	serverErr  error
 )
 
-// ServerURL returns the URL of a PostgreSQL server tests may create databases on.
+// ServerURL returns the URL of a PostgreSQL server tests may create databases on; the test fails
+// when there is none.
 func ServerURL(tb testing.TB) string {
 	tb.Helper()
 	serverOnce.Do(func() {
-		if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
-			serverURL = u
-			return
-		}
-		serverURL, serverErr = startContainer()
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		serverURL, serverErr = Find(ctx, DefaultSources())
 	})
-	if serverErr != nil {
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("testdb: no database: set TEST_DATABASE_URL or provide Docker: %v", serverErr)
-		}
-		tb.Skipf("testdb: no database (set TEST_DATABASE_URL or provide Docker): %v", serverErr)
-	}
-	return serverURL
+	return mustServer(tb, serverURL, serverErr)
 }
 
-func startContainer() (url string, err error) {
+func mustServer(tb testing.TB, url string, err error) string {
+	tb.Helper()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return url
+}
+
+// dockerAnswers reports whether a Docker engine accepts connections at host, so that
+// testcontainers is only asked when it can work.
+func dockerAnswers(host string) bool {
+	u, err := url.Parse(host)
+	if err != nil {
+		return false
+	}
+	network, addr := "tcp", u.Host
+	if u.Scheme == "unix" {
+		network, addr = "unix", u.Path
+	}
+	c, err := net.DialTimeout(network, addr, 2*time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+func startContainer(ctx context.Context, host string) (url string, err error) {
+	if !dockerAnswers(host) {
+		return "", fmt.Errorf("no Docker engine answers at %s", host)
+	}
 	defer func() {
 		// testcontainers may panic when no Docker provider can be built.
 		if r := recover(); r != nil {
 			err = fmt.Errorf("testcontainers: %v", r)
 		}
 	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	c, err := tcpostgres.Run(ctx, "postgres:17-alpine",
 		tcpostgres.WithDatabase("postgres"), tcpostgres.WithUsername("postgres"), tcpostgres.WithPassword("postgres"),
 		tcpostgres.BasicWaitStrategies())
@@ -86,8 +222,14 @@ func New(tb testing.TB, migrations fs.FS) *pgxpool.Pool {
 // NewURL creates a fresh migrated database and returns its URL (for starting a real service).
 func NewURL(tb testing.TB, migrations fs.FS) string {
 	tb.Helper()
+	return NewURLOn(tb, ServerURL(tb), migrations)
+}
+
+// NewURLOn creates a fresh migrated database on the server at base (a private cluster a test
+// controls, for example) and returns its URL.
+func NewURLOn(tb testing.TB, base string, migrations fs.FS) string {
+	tb.Helper()
 	ctx := context.Background()
-	base := ServerURL(tb)
 	tmpl, err := template(ctx, base, migrations)
 	if err != nil {
 		tb.Fatalf("testdb: template: %v", err)
