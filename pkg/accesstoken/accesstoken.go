@@ -57,13 +57,16 @@ var ErrInvalid = errors.New("invalid access token")
 
 // Verifier checks access tokens.
 type Verifier struct {
-	Keys     KeySource
-	Issuer   string
-	Audience string
-	Leeway   time.Duration       // clock skew tolerated on exp/iat/nbf; default 30s
-	Now      func() time.Time    // default time.Now
-	Cache    *Cache              // optional: remembers verified tokens
-	Observe  func(result string) // optional: called with ok, cached, invalid or unavailable
+	Keys KeySource
+	// Issuer is the only iss accepted. With IssuerFrom set instead, the issuer is learned at run
+	// time (from the issuer's metadata); until it is known, tokens cannot be verified (503).
+	Issuer     string
+	IssuerFrom func() (string, bool)
+	Audience   string
+	Leeway     time.Duration       // clock skew tolerated on exp/iat/nbf; default 30s
+	Now        func() time.Time    // default time.Now
+	Cache      *Cache              // optional: remembers verified tokens
+	Observe    func(result string) // optional: called with ok, cached, invalid or unavailable
 }
 
 func (v *Verifier) observe(result string) {
@@ -88,13 +91,21 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 			return p, nil
 		}
 	}
+	issuer := v.Issuer
+	if v.IssuerFrom != nil {
+		var known bool
+		if issuer, known = v.IssuerFrom(); !known {
+			v.observe("unavailable")
+			return Principal{}, fmt.Errorf("%w: the issuer's metadata has not been read yet", ErrKeysUnavailable)
+		}
+	}
 	leeway := v.Leeway
 	if leeway == 0 {
 		leeway = 30 * time.Second
 	}
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods([]string{Algorithm}),
-		jwt.WithIssuer(v.Issuer),
+		jwt.WithIssuer(issuer),
 		jwt.WithAudience(v.Audience),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),

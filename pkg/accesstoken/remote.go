@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,7 +19,7 @@ import (
 // tokens with made-up kids cannot make it hammer the issuer. Concurrent fetches are coalesced.
 // A refetch replaces the whole set: keys removed upstream stop verifying.
 type RemoteKeySet struct {
-	URL      string
+	URL      string // set before use, or later with SetURL
 	Client   *http.Client
 	MaxAge   time.Duration // default 10m
 	Cooldown time.Duration // default 30s
@@ -38,6 +39,16 @@ func (r *RemoteKeySet) now() time.Time {
 	return time.Now()
 }
 
+// SetURL points the set at another JWKS address (learned from the issuer's metadata) and forgets
+// the keys fetched from the old one.
+func (r *RemoteKeySet) SetURL(u string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.URL != u {
+		r.URL, r.keys, r.fetchedAt = u, nil, time.Time{}
+	}
+}
+
 // Loaded reports whether a key set has been fetched (readiness).
 func (r *RemoteKeySet) Loaded() bool {
 	r.mu.RLock()
@@ -54,12 +65,16 @@ func (r *RemoteKeySet) Refresh(ctx context.Context) error {
 func (r *RemoteKeySet) fetch(ctx context.Context) error {
 	r.mu.Lock()
 	r.lastTry = r.now()
+	url := r.URL
 	r.mu.Unlock()
+	if url == "" {
+		return errors.New("jwks: no address yet")
+	}
 	client := r.Client
 	if client == nil {
 		client = &http.Client{Timeout: 5 * time.Second}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.URL, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
@@ -69,7 +84,7 @@ func (r *RemoteKeySet) fetch(ctx context.Context) error {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("jwks: %s answered %d", r.URL, resp.StatusCode)
+		return fmt.Errorf("jwks: %s answered %d", url, resp.StatusCode)
 	}
 	var set struct {
 		Keys []JWK `json:"keys"`

@@ -20,6 +20,11 @@ func Up(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, versionTable string
 		return fmt.Errorf("migrate: acquire connection: %w", err)
 	}
 	defer conn.Release()
+	// Migrations may build indexes on big tables: the pool's statement timeout is for requests.
+	if _, err := conn.Exec(ctx, "set statement_timeout = 0"); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "reset statement_timeout") //nolint:errcheck // back to the connection's default
 	h := fnv.New64a()
 	h.Write([]byte("flowkiwi-migrate:" + versionTable))
 	lock := int64(h.Sum64())

@@ -26,8 +26,9 @@ import (
 type Options struct {
 	Dir  string // the cluster's directory: data in Dir/data, the server log in Dir/postgres.log
 	Port int    // the loopback TCP port
-	// Fast turns off durability (fsync, synchronous commit, full-page writes): for throwaway test
-	// clusters, where a crash may lose data but must never cost test time.
+	// Fast turns off durability against an operating-system crash (fsync, full-page writes): for
+	// throwaway test clusters. Commits still reach the WAL before they return, so a killed server
+	// (Kill, in outage tests) loses nothing.
 	Fast bool
 	// BinDirs are searched for initdb and pg_ctl before the usual places; with OnlyBinDirs, only they.
 	BinDirs     []string
@@ -98,7 +99,7 @@ func (c *Cluster) Start(ctx context.Context) error {
 		// No Unix socket: test directories can exceed the 107-byte socket path limit.
 		"-c", "unix_socket_directories=", "-c", "max_connections=300"}
 	if c.opts.Fast {
-		settings = append(settings, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+		settings = append(settings, "-c", "fsync=off", "-c", "full_page_writes=off")
 	}
 	if err := c.run(ctx, "pg_ctl", "-D", data, "-l", filepath.Join(c.opts.Dir, "postgres.log"), "-w", "-t", "60",
 		"-o", strings.Join(settings, " "), "start"); err != nil {

@@ -1,11 +1,18 @@
 // Package pgerr turns PostgreSQL and pgx errors into fault errors, for the storage packages of
-// every service: no row is not-found, anything unexpected is internal (its SQL text is logged,
-// never shown), constraint violations are told apart by code and constraint name.
+// every service: no row is not-found, a database that cannot serve now is unavailable (503, the
+// client retries), anything else unexpected is internal (its SQL text is logged, never shown),
+// constraint violations are told apart by code and constraint name.
 package pgerr
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -13,7 +20,11 @@ import (
 	"github.com/flowkiwi/platform/pkg/fault"
 )
 
-// Wrap passes fault errors through and makes any other error internal.
+// RetryAfter is what a client is told to wait when the database cannot serve.
+const RetryAfter = 2 * time.Second
+
+// Wrap passes fault errors through, makes the database's unavailability a fault of kind
+// unavailable and any other error internal.
 func Wrap(err error) error {
 	if err == nil {
 		return nil
@@ -22,7 +33,72 @@ func Wrap(err error) error {
 	if errors.As(err, &fe) {
 		return err
 	}
+	if u := Unavailable(err); u != nil {
+		return u
+	}
 	return fault.Internal(fmt.Errorf("postgres: %w", err))
+}
+
+// Unavailable returns an unavailable fault (with its cause) when err says the database cannot
+// serve now: it cannot be reached, no connection could be had in time, a statement outlived the
+// statement timeout, the server is shutting down or out of connections, or a serialization
+// failure or deadlock survived the retries. Otherwise it returns nil.
+func Unavailable(err error) *fault.Error {
+	if err == nil || !transient(err) {
+		return nil
+	}
+	e := fault.Unavailable(RetryAfter, "the service is temporarily unavailable; retry shortly")
+	e.Err = err
+	return e
+}
+
+func transient(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case strings.HasPrefix(pe.Code, "08"), // connection exception
+			strings.HasPrefix(pe.Code, "53"),                           // insufficient resources (too many connections, ...)
+			pe.Code == "57014",                                         // query_canceled: the statement timeout
+			pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03", // shutdown, crash, not accepting yet
+			pe.Code == "55P03", // lock_not_available (lock timeout)
+			pe.Code == "25006", // read_only_sql_transaction: a failover in progress
+			Retryable(err):
+			return true
+		}
+		return false
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		pgconn.Timeout(err)
+}
+
+// Retryable reports a serialization failure or a deadlock: the transaction was rolled back and
+// running it again may succeed.
+func Retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// Retry runs a transaction function up to attempts times while it fails with a serialization
+// failure or a deadlock (PostgreSQL rolled it back, so running it again is safe when fn only
+// touches the database), waiting a little longer each time.
+func Retry(ctx context.Context, attempts int, fn func() error) error {
+	var err error
+	for i := 0; i < attempts; i++ {
+		if err = fn(); err == nil || !Retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(i+1) * 10 * time.Millisecond):
+		}
+	}
+	return err
 }
 
 // NotFound maps pgx.ErrNoRows to a not-found fault ("no such <what>"); other errors are wrapped.

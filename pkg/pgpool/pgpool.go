@@ -1,20 +1,43 @@
-// Package pgpool opens the pgx pools of Flowkiwi services, configured the same way everywhere.
+// Package pgpool opens the pgx pools of Flowkiwi services, configured the same way everywhere: the
+// google/uuid codec, a statement timeout, and bounds on connecting and on waiting for a connection,
+// so that a database that is down or overloaded makes requests fail fast (503) instead of hanging.
 package pgpool
 
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/multitracer"
 	"github.com/jackc/pgx/v5/pgxpool"
 	pgxuuid "github.com/vgarvardt/pgx-google-uuid/v5"
 )
 
-// Config parses url and registers the google/uuid codec on every connection: without it pgx
-// encodes uuid.UUID through driver.Valuer (a string round trip), which dominated the cost of
-// queries taking id arrays.
-func Config(url string) (*pgxpool.Config, error) {
+// Defaults of Options.
+const (
+	DefaultStatementTimeout = 5 * time.Second
+	DefaultAcquireTimeout   = 3 * time.Second
+	DefaultConnectTimeout   = 3 * time.Second
+)
+
+// Options tune a pool; zero fields take the defaults.
+type Options struct {
+	// StatementTimeout ends any statement running longer (PostgreSQL's statement_timeout; the
+	// request gets a 503). Migrations run without it.
+	StatementTimeout time.Duration
+	// AcquireTimeout bounds the wait for a connection from the pool (all busy, or the database
+	// does not answer).
+	AcquireTimeout time.Duration
+	// Tracer sees every statement (tracing, tests counting queries); may be nil.
+	Tracer pgx.QueryTracer
+}
+
+// Config parses url and applies opts. It registers the google/uuid codec on every connection:
+// without it pgx encodes uuid.UUID through driver.Valuer (a string round trip), which dominated the
+// cost of queries taking id arrays.
+func Config(url string, opts Options) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, err
@@ -23,27 +46,39 @@ func Config(url string) (*pgxpool.Config, error) {
 		pgxuuid.Register(conn.TypeMap())
 		return nil
 	}
+	if opts.StatementTimeout <= 0 {
+		opts.StatementTimeout = DefaultStatementTimeout
+	}
+	if opts.AcquireTimeout <= 0 {
+		opts.AcquireTimeout = DefaultAcquireTimeout
+	}
+	if _, set := cfg.ConnConfig.RuntimeParams["statement_timeout"]; !set { // the URL's own setting wins
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
+	}
+	tracers := []pgx.QueryTracer{acquireBound(opts.AcquireTimeout)}
+	if opts.Tracer != nil {
+		tracers = append(tracers, opts.Tracer)
+	}
+	cfg.ConnConfig.Tracer = multitracer.New(tracers...)
 	return cfg, nil
 }
 
 // New opens a pool on url (connections are made lazily; Ping to check).
-func New(ctx context.Context, url string) (*pgxpool.Pool, error) {
-	cfg, err := Config(url)
+func New(ctx context.Context, url string, opts Options) (*pgxpool.Pool, error) {
+	cfg, err := Config(url, opts)
 	if err != nil {
 		return nil, err
 	}
 	return pgxpool.NewWithConfig(ctx, cfg)
 }
 
-// Open opens a pool on url with tracer (may be nil) on every connection, and checks within 10
-// seconds that the database answers, so a wrong DATABASE_URL fails at start-up with a clear error.
-func Open(ctx context.Context, url string, tracer pgx.QueryTracer) (*pgxpool.Pool, error) {
-	cfg, err := Config(url)
-	if err != nil {
-		return nil, fmt.Errorf("database: %w", err)
-	}
-	cfg.ConnConfig.Tracer = tracer
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+// Open opens a pool on url and checks within 10 seconds that the database answers, so a wrong
+// DATABASE_URL fails at start-up with a clear error.
+func Open(ctx context.Context, url string, opts Options) (*pgxpool.Pool, error) {
+	pool, err := New(ctx, url, opts)
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
@@ -55,3 +90,27 @@ func Open(ctx context.Context, url string, tracer pgx.QueryTracer) (*pgxpool.Poo
 	}
 	return pool, nil
 }
+
+// acquireBound puts a deadline on acquiring a connection (pgxpool has no setting for it): the
+// context the pool waits with ends after d, and only that wait; the statements that follow run
+// under the request's own context and the statement timeout.
+type acquireBound time.Duration
+
+type cancelKey struct{}
+
+func (d acquireBound) TraceAcquireStart(ctx context.Context, _ *pgxpool.Pool, _ pgxpool.TraceAcquireStartData) context.Context {
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(d))
+	return context.WithValue(ctx, cancelKey{}, cancel)
+}
+
+func (acquireBound) TraceAcquireEnd(ctx context.Context, _ *pgxpool.Pool, _ pgxpool.TraceAcquireEndData) {
+	if cancel, ok := ctx.Value(cancelKey{}).(context.CancelFunc); ok {
+		cancel()
+	}
+}
+
+// The query hooks are no-ops: multitracer wants every tracer to be a QueryTracer.
+func (acquireBound) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	return ctx
+}
+func (acquireBound) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/flowkiwi/platform/pkg/api/common"
 	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/pkg/pgerr"
 )
 
 // ContentType is the media type of every error response.
@@ -64,10 +65,7 @@ func StatusOf(k fault.Kind) int { return kinds[k].status }
 // From builds the problem document for err. Internal errors get a generic detail: causes, SQL text
 // and stack traces are logged, never sent.
 func From(err error) common.Problem {
-	fe := &fault.Error{Kind: fault.KindInternal}
-	if !errors.As(err, &fe) {
-		fe = fault.Internal(err)
-	}
+	fe := Fault(err)
 	info, ok := kinds[fe.Kind]
 	if !ok {
 		info = kinds[fault.KindInternal]
@@ -109,6 +107,22 @@ func From(err error) common.Problem {
 	return p
 }
 
+// Fault returns the fault err carries; an error without one is internal, unless it says the
+// database cannot serve now: that stays a 503 the client may retry, never a 500, even when a
+// store returned the driver's error unwrapped.
+func Fault(err error) *fault.Error {
+	fe := &fault.Error{Kind: fault.KindInternal}
+	if !errors.As(err, &fe) {
+		fe = fault.Internal(err)
+	}
+	if fe.Kind == fault.KindInternal {
+		if u := pgerr.Unavailable(err); u != nil {
+			return u
+		}
+	}
+	return fe
+}
+
 // Decorator adds service-specific members to a problem (JSON-LD @context/@id/@type, for example).
 type Decorator func(p *common.Problem)
 
@@ -126,8 +140,7 @@ func (wr Writer) Write(w http.ResponseWriter, r *http.Request, err error) {
 	if wr.Decorate != nil {
 		wr.Decorate(&p)
 	}
-	var fe *fault.Error
-	errors.As(err, &fe)
+	fe := Fault(err)
 	h := w.Header()
 	switch p.Status {
 	case http.StatusUnauthorized:
@@ -139,7 +152,7 @@ func (wr Writer) Write(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
 		secs := 1
-		if fe != nil && fe.RetryAfter > 0 {
+		if fe.RetryAfter > 0 {
 			secs = int((fe.RetryAfter + 999_999_999) / 1_000_000_000)
 		}
 		h.Set("Retry-After", strconv.Itoa(secs))

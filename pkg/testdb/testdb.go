@@ -210,13 +210,47 @@ func startContainer(ctx context.Context, host string) (url string, err error) {
 // when the test ends.
 func New(tb testing.TB, migrations fs.FS) *pgxpool.Pool {
 	tb.Helper()
-	url := NewURL(tb, migrations)
-	pool, err := pgpool.New(context.Background(), url)
+	return NewOn(tb, ServerURL(tb), migrations)
+}
+
+// NewOn returns a pool on a fresh database holding the migrations in fsys, on the server at base.
+func NewOn(tb testing.TB, base string, migrations fs.FS) *pgxpool.Pool {
+	tb.Helper()
+	pool, err := pgpool.New(context.Background(), NewURLOn(tb, base, migrations), pgpool.Options{})
 	if err != nil {
 		tb.Fatalf("testdb: %v", err)
 	}
 	tb.Cleanup(pool.Close)
 	return pool
+}
+
+// PrivateCluster starts a PostgreSQL cluster of the test's own from the machine's binaries (in a
+// temporary directory, on a free port), for tests that stop the database under a running service.
+// It is stopped when the test ends.
+func PrivateCluster(tb testing.TB) *pgcluster.Cluster {
+	tb.Helper()
+	dir, err := os.MkdirTemp("", "flowkiwi-pg-")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	port, err := pgcluster.FreePort()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := pgcluster.New(pgcluster.Options{Dir: dir, Port: port, Fast: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := c.Start(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		_ = c.Kill(context.Background())
+		_ = os.RemoveAll(dir)
+	})
+	return c
 }
 
 // NewURL creates a fresh migrated database and returns its URL (for starting a real service).
@@ -285,7 +319,7 @@ func template(ctx context.Context, base string, migrations fs.FS) (string, error
 	if _, err := admin.Exec(ctx, "create database "+name); err != nil {
 		return "", err
 	}
-	pool, err := pgpool.New(ctx, withDatabase(base, name))
+	pool, err := pgpool.New(ctx, withDatabase(base, name), pgpool.Options{})
 	if err != nil {
 		return "", err
 	}

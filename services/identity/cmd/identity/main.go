@@ -51,7 +51,9 @@ func run(ctx context.Context, args []string) error {
 		return fmt.Errorf("tracing: %w", err)
 	}
 	defer tr.Shutdown(context.WithoutCancel(ctx)) //nolint:errcheck // best effort flush at exit
-	pool, err := pgpool.Open(ctx, cfg.DatabaseURL, tr.QueryTracer())
+	dbOpts := cfg.Database
+	dbOpts.Tracer = tr.QueryTracer()
+	pool, err := pgpool.Open(ctx, cfg.DatabaseURL, dbOpts)
 	if err != nil {
 		return err
 	}

@@ -26,9 +26,10 @@ import (
 
 // Defines values for OAuthErrorError.
 const (
-	InvalidClient        OAuthErrorError = "invalid_client"
-	InvalidRequest       OAuthErrorError = "invalid_request"
-	UnsupportedGrantType OAuthErrorError = "unsupported_grant_type"
+	InvalidClient          OAuthErrorError = "invalid_client"
+	InvalidRequest         OAuthErrorError = "invalid_request"
+	TemporarilyUnavailable OAuthErrorError = "temporarily_unavailable"
+	UnsupportedGrantType   OAuthErrorError = "unsupported_grant_type"
 )
 
 // Valid indicates whether the value is a known member of the OAuthErrorError enum.
@@ -37,6 +38,8 @@ func (e OAuthErrorError) Valid() bool {
 	case InvalidClient:
 		return true
 	case InvalidRequest:
+		return true
+	case TemporarilyUnavailable:
 		return true
 	case UnsupportedGrantType:
 		return true
@@ -127,6 +130,31 @@ func (e ListInstancesParamsSortBy) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// AuthorizationServerMetadata RFC 8414 §2. URLs are built from the configured issuer (`IDENTITY_ISSUER`).
+type AuthorizationServerMetadata struct {
+	// GrantTypesSupported Example: ["client_credentials"]
+	GrantTypesSupported []string `json:"grant_types_supported"`
+
+	// Issuer The `iss` of every token; verifiers must accept no other.
+	//
+	// Example: https://identity.flowkiwi.net
+	Issuer string `json:"issuer"`
+
+	// JwksUri Example: https://identity.flowkiwi.net/.well-known/jwks.json
+	JwksUri string `json:"jwks_uri"`
+
+	// ResponseTypesSupported Empty; there is no authorization endpoint (machine clients only).
+	//
+	// Example: []
+	ResponseTypesSupported []string `json:"response_types_supported"`
+
+	// TokenEndpoint Example: https://identity.flowkiwi.net/oauth/token
+	TokenEndpoint string `json:"token_endpoint"`
+
+	// TokenEndpointAuthMethodsSupported Example: ["client_secret_basic","client_secret_post"]
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
 }
 
 // BankInfo Bank details. The IBAN check digits and the BIC (SWIFT) format are verified.
@@ -550,6 +578,9 @@ type ServerInterface interface {
 	// GetJWKS Public signing keys (JWKS)
 	// (GET /.well-known/jwks.json)
 	GetJWKS(ctx echo.Context) error
+	// GetAuthorizationServerMetadata OAuth 2.0 Authorization Server Metadata (RFC 8414)
+	// (GET /.well-known/oauth-authorization-server)
+	GetAuthorizationServerMetadata(ctx echo.Context) error
 	// CheckInstanceAccess May the caller act as this organization on this instance?
 	// (GET /access/instances/{handle})
 	CheckInstanceAccess(ctx echo.Context, handle string, params CheckInstanceAccessParams) error
@@ -620,6 +651,15 @@ func (w *ServerInterfaceWrapper) GetJWKS(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetJWKS(ctx)
+	return err
+}
+
+// GetAuthorizationServerMetadata converts echo context to params.
+func (w *ServerInterfaceWrapper) GetAuthorizationServerMetadata(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetAuthorizationServerMetadata(ctx)
 	return err
 }
 
@@ -1175,6 +1215,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	}
 
 	router.POST(options.BaseURL+"/oauth/token", wrapper.IssueToken, options.OperationMiddlewares["issueToken"]...)
+	router.GET(options.BaseURL+"/.well-known/oauth-authorization-server", wrapper.GetAuthorizationServerMetadata, options.OperationMiddlewares["getAuthorizationServerMetadata"]...)
 	router.GET(options.BaseURL+"/.well-known/jwks.json", wrapper.GetJWKS, options.OperationMiddlewares["getJWKS"]...)
 	router.GET(options.BaseURL+"/partners/me", wrapper.GetCurrentPartner, options.OperationMiddlewares["getCurrentPartner"]...)
 	router.GET(options.BaseURL+"/roles", wrapper.ListRoles, options.OperationMiddlewares["listRoles"]...)
@@ -1252,6 +1293,91 @@ type GetJWKS500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetJWKS500ApplicationProblemPlusJSONResponse) VisitGetJWKSResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJWKS503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetJWKS503ApplicationProblemPlusJSONResponse) VisitGetJWKSResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAuthorizationServerMetadataRequestObject struct {
+}
+
+type GetAuthorizationServerMetadataResponseObject interface {
+	VisitGetAuthorizationServerMetadataResponse(w http.ResponseWriter) error
+}
+
+type GetAuthorizationServerMetadata200ResponseHeaders struct {
+	CacheControl *string
+}
+
+type GetAuthorizationServerMetadata200JSONResponse struct {
+	Body    AuthorizationServerMetadata
+	Headers GetAuthorizationServerMetadata200ResponseHeaders
+}
+
+func (response GetAuthorizationServerMetadata200JSONResponse) VisitGetAuthorizationServerMetadataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAuthorizationServerMetadata429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetAuthorizationServerMetadata429ApplicationProblemPlusJSONResponse) VisitGetAuthorizationServerMetadataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAuthorizationServerMetadata500ApplicationProblemPlusJSONResponse struct {
+	common.InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetAuthorizationServerMetadata500ApplicationProblemPlusJSONResponse) VisitGetAuthorizationServerMetadataResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -1368,6 +1494,25 @@ func (response CheckInstanceAccess500ApplicationProblemPlusJSONResponse) VisitCh
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckInstanceAccess503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CheckInstanceAccess503ApplicationProblemPlusJSONResponse) VisitCheckInstanceAccessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1509,6 +1654,30 @@ func (response IssueToken500ApplicationProblemPlusJSONResponse) VisitIssueTokenR
 	return err
 }
 
+type IssueToken503ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type IssueToken503JSONResponse struct {
+	Body    OAuthError
+	Headers IssueToken503ResponseHeaders
+}
+
+func (response IssueToken503JSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListOrganizationsRequestObject struct {
 	Params ListOrganizationsParams
 }
@@ -1597,6 +1766,25 @@ func (response ListOrganizations500ApplicationProblemPlusJSONResponse) VisitList
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizations503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrganizations503ApplicationProblemPlusJSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1755,6 +1943,25 @@ func (response CreateOrganization500ApplicationProblemPlusJSONResponse) VisitCre
 	return err
 }
 
+type CreateOrganization503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrganization503ApplicationProblemPlusJSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteOrganizationRequestObject struct {
 	OrganizationId OrganizationId `json:"organizationId"`
 	Params         DeleteOrganizationParams
@@ -1906,6 +2113,25 @@ func (response DeleteOrganization500ApplicationProblemPlusJSONResponse) VisitDel
 	return err
 }
 
+type DeleteOrganization503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOrganization503ApplicationProblemPlusJSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetOrganizationRequestObject struct {
 	OrganizationId OrganizationId `json:"organizationId"`
 }
@@ -2036,6 +2262,25 @@ func (response GetOrganization500ApplicationProblemPlusJSONResponse) VisitGetOrg
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganization503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrganization503ApplicationProblemPlusJSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2240,6 +2485,25 @@ func (response UpdateOrganization500ApplicationProblemPlusJSONResponse) VisitUpd
 	return err
 }
 
+type UpdateOrganization503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganization503ApplicationProblemPlusJSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListInstancesRequestObject struct {
 	OrganizationId OrganizationId `json:"organizationId"`
 	Params         ListInstancesParams
@@ -2361,6 +2625,25 @@ func (response ListInstances500ApplicationProblemPlusJSONResponse) VisitListInst
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInstances503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListInstances503ApplicationProblemPlusJSONResponse) VisitListInstancesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2568,6 +2851,25 @@ func (response CreateInstance500ApplicationProblemPlusJSONResponse) VisitCreateI
 	return err
 }
 
+type CreateInstance503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateInstance503ApplicationProblemPlusJSONResponse) VisitCreateInstanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteInstanceRequestObject struct {
 	OrganizationId OrganizationId `json:"organizationId"`
 	InstanceId     InstanceId     `json:"instanceId"`
@@ -2704,6 +3006,25 @@ func (response DeleteInstance500ApplicationProblemPlusJSONResponse) VisitDeleteI
 	return err
 }
 
+type DeleteInstance503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteInstance503ApplicationProblemPlusJSONResponse) VisitDeleteInstanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetInstanceRequestObject struct {
 	OrganizationId OrganizationId `json:"organizationId"`
 	InstanceId     InstanceId     `json:"instanceId"`
@@ -2835,6 +3156,25 @@ func (response GetInstance500ApplicationProblemPlusJSONResponse) VisitGetInstanc
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInstance503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetInstance503ApplicationProblemPlusJSONResponse) VisitGetInstanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3040,6 +3380,25 @@ func (response UpdateInstance500ApplicationProblemPlusJSONResponse) VisitUpdateI
 	return err
 }
 
+type UpdateInstance503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateInstance503ApplicationProblemPlusJSONResponse) VisitUpdateInstanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type TransferInstanceRequestObject struct {
 	OrganizationId OrganizationId `json:"organizationId"`
 	InstanceId     InstanceId     `json:"instanceId"`
@@ -3214,6 +3573,25 @@ func (response TransferInstance500ApplicationProblemPlusJSONResponse) VisitTrans
 	return err
 }
 
+type TransferInstance503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response TransferInstance503ApplicationProblemPlusJSONResponse) VisitTransferInstanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListInstanceTransfersRequestObject struct {
 	OrganizationId OrganizationId `json:"organizationId"`
 	InstanceId     InstanceId     `json:"instanceId"`
@@ -3341,6 +3719,25 @@ func (response ListInstanceTransfers500ApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type ListInstanceTransfers503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListInstanceTransfers503ApplicationProblemPlusJSONResponse) VisitListInstanceTransfersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMembersRequestObject struct {
 	OrganizationId OrganizationId `json:"organizationId"`
 	Params         ListMembersParams
@@ -3462,6 +3859,25 @@ func (response ListMembers500ApplicationProblemPlusJSONResponse) VisitListMember
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMembers503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListMembers503ApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3597,6 +4013,25 @@ func (response DeleteMember500ApplicationProblemPlusJSONResponse) VisitDeleteMem
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMember503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMember503ApplicationProblemPlusJSONResponse) VisitDeleteMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3805,6 +4240,25 @@ func (response PutMember500ApplicationProblemPlusJSONResponse) VisitPutMemberRes
 	return err
 }
 
+type PutMember503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PutMember503ApplicationProblemPlusJSONResponse) VisitPutMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCurrentPartnerRequestObject struct {
 }
 
@@ -3876,6 +4330,25 @@ func (response GetCurrentPartner500ApplicationProblemPlusJSONResponse) VisitGetC
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCurrentPartner503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetCurrentPartner503ApplicationProblemPlusJSONResponse) VisitGetCurrentPartnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3957,11 +4430,33 @@ func (response ListRoles500ApplicationProblemPlusJSONResponse) VisitListRolesRes
 	return err
 }
 
+type ListRoles503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListRoles503ApplicationProblemPlusJSONResponse) VisitListRolesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// GetJWKS Public signing keys (JWKS)
 	// (GET /.well-known/jwks.json)
 	GetJWKS(ctx context.Context, request GetJWKSRequestObject) (GetJWKSResponseObject, error)
+	// GetAuthorizationServerMetadata OAuth 2.0 Authorization Server Metadata (RFC 8414)
+	// (GET /.well-known/oauth-authorization-server)
+	GetAuthorizationServerMetadata(ctx context.Context, request GetAuthorizationServerMetadataRequestObject) (GetAuthorizationServerMetadataResponseObject, error)
 	// CheckInstanceAccess May the caller act as this organization on this instance?
 	// (GET /access/instances/{handle})
 	CheckInstanceAccess(ctx context.Context, request CheckInstanceAccessRequestObject) (CheckInstanceAccessResponseObject, error)
@@ -4050,6 +4545,29 @@ func (sh *strictHandler) GetJWKS(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetJWKSResponseObject); ok {
 		return validResponse.VisitGetJWKSResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetAuthorizationServerMetadata operation middleware
+func (sh *strictHandler) GetAuthorizationServerMetadata(ctx echo.Context) error {
+	var request GetAuthorizationServerMetadataRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAuthorizationServerMetadata(ctx.Request().Context(), request.(GetAuthorizationServerMetadataRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAuthorizationServerMetadata")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetAuthorizationServerMetadataResponseObject); ok {
+		return validResponse.VisitGetAuthorizationServerMetadataResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -4690,152 +5208,163 @@ func (sh *strictHandler) ListRoles(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3dchs5suarIGpOxFA+JEVK9J8cJ7Zltd2tPnZbIcvj2Wh6VWBVksSoCHAKKNFsWxHnHfZ2r8++xz7K",
-	"PMkGEqgqVBX4J8s/M+2LbksUASSAzETmh8zEhyASs7ngwJUMjj4EU6AxpPjjsws60f/GIKOUzRUTPDgK",
-	"LqZAriGVTHAixkRNgaQgRZZG8IRI4DFhijBOwtNx5yVV0TQkSpBsHlMFJBI8ZrojmiTLbtAOZDSFGdWj",
-	"wHs6mycQHAXD4HAYBO1ALef6V6lSxifBzU1bkzoT/PIcVLo8HitIm+S9Bj2G1GMuKFNkBGORahJVumR8",
-	"smrMvme8m3YwpymdgbILcjrGCTUHPeYk1KsVknEqZoRyAjRNGKQkBRo/sYv09wykImPKEkkWTE1JOOgf",
-	"hGQxBV5ZRjKlkkRTyicQE8l4BJpqpgcyuxO0A05nmtZ8jSuzmtH3L4BP1DQ46vd6vnU85VJRHsFp7N9f",
-	"Zv/+Z0lYrAcvF+o+HI579FHU6ccHo84gegCdR+PHtNMb9aOD+BAG4/u9nNo5VdOSVlYO2g70arAU4uBI",
-	"pRm41I9FOqMqOAqyjMVeLniVTihnv1NN8KoZCOc7nln0Rg/Hg2hw2Hk8iA46g/GDqPOY9qNOf/yQHsYP",
-	"Ro/goO+fhagO/mkzsfx8RifwazYb+fhZT6bfGVEJMZnTCWjGTkFlKS+Y4u8ZpMuSQv2tS266c8mJYUyz",
-	"RAVH/bZmETbLZsggPc0jM8btBwWdjCuYQFon9DX7HfxkmjG1UmAKZpLMITUkt6giMyEV6fd6e2vJlrpz",
-	"L9EHvSrV25L8WqTqR5ZCZAhtqAuRKhLnf28TKiPgMeMT0gqPX5+Ee0SkRDcpPv3xmf541SykSNVl0V9l",
-	"Kv+Wwjg4Cv60XyrcffNXue8lFjVQCnIuuARUQPZrT2l8brSJ+ZAr4Pgjnc8TFiFv7s9TMUpg9u9/k2be",
-	"BfPrJVCUJTnx3WLlj/ItnGVSa07i7JueiqIqk8HRAJUKUyhJT2mcq7aSxadKzeXR/n4sItkdJ2JxxRas",
-	"y0HlVMn9EY07ZbtrJhIkWwZHv+kpxWY7r2nC4stCCwftYAZS0on+61pa56mYQ6qWZ1p4GxMNbt7d7Lg1",
-	"Z4ZwsylN3s+1O5NkRhMt+RCTVsbnNJV0lAAZiXjZJiOqpdjOpk1mTErNVUat73WDkm9PBB8nLPrUHdbn",
-	"ypTyOAFCoxl0INMk0kSfS0ui6BXwys4+Lne2oGCXbY3yRp9pffP+7QmqpxdlaQpcET0JqJsk7pI+F+mI",
-	"xTHwT1zTpcgITaHYPT3eHFL8VXBJ1JRJotkPuyQcIJaac83Xz8pvBke/BSwGrphaHuXHo+yqlHI5hjR4",
-	"5+7MYbkz5UR22Zpx0eqO9yaiSQKp5qsrLhacTCEFMsoUSWh0JQl1Fse7Nu4enXIFKafJszQV6Q77dFfz",
-	"OeYk4/B+DpGCmICmgmhDN0uJZDE8QeNWkkRMtHFW8GAh/rE7mV+Fei4yHt+BDBe2YSxAEi4UgfdMKn06",
-	"aXaMKNefSQDCVEWgByXb/CoUGSM9u7ANF6pjWt25SK+cEjO/XzPJtO5Uwgg68pm7wGd0mQgaXwjxgqYT",
-	"uJN1Nhup1TVutO43JWpKOen3Bo/uP3xARksF0l3kviObliSihDCNd1rsuWndUUJ0TOvPpEd989PzT9iM",
-	"KdLqk5fsaeU8OkuhcN6eU5bAnXJ1w+NBrtaHFGHqSf4DoRPKOKE8Nv5cZQ8OnD1waEV/C3Zj+bnTvmPb",
-	"3/E+ON6xOxqJWYysPxVJ4TfaNaquD1NkQSWujLtNF0K8pHxpzUP5FTSocyJIfSxrQZhRvsxZTz4xm0eo",
-	"duBxijEkdEkm7BrQqXEgCPT0O4Wr76PMfnu/iQ3cOG7AG04zNRUp+/1OGJdGEUhJlLgCjswL7+foBLqq",
-	"t19yZGX4XVgxcxveIQ/+KsgIaKo3QM+hrbUutfNRU4qHnDW/2/nk9Hc4niGpOcePz05r+/X27dvOcaam",
-	"2qaJqFrhKNqRo6lmE64dxPPnJ+TBw/vGO/ThM09NEzyQ/2NYeAZIsBcsquz9PBV6v7Qh/gytrU9kAe3s",
-	"HSHr6p+MC6JXZgQEZnNVUUwHjmL6iyaa3lYtXRetO0Vrv+NUYBKuv7SW3Jq/hN7s53SSFpAkHesmaVPR",
-	"zAOkNvClSinjWlGE5fRCkjCptHENM1fhveEym89FqiB+CTGjF7icnyjgFRtVy/pcSeJ2M4N0Ap25VuCm",
-	"K/ckuu/KfUEdmWnyCG73bhqg6KKDXXSw7ee0C7RCow69dau9MNjM0nQRb7HjaXKeUn51yscCFz/OAd8z",
-	"w2IMZHA0pomEOh26GTG7ILtEU3X69PhXEk0huiIxmzC9CTxGuXt6ekJar9+ePr/YIwZnQ5fsGlI2ZoBo",
-	"39wZ70NAo0hkXOXAWBUmfTBoBzxLEq0gchyvplDawYjyq0sD81QaH/R6W7RmI+qBn6y7YxaI4AIcG0KJ",
-	"AQSfEDmnEUicHU0SsYDYGkAzcQ01WPPHZ48eHz7sDXq9waB3//Cg1z/sIRzikDs42IJauWBj1STXXXWt",
-	"atrkkT4U+n2ty1MaKUhllaKTV0+Pf3z2/Plf//rXKhn9/kYybopPxOhvYDCFHLnWtFU3OEqBKogvqYfu",
-	"tznEnjvZaDvZFqT15uIED54CsI2pgo5iMwg8a5MPNFpeumDwJdsCijZnaz6wS1GXnM5mmdLL0dbGXSFj",
-	"xuzTTmiOC1RI9WPL7cCAPh7A0w7x5vxFR9IxEANAjJlBbl2S2iSTmttQ6RIFnHJFZDaKxUyb4fbb81TE",
-	"WaSGXEJ6zTSrtsJcrVnIqWu/05lRTicwA64qyi7c65Jf4dqYBHwCsjvkFS6y/fjm6Vv1N5z9PVs3s61W",
-	"MBf1at8/ZzPKO9rsRlgvZnKujVc8WD2jlHM4jmZAnr3xjXRbNjLAV7IkYsHl7hM0d3K7SExCpbJXeTuK",
-	"zY17UfJbgAThAhec2nYluEJcc4HWCuG7NWrjGO32pvIopaXJYLap3ZiNq+rZzM1tFhxSOWXzS3uz6lG9",
-	"2WyubaUl0YKy9CsDxtWDQdC8DmkHcxd1/LDSZfuzrCCZzPCAO6UKUzvwpRVx2dWiEbQ9f1ikTIHeHbwd",
-	"8q61/YCmKV02ecbZCIdrmrzRXM3q/NcxyAny1UbDZRX3VNf1hVhAGlEJJAGlz0Y8uSXjkwTIdDmfAtfa",
-	"8n/9Rju/v/v3Vsf8u3fv38K9NjkkSpAHh87J2jY215CnoHUtxGQh0pi0wsViEbZJSOcM/4lnjOsf8i0I",
-	"2+Qf//Xfe11i9SKNUiGltiYK6ZbIVavVrmsrHeLVW/7r4RrN6VN+dcPJ6aq/SWtUFca6bXzBzN1YdZ8K",
-	"xit+WGc4F6ZGgzHbwZxONIFbmt50AmgONzgaySh6WzehszzwYAd7+pj88vrVr+Sl9lUIdmDOjRld5lZF",
-	"qJc0JIKbaIzqcvkPQLzphUXl5OuSEwNAj4Boo657i41eOfWL/DqksZ/jVMwub6Nvt/3arqp/sxqvRVcU",
-	"LYqQmhwVY3JXFa/ErdYiHyUtLIHtzGC33Wjpn+mcpoobeFmzXQzGktzejvWZDdVzwMsD3sVokNyYu28H",
-	"fUL5y9v/bDIjTSZVnXf++uD+A9/KeYTq/PUxmWejhEUE3hs1QlojKuHBIEsTtLIa3VyZDW5+buAtl5Bj",
-	"r33rJ2Mm4izJ5MbhM1nT8ZJNNm7gFYJNV7gbuoM2LpumRS/LirV+3VzsK1hur8j1dm0yLrBD3/gvIccL",
-	"1rmb24mMFYdtJTP/eq6HG19IhbE61k3+XCTwK6J5dYP/Fma7M4EaeZaY1Ub86rW9i7Pa7tLXPKkNCW/R",
-	"yN3NfNxtG2uUYWMfPa+OMzUtrtGrI0L+MfBsZmxrg6eXETn5J1HCgONeljjk5SSlXF3ikO98Ck53f1lR",
-	"LR82cJahyDsPR417tG4cp9aj2w7AYzkumSSvxoiZr1v2Asm8ebcSripJjezNwkZKEOFLl5cGrm+Agq9f",
-	"kcP+gwedPqHJfEo7B8Q2QNCtDvkFW+B5t9FWMEM43Pm6+WSL4eC9ieLwghn/U2SpNnxICmNIgUdgb5Rq",
-	"GEdLf2onSig5OX9JWIxn0WawdRdQqO7dbjYL5SWNFLsGL2yipuCZDJPEtHHO0pEQCVC+Gmv60TWxm2DS",
-	"OULl5KfZ6Gfv8TEVHLZix7mQiiYFN278/u7nSDu4pi72Xp3nX44vin2JbGAQfnWrzV7ASDIFl1la5dYs",
-	"ZcE2GPMqXKrc5t1ONVdh3QpOcHSa40Td3+qa4YvpuJ0vQD5J55EW3gJBbEJApEIJ040SJtXebVRiod7c",
-	"mdwf7K7ddr8KquoPG+Bc+bJHNezkTzvS77Q73Obqp6YMdm1elfNdW9dkuRGbR0dSJJkCMlVqTkSK/0ry",
-	"5vxFA3IYPNpV+HGlN0n0XVirFZPma9qsLiF3hDDZQ3WRMrxoqp6CYwZJLD2Xs38IjffPopK2NU8+EfP7",
-	"F9FRt1A6DRY7M6703aAMW6ILK0D6U65gYuI8JHmh4p2u8hxyferm3Dq61Tmu9xNLQrdFOWpXXb7LKlcp",
-	"NW+sykh8/Mvtb6zsqrgT3HwTVUylef6RGWIMf5ZEe/1o9Fj/HXHLoB3g3Y/+PGZKpBgfBgtIvV76hbgC",
-	"7uQR1TgP/f6Vt9Hmz4TFbZO/aKLPuTIh8T9fXJyRp1SyyAsd2r4lRCmotf2br9xmDAeiaAzw0qYMhZaQ",
-	"KAXce5rIsGpKNr/gG0tGwjfM6YSLFGwYrwmtjGiaMjB39RY/w+xEw3l4Pejev9IUSG74zrXHWnNVt1At",
-	"dpdNEpkHP8ELcRNH6bW4zp+fkMe9B4/IL28vKmGv3lU3kaLykvHVmbkZVyxx1sS2qSz8YydvtXLFcQW8",
-	"2NSc+U1sqIfHa+JYmWulswrhPqHM76AccdnBoVM0nYC6bbTQgiUJ4iU7BnjUZr+CCN9s65alD+ZIgVCT",
-	"3SnGhKIbRiRTRczAYioSDF7PEtU0+Nwc1bUpr2VOKV6J6XYVRul7gx2KPD9v35jzIFUjX9XOZyqsjVoM",
-	"crCCGY0NknG1XT6sZ2Xa7mW8Hr068ODAm9paheTdbF83idalb90u28DQlcI/uP+Q2GhUEosow/At8gyj",
-	"UEyCVJ6jqqdqolOe2+gucnx2iuGkuHtySueQh3AOuRNgGq6K0Q276GJ0Xvyou9LrJAUZa4kIf8AQ3/cq",
-	"bJPwBxaH2HH4g+4vrEUyOMG9JnjABG/bxEi8DxdcUcZJsk3IhuDJVw/xzvH5Ig6mGuj9iVOrhYPbQTAg",
-	"vCrI+SY02SffNvsFJ1wQOalV2VY9bA3F2U9Bqn06Z/u2B7lvbjPqiq4dvO9MRMcmYL+ITyxFN+3gB5+W",
-	"zQduIsG3oA0FQO4PDg420nX6I5LkN0nyEVEadiXnpIiZ/0vOKxupubBB5LlgNI3NaTXSEd7PE2pClYmc",
-	"Q8TGLDKZeUwSEZlgxKhOfJVQj/B5spFXxmH4qHxzfupcJJjUlXxjZYO4lpvjN6dqWt/Yimewv02ZiP3C",
-	"XfCR7kv6bdiJuflXTSJ2E2vzVOMi9aYIxu+SsxTQKtaMQQQnlAx6hySimYR4yEdLQkkMnEFcRoQd3Qud",
-	"wWrKcmNO8rbeUKkhfacj2u/mCwbizc/4crtqZ+GB9xQ2erfJGHIqUtWuc7HMZjOaLusipvutcsIaPV6f",
-	"7+5MuW7gW54STZDDOTa8HlahNEj51VqkTpGwYw4b0hr0enhqDA4OSkW0FeZprY1SQW1ynvNEGdzfgpXW",
-	"GDI7Vfpwnefj1ydBO/jx2esTr5/coLzR9SteWU5cQ1osXp7SKalicuyJs/PfiBxr4RjhGR5NGYeSh1Fa",
-	"Ck1QbF6VjXL7APNOfPkBzGe2Hmt3TKWUTHEigmQ8hlQrAcz+G7P3yBeVMZs6L7dENp4p9psbJ6P8uUAp",
-	"kEUq+MQfPIOZ1Ks9NQPOVQl8hnOPqaKEjkSmVk62ZL6qpeR3lCq9ECaPCDWJVnljPIq0fxALpSDeH6U0",
-	"ugJM0rN34WEBc3f1jobtIQ+vacooV/K3/ruuvMrCPcziDE2tk1+PXz7TlrFJzix+1QOZX3DRy/pWT0wq",
-	"oP50yDXBSCAmgqHDUo8NrtKzOXLIXaaSRZrirE8NiLKUqeVrrTqMiJiM0ePMrLH57Xnu/v7y9iLw1HGo",
-	"5OhiXa7w7NXrC7IvaKam+/h5WOSb4pwMkFAx2E3CXH6/gLa0KcpiLanC05knVGmPnCigs6AdIDy8WpsH",
-	"3jS8AgmyyTRHOUokSQsDeshBt5drBAuSyT2bUETu3auYL/futckIIjFDDmTpkJvwRtTgjF8zBURguEIx",
-	"CJXk3j2DMsp7954QyquABCaa3LtX2AX37pHWQqRXJkltb8gXUyGBsDKVaZKIEU2SJclM/EVo7L7QGH5S",
-	"rM0tOjO5A+RlkTc05NqjLDOMPpjubrZIMRryIf/Tn4iTnswEH3LjyJbJjfA+grny8YpxMH96dkH2u5i/",
-	"iuVO9v+2uJJd9FVNORO9aMVeDbmbZk1a4bFN58bBjojNax5mvd5hZLKZ9Y8Q7hEx0m6bW2XE7HfHQSMJ",
-	"wpxdgiifHHKtElcidpJINik6xPDUJ4YzyBUsjT7FIFQ5hZhQNeThiol2SWGzMllwfgdx0BjN+xRMEY8q",
-	"+xhl1Dbuf+UvmkulkVKDjaopLreln0niCwDI44stsmJwSbvP5yIBWUdUh/wZjaYWR0fkqsbgU6o9LECA",
-	"/Yk+xIX1UcgoQ39FjN3+jvRgH90CNx9NTDf5SBCLJx+JweLJR2KwePJxyD92Op3Gf7qjcM0VRUg+kn/8",
-	"n//t+/+6pph2U2/7cX2bGBJwG3kaWCWxG2V5o+1oyr9ttFZIWsjsBAGna3FlzlWz2nqb9taRW73T2Zrg",
-	"spmXZDvcqjb1ZVwxz6aXtbFJJdtq69lUU7FWTmbIjZLTiypDW23QuC2SzrRbqmgiJhl0SX4lhaWetINa",
-	"KfY0ASVJOOgdhqhyhjxsusPhE8RdnTwBW/yH5l3nvQzCNrHnBRYKytEGPMKGPD/D/lwRaFQdHHNLU7gG",
-	"mkBcKAh9ZGK9m1wt5GTM6NJUMtVSn0rErvLqJTl8qf1sqRC3SHVHLRvII49IXztJ2h+PoE3u9/SKDLnE",
-	"2w/0z68hpRPYyzFU6tTLiEssNb8qCjWdLzSZnTORsGhpz6Hi43DIW6fPLp6TOKVjtXfk/OmIDPMw7WHw",
-	"JP0Pc8ykoM9YxifmqHmi7OeycUEzytAMZZKMsySxJ1OXvLo2IY5DnphRwsHB49DWNHVKtoT5Up8Ifq2n",
-	"iBoYQ0ZGItaTyyQQyekVXEZUQpcgwmdOopXYsySt1XDx3pMhDwcHB3m5CKeCxG/vQmLMk9C1RkMMrzTs",
-	"jfEpXRKeHV+c/IwmSj2+ZcixVsnDw8cP2lXUul4SItzrknOgsbQCpI8aUyS2LJM7otFVo1bukM/oFeiv",
-	"N4vmktaqmrG2OhAOWpRyYLZwAG4TxNqhw8pOxphPWAT2UtAas9o/ShkoirWVNliw+wrSmXQwmNIWLqyD",
-	"47PToB0U2VBBv9vv9jBVag6czllwFBx2e91DvLpQU7T1/TaH/stk1W0x7tJbGJH/hCV5DdYFt8UgZNUI",
-	"0kqLw0KbPGi8FAaPrRTMFJpJkqBeGDMt/8Z4Q3tE7yYWw9HtpaJLtwsjOTZBF9vY3iB2qwShHqNDbgm0",
-	"ei+FMahoChKVBCcZN+X0wisWh4UO016SNkcMIJNbPAGuaFqUxA1+AoWZM7UCoge93priKLuVgsL+V5QT",
-	"wcUBVasOdEKjKXROBFep8EDOP4sFSYQtqCjBJCqOtCaMpqbSRUmYr9zP4ODxKpqLRdhfUSfrph3cN2uz",
-	"VfNqmULXaQ2OfnvXDizMqEXKZHVpJtDnIxraLb10e9rPpBMsAoleRvBO97NvmLVElQsXZ6UEnNAkManh",
-	"fp8JL+EKJ6IMO8A7ZWQgcszlQvt/4UGvFxbfHXJvVnihfEp8mjomdSP2Pa/Z0vAkDdBQVhgwwzJp7wba",
-	"5tTXCtKIlHFW8QqrlUtH/lVtMhT2YJEpbaja80nIifYnanUBqgW/f1uXvJnfX7R8/mvtVqHMo/YUlC4u",
-	"8FYXkq5lXzeQli3iCIrNWlB9gipBaKQIlavqGDeTJ29f5/rdZ1RCtQ30VfQ0yh99BzC18gY7SLpTaxlb",
-	"9rdu+aZWum3QG2zdtqgc+tXVWqHIXtKly0eGfeyNTUWwbZHXXFD+h6PnmO3fqjoHXMGgECFXnO8l9LUK",
-	"AslLyA0ek//3fwfdwV7XBXqgHjI25K2wEoV2OdIfh22Sgl4L4DHEWPvbGLVFNJw1vittwxx/QPhvJOJl",
-	"s3s9N20RWgN3LJJELIhD8/3uQc2uRSPSaLLCBDbFsbz67FTKDC5sbJP1Vp6KeF2pu/edxWKBVdg6WZoA",
-	"j0RsqiM6gRNOHGAwvoouD3//+2Dx+PqAP5r1g0YoXzC+kpe/xI/+8V//HVRj8HyhdFvXMKuEKt5UsWWt",
-	"jW4+o4apBtCtsHfqgXHbGz3HyULbkCEXHalECmGFk+93+3tbGD5bTdfZVJv/uSqn05vBGeD9cnMX9fFf",
-	"9LL9ljrpqZurBRo8wDF5iz+2wlrqatgmoX9a4V7XUeG7L1YjI9a3SDZulVZAZrJrDdnNi2PHiUSWxHkt",
-	"xyqQUK6M+a55s2CnWp2oKp0ynaXhZ0bH8mDVONwNjNo/3Posqtd2xub3dzh9PXUhv1UnAXW39vkqd1at",
-	"fJNLYVvlNFQgr5WOwou8gmYNIsuPde2gFJB6xahvIyiO4ZF4t62YyUitHkG6/1cVShoGtW/hyq/sNx9E",
-	"0dbt9o3wcRK/QYzYjq1xbbSKNHU5R8sCvCNhmcGw4Y0PrB/iVKq1sQTNRIgV+aKu9b7d/GqPg7SbUQjJ",
-	"sraxBu7C2nQ2CtBabBiR19KeVIdxCVwyxa5h5YztrLweyYH3iSEvcU3OQ+sK3tNI4Z+ZJHkmk32yx0eN",
-	"m+y0C1Gf0w9ppAj6PJEiXrp62/IVXZJvw7XQC0aWWBagpj0KXVf5/J1NAfNAISh3sn6t98Sr4szdOAJ9",
-	"BjZoajTTXyVfc1vj2mNJVFIVnXKymJACqf4kyCvFrq7lamuzVkqrNrINTRK0TSgMxFz+QKMZdHNiahmD",
-	"QZTOOoOH/X4pZJ4KA5XEt8Ct8Vn0u72F00yS38qu738WiV1lZVUcW6dkbM2Syh/KW1eeHr9z0w5eiGhF",
-	"FJke8M35ixxC47Bo5Pts5QZ8aR3yLdh0Bzv00SwG/+1oQiMKdfW1RhE2jL/9D9UX6m4MoyXgM/B/xM8b",
-	"6tIECClp7T85ZXPZJecwRoPfPl3YexySxZQleGOCcUFlMclWfpFtXk/Tg2DhdoLXKVjtF2K5KfygqY4N",
-	"vTV1vJuFmb/h6LEGBltkZGklYMj7ulDi9jL33H326dYYZG978ThxngAb9LeXTM8LM9+OYBrO20Ew27kL",
-	"1riXa1gTX8Ak3eaAu/WhdvMHkoNvgxt/ArUTK+6mImvvq2pNOV/x7q1mTn1+NOuAFGESe0f5MULmNlPF",
-	"wuXYKUlhntDIBHMhAhqTa5pkINtDHvIsSUISJUBTc0rNbRyE8eZb4bA0qofBEal+P0nIyHlTQndY+/6H",
-	"IZrbedMbUwqX5PHme21CR0hyPgWp6NJWxF8SmkI3L6FrXmAb8hGY4SHedMqZICwflP8GAYM7POa28Vca",
-	"T5rU7gEQtgqeQppghQFbuwNX7TZGvyk384Wx/G1UYl7e/rtq3FE1fvpR/92TuLsjwuiQhmXfqivqvU9y",
-	"Lpzkx1Wgc10J1iJx/SjyqZNT+cdEkDe+inGHUPKXCNDYDIqWjBF8Nyi/BgLrBmNJb+pPJZQjl9C7MTA3",
-	"wblF3JVY8DLYrXJI45Nhbn7RHNIZ1aMfEabyN3JHRazskFMetzFO2+Set8tgcXyMkojMvjnaJqB/L5+s",
-	"LMhhJR5g7L0hX50+4I1DwzkWj018ArycP0PixJu5YO6zN9vDs7XnUL4wNFu+vOE30XyveH0pSNYtwPNN",
-	"wrH/PNDQd2vvM+DGrFQkPlW9i0m3/yH/cUsYufaencoDeW2cfPFs0Vik+NwQWW0bboCAHXX5ueHfirL5",
-	"I0K//3oQ7gYZad+RI/MTqMqx/pkt7E2n5XcQ458N393Ip59mdm92F08L/b8OBT4xj3aap9ztkwXuw2JV",
-	"u5y7D31iJhRzS85eAczJQqRXjE+eDHnRTKSE8jwFxMalVXBkDFgzqX+czhifEKbapsSZ0H8Mh2gNFyhx",
-	"d8hXS/QmbPaOzp87wGUrFn6Wil2ehq4+LveFsdhNaisFPbX4u/r6jsH+s1rl58jCFfRiLf56J4b6vnLf",
-	"S/zCB4QXxXkprsF96rD2TLIpIgjEFKj1QDo244ivRlfKugn2SLBPIzejWma29HM9YdEM3s3LwRTxK6Ns",
-	"Nq86Nv5XG3mszxgtUmkM8ZC3sIRCt9sttkOGe2Y6KxI0pRJzaV/UZzYJViRxLfyEqSnjQz5m10Bsvr7v",
-	"lMrrFd8FrLSqenHwKO5FB7QPnfujh+POYNyDzuPoMO4c0AejPgzGD6PHvR1yfGollr+x46h8FJ2LRRWE",
-	"9DHuH8pB/H5k3NmRkUtB5dBQglBuLN8VIR93e3KsvsyraceaJm9rhQVSmTC/dfCOKVvjeV7clEIw4YRK",
-	"i9r6+8GLguJPVA138VB08VDxxpfMsVdP7Tuv5il25fu92JcXx7yiAJ72UyaVMMVjvznvfAuptzFMW9/U",
-	"V0p8+eXwpe3y69zSf857a+dt2rW31naRaqrvu6R+tRvsPFKvWdzvc4ZIbi9++x9s/tGGS5VzmKHf5NY5",
-	"LOojVp2kVYJry7y1KI9dv6leV08JkuJguGD6w70nCLZZF2lGl/kXmJKQjI0fk1CpzNeHvLxbN1+MSQsz",
-	"BLyVCgwQb59s3vYaxtKyoDIf4nv8/RaXrN8KEGLYy+7iZxREb+CW+9ISMZ75fl4ucH8GIVGQJNKpQ2gz",
-	"Asv4rWrJnkKAP7Uszjzz1eCO46rUUycVuyjjZAJUUpEAVn2OHAwea5Ya9YeFEhmf2OYezLuqK56Yaiq6",
-	"RV5mU/8copiHpmAvX9GDVSfdIT+upxOZGhdXAHNJqCIJoOrgefVOoysMtr9gErxa4yxTjsq4JZZhnlrP",
-	"n0fbGptw33b/wrhE/rL9CpB85Vab2BgT6ISa8i4DdNYTlfOtpoDGMcQuB3/X2t9DY77o2XMcxw7am2tK",
-	"VPGoDdaHPzvHxEq/6e1UOM/ZjSARfCKJEl3yekpTMJntIYttYb16YKV55K0oyxbHukFVZDyRBScG4c5f",
-	"Dv2MGigfYr20d/9FahFcNAsFOCySs4PlDqyQ7PBF00HGKuRfE5zCN1fvDpAyACAeO8jMWoyc2pD/SlyA",
-	"k6zWjy9LX69TG9VCP9XHK357p+0+jIPzlph8ISKakBiuIRFzvBtqhVgOOM14uFcpynu0v98/eNjtdXvd",
-	"/tGj3qOex/q1d03G+a3Wbcjtt9qrFO+KiTUsafOGgHk0rqxm2nWKRmJFIr8NXpOpbsOalr6SNpViMbaO",
-	"KMvjPypDVzah2dNpmZvuvFdR3uPUKrIU/ZaIXrPPZzyeC6b1tsHmi/LH9vEOiZMmQp8JU5qMzUuZzQUo",
-	"qiLevLv5/wEAAP//",
+	"7H3rchs5ku6rIGo2YigvSZESfZNi44ws2zPq9S1keTwbpo8KrEqSGBUBDoASzXYrYt/h/D2/d99jH2We",
+	"ZAO3KlQVeJPldl/8o9sSRQAJIJHI/PKCz1HCZnNGgUoRHX2OpoBT4PrHZxd4ov5NQSSczCVhNDqKLqaA",
+	"roELwihiYySngDgIlvMEjpEAmiIiEaEoPht3XmKZTGMkGcrnKZaAEkZTojrCWbbsRu1IJFOYYTUKfMKz",
+	"eQbRUTSMDodR1I7kcq5+FZITOolubtqK1Bmjl+cg+fJkLIE3yXsLagyhxlxgItEIxowrEiVfEjpZNWY/",
+	"MN5NO5pjjmcg7YKcjfWEmoOeUBSr1YrRmLMZwhQB5hkBjjjg9Ngu0j9yEBKNMckEWhA5RfGgfxCjxRRo",
+	"ZRnRFAuUTDGdQIoEoQkoqokayOxO1I4onila3RpXZjXDn14AnchpdNTv9ULreEaFxDSBszS8v8T+/Y8C",
+	"kVQNXi7UfTgc9/CjpNNPD0adQfIAOo/Gj3GnN+onB+khDMb3e47aOZbTklZSDtqO1GoQDml0JHkOPvVj",
+	"xmdYRkdRnpM0yAWv+QRT8iNWBK+aAfO+E5hFb/RwPEgGh53Hg+SgMxg/SDqPcT/p9McP8WH6YPQIDvrh",
+	"WbDq4F82E8vPb/AEXuWzUYif1WT6nREWkKI5noBibA4y57Rgin/kwJclhepbl9R055OTwhjnmYyO+m3F",
+	"ImSWzzSD9BSPzAi1HxR0EiphArxO6FvyI4TJNGMqoUAkzASaAzckt7BEMyYk6vd6e2vJFqrzINEHvSrV",
+	"25L8lnH5lHBIDKENccG4RKn7exthkQBNCZ2gVnzy9jTeQ4wj1aT49Okz9fGqWQjG5WXRX2Uq/8JhHB1F",
+	"f9gvBe6++avYDxKrJRAHMWdUgBZA9mtPcHpupIn5kEqg+kc8n2ck0by5P+dslMHsX/8uzLwL5ldLIDHJ",
+	"HPHdYuWP3BbOcqEkJ/L2TU1FYpmL6GighQqR+iQ9wakTbSWLT6Wci6P9/ZQlojvO2OKKLEiXgnRUif0R",
+	"Tjtlu2vCMk22iI4+qCmlZjuvcUbSy0IKR+1oBkLgifrrWlrnnM2By+UbdXgbE41uPt7suDVvDOFmU5q8",
+	"76Q7EWiGM3XyIUWtnM4xF3iUARqxdNlGI6xOsZ1NG82IEIqrjFjf60Yl354yOs5I8qU7rO6VKaZpBggn",
+	"M+hArkjEmbqXlkjiK6CVnX1c7mxBwS7bmrhGX2l9Xf/2BlXTS3LOgUqkJgF1lcRf0ueMj0iaAv3CNV2y",
+	"HGEOxe6p8ebA9a+MCiSnRCDFfrpLRAFSoTjXfP1N+c3o6ENEUqCSyOWRux5FV3JMxRh49NHfmcNyZ8qJ",
+	"7LI146LVHe9NgrMMuOKrK8oWFE2BAxrlEmU4uRIIe4sTXBt/j86oBE5x9oxzxnfYp7uazwlFOYVPc0gk",
+	"pAgUFUgpujlHgqRwrJVbgTI2UcpZwYPF8U/9ybxi8jnLaXoHZ7jQDVMGAlEmEXwiQqrbSbFjgqn6TAAg",
+	"IisHelCyzSsm0VjTswvbUCY7ptWdH+mVUyLm92siiJKdkpmDrvnMX+A3eJkxnF4w9gLzCdzJOpuNVOJa",
+	"b7TqlyM5xRT1e4NH9x8+QKOlBOEvct87m5YkJBkzjXda7Llp3ZGMdUzrryRHQ/NT88/IjEjU6qOX5Enl",
+	"PnrDoTDenmOSwZ1ydcPi0VytLilE5LH7AeEJJhRhmhp7rrIHB94eeLRqewt2Y/m5175j29/xPnjWsT8a",
+	"SkmqWX/KssJutGtUXR8i0QILvTL+Nr0Ffk0SeEfxNSaZ0jzuYJtwkoBQGwTJFUpYnhkaR8qeVw0kpMdm",
+	"R5CYMi4zf2fu+zeXJQ/lHn277Iww7Tt++zvcmROUwhxoCjRZehPFVCyAuynisdQnBlAKGV6iCbkGbYx5",
+	"0IlGKDoFRBGiyn57v4lp3HjmywVjLzFdWnVffIMb0bvhhVKzlGCbYbp0okR8k3V5R3Eup4yTH+9EEFkO",
+	"l+wKqBZG8GmujXr/Ku2XfFwZfhcGzv2Gd8i5rxgaAeZqA9Qc2uoWxXY+coq10mLNqbabnPoO1ToBN3rZ",
+	"yZuz2n69f/++c5LLqdJREyxXGP525GSq2IQqg//8+Sl68PC+sfZDeNsT00QrWP82LCw9TXAQ/Kvs/Zwz",
+	"tV/q+D/T2vMXsoAy3o8066qfjElpJRzM5rJy0Rx4F81fFdH4ttfMddG6U7QOG8IFxuTbv2vJrdm/Gp34",
+	"mkbvArKsY81epfqbeYBQBpuQHBOqBEVcTi9GGRFSGUsw8y+wd1Tk8znjEtKXkBJ8oZfzCw94xeZQZ30u",
+	"BfK7mQGfQGeuLmTTla9Z3PfPfUEdminykN7u3SRA0UVHd9HRbb+mnqcEGvborVthhQJulqar8TM7niLn",
+	"xIos/W11hQN/CRKnWOKmQFBH/9GgP0D/898HXfTu/IXQxvIoJ5k08LjW5Rkdk0mupBARIgeOWvHZ02ev",
+	"Ls4u/uPy7O3bd8/ODchmGZkYAGzCMZWXag7isljGyr5/iJKMAJWXCQdtWuNMKENaQ5LqmzXBUmwd5hwv",
+	"1e+GnrCki4kQMWJjBNfAl0a+HqNr4GRMgAtzFM0qIsoQk1NlsPjIs+MQZ/dXuCRqe6AxJ00x2I7+vrgS",
+	"l+pvFXG6ttf9rj6d2jjfV+27lsU3jeWwx9CCV9fmmRI7Wl/lYKw3hH2mQUDTOSNUotYMJ1NCAZltEojR",
+	"bLlXWaMPO22X3oNL1/8uy8IUifu6/RaLUR3nUrW9nIGcsnQjKwpIOMjLERYkidq1T+dMyF0Y9MZ3OXxw",
+	"3NpYB49T2iuOzbZzWsMIHwvq2OjvYGC/J5hendEx06I6de6+N945HuNMQF1qqWbIyGzRReqwnT05eWWN",
+	"jpRMiBLZNNXS48nZKWq9fX/2/GIPmX3TMsaew7QpN3CSsJxK5xapOskeDNoRzTNrLRkvTmMTRpheXRqQ",
+	"v9L4oNfbojUZ4YDzwYJdZoGQXoATQygy7qBjJOY4ASNBcZaxBaTW/J2xa6g5tZ4+e/T48GFv0OsNBr37",
+	"hwe9/mFPg+EeuYODLagVCzKWTXL9VVeKSRs9Uipkv680P44TCVxUKTp9/eTk6bPnz//2t79Vyej3N5Jx",
+	"E2At57dUtFU3OOGAJaSXOED3e+dgdRCrtpxtC9R6d3Gq5U8hAFIsoSPJDEJiwA00Wl76rsBLsoUj0mji",
+	"bmCfoi46m81yqZajrUz74kY2Rj9SbS0qXCE17FlsRwbyD7i77BDvzl90BB4DMpJRXV4OOXcktVEuFLdp",
+	"FQ1JoJhKJPJRymaYFK7/OWdpnsghtZa5QK3YSV3rcOja73RmmOIJzIDKihyO97rolbpP7WRFd0grXGT7",
+	"Cc0ztOrvKPlHvm5mW62gO+rVvv+SzzDtcMCpduqkRMyVqavV8MAo5RxOkhmgZ+9CI92WjYzbI1sitqBi",
+	"9wmaiIxdTkyGhbSBHDsem/qdlTqHacGpbf8EV4hrLtDaQ/hxjdg40VZ+U3iUp6XJYLap3ZiNqxrYzM1t",
+	"FhS4mJL5pY2rCYjefDZXltXSKZ4hYUCofDCIms7wdjT3fU6fVwI8fxQVPxYxPOBPqaqnlc4re8RFVx2N",
+	"qB34w4ITCV+i53gb4XFNkzeaq1md/zoGOdV8tVFxWcU91XV9wRbAEywAZSDV3ahvbkHoJAM0Xc6nQJW0",
+	"/L8fcOfHj//a6ph/9+79S7zXRodIMvTg0LtZ28ZCG1IOStZCihaMp6gVLxaLuI1iPCf6n3RGqPrBbUHc",
+	"Rv/8z//a6yIrF3HCmRBKmyhOt9BctVrs+rrSoQ68cL8erpGcIeFXV5y8rvqbpEZVYKzbxhfEREZU96lg",
+	"vOKHdWZ2oWoETI45nigCtzTU8QS0OtzgaE1G0du6Cb1xYWc76NMn6Ie3r1+hl8AngHQH5t6Y4aXTKmK1",
+	"pLG2wJoqc/gC1HE+sKjcfF10atyPI0BKqeveYqNXTv3COcMb+znmbHZ5G3m77dd2Ff2bxXgttq5oUQRU",
+	"OgydiF1FvGS3Wgs3Ci80ge3UYL/daBme6RxzSY1zUbFdCkaT3F6PDakN1XsgyAPBxWiQ3Jh7aAdDh/KH",
+	"9//eZEacTaoy7/ztwf0HoZULHKrztydono8ykiD4ZMQIao2wgAeDnGday2p0c2U2uPm5AcN9Qk6C+m2Y",
+	"jBlL8ywXG4fPRU3GCzLZuIFXGpq+0ruhOmjrZVO0qGVZsdZvm4t9BcvtBbnark3Khe4wNP5LcHjBOnNz",
+	"uyNjj8O2J9N93cnhJjrHjNaxbvLnLINXGvuvK/y3UNu9CdTIs8SsVuJXr+1d3NV2l77lTW1IeK+V3N3U",
+	"x922sUaZbhyi5/VJLqdFEFV1RHAfA81nRrc23rcyHtN9YqBKtZel1+KyRBMVy8BszjjmJFte+l75jyHR",
+	"pwa+rAidzxt4ztAanKEn4APyOE25tfW2g/aIQyyz7PVY+97WbUiBcd58XAlklaQm1kO5kRKN/fHlpXH7",
+	"NeDCt6/RYf/Bg04f4Ww+xZ0DZBtoOK4OBkZbIH23kWMw02417+vmky2Gg08mui8Ic/wHy7lSiRCHMXCg",
+	"CVjPdA39aKlP7UQRRqfnLxFJ9S21GYbdBS6q272bFUZxiRNJriEIqMgpBCZDBDJtvFt2xFgGmK5GoZ76",
+	"yncTZjrXIDr682z0l+DFMmUUtmLHORMSZwU3bvz+7jdMO7rGPipfnedfTy6KfUlswKj+6labvYCRIBIu",
+	"c17lVuMS2Yw+r0Ksym3e7b7zBdatgAZPpnnm1f2tHBA/m4zb2TXyRTIPtbR/CFITGiikPmGqUUaE3LuN",
+	"SCzEmz+T+4PdpdvuTqKq/LCJL5UvB0TDTpa2d/q9dofbOIVqwmDX5tVzvmvr2lluxGzjkWBZLgFNpZwj",
+	"xvW/Ar07f9EAIwaPdj38eqU3nei70GMrKs231GZ9Qu4Ie7KX6oIT7YKq3oJjAlkqAm7b34XE+7WIpG3V",
+	"ky9EA38jMuoWQqfBYm+MkX03+MOWuMMK+P6MSpiYeDGBXsh0JyefR25I3JxbE7g6x/V2YknotvhHzQkW",
+	"cmP5QqnpyyoztPRfbu/LsqviT3Czj6qYSvP+QzONPvxRIM4yYxFYy14jmlE70l4h9XlKJOM6zhQWwINW",
+	"+gW7Aurll9Y4zwQvrfJTmz8jkrZNXrvJSqLSpEr95eLiDXqCBUmCoGIlMGpt/+YrtxnDAy8aA7y0qaRx",
+	"M4QwrqqSgRjDUBxNwkLDnE0o42DTO0yIdoI5J2C8+BZZ01nrhvO049D3zGIOyCm+c2Wx1kzVLUSL3WUT",
+	"1xXAT7Sr3MRjBzWu8+en6HHvwSP0w/uLSvh8cNVNxLm4JHR1xYacSpJ5a2LbVBb+sVfPoOL8uAJabKpj",
+	"fhNjHuDx2nGszLXSWYXw0KF03invuOxg0EnMJyBvG0e0IFmm8ZIdQz9qs19BRGi2dc0yBHNwQNhk/bMx",
+	"wtoMQ4LIIppgMWWZTmrKM9lU+PzaBWtLIZS1BrSzTLWrMEo/GAZR5H8H+9a5cEI26hjY+UyZ1VGLQQ5W",
+	"MKPRQXIqt6uTEFiZtu+mV6NXBx4cBEseVMF6vwqEX1zBp2/dLtsA85WHf3D/IbJR7ShlSa4Du9AzHZ9i",
+	"Emdd2GgZMP3cxn2hkzdnOixd756Y4jm44M4h9QLV41Wx/nFXmxidF09VV2qdBENjdSLiP+lUgU8ybqP4",
+	"TySNdcfxn1R/cS3GwUsSMGEFJgnEJsxrTzmjEhOKsm2CORjNvnmqiEPuiwiZasLIF06tllZiB9GJJdWD",
+	"7DahyT5u2+wXvEBCzUmtyrY2g8OjfQ5C7uM52bc9iH3j56gLunb0qTNhHVuY40V6aim6aUd/CklZN3AT",
+	"Cb4FbfoAiP3BwcFGus6eapLCKokbUZ+GXck5LXJv/up4ZSM1FzYZxR2MprI5rcZAwqd5hk0QMxJzSMiY",
+	"JCZjmwjEEhOmmNSJryVFNA9foErFygiNEJXvzs88R4JJgXMbKxrEtfzc7zmW0/rGViyD/W3KB+0X5kKI",
+	"9FAxiIae6NS/anEJv+CCK0FRpPAVST1d9IaD1ooVYyBGEUaD3iFKcC4gHdLREmGUAiWQlrFiR/dib7Ca",
+	"sNxYq2L7nA0nIUO3o9bfzRcMxOvu+HK7anfhQfAWNnK3yRg6Q7ld52KRz2aYL+tHTPVb5YQ1crw+392Z",
+	"ct3At7wlmiCHd20ELaxCaKDyq7UYniLxz1w2qDXo9fStMTg4KAXRVpin1TZKAbXJeHZ+Z72/BSutUWR2",
+	"qgDlG88nb0+jdvT02dvToJ3coLzR9WtaWU69hrhYPJfqL7AkYhyIwAt7RE7U4RjpO1wnUpU8rE9LIQmK",
+	"zauykdMPdEZKKHOAhNTWE2WOSY7RVE+EoZymwJUQ0FnEY/JJ80VlzKbMc5rIxjvFfnPjZGQ4S4gDWnBG",
+	"J+GwGl1hY7WlZsC5WnqbnnuKJUZ4xHK5crIl81U1pbChVOkFEXGEsEnYdI31VaTsg5RJCen+iOPkCnSy",
+	"r/WFxwXM3VU7GreHNL7GnGAqxYf+x664yuM9nQ0emxpYr05ePlOasUnyLn5VA5lf9KKXdQ+PTUqx+nRI",
+	"FcGaQJ1Qqg2WetRwlZ7NMUX+MpUs0jzO6taAJOdELt8q0WGOiMk8P8nNGpvfnjvz94f3F1Ggvk8l118n",
+	"pMZvXr+9QH4+YFzkres5GSChorCbxFvnX9C6tCnWZTWpwtKZZ1gqixxJwLOoHWl4eLU0j4LpvAUSZNNs",
+	"jhxKJFBLh/qgg24P1VIr92yqEbp3r6K+3LvXRiNI2ExzIOFDagIftQQn9JpIMJmr5SBYoHv3DMoo7t07",
+	"RphWAQmdgnLvXqEX3LuHWgvGr0z62t6QLqZMACJlktMkYyOcZUuUm/iL2Oh9sVH8BFubdfTGZBWgl0VG",
+	"0ZAqi7LMPfpsurvZIvloSIf0D39AXpkDwuiQGkO2TJKGTzqrN8ArRVpiXMm0jQurWJg6V2rVis0aUr9e",
+	"A2rFlSTrI2QLJAzzXu8wMWUR1I8Q7yE2UnabX37KbHjHgyORxjm7SMN8YkiVTFwJ2QkkyKToUEeuHhvW",
+	"QFewNAJVx6eKKaQIyyGNwznFcRcVSisRBet3NBCaHlXygyv8Y6RR29j/lb8oNhVl3rgWiGq9Lf1EoFAE",
+	"gAs9ttCKASbtRp+zDEQdUh3SZziZWiBdQ1c1Dp9iZWKBRtiP1S3OrJGCRrk2WNjY7+9IDfaTX/nsJxPu",
+	"jX5CGoxHPyEDxqOfkAHj0U9D+lOn02n8pzqK1/goYvQT+uf//3+h/69rqjNy6m1/Wt8mhQz8RoEGVkrs",
+	"RplrtB1N7ttGbMWopZkdacTpml2Zi9WsttqmvXXkVp06WxNcNguSbIdb1aa+jCvm2TSzNjapJGJtPZtq",
+	"ltbKyQxp/OdnF2hfLaqIbRlaY7cIPFN2qcQZm+TQRc4npWsAKgu1UgVwAlKgeNA7jLXIGdK4aQ/Hxxp4",
+	"9VIIbFU47Lp2vQziNrIXhq4g5+AGfYcNqbvE/lg50Fp0UJ12yuEacAZpISDUnakLoTmx4MiY4aUpca1O",
+	"PRcavHJlkNwtoAxtITVwwVVHLRvJI45QX1lJyiBPoI3u99SKDKnQ7g9toF8DxxPYcyAq9grvpCWY6nxF",
+	"saLzhSKz84ZlJFlapLP4OB7S1tmzi+co5Xgs9468Px2hoYvgHkbH/N/MNcNBXbKETsxVcyzt56LhoRnl",
+	"Wg8lAo3zLLM3Uxe9vjYxjkOamVHiwcHj2Ba79mo/xW6pTxm9VlPUEljHjIxYqiaXC0CC4iu4TLCALtIQ",
+	"n7mJVoLPArVW48V7x0MaDw4OXN0ZrxTNh48xMvpJ7KujsY6vNOytA1S6KH5zcnH6F62j1ANchlQXPXp4",
+	"+PhBuwpb12vLxHtddA44FfYAqavGVA8v66ePcHLVKKI+pDN8BerrzWrqqLWqmLgtG6cHLWrCEFtTQG8T",
+	"pMqi0yX/ukNa5P5aVdPVluSgToKyr5QdNMIC2hbU90rr6EJpAsX33dGubvuQtjz/nisJgrVmZEpGDR4b",
+	"30EbxSsiy+O9o1rBMSxNxTFjimQkAevStKq4su44AYl1xcAN+ve+BD4THoJUavKFanPy5ixqR0WWV9Tv",
+	"HnR7OgVsDhTPSXQUHXZ73UPteJFTbamsKMJy9DmarPJ1axZ7DyP077BEb8ECCLbIhahqcEriUlgofU1r",
+	"XoW2ZuvfE6l1PIG0UBsTJbzMNmhlSq2oLgmm2guJl34X5th7FW9cb5D6tdK0EMZD6qrhGHI5jEEmUxBa",
+	"wlGUU1MkNr4iaVwIYGXjKV3KwElOXYv0ivKi0Hv0Z5A6I6hWFvug11tTImq3gni6/xVFlfTigKzVSDvF",
+	"yRQ6p4xKzgKA+V/YAmXMlgkWYBIwR+pYJVNTwaMkLFT0bHDweBXNxSLsr6gWeNOO7pu12ap5tfiubny4",
+	"deNA5UnfaDdlfSzMqg6lyXdTbKTUA21ntNTi7yk7G090cWRtZUUfVT+V86M/71QqDHV0UjRfeaAs4sKU",
+	"1uCsHme36cHLw7XURcna+s9Ttuhao82GnmRkpISSKW1malhpYGQmILsuTRUiinvpuHR7FlUyioqmum41",
+	"l518Xho5Ti8bUhsAqT5daoGtiyoawnkuJIJPOJHZ0pifphZQrPrVV9eKI7SunNdXPFnrhl1x4Gb2719w",
+	"4twm/HqO3ZpDU0I9lcVEZjWRW05Tf/HRoD9YdZjM3VG6qAq8ZOX5OcVZZipQhAEY7dEvAIkyhkkHqGh5",
+	"jk6cdnDQ68XFd4c0WHyiUGRKZxf2zPNGIo07yw1YyqCWZSETMywR1tHYNhaEUrasNqORL+0Pb7nLyn1V",
+	"6UGFbVkUZDBU7YVO2+kUkqta+ZHqqzIf1uWIO2doKwSG1VyUZbmGwKslRTTA6tdKakUeGrDtFkFJxWYt",
+	"sNLGJUM4Uerdqscymjnat39M5eNXlFy1DQwVDja6mMYhwBRkHuwgAbwHPXTL/tYt39XqyQ56g63bFuXp",
+	"fwNaRiEiX+Klz4mGAa0DuSIa7FsE7qj9H09SEkuhFZZ+ncCjzzrIPKywl+J5FSDrKuMOHqP/+e9Bd7DX",
+	"9XFnqEewDmkrDtQQjNuIg1oQoCmk+okaY2sVwbkWCqi0jR0aqr0RI5Yum92ruSn71JrbY5ZlbIE8mu93",
+	"D2pWtjZpjSwsDHJTxS8oEc+UjnJhQy0tdvKEpesq+H7qLBYLXVy2k/MMaMLSWqXFSlhyNL5KLg9//Mdg",
+	"8fj6gD6a9aNGZHE0vhKXP6SP/vmf/xVVQ4JDkb1bl2atRE7fVF1dSp7dfEUZVY3nXaFP1eN0t9epTrKF",
+	"MgpjyjpCMg5xhZPvd/t7W6hUW03X21SbqL46+TyQUB7pcJfmLioFoqxbufWWenn0m4sgG3TSs2GLP7bi",
+	"Wo593EZxeFrxXte7BHZfrEbqfmiRrC2DKz4vtOtTB5sXx45TeTOgCmuWK2O+a6r+7lSCXItKr/p4qTqa",
+	"0XUdw2pawAZG7W9/IdWfINHN7+9wfwfKXf8y7uPdWW9VLYgwD/oYIxHIa+w/D1F/WOIOmbMGcGrr2UED",
+	"nEymElG2QC0f8nTfHYHBQyFtm8gIuxp71ccQKuAnsjC6MoRqaCfKiPNaKevDGu53+G7CGptSX8gI1+Ii",
+	"Wu7klhJ0lS1Z8aqstB9fuGrvNS+M09UInZRe24qt19Z+Vx2Cr+OnJDFVD6p6her/dYWShp0VWrXyK/vN",
+	"xxiV0bN9I/0wYthO0u4D+76OuSqEqSE/Whb+IRSXWXIb3hfU1au8VxVsvFoz2W5FTQLfqNtufrWHCdvN",
+	"SLdsWdtY41HRlVFtpLlVw3XUd0sZ2B1CBVBBJLmGlTO2swoaqgfB502DxDU5T6vMJX5GBHLZsva50BA1",
+	"fkLtLkR9TfO0kYYefNnG5eRUHfrf0FL9rVicasnRUhevqcmfQlpWPv9oE5UDGJs+uaIee3IcFJImgks7",
+	"dAwe1ZSJpr9KVYFtba7ALV9JqPfKoeu0SeDqk8hVOl9di9zWFq+UBm/kxJtSHTbtPWJz8SeczKDriKnl",
+	"tUcJn3UGD/v98pgG6uBU0rMjv0Z10e/2ukWzlMtW5l7/q5z5VfpNBe/wSp7XFGz3zPc6pUJ/56YdvWDJ",
+	"ilhnNeC78xcOm6WwaGSlbmUd/txS6Jeg6h/s0Efz6aPfkiw1h6kuANeI0oYCuv+5+kL3jWHVDEKW41P9",
+	"eUPgmkBYKawOKqZkLrroHMbakrRPt/cex2gxJZn2rev417KccsvFa5nXo9Ug2qeItONd17uHVGyKsmsK",
+	"dENvTaDvpuW6N+wDGslgi8xjJUYMed8W5d6e5577z97eGh7vbX/ATr0nkAf97c924IXN39LRNry7w9Fu",
+	"O0Oy4cBuaDQ/g2K9zSV764v15nd0kn4r/PxnkDsx825i+nXlEtPSeu4KcdUsO8Xe6g5r1twqIhL3jtxV",
+	"huY2K9T6gnSniMM8w4lBoDS8n6JrnOUg2kMa0zzLYpRkgLm5Kec25NCgGq14WJoGw+gIVb+fZWjkveyk",
+	"Oqx9//NQGw2u6Y0pSI9cbtdeG+GRJtlNQUi8tO/S6KCYritkb8C5IR2BGR7STTetiXcO+aneaeDkDq/a",
+	"bayuxjOENSeXhu+iJ8AzXc3H1snSq3Yb08WUdvuZHVXbCFX3yMx34bqjcP1ydeO7PfRLumSMFGrYJ626",
+	"qN/7IhPJK1WwCr6vi9Fa2kwYjz/zKiD8PrH4ja9b3SEo/3NEQG2Gl0vGiL4rtb9OLNuPlxTBVN9KrJQ7",
+	"43ej5G4CxovQSLagZTxqRVHQj4f6+cRz4DOsRj9CRHouXJsaM6SYpm2dlmVqzbTL3DATb81yadJLdcoL",
+	"9Z66L8ghJS5idM4hXZ0tGAwV1XMsnp36AqDePUjmhYT6sPizd9sD3bWH0X5mkLt8gyusJobe8/y5wG2/",
+	"4N4vEtj+9UBk3zXOXyQCT0pRFBL2u6iV+5/dj1sC8rW3caWL1re5acUTiGPG9dOFaLV+ugFM9wTu1wbS",
+	"K+Lq9wiifwfDm2D4hlPWviNz7M8gK6rFV7YTNt3Y38Gc3x9SvpHTv8x42Gw2nxV30Do8/dQ8Qm6SB+1D",
+	"S/5DqVXrgvoPl+sMaOIXyr8CmKMF41eETo6HtGjGOMLU5ZrZSMcKIq9DIE29AopnhE4QkSYjVQ0hUDzU",
+	"On2Bt3eHdLVM2IRy39EdeAcId8VOyTmbw+62yjdBtTcJPg5qaul3Afgdzf792hbn+hBUUJy1SPadmBv7",
+	"0n9B+me+YoJo1kt2Df7jzxZVKNZE2uJ3ujB/ANqyqY10NcpUlouyl4qpnCubUU4z++RFPbfaDN51ZfCK",
+	"eKZRPptXzbPwO9Y0VbeUOpQ8hXRIW7pyVLfbLbZDxHtmOityyYVkc1PkZC6JTeZnWVoLRyJySuiQjsk1",
+	"FPkVgXvOvdNwF/DaqlcbokdpLznAfejcHz0cdwbjHnQeJ4dp5wA/GPVhMH6YPO7tkExYe1riF3ahue1v",
+	"6ySZChgbYtzflZn7/dL5BV067hxVrh3JEKZG+14RwHO3d89qx2pNvtbugrYSeSCkCRxdB3OZen9W3Dcf",
+	"izEBqjqjbb2v9qKg+AuFy5c8hFgnZmNRcNNroGpwUHYVu/LdR/lrPNCuAIvWOKZESGYK9//iMIYt5IaN",
+	"ads67qJSXTV8kl/aLr9NzMXXjEIwM9scg2AXqSY8v5/1X3E8gov9bFZm/ppBt9sf4P3PNi9vg4PrHGba",
+	"+vOLVBd136qm3qqjb2v0tjBNfeuvXhRZMsT1YHrB1Id7xxp0tIbeDC/dF4gUkI2NNZZhIc3Xh9RPdldf",
+	"TFFL570EC7sYl4Y5otG2LjFLywILN8T3rJItXOa/HUDIMKjlg694lIOhgP5Lm8ggFPuuWvT+DGIkIcuE",
+	"V4ba5tqWEYHVKmuFCPjSSmbzPPQGS5pW5Qb2yiQUlfdMwBJnGehXPxLPm6FL1hsBqutkEzqxzQPeg6q0",
+	"OTblq1QLV2Vd/RxrQRGbBxvoih6sQOoO6Uk9zc4UFboCmAuEJcpACx/qircbaWO8JAsiICh33uTSEzq3",
+	"xHS4foHYPY+7NUZjBn6vlujnxmfsnFe5G1ZutYmVMoFvWtbeZcDWeqIc3yoKcJpC6nPwd7n/PVTqV3Z7",
+	"naSph5s7WasvCS1P1ofkexfNmqLFzHsQeQQZoxOBJOuit1PMwVSdiElqq6nWQ3XNM8FFLc40VQ2qhy4Q",
+	"J3JqfAXu7fmvKMPcEOvlRfd7pREP+aiVAfGYzDGU5S/9SIfHWU2gQD+E8y1hPv3u/91BewZK1VefPg7q",
+	"IHolhb/zkc9HepmqjyCV77esE13VUmLVJ9g+fFTaq6nEHqpt/IIlOEMpXEPG5trT14r1mxY8p/Fe5XGG",
+	"o/39/sHDbq/b6/aPHvUe9QI6vPUcGhCgWtfFaaG1t9U+FhNr2ANlSXi/Jn3Xq1asa56FLYnaqew2bAIR",
+	"KppVKUdlC1gTFw9UGbqyCc2ezsrKE96ra6VXrlbzqei3xEabfT6zz3MIG6XUrGGvJo2YupemOBub996b",
+	"C1AU0735ePO/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -5,30 +5,36 @@ import (
 	"time"
 
 	"github.com/flowkiwi/platform/pkg/envconfig"
+	"github.com/flowkiwi/platform/pkg/pgpool"
 )
 
 // Config is the identity service's configuration.
 type Config struct {
-	DatabaseURL     string        // DATABASE_URL (required)
-	HTTPAddr        string        // HTTP_ADDR
-	Issuer          string        // IDENTITY_ISSUER: the iss of tokens
-	Audience        string        // IDENTITY_AUDIENCE: the aud of tokens
-	TokenTTL        time.Duration // IDENTITY_TOKEN_TTL
-	KeyRotation     time.Duration // IDENTITY_KEY_ROTATION: how long a signing key signs
-	KeyPublishLead  time.Duration // IDENTITY_KEY_PUBLISH_LEAD: how long a key is published before it signs
-	KeyEncryption   string        // IDENTITY_KEY_ENCRYPTION_KEYS: base64 32-byte KEKs sealing signing keys at rest, newest first
-	RateLimitRPS    float64       // RATE_LIMIT_RPS: requests per second per partner on average (0 disables)
-	RateLimitBurst  int           // RATE_LIMIT_BURST: requests a partner may send at once
-	LogLevel        string        // LOG_LEVEL: debug, info, warn, error
-	DrainDelay      time.Duration // DRAIN_DELAY: how long to keep serving (with Connection: close) after SIGTERM
-	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT: how long in-flight requests may finish
+	DatabaseURL     string         // DATABASE_URL (required)
+	Database        pgpool.Options // DB_STATEMENT_TIMEOUT, DB_ACQUIRE_TIMEOUT: bounds that turn a slow or absent database into 503s
+	HTTPAddr        string         // HTTP_ADDR
+	Issuer          string         // IDENTITY_ISSUER: the iss of tokens
+	Audience        string         // IDENTITY_AUDIENCE: the aud of tokens
+	TokenTTL        time.Duration  // IDENTITY_TOKEN_TTL
+	KeyRotation     time.Duration  // IDENTITY_KEY_ROTATION: how long a signing key signs
+	KeyPublishLead  time.Duration  // IDENTITY_KEY_PUBLISH_LEAD: how long a key is published before it signs
+	KeyEncryption   string         // IDENTITY_KEY_ENCRYPTION_KEYS: base64 32-byte KEKs sealing signing keys at rest, newest first
+	RateLimitRPS    float64        // RATE_LIMIT_RPS: requests per second per partner on average (0 disables)
+	RateLimitBurst  int            // RATE_LIMIT_BURST: requests a partner may send at once
+	LogLevel        string         // LOG_LEVEL: debug, info, warn, error
+	DrainDelay      time.Duration  // DRAIN_DELAY: how long to keep serving (with Connection: close) after SIGTERM
+	ShutdownTimeout time.Duration  // SHUTDOWN_TIMEOUT: how long in-flight requests may finish
 }
 
 // FromEnv reads the configuration, reporting every problem at once.
 func FromEnv(getenv func(string) string) (Config, error) {
 	r := envconfig.New(getenv)
 	c := Config{
-		DatabaseURL:     r.String("DATABASE_URL", ""),
+		DatabaseURL: r.String("DATABASE_URL", ""),
+		Database: pgpool.Options{
+			StatementTimeout: r.Duration("DB_STATEMENT_TIMEOUT", pgpool.DefaultStatementTimeout),
+			AcquireTimeout:   r.Duration("DB_ACQUIRE_TIMEOUT", pgpool.DefaultAcquireTimeout),
+		},
 		HTTPAddr:        r.String("HTTP_ADDR", "127.0.0.1:8080"),
 		Issuer:          r.String("IDENTITY_ISSUER", "http://127.0.0.1:8080"),
 		Audience:        r.String("IDENTITY_AUDIENCE", "https://api.flowkiwi.net"),

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	identitydb "github.com/flowkiwi/platform/db/identity"
 	"github.com/flowkiwi/platform/pkg/api/common"
@@ -34,8 +35,16 @@ type env struct {
 // a test turns it on).
 func newEnv(t testing.TB, settings ...string) *env {
 	t.Helper()
-	pool := testdb.New(t, identitydb.Migrations())
-	vars := map[string]string{"DATABASE_URL": "postgres://unused", "RATE_LIMIT_RPS": "0"}
+	return newEnvOn(t, testdb.New(t, identitydb.Migrations()), settings...)
+}
+
+// newEnvOn starts identity on pool. Its issuer is the address it listens on, so the metadata it
+// publishes leads to it.
+func newEnvOn(t testing.TB, pool *pgxpool.Pool, settings ...string) *env {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	t.Cleanup(srv.Close)
+	vars := map[string]string{"DATABASE_URL": "postgres://unused", "RATE_LIMIT_RPS": "0", "IDENTITY_ISSUER": "http://" + srv.Listener.Addr().String()}
 	for i := 0; i+1 < len(settings); i += 2 {
 		vars[settings[i]] = settings[i+1]
 	}
@@ -48,8 +57,8 @@ func newEnv(t testing.TB, settings ...string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(a.Handler)
-	t.Cleanup(srv.Close)
+	srv.Config.Handler = a.Handler
+	srv.Start()
 	doc, err := api.GetSpec()
 	if err != nil {
 		t.Fatal(err)

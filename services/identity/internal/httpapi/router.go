@@ -18,8 +18,9 @@ import (
 
 // publicRoutes need no bearer token.
 var publicRoutes = map[string]bool{
-	"POST /oauth/token":          true,
-	"GET /.well-known/jwks.json": true,
+	"POST /oauth/token":                           true,
+	"GET /.well-known/jwks.json":                  true,
+	"GET /.well-known/oauth-authorization-server": true,
 }
 
 // NewHandler wires the Echo router: request ids and logs, authentication, request validation

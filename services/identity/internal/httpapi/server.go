@@ -8,6 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/oapi-codegen/nullable"
@@ -15,6 +18,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/accesstoken"
 	"github.com/flowkiwi/platform/pkg/api/common"
 	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/pkg/problem"
 	"github.com/flowkiwi/platform/services/identity/internal/api"
 	"github.com/flowkiwi/platform/services/identity/internal/instance"
 	"github.com/flowkiwi/platform/services/identity/internal/keys"
@@ -87,6 +91,22 @@ func (s *Server) GetJWKS(ctx context.Context, _ api.GetJWKSRequestObject) (api.G
 	return api.GetJWKS200JSONResponse{Body: out, Headers: api.GetJWKS200ResponseHeaders{CacheControl: &cc}}, nil
 }
 
+// GetAuthorizationServerMetadata publishes RFC 8414 metadata, every URL built from the issuer.
+func (s *Server) GetAuthorizationServerMetadata(context.Context, api.GetAuthorizationServerMetadataRequestObject) (api.GetAuthorizationServerMetadataResponseObject, error) {
+	iss := strings.TrimSuffix(s.Tokens.Issuer, "/")
+	return api.GetAuthorizationServerMetadata200JSONResponse{
+		Body: api.AuthorizationServerMetadata{
+			Issuer:                            s.Tokens.Issuer,
+			TokenEndpoint:                     iss + "/oauth/token",
+			JwksUri:                           iss + "/.well-known/jwks.json",
+			GrantTypesSupported:               []string{"client_credentials"},
+			TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
+			ResponseTypesSupported:            []string{},
+		},
+		Headers: api.GetAuthorizationServerMetadata200ResponseHeaders{CacheControl: ptrTo("public, max-age=3600")},
+	}, nil
+}
+
 // IssueToken implements the client-credentials grant; its errors follow RFC 6749 §5.2.
 func (s *Server) IssueToken(ctx context.Context, req api.IssueTokenRequestObject) (api.IssueTokenResponseObject, error) {
 	body := req.Body
@@ -113,6 +133,13 @@ func (s *Server) IssueToken(ctx context.Context, req api.IssueTokenRequestObject
 	tok, err := s.Tokens.ClientCredentials(ctx, clientID, secret)
 	if errors.Is(err, partner.ErrInvalidClient) {
 		return invalidClient(basic), nil
+	}
+	if f := problem.Fault(err); err != nil && f.Kind == fault.KindUnavailable {
+		// OAuth clients read RFC 6749 errors here, not problem documents.
+		return api.IssueToken503JSONResponse{
+			Body:    api.OAuthError{Error: api.TemporarilyUnavailable, ErrorDescription: ptrTo(f.Detail)},
+			Headers: api.IssueToken503ResponseHeaders{RetryAfter: ptrTo(strconv.Itoa(int(f.RetryAfter.Round(time.Second) / time.Second)))},
+		}, nil
 	}
 	if err != nil {
 		return nil, err

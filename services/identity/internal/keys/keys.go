@@ -238,7 +238,8 @@ func (r *Ring) Published(ctx context.Context) ([]accesstoken.JWK, error) {
 func (r *Ring) PublicKey(ctx context.Context, kid string) (*rsa.PublicKey, error) {
 	keys, err := r.snapshot(ctx)
 	if err != nil {
-		return nil, err
+		// The token may be fine: the caller should retry (503), not re-authenticate (401).
+		return nil, fmt.Errorf("%w: %w", accesstoken.ErrKeysUnavailable, err)
 	}
 	if k := find(keys, kid, r.now()); k != nil {
 		return k, nil
@@ -250,7 +251,7 @@ func (r *Ring) PublicKey(ctx context.Context, kid string) (*rsa.PublicKey, error
 		return nil, accesstoken.ErrUnknownKey
 	}
 	if keys, err = r.refresh(ctx, loaded); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", accesstoken.ErrKeysUnavailable, err)
 	}
 	if k := find(keys, kid, r.now()); k != nil {
 		return k, nil

@@ -216,6 +216,7 @@ func (s *Store) PutMember(ctx context.Context, orgID, partnerID uuid.UUID, role 
 		}
 		var current string
 		err = tx.QueryRow(ctx, `select role from memberships where organization_id = $1 and partner_id = $2`, orgID, partnerID).Scan(&current)
+		created = false // a retried attempt decides afresh
 		switch {
 		case err == pgx.ErrNoRows:
 			created = true

@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -47,7 +48,9 @@ func run(ctx context.Context, args []string) error {
 		return fmt.Errorf("tracing: %w", err)
 	}
 	defer tr.Shutdown(context.WithoutCancel(ctx)) //nolint:errcheck // best effort flush at exit
-	pool, err := pgpool.Open(ctx, cfg.DatabaseURL, tr.QueryTracer())
+	dbOpts := cfg.Database
+	dbOpts.Tracer = tr.QueryTracer()
+	pool, err := pgpool.Open(ctx, cfg.DatabaseURL, dbOpts)
 	if err != nil {
 		return err
 	}
@@ -66,15 +69,24 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	// Warm the key set; a failure is not fatal (identity may start later), requests refetch.
-	if err := a.Keys.Refresh(ctx); err != nil {
-		logger.Warn("identity JWKS not loaded yet", "error", err)
-	}
+	// Identity may start later: serve (not ready) while its metadata is read; a metadata issuer
+	// other than IDENTITY_ISSUER stops the service.
+	ctx, stopServing := context.WithCancelCause(ctx)
+	defer stopServing(nil)
+	go func() {
+		if err := a.Discover(ctx); err != nil {
+			stopServing(err)
+		}
+	}()
 	srv := &http.Server{
 		Addr: cfg.HTTPAddr, Handler: a.Handler,
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 		IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 	}
 	logger.Info("product-management listening", "addr", cfg.HTTPAddr, "tenants", "{handle}."+cfg.TenantBaseDomain, "identity", cfg.IdentityURL)
-	return apiserver.Serve(ctx, srv, a.Drain, cfg.DrainDelay, cfg.ShutdownTimeout, logger)
+	err = apiserver.Serve(ctx, srv, a.Drain, cfg.DrainDelay, cfg.ShutdownTimeout, logger)
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	return err
 }

@@ -3,6 +3,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -30,7 +31,27 @@ type App struct {
 	Handler http.Handler
 	Keys    *accesstoken.RemoteKeySet
 	Access  *access.Checker
+	Trust   *access.Trust
 	Drain   *apiserver.Drain
+
+	identity *identity.ClientWithResponses
+	logger   *slog.Logger
+}
+
+// Discover reads identity's metadata (retrying until identity answers or ctx ends) and from then
+// on trusts the issuer it names; until then readiness fails and requests get 503. A metadata
+// issuer other than IDENTITY_ISSUER is an *access.MismatchError: the service must not run.
+func (a *App) Discover(ctx context.Context) error {
+	if err := a.Trust.Discover(ctx, a.identity, 200*time.Millisecond, a.logger); err != nil {
+		return err
+	}
+	issuer, _ := a.Trust.Issuer()
+	a.logger.Info("trusting identity's issuer", "issuer", issuer)
+	// Warm the key set; a failure is not fatal, requests refetch.
+	if err := a.Keys.Refresh(ctx); err != nil {
+		a.logger.Warn("identity JWKS not loaded yet", "error", err)
+	}
+	return nil
 }
 
 // Migrate applies the product-management migrations.
@@ -49,10 +70,11 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 	if err != nil {
 		return nil, err
 	}
-	keys := &accesstoken.RemoteKeySet{URL: cfg.IdentityURL + "/.well-known/jwks.json", Client: httpClient}
+	keys := &accesstoken.RemoteKeySet{Client: httpClient} // its address comes with the metadata
+	trust := access.NewTrust(cfg.IdentityURL, cfg.IdentityIssuer, keys)
 	m := metrics.New("product-management")
 	m.WatchPool(pool)
-	verifier := &accesstoken.Verifier{Keys: keys, Issuer: cfg.IdentityIssuer, Audience: cfg.IdentityAudience, Cache: &accesstoken.Cache{}, Observe: m.TokenVerified}
+	verifier := &accesstoken.Verifier{Keys: keys, IssuerFrom: trust.Issuer, Audience: cfg.IdentityAudience, Cache: &accesstoken.Cache{}, Observe: m.TokenVerified}
 	identityCalls := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "identity_access_check_duration_seconds", Help: "Calls to identity's access check by outcome (grant, deny, error).",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2},
@@ -70,6 +92,9 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 		"draining": drain.Check,
 		"database": pool.Ping,
 		"identity_jwks": func(ctx context.Context) error {
+			if _, known := trust.Issuer(); !known {
+				return errors.New("identity's metadata has not been read yet")
+			}
 			if keys.Loaded() {
 				return nil
 			}
@@ -83,5 +108,5 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 	if tr != nil {
 		h = tr.Handler(h, "product-management")
 	}
-	return &App{Handler: h, Keys: keys, Access: checker, Drain: drain}, nil
+	return &App{Handler: h, Keys: keys, Access: checker, Trust: trust, Drain: drain, identity: idClient, logger: logger}, nil
 }

@@ -7,32 +7,38 @@ import (
 	"time"
 
 	"github.com/flowkiwi/platform/pkg/envconfig"
+	"github.com/flowkiwi/platform/pkg/pgpool"
 )
 
 // Config is the product-management service's configuration.
 type Config struct {
-	DatabaseURL      string        // DATABASE_URL (required): product-management's own database
-	HTTPAddr         string        // HTTP_ADDR
-	IdentityURL      string        // IDENTITY_URL: base URL of the identity service
-	IdentityIssuer   string        // IDENTITY_ISSUER: expected iss of tokens
-	IdentityAudience string        // IDENTITY_AUDIENCE: expected aud of tokens
-	TenantBaseDomain string        // TENANT_BASE_DOMAIN: instances are {handle}.{this}
-	AccessCacheTTL   time.Duration // ACCESS_CACHE_TTL: how long an access grant is trusted (at most 5s)
-	RateLimitRPS     float64       // RATE_LIMIT_RPS: requests per second per partner on average (0 disables)
-	RateLimitBurst   int           // RATE_LIMIT_BURST: requests a partner may send at once
-	LogLevel         string        // LOG_LEVEL
-	DrainDelay       time.Duration // DRAIN_DELAY: how long to keep serving (with Connection: close) after SIGTERM
-	ShutdownTimeout  time.Duration // SHUTDOWN_TIMEOUT
+	DatabaseURL      string         // DATABASE_URL (required): product-management's own database
+	Database         pgpool.Options // DB_STATEMENT_TIMEOUT, DB_ACQUIRE_TIMEOUT: bounds that turn a slow or absent database into 503s
+	HTTPAddr         string         // HTTP_ADDR
+	IdentityURL      string         // IDENTITY_URL: base URL of the identity service
+	IdentityIssuer   string         // IDENTITY_ISSUER: expected iss of tokens
+	IdentityAudience string         // IDENTITY_AUDIENCE: expected aud of tokens
+	TenantBaseDomain string         // TENANT_BASE_DOMAIN: instances are {handle}.{this}
+	AccessCacheTTL   time.Duration  // ACCESS_CACHE_TTL: how long an access grant is trusted (at most 5s)
+	RateLimitRPS     float64        // RATE_LIMIT_RPS: requests per second per partner on average (0 disables)
+	RateLimitBurst   int            // RATE_LIMIT_BURST: requests a partner may send at once
+	LogLevel         string         // LOG_LEVEL
+	DrainDelay       time.Duration  // DRAIN_DELAY: how long to keep serving (with Connection: close) after SIGTERM
+	ShutdownTimeout  time.Duration  // SHUTDOWN_TIMEOUT
 }
 
 // FromEnv reads the configuration, reporting every problem at once.
 func FromEnv(getenv func(string) string) (Config, error) {
 	r := envconfig.New(getenv)
 	c := Config{
-		DatabaseURL:      r.String("DATABASE_URL", ""),
+		DatabaseURL: r.String("DATABASE_URL", ""),
+		Database: pgpool.Options{
+			StatementTimeout: r.Duration("DB_STATEMENT_TIMEOUT", pgpool.DefaultStatementTimeout),
+			AcquireTimeout:   r.Duration("DB_ACQUIRE_TIMEOUT", pgpool.DefaultAcquireTimeout),
+		},
 		HTTPAddr:         r.String("HTTP_ADDR", "127.0.0.1:8081"),
 		IdentityURL:      strings.TrimSuffix(r.String("IDENTITY_URL", "http://127.0.0.1:8080"), "/"),
-		IdentityIssuer:   r.String("IDENTITY_ISSUER", "http://127.0.0.1:8080"),
+		IdentityIssuer:   r.String("IDENTITY_ISSUER", ""),
 		IdentityAudience: r.String("IDENTITY_AUDIENCE", "https://api.flowkiwi.net"),
 		TenantBaseDomain: strings.TrimPrefix(r.String("TENANT_BASE_DOMAIN", "product-management.localhost"), "."),
 		AccessCacheTTL:   r.Duration("ACCESS_CACHE_TTL", 4*time.Second),

@@ -41,7 +41,7 @@ func (s *Store) AttributesByID(ctx context.Context, instance uuid.UUID, ids []uu
 }
 
 func (s *Store) SaveAttribute(ctx context.Context, instance uuid.UUID, a catalog.Attribute, locale string, setName, create bool) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if create {
 			if _, err := tx.Exec(ctx, `insert into attributes (instance_id, id, code, type, options, required) values ($1, $2, $3, $4, $5, $6)`,
 				instance, a.ID, a.Code, a.Type, a.Options, a.Required); err != nil {
@@ -120,7 +120,7 @@ func (s *Store) CategoriesByID(ctx context.Context, instance uuid.UUID, ids []uu
 }
 
 func (s *Store) SaveCategory(ctx context.Context, instance uuid.UUID, c catalog.Category, locale string, setName, create bool) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if create {
 			if _, err := tx.Exec(ctx, `insert into categories (instance_id, id, handle, parent_id) values ($1, $2, $3, $4)`,
 				instance, c.ID, c.Handle, c.Parent); err != nil {

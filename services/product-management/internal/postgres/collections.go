@@ -45,7 +45,7 @@ func (s *Store) CollectionsByID(ctx context.Context, instance uuid.UUID, ids []u
 }
 
 func (s *Store) SaveCollection(ctx context.Context, instance uuid.UUID, c catalog.Collection, locale string, setTitle, create bool) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if create {
 			if _, err := tx.Exec(ctx, `insert into collections (instance_id, id, handle, description) values ($1, $2, $3, $4)`,
 				instance, c.ID, c.Handle, c.Description); err != nil {

@@ -56,7 +56,7 @@ func queueMedias(b *pgx.Batch, instance uuid.UUID, locale string, ms []catalog.M
 }
 
 func (s *Store) SaveMedia(ctx context.Context, instance uuid.UUID, m catalog.Media, locale string, setAlt, create bool) error {
-	return wrap(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return wrap(s.inTx(ctx, func(tx pgx.Tx) error {
 		if create {
 			b := &pgx.Batch{}
 			queueMedias(b, instance, locale, []catalog.Media{m})

@@ -53,7 +53,7 @@ func (s *Store) SaveDefinition(ctx context.Context, instance uuid.UUID, d catalo
 		_, err = s.pool.Exec(ctx, `insert into metaobject_definitions (instance_id, id, type, name, fields) values ($1, $2, $3, $4, $5)`,
 			instance, d.ID, d.Type, d.Name, fields)
 	} else {
-		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return updateDefinition(ctx, tx, instance, d, fields) })
+		err = s.inTx(ctx, func(tx pgx.Tx) error { return updateDefinition(ctx, tx, instance, d, fields) })
 	}
 	if name, ok := uniqueViolation(err); ok && name == "metaobject_definitions_type" {
 		return fault.Invalid("type", "duplicate_type", "another definition of this instance has this type")
@@ -165,7 +165,7 @@ func (s *Store) MetaobjectsByID(ctx context.Context, instance uuid.UUID, ids []u
 // SaveMetaobject writes a metaobject and the references of its fields, in one transaction.
 func (s *Store) SaveMetaobject(ctx context.Context, instance uuid.UUID, m catalog.Metaobject, create bool) error {
 	fields, _ := json.Marshal(m.Fields)
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		// The fields were checked against the definition as of CheckedAt; hold it still (definition
 		// changes lock it for update) and make sure it has not moved since.
 		var at time.Time
@@ -279,7 +279,7 @@ func (s *Store) MetafieldsOf(ctx context.Context, instance uuid.UUID, products [
 }
 
 func (s *Store) SaveMetafield(ctx context.Context, instance uuid.UUID, m catalog.Metafield, create bool) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		if create {
 			b.Queue(`insert into metafields (instance_id, id, product_id, variant_id, namespace, key, type, value) values ($1, $2, $3, $4, $5, $6, $7, $8)`,

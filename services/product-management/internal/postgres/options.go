@@ -31,7 +31,7 @@ const recombine = `update variants v set combination = coalesce((
 
 // AddOption stores a new option with its values; the product's variants take its first value.
 func (s *Store) AddOption(ctx context.Context, instance uuid.UUID, locale string, o catalog.Option) error {
-	return wrap(conflictError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return wrap(conflictError(s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := lockProduct(ctx, tx, instance, o.ProductID); err != nil {
 			return err
 		}
@@ -69,7 +69,7 @@ func queueOptionValues(b *pgx.Batch, instance uuid.UUID, locale string, values [
 
 // AddOptionValue stores a new value of an option.
 func (s *Store) AddOptionValue(ctx context.Context, instance uuid.UUID, locale string, v catalog.OptionValue) error {
-	return wrap(conflictError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return wrap(conflictError(s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := lockProduct(ctx, tx, instance, v.ProductID); err != nil {
 			return err
 		}
@@ -93,7 +93,7 @@ func (s *Store) DeleteOption(ctx context.Context, instance, id uuid.UUID) error 
 	if err != nil {
 		return err
 	}
-	return wrap(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return wrap(s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := lockProduct(ctx, tx, instance, product); err != nil {
 			return err
 		}
@@ -123,7 +123,7 @@ func (s *Store) DeleteOptionValue(ctx context.Context, instance, id uuid.UUID) e
 	if err != nil {
 		return err
 	}
-	return wrap(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return wrap(s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := lockProduct(ctx, tx, instance, product); err != nil {
 			return err
 		}

@@ -43,6 +43,16 @@ func New(pool *pgxpool.Pool) *Store {
 	return &Store{pool: pool, localeCache: map[uuid.UUID]cachedLocales{}}
 }
 
+// txAttempts is how often a transaction runs when PostgreSQL rolls it back for a serialization
+// failure or a deadlock; after that the request gets a 503 (pgerr.Unavailable).
+const txAttempts = 3
+
+// inTx runs fn in a transaction, committing when it returns nil. A serialization failure or a
+// deadlock runs it again: every fn here writes only through tx and builds its results afresh.
+func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return pgerr.Retry(ctx, txAttempts, func() error { return pgx.BeginFunc(ctx, s.pool, fn) })
+}
+
 func (s *Store) forgetLocales(instance uuid.UUID) {
 	s.localeMu.Lock()
 	delete(s.localeCache, instance)
@@ -122,7 +132,7 @@ func materialize(ctx context.Context, tx pgx.Tx, instance uuid.UUID) error {
 func (s *Store) EnableLocale(ctx context.Context, instance uuid.UUID, code string, makeDefault bool) (catalog.Locale, error) {
 	defer s.forgetLocales(instance)
 	var l catalog.Locale
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtext($1::text))`, "locales:"+instance.String()); err != nil {
 			return err
 		}
@@ -150,7 +160,7 @@ func (s *Store) EnableLocale(ctx context.Context, instance uuid.UUID, code strin
 func (s *Store) SetDefaultLocale(ctx context.Context, instance uuid.UUID, code string) (catalog.Locale, error) {
 	defer s.forgetLocales(instance)
 	var l catalog.Locale
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtext($1::text))`, "locales:"+instance.String()); err != nil {
 			return err
 		}
@@ -176,7 +186,7 @@ func (s *Store) SetDefaultLocale(ctx context.Context, instance uuid.UUID, code s
 
 func (s *Store) DisableLocale(ctx context.Context, instance uuid.UUID, code string) error {
 	defer s.forgetLocales(instance)
-	return wrap(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return wrap(s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtext($1::text))`, "locales:"+instance.String()); err != nil {
 			return err
 		}

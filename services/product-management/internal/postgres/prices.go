@@ -51,7 +51,7 @@ func queueCountries(b *pgx.Batch, instance uuid.UUID, c catalog.Channel) {
 }
 
 func (s *Store) CreateChannel(ctx context.Context, instance uuid.UUID, c catalog.Channel) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		b.Queue(`insert into channels (instance_id, id, code, name, currency) values ($1, $2, $3, $4, $5)`, instance, c.ID, c.Code, c.Name, c.Currency)
 		queueCountries(b, instance, c)
@@ -64,7 +64,7 @@ func (s *Store) CreateChannel(ctx context.Context, instance uuid.UUID, c catalog
 }
 
 func (s *Store) UpdateChannel(ctx context.Context, instance uuid.UUID, c catalog.Channel) error {
-	return wrap(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return wrap(s.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `update channels set name = $3, updated_at = now() where instance_id = $1 and id = $2`, instance, c.ID, c.Name)
 		if err != nil {
 			return err
@@ -174,7 +174,7 @@ func (s *Store) Price(ctx context.Context, instance, id uuid.UUID) (price.Row, e
 
 func (s *Store) ChangePrice(ctx context.Context, instance, id uuid.UUID, change func(price.Row, time.Time) (price.Row, error)) (price.Row, error) {
 	var next price.Row
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		cur, err := scanPrice(tx.QueryRow(ctx, `select `+priceColumns+` from prices where instance_id = $1 and id = $2
 			order by revision desc limit 1 for update`, instance, id))
 		if err != nil {

@@ -122,7 +122,7 @@ func queueValues(b *pgx.Batch, instance, product uuid.UUID, values []catalog.Att
 
 // CreateProduct stores a product graph in one transaction, its inserts in one batch.
 func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale string, p catalog.NewProduct) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if len(p.Variants) > 0 {
 			paths := make([]string, len(p.Variants))
 			for i := range p.Variants {
@@ -206,7 +206,7 @@ func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale st
 
 // UpdateProduct applies changes to the product row and to its texts in locale.
 func (s *Store) UpdateProduct(ctx context.Context, instance, id uuid.UUID, locale string, c catalog.ProductChanges) error {
-	return wrap(conflictError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return wrap(conflictError(s.inTx(ctx, func(tx pgx.Tx) error {
 		var status *string
 		if c.Status != nil {
 			st := string(*c.Status)
@@ -331,7 +331,7 @@ func (s *Store) OptionValueProduct(ctx context.Context, instance, id uuid.UUID) 
 }
 
 func (s *Store) CreateVariant(ctx context.Context, instance uuid.UUID, v catalog.Variant) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := skuClashes(ctx, tx, instance, []string{"sku"}, []catalog.Variant{v}); err != nil {
 			return err
 		}
@@ -347,7 +347,7 @@ func (s *Store) CreateVariant(ctx context.Context, instance uuid.UUID, v catalog
 }
 
 func (s *Store) UpdateVariant(ctx context.Context, instance uuid.UUID, v catalog.Variant) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := skuClashes(ctx, tx, instance, []string{"sku"}, []catalog.Variant{v}); err != nil {
 			return err
 		}
@@ -380,7 +380,7 @@ func (s *Store) UpdateVariant(ctx context.Context, instance uuid.UUID, v catalog
 }
 
 func (s *Store) DeleteVariant(ctx context.Context, instance, id uuid.UUID, ifVersion int64) error {
-	return wrap(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return wrap(s.inTx(ctx, func(tx pgx.Tx) error {
 		var product uuid.UUID
 		err := tx.QueryRow(ctx, `delete from variants where instance_id = $1 and id = $2 and ($3 = 0 or version = $3) returning product_id`,
 			instance, id, ifVersion).Scan(&product)
@@ -412,7 +412,7 @@ func (s *Store) UpdateOptionValue(ctx context.Context, instance, id uuid.UUID, l
 // updateLabeled moves a row of l and sets its label in locale (nil: unchanged); the product's
 // graph changes with it.
 func (s *Store) updateLabeled(ctx context.Context, l labeled, instance, id uuid.UUID, locale string, label *string, position *int) error {
-	return wrap(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return wrap(s.inTx(ctx, func(tx pgx.Tx) error {
 		var product uuid.UUID
 		err := tx.QueryRow(ctx, `update `+l.table+` set position = coalesce($3, position) where instance_id = $1 and id = $2 returning product_id`,
 			instance, id, position).Scan(&product)

@@ -39,6 +39,11 @@ import (
 // BaseDomain is the tenant base domain tests address instances under.
 const BaseDomain = "product-management.test"
 
+// Issuer is the issuer identity runs with in tests: not its address, and not reachable, as a
+// public issuer URL need not be from inside a cluster. product-management learns it from
+// identity's metadata and fetches keys through IDENTITY_URL.
+const Issuer = "https://identity.flowkiwi.test"
+
 var (
 	buildOnce sync.Once
 	binary    string
@@ -92,7 +97,7 @@ func StartIdentity(tb testing.TB) *Identity {
 }
 
 func (i *Identity) env() []string {
-	return append(os.Environ(), "DATABASE_URL="+i.dbURL, "HTTP_ADDR="+i.addr, "IDENTITY_ISSUER="+i.URL, "LOG_LEVEL=warn", "RATE_LIMIT_RPS=0")
+	return append(os.Environ(), "DATABASE_URL="+i.dbURL, "HTTP_ADDR="+i.addr, "IDENTITY_ISSUER="+Issuer, "LOG_LEVEL=warn", "RATE_LIMIT_RPS=0")
 }
 
 // Start (re)starts the process and waits until it serves its JWKS.
@@ -229,26 +234,34 @@ type PM struct {
 	validate bool
 }
 
-// StartPM starts product-management in-process against id.
+// StartPM starts product-management in-process against id, on a fresh database.
 func StartPM(tb testing.TB, id *Identity) *PM {
 	tb.Helper()
-	url := testdb.NewURL(tb, pmdb.Migrations())
-	pcfg, err := pgpool.Config(url)
-	if err != nil {
-		tb.Fatal(err)
+	return StartPMWith(tb, id, PMOptions{})
+}
+
+// PMOptions change how StartPMWith runs product-management.
+type PMOptions struct {
+	DatabaseURL string            // a migrated database (default: a fresh one from testdb)
+	Env         map[string]string // more settings (DB_STATEMENT_TIMEOUT, ...)
+}
+
+// StartPMWith starts product-management in-process against id with opts. Like a deployment, it is
+// given identity's address only, and returns once identity's metadata has been read.
+func StartPMWith(tb testing.TB, id *Identity, opts PMOptions) *PM {
+	tb.Helper()
+	url := opts.DatabaseURL
+	if url == "" {
+		url = testdb.NewURL(tb, pmdb.Migrations())
 	}
-	counter := &QueryCounter{}
-	pcfg.ConnConfig.Tracer = counter
-	pool, err := pgxpool.NewWithConfig(context.Background(), pcfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(pool.Close)
 	cfg, err := config.FromEnv(func(k string) string {
+		if v, ok := opts.Env[k]; ok {
+			return v
+		}
 		switch k {
 		case "DATABASE_URL":
 			return url
-		case "IDENTITY_URL", "IDENTITY_ISSUER":
+		case "IDENTITY_URL":
 			return id.URL
 		case "TENANT_BASE_DOMAIN":
 			return BaseDomain
@@ -260,8 +273,21 @@ func StartPM(tb testing.TB, id *Identity) *PM {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	counter := &QueryCounter{}
+	dbOpts := cfg.Database
+	dbOpts.Tracer = counter
+	pool, err := pgpool.New(context.Background(), url, dbOpts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(pool.Close)
 	a, err := app.New(cfg, pool, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := a.Discover(ctx); err != nil {
 		tb.Fatal(err)
 	}
 	srv := httptest.NewServer(a.Handler)
