@@ -101,6 +101,9 @@ func serve(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *s
 	if err != nil {
 		return err
 	}
+	if cfg.KeyEncryption == "" { // said by serve only: CLI commands print nothing but their JSON
+		logger.Warn("signing keys are stored unencrypted; set IDENTITY_KEY_ENCRYPTION_KEYS in production")
+	}
 	go a.RotateKeys(ctx, time.Minute, logger)
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,

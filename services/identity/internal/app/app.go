@@ -58,9 +58,6 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slo
 	if err != nil {
 		return nil, fmt.Errorf("IDENTITY_KEY_ENCRYPTION_KEYS: %w", err)
 	}
-	if sealer == nil {
-		logger.Warn("signing keys are stored unencrypted; set IDENTITY_KEY_ENCRYPTION_KEYS in production")
-	}
 	ring := keys.NewRing(store, keys.Policy{RotateEvery: cfg.KeyRotation, PublishLead: cfg.KeyPublishLead, TokenTTL: cfg.TokenTTL, Sealer: sealer}, nil)
 	if err := ring.Rotate(ctx); err != nil {
 		return nil, err

@@ -25,14 +25,14 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:]); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv); err != nil {
 		fmt.Fprintln(os.Stderr, "product-management:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, args []string) error {
-	cfg, err := config.FromEnv(os.Getenv)
+func run(ctx context.Context, args []string, getenv func(string) string) error {
+	cfg, err := config.FromEnv(getenv)
 	if err != nil {
 		return err
 	}

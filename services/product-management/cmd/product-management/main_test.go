@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/oapi-codegen/nullable"
+
+	pmdb "github.com/flowkiwi/platform/db/product-management"
+	"github.com/flowkiwi/platform/pkg/clients/productmanagement"
+	"github.com/flowkiwi/platform/pkg/pgcluster"
+	"github.com/flowkiwi/platform/pkg/testdb"
+	"github.com/flowkiwi/platform/services/product-management/internal/testenv"
+)
+
+// serveEnv is the environment of a product-management process: only its database, its address
+// and identity's address, plus extra.
+func serveEnv(t *testing.T, identityURL string, extra map[string]string) (func(string) string, string) {
+	t.Helper()
+	port, err := pgcluster.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	env := map[string]string{
+		"DATABASE_URL": testdb.NewURL(t, pmdb.Migrations()), "HTTP_ADDR": addr, "IDENTITY_URL": identityURL,
+		"TENANT_BASE_DOMAIN": testenv.BaseDomain, "LOG_LEVEL": "error", "DRAIN_DELAY": "0s",
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	return func(k string) string { return env[k] }, "http://" + addr
+}
+
+func status(url string) int {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// Given only IDENTITY_URL, product-management serves (not ready) until identity answers, then
+// trusts the issuer identity's metadata names, which is neither identity's address nor the
+// default, and serves a product create and read.
+func TestStartsWithOnlyIdentityURL(t *testing.T) {
+	t.Parallel()
+	id := testenv.StartIdentity(t)
+	id.Stop() // identity comes up after product-management
+	getenv, base := serveEnv(t, id.URL, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, getenv) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+
+	waitFor(t, func() bool { return status(base+"/healthz") == 200 })
+	if got := status(base + "/readyz"); got != http.StatusServiceUnavailable {
+		t.Fatalf("readyz = %d while identity is down, want 503", got)
+	}
+	id.Start()
+	waitFor(t, func() bool { return status(base+"/readyz") == 200 })
+
+	owner := id.Partner("Owner")
+	org := owner.Org(t, "Acme")
+	owner.Instance(t, org, "late-eu")
+	c, err := productmanagement.NewClientWithResponses(base, productmanagement.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+		r.Host = "late-eu." + testenv.BaseDomain
+		r.Header.Set("Authorization", "Bearer "+owner.Token)
+		r.Header.Set("X-Flowkiwi-Organization-Id", org.String())
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	title := "Late T-shirt"
+	created, err := c.CreateProductWithResponse(ctx, nil, productmanagement.ProductCreate{Title: nullable.NewNullableWithValue(title)})
+	if err != nil || created.StatusCode() != 201 {
+		t.Fatalf("create: %v %d %s", err, created.StatusCode(), created.Body)
+	}
+	read, err := c.GetProductWithResponse(ctx, created.ApplicationldJSON201.Id, nil)
+	if err != nil || read.StatusCode() != 200 {
+		t.Fatalf("read: %v %d %s", err, read.StatusCode(), read.Body)
+	}
+	if got := read.ApplicationldJSON200.Title; !got.IsSpecified() || got.MustGet() != title {
+		t.Fatalf("title %v", got)
+	}
+	if read.ApplicationldJSON200.Id == uuid.Nil {
+		t.Fatal("no id")
+	}
+}
+
+// IDENTITY_ISSUER set to something identity does not publish: the service refuses to run, and
+// says why with both values (it used to start and refuse every token with a 401).
+func TestRefusesAnIssuerIdentityDoesNotPublish(t *testing.T) {
+	t.Parallel()
+	id := testenv.StartIdentity(t)
+	const wrong = "https://identity.example.com"
+	getenv, _ := serveEnv(t, id.URL, map[string]string{"IDENTITY_ISSUER": wrong})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := run(ctx, []string{"serve"}, getenv)
+	if err == nil || ctx.Err() != nil {
+		t.Fatalf("run = %v (ctx %v): want it to stop on the mismatch by itself", err, ctx.Err())
+	}
+	for _, want := range []string{wrong, testenv.Issuer} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not name %q: %v", want, err)
+		}
+	}
+}
+
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if ok() {
+			return
+		}
+	}
+	t.Fatal("timed out")
+}
