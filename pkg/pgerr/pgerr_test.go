@@ -15,7 +15,9 @@ import (
 	"github.com/flowkiwi/platform/pkg/fault"
 )
 
-func pgError(code string) error { return fmt.Errorf("query: %w", &pgconn.PgError{Code: code, Message: "m"}) }
+func pgError(code string) error {
+	return fmt.Errorf("query: %w", &pgconn.PgError{Code: code, Message: "m"})
+}
 
 func TestWrapKinds(t *testing.T) {
 	t.Parallel()
