@@ -66,8 +66,15 @@ type Verifier struct {
 	Leeway     time.Duration       // clock skew tolerated on exp/iat/nbf; default 30s
 	Now        func() time.Time    // default time.Now
 	Cache      *Cache              // optional: remembers verified tokens
-	Observe    func(result string) // optional: called with ok, cached, invalid or unavailable
+	Observe    func(result string) // optional: called with ok, cached, invalid, revoked or unavailable
+	// Active, when set, is asked on every request (cached tokens too) whether the token's client
+	// may still act: false refuses the token (revoked client, disabled partner); an error means it
+	// cannot be told now (503).
+	Active func(ctx context.Context, p Principal) (bool, error)
 }
+
+// ErrRevoked is returned for a well-signed token whose client or partner may no longer act.
+var ErrRevoked = fmt.Errorf("%w: the client was revoked or the partner disabled", ErrInvalid)
 
 func (v *Verifier) observe(result string) {
 	if v.Observe != nil {
@@ -75,8 +82,26 @@ func (v *Verifier) observe(result string) {
 	}
 }
 
-// Verify parses and checks a token: type, algorithm, signature, issuer, audience, expiry, subject.
+// Verify parses and checks a token: type, algorithm, signature, issuer, audience, expiry, subject,
+// and then whether its client may still act.
 func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
+	p, err := v.verify(ctx, raw)
+	if err != nil || v.Active == nil {
+		return p, err
+	}
+	ok, err := v.Active(ctx, p)
+	switch {
+	case err != nil:
+		v.observe("unavailable")
+		return Principal{}, fmt.Errorf("%w: %w", ErrKeysUnavailable, err)
+	case !ok:
+		v.observe("revoked")
+		return Principal{}, ErrRevoked
+	}
+	return p, nil
+}
+
+func (v *Verifier) verify(ctx context.Context, raw string) (Principal, error) {
 	if raw == "" || len(raw) > MaxLength || strings.Count(raw, ".") != 2 {
 		v.observe("invalid")
 		return Principal{}, fmt.Errorf("%w: malformed", ErrInvalid)

@@ -20,6 +20,54 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for CredentialEventActorType.
+const (
+	CredentialEventActorTypeOperator CredentialEventActorType = "operator"
+	CredentialEventActorTypePartner  CredentialEventActorType = "partner"
+)
+
+// Valid indicates whether the value is a known member of the CredentialEventActorType enum.
+func (e CredentialEventActorType) Valid() bool {
+	switch e {
+	case CredentialEventActorTypeOperator:
+		return true
+	case CredentialEventActorTypePartner:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CredentialEventType.
+const (
+	ClientCreated   CredentialEventType = "client.created"
+	ClientRenamed   CredentialEventType = "client.renamed"
+	ClientRevoked   CredentialEventType = "client.revoked"
+	ClientRotated   CredentialEventType = "client.rotated"
+	PartnerDisabled CredentialEventType = "partner.disabled"
+	PartnerEnabled  CredentialEventType = "partner.enabled"
+)
+
+// Valid indicates whether the value is a known member of the CredentialEventType enum.
+func (e CredentialEventType) Valid() bool {
+	switch e {
+	case ClientCreated:
+		return true
+	case ClientRenamed:
+		return true
+	case ClientRevoked:
+		return true
+	case ClientRotated:
+		return true
+	case PartnerDisabled:
+		return true
+	case PartnerEnabled:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OAuthErrorError.
 const (
 	InvalidClient          OAuthErrorError = "invalid_client"
@@ -128,6 +176,58 @@ func (e ListInstancesParamsSortBy) Valid() bool {
 	}
 }
 
+// ApiClient defines model for ApiClient.
+type ApiClient struct {
+	// ClientId Example: fkc_3zq4w9v2n8m1
+	ClientId  string    `json:"client_id"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// LastUsedAt When a token was last issued to it (to the minute), or null if never.
+	LastUsedAt nullable.Nullable[time.Time] `json:"last_used_at"`
+
+	// Name Example: ERP sync
+	Name string `json:"name"`
+
+	// PreviousSecretExpiresAt While a rotation's previous secret still works, when it stops; null otherwise.
+	PreviousSecretExpiresAt nullable.Nullable[time.Time] `json:"previous_secret_expires_at"`
+}
+
+// ApiClientCreate defines model for ApiClientCreate.
+type ApiClientCreate struct {
+	Name string `json:"name"`
+}
+
+// ApiClientList defines model for ApiClientList.
+type ApiClientList struct {
+	Items []ApiClient `json:"items"`
+}
+
+// ApiClientPatch A JSON Merge Patch that may change `name` only.
+type ApiClientPatch struct {
+	Name *string `json:"name,omitempty"`
+}
+
+// ApiClientSecret defines model for ApiClientSecret.
+type ApiClientSecret struct {
+	// ClientId Example: fkc_3zq4w9v2n8m1
+	ClientId string `json:"client_id"`
+
+	// ClientSecret Shown once; store it in your secret manager.
+	//
+	// Example: fks_Jd8…
+	ClientSecret string    `json:"client_secret"`
+	CreatedAt    time.Time `json:"created_at"`
+
+	// LastUsedAt When a token was last issued to it (to the minute), or null if never.
+	LastUsedAt nullable.Nullable[time.Time] `json:"last_used_at"`
+
+	// Name Example: ERP sync
+	Name string `json:"name"`
+
+	// PreviousSecretExpiresAt While a rotation's previous secret still works, when it stops; null otherwise.
+	PreviousSecretExpiresAt nullable.Nullable[time.Time] `json:"previous_secret_expires_at"`
+}
+
 // AuthorizationServerMetadata RFC 8414 §2. URLs are built from the configured issuer (`IDENTITY_ISSUER`).
 type AuthorizationServerMetadata struct {
 	// GrantTypesSupported Example: ["client_credentials"]
@@ -167,6 +267,38 @@ type BankInfo struct {
 	//
 	// Example: COBADEFFXXX
 	Swift nullable.Nullable[string] `json:"swift,omitempty"`
+}
+
+// CredentialEvent defines model for CredentialEvent.
+type CredentialEvent struct {
+	// ActorId The partner that acted; null for operators.
+	ActorId nullable.Nullable[openapi_types.UUID] `json:"actor_id"`
+
+	// ActorType `partner`: through this API; `operator`: Flowkiwi staff with the identity CLI.
+	ActorType CredentialEventActorType `json:"actor_type"`
+
+	// ClientId The client concerned; null for partner events.
+	ClientId nullable.Nullable[string] `json:"client_id"`
+
+	// Detail For example the rotation's overlap, or a disabling reason.
+	Detail     *string             `json:"detail,omitempty"`
+	Id         openapi_types.UUID  `json:"id"`
+	OccurredAt time.Time           `json:"occurred_at"`
+	Type       CredentialEventType `json:"type"`
+}
+
+// CredentialEventActorType `partner`: through this API; `operator`: Flowkiwi staff with the identity CLI.
+type CredentialEventActorType string
+
+// CredentialEventType defines model for CredentialEvent.Type.
+type CredentialEventType string
+
+// CredentialEventList defines model for CredentialEventList.
+type CredentialEventList struct {
+	Items []CredentialEvent `json:"items"`
+
+	// Paging Where a page of a list sits in the whole result.
+	Paging common.PageInfo `json:"paging"`
 }
 
 // Instance defines model for Instance.
@@ -420,6 +552,12 @@ type Role struct {
 // RoleName A member's role.
 type RoleName string
 
+// SecretRotation defines model for SecretRotation.
+type SecretRotation struct {
+	// PreviousSecretExpiresIn Seconds the previous secret keeps working (0 = it stops at once; at most 7 days).
+	PreviousSecretExpiresIn *int `json:"previous_secret_expires_in,omitempty"`
+}
+
 // TokenRequest defines model for TokenRequest.
 type TokenRequest struct {
 	// ClientId The client id, when not sent with HTTP Basic.
@@ -457,6 +595,9 @@ type TransferRequest struct {
 	// TargetOrganizationId The organization that will own the instance.
 	TargetOrganizationId openapi_types.UUID `json:"target_organization_id"`
 }
+
+// ClientId defines model for ClientId.
+type ClientId = string
 
 // IfMatch defines model for IfMatch.
 type IfMatch = string
@@ -548,6 +689,15 @@ type ListMembersParams struct {
 	PageSize *common.PageSize `form:"page_size,omitempty" json:"page_size,omitempty"`
 }
 
+// ListCredentialEventsParams defines parameters for ListCredentialEvents.
+type ListCredentialEventsParams struct {
+	// PageNumber The 1-based page to return.
+	PageNumber *common.PageNumber `form:"page_number,omitempty" json:"page_number,omitempty"`
+
+	// PageSize The number of items per page (at most 100).
+	PageSize *common.PageSize `form:"page_size,omitempty" json:"page_size,omitempty"`
+}
+
 // IssueTokenFormdataRequestBody defines body for IssueToken for application/x-www-form-urlencoded ContentType.
 type IssueTokenFormdataRequestBody = TokenRequest
 
@@ -568,6 +718,15 @@ type TransferInstanceJSONRequestBody = TransferRequest
 
 // PutMemberJSONRequestBody defines body for PutMember for application/json ContentType.
 type PutMemberJSONRequestBody = MemberWrite
+
+// CreateApiClientJSONRequestBody defines body for CreateApiClient for application/json ContentType.
+type CreateApiClientJSONRequestBody = ApiClientCreate
+
+// UpdateApiClientApplicationMergePatchPlusJSONRequestBody defines body for UpdateApiClient for application/merge-patch+json ContentType.
+type UpdateApiClientApplicationMergePatchPlusJSONRequestBody = ApiClientPatch
+
+// RotateApiClientSecretJSONRequestBody defines body for RotateApiClientSecret for application/json ContentType.
+type RotateApiClientSecretJSONRequestBody = SecretRotation
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -676,6 +835,10 @@ type ClientInterface interface {
 	// The OAuth 2.0 client-credentials grant (RFC 6749 §4.4). Authenticate with HTTP Basic
 	// (`client_secret_basic`, recommended) or with `client_id` and `client_secret` in the form body
 	// (`client_secret_post`). Errors follow RFC 6749 §5.2 (`application/json`, not problem details).
+	// A revoked client, or a client of a disabled partner, is `invalid_client` like a wrong secret.
+	// Failed attempts are counted per `client_id`: after 10 in a row (refilled one every 6 seconds)
+	// that client's attempts get `429` with `Retry-After`, so a secret cannot be guessed online;
+	// other clients are unaffected.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -687,6 +850,10 @@ type ClientInterface interface {
 	// The OAuth 2.0 client-credentials grant (RFC 6749 §4.4). Authenticate with HTTP Basic
 	// (`client_secret_basic`, recommended) or with `client_id` and `client_secret` in the form body
 	// (`client_secret_post`). Errors follow RFC 6749 §5.2 (`application/json`, not problem details).
+	// A revoked client, or a client of a disabled partner, is `invalid_client` like a wrong secret.
+	// Failed attempts are counted per `client_id`: after 10 in a row (refilled one every 6 seconds)
+	// that client's attempts get `429` with `Retry-After`, so a secret cannot be guessed online;
+	// other clients are unaffected.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -897,6 +1064,98 @@ type ClientInterface interface {
 	// Corresponds with GET /partners/me (the `GetCurrentPartner` operationId).
 	GetCurrentPartner(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListApiClients Your API clients
+	//
+	// Every active API client (OAuth 2.0 client) of the calling partner: give each integration its
+	// own, so one can be rotated or revoked without touching the others. Secrets are never shown
+	// again after they are issued.
+	//
+	// Corresponds with GET /partners/me/clients (the `ListApiClients` operationId).
+	ListApiClients(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateApiClientWithBody Create an API client
+	//
+	// A new client with its own secret, shown once in the response and stored only as a bcrypt hash.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /partners/me/clients (the `CreateApiClient` operationId).
+	CreateApiClientWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateApiClient Create an API client
+	//
+	// A new client with its own secret, shown once in the response and stored only as a bcrypt hash.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /partners/me/clients (the `CreateApiClient` operationId).
+	CreateApiClient(ctx context.Context, body CreateApiClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeApiClient Revoke an API client
+	//
+	// The client's secrets stop working at once, and so do the tokens issued to it: identity
+	// refuses them from this moment, other Flowkiwi services within 5 seconds. A partner keeps at
+	// least one active client: revoking the last one is a `409` (create another first).
+	//
+	// Corresponds with DELETE /partners/me/clients/{clientId} (the `RevokeApiClient` operationId).
+	RevokeApiClient(ctx context.Context, clientId ClientId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetApiClient One of your API clients
+	//
+	// Corresponds with GET /partners/me/clients/{clientId} (the `GetApiClient` operationId).
+	GetApiClient(ctx context.Context, clientId ClientId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateApiClientWithBody Rename an API client (JSON Merge Patch)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /partners/me/clients/{clientId} (the `UpdateApiClient` operationId).
+	UpdateApiClientWithBody(ctx context.Context, clientId ClientId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateApiClientWithApplicationMergePatchPlusJSONBody Rename an API client (JSON Merge Patch)
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /partners/me/clients/{clientId} (the `UpdateApiClient` operationId).
+	UpdateApiClientWithApplicationMergePatchPlusJSONBody(ctx context.Context, clientId ClientId, body UpdateApiClientApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RotateApiClientSecretWithBody Roll a client's secret
+	//
+	// Issues a new secret (shown once). The previous one keeps working for
+	// `previous_secret_expires_in` seconds (default one day, at most seven days, `0` ends it at
+	// once), so an integration can switch without downtime; after that it fails with
+	// `invalid_client` like any wrong secret. A client has at most two live secrets: rotating
+	// again during an overlap ends the older one at once. Tokens already issued stay valid until
+	// they expire; revoke the client to end them.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /partners/me/clients/{clientId}/rotate (the `RotateApiClientSecret` operationId).
+	RotateApiClientSecretWithBody(ctx context.Context, clientId ClientId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RotateApiClientSecret Roll a client's secret
+	//
+	// Issues a new secret (shown once). The previous one keeps working for
+	// `previous_secret_expires_in` seconds (default one day, at most seven days, `0` ends it at
+	// once), so an integration can switch without downtime; after that it fails with
+	// `invalid_client` like any wrong secret. A client has at most two live secrets: rotating
+	// again during an overlap ends the older one at once. Tokens already issued stay valid until
+	// they expire; revoke the client to end them.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /partners/me/clients/{clientId}/rotate (the `RotateApiClientSecret` operationId).
+	RotateApiClientSecret(ctx context.Context, clientId ClientId, body RotateApiClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCredentialEvents The history of your credentials
+	//
+	// Every change to the calling partner's credentials, newest first: clients created, renamed,
+	// rotated and revoked, and the partner disabled or enabled by an operator, with who did it and
+	// when.
+	//
+	// Corresponds with GET /partners/me/credential_events (the `ListCredentialEvents` operationId).
+	ListCredentialEvents(ctx context.Context, params *ListCredentialEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListRoles The role and permission catalogue
 	//
 	// Corresponds with GET /roles (the `ListRoles` operationId).
@@ -966,6 +1225,10 @@ func (c *Client) CheckInstanceAccess(ctx context.Context, handle string, params 
 // The OAuth 2.0 client-credentials grant (RFC 6749 §4.4). Authenticate with HTTP Basic
 // (`client_secret_basic`, recommended) or with `client_id` and `client_secret` in the form body
 // (`client_secret_post`). Errors follow RFC 6749 §5.2 (`application/json`, not problem details).
+// A revoked client, or a client of a disabled partner, is `invalid_client` like a wrong secret.
+// Failed attempts are counted per `client_id`: after 10 in a row (refilled one every 6 seconds)
+// that client's attempts get `429` with `Retry-After`, so a secret cannot be guessed online;
+// other clients are unaffected.
 //
 // Takes any type of body and a specified content type.
 //
@@ -987,6 +1250,10 @@ func (c *Client) IssueTokenWithBody(ctx context.Context, contentType string, bod
 // The OAuth 2.0 client-credentials grant (RFC 6749 §4.4). Authenticate with HTTP Basic
 // (`client_secret_basic`, recommended) or with `client_id` and `client_secret` in the form body
 // (`client_secret_post`). Errors follow RFC 6749 §5.2 (`application/json`, not problem details).
+// A revoked client, or a client of a disabled partner, is `invalid_client` like a wrong secret.
+// Failed attempts are counted per `client_id`: after 10 in a row (refilled one every 6 seconds)
+// that client's attempts get `429` with `Retry-After`, so a secret cannot be guessed online;
+// other clients are unaffected.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -1417,6 +1684,198 @@ func (c *Client) PutMember(ctx context.Context, organizationId OrganizationId, p
 // Corresponds with GET /partners/me (the `GetCurrentPartner` operationId).
 func (c *Client) GetCurrentPartner(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCurrentPartnerRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListApiClients Your API clients
+//
+// Every active API client (OAuth 2.0 client) of the calling partner: give each integration its
+// own, so one can be rotated or revoked without touching the others. Secrets are never shown
+// again after they are issued.
+//
+// Corresponds with GET /partners/me/clients (the `ListApiClients` operationId).
+func (c *Client) ListApiClients(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListApiClientsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateApiClientWithBody Create an API client
+//
+// A new client with its own secret, shown once in the response and stored only as a bcrypt hash.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /partners/me/clients (the `CreateApiClient` operationId).
+func (c *Client) CreateApiClientWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateApiClientRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateApiClient Create an API client
+//
+// A new client with its own secret, shown once in the response and stored only as a bcrypt hash.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /partners/me/clients (the `CreateApiClient` operationId).
+func (c *Client) CreateApiClient(ctx context.Context, body CreateApiClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateApiClientRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeApiClient Revoke an API client
+//
+// The client's secrets stop working at once, and so do the tokens issued to it: identity
+// refuses them from this moment, other Flowkiwi services within 5 seconds. A partner keeps at
+// least one active client: revoking the last one is a `409` (create another first).
+//
+// Corresponds with DELETE /partners/me/clients/{clientId} (the `RevokeApiClient` operationId).
+func (c *Client) RevokeApiClient(ctx context.Context, clientId ClientId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeApiClientRequest(c.Server, clientId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetApiClient One of your API clients
+//
+// Corresponds with GET /partners/me/clients/{clientId} (the `GetApiClient` operationId).
+func (c *Client) GetApiClient(ctx context.Context, clientId ClientId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiClientRequest(c.Server, clientId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateApiClientWithBody Rename an API client (JSON Merge Patch)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /partners/me/clients/{clientId} (the `UpdateApiClient` operationId).
+func (c *Client) UpdateApiClientWithBody(ctx context.Context, clientId ClientId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateApiClientRequestWithBody(c.Server, clientId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateApiClientWithApplicationMergePatchPlusJSONBody Rename an API client (JSON Merge Patch)
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /partners/me/clients/{clientId} (the `UpdateApiClient` operationId).
+func (c *Client) UpdateApiClientWithApplicationMergePatchPlusJSONBody(ctx context.Context, clientId ClientId, body UpdateApiClientApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateApiClientRequestWithApplicationMergePatchPlusJSONBody(c.Server, clientId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RotateApiClientSecretWithBody Roll a client's secret
+//
+// Issues a new secret (shown once). The previous one keeps working for
+// `previous_secret_expires_in` seconds (default one day, at most seven days, `0` ends it at
+// once), so an integration can switch without downtime; after that it fails with
+// `invalid_client` like any wrong secret. A client has at most two live secrets: rotating
+// again during an overlap ends the older one at once. Tokens already issued stay valid until
+// they expire; revoke the client to end them.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /partners/me/clients/{clientId}/rotate (the `RotateApiClientSecret` operationId).
+func (c *Client) RotateApiClientSecretWithBody(ctx context.Context, clientId ClientId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateApiClientSecretRequestWithBody(c.Server, clientId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RotateApiClientSecret Roll a client's secret
+//
+// Issues a new secret (shown once). The previous one keeps working for
+// `previous_secret_expires_in` seconds (default one day, at most seven days, `0` ends it at
+// once), so an integration can switch without downtime; after that it fails with
+// `invalid_client` like any wrong secret. A client has at most two live secrets: rotating
+// again during an overlap ends the older one at once. Tokens already issued stay valid until
+// they expire; revoke the client to end them.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /partners/me/clients/{clientId}/rotate (the `RotateApiClientSecret` operationId).
+func (c *Client) RotateApiClientSecret(ctx context.Context, clientId ClientId, body RotateApiClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateApiClientSecretRequest(c.Server, clientId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCredentialEvents The history of your credentials
+//
+// Every change to the calling partner's credentials, newest first: clients created, renamed,
+// rotated and revoked, and the partner disabled or enabled by an operator, with who did it and
+// when.
+//
+// Corresponds with GET /partners/me/credential_events (the `ListCredentialEvents` operationId).
+func (c *Client) ListCredentialEvents(ctx context.Context, params *ListCredentialEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCredentialEventsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2492,6 +2951,301 @@ func NewGetCurrentPartnerRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListApiClientsRequest constructs an http.Request for the ListApiClients method
+func NewListApiClientsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/partners/me/clients")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateApiClientRequest calls the generic CreateApiClient builder with application/json body
+func NewCreateApiClientRequest(server string, body CreateApiClientJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateApiClientRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateApiClientRequestWithBody constructs an http.Request for the CreateApiClient method, with any body, and a specified content type
+func NewCreateApiClientRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/partners/me/clients")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRevokeApiClientRequest constructs an http.Request for the RevokeApiClient method
+func NewRevokeApiClientRequest(server string, clientId ClientId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/partners/me/clients/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetApiClientRequest constructs an http.Request for the GetApiClient method
+func NewGetApiClientRequest(server string, clientId ClientId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/partners/me/clients/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateApiClientRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateApiClient builder with application/merge-patch+json body
+func NewUpdateApiClientRequestWithApplicationMergePatchPlusJSONBody(server string, clientId ClientId, body UpdateApiClientApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateApiClientRequestWithBody(server, clientId, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateApiClientRequestWithBody constructs an http.Request for the UpdateApiClient method, with any body, and a specified content type
+func NewUpdateApiClientRequestWithBody(server string, clientId ClientId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/partners/me/clients/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRotateApiClientSecretRequest calls the generic RotateApiClientSecret builder with application/json body
+func NewRotateApiClientSecretRequest(server string, clientId ClientId, body RotateApiClientSecretJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRotateApiClientSecretRequestWithBody(server, clientId, "application/json", bodyReader)
+}
+
+// NewRotateApiClientSecretRequestWithBody constructs an http.Request for the RotateApiClientSecret method, with any body, and a specified content type
+func NewRotateApiClientSecretRequestWithBody(server string, clientId ClientId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/partners/me/clients/%s/rotate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListCredentialEventsRequest constructs an http.Request for the ListCredentialEvents method
+func NewListCredentialEventsRequest(server string, params *ListCredentialEventsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/partners/me/credential_events")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageNumber != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_number", *params.PageNumber, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListRolesRequest constructs an http.Request for the ListRoles method
 func NewListRolesRequest(server string) (*http.Request, error) {
 	var err error
@@ -2602,6 +3356,10 @@ type ClientWithResponsesInterface interface {
 	// The OAuth 2.0 client-credentials grant (RFC 6749 §4.4). Authenticate with HTTP Basic
 	// (`client_secret_basic`, recommended) or with `client_id` and `client_secret` in the form body
 	// (`client_secret_post`). Errors follow RFC 6749 §5.2 (`application/json`, not problem details).
+	// A revoked client, or a client of a disabled partner, is `invalid_client` like a wrong secret.
+	// Failed attempts are counted per `client_id`: after 10 in a row (refilled one every 6 seconds)
+	// that client's attempts get `429` with `Retry-After`, so a secret cannot be guessed online;
+	// other clients are unaffected.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2613,6 +3371,10 @@ type ClientWithResponsesInterface interface {
 	// The OAuth 2.0 client-credentials grant (RFC 6749 §4.4). Authenticate with HTTP Basic
 	// (`client_secret_basic`, recommended) or with `client_id` and `client_secret` in the form body
 	// (`client_secret_post`). Errors follow RFC 6749 §5.2 (`application/json`, not problem details).
+	// A revoked client, or a client of a disabled partner, is `invalid_client` like a wrong secret.
+	// Failed attempts are counted per `client_id`: after 10 in a row (refilled one every 6 seconds)
+	// that client's attempts get `429` with `Retry-After`, so a secret cannot be guessed online;
+	// other clients are unaffected.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2842,6 +3604,106 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /partners/me (the `GetCurrentPartner` operationId).
 	GetCurrentPartnerWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetCurrentPartnerResponse, error)
+
+	// ListApiClientsWithResponse Your API clients
+	//
+	// Every active API client (OAuth 2.0 client) of the calling partner: give each integration its
+	// own, so one can be rotated or revoked without touching the others. Secrets are never shown
+	// again after they are issued.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /partners/me/clients (the `ListApiClients` operationId).
+	ListApiClientsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListApiClientsResponse, error)
+
+	// CreateApiClientWithBodyWithResponse Create an API client
+	//
+	// A new client with its own secret, shown once in the response and stored only as a bcrypt hash.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /partners/me/clients (the `CreateApiClient` operationId).
+	CreateApiClientWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiClientResponse, error)
+
+	// CreateApiClientWithResponse Create an API client
+	//
+	// A new client with its own secret, shown once in the response and stored only as a bcrypt hash.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /partners/me/clients (the `CreateApiClient` operationId).
+	CreateApiClientWithResponse(ctx context.Context, body CreateApiClientJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiClientResponse, error)
+
+	// RevokeApiClientWithResponse Revoke an API client
+	//
+	// The client's secrets stop working at once, and so do the tokens issued to it: identity
+	// refuses them from this moment, other Flowkiwi services within 5 seconds. A partner keeps at
+	// least one active client: revoking the last one is a `409` (create another first).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /partners/me/clients/{clientId} (the `RevokeApiClient` operationId).
+	RevokeApiClientWithResponse(ctx context.Context, clientId ClientId, reqEditors ...RequestEditorFn) (*RevokeApiClientResponse, error)
+
+	// GetApiClientWithResponse One of your API clients
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /partners/me/clients/{clientId} (the `GetApiClient` operationId).
+	GetApiClientWithResponse(ctx context.Context, clientId ClientId, reqEditors ...RequestEditorFn) (*GetApiClientResponse, error)
+
+	// UpdateApiClientWithBodyWithResponse Rename an API client (JSON Merge Patch)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /partners/me/clients/{clientId} (the `UpdateApiClient` operationId).
+	UpdateApiClientWithBodyWithResponse(ctx context.Context, clientId ClientId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateApiClientResponse, error)
+
+	// UpdateApiClientWithApplicationMergePatchPlusJSONBodyWithResponse Rename an API client (JSON Merge Patch)
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /partners/me/clients/{clientId} (the `UpdateApiClient` operationId).
+	UpdateApiClientWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, clientId ClientId, body UpdateApiClientApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateApiClientResponse, error)
+
+	// RotateApiClientSecretWithBodyWithResponse Roll a client's secret
+	//
+	// Issues a new secret (shown once). The previous one keeps working for
+	// `previous_secret_expires_in` seconds (default one day, at most seven days, `0` ends it at
+	// once), so an integration can switch without downtime; after that it fails with
+	// `invalid_client` like any wrong secret. A client has at most two live secrets: rotating
+	// again during an overlap ends the older one at once. Tokens already issued stay valid until
+	// they expire; revoke the client to end them.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /partners/me/clients/{clientId}/rotate (the `RotateApiClientSecret` operationId).
+	RotateApiClientSecretWithBodyWithResponse(ctx context.Context, clientId ClientId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RotateApiClientSecretResponse, error)
+
+	// RotateApiClientSecretWithResponse Roll a client's secret
+	//
+	// Issues a new secret (shown once). The previous one keeps working for
+	// `previous_secret_expires_in` seconds (default one day, at most seven days, `0` ends it at
+	// once), so an integration can switch without downtime; after that it fails with
+	// `invalid_client` like any wrong secret. A client has at most two live secrets: rotating
+	// again during an overlap ends the older one at once. Tokens already issued stay valid until
+	// they expire; revoke the client to end them.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /partners/me/clients/{clientId}/rotate (the `RotateApiClientSecret` operationId).
+	RotateApiClientSecretWithResponse(ctx context.Context, clientId ClientId, body RotateApiClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*RotateApiClientSecretResponse, error)
+
+	// ListCredentialEventsWithResponse The history of your credentials
+	//
+	// Every change to the calling partner's credentials, newest first: clients created, renamed,
+	// rotated and revoked, and the partner disabled or enabled by an operator, with who did it and
+	// when.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /partners/me/credential_events (the `ListCredentialEvents` operationId).
+	ListCredentialEventsWithResponse(ctx context.Context, params *ListCredentialEventsParams, reqEditors ...RequestEditorFn) (*ListCredentialEventsResponse, error)
 
 	// ListRolesWithResponse The role and permission catalogue
 	//
@@ -5168,6 +6030,769 @@ func (r GetCurrentPartnerResponse) ContentType() string {
 	return ""
 }
 
+// ListApiClientsResponse401Headers the declared response headers of an HTTP 401 response for ListApiClients
+type ListApiClientsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListApiClientsResponse429Headers the declared response headers of an HTTP 429 response for ListApiClients
+type ListApiClientsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListApiClientsResponse503Headers the declared response headers of an HTTP 503 response for ListApiClients
+type ListApiClientsResponse503Headers struct {
+	RetryAfter *string
+}
+
+type ListApiClientsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiClientList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *common.Unauthorized
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *common.TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *common.InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *common.ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListApiClientsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListApiClientsResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListApiClientsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListApiClientsResponse) GetJSON200() *ApiClientList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListApiClientsResponse) GetApplicationproblemJSON401() *common.Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListApiClientsResponse) GetApplicationproblemJSON429() *common.TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListApiClientsResponse) GetApplicationproblemJSON500() *common.InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListApiClientsResponse) GetApplicationproblemJSON503() *common.ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListApiClientsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListApiClientsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListApiClientsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListApiClientsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateApiClientResponse201Headers the declared response headers of an HTTP 201 response for CreateApiClient
+type CreateApiClientResponse201Headers struct {
+	CacheControl *string
+}
+
+// CreateApiClientResponse401Headers the declared response headers of an HTTP 401 response for CreateApiClient
+type CreateApiClientResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateApiClientResponse429Headers the declared response headers of an HTTP 429 response for CreateApiClient
+type CreateApiClientResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateApiClientResponse503Headers the declared response headers of an HTTP 503 response for CreateApiClient
+type CreateApiClientResponse503Headers struct {
+	RetryAfter *string
+}
+
+type CreateApiClientResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ApiClientSecret
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *common.BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *common.Unauthorized
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *common.PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *common.UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *common.UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *common.TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *common.InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *common.ServiceUnavailable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateApiClientResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateApiClientResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateApiClientResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateApiClientResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateApiClientResponse) GetJSON201() *ApiClientSecret {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateApiClientResponse) GetApplicationproblemJSON400() *common.BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateApiClientResponse) GetApplicationproblemJSON401() *common.Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateApiClientResponse) GetApplicationproblemJSON413() *common.PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateApiClientResponse) GetApplicationproblemJSON415() *common.UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateApiClientResponse) GetApplicationproblemJSON422() *common.UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateApiClientResponse) GetApplicationproblemJSON429() *common.TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateApiClientResponse) GetApplicationproblemJSON500() *common.InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateApiClientResponse) GetApplicationproblemJSON503() *common.ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateApiClientResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateApiClientResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateApiClientResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateApiClientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RevokeApiClientResponse401Headers the declared response headers of an HTTP 401 response for RevokeApiClient
+type RevokeApiClientResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// RevokeApiClientResponse429Headers the declared response headers of an HTTP 429 response for RevokeApiClient
+type RevokeApiClientResponse429Headers struct {
+	RetryAfter *string
+}
+
+// RevokeApiClientResponse503Headers the declared response headers of an HTTP 503 response for RevokeApiClient
+type RevokeApiClientResponse503Headers struct {
+	RetryAfter *string
+}
+
+type RevokeApiClientResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *common.Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *common.NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *common.Conflict
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *common.TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *common.InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *common.ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RevokeApiClientResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RevokeApiClientResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RevokeApiClientResponse503Headers
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RevokeApiClientResponse) GetApplicationproblemJSON401() *common.Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RevokeApiClientResponse) GetApplicationproblemJSON404() *common.NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RevokeApiClientResponse) GetApplicationproblemJSON409() *common.Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RevokeApiClientResponse) GetApplicationproblemJSON429() *common.TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RevokeApiClientResponse) GetApplicationproblemJSON500() *common.InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RevokeApiClientResponse) GetApplicationproblemJSON503() *common.ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeApiClientResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeApiClientResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeApiClientResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeApiClientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetApiClientResponse401Headers the declared response headers of an HTTP 401 response for GetApiClient
+type GetApiClientResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetApiClientResponse429Headers the declared response headers of an HTTP 429 response for GetApiClient
+type GetApiClientResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetApiClientResponse503Headers the declared response headers of an HTTP 503 response for GetApiClient
+type GetApiClientResponse503Headers struct {
+	RetryAfter *string
+}
+
+type GetApiClientResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiClient
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *common.Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *common.NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *common.TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *common.InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *common.ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetApiClientResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetApiClientResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetApiClientResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetApiClientResponse) GetJSON200() *ApiClient {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetApiClientResponse) GetApplicationproblemJSON401() *common.Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetApiClientResponse) GetApplicationproblemJSON404() *common.NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetApiClientResponse) GetApplicationproblemJSON429() *common.TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetApiClientResponse) GetApplicationproblemJSON500() *common.InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetApiClientResponse) GetApplicationproblemJSON503() *common.ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiClientResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiClientResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiClientResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiClientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateApiClientResponse401Headers the declared response headers of an HTTP 401 response for UpdateApiClient
+type UpdateApiClientResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// UpdateApiClientResponse429Headers the declared response headers of an HTTP 429 response for UpdateApiClient
+type UpdateApiClientResponse429Headers struct {
+	RetryAfter *string
+}
+
+// UpdateApiClientResponse503Headers the declared response headers of an HTTP 503 response for UpdateApiClient
+type UpdateApiClientResponse503Headers struct {
+	RetryAfter *string
+}
+
+type UpdateApiClientResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiClient
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *common.BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *common.Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *common.NotFound
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *common.PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *common.UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *common.UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *common.TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *common.InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *common.ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateApiClientResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateApiClientResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateApiClientResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateApiClientResponse) GetJSON200() *ApiClient {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateApiClientResponse) GetApplicationproblemJSON400() *common.BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateApiClientResponse) GetApplicationproblemJSON401() *common.Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateApiClientResponse) GetApplicationproblemJSON404() *common.NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateApiClientResponse) GetApplicationproblemJSON413() *common.PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateApiClientResponse) GetApplicationproblemJSON415() *common.UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateApiClientResponse) GetApplicationproblemJSON422() *common.UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r UpdateApiClientResponse) GetApplicationproblemJSON429() *common.TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateApiClientResponse) GetApplicationproblemJSON500() *common.InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateApiClientResponse) GetApplicationproblemJSON503() *common.ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateApiClientResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateApiClientResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateApiClientResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateApiClientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RotateApiClientSecretResponse200Headers the declared response headers of an HTTP 200 response for RotateApiClientSecret
+type RotateApiClientSecretResponse200Headers struct {
+	CacheControl *string
+}
+
+// RotateApiClientSecretResponse401Headers the declared response headers of an HTTP 401 response for RotateApiClientSecret
+type RotateApiClientSecretResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// RotateApiClientSecretResponse429Headers the declared response headers of an HTTP 429 response for RotateApiClientSecret
+type RotateApiClientSecretResponse429Headers struct {
+	RetryAfter *string
+}
+
+// RotateApiClientSecretResponse503Headers the declared response headers of an HTTP 503 response for RotateApiClientSecret
+type RotateApiClientSecretResponse503Headers struct {
+	RetryAfter *string
+}
+
+type RotateApiClientSecretResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiClientSecret
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *common.BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *common.Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *common.NotFound
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *common.PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *common.UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *common.UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *common.TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *common.InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *common.ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RotateApiClientSecretResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RotateApiClientSecretResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RotateApiClientSecretResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RotateApiClientSecretResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RotateApiClientSecretResponse) GetJSON200() *ApiClientSecret {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RotateApiClientSecretResponse) GetApplicationproblemJSON400() *common.BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RotateApiClientSecretResponse) GetApplicationproblemJSON401() *common.Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RotateApiClientSecretResponse) GetApplicationproblemJSON404() *common.NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RotateApiClientSecretResponse) GetApplicationproblemJSON413() *common.PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r RotateApiClientSecretResponse) GetApplicationproblemJSON415() *common.UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RotateApiClientSecretResponse) GetApplicationproblemJSON422() *common.UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RotateApiClientSecretResponse) GetApplicationproblemJSON429() *common.TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RotateApiClientSecretResponse) GetApplicationproblemJSON500() *common.InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RotateApiClientSecretResponse) GetApplicationproblemJSON503() *common.ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RotateApiClientSecretResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RotateApiClientSecretResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RotateApiClientSecretResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RotateApiClientSecretResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListCredentialEventsResponse401Headers the declared response headers of an HTTP 401 response for ListCredentialEvents
+type ListCredentialEventsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListCredentialEventsResponse429Headers the declared response headers of an HTTP 429 response for ListCredentialEvents
+type ListCredentialEventsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListCredentialEventsResponse503Headers the declared response headers of an HTTP 503 response for ListCredentialEvents
+type ListCredentialEventsResponse503Headers struct {
+	RetryAfter *string
+}
+
+type ListCredentialEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CredentialEventList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *common.BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *common.Unauthorized
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *common.TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *common.InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *common.ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListCredentialEventsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListCredentialEventsResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListCredentialEventsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCredentialEventsResponse) GetJSON200() *CredentialEventList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListCredentialEventsResponse) GetApplicationproblemJSON400() *common.BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListCredentialEventsResponse) GetApplicationproblemJSON401() *common.Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListCredentialEventsResponse) GetApplicationproblemJSON429() *common.TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListCredentialEventsResponse) GetApplicationproblemJSON500() *common.InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListCredentialEventsResponse) GetApplicationproblemJSON503() *common.ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCredentialEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCredentialEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCredentialEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCredentialEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListRolesResponse401Headers the declared response headers of an HTTP 401 response for ListRoles
 type ListRolesResponse401Headers struct {
 	WWWAuthenticate *string
@@ -5319,6 +6944,10 @@ func (c *ClientWithResponses) CheckInstanceAccessWithResponse(ctx context.Contex
 // The OAuth 2.0 client-credentials grant (RFC 6749 §4.4). Authenticate with HTTP Basic
 // (`client_secret_basic`, recommended) or with `client_id` and `client_secret` in the form body
 // (`client_secret_post`). Errors follow RFC 6749 §5.2 (`application/json`, not problem details).
+// A revoked client, or a client of a disabled partner, is `invalid_client` like a wrong secret.
+// Failed attempts are counted per `client_id`: after 10 in a row (refilled one every 6 seconds)
+// that client's attempts get `429` with `Retry-After`, so a secret cannot be guessed online;
+// other clients are unaffected.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5336,6 +6965,10 @@ func (c *ClientWithResponses) IssueTokenWithBodyWithResponse(ctx context.Context
 // The OAuth 2.0 client-credentials grant (RFC 6749 §4.4). Authenticate with HTTP Basic
 // (`client_secret_basic`, recommended) or with `client_id` and `client_secret` in the form body
 // (`client_secret_post`). Errors follow RFC 6749 §5.2 (`application/json`, not problem details).
+// A revoked client, or a client of a disabled partner, is `invalid_client` like a wrong secret.
+// Failed attempts are counted per `client_id`: after 10 in a row (refilled one every 6 seconds)
+// that client's attempts get `429` with `Retry-After`, so a secret cannot be guessed online;
+// other clients are unaffected.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5702,6 +7335,166 @@ func (c *ClientWithResponses) GetCurrentPartnerWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseGetCurrentPartnerResponse(rsp)
+}
+
+// ListApiClientsWithResponse Your API clients
+//
+// Every active API client (OAuth 2.0 client) of the calling partner: give each integration its
+// own, so one can be rotated or revoked without touching the others. Secrets are never shown
+// again after they are issued.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /partners/me/clients (the `ListApiClients` operationId).
+func (c *ClientWithResponses) ListApiClientsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListApiClientsResponse, error) {
+	rsp, err := c.ListApiClients(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListApiClientsResponse(rsp)
+}
+
+// CreateApiClientWithBodyWithResponse Create an API client
+//
+// A new client with its own secret, shown once in the response and stored only as a bcrypt hash.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /partners/me/clients (the `CreateApiClient` operationId).
+func (c *ClientWithResponses) CreateApiClientWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiClientResponse, error) {
+	rsp, err := c.CreateApiClientWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateApiClientResponse(rsp)
+}
+
+// CreateApiClientWithResponse Create an API client
+//
+// A new client with its own secret, shown once in the response and stored only as a bcrypt hash.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /partners/me/clients (the `CreateApiClient` operationId).
+func (c *ClientWithResponses) CreateApiClientWithResponse(ctx context.Context, body CreateApiClientJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiClientResponse, error) {
+	rsp, err := c.CreateApiClient(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateApiClientResponse(rsp)
+}
+
+// RevokeApiClientWithResponse Revoke an API client
+//
+// The client's secrets stop working at once, and so do the tokens issued to it: identity
+// refuses them from this moment, other Flowkiwi services within 5 seconds. A partner keeps at
+// least one active client: revoking the last one is a `409` (create another first).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /partners/me/clients/{clientId} (the `RevokeApiClient` operationId).
+func (c *ClientWithResponses) RevokeApiClientWithResponse(ctx context.Context, clientId ClientId, reqEditors ...RequestEditorFn) (*RevokeApiClientResponse, error) {
+	rsp, err := c.RevokeApiClient(ctx, clientId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeApiClientResponse(rsp)
+}
+
+// GetApiClientWithResponse One of your API clients
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /partners/me/clients/{clientId} (the `GetApiClient` operationId).
+func (c *ClientWithResponses) GetApiClientWithResponse(ctx context.Context, clientId ClientId, reqEditors ...RequestEditorFn) (*GetApiClientResponse, error) {
+	rsp, err := c.GetApiClient(ctx, clientId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiClientResponse(rsp)
+}
+
+// UpdateApiClientWithBodyWithResponse Rename an API client (JSON Merge Patch)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /partners/me/clients/{clientId} (the `UpdateApiClient` operationId).
+func (c *ClientWithResponses) UpdateApiClientWithBodyWithResponse(ctx context.Context, clientId ClientId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateApiClientResponse, error) {
+	rsp, err := c.UpdateApiClientWithBody(ctx, clientId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateApiClientResponse(rsp)
+}
+
+// UpdateApiClientWithApplicationMergePatchPlusJSONBodyWithResponse Rename an API client (JSON Merge Patch)
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /partners/me/clients/{clientId} (the `UpdateApiClient` operationId).
+func (c *ClientWithResponses) UpdateApiClientWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, clientId ClientId, body UpdateApiClientApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateApiClientResponse, error) {
+	rsp, err := c.UpdateApiClientWithApplicationMergePatchPlusJSONBody(ctx, clientId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateApiClientResponse(rsp)
+}
+
+// RotateApiClientSecretWithBodyWithResponse Roll a client's secret
+//
+// Issues a new secret (shown once). The previous one keeps working for
+// `previous_secret_expires_in` seconds (default one day, at most seven days, `0` ends it at
+// once), so an integration can switch without downtime; after that it fails with
+// `invalid_client` like any wrong secret. A client has at most two live secrets: rotating
+// again during an overlap ends the older one at once. Tokens already issued stay valid until
+// they expire; revoke the client to end them.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /partners/me/clients/{clientId}/rotate (the `RotateApiClientSecret` operationId).
+func (c *ClientWithResponses) RotateApiClientSecretWithBodyWithResponse(ctx context.Context, clientId ClientId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RotateApiClientSecretResponse, error) {
+	rsp, err := c.RotateApiClientSecretWithBody(ctx, clientId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRotateApiClientSecretResponse(rsp)
+}
+
+// RotateApiClientSecretWithResponse Roll a client's secret
+//
+// Issues a new secret (shown once). The previous one keeps working for
+// `previous_secret_expires_in` seconds (default one day, at most seven days, `0` ends it at
+// once), so an integration can switch without downtime; after that it fails with
+// `invalid_client` like any wrong secret. A client has at most two live secrets: rotating
+// again during an overlap ends the older one at once. Tokens already issued stay valid until
+// they expire; revoke the client to end them.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /partners/me/clients/{clientId}/rotate (the `RotateApiClientSecret` operationId).
+func (c *ClientWithResponses) RotateApiClientSecretWithResponse(ctx context.Context, clientId ClientId, body RotateApiClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*RotateApiClientSecretResponse, error) {
+	rsp, err := c.RotateApiClientSecret(ctx, clientId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRotateApiClientSecretResponse(rsp)
+}
+
+// ListCredentialEventsWithResponse The history of your credentials
+//
+// Every change to the calling partner's credentials, newest first: clients created, renamed,
+// rotated and revoked, and the partner disabled or enabled by an operator, with who did it and
+// when.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /partners/me/credential_events (the `ListCredentialEvents` operationId).
+func (c *ClientWithResponses) ListCredentialEventsWithResponse(ctx context.Context, params *ListCredentialEventsParams, reqEditors ...RequestEditorFn) (*ListCredentialEventsResponse, error) {
+	rsp, err := c.ListCredentialEvents(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCredentialEventsResponse(rsp)
 }
 
 // ListRolesWithResponse The role and permission catalogue
@@ -7998,6 +9791,757 @@ func ParseGetCurrentPartnerResponse(rsp *http.Response) (*GetCurrentPartnerRespo
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetCurrentPartnerResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListApiClientsResponse parses an HTTP response from a ListApiClientsWithResponse call
+func ParseListApiClientsResponse(rsp *http.Response) (*ListApiClientsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListApiClientsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiClientList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest common.Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest common.TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest common.InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest common.ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListApiClientsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListApiClientsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListApiClientsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateApiClientResponse parses an HTTP response from a CreateApiClientWithResponse call
+func ParseCreateApiClientResponse(rsp *http.Response) (*CreateApiClientResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateApiClientResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ApiClientSecret
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest common.BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest common.Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest common.PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest common.UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest common.UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest common.TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest common.InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest common.ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateApiClientResponse201Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateApiClientResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateApiClientResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateApiClientResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRevokeApiClientResponse parses an HTTP response from a RevokeApiClientWithResponse call
+func ParseRevokeApiClientResponse(rsp *http.Response) (*RevokeApiClientResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeApiClientResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest common.Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest common.NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest common.Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest common.TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest common.InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest common.ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers RevokeApiClientResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers RevokeApiClientResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers RevokeApiClientResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetApiClientResponse parses an HTTP response from a GetApiClientWithResponse call
+func ParseGetApiClientResponse(rsp *http.Response) (*GetApiClientResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiClientResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiClient
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest common.Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest common.NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest common.TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest common.InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest common.ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetApiClientResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetApiClientResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetApiClientResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateApiClientResponse parses an HTTP response from a UpdateApiClientWithResponse call
+func ParseUpdateApiClientResponse(rsp *http.Response) (*UpdateApiClientResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateApiClientResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiClient
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest common.BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest common.Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest common.NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest common.PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest common.UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest common.UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest common.TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest common.InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest common.ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateApiClientResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateApiClientResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateApiClientResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRotateApiClientSecretResponse parses an HTTP response from a RotateApiClientSecretWithResponse call
+func ParseRotateApiClientSecretResponse(rsp *http.Response) (*RotateApiClientSecretResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RotateApiClientSecretResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiClientSecret
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest common.BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest common.Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest common.NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest common.PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest common.UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest common.UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest common.TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest common.InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest common.ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RotateApiClientSecretResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers RotateApiClientSecretResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers RotateApiClientSecretResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers RotateApiClientSecretResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListCredentialEventsResponse parses an HTTP response from a ListCredentialEventsWithResponse call
+func ParseListCredentialEventsResponse(rsp *http.Response) (*ListCredentialEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCredentialEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CredentialEventList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest common.BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest common.Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest common.TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest common.InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest common.ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListCredentialEventsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListCredentialEventsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListCredentialEventsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

@@ -2,7 +2,13 @@
 //
 //	identity serve                  migrate, then serve HTTP (the default)
 //	identity migrate                apply database migrations and exit
-//	identity partner create --name  create a partner and print its client credentials (JSON)
+//	identity partner create --name NAME                      create a partner; print its credentials (JSON)
+//	identity partner list                                    every partner with its active clients (JSON)
+//	identity partner disable --id ID [--reason TEXT]         no tokens for it; issued ones stop working
+//	identity partner enable --id ID
+//	identity partner client create --partner ID --name NAME  another client; print its secret
+//	identity partner client rotate --client ID [--overlap 24h]
+//	identity partner client revoke --client ID
 package main
 
 import (
@@ -18,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/flowkiwi/platform/pkg/apiserver"
@@ -25,6 +32,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/tracing"
 	"github.com/flowkiwi/platform/services/identity/internal/app"
 	"github.com/flowkiwi/platform/services/identity/internal/config"
+	"github.com/flowkiwi/platform/services/identity/internal/partner"
 )
 
 func main() {
@@ -66,18 +74,14 @@ func run(ctx context.Context, args []string) error {
 	case "partner":
 		return partnerCmd(ctx, cfg, pool, logger, args)
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate or partner create)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate or partner)", cmd)
 	}
 }
 
 func partnerCmd(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, args []string) error {
-	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: identity partner create --name NAME")
-	}
-	fs := flag.NewFlagSet("partner create", flag.ContinueOnError)
-	name := fs.String("name", "", "the partner's name")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
+	const usage = "usage: identity partner create|list|disable|enable|client ..."
+	if len(args) == 0 {
+		return errors.New(usage)
 	}
 	if err := app.Migrate(ctx, pool); err != nil {
 		return err
@@ -86,11 +90,100 @@ func partnerCmd(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logg
 	if err != nil {
 		return err
 	}
-	creds, err := a.Partners.Create(ctx, *name)
-	if err != nil {
+	partners := a.Partners
+	fs := flag.NewFlagSet("partner "+args[0], flag.ContinueOnError)
+	name := fs.String("name", "", "a name")
+	id := fs.String("id", "", "the partner's id")
+	reason := fs.String("reason", "", "why the partner is disabled")
+	cmd, rest := args[0], args[1:]
+	if cmd == "client" {
+		if len(rest) == 0 {
+			return errors.New("usage: identity partner client create|rotate|revoke")
+		}
+		cmd, rest = "client "+rest[0], rest[1:]
+	}
+	partnerID := fs.String("partner", "", "the partner's id")
+	clientID := fs.String("client", "", "the client's client_id")
+	overlap := fs.Duration("overlap", 24*time.Hour, "how long the previous secret keeps working (0: not at all, at most 168h)")
+	if err := fs.Parse(rest); err != nil {
 		return err
 	}
-	return json.NewEncoder(os.Stdout).Encode(creds)
+	out := json.NewEncoder(os.Stdout)
+	switch cmd {
+	case "create":
+		creds, err := partners.Create(ctx, *name)
+		if err != nil {
+			return err
+		}
+		return out.Encode(creds)
+	case "list":
+		list, err := partners.List(ctx)
+		if err != nil {
+			return err
+		}
+		return out.Encode(operatorPartners(list))
+	case "disable", "enable":
+		pid, err := uuid.Parse(*id)
+		if err != nil {
+			return errors.New("--id: a partner id (uuid) is required")
+		}
+		var p partner.Partner
+		if cmd == "disable" {
+			p, err = partners.Disable(ctx, pid, *reason)
+		} else {
+			p, err = partners.Enable(ctx, pid)
+		}
+		if err != nil {
+			return err
+		}
+		return out.Encode(operatorPartners([]partner.Partner{p})[0])
+	case "client create":
+		pid, err := uuid.Parse(*partnerID)
+		if err != nil {
+			return errors.New("--partner: a partner id (uuid) is required")
+		}
+		issued, err := partners.AddClient(ctx, pid, *name, partner.Operator)
+		if err != nil {
+			return err
+		}
+		return out.Encode(partner.Credentials{PartnerID: pid, ClientID: issued.ClientID, ClientSecret: issued.Secret})
+	case "client rotate", "client revoke":
+		pid, err := partners.OperatorClientPartner(ctx, *clientID)
+		if err != nil {
+			return fmt.Errorf("--client %q: %w", *clientID, err)
+		}
+		if cmd == "client revoke" {
+			if err := partners.Revoke(ctx, pid, *clientID, partner.Operator); err != nil {
+				return err
+			}
+			return out.Encode(map[string]any{"partner_id": pid, "client_id": *clientID, "revoked": true})
+		}
+		issued, err := partners.Rotate(ctx, pid, *clientID, *overlap, partner.Operator)
+		if err != nil {
+			return err
+		}
+		return out.Encode(map[string]any{"partner_id": pid, "client_id": issued.ClientID, "client_secret": issued.Secret,
+			"previous_secret_expires_at": issued.PreviousSecretExpiresAt})
+	default:
+		return errors.New(usage)
+	}
+}
+
+type operatorPartner struct {
+	ID             uuid.UUID  `json:"id"`
+	Name           string     `json:"name"`
+	CreatedAt      time.Time  `json:"created_at"`
+	DisabledAt     *time.Time `json:"disabled_at"`
+	DisabledReason *string    `json:"disabled_reason"`
+	ActiveClients  int        `json:"active_clients"`
+}
+
+func operatorPartners(list []partner.Partner) []operatorPartner {
+	out := make([]operatorPartner, len(list))
+	for i, p := range list {
+		out[i] = operatorPartner{ID: p.ID, Name: p.Name, CreatedAt: p.CreatedAt, DisabledAt: p.DisabledAt, DisabledReason: p.DisabledReason, ActiveClients: p.ActiveClients}
+	}
+	return out
 }
 
 func serve(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing.Tracing) error {

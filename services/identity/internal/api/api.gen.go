@@ -9,7 +9,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -23,6 +25,54 @@ import (
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
+
+// Defines values for CredentialEventActorType.
+const (
+	CredentialEventActorTypeOperator CredentialEventActorType = "operator"
+	CredentialEventActorTypePartner  CredentialEventActorType = "partner"
+)
+
+// Valid indicates whether the value is a known member of the CredentialEventActorType enum.
+func (e CredentialEventActorType) Valid() bool {
+	switch e {
+	case CredentialEventActorTypeOperator:
+		return true
+	case CredentialEventActorTypePartner:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CredentialEventType.
+const (
+	ClientCreated   CredentialEventType = "client.created"
+	ClientRenamed   CredentialEventType = "client.renamed"
+	ClientRevoked   CredentialEventType = "client.revoked"
+	ClientRotated   CredentialEventType = "client.rotated"
+	PartnerDisabled CredentialEventType = "partner.disabled"
+	PartnerEnabled  CredentialEventType = "partner.enabled"
+)
+
+// Valid indicates whether the value is a known member of the CredentialEventType enum.
+func (e CredentialEventType) Valid() bool {
+	switch e {
+	case ClientCreated:
+		return true
+	case ClientRenamed:
+		return true
+	case ClientRevoked:
+		return true
+	case ClientRotated:
+		return true
+	case PartnerDisabled:
+		return true
+	case PartnerEnabled:
+		return true
+	default:
+		return false
+	}
+}
 
 // Defines values for OAuthErrorError.
 const (
@@ -132,6 +182,58 @@ func (e ListInstancesParamsSortBy) Valid() bool {
 	}
 }
 
+// ApiClient defines model for ApiClient.
+type ApiClient struct {
+	// ClientId Example: fkc_3zq4w9v2n8m1
+	ClientId  string    `json:"client_id"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// LastUsedAt When a token was last issued to it (to the minute), or null if never.
+	LastUsedAt nullable.Nullable[time.Time] `json:"last_used_at"`
+
+	// Name Example: ERP sync
+	Name string `json:"name"`
+
+	// PreviousSecretExpiresAt While a rotation's previous secret still works, when it stops; null otherwise.
+	PreviousSecretExpiresAt nullable.Nullable[time.Time] `json:"previous_secret_expires_at"`
+}
+
+// ApiClientCreate defines model for ApiClientCreate.
+type ApiClientCreate struct {
+	Name string `json:"name"`
+}
+
+// ApiClientList defines model for ApiClientList.
+type ApiClientList struct {
+	Items []ApiClient `json:"items"`
+}
+
+// ApiClientPatch A JSON Merge Patch that may change `name` only.
+type ApiClientPatch struct {
+	Name *string `json:"name,omitempty"`
+}
+
+// ApiClientSecret defines model for ApiClientSecret.
+type ApiClientSecret struct {
+	// ClientId Example: fkc_3zq4w9v2n8m1
+	ClientId string `json:"client_id"`
+
+	// ClientSecret Shown once; store it in your secret manager.
+	//
+	// Example: fks_Jd8…
+	ClientSecret string    `json:"client_secret"`
+	CreatedAt    time.Time `json:"created_at"`
+
+	// LastUsedAt When a token was last issued to it (to the minute), or null if never.
+	LastUsedAt nullable.Nullable[time.Time] `json:"last_used_at"`
+
+	// Name Example: ERP sync
+	Name string `json:"name"`
+
+	// PreviousSecretExpiresAt While a rotation's previous secret still works, when it stops; null otherwise.
+	PreviousSecretExpiresAt nullable.Nullable[time.Time] `json:"previous_secret_expires_at"`
+}
+
 // AuthorizationServerMetadata RFC 8414 §2. URLs are built from the configured issuer (`IDENTITY_ISSUER`).
 type AuthorizationServerMetadata struct {
 	// GrantTypesSupported Example: ["client_credentials"]
@@ -171,6 +273,38 @@ type BankInfo struct {
 	//
 	// Example: COBADEFFXXX
 	Swift nullable.Nullable[string] `json:"swift,omitempty"`
+}
+
+// CredentialEvent defines model for CredentialEvent.
+type CredentialEvent struct {
+	// ActorId The partner that acted; null for operators.
+	ActorId nullable.Nullable[openapi_types.UUID] `json:"actor_id"`
+
+	// ActorType `partner`: through this API; `operator`: Flowkiwi staff with the identity CLI.
+	ActorType CredentialEventActorType `json:"actor_type"`
+
+	// ClientId The client concerned; null for partner events.
+	ClientId nullable.Nullable[string] `json:"client_id"`
+
+	// Detail For example the rotation's overlap, or a disabling reason.
+	Detail     *string             `json:"detail,omitempty"`
+	Id         openapi_types.UUID  `json:"id"`
+	OccurredAt time.Time           `json:"occurred_at"`
+	Type       CredentialEventType `json:"type"`
+}
+
+// CredentialEventActorType `partner`: through this API; `operator`: Flowkiwi staff with the identity CLI.
+type CredentialEventActorType string
+
+// CredentialEventType defines model for CredentialEvent.Type.
+type CredentialEventType string
+
+// CredentialEventList defines model for CredentialEventList.
+type CredentialEventList struct {
+	Items []CredentialEvent `json:"items"`
+
+	// Paging Where a page of a list sits in the whole result.
+	Paging common.PageInfo `json:"paging"`
 }
 
 // Instance defines model for Instance.
@@ -424,6 +558,12 @@ type Role struct {
 // RoleName A member's role.
 type RoleName string
 
+// SecretRotation defines model for SecretRotation.
+type SecretRotation struct {
+	// PreviousSecretExpiresIn Seconds the previous secret keeps working (0 = it stops at once; at most 7 days).
+	PreviousSecretExpiresIn *int `json:"previous_secret_expires_in,omitempty"`
+}
+
 // TokenRequest defines model for TokenRequest.
 type TokenRequest struct {
 	// ClientId The client id, when not sent with HTTP Basic.
@@ -461,6 +601,9 @@ type TransferRequest struct {
 	// TargetOrganizationId The organization that will own the instance.
 	TargetOrganizationId openapi_types.UUID `json:"target_organization_id"`
 }
+
+// ClientId defines model for ClientId.
+type ClientId = string
 
 // IfMatch defines model for IfMatch.
 type IfMatch = string
@@ -552,6 +695,15 @@ type ListMembersParams struct {
 	PageSize *common.PageSize `form:"page_size,omitempty" json:"page_size,omitempty"`
 }
 
+// ListCredentialEventsParams defines parameters for ListCredentialEvents.
+type ListCredentialEventsParams struct {
+	// PageNumber The 1-based page to return.
+	PageNumber *common.PageNumber `form:"page_number,omitempty" json:"page_number,omitempty"`
+
+	// PageSize The number of items per page (at most 100).
+	PageSize *common.PageSize `form:"page_size,omitempty" json:"page_size,omitempty"`
+}
+
 // IssueTokenFormdataRequestBody defines body for IssueToken for application/x-www-form-urlencoded ContentType.
 type IssueTokenFormdataRequestBody = TokenRequest
 
@@ -572,6 +724,15 @@ type TransferInstanceJSONRequestBody = TransferRequest
 
 // PutMemberJSONRequestBody defines body for PutMember for application/json ContentType.
 type PutMemberJSONRequestBody = MemberWrite
+
+// CreateApiClientJSONRequestBody defines body for CreateApiClient for application/json ContentType.
+type CreateApiClientJSONRequestBody = ApiClientCreate
+
+// UpdateApiClientApplicationMergePatchPlusJSONRequestBody defines body for UpdateApiClient for application/merge-patch+json ContentType.
+type UpdateApiClientApplicationMergePatchPlusJSONRequestBody = ApiClientPatch
+
+// RotateApiClientSecretJSONRequestBody defines body for RotateApiClientSecret for application/json ContentType.
+type RotateApiClientSecretJSONRequestBody = SecretRotation
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -635,6 +796,27 @@ type ServerInterface interface {
 	// GetCurrentPartner The calling partner
 	// (GET /partners/me)
 	GetCurrentPartner(ctx echo.Context) error
+	// ListApiClients Your API clients
+	// (GET /partners/me/clients)
+	ListApiClients(ctx echo.Context) error
+	// CreateApiClient Create an API client
+	// (POST /partners/me/clients)
+	CreateApiClient(ctx echo.Context) error
+	// RevokeApiClient Revoke an API client
+	// (DELETE /partners/me/clients/{clientId})
+	RevokeApiClient(ctx echo.Context, clientId ClientId) error
+	// GetApiClient One of your API clients
+	// (GET /partners/me/clients/{clientId})
+	GetApiClient(ctx echo.Context, clientId ClientId) error
+	// UpdateApiClient Rename an API client (JSON Merge Patch)
+	// (PATCH /partners/me/clients/{clientId})
+	UpdateApiClient(ctx echo.Context, clientId ClientId) error
+	// RotateApiClientSecret Roll a client's secret
+	// (POST /partners/me/clients/{clientId}/rotate)
+	RotateApiClientSecret(ctx echo.Context, clientId ClientId) error
+	// ListCredentialEvents The history of your credentials
+	// (GET /partners/me/credential_events)
+	ListCredentialEvents(ctx echo.Context, params ListCredentialEventsParams) error
 	// ListRoles The role and permission catalogue
 	// (GET /roles)
 	ListRoles(ctx echo.Context) error
@@ -1158,6 +1340,113 @@ func (w *ServerInterfaceWrapper) GetCurrentPartner(ctx echo.Context) error {
 	return err
 }
 
+// ListApiClients converts echo context to params.
+func (w *ServerInterfaceWrapper) ListApiClients(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListApiClients(ctx)
+	return err
+}
+
+// CreateApiClient converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateApiClient(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateApiClient(ctx)
+	return err
+}
+
+// RevokeApiClient converts echo context to params.
+func (w *ServerInterfaceWrapper) RevokeApiClient(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "clientId" -------------
+	var clientId ClientId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "clientId", ctx.Param("clientId"), &clientId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter clientId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RevokeApiClient(ctx, clientId)
+	return err
+}
+
+// GetApiClient converts echo context to params.
+func (w *ServerInterfaceWrapper) GetApiClient(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "clientId" -------------
+	var clientId ClientId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "clientId", ctx.Param("clientId"), &clientId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter clientId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetApiClient(ctx, clientId)
+	return err
+}
+
+// UpdateApiClient converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateApiClient(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "clientId" -------------
+	var clientId ClientId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "clientId", ctx.Param("clientId"), &clientId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter clientId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateApiClient(ctx, clientId)
+	return err
+}
+
+// RotateApiClientSecret converts echo context to params.
+func (w *ServerInterfaceWrapper) RotateApiClientSecret(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "clientId" -------------
+	var clientId ClientId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "clientId", ctx.Param("clientId"), &clientId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter clientId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RotateApiClientSecret(ctx, clientId)
+	return err
+}
+
+// ListCredentialEvents converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCredentialEvents(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCredentialEventsParams
+	// ------------- Optional query parameter "page_number" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page_number", ctx.QueryParams(), &params.PageNumber, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter page_number: %s", err))
+	}
+
+	// ------------- Optional query parameter "page_size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page_size", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter page_size: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCredentialEvents(ctx, params)
+	return err
+}
+
 // ListRoles converts echo context to params.
 func (w *ServerInterfaceWrapper) ListRoles(ctx echo.Context) error {
 	var err error
@@ -1218,6 +1507,13 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/.well-known/oauth-authorization-server", wrapper.GetAuthorizationServerMetadata, options.OperationMiddlewares["getAuthorizationServerMetadata"]...)
 	router.GET(options.BaseURL+"/.well-known/jwks.json", wrapper.GetJWKS, options.OperationMiddlewares["getJWKS"]...)
 	router.GET(options.BaseURL+"/partners/me", wrapper.GetCurrentPartner, options.OperationMiddlewares["getCurrentPartner"]...)
+	router.GET(options.BaseURL+"/partners/me/clients", wrapper.ListApiClients, options.OperationMiddlewares["listApiClients"]...)
+	router.POST(options.BaseURL+"/partners/me/clients", wrapper.CreateApiClient, options.OperationMiddlewares["createApiClient"]...)
+	router.DELETE(options.BaseURL+"/partners/me/clients/:clientId", wrapper.RevokeApiClient, options.OperationMiddlewares["revokeApiClient"]...)
+	router.GET(options.BaseURL+"/partners/me/clients/:clientId", wrapper.GetApiClient, options.OperationMiddlewares["getApiClient"]...)
+	router.PATCH(options.BaseURL+"/partners/me/clients/:clientId", wrapper.UpdateApiClient, options.OperationMiddlewares["updateApiClient"]...)
+	router.POST(options.BaseURL+"/partners/me/clients/:clientId/rotate", wrapper.RotateApiClientSecret, options.OperationMiddlewares["rotateApiClientSecret"]...)
+	router.GET(options.BaseURL+"/partners/me/credential_events", wrapper.ListCredentialEvents, options.OperationMiddlewares["listCredentialEvents"]...)
 	router.GET(options.BaseURL+"/roles", wrapper.ListRoles, options.OperationMiddlewares["listRoles"]...)
 	router.GET(options.BaseURL+"/organizations", wrapper.ListOrganizations, options.OperationMiddlewares["listOrganizations"]...)
 	router.POST(options.BaseURL+"/organizations", wrapper.CreateOrganization, options.OperationMiddlewares["createOrganization"]...)
@@ -4353,6 +4649,974 @@ func (response GetCurrentPartner503ApplicationProblemPlusJSONResponse) VisitGetC
 	return err
 }
 
+type ListApiClientsRequestObject struct {
+}
+
+type ListApiClientsResponseObject interface {
+	VisitListApiClientsResponse(w http.ResponseWriter) error
+}
+
+type ListApiClients200JSONResponse ApiClientList
+
+func (response ListApiClients200JSONResponse) VisitListApiClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApiClients401ApplicationProblemPlusJSONResponse struct {
+	common.UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListApiClients401ApplicationProblemPlusJSONResponse) VisitListApiClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApiClients429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListApiClients429ApplicationProblemPlusJSONResponse) VisitListApiClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApiClients500ApplicationProblemPlusJSONResponse struct {
+	common.InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListApiClients500ApplicationProblemPlusJSONResponse) VisitListApiClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApiClients503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListApiClients503ApplicationProblemPlusJSONResponse) VisitListApiClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiClientRequestObject struct {
+	Body *CreateApiClientJSONRequestBody
+}
+
+type CreateApiClientResponseObject interface {
+	VisitCreateApiClientResponse(w http.ResponseWriter) error
+}
+
+type CreateApiClient201ResponseHeaders struct {
+	CacheControl *string
+}
+
+type CreateApiClient201JSONResponse struct {
+	Body    ApiClientSecret
+	Headers CreateApiClient201ResponseHeaders
+}
+
+func (response CreateApiClient201JSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiClient400ApplicationProblemPlusJSONResponse struct {
+	common.BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateApiClient400ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiClient401ApplicationProblemPlusJSONResponse struct {
+	common.UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateApiClient401ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiClient413ApplicationProblemPlusJSONResponse struct {
+	common.PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateApiClient413ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiClient415ApplicationProblemPlusJSONResponse struct {
+	common.UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateApiClient415ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiClient422ApplicationProblemPlusJSONResponse struct {
+	common.UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response CreateApiClient422ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiClient429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateApiClient429ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiClient500ApplicationProblemPlusJSONResponse struct {
+	common.InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateApiClient500ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiClient503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateApiClient503ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeApiClientRequestObject struct {
+	ClientId ClientId `json:"clientId"`
+}
+
+type RevokeApiClientResponseObject interface {
+	VisitRevokeApiClientResponse(w http.ResponseWriter) error
+}
+
+type RevokeApiClient204Response struct {
+}
+
+func (response RevokeApiClient204Response) VisitRevokeApiClientResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type RevokeApiClient401ApplicationProblemPlusJSONResponse struct {
+	common.UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeApiClient401ApplicationProblemPlusJSONResponse) VisitRevokeApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeApiClient404ApplicationProblemPlusJSONResponse struct {
+	common.NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeApiClient404ApplicationProblemPlusJSONResponse) VisitRevokeApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeApiClient409ApplicationProblemPlusJSONResponse struct {
+	common.ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeApiClient409ApplicationProblemPlusJSONResponse) VisitRevokeApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeApiClient429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeApiClient429ApplicationProblemPlusJSONResponse) VisitRevokeApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeApiClient500ApplicationProblemPlusJSONResponse struct {
+	common.InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeApiClient500ApplicationProblemPlusJSONResponse) VisitRevokeApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeApiClient503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeApiClient503ApplicationProblemPlusJSONResponse) VisitRevokeApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiClientRequestObject struct {
+	ClientId ClientId `json:"clientId"`
+}
+
+type GetApiClientResponseObject interface {
+	VisitGetApiClientResponse(w http.ResponseWriter) error
+}
+
+type GetApiClient200JSONResponse ApiClient
+
+func (response GetApiClient200JSONResponse) VisitGetApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiClient401ApplicationProblemPlusJSONResponse struct {
+	common.UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetApiClient401ApplicationProblemPlusJSONResponse) VisitGetApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiClient404ApplicationProblemPlusJSONResponse struct {
+	common.NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetApiClient404ApplicationProblemPlusJSONResponse) VisitGetApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiClient429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetApiClient429ApplicationProblemPlusJSONResponse) VisitGetApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiClient500ApplicationProblemPlusJSONResponse struct {
+	common.InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetApiClient500ApplicationProblemPlusJSONResponse) VisitGetApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiClient503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetApiClient503ApplicationProblemPlusJSONResponse) VisitGetApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiClientRequestObject struct {
+	ClientId ClientId `json:"clientId"`
+	Body     *UpdateApiClientApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateApiClientResponseObject interface {
+	VisitUpdateApiClientResponse(w http.ResponseWriter) error
+}
+
+type UpdateApiClient200JSONResponse ApiClient
+
+func (response UpdateApiClient200JSONResponse) VisitUpdateApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiClient400ApplicationProblemPlusJSONResponse struct {
+	common.BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateApiClient400ApplicationProblemPlusJSONResponse) VisitUpdateApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiClient401ApplicationProblemPlusJSONResponse struct {
+	common.UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateApiClient401ApplicationProblemPlusJSONResponse) VisitUpdateApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiClient404ApplicationProblemPlusJSONResponse struct {
+	common.NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateApiClient404ApplicationProblemPlusJSONResponse) VisitUpdateApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiClient413ApplicationProblemPlusJSONResponse struct {
+	common.PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateApiClient413ApplicationProblemPlusJSONResponse) VisitUpdateApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiClient415ApplicationProblemPlusJSONResponse struct {
+	common.UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateApiClient415ApplicationProblemPlusJSONResponse) VisitUpdateApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiClient422ApplicationProblemPlusJSONResponse struct {
+	common.UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateApiClient422ApplicationProblemPlusJSONResponse) VisitUpdateApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiClient429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateApiClient429ApplicationProblemPlusJSONResponse) VisitUpdateApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiClient500ApplicationProblemPlusJSONResponse struct {
+	common.InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateApiClient500ApplicationProblemPlusJSONResponse) VisitUpdateApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiClient503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateApiClient503ApplicationProblemPlusJSONResponse) VisitUpdateApiClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateApiClientSecretRequestObject struct {
+	ClientId ClientId `json:"clientId"`
+	Body     *RotateApiClientSecretJSONRequestBody
+}
+
+type RotateApiClientSecretResponseObject interface {
+	VisitRotateApiClientSecretResponse(w http.ResponseWriter) error
+}
+
+type RotateApiClientSecret200ResponseHeaders struct {
+	CacheControl *string
+}
+
+type RotateApiClientSecret200JSONResponse struct {
+	Body    ApiClientSecret
+	Headers RotateApiClientSecret200ResponseHeaders
+}
+
+func (response RotateApiClientSecret200JSONResponse) VisitRotateApiClientSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateApiClientSecret400ApplicationProblemPlusJSONResponse struct {
+	common.BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RotateApiClientSecret400ApplicationProblemPlusJSONResponse) VisitRotateApiClientSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateApiClientSecret401ApplicationProblemPlusJSONResponse struct {
+	common.UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RotateApiClientSecret401ApplicationProblemPlusJSONResponse) VisitRotateApiClientSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateApiClientSecret404ApplicationProblemPlusJSONResponse struct {
+	common.NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RotateApiClientSecret404ApplicationProblemPlusJSONResponse) VisitRotateApiClientSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateApiClientSecret413ApplicationProblemPlusJSONResponse struct {
+	common.PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RotateApiClientSecret413ApplicationProblemPlusJSONResponse) VisitRotateApiClientSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateApiClientSecret415ApplicationProblemPlusJSONResponse struct {
+	common.UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response RotateApiClientSecret415ApplicationProblemPlusJSONResponse) VisitRotateApiClientSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateApiClientSecret422ApplicationProblemPlusJSONResponse struct {
+	common.UnprocessableEntityApplicationProblemPlusJSONResponse
+}
+
+func (response RotateApiClientSecret422ApplicationProblemPlusJSONResponse) VisitRotateApiClientSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateApiClientSecret429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response RotateApiClientSecret429ApplicationProblemPlusJSONResponse) VisitRotateApiClientSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateApiClientSecret500ApplicationProblemPlusJSONResponse struct {
+	common.InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response RotateApiClientSecret500ApplicationProblemPlusJSONResponse) VisitRotateApiClientSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateApiClientSecret503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RotateApiClientSecret503ApplicationProblemPlusJSONResponse) VisitRotateApiClientSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCredentialEventsRequestObject struct {
+	Params ListCredentialEventsParams
+}
+
+type ListCredentialEventsResponseObject interface {
+	VisitListCredentialEventsResponse(w http.ResponseWriter) error
+}
+
+type ListCredentialEvents200JSONResponse CredentialEventList
+
+func (response ListCredentialEvents200JSONResponse) VisitListCredentialEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCredentialEvents400ApplicationProblemPlusJSONResponse struct {
+	common.BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCredentialEvents400ApplicationProblemPlusJSONResponse) VisitListCredentialEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCredentialEvents401ApplicationProblemPlusJSONResponse struct {
+	common.UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCredentialEvents401ApplicationProblemPlusJSONResponse) VisitListCredentialEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCredentialEvents429ApplicationProblemPlusJSONResponse struct {
+	common.TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListCredentialEvents429ApplicationProblemPlusJSONResponse) VisitListCredentialEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCredentialEvents500ApplicationProblemPlusJSONResponse struct {
+	common.InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListCredentialEvents500ApplicationProblemPlusJSONResponse) VisitListCredentialEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCredentialEvents503ApplicationProblemPlusJSONResponse struct {
+	common.ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCredentialEvents503ApplicationProblemPlusJSONResponse) VisitListCredentialEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListRolesRequestObject struct {
 }
 
@@ -4511,6 +5775,27 @@ type StrictServerInterface interface {
 	// GetCurrentPartner The calling partner
 	// (GET /partners/me)
 	GetCurrentPartner(ctx context.Context, request GetCurrentPartnerRequestObject) (GetCurrentPartnerResponseObject, error)
+	// ListApiClients Your API clients
+	// (GET /partners/me/clients)
+	ListApiClients(ctx context.Context, request ListApiClientsRequestObject) (ListApiClientsResponseObject, error)
+	// CreateApiClient Create an API client
+	// (POST /partners/me/clients)
+	CreateApiClient(ctx context.Context, request CreateApiClientRequestObject) (CreateApiClientResponseObject, error)
+	// RevokeApiClient Revoke an API client
+	// (DELETE /partners/me/clients/{clientId})
+	RevokeApiClient(ctx context.Context, request RevokeApiClientRequestObject) (RevokeApiClientResponseObject, error)
+	// GetApiClient One of your API clients
+	// (GET /partners/me/clients/{clientId})
+	GetApiClient(ctx context.Context, request GetApiClientRequestObject) (GetApiClientResponseObject, error)
+	// UpdateApiClient Rename an API client (JSON Merge Patch)
+	// (PATCH /partners/me/clients/{clientId})
+	UpdateApiClient(ctx context.Context, request UpdateApiClientRequestObject) (UpdateApiClientResponseObject, error)
+	// RotateApiClientSecret Roll a client's secret
+	// (POST /partners/me/clients/{clientId}/rotate)
+	RotateApiClientSecret(ctx context.Context, request RotateApiClientSecretRequestObject) (RotateApiClientSecretResponseObject, error)
+	// ListCredentialEvents The history of your credentials
+	// (GET /partners/me/credential_events)
+	ListCredentialEvents(ctx context.Context, request ListCredentialEventsRequestObject) (ListCredentialEventsResponseObject, error)
 	// ListRoles The role and permission catalogue
 	// (GET /roles)
 	ListRoles(ctx context.Context, request ListRolesRequestObject) (ListRolesResponseObject, error)
@@ -5180,6 +6465,249 @@ func (sh *strictHandler) GetCurrentPartner(ctx echo.Context) error {
 	return nil
 }
 
+// ListApiClients operation middleware
+func (sh *strictHandler) ListApiClients(ctx echo.Context) error {
+	var request ListApiClientsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListApiClients(ctx.Request().Context(), request.(ListApiClientsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListApiClients")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListApiClientsResponseObject); ok {
+		return validResponse.VisitListApiClientsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateApiClient operation middleware
+func (sh *strictHandler) CreateApiClient(ctx echo.Context) error {
+	var request CreateApiClientRequestObject
+
+	var body CreateApiClientJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateApiClient(ctx.Request().Context(), request.(CreateApiClientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateApiClient")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateApiClientResponseObject); ok {
+		return validResponse.VisitCreateApiClientResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RevokeApiClient operation middleware
+func (sh *strictHandler) RevokeApiClient(ctx echo.Context, clientId ClientId) error {
+	var request RevokeApiClientRequestObject
+
+	request.ClientId = clientId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeApiClient(ctx.Request().Context(), request.(RevokeApiClientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeApiClient")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RevokeApiClientResponseObject); ok {
+		return validResponse.VisitRevokeApiClientResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetApiClient operation middleware
+func (sh *strictHandler) GetApiClient(ctx echo.Context, clientId ClientId) error {
+	var request GetApiClientRequestObject
+
+	request.ClientId = clientId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetApiClient(ctx.Request().Context(), request.(GetApiClientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetApiClient")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetApiClientResponseObject); ok {
+		return validResponse.VisitGetApiClientResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateApiClient operation middleware
+func (sh *strictHandler) UpdateApiClient(ctx echo.Context, clientId ClientId) error {
+	var request UpdateApiClientRequestObject
+
+	request.ClientId = clientId
+
+	var body UpdateApiClientApplicationMergePatchPlusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateApiClient(ctx.Request().Context(), request.(UpdateApiClientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateApiClient")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateApiClientResponseObject); ok {
+		return validResponse.VisitUpdateApiClientResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RotateApiClientSecret operation middleware
+func (sh *strictHandler) RotateApiClientSecret(ctx echo.Context, clientId ClientId) error {
+	var request RotateApiClientSecretRequestObject
+
+	request.ClientId = clientId
+
+	var body RotateApiClientSecretJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return err
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RotateApiClientSecret(ctx.Request().Context(), request.(RotateApiClientSecretRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RotateApiClientSecret")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RotateApiClientSecretResponseObject); ok {
+		return validResponse.VisitRotateApiClientSecretResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCredentialEvents operation middleware
+func (sh *strictHandler) ListCredentialEvents(ctx echo.Context, params ListCredentialEventsParams) error {
+	var request ListCredentialEventsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCredentialEvents(ctx.Request().Context(), request.(ListCredentialEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCredentialEvents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCredentialEventsResponseObject); ok {
+		return validResponse.VisitListCredentialEventsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListRoles operation middleware
 func (sh *strictHandler) ListRoles(ctx echo.Context) error {
 	var request ListRolesRequestObject
@@ -5208,163 +6736,190 @@ func (sh *strictHandler) ListRoles(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rchs5ku6rIGo2YigvSZESfZNi44ws2zPq9S1keTwbpo8KrEqSGBUBDoASzXYrYt/h/D2/d99jH2We",
-	"ZAO3KlQVeJPldl/8o9sSRQAJIJHI/PKCz1HCZnNGgUoRHX2OpoBT4PrHZxd4ov5NQSSczCVhNDqKLqaA",
-	"roELwihiYySngDgIlvMEjpEAmiIiEaEoPht3XmKZTGMkGcrnKZaAEkZTojrCWbbsRu1IJFOYYTUKfMKz",
-	"eQbRUTSMDodR1I7kcq5+FZITOolubtqK1Bmjl+cg+fJkLIE3yXsLagyhxlxgItEIxowrEiVfEjpZNWY/",
-	"MN5NO5pjjmcg7YKcjfWEmoOeUBSr1YrRmLMZwhQB5hkBjjjg9Ngu0j9yEBKNMckEWhA5RfGgfxCjxRRo",
-	"ZRnRFAuUTDGdQIoEoQkoqokayOxO1I4onila3RpXZjXDn14AnchpdNTv9ULreEaFxDSBszS8v8T+/Y8C",
-	"kVQNXi7UfTgc9/CjpNNPD0adQfIAOo/Gj3GnN+onB+khDMb3e47aOZbTklZSDtqO1GoQDml0JHkOPvVj",
-	"xmdYRkdRnpM0yAWv+QRT8iNWBK+aAfO+E5hFb/RwPEgGh53Hg+SgMxg/SDqPcT/p9McP8WH6YPQIDvrh",
-	"WbDq4F82E8vPb/AEXuWzUYif1WT6nREWkKI5noBibA4y57Rgin/kwJclhepbl9R055OTwhjnmYyO+m3F",
-	"ImSWzzSD9BSPzAi1HxR0EiphArxO6FvyI4TJNGMqoUAkzASaAzckt7BEMyYk6vd6e2vJFqrzINEHvSrV",
-	"25L8lnH5lHBIDKENccG4RKn7exthkQBNCZ2gVnzy9jTeQ4wj1aT49Okz9fGqWQjG5WXRX2Uq/8JhHB1F",
-	"f9gvBe6++avYDxKrJRAHMWdUgBZA9mtPcHpupIn5kEqg+kc8n2ck0by5P+dslMHsX/8uzLwL5ldLIDHJ",
-	"HPHdYuWP3BbOcqEkJ/L2TU1FYpmL6GighQqR+iQ9wakTbSWLT6Wci6P9/ZQlojvO2OKKLEiXgnRUif0R",
-	"Tjtlu2vCMk22iI4+qCmlZjuvcUbSy0IKR+1oBkLgifrrWlrnnM2By+UbdXgbE41uPt7suDVvDOFmU5q8",
-	"76Q7EWiGM3XyIUWtnM4xF3iUARqxdNlGI6xOsZ1NG82IEIqrjFjf60Yl354yOs5I8qU7rO6VKaZpBggn",
-	"M+hArkjEmbqXlkjiK6CVnX1c7mxBwS7bmrhGX2l9Xf/2BlXTS3LOgUqkJgF1lcRf0ueMj0iaAv3CNV2y",
-	"HGEOxe6p8ebA9a+MCiSnRCDFfrpLRAFSoTjXfP1N+c3o6ENEUqCSyOWRux5FV3JMxRh49NHfmcNyZ8qJ",
-	"7LI146LVHe9NgrMMuOKrK8oWFE2BAxrlEmU4uRIIe4sTXBt/j86oBE5x9oxzxnfYp7uazwlFOYVPc0gk",
-	"pAgUFUgpujlHgqRwrJVbgTI2UcpZwYPF8U/9ybxi8jnLaXoHZ7jQDVMGAlEmEXwiQqrbSbFjgqn6TAAg",
-	"IisHelCyzSsm0VjTswvbUCY7ptWdH+mVUyLm92siiJKdkpmDrvnMX+A3eJkxnF4w9gLzCdzJOpuNVOJa",
-	"b7TqlyM5xRT1e4NH9x8+QKOlBOEvct87m5YkJBkzjXda7Llp3ZGMdUzrryRHQ/NT88/IjEjU6qOX5Enl",
-	"PnrDoTDenmOSwZ1ydcPi0VytLilE5LH7AeEJJhRhmhp7rrIHB94eeLRqewt2Y/m5175j29/xPnjWsT8a",
-	"SkmqWX/KssJutGtUXR8i0QILvTL+Nr0Ffk0SeEfxNSaZ0jzuYJtwkoBQGwTJFUpYnhkaR8qeVw0kpMdm",
-	"R5CYMi4zf2fu+zeXJQ/lHn277Iww7Tt++zvcmROUwhxoCjRZehPFVCyAuynisdQnBlAKGV6iCbkGbYx5",
-	"0IlGKDoFRBGiyn57v4lp3HjmywVjLzFdWnVffIMb0bvhhVKzlGCbYbp0okR8k3V5R3Eup4yTH+9EEFkO",
-	"l+wKqBZG8GmujXr/Ku2XfFwZfhcGzv2Gd8i5rxgaAeZqA9Qc2uoWxXY+coq10mLNqbabnPoO1ToBN3rZ",
-	"yZuz2n69f/++c5LLqdJREyxXGP525GSq2IQqg//8+Sl68PC+sfZDeNsT00QrWP82LCw9TXAQ/Kvs/Zwz",
-	"tV/q+D/T2vMXsoAy3o8066qfjElpJRzM5rJy0Rx4F81fFdH4ttfMddG6U7QOG8IFxuTbv2vJrdm/Gp34",
-	"mkbvArKsY81epfqbeYBQBpuQHBOqBEVcTi9GGRFSGUsw8y+wd1Tk8znjEtKXkBJ8oZfzCw94xeZQZ30u",
-	"BfK7mQGfQGeuLmTTla9Z3PfPfUEdminykN7u3SRA0UVHd9HRbb+mnqcEGvborVthhQJulqar8TM7niLn",
-	"xIos/W11hQN/CRKnWOKmQFBH/9GgP0D/898HXfTu/IXQxvIoJ5k08LjW5Rkdk0mupBARIgeOWvHZ02ev",
-	"Ls4u/uPy7O3bd8/ODchmGZkYAGzCMZWXag7isljGyr5/iJKMAJWXCQdtWuNMKENaQ5LqmzXBUmwd5hwv",
-	"1e+GnrCki4kQMWJjBNfAl0a+HqNr4GRMgAtzFM0qIsoQk1NlsPjIs+MQZ/dXuCRqe6AxJ00x2I7+vrgS",
-	"l+pvFXG6ttf9rj6d2jjfV+27lsU3jeWwx9CCV9fmmRI7Wl/lYKw3hH2mQUDTOSNUotYMJ1NCAZltEojR",
-	"bLlXWaMPO22X3oNL1/8uy8IUifu6/RaLUR3nUrW9nIGcsnQjKwpIOMjLERYkidq1T+dMyF0Y9MZ3OXxw",
-	"3NpYB49T2iuOzbZzWsMIHwvq2OjvYGC/J5hendEx06I6de6+N945HuNMQF1qqWbIyGzRReqwnT05eWWN",
-	"jpRMiBLZNNXS48nZKWq9fX/2/GIPmX3TMsaew7QpN3CSsJxK5xapOskeDNoRzTNrLRkvTmMTRpheXRqQ",
-	"v9L4oNfbojUZ4YDzwYJdZoGQXoATQygy7qBjJOY4ASNBcZaxBaTW/J2xa6g5tZ4+e/T48GFv0OsNBr37",
-	"hwe9/mFPg+EeuYODLagVCzKWTXL9VVeKSRs9Uipkv680P44TCVxUKTp9/eTk6bPnz//2t79Vyej3N5Jx",
-	"E2At57dUtFU3OOGAJaSXOED3e+dgdRCrtpxtC9R6d3Gq5U8hAFIsoSPJDEJiwA00Wl76rsBLsoUj0mji",
-	"bmCfoi46m81yqZajrUz74kY2Rj9SbS0qXCE17FlsRwbyD7i77BDvzl90BB4DMpJRXV4OOXcktVEuFLdp",
-	"FQ1JoJhKJPJRymaYFK7/OWdpnsghtZa5QK3YSV3rcOja73RmmOIJzIDKihyO97rolbpP7WRFd0grXGT7",
-	"Cc0ztOrvKPlHvm5mW62gO+rVvv+SzzDtcMCpduqkRMyVqavV8MAo5RxOkhmgZ+9CI92WjYzbI1sitqBi",
-	"9wmaiIxdTkyGhbSBHDsem/qdlTqHacGpbf8EV4hrLtDaQ/hxjdg40VZ+U3iUp6XJYLap3ZiNqxrYzM1t",
-	"FhS4mJL5pY2rCYjefDZXltXSKZ4hYUCofDCIms7wdjT3fU6fVwI8fxQVPxYxPOBPqaqnlc4re8RFVx2N",
-	"qB34w4ITCV+i53gb4XFNkzeaq1md/zoGOdV8tVFxWcU91XV9wRbAEywAZSDV3ahvbkHoJAM0Xc6nQJW0",
-	"/L8fcOfHj//a6ph/9+79S7zXRodIMvTg0LtZ28ZCG1IOStZCihaMp6gVLxaLuI1iPCf6n3RGqPrBbUHc",
-	"Rv/8z//a6yIrF3HCmRBKmyhOt9BctVrs+rrSoQ68cL8erpGcIeFXV5y8rvqbpEZVYKzbxhfEREZU96lg",
-	"vOKHdWZ2oWoETI45nigCtzTU8QS0OtzgaE1G0du6Cb1xYWc76NMn6Ie3r1+hl8AngHQH5t6Y4aXTKmK1",
-	"pLG2wJoqc/gC1HE+sKjcfF10atyPI0BKqeveYqNXTv3COcMb+znmbHZ5G3m77dd2Ff2bxXgttq5oUQRU",
-	"OgydiF1FvGS3Wgs3Ci80ge3UYL/daBme6RxzSY1zUbFdCkaT3F6PDakN1XsgyAPBxWiQ3Jh7aAdDh/KH",
-	"9//eZEacTaoy7/ztwf0HoZULHKrztydono8ykiD4ZMQIao2wgAeDnGday2p0c2U2uPm5AcN9Qk6C+m2Y",
-	"jBlL8ywXG4fPRU3GCzLZuIFXGpq+0ruhOmjrZVO0qGVZsdZvm4t9BcvtBbnark3Khe4wNP5LcHjBOnNz",
-	"uyNjj8O2J9N93cnhJjrHjNaxbvLnLINXGvuvK/y3UNu9CdTIs8SsVuJXr+1d3NV2l77lTW1IeK+V3N3U",
-	"x922sUaZbhyi5/VJLqdFEFV1RHAfA81nRrc23rcyHtN9YqBKtZel1+KyRBMVy8BszjjmJFte+l75jyHR",
-	"pwa+rAidzxt4ztAanKEn4APyOE25tfW2g/aIQyyz7PVY+97WbUiBcd58XAlklaQm1kO5kRKN/fHlpXH7",
-	"NeDCt6/RYf/Bg04f4Ww+xZ0DZBtoOK4OBkZbIH23kWMw02417+vmky2Gg08mui8Ic/wHy7lSiRCHMXCg",
-	"CVjPdA39aKlP7UQRRqfnLxFJ9S21GYbdBS6q272bFUZxiRNJriEIqMgpBCZDBDJtvFt2xFgGmK5GoZ76",
-	"yncTZjrXIDr682z0l+DFMmUUtmLHORMSZwU3bvz+7jdMO7rGPipfnedfTy6KfUlswKj+6labvYCRIBIu",
-	"c17lVuMS2Yw+r0Ksym3e7b7zBdatgAZPpnnm1f2tHBA/m4zb2TXyRTIPtbR/CFITGiikPmGqUUaE3LuN",
-	"SCzEmz+T+4PdpdvuTqKq/LCJL5UvB0TDTpa2d/q9dofbOIVqwmDX5tVzvmvr2lluxGzjkWBZLgFNpZwj",
-	"xvW/Ar07f9EAIwaPdj38eqU3nei70GMrKs231GZ9Qu4Ie7KX6oIT7YKq3oJjAlkqAm7b34XE+7WIpG3V",
-	"ky9EA38jMuoWQqfBYm+MkX03+MOWuMMK+P6MSpiYeDGBXsh0JyefR25I3JxbE7g6x/V2YknotvhHzQkW",
-	"cmP5QqnpyyoztPRfbu/LsqviT3Czj6qYSvP+QzONPvxRIM4yYxFYy14jmlE70l4h9XlKJOM6zhQWwINW",
-	"+gW7Aurll9Y4zwQvrfJTmz8jkrZNXrvJSqLSpEr95eLiDXqCBUmCoGIlMGpt/+YrtxnDAy8aA7y0qaRx",
-	"M4QwrqqSgRjDUBxNwkLDnE0o42DTO0yIdoI5J2C8+BZZ01nrhvO049D3zGIOyCm+c2Wx1kzVLUSL3WUT",
-	"1xXAT7Sr3MRjBzWu8+en6HHvwSP0w/uLSvh8cNVNxLm4JHR1xYacSpJ5a2LbVBb+sVfPoOL8uAJabKpj",
-	"fhNjHuDx2nGszLXSWYXw0KF03invuOxg0EnMJyBvG0e0IFmm8ZIdQz9qs19BRGi2dc0yBHNwQNhk/bMx",
-	"wtoMQ4LIIppgMWWZTmrKM9lU+PzaBWtLIZS1BrSzTLWrMEo/GAZR5H8H+9a5cEI26hjY+UyZ1VGLQQ5W",
-	"MKPRQXIqt6uTEFiZtu+mV6NXBx4cBEseVMF6vwqEX1zBp2/dLtsA85WHf3D/IbJR7ShlSa4Du9AzHZ9i",
-	"Emdd2GgZMP3cxn2hkzdnOixd756Y4jm44M4h9QLV41Wx/nFXmxidF09VV2qdBENjdSLiP+lUgU8ybqP4",
-	"TySNdcfxn1R/cS3GwUsSMGEFJgnEJsxrTzmjEhOKsm2CORjNvnmqiEPuiwiZasLIF06tllZiB9GJJdWD",
-	"7DahyT5u2+wXvEBCzUmtyrY2g8OjfQ5C7uM52bc9iH3j56gLunb0qTNhHVuY40V6aim6aUd/CklZN3AT",
-	"Cb4FbfoAiP3BwcFGus6eapLCKokbUZ+GXck5LXJv/up4ZSM1FzYZxR2MprI5rcZAwqd5hk0QMxJzSMiY",
-	"JCZjmwjEEhOmmNSJryVFNA9foErFygiNEJXvzs88R4JJgXMbKxrEtfzc7zmW0/rGViyD/W3KB+0X5kKI",
-	"9FAxiIae6NS/anEJv+CCK0FRpPAVST1d9IaD1ooVYyBGEUaD3iFKcC4gHdLREmGUAiWQlrFiR/dib7Ca",
-	"sNxYq2L7nA0nIUO3o9bfzRcMxOvu+HK7anfhQfAWNnK3yRg6Q7ld52KRz2aYL+tHTPVb5YQ1crw+392Z",
-	"ct3At7wlmiCHd20ELaxCaKDyq7UYniLxz1w2qDXo9fStMTg4KAXRVpin1TZKAbXJeHZ+Z72/BSutUWR2",
-	"qgDlG88nb0+jdvT02dvToJ3coLzR9WtaWU69hrhYPJfqL7AkYhyIwAt7RE7U4RjpO1wnUpU8rE9LIQmK",
-	"zauykdMPdEZKKHOAhNTWE2WOSY7RVE+EoZymwJUQ0FnEY/JJ80VlzKbMc5rIxjvFfnPjZGQ4S4gDWnBG",
-	"J+GwGl1hY7WlZsC5WnqbnnuKJUZ4xHK5crIl81U1pbChVOkFEXGEsEnYdI31VaTsg5RJCen+iOPkCnSy",
-	"r/WFxwXM3VU7GreHNL7GnGAqxYf+x664yuM9nQ0emxpYr05ePlOasUnyLn5VA5lf9KKXdQ+PTUqx+nRI",
-	"FcGaQJ1Qqg2WetRwlZ7NMUX+MpUs0jzO6taAJOdELt8q0WGOiMk8P8nNGpvfnjvz94f3F1Ggvk8l118n",
-	"pMZvXr+9QH4+YFzkres5GSChorCbxFvnX9C6tCnWZTWpwtKZZ1gqixxJwLOoHWl4eLU0j4LpvAUSZNNs",
-	"jhxKJFBLh/qgg24P1VIr92yqEbp3r6K+3LvXRiNI2ExzIOFDagIftQQn9JpIMJmr5SBYoHv3DMoo7t07",
-	"RphWAQmdgnLvXqEX3LuHWgvGr0z62t6QLqZMACJlktMkYyOcZUuUm/iL2Oh9sVH8BFubdfTGZBWgl0VG",
-	"0ZAqi7LMPfpsurvZIvloSIf0D39AXpkDwuiQGkO2TJKGTzqrN8ArRVpiXMm0jQurWJg6V2rVis0aUr9e",
-	"A2rFlSTrI2QLJAzzXu8wMWUR1I8Q7yE2UnabX37KbHjHgyORxjm7SMN8YkiVTFwJ2QkkyKToUEeuHhvW",
-	"QFewNAJVx6eKKaQIyyGNwznFcRcVSisRBet3NBCaHlXygyv8Y6RR29j/lb8oNhVl3rgWiGq9Lf1EoFAE",
-	"gAs9ttCKASbtRp+zDEQdUh3SZziZWiBdQ1c1Dp9iZWKBRtiP1S3OrJGCRrk2WNjY7+9IDfaTX/nsJxPu",
-	"jX5CGoxHPyEDxqOfkAHj0U9D+lOn02n8pzqK1/goYvQT+uf//3+h/69rqjNy6m1/Wt8mhQz8RoEGVkrs",
-	"RplrtB1N7ttGbMWopZkdacTpml2Zi9WsttqmvXXkVp06WxNcNguSbIdb1aa+jCvm2TSzNjapJGJtPZtq",
-	"ltbKyQxp/OdnF2hfLaqIbRlaY7cIPFN2qcQZm+TQRc4npWsAKgu1UgVwAlKgeNA7jLXIGdK4aQ/Hxxp4",
-	"9VIIbFU47Lp2vQziNrIXhq4g5+AGfYcNqbvE/lg50Fp0UJ12yuEacAZpISDUnakLoTmx4MiY4aUpca1O",
-	"PRcavHJlkNwtoAxtITVwwVVHLRvJI45QX1lJyiBPoI3u99SKDKnQ7g9toF8DxxPYcyAq9grvpCWY6nxF",
-	"saLzhSKz84ZlJFlapLP4OB7S1tmzi+co5Xgs9468Px2hoYvgHkbH/N/MNcNBXbKETsxVcyzt56LhoRnl",
-	"Wg8lAo3zLLM3Uxe9vjYxjkOamVHiwcHj2Ba79mo/xW6pTxm9VlPUEljHjIxYqiaXC0CC4iu4TLCALtIQ",
-	"n7mJVoLPArVW48V7x0MaDw4OXN0ZrxTNh48xMvpJ7KujsY6vNOytA1S6KH5zcnH6F62j1ANchlQXPXp4",
-	"+PhBuwpb12vLxHtddA44FfYAqavGVA8v66ePcHLVKKI+pDN8BerrzWrqqLWqmLgtG6cHLWrCEFtTQG8T",
-	"pMqi0yX/ukNa5P5aVdPVluSgToKyr5QdNMIC2hbU90rr6EJpAsX33dGubvuQtjz/nisJgrVmZEpGDR4b",
-	"30EbxSsiy+O9o1rBMSxNxTFjimQkAevStKq4su44AYl1xcAN+ve+BD4THoJUavKFanPy5ixqR0WWV9Tv",
-	"HnR7OgVsDhTPSXQUHXZ73UPteJFTbamsKMJy9DmarPJ1axZ7DyP077BEb8ECCLbIhahqcEriUlgofU1r",
-	"XoW2ZuvfE6l1PIG0UBsTJbzMNmhlSq2oLgmm2guJl34X5th7FW9cb5D6tdK0EMZD6qrhGHI5jEEmUxBa",
-	"wlGUU1MkNr4iaVwIYGXjKV3KwElOXYv0ivKi0Hv0Z5A6I6hWFvug11tTImq3gni6/xVFlfTigKzVSDvF",
-	"yRQ6p4xKzgKA+V/YAmXMlgkWYBIwR+pYJVNTwaMkLFT0bHDweBXNxSLsr6gWeNOO7pu12ap5tfiubny4",
-	"deNA5UnfaDdlfSzMqg6lyXdTbKTUA21ntNTi7yk7G090cWRtZUUfVT+V86M/71QqDHV0UjRfeaAs4sKU",
-	"1uCsHme36cHLw7XURcna+s9Ttuhao82GnmRkpISSKW1malhpYGQmILsuTRUiinvpuHR7FlUyioqmum41",
-	"l518Xho5Ti8bUhsAqT5daoGtiyoawnkuJIJPOJHZ0pifphZQrPrVV9eKI7SunNdXPFnrhl1x4Gb2719w",
-	"4twm/HqO3ZpDU0I9lcVEZjWRW05Tf/HRoD9YdZjM3VG6qAq8ZOX5OcVZZipQhAEY7dEvAIkyhkkHqGh5",
-	"jk6cdnDQ68XFd4c0WHyiUGRKZxf2zPNGIo07yw1YyqCWZSETMywR1tHYNhaEUrasNqORL+0Pb7nLyn1V",
-	"6UGFbVkUZDBU7YVO2+kUkqta+ZHqqzIf1uWIO2doKwSG1VyUZbmGwKslRTTA6tdKakUeGrDtFkFJxWYt",
-	"sNLGJUM4Uerdqscymjnat39M5eNXlFy1DQwVDja6mMYhwBRkHuwgAbwHPXTL/tYt39XqyQ56g63bFuXp",
-	"fwNaRiEiX+Klz4mGAa0DuSIa7FsE7qj9H09SEkuhFZZ+ncCjzzrIPKywl+J5FSDrKuMOHqP/+e9Bd7DX",
-	"9XFnqEewDmkrDtQQjNuIg1oQoCmk+okaY2sVwbkWCqi0jR0aqr0RI5Yum92ruSn71JrbY5ZlbIE8mu93",
-	"D2pWtjZpjSwsDHJTxS8oEc+UjnJhQy0tdvKEpesq+H7qLBYLXVy2k/MMaMLSWqXFSlhyNL5KLg9//Mdg",
-	"8fj6gD6a9aNGZHE0vhKXP6SP/vmf/xVVQ4JDkb1bl2atRE7fVF1dSp7dfEUZVY3nXaFP1eN0t9epTrKF",
-	"MgpjyjpCMg5xhZPvd/t7W6hUW03X21SbqL46+TyQUB7pcJfmLioFoqxbufWWenn0m4sgG3TSs2GLP7bi",
-	"Wo593EZxeFrxXte7BHZfrEbqfmiRrC2DKz4vtOtTB5sXx45TeTOgCmuWK2O+a6r+7lSCXItKr/p4qTqa",
-	"0XUdw2pawAZG7W9/IdWfINHN7+9wfwfKXf8y7uPdWW9VLYgwD/oYIxHIa+w/D1F/WOIOmbMGcGrr2UED",
-	"nEymElG2QC0f8nTfHYHBQyFtm8gIuxp71ccQKuAnsjC6MoRqaCfKiPNaKevDGu53+G7CGptSX8gI1+Ii",
-	"Wu7klhJ0lS1Z8aqstB9fuGrvNS+M09UInZRe24qt19Z+Vx2Cr+OnJDFVD6p6her/dYWShp0VWrXyK/vN",
-	"xxiV0bN9I/0wYthO0u4D+76OuSqEqSE/Whb+IRSXWXIb3hfU1au8VxVsvFoz2W5FTQLfqNtufrWHCdvN",
-	"SLdsWdtY41HRlVFtpLlVw3XUd0sZ2B1CBVBBJLmGlTO2swoaqgfB502DxDU5T6vMJX5GBHLZsva50BA1",
-	"fkLtLkR9TfO0kYYefNnG5eRUHfrf0FL9rVicasnRUhevqcmfQlpWPv9oE5UDGJs+uaIee3IcFJImgks7",
-	"dAwe1ZSJpr9KVYFtba7ALV9JqPfKoeu0SeDqk8hVOl9di9zWFq+UBm/kxJtSHTbtPWJz8SeczKDriKnl",
-	"tUcJn3UGD/v98pgG6uBU0rMjv0Z10e/2ukWzlMtW5l7/q5z5VfpNBe/wSp7XFGz3zPc6pUJ/56YdvWDJ",
-	"ilhnNeC78xcOm6WwaGSlbmUd/txS6Jeg6h/s0Efz6aPfkiw1h6kuANeI0oYCuv+5+kL3jWHVDEKW41P9",
-	"eUPgmkBYKawOKqZkLrroHMbakrRPt/cex2gxJZn2rev417KccsvFa5nXo9Ug2qeItONd17uHVGyKsmsK",
-	"dENvTaDvpuW6N+wDGslgi8xjJUYMed8W5d6e5577z97eGh7vbX/ATr0nkAf97c924IXN39LRNry7w9Fu",
-	"O0Oy4cBuaDQ/g2K9zSV764v15nd0kn4r/PxnkDsx825i+nXlEtPSeu4KcdUsO8Xe6g5r1twqIhL3jtxV",
-	"huY2K9T6gnSniMM8w4lBoDS8n6JrnOUg2kMa0zzLYpRkgLm5Kec25NCgGq14WJoGw+gIVb+fZWjkveyk",
-	"Oqx9//NQGw2u6Y0pSI9cbtdeG+GRJtlNQUi8tO/S6KCYritkb8C5IR2BGR7STTetiXcO+aneaeDkDq/a",
-	"bayuxjOENSeXhu+iJ8AzXc3H1snSq3Yb08WUdvuZHVXbCFX3yMx34bqjcP1ydeO7PfRLumSMFGrYJ626",
-	"qN/7IhPJK1WwCr6vi9Fa2kwYjz/zKiD8PrH4ja9b3SEo/3NEQG2Gl0vGiL4rtb9OLNuPlxTBVN9KrJQ7",
-	"43ej5G4CxovQSLagZTxqRVHQj4f6+cRz4DOsRj9CRHouXJsaM6SYpm2dlmVqzbTL3DATb81yadJLdcoL",
-	"9Z66L8ghJS5idM4hXZ0tGAwV1XMsnp36AqDePUjmhYT6sPizd9sD3bWH0X5mkLt8gyusJobe8/y5wG2/",
-	"4N4vEtj+9UBk3zXOXyQCT0pRFBL2u6iV+5/dj1sC8rW3caWL1re5acUTiGPG9dOFaLV+ugFM9wTu1wbS",
-	"K+Lq9wiifwfDm2D4hlPWviNz7M8gK6rFV7YTNt3Y38Gc3x9SvpHTv8x42Gw2nxV30Do8/dQ8Qm6SB+1D",
-	"S/5DqVXrgvoPl+sMaOIXyr8CmKMF41eETo6HtGjGOMLU5ZrZSMcKIq9DIE29AopnhE4QkSYjVQ0hUDzU",
-	"On2Bt3eHdLVM2IRy39EdeAcId8VOyTmbw+62yjdBtTcJPg5qaul3Afgdzf792hbn+hBUUJy1SPadmBv7",
-	"0n9B+me+YoJo1kt2Df7jzxZVKNZE2uJ3ujB/ANqyqY10NcpUlouyl4qpnCubUU4z++RFPbfaDN51ZfCK",
-	"eKZRPptXzbPwO9Y0VbeUOpQ8hXRIW7pyVLfbLbZDxHtmOityyYVkc1PkZC6JTeZnWVoLRyJySuiQjsk1",
-	"FPkVgXvOvdNwF/DaqlcbokdpLznAfejcHz0cdwbjHnQeJ4dp5wA/GPVhMH6YPO7tkExYe1riF3ahue1v",
-	"6ySZChgbYtzflZn7/dL5BV067hxVrh3JEKZG+14RwHO3d89qx2pNvtbugrYSeSCkCRxdB3OZen9W3Dcf",
-	"izEBqjqjbb2v9qKg+AuFy5c8hFgnZmNRcNNroGpwUHYVu/LdR/lrPNCuAIvWOKZESGYK9//iMIYt5IaN",
-	"ads67qJSXTV8kl/aLr9NzMXXjEIwM9scg2AXqSY8v5/1X3E8gov9bFZm/ppBt9sf4P3PNi9vg4PrHGba",
-	"+vOLVBd136qm3qqjb2v0tjBNfeuvXhRZMsT1YHrB1Id7xxp0tIbeDC/dF4gUkI2NNZZhIc3Xh9RPdldf",
-	"TFFL570EC7sYl4Y5otG2LjFLywILN8T3rJItXOa/HUDIMKjlg694lIOhgP5Lm8ggFPuuWvT+DGIkIcuE",
-	"V4ba5tqWEYHVKmuFCPjSSmbzPPQGS5pW5Qb2yiQUlfdMwBJnGehXPxLPm6FL1hsBqutkEzqxzQPeg6q0",
-	"OTblq1QLV2Vd/RxrQRGbBxvoih6sQOoO6Uk9zc4UFboCmAuEJcpACx/qircbaWO8JAsiICh33uTSEzq3",
-	"xHS4foHYPY+7NUZjBn6vlujnxmfsnFe5G1ZutYmVMoFvWtbeZcDWeqIc3yoKcJpC6nPwd7n/PVTqV3Z7",
-	"naSph5s7WasvCS1P1ofkexfNmqLFzHsQeQQZoxOBJOuit1PMwVSdiElqq6nWQ3XNM8FFLc40VQ2qhy4Q",
-	"J3JqfAXu7fmvKMPcEOvlRfd7pREP+aiVAfGYzDGU5S/9SIfHWU2gQD+E8y1hPv3u/91BewZK1VefPg7q",
-	"IHolhb/zkc9HepmqjyCV77esE13VUmLVJ9g+fFTaq6nEHqpt/IIlOEMpXEPG5trT14r1mxY8p/Fe5XGG",
-	"o/39/sHDbq/b6/aPHvUe9QI6vPUcGhCgWtfFaaG1t9U+FhNr2ANlSXi/Jn3Xq1asa56FLYnaqew2bAIR",
-	"KppVKUdlC1gTFw9UGbqyCc2ezsrKE96ra6VXrlbzqei3xEabfT6zz3MIG6XUrGGvJo2YupemOBub996b",
-	"C1AU0735ePO/AQAA//8=",
+	"7H3rcts4muiroDRb1XJWkmVbuck1dcbtdmY8m3RcjjOZqVaOCZGQhDEFaADQiiadqn2H8/f83n2PfZR5",
+	"ki18AEiQBHWJnU5f/KM7Nk0QH4AP3/3ysRXz+YIzwpRsDT+2ZgQnRMCPZ1d4qv9NiIwFXSjKWWvYupoR",
+	"dEuEpJwhPkFqRpAgkmciJsdIEpYgqhBlKDqfdF9hFc8ipDjKFglWBMWcJVR/CKfpqtfqtGQ8I3OsZyEf",
+	"8HyRktawNWodjVqtTkutFvpXqQRl09anTx0N6pyz60uixOpkooiog/eG6DmknnOJqUJjMuFCg6jEirJp",
+	"05wHgfk+dVoLLPCcKLshpyklTJ0n9VlPGDq5OEcxvPCNRJH56ZomkZ6xmGdyE18f/fMfg+Xz20P2bK6n",
+	"pfoDC6xmrU6L4bl+K3YTdVqC/COjgiStoRIZ8YGf4w8vCZuqWWt40O+Htut8AgcQBDfSpxuhieBzhBki",
+	"WKSUCCQITo7tof4jI1KhCaapREuqZigaHBxGaDkjrHTsaIYlimeYTUmCJGUx6bllGWwqFuZworXjQphU",
+	"mMUktPUaH6n9+zcS0aS84Y/J0aSPn8Xdg+Rw3B3ET0j32eQ57vbHB/FhckQGk8f98CHQYtJ1xzDhYo5V",
+	"a9jKMpoEsfa1mGJG/4k1wE0r4N47gVX0x08ng3hw1H0+iA+7g8mTuPscH8Tdg8lTfJQ8GT8jhw2oxMuT",
+	"320l9v5d4Cn5PpuPQ/dPL+agO8aSJGiBp0RfREFUJliOFP/IiFgVEOq3rpn5nA9OQiY4S1VreNDRKELn",
+	"2RwQpK9xZE6ZfZDDSZkiUyKqgL6h/yRhMM2cmohRReYSLYgwILexQnMuFTro9/fWgi31x4NAH/bLUG8L",
+	"8hsu1HdUkNgAWiNvXCiUuL93EJYxYQllU9SOTt6cRnuIC6SH5E+/O9OPm1YhuVDX+fdKS/k3QSatYet3",
+	"+wWD2Dd/lftBYIFiCiIXnEkCBNO+9i1OLg01MQ+ZIgx+xItFSmPAzf2F4OOUzP/979KsO0d+vQUK09QB",
+	"38t3fuiOcJ5JTemRd256KQqrTLaGAyAqVMFN+hYnjrQVKD5TaiGH+/sJj2VvkvLlDV3SHiPKQSX3xzjp",
+	"FuNuKU8BbNka/qCXlJjjvMUpTa5zrtHqtOZESjzVf10L60LwBRFqdaEvb22hrU/vP+14NBcGcHModdx3",
+	"1J1KNMepvvkkQe2MLbCQeJwSNObJqoPGWN9iu5oOmlMpNVYZsr7XaxV4e8rZJKXxXU9Y85UZZklKEI7n",
+	"pEsyDSJONV9aIYVvCCud7PPiZHMIdjnW2A36Qvvrvm85qF5enAlBmEJ6EaQqQvlb+oKLMU0Swu64pyue",
+	"ISxIfnp6vgUR8CtnEqkZlUijH3wSMUISqTHXvH5RvNka/tCiCWGKqtXQsUfZUwIzOSGi9d4/maPiZIqF",
+	"7HI0k3zUPZ9NjNOUCI1XN4wvGZoRQdA4UyjF8Y1E2Nuc4N74Z3TOFBEMp2dCcLHDOd3Xek4Yyhj5sCCx",
+	"IgkiGgqkBfNMIEkTcgzCuEQpn2rhLMfB/Pon/mK+5+oFz1hyD3c4lw0TTiRiXCHygUqluZNGxxgz/UwS",
+	"gqgqXehBgTbfc4UmAM8uaMO46ppR936lG5dEze+3VFJNOxU3Fx3wzN/gC7xKOU6uOH+JxZTcyz6bg9Tk",
+	"Gg5af1cgNcMMHfQHzx4/fYLGK0Wkv8kH3t20ICHFuRm802YvzOiu4rxrRn8hOhpan15/SudUofYBekW/",
+	"LfGjC0FyZfMFpim5V6yuaTyA1ZpJIaqO3Q8ITzFlCLPE6J+lMzj0zsCDFfQtshvKL7zxXTv+ns/B0+b9",
+	"2VBCE0D9GU9zvdHuUXl/qEJLLGFn/GN6Q8Qtjclbhm8xTbXkcQ/HhOOYSH1AJL5BMc9SA+OYIL3+lCiS",
+	"HJsTQXLGhUr9k3nscy4LHso8+HY5GWnGd/3x93gyJyghC8ISwuKVt1DM5JIIt0Q8UXBjCEpIildoSm8J",
+	"KGOeqQcsKt3cpBKCyr69X7fBfPLUlyvOX2G2suK+/Aoc0ePwUotZmrDNMVs5UiK/yr68ZThTMy7oP++F",
+	"EFkMV/yGMCBG5MMClHqflR4UeFyafhcEzvyB94i533M0JljoA9Br6Gguiu161AyD0GLVqY5bnH6HgUwg",
+	"jFx2cnFeOa937951TzI10zJqjFWD4m9njmcaTZhW+C9fnKInTx8bbT9kH/zWDAEB6/ejXNMDgIPGytLZ",
+	"LwTX56Wv/xlIz3dEAa28DwF19U9GpbQUjswXqsRoDj1G8xcNNP5cNnObj+7mo8OKcG5j8vXfteBW9F+w",
+	"TnxJpXdJ0rRr1V4t+pt1EKkVNqkEpkwTiqhYXoRSKpVWlsjcZ2BvmcwWCy4USV6RhOIr2M47XvCSzqHv",
+	"+kJJ5H9mTsSUdBeaIZtP+ZLFY//e59ChuQYPwXHvRgHyT3ThE10Y+yXlPE3QsAdvVQvLBXCzNT2wn9n5",
+	"NDgnC2pM9foXi1nUWqScXb58vQNm+cqF7rRiQbAiyTVWJWNpghXpKjonoTEpluo6k/mo8sLfzQjLqZ6W",
+	"jvTriEqZES2Qa5mpbXWJOWWZIntAJ1mWpohOECO3Wr3ohGHRbxl5yth5a7AZC6C/C2eXF0iuWBxayUKQ",
+	"W8ozeS1JLIi6NjRZNqyLpgRhJLhyBm03HJnhSCqapmjJxY3sGI8C1Q/5Qh6b9XE1I2JJJfncBX7yTd0/",
+	"eAdvV1460MpJrV3u+3wqPv47MaajHONO4Ztw6xPn6brwMHCCU0k6FaR0J+E5Qg6txTh3jGxaH3xjLWgv",
+	"qQxcCDB9l35Yd5mLm/UpnwoLgVc1eMzn1gJ04ZxTa7eqKvH++c3r79ErTf8QfMCIC3O8sgoHivRWRIgz",
+	"42G8n61uXsUbQBBYRpq+ngAb3HYLG6iTzD9ZMf7P+JIhzsDTqrgg1tW6AnOPuVhzzPDUkAWfvMnrPyfP",
+	"/vWf/9Xa8p5YEOrnp3nyiRUJ4XJrFYmIV0ThBCtcB1qLVs8GBwP0P/992ENvL19KMEaOM5oq434EWwln",
+	"EzrNtJQH9E+gdnT+3dn3V+dXf7s+f/Pm7dmlcWKUN2wqMFPXGkR5nbOpElHLVxQLAqZLnAJa5uheo3Rl",
+	"tO60DDxhSTKiUkaIT5AmxStDyY/RLRF0QomQRtQxXAoxboha+WgcB3Z21RIX9klfJmiILv99eSOv9d9K",
+	"lHztV/d7IP2A8XNfj+9ZEWLTXM63E9rw8t6cabEO7AEaSTWzRthHGkRYsuCUKdSe43hGGbG+cwn3dq+0",
+	"Rz/sdFxwBtfu+7tsC9cg7sP4LTajPM+1Hns9J2rGk42oaHnKGEuqeW356YJLtQuCVumuwdbaPniY0mm4",
+	"NtuuaQ0ihOj9t5jdnLMJ35HS62HIyMSyh/RlO//25Htr1EnolGqRmCVAPb49P0XtN+/OX1ztIXNuQGPs",
+	"PUzqdAPHMc+Ycm7nMkN4MthCehpjdnPdxE02jqZjHHDuWmeC2SAEG3BiAEXG3X6M5ALHxFBQnKZ8SRJr",
+	"XpzzW1IJGvju7Nnzo6f9Qb8/GPQfHx32D4764Gz0wB0cbgGtXNJJgB35u64Vvw56psXTgwPNiQWOFRGy",
+	"DNHp629Pvjt78eKvf/1rGYyDg23kuRpqneY0/ew2KO7jWHFhpf069V5goZixJmsqDWZBED4nXFh1g5sl",
+	"VEMjNm6ZmVhZZbA8dWTnjbQKL3g2neXmjGMUuXmjIXphqROSCk8mhffGkS90+hIMIIRlc3337XdbnZb7",
+	"iHchPUXG14ECxjP4s+bIMRGstCduw4jebdiYjRvhtNrqTC+4QBYxjNm40BX4LREpXlibUEIlHqeUTZEg",
+	"WHKw0NXvU7JFAEunxWNwvu6mw7lDdLts9qdntYecfvcE0eTAf6CXVH7jlt/AA7uRPbO40iPCzJP3myS1",
+	"YomdknbjoV6nuADlxb/ffJnuQ12o3s8Au17gqV7clkYEPCXASsLaRv610PJcDFnAJlBS7AMquvJCzEBP",
+	"tyNQ++3V6V6jgtpoQRivrv2wrMab6L9kiJSb2Ieoh87n80xprOlohSC3jlh9SI+1HvoQKatBacIvAtqH",
+	"neLt5cuuxBNHhrSg66IYHEgdpDVphMFchhRhmCkks3HC55jmYaMLwZMsViNmvSQStSMnodngj559p2vU",
+	"mrm+Rb7MFu310Pda9raLlb0RK3Ec+51mmlFe41tG/5GtW9lWO+jEgvK3/5TNMesKghMIsEmoXKR4ZUyi",
+	"gVmKNZzEc4LO3gYJ2meikQlBSVeIL5ncfYEmmneXGwOWLTtst2sTonrWgGMxtWLJ8YCrb9DaS7iObJyA",
+	"x6VOPIrbUkcwO/R6W+5UP8zNY5aMCDmji2sbkx0Q07L5giRovHJKaogYUKaeDFr1wMROa+HH/3xsdLZ9",
+	"I0sxRdTggL+ksk5XBBLZKy57+mq0OoE/LAVV5C46kXcQHtbUcaO+m+X1r0OQz7L8NdHal3xJRIwlQSlR",
+	"Wo4GKV9SNk0Jmq0WM8I0tfy/P+DuP9//e7tr/t179G/RXgcdIcXRkyNPCu8Ya/mICaJpLUnQkosEtaPl",
+	"chl1UIQXFP5J5pTpH9wRRB30r//8r70esnQRx4JLqTWP/HZLwKpmsuvrVUclO9vRVjbpgvjd2TqaH/26",
+	"Y7wPsScXNX4O8s7XtLIGYq7JssT5eujUhIKNCagZvc846MalX7nAxNp5TgSfX38Ovd32tV1J/2YyXslz",
+	"yEfkyTgunoHKXUm84p+1F26WnRUqb9x4tYVqPseJURJ3kGNDYkOZDwRxILgZNZBraw+dYOhS/vndfwSM",
+	"FOm0TPMu3xw+fhLaucClunxzghbZOKUxIh8MGUHtMZbkySAT6V5QW74xB1x/bgITfEBOgvJtGIw5T7I0",
+	"kxunz2SFxks63XiANxAmcAOnoT/QgW3TsOhtadjrN/XNviGr7Qm5Pq5NwgV8MDT/K+Jsi+vUze2ujL0O",
+	"295M97qjw3VLPjdSx7rFX/KUfA9xGFWB/zPEdm8BFfAsMM1CfPPe3gevtqf0NTm1AeEdCLm7iY+7HWMF",
+	"Mhgcguf1SaZmeUB7eUbiHjtrmIuEKnJj3BNjk9JnWUSQXBeeB40yZL7gAguarq79CMmQ0RImvi4RnY8b",
+	"cM7AGlyhR+AD9DhJhNX1tnMDUOfd2MoBnPtDPr1vtJ8WoMY2WmwjJOAnEKtrE4JVcy28eY2ODp486R4g",
+	"nC5muHuI7AAw3VcdB9tYdj+HjpG5NQbnr5snW0xHPphMi6CZ4288E1okQoJMiCAsJjZKsGL9aE88szNG",
+	"p5evEE32tjJk72Ququq9mwVGeY1jRW9J0KCiZiSwGCqRGeNx2THnKcGs2Qr1nS98181Ml2CuR3+cj/8U",
+	"ZCwzzshW6LjgUuE0x8aN7+/OYTqtW+x78Mrr/MvJVX4usU3egVe3OuwlGUuqyHUmythq3Ke7RR75Fqvi",
+	"mHfjdz7B+ixDg0fTPPXq8VbOyp+Mxu3sRr0TzUNt8CWTxKRpSAU3TA9KqVR7n0MSc/Lmr+TxYHfqtrtD",
+	"uUw/bBJy6eUAadhJ0/ZuvzfuaBsHcoUY7Dq8fM93HV25y7X8OTyWPM0UQTOlFogL+Feit5cva8aIwbNd",
+	"L39jWJ5/o+9Dji2JNF9TmvUBuSfbk2WqS0HBBVXmghNK0kQGQjx+ExTvl0KSthVP7mgN/JXQqM8gOjUU",
+	"u7DBIPdif9jS7tBgvj9nikxN7L5EL1Wyk5PPAzdEbi6tClxe43o9sQB0W/tHxQkWcmP5RKnuyyqy5eEv",
+	"n+/LsrviL3CzjypfSp3/oTlYH76RSPCU+NFEYNFsdVrgFdLPE6q4gJwfsiTh0CITDH1pY3l2lFGbYu4p",
+	"Kwk1z55AQY+Gsk8QV1DONbghZCEh1wAqovTR7/NkA4SVjad25TieogSv5J6lPKZgy5P+4Fmpgks/WMGl",
+	"tu1X/IYwr/LJmlSUxjAsmtj8CJMvz5QJA/vT1dUF+hZLGgdNrBsCyb3vm1c+Zw7PlFOb4JUtchLVg68r",
+	"BbEC0dmhCMSYh6Y5nzIuiE08Nmk0MRaCEosIhgRCPSUbMYdZUvJTY0GQUwMWWn+vKO5bEFp7yiYiNhSC",
+	"GBMpTaZgUP68fHGKnvefPEN/fndVSuwM7nr1UoQuQcYUTb09sWNKG/+83w+7gm4Iu66GvJnsx80haaW1",
+	"lj5WAjxEopyvzrsuO5AOhcWUqM+NqlrSNAXr0Y6BMJXVNwARWm1Vzg4ZfQRB2NSj4hOEQSlFkqo8tmI5",
+	"4ymk22epqou/flWttUW6iipY4DrU40qIchAMCskrEwW/DVUapKpV2LLrmXErseeTHDYgo5HIMqa2q+AV",
+	"2JmOH7SgZy9PPDgMkvKy68KvT+aX/fLhW3fKNvWx8fIPHj9FNt8SJTzOIMwNnUG0jinp4gLui1STPDb4",
+	"5OIcEibh9OQML4gLix8xL4UyaspCjXqgcHVffqc/pfdJcjTRNyL6AySxflBRB0V/oEkEH47+oL8XVSI+",
+	"vPRVE2Rh0pNtKSeIG+BMYcpQuk1oC2fpV09idn6MPF6onMp8x6VVEp7tJJBeVb7I7hDq6OOOzb7ghVUC",
+	"JrVLx1pPq2ntCyLVPl7QffsFuW+8PlVC12l96E5515aMe5mcWog+dVp/CFFZN3HdLv4ZsMEFkPuDw8ON",
+	"cJ1/ByCFRRI3I9yGXcE5zbPC/+JwZSM0VzZNuikC/gTNyhGh5MMixSb9A8kFiemExqaWEJXIRm+zuAp8",
+	"JZ2sfvkC9dMa41VCUL69PPfcKqY4gztYWQOu7VclWmA1qx5sSU/a36aw5X6uPIVAD5Upq8mJTvwrlz3z",
+	"S4G54mh5cYk83byHLgQBqVgjBuIMYTToH6EYZ5IkIzZeIYwSwihJisi54aPIm6xCLDdWUds+281RyBB3",
+	"BPndvGAM3o7HF8dV4YWHQS5s6G4dMaB2TqeKxTKbz7FYVa+Y/m4ZE9bQ8Xryxa5IuW7iz+QSdZOPxzaC",
+	"GlZONFDxaiWiKS9JYZgNag/6feAag8PDghBtZQG20kZBoDaZEpwXHs43R6U1gsxOtUl9U8LJm9NWp/Xd",
+	"2ZvTcEJSFfLap1+z0naahK1881wRKokVlZNAPGLYP3SiL8cYeDikoBY4DLclpwT54ZXRyMkHkMsXyqOg",
+	"IbH1RKtjSmA0g4VwlLGECE0EoL7NhH4AvCjNWad5ThLZyFPsmxsXo8L5lYKgpeBsGg4ygtpvzZqaMVVW",
+	"EoNh7QlWGOExz1TjYgvkK0tKYUWp9BVE5RBhU0rEDQZWpPWDhCtFkv2xwPENgTI0NjIgyo3+PX2iUWfE",
+	"olssKGZK/nDwvidvssjU34hMddbvT16dacnYlB/Kf9UTmV9cypytIH5sit3opyOmAQYAodQJKCzVGOoy",
+	"PJsjrPxtKlCkfp011yBxJqhavdGkw1wRUxPpJDN7bH574dTfP7+7agUqT5aqUEEqf3Tx+s0V8jOpo7yi",
+	"EqzJGBJKArspCeO8LSBLmzKyVpLKNZ1FipXWyJEieN7qtMBY3kzNW8FCM7klyCYdDZ2VSKI2BD6hw14f",
+	"VZLS92ziFXr0qCS+PHrUQWMS8zlgIBUjZsJAgYJTdksVMTn/xSRYokePjM1VPnp0jDArGyQgIefRo1wu",
+	"ePQItaFMCiT+7o3YcsYlQbRI+ZqmfIzTdIUyE40SGbkvMoKf5GtzsC5MjgV6ledXjZjWKItMrI/mc5+2",
+	"SMUasRH73e+QV4CLcjZiRpEtyveQD1APIYAreUJ3VKpREOVasTQVWPWu5Yc1Yn4lMdSOSuUphsiW7hpl",
+	"/f5RbAp26R9JtIf4WOttfmFUc+BdzxyJwM7ZQ2DmkyOmaWKjyU4iSaf5ByGO99igBrohK0NQIVpXzkiC",
+	"sBqxKFyNIeqhXGilMkf9LhhCk2GpskIJfww16hj9v/QXjaayqLgBBFHvt4WfShSKh3CB2Na0YgyT9qAv",
+	"eUpk1aQ6Ymc4nlm3ApiuKhg+w1rFIuBvOIYqQVZJQeMMFBY+8b831JP96Nfk/dEEv6MfEbgm0I/IuCbQ",
+	"j8i4JtCPI/Zjt9ut/ac/FK3x2EToR/Sv////Qv9fNxTyk6pjf1w/JiEp8QcFBlgqsRtkbtB2MLm3DdmK",
+	"UBuQHYHF6ZbfGMZqdlsf0946cMsurq0BLoYFQbbTNY2pbmPDOutq1sYhpbS0rVdTzllrXMyIRX88u0L7",
+	"elNlZBskGL1F4rnWSxVO+TQjPeQ8dFCdWmuopfrUU6Ikigb9owhIzohFdX04OgbDq5dQYesVY/dp95VB",
+	"1EGWYUBtY2duAB42Yo6JfVO60EA6oBaZRhqCU5I4AlHkf8sRO8lhcBSACzTngnitUyRqR/tumv052beP",
+	"teRFNFkBuqpFU75k1nfVG7FLnqYIO3+f6VViuEvgW/sfXXuVT/smRT8aNvsNR8w5DrU0p2mZqU5gyljP",
+	"OJck3zNa+LmRXFIVz4ip+64F3YQvmaJz0kOX+mrBSY6Y9cIRlkhYlpnaChAq5yq5m9IYf20OFtTI1Cyk",
+	"tMp8z69NmYYoJ9dagoGCyY5IuwOZ45Vp3aNpsJBgSnTlUh1PZnqDFZiRhP5Q2zpk5RAdaJ3VQNhBj/sa",
+	"P0dMgjMKzCW3ROAp2XMmbewV6EwK07bz3EUazpcazO4FT2m8snbn/HE0Yu3zs6sXKBF4ovaG3p+GaOSy",
+	"C0atY/F7w/QF0SIPZVPD+I+VfS5r/rJxBloBlWiSpamVE3ro9a2Jvx2x1MwSDQ6fRxbRvBqx+Vafcqb3",
+	"3vBDiGca80QvLpMESYZvyHWMJekhMLgauaDRFaAvRaP1fu94xKLB4aGrT+mVrPzhfYSMtBj5ykEEsb+G",
+	"2EDwVA9FFydXp38CibEafDViUBz16dHzJ52yE6FagzLa06iNE2nJmb4spstQ0RdqjOObWnOoEZvjG6Jf",
+	"r3eJQu2mpkO2vDRMmteOpLY2DhyTKaIIpcF7I5bnpVvB39WgF0BX9F3TWukY6/tMKhKrKagsUfTYEdry",
+	"sY9Y2/O2utJWGORUU1p28Nx4cjooash6iPaGlcLEWJnKxEYxTGlMrIPZKkZa1xaUKAyVxTdoQ/uKiLn0",
+	"7HmFXpULmicX561OK89AbB30jnp9SE9cEIYXtDVsHfX6vSNwg6kZ6I0NxcSGH1vTpsgDQLF3ZIz+g6zQ",
+	"G2LNObZYkyzL05r/MbLU0jPIwbnsbPt6UQUSNxDPEZtQTbzMMYBoq3cUSgfr8VLhlf8Jc+29ym3uayTx",
+	"ayoDeccj5qq6GXAFmRBD4AE/UMZMM4nohiZRzg61xq0lW2Pcc8JzXqDHNoRq/ZEoyFartM857PfXlJLd",
+	"rXA2fL+h+CpsDlGVWsqnOJ6R7ilnSvCA++JPfIlSbtuJSGKSg8f6WsUzU4mqACxUHHlw+LwJ5nwT9huq",
+	"in/qtB6bvdlqeLlJBww+2npwoEK9b0Ix5ems0VtfSpOLqdFIs3jQ+tp68/danZbCU2iiAjpv673+Tun+",
+	"wPNuqVJeFxL2ReOFsvYvrmW4XFqwWjRMXlyuFRQv7sCfZ3zZsyq0FUFSOtZEyZRANrUYwUw1lyS9LRRH",
+	"KnO+dOwVqHIVXPLOB9DfRqhutihUTiclj5gNztVPV0Cwofi6AVxkUiHyAccqXRljgKlpF+nvAutquELr",
+	"ylJ+wZu1btqGCze3f7/DjXOH8Mu5dmsuTWF4K20mMruJ3HaaOu3PBgeDpstkeEfhMMytV4335xSnqamO",
+	"EjaHgXKSm4eKiDIIFwJ6jk6cdHDY70f5uyMWLIySCzKF6xF7xpJakpe7yzUjobEhF0V2zLRUWrdvx+hz",
+	"Wtiy0gzYISE6oe2YlXtVy0G5pp8XCzFQ7YVu2+mMxDeV0jjlbpk/rKtf4FzT7ZBpsuIwLkqJBLob5rEZ",
+	"W7XJfHIUMKJvESKWH9YSM9DJEI61eNfUVK9eP+Dzmy6+/4KUq3KAoQYjRhYDqxAxjVsGO1AAr/EfjDzY",
+	"euTbSt+JQX+w9di8jdWvQMrISeQrvPIx0SCgdeeXSIPtWeau2v/xKCW1EFpi6de7HX6EBIiwwF6Q5ybz",
+	"uOugMXiO/ue/B73BXs/3ApBqPPGItaNALdyogwTRG0JYQhJoZWl0raKbrjEFlMZGzjYNvqExT1b1z+u1",
+	"af3UqtsTnqZ8iTyYH/cOK1o2qLSGFuYKualGqyniiTWQJnZLbLFKK0tBwKar7eiYRkfT+qicHa+1dq36",
+	"Gi9rYdAyHasQVlpZtI5YiDO0YcrejgytvnjQ1/uAkeBL1BZkQoGvcUYs/X+CrLljT3MOrIpmxfksWoRs",
+	"smwYLciZxuI8TWeaESlhopQycjxils9Yc54GPGN4MoEGdSFWcq6FuysbMWyNTt/yZF2LlA/d5XIJ3Tu6",
+	"mUgJi3lSKbVciq4PdXeoBMiXK6T7ke2hAPWte1+UEgA+lT22mhF8+oLEvRyW3iCIVsPNtxdGT9Kl1qYj",
+	"xrtQij4qkYDHvYO9LWTRrZbrHaqtPtFcUSJQJaIFUVv1U9S3sShcvfWResUxNneZMUZ2T/nP/9iOKoUz",
+	"og6KwsuK9noe99x9s2r1OEKbZAkXLrlu0a695DZvTl5c2GvKVrYHt6skcm/nHk/AY7z2ToXMbWaH4qTl",
+	"7JYNiHqwPSev9niE4Y93EHwC/YR+HoLM7qjXVOAljIO+cZZK5A32++9VO/fdI3JWLMNgdnA2FUGnM4WY",
+	"Zq6+rdjjhGBIJknHBPjY3dgrd5srsVTHkLUGWTETG7EAVDLNTq3F4x4b061RxoEhI1wJ72m7m1tQ0CYl",
+	"vOQcbFS8X7p2WhVnohNyKZsWwQclJbkDUg1kkkAYIHjVanKF/v7rEiQ1BTW0a8Ur+/Vu91pb3H4QdJ4P",
+	"K5jgd7ENTA2rkKZJ13iVO9ZQVKS+bmjgDiXpvLZ1Nuwy1OcoWGjE14a3W1+l83unHrCZrioHa1xRUO7Y",
+	"JkxY/QWSF9oxlqRLmSRMUkVvSeOK7aqCGv6hl9XWrOIDcHXMA6G3MDxSiVwKPPRJDkPjZ8nvAtSX1Otr",
+	"tSWCrUNdalk5LuUrqvi/FlVdb7npycQr9CenlqXn7231gYBxEm6urIZQHQeJpAlElC46wlQ6qpjt4Hul",
+	"UiHb6lwBLl+qkuH1Q4HsXyL0k5ZrddLcjMQ2Fyn1BqkVujD1d2wtixZfyD/geE56DphKsYpWLObdwdOD",
+	"g+KaBopblWoutPzC8/l3t5ct6vWZtlL3Dr7InW+Sb0qGIq+PQUXAPrvC001CBbzzqdN6yeOGkH094dvL",
+	"l86ozciylly9lXb4U1Ohn4Oof7jDN+q9ZX9NtNRcpioBXENKawLo/kf/1/Pkk0HVlIQ0x+/geY3g5uFY",
+	"Nl5yRheyhy7JBDRJYywb9J9HaAmdL6kyYdxFjfS2CztEXCAzOThjEUQsQBMLkshNwaJ1gm7grRD03aTc",
+	"8wkE4rQCEslgiwR6TUYMeF/XPbA9zr3gYkyThLA7+RX621+wU84mKTXJLIOD7e/2hddo/0VuifnVXG2D",
+	"uztc7Y5TJGue/5pE8xMI1tsw2c9mrJ9+Qzfp14LPfyRqJ2TejUy/LjExoNYLV12votlp9NY8rF5ILw/l",
+	"3Bs6VoYWNrnZOtHgo0iQRYpjY4EC836CbnGaEdkZsYhlaRqhOCVYGE65sLGaxqrRjkaFajBqDVH5/TRF",
+	"Y6+1o/5g5f2PI1Aa3NBPpssEcimKex2ExwCyW4JUeGWbTUE0Uc91pzDGuREbEzM9STZxWhO2H/JTvQXD",
+	"yT2y2m20rlqf94qTC8x3rW+JSKFEly1+B7v2OaqLqdf4EzuqtiGqrnPUA3HdkbjeXdx40Id+TkzGUKGa",
+	"ftKukvq9O6lIXsWNJvN9lYxWsr/C9vhzr5DHb9MWv7Fl3T0a5X+K0LHN5uUCMVoPQu0v05btB5rKYMZ6",
+	"KcjM3fH7EXI3GcbzmFK+ZEUgb0lQgO7hflr8gog51rMPEfWDmWxO0YhhlnQgn82UTOoUKY4mUJ1nymRJ",
+	"Q65Q0XvLC3GlhV3EyJwj1pz0GoyxhTXmveTuYKh3XQa9WFrfLH72dntDd6Xb4U9s5C4a64XFxFCT3p/K",
+	"uO3XjfxZGrZ/OSayB4nzZ2mBpwUpChH7XcTK/Y/uxy0N8pWG18qlOdikvryv6YQL6EeKmuXTDcZ0j+B+",
+	"aUN6iVz9Fo3oD8bwujF8wy3r3JM69keiSqLFF9YTNnHsB2POb89SvhHT76Y8bFabz3MetM6efgpKgWFB",
+	"rnWx3/24rF0YLcEoEhKSJqjf/eKGkIVrRXA8YvkwqC3ikvRspGPJIg8hkKbQA8NzyqaIKpPKq6eQKBqB",
+	"TJ/b23sj1kwTNlm574kH3oOFu6SnZIIvyO66ylexam8ifILopSUPBPDBmv3b1S0u4RKUrDhrLdn3om7s",
+	"K78t/E/MYoLWrFf8lvgd3a1VId8TZWs4Qn+JgGnL5oSyZitTUfXMMhVTAFrVo5zmtnNLNSndTN5z1Rzz",
+	"eKZxNl+U1bNwc3qWaC6lL6VISDJibSiA1uv18uOQ0Z5ZTkMSvm3YE8dkoaitgsDTpBKORNWMshGb0FuS",
+	"51cE+JxrN3If5rWm5iOtZ0k/PsQHpPt4/HTSHUz6pPs8Pkq6h/jJ+IAMJk/j5/0dkgkrHVJ+ZgzNHX8H",
+	"kmRKxtgQ4v6m1NwHpvMzYjruHpXYjuII29TlhgCe++U9zY7VCn2t8IKOJnlEKhM4us7MZcpWWnJf73lk",
+	"AlQho229r/Yqh/iOxOUu3U2rwGysbW++Gih+HaRd+ak8+Ch/iRfaVa4BiWNGpeKm/8TPzsawBd2wMW1b",
+	"x12UigSHb/Ir+8mvE3PxJaMQzMo2xyDYTaoQz4e7/guOR3Cxn/UC418y6Hb7C7z/0eblbXBwXZI5aH9+",
+	"rfW8YF5Z1Wu6+rbUdBuzxNf+qrW9FUcCJoMN0w/3jsHoaBW9OV65F6iSJJ0YbSzFUpnXR8xPdtcvJqgN",
+	"eS/BGmHGpWGuaGtbl5iFZYmlm+Ihq2QLl/mvxyBkENTiwRe8ysFQQL9hLDIWCr+2doQUSVPpVVO3ubZF",
+	"RGC5PF1OAu5aAm6RhVoJJUmZbmCvTEJestAELAmeEqhRFXveDOi8YAgolHunbGqHB7wHZWpzbOp+6RGu",
+	"WYD+OQJCEZm+I6zhC5Yg9UbspJpmZ4oKmYbNWKGUAPFhrgeBoTbGS7KkkgTpzkWmPKLzmTYdAW3FXc/r",
+	"rW00ZuJ3eot+avuMXXOTu6HxqE2slAl8A1p7nwFb64FyeKshwElCEh+DH+j+Q6jUL4x7nSSJZzcXeZsG",
+	"ZZrrbwjJ9xjNmmrP3OvrPSYpZ1OJFO+hNzMsiKk6EdHEVvCrhuqabtd5EdMkgS4WpUsXiBM5Nb6CCwPf",
+	"l4wWcVOspxe9h0ojnuWjUgbEQzKHUHX8cq1QNhghcazord+exW+RZp7sOQNlBYwhyB2mZ4vfFgXK9PMl",
+	"g8gIzdhjzECfgEYsSdF5KMkbpyiexbPc4WPKYaE3rk+KIDbkQs74ko0YRGUX8dimujhU8gpWn9T65MmC",
+	"ntr9+JJlwt0sTeYKU48RdtweT9Be8YD2rb9pKuc1DQrjfJO31TSUsAgd6CfUMahkwv9p3nXENKmBgBuT",
+	"EAtJqUA7x7FYLRSaYTlrqrmTn/5dhFKrVZxdXiC5YvH2Ymk++9cJ28+nN7d2Q21IV2vDlpptF6exd8cS",
+	"pQ81Zx7EuJ0i3gsasxNb9TqMrTP9FTj/TdH4SyqeBwgWTbVsnF/iSX/ScjUtyVE19JprCKhLI22Bmbxt",
+	"x5zPTaFq8HLWW3eY0An02CtLmWtoTiMfsUIlL/GqYWEDULnRkBEXtqi19nbs9tVAYEvfBJgyNEirkMxN",
+	"xkMzJul9tULzD6Y7aBi5xa1pruOy5si/gCC2ng/1HloW3BEjXjMwOa22ldZ2sueeWgpbjtwOBTPvLnpt",
+	"F5PsxDDUtk0/KWd7nyGTfZXw5I2XwMUnly7DL6rzx4NQ9fMM9fXNCeuCfXeSs2wn191Dest0JKgwQkFs",
+	"LcdovTGklYCfNO8eq8UeIy95nWNHLHIvuJ4kpr2gvKYsrwRe1JvQH0nwqqNFwDmXCknIM0/wSnZQ1I9c",
+	"x1iQyQAK06CDlawtMXaNaGttaI/9NpNUQal/6XoIh5uUsFW5TQk6cec4wzIHVC05Sm30rZZoh8a2Q9nU",
+	"GWeSTIBwW/TShcXYeF4ijHRpRF/Xdx3hVEDvWSv0Qskn01gB2jhCN6yVbdl47HevtiAqrmcBmTgocgL6",
+	"VBXVO+jqzafdGh496fe35hMGFIDPFkj6SfjCTqp608X4larrDxzpV8GRTNPwiga+JQOqNtneYEm3niCb",
+	"yFGxlX8j/a4KHX2bcqPvMO+kZMtZdJxk1hkxZzTX19BazTt5w0CnuudtqLhAhJkfxytTt09TQC46xgq6",
+	"nHGUUNO9kyUjtpyFm9W+pFIVjd3Pbq1M/2uLLawscXOQoUGEhwL69+PW8sJ4QYH0+281XlHB01LJsjri",
+	"XsIbXzGSXQNwj9HrhrxAdEfuyvDajT74jHycgm3S9LHYIRRjhVM+zdZ658vdcj62xgQLIk4yNWsNf3iv",
+	"yZDp0hzqe/qSxzhFCbklKV9AMls7gn73ImPRXqlx+3B//+Dwaa/f6/cOhs/6z/qBMLWL3NZQ6/nuLMCl",
+	"vu9AJO3Cagbool2036+653UyhbY+4WC5Chfr1cLeZKgvTKnjiuVV1KW8l6YuHUL9S+dFcXWtZ8kFjonc",
+	"KxLPKm1N8u8W4f/1b57Z1v2y0UiuF404Q2Myw+nENHqsb0DeaPPT+0//GwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

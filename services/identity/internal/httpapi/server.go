@@ -183,19 +183,6 @@ func deref(p *string) string {
 
 func ptrTo[T any](v T) *T { return &v }
 
-// GetCurrentPartner returns the caller.
-func (s *Server) GetCurrentPartner(ctx context.Context, _ api.GetCurrentPartnerRequestObject) (api.GetCurrentPartnerResponseObject, error) {
-	id, err := actor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.Partners.Get(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return api.GetCurrentPartner200JSONResponse{Id: p.ID, Name: p.Name, CreatedAt: p.CreatedAt}, nil
-}
-
 // ListRoles returns the role catalogue.
 func (s *Server) ListRoles(context.Context, api.ListRolesRequestObject) (api.ListRolesResponseObject, error) {
 	var out api.ListRoles200JSONResponse

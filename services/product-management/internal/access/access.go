@@ -31,8 +31,11 @@ type Grant struct {
 // Has reports whether the grant includes p.
 func (g Grant) Has(p string) bool { return g.Permissions[p] }
 
+// Answers are per client, not per partner: a revoked client's denial must not reach its partner's
+// other clients, and their grants must not keep a revoked client's tokens working.
 type key struct {
 	partner uuid.UUID
+	client  string
 	handle  string
 	org     uuid.UUID
 }
@@ -94,7 +97,7 @@ var errNoInstance = fault.NotFound("no such instance")
 
 // Check returns the caller's grant on the instance with handle as organization org.
 func (c *Checker) Check(ctx context.Context, p accesstoken.Principal, handle string, org uuid.UUID) (Grant, error) {
-	k := key{partner: p.PartnerID, handle: handle, org: org}
+	k := key{partner: p.PartnerID, client: p.ClientID, handle: handle, org: org}
 	c.mu.Lock()
 	e, ok := c.entries[k]
 	if ok && c.now().Before(e.expires) {
@@ -104,7 +107,7 @@ func (c *Checker) Check(ctx context.Context, p accesstoken.Principal, handle str
 	}
 	c.misses++
 	c.mu.Unlock()
-	v, err, _ := c.group.Do(k.partner.String()+"|"+k.org.String()+"|"+handle, func() (any, error) {
+	v, err, _ := c.group.Do(k.partner.String()+"|"+k.client+"|"+k.org.String()+"|"+handle, func() (any, error) {
 		// Detached from one caller's cancellation: the answer serves every waiting caller.
 		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
 		defer cancel()

@@ -143,33 +143,45 @@ type Partner struct {
 	Identity     *identity.ClientWithResponses
 }
 
+// CLI runs identity's operator CLI (`identity partner ...`) and decodes its JSON output into out.
+func (i *Identity) CLI(out any, args ...string) {
+	i.tb.Helper()
+	cmd := exec.Command(identityBinary(i.tb), args...)
+	cmd.Env = i.env()
+	stdout, err := cmd.Output()
+	if err != nil {
+		i.tb.Fatalf("identity %v: %v", args, err)
+	}
+	if err := json.Unmarshal(stdout, out); err != nil {
+		i.tb.Fatalf("identity %v printed %q: %v", args, stdout, err)
+	}
+}
+
 // Partner creates a partner with identity's CLI and gets it a token over HTTP.
 func (i *Identity) Partner(name string) *Partner {
 	i.tb.Helper()
-	cmd := exec.Command(identityBinary(i.tb), "partner", "create", "--name", name)
-	cmd.Env = i.env()
-	out, err := cmd.Output()
-	if err != nil {
-		i.tb.Fatalf("partner create: %v", err)
-	}
 	var creds struct {
 		PartnerID    uuid.UUID `json:"partner_id"`
 		ClientID     string    `json:"client_id"`
 		ClientSecret string    `json:"client_secret"`
 	}
-	if err := json.Unmarshal(out, &creds); err != nil {
-		i.tb.Fatalf("partner create output %q: %v", out, err)
-	}
+	i.CLI(&creds, "partner", "create", "--name", name)
+	p := &Partner{ID: creds.PartnerID, ClientID: creds.ClientID, ClientSecret: creds.ClientSecret, Token: i.Token(creds.ClientID, creds.ClientSecret)}
+	p.Identity, _ = identity.NewClientWithResponses(i.URL, identity.WithRequestEditorFn(bearer(p.Token)))
+	return p
+}
+
+// Token gets a token for a client over HTTP.
+func (i *Identity) Token(clientID, secret string) string {
+	i.tb.Helper()
 	anon, _ := identity.NewClientWithResponses(i.URL)
 	grant := "client_credentials"
 	resp, err := anon.IssueTokenWithFormdataBodyWithResponse(context.Background(), identity.IssueTokenFormdataRequestBody{
-		GrantType: &grant, ClientId: &creds.ClientID, ClientSecret: &creds.ClientSecret})
+		GrantType: &grant, ClientId: &clientID, ClientSecret: &secret})
 	if err != nil || resp.JSON200 == nil {
-		i.tb.Fatalf("token: %v", err)
+		i.tb.Fatalf("token: %v %v", err, resp)
 	}
-	p := &Partner{ID: creds.PartnerID, ClientID: creds.ClientID, ClientSecret: creds.ClientSecret, Token: resp.JSON200.AccessToken}
-	p.Identity, _ = identity.NewClientWithResponses(i.URL, identity.WithRequestEditorFn(bearer(p.Token)))
-	return p
+	return resp.JSON200.AccessToken
 }
 
 func bearer(token string) identity.RequestEditorFn {
