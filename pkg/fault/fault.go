@@ -118,6 +118,29 @@ func (vs *Violations) Add(path, code, message string) {
 	*vs = append(*vs, Violation{Path: path, Code: code, Message: message})
 }
 
+// Take adds the violations of err to vs and reports true when err reports constraint violations
+// (kind unprocessable); any other error, nil included, is left to the caller (false).
+func (vs *Violations) Take(err error) bool {
+	var fe *Error
+	if err == nil || !errors.As(err, &fe) || fe.Kind != KindUnprocessable {
+		return false
+	}
+	*vs = append(*vs, fe.Violations...)
+	return true
+}
+
+// Map rewrites the path of every violation err carries (a fault error with violations), in place,
+// and returns err.
+func Map(err error, path func(string) string) error {
+	var fe *Error
+	if errors.As(err, &fe) {
+		for i := range fe.Violations {
+			fe.Violations[i].Path = path(fe.Violations[i].Path)
+		}
+	}
+	return err
+}
+
 func (vs Violations) Err() error {
 	if len(vs) == 0 {
 		return nil

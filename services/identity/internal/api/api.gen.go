@@ -5,21 +5,15 @@ package api
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"path"
-	"strings"
 	"time"
 
 	common "github.com/flowkiwi/platform/pkg/api/common"
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 	"github.com/oapi-codegen/nullable"
 	"github.com/oapi-codegen/runtime"
@@ -1503,9 +1497,25 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 		Handler: si,
 	}
 
-	router.POST(options.BaseURL+"/oauth/token", wrapper.IssueToken, options.OperationMiddlewares["issueToken"]...)
-	router.GET(options.BaseURL+"/.well-known/oauth-authorization-server", wrapper.GetAuthorizationServerMetadata, options.OperationMiddlewares["getAuthorizationServerMetadata"]...)
 	router.GET(options.BaseURL+"/.well-known/jwks.json", wrapper.GetJWKS, options.OperationMiddlewares["getJWKS"]...)
+	router.GET(options.BaseURL+"/.well-known/oauth-authorization-server", wrapper.GetAuthorizationServerMetadata, options.OperationMiddlewares["getAuthorizationServerMetadata"]...)
+	router.GET(options.BaseURL+"/access/instances/:handle", wrapper.CheckInstanceAccess, options.OperationMiddlewares["checkInstanceAccess"]...)
+	router.POST(options.BaseURL+"/oauth/token", wrapper.IssueToken, options.OperationMiddlewares["issueToken"]...)
+	router.GET(options.BaseURL+"/organizations", wrapper.ListOrganizations, options.OperationMiddlewares["listOrganizations"]...)
+	router.POST(options.BaseURL+"/organizations", wrapper.CreateOrganization, options.OperationMiddlewares["createOrganization"]...)
+	router.DELETE(options.BaseURL+"/organizations/:organizationId", wrapper.DeleteOrganization, options.OperationMiddlewares["deleteOrganization"]...)
+	router.GET(options.BaseURL+"/organizations/:organizationId", wrapper.GetOrganization, options.OperationMiddlewares["getOrganization"]...)
+	router.PATCH(options.BaseURL+"/organizations/:organizationId", wrapper.UpdateOrganization, options.OperationMiddlewares["updateOrganization"]...)
+	router.GET(options.BaseURL+"/organizations/:organizationId/instances", wrapper.ListInstances, options.OperationMiddlewares["listInstances"]...)
+	router.POST(options.BaseURL+"/organizations/:organizationId/instances", wrapper.CreateInstance, options.OperationMiddlewares["createInstance"]...)
+	router.DELETE(options.BaseURL+"/organizations/:organizationId/instances/:instanceId", wrapper.DeleteInstance, options.OperationMiddlewares["deleteInstance"]...)
+	router.GET(options.BaseURL+"/organizations/:organizationId/instances/:instanceId", wrapper.GetInstance, options.OperationMiddlewares["getInstance"]...)
+	router.PATCH(options.BaseURL+"/organizations/:organizationId/instances/:instanceId", wrapper.UpdateInstance, options.OperationMiddlewares["updateInstance"]...)
+	router.POST(options.BaseURL+"/organizations/:organizationId/instances/:instanceId/transfer", wrapper.TransferInstance, options.OperationMiddlewares["transferInstance"]...)
+	router.GET(options.BaseURL+"/organizations/:organizationId/instances/:instanceId/transfers", wrapper.ListInstanceTransfers, options.OperationMiddlewares["listInstanceTransfers"]...)
+	router.GET(options.BaseURL+"/organizations/:organizationId/members", wrapper.ListMembers, options.OperationMiddlewares["listMembers"]...)
+	router.DELETE(options.BaseURL+"/organizations/:organizationId/members/:partnerId", wrapper.DeleteMember, options.OperationMiddlewares["deleteMember"]...)
+	router.PUT(options.BaseURL+"/organizations/:organizationId/members/:partnerId", wrapper.PutMember, options.OperationMiddlewares["putMember"]...)
 	router.GET(options.BaseURL+"/partners/me", wrapper.GetCurrentPartner, options.OperationMiddlewares["getCurrentPartner"]...)
 	router.GET(options.BaseURL+"/partners/me/clients", wrapper.ListApiClients, options.OperationMiddlewares["listApiClients"]...)
 	router.POST(options.BaseURL+"/partners/me/clients", wrapper.CreateApiClient, options.OperationMiddlewares["createApiClient"]...)
@@ -1515,22 +1525,6 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/partners/me/clients/:clientId/rotate", wrapper.RotateApiClientSecret, options.OperationMiddlewares["rotateApiClientSecret"]...)
 	router.GET(options.BaseURL+"/partners/me/credential_events", wrapper.ListCredentialEvents, options.OperationMiddlewares["listCredentialEvents"]...)
 	router.GET(options.BaseURL+"/roles", wrapper.ListRoles, options.OperationMiddlewares["listRoles"]...)
-	router.GET(options.BaseURL+"/organizations", wrapper.ListOrganizations, options.OperationMiddlewares["listOrganizations"]...)
-	router.POST(options.BaseURL+"/organizations", wrapper.CreateOrganization, options.OperationMiddlewares["createOrganization"]...)
-	router.DELETE(options.BaseURL+"/organizations/:organizationId", wrapper.DeleteOrganization, options.OperationMiddlewares["deleteOrganization"]...)
-	router.GET(options.BaseURL+"/organizations/:organizationId", wrapper.GetOrganization, options.OperationMiddlewares["getOrganization"]...)
-	router.PATCH(options.BaseURL+"/organizations/:organizationId", wrapper.UpdateOrganization, options.OperationMiddlewares["updateOrganization"]...)
-	router.GET(options.BaseURL+"/organizations/:organizationId/members", wrapper.ListMembers, options.OperationMiddlewares["listMembers"]...)
-	router.DELETE(options.BaseURL+"/organizations/:organizationId/members/:partnerId", wrapper.DeleteMember, options.OperationMiddlewares["deleteMember"]...)
-	router.PUT(options.BaseURL+"/organizations/:organizationId/members/:partnerId", wrapper.PutMember, options.OperationMiddlewares["putMember"]...)
-	router.GET(options.BaseURL+"/organizations/:organizationId/instances", wrapper.ListInstances, options.OperationMiddlewares["listInstances"]...)
-	router.POST(options.BaseURL+"/organizations/:organizationId/instances", wrapper.CreateInstance, options.OperationMiddlewares["createInstance"]...)
-	router.DELETE(options.BaseURL+"/organizations/:organizationId/instances/:instanceId", wrapper.DeleteInstance, options.OperationMiddlewares["deleteInstance"]...)
-	router.GET(options.BaseURL+"/organizations/:organizationId/instances/:instanceId", wrapper.GetInstance, options.OperationMiddlewares["getInstance"]...)
-	router.PATCH(options.BaseURL+"/organizations/:organizationId/instances/:instanceId", wrapper.UpdateInstance, options.OperationMiddlewares["updateInstance"]...)
-	router.POST(options.BaseURL+"/organizations/:organizationId/instances/:instanceId/transfer", wrapper.TransferInstance, options.OperationMiddlewares["transferInstance"]...)
-	router.GET(options.BaseURL+"/organizations/:organizationId/instances/:instanceId/transfers", wrapper.ListInstanceTransfers, options.OperationMiddlewares["listInstanceTransfers"]...)
-	router.GET(options.BaseURL+"/access/instances/:handle", wrapper.CheckInstanceAccess, options.OperationMiddlewares["checkInstanceAccess"]...)
 
 }
 
@@ -1565,56 +1559,19 @@ func (response GetJWKS200JSONResponse) VisitGetJWKSResponse(w http.ResponseWrite
 	return err
 }
 
-type GetJWKS429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
+type GetJWKSdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response GetJWKS429ApplicationProblemPlusJSONResponse) VisitGetJWKSResponse(w http.ResponseWriter) error {
+func (response GetJWKSdefaultApplicationProblemPlusJSONResponse) VisitGetJWKSResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetJWKS500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response GetJWKS500ApplicationProblemPlusJSONResponse) VisitGetJWKSResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetJWKS503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response GetJWKS503ApplicationProblemPlusJSONResponse) VisitGetJWKSResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1650,37 +1607,19 @@ func (response GetAuthorizationServerMetadata200JSONResponse) VisitGetAuthorizat
 	return err
 }
 
-type GetAuthorizationServerMetadata429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
+type GetAuthorizationServerMetadatadefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response GetAuthorizationServerMetadata429ApplicationProblemPlusJSONResponse) VisitGetAuthorizationServerMetadataResponse(w http.ResponseWriter) error {
+func (response GetAuthorizationServerMetadatadefaultApplicationProblemPlusJSONResponse) VisitGetAuthorizationServerMetadataResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetAuthorizationServerMetadata500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response GetAuthorizationServerMetadata500ApplicationProblemPlusJSONResponse) VisitGetAuthorizationServerMetadataResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1708,107 +1647,19 @@ func (response CheckInstanceAccess200JSONResponse) VisitCheckInstanceAccessRespo
 	return err
 }
 
-type CheckInstanceAccess400ApplicationProblemPlusJSONResponse struct {
-	common.BadRequestApplicationProblemPlusJSONResponse
+type CheckInstanceAccessdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response CheckInstanceAccess400ApplicationProblemPlusJSONResponse) VisitCheckInstanceAccessResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CheckInstanceAccess401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response CheckInstanceAccess401ApplicationProblemPlusJSONResponse) VisitCheckInstanceAccessResponse(w http.ResponseWriter) error {
+func (response CheckInstanceAccessdefaultApplicationProblemPlusJSONResponse) VisitCheckInstanceAccessResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CheckInstanceAccess404ApplicationProblemPlusJSONResponse struct {
-	common.NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response CheckInstanceAccess404ApplicationProblemPlusJSONResponse) VisitCheckInstanceAccessResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CheckInstanceAccess429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response CheckInstanceAccess429ApplicationProblemPlusJSONResponse) VisitCheckInstanceAccessResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CheckInstanceAccess500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response CheckInstanceAccess500ApplicationProblemPlusJSONResponse) VisitCheckInstanceAccessResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CheckInstanceAccess503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response CheckInstanceAccess503ApplicationProblemPlusJSONResponse) VisitCheckInstanceAccessResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1883,73 +1734,6 @@ func (response IssueToken401JSONResponse) VisitIssueTokenResponse(w http.Respons
 	return err
 }
 
-type IssueToken413ApplicationProblemPlusJSONResponse struct {
-	common.PayloadTooLargeApplicationProblemPlusJSONResponse
-}
-
-func (response IssueToken413ApplicationProblemPlusJSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(413)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type IssueToken415ApplicationProblemPlusJSONResponse struct {
-	common.UnsupportedMediaTypeApplicationProblemPlusJSONResponse
-}
-
-func (response IssueToken415ApplicationProblemPlusJSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(415)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type IssueToken429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response IssueToken429ApplicationProblemPlusJSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type IssueToken500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response IssueToken500ApplicationProblemPlusJSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type IssueToken503ResponseHeaders struct {
 	RetryAfter *string
 }
@@ -1970,6 +1754,23 @@ func (response IssueToken503JSONResponse) VisitIssueTokenResponse(w http.Respons
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueTokendefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response IssueTokendefaultApplicationProblemPlusJSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1996,91 +1797,19 @@ func (response ListOrganizations200JSONResponse) VisitListOrganizationsResponse(
 	return err
 }
 
-type ListOrganizations400ApplicationProblemPlusJSONResponse struct {
-	common.BadRequestApplicationProblemPlusJSONResponse
+type ListOrganizationsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response ListOrganizations400ApplicationProblemPlusJSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListOrganizations401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response ListOrganizations401ApplicationProblemPlusJSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
+func (response ListOrganizationsdefaultApplicationProblemPlusJSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListOrganizations429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response ListOrganizations429ApplicationProblemPlusJSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListOrganizations500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response ListOrganizations500ApplicationProblemPlusJSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListOrganizations503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response ListOrganizations503ApplicationProblemPlusJSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2121,139 +1850,19 @@ func (response CreateOrganization201JSONResponse) VisitCreateOrganizationRespons
 	return err
 }
 
-type CreateOrganization400ApplicationProblemPlusJSONResponse struct {
-	common.BadRequestApplicationProblemPlusJSONResponse
+type CreateOrganizationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response CreateOrganization400ApplicationProblemPlusJSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateOrganization401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response CreateOrganization401ApplicationProblemPlusJSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
+func (response CreateOrganizationdefaultApplicationProblemPlusJSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateOrganization413ApplicationProblemPlusJSONResponse struct {
-	common.PayloadTooLargeApplicationProblemPlusJSONResponse
-}
-
-func (response CreateOrganization413ApplicationProblemPlusJSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(413)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateOrganization415ApplicationProblemPlusJSONResponse struct {
-	common.UnsupportedMediaTypeApplicationProblemPlusJSONResponse
-}
-
-func (response CreateOrganization415ApplicationProblemPlusJSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(415)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateOrganization422ApplicationProblemPlusJSONResponse struct {
-	common.UnprocessableEntityApplicationProblemPlusJSONResponse
-}
-
-func (response CreateOrganization422ApplicationProblemPlusJSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(422)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateOrganization429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response CreateOrganization429ApplicationProblemPlusJSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateOrganization500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response CreateOrganization500ApplicationProblemPlusJSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateOrganization503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response CreateOrganization503ApplicationProblemPlusJSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2275,155 +1884,19 @@ func (response DeleteOrganization204Response) VisitDeleteOrganizationResponse(w 
 	return nil
 }
 
-type DeleteOrganization400ApplicationProblemPlusJSONResponse struct {
-	common.BadRequestApplicationProblemPlusJSONResponse
+type DeleteOrganizationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response DeleteOrganization400ApplicationProblemPlusJSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteOrganization401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteOrganization401ApplicationProblemPlusJSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
+func (response DeleteOrganizationdefaultApplicationProblemPlusJSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteOrganization403ApplicationProblemPlusJSONResponse struct {
-	common.ForbiddenApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteOrganization403ApplicationProblemPlusJSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(403)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteOrganization404ApplicationProblemPlusJSONResponse struct {
-	common.NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteOrganization404ApplicationProblemPlusJSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteOrganization409ApplicationProblemPlusJSONResponse struct {
-	common.ConflictApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteOrganization409ApplicationProblemPlusJSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(409)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteOrganization412ApplicationProblemPlusJSONResponse struct {
-	common.PreconditionFailedApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteOrganization412ApplicationProblemPlusJSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(412)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteOrganization429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteOrganization429ApplicationProblemPlusJSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteOrganization500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteOrganization500ApplicationProblemPlusJSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteOrganization503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteOrganization503ApplicationProblemPlusJSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2460,123 +1933,19 @@ func (response GetOrganization200JSONResponse) VisitGetOrganizationResponse(w ht
 	return err
 }
 
-type GetOrganization400ApplicationProblemPlusJSONResponse struct {
-	common.BadRequestApplicationProblemPlusJSONResponse
+type GetOrganizationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response GetOrganization400ApplicationProblemPlusJSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetOrganization401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response GetOrganization401ApplicationProblemPlusJSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
+func (response GetOrganizationdefaultApplicationProblemPlusJSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetOrganization403ApplicationProblemPlusJSONResponse struct {
-	common.ForbiddenApplicationProblemPlusJSONResponse
-}
-
-func (response GetOrganization403ApplicationProblemPlusJSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(403)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetOrganization404ApplicationProblemPlusJSONResponse struct {
-	common.NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response GetOrganization404ApplicationProblemPlusJSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetOrganization429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response GetOrganization429ApplicationProblemPlusJSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetOrganization500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response GetOrganization500ApplicationProblemPlusJSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetOrganization503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response GetOrganization503ApplicationProblemPlusJSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2615,187 +1984,19 @@ func (response UpdateOrganization200JSONResponse) VisitUpdateOrganizationRespons
 	return err
 }
 
-type UpdateOrganization400ApplicationProblemPlusJSONResponse struct {
-	common.BadRequestApplicationProblemPlusJSONResponse
+type UpdateOrganizationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response UpdateOrganization400ApplicationProblemPlusJSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateOrganization401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateOrganization401ApplicationProblemPlusJSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
+func (response UpdateOrganizationdefaultApplicationProblemPlusJSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateOrganization403ApplicationProblemPlusJSONResponse struct {
-	common.ForbiddenApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateOrganization403ApplicationProblemPlusJSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(403)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateOrganization404ApplicationProblemPlusJSONResponse struct {
-	common.NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateOrganization404ApplicationProblemPlusJSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateOrganization412ApplicationProblemPlusJSONResponse struct {
-	common.PreconditionFailedApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateOrganization412ApplicationProblemPlusJSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(412)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateOrganization413ApplicationProblemPlusJSONResponse struct {
-	common.PayloadTooLargeApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateOrganization413ApplicationProblemPlusJSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(413)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateOrganization415ApplicationProblemPlusJSONResponse struct {
-	common.UnsupportedMediaTypeApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateOrganization415ApplicationProblemPlusJSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(415)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateOrganization422ApplicationProblemPlusJSONResponse struct {
-	common.UnprocessableEntityApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateOrganization422ApplicationProblemPlusJSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(422)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateOrganization429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateOrganization429ApplicationProblemPlusJSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateOrganization500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateOrganization500ApplicationProblemPlusJSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateOrganization503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateOrganization503ApplicationProblemPlusJSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2823,123 +2024,19 @@ func (response ListInstances200JSONResponse) VisitListInstancesResponse(w http.R
 	return err
 }
 
-type ListInstances400ApplicationProblemPlusJSONResponse struct {
-	common.BadRequestApplicationProblemPlusJSONResponse
+type ListInstancesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response ListInstances400ApplicationProblemPlusJSONResponse) VisitListInstancesResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListInstances401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response ListInstances401ApplicationProblemPlusJSONResponse) VisitListInstancesResponse(w http.ResponseWriter) error {
+func (response ListInstancesdefaultApplicationProblemPlusJSONResponse) VisitListInstancesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListInstances403ApplicationProblemPlusJSONResponse struct {
-	common.ForbiddenApplicationProblemPlusJSONResponse
-}
-
-func (response ListInstances403ApplicationProblemPlusJSONResponse) VisitListInstancesResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(403)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListInstances404ApplicationProblemPlusJSONResponse struct {
-	common.NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response ListInstances404ApplicationProblemPlusJSONResponse) VisitListInstancesResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListInstances429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response ListInstances429ApplicationProblemPlusJSONResponse) VisitListInstancesResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListInstances500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response ListInstances500ApplicationProblemPlusJSONResponse) VisitListInstancesResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListInstances503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response ListInstances503ApplicationProblemPlusJSONResponse) VisitListInstancesResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2981,187 +2078,19 @@ func (response CreateInstance201JSONResponse) VisitCreateInstanceResponse(w http
 	return err
 }
 
-type CreateInstance400ApplicationProblemPlusJSONResponse struct {
-	common.BadRequestApplicationProblemPlusJSONResponse
+type CreateInstancedefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response CreateInstance400ApplicationProblemPlusJSONResponse) VisitCreateInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateInstance401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response CreateInstance401ApplicationProblemPlusJSONResponse) VisitCreateInstanceResponse(w http.ResponseWriter) error {
+func (response CreateInstancedefaultApplicationProblemPlusJSONResponse) VisitCreateInstanceResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateInstance403ApplicationProblemPlusJSONResponse struct {
-	common.ForbiddenApplicationProblemPlusJSONResponse
-}
-
-func (response CreateInstance403ApplicationProblemPlusJSONResponse) VisitCreateInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(403)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateInstance404ApplicationProblemPlusJSONResponse struct {
-	common.NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response CreateInstance404ApplicationProblemPlusJSONResponse) VisitCreateInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateInstance409ApplicationProblemPlusJSONResponse struct {
-	common.ConflictApplicationProblemPlusJSONResponse
-}
-
-func (response CreateInstance409ApplicationProblemPlusJSONResponse) VisitCreateInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(409)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateInstance413ApplicationProblemPlusJSONResponse struct {
-	common.PayloadTooLargeApplicationProblemPlusJSONResponse
-}
-
-func (response CreateInstance413ApplicationProblemPlusJSONResponse) VisitCreateInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(413)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateInstance415ApplicationProblemPlusJSONResponse struct {
-	common.UnsupportedMediaTypeApplicationProblemPlusJSONResponse
-}
-
-func (response CreateInstance415ApplicationProblemPlusJSONResponse) VisitCreateInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(415)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateInstance422ApplicationProblemPlusJSONResponse struct {
-	common.UnprocessableEntityApplicationProblemPlusJSONResponse
-}
-
-func (response CreateInstance422ApplicationProblemPlusJSONResponse) VisitCreateInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(422)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateInstance429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response CreateInstance429ApplicationProblemPlusJSONResponse) VisitCreateInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateInstance500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response CreateInstance500ApplicationProblemPlusJSONResponse) VisitCreateInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateInstance503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response CreateInstance503ApplicationProblemPlusJSONResponse) VisitCreateInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3184,139 +2113,19 @@ func (response DeleteInstance204Response) VisitDeleteInstanceResponse(w http.Res
 	return nil
 }
 
-type DeleteInstance400ApplicationProblemPlusJSONResponse struct {
-	common.BadRequestApplicationProblemPlusJSONResponse
+type DeleteInstancedefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response DeleteInstance400ApplicationProblemPlusJSONResponse) VisitDeleteInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteInstance401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteInstance401ApplicationProblemPlusJSONResponse) VisitDeleteInstanceResponse(w http.ResponseWriter) error {
+func (response DeleteInstancedefaultApplicationProblemPlusJSONResponse) VisitDeleteInstanceResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteInstance403ApplicationProblemPlusJSONResponse struct {
-	common.ForbiddenApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteInstance403ApplicationProblemPlusJSONResponse) VisitDeleteInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(403)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteInstance404ApplicationProblemPlusJSONResponse struct {
-	common.NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteInstance404ApplicationProblemPlusJSONResponse) VisitDeleteInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteInstance412ApplicationProblemPlusJSONResponse struct {
-	common.PreconditionFailedApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteInstance412ApplicationProblemPlusJSONResponse) VisitDeleteInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(412)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteInstance429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteInstance429ApplicationProblemPlusJSONResponse) VisitDeleteInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteInstance500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteInstance500ApplicationProblemPlusJSONResponse) VisitDeleteInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteInstance503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteInstance503ApplicationProblemPlusJSONResponse) VisitDeleteInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3354,123 +2163,19 @@ func (response GetInstance200JSONResponse) VisitGetInstanceResponse(w http.Respo
 	return err
 }
 
-type GetInstance400ApplicationProblemPlusJSONResponse struct {
-	common.BadRequestApplicationProblemPlusJSONResponse
+type GetInstancedefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response GetInstance400ApplicationProblemPlusJSONResponse) VisitGetInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetInstance401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response GetInstance401ApplicationProblemPlusJSONResponse) VisitGetInstanceResponse(w http.ResponseWriter) error {
+func (response GetInstancedefaultApplicationProblemPlusJSONResponse) VisitGetInstanceResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetInstance403ApplicationProblemPlusJSONResponse struct {
-	common.ForbiddenApplicationProblemPlusJSONResponse
-}
-
-func (response GetInstance403ApplicationProblemPlusJSONResponse) VisitGetInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(403)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetInstance404ApplicationProblemPlusJSONResponse struct {
-	common.NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response GetInstance404ApplicationProblemPlusJSONResponse) VisitGetInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetInstance429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response GetInstance429ApplicationProblemPlusJSONResponse) VisitGetInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetInstance500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response GetInstance500ApplicationProblemPlusJSONResponse) VisitGetInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetInstance503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response GetInstance503ApplicationProblemPlusJSONResponse) VisitGetInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3510,187 +2215,19 @@ func (response UpdateInstance200JSONResponse) VisitUpdateInstanceResponse(w http
 	return err
 }
 
-type UpdateInstance400ApplicationProblemPlusJSONResponse struct {
-	common.BadRequestApplicationProblemPlusJSONResponse
+type UpdateInstancedefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response UpdateInstance400ApplicationProblemPlusJSONResponse) VisitUpdateInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateInstance401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateInstance401ApplicationProblemPlusJSONResponse) VisitUpdateInstanceResponse(w http.ResponseWriter) error {
+func (response UpdateInstancedefaultApplicationProblemPlusJSONResponse) VisitUpdateInstanceResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateInstance403ApplicationProblemPlusJSONResponse struct {
-	common.ForbiddenApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateInstance403ApplicationProblemPlusJSONResponse) VisitUpdateInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(403)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateInstance404ApplicationProblemPlusJSONResponse struct {
-	common.NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateInstance404ApplicationProblemPlusJSONResponse) VisitUpdateInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateInstance412ApplicationProblemPlusJSONResponse struct {
-	common.PreconditionFailedApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateInstance412ApplicationProblemPlusJSONResponse) VisitUpdateInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(412)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateInstance413ApplicationProblemPlusJSONResponse struct {
-	common.PayloadTooLargeApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateInstance413ApplicationProblemPlusJSONResponse) VisitUpdateInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(413)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateInstance415ApplicationProblemPlusJSONResponse struct {
-	common.UnsupportedMediaTypeApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateInstance415ApplicationProblemPlusJSONResponse) VisitUpdateInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(415)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateInstance422ApplicationProblemPlusJSONResponse struct {
-	common.UnprocessableEntityApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateInstance422ApplicationProblemPlusJSONResponse) VisitUpdateInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(422)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateInstance429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateInstance429ApplicationProblemPlusJSONResponse) VisitUpdateInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateInstance500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateInstance500ApplicationProblemPlusJSONResponse) VisitUpdateInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateInstance503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateInstance503ApplicationProblemPlusJSONResponse) VisitUpdateInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3719,171 +2256,19 @@ func (response TransferInstance200JSONResponse) VisitTransferInstanceResponse(w 
 	return err
 }
 
-type TransferInstance400ApplicationProblemPlusJSONResponse struct {
-	common.BadRequestApplicationProblemPlusJSONResponse
+type TransferInstancedefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response TransferInstance400ApplicationProblemPlusJSONResponse) VisitTransferInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type TransferInstance401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response TransferInstance401ApplicationProblemPlusJSONResponse) VisitTransferInstanceResponse(w http.ResponseWriter) error {
+func (response TransferInstancedefaultApplicationProblemPlusJSONResponse) VisitTransferInstanceResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type TransferInstance403ApplicationProblemPlusJSONResponse struct {
-	common.ForbiddenApplicationProblemPlusJSONResponse
-}
-
-func (response TransferInstance403ApplicationProblemPlusJSONResponse) VisitTransferInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(403)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type TransferInstance404ApplicationProblemPlusJSONResponse struct {
-	common.NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response TransferInstance404ApplicationProblemPlusJSONResponse) VisitTransferInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type TransferInstance413ApplicationProblemPlusJSONResponse struct {
-	common.PayloadTooLargeApplicationProblemPlusJSONResponse
-}
-
-func (response TransferInstance413ApplicationProblemPlusJSONResponse) VisitTransferInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(413)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type TransferInstance415ApplicationProblemPlusJSONResponse struct {
-	common.UnsupportedMediaTypeApplicationProblemPlusJSONResponse
-}
-
-func (response TransferInstance415ApplicationProblemPlusJSONResponse) VisitTransferInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(415)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type TransferInstance422ApplicationProblemPlusJSONResponse struct {
-	common.UnprocessableEntityApplicationProblemPlusJSONResponse
-}
-
-func (response TransferInstance422ApplicationProblemPlusJSONResponse) VisitTransferInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(422)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type TransferInstance429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response TransferInstance429ApplicationProblemPlusJSONResponse) VisitTransferInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type TransferInstance500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response TransferInstance500ApplicationProblemPlusJSONResponse) VisitTransferInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type TransferInstance503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response TransferInstance503ApplicationProblemPlusJSONResponse) VisitTransferInstanceResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3913,123 +2298,19 @@ func (response ListInstanceTransfers200JSONResponse) VisitListInstanceTransfersR
 	return err
 }
 
-type ListInstanceTransfers400ApplicationProblemPlusJSONResponse struct {
-	common.BadRequestApplicationProblemPlusJSONResponse
+type ListInstanceTransfersdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response ListInstanceTransfers400ApplicationProblemPlusJSONResponse) VisitListInstanceTransfersResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListInstanceTransfers401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response ListInstanceTransfers401ApplicationProblemPlusJSONResponse) VisitListInstanceTransfersResponse(w http.ResponseWriter) error {
+func (response ListInstanceTransfersdefaultApplicationProblemPlusJSONResponse) VisitListInstanceTransfersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListInstanceTransfers403ApplicationProblemPlusJSONResponse struct {
-	common.ForbiddenApplicationProblemPlusJSONResponse
-}
-
-func (response ListInstanceTransfers403ApplicationProblemPlusJSONResponse) VisitListInstanceTransfersResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(403)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListInstanceTransfers404ApplicationProblemPlusJSONResponse struct {
-	common.NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response ListInstanceTransfers404ApplicationProblemPlusJSONResponse) VisitListInstanceTransfersResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListInstanceTransfers429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response ListInstanceTransfers429ApplicationProblemPlusJSONResponse) VisitListInstanceTransfersResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListInstanceTransfers500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response ListInstanceTransfers500ApplicationProblemPlusJSONResponse) VisitListInstanceTransfersResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListInstanceTransfers503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response ListInstanceTransfers503ApplicationProblemPlusJSONResponse) VisitListInstanceTransfersResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4057,123 +2338,19 @@ func (response ListMembers200JSONResponse) VisitListMembersResponse(w http.Respo
 	return err
 }
 
-type ListMembers400ApplicationProblemPlusJSONResponse struct {
-	common.BadRequestApplicationProblemPlusJSONResponse
+type ListMembersdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response ListMembers400ApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListMembers401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response ListMembers401ApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
+func (response ListMembersdefaultApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListMembers403ApplicationProblemPlusJSONResponse struct {
-	common.ForbiddenApplicationProblemPlusJSONResponse
-}
-
-func (response ListMembers403ApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(403)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListMembers404ApplicationProblemPlusJSONResponse struct {
-	common.NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response ListMembers404ApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListMembers429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response ListMembers429ApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListMembers500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response ListMembers500ApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListMembers503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response ListMembers503ApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4195,139 +2372,19 @@ func (response DeleteMember204Response) VisitDeleteMemberResponse(w http.Respons
 	return nil
 }
 
-type DeleteMember400ApplicationProblemPlusJSONResponse struct {
-	common.BadRequestApplicationProblemPlusJSONResponse
+type DeleteMemberdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response DeleteMember400ApplicationProblemPlusJSONResponse) VisitDeleteMemberResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteMember401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteMember401ApplicationProblemPlusJSONResponse) VisitDeleteMemberResponse(w http.ResponseWriter) error {
+func (response DeleteMemberdefaultApplicationProblemPlusJSONResponse) VisitDeleteMemberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteMember403ApplicationProblemPlusJSONResponse struct {
-	common.ForbiddenApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteMember403ApplicationProblemPlusJSONResponse) VisitDeleteMemberResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(403)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteMember404ApplicationProblemPlusJSONResponse struct {
-	common.NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteMember404ApplicationProblemPlusJSONResponse) VisitDeleteMemberResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteMember409ApplicationProblemPlusJSONResponse struct {
-	common.ConflictApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteMember409ApplicationProblemPlusJSONResponse) VisitDeleteMemberResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(409)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteMember429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteMember429ApplicationProblemPlusJSONResponse) VisitDeleteMemberResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteMember500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteMember500ApplicationProblemPlusJSONResponse) VisitDeleteMemberResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type DeleteMember503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response DeleteMember503ApplicationProblemPlusJSONResponse) VisitDeleteMemberResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4370,187 +2427,19 @@ func (response PutMember201JSONResponse) VisitPutMemberResponse(w http.ResponseW
 	return err
 }
 
-type PutMember400ApplicationProblemPlusJSONResponse struct {
-	common.BadRequestApplicationProblemPlusJSONResponse
+type PutMemberdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response PutMember400ApplicationProblemPlusJSONResponse) VisitPutMemberResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type PutMember401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response PutMember401ApplicationProblemPlusJSONResponse) VisitPutMemberResponse(w http.ResponseWriter) error {
+func (response PutMemberdefaultApplicationProblemPlusJSONResponse) VisitPutMemberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type PutMember403ApplicationProblemPlusJSONResponse struct {
-	common.ForbiddenApplicationProblemPlusJSONResponse
-}
-
-func (response PutMember403ApplicationProblemPlusJSONResponse) VisitPutMemberResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(403)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type PutMember404ApplicationProblemPlusJSONResponse struct {
-	common.NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response PutMember404ApplicationProblemPlusJSONResponse) VisitPutMemberResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type PutMember409ApplicationProblemPlusJSONResponse struct {
-	common.ConflictApplicationProblemPlusJSONResponse
-}
-
-func (response PutMember409ApplicationProblemPlusJSONResponse) VisitPutMemberResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(409)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type PutMember413ApplicationProblemPlusJSONResponse struct {
-	common.PayloadTooLargeApplicationProblemPlusJSONResponse
-}
-
-func (response PutMember413ApplicationProblemPlusJSONResponse) VisitPutMemberResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(413)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type PutMember415ApplicationProblemPlusJSONResponse struct {
-	common.UnsupportedMediaTypeApplicationProblemPlusJSONResponse
-}
-
-func (response PutMember415ApplicationProblemPlusJSONResponse) VisitPutMemberResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(415)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type PutMember422ApplicationProblemPlusJSONResponse struct {
-	common.UnprocessableEntityApplicationProblemPlusJSONResponse
-}
-
-func (response PutMember422ApplicationProblemPlusJSONResponse) VisitPutMemberResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(422)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type PutMember429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response PutMember429ApplicationProblemPlusJSONResponse) VisitPutMemberResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type PutMember500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response PutMember500ApplicationProblemPlusJSONResponse) VisitPutMemberResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type PutMember503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response PutMember503ApplicationProblemPlusJSONResponse) VisitPutMemberResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4576,75 +2465,19 @@ func (response GetCurrentPartner200JSONResponse) VisitGetCurrentPartnerResponse(
 	return err
 }
 
-type GetCurrentPartner401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
+type GetCurrentPartnerdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response GetCurrentPartner401ApplicationProblemPlusJSONResponse) VisitGetCurrentPartnerResponse(w http.ResponseWriter) error {
+func (response GetCurrentPartnerdefaultApplicationProblemPlusJSONResponse) VisitGetCurrentPartnerResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetCurrentPartner429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response GetCurrentPartner429ApplicationProblemPlusJSONResponse) VisitGetCurrentPartnerResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetCurrentPartner500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response GetCurrentPartner500ApplicationProblemPlusJSONResponse) VisitGetCurrentPartnerResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetCurrentPartner503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response GetCurrentPartner503ApplicationProblemPlusJSONResponse) VisitGetCurrentPartnerResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4670,75 +2503,19 @@ func (response ListApiClients200JSONResponse) VisitListApiClientsResponse(w http
 	return err
 }
 
-type ListApiClients401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
+type ListApiClientsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response ListApiClients401ApplicationProblemPlusJSONResponse) VisitListApiClientsResponse(w http.ResponseWriter) error {
+func (response ListApiClientsdefaultApplicationProblemPlusJSONResponse) VisitListApiClientsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListApiClients429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response ListApiClients429ApplicationProblemPlusJSONResponse) VisitListApiClientsResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListApiClients500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response ListApiClients500ApplicationProblemPlusJSONResponse) VisitListApiClientsResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListApiClients503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response ListApiClients503ApplicationProblemPlusJSONResponse) VisitListApiClientsResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4775,139 +2552,19 @@ func (response CreateApiClient201JSONResponse) VisitCreateApiClientResponse(w ht
 	return err
 }
 
-type CreateApiClient400ApplicationProblemPlusJSONResponse struct {
-	common.BadRequestApplicationProblemPlusJSONResponse
+type CreateApiClientdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response CreateApiClient400ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateApiClient401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response CreateApiClient401ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
+func (response CreateApiClientdefaultApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateApiClient413ApplicationProblemPlusJSONResponse struct {
-	common.PayloadTooLargeApplicationProblemPlusJSONResponse
-}
-
-func (response CreateApiClient413ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(413)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateApiClient415ApplicationProblemPlusJSONResponse struct {
-	common.UnsupportedMediaTypeApplicationProblemPlusJSONResponse
-}
-
-func (response CreateApiClient415ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(415)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateApiClient422ApplicationProblemPlusJSONResponse struct {
-	common.UnprocessableEntityApplicationProblemPlusJSONResponse
-}
-
-func (response CreateApiClient422ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(422)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateApiClient429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response CreateApiClient429ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateApiClient500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response CreateApiClient500ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateApiClient503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response CreateApiClient503ApplicationProblemPlusJSONResponse) VisitCreateApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4928,107 +2585,19 @@ func (response RevokeApiClient204Response) VisitRevokeApiClientResponse(w http.R
 	return nil
 }
 
-type RevokeApiClient401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
+type RevokeApiClientdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response RevokeApiClient401ApplicationProblemPlusJSONResponse) VisitRevokeApiClientResponse(w http.ResponseWriter) error {
+func (response RevokeApiClientdefaultApplicationProblemPlusJSONResponse) VisitRevokeApiClientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type RevokeApiClient404ApplicationProblemPlusJSONResponse struct {
-	common.NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response RevokeApiClient404ApplicationProblemPlusJSONResponse) VisitRevokeApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type RevokeApiClient409ApplicationProblemPlusJSONResponse struct {
-	common.ConflictApplicationProblemPlusJSONResponse
-}
-
-func (response RevokeApiClient409ApplicationProblemPlusJSONResponse) VisitRevokeApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(409)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type RevokeApiClient429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response RevokeApiClient429ApplicationProblemPlusJSONResponse) VisitRevokeApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type RevokeApiClient500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response RevokeApiClient500ApplicationProblemPlusJSONResponse) VisitRevokeApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type RevokeApiClient503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response RevokeApiClient503ApplicationProblemPlusJSONResponse) VisitRevokeApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5055,91 +2624,19 @@ func (response GetApiClient200JSONResponse) VisitGetApiClientResponse(w http.Res
 	return err
 }
 
-type GetApiClient401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
+type GetApiClientdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response GetApiClient401ApplicationProblemPlusJSONResponse) VisitGetApiClientResponse(w http.ResponseWriter) error {
+func (response GetApiClientdefaultApplicationProblemPlusJSONResponse) VisitGetApiClientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetApiClient404ApplicationProblemPlusJSONResponse struct {
-	common.NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response GetApiClient404ApplicationProblemPlusJSONResponse) VisitGetApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetApiClient429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response GetApiClient429ApplicationProblemPlusJSONResponse) VisitGetApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetApiClient500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response GetApiClient500ApplicationProblemPlusJSONResponse) VisitGetApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetApiClient503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response GetApiClient503ApplicationProblemPlusJSONResponse) VisitGetApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5167,155 +2664,19 @@ func (response UpdateApiClient200JSONResponse) VisitUpdateApiClientResponse(w ht
 	return err
 }
 
-type UpdateApiClient400ApplicationProblemPlusJSONResponse struct {
-	common.BadRequestApplicationProblemPlusJSONResponse
+type UpdateApiClientdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response UpdateApiClient400ApplicationProblemPlusJSONResponse) VisitUpdateApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateApiClient401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateApiClient401ApplicationProblemPlusJSONResponse) VisitUpdateApiClientResponse(w http.ResponseWriter) error {
+func (response UpdateApiClientdefaultApplicationProblemPlusJSONResponse) VisitUpdateApiClientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateApiClient404ApplicationProblemPlusJSONResponse struct {
-	common.NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateApiClient404ApplicationProblemPlusJSONResponse) VisitUpdateApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateApiClient413ApplicationProblemPlusJSONResponse struct {
-	common.PayloadTooLargeApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateApiClient413ApplicationProblemPlusJSONResponse) VisitUpdateApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(413)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateApiClient415ApplicationProblemPlusJSONResponse struct {
-	common.UnsupportedMediaTypeApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateApiClient415ApplicationProblemPlusJSONResponse) VisitUpdateApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(415)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateApiClient422ApplicationProblemPlusJSONResponse struct {
-	common.UnprocessableEntityApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateApiClient422ApplicationProblemPlusJSONResponse) VisitUpdateApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(422)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateApiClient429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateApiClient429ApplicationProblemPlusJSONResponse) VisitUpdateApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateApiClient500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateApiClient500ApplicationProblemPlusJSONResponse) VisitUpdateApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type UpdateApiClient503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response UpdateApiClient503ApplicationProblemPlusJSONResponse) VisitUpdateApiClientResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5353,155 +2714,19 @@ func (response RotateApiClientSecret200JSONResponse) VisitRotateApiClientSecretR
 	return err
 }
 
-type RotateApiClientSecret400ApplicationProblemPlusJSONResponse struct {
-	common.BadRequestApplicationProblemPlusJSONResponse
+type RotateApiClientSecretdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response RotateApiClientSecret400ApplicationProblemPlusJSONResponse) VisitRotateApiClientSecretResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type RotateApiClientSecret401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response RotateApiClientSecret401ApplicationProblemPlusJSONResponse) VisitRotateApiClientSecretResponse(w http.ResponseWriter) error {
+func (response RotateApiClientSecretdefaultApplicationProblemPlusJSONResponse) VisitRotateApiClientSecretResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type RotateApiClientSecret404ApplicationProblemPlusJSONResponse struct {
-	common.NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response RotateApiClientSecret404ApplicationProblemPlusJSONResponse) VisitRotateApiClientSecretResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type RotateApiClientSecret413ApplicationProblemPlusJSONResponse struct {
-	common.PayloadTooLargeApplicationProblemPlusJSONResponse
-}
-
-func (response RotateApiClientSecret413ApplicationProblemPlusJSONResponse) VisitRotateApiClientSecretResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(413)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type RotateApiClientSecret415ApplicationProblemPlusJSONResponse struct {
-	common.UnsupportedMediaTypeApplicationProblemPlusJSONResponse
-}
-
-func (response RotateApiClientSecret415ApplicationProblemPlusJSONResponse) VisitRotateApiClientSecretResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(415)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type RotateApiClientSecret422ApplicationProblemPlusJSONResponse struct {
-	common.UnprocessableEntityApplicationProblemPlusJSONResponse
-}
-
-func (response RotateApiClientSecret422ApplicationProblemPlusJSONResponse) VisitRotateApiClientSecretResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(422)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type RotateApiClientSecret429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response RotateApiClientSecret429ApplicationProblemPlusJSONResponse) VisitRotateApiClientSecretResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type RotateApiClientSecret500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response RotateApiClientSecret500ApplicationProblemPlusJSONResponse) VisitRotateApiClientSecretResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type RotateApiClientSecret503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response RotateApiClientSecret503ApplicationProblemPlusJSONResponse) VisitRotateApiClientSecretResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5528,91 +2753,19 @@ func (response ListCredentialEvents200JSONResponse) VisitListCredentialEventsRes
 	return err
 }
 
-type ListCredentialEvents400ApplicationProblemPlusJSONResponse struct {
-	common.BadRequestApplicationProblemPlusJSONResponse
+type ListCredentialEventsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response ListCredentialEvents400ApplicationProblemPlusJSONResponse) VisitListCredentialEventsResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(400)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListCredentialEvents401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
-}
-
-func (response ListCredentialEvents401ApplicationProblemPlusJSONResponse) VisitListCredentialEventsResponse(w http.ResponseWriter) error {
+func (response ListCredentialEventsdefaultApplicationProblemPlusJSONResponse) VisitListCredentialEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListCredentialEvents429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response ListCredentialEvents429ApplicationProblemPlusJSONResponse) VisitListCredentialEventsResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListCredentialEvents500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response ListCredentialEvents500ApplicationProblemPlusJSONResponse) VisitListCredentialEventsResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListCredentialEvents503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response ListCredentialEvents503ApplicationProblemPlusJSONResponse) VisitListCredentialEventsResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5640,75 +2793,19 @@ func (response ListRoles200JSONResponse) VisitListRolesResponse(w http.ResponseW
 	return err
 }
 
-type ListRoles401ApplicationProblemPlusJSONResponse struct {
-	common.UnauthorizedApplicationProblemPlusJSONResponse
+type ListRolesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
 }
 
-func (response ListRoles401ApplicationProblemPlusJSONResponse) VisitListRolesResponse(w http.ResponseWriter) error {
+func (response ListRolesdefaultApplicationProblemPlusJSONResponse) VisitListRolesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
-	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListRoles429ApplicationProblemPlusJSONResponse struct {
-	common.TooManyRequestsApplicationProblemPlusJSONResponse
-}
-
-func (response ListRoles429ApplicationProblemPlusJSONResponse) VisitListRolesResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(429)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListRoles500ApplicationProblemPlusJSONResponse struct {
-	common.InternalErrorApplicationProblemPlusJSONResponse
-}
-
-func (response ListRoles500ApplicationProblemPlusJSONResponse) VisitListRolesResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ListRoles503ApplicationProblemPlusJSONResponse struct {
-	common.ServiceUnavailableApplicationProblemPlusJSONResponse
-}
-
-func (response ListRoles503ApplicationProblemPlusJSONResponse) VisitListRolesResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
-	w.WriteHeader(503)
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6729,292 +3826,4 @@ func (sh *strictHandler) ListRoles(ctx echo.Context) error {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
 	return nil
-}
-
-// Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
-// Stored as a slice of fixed-width chunks rather than one concatenated
-// const string: with thousands of chunks the chained `+` fold is several
-// times slower for the Go compiler than parsing a slice literal.
-var swaggerSpec = []string{
-	"7H3rcts4muiroDRb1XJWkmVbuck1dcbtdmY8m3RcjjOZqVaOCZGQhDEFaADQiiadqn2H8/f83n2PfZR5",
-	"ki18AEiQBHWJnU5f/KM7Nk0QH4AP3/3ysRXz+YIzwpRsDT+2ZgQnRMCPZ1d4qv9NiIwFXSjKWWvYupoR",
-	"dEuEpJwhPkFqRpAgkmciJsdIEpYgqhBlKDqfdF9hFc8ipDjKFglWBMWcJVR/CKfpqtfqtGQ8I3OsZyEf",
-	"8HyRktawNWodjVqtTkutFvpXqQRl09anTx0N6pyz60uixOpkooiog/eG6DmknnOJqUJjMuFCg6jEirJp",
-	"05wHgfk+dVoLLPCcKLshpyklTJ0n9VlPGDq5OEcxvPCNRJH56ZomkZ6xmGdyE18f/fMfg+Xz20P2bK6n",
-	"pfoDC6xmrU6L4bl+K3YTdVqC/COjgiStoRIZ8YGf4w8vCZuqWWt40O+Htut8AgcQBDfSpxuhieBzhBki",
-	"WKSUCCQITo7tof4jI1KhCaapREuqZigaHBxGaDkjrHTsaIYlimeYTUmCJGUx6bllGWwqFuZworXjQphU",
-	"mMUktPUaH6n9+zcS0aS84Y/J0aSPn8Xdg+Rw3B3ET0j32eQ57vbHB/FhckQGk8f98CHQYtJ1xzDhYo5V",
-	"a9jKMpoEsfa1mGJG/4k1wE0r4N47gVX0x08ng3hw1H0+iA+7g8mTuPscH8Tdg8lTfJQ8GT8jhw2oxMuT",
-	"320l9v5d4Cn5PpuPQ/dPL+agO8aSJGiBp0RfREFUJliOFP/IiFgVEOq3rpn5nA9OQiY4S1VreNDRKELn",
-	"2RwQpK9xZE6ZfZDDSZkiUyKqgL6h/yRhMM2cmohRReYSLYgwILexQnMuFTro9/fWgi31x4NAH/bLUG8L",
-	"8hsu1HdUkNgAWiNvXCiUuL93EJYxYQllU9SOTt6cRnuIC6SH5E+/O9OPm1YhuVDX+fdKS/k3QSatYet3",
-	"+wWD2Dd/lftBYIFiCiIXnEkCBNO+9i1OLg01MQ+ZIgx+xItFSmPAzf2F4OOUzP/979KsO0d+vQUK09QB",
-	"38t3fuiOcJ5JTemRd256KQqrTLaGAyAqVMFN+hYnjrQVKD5TaiGH+/sJj2VvkvLlDV3SHiPKQSX3xzjp",
-	"FuNuKU8BbNka/qCXlJjjvMUpTa5zrtHqtOZESjzVf10L60LwBRFqdaEvb22hrU/vP+14NBcGcHModdx3",
-	"1J1KNMepvvkkQe2MLbCQeJwSNObJqoPGWN9iu5oOmlMpNVYZsr7XaxV4e8rZJKXxXU9Y85UZZklKEI7n",
-	"pEsyDSJONV9aIYVvCCud7PPiZHMIdjnW2A36Qvvrvm85qF5enAlBmEJ6EaQqQvlb+oKLMU0Swu64pyue",
-	"ISxIfnp6vgUR8CtnEqkZlUijH3wSMUISqTHXvH5RvNka/tCiCWGKqtXQsUfZUwIzOSGi9d4/maPiZIqF",
-	"7HI0k3zUPZ9NjNOUCI1XN4wvGZoRQdA4UyjF8Y1E2Nuc4N74Z3TOFBEMp2dCcLHDOd3Xek4Yyhj5sCCx",
-	"IgkiGgqkBfNMIEkTcgzCuEQpn2rhLMfB/Pon/mK+5+oFz1hyD3c4lw0TTiRiXCHygUqluZNGxxgz/UwS",
-	"gqgqXehBgTbfc4UmAM8uaMO46ppR936lG5dEze+3VFJNOxU3Fx3wzN/gC7xKOU6uOH+JxZTcyz6bg9Tk",
-	"Gg5af1cgNcMMHfQHzx4/fYLGK0Wkv8kH3t20ICHFuRm802YvzOiu4rxrRn8hOhpan15/SudUofYBekW/",
-	"LfGjC0FyZfMFpim5V6yuaTyA1ZpJIaqO3Q8ITzFlCLPE6J+lMzj0zsCDFfQtshvKL7zxXTv+ns/B0+b9",
-	"2VBCE0D9GU9zvdHuUXl/qEJLLGFn/GN6Q8Qtjclbhm8xTbXkcQ/HhOOYSH1AJL5BMc9SA+OYIL3+lCiS",
-	"HJsTQXLGhUr9k3nscy4LHso8+HY5GWnGd/3x93gyJyghC8ISwuKVt1DM5JIIt0Q8UXBjCEpIildoSm8J",
-	"KGOeqQcsKt3cpBKCyr69X7fBfPLUlyvOX2G2suK+/Aoc0ePwUotZmrDNMVs5UiK/yr68ZThTMy7oP++F",
-	"EFkMV/yGMCBG5MMClHqflR4UeFyafhcEzvyB94i533M0JljoA9Br6Gguiu161AyD0GLVqY5bnH6HgUwg",
-	"jFx2cnFeOa937951TzI10zJqjFWD4m9njmcaTZhW+C9fnKInTx8bbT9kH/zWDAEB6/ejXNMDgIPGytLZ",
-	"LwTX56Wv/xlIz3dEAa28DwF19U9GpbQUjswXqsRoDj1G8xcNNP5cNnObj+7mo8OKcG5j8vXfteBW9F+w",
-	"TnxJpXdJ0rRr1V4t+pt1EKkVNqkEpkwTiqhYXoRSKpVWlsjcZ2BvmcwWCy4USV6RhOIr2M47XvCSzqHv",
-	"+kJJ5H9mTsSUdBeaIZtP+ZLFY//e59ChuQYPwXHvRgHyT3ThE10Y+yXlPE3QsAdvVQvLBXCzNT2wn9n5",
-	"NDgnC2pM9foXi1nUWqScXb58vQNm+cqF7rRiQbAiyTVWJWNpghXpKjonoTEpluo6k/mo8sLfzQjLqZ6W",
-	"jvTriEqZES2Qa5mpbXWJOWWZIntAJ1mWpohOECO3Wr3ohGHRbxl5yth5a7AZC6C/C2eXF0iuWBxayUKQ",
-	"W8ozeS1JLIi6NjRZNqyLpgRhJLhyBm03HJnhSCqapmjJxY3sGI8C1Q/5Qh6b9XE1I2JJJfncBX7yTd0/",
-	"eAdvV1460MpJrV3u+3wqPv47MaajHONO4Ztw6xPn6brwMHCCU0k6FaR0J+E5Qg6txTh3jGxaH3xjLWgv",
-	"qQxcCDB9l35Yd5mLm/UpnwoLgVc1eMzn1gJ04ZxTa7eqKvH++c3r79ErTf8QfMCIC3O8sgoHivRWRIgz",
-	"42G8n61uXsUbQBBYRpq+ngAb3HYLG6iTzD9ZMf7P+JIhzsDTqrgg1tW6AnOPuVhzzPDUkAWfvMnrPyfP",
-	"/vWf/9Xa8p5YEOrnp3nyiRUJ4XJrFYmIV0ThBCtcB1qLVs8GBwP0P/992ENvL19KMEaOM5oq434EWwln",
-	"EzrNtJQH9E+gdnT+3dn3V+dXf7s+f/Pm7dmlcWKUN2wqMFPXGkR5nbOpElHLVxQLAqZLnAJa5uheo3Rl",
-	"tO60DDxhSTKiUkaIT5AmxStDyY/RLRF0QomQRtQxXAoxboha+WgcB3Z21RIX9klfJmiILv99eSOv9d9K",
-	"lHztV/d7IP2A8XNfj+9ZEWLTXM63E9rw8t6cabEO7AEaSTWzRthHGkRYsuCUKdSe43hGGbG+cwn3dq+0",
-	"Rz/sdFxwBtfu+7tsC9cg7sP4LTajPM+1Hns9J2rGk42oaHnKGEuqeW356YJLtQuCVumuwdbaPniY0mm4",
-	"NtuuaQ0ihOj9t5jdnLMJ35HS62HIyMSyh/RlO//25Htr1EnolGqRmCVAPb49P0XtN+/OX1ztIXNuQGPs",
-	"PUzqdAPHMc+Ycm7nMkN4MthCehpjdnPdxE02jqZjHHDuWmeC2SAEG3BiAEXG3X6M5ALHxFBQnKZ8SRJr",
-	"XpzzW1IJGvju7Nnzo6f9Qb8/GPQfHx32D4764Gz0wB0cbgGtXNJJgB35u64Vvw56psXTgwPNiQWOFRGy",
-	"DNHp629Pvjt78eKvf/1rGYyDg23kuRpqneY0/ew2KO7jWHFhpf069V5goZixJmsqDWZBED4nXFh1g5sl",
-	"VEMjNm6ZmVhZZbA8dWTnjbQKL3g2neXmjGMUuXmjIXphqROSCk8mhffGkS90+hIMIIRlc3337XdbnZb7",
-	"iHchPUXG14ECxjP4s+bIMRGstCduw4jebdiYjRvhtNrqTC+4QBYxjNm40BX4LREpXlibUEIlHqeUTZEg",
-	"WHKw0NXvU7JFAEunxWNwvu6mw7lDdLts9qdntYecfvcE0eTAf6CXVH7jlt/AA7uRPbO40iPCzJP3myS1",
-	"YomdknbjoV6nuADlxb/ffJnuQ12o3s8Au17gqV7clkYEPCXASsLaRv610PJcDFnAJlBS7AMquvJCzEBP",
-	"tyNQ++3V6V6jgtpoQRivrv2wrMab6L9kiJSb2Ieoh87n80xprOlohSC3jlh9SI+1HvoQKatBacIvAtqH",
-	"neLt5cuuxBNHhrSg66IYHEgdpDVphMFchhRhmCkks3HC55jmYaMLwZMsViNmvSQStSMnodngj559p2vU",
-	"mrm+Rb7MFu310Pda9raLlb0RK3Ec+51mmlFe41tG/5GtW9lWO+jEgvK3/5TNMesKghMIsEmoXKR4ZUyi",
-	"gVmKNZzEc4LO3gYJ2meikQlBSVeIL5ncfYEmmneXGwOWLTtst2sTonrWgGMxtWLJ8YCrb9DaS7iObJyA",
-	"x6VOPIrbUkcwO/R6W+5UP8zNY5aMCDmji2sbkx0Q07L5giRovHJKaogYUKaeDFr1wMROa+HH/3xsdLZ9",
-	"I0sxRdTggL+ksk5XBBLZKy57+mq0OoE/LAVV5C46kXcQHtbUcaO+m+X1r0OQz7L8NdHal3xJRIwlQSlR",
-	"Wo4GKV9SNk0Jmq0WM8I0tfy/P+DuP9//e7tr/t179G/RXgcdIcXRkyNPCu8Ya/mICaJpLUnQkosEtaPl",
-	"chl1UIQXFP5J5pTpH9wRRB30r//8r70esnQRx4JLqTWP/HZLwKpmsuvrVUclO9vRVjbpgvjd2TqaH/26",
-	"Y7wPsScXNX4O8s7XtLIGYq7JssT5eujUhIKNCagZvc846MalX7nAxNp5TgSfX38Ovd32tV1J/2YyXslz",
-	"yEfkyTgunoHKXUm84p+1F26WnRUqb9x4tYVqPseJURJ3kGNDYkOZDwRxILgZNZBraw+dYOhS/vndfwSM",
-	"FOm0TPMu3xw+fhLaucClunxzghbZOKUxIh8MGUHtMZbkySAT6V5QW74xB1x/bgITfEBOgvJtGIw5T7I0",
-	"kxunz2SFxks63XiANxAmcAOnoT/QgW3TsOhtadjrN/XNviGr7Qm5Pq5NwgV8MDT/K+Jsi+vUze2ujL0O",
-	"295M97qjw3VLPjdSx7rFX/KUfA9xGFWB/zPEdm8BFfAsMM1CfPPe3gevtqf0NTm1AeEdCLm7iY+7HWMF",
-	"Mhgcguf1SaZmeUB7eUbiHjtrmIuEKnJj3BNjk9JnWUSQXBeeB40yZL7gAguarq79CMmQ0RImvi4RnY8b",
-	"cM7AGlyhR+AD9DhJhNX1tnMDUOfd2MoBnPtDPr1vtJ8WoMY2WmwjJOAnEKtrE4JVcy28eY2ODp486R4g",
-	"nC5muHuI7AAw3VcdB9tYdj+HjpG5NQbnr5snW0xHPphMi6CZ4288E1okQoJMiCAsJjZKsGL9aE88szNG",
-	"p5evEE32tjJk72Ququq9mwVGeY1jRW9J0KCiZiSwGCqRGeNx2THnKcGs2Qr1nS98181Ml2CuR3+cj/8U",
-	"ZCwzzshW6LjgUuE0x8aN7+/OYTqtW+x78Mrr/MvJVX4usU3egVe3OuwlGUuqyHUmythq3Ke7RR75Fqvi",
-	"mHfjdz7B+ixDg0fTPPXq8VbOyp+Mxu3sRr0TzUNt8CWTxKRpSAU3TA9KqVR7n0MSc/Lmr+TxYHfqtrtD",
-	"uUw/bBJy6eUAadhJ0/ZuvzfuaBsHcoUY7Dq8fM93HV25y7X8OTyWPM0UQTOlFogL+Feit5cva8aIwbNd",
-	"L39jWJ5/o+9Dji2JNF9TmvUBuSfbk2WqS0HBBVXmghNK0kQGQjx+ExTvl0KSthVP7mgN/JXQqM8gOjUU",
-	"u7DBIPdif9jS7tBgvj9nikxN7L5EL1Wyk5PPAzdEbi6tClxe43o9sQB0W/tHxQkWcmP5RKnuyyqy5eEv",
-	"n+/LsrviL3CzjypfSp3/oTlYH76RSPCU+NFEYNFsdVrgFdLPE6q4gJwfsiTh0CITDH1pY3l2lFGbYu4p",
-	"Kwk1z55AQY+Gsk8QV1DONbghZCEh1wAqovTR7/NkA4SVjad25TieogSv5J6lPKZgy5P+4Fmpgks/WMGl",
-	"tu1X/IYwr/LJmlSUxjAsmtj8CJMvz5QJA/vT1dUF+hZLGgdNrBsCyb3vm1c+Zw7PlFOb4JUtchLVg68r",
-	"BbEC0dmhCMSYh6Y5nzIuiE08Nmk0MRaCEosIhgRCPSUbMYdZUvJTY0GQUwMWWn+vKO5bEFp7yiYiNhSC",
-	"GBMpTaZgUP68fHGKnvefPEN/fndVSuwM7nr1UoQuQcYUTb09sWNKG/+83w+7gm4Iu66GvJnsx80haaW1",
-	"lj5WAjxEopyvzrsuO5AOhcWUqM+NqlrSNAXr0Y6BMJXVNwARWm1Vzg4ZfQRB2NSj4hOEQSlFkqo8tmI5",
-	"4ymk22epqou/flWttUW6iipY4DrU40qIchAMCskrEwW/DVUapKpV2LLrmXErseeTHDYgo5HIMqa2q+AV",
-	"2JmOH7SgZy9PPDgMkvKy68KvT+aX/fLhW3fKNvWx8fIPHj9FNt8SJTzOIMwNnUG0jinp4gLui1STPDb4",
-	"5OIcEibh9OQML4gLix8xL4UyaspCjXqgcHVffqc/pfdJcjTRNyL6AySxflBRB0V/oEkEH47+oL8XVSI+",
-	"vPRVE2Rh0pNtKSeIG+BMYcpQuk1oC2fpV09idn6MPF6onMp8x6VVEp7tJJBeVb7I7hDq6OOOzb7ghVUC",
-	"JrVLx1pPq2ntCyLVPl7QffsFuW+8PlVC12l96E5515aMe5mcWog+dVp/CFFZN3HdLv4ZsMEFkPuDw8ON",
-	"cJ1/ByCFRRI3I9yGXcE5zbPC/+JwZSM0VzZNuikC/gTNyhGh5MMixSb9A8kFiemExqaWEJXIRm+zuAp8",
-	"JZ2sfvkC9dMa41VCUL69PPfcKqY4gztYWQOu7VclWmA1qx5sSU/a36aw5X6uPIVAD5Upq8mJTvwrlz3z",
-	"S4G54mh5cYk83byHLgQBqVgjBuIMYTToH6EYZ5IkIzZeIYwSwihJisi54aPIm6xCLDdWUds+281RyBB3",
-	"BPndvGAM3o7HF8dV4YWHQS5s6G4dMaB2TqeKxTKbz7FYVa+Y/m4ZE9bQ8Xryxa5IuW7iz+QSdZOPxzaC",
-	"GlZONFDxaiWiKS9JYZgNag/6feAag8PDghBtZQG20kZBoDaZEpwXHs43R6U1gsxOtUl9U8LJm9NWp/Xd",
-	"2ZvTcEJSFfLap1+z0naahK1881wRKokVlZNAPGLYP3SiL8cYeDikoBY4DLclpwT54ZXRyMkHkMsXyqOg",
-	"IbH1RKtjSmA0g4VwlLGECE0EoL7NhH4AvCjNWad5ThLZyFPsmxsXo8L5lYKgpeBsGg4ygtpvzZqaMVVW",
-	"EoNh7QlWGOExz1TjYgvkK0tKYUWp9BVE5RBhU0rEDQZWpPWDhCtFkv2xwPENgTI0NjIgyo3+PX2iUWfE",
-	"olssKGZK/nDwvidvssjU34hMddbvT16dacnYlB/Kf9UTmV9cypytIH5sit3opyOmAQYAodQJKCzVGOoy",
-	"PJsjrPxtKlCkfp011yBxJqhavdGkw1wRUxPpJDN7bH574dTfP7+7agUqT5aqUEEqf3Tx+s0V8jOpo7yi",
-	"EqzJGBJKArspCeO8LSBLmzKyVpLKNZ1FipXWyJEieN7qtMBY3kzNW8FCM7klyCYdDZ2VSKI2BD6hw14f",
-	"VZLS92ziFXr0qCS+PHrUQWMS8zlgIBUjZsJAgYJTdksVMTn/xSRYokePjM1VPnp0jDArGyQgIefRo1wu",
-	"ePQItaFMCiT+7o3YcsYlQbRI+ZqmfIzTdIUyE40SGbkvMoKf5GtzsC5MjgV6ledXjZjWKItMrI/mc5+2",
-	"SMUasRH73e+QV4CLcjZiRpEtyveQD1APIYAreUJ3VKpREOVasTQVWPWu5Yc1Yn4lMdSOSuUphsiW7hpl",
-	"/f5RbAp26R9JtIf4WOttfmFUc+BdzxyJwM7ZQ2DmkyOmaWKjyU4iSaf5ByGO99igBrohK0NQIVpXzkiC",
-	"sBqxKFyNIeqhXGilMkf9LhhCk2GpskIJfww16hj9v/QXjaayqLgBBFHvt4WfShSKh3CB2Na0YgyT9qAv",
-	"eUpk1aQ6Ymc4nlm3ApiuKhg+w1rFIuBvOIYqQVZJQeMMFBY+8b831JP96Nfk/dEEv6MfEbgm0I/IuCbQ",
-	"j8i4JtCPI/Zjt9ut/ac/FK3x2EToR/Sv////Qv9fNxTyk6pjf1w/JiEp8QcFBlgqsRtkbtB2MLm3DdmK",
-	"UBuQHYHF6ZbfGMZqdlsf0946cMsurq0BLoYFQbbTNY2pbmPDOutq1sYhpbS0rVdTzllrXMyIRX88u0L7",
-	"elNlZBskGL1F4rnWSxVO+TQjPeQ8dFCdWmuopfrUU6Ikigb9owhIzohFdX04OgbDq5dQYesVY/dp95VB",
-	"1EGWYUBtY2duAB42Yo6JfVO60EA6oBaZRhqCU5I4AlHkf8sRO8lhcBSACzTngnitUyRqR/tumv052beP",
-	"teRFNFkBuqpFU75k1nfVG7FLnqYIO3+f6VViuEvgW/sfXXuVT/smRT8aNvsNR8w5DrU0p2mZqU5gyljP",
-	"OJck3zNa+LmRXFIVz4ip+64F3YQvmaJz0kOX+mrBSY6Y9cIRlkhYlpnaChAq5yq5m9IYf20OFtTI1Cyk",
-	"tMp8z69NmYYoJ9dagoGCyY5IuwOZ45Vp3aNpsJBgSnTlUh1PZnqDFZiRhP5Q2zpk5RAdaJ3VQNhBj/sa",
-	"P0dMgjMKzCW3ROAp2XMmbewV6EwK07bz3EUazpcazO4FT2m8snbn/HE0Yu3zs6sXKBF4ovaG3p+GaOSy",
-	"C0atY/F7w/QF0SIPZVPD+I+VfS5r/rJxBloBlWiSpamVE3ro9a2Jvx2x1MwSDQ6fRxbRvBqx+Vafcqb3",
-	"3vBDiGca80QvLpMESYZvyHWMJekhMLgauaDRFaAvRaP1fu94xKLB4aGrT+mVrPzhfYSMtBj5ykEEsb+G",
-	"2EDwVA9FFydXp38CibEafDViUBz16dHzJ52yE6FagzLa06iNE2nJmb4spstQ0RdqjOObWnOoEZvjG6Jf",
-	"r3eJQu2mpkO2vDRMmteOpLY2DhyTKaIIpcF7I5bnpVvB39WgF0BX9F3TWukY6/tMKhKrKagsUfTYEdry",
-	"sY9Y2/O2utJWGORUU1p28Nx4cjooash6iPaGlcLEWJnKxEYxTGlMrIPZKkZa1xaUKAyVxTdoQ/uKiLn0",
-	"7HmFXpULmicX561OK89AbB30jnp9SE9cEIYXtDVsHfX6vSNwg6kZ6I0NxcSGH1vTpsgDQLF3ZIz+g6zQ",
-	"G2LNObZYkyzL05r/MbLU0jPIwbnsbPt6UQUSNxDPEZtQTbzMMYBoq3cUSgfr8VLhlf8Jc+29ym3uayTx",
-	"ayoDeccj5qq6GXAFmRBD4AE/UMZMM4nohiZRzg61xq0lW2Pcc8JzXqDHNoRq/ZEoyFartM857PfXlJLd",
-	"rXA2fL+h+CpsDlGVWsqnOJ6R7ilnSvCA++JPfIlSbtuJSGKSg8f6WsUzU4mqACxUHHlw+LwJ5nwT9huq",
-	"in/qtB6bvdlqeLlJBww+2npwoEK9b0Ix5ems0VtfSpOLqdFIs3jQ+tp68/danZbCU2iiAjpv673+Tun+",
-	"wPNuqVJeFxL2ReOFsvYvrmW4XFqwWjRMXlyuFRQv7sCfZ3zZsyq0FUFSOtZEyZRANrUYwUw1lyS9LRRH",
-	"KnO+dOwVqHIVXPLOB9DfRqhutihUTiclj5gNztVPV0Cwofi6AVxkUiHyAccqXRljgKlpF+nvAutquELr",
-	"ylJ+wZu1btqGCze3f7/DjXOH8Mu5dmsuTWF4K20mMruJ3HaaOu3PBgeDpstkeEfhMMytV4335xSnqamO",
-	"EjaHgXKSm4eKiDIIFwJ6jk6cdHDY70f5uyMWLIySCzKF6xF7xpJakpe7yzUjobEhF0V2zLRUWrdvx+hz",
-	"Wtiy0gzYISE6oe2YlXtVy0G5pp8XCzFQ7YVu2+mMxDeV0jjlbpk/rKtf4FzT7ZBpsuIwLkqJBLob5rEZ",
-	"W7XJfHIUMKJvESKWH9YSM9DJEI61eNfUVK9eP+Dzmy6+/4KUq3KAoQYjRhYDqxAxjVsGO1AAr/EfjDzY",
-	"euTbSt+JQX+w9di8jdWvQMrISeQrvPIx0SCgdeeXSIPtWeau2v/xKCW1EFpi6de7HX6EBIiwwF6Q5ybz",
-	"uOugMXiO/ue/B73BXs/3ApBqPPGItaNALdyogwTRG0JYQhJoZWl0raKbrjEFlMZGzjYNvqExT1b1z+u1",
-	"af3UqtsTnqZ8iTyYH/cOK1o2qLSGFuYKualGqyniiTWQJnZLbLFKK0tBwKar7eiYRkfT+qicHa+1dq36",
-	"Gi9rYdAyHasQVlpZtI5YiDO0YcrejgytvnjQ1/uAkeBL1BZkQoGvcUYs/X+CrLljT3MOrIpmxfksWoRs",
-	"smwYLciZxuI8TWeaESlhopQycjxils9Yc54GPGN4MoEGdSFWcq6FuysbMWyNTt/yZF2LlA/d5XIJ3Tu6",
-	"mUgJi3lSKbVciq4PdXeoBMiXK6T7ke2hAPWte1+UEgA+lT22mhF8+oLEvRyW3iCIVsPNtxdGT9Kl1qYj",
-	"xrtQij4qkYDHvYO9LWTRrZbrHaqtPtFcUSJQJaIFUVv1U9S3sShcvfWResUxNneZMUZ2T/nP/9iOKoUz",
-	"og6KwsuK9noe99x9s2r1OEKbZAkXLrlu0a695DZvTl5c2GvKVrYHt6skcm/nHk/AY7z2ToXMbWaH4qTl",
-	"7JYNiHqwPSev9niE4Y93EHwC/YR+HoLM7qjXVOAljIO+cZZK5A32++9VO/fdI3JWLMNgdnA2FUGnM4WY",
-	"Zq6+rdjjhGBIJknHBPjY3dgrd5srsVTHkLUGWTETG7EAVDLNTq3F4x4b061RxoEhI1wJ72m7m1tQ0CYl",
-	"vOQcbFS8X7p2WhVnohNyKZsWwQclJbkDUg1kkkAYIHjVanKF/v7rEiQ1BTW0a8Ur+/Vu91pb3H4QdJ4P",
-	"K5jgd7ENTA2rkKZJ13iVO9ZQVKS+bmjgDiXpvLZ1Nuwy1OcoWGjE14a3W1+l83unHrCZrioHa1xRUO7Y",
-	"JkxY/QWSF9oxlqRLmSRMUkVvSeOK7aqCGv6hl9XWrOIDcHXMA6G3MDxSiVwKPPRJDkPjZ8nvAtSX1Otr",
-	"tSWCrUNdalk5LuUrqvi/FlVdb7npycQr9CenlqXn7231gYBxEm6urIZQHQeJpAlElC46wlQ6qpjt4Hul",
-	"UiHb6lwBLl+qkuH1Q4HsXyL0k5ZrddLcjMQ2Fyn1BqkVujD1d2wtixZfyD/geE56DphKsYpWLObdwdOD",
-	"g+KaBopblWoutPzC8/l3t5ct6vWZtlL3Dr7InW+Sb0qGIq+PQUXAPrvC001CBbzzqdN6yeOGkH094dvL",
-	"l86ozciylly9lXb4U1Ohn4Oof7jDN+q9ZX9NtNRcpioBXENKawLo/kf/1/Pkk0HVlIQ0x+/geY3g5uFY",
-	"Nl5yRheyhy7JBDRJYywb9J9HaAmdL6kyYdxFjfS2CztEXCAzOThjEUQsQBMLkshNwaJ1gm7grRD03aTc",
-	"8wkE4rQCEslgiwR6TUYMeF/XPbA9zr3gYkyThLA7+RX621+wU84mKTXJLIOD7e/2hddo/0VuifnVXG2D",
-	"uztc7Y5TJGue/5pE8xMI1tsw2c9mrJ9+Qzfp14LPfyRqJ2TejUy/LjExoNYLV12votlp9NY8rF5ILw/l",
-	"3Bs6VoYWNrnZOtHgo0iQRYpjY4EC836CbnGaEdkZsYhlaRqhOCVYGE65sLGaxqrRjkaFajBqDVH5/TRF",
-	"Y6+1o/5g5f2PI1Aa3NBPpssEcimKex2ExwCyW4JUeGWbTUE0Uc91pzDGuREbEzM9STZxWhO2H/JTvQXD",
-	"yT2y2m20rlqf94qTC8x3rW+JSKFEly1+B7v2OaqLqdf4EzuqtiGqrnPUA3HdkbjeXdx40Id+TkzGUKGa",
-	"ftKukvq9O6lIXsWNJvN9lYxWsr/C9vhzr5DHb9MWv7Fl3T0a5X+K0LHN5uUCMVoPQu0v05btB5rKYMZ6",
-	"KcjM3fH7EXI3GcbzmFK+ZEUgb0lQgO7hflr8gog51rMPEfWDmWxO0YhhlnQgn82UTOoUKY4mUJ1nymRJ",
-	"Q65Q0XvLC3GlhV3EyJwj1pz0GoyxhTXmveTuYKh3XQa9WFrfLH72dntDd6Xb4U9s5C4a64XFxFCT3p/K",
-	"uO3XjfxZGrZ/OSayB4nzZ2mBpwUpChH7XcTK/Y/uxy0N8pWG18qlOdikvryv6YQL6EeKmuXTDcZ0j+B+",
-	"aUN6iVz9Fo3oD8bwujF8wy3r3JM69keiSqLFF9YTNnHsB2POb89SvhHT76Y8bFabz3MetM6efgpKgWFB",
-	"rnWx3/24rF0YLcEoEhKSJqjf/eKGkIVrRXA8YvkwqC3ikvRspGPJIg8hkKbQA8NzyqaIKpPKq6eQKBqB",
-	"TJ/b23sj1kwTNlm574kH3oOFu6SnZIIvyO66ylexam8ifILopSUPBPDBmv3b1S0u4RKUrDhrLdn3om7s",
-	"K78t/E/MYoLWrFf8lvgd3a1VId8TZWs4Qn+JgGnL5oSyZitTUfXMMhVTAFrVo5zmtnNLNSndTN5z1Rzz",
-	"eKZxNl+U1bNwc3qWaC6lL6VISDJibSiA1uv18uOQ0Z5ZTkMSvm3YE8dkoaitgsDTpBKORNWMshGb0FuS",
-	"51cE+JxrN3If5rWm5iOtZ0k/PsQHpPt4/HTSHUz6pPs8Pkq6h/jJ+IAMJk/j5/0dkgkrHVJ+ZgzNHX8H",
-	"kmRKxtgQ4v6m1NwHpvMzYjruHpXYjuII29TlhgCe++U9zY7VCn2t8IKOJnlEKhM4us7MZcpWWnJf73lk",
-	"AlQho229r/Yqh/iOxOUu3U2rwGysbW++Gih+HaRd+ak8+Ch/iRfaVa4BiWNGpeKm/8TPzsawBd2wMW1b",
-	"x12UigSHb/Ir+8mvE3PxJaMQzMo2xyDYTaoQz4e7/guOR3Cxn/UC418y6Hb7C7z/0eblbXBwXZI5aH9+",
-	"rfW8YF5Z1Wu6+rbUdBuzxNf+qrW9FUcCJoMN0w/3jsHoaBW9OV65F6iSJJ0YbSzFUpnXR8xPdtcvJqgN",
-	"eS/BGmHGpWGuaGtbl5iFZYmlm+Ihq2QLl/mvxyBkENTiwRe8ysFQQL9hLDIWCr+2doQUSVPpVVO3ubZF",
-	"RGC5PF1OAu5aAm6RhVoJJUmZbmCvTEJestAELAmeEqhRFXveDOi8YAgolHunbGqHB7wHZWpzbOp+6RGu",
-	"WYD+OQJCEZm+I6zhC5Yg9UbspJpmZ4oKmYbNWKGUAPFhrgeBoTbGS7KkkgTpzkWmPKLzmTYdAW3FXc/r",
-	"rW00ZuJ3eot+avuMXXOTu6HxqE2slAl8A1p7nwFb64FyeKshwElCEh+DH+j+Q6jUL4x7nSSJZzcXeZsG",
-	"ZZrrbwjJ9xjNmmrP3OvrPSYpZ1OJFO+hNzMsiKk6EdHEVvCrhuqabtd5EdMkgS4WpUsXiBM5Nb6CCwPf",
-	"l4wWcVOspxe9h0ojnuWjUgbEQzKHUHX8cq1QNhghcazord+exW+RZp7sOQNlBYwhyB2mZ4vfFgXK9PMl",
-	"g8gIzdhjzECfgEYsSdF5KMkbpyiexbPc4WPKYaE3rk+KIDbkQs74ko0YRGUX8dimujhU8gpWn9T65MmC",
-	"ntr9+JJlwt0sTeYKU48RdtweT9Be8YD2rb9pKuc1DQrjfJO31TSUsAgd6CfUMahkwv9p3nXENKmBgBuT",
-	"EAtJqUA7x7FYLRSaYTlrqrmTn/5dhFKrVZxdXiC5YvH2Ymk++9cJ28+nN7d2Q21IV2vDlpptF6exd8cS",
-	"pQ81Zx7EuJ0i3gsasxNb9TqMrTP9FTj/TdH4SyqeBwgWTbVsnF/iSX/ScjUtyVE19JprCKhLI22Bmbxt",
-	"x5zPTaFq8HLWW3eY0An02CtLmWtoTiMfsUIlL/GqYWEDULnRkBEXtqi19nbs9tVAYEvfBJgyNEirkMxN",
-	"xkMzJul9tULzD6Y7aBi5xa1pruOy5si/gCC2ng/1HloW3BEjXjMwOa22ldZ2sueeWgpbjtwOBTPvLnpt",
-	"F5PsxDDUtk0/KWd7nyGTfZXw5I2XwMUnly7DL6rzx4NQ9fMM9fXNCeuCfXeSs2wn191Dest0JKgwQkFs",
-	"LcdovTGklYCfNO8eq8UeIy95nWNHLHIvuJ4kpr2gvKYsrwRe1JvQH0nwqqNFwDmXCknIM0/wSnZQ1I9c",
-	"x1iQyQAK06CDlawtMXaNaGttaI/9NpNUQal/6XoIh5uUsFW5TQk6cec4wzIHVC05Sm30rZZoh8a2Q9nU",
-	"GWeSTIBwW/TShcXYeF4ijHRpRF/Xdx3hVEDvWSv0Qskn01gB2jhCN6yVbdl47HevtiAqrmcBmTgocgL6",
-	"VBXVO+jqzafdGh496fe35hMGFIDPFkj6SfjCTqp608X4larrDxzpV8GRTNPwiga+JQOqNtneYEm3niCb",
-	"yFGxlX8j/a4KHX2bcqPvMO+kZMtZdJxk1hkxZzTX19BazTt5w0CnuudtqLhAhJkfxytTt09TQC46xgq6",
-	"nHGUUNO9kyUjtpyFm9W+pFIVjd3Pbq1M/2uLLawscXOQoUGEhwL69+PW8sJ4QYH0+281XlHB01LJsjri",
-	"XsIbXzGSXQNwj9HrhrxAdEfuyvDajT74jHycgm3S9LHYIRRjhVM+zdZ658vdcj62xgQLIk4yNWsNf3iv",
-	"yZDp0hzqe/qSxzhFCbklKV9AMls7gn73ImPRXqlx+3B//+Dwaa/f6/cOhs/6z/qBMLWL3NZQ6/nuLMCl",
-	"vu9AJO3Cagbool2036+653UyhbY+4WC5Chfr1cLeZKgvTKnjiuVV1KW8l6YuHUL9S+dFcXWtZ8kFjonc",
-	"KxLPKm1N8u8W4f/1b57Z1v2y0UiuF404Q2Myw+nENHqsb0DeaPPT+0//GwAA//8=",
-}
-
-// decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
-// after base64-decoding and flate-decompressing the embedded blob.
-func decodeSpec() ([]byte, error) {
-	encoded := strings.Join(swaggerSpec, "")
-	compressed, err := base64.StdEncoding.DecodeString(encoded)
-	if err != nil {
-		return nil, fmt.Errorf("error base64 decoding spec: %w", err)
-	}
-	zr := flate.NewReader(bytes.NewReader(compressed))
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(zr); err != nil {
-		return nil, fmt.Errorf("read flate: %w", err)
-	}
-	if err := zr.Close(); err != nil {
-		return nil, fmt.Errorf("close flate reader: %w", err)
-	}
-
-	return buf.Bytes(), nil
-}
-
-var rawSpec = decodeSpecCached()
-
-// a naive cache of the decoded OpenAPI spec
-func decodeSpecCached() func() ([]byte, error) {
-	data, err := decodeSpec()
-	return func() ([]byte, error) {
-		return data, err
-	}
-}
-
-// Constructs a synthetic filesystem for resolving external references when loading openapi specifications.
-func PathToRawSpec(pathToFile string) map[string]func() ([]byte, error) {
-	res := make(map[string]func() ([]byte, error))
-	if len(pathToFile) > 0 {
-		res[pathToFile] = rawSpec
-	}
-
-	for rawPath, rawFunc := range common.PathToRawSpec(path.Join(path.Dir(pathToFile), "common.yaml")) {
-		if _, ok := res[rawPath]; ok {
-			// it is not possible to compare functions in golang, so always overwrite the old value
-		}
-		res[rawPath] = rawFunc
-	}
-	return res
-}
-
-// GetSpec returns the OpenAPI specification corresponding to the generated
-// code in this file. External references in the spec are resolved through
-// PathToRawSpec; externally-referenced files must be embedded in their
-// corresponding Go packages (via the import-mapping feature). URL-based
-// external refs are not supported.
-func GetSpec() (swagger *openapi3.T, err error) {
-	resolvePath := PathToRawSpec("")
-
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = true
-	loader.ReadFromURIFunc = func(loader *openapi3.Loader, url *url.URL) ([]byte, error) {
-		pathToFile := url.String()
-		pathToFile = path.Clean(pathToFile)
-		getSpec, ok := resolvePath[pathToFile]
-		if !ok {
-			err1 := fmt.Errorf("path not found: %s", pathToFile)
-			return nil, err1
-		}
-		return getSpec()
-	}
-	var specData []byte
-	specData, err = rawSpec()
-	if err != nil {
-		return
-	}
-	swagger, err = loader.LoadFromData(specData)
-	if err != nil {
-		return
-	}
-	return
-}
-
-// GetSpecJSON returns the raw JSON bytes of the embedded OpenAPI
-// specification: decompressed but not unmarshaled. External references
-// are not resolved here; the bytes are the spec exactly as embedded by
-// codegen. The result is cached at package init time, so repeated calls
-// are cheap.
-func GetSpecJSON() ([]byte, error) {
-	return rawSpec()
-}
-
-// GetSwagger returns the OpenAPI specification corresponding to the
-// generated code in this file.
-//
-// Deprecated: GetSwagger predates kin-openapi renaming openapi3.Swagger
-// to openapi3.T. Use [GetSpec] instead. This wrapper is retained for
-// backwards compatibility.
-func GetSwagger() (*openapi3.T, error) {
-	return GetSpec()
 }

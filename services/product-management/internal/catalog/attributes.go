@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/pkg/mergepatch"
 )
 
 // Attribute is a typed product property.
@@ -30,30 +31,10 @@ type Attribute struct {
 
 // AttributeChange creates or patches an attribute.
 type AttributeChange struct {
-	Code, Name, Type *string
-	ClearName        bool
-	Options          *[]string
-	Required         *bool
-}
-
-// Category groups products and decides their attribute set.
-type Category struct {
-	ID         uuid.UUID
-	Name       *string // in the read locale
-	Handle     string
-	Parent     *uuid.UUID
-	Attributes []uuid.UUID // own set, in order
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-}
-
-// CategoryChange creates or patches a category; Parent and Attributes are IRIs.
-type CategoryChange struct {
-	Name, Handle *string
-	ClearName    bool
-	Parent       *string
-	ClearParent  bool
-	Attributes   *[]string
+	Code, Type *string
+	Name       mergepatch.Field[string]
+	Options    *[]string
+	Required   *bool
 }
 
 // AttributeValue is a product's value of an attribute (JSON of the attribute's type).
@@ -62,26 +43,18 @@ type AttributeValue struct {
 	Value     json.RawMessage
 }
 
-// AttributeValueInput is a value as sent: an attribute IRI and any JSON value.
+// AttributeValueInput is a value as sent: an attribute and any JSON value.
 type AttributeValueInput struct {
-	Attribute string
+	Attribute uuid.UUID
 	Value     any
 }
 
-// AttributeStore persists attributes and categories.
+// AttributeStore persists attributes.
 type AttributeStore interface {
 	Attributes(ctx context.Context, instance uuid.UUID, loc ReadLocale, page, perPage int) ([]Attribute, int, error)
 	AttributesByID(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc ReadLocale) ([]Attribute, error)
 	SaveAttribute(ctx context.Context, instance uuid.UUID, a Attribute, locale string, setName, create bool) error
 	DeleteAttribute(ctx context.Context, instance, id uuid.UUID) error
-	Categories(ctx context.Context, instance uuid.UUID, loc ReadLocale, page, perPage int) ([]Category, int, error)
-	CategoriesByID(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc ReadLocale) ([]Category, error)
-	SaveCategory(ctx context.Context, instance uuid.UUID, c Category, locale string, setName, create bool) error
-	DeleteCategory(ctx context.Context, instance, id uuid.UUID) error
-	// Ancestors returns the category and its ancestors, nearest first.
-	Ancestors(ctx context.Context, instance, id uuid.UUID) ([]uuid.UUID, error)
-	// AttributeSet returns the attributes of the category and its ancestors.
-	AttributeSet(ctx context.Context, instance, category uuid.UUID) ([]Attribute, error)
 }
 
 var attributeTypes = []string{"text", "textarea", "number", "boolean", "date", "select", "multiselect", "url"}
@@ -104,12 +77,7 @@ func ApplyAttribute(a Attribute, ch AttributeChange) (Attribute, error) {
 			a.Type = *ch.Type
 		}
 	}
-	switch {
-	case ch.ClearName:
-		a.Name = nil
-	case ch.Name != nil:
-		a.Name = text(ch.Name)
-	}
+	a.Name = text(ch.Name.Apply(a.Name))
 	if ch.Options != nil {
 		a.Options = []string{}
 		seen := map[string]bool{}
@@ -198,10 +166,10 @@ func attributeValues(set []Attribute, in []AttributeValueInput, active bool) ([]
 	seen := map[uuid.UUID]bool{}
 	for i, v := range in {
 		path := fmt.Sprintf("attributeValues[%d]", i)
-		id, ok := ParseIRI(v.Attribute, "/rest/api/attributes/")
+		id := v.Attribute
 		a, inSet := byID[id]
 		switch {
-		case !ok || !inSet:
+		case !inSet:
 			vs.Add(path+".attribute", "not_in_attribute_set", "this attribute is not in the attribute set of the product's category")
 			continue
 		case seen[id]:
@@ -234,88 +202,46 @@ func attributeValues(set []Attribute, in []AttributeValueInput, active bool) ([]
 	return out, vs.Err()
 }
 
-// productCategory checks a category IRI and returns its id and attribute set.
-func (s *Service) productCategory(ctx context.Context, instance uuid.UUID, iri string) (uuid.UUID, []Attribute, error) {
-	id, ok := ParseIRI(iri, "/rest/api/categories/")
-	if !ok {
-		return uuid.Nil, nil, fault.Invalid("category", "unknown_category", "no such category in this instance")
-	}
-	found, err := s.store.CategoriesByID(ctx, instance, []uuid.UUID{id}, ReadLocale{})
-	if err != nil {
-		return uuid.Nil, nil, err
-	}
-	if len(found) == 0 {
-		return uuid.Nil, nil, fault.Invalid("category", "unknown_category", "no such category in this instance")
-	}
-	set, err := s.store.AttributeSet(ctx, instance, id)
-	return id, set, err
+// Attributes lists a page of attributes.
+func (s *Service) Attributes(ctx context.Context, instance uuid.UUID, loc ReadLocale, page, perPage int) ([]Attribute, int, error) {
+	return s.attributes.Attributes(ctx, instance, loc, page, perPage)
 }
 
-// ApplyCategory validates a change to c (new when c.ID is nil): a parent that is the category or
-// one of its descendants would make a cycle.
-func (s *Service) ApplyCategory(ctx context.Context, instance uuid.UUID, c Category, ch CategoryChange) (Category, error) {
-	var vs fault.Violations
-	if c.ID == uuid.Nil {
-		c.ID = newID()
-		c.Attributes = []uuid.UUID{}
-		if ch.Handle == nil || !collectionHandle.MatchString(*ch.Handle) || len(*ch.Handle) > 255 {
-			vs.Add("handle", "invalid_handle", "lowercase letters, digits and single hyphens")
-		} else {
-			c.Handle = *ch.Handle
-		}
-	} else if ch.Handle != nil {
-		c.Handle = *ch.Handle
+// Attribute reads one attribute.
+func (s *Service) Attribute(ctx context.Context, instance, id uuid.UUID, loc ReadLocale) (Attribute, error) {
+	list, err := s.attributes.AttributesByID(ctx, instance, []uuid.UUID{id}, loc)
+	return first(list, err, "no such attribute")
+}
+
+// CreateAttribute validates and stores an attribute (its name in locale).
+func (s *Service) CreateAttribute(ctx context.Context, instance uuid.UUID, locale string, ch AttributeChange) (Attribute, error) {
+	a, err := ApplyAttribute(Attribute{}, ch)
+	if err != nil {
+		return Attribute{}, err
 	}
-	switch {
-	case ch.ClearName:
-		c.Name = nil
-	case ch.Name != nil:
-		c.Name = text(ch.Name)
+	if err := s.attributes.SaveAttribute(ctx, instance, a, locale, a.Name != nil, true); err != nil {
+		return Attribute{}, err
 	}
-	switch {
-	case ch.ClearParent:
-		c.Parent = nil
-	case ch.Parent != nil:
-		pid, ok := ParseIRI(*ch.Parent, "/rest/api/categories/")
-		if !ok {
-			vs.Add("parent", "unknown_category", "no such category in this instance")
-			break
-		}
-		chain, err := s.store.Ancestors(ctx, instance, pid)
-		if err != nil {
-			return c, err
-		}
-		switch {
-		case len(chain) == 0:
-			vs.Add("parent", "unknown_category", "no such category in this instance")
-		case slices.Contains(chain, c.ID):
-			vs.Add("parent", "cycle", "a category cannot be below itself")
-		default:
-			c.Parent = &pid
-		}
+	return s.Attribute(ctx, instance, a.ID, ReadLocale{Code: locale})
+}
+
+// UpdateAttribute applies a patch to an attribute (its code and type never change).
+func (s *Service) UpdateAttribute(ctx context.Context, instance, id uuid.UUID, locale string, ch AttributeChange) (Attribute, error) {
+	cur, err := s.Attribute(ctx, instance, id, ReadLocale{Code: locale})
+	if err != nil {
+		return Attribute{}, err
 	}
-	if ch.Attributes != nil {
-		ids := []uuid.UUID{}
-		for i, iri := range *ch.Attributes {
-			id, ok := ParseIRI(iri, "/rest/api/attributes/")
-			if !ok {
-				vs.Add(fmt.Sprintf("attributes[%d]", i), "unknown_attribute", "no such attribute in this instance")
-				continue
-			}
-			if !slices.Contains(ids, id) {
-				ids = append(ids, id)
-			}
-		}
-		if len(ids) > 0 {
-			found, err := s.store.AttributesByID(ctx, instance, ids, ReadLocale{})
-			if err != nil {
-				return c, err
-			}
-			if len(found) != len(ids) {
-				vs.Add("attributes", "unknown_attribute", "some attributes do not exist in this instance")
-			}
-		}
-		c.Attributes = ids
+	a, err := ApplyAttribute(cur, ch)
+	if err != nil {
+		return Attribute{}, err
 	}
-	return c, vs.Err()
+	if err := s.attributes.SaveAttribute(ctx, instance, a, locale, ch.Name.Present(), false); err != nil {
+		return Attribute{}, err
+	}
+	return s.Attribute(ctx, instance, id, ReadLocale{Code: locale})
+}
+
+// DeleteAttribute removes an attribute no category or product uses.
+func (s *Service) DeleteAttribute(ctx context.Context, instance, id uuid.UUID) error {
+	return s.attributes.DeleteAttribute(ctx, instance, id)
 }

@@ -1,13 +1,21 @@
-// Package catalog holds the product catalog of an instance: products, their options, option values
-// and variants, with translatable texts, and the instance's locales.
+// Package catalog is product-management's domain: the product catalog of an instance. Its
+// resources are products with their options, option values and variants; prices per variant,
+// channel and country; channels and countries; collections; medias; attributes and categories;
+// metaobject definitions, metaobjects and metafields; statuses; and the instance's locales.
+//
+// The Service is the only door to the store: every use case validates, writes and reads back
+// here, so the HTTP layer only translates requests to calls and results to JSON-LD. The catalog
+// speaks ids, never IRIs or request parameter names: violations name body fields ("variants[1].sku")
+// or, for 400s, the parameter by its catalog name (ParamLocale, ParamCursor, ...), which the HTTP
+// layer places in its header or query.
 package catalog
 
 import (
-	"time"
+	"strings"
 
 	"github.com/google/uuid"
 
-	"github.com/flowkiwi/platform/services/product-management/internal/price"
+	"github.com/flowkiwi/platform/pkg/fault"
 )
 
 // Limits like the leading platforms'.
@@ -18,172 +26,103 @@ const (
 	MaxValuesPerOption = 250
 )
 
-// Status is a product's lifecycle status.
-type Status string
-
+// The request parameters the catalog reports 400 violations at; the HTTP layer knows where each
+// one travels.
 const (
-	Draft    Status = "draft"
-	Active   Status = "active"
-	Archived Status = "archived"
+	ParamLocale         = "locale"
+	ParamCursor         = "cursor"
+	ParamResolveChannel = "resolveContext.channel"
 )
 
-// Statuses lists every status in order.
-func Statuses() []Status { return []Status{Draft, Active, Archived} }
+// Store is everything the catalog stores: one small interface per resource, each declared in the
+// file of the use cases that need it.
+type Store interface {
+	ProductStore
+	ReadStore
+	VariantStore
+	OptionStore
+	LocaleStore
+	ChannelStore
+	PriceStore
+	CollectionStore
+	MediaStore
+	AttributeStore
+	CategoryStore
+	MetaobjectStore
+	MetafieldStore
+}
 
-// Valid reports whether s is a known status.
-func (s Status) Valid() bool { return s == Draft || s == Active || s == Archived }
+// RefParser reads the id of a metaobject reference as metafield and metaobject values write it
+// (the HTTP layer's IRI), reporting false for anything else.
+type RefParser func(s string) (uuid.UUID, bool)
 
-// Name is the status's display name.
-func (s Status) Name() string {
-	switch s {
-	case Active:
-		return "Active"
-	case Archived:
-		return "Archived"
+// Service implements the catalog use cases.
+type Service struct {
+	products    ProductStore
+	reads       ReadStore
+	variants    VariantStore
+	options     OptionStore
+	locales     LocaleStore
+	channels    ChannelStore
+	prices      PriceStore
+	collections CollectionStore
+	medias      MediaStore
+	attributes  AttributeStore
+	categories  CategoryStore
+	metaobjects MetaobjectStore
+	metafields  MetafieldStore
+	parseRef    RefParser
+}
+
+// NewService returns a Service over store; parseRef reads metaobject references in values.
+func NewService(store Store, parseRef RefParser) *Service {
+	return &Service{products: store, reads: store, variants: store, options: store, locales: store, channels: store,
+		prices: store, collections: store, medias: store, attributes: store, categories: store, metaobjects: store,
+		metafields: store, parseRef: parseRef}
+}
+
+func newID() uuid.UUID {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.New()
 	}
-	return "Draft"
+	return id
 }
 
-// Product is a product with its options and variants.
-type Product struct {
-	ID          uuid.UUID
-	Status      Status
-	Vendor      *string
-	Title       *string // in the read locale
-	Description *string
-	Tags        []string
-	Version     int64 // bumped by every write to the product's graph
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	Options     []Option    // by position
-	Variants    []Variant   // by position
-	Channels    []uuid.UUID // by position
-	Collections []uuid.UUID // in the order given
-	Medias      []uuid.UUID // by position
-	Category    *uuid.UUID
-	Values      []AttributeValue
-}
-
-// Option is a product option (Size, Color) with its values.
-type Option struct {
-	ID        uuid.UUID
-	ProductID uuid.UUID
-	Name      *string
-	Position  int
-	Values    []OptionValue
-}
-
-// OptionValue is one value of an option.
-type OptionValue struct {
-	ID        uuid.UUID
-	OptionID  uuid.UUID
-	ProductID uuid.UUID
-	Value     *string
-	Position  int
-}
-
-// Variant is a sellable variant of a product.
-type Variant struct {
-	ID             uuid.UUID
-	ProductID      uuid.UUID
-	SKU            string
-	Title          *string
-	Barcode        *string
-	Position       int
-	OptionValueIDs []uuid.UUID // ordered by option position
-	Medias         []uuid.UUID // some of the product's medias, in order
-	Version        int64       // bumped by every write to the variant
-	IfVersion      int64       // on update: the version the write expects (0: any)
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	Prices         []price.Row // new prices (on create)
-	// Resolved and Lowest are set by reads with a resolve context (Priced true).
-	Priced   bool
-	Resolved *price.Row
-	Lowest   *int64
-}
-
-// Locales are an instance's enabled locales.
-type Locales struct {
-	Default string
-	Enabled map[string]time.Time // code -> enabled at
-}
-
-// ReadLocale says which texts a read returns: Code's, falling back to Fallback's when set.
-type ReadLocale struct {
-	Code     string
-	Fallback string
-}
-
-// Locale is an enabled locale.
-type Locale struct {
-	Code      string
-	IsDefault bool
-	CreatedAt time.Time
-}
-
-// Expand lists the relations a read embeds.
-type Expand struct {
-	Variants, Options, OptionValues, Channels, Collections, Medias, Category, Metafields, Metaobject bool
-}
-
-// ParseExpand reads the comma-separated expand parameter; unknown tokens are ignored.
-func ParseExpand(s string) Expand {
-	var e Expand
-	start := 0
-	for i := 0; i <= len(s); i++ {
-		if i < len(s) && s[i] != ',' {
-			continue
-		}
-		switch trimSpace(s[start:i]) {
-		case "variants":
-			e.Variants = true
-		case "options":
-			e.Options = true
-		case "optionValues":
-			e.OptionValues = true
-		case "channels":
-			e.Channels = true
-		case "collections":
-			e.Collections = true
-		case "medias":
-			e.Medias = true
-		case "category":
-			e.Category = true
-		case "metafields":
-			e.Metafields = true
-		case "metaobject":
-			e.Metaobject = true
-		}
-		start = i + 1
+// text trims optional text; blank becomes nil.
+func text(p *string) *string {
+	if p == nil {
+		return nil
 	}
-	return e
-}
-
-func trimSpace(s string) string {
-	for len(s) > 0 && s[0] == ' ' {
-		s = s[1:]
+	s := strings.TrimSpace(*p)
+	if s == "" {
+		return nil
 	}
-	for len(s) > 0 && s[len(s)-1] == ' ' {
-		s = s[:len(s)-1]
+	return &s
+}
+
+// first returns the only entry of a lookup by one id, or not found ("no such …").
+func first[T any](list []T, err error, notFound string) (T, error) {
+	var zero T
+	if err != nil {
+		return zero, err
 	}
-	return s
+	if len(list) == 0 {
+		return zero, fault.NotFound("%s", notFound)
+	}
+	return list[0], nil
 }
 
-// EmbedQuery asks for what a page of products lists or embeds beyond their graphs.
-type EmbedQuery struct {
-	Locale                                    ReadLocale
-	Channels, Medias, Categories, Collections []uuid.UUID // by id
-	Products                                  []uuid.UUID // whose metafields (and variants') to load
-	Metaobjects                               bool        // and the metaobjects those refer to
+// index maps a list by key.
+func index[T any](list []T, key func(T) uuid.UUID) map[uuid.UUID]T {
+	m := make(map[uuid.UUID]T, len(list))
+	for _, x := range list {
+		m[key(x)] = x
+	}
+	return m
 }
 
-// Embeds is the answer to an EmbedQuery.
-type Embeds struct {
-	Channels    []Channel
-	Medias      []Media
-	Categories  []Category
-	Collections []Collection
-	Metafields  []Metafield
-	Metaobjects []Metaobject
+// badParam is a 400 naming a request parameter by its catalog name.
+func badParam(param, code, msg string) error {
+	return &fault.Error{Kind: fault.KindBadRequest, Violations: []fault.Violation{{Path: param, Code: code, Message: msg}}}
 }

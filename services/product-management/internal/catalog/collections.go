@@ -2,13 +2,14 @@ package catalog
 
 import (
 	"context"
+	"fmt"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/pkg/mergepatch"
 )
 
 // Collection is a curated group of products.
@@ -21,10 +22,10 @@ type Collection struct {
 	UpdatedAt   time.Time
 }
 
-// CollectionChange creates or patches a collection (nil: unchanged; Clear*: remove).
+// CollectionChange creates or patches a collection.
 type CollectionChange struct {
-	Title, Handle, Description   *string
-	ClearTitle, ClearDescription bool
+	Handle             *string
+	Title, Description mergepatch.Field[string]
 }
 
 // CollectionStore persists collections.
@@ -35,7 +36,7 @@ type CollectionStore interface {
 	DeleteCollection(ctx context.Context, instance, id uuid.UUID) error
 }
 
-var collectionHandle = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+var handlePattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // ApplyCollection validates a change to c (a new collection when c.ID is nil).
 func ApplyCollection(c Collection, ch CollectionChange) (Collection, error) {
@@ -46,53 +47,82 @@ func ApplyCollection(c Collection, ch CollectionChange) (Collection, error) {
 	if ch.Handle != nil {
 		c.Handle = *ch.Handle
 	}
-	if !collectionHandle.MatchString(c.Handle) || len(c.Handle) > 255 {
+	if !handlePattern.MatchString(c.Handle) || len(c.Handle) > 255 {
 		vs.Add("handle", "invalid_handle", "lowercase letters, digits and single hyphens")
 	}
-	switch {
-	case ch.ClearTitle:
-		c.Title = nil
-	case ch.Title != nil:
-		c.Title = text(ch.Title)
-	}
-	switch {
-	case ch.ClearDescription:
-		c.Description = nil
-	case ch.Description != nil:
-		c.Description = text(ch.Description)
-	}
+	c.Title = text(ch.Title.Apply(c.Title))
+	c.Description = text(ch.Description.Apply(c.Description))
 	return c, vs.Err()
 }
 
-// collectionIDs resolves collection IRIs against the instance's collections.
-func (s *Service) collectionIDs(ctx context.Context, instance uuid.UUID, iris []string) ([]uuid.UUID, error) {
+// Collections lists a page of collections.
+func (s *Service) Collections(ctx context.Context, instance uuid.UUID, loc ReadLocale, page, perPage int) ([]Collection, int, error) {
+	return s.collections.Collections(ctx, instance, loc, page, perPage)
+}
+
+// Collection reads one collection.
+func (s *Service) Collection(ctx context.Context, instance, id uuid.UUID, loc ReadLocale) (Collection, error) {
+	list, err := s.collections.CollectionsByID(ctx, instance, []uuid.UUID{id}, loc)
+	return first(list, err, "no such collection")
+}
+
+// CreateCollection validates and stores a collection (its texts in locale).
+func (s *Service) CreateCollection(ctx context.Context, instance uuid.UUID, locale string, ch CollectionChange) (Collection, error) {
+	c, err := ApplyCollection(Collection{}, ch)
+	if err != nil {
+		return Collection{}, err
+	}
+	if err := s.collections.SaveCollection(ctx, instance, c, locale, c.Title != nil, true); err != nil {
+		return Collection{}, err
+	}
+	return s.Collection(ctx, instance, c.ID, ReadLocale{Code: locale})
+}
+
+// UpdateCollection applies a patch to a collection.
+func (s *Service) UpdateCollection(ctx context.Context, instance, id uuid.UUID, locale string, ch CollectionChange) (Collection, error) {
+	cur, err := s.Collection(ctx, instance, id, ReadLocale{Code: locale})
+	if err != nil {
+		return Collection{}, err
+	}
+	c, err := ApplyCollection(cur, ch)
+	if err != nil {
+		return Collection{}, err
+	}
+	if err := s.collections.SaveCollection(ctx, instance, c, locale, ch.Title.Present(), false); err != nil {
+		return Collection{}, err
+	}
+	return s.Collection(ctx, instance, id, ReadLocale{Code: locale})
+}
+
+// DeleteCollection removes a collection; its products leave it.
+func (s *Service) DeleteCollection(ctx context.Context, instance, id uuid.UUID) error {
+	return s.collections.DeleteCollection(ctx, instance, id)
+}
+
+// collectionIDs checks collections against the instance's, in order, repeats dropped.
+func (s *Service) collectionIDs(ctx context.Context, instance uuid.UUID, in []uuid.UUID) ([]uuid.UUID, error) {
 	var vs fault.Violations
 	var ids []uuid.UUID
 	seen := map[uuid.UUID]bool{}
-	for i, iri := range iris {
-		id, ok := ParseIRI(strings.TrimSpace(iri), "/rest/api/collections/")
-		if !ok {
-			vs.Add("collections["+itoa(i)+"].collection", "unknown_collection", "no such collection in this instance")
-			continue
-		}
-		if !seen[id] {
+	for _, id := range in {
+		if id != uuid.Nil && !seen[id] {
 			seen[id] = true
 			ids = append(ids, id)
 		}
 	}
+	known := map[uuid.UUID]bool{}
 	if len(ids) > 0 {
-		found, err := s.store.CollectionsByID(ctx, instance, ids, ReadLocale{})
+		found, err := s.collections.CollectionsByID(ctx, instance, ids, ReadLocale{})
 		if err != nil {
 			return nil, err
 		}
-		known := map[uuid.UUID]bool{}
 		for _, c := range found {
 			known[c.ID] = true
 		}
-		for i, iri := range iris {
-			if id, ok := ParseIRI(strings.TrimSpace(iri), "/rest/api/collections/"); ok && !known[id] {
-				vs.Add("collections["+itoa(i)+"].collection", "unknown_collection", "no such collection in this instance")
-			}
+	}
+	for i, id := range in {
+		if !known[id] {
+			vs.Add(fmt.Sprintf("collections[%d].collection", i), "unknown_collection", "no such collection in this instance")
 		}
 	}
 	return ids, vs.Err()

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/pkg/mergepatch"
 )
 
 // Media is a file by URL; only images attach to products.
@@ -25,12 +26,11 @@ type Media struct {
 	UpdatedAt time.Time
 }
 
-// MediaChange creates or patches a media (nil: unchanged; Clear*: remove).
+// MediaChange creates or patches a media.
 type MediaChange struct {
-	Type, Src, Alt, MimeType *string
-	Width, Height            *int
-	ClearAlt, ClearMime      bool
-	ClearWidth, ClearHeight  bool
+	Type, Src     *string
+	Alt, MimeType mergepatch.Field[string]
+	Width, Height mergepatch.Field[int]
 }
 
 // MediaStore persists medias.
@@ -62,32 +62,17 @@ func ApplyMedia(prefix string, m Media, ch MediaChange) (Media, error) {
 	if u, err := url.Parse(m.Src); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		vs.Add(prefix+"src", "invalid_url", "an absolute http or https URL")
 	}
-	switch {
-	case ch.ClearAlt:
-		m.Alt = nil
-	case ch.Alt != nil:
-		m.Alt = text(ch.Alt)
-	}
-	switch {
-	case ch.ClearMime:
-		m.MimeType = nil
-	case ch.MimeType != nil:
-		mt := strings.ToLower(strings.TrimSpace(*ch.MimeType))
+	m.Alt = text(ch.Alt.Apply(m.Alt))
+	if mt, ok := ch.MimeType.Get(); ok {
+		mt = strings.ToLower(strings.TrimSpace(mt))
 		m.MimeType = &mt
+	} else if ch.MimeType.IsNull() {
+		m.MimeType = nil
 	}
 	if m.Type == "image" && m.MimeType != nil && !strings.HasPrefix(*m.MimeType, "image/") {
 		vs.Add(prefix+"mimeType", "invalid_mime_type", "an image's type is image/*")
 	}
-	if ch.ClearWidth {
-		m.Width = nil
-	} else if ch.Width != nil {
-		m.Width = ch.Width
-	}
-	if ch.ClearHeight {
-		m.Height = nil
-	} else if ch.Height != nil {
-		m.Height = ch.Height
-	}
+	m.Width, m.Height = ch.Width.Apply(m.Width), ch.Height.Apply(m.Height)
 	return m, vs.Err()
 }
 
@@ -102,8 +87,7 @@ func productMedias(in []MediaChange) ([]Media, error) {
 			continue
 		}
 		m, err := ApplyMedia(prefix+".", Media{}, ch)
-		if err != nil {
-			vs = append(vs, err.(*fault.Error).Violations...)
+		if vs.Take(err) {
 			continue
 		}
 		out = append(out, m)
@@ -111,10 +95,11 @@ func productMedias(in []MediaChange) ([]Media, error) {
 	return out, vs.Err()
 }
 
-// MediaRef names one of a product's medias for a variant: by IRI, or by src (how a variant names
-// a media created in the same request).
+// MediaRef names one of a product's medias for a variant: by id (Media set; uuid.Nil for an
+// unreadable reference), or by src (how a variant names a media created in the same request).
 type MediaRef struct {
-	IRI, Src string
+	Media *uuid.UUID
+	Src   string
 }
 
 // variantMedias resolves a variant's media references against its product's medias; path is the
@@ -125,21 +110,20 @@ func variantMedias(path string, refs []MediaRef, product []Media) ([]uuid.UUID, 
 	seen := map[uuid.UUID]bool{}
 	for i, ref := range refs {
 		rp := fmt.Sprintf("%s[%d]", path, i)
-		iri, src := strings.TrimSpace(ref.IRI), strings.TrimSpace(ref.Src)
-		if (iri == "") == (src == "") {
+		src := strings.TrimSpace(ref.Src)
+		if (ref.Media == nil) == (src == "") {
 			vs.Add(rp, "one_of", "name the media by exactly one of media (its IRI) or src")
 			continue
 		}
 		found := uuid.Nil
-		id, _ := ParseIRI(iri, "/rest/api/medias/")
 		for _, m := range product {
-			if iri != "" && m.ID == id && id != uuid.Nil || src != "" && m.Src == src {
+			if ref.Media != nil && m.ID == *ref.Media && m.ID != uuid.Nil || src != "" && m.Src == src {
 				found = m.ID
 				break
 			}
 		}
 		if found == uuid.Nil {
-			if iri != "" {
+			if ref.Media != nil {
 				vs.Add(rp+".media", "not_a_product_media", "not one of the product's medias; attach it to the product first")
 			} else {
 				vs.Add(rp+".src", "not_a_product_media", "no media of the product has this src")
@@ -154,29 +138,22 @@ func variantMedias(path string, refs []MediaRef, product []Media) ([]uuid.UUID, 
 	return ids, vs.Err()
 }
 
-// productMediaIDs resolves the IRIs of a product's new media list: each an image of the instance.
-func (s *Service) productMediaIDs(ctx context.Context, instance uuid.UUID, iris []string) ([]uuid.UUID, error) {
+// productMediaIDs checks a product's new image list: each an image of the instance.
+func (s *Service) productMediaIDs(ctx context.Context, instance uuid.UUID, ids []uuid.UUID) ([]uuid.UUID, error) {
 	var vs fault.Violations
-	ids := make([]uuid.UUID, 0, len(iris))
-	for i, iri := range iris {
-		id, ok := ParseIRI(strings.TrimSpace(iri), "/rest/api/medias/")
-		if !ok {
+	for i, id := range ids {
+		if id == uuid.Nil {
 			vs.Add(fmt.Sprintf("medias[%d].media", i), "unknown_media", "no such media in this instance")
-			continue
 		}
-		ids = append(ids, id)
 	}
 	if err := vs.Err(); err != nil {
 		return nil, err
 	}
-	found, err := s.store.MediasByID(ctx, instance, ids, ReadLocale{})
+	found, err := s.medias.MediasByID(ctx, instance, ids, ReadLocale{})
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[uuid.UUID]Media, len(found))
-	for _, m := range found {
-		byID[m.ID] = m
-	}
+	byID := index(found, func(m Media) uuid.UUID { return m.ID })
 	out := make([]uuid.UUID, 0, len(ids))
 	seen := map[uuid.UUID]bool{}
 	for i, id := range ids {
@@ -192,4 +169,48 @@ func (s *Service) productMediaIDs(ctx context.Context, instance uuid.UUID, iris 
 		}
 	}
 	return out, vs.Err()
+}
+
+// Medias lists a page of medias.
+func (s *Service) Medias(ctx context.Context, instance uuid.UUID, loc ReadLocale, page, perPage int) ([]Media, int, error) {
+	return s.medias.Medias(ctx, instance, loc, page, perPage)
+}
+
+// Media reads one media.
+func (s *Service) Media(ctx context.Context, instance, id uuid.UUID, loc ReadLocale) (Media, error) {
+	list, err := s.medias.MediasByID(ctx, instance, []uuid.UUID{id}, loc)
+	return first(list, err, "no such media")
+}
+
+// CreateMedia validates and stores a media (its alt text in locale).
+func (s *Service) CreateMedia(ctx context.Context, instance uuid.UUID, locale string, ch MediaChange) (Media, error) {
+	m, err := ApplyMedia("", Media{}, ch)
+	if err != nil {
+		return Media{}, err
+	}
+	if err := s.medias.SaveMedia(ctx, instance, m, locale, m.Alt != nil, true); err != nil {
+		return Media{}, err
+	}
+	return s.Media(ctx, instance, m.ID, ReadLocale{Code: locale})
+}
+
+// UpdateMedia applies a patch to a media.
+func (s *Service) UpdateMedia(ctx context.Context, instance, id uuid.UUID, locale string, ch MediaChange) (Media, error) {
+	cur, err := s.Media(ctx, instance, id, ReadLocale{Code: locale})
+	if err != nil {
+		return Media{}, err
+	}
+	m, err := ApplyMedia("", cur, ch)
+	if err != nil {
+		return Media{}, err
+	}
+	if err := s.medias.SaveMedia(ctx, instance, m, locale, ch.Alt.Present(), false); err != nil {
+		return Media{}, err
+	}
+	return s.Media(ctx, instance, id, ReadLocale{Code: locale})
+}
+
+// DeleteMedia removes a media; products and variants lose it.
+func (s *Service) DeleteMedia(ctx context.Context, instance, id uuid.UUID) error {
+	return s.medias.DeleteMedia(ctx, instance, id)
 }

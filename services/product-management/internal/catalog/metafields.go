@@ -2,64 +2,12 @@ package catalog
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"maps"
-	"net/url"
-	"regexp"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/flowkiwi/platform/pkg/fault"
 )
-
-// Size limits like the leading platforms'.
-const (
-	MaxMetafieldValue = 64 << 10
-	MaxJSONValue      = 128 << 10
-)
-
-// FieldDefinition is one field of a metaobject definition.
-type FieldDefinition struct {
-	Key      string `json:"key"`
-	Name     string `json:"name,omitempty"`
-	Type     string `json:"type"`
-	Required bool   `json:"required"`
-}
-
-// MetaobjectDefinition defines a metaobject type.
-type MetaobjectDefinition struct {
-	ID        uuid.UUID
-	Type      string
-	Name      *string
-	Fields    []FieldDefinition
-	CreatedAt time.Time
-	UpdatedAt time.Time
-}
-
-// Metaobject is a value of a definition.
-type Metaobject struct {
-	ID           uuid.UUID
-	DefinitionID uuid.UUID
-	Type         string
-	Handle       string
-	Fields       map[string]string
-	References   []FieldReference // set by BuildMetaobject: what its reference fields point at
-	CheckedAt    time.Time        // set by BuildMetaobject: the definition's version it was checked against
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-}
-
-// FieldReference is a metaobject referenced by a field of another metaobject.
-type FieldReference struct {
-	Key string
-	ID  uuid.UUID
-}
 
 // Metafield is a typed value on a product or a variant.
 type Metafield struct {
@@ -75,237 +23,53 @@ type Metafield struct {
 	UpdatedAt  time.Time
 }
 
-// MetaStore persists metaobjects and metafields.
-type MetaStore interface {
-	Definitions(ctx context.Context, instance uuid.UUID, page, perPage int) ([]MetaobjectDefinition, int, error)
-	DefinitionByID(ctx context.Context, instance, id uuid.UUID) (MetaobjectDefinition, error)
-	DefinitionByType(ctx context.Context, instance uuid.UUID, typ string) (MetaobjectDefinition, error)
-	SaveDefinition(ctx context.Context, instance uuid.UUID, d MetaobjectDefinition, create bool) error
-	DeleteDefinition(ctx context.Context, instance, id uuid.UUID) error
-	Metaobjects(ctx context.Context, instance uuid.UUID, page, perPage int) ([]Metaobject, int, error)
-	MetaobjectsByID(ctx context.Context, instance uuid.UUID, ids []uuid.UUID) ([]Metaobject, error)
-	SaveMetaobject(ctx context.Context, instance uuid.UUID, m Metaobject, create bool) error
-	DeleteMetaobject(ctx context.Context, instance, id uuid.UUID) error
+// OwnerKind says what a metafield belongs to.
+type OwnerKind int
+
+const (
+	OwnerUnknown OwnerKind = iota // what the HTTP layer passes for an unreadable owner
+	OwnerProduct
+	OwnerVariant
+)
+
+// Owner is the product or variant a new metafield belongs to.
+type Owner struct {
+	Kind OwnerKind
+	ID   uuid.UUID
+}
+
+// MetafieldInput is a new metafield.
+type MetafieldInput struct {
+	Owner                       Owner
+	Namespace, Key, Type, Value string
+}
+
+// MetafieldStore persists metafields.
+type MetafieldStore interface {
 	Metafields(ctx context.Context, instance uuid.UUID, page, perPage int) ([]Metafield, int, error)
 	MetafieldsByID(ctx context.Context, instance uuid.UUID, ids []uuid.UUID) ([]Metafield, error)
-	MetafieldsOf(ctx context.Context, instance uuid.UUID, products []uuid.UUID) ([]Metafield, error)
 	SaveMetafield(ctx context.Context, instance uuid.UUID, m Metafield, create bool) error
 	DeleteMetafield(ctx context.Context, instance, id uuid.UUID) error
 }
 
-var metaKey = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
-var metaName = regexp.MustCompile(`^[a-z0-9_]{1,64}$`)
-var color = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
-
-var metafieldTypes = map[string]bool{"single_line_text_field": true, "multi_line_text_field": true, "number_integer": true,
-	"number_decimal": true, "boolean": true, "date": true, "date_time": true, "json": true, "url": true, "color": true,
-	"metaobject_reference": true, "list__single_line_text_field": true, "list__metaobject_reference": true}
-
-// metaobjectIRI parses a metaobject IRI.
-func metaobjectIRI(s string) (uuid.UUID, bool) { return ParseIRI(s, "/rest/api/metaobjects/") }
-
-// checkTyped validates a value of a metafield type and returns the metaobjects it references.
-func checkTyped(path, typ, value string) ([]uuid.UUID, *fault.Violation) {
-	bad := func(msg string) *fault.Violation {
-		return &fault.Violation{Path: path, Code: "invalid_value", Message: msg}
-	}
-	limit := MaxMetafieldValue
-	if typ == "json" {
-		limit = MaxJSONValue
-	}
-	if len(value) > limit {
-		return nil, &fault.Violation{Path: path, Code: "too_long", Message: fmt.Sprintf("at most %d bytes for this type", limit)}
-	}
-	switch typ {
-	case "single_line_text_field":
-		if strings.ContainsAny(value, "\r\n") || utf8.RuneCountInString(value) > 255 {
-			return nil, bad("one line of at most 255 characters")
-		}
-	case "multi_line_text_field":
-	case "number_integer":
-		if _, err := strconv.ParseInt(value, 10, 64); err != nil {
-			return nil, bad("an integer")
-		}
-	case "number_decimal":
-		if _, err := strconv.ParseFloat(value, 64); err != nil || strings.ContainsAny(value, "eEnN") {
-			return nil, bad("a decimal number such as 12.5")
-		}
-	case "boolean":
-		if value != "true" && value != "false" {
-			return nil, bad("true or false")
-		}
-	case "date":
-		if _, err := time.Parse("2006-01-02", value); err != nil {
-			return nil, bad("a date, YYYY-MM-DD")
-		}
-	case "date_time":
-		if _, err := time.Parse(time.RFC3339, value); err != nil {
-			return nil, bad("an RFC 3339 date-time")
-		}
-	case "json":
-		if !json.Valid([]byte(value)) {
-			return nil, bad("valid JSON")
-		}
-	case "url":
-		if u, err := url.Parse(value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, bad("an absolute http or https URL")
-		}
-	case "color":
-		if !color.MatchString(value) {
-			return nil, bad("a color, #rrggbb")
-		}
-	case "metaobject_reference":
-		id, ok := metaobjectIRI(value)
-		if !ok {
-			return nil, bad("a metaobject IRI")
-		}
-		return []uuid.UUID{id}, nil
-	case "list__single_line_text_field":
-		var list []string
-		if json.Unmarshal([]byte(value), &list) != nil {
-			return nil, bad(`a JSON list of strings, ["a","b"]`)
-		}
-	case "list__metaobject_reference":
-		var list []string
-		if json.Unmarshal([]byte(value), &list) != nil {
-			return nil, bad("a JSON list of metaobject IRIs")
-		}
-		ids := make([]uuid.UUID, 0, len(list))
-		for _, s := range list {
-			id, ok := metaobjectIRI(s)
-			if !ok {
-				return nil, bad("a JSON list of metaobject IRIs")
-			}
-			ids = append(ids, id)
-		}
-		return ids, nil
-	default:
-		return nil, &fault.Violation{Path: path, Code: "invalid_choice", Message: "unknown type"}
-	}
-	return nil, nil
-}
-
-// checkReferences makes sure referenced metaobjects exist in this instance.
-func (s *Service) checkReferences(ctx context.Context, instance uuid.UUID, path string, ids []uuid.UUID) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	found, err := s.store.MetaobjectsByID(ctx, instance, ids)
-	if err != nil {
-		return err
-	}
-	known := map[uuid.UUID]bool{}
-	for _, m := range found {
-		known[m.ID] = true
-	}
-	for _, id := range ids {
-		if !known[id] {
-			return fault.Invalid(path, "unknown_metaobject", "the value refers to a metaobject that does not exist in this instance")
-		}
-	}
-	return nil
-}
-
-// ApplyDefinition validates a definition (new when d.ID is nil).
-func ApplyDefinition(d MetaobjectDefinition, typ, name *string, clearName bool, fields *[]FieldDefinition) (MetaobjectDefinition, error) {
+// buildMetafield validates a new metafield: owner, names, typed value, references.
+func (s *Service) buildMetafield(ctx context.Context, instance uuid.UUID, in MetafieldInput) (Metafield, error) {
 	var vs fault.Violations
-	if d.ID == uuid.Nil {
-		d.ID = newID()
-		if typ == nil || !metaKey.MatchString(*typ) {
-			vs.Add("type", "invalid_type_name", "a lowercase letter, then letters, digits or _")
-		} else {
-			d.Type = *typ
-		}
-	}
-	switch {
-	case clearName:
-		d.Name = nil
-	case name != nil:
-		d.Name = text(name)
-	}
-	if fields != nil {
-		seen := map[string]bool{}
-		before := map[string]string{}
-		for _, f := range d.Fields {
-			before[f.Key] = f.Type
-		}
-		for i, f := range *fields {
-			if old, ok := before[f.Key]; ok && old != f.Type {
-				// Stored values were checked against the old type.
-				vs.Add(fmt.Sprintf("fields[%d].type", i), "immutable_type", "a field's type cannot change; add a field with another key instead")
-			}
-			if !metaKey.MatchString(f.Key) || seen[f.Key] {
-				vs.Add(fmt.Sprintf("fields[%d].key", i), "invalid_key", "distinct keys: a lowercase letter, then letters, digits or _")
-			}
-			if !metafieldTypes[f.Type] {
-				vs.Add(fmt.Sprintf("fields[%d].type", i), "invalid_choice", "unknown type")
-			}
-			seen[f.Key] = true
-		}
-		d.Fields = *fields
-	}
-	return d, vs.Err()
-}
-
-// BuildMetaobject validates a metaobject's fields against its definition.
-// Its references are recorded in m.References, so what it points at cannot be deleted.
-func (s *Service) BuildMetaobject(ctx context.Context, instance uuid.UUID, m Metaobject, def MetaobjectDefinition) (Metaobject, error) {
-	var vs fault.Violations
-	m.References, m.CheckedAt = nil, def.UpdatedAt
-	byKey := map[string]FieldDefinition{}
-	for _, f := range def.Fields {
-		byKey[f.Key] = f
-	}
-	for _, k := range slices.Sorted(maps.Keys(m.Fields)) {
-		v := m.Fields[k]
-		f, ok := byKey[k]
-		if !ok {
-			vs.Add("fields."+k, "unknown_field", "the definition has no such field")
-			continue
-		}
-		ids, bad := checkTyped("fields."+k, f.Type, v)
-		if bad != nil {
-			vs = append(vs, *bad)
-			continue
-		}
-		if err := s.checkReferences(ctx, instance, "fields."+k, ids); err != nil {
-			if fe, ok := err.(*fault.Error); ok && fe.Kind == fault.KindUnprocessable {
-				vs = append(vs, fe.Violations...)
-				continue
-			}
-			return m, err
-		}
-		for _, id := range ids {
-			m.References = append(m.References, FieldReference{Key: k, ID: id})
-		}
-	}
-	for _, f := range def.Fields {
-		if _, ok := m.Fields[f.Key]; f.Required && !ok {
-			vs.Add("fields."+f.Key, "required", "this field is required by the definition")
-		}
-	}
-	return m, vs.Err()
-}
-
-// BuildMetafield validates a new metafield: owner (product or variant IRI), names, typed value,
-// references.
-func (s *Service) BuildMetafield(ctx context.Context, instance uuid.UUID, owner, namespace, key, typ, value string) (Metafield, error) {
-	var vs fault.Violations
+	namespace, key, typ, value := in.Namespace, in.Key, in.Type, in.Value
 	m := Metafield{ID: newID(), Namespace: namespace, Key: key, Type: typ, Value: value}
-	switch {
-	case strings.HasPrefix(owner, "/rest/api/products/"):
-		id, ok := ParseIRI(owner, "/rest/api/products/")
-		if ps, err := s.store.Products(ctx, instance, []uuid.UUID{id}, ReadLocale{}); !ok || err != nil || len(ps) == 0 {
+	id := in.Owner.ID
+	switch in.Owner.Kind {
+	case OwnerProduct:
+		if ps, err := s.reads.Products(ctx, instance, []uuid.UUID{id}, ReadLocale{}); id == uuid.Nil || err != nil || len(ps) == 0 {
 			if err != nil {
 				return m, err
 			}
 			vs.Add("owner", "unknown_owner", "no such product in this instance")
 		}
 		m.ProductID = id
-	case strings.HasPrefix(owner, "/rest/api/variants/"):
-		id, ok := ParseIRI(owner, "/rest/api/variants/")
-		pid, err := s.store.VariantProduct(ctx, instance, id)
-		if !ok || err != nil {
+	case OwnerVariant:
+		pid, err := s.variants.VariantProduct(ctx, instance, id)
+		if id == uuid.Nil || err != nil {
 			if err != nil && !fault.Is(err, fault.KindNotFound) {
 				return m, err
 			}
@@ -323,12 +87,10 @@ func (s *Service) BuildMetafield(ctx context.Context, instance uuid.UUID, owner,
 	}
 	if !metafieldTypes[typ] {
 		vs.Add("type", "invalid_choice", "unknown type")
-	} else if refs, bad := checkTyped("value", typ, value); bad != nil {
+	} else if refs, bad := s.checkTyped("value", typ, value); bad != nil {
 		vs = append(vs, *bad)
 	} else if err := s.checkReferences(ctx, instance, "value", refs); err != nil {
-		if fe, ok := err.(*fault.Error); ok && fe.Kind == fault.KindUnprocessable {
-			vs = append(vs, fe.Violations...)
-		} else {
+		if !vs.Take(err) {
 			return m, err
 		}
 	} else {
@@ -337,9 +99,9 @@ func (s *Service) BuildMetafield(ctx context.Context, instance uuid.UUID, owner,
 	return m, vs.Err()
 }
 
-// ChangeMetafieldValue validates a new value for an existing metafield.
-func (s *Service) ChangeMetafieldValue(ctx context.Context, instance uuid.UUID, m Metafield, value string) (Metafield, error) {
-	refs, bad := checkTyped("value", m.Type, value)
+// changeValue validates a new value for an existing metafield.
+func (s *Service) changeValue(ctx context.Context, instance uuid.UUID, m Metafield, value string) (Metafield, error) {
+	refs, bad := s.checkTyped("value", m.Type, value)
 	if bad != nil {
 		return m, fault.Unprocessable(*bad)
 	}
@@ -348,4 +110,47 @@ func (s *Service) ChangeMetafieldValue(ctx context.Context, instance uuid.UUID, 
 	}
 	m.Value, m.References = value, refs
 	return m, nil
+}
+
+// Metafields lists a page of metafields.
+func (s *Service) Metafields(ctx context.Context, instance uuid.UUID, page, perPage int) ([]Metafield, int, error) {
+	return s.metafields.Metafields(ctx, instance, page, perPage)
+}
+
+// Metafield reads one metafield.
+func (s *Service) Metafield(ctx context.Context, instance, id uuid.UUID) (Metafield, error) {
+	list, err := s.metafields.MetafieldsByID(ctx, instance, []uuid.UUID{id})
+	return first(list, err, "no such metafield")
+}
+
+// CreateMetafield validates and stores a metafield.
+func (s *Service) CreateMetafield(ctx context.Context, instance uuid.UUID, in MetafieldInput) (Metafield, error) {
+	m, err := s.buildMetafield(ctx, instance, in)
+	if err != nil {
+		return Metafield{}, err
+	}
+	if err := s.metafields.SaveMetafield(ctx, instance, m, true); err != nil {
+		return Metafield{}, err
+	}
+	return s.Metafield(ctx, instance, m.ID)
+}
+
+// UpdateMetafield changes a metafield's value (nil: unchanged), checked against its type.
+func (s *Service) UpdateMetafield(ctx context.Context, instance, id uuid.UUID, value *string) (Metafield, error) {
+	m, err := s.Metafield(ctx, instance, id)
+	if err != nil || value == nil {
+		return m, err
+	}
+	if m, err = s.changeValue(ctx, instance, m, *value); err != nil {
+		return Metafield{}, err
+	}
+	if err := s.metafields.SaveMetafield(ctx, instance, m, false); err != nil {
+		return Metafield{}, err
+	}
+	return s.Metafield(ctx, instance, id)
+}
+
+// DeleteMetafield removes a metafield.
+func (s *Service) DeleteMetafield(ctx context.Context, instance, id uuid.UUID) error {
+	return s.metafields.DeleteMetafield(ctx, instance, id)
 }

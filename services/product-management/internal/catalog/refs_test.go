@@ -6,12 +6,13 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/services/product-management/internal/iri"
 )
 
 func TestVariantMedias(t *testing.T) {
 	a, b := Media{ID: uuid.New(), Src: "https://cdn.example.com/a.jpg"}, Media{ID: uuid.New(), Src: "https://cdn.example.com/b.jpg"}
 	product := []Media{a, b}
-	iri := func(m Media) string { return "/rest/api/medias/" + m.ID.String() }
+	ref := func(id uuid.UUID) *uuid.UUID { return &id }
 	for _, tc := range []struct {
 		name string
 		refs []MediaRef
@@ -19,19 +20,19 @@ func TestVariantMedias(t *testing.T) {
 		path string // of the first violation; "" when valid
 	}{
 		{"by src, in the order given", []MediaRef{{Src: b.Src}, {Src: a.Src}}, []uuid.UUID{b.ID, a.ID}, ""},
-		{"by IRI", []MediaRef{{IRI: iri(a)}}, []uuid.UUID{a.ID}, ""},
-		{"repeats dropped", []MediaRef{{IRI: iri(a)}, {Src: a.Src}}, []uuid.UUID{a.ID}, ""},
+		{"by id", []MediaRef{{Media: ref(a.ID)}}, []uuid.UUID{a.ID}, ""},
+		{"repeats dropped", []MediaRef{{Media: ref(a.ID)}, {Src: a.Src}}, []uuid.UUID{a.ID}, ""},
 		{"neither", []MediaRef{{}}, nil, "m[0]"},
-		{"both", []MediaRef{{IRI: iri(a), Src: a.Src}}, nil, "m[0]"},
-		{"another media", []MediaRef{{IRI: "/rest/api/medias/" + uuid.NewString()}}, nil, "m[0].media"},
-		{"not an IRI", []MediaRef{{IRI: "a.jpg"}}, nil, "m[0].media"},
+		{"both", []MediaRef{{Media: ref(a.ID), Src: a.Src}}, nil, "m[0]"},
+		{"another media", []MediaRef{{Media: ref(uuid.New())}}, nil, "m[0].media"},
+		{"unreadable reference", []MediaRef{{Media: ref(uuid.Nil)}}, nil, "m[0].media"},
 		{"unknown src", []MediaRef{{Src: a.Src}, {Src: "https://cdn.example.com/c.jpg"}}, nil, "m[1].src"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := variantMedias("m", tc.refs, product)
 			if tc.path != "" {
-				fe, ok := err.(*fault.Error)
-				if !ok || fe.Kind != fault.KindUnprocessable || fe.Violations[0].Path != tc.path {
+				var vs fault.Violations
+				if !vs.Take(err) || vs[0].Path != tc.path {
 					t.Fatalf("err = %v, want a violation at %s", err, tc.path)
 				}
 				return
@@ -69,7 +70,7 @@ func TestCheckTypedReferences(t *testing.T) {
 		{"url", "https://example.com/x", 0, true},
 		{"url", "//example.com/x", 0, false},
 	} {
-		refs, bad := checkTyped("value", tc.typ, tc.value)
+		refs, bad := (&Service{parseRef: iri.Metaobjects.Parse}).checkTyped("value", tc.typ, tc.value)
 		if (bad == nil) != tc.ok || len(refs) != tc.refs {
 			t.Errorf("%s %q: refs %v, violation %v; want ok=%v with %d refs", tc.typ, tc.value, refs, bad, tc.ok, tc.refs)
 		}

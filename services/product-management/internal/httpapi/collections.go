@@ -3,27 +3,18 @@ package httpapi
 import (
 	"context"
 
-	"github.com/google/uuid"
-
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
-	"github.com/flowkiwi/platform/services/product-management/internal/tenant"
+	"github.com/flowkiwi/platform/services/product-management/internal/iri"
 )
 
-func collectionIRI(id uuid.UUID) string { return "/rest/api/collections/" + id.String() }
-
 func renderCollection(c catalog.Collection, top bool) api.Collection {
-	out := api.Collection{LdID: collectionIRI(c.ID), LdType: "Collection", Id: c.ID, Handle: c.Handle, Title: text(c.Title),
+	out := api.Collection{LdID: iri.Collections.Of(c.ID), LdType: "Collection", Id: c.ID, Handle: c.Handle, Title: text(c.Title),
 		Description: text(c.Description), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 	if top {
 		out.LdContext = contextOf("Collection")
 	}
 	return out
-}
-
-func (s *Server) collection(ctx context.Context, t tenant.Tenant, id uuid.UUID, loc catalog.ReadLocale) (catalog.Collection, error) {
-	list, err := s.Catalog.Store().CollectionsByID(ctx, t.InstanceID, []uuid.UUID{id}, loc)
-	return first(list, err, "no such collection")
 }
 
 func (s *Server) ListCollections(ctx context.Context, req api.ListCollectionsRequestObject) (api.ListCollectionsResponseObject, error) {
@@ -32,15 +23,15 @@ func (s *Server) ListCollections(ctx context.Context, req api.ListCollectionsReq
 		return nil, err
 	}
 	page, per := pageOf(req.Params.Page, req.Params.ItemsPerPage)
-	list, total, err := s.Catalog.Store().Collections(ctx, t.InstanceID, loc, page, per)
+	list, total, err := s.Catalog.Collections(ctx, t.InstanceID, loc, page, per)
 	if err != nil {
 		return nil, err
 	}
-	view := pageView("/rest/api/collections", requestQuery(ctx), page, per, total)
-	out := api.ListCollections200ApplicationLdPlusJSONResponse{LdContext: contextOf("Collection"), LdID: "/rest/api/collections",
-		LdType: "Collection", TotalItems: total, Member: []api.Collection{}, View: &view}
-	for _, c := range list {
-		out.Member = append(out.Member, renderCollection(c, false))
+	view := pageView(iri.Collections.Path(), requestQuery(ctx), page, per, total)
+	out := api.ListCollections200ApplicationLdPlusJSONResponse{LdContext: contextOf("Collection"), LdID: iri.Collections.Path(),
+		LdType: "Collection", TotalItems: total, Member: make([]api.Collection, len(list)), View: &view}
+	for i, c := range list {
+		out.Member[i] = renderCollection(c, false)
 	}
 	return out, nil
 }
@@ -50,7 +41,7 @@ func (s *Server) GetCollection(ctx context.Context, req api.GetCollectionRequest
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.collection(ctx, t, req.Id, loc)
+	c, err := s.Catalog.Collection(ctx, t.InstanceID, req.Id, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -66,18 +57,12 @@ func (s *Server) CreateCollection(ctx context.Context, req api.CreateCollectionR
 	if err != nil {
 		return nil, err
 	}
-	c, err := catalog.ApplyCollection(catalog.Collection{}, catalog.CollectionChange{Handle: &b.Handle, Title: ptr(b.Title), Description: ptr(b.Description)})
+	c, err := s.Catalog.CreateCollection(ctx, t.InstanceID, locale, catalog.CollectionChange{Handle: &b.Handle, Title: patch(b.Title), Description: patch(b.Description)})
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Catalog.Store().SaveCollection(ctx, t.InstanceID, c, locale, c.Title != nil, true); err != nil {
-		return nil, err
-	}
-	if c, err = s.collection(ctx, t, c.ID, catalog.ReadLocale{Code: locale}); err != nil {
-		return nil, err
-	}
-	iri := collectionIRI(c.ID)
-	return api.CreateCollection201ApplicationLdPlusJSONResponse{Body: renderCollection(c, true), Headers: api.CreateCollection201ResponseHeaders{Location: &iri}}, nil
+	location := iri.Collections.Of(c.ID)
+	return api.CreateCollection201ApplicationLdPlusJSONResponse{Body: renderCollection(c, true), Headers: api.CreateCollection201ResponseHeaders{Location: &location}}, nil
 }
 
 func (s *Server) UpdateCollection(ctx context.Context, req api.UpdateCollectionRequestObject) (api.UpdateCollectionResponseObject, error) {
@@ -85,22 +70,9 @@ func (s *Server) UpdateCollection(ctx context.Context, req api.UpdateCollectionR
 	if err != nil {
 		return nil, err
 	}
-	current, err := s.collection(ctx, t, req.Id, catalog.ReadLocale{Code: locale})
-	if err != nil {
-		return nil, err
-	}
 	b := req.Body
-	ch := catalog.CollectionChange{Handle: b.Handle}
-	ch.Title, ch.ClearTitle = patchText(b.Title)
-	ch.Description, ch.ClearDescription = patchText(b.Description)
-	c, err := catalog.ApplyCollection(current, ch)
+	c, err := s.Catalog.UpdateCollection(ctx, t.InstanceID, req.Id, locale, catalog.CollectionChange{Handle: b.Handle, Title: textPatch(b.Title), Description: textPatch(b.Description)})
 	if err != nil {
-		return nil, err
-	}
-	if err := s.Catalog.Store().SaveCollection(ctx, t.InstanceID, c, locale, b.Title.IsSpecified(), false); err != nil {
-		return nil, err
-	}
-	if c, err = s.collection(ctx, t, c.ID, catalog.ReadLocale{Code: locale}); err != nil {
 		return nil, err
 	}
 	return api.UpdateCollection200ApplicationLdPlusJSONResponse(renderCollection(c, true)), nil
@@ -111,7 +83,7 @@ func (s *Server) DeleteCollection(ctx context.Context, req api.DeleteCollectionR
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Catalog.Store().DeleteCollection(ctx, t.InstanceID, req.Id); err != nil {
+	if err := s.Catalog.DeleteCollection(ctx, t.InstanceID, req.Id); err != nil {
 		return nil, err
 	}
 	return api.DeleteCollection204Response{}, nil

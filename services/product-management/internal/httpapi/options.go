@@ -5,7 +5,21 @@ import (
 
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
+	"github.com/flowkiwi/platform/services/product-management/internal/iri"
 )
+
+func (s *Server) GetProductOption(ctx context.Context, req api.GetProductOptionRequestObject) (api.GetProductOptionResponseObject, error) {
+	t, loc, err := s.reading(ctx, req.Params.XFlowkiwiLocale, req.Params.XFlowkiwiLocaleFallback)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.Catalog.Option(ctx, t.InstanceID, req.Id, loc)
+	if err != nil {
+		return nil, err
+	}
+	r := renderer{catalog.View{Expand: expandOf(req.Params.Expand)}}
+	return api.GetProductOption200ApplicationLdPlusJSONResponse(r.option(o, true)), nil
+}
 
 func (s *Server) CreateProductOption(ctx context.Context, req api.CreateProductOptionRequestObject) (api.CreateProductOptionResponseObject, error) {
 	t, locale, err := s.writing(ctx, req.Params.XFlowkiwiLocale)
@@ -20,11 +34,21 @@ func (s *Server) CreateProductOption(ctx context.Context, req api.CreateProductO
 	if err != nil {
 		return nil, err
 	}
-	if o, err = s.findOption(ctx, t, o.ID, catalog.ReadLocale{Code: locale}); err != nil {
+	location := iri.ProductOptions.Of(o.ID)
+	return api.CreateProductOption201ApplicationLdPlusJSONResponse{Body: renderer{}.option(o, true),
+		Headers: api.CreateProductOption201ResponseHeaders{Location: &location}}, nil
+}
+
+func (s *Server) UpdateProductOption(ctx context.Context, req api.UpdateProductOptionRequestObject) (api.UpdateProductOptionResponseObject, error) {
+	t, locale, err := s.writing(ctx, req.Params.XFlowkiwiLocale)
+	if err != nil {
 		return nil, err
 	}
-	iri := optionIRI(o.ID)
-	return api.CreateProductOption201ApplicationLdPlusJSONResponse{Body: renderer{}.option(o, true), Headers: api.CreateProductOption201ResponseHeaders{Location: &iri}}, nil
+	o, err := s.Catalog.UpdateOption(ctx, t.InstanceID, req.Id, locale, req.Body.Name, req.Body.Position)
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateProductOption200ApplicationLdPlusJSONResponse(renderer{}.option(o, true)), nil
 }
 
 func (s *Server) DeleteProductOption(ctx context.Context, req api.DeleteProductOptionRequestObject) (api.DeleteProductOptionResponseObject, error) {
@@ -32,10 +56,22 @@ func (s *Server) DeleteProductOption(ctx context.Context, req api.DeleteProductO
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Catalog.Store().DeleteOption(ctx, t.InstanceID, req.Id); err != nil {
+	if err := s.Catalog.DeleteOption(ctx, t.InstanceID, req.Id); err != nil {
 		return nil, err
 	}
 	return api.DeleteProductOption204Response{}, nil
+}
+
+func (s *Server) GetOptionValue(ctx context.Context, req api.GetOptionValueRequestObject) (api.GetOptionValueResponseObject, error) {
+	t, loc, err := s.reading(ctx, req.Params.XFlowkiwiLocale, req.Params.XFlowkiwiLocaleFallback)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.Catalog.OptionValue(ctx, t.InstanceID, req.Id, loc)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetOptionValue200ApplicationLdPlusJSONResponse(renderValue(v, true)), nil
 }
 
 func (s *Server) CreateOptionValue(ctx context.Context, req api.CreateOptionValueRequestObject) (api.CreateOptionValueResponseObject, error) {
@@ -51,11 +87,21 @@ func (s *Server) CreateOptionValue(ctx context.Context, req api.CreateOptionValu
 	if err != nil {
 		return nil, err
 	}
-	if v, err = s.findValue(ctx, t, v.ID, catalog.ReadLocale{Code: locale}); err != nil {
+	location := iri.OptionValues.Of(v.ID)
+	return api.CreateOptionValue201ApplicationLdPlusJSONResponse{Body: renderValue(v, true),
+		Headers: api.CreateOptionValue201ResponseHeaders{Location: &location}}, nil
+}
+
+func (s *Server) UpdateOptionValue(ctx context.Context, req api.UpdateOptionValueRequestObject) (api.UpdateOptionValueResponseObject, error) {
+	t, locale, err := s.writing(ctx, req.Params.XFlowkiwiLocale)
+	if err != nil {
 		return nil, err
 	}
-	iri := optionValueIRI(v.ID)
-	return api.CreateOptionValue201ApplicationLdPlusJSONResponse{Body: renderer{}.value(v, true), Headers: api.CreateOptionValue201ResponseHeaders{Location: &iri}}, nil
+	v, err := s.Catalog.UpdateOptionValue(ctx, t.InstanceID, req.Id, locale, req.Body.Value, req.Body.Position)
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateOptionValue200ApplicationLdPlusJSONResponse(renderValue(v, true)), nil
 }
 
 func (s *Server) DeleteOptionValue(ctx context.Context, req api.DeleteOptionValueRequestObject) (api.DeleteOptionValueResponseObject, error) {
@@ -63,7 +109,7 @@ func (s *Server) DeleteOptionValue(ctx context.Context, req api.DeleteOptionValu
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Catalog.Store().DeleteOptionValue(ctx, t.InstanceID, req.Id); err != nil {
+	if err := s.Catalog.DeleteOptionValue(ctx, t.InstanceID, req.Id); err != nil {
 		return nil, err
 	}
 	return api.DeleteOptionValue204Response{}, nil

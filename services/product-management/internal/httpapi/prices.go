@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,12 +11,9 @@ import (
 	"github.com/flowkiwi/platform/pkg/iso"
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
+	"github.com/flowkiwi/platform/services/product-management/internal/iri"
 	"github.com/flowkiwi/platform/services/product-management/internal/price"
 )
-
-func channelIRI(id uuid.UUID) string { return "/rest/api/channels/" + id.String() }
-func countryIRI(code string) string  { return "/rest/api/countries/" + code }
-func priceIRI(id uuid.UUID) string   { return "/rest/api/prices/" + id.String() }
 
 // resolution reads resolveContext: channel and country together, at defaulting to now.
 func resolution(channel, country *string, at *time.Time) (*catalog.Resolution, error) {
@@ -36,9 +32,9 @@ func resolution(channel, country *string, at *time.Time) (*catalog.Resolution, e
 	case channel == nil:
 		add("channel", "required", "resolveContext[channel] and resolveContext[country] go together")
 	default:
-		id, ok := catalog.ParseIRI(*channel, "/rest/api/channels/")
+		id, ok := iri.Channels.Parse(*channel)
 		if !ok {
-			add("channel", "invalid_channel", "a channel IRI, /rest/api/channels/{id}")
+			add("channel", "invalid_channel", "a channel IRI, "+iri.Channels.Path()+"/{id}")
 		}
 		r.Channel = id
 	}
@@ -46,7 +42,7 @@ func resolution(channel, country *string, at *time.Time) (*catalog.Resolution, e
 	case country == nil:
 		add("country", "required", "resolveContext[channel] and resolveContext[country] go together")
 	default:
-		code, ok := catalog.CountryCode(*country)
+		code, ok := catalog.CountryCode(iri.Countries.Code(*country))
 		if !ok {
 			add("country", "invalid_country", "a country IRI or ISO 3166-1 code")
 		}
@@ -63,13 +59,6 @@ func amount(minor int64, currency string) string {
 	return price.FormatAmount(minor, c.MinorUnits)
 }
 
-func timeOrNull(t time.Time) nullable.Nullable[time.Time] {
-	if t.IsZero() {
-		return nullable.NewNullNullable[time.Time]()
-	}
-	return nullable.NewNullableWithValue(t)
-}
-
 // priceFields adds the variant's resolved and lowest prices when the read had a context.
 func priceFields(out *api.Variant, v catalog.Variant) {
 	if !v.Priced {
@@ -78,7 +67,7 @@ func priceFields(out *api.Variant, v catalog.Variant) {
 	out.ResolvedPrice = nullable.NewNullNullable[api.ResolvedPrice]()
 	out.LowestPriceLast30Days = nullable.NewNullNullable[api.LowestPrice]()
 	if r := v.Resolved; r != nil {
-		rp := api.ResolvedPrice{Amount: amount(r.Amount, r.Currency), Currency: r.Currency, Price: priceIRI(r.ID),
+		rp := api.ResolvedPrice{Amount: amount(r.Amount, r.Currency), Currency: r.Currency, Price: iri.Prices.Of(r.ID),
 			CompareAtAmount: nullable.NewNullNullable[string](), ValidUntil: timeOrNull(r.End), ValidFrom: nullable.NewNullNullable[time.Time]()}
 		if r.CompareAt != nil {
 			rp.CompareAtAmount = nullable.NewNullableWithValue(amount(*r.CompareAt, r.Currency))
@@ -94,7 +83,7 @@ func priceFields(out *api.Variant, v catalog.Variant) {
 }
 
 func renderPrice(r price.Row, top bool) api.Price {
-	out := api.Price{LdID: priceIRI(r.ID), LdType: "Price", Id: r.ID, Variant: variantIRI(r.VariantID), Currency: r.Currency,
+	out := api.Price{LdID: iri.Prices.Of(r.ID), LdType: "Price", Id: r.ID, Variant: iri.Variants.Of(r.VariantID), Currency: r.Currency,
 		Amount: amount(r.Amount, r.Currency), CreatedAt: r.Start, Channel: nullable.NewNullNullable[string](),
 		Country: nullable.NewNullNullable[string](), CompareAtAmount: nullable.NewNullNullable[string](),
 		ValidFrom: nullable.NewNullNullable[time.Time](), ValidUntil: timeOrNull(r.End)}
@@ -102,10 +91,10 @@ func renderPrice(r price.Row, top bool) api.Price {
 		out.LdContext = contextOf("Price")
 	}
 	if r.ChannelID != nil {
-		out.Channel = nullable.NewNullableWithValue(channelIRI(*r.ChannelID))
+		out.Channel = nullable.NewNullableWithValue(iri.Channels.Of(*r.ChannelID))
 	}
 	if r.Country != "" {
-		out.Country = nullable.NewNullableWithValue(countryIRI(r.Country))
+		out.Country = nullable.NewNullableWithValue(iri.Countries.OfCode(r.Country))
 	}
 	if r.CompareAt != nil {
 		out.CompareAtAmount = nullable.NewNullableWithValue(amount(*r.CompareAt, r.Currency))
@@ -116,189 +105,49 @@ func renderPrice(r price.Row, top bool) api.Price {
 	return out
 }
 
-func renderChannel(c catalog.Channel, top bool) api.Channel {
-	out := api.Channel{LdID: channelIRI(c.ID), LdType: "Channel", Id: c.ID, Code: c.Code, Name: c.Name, Currency: c.Currency,
-		Countries: make([]api.Iri, len(c.Countries)), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
-	if top {
-		out.LdContext = contextOf("Channel")
-	}
-	for i, code := range c.Countries {
-		out.Countries[i] = countryIRI(code)
-	}
-	return out
-}
-
-func renderCountry(c iso.Country, top bool) api.Country {
-	out := api.Country{LdID: countryIRI(c.Code), LdType: "Country", Code: c.Code, Name: c.Name}
-	if top {
-		out.LdContext = contextOf("Country")
-	}
-	return out
-}
-
 func priceInput(b api.VariantPriceCreate) catalog.PriceInput {
-	in := catalog.PriceInput{Channel: ptr(b.Channel), Country: ptr(b.Country), Currency: b.Currency, Amount: b.Amount, CompareAt: ptr(b.CompareAtAmount)}
-	if b.ValidFrom.IsSpecified() && !b.ValidFrom.IsNull() {
-		t := b.ValidFrom.MustGet()
-		in.ValidFrom = &t
+	in := catalog.PriceInput{Currency: b.Currency, Amount: b.Amount, CompareAt: optional(b.CompareAtAmount),
+		ValidFrom: optionalTime(b.ValidFrom), ValidUntil: optionalTime(b.ValidUntil)}
+	if c := optional(b.Channel); c != nil {
+		id := iri.Channels.ID(*c)
+		in.Channel = &id
 	}
-	if b.ValidUntil.IsSpecified() && !b.ValidUntil.IsNull() {
-		t := b.ValidUntil.MustGet()
-		in.ValidUntil = &t
+	if c := optional(b.Country); c != nil {
+		code := iri.Countries.Code(*c)
+		in.Country = &code
 	}
 	return in
 }
 
-// ---- countries ----
-
-func (s *Server) ListCountries(ctx context.Context, _ api.ListCountriesRequestObject) (api.ListCountriesResponseObject, error) {
-	if _, err := authorize(ctx, permRead); err != nil {
-		return nil, err
-	}
-	out := api.ListCountries200ApplicationLdPlusJSONResponse{LdContext: contextOf("Country"), LdID: "/rest/api/countries", LdType: "Collection"}
-	for _, c := range iso.Countries() {
-		out.Member = append(out.Member, renderCountry(c, false))
-	}
-	out.TotalItems = len(out.Member)
-	return out, nil
-}
-
-func (s *Server) GetCountry(ctx context.Context, req api.GetCountryRequestObject) (api.GetCountryResponseObject, error) {
-	if _, err := authorize(ctx, permRead); err != nil {
-		return nil, err
-	}
-	c, ok := iso.CountryByCode(strings.ToUpper(req.Code))
-	if !ok {
-		return nil, fault.NotFound("no such country")
-	}
-	return api.GetCountry200ApplicationLdPlusJSONResponse(renderCountry(c, true)), nil
-}
-
-// ---- channels ----
-
-func (s *Server) ListChannels(ctx context.Context, _ api.ListChannelsRequestObject) (api.ListChannelsResponseObject, error) {
-	t, err := authorize(ctx, permRead)
-	if err != nil {
-		return nil, err
-	}
-	list, err := s.Catalog.Store().Channels(ctx, t.InstanceID)
-	if err != nil {
-		return nil, err
-	}
-	out := api.ListChannels200ApplicationLdPlusJSONResponse{LdContext: contextOf("Channel"), LdID: "/rest/api/channels", LdType: "Collection", Member: []api.Channel{}, TotalItems: len(list)}
-	for _, c := range list {
-		out.Member = append(out.Member, renderChannel(c, false))
-	}
-	return out, nil
-}
-
-func (s *Server) channel(ctx context.Context, instance, id uuid.UUID) (catalog.Channel, error) {
-	list, err := s.Catalog.Store().ChannelsByID(ctx, instance, []uuid.UUID{id})
-	return first(list, err, "no such channel")
-}
-
-func (s *Server) GetChannel(ctx context.Context, req api.GetChannelRequestObject) (api.GetChannelResponseObject, error) {
-	t, err := authorize(ctx, permRead)
-	if err != nil {
-		return nil, err
-	}
-	c, err := s.channel(ctx, t.InstanceID, req.Id)
-	if err != nil {
-		return nil, err
-	}
-	return api.GetChannel200ApplicationLdPlusJSONResponse(renderChannel(c, true)), nil
-}
-
-func (s *Server) CreateChannel(ctx context.Context, req api.CreateChannelRequestObject) (api.CreateChannelResponseObject, error) {
-	t, err := authorize(ctx, permWrite)
-	if err != nil {
-		return nil, err
-	}
-	b, err := requestBody(req.JSONBody, req.ApplicationLdPlusJSONBody)
-	if err != nil {
-		return nil, err
-	}
-	c, err := catalog.NewChannel(catalog.ChannelInput{Code: &b.Code, Name: &b.Name, Currency: &b.Currency, Countries: b.Countries})
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Catalog.Store().CreateChannel(ctx, t.InstanceID, c); err != nil {
-		return nil, err
-	}
-	c, err = s.channel(ctx, t.InstanceID, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	iri := channelIRI(c.ID)
-	return api.CreateChannel201ApplicationLdPlusJSONResponse{Body: renderChannel(c, true), Headers: api.CreateChannel201ResponseHeaders{Location: &iri}}, nil
-}
-
-func (s *Server) UpdateChannel(ctx context.Context, req api.UpdateChannelRequestObject) (api.UpdateChannelResponseObject, error) {
-	t, err := authorize(ctx, permWrite)
-	if err != nil {
-		return nil, err
-	}
-	c, err := s.channel(ctx, t.InstanceID, req.Id)
-	if err != nil {
-		return nil, err
-	}
-	if c, err = catalog.ApplyChannel(c, catalog.ChannelInput{Name: req.Body.Name, Countries: req.Body.Countries}); err != nil {
-		return nil, err
-	}
-	if err := s.Catalog.Store().UpdateChannel(ctx, t.InstanceID, c); err != nil {
-		return nil, err
-	}
-	if c, err = s.channel(ctx, t.InstanceID, req.Id); err != nil {
-		return nil, err
-	}
-	return api.UpdateChannel200ApplicationLdPlusJSONResponse(renderChannel(c, true)), nil
-}
-
-func (s *Server) DeleteChannel(ctx context.Context, req api.DeleteChannelRequestObject) (api.DeleteChannelResponseObject, error) {
-	t, err := authorize(ctx, permWrite)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Catalog.Store().DeleteChannel(ctx, t.InstanceID, req.Id); err != nil {
-		return nil, err
-	}
-	return api.DeleteChannel204Response{}, nil
-}
-
-// ---- prices ----
-
-func (s *Server) listPrices(ctx context.Context, variant *uuid.UUID, pageP, perP *int, path string) (api.PriceCollection, error) {
-	t, err := authorize(ctx, permRead)
-	if err != nil {
-		return api.PriceCollection{}, err
-	}
-	page, per := pageOf(pageP, perP)
-	rows, total, err := s.Catalog.Store().CurrentPrices(ctx, t.InstanceID, variant, page, per)
-	if err != nil {
-		return api.PriceCollection{}, err
-	}
+// priceCollection renders a page of prices as the collection at path.
+func priceCollection(ctx context.Context, rows []price.Row, total, page, per int, path string) api.PriceCollection {
 	view := pageView(path, requestQuery(ctx), page, per, total)
-	out := api.PriceCollection{LdContext: contextOf("Price"), LdID: path, LdType: "Collection", TotalItems: total, Member: []api.Price{}, View: &view}
-	for _, r := range rows {
-		out.Member = append(out.Member, renderPrice(r, false))
+	out := api.PriceCollection{LdContext: contextOf("Price"), LdID: path, LdType: "Collection", TotalItems: total, Member: make([]api.Price, len(rows)), View: &view}
+	for i, r := range rows {
+		out.Member[i] = renderPrice(r, false)
 	}
-	return out, nil
+	return out
 }
 
 func (s *Server) ListPrices(ctx context.Context, req api.ListPricesRequestObject) (api.ListPricesResponseObject, error) {
 	var variant *uuid.UUID
 	if req.Params.Variant != nil {
-		id, ok := catalog.ParseIRI(*req.Params.Variant, "/rest/api/variants/")
+		id, ok := iri.Variants.Parse(*req.Params.Variant)
 		if !ok {
 			return nil, badQuery("variant", "a variant IRI or id")
 		}
 		variant = &id
 	}
-	out, err := s.listPrices(ctx, variant, req.Params.Page, req.Params.ItemsPerPage, "/rest/api/prices")
+	t, err := authorize(ctx, permRead)
 	if err != nil {
 		return nil, err
 	}
-	return api.ListPrices200ApplicationLdPlusJSONResponse(out), nil
+	page, per := pageOf(req.Params.Page, req.Params.ItemsPerPage)
+	rows, total, err := s.Catalog.Prices(ctx, t.InstanceID, variant, page, per)
+	if err != nil {
+		return nil, err
+	}
+	return api.ListPrices200ApplicationLdPlusJSONResponse(priceCollection(ctx, rows, total, page, per, iri.Prices.Path())), nil
 }
 
 func (s *Server) ListVariantPrices(ctx context.Context, req api.ListVariantPricesRequestObject) (api.ListVariantPricesResponseObject, error) {
@@ -306,45 +155,38 @@ func (s *Server) ListVariantPrices(ctx context.Context, req api.ListVariantPrice
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.Catalog.Store().VariantProduct(ctx, t.InstanceID, req.Id); err != nil {
-		return nil, err
-	}
-	id := req.Id
-	out, err := s.listPrices(ctx, &id, nil, ptrInt(100), variantIRI(req.Id)+"/prices")
+	page, per := pageOf(nil, ptrInt(100))
+	rows, total, err := s.Catalog.VariantPrices(ctx, t.InstanceID, req.Id, page, per)
 	if err != nil {
 		return nil, err
 	}
-	return api.ListVariantPrices200ApplicationLdPlusJSONResponse(out), nil
+	return api.ListVariantPrices200ApplicationLdPlusJSONResponse(priceCollection(ctx, rows, total, page, per, iri.Variants.Of(req.Id)+"/prices")), nil
 }
 
 func ptrInt(i int) *int { return &i }
-
-func (s *Server) createPrice(ctx context.Context, in catalog.PriceInput) (price.Row, error) {
-	t, err := authorize(ctx, permWrite)
-	if err != nil {
-		return price.Row{}, err
-	}
-	return s.Catalog.CreatePrice(ctx, t.InstanceID, in)
-}
 
 func (s *Server) CreatePrice(ctx context.Context, req api.CreatePriceRequestObject) (api.CreatePriceResponseObject, error) {
 	b, err := requestBody(req.JSONBody, req.ApplicationLdPlusJSONBody)
 	if err != nil {
 		return nil, err
 	}
-	variant, ok := catalog.ParseIRI(b.Variant, "/rest/api/variants/")
+	variant, ok := iri.Variants.Parse(b.Variant)
 	if !ok {
-		return nil, fault.Invalid("variant", "unknown_variant", "a variant IRI, /rest/api/variants/{id}")
+		return nil, fault.Invalid("variant", "unknown_variant", "a variant IRI, "+iri.Variants.Path()+"/{id}")
 	}
 	in := priceInput(api.VariantPriceCreate{Channel: b.Channel, Country: b.Country, Currency: b.Currency, Amount: b.Amount,
 		CompareAtAmount: b.CompareAtAmount, ValidFrom: b.ValidFrom, ValidUntil: b.ValidUntil})
 	in.Variant = variant
-	r, err := s.createPrice(ctx, in)
+	t, err := authorize(ctx, permWrite)
 	if err != nil {
 		return nil, err
 	}
-	iri := priceIRI(r.ID)
-	return api.CreatePrice201ApplicationLdPlusJSONResponse{Body: renderPrice(r, true), Headers: api.CreatePrice201ResponseHeaders{Location: &iri}}, nil
+	r, err := s.Catalog.CreatePrice(ctx, t.InstanceID, in)
+	if err != nil {
+		return nil, err
+	}
+	location := iri.Prices.Of(r.ID)
+	return api.CreatePrice201ApplicationLdPlusJSONResponse{Body: renderPrice(r, true), Headers: api.CreatePrice201ResponseHeaders{Location: &location}}, nil
 }
 
 func (s *Server) CreateVariantPrice(ctx context.Context, req api.CreateVariantPriceRequestObject) (api.CreateVariantPriceResponseObject, error) {
@@ -358,15 +200,12 @@ func (s *Server) CreateVariantPrice(ctx context.Context, req api.CreateVariantPr
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.Catalog.Store().VariantProduct(ctx, t.InstanceID, req.Id); err != nil {
-		return nil, err // an unknown variant in the path is a 404
-	}
-	r, err := s.createPrice(ctx, in)
+	r, err := s.Catalog.CreateVariantPrice(ctx, t.InstanceID, in)
 	if err != nil {
 		return nil, err
 	}
-	iri := priceIRI(r.ID)
-	return api.CreateVariantPrice201ApplicationLdPlusJSONResponse{Body: renderPrice(r, true), Headers: api.CreateVariantPrice201ResponseHeaders{Location: &iri}}, nil
+	location := iri.Prices.Of(r.ID)
+	return api.CreateVariantPrice201ApplicationLdPlusJSONResponse{Body: renderPrice(r, true), Headers: api.CreateVariantPrice201ResponseHeaders{Location: &location}}, nil
 }
 
 func (s *Server) GetPrice(ctx context.Context, req api.GetPriceRequestObject) (api.GetPriceResponseObject, error) {
@@ -374,7 +213,7 @@ func (s *Server) GetPrice(ctx context.Context, req api.GetPriceRequestObject) (a
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.Catalog.Store().Price(ctx, t.InstanceID, req.Id)
+	r, err := s.Catalog.Price(ctx, t.InstanceID, req.Id)
 	if err != nil {
 		return nil, err
 	}
@@ -387,24 +226,7 @@ func (s *Server) UpdatePrice(ctx context.Context, req api.UpdatePriceRequestObje
 		return nil, err
 	}
 	b := req.Body
-	c := catalog.PriceChange{Amount: b.Amount}
-	if b.CompareAtAmount.IsSpecified() {
-		if b.CompareAtAmount.IsNull() {
-			c.ClearCompareAt = true
-		} else {
-			v := b.CompareAtAmount.MustGet()
-			c.CompareAt = &v
-		}
-	}
-	if b.ValidUntil.IsSpecified() {
-		if b.ValidUntil.IsNull() {
-			c.ClearUntil = true
-		} else {
-			v := b.ValidUntil.MustGet()
-			c.ValidUntil = &v
-		}
-	}
-	r, err := s.Catalog.ChangePrice(ctx, t.InstanceID, req.Id, c)
+	r, err := s.Catalog.ChangePrice(ctx, t.InstanceID, req.Id, catalog.PriceChange{Amount: b.Amount, CompareAt: patch(b.CompareAtAmount), ValidUntil: patch(b.ValidUntil)})
 	if err != nil {
 		return nil, err
 	}

@@ -1,25 +1,16 @@
 package httpapi
 
 import (
+	"strings"
+	"time"
+
 	"github.com/google/uuid"
 	"github.com/oapi-codegen/nullable"
 
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
+	"github.com/flowkiwi/platform/services/product-management/internal/iri"
 )
-
-// IRIs of the resources.
-func productIRI(id uuid.UUID) string     { return "/rest/api/products/" + id.String() }
-func variantIRI(id uuid.UUID) string     { return "/rest/api/variants/" + id.String() }
-func optionIRI(id uuid.UUID) string      { return "/rest/api/product_options/" + id.String() }
-func optionValueIRI(id uuid.UUID) string { return "/rest/api/option_values/" + id.String() }
-func statusIRI(s catalog.Status) string  { return "/rest/api/statuses/" + string(s) }
-func localeIRI(code string) string       { return "/rest/api/locales/" + code }
-
-func contextOf(typ string) *string {
-	s := "/rest/api/contexts/" + typ
-	return &s
-}
 
 func text(p *string) nullable.Nullable[string] {
 	if p == nil {
@@ -28,31 +19,36 @@ func text(p *string) nullable.Nullable[string] {
 	return nullable.NewNullableWithValue(*p)
 }
 
-// renderer turns catalog values into JSON-LD documents; top marks the document's root (which alone
-// carries @context).
-type renderer struct {
-	expand      catalog.Expand
-	channels    map[uuid.UUID]catalog.Channel    // with expand=channels
-	collections map[uuid.UUID]catalog.Collection // with expand=collections
-	medias      map[uuid.UUID]catalog.Media      // with expand=medias
-	categories  map[uuid.UUID]catalog.Category   // with expand=category
-	// metafields of the products and variants being rendered; metaobjects with expand=metaobject
-	productFields, variantFields map[uuid.UUID][]catalog.Metafield
-	metaobjects                  map[uuid.UUID]catalog.Metaobject
+func intOrNull(p *int) nullable.Nullable[int] {
+	if p == nil {
+		return nullable.NewNullNullable[int]()
+	}
+	return nullable.NewNullableWithValue(*p)
 }
+
+func timeOrNull(t time.Time) nullable.Nullable[time.Time] {
+	if t.IsZero() {
+		return nullable.NewNullNullable[time.Time]()
+	}
+	return nullable.NewNullableWithValue(t)
+}
+
+// renderer turns a catalog view into JSON-LD documents; top marks the document's root (which alone
+// carries @context).
+type renderer struct{ catalog.View }
 
 // metafields renders a product's or variant's metafields: IRIs, or embedded with expand=metafields.
 func (r renderer) metafields(fields []catalog.Metafield) *[]api.MetafieldOrIri {
 	out := make([]api.MetafieldOrIri, len(fields))
 	for i, f := range fields {
-		if r.expand.Metafields {
-			objects := r.metaobjects
-			if objects == nil && r.expand.Metaobject {
+		if r.Expand.Metafields {
+			objects := r.Metaobjects
+			if objects == nil && r.Expand.Metaobject {
 				objects = map[uuid.UUID]catalog.Metaobject{}
 			}
 			_ = out[i].FromMetafield(renderMetafield(f, objects, false))
 		} else {
-			_ = out[i].FromIri(metafieldIRI(f.ID))
+			_ = out[i].FromIri(iri.Metafields.Of(f.ID))
 		}
 	}
 	return &out
@@ -63,10 +59,10 @@ func (r renderer) metafields(fields []catalog.Metafield) *[]api.MetafieldOrIri {
 func (r renderer) mediaList(ids []uuid.UUID) *[]api.MediaOrIri {
 	out := make([]api.MediaOrIri, len(ids))
 	for i, id := range ids {
-		if m, ok := r.medias[id]; ok {
+		if m, ok := r.Medias[id]; ok {
 			_ = out[i].FromMedia(renderMedia(m, false))
 		} else {
-			_ = out[i].FromIri(mediaIRI(id))
+			_ = out[i].FromIri(iri.Medias.Of(id))
 		}
 	}
 	return &out
@@ -74,7 +70,7 @@ func (r renderer) mediaList(ids []uuid.UUID) *[]api.MediaOrIri {
 
 func (r renderer) product(p catalog.Product, top bool) api.Product {
 	out := api.Product{
-		LdID: productIRI(p.ID), LdType: "Product", Id: p.ID, Status: statusIRI(p.Status),
+		LdID: iri.Products.Of(p.ID), LdType: "Product", Id: p.ID, Status: iri.Statuses.OfCode(string(p.Status)),
 		Vendor: text(p.Vendor), Title: text(p.Title), Description: text(p.Description),
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 		Variants: make([]api.VariantOrIri, len(p.Variants)), Options: make([]api.ProductOptionOrIri, len(p.Options)),
@@ -84,59 +80,111 @@ func (r renderer) product(p catalog.Product, top bool) api.Product {
 	}
 	out.Tags = nullable.NewNullNullable[string]()
 	if len(p.Tags) > 0 {
-		out.Tags = nullable.NewNullableWithValue(joinTags(p.Tags))
+		out.Tags = nullable.NewNullableWithValue(strings.Join(p.Tags, ","))
 	}
 	var values map[uuid.UUID]catalog.OptionValue
-	if r.expand.Variants && r.expand.OptionValues {
-		values = valueIndex(p)
+	if r.Expand.Variants && r.Expand.OptionValues {
+		values = catalog.OptionValues(p)
 	}
 	for i, v := range p.Variants {
-		if r.expand.Variants {
+		if r.Expand.Variants {
 			_ = out.Variants[i].FromVariant(r.variant(v, values, false))
 		} else {
-			_ = out.Variants[i].FromIri(variantIRI(v.ID))
+			_ = out.Variants[i].FromIri(iri.Variants.Of(v.ID))
 		}
 	}
 	for i, o := range p.Options {
-		if r.expand.Options {
+		if r.Expand.Options {
 			_ = out.Options[i].FromProductOption(r.option(o, false))
 		} else {
-			_ = out.Options[i].FromIri(optionIRI(o.ID))
+			_ = out.Options[i].FromIri(iri.ProductOptions.Of(o.ID))
 		}
 	}
 	channels := make([]api.ChannelOrIri, len(p.Channels))
 	for i, id := range p.Channels {
-		if c, ok := r.channels[id]; ok {
+		if c, ok := r.Channels[id]; ok {
 			_ = channels[i].FromChannel(renderChannel(c, false))
 		} else {
-			_ = channels[i].FromIri(channelIRI(id))
+			_ = channels[i].FromIri(iri.Channels.Of(id))
 		}
 	}
 	out.Channels = &channels
 	collections := make([]api.CollectionOrIri, len(p.Collections))
 	for i, id := range p.Collections {
-		if c, ok := r.collections[id]; ok {
+		if c, ok := r.Collections[id]; ok {
 			_ = collections[i].FromCollection(renderCollection(c, false))
 		} else {
-			_ = collections[i].FromIri(collectionIRI(id))
+			_ = collections[i].FromIri(iri.Collections.Of(id))
 		}
 	}
 	out.Collections = &collections
 	out.Medias = r.mediaList(p.Medias)
 	var category api.Product_Category
-	switch c, ok := r.categories[deref(p.Category)]; {
+	switch c, embedded := r.Categories[deref(p.Category)]; {
 	case p.Category == nil:
 		_ = category.UnmarshalJSON([]byte("null"))
-	case ok:
+	case embedded:
 		_ = category.FromCategory(renderCategory(c, false))
 	default:
-		_ = category.FromNullableIri(categoryIRI(*p.Category))
+		_ = category.FromNullableIri(iri.Categories.Of(*p.Category))
 	}
 	out.Category = &category
 	attributeValues := renderValues(p.Values)
 	out.AttributeValues = &attributeValues
-	if r.productFields != nil {
-		out.Metafields = r.metafields(r.productFields[p.ID])
+	if r.ProductFields != nil {
+		out.Metafields = r.metafields(r.ProductFields[p.ID])
+	}
+	return out
+}
+
+// variant renders a variant; values (when not nil) embeds its option values.
+func (r renderer) variant(v catalog.Variant, values map[uuid.UUID]catalog.OptionValue, top bool) api.Variant {
+	out := api.Variant{
+		LdID: iri.Variants.Of(v.ID), LdType: "Variant", Id: v.ID, Sku: v.SKU, Title: text(v.Title), Barcode: text(v.Barcode),
+		Position: v.Position, Product: iri.Products.Of(v.ProductID), CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
+		OptionValues: make([]api.OptionValueOrIri, len(v.OptionValueIDs)),
+	}
+	if top {
+		out.LdContext = contextOf("Variant")
+	}
+	for i, id := range v.OptionValueIDs {
+		if ov, ok := values[id]; ok {
+			_ = out.OptionValues[i].FromOptionValue(renderValue(ov, false))
+		} else {
+			_ = out.OptionValues[i].FromIri(iri.OptionValues.Of(id))
+		}
+	}
+	priceFields(&out, v)
+	out.Medias = r.mediaList(v.Medias)
+	if r.VariantFields != nil {
+		out.Metafields = r.metafields(r.VariantFields[v.ID])
+	}
+	return out
+}
+
+func (r renderer) option(o catalog.Option, top bool) api.ProductOption {
+	out := api.ProductOption{
+		LdID: iri.ProductOptions.Of(o.ID), LdType: "ProductOption", Id: o.ID, Name: text(o.Name), Position: o.Position,
+		Product: iri.Products.Of(o.ProductID), Values: make([]api.OptionValueOrIri, len(o.Values)),
+	}
+	if top {
+		out.LdContext = contextOf("ProductOption")
+	}
+	for i, v := range o.Values {
+		if r.Expand.OptionValues {
+			_ = out.Values[i].FromOptionValue(renderValue(v, false))
+		} else {
+			_ = out.Values[i].FromIri(iri.OptionValues.Of(v.ID))
+		}
+	}
+	return out
+}
+
+func renderValue(v catalog.OptionValue, top bool) api.OptionValue {
+	out := api.OptionValue{LdID: iri.OptionValues.Of(v.ID), LdType: "OptionValue", Id: v.ID, Value: text(v.Value), Position: v.Position,
+		Option: iri.ProductOptions.Of(v.OptionID)}
+	if top {
+		out.LdContext = contextOf("OptionValue")
 	}
 	return out
 }
@@ -146,96 +194,4 @@ func deref(id *uuid.UUID) uuid.UUID {
 		return uuid.Nil
 	}
 	return *id
-}
-
-func joinTags(tags []string) string {
-	n := len(tags) - 1
-	for _, t := range tags {
-		n += len(t)
-	}
-	b := make([]byte, 0, n)
-	for i, t := range tags {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, t...)
-	}
-	return string(b)
-}
-
-func valueIndex(p catalog.Product) map[uuid.UUID]catalog.OptionValue {
-	m := map[uuid.UUID]catalog.OptionValue{}
-	for _, o := range p.Options {
-		for _, v := range o.Values {
-			m[v.ID] = v
-		}
-	}
-	return m
-}
-
-// variant renders a variant; values (when not nil) embeds its option values.
-func (r renderer) variant(v catalog.Variant, values map[uuid.UUID]catalog.OptionValue, top bool) api.Variant {
-	out := api.Variant{
-		LdID: variantIRI(v.ID), LdType: "Variant", Id: v.ID, Sku: v.SKU, Title: text(v.Title), Barcode: text(v.Barcode),
-		Position: v.Position, Product: productIRI(v.ProductID), CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
-		OptionValues: make([]api.OptionValueOrIri, len(v.OptionValueIDs)),
-	}
-	if top {
-		out.LdContext = contextOf("Variant")
-	}
-	for i, id := range v.OptionValueIDs {
-		if ov, ok := values[id]; ok {
-			_ = out.OptionValues[i].FromOptionValue(r.value(ov, false))
-		} else {
-			_ = out.OptionValues[i].FromIri(optionValueIRI(id))
-		}
-	}
-	priceFields(&out, v)
-	out.Medias = r.mediaList(v.Medias)
-	if r.variantFields != nil {
-		out.Metafields = r.metafields(r.variantFields[v.ID])
-	}
-	return out
-}
-
-func (r renderer) option(o catalog.Option, top bool) api.ProductOption {
-	out := api.ProductOption{
-		LdID: optionIRI(o.ID), LdType: "ProductOption", Id: o.ID, Name: text(o.Name), Position: o.Position,
-		Product: productIRI(o.ProductID), Values: make([]api.OptionValueOrIri, len(o.Values)),
-	}
-	if top {
-		out.LdContext = contextOf("ProductOption")
-	}
-	for i, v := range o.Values {
-		if r.expand.OptionValues {
-			_ = out.Values[i].FromOptionValue(r.value(v, false))
-		} else {
-			_ = out.Values[i].FromIri(optionValueIRI(v.ID))
-		}
-	}
-	return out
-}
-
-func (r renderer) value(v catalog.OptionValue, top bool) api.OptionValue {
-	out := api.OptionValue{LdID: optionValueIRI(v.ID), LdType: "OptionValue", Id: v.ID, Value: text(v.Value), Position: v.Position, Option: optionIRI(v.OptionID)}
-	if top {
-		out.LdContext = contextOf("OptionValue")
-	}
-	return out
-}
-
-func renderLocale(l catalog.Locale, top bool) api.Locale {
-	out := api.Locale{LdID: localeIRI(l.Code), LdType: "Locale", Code: l.Code, IsDefault: l.IsDefault, CreatedAt: l.CreatedAt}
-	if top {
-		out.LdContext = contextOf("Locale")
-	}
-	return out
-}
-
-func renderStatus(s catalog.Status, top bool) api.Status {
-	out := api.Status{LdID: statusIRI(s), LdType: "Status", Code: api.StatusCode(s), Name: s.Name()}
-	if top {
-		out.LdContext = contextOf("Status")
-	}
-	return out
 }

@@ -11,6 +11,7 @@ import (
 	pmdb "github.com/flowkiwi/platform/db/product-management"
 	"github.com/flowkiwi/platform/pkg/testdb"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
+	"github.com/flowkiwi/platform/services/product-management/internal/iri"
 	"github.com/flowkiwi/platform/services/product-management/internal/postgres"
 )
 
@@ -19,7 +20,7 @@ import (
 func BenchmarkProducts(b *testing.B) {
 	ctx := context.Background()
 	store := postgres.New(testdb.New(b, pmdb.Migrations()))
-	svc := catalog.NewService(store)
+	svc := catalog.NewService(store, iri.Metaobjects.Parse)
 	instance := uuid.New()
 	ids := make([]uuid.UUID, 200)
 	for i := range ids {
@@ -37,7 +38,7 @@ func BenchmarkProducts(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		ids[i] = p.ID
+		ids[i] = p.Products[0].ID
 	}
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {

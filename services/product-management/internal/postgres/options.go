@@ -147,3 +147,47 @@ func (s *Store) DeleteOptionValue(ctx context.Context, instance, id uuid.UUID) e
 		return tx.SendBatch(ctx, b).Close()
 	}))
 }
+
+func (s *Store) OptionProduct(ctx context.Context, instance, id uuid.UUID) (uuid.UUID, error) {
+	return s.owner(ctx, `select product_id from product_options where instance_id = $1 and id = $2`, instance, id, "product option")
+}
+
+func (s *Store) OptionValueProduct(ctx context.Context, instance, id uuid.UUID) (uuid.UUID, error) {
+	return s.owner(ctx, `select product_id from option_values where instance_id = $1 and id = $2`, instance, id, "option value")
+}
+
+// labeled is a positioned row with a translatable label: a product option or an option value.
+type labeled struct {
+	table, what                   string // the rows, and their name in a not-found
+	translations, key, labelField string // the label's table, its foreign key, its column
+}
+
+func (s *Store) UpdateOption(ctx context.Context, instance, id uuid.UUID, locale string, name *string, position *int) error {
+	return s.updateLabeled(ctx, labeled{"product_options", "product option", "product_option_translations", "option_id", "name"}, instance, id, locale, name, position)
+}
+
+func (s *Store) UpdateOptionValue(ctx context.Context, instance, id uuid.UUID, locale string, value *string, position *int) error {
+	return s.updateLabeled(ctx, labeled{"option_values", "option value", "option_value_translations", "value_id", "value"}, instance, id, locale, value, position)
+}
+
+// updateLabeled moves a row of l and sets its label in locale (nil: unchanged); the product's
+// graph changes with it.
+func (s *Store) updateLabeled(ctx context.Context, l labeled, instance, id uuid.UUID, locale string, label *string, position *int) error {
+	return wrap(s.inTx(ctx, func(tx pgx.Tx) error {
+		var product uuid.UUID
+		err := tx.QueryRow(ctx, `update `+l.table+` set position = coalesce($3, position) where instance_id = $1 and id = $2 returning product_id`,
+			instance, id, position).Scan(&product)
+		if err != nil {
+			return notFound(err, l.what)
+		}
+		if _, err := tx.Exec(ctx, touchProduct, instance, product); err != nil {
+			return err
+		}
+		if label == nil {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `insert into `+l.translations+` (instance_id, `+l.key+`, locale, `+l.labelField+`) values ($1, $2, $3, $4)
+			on conflict (instance_id, `+l.key+`, locale) do update set `+l.labelField+` = excluded.`+l.labelField, instance, id, locale, *label)
+		return err
+	}))
+}

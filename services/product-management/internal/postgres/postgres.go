@@ -6,10 +6,7 @@ package postgres
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"sync"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -17,6 +14,7 @@ import (
 
 	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/pkg/pgerr"
+	"github.com/flowkiwi/platform/pkg/precondition"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 )
 
@@ -30,13 +28,6 @@ type Store struct {
 	localeMu    sync.Mutex
 	localeCache map[uuid.UUID]cachedLocales
 }
-
-type cachedLocales struct {
-	ls      catalog.Locales
-	expires time.Time
-}
-
-const localeTTL = time.Second
 
 // New returns a Store over pool.
 func New(pool *pgxpool.Pool) *Store {
@@ -53,12 +44,6 @@ func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return pgerr.Retry(ctx, txAttempts, func() error { return pgx.BeginFunc(ctx, s.pool, fn) })
 }
 
-func (s *Store) forgetLocales(instance uuid.UUID) {
-	s.localeMu.Lock()
-	delete(s.localeCache, instance)
-	s.localeMu.Unlock()
-}
-
 var _ catalog.Store = (*Store)(nil)
 
 var (
@@ -70,422 +55,57 @@ func isForeignKeyViolation(err error) bool { _, ok := pgerr.ForeignKey(err); ret
 
 func uniqueViolation(err error) (string, bool) { return pgerr.Unique(err) }
 
-const defaultLocale = "en"
-
-// Locales returns the enabled locales; an instance without rows has the implicit default "en".
-func (s *Store) Locales(ctx context.Context, instance uuid.UUID) (catalog.Locales, error) {
-	now := time.Now()
-	s.localeMu.Lock()
-	c, ok := s.localeCache[instance]
-	s.localeMu.Unlock()
-	if ok && now.Before(c.expires) {
-		return c.ls, nil
+// deleteOne deletes a row: not found when none, a conflict when something still refers to it.
+func deleteOne(ctx context.Context, s *Store, sql string, instance, id uuid.UUID, what, inUse string) error {
+	tag, err := s.pool.Exec(ctx, sql, instance, id)
+	if isForeignKeyViolation(err) {
+		return fault.Conflict("%s", inUse)
 	}
-	ls, err := s.loadLocales(ctx, instance)
 	if err != nil {
-		return ls, err
+		return wrap(err)
 	}
-	s.localeMu.Lock()
-	if len(s.localeCache) > 10_000 {
-		clear(s.localeCache)
+	if tag.RowsAffected() == 0 {
+		return fault.NotFound("no such %s", what)
 	}
-	s.localeCache[instance] = cachedLocales{ls: ls, expires: now.Add(localeTTL)}
-	s.localeMu.Unlock()
-	return ls, nil
+	return nil
 }
 
-func (s *Store) loadLocales(ctx context.Context, instance uuid.UUID) (catalog.Locales, error) {
-	rows, err := s.pool.Query(ctx, `select code, is_default, created_at from locales where instance_id = $1`, instance)
-	if err != nil {
-		return catalog.Locales{}, wrap(err)
-	}
-	ls := catalog.Locales{Enabled: map[string]time.Time{}}
-	for rows.Next() {
-		var code string
-		var def bool
-		var at time.Time
-		if err := rows.Scan(&code, &def, &at); err != nil {
-			return ls, wrap(err)
+// conflictError turns a unique violation that slipped past the checks (a concurrent write) into a
+// conflict; other errors pass.
+func conflictError(err error) error {
+	if name, ok := uniqueViolation(err); ok {
+		switch name {
+		case "variants_sku":
+			return fault.Conflict("a SKU of this request was taken by a concurrent request")
+		case "variants_combination":
+			return fault.Invalid("optionValues", "duplicate_combination", "another variant of this product has this combination of option values")
 		}
-		ls.Enabled[code] = at
-		if def {
-			ls.Default = code
-		}
+		return fault.Conflict("the request conflicts with existing data")
 	}
-	if err := rows.Err(); err != nil {
-		return ls, wrap(err)
+	if isForeignKeyViolation(err) {
+		// Everything referenced was checked before the write: a concurrent request removed it.
+		return fault.Conflict("something this request refers to was deleted by a concurrent request; read it again and retry")
 	}
-	if len(ls.Enabled) == 0 {
-		ls.Default = defaultLocale
-		ls.Enabled[defaultLocale] = time.Time{}
-	}
-	return ls, nil
-}
-
-// materialize writes the implicit default locale as a row, so later changes have one to move.
-func materialize(ctx context.Context, tx pgx.Tx, instance uuid.UUID) error {
-	_, err := tx.Exec(ctx, `insert into locales (instance_id, code, is_default)
-		select $1, $2, true where not exists (select 1 from locales where instance_id = $1)`, instance, defaultLocale)
 	return err
 }
 
-func (s *Store) EnableLocale(ctx context.Context, instance uuid.UUID, code string, makeDefault bool) (catalog.Locale, error) {
-	defer s.forgetLocales(instance)
-	var l catalog.Locale
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtext($1::text))`, "locales:"+instance.String()); err != nil {
-			return err
-		}
-		if err := materialize(ctx, tx, instance); err != nil {
-			return err
-		}
-		tag, err := tx.Exec(ctx, `insert into locales (instance_id, code) values ($1, $2) on conflict do nothing`, instance, code)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 && code != defaultLocale {
-			return fault.Conflict("the locale %s is already enabled", code)
-		}
-		if makeDefault {
-			if _, err := tx.Exec(ctx, `update locales set is_default = (code = $2) where instance_id = $1`, instance, code); err != nil {
-				return err
-			}
-		}
-		return tx.QueryRow(ctx, `select code, is_default, created_at from locales where instance_id = $1 and code = $2`, instance, code).
-			Scan(&l.Code, &l.IsDefault, &l.CreatedAt)
-	})
-	return l, wrap(err)
-}
-
-func (s *Store) SetDefaultLocale(ctx context.Context, instance uuid.UUID, code string) (catalog.Locale, error) {
-	defer s.forgetLocales(instance)
-	var l catalog.Locale
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtext($1::text))`, "locales:"+instance.String()); err != nil {
-			return err
-		}
-		if err := materialize(ctx, tx, instance); err != nil {
-			return err
-		}
-		var exists bool
-		if err := tx.QueryRow(ctx, `select exists(select 1 from locales where instance_id = $1 and code = $2)`, instance, code).Scan(&exists); err != nil {
-			return err
-		}
-		if !exists {
-			return fault.NotFound("the locale %s is not enabled", code)
-		}
-		// Clear the old default first: the partial unique index allows one default at a time.
-		if _, err := tx.Exec(ctx, `update locales set is_default = false where instance_id = $1 and is_default and code <> $2`, instance, code); err != nil {
-			return err
-		}
-		return tx.QueryRow(ctx, `update locales set is_default = true where instance_id = $1 and code = $2 returning code, is_default, created_at`, instance, code).
-			Scan(&l.Code, &l.IsDefault, &l.CreatedAt)
-	})
-	return l, wrap(err)
-}
-
-func (s *Store) DisableLocale(ctx context.Context, instance uuid.UUID, code string) error {
-	defer s.forgetLocales(instance)
-	return wrap(s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtext($1::text))`, "locales:"+instance.String()); err != nil {
-			return err
-		}
-		if err := materialize(ctx, tx, instance); err != nil {
-			return err
-		}
-		var def bool
-		if err := tx.QueryRow(ctx, `select is_default from locales where instance_id = $1 and code = $2`, instance, code).Scan(&def); err != nil {
-			return notFound(err, "locale")
-		}
-		if def {
-			return fault.Conflict("the default locale cannot be disabled; make another locale the default first")
-		}
-		_, err := tx.Exec(ctx, `delete from locales where instance_id = $1 and code = $2`, instance, code)
+// missingOrChanged explains a conditional write to a row of table that touched nothing: the row
+// is gone (not found) or its version moved on (precondition failed).
+func missingOrChanged(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, table string, instance, id uuid.UUID, what string) error {
+	var ok bool
+	if err := q.QueryRow(ctx, `select exists(select 1 from `+table+` where instance_id = $1 and id = $2)`, instance, id).Scan(&ok); err != nil {
 		return err
-	}))
+	}
+	if ok {
+		return precondition.Failed()
+	}
+	return fault.NotFound("no such %s", what)
 }
 
-// orderColumn maps an order key to its SQL expression.
-func orderColumn(by string) string {
-	switch by {
-	case "updated_at":
-		return "p.updated_at"
-	case "title":
-		return "lower(coalesce(t.title, d.title))"
-	}
-	return "p.created_at"
-}
-
-func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalog.ListQuery) ([]uuid.UUID, int, *catalog.Cursor, error) {
-	args := []any{instance}
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	where := []string{"p.instance_id = $1"}
-	joinTitle := q.Title != nil || q.OrderBy == "title"
-	from := "products p"
-	if joinTitle {
-		from += ` left join product_translations t on t.instance_id = p.instance_id and t.product_id = p.id and t.locale = ` + arg(q.Locale.Code) + `
-			left join product_translations d on d.instance_id = p.instance_id and d.product_id = p.id and d.locale = ` + arg(q.Locale.Fallback)
-	}
-	if q.Status != nil {
-		where = append(where, "p.status = "+arg(string(*q.Status)))
-	}
-	if q.Collection != nil {
-		where = append(where, "exists (select 1 from product_collections pc where pc.instance_id = p.instance_id and pc.product_id = p.id and pc.collection_id = "+arg(*q.Collection)+")")
-	}
-	if q.Channel != nil {
-		where = append(where, "exists (select 1 from product_channels pc where pc.instance_id = p.instance_id and pc.product_id = p.id and pc.channel_id = "+arg(*q.Channel)+")")
-	}
-	if q.Vendor != nil {
-		where = append(where, "p.vendor = "+arg(*q.Vendor))
-	}
-	if len(q.Tags) > 0 {
-		where = append(where, "p.tags && "+arg(q.Tags))
-	}
-	if q.Title != nil {
-		where = append(where, "coalesce(t.title, d.title) ilike "+arg("%"+likeEscape(*q.Title)+"%"))
-	}
-	if q.CreatedAfter != nil {
-		where = append(where, "p.created_at >= "+arg(*q.CreatedAfter))
-	}
-	if q.CreatedBefore != nil {
-		where = append(where, "p.created_at < "+arg(*q.CreatedBefore))
-	}
-	if q.UpdatedAfter != nil {
-		where = append(where, "p.updated_at >= "+arg(*q.UpdatedAfter))
-	}
-	if q.UpdatedBefore != nil {
-		where = append(where, "p.updated_at < "+arg(*q.UpdatedBefore))
-	}
-	dir, cmp := "asc", ">"
-	if q.Descending {
-		dir, cmp = "desc", "<"
-	}
-	col := orderColumn(q.OrderBy)
-	if q.Cursor != nil {
-		if q.Cursor.ID != uuid.Nil { // the zero cursor starts the walk
-			where = append(where, fmt.Sprintf("(%s, p.id) %s (%s, %s)", col, cmp, arg(q.Cursor.At), arg(q.Cursor.ID)))
-		}
-		sql := fmt.Sprintf(`select p.id, %s from %s where %s order by %s %s, p.id %s limit %s`,
-			col, from, strings.Join(where, " and "), col, dir, dir, arg(q.PerPage+1))
-		rows, err := s.pool.Query(ctx, sql, args...)
-		if err != nil {
-			return nil, 0, nil, wrap(err)
-		}
-		type row struct {
-			id uuid.UUID
-			at time.Time
-		}
-		list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
-			var x row
-			err := r.Scan(&x.id, &x.at)
-			return x, err
-		})
-		if err != nil {
-			return nil, 0, nil, wrap(err)
-		}
-		var next *catalog.Cursor
-		if len(list) > q.PerPage {
-			list = list[:q.PerPage]
-			last := list[len(list)-1]
-			next = &catalog.Cursor{At: last.at, ID: last.id}
-		}
-		ids := make([]uuid.UUID, len(list))
-		for i, x := range list {
-			ids[i] = x.id
-		}
-		return ids, -1, next, nil
-	}
-	sql := fmt.Sprintf(`select p.id, count(*) over () from %s where %s order by %s %s nulls last, p.id %s limit %s offset %s`,
-		from, strings.Join(where, " and "), col, dir, dir, arg(q.PerPage), arg((q.Page-1)*q.PerPage))
-	rows, err := s.pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, 0, nil, wrap(err)
-	}
-	total := 0
-	ids, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (uuid.UUID, error) {
-		var id uuid.UUID
-		err := r.Scan(&id, &total)
-		return id, err
-	})
-	if err != nil {
-		return nil, 0, nil, wrap(err)
-	}
-	if len(ids) == 0 && q.Page > 1 {
-		// Past the last page the window saw no rows: count on its own.
-		countArgs := args[:len(args)-2]
-		err = s.pool.QueryRow(ctx, fmt.Sprintf(`select count(*) from %s where %s`, from, strings.Join(where, " and ")), countArgs...).Scan(&total)
-	}
-	return ids, total, nil, wrap(err)
-}
-
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
-// Products loads the graphs of ids in one round trip (ten queries in one batch), in the order of ids.
-func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale) ([]catalog.Product, error) {
-	b := &pgx.Batch{}
-	// Texts are correlated lookups on the translation keys, so each is one primary-key probe whatever
-	// the planner's statistics say; the fallback is only read when the requested text is missing.
-	b.Queue(`select p.id, p.status, p.vendor, p.tags, p.version, p.created_at, p.updated_at, p.category_id,
-			coalesce((select t.title from product_translations t where t.instance_id = p.instance_id and t.product_id = p.id and t.locale = $3),
-				(select t.title from product_translations t where t.instance_id = p.instance_id and t.product_id = p.id and t.locale = $4)),
-			coalesce((select t.description from product_translations t where t.instance_id = p.instance_id and t.product_id = p.id and t.locale = $3),
-				(select t.description from product_translations t where t.instance_id = p.instance_id and t.product_id = p.id and t.locale = $4))
-		from products p where p.instance_id = $1 and p.id = any($2)`, instance, ids, loc.Code, loc.Fallback)
-	b.Queue(`select o.id, o.product_id, o.position,
-			coalesce((select t.name from product_option_translations t where t.instance_id = o.instance_id and t.option_id = o.id and t.locale = $3),
-				(select t.name from product_option_translations t where t.instance_id = o.instance_id and t.option_id = o.id and t.locale = $4))
-		from product_options o where o.instance_id = $1 and o.product_id = any($2) order by o.product_id, o.position, o.id`, instance, ids, loc.Code, loc.Fallback)
-	b.Queue(`select v.id, v.option_id, v.product_id, v.position,
-			coalesce((select t.value from option_value_translations t where t.instance_id = v.instance_id and t.value_id = v.id and t.locale = $3),
-				(select t.value from option_value_translations t where t.instance_id = v.instance_id and t.value_id = v.id and t.locale = $4))
-		from option_values v where v.instance_id = $1 and v.product_id = any($2) order by v.option_id, v.position, v.id`, instance, ids, loc.Code, loc.Fallback)
-	b.Queue(`select id, product_id, sku, title, barcode, position, version, created_at, updated_at
-		from variants where instance_id = $1 and product_id = any($2) order by product_id, position, id`, instance, ids)
-	b.Queue(`select x.variant_id, x.option_value_id from variant_option_values x
-		join option_values v on v.instance_id = x.instance_id and v.id = x.option_value_id
-		join product_options o on o.instance_id = v.instance_id and o.id = v.option_id
-		where x.instance_id = $1 and x.product_id = any($2) order by x.variant_id, o.position`, instance, ids)
-	b.Queue(`select variant_id, media_id from variant_medias where instance_id = $1 and product_id = any($2)
-		order by variant_id, position`, instance, ids)
-	b.Queue(`select product_id, channel_id from product_channels where instance_id = $1 and product_id = any($2)
-		order by product_id, position`, instance, ids)
-	b.Queue(`select product_id, collection_id from product_collections where instance_id = $1 and product_id = any($2)
-		order by product_id, position`, instance, ids)
-	b.Queue(`select product_id, media_id from product_medias where instance_id = $1 and product_id = any($2)
-		order by product_id, position`, instance, ids)
-	b.Queue(`select product_id, attribute_id, value from product_attribute_values where instance_id = $1 and product_id = any($2)
-		order by product_id, position`, instance, ids)
-	br := s.pool.SendBatch(ctx, b)
-	defer br.Close()
-
-	byID := map[uuid.UUID]*catalog.Product{}
-	products := make([]catalog.Product, 0, len(ids))
-	rows, _ := br.Query()
-	for rows.Next() {
-		var p catalog.Product
-		var status string
-		if err := rows.Scan(&p.ID, &status, &p.Vendor, &p.Tags, &p.Version, &p.CreatedAt, &p.UpdatedAt, &p.Category, &p.Title, &p.Description); err != nil {
-			return nil, wrap(err)
-		}
-		p.Status = catalog.Status(status)
-		products = append(products, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(err)
-	}
-	for i := range products {
-		byID[products[i].ID] = &products[i]
-	}
-	rows, _ = br.Query()
-	var options []catalog.Option
-	for rows.Next() {
-		var o catalog.Option
-		if err := rows.Scan(&o.ID, &o.ProductID, &o.Position, &o.Name); err != nil {
-			return nil, wrap(err)
-		}
-		options = append(options, o)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(err)
-	}
-	rows, _ = br.Query()
-	values := map[uuid.UUID][]catalog.OptionValue{}
-	for rows.Next() {
-		var v catalog.OptionValue
-		if err := rows.Scan(&v.ID, &v.OptionID, &v.ProductID, &v.Position, &v.Value); err != nil {
-			return nil, wrap(err)
-		}
-		values[v.OptionID] = append(values[v.OptionID], v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(err)
-	}
-	for _, o := range options {
-		if p := byID[o.ProductID]; p != nil {
-			o.Values = values[o.ID]
-			p.Options = append(p.Options, o)
-		}
-	}
-	rows, _ = br.Query()
-	variantsByProduct := map[uuid.UUID][]catalog.Variant{}
-	for rows.Next() {
-		var v catalog.Variant
-		if err := rows.Scan(&v.ID, &v.ProductID, &v.SKU, &v.Title, &v.Barcode, &v.Position, &v.Version, &v.CreatedAt, &v.UpdatedAt); err != nil {
-			return nil, wrap(err)
-		}
-		variantsByProduct[v.ProductID] = append(variantsByProduct[v.ProductID], v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(err)
-	}
-	valueIDs, err := idLists(br)
-	if err != nil {
-		return nil, err
-	}
-	mediaIDs, err := idLists(br)
-	if err != nil {
-		return nil, err
-	}
-	for pid, vs := range variantsByProduct {
-		for i := range vs {
-			vs[i].OptionValueIDs, vs[i].Medias = valueIDs[vs[i].ID], mediaIDs[vs[i].ID]
-		}
-		if p := byID[pid]; p != nil {
-			p.Variants = vs
-		}
-	}
-	// The products' ordered lists, each (product, id) rows in order.
-	for _, list := range []func(p *catalog.Product) *[]uuid.UUID{
-		func(p *catalog.Product) *[]uuid.UUID { return &p.Channels },
-		func(p *catalog.Product) *[]uuid.UUID { return &p.Collections },
-		func(p *catalog.Product) *[]uuid.UUID { return &p.Medias },
-	} {
-		lists, err := idLists(br)
-		if err != nil {
-			return nil, err
-		}
-		for pid, ids := range lists {
-			if p := byID[pid]; p != nil {
-				*list(p) = ids
-			}
-		}
-	}
-	rows, _ = br.Query()
-	for rows.Next() {
-		var pid uuid.UUID
-		var v catalog.AttributeValue
-		if err := rows.Scan(&pid, &v.Attribute, &v.Value); err != nil {
-			return nil, wrap(err)
-		}
-		if p := byID[pid]; p != nil {
-			p.Values = append(p.Values, v)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(err)
-	}
-	// Return in the order asked for (the list's order).
-	out := make([]catalog.Product, 0, len(products))
-	for _, id := range ids {
-		if p := byID[id]; p != nil {
-			out = append(out, *p)
-		}
-	}
-	return out, nil
-}
-
-// idLists reads the next result of br, (owner, id) rows in order, into each owner's list.
-func idLists(br pgx.BatchResults) (map[uuid.UUID][]uuid.UUID, error) {
-	rows, _ := br.Query()
-	lists := map[uuid.UUID][]uuid.UUID{}
-	for rows.Next() {
-		var owner, id uuid.UUID
-		if err := rows.Scan(&owner, &id); err != nil {
-			return nil, wrap(err)
-		}
-		lists[owner] = append(lists[owner], id)
-	}
-	return lists, wrap(rows.Err())
+func (s *Store) owner(ctx context.Context, sql string, instance, id uuid.UUID, what string) (uuid.UUID, error) {
+	var pid uuid.UUID
+	err := s.pool.QueryRow(ctx, sql, instance, id).Scan(&pid)
+	return pid, notFound(err, what)
 }

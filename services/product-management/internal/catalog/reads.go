@@ -1,0 +1,278 @@
+package catalog
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/services/product-management/internal/price"
+)
+
+// Read says what a product read shows: texts in Locale, the relations Expand embeds, and with
+// Resolution each variant's price in force.
+type Read struct {
+	Locale     ReadLocale
+	Expand     Expand
+	Resolution *Resolution
+}
+
+// Expand lists the relations a read embeds.
+type Expand struct {
+	Variants, Options, OptionValues, Channels, Collections, Medias, Category, Metafields, Metaobject bool
+}
+
+// ParseExpand reads the comma-separated expand parameter; unknown tokens are ignored.
+func ParseExpand(s string) Expand {
+	var e Expand
+	for _, token := range strings.Split(s, ",") {
+		switch strings.TrimSpace(token) {
+		case "variants":
+			e.Variants = true
+		case "options":
+			e.Options = true
+		case "optionValues":
+			e.OptionValues = true
+		case "channels":
+			e.Channels = true
+		case "collections":
+			e.Collections = true
+		case "medias":
+			e.Medias = true
+		case "category":
+			e.Category = true
+		case "metafields":
+			e.Metafields = true
+		case "metaobject":
+			e.Metaobject = true
+		}
+	}
+	return e
+}
+
+// View is products as a read shows them, with everything the read embeds, indexed by id: what
+// the HTTP layer renders.
+type View struct {
+	Products    []Product
+	Expand      Expand
+	Channels    map[uuid.UUID]Channel    // with expand=channels
+	Collections map[uuid.UUID]Collection // with expand=collections
+	Medias      map[uuid.UUID]Media      // with expand=medias
+	Categories  map[uuid.UUID]Category   // with expand=category
+	// Metafields of the products and of their variants (listed on every read); Metaobjects their
+	// references embed with expand=metafields,metaobject.
+	ProductFields, VariantFields map[uuid.UUID][]Metafield
+	Metaobjects                  map[uuid.UUID]Metaobject
+}
+
+// OptionValues indexes the option values of a product of the view.
+func OptionValues(p Product) map[uuid.UUID]OptionValue {
+	m := map[uuid.UUID]OptionValue{}
+	for _, o := range p.Options {
+		for _, v := range o.Values {
+			m[v.ID] = v
+		}
+	}
+	return m
+}
+
+// ListQuery selects products.
+type ListQuery struct {
+	Locale        ReadLocale // of the title filter and order; ListProducts sets it from the read
+	Page, PerPage int
+	Cursor        *Cursor // walk mode: no offset, no count
+	Channel       *uuid.UUID
+	Collection    *uuid.UUID
+	Status        *Status
+	Vendor        *string
+	Tags          []string
+	Title         *string
+	CreatedAfter  *time.Time
+	CreatedBefore *time.Time
+	UpdatedAfter  *time.Time
+	UpdatedBefore *time.Time
+	OrderBy       string // created_at, updated_at, title
+	Descending    bool
+}
+
+// Cursor is a position in a walk ordered by OrderBy then id.
+type Cursor struct {
+	At time.Time
+	ID uuid.UUID
+}
+
+// EmbedQuery asks for what a page of products lists or embeds beyond their graphs.
+type EmbedQuery struct {
+	Locale                                    ReadLocale
+	Channels, Medias, Categories, Collections []uuid.UUID // by id
+	Products                                  []uuid.UUID // whose metafields (and variants') to load
+	Metaobjects                               bool        // and the metaobjects those refer to
+}
+
+// Embeds is the answer to an EmbedQuery.
+type Embeds struct {
+	Channels    []Channel
+	Medias      []Media
+	Categories  []Category
+	Collections []Collection
+	Metafields  []Metafield
+	Metaobjects []Metaobject
+}
+
+// ReadStore reads product graphs and what they embed.
+type ReadStore interface {
+	// Products loads the graphs of ids, in the order of ids, in one round trip.
+	Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc ReadLocale) ([]Product, error)
+	ListProductIDs(ctx context.Context, instance uuid.UUID, q ListQuery) (ids []uuid.UUID, total int, next *Cursor, err error)
+	// Embeds loads what product reads embed, in one round trip.
+	Embeds(ctx context.Context, instance uuid.UUID, q EmbedQuery) (Embeds, error)
+	// PriceHistory returns every revision of the prices in currency of the products' variants.
+	PriceHistory(ctx context.Context, instance uuid.UUID, products []uuid.UUID, currency string) ([]price.Row, error)
+}
+
+// Product reads one product as r asks.
+func (s *Service) Product(ctx context.Context, instance, id uuid.UUID, r Read) (View, error) {
+	p, err := s.graph(ctx, instance, id, r.Locale)
+	if err != nil {
+		return View{}, err
+	}
+	return s.view(ctx, instance, []Product{p}, r)
+}
+
+// graph loads one product's graph (no embeds).
+func (s *Service) graph(ctx context.Context, instance, id uuid.UUID, loc ReadLocale) (Product, error) {
+	ps, err := s.reads.Products(ctx, instance, []uuid.UUID{id}, loc)
+	return first(ps, err, "no such product")
+}
+
+// ListProducts reads a page of products as r asks, with the total (-1 in cursor mode) and the
+// next cursor.
+func (s *Service) ListProducts(ctx context.Context, instance uuid.UUID, q ListQuery, r Read) (View, int, *Cursor, error) {
+	if q.Cursor != nil && q.OrderBy == "title" {
+		return View{}, 0, nil, badParam(ParamCursor, "unsupported", "cursor paging orders by createdAt or updatedAt, not by title")
+	}
+	q.Locale = r.Locale
+	ids, total, next, err := s.reads.ListProductIDs(ctx, instance, q)
+	if err != nil {
+		return View{}, 0, nil, err
+	}
+	products := []Product{}
+	if len(ids) > 0 {
+		if products, err = s.reads.Products(ctx, instance, ids, r.Locale); err != nil {
+			return View{}, 0, nil, err
+		}
+	}
+	v, err := s.view(ctx, instance, products, r)
+	return v, total, next, err
+}
+
+// view completes the graphs of a read: resolved prices (one channel lookup and one price-history
+// query for the whole page), then, in one round trip, the metafields and whatever the expand
+// tokens embed (channels, medias, collections, category, metaobjects).
+func (s *Service) view(ctx context.Context, instance uuid.UUID, products []Product, r Read) (View, error) {
+	v := View{Products: products, Expand: r.Expand}
+	if len(products) == 0 {
+		return v, nil
+	}
+	if r.Resolution != nil {
+		if err := s.applyPrices(ctx, instance, products, *r.Resolution); err != nil {
+			return v, err
+		}
+	}
+	ex := r.Expand
+	q := EmbedQuery{Locale: r.Locale, Products: make([]uuid.UUID, len(products)), Metaobjects: ex.Metafields && ex.Metaobject}
+	for i, p := range products {
+		q.Products[i] = p.ID
+		if ex.Channels {
+			q.Channels = append(q.Channels, p.Channels...)
+		}
+		if ex.Medias {
+			q.Medias = append(q.Medias, p.Medias...)
+		}
+		if ex.Collections {
+			q.Collections = append(q.Collections, p.Collections...)
+		}
+		if ex.Category && p.Category != nil {
+			q.Categories = append(q.Categories, *p.Category)
+		}
+	}
+	e, err := s.reads.Embeds(ctx, instance, q)
+	if err != nil {
+		return v, err
+	}
+	if len(q.Channels) > 0 {
+		v.Channels = index(e.Channels, func(c Channel) uuid.UUID { return c.ID })
+	}
+	if len(q.Medias) > 0 {
+		v.Medias = index(e.Medias, func(m Media) uuid.UUID { return m.ID })
+	}
+	if len(q.Collections) > 0 {
+		v.Collections = index(e.Collections, func(c Collection) uuid.UUID { return c.ID })
+	}
+	if len(q.Categories) > 0 {
+		v.Categories = index(e.Categories, func(c Category) uuid.UUID { return c.ID })
+	}
+	if q.Metaobjects {
+		v.Metaobjects = index(e.Metaobjects, func(o Metaobject) uuid.UUID { return o.ID })
+	}
+	v.ProductFields, v.VariantFields = map[uuid.UUID][]Metafield{}, map[uuid.UUID][]Metafield{}
+	for _, f := range e.Metafields {
+		if f.VariantID != nil {
+			v.VariantFields[*f.VariantID] = append(v.VariantFields[*f.VariantID], f)
+		} else {
+			v.ProductFields[f.ProductID] = append(v.ProductFields[f.ProductID], f)
+		}
+	}
+	return v, nil
+}
+
+// Resolution is the context of a priced read (resolveContext).
+type Resolution struct {
+	Channel uuid.UUID
+	Country string
+	At      time.Time
+}
+
+// applyPrices sets each variant's resolved price and lowest price of the last 30 days, for all
+// products of a read in two statements (the channel, then the price history of the page).
+func (s *Service) applyPrices(ctx context.Context, instance uuid.UUID, products []Product, r Resolution) error {
+	chs, err := s.channels.ChannelsByID(ctx, instance, []uuid.UUID{r.Channel})
+	if err != nil {
+		return err
+	}
+	if len(chs) == 0 {
+		return badParam(ParamResolveChannel, "unknown_channel", "no such channel in this instance")
+	}
+	ids := make([]uuid.UUID, len(products))
+	for i, p := range products {
+		ids[i] = p.ID
+	}
+	rows, err := s.reads.PriceHistory(ctx, instance, ids, chs[0].Currency)
+	if err != nil {
+		return err
+	}
+	byVariant := map[uuid.UUID][]price.Row{}
+	for _, row := range rows {
+		byVariant[row.VariantID] = append(byVariant[row.VariantID], row)
+	}
+	pc := price.Context{Channel: r.Channel, Currency: chs[0].Currency, Country: r.Country, At: r.At}
+	for i := range products {
+		for j := range products[i].Variants {
+			v := &products[i].Variants[j]
+			v.Priced = true
+			history := byVariant[v.ID]
+			if w, ok := price.Resolve(history, pc); ok {
+				v.Resolved = &w
+			}
+			if low, ok := price.LowestBefore(history, pc); ok {
+				v.Lowest = &low
+			}
+		}
+	}
+	return nil
+}
+
+// errNoVariant is the not-found of a variant id.
+var errNoVariant = fault.NotFound("no such variant")

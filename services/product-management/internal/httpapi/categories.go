@@ -1,0 +1,110 @@
+package httpapi
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+	"github.com/oapi-codegen/nullable"
+
+	"github.com/flowkiwi/platform/services/product-management/internal/api"
+	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
+	"github.com/flowkiwi/platform/services/product-management/internal/iri"
+)
+
+func renderCategory(c catalog.Category, top bool) api.Category {
+	out := api.Category{LdID: iri.Categories.Of(c.ID), LdType: "Category", Id: c.ID, Handle: c.Handle, Name: text(c.Name),
+		Parent: nullable.NewNullNullable[string](), Attributes: make([]api.Iri, len(c.Attributes)), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	if c.Parent != nil {
+		out.Parent = nullable.NewNullableWithValue(iri.Categories.Of(*c.Parent))
+	}
+	for i, id := range c.Attributes {
+		out.Attributes[i] = iri.Attributes.Of(id)
+	}
+	if top {
+		out.LdContext = contextOf("Category")
+	}
+	return out
+}
+
+// attributeIDs reads a category's attribute IRIs.
+func attributeIDs(list *[]string) *[]uuid.UUID {
+	if list == nil {
+		return nil
+	}
+	out := ids(*list, func(s string) string { return s }, iri.Attributes.ID)
+	return &out
+}
+
+func (s *Server) ListCategories(ctx context.Context, req api.ListCategoriesRequestObject) (api.ListCategoriesResponseObject, error) {
+	t, loc, err := s.reading(ctx, req.Params.XFlowkiwiLocale, req.Params.XFlowkiwiLocaleFallback)
+	if err != nil {
+		return nil, err
+	}
+	page, per := pageOf(req.Params.Page, req.Params.ItemsPerPage)
+	list, total, err := s.Catalog.Categories(ctx, t.InstanceID, loc, page, per)
+	if err != nil {
+		return nil, err
+	}
+	view := pageView(iri.Categories.Path(), requestQuery(ctx), page, per, total)
+	out := api.ListCategories200ApplicationLdPlusJSONResponse{LdContext: contextOf("Category"), LdID: iri.Categories.Path(), LdType: "Collection",
+		TotalItems: total, Member: make([]api.Category, len(list)), View: &view}
+	for i, c := range list {
+		out.Member[i] = renderCategory(c, false)
+	}
+	return out, nil
+}
+
+func (s *Server) GetCategory(ctx context.Context, req api.GetCategoryRequestObject) (api.GetCategoryResponseObject, error) {
+	t, loc, err := s.reading(ctx, req.Params.XFlowkiwiLocale, req.Params.XFlowkiwiLocaleFallback)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.Catalog.Category(ctx, t.InstanceID, req.Id, loc)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetCategory200ApplicationLdPlusJSONResponse(renderCategory(c, true)), nil
+}
+
+func (s *Server) CreateCategory(ctx context.Context, req api.CreateCategoryRequestObject) (api.CreateCategoryResponseObject, error) {
+	t, locale, err := s.writing(ctx, req.Params.XFlowkiwiLocale)
+	if err != nil {
+		return nil, err
+	}
+	b, err := requestBody(req.JSONBody, req.ApplicationLdPlusJSONBody)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.Catalog.CreateCategory(ctx, t.InstanceID, locale, catalog.CategoryChange{Handle: &b.Handle, Name: patch(b.Name),
+		Parent: refOf(b.Parent, iri.Categories.ID), Attributes: attributeIDs(b.Attributes)})
+	if err != nil {
+		return nil, err
+	}
+	location := iri.Categories.Of(c.ID)
+	return api.CreateCategory201ApplicationLdPlusJSONResponse{Body: renderCategory(c, true), Headers: api.CreateCategory201ResponseHeaders{Location: &location}}, nil
+}
+
+func (s *Server) UpdateCategory(ctx context.Context, req api.UpdateCategoryRequestObject) (api.UpdateCategoryResponseObject, error) {
+	t, locale, err := s.writing(ctx, req.Params.XFlowkiwiLocale)
+	if err != nil {
+		return nil, err
+	}
+	b := req.Body
+	c, err := s.Catalog.UpdateCategory(ctx, t.InstanceID, req.Id, locale, catalog.CategoryChange{Name: textPatch(b.Name),
+		Parent: refPatch(b.Parent, iri.Categories.ID), Attributes: attributeIDs(b.Attributes)})
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateCategory200ApplicationLdPlusJSONResponse(renderCategory(c, true)), nil
+}
+
+func (s *Server) DeleteCategory(ctx context.Context, req api.DeleteCategoryRequestObject) (api.DeleteCategoryResponseObject, error) {
+	t, err := authorize(ctx, permWrite)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Catalog.DeleteCategory(ctx, t.InstanceID, req.Id); err != nil {
+		return nil, err
+	}
+	return api.DeleteCategory204Response{}, nil
+}

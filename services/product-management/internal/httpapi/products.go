@@ -1,0 +1,249 @@
+package httpapi
+
+import (
+	"context"
+
+	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/pkg/precondition"
+	"github.com/flowkiwi/platform/services/product-management/internal/api"
+	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
+	"github.com/flowkiwi/platform/services/product-management/internal/iri"
+)
+
+func (s *Server) GetProduct(ctx context.Context, req api.GetProductRequestObject) (api.GetProductResponseObject, error) {
+	p := req.Params
+	t, loc, err := s.reading(ctx, p.XFlowkiwiLocale, p.XFlowkiwiLocaleFallback)
+	if err != nil {
+		return nil, err
+	}
+	res, err := resolution(p.ResolveContextChannel, p.ResolveContextCountry, p.ResolveContextAt)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.Catalog.Product(ctx, t.InstanceID, req.Id, catalog.Read{Locale: loc, Expand: expandOf(p.Expand), Resolution: res})
+	if err != nil {
+		return nil, err
+	}
+	return api.GetProduct200ApplicationLdPlusJSONResponse{Body: renderer{v}.product(v.Products[0], true),
+		Headers: api.GetProduct200ResponseHeaders{ETag: precondition.ETag(v.Products[0].Version)}}, nil
+}
+
+func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestObject) (api.ListProductsResponseObject, error) {
+	p := req.Params
+	t, loc, err := s.reading(ctx, p.XFlowkiwiLocale, p.XFlowkiwiLocaleFallback)
+	if err != nil {
+		return nil, err
+	}
+	q, err := listQuery(p)
+	if err != nil {
+		return nil, err
+	}
+	res, err := resolution(p.ResolveContextChannel, p.ResolveContextCountry, p.ResolveContextAt)
+	if err != nil {
+		return nil, err
+	}
+	v, total, next, err := s.Catalog.ListProducts(ctx, t.InstanceID, q, catalog.Read{Locale: loc, Expand: expandOf(p.Expand), Resolution: res})
+	if err != nil {
+		return nil, err
+	}
+	out := api.ListProducts200ApplicationLdPlusJSONResponse{
+		LdContext: contextOf("Product"), LdID: iri.Products.Path(), LdType: "Collection",
+		Member: make([]api.Product, len(v.Products)), Search: productSearch(),
+	}
+	for i, pr := range v.Products {
+		out.Member[i] = renderer{v}.product(pr, false)
+	}
+	query := requestQuery(ctx)
+	if q.Cursor != nil {
+		out.View = cursorView(query, next)
+	} else {
+		out.TotalItems = &total
+		out.View = pageView(iri.Products.Path(), query, q.Page, q.PerPage, total)
+	}
+	return out, nil
+}
+
+// listQuery reads the product list's filters, order and paging.
+func listQuery(p api.ListProductsParams) (catalog.ListQuery, error) {
+	q := catalog.ListQuery{Page: 1, PerPage: 30, Vendor: p.Vendor, Title: p.Title,
+		CreatedAfter: p.CreatedAtAfter, CreatedBefore: p.CreatedAtBefore, UpdatedAfter: p.UpdatedAtAfter, UpdatedBefore: p.UpdatedAtBefore}
+	if p.Page != nil {
+		q.Page = *p.Page
+	}
+	if p.ItemsPerPage != nil {
+		q.PerPage = *p.ItemsPerPage
+	}
+	if p.Status != nil {
+		st, ok := catalog.StatusOf(iri.Statuses.Code(*p.Status))
+		if !ok {
+			return q, badQuery("status", "unknown status")
+		}
+		q.Status = &st
+	}
+	if p.Tags != nil {
+		var vs fault.Violations
+		q.Tags = catalog.ParseTags("query.tags", p.Tags, &vs)
+		if err := vs.Err(); err != nil {
+			return q, badQuery("tags", "too many or too long tags")
+		}
+	}
+	orders := 0
+	for _, o := range []struct {
+		by  string
+		dir *api.OrderDirection
+	}{{"created_at", p.OrderCreatedAt}, {"updated_at", p.OrderUpdatedAt}, {"title", p.OrderTitle}} {
+		if o.dir != nil {
+			orders++
+			q.OrderBy, q.Descending = o.by, *o.dir == api.Desc
+		}
+	}
+	if orders > 1 {
+		return q, badQuery("order", "order by one field at a time")
+	}
+	if p.Cursor != nil {
+		c := catalog.Cursor{} // "first": from the start
+		if *p.Cursor != "first" {
+			var err error
+			if c, err = decodeCursor(*p.Cursor); err != nil {
+				return q, err
+			}
+		}
+		q.Cursor = &c
+	}
+	if p.Channel != nil {
+		id, ok := iri.Channels.Parse(*p.Channel)
+		if !ok {
+			return q, badQuery("channel", "a channel IRI or id")
+		}
+		q.Channel = &id
+	}
+	if p.Collection != nil {
+		id, ok := iri.Collections.Parse(*p.Collection)
+		if !ok {
+			return q, badQuery("collection", "a collection IRI or id")
+		}
+		q.Collection = &id
+	}
+	return q, nil
+}
+
+func (s *Server) CreateProduct(ctx context.Context, req api.CreateProductRequestObject) (api.CreateProductResponseObject, error) {
+	t, locale, err := s.writing(ctx, req.Params.XFlowkiwiLocale)
+	if err != nil {
+		return nil, err
+	}
+	body, err := requestBody(req.JSONBody, req.ApplicationLdPlusJSONBody)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.Catalog.CreateProduct(ctx, t.InstanceID, locale, productInput(body))
+	if err != nil {
+		return nil, err
+	}
+	p := v.Products[0]
+	location := iri.Products.Of(p.ID)
+	return api.CreateProduct201ApplicationLdPlusJSONResponse{Body: renderer{v}.product(p, true),
+		Headers: api.CreateProduct201ResponseHeaders{Location: &location, ETag: precondition.ETag(p.Version)}}, nil
+}
+
+func (s *Server) UpdateProduct(ctx context.Context, req api.UpdateProductRequestObject) (api.UpdateProductResponseObject, error) {
+	t, locale, err := s.writing(ctx, req.Params.XFlowkiwiLocale)
+	if err != nil {
+		return nil, err
+	}
+	ifVersion, err := precondition.IfMatch(req.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.Catalog.UpdateProduct(ctx, t.InstanceID, req.Id, locale, productChanges(req.Body, ifVersion))
+	if err != nil {
+		return nil, err
+	}
+	p := v.Products[0]
+	return api.UpdateProduct200ApplicationLdPlusJSONResponse{Body: renderer{v}.product(p, true),
+		Headers: api.UpdateProduct200ResponseHeaders{ETag: precondition.ETag(p.Version)}}, nil
+}
+
+func (s *Server) DeleteProduct(ctx context.Context, req api.DeleteProductRequestObject) (api.DeleteProductResponseObject, error) {
+	t, err := authorize(ctx, permWrite)
+	if err != nil {
+		return nil, err
+	}
+	ifVersion, err := precondition.IfMatch(req.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Catalog.DeleteProduct(ctx, t.InstanceID, req.Id, ifVersion); err != nil {
+		return nil, err
+	}
+	return api.DeleteProduct204Response{}, nil
+}
+
+func productInput(b *api.ProductCreate) catalog.ProductInput {
+	in := catalog.ProductInput{Vendor: optional(b.Vendor), Title: optional(b.Title), Description: optional(b.Description), Tags: optional(b.Tags)}
+	if b.Status != nil {
+		in.Status = iri.Statuses.Code(*b.Status)
+	}
+	if b.Options != nil {
+		for _, o := range *b.Options {
+			in.Options = append(in.Options, catalog.OptionInput{Name: o.Name, Values: o.Values})
+		}
+	}
+	if b.Variants != nil {
+		for _, v := range *b.Variants {
+			in.Variants = append(in.Variants, variantInput(v))
+		}
+	}
+	if b.Channels != nil {
+		in.Channels = ids(*b.Channels, func(a api.ChannelAssignment) string { return a.Channel }, iri.Channels.ID)
+	}
+	if b.Collections != nil {
+		in.Collections = ids(*b.Collections, func(a api.CollectionAssignment) string { return a.Collection }, iri.Collections.ID)
+	}
+	if b.Medias != nil {
+		for _, m := range *b.Medias {
+			in.Medias = append(in.Medias, mediaChange(m))
+		}
+	}
+	if c := optional(b.Category); c != nil {
+		id := iri.Categories.ID(*c)
+		in.Category = &id
+	}
+	if b.AttributeValues != nil {
+		in.Values = valueInputs(*b.AttributeValues)
+	}
+	return in
+}
+
+func productChanges(b *api.ProductPatch, ifVersion int64) catalog.ProductChanges {
+	c := catalog.ProductChanges{Vendor: textPatch(b.Vendor), Title: textPatch(b.Title), Description: textPatch(b.Description),
+		Category: refPatch(b.Category, iri.Categories.ID), IfVersion: ifVersion}
+	if b.Status != nil {
+		code := iri.Statuses.Code(*b.Status)
+		c.Status = &code
+	}
+	if b.Tags.IsSpecified() {
+		tags := ""
+		if t := optional(b.Tags); t != nil {
+			tags = *t
+		}
+		c.Tags = &tags
+	}
+	if b.Channels != nil {
+		list := ids(*b.Channels, func(a api.ChannelAssignment) string { return a.Channel }, iri.Channels.ID)
+		c.Channels = &list
+	}
+	if b.Collections != nil {
+		list := ids(*b.Collections, func(a api.CollectionAssignment) string { return a.Collection }, iri.Collections.ID)
+		c.Collections = &list
+	}
+	if b.Medias != nil {
+		list := ids(*b.Medias, func(a api.MediaAssignment) string { return a.Media }, iri.Medias.ID)
+		c.Medias = &list
+	}
+	if b.AttributeValues != nil {
+		values := valueInputs(*b.AttributeValues)
+		c.Values = &values
+	}
+	return c
+}

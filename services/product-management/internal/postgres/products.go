@@ -1,0 +1,205 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
+	"github.com/flowkiwi/platform/services/product-management/internal/price"
+)
+
+// queueValues inserts a product's attribute values in order.
+func queueValues(b *pgx.Batch, instance, product uuid.UUID, values []catalog.AttributeValue) {
+	if len(values) == 0 {
+		return
+	}
+	ids := make([]uuid.UUID, len(values))
+	raw := make([]string, len(values))
+	pos := make([]int32, len(values))
+	for i, v := range values {
+		ids[i], raw[i], pos[i] = v.Attribute, string(v.Value), int32(i)
+	}
+	b.Queue(`insert into product_attribute_values (instance_id, product_id, attribute_id, position, value)
+		select $1, $2, a, p, v::jsonb from unnest($3::uuid[], $4::int[], $5::text[]) as x(a, p, v)`, instance, product, ids, pos, raw)
+}
+
+// CreateProduct stores a product graph in one transaction, its inserts in one batch.
+func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale string, p catalog.NewProduct) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if len(p.Variants) > 0 {
+			paths := make([]string, len(p.Variants))
+			for i := range p.Variants {
+				paths[i] = fmt.Sprintf("variants[%d].sku", i)
+			}
+			if err := skuClashes(ctx, tx, instance, paths, p.Variants); err != nil {
+				return err
+			}
+		}
+		b := &pgx.Batch{}
+		b.Queue(`insert into products (instance_id, id, status, vendor, tags, category_id) values ($1, $2, $3, $4, $5, $6)`,
+			instance, p.ID, string(p.Status), p.Vendor, p.Tags, p.Category)
+		queueValues(b, instance, p.ID, p.Values)
+		if p.Title != nil || p.Description != nil {
+			b.Queue(`insert into product_translations (instance_id, product_id, locale, title, description) values ($1, $2, $3, $4, $5)`,
+				instance, p.ID, locale, p.Title, p.Description)
+		}
+		var oid, opid []uuid.UUID
+		var opos []int32
+		var oname []string
+		var vid, void, vpid []uuid.UUID
+		var vpos []int32
+		var vlabel []string
+		for _, o := range p.Options {
+			oid, opid, opos, oname = append(oid, o.ID), append(opid, p.ID), append(opos, int32(o.Position)), append(oname, *o.Name)
+			for _, v := range o.Values {
+				vid, void, vpid, vpos, vlabel = append(vid, v.ID), append(void, o.ID), append(vpid, p.ID), append(vpos, int32(v.Position)), append(vlabel, *v.Value)
+			}
+		}
+		if len(oid) > 0 {
+			b.Queue(`insert into product_options (instance_id, id, product_id, position) select $1, * from unnest($2::uuid[], $3::uuid[], $4::int[])`,
+				instance, oid, opid, opos)
+			b.Queue(`insert into product_option_translations (instance_id, option_id, locale, name) select $1, id, $2, name from unnest($3::uuid[], $4::text[]) as x(id, name)`,
+				instance, locale, oid, oname)
+		}
+		if len(vid) > 0 {
+			b.Queue(`insert into option_values (instance_id, id, option_id, product_id, position) select $1, * from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::int[])`,
+				instance, vid, void, vpid, vpos)
+			b.Queue(`insert into option_value_translations (instance_id, value_id, locale, value) select $1, id, $2, value from unnest($3::uuid[], $4::text[]) as x(id, value)`,
+				instance, locale, vid, vlabel)
+		}
+		if len(p.NewMedias) > 0 { // before the variants, which may point at them
+			queueMedias(b, instance, locale, p.NewMedias)
+			pos := make([]int32, len(p.Medias))
+			for i := range pos {
+				pos[i] = int32(i)
+			}
+			b.Queue(`insert into product_medias (instance_id, product_id, media_id, position)
+				select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Medias, pos)
+		}
+		if len(p.Variants) > 0 {
+			insertVariants(b, instance, p.Variants)
+		}
+		if len(p.Channels) > 0 {
+			pos := make([]int32, len(p.Channels))
+			for i := range pos {
+				pos[i] = int32(i)
+			}
+			b.Queue(`insert into product_channels (instance_id, product_id, channel_id, position)
+				select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Channels, pos)
+		}
+		if len(p.Collections) > 0 {
+			pos := make([]int32, len(p.Collections))
+			for i := range pos {
+				pos[i] = int32(i)
+			}
+			b.Queue(`insert into product_collections (instance_id, product_id, collection_id, position)
+				select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Collections, pos)
+		}
+		var prices []price.Row
+		for _, v := range p.Variants {
+			prices = append(prices, v.Prices...)
+		}
+		if len(prices) > 0 {
+			queuePrices(b, instance, prices)
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+	return wrap(conflictError(err))
+}
+
+// UpdateProduct applies an update to the product row, its lists and its texts in locale.
+func (s *Store) UpdateProduct(ctx context.Context, instance, id uuid.UUID, locale string, u catalog.ProductUpdate) error {
+	return wrap(conflictError(s.inTx(ctx, func(tx pgx.Tx) error {
+		var status *string
+		if u.Status != nil {
+			st := string(*u.Status)
+			status = &st
+		}
+		tag, err := tx.Exec(ctx, `update products set
+			status = coalesce($3, status),
+			vendor = case when $4 then null when $5::text is not null then $5 else vendor end,
+			tags = coalesce($6, tags),
+			version = version + 1, updated_at = now()
+			where instance_id = $1 and id = $2 and ($7 = 0 or version = $7)`, instance, id, status, u.Vendor.IsNull(), u.Vendor.Apply(nil), u.Tags, u.IfVersion)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return missingOrChanged(ctx, tx, "products", instance, id, "product")
+		}
+		if u.Category.Present() {
+			if _, err := tx.Exec(ctx, `update products set category_id = $3 where instance_id = $1 and id = $2`, instance, id, u.Category.Apply(nil)); err != nil {
+				return err
+			}
+		}
+		if medias := u.Medias; medias != nil {
+			// Kept medias keep their rows (and so their place in the variants); only the left-out
+			// ones go, which detaches them from the variants too.
+			pos := positions(len(*medias))
+			b := &pgx.Batch{}
+			b.Queue(`delete from product_medias where instance_id = $1 and product_id = $2 and not (media_id = any($3))`, instance, id, *medias)
+			b.Queue(`insert into product_medias (instance_id, product_id, media_id, position) select $1, $2, * from unnest($3::uuid[], $4::int[])
+				on conflict (instance_id, product_id, media_id) do update set position = excluded.position`, instance, id, *medias, pos)
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return err
+			}
+		}
+		for _, l := range []struct {
+			table, column string
+			ids           *[]uuid.UUID
+		}{{"product_channels", "channel_id", u.Channels}, {"product_collections", "collection_id", u.Collections}} {
+			if l.ids == nil {
+				continue
+			}
+			b := &pgx.Batch{}
+			b.Queue(`delete from `+l.table+` where instance_id = $1 and product_id = $2`, instance, id)
+			b.Queue(`insert into `+l.table+` (instance_id, product_id, `+l.column+`, position) select $1, $2, * from unnest($3::uuid[], $4::int[])`,
+				instance, id, *l.ids, positions(len(*l.ids)))
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return err
+			}
+		}
+		if values := u.Values; values != nil {
+			b := &pgx.Batch{}
+			b.Queue(`delete from product_attribute_values where instance_id = $1 and product_id = $2`, instance, id)
+			queueValues(b, instance, id, *values)
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return err
+			}
+		}
+		setTitle, setDesc := u.Title.Present(), u.Description.Present()
+		if !setTitle && !setDesc {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `insert into product_translations as t (instance_id, product_id, locale, title, description)
+			values ($1, $2, $3, $4, $5)
+			on conflict (instance_id, product_id, locale) do update set
+				title = case when $6 then excluded.title else t.title end,
+				description = case when $7 then excluded.description else t.description end`,
+			instance, id, locale, u.Title.Apply(nil), u.Description.Apply(nil), setTitle, setDesc)
+		return err
+	})))
+}
+
+// positions are 0..n-1, the positions of a list written in order.
+func positions(n int) []int32 {
+	pos := make([]int32, n)
+	for i := range pos {
+		pos[i] = int32(i)
+	}
+	return pos
+}
+
+func (s *Store) DeleteProduct(ctx context.Context, instance, id uuid.UUID, ifVersion int64) error {
+	tag, err := s.pool.Exec(ctx, `delete from products where instance_id = $1 and id = $2 and ($3 = 0 or version = $3)`, instance, id, ifVersion)
+	if err != nil {
+		return wrap(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return wrap(missingOrChanged(ctx, s.pool, "products", instance, id, "product"))
+	}
+	return nil
+}
