@@ -51,6 +51,7 @@ func fixture(tb testing.TB) (*accesstoken.Verifier, func(mutate func(jwt.MapClai
 }
 
 func TestVerify(t *testing.T) {
+	t.Parallel()
 	v, sign := fixture(t)
 	for _, tc := range []struct {
 		name   string
@@ -94,6 +95,7 @@ func BenchmarkVerify(b *testing.B) {
 }
 
 func TestCacheServesOnlyVerifiedUnexpiredTokens(t *testing.T) {
+	t.Parallel()
 	v, sign := fixture(t)
 	now := time.Now()
 	v.Now = func() time.Time { return now }

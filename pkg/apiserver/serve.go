@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -37,8 +38,14 @@ func (d *Drain) Check(context.Context) error {
 // Serve runs srv until ctx ends (SIGTERM), then drains for delay and shuts down, letting in-flight
 // requests finish within timeout.
 func Serve(ctx context.Context, srv *http.Server, d *Drain, delay, timeout time.Duration, logger *slog.Logger) error {
+	l, err := net.Listen("tcp", srv.Addr)
+	if err != nil {
+		return err
+	}
+	// The bound address, so a test (or an operator) that asked for port 0 learns the port.
+	logger.Info("listening", "addr", l.Addr().String())
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- srv.Serve(l) }()
 	select {
 	case err := <-errc:
 		return err

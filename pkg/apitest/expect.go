@@ -3,31 +3,33 @@ package apitest
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"reflect"
 	"testing"
 
 	"github.com/flowkiwi/platform/pkg/api/common"
 )
 
-// Response is what every generated *XxxResponse has.
-type Response interface{ StatusCode() int }
+// Response is what every generated *XxxResponse of the oapi-codegen clients has.
+type Response interface {
+	StatusCode() int
+	ContentType() string
+	GetBody() []byte
+}
 
-// The generated response types share StatusCode() and Body/HTTPResponse fields; these helpers read
-// them by reflection so one assertion serves every operation of every client.
-
-func rawBody(r any) []byte {
-	v := reflect.ValueOf(r)
-	if !v.IsValid() || v.IsNil() {
-		return nil
+// present reports whether r holds a response: the generated clients return a nil pointer with an
+// error, and the methods have value receivers.
+func present(r Response) bool {
+	if r == nil {
+		return false
 	}
-	return v.Elem().FieldByName("Body").Bytes()
+	v := reflect.ValueOf(r)
+	return v.Kind() != reflect.Pointer || !v.IsNil()
 }
 
 // Body describes a response for failure messages.
 func Body(r any) string {
-	if rs, ok := r.(Response); ok && !reflect.ValueOf(r).IsNil() {
-		return fmt.Sprintf("%d %s", rs.StatusCode(), rawBody(r))
+	if rs, ok := r.(Response); ok && present(rs) {
+		return fmt.Sprintf("%d %s", rs.StatusCode(), rs.GetBody())
 	}
 	return "<no response>"
 }
@@ -35,6 +37,9 @@ func Body(r any) string {
 // ExpectStatus fails the test unless r has status want.
 func ExpectStatus(t testing.TB, r Response, want int) {
 	t.Helper()
+	if !present(r) {
+		t.Fatalf("no response, want %d", want)
+	}
 	if r.StatusCode() != want {
 		t.Fatalf("status = %d, want %d: %s", r.StatusCode(), want, Body(r))
 	}
@@ -45,19 +50,18 @@ func ExpectStatus(t testing.TB, r Response, want int) {
 func ExpectProblem(t testing.TB, r Response, status int, path string) common.Problem {
 	t.Helper()
 	ExpectStatus(t, r, status)
-	hr := reflect.ValueOf(r).Elem().FieldByName("HTTPResponse").Interface().(*http.Response)
-	if ct := hr.Header.Get("Content-Type"); ct != "application/problem+json" {
+	if ct := r.ContentType(); ct != "application/problem+json" {
 		t.Fatalf("Content-Type = %q, want application/problem+json", ct)
 	}
 	var p common.Problem
-	if err := json.Unmarshal(rawBody(r), &p); err != nil {
+	if err := json.Unmarshal(r.GetBody(), &p); err != nil {
 		t.Fatalf("problem: %v", err)
 	}
 	if p.Status != status {
 		t.Fatalf("problem status = %d, want %d", p.Status, status)
 	}
 	if path != "" && !NamesPath(p, path) {
-		t.Fatalf("no violation names %q: %s", path, rawBody(r))
+		t.Fatalf("no violation names %q: %s", path, r.GetBody())
 	}
 	return p
 }

@@ -7,6 +7,7 @@ import (
 )
 
 func TestCurrencies(t *testing.T) {
+	t.Parallel()
 	for code, units := range map[string]int{"EUR": 2, "USD": 2, "JPY": 0, "KWD": 3, "CHF": 2} {
 		c, ok := iso.CurrencyByCode(code)
 		if !ok || c.MinorUnits != units {

@@ -29,6 +29,7 @@ var rfcVectors = []struct{ target, patch, want string }{
 }
 
 func TestApplyRFC7396Vectors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range rfcVectors {
 		t.Run(tc.target+"+"+tc.patch, func(t *testing.T) {
 			got, err := mergepatch.Apply([]byte(tc.target), []byte(tc.patch))
@@ -41,6 +42,7 @@ func TestApplyRFC7396Vectors(t *testing.T) {
 }
 
 func TestApplyRejectsMalformedInput(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ name, doc, patch string }{
 		{"malformed patch", `{}`, `{"a":`},
 		{"trailing data", `{}`, `{} {}`},

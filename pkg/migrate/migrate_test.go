@@ -17,6 +17,7 @@ import (
 // TestConcurrentUp runs the migrations from several "replicas" at once on a fresh database: all
 // succeed and each migration is applied once.
 func TestConcurrentUp(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	migrations := fstest.MapFS{
 		"001_a.sql": {Data: []byte("create table a (id int primary key);")},

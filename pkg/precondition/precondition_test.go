@@ -7,6 +7,7 @@ import (
 )
 
 func TestIfMatch(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		header *string
 		want   int64

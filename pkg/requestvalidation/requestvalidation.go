@@ -179,7 +179,10 @@ func (v *Validator) toFault(err error) error {
 		// Parameter errors come first in a multi-error; the first decides the status.
 		var out *fault.Error
 		for _, e := range me {
-			fe := v.toFault(e).(*fault.Error)
+			var fe *fault.Error
+			if !errors.As(v.toFault(e), &fe) {
+				continue
+			}
 			if out == nil {
 				out = fe
 				continue

@@ -18,6 +18,7 @@ import (
 // transport, yields a server span named by the route template and a client span in one trace, and
 // B receives that trace in its traceparent header (W3C trace context).
 func TestTraceContextPropagates(t *testing.T) {
+	t.Parallel()
 	rec := tracetest.NewSpanRecorder()
 	tr := tracing.New("a", rec, propagation.TraceContext{})
 

@@ -14,6 +14,7 @@ import (
 )
 
 func TestCreateInstance(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.partner("Acme")
 	ctx := context.Background()
@@ -64,6 +65,7 @@ func TestCreateInstance(t *testing.T) {
 
 // TestConcurrentHandleCreate races many creates of one handle: exactly one wins.
 func TestConcurrentHandleCreate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.partner("Acme")
 	org := p.org(t, "Acme")
@@ -91,6 +93,7 @@ func TestConcurrentHandleCreate(t *testing.T) {
 }
 
 func TestRenameInstance(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.partner("Acme")
 	ctx := context.Background()
@@ -160,6 +163,7 @@ func TestRenameInstance(t *testing.T) {
 }
 
 func TestListInstances(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.partner("Acme")
 	ctx := context.Background()
@@ -179,6 +183,7 @@ func TestListInstances(t *testing.T) {
 }
 
 func TestTransferInstance(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.partner("Acme")
 	viewer := e.partner("Viewer")
@@ -262,6 +267,7 @@ func TestTransferInstance(t *testing.T) {
 }
 
 func TestCheckInstanceAccess(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	owner := e.partner("Owner")
 	viewer := e.partner("Viewer")
@@ -318,6 +324,7 @@ func TestCheckInstanceAccess(t *testing.T) {
 // TestOtherPartnersSeeNothing tries every organization-scoped endpoint as a partner that is not a
 // member: each answers 404, and nothing changes.
 func TestOtherPartnersSeeNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	owner := e.partner("Owner")
 	intruder := e.partner("Intruder")
@@ -390,6 +397,7 @@ func TestOtherPartnersSeeNothing(t *testing.T) {
 
 // TestBadInputNeverFails500 throws malformed requests at the API: each gets a 4xx problem.
 func TestBadInputNeverFails500(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.partner("Acme")
 	org := p.org(t, "Acme")

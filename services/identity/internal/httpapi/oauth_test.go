@@ -18,6 +18,7 @@ import (
 )
 
 func TestIssueToken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.partner("Acme")
 	ctx := context.Background()
@@ -76,6 +77,7 @@ func TestIssueToken(t *testing.T) {
 
 // TestAccessTokenClaims checks the RFC 9068 header and claims, and that the JWKS verifies the token.
 func TestAccessTokenClaims(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.partner("Acme")
 	jwks, err := e.anonymous().GetJWKSWithResponse(context.Background())
@@ -133,6 +135,7 @@ func jwkKey(k identity.JWK) (*rsa.PublicKey, error) {
 
 // TestBadTokensAreRejected sends tokens that must all be refused with 401 and a Bearer challenge.
 func TestBadTokensAreRejected(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.partner("Acme")
 	ctx := context.Background()

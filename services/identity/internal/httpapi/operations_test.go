@@ -15,6 +15,7 @@ import (
 // TestOperationsEndpoints: probes answer without a token, and /openapi.yaml is a self-contained,
 // valid document with every operation of the API.
 func TestOperationsEndpoints(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, path := range []string{"/healthz", "/readyz"} {
 		resp, err := http.Get(e.url + path)
@@ -48,6 +49,7 @@ func TestOperationsEndpoints(t *testing.T) {
 // TestDocsPageRenders opens /docs in headless Chromium: the reference page renders the operations
 // from /openapi.yaml with the assets embedded in the binary.
 func TestDocsPageRenders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	dom := apitest.RenderedDOM(t, e.url+"/docs")
 	for _, want := range []string{"Flowkiwi Identity API", "opblock", "/organizations/{organizationId}/instances", "Issue an access token"} {

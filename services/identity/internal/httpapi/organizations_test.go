@@ -14,6 +14,7 @@ import (
 )
 
 func TestCreateOrganization(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.partner("Acme")
 	ctx := context.Background()
@@ -120,6 +121,7 @@ func TestCreateOrganization(t *testing.T) {
 }
 
 func TestListOrganizations(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.partner("Acme")
 	other := e.partner("Other")
@@ -184,6 +186,7 @@ func TestListOrganizations(t *testing.T) {
 }
 
 func TestUpdateOrganization(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.partner("Acme")
 	ctx := context.Background()
@@ -269,6 +272,7 @@ func TestUpdateOrganization(t *testing.T) {
 }
 
 func TestDeleteOrganization(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.partner("Acme")
 	ctx := context.Background()
@@ -297,6 +301,7 @@ func TestDeleteOrganization(t *testing.T) {
 }
 
 func TestMembersAndPermissions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	owner := e.partner("Owner")
 	member := e.partner("Member")

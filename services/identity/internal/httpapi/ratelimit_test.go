@@ -9,6 +9,7 @@ import (
 // TestRateLimit: a partner's burst passes with RateLimit headers counting down, the next request
 // is a 429 problem with Retry-After; another partner is not affected.
 func TestRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "RATE_LIMIT_RPS", "0.5", "RATE_LIMIT_BURST", "3")
 	p := e.partner("Busy")
 	other := e.partner("Calm")

@@ -98,12 +98,8 @@ func (s *Service) Create(ctx context.Context, actor, orgID uuid.UUID, name, h st
 	}
 	var vs fault.Violations
 	name, err := validName(name)
-	if err != nil {
-		vs = append(vs, err.(*fault.Error).Violations...)
-	}
-	if err := handle.Validate(h); err != nil {
-		vs = append(vs, err.(*fault.Error).Violations...)
-	}
+	vs.Take(err)
+	vs.Take(handle.Validate(h))
 	if err := vs.Err(); err != nil {
 		return Instance{}, err
 	}
@@ -169,9 +165,7 @@ func (s *Service) Rename(ctx context.Context, actor, orgID, id uuid.UUID, patch 
 		case json.Unmarshal(raw, &n) != nil:
 			vs.Add("name", "invalid_type", "the name must be a string")
 		default:
-			if v, err := validName(*n); err != nil {
-				vs = append(vs, err.(*fault.Error).Violations...)
-			} else {
+			if v, err := validName(*n); !vs.Take(err) {
 				name = &v
 			}
 		}

@@ -36,6 +36,7 @@ func kids(t *testing.T, r *keys.Ring) []string {
 // TestRotation walks a key through its life: published before it signs, signing, retired but
 // still published while its tokens live, then unpublished.
 func TestRotation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := postgres.New(testdb.New(t, identitydb.Migrations()))
 	clk := &clock{t: time.Now().UTC()}
@@ -110,6 +111,7 @@ func TestRotation(t *testing.T) {
 
 // TestConcurrentBootstrap starts several replicas on an empty key table at once: one key results.
 func TestConcurrentBootstrap(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := postgres.New(testdb.New(t, identitydb.Migrations()))
 	policy := keys.Policy{RotateEvery: 24 * time.Hour, PublishLead: time.Hour, TokenTTL: 15 * time.Minute}

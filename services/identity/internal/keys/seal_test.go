@@ -23,6 +23,7 @@ func newKEK(t *testing.T) string {
 }
 
 func TestParseSealer(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		list string
 		ok   bool
@@ -44,6 +45,7 @@ func TestParseSealer(t *testing.T) {
 // ring still signs; a rotated KEK list (new first, old kept) opens old keys; a key stored before
 // encryption still opens; without the right KEK the ring refuses to start rather than guess.
 func TestSealedKeys(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t, identitydb.Migrations())
 	store := postgres.New(pool)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestValidIBAN(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		iban string
 		ok   bool
@@ -31,6 +32,7 @@ func TestValidIBAN(t *testing.T) {
 }
 
 func TestValidBIC(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		bic string
 		ok  bool

@@ -130,7 +130,10 @@ func (c *Checker) Check(ctx context.Context, p accesstoken.Principal, handle str
 	if err != nil {
 		return Grant{}, err
 	}
-	e = v.(entry)
+	e, ok = v.(entry)
+	if !ok {
+		return Grant{}, fault.Internal(errors.New("access: the shared call answered no entry"))
+	}
 	return e.grant, e.err
 }
 

@@ -10,6 +10,7 @@ import (
 )
 
 func TestVariantMedias(t *testing.T) {
+	t.Parallel()
 	a, b := Media{ID: uuid.New(), Src: "https://cdn.example.com/a.jpg"}, Media{ID: uuid.New(), Src: "https://cdn.example.com/b.jpg"}
 	product := []Media{a, b}
 	ref := func(id uuid.UUID) *uuid.UUID { return &id }
@@ -50,6 +51,7 @@ func TestVariantMedias(t *testing.T) {
 }
 
 func TestCheckTypedReferences(t *testing.T) {
+	t.Parallel()
 	id := uuid.New()
 	ref := "/rest/api/metaobjects/" + id.String()
 	for _, tc := range []struct {

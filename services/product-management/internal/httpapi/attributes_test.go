@@ -9,6 +9,7 @@ import (
 )
 
 func TestAttributesAndCategories(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	attr := func(code string, typ pm.AttributeType, required bool, options ...string) pm.Attribute {

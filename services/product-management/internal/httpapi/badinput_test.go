@@ -13,6 +13,7 @@ import (
 // TestBadInputNeverFails500 sends malformed bodies, headers, ids and query values: each gets a
 // 4xx problem document, never a 5xx.
 func TestBadInputNeverFails500(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	p := w.create(t, w.c, tshirt("BAD", 1))
 	prod := "/rest/api/products/" + p.Id.String()

@@ -15,6 +15,7 @@ import (
 // definitions, metaobjects and metafields are invisible to another tenant (404) and writable only
 // with identity:products.write (403 listing it).
 func TestCatalogResourcesRefuseOutsiders(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	at, _ := w.c.CreateAttributeWithResponse(ctx, nil, pm.AttributeCreate{Code: "size_chart", Type: pm.AttributeTypeText})

@@ -9,6 +9,7 @@ import (
 )
 
 func TestCollections(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	create := func(handle, title string) pm.Collection {

@@ -12,6 +12,7 @@ import (
 // TestConditionalWrites: products and variants carry an ETag that every write to them changes;
 // a PATCH or DELETE with a stale If-Match is a 412 and changes nothing.
 func TestConditionalWrites(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	p := w.create(t, w.c, tshirt("ETAG", 2))

@@ -54,6 +54,7 @@ func fullProductN(w *world, t testing.TB, sku string, n int) pm.ProductCreate {
 // TestFullCreateIsAllOrNothing: one POST creates every part, and a violation in any part leaves
 // no trace of the others.
 func TestFullCreateIsAllOrNothing(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	counts := func() string {
@@ -108,6 +109,7 @@ func TestFullCreateIsAllOrNothing(t *testing.T) {
 // 250 metafields read and write correctly, and the
 // expanded read costs the same statements as a small product's.
 func TestLargeProduct(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("large product")
 	}

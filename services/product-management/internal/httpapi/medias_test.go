@@ -16,6 +16,7 @@ func image(src string) pm.MediaCreate {
 }
 
 func TestMedias(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	t.Run("product images inline, in order", func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestMetafieldsAndMetaobjects(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	req := true

@@ -15,6 +15,7 @@ import (
 // TestOperationsEndpoints: probes answer on any host without a token; readiness follows identity's
 // JWKS being loadable; /openapi.yaml is a self-contained valid document.
 func TestOperationsEndpoints(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	get := func(path string) (int, []byte) {
 		resp, err := http.Get(w.pm.URL + path)
@@ -69,6 +70,7 @@ func TestOperationsEndpoints(t *testing.T) {
 
 // TestDocsPageRenders opens /docs in headless Chromium: the page renders the catalog operations.
 func TestDocsPageRenders(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	dom := apitest.RenderedDOM(t, w.pm.URL+"/docs")
 	for _, want := range []string{"Flowkiwi Product Management API", "opblock", "/rest/api/products/{id}"} {

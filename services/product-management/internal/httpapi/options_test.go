@@ -10,6 +10,7 @@ import (
 // TestOptionsChangeAfterCreation: options and values are added and removed after a product
 // exists, and its variants always keep one value per option and stay distinct.
 func TestOptionsChangeAfterCreation(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	p := w.create(t, w.c, tshirt("OPT", 2)) // Size: XS, S; variants OPT-XS, OPT-S

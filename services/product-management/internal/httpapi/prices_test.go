@@ -56,6 +56,7 @@ func lowestOf(v pm.Variant) string {
 }
 
 func TestPricesEndToEnd(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	web := w.channel(t, "web-eu", "EUR", "DE", "/rest/api/countries/FR")
@@ -244,6 +245,7 @@ func TestPricesEndToEnd(t *testing.T) {
 // TestResolvedReadsCostAFixedNumberOfQueries: resolving prices adds the same statements whatever
 // the number of products and variants on the page.
 func TestResolvedReadsCostAFixedNumberOfQueries(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	web := w.channel(t, "web", "EUR")

@@ -11,6 +11,7 @@ import (
 )
 
 func TestProductLifecycle(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	created := w.create(t, w.c, tshirt("TS", 3))
@@ -86,6 +87,7 @@ func TestProductLifecycle(t *testing.T) {
 }
 
 func TestCreateProductValidation(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	w.create(t, w.c, tshirt("TAKEN", 1))
@@ -176,6 +178,7 @@ func idOf(iri string) pm.Id {
 }
 
 func TestVariants(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	p := w.create(t, w.c, pm.ProductCreate{Title: some("Mug"), Options: &[]pm.OptionInput{{Name: "Colour", Values: []string{"Red", "Blue"}}, {Name: "Size", Values: []string{"S", "L"}}},
@@ -258,6 +261,7 @@ func TestVariants(t *testing.T) {
 }
 
 func TestProductList(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	for i := range 7 {

@@ -11,6 +11,7 @@ import (
 // TestExpandCostsAFixedNumberOfQueries reads products of different sizes, with every expand token,
 // and list pages of different lengths: the number of SQL statements depends on neither.
 func TestExpandCostsAFixedNumberOfQueries(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	ref := w.metaobject(t, "QRY")

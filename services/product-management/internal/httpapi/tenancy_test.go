@@ -106,6 +106,7 @@ func graph(t *testing.T, c *pm.ClientWithResponses, p pm.Product) (variant, opti
 // TestOtherTenantsAndOrganizationsSeeNothing calls every endpoint on one tenant's data as callers
 // who must not see it: the answer is always 404 and the data stays.
 func TestOtherTenantsAndOrganizationsSeeNothing(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	p := w.create(t, w.c, tshirt("MINE", 2))
 	variant, option, value := graph(t, w.c, p)
@@ -171,6 +172,7 @@ func TestOtherTenantsAndOrganizationsSeeNothing(t *testing.T) {
 }
 
 func TestRequestIdentification(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -210,6 +212,7 @@ func TestRequestIdentification(t *testing.T) {
 }
 
 func TestPermissions(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	p := w.create(t, w.c, tshirt("PERM", 1))
@@ -250,6 +253,7 @@ func TestPermissions(t *testing.T) {
 // TestTransferRevokesAccess: after a transfer the old organization loses access within 5 seconds,
 // and the new one gains it.
 func TestTransferRevokesAccess(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	w.create(t, w.c, tshirt("MOVE", 1))
@@ -288,6 +292,7 @@ func TestTransferRevokesAccess(t *testing.T) {
 // TestIdentityDownFailsClosed: without identity and without a fresh cached answer, requests get
 // 503 with Retry-After, never 200 and never 500.
 func TestIdentityDownFailsClosed(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	second := w.owner.Org(t, "Second")

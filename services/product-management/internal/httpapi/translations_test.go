@@ -20,6 +20,7 @@ func locale(code string, fallback bool) pm.RequestEditorFn {
 }
 
 func TestTranslations(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	p := w.create(t, w.c, tshirt("TR", 2)) // English texts: the default locale

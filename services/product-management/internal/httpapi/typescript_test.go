@@ -14,6 +14,7 @@ import (
 // with openapi-typescript, a scenario using openapi-fetch type-checked by tsc, then run with node
 // against both services (token, organization, instance, product with variants, expanded read).
 func TestTypeScriptClient(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("npm"); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("npm is required in CI")

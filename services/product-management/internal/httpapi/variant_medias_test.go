@@ -31,6 +31,7 @@ func mediaSrcs(t *testing.T, list *[]pm.MediaOrIri) []string {
 }
 
 func TestVariantMedias(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	const a, b, c = "https://cdn.example.com/vm/a.jpg", "https://cdn.example.com/vm/b.jpg", "https://cdn.example.com/vm/c.jpg"

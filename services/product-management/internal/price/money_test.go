@@ -7,6 +7,7 @@ import (
 )
 
 func TestAmounts(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in    string
 		units int

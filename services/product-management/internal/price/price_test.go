@@ -33,6 +33,7 @@ func ctx(at time.Time) price.Context {
 }
 
 func TestResolve(t *testing.T) {
+	t.Parallel()
 	usd := row(500, &web, "DE", true, -10, 0)
 	usd.Currency = "USD"
 	for _, tc := range []struct {
@@ -74,6 +75,7 @@ func TestResolve(t *testing.T) {
 }
 
 func TestLowestBefore(t *testing.T) {
+	t.Parallel()
 	// A price changed in place closes one revision and opens the next: same id, new revision.
 	changed := func(amounts []int64, from []int) []price.Row {
 		id := uuid.New()

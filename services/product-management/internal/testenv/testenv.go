@@ -4,12 +4,12 @@
 package testenv
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -81,36 +81,55 @@ type Identity struct {
 	cmd   *exec.Cmd
 }
 
-// StartIdentity starts identity on a fresh database and a free loopback port.
+// StartIdentity starts identity on a fresh database and a loopback port the kernel picks (the
+// process says which: no port is chosen, closed and hoped to stay free).
 func StartIdentity(tb testing.TB) *Identity {
 	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	id := &Identity{tb: tb, URL: "http://" + addr, addr: addr, dbURL: testdb.NewURL(tb, identitydb.Migrations())}
+	id := &Identity{tb: tb, addr: "127.0.0.1:0", dbURL: testdb.NewURL(tb, identitydb.Migrations())}
 	id.Start()
 	tb.Cleanup(id.Stop)
 	return id
 }
 
 func (i *Identity) env() []string {
-	return append(os.Environ(), "DATABASE_URL="+i.dbURL, "HTTP_ADDR="+i.addr, "IDENTITY_ISSUER="+Issuer, "LOG_LEVEL=warn", "RATE_LIMIT_RPS=0")
+	return append(os.Environ(), "DATABASE_URL="+i.dbURL, "HTTP_ADDR="+i.addr, "IDENTITY_ISSUER="+Issuer, "LOG_LEVEL=info", "RATE_LIMIT_RPS=0")
 }
 
-// Start (re)starts the process and waits until it serves its JWKS.
+// Start (re)starts the process and waits until it serves its JWKS. A restart listens where the
+// first start did, so product-management keeps its address.
 func (i *Identity) Start() {
 	i.tb.Helper()
 	cmd := exec.Command(identityBinary(i.tb), "serve")
 	cmd.Env = i.env()
 	dieWithParent(cmd)
-	cmd.Stderr = io.Discard
+	logs, err := cmd.StderrPipe()
+	if err != nil {
+		i.tb.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		i.tb.Fatal(err)
 	}
 	i.cmd = cmd
+	bound := make(chan string, 1)
+	go func() {
+		// The "listening" line names the bound address; the rest of the log is dropped.
+		sc := bufio.NewScanner(logs)
+		for sc.Scan() {
+			var line struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
+				select {
+				case bound <- line.Addr:
+				default:
+				}
+			}
+		}
+	}()
+	select {
+	case addr := <-bound:
+		i.addr, i.URL = addr, "http://"+addr
+	case <-time.After(15 * time.Second):
+		i.tb.Fatal("identity did not say where it listens")
+	}
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(i.URL + "/.well-known/jwks.json")
