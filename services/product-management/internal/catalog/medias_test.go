@@ -6,7 +6,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/flowkiwi/platform/pkg/fault"
-	"github.com/flowkiwi/platform/services/product-management/internal/iri"
 )
 
 func TestVariantMedias(t *testing.T) {
@@ -47,34 +46,5 @@ func TestVariantMedias(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestCheckTypedReferences(t *testing.T) {
-	t.Parallel()
-	id := uuid.New()
-	ref := "/rest/api/metaobjects/" + id.String()
-	for _, tc := range []struct {
-		typ, value string
-		refs       int
-		ok         bool
-	}{
-		{"metaobject_reference", ref, 1, true},
-		{"metaobject_reference", "/rest/api/products/" + id.String(), 0, false},
-		{"list__metaobject_reference", `["` + ref + `","` + ref + `"]`, 2, true},
-		{"list__metaobject_reference", `["x"]`, 0, false},
-		{"list__metaobject_reference", `{}`, 0, false},
-		{"single_line_text_field", "a\nb", 0, false},
-		{"number_decimal", "1e5", 0, false},
-		{"number_decimal", "12.50", 0, true},
-		{"color", "#A0b1C2", 0, true},
-		{"date_time", "2026-11-23T10:00:00Z", 0, true},
-		{"url", "https://example.com/x", 0, true},
-		{"url", "//example.com/x", 0, false},
-	} {
-		refs, bad := (&Service{parseRef: iri.Metaobjects.Parse}).checkTyped("value", tc.typ, tc.value)
-		if (bad == nil) != tc.ok || len(refs) != tc.refs {
-			t.Errorf("%s %q: refs %v, violation %v; want ok=%v with %d refs", tc.typ, tc.value, refs, bad, tc.ok, tc.refs)
-		}
 	}
 }
