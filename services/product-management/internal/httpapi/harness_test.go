@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -114,4 +115,19 @@ func (w *world) richProduct(t testing.TB, sku string, n int, ref string) pm.Prod
 		}
 	}
 	return p
+}
+
+// document is v as a JSON document (maps, slices, strings, numbers), for whole-document
+// comparisons with go-cmp: the generated types hold unions go-cmp cannot look into.
+func document(t testing.TB, v any) any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	pm "github.com/flowkiwi/platform/pkg/clients/productmanagement"
 )
 
@@ -25,6 +27,16 @@ func TestProductLifecycle(t *testing.T) {
 		t.Fatalf("variants should be IRIs without expand: %v", err)
 	}
 
+	t.Run("a read shows what the create answered", func(t *testing.T) {
+		resp, err := w.c.GetProductWithResponse(ctx, created.Id, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, resp, 200)
+		if diff := cmp.Diff(document(t, created), document(t, resp.ApplicationldJSON200)); diff != "" {
+			t.Fatalf("read (-created +read):\n%s", diff)
+		}
+	})
 	t.Run("expanded read", func(t *testing.T) {
 		resp, err := w.c.GetProductWithResponse(ctx, created.Id, &pm.GetProductParams{Expand: ptr("variants,options,optionValues,bogus")})
 		if err != nil {

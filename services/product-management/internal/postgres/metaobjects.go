@@ -11,6 +11,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/pkg/pgerr"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
+	"github.com/flowkiwi/platform/services/product-management/internal/iri"
 )
 
 const definitionColumns = `id, type, name, fields, created_at, updated_at`
@@ -197,11 +198,11 @@ func (s *Store) DeleteMetaobject(ctx context.Context, instance, id uuid.UUID) er
 		if name == "metaobject_references_referenced" {
 			_ = s.pool.QueryRow(ctx, `select count(distinct metaobject_id), min(metaobject_id::text)::uuid from metaobject_references
 				where instance_id = $1 and referenced_id = $2 and metaobject_id <> $2`, instance, id).Scan(&n, &example)
-			return fault.Conflict("%d other metaobject(s) refer to this metaobject (for example /rest/api/metaobjects/%s); change or delete them first", n, example)
+			return fault.Conflict("%d other metaobject(s) refer to this metaobject (for example %s); change or delete them first", n, iri.Metaobjects.Of(example))
 		}
 		_ = s.pool.QueryRow(ctx, `select count(distinct metafield_id), min(metafield_id::text)::uuid from metafield_references
 			where instance_id = $1 and metaobject_id = $2`, instance, id).Scan(&n, &example)
-		return fault.Conflict("%d metafield(s) refer to this metaobject (for example /rest/api/metafields/%s); change or delete them first", n, example)
+		return fault.Conflict("%d metafield(s) refer to this metaobject (for example %s); change or delete them first", n, iri.Metafields.Of(example))
 	}
 	if err != nil {
 		return wrap(err)
