@@ -151,17 +151,18 @@ func TestLargeProduct(t *testing.T) {
 	small := w.create(t, w.c, smallProduct)
 	expand := ptr("variants,options,optionValues,medias,metafields,metaobject,channels,collections,category")
 	read := func(id pm.Id) (int64, time.Duration, *pm.Product) {
-		if _, err := w.c.GetProductWithResponse(ctx, id, &pm.GetProductParams{Expand: expand}); err != nil {
-			t.Fatal(err)
-		}
-		before := w.pm.Queries.Count()
-		start := time.Now()
-		resp, err := w.c.GetProductWithResponse(ctx, id, &pm.GetProductParams{Expand: expand})
-		took := time.Since(start)
-		if err != nil || resp.StatusCode() != 200 {
-			t.Fatalf("read: %v %s", err, body(resp))
-		}
-		return w.pm.Queries.Count() - before, took, resp.ApplicationldJSON200
+		var resp *pm.GetProductResponse
+		var took time.Duration
+		n, _ := w.pm.Queries.Fewest(2, func() {
+			var err error
+			start := time.Now()
+			resp, err = w.c.GetProductWithResponse(ctx, id, &pm.GetProductParams{Expand: expand})
+			took = time.Since(start)
+			if err != nil || resp.StatusCode() != 200 {
+				t.Fatalf("read: %v %s", err, body(resp))
+			}
+		})
+		return n, took, resp.ApplicationldJSON200
 	}
 	bigQ, bigTook, big := read(p.Id)
 	smallQ, _, _ := read(small.Id)

@@ -249,6 +249,22 @@ func (c *QueryCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatc
 }
 func (c *QueryCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
+// Fewest runs f once to warm the caches (access, locales), then runs more times and returns the
+// fewest statements and round trips a run took: what the request itself costs. A run slower than
+// the locale cache's second pays one more lookup, which says nothing about the request.
+func (c *QueryCounter) Fewest(runs int, f func()) (statements, roundTrips int64) {
+	f()
+	statements, roundTrips = -1, -1
+	for range runs {
+		n, trips := c.Count(), c.RoundTrips()
+		f()
+		if got := c.Count() - n; statements < 0 || got < statements {
+			statements, roundTrips = got, c.RoundTrips()-trips
+		}
+	}
+	return statements, roundTrips
+}
+
 // Count returns the number of statements so far.
 func (c *QueryCounter) Count() int64 { return c.n.Load() }
 
