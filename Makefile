@@ -18,13 +18,15 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 .PHONY: generate
-generate: ## regenerate Go code from openapi/*.yaml
+generate: ## regenerate Go code and the published bundles from openapi/*.yaml
 	@for d in $(GEN_DIRS); do (cd $$d && GOWORK=off $(GO) generate ./...) || exit 1; done
+	@cd tools && for s in identity product-management; do \
+		GOWORK=off $(GO) run ./bundle -in ../openapi/$$s.yaml -out ../services/$$s/internal/api/openapi.gen.yaml || exit 1; done
 
 .PHONY: check-generated
 check-generated: generate ## fail when committed generated code is stale
-	@git diff --exit-code -- '*.gen.go' || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
-	@test -z "$$(git ls-files --others --exclude-standard -- '*.gen.go')" || { echo "untracked generated files"; exit 1; }
+	@git diff --exit-code -- '*.gen.go' '*.gen.yaml' || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
+	@test -z "$$(git ls-files --others --exclude-standard -- '*.gen.go' '*.gen.yaml')" || { echo "untracked generated files"; exit 1; }
 
 .PHONY: build
 build: ## build bin/identity and bin/product-management

@@ -73,13 +73,13 @@ Demo partner (the secret is shown once):
   $creds
 
 Get a token:
-  TOKEN=\$(curl -s -u '$client_id:$client_secret' -d grant_type=client_credentials http://127.0.0.1:8080/oauth/token | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
-  curl -s -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:8080/partners/me
+  TOKEN=\$(curl -s --fail-with-body -u '$client_id:$client_secret' -d grant_type=client_credentials http://127.0.0.1:8080/oauth/token | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+  curl -s --fail-with-body -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:8080/partners/me
 
 Then an organization, an instance, and a product in it (see README.md for the whole walkthrough):
-  ORG=\$(curl -s -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' http://127.0.0.1:8080/organizations -d '{"name":"Acme"}' | sed -E 's/.*"id":"([^"]+)".*/\1/')
-  curl -s -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' http://127.0.0.1:8080/organizations/\$ORG/instances -d '{"name":"Acme EU","handle":"acme-eu"}'
-  curl -s -H "Authorization: Bearer \$TOKEN" -H "X-Flowkiwi-Organization-Id: \$ORG" -H 'Content-Type: application/json' \\
+  ORG=\$(curl -s --fail-with-body -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' http://127.0.0.1:8080/organizations -d '{"name":"Acme"}' | sed -E 's/.*"id":"([^"]+)".*/\1/')
+  curl -s --fail-with-body -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' http://127.0.0.1:8080/organizations/\$ORG/instances -d '{"name":"Acme EU","handle":"acme-eu"}'
+  curl -s --fail-with-body -H "Authorization: Bearer \$TOKEN" -H "X-Flowkiwi-Organization-Id: \$ORG" -H 'Content-Type: application/json' \\
     http://acme-eu.product-management.localhost:8081/rest/api/products -d '{"title":"T-shirt"}'
 
 Press Ctrl-C to stop.

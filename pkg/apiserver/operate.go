@@ -2,35 +2,40 @@ package apiserver
 
 import (
 	"context"
+	"errors"
+	"maps"
 	"net/http"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
 
 	"github.com/flowkiwi/platform/pkg/apidocs"
-	"github.com/labstack/echo/v4"
-	"gopkg.in/yaml.v3"
 )
 
 // Check is one readiness condition (database reachable, keys loaded...).
 type Check func(ctx context.Context) error
 
 // Operations mounts what operators and partners need besides the API, outside its authentication:
-// GET /healthz (the process serves), GET /readyz (every check passes), GET /metrics (when metrics
-// is not nil), GET /openapi.yaml (the contract this binary implements, references inlined) and
-// GET /docs (an API reference page for it).
-func Operations(e *echo.Echo, spec *openapi3.T, checks map[string]Check, metrics http.Handler) error {
+// GET / (links to everything below and to links), GET /healthz (the process serves), GET /readyz
+// (every check passes), GET /metrics (when metrics is not nil), GET /openapi.yaml (spec: the
+// contract as the repository writes it, bundled at generate time) and GET /docs (an API reference
+// page for it).
+func Operations(e *echo.Echo, title string, spec []byte, links map[string]string, checks map[string]Check, metrics http.Handler) error {
+	if len(spec) == 0 {
+		return errors.New("apiserver: no published contract")
+	}
 	if metrics != nil {
 		e.GET("/metrics", echo.WrapHandler(metrics))
 	}
-	apidocs.Mount(e, spec.Info.Title)
-	// The generated GetSpec already inlines common.yaml (as common_* components); this makes sure no
-	// external reference is left for a reader without our files.
-	spec.InternalizeRefs(context.Background(), nil)
-	published, err := yaml.Marshal(spec)
-	if err != nil {
-		return err
+	apidocs.Mount(e, title)
+	index := map[string]string{"docs": "/docs", "openapi": "/openapi.yaml", "health": "/healthz", "ready": "/readyz"}
+	if metrics != nil {
+		index["metrics"] = "/metrics"
 	}
+	maps.Copy(index, links)
+	e.GET("/", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]any{"service": title, "links": index})
+	})
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -54,7 +59,7 @@ func Operations(e *echo.Echo, spec *openapi3.T, checks map[string]Check, metrics
 	})
 	e.GET("/openapi.yaml", func(c echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "public, max-age=300")
-		return c.Blob(http.StatusOK, "application/yaml", published)
+		return c.Blob(http.StatusOK, "application/yaml", spec)
 	})
 	return nil
 }

@@ -5,6 +5,7 @@ package apitest
 import (
 	"bytes"
 	"io"
+	"mime"
 	"net/http"
 	"testing"
 
@@ -21,6 +22,7 @@ type ValidatingTransport struct {
 	tb     testing.TB
 	router routers.Router
 	next   http.RoundTripper
+	strict *strictSchemas
 }
 
 // NewValidatingTransport returns a transport that reports to tb every response (status, headers,
@@ -32,7 +34,7 @@ func NewValidatingTransport(tb testing.TB, doc *openapi3.T) *ValidatingTransport
 	if err != nil {
 		tb.Fatalf("apitest: router: %v", err)
 	}
-	return &ValidatingTransport{tb: tb, router: r, next: http.DefaultTransport}
+	return &ValidatingTransport{tb: tb, router: r, next: http.DefaultTransport, strict: newStrictSchemas()}
 }
 
 // Client returns an http.Client using the transport.
@@ -71,5 +73,28 @@ func (t *ValidatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 	if err := openapi3filter.ValidateResponse(req.Context(), in); err != nil {
 		t.tb.Errorf("apitest: %s %s -> %d does not match the spec: %v\nbody: %s", req.Method, req.URL.Path, resp.StatusCode, err, body)
 	}
+	if err := t.strict.validate(responseSchema(route.Operation, resp), body); err != nil {
+		t.tb.Errorf("apitest: %s %s -> %d: a strict JSON Schema validator refuses the body: %v\nbody: %.2000s", req.Method, req.URL.Path, resp.StatusCode, err, body)
+	}
 	return resp, nil
+}
+
+// responseSchema is the schema the operation declares for the response's status and media type
+// (the default response when the status has none).
+func responseSchema(op *openapi3.Operation, resp *http.Response) *openapi3.SchemaRef {
+	if op == nil || op.Responses == nil {
+		return nil
+	}
+	r := op.Responses.Status(resp.StatusCode)
+	if r == nil {
+		r = op.Responses.Default()
+	}
+	if r == nil || r.Value == nil {
+		return nil
+	}
+	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if mt := r.Value.Content.Get(ct); mt != nil {
+		return mt.Schema
+	}
+	return nil
 }

@@ -25,6 +25,7 @@ const (
 	KindUnprocessable                    // well-formed but violates constraints
 	KindRateLimited                      // too many requests
 	KindUnavailable                      // a dependency cannot answer now
+	KindMethodNotAllowed                 // the resource exists but not with this method (405, with Allow)
 )
 
 // Violation is one constraint a request broke. Path names the field: "name", "bank_info.iban",

@@ -31,7 +31,7 @@ func FromEcho(err error) error {
 	case http.StatusNotFound:
 		detail = "no such resource"
 	case http.StatusMethodNotAllowed:
-		detail = "no such resource"
+		detail = "the resource does not support this method; the Allow header lists those it does"
 	case http.StatusRequestEntityTooLarge:
 		detail = "the request body is too large"
 	default:

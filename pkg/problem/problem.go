@@ -40,6 +40,7 @@ var kinds = map[fault.Kind]kindInfo{
 	fault.KindUnprocessable:        {http.StatusUnprocessableEntity, "validation-failed", "Validation failed"},
 	fault.KindRateLimited:          {http.StatusTooManyRequests, "too-many-requests", "Too many requests"},
 	fault.KindUnavailable:          {http.StatusServiceUnavailable, "service-unavailable", "Service unavailable"},
+	fault.KindMethodNotAllowed:     {http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed"},
 }
 
 // KindForStatus maps an HTTP status (from a router or framework error) to a kind.
@@ -50,8 +51,6 @@ func KindForStatus(status int) fault.Kind {
 		}
 	}
 	switch {
-	case status == http.StatusMethodNotAllowed:
-		return fault.KindNotFound
 	case status >= 500:
 		return fault.KindInternal
 	default:

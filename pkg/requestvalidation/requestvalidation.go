@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -30,7 +31,9 @@ const DefaultBodyLimit = 1 << 20
 
 // Validator checks requests against the operations of one OpenAPI document.
 type Validator struct {
-	routes    map[string]*routers.Route // "METHOD /echo/:path" -> route
+	routes    map[string]*routers.Route  // "METHOD /echo/:path" -> route
+	queries   map[string]map[string]bool // "METHOD /echo/:path" -> the query parameters it declares
+	allowed   map[string][]string        // "/echo/:path" -> its methods, for 405's Allow
 	options   *openapi3filter.Options
 	bodyLimit int64
 }
@@ -58,6 +61,8 @@ func SchemaOptions() []openapi3.SchemaValidationOption {
 func New(doc *openapi3.T, opts ...Option) *Validator {
 	v := &Validator{
 		routes:    map[string]*routers.Route{},
+		queries:   map[string]map[string]bool{},
+		allowed:   map[string][]string{},
 		bodyLimit: DefaultBodyLimit,
 		options: &openapi3filter.Options{
 			MultiError:              true,
@@ -72,7 +77,17 @@ func New(doc *openapi3.T, opts ...Option) *Validator {
 	for path, item := range doc.Paths.Map() {
 		echoPath := paramPattern.ReplaceAllString(path, ":$1")
 		for method, op := range item.Operations() {
-			v.routes[method+" "+echoPath] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
+			key := method + " " + echoPath
+			v.routes[key] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
+			v.queries[key] = map[string]bool{}
+			for _, ps := range []openapi3.Parameters{item.Parameters, op.Parameters} {
+				for _, p := range ps {
+					if p.Value != nil && p.Value.In == openapi3.ParameterInQuery {
+						v.queries[key][p.Value.Name] = true
+					}
+				}
+			}
+			v.allowed[echoPath] = append(v.allowed[echoPath], method)
 		}
 	}
 	return v
@@ -102,6 +117,9 @@ func (v *Validator) Middleware() echo.MiddlewareFunc {
 			if err := checkText(req); err != nil {
 				return err
 			}
+			if err := unknownQuery(req.URL.Query(), v.queries[req.Method+" "+c.Path()]); err != nil {
+				return err
+			}
 			params := make(map[string]string, len(c.ParamNames()))
 			for i, name := range c.ParamNames() {
 				params[name] = c.ParamValues()[i]
@@ -113,6 +131,38 @@ func (v *Validator) Middleware() echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// unknownQuery refuses query parameters the operation does not declare, naming them: a partner
+// whose misspelt filter is ignored believes it applied (Stripe refuses them too).
+func unknownQuery(q url.Values, declared map[string]bool) error {
+	var vs fault.Violations
+	for _, name := range sortedKeys(q) {
+		if !declared[name] {
+			vs.Add("query."+name, "unknown_parameter", "this operation has no query parameter "+strconv.Quote(name))
+		}
+	}
+	if len(vs) == 0 {
+		return nil
+	}
+	return &fault.Error{Kind: fault.KindBadRequest, Violations: vs}
+}
+
+func sortedKeys(q url.Values) []string {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Allowed returns the methods the document has for an Echo route path (sorted), for a 405's
+// Allow header; nil when it has none.
+func (v *Validator) Allowed(echoPath string) []string {
+	methods := slices.Clone(v.allowed[echoPath])
+	slices.Sort(methods)
+	return methods
 }
 
 // Validate checks one request outside Echo (used by tests and non-Echo callers).

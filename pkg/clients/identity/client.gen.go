@@ -72,6 +72,8 @@ func (e CredentialEventType) Valid() bool {
 const (
 	InvalidClient          OAuthErrorError = "invalid_client"
 	InvalidRequest         OAuthErrorError = "invalid_request"
+	ServerError            OAuthErrorError = "server_error"
+	SlowDown               OAuthErrorError = "slow_down"
 	TemporarilyUnavailable OAuthErrorError = "temporarily_unavailable"
 	UnsupportedGrantType   OAuthErrorError = "unsupported_grant_type"
 )
@@ -82,6 +84,10 @@ func (e OAuthErrorError) Valid() bool {
 	case InvalidClient:
 		return true
 	case InvalidRequest:
+		return true
+	case ServerError:
+		return true
+	case SlowDown:
 		return true
 	case TemporarilyUnavailable:
 		return true
@@ -253,7 +259,9 @@ type AuthorizationServerMetadata struct {
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
 }
 
-// BankInfo Bank details. The IBAN check digits and the BIC (SWIFT) format are verified.
+// BankInfo Bank details. The IBAN check digits and the BIC (SWIFT) format are verified. `null` where an
+// organization has none (and, in a merge patch, to remove them): nullable here rather than
+// beside each reference, where strict JSON Schema validators would still refuse `null`.
 type BankInfo struct {
 	AccountNumber nullable.Nullable[string] `json:"account_number,omitempty"`
 	BankName      nullable.Nullable[string] `json:"bank_name,omitempty"`
@@ -448,7 +456,11 @@ type OAuthErrorError string
 
 // Organization defines model for Organization.
 type Organization struct {
-	Address  nullable.Nullable[string]   `json:"address,omitempty"`
+	Address nullable.Nullable[string] `json:"address,omitempty"`
+
+	// BankInfo Bank details. The IBAN check digits and the BIC (SWIFT) format are verified. `null` where an
+	// organization has none (and, in a merge patch, to remove them): nullable here rather than
+	// beside each reference, where strict JSON Schema validators would still refuse `null`.
 	BankInfo nullable.Nullable[BankInfo] `json:"bank_info,omitempty"`
 	City     nullable.Nullable[string]   `json:"city,omitempty"`
 
@@ -483,7 +495,11 @@ type Organization struct {
 
 // OrganizationCreate defines model for OrganizationCreate.
 type OrganizationCreate struct {
-	Address  nullable.Nullable[string]   `json:"address,omitempty"`
+	Address nullable.Nullable[string] `json:"address,omitempty"`
+
+	// BankInfo Bank details. The IBAN check digits and the BIC (SWIFT) format are verified. `null` where an
+	// organization has none (and, in a merge patch, to remove them): nullable here rather than
+	// beside each reference, where strict JSON Schema validators would still refuse `null`.
 	BankInfo nullable.Nullable[BankInfo] `json:"bank_info,omitempty"`
 	City     nullable.Nullable[string]   `json:"city,omitempty"`
 
@@ -513,7 +529,11 @@ type OrganizationList struct {
 
 // OrganizationPatch A JSON Merge Patch of the writable organization fields.
 type OrganizationPatch struct {
-	Address     nullable.Nullable[string]   `json:"address,omitempty"`
+	Address nullable.Nullable[string] `json:"address,omitempty"`
+
+	// BankInfo Bank details. The IBAN check digits and the BIC (SWIFT) format are verified. `null` where an
+	// organization has none (and, in a merge patch, to remove them): nullable here rather than
+	// beside each reference, where strict JSON Schema validators would still refuse `null`.
 	BankInfo    nullable.Nullable[BankInfo] `json:"bank_info,omitempty"`
 	City        nullable.Nullable[string]   `json:"city,omitempty"`
 	CountryCode nullable.Nullable[string]   `json:"country_code,omitempty"`
@@ -838,7 +858,9 @@ type ClientInterface interface {
 	// A revoked client, or a client of a disabled partner, is `invalid_client` like a wrong secret.
 	// Failed attempts are counted per `client_id`: after 10 in a row (refilled one every 6 seconds)
 	// that client's attempts get `429` with `Retry-After`, so a secret cannot be guessed online;
-	// other clients are unaffected.
+	// other clients are unaffected. Every failure of this endpoint is an RFC 6749 error document,
+	// including a missing or malformed body, a wrong content type or an oversized body
+	// (`400 invalid_request`).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -853,7 +875,9 @@ type ClientInterface interface {
 	// A revoked client, or a client of a disabled partner, is `invalid_client` like a wrong secret.
 	// Failed attempts are counted per `client_id`: after 10 in a row (refilled one every 6 seconds)
 	// that client's attempts get `429` with `Retry-After`, so a secret cannot be guessed online;
-	// other clients are unaffected.
+	// other clients are unaffected. Every failure of this endpoint is an RFC 6749 error document,
+	// including a missing or malformed body, a wrong content type or an oversized body
+	// (`400 invalid_request`).
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1228,7 +1252,9 @@ func (c *Client) CheckInstanceAccess(ctx context.Context, handle string, params 
 // A revoked client, or a client of a disabled partner, is `invalid_client` like a wrong secret.
 // Failed attempts are counted per `client_id`: after 10 in a row (refilled one every 6 seconds)
 // that client's attempts get `429` with `Retry-After`, so a secret cannot be guessed online;
-// other clients are unaffected.
+// other clients are unaffected. Every failure of this endpoint is an RFC 6749 error document,
+// including a missing or malformed body, a wrong content type or an oversized body
+// (`400 invalid_request`).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1253,7 +1279,9 @@ func (c *Client) IssueTokenWithBody(ctx context.Context, contentType string, bod
 // A revoked client, or a client of a disabled partner, is `invalid_client` like a wrong secret.
 // Failed attempts are counted per `client_id`: after 10 in a row (refilled one every 6 seconds)
 // that client's attempts get `429` with `Retry-After`, so a secret cannot be guessed online;
-// other clients are unaffected.
+// other clients are unaffected. Every failure of this endpoint is an RFC 6749 error document,
+// including a missing or malformed body, a wrong content type or an oversized body
+// (`400 invalid_request`).
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -3359,7 +3387,9 @@ type ClientWithResponsesInterface interface {
 	// A revoked client, or a client of a disabled partner, is `invalid_client` like a wrong secret.
 	// Failed attempts are counted per `client_id`: after 10 in a row (refilled one every 6 seconds)
 	// that client's attempts get `429` with `Retry-After`, so a secret cannot be guessed online;
-	// other clients are unaffected.
+	// other clients are unaffected. Every failure of this endpoint is an RFC 6749 error document,
+	// including a missing or malformed body, a wrong content type or an oversized body
+	// (`400 invalid_request`).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3374,7 +3404,9 @@ type ClientWithResponsesInterface interface {
 	// A revoked client, or a client of a disabled partner, is `invalid_client` like a wrong secret.
 	// Failed attempts are counted per `client_id`: after 10 in a row (refilled one every 6 seconds)
 	// that client's attempts get `429` with `Retry-After`, so a secret cannot be guessed online;
-	// other clients are unaffected.
+	// other clients are unaffected. Every failure of this endpoint is an RFC 6749 error document,
+	// including a missing or malformed body, a wrong content type or an oversized body
+	// (`400 invalid_request`).
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3881,6 +3913,11 @@ type IssueTokenResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// IssueTokenResponse429Headers the declared response headers of an HTTP 429 response for IssueToken
+type IssueTokenResponse429Headers struct {
+	RetryAfter *string
+}
+
 // IssueTokenResponse503Headers the declared response headers of an HTTP 503 response for IssueToken
 type IssueTokenResponse503Headers struct {
 	RetryAfter *string
@@ -3895,14 +3932,18 @@ type IssueTokenResponse struct {
 	JSON400 *OAuthError
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *OAuthError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *OAuthError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *OAuthError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *OAuthError
-	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *common.Problem
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *IssueTokenResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *IssueTokenResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *IssueTokenResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *IssueTokenResponse503Headers
 }
@@ -3922,14 +3963,19 @@ func (r IssueTokenResponse) GetJSON401() *OAuthError {
 	return r.JSON401
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r IssueTokenResponse) GetJSON429() *OAuthError {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r IssueTokenResponse) GetJSON500() *OAuthError {
+	return r.JSON500
+}
+
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
 func (r IssueTokenResponse) GetJSON503() *OAuthError {
 	return r.JSON503
-}
-
-// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r IssueTokenResponse) GetApplicationproblemJSONDefault() *common.Problem {
-	return r.ApplicationproblemJSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -5218,7 +5264,9 @@ func (c *ClientWithResponses) CheckInstanceAccessWithResponse(ctx context.Contex
 // A revoked client, or a client of a disabled partner, is `invalid_client` like a wrong secret.
 // Failed attempts are counted per `client_id`: after 10 in a row (refilled one every 6 seconds)
 // that client's attempts get `429` with `Retry-After`, so a secret cannot be guessed online;
-// other clients are unaffected.
+// other clients are unaffected. Every failure of this endpoint is an RFC 6749 error document,
+// including a missing or malformed body, a wrong content type or an oversized body
+// (`400 invalid_request`).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5239,7 +5287,9 @@ func (c *ClientWithResponses) IssueTokenWithBodyWithResponse(ctx context.Context
 // A revoked client, or a client of a disabled partner, is `invalid_client` like a wrong secret.
 // Failed attempts are counted per `client_id`: after 10 in a row (refilled one every 6 seconds)
 // that client's attempts get `429` with `Retry-After`, so a secret cannot be guessed online;
-// other clients are unaffected.
+// other clients are unaffected. Every failure of this endpoint is an RFC 6749 error document,
+// including a missing or malformed body, a wrong content type or an oversized body
+// (`400 invalid_request`).
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5941,19 +5991,26 @@ func ParseIssueTokenResponse(rsp *http.Response) (*IssueTokenResponse, error) {
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest OAuthError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest OAuthError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest OAuthError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON503 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest common.Problem
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSONDefault = &dest
 
 	}
 
@@ -5978,6 +6035,16 @@ func ParseIssueTokenResponse(rsp *http.Response) (*IssueTokenResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers IssueTokenResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers IssueTokenResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {

@@ -170,6 +170,35 @@ func (e StatusCode) Valid() bool {
 	}
 }
 
+// ApiDocumentation A Hydra API documentation (see `GET /rest/api/docs.jsonld`).
+type ApiDocumentation struct {
+	LdContext map[string]interface{} `json:"@context"`
+
+	// LdID Example: /rest/api/docs.jsonld
+	LdID string `json:"@id"`
+
+	// LdType Example: hydra:ApiDocumentation
+	LdType           string  `json:"@type"`
+	HydraDescription *string `json:"hydra:description,omitempty"`
+
+	// HydraEntrypoint Example: /rest/api
+	HydraEntrypoint *string `json:"hydra:entrypoint,omitempty"`
+
+	// HydraSupportedClass One `hydra:Class` per document type, with its properties and operations.
+	HydraSupportedClass []ApiDocumentation_HydraSupportedClass_Item `json:"hydra:supportedClass"`
+	HydraTitle          *string                                     `json:"hydra:title,omitempty"`
+}
+
+// ApiDocumentation_HydraSupportedClass_Item defines model for ApiDocumentation.hydra:supportedClass.Item.
+type ApiDocumentation_HydraSupportedClass_Item struct {
+	// LdID Example: #Product
+	LdID string `json:"@id"`
+
+	// LdType Example: hydra:Class
+	LdType               string                 `json:"@type"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
 // Attribute defines model for Attribute.
 type Attribute struct {
 	LdContext *string `json:"@context,omitempty"`
@@ -225,7 +254,7 @@ type AttributeType string
 // AttributeValue defines model for AttributeValue.
 type AttributeValue struct {
 	// Attribute Attribute IRI.
-	Attribute string `json:"attribute"`
+	Attribute Iri `json:"attribute"`
 
 	// Value A value of the attribute's type (string, number, boolean, `YYYY-MM-DD`, an option, or a list of options).
 	Value interface{} `json:"value"`
@@ -248,9 +277,9 @@ type Category struct {
 	// Name Translatable.
 	Name nullable.Nullable[string] `json:"name,omitempty"`
 
-	// Parent Parent category IRI.
-	Parent    nullable.Nullable[string] `json:"parent,omitempty"`
-	UpdatedAt time.Time                 `json:"updatedAt"`
+	// Parent Parent category IRI; null for a top-level category.
+	Parent    nullable.Nullable[NullableIri] `json:"parent,omitempty"`
+	UpdatedAt time.Time                      `json:"updatedAt"`
 }
 
 // CategoryCollection defines model for CategoryCollection.
@@ -427,6 +456,83 @@ type CountryCollection struct {
 	View       *HydraView `json:"view,omitempty"`
 }
 
+// Entrypoint The Hydra entrypoint of the API (`hydra:entrypoint` of the API documentation).
+type Entrypoint struct {
+	// LdContext Example: /rest/api/contexts/Entrypoint
+	LdContext string `json:"@context"`
+
+	// LdID Example: /rest/api
+	LdID string `json:"@id"`
+
+	// LdType Example: Entrypoint
+	LdType string `json:"@type"`
+
+	// Attributes An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Attributes Iri `json:"attributes"`
+
+	// Categories An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Categories Iri `json:"categories"`
+
+	// Channels An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Channels Iri `json:"channels"`
+
+	// Collections An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Collections Iri `json:"collections"`
+
+	// Countries An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Countries Iri `json:"countries"`
+
+	// Locales An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Locales Iri `json:"locales"`
+
+	// Medias An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Medias Iri `json:"medias"`
+
+	// Metafields An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Metafields Iri `json:"metafields"`
+
+	// MetaobjectDefinitions An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	MetaobjectDefinitions Iri `json:"metaobjectDefinitions"`
+
+	// Metaobjects An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Metaobjects Iri `json:"metaobjects"`
+
+	// Prices An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Prices Iri `json:"prices"`
+
+	// Products An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Products Iri `json:"products"`
+
+	// Statuses An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Statuses Iri `json:"statuses"`
+}
+
 // HydraIriTemplateMapping One variable of a Hydra IRI template and the property it filters or orders by.
 type HydraIriTemplateMapping struct {
 	// LdType Example: IriTemplateMapping
@@ -438,7 +544,9 @@ type HydraIriTemplateMapping struct {
 	Property nullable.Nullable[string] `json:"property"`
 	Required bool                      `json:"required"`
 
-	// Variable Example: createdAt[after]
+	// Variable The variable's name in the template, pct-encoded as there.
+	//
+	// Example: createdAt%5Bafter%5D
 	Variable string `json:"variable"`
 }
 
@@ -448,7 +556,12 @@ type HydraSearch struct {
 	LdType  string                    `json:"@type"`
 	Mapping []HydraIriTemplateMapping `json:"mapping"`
 
-	// Template Example: /rest/api/products{?status,vendor,tags,title}
+	// Template An RFC 6570 template. Variable names are pct-encoded where the query parameter has
+	// characters RFC 6570 does not allow in a name (`order%5BcreatedAt%5D` for
+	// `order[createdAt]`); expanding the template gives the query parameter's name back.
+	//
+	//
+	// Example: /rest/api/products{?status,vendor,tags,title,createdAt%5Bafter%5D,order%5BcreatedAt%5D}
 	Template string `json:"template"`
 
 	// VariableRepresentation Example: BasicRepresentation
@@ -471,6 +584,13 @@ type HydraView struct {
 //
 // Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 type Iri = string
+
+// JsonLdContext A JSON-LD 1.1 context document (see `GET /rest/api/contexts/{type}`).
+//
+// Example: {"@context":{"@version":1.1,"@vocab":"https://acme-eu.product-management.flowkiwi.net/rest/api/docs.jsonld#","hydra":"http://www.w3.org/ns/hydra/core#","member":{"@id":"hydra:member","@type":"@id"},"status":{"@id":"Product/status","@type":"@id"},"title":"Product/title"}}
+type JsonLdContext struct {
+	LdContext map[string]interface{} `json:"@context"`
+}
 
 // Locale defines model for Locale.
 type Locale struct {
@@ -512,7 +632,9 @@ type LocalePatch struct {
 	IsDefault *bool `json:"isDefault,omitempty"`
 }
 
-// LowestPrice defines model for LowestPrice.
+// LowestPrice The lowest price of the 30 days before the resolved price took effect (EU Omnibus
+// directive), counting the price in force when that window opened, not counting the current
+// price; null when no other price applied. Absent without a context.
 type LowestPrice struct {
 	// Amount Example: 17.99
 	Amount string `json:"amount"`
@@ -610,7 +732,7 @@ type Metafield struct {
 	Namespace string `json:"namespace"`
 
 	// Owner Product or variant IRI.
-	Owner     string        `json:"owner"`
+	Owner     Iri           `json:"owner"`
 	Type      MetafieldType `json:"type"`
 	UpdatedAt time.Time     `json:"updatedAt"`
 
@@ -734,8 +856,10 @@ type MetaobjectFieldDefinition struct {
 
 // MetaobjectPatch defines model for MetaobjectPatch.
 type MetaobjectPatch struct {
-	// Fields Replaces all field values.
-	Fields *map[string]string `json:"fields,omitempty"`
+	// Fields Merged into the metaobject's field values (RFC 7396): a key with a string sets that
+	// field, a key with `null` removes it, keys left out keep their values. The result is
+	// checked against the definition (unknown fields, types, required fields).
+	Fields *map[string]*string `json:"fields,omitempty"`
 }
 
 // NullableIri An IRI, or null.
@@ -817,18 +941,25 @@ type Price struct {
 	Amount string `json:"amount"`
 
 	// Channel Channel IRI; null for every channel.
-	Channel nullable.Nullable[string] `json:"channel,omitempty"`
+	Channel nullable.Nullable[NullableIri] `json:"channel,omitempty"`
 
 	// CompareAtAmount Example: 24.99
 	CompareAtAmount nullable.Nullable[string] `json:"compareAtAmount,omitempty"`
 
 	// Country Country IRI; null for every country.
-	Country   nullable.Nullable[string] `json:"country,omitempty"`
-	CreatedAt time.Time                 `json:"createdAt"`
+	Country nullable.Nullable[NullableIri] `json:"country,omitempty"`
+
+	// CreatedAt When the price was set. Fixed for the life of the price: a `PATCH` starts a new revision
+	// but does not move it. When the price applies is `validFrom`/`validUntil`, not this.
+	CreatedAt time.Time `json:"createdAt"`
 
 	// Currency Example: EUR
-	Currency  string                       `json:"currency"`
-	Id        openapi_types.UUID           `json:"id"`
+	Currency string             `json:"currency"`
+	Id       openapi_types.UUID `json:"id"`
+
+	// UpdatedAt When the price last changed: when it was set, when a `PATCH` started its current
+	// revision, or when a `DELETE` ended it. Equal to `createdAt` until then.
+	UpdatedAt time.Time                    `json:"updatedAt"`
 	ValidFrom nullable.Nullable[time.Time] `json:"validFrom,omitempty"`
 
 	// ValidUntil Exclusive end.
@@ -933,7 +1064,7 @@ type ProductCollection struct {
 	LdContext *string `json:"@context,omitempty"`
 	LdID      string  `json:"@id"`
 
-	// LdType Example: Collection
+	// LdType Example: hydra:Collection
 	LdType string      `json:"@type"`
 	Member []Product   `json:"member"`
 	Search HydraSearch `json:"search"`
@@ -1028,7 +1159,9 @@ type ProductPatch struct {
 	Vendor nullable.Nullable[string] `json:"vendor,omitempty"`
 }
 
-// ResolvedPrice defines model for ResolvedPrice.
+// ResolvedPrice A variant's price for `resolveContext`; null when none applies; absent without a context.
+// (Nullable here rather than beside the reference, where strict JSON Schema validators would
+// still refuse `null`.)
 type ResolvedPrice struct {
 	// Amount Example: 19.99
 	Amount          string                    `json:"amount"`
@@ -1084,8 +1217,8 @@ type Variant struct {
 	Id        openapi_types.UUID        `json:"id"`
 
 	// LowestPriceLast30Days The lowest price of the 30 days before the resolved price took effect (EU Omnibus
-	// directive), counting the price in force when that window opened, not counting the
-	// current price; null when no other price applied. Absent without a context.
+	// directive), counting the price in force when that window opened, not counting the current
+	// price; null when no other price applied. Absent without a context.
 	LowestPriceLast30Days nullable.Nullable[LowestPrice] `json:"lowestPriceLast30Days,omitempty"`
 
 	// Medias The variant's images, in order: always some of its product's medias. IRIs, or embedded with
@@ -1102,7 +1235,9 @@ type Variant struct {
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Product Iri `json:"product"`
 
-	// ResolvedPrice The price for `resolveContext`; null when none applies; absent without a context.
+	// ResolvedPrice A variant's price for `resolveContext`; null when none applies; absent without a context.
+	// (Nullable here rather than beside the reference, where strict JSON Schema validators would
+	// still refuse `null`.)
 	ResolvedPrice nullable.Nullable[ResolvedPrice] `json:"resolvedPrice,omitempty"`
 
 	// Sku Example: TS-M
@@ -1946,13 +2081,15 @@ type ListProductsParams struct {
 	// UpdatedAtBefore Only products updated before this time.
 	UpdatedAtBefore *time.Time `form:"updatedAt[before],omitempty" json:"updatedAt[before],omitempty"`
 
-	// OrderCreatedAt Sort by creation time (the default, ascending).
+	// OrderCreatedAt Sort by creation time (the default, ascending). A list orders by one field at a time:
+	// two `order[...]` parameters are a `400` naming `query.order`.
 	OrderCreatedAt *OrderDirection `form:"order[createdAt],omitempty" json:"order[createdAt],omitempty"`
 
-	// OrderUpdatedAt Sort by last update.
+	// OrderUpdatedAt Sort by last update (one `order[...]` parameter per request).
 	OrderUpdatedAt *OrderDirection `form:"order[updatedAt],omitempty" json:"order[updatedAt],omitempty"`
 
-	// OrderTitle Sort by title in the request locale (page paging only, not with `cursor`).
+	// OrderTitle Sort by title in the request locale (page paging only, not with `cursor`; one
+	// `order[...]` parameter per request).
 	OrderTitle *OrderDirection `form:"order[title],omitempty" json:"order[title],omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2289,6 +2426,85 @@ type CreateVariantPriceJSONRequestBody = VariantPriceCreate
 
 // CreateVariantPriceApplicationLdPlusJSONRequestBody defines body for CreateVariantPrice for application/ld+json ContentType.
 type CreateVariantPriceApplicationLdPlusJSONRequestBody = VariantPriceCreate
+
+// Getter for additional properties for ApiDocumentation_HydraSupportedClass_Item. Returns the specified
+// element and whether it was found
+func (a ApiDocumentation_HydraSupportedClass_Item) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for ApiDocumentation_HydraSupportedClass_Item
+func (a *ApiDocumentation_HydraSupportedClass_Item) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for ApiDocumentation_HydraSupportedClass_Item to handle AdditionalProperties
+func (a *ApiDocumentation_HydraSupportedClass_Item) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["@id"]; found {
+		err = json.Unmarshal(raw, &a.LdID)
+		if err != nil {
+			return fmt.Errorf("error reading '@id': %w", err)
+		}
+		delete(object, "@id")
+	}
+
+	if raw, found := object["@type"]; found {
+		err = json.Unmarshal(raw, &a.LdType)
+		if err != nil {
+			return fmt.Errorf("error reading '@type': %w", err)
+		}
+		delete(object, "@type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for ApiDocumentation_HydraSupportedClass_Item to handle AdditionalProperties
+func (a ApiDocumentation_HydraSupportedClass_Item) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["@id"], err = json.Marshal(a.LdID)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling '@id': %w", err)
+	}
+
+	object["@type"], err = json.Marshal(a.LdType)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling '@type': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // AsIri returns the union data inside the ChannelOrIri as a Iri
 func (t ChannelOrIri) AsIri() (Iri, error) {
@@ -2922,6 +3138,14 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// GetEntrypoint The entrypoint
+	//
+	// The Hydra entrypoint: the IRI of every collection of the API. Public: no token, no
+	// organization header, any host.
+	//
+	// Corresponds with GET /rest/api (the `GetEntrypoint` operationId).
+	GetEntrypoint(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListAttributes List attributes
 	//
 	// Corresponds with GET /rest/api/attributes (the `ListAttributes` operationId).
@@ -3130,6 +3354,19 @@ type ClientInterface interface {
 	// Corresponds with PATCH /rest/api/collections/{id} (the `UpdateCollection` operationId).
 	UpdateCollectionWithApplicationMergePatchPlusJSONBody(ctx context.Context, id Id, params *UpdateCollectionParams, body UpdateCollectionApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetJsonLdContext A JSON-LD context
+	//
+	// The JSON-LD 1.1 context of the documents of a type (their `@context`,
+	// `/rest/api/contexts/Product`), derived from this specification: `@vocab` is the API
+	// documentation (`/rest/api/docs.jsonld#`, absolute on the requested host), `hydra` the Hydra
+	// namespace; each property of the type is a term under the vocabulary (`"title":
+	// "Product/title"`), relations are coerced to IRIs (`"@type": "@id"`), properties that embed
+	// other types carry those types' terms as scoped contexts, and the Hydra collection, view and
+	// search terms map to `hydra:`. Public: no token, no organization header, any host.
+	//
+	// Corresponds with GET /rest/api/contexts/{type} (the `GetJsonLdContext` operationId).
+	GetJsonLdContext(ctx context.Context, pType string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListCountries List countries (ISO 3166-1)
 	//
 	// Corresponds with GET /rest/api/countries (the `ListCountries` operationId).
@@ -3139,6 +3376,19 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /rest/api/countries/{code} (the `GetCountry` operationId).
 	GetCountry(ctx context.Context, code string, params *GetCountryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetApiDocumentation The Hydra API documentation
+	//
+	// The vocabulary of every document (`@vocab` of the contexts is this document's IRI and `#`): a
+	// `hydra:ApiDocumentation` with one `hydra:Class` per type (`#Product`), its properties
+	// (`hydra:supportedProperty`, `#Product/title`, with range, `hydra:required`, `hydra:readable`,
+	// `hydra:writeable`) and its operations (`hydra:supportedOperation`), derived from this
+	// specification. Every response links it (`Link: </rest/api/docs.jsonld>;
+	// rel="http://www.w3.org/ns/hydra/core#apiDocumentation"`). Public: no token, no organization
+	// header, any host.
+	//
+	// Corresponds with GET /rest/api/docs.jsonld (the `GetApiDocumentation` operationId).
+	GetApiDocumentation(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListLocales List the instance's enabled locales
 	//
@@ -3396,12 +3646,18 @@ type ClientInterface interface {
 
 	// UpdateMetaobjectWithBody Change a metaobject (JSON Merge Patch)
 	//
+	// `fields` merges into the stored fields: `{"fields": {"founded": "1902"}}` sets one field and
+	// keeps the others, `{"fields": {"founded": null}}` removes it.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /rest/api/metaobjects/{id} (the `UpdateMetaobject` operationId).
 	UpdateMetaobjectWithBody(ctx context.Context, id Id, params *UpdateMetaobjectParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateMetaobjectWithApplicationMergePatchPlusJSONBody Change a metaobject (JSON Merge Patch)
+	//
+	// `fields` merges into the stored fields: `{"fields": {"founded": "1902"}}` sets one field and
+	// keeps the others, `{"fields": {"founded": null}}` removes it.
 	//
 	// Takes a body of the `application/merge-patch+json` content type.
 	//
@@ -3443,6 +3699,15 @@ type ClientInterface interface {
 
 	// CreatePriceWithBody Set a price
 	//
+	// Sets a price of a variant for a channel (or every channel), a country (or every country) and
+	// a currency, from `validFrom` (a dated price) or from now (undated), until `validUntil`
+	// (exclusive) or open. A variant has at most one price per slot at any moment: a price with
+	// the same channel, country, currency and datedness (both dated, or both undated) as another
+	// of the variant, over validities that share a moment, is refused with `409`, and the detail
+	// names the other price's IRI. Resolution would apply only the lower of the two; change or
+	// end that price instead. Prices that follow one another in time, and an undated price beside
+	// dated ones (a dated price wins over an undated one of the same scope), are fine.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /rest/api/prices (the `CreatePrice` operationId).
@@ -3450,12 +3715,30 @@ type ClientInterface interface {
 
 	// CreatePrice Set a price
 	//
+	// Sets a price of a variant for a channel (or every channel), a country (or every country) and
+	// a currency, from `validFrom` (a dated price) or from now (undated), until `validUntil`
+	// (exclusive) or open. A variant has at most one price per slot at any moment: a price with
+	// the same channel, country, currency and datedness (both dated, or both undated) as another
+	// of the variant, over validities that share a moment, is refused with `409`, and the detail
+	// names the other price's IRI. Resolution would apply only the lower of the two; change or
+	// end that price instead. Prices that follow one another in time, and an undated price beside
+	// dated ones (a dated price wins over an undated one of the same scope), are fine.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /rest/api/prices (the `CreatePrice` operationId).
 	CreatePrice(ctx context.Context, params *CreatePriceParams, body CreatePriceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreatePriceWithApplicationLdPlusJSONBody Set a price
+	//
+	// Sets a price of a variant for a channel (or every channel), a country (or every country) and
+	// a currency, from `validFrom` (a dated price) or from now (undated), until `validUntil`
+	// (exclusive) or open. A variant has at most one price per slot at any moment: a price with
+	// the same channel, country, currency and datedness (both dated, or both undated) as another
+	// of the variant, over validities that share a moment, is refused with `409`, and the detail
+	// names the other price's IRI. Resolution would apply only the lower of the two; change or
+	// end that price instead. Prices that follow one another in time, and an undated price beside
+	// dated ones (a dated price wins over an undated one of the same scope), are fine.
 	//
 	// Takes a body of the `application/ld+json` content type.
 	//
@@ -3477,7 +3760,10 @@ type ClientInterface interface {
 	// UpdatePriceWithBody Change a price (JSON Merge Patch)
 	//
 	// Changing the amount closes the current revision now and opens a new one, so the price that
-	// applied before the change can still be resolved for a past `resolveContext[at]`.
+	// applied before the change can still be resolved for a past `resolveContext[at]`. `validFrom`
+	// cannot change; a later `validUntil` (or `null`, open) that would make the price overlap
+	// another of the variant in its slot (see `POST /rest/api/prices`) is refused with `409`
+	// naming that price's IRI.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3487,7 +3773,10 @@ type ClientInterface interface {
 	// UpdatePriceWithApplicationMergePatchPlusJSONBody Change a price (JSON Merge Patch)
 	//
 	// Changing the amount closes the current revision now and opens a new one, so the price that
-	// applied before the change can still be resolved for a past `resolveContext[at]`.
+	// applied before the change can still be resolved for a past `resolveContext[at]`. `validFrom`
+	// cannot change; a later `validUntil` (or `null`, open) that would make the price overlap
+	// another of the variant in its slot (see `POST /rest/api/prices`) is refused with `409`
+	// naming that price's IRI.
 	//
 	// Takes a body of the `application/merge-patch+json` content type.
 	//
@@ -3560,6 +3849,12 @@ type ClientInterface interface {
 	// nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
 	// variants and 250 tags per product. Variants name the product's new images by `src`.
 	//
+	// Clashes within the body are violations (`422`): two variants with one SKU or one
+	// combination of option values, two options with one name, and two prices of a variant in
+	// the same slot over overlapping validities (at `variants[i].prices[j]`, the later one; see
+	// `POST /rest/api/prices`). A SKU another product's variant already has is a conflict with
+	// stored data (`409`), whose detail names the SKU and its place (`variants[i].sku`).
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /rest/api/products (the `CreateProduct` operationId).
@@ -3571,6 +3866,12 @@ type ClientInterface interface {
 	// nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
 	// variants and 250 tags per product. Variants name the product's new images by `src`.
 	//
+	// Clashes within the body are violations (`422`): two variants with one SKU or one
+	// combination of option values, two options with one name, and two prices of a variant in
+	// the same slot over overlapping validities (at `variants[i].prices[j]`, the later one; see
+	// `POST /rest/api/prices`). A SKU another product's variant already has is a conflict with
+	// stored data (`409`), whose detail names the SKU and its place (`variants[i].sku`).
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /rest/api/products (the `CreateProduct` operationId).
@@ -3581,6 +3882,12 @@ type ClientInterface interface {
 	// Creates a product, with its options and variants in the same call. Everything is created or
 	// nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
 	// variants and 250 tags per product. Variants name the product's new images by `src`.
+	//
+	// Clashes within the body are violations (`422`): two variants with one SKU or one
+	// combination of option values, two options with one name, and two prices of a variant in
+	// the same slot over overlapping validities (at `variants[i].prices[j]`, the later one; see
+	// `POST /rest/api/prices`). A SKU another product's variant already has is a conflict with
+	// stored data (`409`), whose detail names the SKU and its place (`variants[i].sku`).
 	//
 	// Takes a body of the `application/ld+json` content type.
 	//
@@ -3655,6 +3962,11 @@ type ClientInterface interface {
 
 	// CreateProductVariantWithBody Add a variant to a product
 	//
+	// A SKU another variant of the instance has, or a combination of option values another
+	// variant of the product has, is a conflict (`409`); the detail names the field. Two of the
+	// variant's prices in the same slot over overlapping validities are a violation (`422`) at
+	// `prices[j]`, the later one (see `POST /rest/api/prices`).
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /rest/api/products/{id}/variants (the `CreateProductVariant` operationId).
@@ -3662,12 +3974,22 @@ type ClientInterface interface {
 
 	// CreateProductVariant Add a variant to a product
 	//
+	// A SKU another variant of the instance has, or a combination of option values another
+	// variant of the product has, is a conflict (`409`); the detail names the field. Two of the
+	// variant's prices in the same slot over overlapping validities are a violation (`422`) at
+	// `prices[j]`, the later one (see `POST /rest/api/prices`).
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /rest/api/products/{id}/variants (the `CreateProductVariant` operationId).
 	CreateProductVariant(ctx context.Context, id Id, params *CreateProductVariantParams, body CreateProductVariantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateProductVariantWithApplicationLdPlusJSONBody Add a variant to a product
+	//
+	// A SKU another variant of the instance has, or a combination of option values another
+	// variant of the product has, is a conflict (`409`); the detail names the field. Two of the
+	// variant's prices in the same slot over overlapping validities are a violation (`422`) at
+	// `prices[j]`, the later one (see `POST /rest/api/prices`).
 	//
 	// Takes a body of the `application/ld+json` content type.
 	//
@@ -3696,12 +4018,18 @@ type ClientInterface interface {
 
 	// UpdateVariantWithBody Update a variant (JSON Merge Patch)
 	//
+	// A SKU another variant of the instance has, or a combination of option values another
+	// variant of the product has, is a conflict (`409`); the detail names the field.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /rest/api/variants/{id} (the `UpdateVariant` operationId).
 	UpdateVariantWithBody(ctx context.Context, id Id, params *UpdateVariantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateVariantWithApplicationMergePatchPlusJSONBody Update a variant (JSON Merge Patch)
+	//
+	// A SKU another variant of the instance has, or a combination of option values another
+	// variant of the product has, is a conflict (`409`); the detail names the field.
 	//
 	// Takes a body of the `application/merge-patch+json` content type.
 	//
@@ -3715,12 +4043,20 @@ type ClientInterface interface {
 
 	// CreateVariantPriceWithBody Set a price of a variant
 	//
+	// Sets a price of the variant in the path. A price in the same slot as another of the variant
+	// (same channel, country, currency and datedness) over an overlapping validity is refused with
+	// `409` naming that price's IRI, as in `POST /rest/api/prices`.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /rest/api/variants/{id}/prices (the `CreateVariantPrice` operationId).
 	CreateVariantPriceWithBody(ctx context.Context, id Id, params *CreateVariantPriceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateVariantPrice Set a price of a variant
+	//
+	// Sets a price of the variant in the path. A price in the same slot as another of the variant
+	// (same channel, country, currency and datedness) over an overlapping validity is refused with
+	// `409` naming that price's IRI, as in `POST /rest/api/prices`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3729,10 +4065,32 @@ type ClientInterface interface {
 
 	// CreateVariantPriceWithApplicationLdPlusJSONBody Set a price of a variant
 	//
+	// Sets a price of the variant in the path. A price in the same slot as another of the variant
+	// (same channel, country, currency and datedness) over an overlapping validity is refused with
+	// `409` naming that price's IRI, as in `POST /rest/api/prices`.
+	//
 	// Takes a body of the `application/ld+json` content type.
 	//
 	// Corresponds with POST /rest/api/variants/{id}/prices (the `CreateVariantPrice` operationId).
 	CreateVariantPriceWithApplicationLdPlusJSONBody(ctx context.Context, id Id, params *CreateVariantPriceParams, body CreateVariantPriceApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// GetEntrypoint The entrypoint
+//
+// The Hydra entrypoint: the IRI of every collection of the API. Public: no token, no
+// organization header, any host.
+//
+// Corresponds with GET /rest/api (the `GetEntrypoint` operationId).
+func (c *Client) GetEntrypoint(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetEntrypointRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // ListAttributes List attributes
@@ -4263,6 +4621,29 @@ func (c *Client) UpdateCollectionWithApplicationMergePatchPlusJSONBody(ctx conte
 	return c.Client.Do(req)
 }
 
+// GetJsonLdContext A JSON-LD context
+//
+// The JSON-LD 1.1 context of the documents of a type (their `@context`,
+// `/rest/api/contexts/Product`), derived from this specification: `@vocab` is the API
+// documentation (`/rest/api/docs.jsonld#`, absolute on the requested host), `hydra` the Hydra
+// namespace; each property of the type is a term under the vocabulary (`"title":
+// "Product/title"`), relations are coerced to IRIs (`"@type": "@id"`), properties that embed
+// other types carry those types' terms as scoped contexts, and the Hydra collection, view and
+// search terms map to `hydra:`. Public: no token, no organization header, any host.
+//
+// Corresponds with GET /rest/api/contexts/{type} (the `GetJsonLdContext` operationId).
+func (c *Client) GetJsonLdContext(ctx context.Context, pType string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetJsonLdContextRequest(c.Server, pType)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListCountries List countries (ISO 3166-1)
 //
 // Corresponds with GET /rest/api/countries (the `ListCountries` operationId).
@@ -4283,6 +4664,29 @@ func (c *Client) ListCountries(ctx context.Context, params *ListCountriesParams,
 // Corresponds with GET /rest/api/countries/{code} (the `GetCountry` operationId).
 func (c *Client) GetCountry(ctx context.Context, code string, params *GetCountryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCountryRequest(c.Server, code, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetApiDocumentation The Hydra API documentation
+//
+// The vocabulary of every document (`@vocab` of the contexts is this document's IRI and `#`): a
+// `hydra:ApiDocumentation` with one `hydra:Class` per type (`#Product`), its properties
+// (`hydra:supportedProperty`, `#Product/title`, with range, `hydra:required`, `hydra:readable`,
+// `hydra:writeable`) and its operations (`hydra:supportedOperation`), derived from this
+// specification. Every response links it (`Link: </rest/api/docs.jsonld>;
+// rel="http://www.w3.org/ns/hydra/core#apiDocumentation"`). Public: no token, no organization
+// header, any host.
+//
+// Corresponds with GET /rest/api/docs.jsonld (the `GetApiDocumentation` operationId).
+func (c *Client) GetApiDocumentation(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiDocumentationRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -4929,6 +5333,9 @@ func (c *Client) GetMetaobject(ctx context.Context, id Id, params *GetMetaobject
 
 // UpdateMetaobjectWithBody Change a metaobject (JSON Merge Patch)
 //
+// `fields` merges into the stored fields: `{"fields": {"founded": "1902"}}` sets one field and
+// keeps the others, `{"fields": {"founded": null}}` removes it.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /rest/api/metaobjects/{id} (the `UpdateMetaobject` operationId).
@@ -4945,6 +5352,9 @@ func (c *Client) UpdateMetaobjectWithBody(ctx context.Context, id Id, params *Up
 }
 
 // UpdateMetaobjectWithApplicationMergePatchPlusJSONBody Change a metaobject (JSON Merge Patch)
+//
+// `fields` merges into the stored fields: `{"fields": {"founded": "1902"}}` sets one field and
+// keeps the others, `{"fields": {"founded": null}}` removes it.
 //
 // Takes a body of the `application/merge-patch+json` content type.
 //
@@ -5046,6 +5456,15 @@ func (c *Client) ListPrices(ctx context.Context, params *ListPricesParams, reqEd
 
 // CreatePriceWithBody Set a price
 //
+// Sets a price of a variant for a channel (or every channel), a country (or every country) and
+// a currency, from `validFrom` (a dated price) or from now (undated), until `validUntil`
+// (exclusive) or open. A variant has at most one price per slot at any moment: a price with
+// the same channel, country, currency and datedness (both dated, or both undated) as another
+// of the variant, over validities that share a moment, is refused with `409`, and the detail
+// names the other price's IRI. Resolution would apply only the lower of the two; change or
+// end that price instead. Prices that follow one another in time, and an undated price beside
+// dated ones (a dated price wins over an undated one of the same scope), are fine.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /rest/api/prices (the `CreatePrice` operationId).
@@ -5063,6 +5482,15 @@ func (c *Client) CreatePriceWithBody(ctx context.Context, params *CreatePricePar
 
 // CreatePrice Set a price
 //
+// Sets a price of a variant for a channel (or every channel), a country (or every country) and
+// a currency, from `validFrom` (a dated price) or from now (undated), until `validUntil`
+// (exclusive) or open. A variant has at most one price per slot at any moment: a price with
+// the same channel, country, currency and datedness (both dated, or both undated) as another
+// of the variant, over validities that share a moment, is refused with `409`, and the detail
+// names the other price's IRI. Resolution would apply only the lower of the two; change or
+// end that price instead. Prices that follow one another in time, and an undated price beside
+// dated ones (a dated price wins over an undated one of the same scope), are fine.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /rest/api/prices (the `CreatePrice` operationId).
@@ -5079,6 +5507,15 @@ func (c *Client) CreatePrice(ctx context.Context, params *CreatePriceParams, bod
 }
 
 // CreatePriceWithApplicationLdPlusJSONBody Set a price
+//
+// Sets a price of a variant for a channel (or every channel), a country (or every country) and
+// a currency, from `validFrom` (a dated price) or from now (undated), until `validUntil`
+// (exclusive) or open. A variant has at most one price per slot at any moment: a price with
+// the same channel, country, currency and datedness (both dated, or both undated) as another
+// of the variant, over validities that share a moment, is refused with `409`, and the detail
+// names the other price's IRI. Resolution would apply only the lower of the two; change or
+// end that price instead. Prices that follow one another in time, and an undated price beside
+// dated ones (a dated price wins over an undated one of the same scope), are fine.
 //
 // Takes a body of the `application/ld+json` content type.
 //
@@ -5130,7 +5567,10 @@ func (c *Client) GetPrice(ctx context.Context, id Id, params *GetPriceParams, re
 // UpdatePriceWithBody Change a price (JSON Merge Patch)
 //
 // Changing the amount closes the current revision now and opens a new one, so the price that
-// applied before the change can still be resolved for a past `resolveContext[at]`.
+// applied before the change can still be resolved for a past `resolveContext[at]`. `validFrom`
+// cannot change; a later `validUntil` (or `null`, open) that would make the price overlap
+// another of the variant in its slot (see `POST /rest/api/prices`) is refused with `409`
+// naming that price's IRI.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5150,7 +5590,10 @@ func (c *Client) UpdatePriceWithBody(ctx context.Context, id Id, params *UpdateP
 // UpdatePriceWithApplicationMergePatchPlusJSONBody Change a price (JSON Merge Patch)
 //
 // Changing the amount closes the current revision now and opens a new one, so the price that
-// applied before the change can still be resolved for a past `resolveContext[at]`.
+// applied before the change can still be resolved for a past `resolveContext[at]`. `validFrom`
+// cannot change; a later `validUntil` (or `null`, open) that would make the price overlap
+// another of the variant in its slot (see `POST /rest/api/prices`) is refused with `409`
+// naming that price's IRI.
 //
 // Takes a body of the `application/merge-patch+json` content type.
 //
@@ -5313,6 +5756,12 @@ func (c *Client) ListProducts(ctx context.Context, params *ListProductsParams, r
 // nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
 // variants and 250 tags per product. Variants name the product's new images by `src`.
 //
+// Clashes within the body are violations (`422`): two variants with one SKU or one
+// combination of option values, two options with one name, and two prices of a variant in
+// the same slot over overlapping validities (at `variants[i].prices[j]`, the later one; see
+// `POST /rest/api/prices`). A SKU another product's variant already has is a conflict with
+// stored data (`409`), whose detail names the SKU and its place (`variants[i].sku`).
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /rest/api/products (the `CreateProduct` operationId).
@@ -5334,6 +5783,12 @@ func (c *Client) CreateProductWithBody(ctx context.Context, params *CreateProduc
 // nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
 // variants and 250 tags per product. Variants name the product's new images by `src`.
 //
+// Clashes within the body are violations (`422`): two variants with one SKU or one
+// combination of option values, two options with one name, and two prices of a variant in
+// the same slot over overlapping validities (at `variants[i].prices[j]`, the later one; see
+// `POST /rest/api/prices`). A SKU another product's variant already has is a conflict with
+// stored data (`409`), whose detail names the SKU and its place (`variants[i].sku`).
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /rest/api/products (the `CreateProduct` operationId).
@@ -5354,6 +5809,12 @@ func (c *Client) CreateProduct(ctx context.Context, params *CreateProductParams,
 // Creates a product, with its options and variants in the same call. Everything is created or
 // nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
 // variants and 250 tags per product. Variants name the product's new images by `src`.
+//
+// Clashes within the body are violations (`422`): two variants with one SKU or one
+// combination of option values, two options with one name, and two prices of a variant in
+// the same slot over overlapping validities (at `variants[i].prices[j]`, the later one; see
+// `POST /rest/api/prices`). A SKU another product's variant already has is a conflict with
+// stored data (`409`), whose detail names the SKU and its place (`variants[i].sku`).
 //
 // Takes a body of the `application/ld+json` content type.
 //
@@ -5518,6 +5979,11 @@ func (c *Client) ListProductVariants(ctx context.Context, id Id, params *ListPro
 
 // CreateProductVariantWithBody Add a variant to a product
 //
+// A SKU another variant of the instance has, or a combination of option values another
+// variant of the product has, is a conflict (`409`); the detail names the field. Two of the
+// variant's prices in the same slot over overlapping validities are a violation (`422`) at
+// `prices[j]`, the later one (see `POST /rest/api/prices`).
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /rest/api/products/{id}/variants (the `CreateProductVariant` operationId).
@@ -5535,6 +6001,11 @@ func (c *Client) CreateProductVariantWithBody(ctx context.Context, id Id, params
 
 // CreateProductVariant Add a variant to a product
 //
+// A SKU another variant of the instance has, or a combination of option values another
+// variant of the product has, is a conflict (`409`); the detail names the field. Two of the
+// variant's prices in the same slot over overlapping validities are a violation (`422`) at
+// `prices[j]`, the later one (see `POST /rest/api/prices`).
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /rest/api/products/{id}/variants (the `CreateProductVariant` operationId).
@@ -5551,6 +6022,11 @@ func (c *Client) CreateProductVariant(ctx context.Context, id Id, params *Create
 }
 
 // CreateProductVariantWithApplicationLdPlusJSONBody Add a variant to a product
+//
+// A SKU another variant of the instance has, or a combination of option values another
+// variant of the product has, is a conflict (`409`); the detail names the field. Two of the
+// variant's prices in the same slot over overlapping validities are a violation (`422`) at
+// `prices[j]`, the later one (see `POST /rest/api/prices`).
 //
 // Takes a body of the `application/ld+json` content type.
 //
@@ -5629,6 +6105,9 @@ func (c *Client) GetVariant(ctx context.Context, id Id, params *GetVariantParams
 
 // UpdateVariantWithBody Update a variant (JSON Merge Patch)
 //
+// A SKU another variant of the instance has, or a combination of option values another
+// variant of the product has, is a conflict (`409`); the detail names the field.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /rest/api/variants/{id} (the `UpdateVariant` operationId).
@@ -5645,6 +6124,9 @@ func (c *Client) UpdateVariantWithBody(ctx context.Context, id Id, params *Updat
 }
 
 // UpdateVariantWithApplicationMergePatchPlusJSONBody Update a variant (JSON Merge Patch)
+//
+// A SKU another variant of the instance has, or a combination of option values another
+// variant of the product has, is a conflict (`409`); the detail names the field.
 //
 // Takes a body of the `application/merge-patch+json` content type.
 //
@@ -5678,6 +6160,10 @@ func (c *Client) ListVariantPrices(ctx context.Context, id Id, params *ListVaria
 
 // CreateVariantPriceWithBody Set a price of a variant
 //
+// Sets a price of the variant in the path. A price in the same slot as another of the variant
+// (same channel, country, currency and datedness) over an overlapping validity is refused with
+// `409` naming that price's IRI, as in `POST /rest/api/prices`.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /rest/api/variants/{id}/prices (the `CreateVariantPrice` operationId).
@@ -5694,6 +6180,10 @@ func (c *Client) CreateVariantPriceWithBody(ctx context.Context, id Id, params *
 }
 
 // CreateVariantPrice Set a price of a variant
+//
+// Sets a price of the variant in the path. A price in the same slot as another of the variant
+// (same channel, country, currency and datedness) over an overlapping validity is refused with
+// `409` naming that price's IRI, as in `POST /rest/api/prices`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5712,6 +6202,10 @@ func (c *Client) CreateVariantPrice(ctx context.Context, id Id, params *CreateVa
 
 // CreateVariantPriceWithApplicationLdPlusJSONBody Set a price of a variant
 //
+// Sets a price of the variant in the path. A price in the same slot as another of the variant
+// (same channel, country, currency and datedness) over an overlapping validity is refused with
+// `409` naming that price's IRI, as in `POST /rest/api/prices`.
+//
 // Takes a body of the `application/ld+json` content type.
 //
 // Corresponds with POST /rest/api/variants/{id}/prices (the `CreateVariantPrice` operationId).
@@ -5725,6 +6219,33 @@ func (c *Client) CreateVariantPriceWithApplicationLdPlusJSONBody(ctx context.Con
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewGetEntrypointRequest constructs an http.Request for the GetEntrypoint method
+func NewGetEntrypointRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewListAttributesRequest constructs an http.Request for the ListAttributes method
@@ -7206,6 +7727,40 @@ func NewUpdateCollectionRequestWithBody(server string, id Id, params *UpdateColl
 	return req, nil
 }
 
+// NewGetJsonLdContextRequest constructs an http.Request for the GetJsonLdContext method
+func NewGetJsonLdContextRequest(server string, pType string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "type", pType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/contexts/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListCountriesRequest constructs an http.Request for the ListCountries method
 func NewListCountriesRequest(server string, params *ListCountriesParams) (*http.Request, error) {
 	var err error
@@ -7288,6 +7843,33 @@ func NewGetCountryRequest(server string, code string, params *GetCountryParams) 
 
 		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
 
+	}
+
+	return req, nil
+}
+
+// NewGetApiDocumentationRequest constructs an http.Request for the GetApiDocumentation method
+func NewGetApiDocumentationRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/docs.jsonld")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -11580,6 +12162,16 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// GetEntrypointWithResponse The entrypoint
+	//
+	// The Hydra entrypoint: the IRI of every collection of the API. Public: no token, no
+	// organization header, any host.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api (the `GetEntrypoint` operationId).
+	GetEntrypointWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetEntrypointResponse, error)
+
 	// ListAttributesWithResponse List attributes
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -11812,6 +12404,21 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /rest/api/collections/{id} (the `UpdateCollection` operationId).
 	UpdateCollectionWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id Id, params *UpdateCollectionParams, body UpdateCollectionApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCollectionResponse, error)
 
+	// GetJsonLdContextWithResponse A JSON-LD context
+	//
+	// The JSON-LD 1.1 context of the documents of a type (their `@context`,
+	// `/rest/api/contexts/Product`), derived from this specification: `@vocab` is the API
+	// documentation (`/rest/api/docs.jsonld#`, absolute on the requested host), `hydra` the Hydra
+	// namespace; each property of the type is a term under the vocabulary (`"title":
+	// "Product/title"`), relations are coerced to IRIs (`"@type": "@id"`), properties that embed
+	// other types carry those types' terms as scoped contexts, and the Hydra collection, view and
+	// search terms map to `hydra:`. Public: no token, no organization header, any host.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/contexts/{type} (the `GetJsonLdContext` operationId).
+	GetJsonLdContextWithResponse(ctx context.Context, pType string, reqEditors ...RequestEditorFn) (*GetJsonLdContextResponse, error)
+
 	// ListCountriesWithResponse List countries (ISO 3166-1)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -11825,6 +12432,21 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /rest/api/countries/{code} (the `GetCountry` operationId).
 	GetCountryWithResponse(ctx context.Context, code string, params *GetCountryParams, reqEditors ...RequestEditorFn) (*GetCountryResponse, error)
+
+	// GetApiDocumentationWithResponse The Hydra API documentation
+	//
+	// The vocabulary of every document (`@vocab` of the contexts is this document's IRI and `#`): a
+	// `hydra:ApiDocumentation` with one `hydra:Class` per type (`#Product`), its properties
+	// (`hydra:supportedProperty`, `#Product/title`, with range, `hydra:required`, `hydra:readable`,
+	// `hydra:writeable`) and its operations (`hydra:supportedOperation`), derived from this
+	// specification. Every response links it (`Link: </rest/api/docs.jsonld>;
+	// rel="http://www.w3.org/ns/hydra/core#apiDocumentation"`). Public: no token, no organization
+	// header, any host.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/docs.jsonld (the `GetApiDocumentation` operationId).
+	GetApiDocumentationWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetApiDocumentationResponse, error)
 
 	// ListLocalesWithResponse List the instance's enabled locales
 	//
@@ -12112,12 +12734,18 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateMetaobjectWithBodyWithResponse Change a metaobject (JSON Merge Patch)
 	//
+	// `fields` merges into the stored fields: `{"fields": {"founded": "1902"}}` sets one field and
+	// keeps the others, `{"fields": {"founded": null}}` removes it.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /rest/api/metaobjects/{id} (the `UpdateMetaobject` operationId).
 	UpdateMetaobjectWithBodyWithResponse(ctx context.Context, id Id, params *UpdateMetaobjectParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMetaobjectResponse, error)
 
 	// UpdateMetaobjectWithApplicationMergePatchPlusJSONBodyWithResponse Change a metaobject (JSON Merge Patch)
+	//
+	// `fields` merges into the stored fields: `{"fields": {"founded": "1902"}}` sets one field and
+	// keeps the others, `{"fields": {"founded": null}}` removes it.
 	//
 	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12165,6 +12793,15 @@ type ClientWithResponsesInterface interface {
 
 	// CreatePriceWithBodyWithResponse Set a price
 	//
+	// Sets a price of a variant for a channel (or every channel), a country (or every country) and
+	// a currency, from `validFrom` (a dated price) or from now (undated), until `validUntil`
+	// (exclusive) or open. A variant has at most one price per slot at any moment: a price with
+	// the same channel, country, currency and datedness (both dated, or both undated) as another
+	// of the variant, over validities that share a moment, is refused with `409`, and the detail
+	// names the other price's IRI. Resolution would apply only the lower of the two; change or
+	// end that price instead. Prices that follow one another in time, and an undated price beside
+	// dated ones (a dated price wins over an undated one of the same scope), are fine.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rest/api/prices (the `CreatePrice` operationId).
@@ -12172,12 +12809,30 @@ type ClientWithResponsesInterface interface {
 
 	// CreatePriceWithResponse Set a price
 	//
+	// Sets a price of a variant for a channel (or every channel), a country (or every country) and
+	// a currency, from `validFrom` (a dated price) or from now (undated), until `validUntil`
+	// (exclusive) or open. A variant has at most one price per slot at any moment: a price with
+	// the same channel, country, currency and datedness (both dated, or both undated) as another
+	// of the variant, over validities that share a moment, is refused with `409`, and the detail
+	// names the other price's IRI. Resolution would apply only the lower of the two; change or
+	// end that price instead. Prices that follow one another in time, and an undated price beside
+	// dated ones (a dated price wins over an undated one of the same scope), are fine.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rest/api/prices (the `CreatePrice` operationId).
 	CreatePriceWithResponse(ctx context.Context, params *CreatePriceParams, body CreatePriceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePriceResponse, error)
 
 	// CreatePriceWithApplicationLdPlusJSONBodyWithResponse Set a price
+	//
+	// Sets a price of a variant for a channel (or every channel), a country (or every country) and
+	// a currency, from `validFrom` (a dated price) or from now (undated), until `validUntil`
+	// (exclusive) or open. A variant has at most one price per slot at any moment: a price with
+	// the same channel, country, currency and datedness (both dated, or both undated) as another
+	// of the variant, over validities that share a moment, is refused with `409`, and the detail
+	// names the other price's IRI. Resolution would apply only the lower of the two; change or
+	// end that price instead. Prices that follow one another in time, and an undated price beside
+	// dated ones (a dated price wins over an undated one of the same scope), are fine.
 	//
 	// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12203,7 +12858,10 @@ type ClientWithResponsesInterface interface {
 	// UpdatePriceWithBodyWithResponse Change a price (JSON Merge Patch)
 	//
 	// Changing the amount closes the current revision now and opens a new one, so the price that
-	// applied before the change can still be resolved for a past `resolveContext[at]`.
+	// applied before the change can still be resolved for a past `resolveContext[at]`. `validFrom`
+	// cannot change; a later `validUntil` (or `null`, open) that would make the price overlap
+	// another of the variant in its slot (see `POST /rest/api/prices`) is refused with `409`
+	// naming that price's IRI.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12213,7 +12871,10 @@ type ClientWithResponsesInterface interface {
 	// UpdatePriceWithApplicationMergePatchPlusJSONBodyWithResponse Change a price (JSON Merge Patch)
 	//
 	// Changing the amount closes the current revision now and opens a new one, so the price that
-	// applied before the change can still be resolved for a past `resolveContext[at]`.
+	// applied before the change can still be resolved for a past `resolveContext[at]`. `validFrom`
+	// cannot change; a later `validUntil` (or `null`, open) that would make the price overlap
+	// another of the variant in its slot (see `POST /rest/api/prices`) is refused with `409`
+	// naming that price's IRI.
 	//
 	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12292,6 +12953,12 @@ type ClientWithResponsesInterface interface {
 	// nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
 	// variants and 250 tags per product. Variants name the product's new images by `src`.
 	//
+	// Clashes within the body are violations (`422`): two variants with one SKU or one
+	// combination of option values, two options with one name, and two prices of a variant in
+	// the same slot over overlapping validities (at `variants[i].prices[j]`, the later one; see
+	// `POST /rest/api/prices`). A SKU another product's variant already has is a conflict with
+	// stored data (`409`), whose detail names the SKU and its place (`variants[i].sku`).
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rest/api/products (the `CreateProduct` operationId).
@@ -12303,6 +12970,12 @@ type ClientWithResponsesInterface interface {
 	// nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
 	// variants and 250 tags per product. Variants name the product's new images by `src`.
 	//
+	// Clashes within the body are violations (`422`): two variants with one SKU or one
+	// combination of option values, two options with one name, and two prices of a variant in
+	// the same slot over overlapping validities (at `variants[i].prices[j]`, the later one; see
+	// `POST /rest/api/prices`). A SKU another product's variant already has is a conflict with
+	// stored data (`409`), whose detail names the SKU and its place (`variants[i].sku`).
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rest/api/products (the `CreateProduct` operationId).
@@ -12313,6 +12986,12 @@ type ClientWithResponsesInterface interface {
 	// Creates a product, with its options and variants in the same call. Everything is created or
 	// nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
 	// variants and 250 tags per product. Variants name the product's new images by `src`.
+	//
+	// Clashes within the body are violations (`422`): two variants with one SKU or one
+	// combination of option values, two options with one name, and two prices of a variant in
+	// the same slot over overlapping validities (at `variants[i].prices[j]`, the later one; see
+	// `POST /rest/api/prices`). A SKU another product's variant already has is a conflict with
+	// stored data (`409`), whose detail names the SKU and its place (`variants[i].sku`).
 	//
 	// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12393,6 +13072,11 @@ type ClientWithResponsesInterface interface {
 
 	// CreateProductVariantWithBodyWithResponse Add a variant to a product
 	//
+	// A SKU another variant of the instance has, or a combination of option values another
+	// variant of the product has, is a conflict (`409`); the detail names the field. Two of the
+	// variant's prices in the same slot over overlapping validities are a violation (`422`) at
+	// `prices[j]`, the later one (see `POST /rest/api/prices`).
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rest/api/products/{id}/variants (the `CreateProductVariant` operationId).
@@ -12400,12 +13084,22 @@ type ClientWithResponsesInterface interface {
 
 	// CreateProductVariantWithResponse Add a variant to a product
 	//
+	// A SKU another variant of the instance has, or a combination of option values another
+	// variant of the product has, is a conflict (`409`); the detail names the field. Two of the
+	// variant's prices in the same slot over overlapping validities are a violation (`422`) at
+	// `prices[j]`, the later one (see `POST /rest/api/prices`).
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rest/api/products/{id}/variants (the `CreateProductVariant` operationId).
 	CreateProductVariantWithResponse(ctx context.Context, id Id, params *CreateProductVariantParams, body CreateProductVariantJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateProductVariantResponse, error)
 
 	// CreateProductVariantWithApplicationLdPlusJSONBodyWithResponse Add a variant to a product
+	//
+	// A SKU another variant of the instance has, or a combination of option values another
+	// variant of the product has, is a conflict (`409`); the detail names the field. Two of the
+	// variant's prices in the same slot over overlapping validities are a violation (`422`) at
+	// `prices[j]`, the later one (see `POST /rest/api/prices`).
 	//
 	// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12442,12 +13136,18 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateVariantWithBodyWithResponse Update a variant (JSON Merge Patch)
 	//
+	// A SKU another variant of the instance has, or a combination of option values another
+	// variant of the product has, is a conflict (`409`); the detail names the field.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /rest/api/variants/{id} (the `UpdateVariant` operationId).
 	UpdateVariantWithBodyWithResponse(ctx context.Context, id Id, params *UpdateVariantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateVariantResponse, error)
 
 	// UpdateVariantWithApplicationMergePatchPlusJSONBodyWithResponse Update a variant (JSON Merge Patch)
+	//
+	// A SKU another variant of the instance has, or a combination of option values another
+	// variant of the product has, is a conflict (`409`); the detail names the field.
 	//
 	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12463,12 +13163,20 @@ type ClientWithResponsesInterface interface {
 
 	// CreateVariantPriceWithBodyWithResponse Set a price of a variant
 	//
+	// Sets a price of the variant in the path. A price in the same slot as another of the variant
+	// (same channel, country, currency and datedness) over an overlapping validity is refused with
+	// `409` naming that price's IRI, as in `POST /rest/api/prices`.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rest/api/variants/{id}/prices (the `CreateVariantPrice` operationId).
 	CreateVariantPriceWithBodyWithResponse(ctx context.Context, id Id, params *CreateVariantPriceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateVariantPriceResponse, error)
 
 	// CreateVariantPriceWithResponse Set a price of a variant
+	//
+	// Sets a price of the variant in the path. A price in the same slot as another of the variant
+	// (same channel, country, currency and datedness) over an overlapping validity is refused with
+	// `409` naming that price's IRI, as in `POST /rest/api/prices`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12477,10 +13185,62 @@ type ClientWithResponsesInterface interface {
 
 	// CreateVariantPriceWithApplicationLdPlusJSONBodyWithResponse Set a price of a variant
 	//
+	// Sets a price of the variant in the path. A price in the same slot as another of the variant
+	// (same channel, country, currency and datedness) over an overlapping validity is refused with
+	// `409` naming that price's IRI, as in `POST /rest/api/prices`.
+	//
 	// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rest/api/variants/{id}/prices (the `CreateVariantPrice` operationId).
 	CreateVariantPriceWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, id Id, params *CreateVariantPriceParams, body CreateVariantPriceApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateVariantPriceResponse, error)
+}
+
+type GetEntrypointResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *Entrypoint
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r GetEntrypointResponse) GetApplicationldJSON200() *Entrypoint {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetEntrypointResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetEntrypointResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetEntrypointResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetEntrypointResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetEntrypointResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type ListAttributesResponse struct {
@@ -13443,6 +14203,54 @@ func (r UpdateCollectionResponse) ContentType() string {
 	return ""
 }
 
+type GetJsonLdContextResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *JsonLdContext
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r GetJsonLdContextResponse) GetApplicationldJSON200() *JsonLdContext {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetJsonLdContextResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetJsonLdContextResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetJsonLdContextResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetJsonLdContextResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetJsonLdContextResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListCountriesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13533,6 +14341,54 @@ func (r GetCountryResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetCountryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetApiDocumentationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *ApiDocumentation
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r GetApiDocumentationResponse) GetApplicationldJSON200() *ApiDocumentation {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetApiDocumentationResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiDocumentationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiDocumentationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiDocumentationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiDocumentationResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16072,6 +16928,22 @@ func (r CreateVariantPriceResponse) ContentType() string {
 	return ""
 }
 
+// GetEntrypointWithResponse The entrypoint
+//
+// The Hydra entrypoint: the IRI of every collection of the API. Public: no token, no
+// organization header, any host.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api (the `GetEntrypoint` operationId).
+func (c *ClientWithResponses) GetEntrypointWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetEntrypointResponse, error) {
+	rsp, err := c.GetEntrypoint(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetEntrypointResponse(rsp)
+}
+
 // ListAttributesWithResponse List attributes
 //
 // Returns a wrapper object for the known response body format(s).
@@ -16496,6 +17368,27 @@ func (c *ClientWithResponses) UpdateCollectionWithApplicationMergePatchPlusJSONB
 	return ParseUpdateCollectionResponse(rsp)
 }
 
+// GetJsonLdContextWithResponse A JSON-LD context
+//
+// The JSON-LD 1.1 context of the documents of a type (their `@context`,
+// `/rest/api/contexts/Product`), derived from this specification: `@vocab` is the API
+// documentation (`/rest/api/docs.jsonld#`, absolute on the requested host), `hydra` the Hydra
+// namespace; each property of the type is a term under the vocabulary (`"title":
+// "Product/title"`), relations are coerced to IRIs (`"@type": "@id"`), properties that embed
+// other types carry those types' terms as scoped contexts, and the Hydra collection, view and
+// search terms map to `hydra:`. Public: no token, no organization header, any host.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/contexts/{type} (the `GetJsonLdContext` operationId).
+func (c *ClientWithResponses) GetJsonLdContextWithResponse(ctx context.Context, pType string, reqEditors ...RequestEditorFn) (*GetJsonLdContextResponse, error) {
+	rsp, err := c.GetJsonLdContext(ctx, pType, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetJsonLdContextResponse(rsp)
+}
+
 // ListCountriesWithResponse List countries (ISO 3166-1)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -16520,6 +17413,27 @@ func (c *ClientWithResponses) GetCountryWithResponse(ctx context.Context, code s
 		return nil, err
 	}
 	return ParseGetCountryResponse(rsp)
+}
+
+// GetApiDocumentationWithResponse The Hydra API documentation
+//
+// The vocabulary of every document (`@vocab` of the contexts is this document's IRI and `#`): a
+// `hydra:ApiDocumentation` with one `hydra:Class` per type (`#Product`), its properties
+// (`hydra:supportedProperty`, `#Product/title`, with range, `hydra:required`, `hydra:readable`,
+// `hydra:writeable`) and its operations (`hydra:supportedOperation`), derived from this
+// specification. Every response links it (`Link: </rest/api/docs.jsonld>;
+// rel="http://www.w3.org/ns/hydra/core#apiDocumentation"`). Public: no token, no organization
+// header, any host.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/docs.jsonld (the `GetApiDocumentation` operationId).
+func (c *ClientWithResponses) GetApiDocumentationWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetApiDocumentationResponse, error) {
+	rsp, err := c.GetApiDocumentation(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiDocumentationResponse(rsp)
 }
 
 // ListLocalesWithResponse List the instance's enabled locales
@@ -17036,6 +17950,9 @@ func (c *ClientWithResponses) GetMetaobjectWithResponse(ctx context.Context, id 
 
 // UpdateMetaobjectWithBodyWithResponse Change a metaobject (JSON Merge Patch)
 //
+// `fields` merges into the stored fields: `{"fields": {"founded": "1902"}}` sets one field and
+// keeps the others, `{"fields": {"founded": null}}` removes it.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /rest/api/metaobjects/{id} (the `UpdateMetaobject` operationId).
@@ -17048,6 +17965,9 @@ func (c *ClientWithResponses) UpdateMetaobjectWithBodyWithResponse(ctx context.C
 }
 
 // UpdateMetaobjectWithApplicationMergePatchPlusJSONBodyWithResponse Change a metaobject (JSON Merge Patch)
+//
+// `fields` merges into the stored fields: `{"fields": {"founded": "1902"}}` sets one field and
+// keeps the others, `{"fields": {"founded": null}}` removes it.
 //
 // Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17131,6 +18051,15 @@ func (c *ClientWithResponses) ListPricesWithResponse(ctx context.Context, params
 
 // CreatePriceWithBodyWithResponse Set a price
 //
+// Sets a price of a variant for a channel (or every channel), a country (or every country) and
+// a currency, from `validFrom` (a dated price) or from now (undated), until `validUntil`
+// (exclusive) or open. A variant has at most one price per slot at any moment: a price with
+// the same channel, country, currency and datedness (both dated, or both undated) as another
+// of the variant, over validities that share a moment, is refused with `409`, and the detail
+// names the other price's IRI. Resolution would apply only the lower of the two; change or
+// end that price instead. Prices that follow one another in time, and an undated price beside
+// dated ones (a dated price wins over an undated one of the same scope), are fine.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rest/api/prices (the `CreatePrice` operationId).
@@ -17144,6 +18073,15 @@ func (c *ClientWithResponses) CreatePriceWithBodyWithResponse(ctx context.Contex
 
 // CreatePriceWithResponse Set a price
 //
+// Sets a price of a variant for a channel (or every channel), a country (or every country) and
+// a currency, from `validFrom` (a dated price) or from now (undated), until `validUntil`
+// (exclusive) or open. A variant has at most one price per slot at any moment: a price with
+// the same channel, country, currency and datedness (both dated, or both undated) as another
+// of the variant, over validities that share a moment, is refused with `409`, and the detail
+// names the other price's IRI. Resolution would apply only the lower of the two; change or
+// end that price instead. Prices that follow one another in time, and an undated price beside
+// dated ones (a dated price wins over an undated one of the same scope), are fine.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rest/api/prices (the `CreatePrice` operationId).
@@ -17156,6 +18094,15 @@ func (c *ClientWithResponses) CreatePriceWithResponse(ctx context.Context, param
 }
 
 // CreatePriceWithApplicationLdPlusJSONBodyWithResponse Set a price
+//
+// Sets a price of a variant for a channel (or every channel), a country (or every country) and
+// a currency, from `validFrom` (a dated price) or from now (undated), until `validUntil`
+// (exclusive) or open. A variant has at most one price per slot at any moment: a price with
+// the same channel, country, currency and datedness (both dated, or both undated) as another
+// of the variant, over validities that share a moment, is refused with `409`, and the detail
+// names the other price's IRI. Resolution would apply only the lower of the two; change or
+// end that price instead. Prices that follow one another in time, and an undated price beside
+// dated ones (a dated price wins over an undated one of the same scope), are fine.
 //
 // Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17199,7 +18146,10 @@ func (c *ClientWithResponses) GetPriceWithResponse(ctx context.Context, id Id, p
 // UpdatePriceWithBodyWithResponse Change a price (JSON Merge Patch)
 //
 // Changing the amount closes the current revision now and opens a new one, so the price that
-// applied before the change can still be resolved for a past `resolveContext[at]`.
+// applied before the change can still be resolved for a past `resolveContext[at]`. `validFrom`
+// cannot change; a later `validUntil` (or `null`, open) that would make the price overlap
+// another of the variant in its slot (see `POST /rest/api/prices`) is refused with `409`
+// naming that price's IRI.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17215,7 +18165,10 @@ func (c *ClientWithResponses) UpdatePriceWithBodyWithResponse(ctx context.Contex
 // UpdatePriceWithApplicationMergePatchPlusJSONBodyWithResponse Change a price (JSON Merge Patch)
 //
 // Changing the amount closes the current revision now and opens a new one, so the price that
-// applied before the change can still be resolved for a past `resolveContext[at]`.
+// applied before the change can still be resolved for a past `resolveContext[at]`. `validFrom`
+// cannot change; a later `validUntil` (or `null`, open) that would make the price overlap
+// another of the variant in its slot (see `POST /rest/api/prices`) is refused with `409`
+// naming that price's IRI.
 //
 // Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17348,6 +18301,12 @@ func (c *ClientWithResponses) ListProductsWithResponse(ctx context.Context, para
 // nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
 // variants and 250 tags per product. Variants name the product's new images by `src`.
 //
+// Clashes within the body are violations (`422`): two variants with one SKU or one
+// combination of option values, two options with one name, and two prices of a variant in
+// the same slot over overlapping validities (at `variants[i].prices[j]`, the later one; see
+// `POST /rest/api/prices`). A SKU another product's variant already has is a conflict with
+// stored data (`409`), whose detail names the SKU and its place (`variants[i].sku`).
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rest/api/products (the `CreateProduct` operationId).
@@ -17365,6 +18324,12 @@ func (c *ClientWithResponses) CreateProductWithBodyWithResponse(ctx context.Cont
 // nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
 // variants and 250 tags per product. Variants name the product's new images by `src`.
 //
+// Clashes within the body are violations (`422`): two variants with one SKU or one
+// combination of option values, two options with one name, and two prices of a variant in
+// the same slot over overlapping validities (at `variants[i].prices[j]`, the later one; see
+// `POST /rest/api/prices`). A SKU another product's variant already has is a conflict with
+// stored data (`409`), whose detail names the SKU and its place (`variants[i].sku`).
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rest/api/products (the `CreateProduct` operationId).
@@ -17381,6 +18346,12 @@ func (c *ClientWithResponses) CreateProductWithResponse(ctx context.Context, par
 // Creates a product, with its options and variants in the same call. Everything is created or
 // nothing is: a violation anywhere in the body leaves no trace. At most 3 options, 2,048
 // variants and 250 tags per product. Variants name the product's new images by `src`.
+//
+// Clashes within the body are violations (`422`): two variants with one SKU or one
+// combination of option values, two options with one name, and two prices of a variant in
+// the same slot over overlapping validities (at `variants[i].prices[j]`, the later one; see
+// `POST /rest/api/prices`). A SKU another product's variant already has is a conflict with
+// stored data (`409`), whose detail names the SKU and its place (`variants[i].sku`).
 //
 // Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17515,6 +18486,11 @@ func (c *ClientWithResponses) ListProductVariantsWithResponse(ctx context.Contex
 
 // CreateProductVariantWithBodyWithResponse Add a variant to a product
 //
+// A SKU another variant of the instance has, or a combination of option values another
+// variant of the product has, is a conflict (`409`); the detail names the field. Two of the
+// variant's prices in the same slot over overlapping validities are a violation (`422`) at
+// `prices[j]`, the later one (see `POST /rest/api/prices`).
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rest/api/products/{id}/variants (the `CreateProductVariant` operationId).
@@ -17528,6 +18504,11 @@ func (c *ClientWithResponses) CreateProductVariantWithBodyWithResponse(ctx conte
 
 // CreateProductVariantWithResponse Add a variant to a product
 //
+// A SKU another variant of the instance has, or a combination of option values another
+// variant of the product has, is a conflict (`409`); the detail names the field. Two of the
+// variant's prices in the same slot over overlapping validities are a violation (`422`) at
+// `prices[j]`, the later one (see `POST /rest/api/prices`).
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rest/api/products/{id}/variants (the `CreateProductVariant` operationId).
@@ -17540,6 +18521,11 @@ func (c *ClientWithResponses) CreateProductVariantWithResponse(ctx context.Conte
 }
 
 // CreateProductVariantWithApplicationLdPlusJSONBodyWithResponse Add a variant to a product
+//
+// A SKU another variant of the instance has, or a combination of option values another
+// variant of the product has, is a conflict (`409`); the detail names the field. Two of the
+// variant's prices in the same slot over overlapping validities are a violation (`422`) at
+// `prices[j]`, the later one (see `POST /rest/api/prices`).
 //
 // Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17606,6 +18592,9 @@ func (c *ClientWithResponses) GetVariantWithResponse(ctx context.Context, id Id,
 
 // UpdateVariantWithBodyWithResponse Update a variant (JSON Merge Patch)
 //
+// A SKU another variant of the instance has, or a combination of option values another
+// variant of the product has, is a conflict (`409`); the detail names the field.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /rest/api/variants/{id} (the `UpdateVariant` operationId).
@@ -17618,6 +18607,9 @@ func (c *ClientWithResponses) UpdateVariantWithBodyWithResponse(ctx context.Cont
 }
 
 // UpdateVariantWithApplicationMergePatchPlusJSONBodyWithResponse Update a variant (JSON Merge Patch)
+//
+// A SKU another variant of the instance has, or a combination of option values another
+// variant of the product has, is a conflict (`409`); the detail names the field.
 //
 // Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17645,6 +18637,10 @@ func (c *ClientWithResponses) ListVariantPricesWithResponse(ctx context.Context,
 
 // CreateVariantPriceWithBodyWithResponse Set a price of a variant
 //
+// Sets a price of the variant in the path. A price in the same slot as another of the variant
+// (same channel, country, currency and datedness) over an overlapping validity is refused with
+// `409` naming that price's IRI, as in `POST /rest/api/prices`.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rest/api/variants/{id}/prices (the `CreateVariantPrice` operationId).
@@ -17657,6 +18653,10 @@ func (c *ClientWithResponses) CreateVariantPriceWithBodyWithResponse(ctx context
 }
 
 // CreateVariantPriceWithResponse Set a price of a variant
+//
+// Sets a price of the variant in the path. A price in the same slot as another of the variant
+// (same channel, country, currency and datedness) over an overlapping validity is refused with
+// `409` naming that price's IRI, as in `POST /rest/api/prices`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17671,6 +18671,10 @@ func (c *ClientWithResponses) CreateVariantPriceWithResponse(ctx context.Context
 
 // CreateVariantPriceWithApplicationLdPlusJSONBodyWithResponse Set a price of a variant
 //
+// Sets a price of the variant in the path. A price in the same slot as another of the variant
+// (same channel, country, currency and datedness) over an overlapping validity is refused with
+// `409` naming that price's IRI, as in `POST /rest/api/prices`.
+//
 // Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rest/api/variants/{id}/prices (the `CreateVariantPrice` operationId).
@@ -17680,6 +18684,39 @@ func (c *ClientWithResponses) CreateVariantPriceWithApplicationLdPlusJSONBodyWit
 		return nil, err
 	}
 	return ParseCreateVariantPriceResponse(rsp)
+}
+
+// ParseGetEntrypointResponse parses an HTTP response from a GetEntrypointWithResponse call
+func ParseGetEntrypointResponse(rsp *http.Response) (*GetEntrypointResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetEntrypointResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Entrypoint
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
 }
 
 // ParseListAttributesResponse parses an HTTP response from a ListAttributesWithResponse call
@@ -18378,6 +19415,39 @@ func ParseUpdateCollectionResponse(rsp *http.Response) (*UpdateCollectionRespons
 	return response, nil
 }
 
+// ParseGetJsonLdContextResponse parses an HTTP response from a GetJsonLdContextWithResponse call
+func ParseGetJsonLdContextResponse(rsp *http.Response) (*GetJsonLdContextResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetJsonLdContextResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest JsonLdContext
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListCountriesResponse parses an HTTP response from a ListCountriesWithResponse call
 func ParseListCountriesResponse(rsp *http.Response) (*ListCountriesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -18427,6 +19497,39 @@ func ParseGetCountryResponse(rsp *http.Response) (*GetCountryResponse, error) {
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest Country
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetApiDocumentationResponse parses an HTTP response from a GetApiDocumentationWithResponse call
+func ParseGetApiDocumentationResponse(rsp *http.Response) (*GetApiDocumentationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiDocumentationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiDocumentation
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

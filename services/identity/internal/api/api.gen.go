@@ -72,6 +72,8 @@ func (e CredentialEventType) Valid() bool {
 const (
 	InvalidClient          OAuthErrorError = "invalid_client"
 	InvalidRequest         OAuthErrorError = "invalid_request"
+	ServerError            OAuthErrorError = "server_error"
+	SlowDown               OAuthErrorError = "slow_down"
 	TemporarilyUnavailable OAuthErrorError = "temporarily_unavailable"
 	UnsupportedGrantType   OAuthErrorError = "unsupported_grant_type"
 )
@@ -82,6 +84,10 @@ func (e OAuthErrorError) Valid() bool {
 	case InvalidClient:
 		return true
 	case InvalidRequest:
+		return true
+	case ServerError:
+		return true
+	case SlowDown:
 		return true
 	case TemporarilyUnavailable:
 		return true
@@ -253,7 +259,9 @@ type AuthorizationServerMetadata struct {
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
 }
 
-// BankInfo Bank details. The IBAN check digits and the BIC (SWIFT) format are verified.
+// BankInfo Bank details. The IBAN check digits and the BIC (SWIFT) format are verified. `null` where an
+// organization has none (and, in a merge patch, to remove them): nullable here rather than
+// beside each reference, where strict JSON Schema validators would still refuse `null`.
 type BankInfo struct {
 	AccountNumber nullable.Nullable[string] `json:"account_number,omitempty"`
 	BankName      nullable.Nullable[string] `json:"bank_name,omitempty"`
@@ -448,7 +456,11 @@ type OAuthErrorError string
 
 // Organization defines model for Organization.
 type Organization struct {
-	Address  nullable.Nullable[string]   `json:"address,omitempty"`
+	Address nullable.Nullable[string] `json:"address,omitempty"`
+
+	// BankInfo Bank details. The IBAN check digits and the BIC (SWIFT) format are verified. `null` where an
+	// organization has none (and, in a merge patch, to remove them): nullable here rather than
+	// beside each reference, where strict JSON Schema validators would still refuse `null`.
 	BankInfo nullable.Nullable[BankInfo] `json:"bank_info,omitempty"`
 	City     nullable.Nullable[string]   `json:"city,omitempty"`
 
@@ -483,7 +495,11 @@ type Organization struct {
 
 // OrganizationCreate defines model for OrganizationCreate.
 type OrganizationCreate struct {
-	Address  nullable.Nullable[string]   `json:"address,omitempty"`
+	Address nullable.Nullable[string] `json:"address,omitempty"`
+
+	// BankInfo Bank details. The IBAN check digits and the BIC (SWIFT) format are verified. `null` where an
+	// organization has none (and, in a merge patch, to remove them): nullable here rather than
+	// beside each reference, where strict JSON Schema validators would still refuse `null`.
 	BankInfo nullable.Nullable[BankInfo] `json:"bank_info,omitempty"`
 	City     nullable.Nullable[string]   `json:"city,omitempty"`
 
@@ -513,7 +529,11 @@ type OrganizationList struct {
 
 // OrganizationPatch A JSON Merge Patch of the writable organization fields.
 type OrganizationPatch struct {
-	Address     nullable.Nullable[string]   `json:"address,omitempty"`
+	Address nullable.Nullable[string] `json:"address,omitempty"`
+
+	// BankInfo Bank details. The IBAN check digits and the BIC (SWIFT) format are verified. `null` where an
+	// organization has none (and, in a merge patch, to remove them): nullable here rather than
+	// beside each reference, where strict JSON Schema validators would still refuse `null`.
 	BankInfo    nullable.Nullable[BankInfo] `json:"bank_info,omitempty"`
 	City        nullable.Nullable[string]   `json:"city,omitempty"`
 	CountryCode nullable.Nullable[string]   `json:"country_code,omitempty"`
@@ -1734,6 +1754,44 @@ func (response IssueToken401JSONResponse) VisitIssueTokenResponse(w http.Respons
 	return err
 }
 
+type IssueToken429ResponseHeaders struct {
+	RetryAfter *string
+}
+
+type IssueToken429JSONResponse struct {
+	Body    OAuthError
+	Headers IssueToken429ResponseHeaders
+}
+
+func (response IssueToken429JSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueToken500JSONResponse OAuthError
+
+func (response IssueToken500JSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type IssueToken503ResponseHeaders struct {
 	RetryAfter *string
 }
@@ -1754,23 +1812,6 @@ func (response IssueToken503JSONResponse) VisitIssueTokenResponse(w http.Respons
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(503)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type IssueTokendefaultApplicationProblemPlusJSONResponse struct {
-	Body       common.Problem
-	StatusCode int
-}
-
-func (response IssueTokendefaultApplicationProblemPlusJSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }

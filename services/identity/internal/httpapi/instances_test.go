@@ -433,6 +433,10 @@ func TestBadInputNeverFails500(t *testing.T) {
 		{"transfer body missing target", "POST", instPath + "/transfer", "application/json", []byte(`{}`), 422},
 		{"transfer target not a UUID", "POST", instPath + "/transfer", "application/json", []byte(`{"target_organization_id":"x"}`), 422},
 		{"member body role wrong type", "PUT", orgPath + "/members/" + p.id.String(), "application/json", []byte(`{"role":1}`), 422},
+		{"wrong method on a collection", "DELETE", "/roles", "", nil, 405},
+		{"wrong method on the token endpoint", "GET", "/oauth/token", "", nil, 405},
+		{"wrong method on an item", "PUT", orgPath, "application/json", []byte(`{}`), 405},
+		{"unknown query parameter", "GET", "/organizations?colour=red", "", nil, 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var rd *bytes.Reader
@@ -442,6 +446,9 @@ func TestBadInputNeverFails500(t *testing.T) {
 				rd = bytes.NewReader(nil)
 			}
 			resp, pr := e.raw(tc.method, tc.path, p.token, tc.contentType, rd)
+			if tc.status == http.StatusMethodNotAllowed && resp.Header.Get("Allow") == "" {
+				t.Errorf("405 without Allow")
+			}
 			if resp.StatusCode != tc.status {
 				t.Fatalf("status = %d, want %d: %+v", resp.StatusCode, tc.status, pr)
 			}

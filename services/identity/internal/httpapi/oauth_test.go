@@ -75,6 +75,34 @@ func TestIssueToken(t *testing.T) {
 	}
 }
 
+// Every failure of the token endpoint is an RFC 6749 error document, even those the request
+// validation answers before the handler (body missing, unreadable, oversized, wrong media type).
+func TestTokenEndpointFailuresAreOAuthErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, tc := range []struct {
+		name, contentType, body string
+	}{
+		{"empty body", "application/x-www-form-urlencoded", ""},
+		{"JSON instead of a form", "application/json", `{"grant_type":"client_credentials"}`},
+		{"no content type", "", "grant_type=client_credentials"},
+		{"body over 1 MiB", "application/x-www-form-urlencoded", "grant_type=client_credentials&x=" + strings.Repeat("a", 2<<20)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, err := e.anonymous().IssueTokenWithBodyWithResponse(context.Background(), tc.contentType, strings.NewReader(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode() != 400 || resp.JSON400 == nil || resp.JSON400.Error != identity.InvalidRequest {
+				t.Fatalf("%d %s %s: want an RFC 6749 invalid_request", resp.StatusCode(), resp.ContentType(), resp.Body)
+			}
+			if resp.ContentType() != "application/json" || resp.HTTPResponse.Header.Get("Cache-Control") != "no-store" {
+				t.Fatalf("Content-Type %q, Cache-Control %q", resp.ContentType(), resp.HTTPResponse.Header.Get("Cache-Control"))
+			}
+		})
+	}
+}
+
 // TestAccessTokenClaims checks the RFC 9068 header and claims, and that the JWKS verifies the token.
 func TestAccessTokenClaims(t *testing.T) {
 	t.Parallel()

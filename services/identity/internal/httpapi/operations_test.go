@@ -1,15 +1,15 @@
 package httpapi_test
 
 import (
-	"context"
+	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
 	"github.com/flowkiwi/platform/pkg/apitest"
+	"github.com/flowkiwi/platform/services/identity/internal/api"
 )
 
 // TestOperationsEndpoints: probes answer without a token, and /openapi.yaml is a self-contained,
@@ -33,16 +33,26 @@ func TestOperationsEndpoints(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	loader := openapi3.NewLoader() // external references are not allowed: the document must stand alone
-	doc, err := loader.LoadFromData(raw)
+	if !bytes.Equal(raw, api.Published) {
+		t.Fatal("/openapi.yaml is not the bundle make generate embeds")
+	}
+	apitest.ExpectPublishedContract(t, raw, "../../../../openapi/identity.yaml")
+	if !strings.Contains(string(raw), "operationId: getOrganization\n") {
+		t.Fatal("operationIds are not as written in openapi/identity.yaml")
+	}
+	root, err := http.Get(e.url + "/")
 	if err != nil {
-		t.Fatalf("published spec does not load on its own: %v", err)
+		t.Fatal(err)
 	}
-	if err := doc.Validate(context.Background()); err != nil {
-		t.Fatalf("published spec is invalid: %v", err)
+	defer root.Body.Close()
+	var index struct{ Links map[string]string }
+	if err := json.NewDecoder(root.Body).Decode(&index); err != nil || root.StatusCode != 200 {
+		t.Fatalf("GET / = %d: %v", root.StatusCode, err)
 	}
-	if doc.Paths.Value("/organizations/{organizationId}/instances/{instanceId}/transfer") == nil || doc.Components.Schemas["common_Problem"] == nil {
-		t.Fatalf("published spec lacks operations or shared components: %v", doc.Components.Schemas)
+	for _, want := range []string{"docs", "openapi", "health", "metadata"} {
+		if index.Links[want] == "" {
+			t.Errorf("GET / does not link %s: %v", want, index.Links)
+		}
 	}
 }
 

@@ -37,13 +37,9 @@ func NewHandler(s *Server, verifier *accesstoken.Verifier, logger *slog.Logger, 
 	public := func(c echo.Context) bool {
 		return publicRoutes[c.Request().Method+" "+c.Path()] || !validator.Covers(c)
 	}
-	e.Use(accesstoken.Middleware(verifier, public), limiter.Middleware, validator.Middleware(), keepRequest)
+	e.Use(accesstoken.Middleware(verifier, public), limiter.Middleware, oauthErrors(logger), validator.Middleware(), keepRequest)
 	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
-	published, err := api.GetSpec()
-	if err != nil {
-		return nil, err
-	}
-	if err := apiserver.Operations(e, published, checks, m.Handler()); err != nil {
+	if err := apiserver.Operations(e, doc.Info.Title, api.Published, map[string]string{"metadata": "/.well-known/oauth-authorization-server", "jwks": "/.well-known/jwks.json", "token": "/oauth/token"}, checks, m.Handler()); err != nil {
 		return nil, err
 	}
 	return e, nil

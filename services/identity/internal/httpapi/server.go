@@ -8,9 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/oapi-codegen/nullable"
@@ -18,7 +16,6 @@ import (
 	"github.com/flowkiwi/platform/pkg/accesstoken"
 	"github.com/flowkiwi/platform/pkg/api/common"
 	"github.com/flowkiwi/platform/pkg/fault"
-	"github.com/flowkiwi/platform/pkg/problem"
 	"github.com/flowkiwi/platform/services/identity/internal/api"
 	"github.com/flowkiwi/platform/services/identity/internal/instance"
 	"github.com/flowkiwi/platform/services/identity/internal/keys"
@@ -134,15 +131,8 @@ func (s *Server) IssueToken(ctx context.Context, req api.IssueTokenRequestObject
 	if errors.Is(err, partner.ErrInvalidClient) {
 		return invalidClient(basic), nil
 	}
-	if f := problem.Fault(err); err != nil && f.Kind == fault.KindUnavailable {
-		// OAuth clients read RFC 6749 errors here, not problem documents.
-		return api.IssueToken503JSONResponse{
-			Body:    api.OAuthError{Error: api.TemporarilyUnavailable, ErrorDescription: ptrTo(f.Detail)},
-			Headers: api.IssueToken503ResponseHeaders{RetryAfter: ptrTo(strconv.Itoa(int(f.RetryAfter.Round(time.Second) / time.Second)))},
-		}, nil
-	}
 	if err != nil {
-		return nil, err
+		return nil, err // an RFC 6749 error too (oauthErrors)
 	}
 	return api.IssueToken200JSONResponse{
 		Body:    api.TokenResponse{AccessToken: tok.AccessToken, TokenType: api.Bearer, ExpiresIn: tok.ExpiresIn},

@@ -107,7 +107,7 @@ func (s *Service) Create(ctx context.Context, actor, orgID uuid.UUID, name, h st
 	if err != nil {
 		return Instance{}, err
 	}
-	now := time.Now().UTC()
+	now := time.Now().UTC().Truncate(time.Microsecond) // what PostgreSQL stores: the next read shows the same
 	in := Instance{ID: id, Name: name, Handle: h, OrganizationID: orgID, CreatedByOrganizationID: orgID,
 		OwnershipVersion: 1, Version: 1, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateInstance(ctx, in); err != nil {

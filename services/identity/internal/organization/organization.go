@@ -133,7 +133,7 @@ func (s *Service) Create(ctx context.Context, actor uuid.UUID, f Fields) (Organi
 	if err != nil {
 		return Organization{}, err
 	}
-	now := time.Now().UTC()
+	now := time.Now().UTC().Truncate(time.Microsecond) // what PostgreSQL stores: the next read shows the same
 	org := Organization{ID: id, Fields: f, Version: 1, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateOrganization(ctx, org, actor); err != nil {
 		return Organization{}, err

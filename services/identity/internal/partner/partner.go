@@ -156,7 +156,9 @@ func NewService(store Storage, cost int) *Service {
 		cost = bcrypt.DefaultCost
 	}
 	dummy, _ := bcrypt.GenerateFromPassword([]byte("dummy-secret-for-timing"), cost)
-	return &Service{store: store, cost: cost, dummy: dummy, failures: newFailures(), now: time.Now}
+	// Times are cut to what PostgreSQL stores, so a create's answer and the next read agree.
+	now := func() time.Time { return time.Now().Truncate(time.Microsecond) }
+	return &Service{store: store, cost: cost, dummy: dummy, failures: newFailures(), now: now}
 }
 
 func validName(name string) (string, error) {

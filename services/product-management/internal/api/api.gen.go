@@ -169,6 +169,35 @@ func (e StatusCode) Valid() bool {
 	}
 }
 
+// ApiDocumentation A Hydra API documentation (see `GET /rest/api/docs.jsonld`).
+type ApiDocumentation struct {
+	LdContext map[string]interface{} `json:"@context"`
+
+	// LdID Example: /rest/api/docs.jsonld
+	LdID string `json:"@id"`
+
+	// LdType Example: hydra:ApiDocumentation
+	LdType           string  `json:"@type"`
+	HydraDescription *string `json:"hydra:description,omitempty"`
+
+	// HydraEntrypoint Example: /rest/api
+	HydraEntrypoint *string `json:"hydra:entrypoint,omitempty"`
+
+	// HydraSupportedClass One `hydra:Class` per document type, with its properties and operations.
+	HydraSupportedClass []ApiDocumentation_HydraSupportedClass_Item `json:"hydra:supportedClass"`
+	HydraTitle          *string                                     `json:"hydra:title,omitempty"`
+}
+
+// ApiDocumentation_HydraSupportedClass_Item defines model for ApiDocumentation.hydra:supportedClass.Item.
+type ApiDocumentation_HydraSupportedClass_Item struct {
+	// LdID Example: #Product
+	LdID string `json:"@id"`
+
+	// LdType Example: hydra:Class
+	LdType               string                 `json:"@type"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
 // Attribute defines model for Attribute.
 type Attribute struct {
 	LdContext *string `json:"@context,omitempty"`
@@ -224,7 +253,7 @@ type AttributeType string
 // AttributeValue defines model for AttributeValue.
 type AttributeValue struct {
 	// Attribute Attribute IRI.
-	Attribute string `json:"attribute"`
+	Attribute Iri `json:"attribute"`
 
 	// Value A value of the attribute's type (string, number, boolean, `YYYY-MM-DD`, an option, or a list of options).
 	Value interface{} `json:"value"`
@@ -247,9 +276,9 @@ type Category struct {
 	// Name Translatable.
 	Name nullable.Nullable[string] `json:"name,omitempty"`
 
-	// Parent Parent category IRI.
-	Parent    nullable.Nullable[string] `json:"parent,omitempty"`
-	UpdatedAt time.Time                 `json:"updatedAt"`
+	// Parent Parent category IRI; null for a top-level category.
+	Parent    nullable.Nullable[NullableIri] `json:"parent,omitempty"`
+	UpdatedAt time.Time                      `json:"updatedAt"`
 }
 
 // CategoryCollection defines model for CategoryCollection.
@@ -426,6 +455,83 @@ type CountryCollection struct {
 	View       *HydraView `json:"view,omitempty"`
 }
 
+// Entrypoint The Hydra entrypoint of the API (`hydra:entrypoint` of the API documentation).
+type Entrypoint struct {
+	// LdContext Example: /rest/api/contexts/Entrypoint
+	LdContext string `json:"@context"`
+
+	// LdID Example: /rest/api
+	LdID string `json:"@id"`
+
+	// LdType Example: Entrypoint
+	LdType string `json:"@type"`
+
+	// Attributes An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Attributes Iri `json:"attributes"`
+
+	// Categories An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Categories Iri `json:"categories"`
+
+	// Channels An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Channels Iri `json:"channels"`
+
+	// Collections An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Collections Iri `json:"collections"`
+
+	// Countries An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Countries Iri `json:"countries"`
+
+	// Locales An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Locales Iri `json:"locales"`
+
+	// Medias An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Medias Iri `json:"medias"`
+
+	// Metafields An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Metafields Iri `json:"metafields"`
+
+	// MetaobjectDefinitions An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	MetaobjectDefinitions Iri `json:"metaobjectDefinitions"`
+
+	// Metaobjects An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Metaobjects Iri `json:"metaobjects"`
+
+	// Prices An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Prices Iri `json:"prices"`
+
+	// Products An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Products Iri `json:"products"`
+
+	// Statuses An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Statuses Iri `json:"statuses"`
+}
+
 // HydraIriTemplateMapping One variable of a Hydra IRI template and the property it filters or orders by.
 type HydraIriTemplateMapping struct {
 	// LdType Example: IriTemplateMapping
@@ -437,7 +543,9 @@ type HydraIriTemplateMapping struct {
 	Property nullable.Nullable[string] `json:"property"`
 	Required bool                      `json:"required"`
 
-	// Variable Example: createdAt[after]
+	// Variable The variable's name in the template, pct-encoded as there.
+	//
+	// Example: createdAt%5Bafter%5D
 	Variable string `json:"variable"`
 }
 
@@ -447,7 +555,12 @@ type HydraSearch struct {
 	LdType  string                    `json:"@type"`
 	Mapping []HydraIriTemplateMapping `json:"mapping"`
 
-	// Template Example: /rest/api/products{?status,vendor,tags,title}
+	// Template An RFC 6570 template. Variable names are pct-encoded where the query parameter has
+	// characters RFC 6570 does not allow in a name (`order%5BcreatedAt%5D` for
+	// `order[createdAt]`); expanding the template gives the query parameter's name back.
+	//
+	//
+	// Example: /rest/api/products{?status,vendor,tags,title,createdAt%5Bafter%5D,order%5BcreatedAt%5D}
 	Template string `json:"template"`
 
 	// VariableRepresentation Example: BasicRepresentation
@@ -470,6 +583,13 @@ type HydraView struct {
 //
 // Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 type Iri = string
+
+// JsonLdContext A JSON-LD 1.1 context document (see `GET /rest/api/contexts/{type}`).
+//
+// Example: {"@context":{"@version":1.1,"@vocab":"https://acme-eu.product-management.flowkiwi.net/rest/api/docs.jsonld#","hydra":"http://www.w3.org/ns/hydra/core#","member":{"@id":"hydra:member","@type":"@id"},"status":{"@id":"Product/status","@type":"@id"},"title":"Product/title"}}
+type JsonLdContext struct {
+	LdContext map[string]interface{} `json:"@context"`
+}
 
 // Locale defines model for Locale.
 type Locale struct {
@@ -511,7 +631,9 @@ type LocalePatch struct {
 	IsDefault *bool `json:"isDefault,omitempty"`
 }
 
-// LowestPrice defines model for LowestPrice.
+// LowestPrice The lowest price of the 30 days before the resolved price took effect (EU Omnibus
+// directive), counting the price in force when that window opened, not counting the current
+// price; null when no other price applied. Absent without a context.
 type LowestPrice struct {
 	// Amount Example: 17.99
 	Amount string `json:"amount"`
@@ -609,7 +731,7 @@ type Metafield struct {
 	Namespace string `json:"namespace"`
 
 	// Owner Product or variant IRI.
-	Owner     string        `json:"owner"`
+	Owner     Iri           `json:"owner"`
 	Type      MetafieldType `json:"type"`
 	UpdatedAt time.Time     `json:"updatedAt"`
 
@@ -733,8 +855,10 @@ type MetaobjectFieldDefinition struct {
 
 // MetaobjectPatch defines model for MetaobjectPatch.
 type MetaobjectPatch struct {
-	// Fields Replaces all field values.
-	Fields *map[string]string `json:"fields,omitempty"`
+	// Fields Merged into the metaobject's field values (RFC 7396): a key with a string sets that
+	// field, a key with `null` removes it, keys left out keep their values. The result is
+	// checked against the definition (unknown fields, types, required fields).
+	Fields *map[string]*string `json:"fields,omitempty"`
 }
 
 // NullableIri An IRI, or null.
@@ -816,18 +940,25 @@ type Price struct {
 	Amount string `json:"amount"`
 
 	// Channel Channel IRI; null for every channel.
-	Channel nullable.Nullable[string] `json:"channel,omitempty"`
+	Channel nullable.Nullable[NullableIri] `json:"channel,omitempty"`
 
 	// CompareAtAmount Example: 24.99
 	CompareAtAmount nullable.Nullable[string] `json:"compareAtAmount,omitempty"`
 
 	// Country Country IRI; null for every country.
-	Country   nullable.Nullable[string] `json:"country,omitempty"`
-	CreatedAt time.Time                 `json:"createdAt"`
+	Country nullable.Nullable[NullableIri] `json:"country,omitempty"`
+
+	// CreatedAt When the price was set. Fixed for the life of the price: a `PATCH` starts a new revision
+	// but does not move it. When the price applies is `validFrom`/`validUntil`, not this.
+	CreatedAt time.Time `json:"createdAt"`
 
 	// Currency Example: EUR
-	Currency  string                       `json:"currency"`
-	Id        openapi_types.UUID           `json:"id"`
+	Currency string             `json:"currency"`
+	Id       openapi_types.UUID `json:"id"`
+
+	// UpdatedAt When the price last changed: when it was set, when a `PATCH` started its current
+	// revision, or when a `DELETE` ended it. Equal to `createdAt` until then.
+	UpdatedAt time.Time                    `json:"updatedAt"`
 	ValidFrom nullable.Nullable[time.Time] `json:"validFrom,omitempty"`
 
 	// ValidUntil Exclusive end.
@@ -932,7 +1063,7 @@ type ProductCollection struct {
 	LdContext *string `json:"@context,omitempty"`
 	LdID      string  `json:"@id"`
 
-	// LdType Example: Collection
+	// LdType Example: hydra:Collection
 	LdType string      `json:"@type"`
 	Member []Product   `json:"member"`
 	Search HydraSearch `json:"search"`
@@ -1027,7 +1158,9 @@ type ProductPatch struct {
 	Vendor nullable.Nullable[string] `json:"vendor,omitempty"`
 }
 
-// ResolvedPrice defines model for ResolvedPrice.
+// ResolvedPrice A variant's price for `resolveContext`; null when none applies; absent without a context.
+// (Nullable here rather than beside the reference, where strict JSON Schema validators would
+// still refuse `null`.)
 type ResolvedPrice struct {
 	// Amount Example: 19.99
 	Amount          string                    `json:"amount"`
@@ -1083,8 +1216,8 @@ type Variant struct {
 	Id        openapi_types.UUID        `json:"id"`
 
 	// LowestPriceLast30Days The lowest price of the 30 days before the resolved price took effect (EU Omnibus
-	// directive), counting the price in force when that window opened, not counting the
-	// current price; null when no other price applied. Absent without a context.
+	// directive), counting the price in force when that window opened, not counting the current
+	// price; null when no other price applied. Absent without a context.
 	LowestPriceLast30Days nullable.Nullable[LowestPrice] `json:"lowestPriceLast30Days,omitempty"`
 
 	// Medias The variant's images, in order: always some of its product's medias. IRIs, or embedded with
@@ -1101,7 +1234,9 @@ type Variant struct {
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Product Iri `json:"product"`
 
-	// ResolvedPrice The price for `resolveContext`; null when none applies; absent without a context.
+	// ResolvedPrice A variant's price for `resolveContext`; null when none applies; absent without a context.
+	// (Nullable here rather than beside the reference, where strict JSON Schema validators would
+	// still refuse `null`.)
 	ResolvedPrice nullable.Nullable[ResolvedPrice] `json:"resolvedPrice,omitempty"`
 
 	// Sku Example: TS-M
@@ -1945,13 +2080,15 @@ type ListProductsParams struct {
 	// UpdatedAtBefore Only products updated before this time.
 	UpdatedAtBefore *time.Time `form:"updatedAt[before],omitempty" json:"updatedAt[before],omitempty"`
 
-	// OrderCreatedAt Sort by creation time (the default, ascending).
+	// OrderCreatedAt Sort by creation time (the default, ascending). A list orders by one field at a time:
+	// two `order[...]` parameters are a `400` naming `query.order`.
 	OrderCreatedAt *OrderDirection `form:"order[createdAt],omitempty" json:"order[createdAt],omitempty"`
 
-	// OrderUpdatedAt Sort by last update.
+	// OrderUpdatedAt Sort by last update (one `order[...]` parameter per request).
 	OrderUpdatedAt *OrderDirection `form:"order[updatedAt],omitempty" json:"order[updatedAt],omitempty"`
 
-	// OrderTitle Sort by title in the request locale (page paging only, not with `cursor`).
+	// OrderTitle Sort by title in the request locale (page paging only, not with `cursor`; one
+	// `order[...]` parameter per request).
 	OrderTitle *OrderDirection `form:"order[title],omitempty" json:"order[title],omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2288,6 +2425,85 @@ type CreateVariantPriceJSONRequestBody = VariantPriceCreate
 
 // CreateVariantPriceApplicationLdPlusJSONRequestBody defines body for CreateVariantPrice for application/ld+json ContentType.
 type CreateVariantPriceApplicationLdPlusJSONRequestBody = VariantPriceCreate
+
+// Getter for additional properties for ApiDocumentation_HydraSupportedClass_Item. Returns the specified
+// element and whether it was found
+func (a ApiDocumentation_HydraSupportedClass_Item) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for ApiDocumentation_HydraSupportedClass_Item
+func (a *ApiDocumentation_HydraSupportedClass_Item) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for ApiDocumentation_HydraSupportedClass_Item to handle AdditionalProperties
+func (a *ApiDocumentation_HydraSupportedClass_Item) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["@id"]; found {
+		err = json.Unmarshal(raw, &a.LdID)
+		if err != nil {
+			return fmt.Errorf("error reading '@id': %w", err)
+		}
+		delete(object, "@id")
+	}
+
+	if raw, found := object["@type"]; found {
+		err = json.Unmarshal(raw, &a.LdType)
+		if err != nil {
+			return fmt.Errorf("error reading '@type': %w", err)
+		}
+		delete(object, "@type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for ApiDocumentation_HydraSupportedClass_Item to handle AdditionalProperties
+func (a ApiDocumentation_HydraSupportedClass_Item) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["@id"], err = json.Marshal(a.LdID)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling '@id': %w", err)
+	}
+
+	object["@type"], err = json.Marshal(a.LdType)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling '@type': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // AsIri returns the union data inside the ChannelOrIri as a Iri
 func (t ChannelOrIri) AsIri() (Iri, error) {
@@ -2849,6 +3065,9 @@ func (t *VariantOrIri) UnmarshalJSON(b []byte) error {
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// GetEntrypoint The entrypoint
+	// (GET /rest/api)
+	GetEntrypoint(ctx echo.Context) error
 	// ListAttributes List attributes
 	// (GET /rest/api/attributes)
 	ListAttributes(ctx echo.Context, params ListAttributesParams) error
@@ -2909,12 +3128,18 @@ type ServerInterface interface {
 	// UpdateCollection Change a collection (JSON Merge Patch)
 	// (PATCH /rest/api/collections/{id})
 	UpdateCollection(ctx echo.Context, id Id, params UpdateCollectionParams) error
+	// GetJsonLdContext A JSON-LD context
+	// (GET /rest/api/contexts/{type})
+	GetJsonLdContext(ctx echo.Context, pType string) error
 	// ListCountries List countries (ISO 3166-1)
 	// (GET /rest/api/countries)
 	ListCountries(ctx echo.Context, params ListCountriesParams) error
 	// GetCountry Retrieve a country
 	// (GET /rest/api/countries/{code})
 	GetCountry(ctx echo.Context, code string, params GetCountryParams) error
+	// GetApiDocumentation The Hydra API documentation
+	// (GET /rest/api/docs.jsonld)
+	GetApiDocumentation(ctx echo.Context) error
 	// ListLocales List the instance's enabled locales
 	// (GET /rest/api/locales)
 	ListLocales(ctx echo.Context, params ListLocalesParams) error
@@ -3076,6 +3301,15 @@ type ServerInterface interface {
 // ServerInterfaceWrapper converts echo contexts to parameters.
 type ServerInterfaceWrapper struct {
 	Handler ServerInterface
+}
+
+// GetEntrypoint converts echo context to params.
+func (w *ServerInterfaceWrapper) GetEntrypoint(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetEntrypoint(ctx)
+	return err
 }
 
 // ListAttributes converts echo context to params.
@@ -4271,6 +4505,22 @@ func (w *ServerInterfaceWrapper) UpdateCollection(ctx echo.Context) error {
 	return err
 }
 
+// GetJsonLdContext converts echo context to params.
+func (w *ServerInterfaceWrapper) GetJsonLdContext(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "type" -------------
+	var pType string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "type", ctx.Param("type"), &pType, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter type: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetJsonLdContext(ctx, pType)
+	return err
+}
+
 // ListCountries converts echo context to params.
 func (w *ServerInterfaceWrapper) ListCountries(ctx echo.Context) error {
 	var err error
@@ -4337,6 +4587,15 @@ func (w *ServerInterfaceWrapper) GetCountry(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetCountry(ctx, code, params)
+	return err
+}
+
+// GetApiDocumentation converts echo context to params.
+func (w *ServerInterfaceWrapper) GetApiDocumentation(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetApiDocumentation(ctx)
 	return err
 }
 
@@ -7728,6 +7987,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 		Handler: si,
 	}
 
+	router.GET(options.BaseURL+"/rest/api", wrapper.GetEntrypoint, options.OperationMiddlewares["getEntrypoint"]...)
 	router.GET(options.BaseURL+"/rest/api/attributes", wrapper.ListAttributes, options.OperationMiddlewares["listAttributes"]...)
 	router.POST(options.BaseURL+"/rest/api/attributes", wrapper.CreateAttribute, options.OperationMiddlewares["createAttribute"]...)
 	router.DELETE(options.BaseURL+"/rest/api/attributes/:id", wrapper.DeleteAttribute, options.OperationMiddlewares["deleteAttribute"]...)
@@ -7748,8 +8008,10 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/rest/api/collections/:id", wrapper.DeleteCollection, options.OperationMiddlewares["deleteCollection"]...)
 	router.GET(options.BaseURL+"/rest/api/collections/:id", wrapper.GetCollection, options.OperationMiddlewares["getCollection"]...)
 	router.PATCH(options.BaseURL+"/rest/api/collections/:id", wrapper.UpdateCollection, options.OperationMiddlewares["updateCollection"]...)
+	router.GET(options.BaseURL+"/rest/api/contexts/:type", wrapper.GetJsonLdContext, options.OperationMiddlewares["getJsonLdContext"]...)
 	router.GET(options.BaseURL+"/rest/api/countries", wrapper.ListCountries, options.OperationMiddlewares["listCountries"]...)
 	router.GET(options.BaseURL+"/rest/api/countries/:code", wrapper.GetCountry, options.OperationMiddlewares["getCountry"]...)
+	router.GET(options.BaseURL+"/rest/api/docs.jsonld", wrapper.GetApiDocumentation, options.OperationMiddlewares["getApiDocumentation"]...)
 	router.GET(options.BaseURL+"/rest/api/locales", wrapper.ListLocales, options.OperationMiddlewares["listLocales"]...)
 	router.POST(options.BaseURL+"/rest/api/locales", wrapper.CreateLocale, options.OperationMiddlewares["createLocale"]...)
 	router.DELETE(options.BaseURL+"/rest/api/locales/:code", wrapper.DeleteLocale, options.OperationMiddlewares["deleteLocale"]...)
@@ -7803,6 +8065,44 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/rest/api/variants/:id/prices", wrapper.ListVariantPrices, options.OperationMiddlewares["listVariantPrices"]...)
 	router.POST(options.BaseURL+"/rest/api/variants/:id/prices", wrapper.CreateVariantPrice, options.OperationMiddlewares["createVariantPrice"]...)
 
+}
+
+type GetEntrypointRequestObject struct {
+}
+
+type GetEntrypointResponseObject interface {
+	VisitGetEntrypointResponse(w http.ResponseWriter) error
+}
+
+type GetEntrypoint200ApplicationLdPlusJSONResponse Entrypoint
+
+func (response GetEntrypoint200ApplicationLdPlusJSONResponse) VisitGetEntrypointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEntrypointdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response GetEntrypointdefaultApplicationProblemPlusJSONResponse) VisitGetEntrypointResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type ListAttributesRequestObject struct {
@@ -8625,6 +8925,45 @@ func (response UpdateCollectiondefaultApplicationProblemPlusJSONResponse) VisitU
 	return err
 }
 
+type GetJsonLdContextRequestObject struct {
+	Type string `json:"type"`
+}
+
+type GetJsonLdContextResponseObject interface {
+	VisitGetJsonLdContextResponse(w http.ResponseWriter) error
+}
+
+type GetJsonLdContext200ApplicationLdPlusJSONResponse JsonLdContext
+
+func (response GetJsonLdContext200ApplicationLdPlusJSONResponse) VisitGetJsonLdContextResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJsonLdContextdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response GetJsonLdContextdefaultApplicationProblemPlusJSONResponse) VisitGetJsonLdContextResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListCountriesRequestObject struct {
 	Params ListCountriesParams
 }
@@ -8693,6 +9032,44 @@ type GetCountrydefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetCountrydefaultApplicationProblemPlusJSONResponse) VisitGetCountryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiDocumentationRequestObject struct {
+}
+
+type GetApiDocumentationResponseObject interface {
+	VisitGetApiDocumentationResponse(w http.ResponseWriter) error
+}
+
+type GetApiDocumentation200ApplicationLdPlusJSONResponse ApiDocumentation
+
+func (response GetApiDocumentation200ApplicationLdPlusJSONResponse) VisitGetApiDocumentationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiDocumentationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response GetApiDocumentationdefaultApplicationProblemPlusJSONResponse) VisitGetApiDocumentationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -10901,6 +11278,9 @@ func (response CreateVariantPricedefaultApplicationProblemPlusJSONResponse) Visi
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// GetEntrypoint The entrypoint
+	// (GET /rest/api)
+	GetEntrypoint(ctx context.Context, request GetEntrypointRequestObject) (GetEntrypointResponseObject, error)
 	// ListAttributes List attributes
 	// (GET /rest/api/attributes)
 	ListAttributes(ctx context.Context, request ListAttributesRequestObject) (ListAttributesResponseObject, error)
@@ -10961,12 +11341,18 @@ type StrictServerInterface interface {
 	// UpdateCollection Change a collection (JSON Merge Patch)
 	// (PATCH /rest/api/collections/{id})
 	UpdateCollection(ctx context.Context, request UpdateCollectionRequestObject) (UpdateCollectionResponseObject, error)
+	// GetJsonLdContext A JSON-LD context
+	// (GET /rest/api/contexts/{type})
+	GetJsonLdContext(ctx context.Context, request GetJsonLdContextRequestObject) (GetJsonLdContextResponseObject, error)
 	// ListCountries List countries (ISO 3166-1)
 	// (GET /rest/api/countries)
 	ListCountries(ctx context.Context, request ListCountriesRequestObject) (ListCountriesResponseObject, error)
 	// GetCountry Retrieve a country
 	// (GET /rest/api/countries/{code})
 	GetCountry(ctx context.Context, request GetCountryRequestObject) (GetCountryResponseObject, error)
+	// GetApiDocumentation The Hydra API documentation
+	// (GET /rest/api/docs.jsonld)
+	GetApiDocumentation(ctx context.Context, request GetApiDocumentationRequestObject) (GetApiDocumentationResponseObject, error)
 	// ListLocales List the instance's enabled locales
 	// (GET /rest/api/locales)
 	ListLocales(ctx context.Context, request ListLocalesRequestObject) (ListLocalesResponseObject, error)
@@ -11135,6 +11521,29 @@ func NewStrictHandler(ssi StrictServerInterface, middlewares []StrictMiddlewareF
 type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
+}
+
+// GetEntrypoint operation middleware
+func (sh *strictHandler) GetEntrypoint(ctx echo.Context) error {
+	var request GetEntrypointRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetEntrypoint(ctx.Request().Context(), request.(GetEntrypointRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetEntrypoint")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetEntrypointResponseObject); ok {
+		return validResponse.VisitGetEntrypointResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
 }
 
 // ListAttributes operation middleware
@@ -11941,6 +12350,31 @@ func (sh *strictHandler) UpdateCollection(ctx echo.Context, id Id, params Update
 	return nil
 }
 
+// GetJsonLdContext operation middleware
+func (sh *strictHandler) GetJsonLdContext(ctx echo.Context, pType string) error {
+	var request GetJsonLdContextRequestObject
+
+	request.Type = pType
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetJsonLdContext(ctx.Request().Context(), request.(GetJsonLdContextRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetJsonLdContext")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetJsonLdContextResponseObject); ok {
+		return validResponse.VisitGetJsonLdContextResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListCountries operation middleware
 func (sh *strictHandler) ListCountries(ctx echo.Context, params ListCountriesParams) error {
 	var request ListCountriesRequestObject
@@ -11986,6 +12420,29 @@ func (sh *strictHandler) GetCountry(ctx echo.Context, code string, params GetCou
 		return err
 	} else if validResponse, ok := response.(GetCountryResponseObject); ok {
 		return validResponse.VisitGetCountryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetApiDocumentation operation middleware
+func (sh *strictHandler) GetApiDocumentation(ctx echo.Context) error {
+	var request GetApiDocumentationRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetApiDocumentation(ctx.Request().Context(), request.(GetApiDocumentationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetApiDocumentation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetApiDocumentationResponseObject); ok {
+		return validResponse.VisitGetApiDocumentationResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -342,8 +342,24 @@ func (s *Service) CreateMetaobject(ctx context.Context, instance uuid.UUID, typ,
 	return s.Metaobject(ctx, instance, m.ID)
 }
 
-// UpdateMetaobject replaces a metaobject's fields (nil: unchanged), checked against its definition.
-func (s *Service) UpdateMetaobject(ctx context.Context, instance, id uuid.UUID, fields *map[string]string) (Metaobject, error) {
+// MergeFields applies a merge patch (RFC 7396) of field values to fields, which it leaves as they
+// are: a value sets its key, nil (null) removes it, keys the patch leaves out stay.
+func MergeFields(fields map[string]string, patch map[string]*string) map[string]string {
+	out := make(map[string]string, len(fields)+len(patch))
+	maps.Copy(out, fields)
+	for k, v := range patch {
+		if v == nil {
+			delete(out, k)
+		} else {
+			out[k] = *v
+		}
+	}
+	return out
+}
+
+// UpdateMetaobject merges a patch into a metaobject's fields (MergeFields; nil: unchanged) and
+// checks the result against its definition.
+func (s *Service) UpdateMetaobject(ctx context.Context, instance, id uuid.UUID, fields *map[string]*string) (Metaobject, error) {
 	cur, err := s.Metaobject(ctx, instance, id)
 	if err != nil || fields == nil {
 		return cur, err
@@ -352,7 +368,7 @@ func (s *Service) UpdateMetaobject(ctx context.Context, instance, id uuid.UUID, 
 	if err != nil {
 		return Metaobject{}, err
 	}
-	cur.Fields = *fields
+	cur.Fields = MergeFields(cur.Fields, *fields)
 	if cur, err = s.buildMetaobject(ctx, instance, cur, def); err != nil {
 		return Metaobject{}, err
 	}

@@ -43,10 +43,12 @@ type PriceStore interface {
 }
 
 // BuildPrice validates a price input against the instance's channels; path prefixes violations
-// ("prices[0]." inside a variant).
+// ("prices[0]." inside a variant). Its times are cut to the stored precision.
 func BuildPrice(path string, in PriceInput, channels map[uuid.UUID]Channel, now time.Time) (price.Row, error) {
 	var vs fault.Violations
-	r := price.Row{ID: newID(), Revision: 1, VariantID: in.Variant, Currency: strings.ToUpper(in.Currency), Start: now}
+	now = now.UTC().Truncate(price.Precision)
+	r := price.Row{ID: newID(), Revision: 1, VariantID: in.Variant, Currency: strings.ToUpper(in.Currency), Start: now,
+		CreatedAt: now, UpdatedAt: now}
 	cur, ok := iso.CurrencyByCode(r.Currency)
 	if !ok {
 		vs.Add(path+"currency", "invalid_currency", "not an ISO 4217 currency code")
@@ -85,15 +87,49 @@ func BuildPrice(path string, in PriceInput, channels map[uuid.UUID]Channel, now 
 		}
 	}
 	if in.ValidFrom != nil {
-		r.Dated, r.Start = true, in.ValidFrom.UTC()
+		r.Dated, r.Start = true, in.ValidFrom.UTC().Truncate(price.Precision)
 	}
 	if in.ValidUntil != nil {
-		r.End = in.ValidUntil.UTC()
+		r.End = in.ValidUntil.UTC().Truncate(price.Precision)
 		if !r.End.After(r.Start) {
 			vs.Add(path+"validUntil", "invalid_interval", "validUntil must be after validFrom (or after now for an undated price)")
 		}
 	}
 	return r, vs.Err()
+}
+
+// duplicatePrices adds a violation at paths[k] for each of rows, the new prices of one request,
+// that duplicates an earlier one (price.Duplicate): resolution would never use one of the two.
+// Duplicates of stored prices are the store's to refuse, under a lock (a conflict).
+func duplicatePrices(rows []price.Row, paths []string, vs *fault.Violations) {
+	type slot struct {
+		variant, channel  uuid.UUID
+		country, currency string
+		dated             bool
+	}
+	seen := map[slot][]int{}
+	for k, r := range rows {
+		key := slot{variant: r.VariantID, country: r.Country, currency: r.Currency, dated: r.Dated}
+		if r.ChannelID != nil {
+			key.channel = *r.ChannelID
+		}
+		for _, j := range seen[key] {
+			if price.Duplicate(rows[j], r) {
+				vs.Add(paths[k], "duplicate_price", fmt.Sprintf("%s already sets a price for this channel, country and currency, %s too, "+
+					"and their validities overlap: only the lower amount would ever apply", paths[j], datedness(r)))
+				break
+			}
+		}
+		seen[key] = append(seen[key], k)
+	}
+}
+
+// datedness names whether a price was given a validFrom, which resolution ranks.
+func datedness(r price.Row) string {
+	if r.Dated {
+		return "dated"
+	}
+	return "undated"
 }
 
 // Prices lists the current and scheduled prices, of one variant when variant is set.
@@ -139,7 +175,7 @@ func (s *Service) createPrice(ctx context.Context, instance uuid.UUID, in PriceI
 	if err != nil {
 		return price.Row{}, err
 	}
-	row, err := BuildPrice("", in, channels, time.Now().UTC())
+	row, err := BuildPrice("", in, channels, price.Now())
 	if err != nil {
 		return price.Row{}, err
 	}
@@ -147,7 +183,8 @@ func (s *Service) createPrice(ctx context.Context, instance uuid.UUID, in PriceI
 }
 
 // ChangePrice applies a patch as a new revision starting now (or at the price's start, if it is
-// still scheduled); the previous revision ends there.
+// still scheduled); the previous revision ends there. A later validUntil that would make the price
+// overlap another in its slot (price.Duplicate) is the store's to refuse (a conflict).
 func (s *Service) ChangePrice(ctx context.Context, instance, id uuid.UUID, c PriceChange) (price.Row, error) {
 	return s.prices.ChangePrice(ctx, instance, id, func(cur price.Row, now time.Time) (price.Row, error) {
 		return nextRevision(cur, c, now)
@@ -158,9 +195,10 @@ func (s *Service) ChangePrice(ctx context.Context, instance, id uuid.UUID, c Pri
 func nextRevision(cur price.Row, c PriceChange, now time.Time) (price.Row, error) {
 	var vs fault.Violations
 	cu, _ := iso.CurrencyByCode(cur.Currency)
+	now = now.UTC().Truncate(price.Precision)
 	next := cur
 	next.Revision++
-	next.Start = now
+	next.Start, next.UpdatedAt = now, now
 	if cur.Start.After(now) {
 		next.Start = cur.Start
 	}
@@ -181,7 +219,7 @@ func nextRevision(cur price.Row, c PriceChange, now time.Time) (price.Row, error
 		next.CompareAt = nil
 	}
 	if until, ok := c.ValidUntil.Get(); ok {
-		next.End = until.UTC()
+		next.End = until.UTC().Truncate(price.Precision)
 		if !next.End.After(next.Start) {
 			vs.Add("validUntil", "invalid_interval", "validUntil must be later than the moment the change applies")
 		}

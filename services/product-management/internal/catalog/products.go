@@ -277,7 +277,7 @@ func (s *Service) validateProduct(ctx context.Context, instance uuid.UUID, in Pr
 		}
 		p.Collections = ids
 	}
-	now := time.Now().UTC()
+	now := price.Now()
 	for i, v := range in.Variants {
 		if i >= len(p.Variants) || len(vs) > 0 && len(p.Variants) != len(in.Variants) {
 			break
@@ -287,13 +287,10 @@ func (s *Service) validateProduct(ctx context.Context, instance uuid.UUID, in Pr
 			vs.Take(err)
 			p.Variants[i].Medias = ids
 		}
-		for j, pi := range v.Prices {
-			pi.Variant = p.Variants[i].ID
-			row, err := BuildPrice(fmt.Sprintf("variants[%d].prices[%d].", i, j), pi, channels, now)
-			if vs.Take(err) {
-				continue
-			}
-			p.Variants[i].Prices = append(p.Variants[i].Prices, row)
+		if len(v.Prices) > 0 {
+			rows, err := pricesOf(fmt.Sprintf("variants[%d].prices", i), p.Variants[i].ID, v.Prices, channels, now)
+			vs.Take(err)
+			p.Variants[i].Prices = rows
 		}
 	}
 	return p, vs.Err()
@@ -424,17 +421,21 @@ func (s *Service) DeleteProduct(ctx context.Context, instance, id uuid.UUID, ifV
 	return s.products.DeleteProduct(ctx, instance, id, ifVersion)
 }
 
-// pricesOf builds the prices of a variant at path ("prices[0]." ...) against the channels.
+// pricesOf builds the prices of a variant at path ("prices" for prices[0], prices[1]...) against
+// the channels; two of them that duplicate each other are a violation at the later one's path.
 func pricesOf(path string, variant uuid.UUID, in []PriceInput, channels map[uuid.UUID]Channel, now time.Time) ([]price.Row, error) {
 	var vs fault.Violations
 	var rows []price.Row
+	var at []string
 	for j, pi := range in {
 		pi.Variant = variant
-		row, err := BuildPrice(fmt.Sprintf("%s[%d].", path, j), pi, channels, now)
+		p := fmt.Sprintf("%s[%d]", path, j)
+		row, err := BuildPrice(p+".", pi, channels, now)
 		if vs.Take(err) {
 			continue
 		}
-		rows = append(rows, row)
+		rows, at = append(rows, row), append(at, p)
 	}
+	duplicatePrices(rows, at, &vs)
 	return rows, vs.Err()
 }

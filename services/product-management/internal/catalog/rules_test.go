@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -409,6 +410,104 @@ func TestNextRevision(t *testing.T) {
 			}
 			if c.check != nil {
 				c.check(t, next)
+			}
+		})
+	}
+}
+
+// TestPriceTimes: a price's times are cut to the stored precision (microseconds) where they are
+// made: created and updated at the same moment, validity as given; a change keeps createdAt and
+// moves updatedAt.
+func TestPriceTimes(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 1, 12, 0, 0, 123456789, time.UTC)
+	us := now.Truncate(time.Microsecond)
+	from, until := now.Add(time.Hour), now.Add(2*time.Hour)
+	r, err := BuildPrice("", PriceInput{Currency: "EUR", Amount: "1", ValidFrom: &from, ValidUntil: &until}, nil, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.CreatedAt.Equal(us) || !r.UpdatedAt.Equal(us) || !r.Start.Equal(from.Truncate(time.Microsecond)) || !r.End.Equal(until.Truncate(time.Microsecond)) {
+		t.Fatalf("row %+v", r)
+	}
+	undated, _ := BuildPrice("", PriceInput{Currency: "EUR", Amount: "1"}, nil, now)
+	if !undated.Start.Equal(us) || undated.Dated {
+		t.Fatalf("undated %+v", undated)
+	}
+	later := now.Add(time.Minute)
+	next, err := nextRevision(undated, PriceChange{ValidUntil: mergepatch.Value(later.Add(time.Hour))}, later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !next.CreatedAt.Equal(us) || !next.UpdatedAt.Equal(later.Truncate(time.Microsecond)) || !next.Start.Equal(next.UpdatedAt) ||
+		next.End.Nanosecond()%1000 != 0 {
+		t.Fatalf("next %+v", next)
+	}
+}
+
+// TestPricesOfOneRequest: two prices of one request in the same slot over overlapping validities
+// are a violation at the later one; other slots, and prices one after another, are not.
+func TestPricesOfOneRequest(t *testing.T) {
+	t.Parallel()
+	eu := Channel{ID: uuid.New(), Currency: "EUR"}
+	channels := map[uuid.UUID]Channel{eu.ID: eu}
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	str := func(s string) *string { return &s }
+	at := func(days int) *time.Time { t := now.Add(time.Duration(days) * 24 * time.Hour); return &t }
+	undated := PriceInput{Currency: "EUR", Amount: "1"}
+	dated := func(from, until int) PriceInput {
+		return PriceInput{Currency: "EUR", Amount: "1", ValidFrom: at(from), ValidUntil: at(until)}
+	}
+	inChannel := PriceInput{Channel: &eu.ID, Currency: "EUR", Amount: "1"}
+	inCountry := PriceInput{Country: str("DE"), Currency: "EUR", Amount: "1"}
+	for _, c := range []struct {
+		name string
+		in   []PriceInput
+		want []string
+	}{
+		{"one price per slot", []PriceInput{undated, inChannel, inCountry, {Currency: "USD", Amount: "1"}}, nil},
+		{"undated beside dated", []PriceInput{undated, dated(1, 5)}, nil},
+		{"dated one after the other", []PriceInput{dated(1, 5), dated(5, 9), dated(9, 12)}, nil},
+		{"two undated", []PriceInput{undated, inChannel, undated}, []string{"prices[2]"}},
+		{"overlapping dated", []PriceInput{dated(1, 5), dated(4, 9)}, []string{"prices[1]"}},
+		{"one inside another", []PriceInput{dated(1, 9), dated(5, 9), dated(2, 3)}, []string{"prices[1]", "prices[2]"}},
+		{"an invalid price is reported for itself only", []PriceInput{undated, {Currency: "EUR", Amount: "x"}, undated}, []string{"prices[1].amount", "prices[2]"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := pricesOf("prices", uuid.New(), c.in, channels, now)
+			if diff := cmp.Diff(c.want, paths(err)); diff != "" {
+				t.Fatalf("violations (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestMergeFields: a merge patch of metaobject fields (RFC 7396) sets, removes and keeps keys.
+func TestMergeFields(t *testing.T) {
+	t.Parallel()
+	str := func(s string) *string { return &s }
+	cur := map[string]string{"name": "Acme", "founded": "1901", "city": "Auckland"}
+	for _, c := range []struct {
+		name  string
+		patch map[string]*string
+		want  map[string]string
+	}{
+		{"a value sets its key, the others stay", map[string]*string{"founded": str("1902")}, map[string]string{"name": "Acme", "founded": "1902", "city": "Auckland"}},
+		{"a new key is added", map[string]*string{"motto": str("Kia kaha")}, map[string]string{"name": "Acme", "founded": "1901", "city": "Auckland", "motto": "Kia kaha"}},
+		{"null removes a key", map[string]*string{"city": nil}, map[string]string{"name": "Acme", "founded": "1901"}},
+		{"null for a key that is not there", map[string]*string{"nope": nil}, cur},
+		{"an empty patch changes nothing", map[string]*string{}, cur},
+		{"an empty string is a value", map[string]*string{"city": str("")}, map[string]string{"name": "Acme", "founded": "1901", "city": ""}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			before := maps.Clone(cur)
+			if diff := cmp.Diff(c.want, MergeFields(cur, c.patch)); diff != "" {
+				t.Fatalf("merged (-want +got):\n%s", diff)
+			}
+			if !maps.Equal(before, cur) {
+				t.Fatal("the current fields were changed in place")
 			}
 		})
 	}

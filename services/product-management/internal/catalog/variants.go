@@ -220,7 +220,7 @@ func (s *Service) CreateVariant(ctx context.Context, instance, productID uuid.UU
 		if err != nil {
 			return View{}, Variant{}, err
 		}
-		if v.Prices, err = pricesOf("prices", v.ID, in.Prices, channels, time.Now().UTC()); err != nil {
+		if v.Prices, err = pricesOf("prices", v.ID, in.Prices, channels, price.Now()); err != nil {
 			return View{}, Variant{}, err
 		}
 	}

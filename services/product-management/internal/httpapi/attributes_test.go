@@ -140,7 +140,12 @@ func TestAttributesAndCategories(t *testing.T) {
 		expectStatus(t, del, 204)
 	})
 	t.Run("validation of attributes", func(t *testing.T) {
-		for _, body := range []string{`{"code":"material","type":"text"}`, `{"code":"Bad Code","type":"text"}`, `{"code":"colour","type":"select"}`, `{"code":"x","type":"colour"}`} {
+		taken, err := w.c.CreateAttributeWithBodyWithResponse(ctx, nil, "application/json", strings.NewReader(`{"code":"material","type":"text"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectConflict(t, taken, "code", `"material"`)
+		for _, body := range []string{`{"code":"Bad Code","type":"text"}`, `{"code":"colour","type":"select"}`, `{"code":"x","type":"colour"}`} {
 			resp, err := w.c.CreateAttributeWithBodyWithResponse(ctx, nil, "application/json", strings.NewReader(body))
 			if err != nil {
 				t.Fatal(err)

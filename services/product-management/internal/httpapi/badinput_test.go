@@ -60,7 +60,9 @@ func TestBadInputNeverFails500(t *testing.T) {
 		{"If-Match too long", "DELETE", prod, "", nil, map[string]string{"If-Match": strings.Repeat("9", 200)}, 400},
 		{"If-Match overflowing", "DELETE", prod, "", nil, map[string]string{"If-Match": `"99999999999999999999999"`}, 412},
 		{"unknown route", "GET", "/rest/api/nothing", "", nil, nil, 404},
-		{"wrong method", "PUT", prod, "application/json", []byte(`{}`), nil, 404},
+		{"wrong method", "PUT", prod, "application/json", []byte(`{}`), nil, 405},
+		{"unknown query parameter", "GET", "/rest/api/products?colour=red", "", nil, nil, 400},
+		{"a misspelt resolve context", "GET", "/rest/api/products?resolveContex[channel]=x", "", nil, nil, 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, err := http.NewRequest(tc.method, w.pm.URL+tc.path, bytes.NewReader(tc.body))
@@ -84,6 +86,9 @@ func TestBadInputNeverFails500(t *testing.T) {
 			resp.Body.Close()
 			if resp.StatusCode != tc.status {
 				t.Fatalf("status = %d, want %d: %s", resp.StatusCode, tc.status, b)
+			}
+			if tc.status == http.StatusMethodNotAllowed && !strings.Contains(resp.Header.Get("Allow"), "PATCH") {
+				t.Fatalf("405 without the resource's methods in Allow: %q", resp.Header.Get("Allow"))
 			}
 			if tc.status >= 400 && (resp.Header.Get("Content-Type") != "application/problem+json" || !strings.Contains(string(b), `"@type"`)) {
 				t.Fatalf("not a JSON-LD problem: %s %s", resp.Header.Get("Content-Type"), b)

@@ -46,7 +46,7 @@ func (s *Server) ListCategories(ctx context.Context, req api.ListCategoriesReque
 		return nil, err
 	}
 	view := pageView(iri.Categories.Path(), requestQuery(ctx), page, per, total)
-	out := api.ListCategories200ApplicationLdPlusJSONResponse{LdContext: contextOf("Category"), LdID: iri.Categories.Path(), LdType: "Collection",
+	out := api.ListCategories200ApplicationLdPlusJSONResponse{LdContext: contextOf("Category"), LdID: iri.Categories.Path(), LdType: hydraCollection,
 		TotalItems: total, Member: make([]api.Category, len(list)), View: &view}
 	for i, c := range list {
 		out.Member[i] = renderCategory(c, false)

@@ -47,7 +47,7 @@ func (s *Server) ListCountries(ctx context.Context, _ api.ListCountriesRequestOb
 	if _, err := authorize(ctx, permRead); err != nil {
 		return nil, err
 	}
-	out := api.ListCountries200ApplicationLdPlusJSONResponse{LdContext: contextOf("Country"), LdID: iri.Countries.Path(), LdType: "Collection"}
+	out := api.ListCountries200ApplicationLdPlusJSONResponse{LdContext: contextOf("Country"), LdID: iri.Countries.Path(), LdType: hydraCollection}
 	for _, c := range iso.Countries() {
 		out.Member = append(out.Member, renderCountry(c, false))
 	}
@@ -75,7 +75,7 @@ func (s *Server) ListChannels(ctx context.Context, _ api.ListChannelsRequestObje
 	if err != nil {
 		return nil, err
 	}
-	out := api.ListChannels200ApplicationLdPlusJSONResponse{LdContext: contextOf("Channel"), LdID: iri.Channels.Path(), LdType: "Collection",
+	out := api.ListChannels200ApplicationLdPlusJSONResponse{LdContext: contextOf("Channel"), LdID: iri.Channels.Path(), LdType: hydraCollection,
 		Member: make([]api.Channel, len(list)), TotalItems: len(list)}
 	for i, c := range list {
 		out.Member[i] = renderChannel(c, false)

@@ -29,7 +29,7 @@ func (s *Server) ListCollections(ctx context.Context, req api.ListCollectionsReq
 	}
 	view := pageView(iri.Collections.Path(), requestQuery(ctx), page, per, total)
 	out := api.ListCollections200ApplicationLdPlusJSONResponse{LdContext: contextOf("Collection"), LdID: iri.Collections.Path(),
-		LdType: "Collection", TotalItems: total, Member: make([]api.Collection, len(list)), View: &view}
+		LdType: hydraCollection, TotalItems: total, Member: make([]api.Collection, len(list)), View: &view}
 	for i, c := range list {
 		out.Member[i] = renderCollection(c, false)
 	}

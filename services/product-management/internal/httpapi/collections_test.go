@@ -29,7 +29,6 @@ func TestCollections(t *testing.T) {
 			body string
 			path string
 		}{
-			{"duplicate handle", `{"handle":"summer"}`, "handle"},
 			{"bad handle", `{"handle":"Summer Sale"}`, "handle"},
 			{"no handle", `{"title":"x"}`, "handle"},
 		} {
@@ -39,6 +38,11 @@ func TestCollections(t *testing.T) {
 			}
 			expectProblem(t, resp, 422, tc.path)
 		}
+		taken, err := w.c.CreateCollectionWithBodyWithResponse(ctx, nil, "application/json", strings.NewReader(`{"handle":"summer"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectConflict(t, taken, "handle", `"summer"`)
 	})
 	p := w.create(t, w.c, pm.ProductCreate{Title: some("Hat"), Collections: &[]pm.CollectionAssignment{{Collection: sale.LdID}, {Collection: summer.LdID}}})
 	w.create(t, w.c, pm.ProductCreate{Title: some("Scarf"), Collections: &[]pm.CollectionAssignment{{Collection: sale.LdID}}})

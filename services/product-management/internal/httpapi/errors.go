@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,11 +14,16 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
 )
 
+// problemNode is the @id of every problem document: a blank node, since a problem is an answer,
+// not a resource with an address of its own (API Platform's /errors/{status} would have to be
+// served, and would name a status, not the occurrence).
+const problemNode = "_:problem"
+
 // jsonLD gives problem documents their JSON-LD members, as API Platform does.
 func jsonLD(p *common.Problem) {
-	ctx, id, typ := iri.Context("Error"), iri.Base+"errors/"+strconv.Itoa(p.Status), "Error"
+	ctx, id, typ := iri.Context("Error"), problemNode, "Error"
 	if p.Status == http.StatusUnprocessableEntity {
-		ctx, id, typ = iri.Context("ConstraintViolation"), iri.Base+"validation_errors/"+strconv.Itoa(p.Status), "ConstraintViolation"
+		ctx, typ = iri.Context("ConstraintViolation"), "ConstraintViolation"
 	}
 	p.LdContext, p.LdID, p.LdType = &ctx, &id, &typ
 }

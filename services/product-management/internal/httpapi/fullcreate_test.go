@@ -85,7 +85,7 @@ func TestFullCreateIsAllOrNothing(t *testing.T) {
 		"bad price":           func(p *pm.ProductCreate) { (*(*p.Variants)[1].Prices)[0].Amount = "1.234" },
 		"bad media":           func(p *pm.ProductCreate) { (*p.Medias)[0].Src = "not a url" },
 		"bad attribute value": func(p *pm.ProductCreate) { (*p.AttributeValues)[0].Value = 42 },
-		"taken SKU":           func(p *pm.ProductCreate) { (*p.Variants)[1].Sku = "OK-XS" },
+		"taken SKU (409)":     func(p *pm.ProductCreate) { (*p.Variants)[1].Sku = "OK-XS" },
 		"bad variant media": func(p *pm.ProductCreate) {
 			(*p.Variants)[1].Medias = &[]pm.VariantMediaAssignment{{Src: ptr("https://cdn.example.com/elsewhere.jpg")}}
 		},
@@ -97,7 +97,11 @@ func TestFullCreateIsAllOrNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			expectProblem(t, resp, 422, "")
+			status := 422
+			if strings.HasSuffix(name, "(409)") {
+				status = 409
+			}
+			expectProblem(t, resp, status, "")
 			if after := counts(); after != before {
 				t.Fatalf("a rejected create left rows behind: %s -> %s", before, after)
 			}

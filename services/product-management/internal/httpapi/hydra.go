@@ -15,6 +15,10 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
 )
 
+// hydraCollection is the @type of every list. Prefixed, unlike the other Hydra terms: the bare
+// "Collection" is the vocabulary's class of product collections (/rest/api/collections/{id}).
+const hydraCollection = "hydra:Collection"
+
 // contextOf is the @context of a document of a type.
 func contextOf(typ string) *string {
 	s := iri.Context(typ)
@@ -105,10 +109,21 @@ func decodeCursor(s string) (catalog.Cursor, error) {
 var productFilters = []string{"status", "vendor", "tags", "title", "channel", "collection", "createdAt[after]", "createdAt[before]", "updatedAt[after]",
 	"updatedAt[before]", "order[createdAt]", "order[updatedAt]", "order[title]", "page", "itemsPerPage", "cursor", "expand"}
 
+// templateVar is a query parameter's name as an RFC 6570 variable name: RFC 6570 allows ALPHA,
+// DIGIT, "_", "." and pct-encoded triplets, so "[" and "]" (order[createdAt]) are pct-encoded; the
+// template's expansion keeps them so (order%5BcreatedAt%5D=desc), which the server decodes back.
+func templateVar(name string) string {
+	return strings.NewReplacer("[", "%5B", "]", "%5D").Replace(name)
+}
+
 // productSearch is the Hydra search template of the product list.
 func productSearch() api.HydraSearch {
+	vars := make([]string, len(productFilters))
+	for i, f := range productFilters {
+		vars[i] = templateVar(f)
+	}
 	s := api.HydraSearch{LdType: "IriTemplate", VariableRepresentation: "BasicRepresentation",
-		Template: iri.Products.Path() + "{?" + strings.Join(productFilters, ",") + "}"}
+		Template: iri.Products.Path() + "{?" + strings.Join(vars, ",") + "}"}
 	for _, f := range productFilters {
 		prop := f
 		if i := strings.IndexByte(f, '['); i > 0 {
@@ -117,7 +132,7 @@ func productSearch() api.HydraSearch {
 				prop = strings.TrimSuffix(f[i+1:], "]")
 			}
 		}
-		m := api.HydraIriTemplateMapping{LdType: "IriTemplateMapping", Variable: f, Property: nullable.NewNullableWithValue(prop)}
+		m := api.HydraIriTemplateMapping{LdType: "IriTemplateMapping", Variable: templateVar(f), Property: nullable.NewNullableWithValue(prop)}
 		switch f {
 		case "page", "itemsPerPage", "cursor", "expand":
 			m.Property = nullable.NewNullNullable[string]()

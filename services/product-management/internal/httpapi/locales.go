@@ -25,7 +25,7 @@ func (s *Server) ListLocales(ctx context.Context, _ api.ListLocalesRequestObject
 	if err != nil {
 		return nil, err
 	}
-	out := api.ListLocales200ApplicationLdPlusJSONResponse{LdContext: contextOf("Locale"), LdID: iri.Locales.Path(), LdType: "Collection",
+	out := api.ListLocales200ApplicationLdPlusJSONResponse{LdContext: contextOf("Locale"), LdID: iri.Locales.Path(), LdType: hydraCollection,
 		Member: make([]api.Locale, len(list)), TotalItems: len(list)}
 	for i, l := range list {
 		out.Member[i] = renderLocale(l, false)

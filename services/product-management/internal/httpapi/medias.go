@@ -34,7 +34,7 @@ func (s *Server) ListMedias(ctx context.Context, req api.ListMediasRequestObject
 		return nil, err
 	}
 	view := pageView(iri.Medias.Path(), requestQuery(ctx), page, per, total)
-	out := api.ListMedias200ApplicationLdPlusJSONResponse{LdContext: contextOf("Media"), LdID: iri.Medias.Path(), LdType: "Collection",
+	out := api.ListMedias200ApplicationLdPlusJSONResponse{LdContext: contextOf("Media"), LdID: iri.Medias.Path(), LdType: hydraCollection,
 		TotalItems: total, Member: make([]api.Media, len(list)), View: &view}
 	for i, m := range list {
 		out.Member[i] = renderMedia(m, false)

@@ -54,7 +54,7 @@ func (s *Server) ListMetafields(ctx context.Context, req api.ListMetafieldsReque
 		return nil, err
 	}
 	view := pageView(iri.Metafields.Path(), requestQuery(ctx), page, per, total)
-	out := api.ListMetafields200ApplicationLdPlusJSONResponse{LdContext: contextOf("Metafield"), LdID: iri.Metafields.Path(), LdType: "Collection",
+	out := api.ListMetafields200ApplicationLdPlusJSONResponse{LdContext: contextOf("Metafield"), LdID: iri.Metafields.Path(), LdType: hydraCollection,
 		TotalItems: total, Member: make([]api.Metafield, len(list)), View: &view}
 	for i, m := range list {
 		out.Member[i] = renderMetafield(m, nil, false)

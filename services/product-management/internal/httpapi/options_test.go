@@ -72,7 +72,7 @@ func TestOptionsChangeAfterCreation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		expectProblem(t, dup, 422, "optionValues")
+		expectConflict(t, dup, "optionValues", "combination")
 	})
 
 	t.Run("bad options are refused", func(t *testing.T) {
@@ -159,6 +159,6 @@ func TestOptionsChangeAfterCreation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		expectProblem(t, dup, 422, "optionValues")
+		expectConflict(t, dup, "optionValues", "combination")
 	})
 }

@@ -84,7 +84,7 @@ func priceFields(out *api.Variant, v catalog.Variant) {
 
 func renderPrice(r price.Row, top bool) api.Price {
 	out := api.Price{LdID: iri.Prices.Of(r.ID), LdType: "Price", Id: r.ID, Variant: iri.Variants.Of(r.VariantID), Currency: r.Currency,
-		Amount: amount(r.Amount, r.Currency), CreatedAt: r.Start, Channel: nullable.NewNullNullable[string](),
+		Amount: amount(r.Amount, r.Currency), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Channel: nullable.NewNullNullable[string](),
 		Country: nullable.NewNullNullable[string](), CompareAtAmount: nullable.NewNullNullable[string](),
 		ValidFrom: nullable.NewNullNullable[time.Time](), ValidUntil: timeOrNull(r.End)}
 	if top {
@@ -122,7 +122,7 @@ func priceInput(b api.VariantPriceCreate) catalog.PriceInput {
 // priceCollection renders a page of prices as the collection at path.
 func priceCollection(ctx context.Context, rows []price.Row, total, page, per int, path string) api.PriceCollection {
 	view := pageView(path, requestQuery(ctx), page, per, total)
-	out := api.PriceCollection{LdContext: contextOf("Price"), LdID: path, LdType: "Collection", TotalItems: total, Member: make([]api.Price, len(rows)), View: &view}
+	out := api.PriceCollection{LdContext: contextOf("Price"), LdID: path, LdType: hydraCollection, TotalItems: total, Member: make([]api.Price, len(rows)), View: &view}
 	for i, r := range rows {
 		out.Member[i] = renderPrice(r, false)
 	}

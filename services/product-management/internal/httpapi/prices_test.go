@@ -2,8 +2,11 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -274,5 +277,252 @@ func TestResolvedReadsCostAFixedNumberOfQueries(t *testing.T) {
 		t.Fatalf("resolved list: %d statements for 2 products, %d for 8", two, eight)
 	} else {
 		t.Logf("resolved list page: %d statements", two)
+	}
+}
+
+// priceRequest sets a price of variant (an IRI) through POST /rest/api/prices.
+func priceRequest(t *testing.T, w *world, variant string, p pm.VariantPriceCreate) *pm.CreatePriceResponse {
+	t.Helper()
+	resp, err := w.c.CreatePriceWithResponse(context.Background(), nil, pm.PriceCreate{Variant: variant, Channel: p.Channel, Country: p.Country,
+		Currency: p.Currency, Amount: p.Amount, CompareAtAmount: p.CompareAtAmount, ValidFrom: p.ValidFrom, ValidUntil: p.ValidUntil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func patchPrice(t *testing.T, w *world, iri, body string) *pm.UpdatePriceResponse {
+	t.Helper()
+	resp, err := w.c.UpdatePriceWithBodyWithResponse(context.Background(), idOf(iri), nil, "application/merge-patch+json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// TestPricesDuplicateScope: a variant has at most one price per slot (channel, country, currency,
+// dated or not) at any moment. A second one over an overlapping validity is a 409 naming the
+// first, on create and on a PATCH that moves validUntil later; within one request body it is a 422
+// at the later price. Prices that follow one another, and undated beside dated, are fine.
+func TestPricesDuplicateScope(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	web := w.channel(t, "web", "EUR", "DE", "FR")
+	p := w.create(t, w.c, tshirt("DUP", 2))
+	variant, _ := p.Variants[0].AsIri()
+	from := func(days int) nullable.Nullable[time.Time] {
+		return nullable.NewNullableWithValue(time.Now().UTC().Add(time.Duration(days) * 24 * time.Hour))
+	}
+	set := func(t *testing.T, in pm.VariantPriceCreate) *pm.CreateVariantPriceResponse {
+		t.Helper()
+		resp, err := w.c.CreateVariantPriceWithResponse(ctx, idOf(variant), nil, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	created := func(t *testing.T, in pm.VariantPriceCreate) string {
+		t.Helper()
+		resp := set(t, in)
+		expectStatus(t, resp, 201)
+		return resp.ApplicationldJSON201.LdID
+	}
+	eur := func(amount string) pm.VariantPriceCreate {
+		return pm.VariantPriceCreate{Currency: "EUR", Amount: amount, Channel: some(web.LdID), Country: some("DE")}
+	}
+	dated := func(amount string, fromDay, untilDay int) pm.VariantPriceCreate {
+		in := eur(amount)
+		in.ValidFrom = from(fromDay)
+		if untilDay != 0 {
+			in.ValidUntil = from(untilDay)
+		}
+		return in
+	}
+
+	base := created(t, eur("20.00"))
+	t.Run("the same undated scope again", func(t *testing.T) {
+		expectConflict(t, set(t, eur("19.00")), base, "undated")
+		expectConflict(t, priceRequest(t, w, variant, eur("19.00")), base)
+	})
+	t.Run("other scopes are other slots", func(t *testing.T) {
+		fr := eur("21.00")
+		fr.Country = some("FR")
+		created(t, fr)
+		everywhere := eur("22.00")
+		everywhere.Country = nullable.Nullable[string]{}
+		created(t, everywhere)
+		anyChannel := eur("23.00")
+		anyChannel.Channel = nullable.Nullable[string]{}
+		created(t, anyChannel)
+		other, _ := p.Variants[1].AsIri()
+		expectStatus(t, priceRequest(t, w, other, eur("20.00")), 201)
+	})
+	var first, second string
+	t.Run("dated prices beside the undated one, one after another", func(t *testing.T) {
+		first = created(t, dated("15.00", 1, 5))
+		second = created(t, dated("14.00", 5, 9)) // starts where the first ends
+	})
+	t.Run("a dated price overlapping a dated one", func(t *testing.T) {
+		expectConflict(t, set(t, dated("13.00", 4, 6)), first, "dated")
+		expectConflict(t, set(t, dated("13.00", 8, 0)), second)
+		expectConflict(t, priceRequest(t, w, variant, dated("13.00", 0, 2)), first)
+	})
+	t.Run("a PATCH that moves validUntil into the next price", func(t *testing.T) {
+		later := from(6).MustGet().Format(time.RFC3339Nano)
+		expectConflict(t, patchPrice(t, w, first, `{"validUntil":"`+later+`"}`), second)
+		expectConflict(t, patchPrice(t, w, first, `{"validUntil":null}`), second)
+		earlier := from(4).MustGet().Format(time.RFC3339Nano)
+		expectStatus(t, patchPrice(t, w, first, `{"validUntil":"`+earlier+`"}`), 200)
+		expectStatus(t, patchPrice(t, w, second, `{"validUntil":null}`), 200) // nothing after it
+		expectStatus(t, patchPrice(t, w, first, `{"amount":"15.50"}`), 200)
+	})
+	t.Run("an ended price leaves its slot", func(t *testing.T) {
+		del, err := w.c.DeletePriceWithResponse(ctx, idOf(base), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, del, 204)
+		created(t, eur("18.00"))
+	})
+	t.Run("two prices of one request body", func(t *testing.T) {
+		body := tshirt("DUP-BODY", 1)
+		(*body.Variants)[0].Prices = &[]pm.VariantPriceCreate{{Currency: "EUR", Amount: "1"}, {Currency: "EUR", Amount: "2", Country: some("DE")}, {Currency: "EUR", Amount: "3"}}
+		resp, err := w.c.CreateProductWithResponse(ctx, nil, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr := expectProblem(t, resp, 422, "variants[0].prices[2]")
+		if len(*pr.Violations) != 1 || !strings.Contains((*pr.Violations)[0].Message, "variants[0].prices[0]") {
+			t.Fatalf("violations = %s", resp.Body)
+		}
+		plain := w.create(t, w.c, pm.ProductCreate{Title: some("Plain")})
+		v, err := w.c.CreateProductVariantWithResponse(ctx, plain.Id, nil, pm.VariantCreate{Sku: "DUP-NEW",
+			Prices: &[]pm.VariantPriceCreate{dated("1", 1, 3), dated("2", 2, 4)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectProblem(t, v, 422, "prices[1]")
+	})
+}
+
+// TestPricesDuplicateScopeConcurrently: creates of one slot racing each other make one price; the
+// others are told which.
+func TestPricesDuplicateScopeConcurrently(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	p := w.create(t, w.c, tshirt("RACE", 1))
+	variant, _ := p.Variants[0].AsIri()
+	const n = 8
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			resp, err := w.c.CreatePriceWithResponse(context.Background(), nil, pm.PriceCreate{Variant: variant, Currency: "EUR", Amount: "9.99"})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			statuses <- resp.StatusCode()
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for s := range statuses {
+		count[s]++
+	}
+	if count[201] != 1 || count[409] != n-1 {
+		t.Fatalf("statuses = %v, want one 201 and %d 409", count, n-1)
+	}
+	list, err := w.c.ListVariantPricesWithResponse(context.Background(), idOf(variant), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, list, 200)
+	if list.ApplicationldJSON200.TotalItems != 1 {
+		t.Fatalf("%d prices, want 1", list.ApplicationldJSON200.TotalItems)
+	}
+}
+
+// jsonMembers returns the raw JSON of the named members of a document, as sent.
+func jsonMembers(t *testing.T, doc []byte, names ...string) map[string]string {
+	t.Helper()
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &all); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, n := range names {
+		out[n] = string(all[n])
+	}
+	return out
+}
+
+// TestPriceTimestamps: createdAt is when the price was set and stays; updatedAt moves with each
+// change; a write's response shows the times every later read returns, byte for byte (stored
+// precision: microseconds), even for a validFrom sent with nanoseconds.
+func TestPriceTimestamps(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	p := w.create(t, w.c, tshirt("TIME", 1))
+	variant, _ := p.Variants[0].AsIri()
+	get := func(t *testing.T, iri string) *pm.GetPriceResponse {
+		t.Helper()
+		resp, err := w.c.GetPriceWithResponse(ctx, idOf(iri), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, resp, 200)
+		return resp
+	}
+	members := []string{"createdAt", "updatedAt", "validFrom", "validUntil"}
+	nanos := time.Date(2031, 5, 17, 8, 30, 15, 123456789, time.UTC)
+	for name, in := range map[string]pm.VariantPriceCreate{
+		"undated": {Currency: "EUR", Amount: "5"},
+		"dated, times with nanoseconds": {Currency: "USD", Amount: "5", ValidFrom: nullable.NewNullableWithValue(nanos),
+			ValidUntil: nullable.NewNullableWithValue(nanos.Add(time.Hour))},
+	} {
+		t.Run(name, func(t *testing.T) {
+			created := priceRequest(t, w, variant, in)
+			expectStatus(t, created, 201)
+			c := created.ApplicationldJSON201
+			read := get(t, c.LdID)
+			if got, want := jsonMembers(t, created.Body, members...), jsonMembers(t, read.Body, members...); !maps.Equal(got, want) {
+				t.Fatalf("created %v, read %v", got, want)
+			}
+			if !c.UpdatedAt.Equal(c.CreatedAt) || c.CreatedAt.Nanosecond()%1000 != 0 {
+				t.Fatalf("createdAt %v, updatedAt %v", c.CreatedAt, c.UpdatedAt)
+			}
+			if in.ValidFrom.IsSpecified() && !c.ValidFrom.MustGet().Equal(nanos.Truncate(time.Microsecond)) {
+				t.Fatalf("validFrom = %v", c.ValidFrom.MustGet())
+			}
+
+			time.Sleep(5 * time.Millisecond)
+			changed := patchPrice(t, w, c.LdID, `{"amount":"6"}`)
+			expectStatus(t, changed, 200)
+			ch := changed.ApplicationldJSON200
+			if !ch.CreatedAt.Equal(c.CreatedAt) || !ch.UpdatedAt.After(c.CreatedAt) {
+				t.Fatalf("after a PATCH: createdAt %v (was %v), updatedAt %v", ch.CreatedAt, c.CreatedAt, ch.UpdatedAt)
+			}
+			if got, want := jsonMembers(t, changed.Body, members...), jsonMembers(t, get(t, c.LdID).Body, members...); !maps.Equal(got, want) {
+				t.Fatalf("patched %v, read %v", got, want)
+			}
+			if got, want := jsonMembers(t, changed.Body, "validFrom"), jsonMembers(t, created.Body, "validFrom"); in.ValidFrom.IsSpecified() && !maps.Equal(got, want) {
+				t.Fatalf("a scheduled price's validFrom moved: %v -> %v", want, got)
+			}
+
+			time.Sleep(5 * time.Millisecond)
+			del, err := w.c.DeletePriceWithResponse(ctx, idOf(c.LdID), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			expectStatus(t, del, 204)
+			ended := get(t, c.LdID).ApplicationldJSON200
+			if !ended.CreatedAt.Equal(c.CreatedAt) || !ended.UpdatedAt.After(ch.UpdatedAt) || !ended.ValidUntil.IsSpecified() || ended.ValidUntil.IsNull() {
+				t.Fatalf("after a DELETE: createdAt %v, updatedAt %v (was %v), validUntil %v", ended.CreatedAt, ended.UpdatedAt, ch.UpdatedAt, ended.ValidUntil)
+			}
+		})
 	}
 }

@@ -47,7 +47,7 @@ func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestOb
 		return nil, err
 	}
 	out := api.ListProducts200ApplicationLdPlusJSONResponse{
-		LdContext: contextOf("Product"), LdID: iri.Products.Path(), LdType: "Collection",
+		LdContext: contextOf("Product"), LdID: iri.Products.Path(), LdType: hydraCollection,
 		Member: make([]api.Product, len(v.Products)), Search: productSearch(),
 	}
 	for i, pr := range v.Products {

@@ -123,7 +123,6 @@ func TestCreateProductValidation(t *testing.T) {
 		}, "options[1].name"},
 		{"duplicate value", func(p *pm.ProductCreate) { (*p.Options)[0].Values = []string{"S", "s"}; p.Variants = nil }, "options[0].values[1]"},
 		{"duplicate SKU in body", func(p *pm.ProductCreate) { (*p.Variants)[1].Sku = (*p.Variants)[0].Sku }, "variants[1].sku"},
-		{"SKU used by another product", func(p *pm.ProductCreate) { (*p.Variants)[1].Sku = "TAKEN-XS" }, "variants[1].sku"},
 		{"same combination twice", func(p *pm.ProductCreate) {
 			(*p.Variants)[1].OptionValues = &[]pm.OptionValueReference{selector("Size", "XS")}
 		}, "variants[1].optionValues"},
@@ -154,6 +153,15 @@ func TestCreateProductValidation(t *testing.T) {
 			expectProblem(t, resp, 422, tc.path)
 		})
 	}
+	t.Run("SKU used by another product", func(t *testing.T) {
+		p := tshirt("NEW", 2)
+		(*p.Variants)[1].Sku = "TAKEN-XS"
+		resp, err := w.c.CreateProductWithResponse(ctx, nil, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectConflict(t, resp, "variants[1].sku", `"TAKEN-XS"`)
+	})
 	t.Run("a rejected body leaves no trace", func(t *testing.T) {
 		resp, err := w.c.ListProductsWithResponse(ctx, &pm.ListProductsParams{})
 		if err != nil {
@@ -216,21 +224,26 @@ func TestVariants(t *testing.T) {
 		}
 	})
 	for _, tc := range []struct {
-		name string
-		in   pm.VariantCreate
-		path string
+		name   string
+		in     pm.VariantCreate
+		status int
+		path   string // a violation's path (422), or a field the detail names (409)
 	}{
-		{"duplicate SKU", pm.VariantCreate{Sku: "MUG-RS", OptionValues: &[]pm.OptionValueReference{selector("Colour", "Blue"), selector("Size", "S")}}, "sku"},
-		{"duplicate combination", pm.VariantCreate{Sku: "MUG-X", OptionValues: &[]pm.OptionValueReference{selector("Colour", "Red"), selector("Size", "S")}}, "optionValues"},
-		{"two values of one option", pm.VariantCreate{Sku: "MUG-Y", OptionValues: &[]pm.OptionValueReference{selector("Colour", "Red"), selector("Colour", "Blue")}}, "optionValues[1]"},
-		{"value of another product", pm.VariantCreate{Sku: "MUG-Z", OptionValues: &[]pm.OptionValueReference{iriRef("/rest/api/option_values/0b7f4c43-94c2-4f6c-9a1c-1f7a3d6b8e21"), selector("Size", "S")}}, "optionValues[0]"},
+		{"taken SKU", pm.VariantCreate{Sku: "MUG-RS", OptionValues: &[]pm.OptionValueReference{selector("Colour", "Blue"), selector("Size", "S")}}, 409, `sku: the SKU "MUG-RS"`},
+		{"taken combination", pm.VariantCreate{Sku: "MUG-X", OptionValues: &[]pm.OptionValueReference{selector("Colour", "Red"), selector("Size", "S")}}, 409, "optionValues"},
+		{"two values of one option", pm.VariantCreate{Sku: "MUG-Y", OptionValues: &[]pm.OptionValueReference{selector("Colour", "Red"), selector("Colour", "Blue")}}, 422, "optionValues[1]"},
+		{"value of another product", pm.VariantCreate{Sku: "MUG-Z", OptionValues: &[]pm.OptionValueReference{iriRef("/rest/api/option_values/0b7f4c43-94c2-4f6c-9a1c-1f7a3d6b8e21"), selector("Size", "S")}}, 422, "optionValues[0]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, err := w.c.CreateProductVariantWithResponse(ctx, p.Id, nil, tc.in)
 			if err != nil {
 				t.Fatal(err)
 			}
-			expectProblem(t, resp, 422, tc.path)
+			if tc.status == 409 {
+				expectConflict(t, resp, tc.path)
+				return
+			}
+			expectProblem(t, resp, tc.status, tc.path)
 		})
 	}
 	t.Run("patch", func(t *testing.T) {
@@ -246,7 +259,7 @@ func TestVariants(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		expectProblem(t, resp, 422, "sku")
+		expectConflict(t, resp, `sku: the SKU "MUG-RS"`)
 	})
 	t.Run("list", func(t *testing.T) {
 		resp, err := w.c.ListProductVariantsWithResponse(ctx, p.Id, &pm.ListProductVariantsParams{ItemsPerPage: ptr(1), Page: ptr(2)})

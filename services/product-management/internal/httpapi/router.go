@@ -3,6 +3,10 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
+	"regexp"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
 
 	"github.com/flowkiwi/platform/pkg/accesstoken"
 	"github.com/flowkiwi/platform/pkg/apiserver"
@@ -12,27 +16,50 @@ import (
 	"github.com/flowkiwi/platform/pkg/requestvalidation"
 	"github.com/flowkiwi/platform/pkg/tracing"
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
+	"github.com/flowkiwi/platform/services/product-management/internal/iri"
 	"github.com/flowkiwi/platform/services/product-management/internal/tenant"
 )
 
-// NewHandler wires the Echo router: request ids and logs, tenancy (host, token, organization,
-// access), request validation against the embedded spec, then the strict handlers.
+// NewHandler wires the Echo router: request ids and logs, the Link to the API documentation,
+// tenancy (host, token, organization, access; not for the public operations), request validation
+// against the embedded spec, then the strict handlers.
 func NewHandler(s *Server, baseDomain string, verifier *accesstoken.Verifier, checker tenant.Checker, logger *slog.Logger, checks map[string]apiserver.Check, m *metrics.Metrics, limiter *ratelimit.Limiter, drain *apiserver.Drain) (http.Handler, error) {
 	doc, err := api.GetSpec()
 	if err != nil {
 		return nil, err
 	}
 	doc.Servers = nil
-	validator := requestvalidation.New(doc)
-	e := apiserver.New(logger, problem.Writer{Logger: logger, Decorate: jsonLD}, m.Middleware, drain.Middleware, tracing.RouteName)
-	e.Use(tenant.Middleware(baseDomain, verifier, checker, validator.Covers, limiter.Middleware), validator.Middleware(), keepQuery)
-	api.RegisterHandlers(e, api.NewStrictHandler(s, []api.StrictMiddlewareFunc{placeParams}))
-	published, err := api.GetSpec()
-	if err != nil {
+	if s.ld, err = newLinkedData(doc); err != nil {
 		return nil, err
 	}
-	if err := apiserver.Operations(e, published, checks, m.Handler()); err != nil {
+	validator := requestvalidation.New(doc)
+	public := publicOperations(doc)
+	isPublic := func(c echo.Context) bool { return public[c.Request().Method+" "+c.Path()] }
+	tenanted := func(c echo.Context) bool { return validator.Covers(c) && !isPublic(c) }
+	e := apiserver.New(logger, problem.Writer{Logger: logger, Decorate: jsonLD}, linkDocs, m.Middleware, drain.Middleware, tracing.RouteName)
+	e.Use(tenant.Middleware(baseDomain, verifier, checker, tenanted, limiter.Middleware), validator.Middleware(), keepQuery, keepOrigin(isPublic))
+	api.RegisterHandlers(e, api.NewStrictHandler(s, []api.StrictMiddlewareFunc{placeParams}))
+	if err := apiserver.Operations(e, doc.Info.Title, api.Published, map[string]string{"apiDocumentation": iri.Docs}, checks, m.Handler()); err != nil {
 		return nil, err
 	}
 	return e, nil
+}
+
+var pathParam = regexp.MustCompile(`\{([^}]+)\}`)
+
+// publicOperations finds the operations the spec declares public (security: []): the JSON-LD
+// contexts, the API documentation and the entrypoint, the same on every host. They skip tenancy
+// (no host, token, organization or access check, hence no partner's rate limit: like /openapi.yaml,
+// they are prepared documents) and get the request's origin, for their vocabulary. The keys are
+// method and Echo route ("GET /rest/api/contexts/:type").
+func publicOperations(doc *openapi3.T) map[string]bool {
+	public := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.Security != nil && len(*op.Security) == 0 {
+				public[method+" "+pathParam.ReplaceAllString(path, ":$1")] = true
+			}
+		}
+	}
+	return public
 }

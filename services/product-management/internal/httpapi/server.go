@@ -22,6 +22,8 @@ const (
 // Server implements api.StrictServerInterface.
 type Server struct {
 	Catalog *catalog.Service
+
+	ld *linkedData // the JSON-LD contexts and API documentation (NewHandler derives them)
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)

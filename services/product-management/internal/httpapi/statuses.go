@@ -21,7 +21,7 @@ func (s *Server) ListStatuses(ctx context.Context, _ api.ListStatusesRequestObje
 	if _, err := authorize(ctx, permRead); err != nil {
 		return nil, err
 	}
-	out := api.ListStatuses200ApplicationLdPlusJSONResponse{LdContext: contextOf("Status"), LdID: iri.Statuses.Path(), LdType: "Collection"}
+	out := api.ListStatuses200ApplicationLdPlusJSONResponse{LdContext: contextOf("Status"), LdID: iri.Statuses.Path(), LdType: hydraCollection}
 	for _, st := range catalog.Statuses() {
 		out.Member = append(out.Member, renderStatus(st, false))
 	}

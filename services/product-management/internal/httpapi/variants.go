@@ -25,7 +25,7 @@ func (s *Server) ListProductVariants(ctx context.Context, req api.ListProductVar
 	page, per := pageOf(req.Params.Page, req.Params.ItemsPerPage)
 	from, to := min((page-1)*per, len(p.Variants)), min(page*per, len(p.Variants))
 	path := iri.Products.Of(p.ID) + "/variants"
-	out := api.ListProductVariants200ApplicationLdPlusJSONResponse{LdContext: contextOf("Variant"), LdID: path, LdType: "Collection",
+	out := api.ListProductVariants200ApplicationLdPlusJSONResponse{LdContext: contextOf("Variant"), LdID: path, LdType: hydraCollection,
 		TotalItems: len(p.Variants), Member: make([]api.Variant, 0, to-from), View: pageView(path, requestQuery(ctx), page, per, len(p.Variants))}
 	values := embeddedValues(v)
 	for _, variant := range p.Variants[from:to] {

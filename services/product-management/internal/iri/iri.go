@@ -72,3 +72,12 @@ func (c Collection) HasPrefix(s string) bool { return strings.HasPrefix(s, c.pre
 
 // Context is the IRI of the JSON-LD context of a type.
 func Context(typ string) string { return Base + "contexts/" + typ }
+
+// Entrypoint is the IRI of the Hydra entrypoint.
+const Entrypoint = "/rest/api"
+
+// Docs is the IRI of the Hydra API documentation; the vocabulary of every document is Docs#.
+const Docs = Base + "docs.jsonld"
+
+// Class is the IRI of a class of the API documentation, relative to the documentation (#Product).
+func Class(typ string) string { return "#" + typ }

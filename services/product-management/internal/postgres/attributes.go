@@ -65,7 +65,7 @@ func (s *Store) SaveAttribute(ctx context.Context, instance uuid.UUID, a catalog
 		return err
 	})
 	if name, ok := uniqueViolation(err); ok && name == "attributes_code" {
-		return fault.Invalid("code", "duplicate_code", "another attribute of this instance has this code")
+		return fault.Conflict("code: another attribute of this instance has the code %q", a.Code)
 	}
 	return wrap(err)
 }

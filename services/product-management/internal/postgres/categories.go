@@ -78,7 +78,7 @@ func (s *Store) SaveCategory(ctx context.Context, instance uuid.UUID, c catalog.
 		return tx.SendBatch(ctx, b).Close()
 	})
 	if name, ok := uniqueViolation(err); ok && name == "categories_handle" {
-		return fault.Invalid("handle", "duplicate_handle", "another category of this instance has this handle")
+		return fault.Conflict("handle: another category of this instance has the handle %q", c.Handle)
 	}
 	return wrap(err)
 }

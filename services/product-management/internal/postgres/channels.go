@@ -56,7 +56,7 @@ func (s *Store) CreateChannel(ctx context.Context, instance uuid.UUID, c catalog
 		return tx.SendBatch(ctx, b).Close()
 	})
 	if name, ok := uniqueViolation(err); ok && name == "channels_code" {
-		return fault.Invalid("code", "duplicate_code", "another channel of this instance has this code")
+		return fault.Conflict("code: another channel of this instance has the code %q", c.Code)
 	}
 	return wrap(err)
 }

@@ -69,7 +69,7 @@ func (s *Store) SaveCollection(ctx context.Context, instance uuid.UUID, c catalo
 		return err
 	})
 	if name, ok := uniqueViolation(err); ok && name == "collections_handle" {
-		return fault.Invalid("handle", "duplicate_handle", "another collection of this instance has this handle")
+		return fault.Conflict("handle: another collection of this instance has the handle %q", c.Handle)
 	}
 	return wrap(err)
 }

@@ -72,7 +72,7 @@ func (s *Store) SaveMetafield(ctx context.Context, instance uuid.UUID, m catalog
 		return tx.SendBatch(ctx, b).Close()
 	})
 	if name, ok := uniqueViolation(err); ok && name == "metafields_owner_key" {
-		return fault.Invalid("key", "duplicate_key", "the owner already has a metafield with this namespace and key")
+		return fault.Conflict("key: the owner already has a metafield with the namespace %q and key %q", m.Namespace, m.Key)
 	}
 	if isForeignKeyViolation(err) {
 		return fault.Invalid("value", "unknown_metaobject", "the value refers to a metaobject that no longer exists")

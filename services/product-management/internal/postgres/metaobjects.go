@@ -57,7 +57,7 @@ func (s *Store) SaveDefinition(ctx context.Context, instance uuid.UUID, d catalo
 		err = s.inTx(ctx, func(tx pgx.Tx) error { return updateDefinition(ctx, tx, instance, d, fields) })
 	}
 	if name, ok := uniqueViolation(err); ok && name == "metaobject_definitions_type" {
-		return fault.Invalid("type", "duplicate_type", "another definition of this instance has this type")
+		return fault.Conflict("type: another metaobject definition of this instance has the type %q", d.Type)
 	}
 	return wrap(err)
 }
@@ -181,7 +181,7 @@ func (s *Store) SaveMetaobject(ctx context.Context, instance uuid.UUID, m catalo
 		return tx.SendBatch(ctx, b).Close()
 	})
 	if name, ok := uniqueViolation(err); ok && name == "metaobjects_handle" {
-		return fault.Invalid("handle", "duplicate_handle", "another metaobject of this type has this handle")
+		return fault.Conflict("handle: another metaobject of the type %q has the handle %q", m.Type, m.Handle)
 	}
 	if isForeignKeyViolation(err) { // a referenced metaobject was deleted meanwhile
 		return fault.Invalid("fields", "unknown_metaobject", "a field refers to a metaobject that no longer exists")

@@ -78,7 +78,7 @@ func conflictError(err error) error {
 		case "variants_sku":
 			return fault.Conflict("a SKU of this request was taken by a concurrent request")
 		case "variants_combination":
-			return fault.Invalid("optionValues", "duplicate_combination", "another variant of this product has this combination of option values")
+			return fault.Conflict("optionValues: another variant of this product has this combination of option values")
 		}
 		return fault.Conflict("the request conflicts with existing data")
 	}

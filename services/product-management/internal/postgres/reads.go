@@ -344,10 +344,10 @@ func idLists(br pgx.BatchResults) (map[uuid.UUID][]uuid.UUID, error) {
 
 // PriceHistory returns every revision of the prices in currency of the products' variants.
 func (s *Store) PriceHistory(ctx context.Context, instance uuid.UUID, products []uuid.UUID, currency string) ([]price.Row, error) {
-	rows, err := s.pool.Query(ctx, `select `+priceColumns+` from prices where instance_id = $1 and product_id = any($2) and currency = $3`, instance, products, currency)
+	rows, err := s.pool.Query(ctx, `select `+revisionColumns+` from prices p where p.instance_id = $1 and p.product_id = any($2) and p.currency = $3`, instance, products, currency)
 	if err != nil {
 		return nil, wrap(err)
 	}
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (price.Row, error) { return scanPrice(r) })
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (price.Row, error) { return scanRevision(r) })
 	return list, wrap(err)
 }

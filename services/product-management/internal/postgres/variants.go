@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -11,7 +13,9 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 )
 
-// skuClashes reports, as violations, the SKUs of vs already used by other variants of the instance.
+// skuClashes reports the SKUs of vs already used by other variants of the instance as a conflict
+// whose detail names each one with its path (paths[i] for vs[i]). Two variants of one request with
+// the same SKU are the catalog's to refuse (a violation): this compares with stored variants only.
 func skuClashes(ctx context.Context, q pgx.Tx, instance uuid.UUID, paths []string, vs []catalog.Variant) error {
 	skus := make([]string, len(vs))
 	for i, v := range vs {
@@ -36,13 +40,13 @@ func skuClashes(ctx context.Context, q pgx.Tx, instance uuid.UUID, paths []strin
 	for _, s := range taken {
 		set[s] = true
 	}
-	var out fault.Violations
+	var clashes []string
 	for i, v := range vs {
 		if set[v.SKU] {
-			out.Add(paths[i], "duplicate_sku", "this SKU is already used by another variant of this instance")
+			clashes = append(clashes, fmt.Sprintf("%s: the SKU %q is already used by another variant of this instance", paths[i], v.SKU))
 		}
 	}
-	return out.Err()
+	return fault.Conflict("%s", strings.Join(clashes, "; "))
 }
 
 // insertVariants queues the inserts of variants and their option values.

@@ -23,10 +23,40 @@ type Row struct {
 	Dated     bool   // the price was given a validFrom
 	Start     time.Time
 	End       time.Time
+	CreatedAt time.Time // when the price was set: its first revision was recorded (the same in every revision)
+	UpdatedAt time.Time // when this revision was recorded, or last given an end
 }
 
 // Open reports whether the row has no end.
 func (r Row) Open() bool { return r.End.IsZero() }
+
+// Precision is the resolution of stored times (PostgreSQL's timestamptz: microseconds). Times made
+// or taken in Go are cut to it before they are stored or returned, so a response to a write shows
+// the value every later read returns.
+const Precision = time.Microsecond
+
+// Now is the current time in UTC at the stored precision.
+func Now() time.Time { return time.Now().UTC().Truncate(Precision) }
+
+// SameSlot reports whether resolution can tell a and b apart only by their amount: the same
+// variant, channel (or none), country (or none), currency and datedness (resolution ranks rows by
+// the specificity of their scope, then dated over undated, then by the lower amount).
+func SameSlot(a, b Row) bool {
+	return a.VariantID == b.VariantID && a.Currency == b.Currency && a.Country == b.Country && a.Dated == b.Dated &&
+		(a.ChannelID == nil) == (b.ChannelID == nil) && (a.ChannelID == nil || *a.ChannelID == *b.ChannelID)
+}
+
+// Overlap reports whether the intervals [Start, End) of a and b share a moment (an empty interval
+// shares none).
+func Overlap(a, b Row) bool {
+	before := func(t, end time.Time) bool { return end.IsZero() || t.Before(end) } // t < end, a zero end being +inf
+	return before(a.Start, a.End) && before(b.Start, b.End) && before(a.Start, b.End) && before(b.Start, a.End)
+}
+
+// Duplicate reports whether two different prices are in the same slot over overlapping intervals:
+// of those, only the lower amount would ever apply and the other never would, so a second such
+// price is refused.
+func Duplicate(a, b Row) bool { return a.ID != b.ID && SameSlot(a, b) && Overlap(a, b) }
 
 func (r Row) inForce(t time.Time) bool {
 	return !t.Before(r.Start) && (r.Open() || t.Before(r.End))

@@ -123,3 +123,45 @@ func TestLowestBefore(t *testing.T) {
 		})
 	}
 }
+
+// TestDuplicate: two prices are duplicates when resolution could only tell them apart by amount
+// (same variant, channel, country, currency and datedness) over a shared moment.
+func TestDuplicate(t *testing.T) {
+	t.Parallel()
+	base := row(1000, &web, "DE", false, -10, 0)
+	with := func(r price.Row, f func(*price.Row)) price.Row { f(&r); r.ID = uuid.New(); return r }
+	empty := row(1000, &web, "DE", true, 5, 0)
+	empty.End = empty.Start // a scheduled price ended before it began
+	for _, tc := range []struct {
+		name string
+		a, b price.Row
+		want bool
+	}{
+		{"the same scope, both open", base, row(900, &web, "DE", false, 0, 0), true},
+		{"undated and dated are ranked apart", base, row(900, &web, "DE", true, 0, 0), false},
+		{"another channel", base, row(900, &shop, "DE", false, 0, 0), false},
+		{"every channel and one channel", base, row(900, nil, "DE", false, 0, 0), false},
+		{"another country", base, row(900, &web, "FR", false, 0, 0), false},
+		{"every country and one country", base, row(900, &web, "", false, 0, 0), false},
+		{"another currency", base, with(base, func(r *price.Row) { r.Currency = "USD" }), false},
+		{"another variant", base, with(base, func(r *price.Row) { r.VariantID = uuid.New() }), false},
+		{"every channel and country, both", row(1, nil, "", false, -1, 0), row(2, nil, "", false, 0, 0), true},
+		{"dated, one after the other", row(1, &web, "DE", true, -10, 5), row(2, &web, "DE", true, 5, 9), false},
+		{"dated, overlapping by a day", row(1, &web, "DE", true, -10, 5), row(2, &web, "DE", true, 4, 9), true},
+		{"scheduled within an open one", row(1, &web, "DE", true, -10, 0), row(2, &web, "DE", true, 3, 6), true},
+		{"an ended undated price and a new one", row(1, &web, "DE", false, -10, -1), row(2, &web, "DE", false, 0, 0), false},
+		{"an empty interval overlaps nothing", empty, row(2, &web, "DE", true, 0, 10), false},
+		{"a copy under another id", base, with(base, func(*price.Row) {}), true},
+		{"one price (its own revisions) is no duplicate of itself", base, base, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := price.Duplicate(tc.a, tc.b); got != tc.want {
+				t.Errorf("Duplicate(a, b) = %v, want %v", got, tc.want)
+			}
+			if got := price.Duplicate(tc.b, tc.a); got != tc.want {
+				t.Errorf("Duplicate(b, a) = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"net/http"
 	"regexp"
 	"strings"
 
@@ -123,9 +124,24 @@ func Middleware(baseDomain string, verifier *accesstoken.Verifier, checker Check
 				return next(c)
 			}
 			if _, ok := HandleFromHost(c.Request().Host, baseDomain); !ok {
-				return fault.NotFound("no such instance: address it as https://{handle}.%s", baseDomain)
+				return fault.NotFound("no such instance: address it as %s", instanceAddress(c.Request(), baseDomain))
 			}
 			return authed(c)
 		}
 	}
+}
+
+// instanceAddress is how a request reaches an instance on this server: its scheme and port, the
+// handle as the first label of the base domain (http://{handle}.product-management.localhost:8081
+// locally), so the hint works where it is read.
+func instanceAddress(r *http.Request, baseDomain string) string {
+	scheme := "https"
+	if r.TLS == nil && r.Header.Get("X-Forwarded-Proto") != "https" {
+		scheme = "http"
+	}
+	port := ""
+	if _, p, err := net.SplitHostPort(r.Host); err == nil && p != "80" && p != "443" {
+		port = ":" + p
+	}
+	return scheme + "://{handle}." + baseDomain + port
 }
