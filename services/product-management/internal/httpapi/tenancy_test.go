@@ -12,6 +12,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/apitest"
 	"github.com/flowkiwi/platform/pkg/clients/identity"
 	pm "github.com/flowkiwi/platform/pkg/clients/productmanagement"
+	"github.com/flowkiwi/platform/services/product-management/internal/testenv"
 )
 
 // endpoints calls every operation on the resources of one product, as c.
@@ -203,9 +204,16 @@ func TestRequestIdentification(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			expectProblem(t, resp, tc.status, tc.path)
+			pr := expectProblem(t, resp, tc.status, tc.path)
 			if tc.status == 401 && !strings.HasPrefix(resp.HTTPResponse.Header.Get("WWW-Authenticate"), "Bearer") {
 				t.Fatal("no WWW-Authenticate challenge")
+			}
+			// The hint gives the address that works where it is read: this server's scheme and port.
+			if tc.name == "host outside the base domain" {
+				_, port, _ := strings.Cut(strings.TrimPrefix(w.pm.URL, "http://"), ":")
+				if want := "http://{handle}." + testenv.BaseDomain + ":" + port; pr.Detail == nil || !strings.Contains(*pr.Detail, want) {
+					t.Fatalf("hint %v, want it to give %s", pr.Detail, want)
+				}
 			}
 		})
 	}
