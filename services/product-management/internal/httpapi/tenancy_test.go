@@ -197,6 +197,10 @@ func TestRequestIdentification(t *testing.T) {
 			return nil
 		}), 404, ""},
 		{"host with a nested label", w.pm.Client(w.owner, "x.acme-eu", w.org), 404, ""},
+		{"host outside the base domain, with a port", w.pm.Client(w.owner, w.handle, w.org, func(_ context.Context, r *http.Request) error {
+			r.Host = "acme-eu.example.com:8081"
+			return nil
+		}), 404, ""},
 		{"malformed handle", w.pm.Client(w.owner, "ACME_EU", w.org), 404, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -208,10 +212,14 @@ func TestRequestIdentification(t *testing.T) {
 			if tc.status == 401 && !strings.HasPrefix(resp.HTTPResponse.Header.Get("WWW-Authenticate"), "Bearer") {
 				t.Fatal("no WWW-Authenticate challenge")
 			}
-			// The hint gives the address that works where it is read: this server's scheme and port.
+			// The hint gives the address that works where it is read: the scheme and port it came by.
 			if tc.name == "host outside the base domain" {
-				_, port, _ := strings.Cut(strings.TrimPrefix(w.pm.URL, "http://"), ":")
-				if want := "http://{handle}." + testenv.BaseDomain + ":" + port; pr.Detail == nil || !strings.Contains(*pr.Detail, want) {
+				if want := "http://{handle}." + testenv.BaseDomain + " "; pr.Detail == nil || !strings.Contains(*pr.Detail+" ", want) {
+					t.Fatalf("hint %v, want it to give %s", pr.Detail, want)
+				}
+			}
+			if tc.name == "host outside the base domain, with a port" {
+				if want := "http://{handle}." + testenv.BaseDomain + ":8081"; pr.Detail == nil || !strings.Contains(*pr.Detail, want) {
 					t.Fatalf("hint %v, want it to give %s", pr.Detail, want)
 				}
 			}
