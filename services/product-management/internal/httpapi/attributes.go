@@ -51,10 +51,7 @@ func (s *Server) ListAttributes(ctx context.Context, req api.ListAttributesReque
 	}
 	view := pageView(iri.Attributes.Path(), requestQuery(ctx), page, per, total)
 	out := api.ListAttributes200ApplicationLdPlusJSONResponse{LdContext: contextOf("Attribute"), LdID: iri.Attributes.Path(), LdType: hydraCollection,
-		TotalItems: total, Member: make([]api.Attribute, len(list)), View: &view}
-	for i, a := range list {
-		out.Member[i] = renderAttribute(a, false)
-	}
+		TotalItems: total, Member: members(list, renderAttribute), View: &view}
 	return out, nil
 }
 

@@ -47,10 +47,7 @@ func (s *Server) ListCategories(ctx context.Context, req api.ListCategoriesReque
 	}
 	view := pageView(iri.Categories.Path(), requestQuery(ctx), page, per, total)
 	out := api.ListCategories200ApplicationLdPlusJSONResponse{LdContext: contextOf("Category"), LdID: iri.Categories.Path(), LdType: hydraCollection,
-		TotalItems: total, Member: make([]api.Category, len(list)), View: &view}
-	for i, c := range list {
-		out.Member[i] = renderCategory(c, false)
-	}
+		TotalItems: total, Member: members(list, renderCategory), View: &view}
 	return out, nil
 }
 

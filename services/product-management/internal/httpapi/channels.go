@@ -76,10 +76,7 @@ func (s *Server) ListChannels(ctx context.Context, _ api.ListChannelsRequestObje
 		return nil, err
 	}
 	out := api.ListChannels200ApplicationLdPlusJSONResponse{LdContext: contextOf("Channel"), LdID: iri.Channels.Path(), LdType: hydraCollection,
-		Member: make([]api.Channel, len(list)), TotalItems: len(list)}
-	for i, c := range list {
-		out.Member[i] = renderChannel(c, false)
-	}
+		Member: members(list, renderChannel), TotalItems: len(list)}
 	return out, nil
 }
 

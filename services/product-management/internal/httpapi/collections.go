@@ -29,10 +29,7 @@ func (s *Server) ListCollections(ctx context.Context, req api.ListCollectionsReq
 	}
 	view := pageView(iri.Collections.Path(), requestQuery(ctx), page, per, total)
 	out := api.ListCollections200ApplicationLdPlusJSONResponse{LdContext: contextOf("Collection"), LdID: iri.Collections.Path(),
-		LdType: hydraCollection, TotalItems: total, Member: make([]api.Collection, len(list)), View: &view}
-	for i, c := range list {
-		out.Member[i] = renderCollection(c, false)
-	}
+		LdType: hydraCollection, TotalItems: total, Member: members(list, renderCollection), View: &view}
 	return out, nil
 }
 

@@ -143,3 +143,12 @@ func productSearch() api.HydraSearch {
 	}
 	return s
 }
+
+// members renders the members of a collection.
+func members[T, M any](list []T, render func(T, bool) M) []M {
+	out := make([]M, len(list))
+	for i, x := range list {
+		out[i] = render(x, false)
+	}
+	return out
+}

@@ -26,10 +26,7 @@ func (s *Server) ListLocales(ctx context.Context, _ api.ListLocalesRequestObject
 		return nil, err
 	}
 	out := api.ListLocales200ApplicationLdPlusJSONResponse{LdContext: contextOf("Locale"), LdID: iri.Locales.Path(), LdType: hydraCollection,
-		Member: make([]api.Locale, len(list)), TotalItems: len(list)}
-	for i, l := range list {
-		out.Member[i] = renderLocale(l, false)
-	}
+		Member: members(list, renderLocale), TotalItems: len(list)}
 	return out, nil
 }
 

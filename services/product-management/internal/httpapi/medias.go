@@ -35,10 +35,7 @@ func (s *Server) ListMedias(ctx context.Context, req api.ListMediasRequestObject
 	}
 	view := pageView(iri.Medias.Path(), requestQuery(ctx), page, per, total)
 	out := api.ListMedias200ApplicationLdPlusJSONResponse{LdContext: contextOf("Media"), LdID: iri.Medias.Path(), LdType: hydraCollection,
-		TotalItems: total, Member: make([]api.Media, len(list)), View: &view}
-	for i, m := range list {
-		out.Member[i] = renderMedia(m, false)
-	}
+		TotalItems: total, Member: members(list, renderMedia), View: &view}
 	return out, nil
 }
 

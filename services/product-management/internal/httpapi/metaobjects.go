@@ -63,10 +63,7 @@ func (s *Server) ListMetaobjectDefinitions(ctx context.Context, req api.ListMeta
 	}
 	view := pageView(iri.MetaobjectDefinitions.Path(), requestQuery(ctx), page, per, total)
 	out := api.ListMetaobjectDefinitions200ApplicationLdPlusJSONResponse{LdContext: contextOf("MetaobjectDefinition"), LdID: iri.MetaobjectDefinitions.Path(),
-		LdType: hydraCollection, TotalItems: total, Member: make([]api.MetaobjectDefinition, len(list)), View: &view}
-	for i, d := range list {
-		out.Member[i] = renderDefinition(d, false)
-	}
+		LdType: hydraCollection, TotalItems: total, Member: members(list, renderDefinition), View: &view}
 	return out, nil
 }
 
@@ -135,10 +132,7 @@ func (s *Server) ListMetaobjects(ctx context.Context, req api.ListMetaobjectsReq
 	}
 	view := pageView(iri.Metaobjects.Path(), requestQuery(ctx), page, per, total)
 	out := api.ListMetaobjects200ApplicationLdPlusJSONResponse{LdContext: contextOf("Metaobject"), LdID: iri.Metaobjects.Path(), LdType: hydraCollection,
-		TotalItems: total, Member: make([]api.Metaobject, len(list)), View: &view}
-	for i, m := range list {
-		out.Member[i] = renderMetaobject(m, false)
-	}
+		TotalItems: total, Member: members(list, renderMetaobject), View: &view}
 	return out, nil
 }
 

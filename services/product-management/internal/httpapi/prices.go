@@ -122,10 +122,7 @@ func priceInput(b api.VariantPriceCreate) catalog.PriceInput {
 // priceCollection renders a page of prices as the collection at path.
 func priceCollection(ctx context.Context, rows []price.Row, total, page, per int, path string) api.PriceCollection {
 	view := pageView(path, requestQuery(ctx), page, per, total)
-	out := api.PriceCollection{LdContext: contextOf("Price"), LdID: path, LdType: hydraCollection, TotalItems: total, Member: make([]api.Price, len(rows)), View: &view}
-	for i, r := range rows {
-		out.Member[i] = renderPrice(r, false)
-	}
+	out := api.PriceCollection{LdContext: contextOf("Price"), LdID: path, LdType: hydraCollection, TotalItems: total, Member: members(rows, renderPrice), View: &view}
 	return out
 }
 

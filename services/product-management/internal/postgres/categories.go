@@ -64,10 +64,7 @@ func (s *Store) SaveCategory(ctx context.Context, instance uuid.UUID, c catalog.
 		b := &pgx.Batch{}
 		b.Queue(`delete from category_attributes where instance_id = $1 and category_id = $2`, instance, c.ID)
 		if len(c.Attributes) > 0 {
-			pos := make([]int32, len(c.Attributes))
-			for i := range pos {
-				pos[i] = int32(i)
-			}
+			pos := positions(len(c.Attributes))
 			b.Queue(`insert into category_attributes (instance_id, category_id, attribute_id, position)
 				select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, c.ID, c.Attributes, pos)
 		}

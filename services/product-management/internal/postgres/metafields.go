@@ -62,10 +62,7 @@ func (s *Store) SaveMetafield(ctx context.Context, instance uuid.UUID, m catalog
 			b.Queue(`delete from metafield_references where instance_id = $1 and metafield_id = $2`, instance, m.ID)
 		}
 		if len(m.References) > 0 {
-			pos := make([]int32, len(m.References))
-			for i := range pos {
-				pos[i] = int32(i)
-			}
+			pos := positions(len(m.References))
 			b.Queue(`insert into metafield_references (instance_id, metafield_id, metaobject_id, position)
 				select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, m.ID, m.References, pos)
 		}

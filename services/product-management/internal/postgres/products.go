@@ -72,10 +72,7 @@ func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale st
 		}
 		if len(p.NewMedias) > 0 { // before the variants, which may point at them
 			queueMedias(b, instance, locale, p.NewMedias)
-			pos := make([]int32, len(p.Medias))
-			for i := range pos {
-				pos[i] = int32(i)
-			}
+			pos := positions(len(p.Medias))
 			b.Queue(`insert into product_medias (instance_id, product_id, media_id, position)
 				select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Medias, pos)
 		}
@@ -83,18 +80,12 @@ func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale st
 			insertVariants(b, instance, p.Variants)
 		}
 		if len(p.Channels) > 0 {
-			pos := make([]int32, len(p.Channels))
-			for i := range pos {
-				pos[i] = int32(i)
-			}
+			pos := positions(len(p.Channels))
 			b.Queue(`insert into product_channels (instance_id, product_id, channel_id, position)
 				select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Channels, pos)
 		}
 		if len(p.Collections) > 0 {
-			pos := make([]int32, len(p.Collections))
-			for i := range pos {
-				pos[i] = int32(i)
-			}
+			pos := positions(len(p.Collections))
 			b.Queue(`insert into product_collections (instance_id, product_id, collection_id, position)
 				select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Collections, pos)
 		}
