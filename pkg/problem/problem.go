@@ -141,20 +141,18 @@ func (wr Writer) Write(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	fe := Fault(err)
 	h := w.Header()
-	switch p.Status {
-	case http.StatusUnauthorized:
+	if p.Status == http.StatusUnauthorized {
 		// RFC 6750 §3: no error code when no credentials were sent.
 		if r.Header.Get("Authorization") == "" {
 			h.Set("WWW-Authenticate", `Bearer realm="flowkiwi"`)
 		} else {
 			h.Set("WWW-Authenticate", `Bearer realm="flowkiwi", error="invalid_token"`)
 		}
-	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
-		secs := 1
-		if fe.RetryAfter > 0 {
-			secs = int((fe.RetryAfter + 999_999_999) / 1_000_000_000)
-		}
-		h.Set("Retry-After", strconv.Itoa(secs))
+	}
+	// A 503 and a 429 always say when to retry; any other answer (a 409 for a request still being
+	// processed) when its fault says.
+	if fe.RetryAfter > 0 || p.Status == http.StatusServiceUnavailable || p.Status == http.StatusTooManyRequests {
+		h.Set("Retry-After", strconv.Itoa(max(1, int((fe.RetryAfter+999_999_999)/1_000_000_000))))
 	}
 	wr.log(r.Context(), r, p.Status, err)
 	h.Set("Content-Type", ContentType)

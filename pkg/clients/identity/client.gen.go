@@ -658,6 +658,20 @@ type ListOrganizationsParams struct {
 // ListOrganizationsParamsSortBy defines parameters for ListOrganizations.
 type ListOrganizationsParamsSortBy string
 
+// CreateOrganizationParams defines parameters for CreateOrganization.
+type CreateOrganizationParams struct {
+	// IdempotencyKey Makes a retry of this request safe (IETF httpapi Idempotency-Key draft): 1 to 255 printable
+	// ASCII characters (a bare token, or an sf-string in double quotes), unique per operation you
+	// mean, such as a UUID. The first request's outcome (status, body, `Location`/`ETag`) is kept
+	// for 24 hours for your partner (and, in product-management, the instance); a retry with the
+	// same key and the same request (method, path, body) answers that outcome again with
+	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
+	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
+	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
+	// so a retry runs the operation.
+	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // DeleteOrganizationParams defines parameters for DeleteOrganization.
 type DeleteOrganizationParams struct {
 	// IfMatch An `ETag` from an earlier read; the request fails with `412` when the resource has changed since.
@@ -688,6 +702,20 @@ type ListInstancesParams struct {
 // ListInstancesParamsSortBy defines parameters for ListInstances.
 type ListInstancesParamsSortBy string
 
+// CreateInstanceParams defines parameters for CreateInstance.
+type CreateInstanceParams struct {
+	// IdempotencyKey Makes a retry of this request safe (IETF httpapi Idempotency-Key draft): 1 to 255 printable
+	// ASCII characters (a bare token, or an sf-string in double quotes), unique per operation you
+	// mean, such as a UUID. The first request's outcome (status, body, `Location`/`ETag`) is kept
+	// for 24 hours for your partner (and, in product-management, the instance); a retry with the
+	// same key and the same request (method, path, body) answers that outcome again with
+	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
+	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
+	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
+	// so a retry runs the operation.
+	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // DeleteInstanceParams defines parameters for DeleteInstance.
 type DeleteInstanceParams struct {
 	// IfMatch An `ETag` from an earlier read; the request fails with `412` when the resource has changed since.
@@ -700,6 +728,20 @@ type UpdateInstanceParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// TransferInstanceParams defines parameters for TransferInstance.
+type TransferInstanceParams struct {
+	// IdempotencyKey Makes a retry of this request safe (IETF httpapi Idempotency-Key draft): 1 to 255 printable
+	// ASCII characters (a bare token, or an sf-string in double quotes), unique per operation you
+	// mean, such as a UUID. The first request's outcome (status, body, `Location`/`ETag`) is kept
+	// for 24 hours for your partner (and, in product-management, the instance); a retry with the
+	// same key and the same request (method, path, body) answers that outcome again with
+	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
+	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
+	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
+	// so a retry runs the operation.
+	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListMembersParams defines parameters for ListMembers.
 type ListMembersParams struct {
 	// PageNumber The 1-based page to return.
@@ -707,6 +749,34 @@ type ListMembersParams struct {
 
 	// PageSize The number of items per page (at most 100).
 	PageSize *common.PageSize `form:"page_size,omitempty" json:"page_size,omitempty"`
+}
+
+// CreateApiClientParams defines parameters for CreateApiClient.
+type CreateApiClientParams struct {
+	// IdempotencyKey Makes a retry of this request safe (IETF httpapi Idempotency-Key draft): 1 to 255 printable
+	// ASCII characters (a bare token, or an sf-string in double quotes), unique per operation you
+	// mean, such as a UUID. The first request's outcome (status, body, `Location`/`ETag`) is kept
+	// for 24 hours for your partner (and, in product-management, the instance); a retry with the
+	// same key and the same request (method, path, body) answers that outcome again with
+	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
+	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
+	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
+	// so a retry runs the operation.
+	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RotateApiClientSecretParams defines parameters for RotateApiClientSecret.
+type RotateApiClientSecretParams struct {
+	// IdempotencyKey Makes a retry of this request safe (IETF httpapi Idempotency-Key draft): 1 to 255 printable
+	// ASCII characters (a bare token, or an sf-string in double quotes), unique per operation you
+	// mean, such as a UUID. The first request's outcome (status, body, `Location`/`ETag`) is kept
+	// for 24 hours for your partner (and, in product-management, the instance); a retry with the
+	// same key and the same request (method, path, body) answers that outcome again with
+	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
+	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
+	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
+	// so a retry runs the operation.
+	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // ListCredentialEventsParams defines parameters for ListCredentialEvents.
@@ -898,7 +968,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /organizations (the `CreateOrganization` operationId).
-	CreateOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateOrganizationWithBody(ctx context.Context, params *CreateOrganizationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateOrganization Create an organization
 	//
@@ -907,7 +977,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /organizations (the `CreateOrganization` operationId).
-	CreateOrganization(ctx context.Context, body CreateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateOrganization(ctx context.Context, params *CreateOrganizationParams, body CreateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteOrganization Delete an organization
 	//
@@ -961,7 +1031,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /organizations/{organizationId}/instances (the `CreateInstance` operationId).
-	CreateInstanceWithBody(ctx context.Context, organizationId OrganizationId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateInstanceWithBody(ctx context.Context, organizationId OrganizationId, params *CreateInstanceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateInstance Create an instance
 	//
@@ -972,7 +1042,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /organizations/{organizationId}/instances (the `CreateInstance` operationId).
-	CreateInstance(ctx context.Context, organizationId OrganizationId, body CreateInstanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateInstance(ctx context.Context, organizationId OrganizationId, params *CreateInstanceParams, body CreateInstanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteInstance Delete an instance
 	//
@@ -1021,7 +1091,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /organizations/{organizationId}/instances/{instanceId}/transfer (the `TransferInstance` operationId).
-	TransferInstanceWithBody(ctx context.Context, organizationId OrganizationId, instanceId InstanceId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	TransferInstanceWithBody(ctx context.Context, organizationId OrganizationId, instanceId InstanceId, params *TransferInstanceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// TransferInstance Transfer an instance to another organization
 	//
@@ -1034,7 +1104,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /organizations/{organizationId}/instances/{instanceId}/transfer (the `TransferInstance` operationId).
-	TransferInstance(ctx context.Context, organizationId OrganizationId, instanceId InstanceId, body TransferInstanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	TransferInstance(ctx context.Context, organizationId OrganizationId, instanceId InstanceId, params *TransferInstanceParams, body TransferInstanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListInstanceTransfers The ownership history of an instance
 	//
@@ -1104,7 +1174,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /partners/me/clients (the `CreateApiClient` operationId).
-	CreateApiClientWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateApiClientWithBody(ctx context.Context, params *CreateApiClientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateApiClient Create an API client
 	//
@@ -1113,7 +1183,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /partners/me/clients (the `CreateApiClient` operationId).
-	CreateApiClient(ctx context.Context, body CreateApiClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateApiClient(ctx context.Context, params *CreateApiClientParams, body CreateApiClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RevokeApiClient Revoke an API client
 	//
@@ -1155,7 +1225,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /partners/me/clients/{clientId}/rotate (the `RotateApiClientSecret` operationId).
-	RotateApiClientSecretWithBody(ctx context.Context, clientId ClientId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RotateApiClientSecretWithBody(ctx context.Context, clientId ClientId, params *RotateApiClientSecretParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RotateApiClientSecret Roll a client's secret
 	//
@@ -1169,7 +1239,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /partners/me/clients/{clientId}/rotate (the `RotateApiClientSecret` operationId).
-	RotateApiClientSecret(ctx context.Context, clientId ClientId, body RotateApiClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RotateApiClientSecret(ctx context.Context, clientId ClientId, params *RotateApiClientSecretParams, body RotateApiClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListCredentialEvents The history of your credentials
 	//
@@ -1322,8 +1392,8 @@ func (c *Client) ListOrganizations(ctx context.Context, params *ListOrganization
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /organizations (the `CreateOrganization` operationId).
-func (c *Client) CreateOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateOrganizationRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateOrganizationWithBody(ctx context.Context, params *CreateOrganizationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOrganizationRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1341,8 +1411,8 @@ func (c *Client) CreateOrganizationWithBody(ctx context.Context, contentType str
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /organizations (the `CreateOrganization` operationId).
-func (c *Client) CreateOrganization(ctx context.Context, body CreateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateOrganizationRequest(c.Server, body)
+func (c *Client) CreateOrganization(ctx context.Context, params *CreateOrganizationParams, body CreateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOrganizationRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1455,8 +1525,8 @@ func (c *Client) ListInstances(ctx context.Context, organizationId OrganizationI
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /organizations/{organizationId}/instances (the `CreateInstance` operationId).
-func (c *Client) CreateInstanceWithBody(ctx context.Context, organizationId OrganizationId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateInstanceRequestWithBody(c.Server, organizationId, contentType, body)
+func (c *Client) CreateInstanceWithBody(ctx context.Context, organizationId OrganizationId, params *CreateInstanceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInstanceRequestWithBody(c.Server, organizationId, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1476,8 +1546,8 @@ func (c *Client) CreateInstanceWithBody(ctx context.Context, organizationId Orga
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /organizations/{organizationId}/instances (the `CreateInstance` operationId).
-func (c *Client) CreateInstance(ctx context.Context, organizationId OrganizationId, body CreateInstanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateInstanceRequest(c.Server, organizationId, body)
+func (c *Client) CreateInstance(ctx context.Context, organizationId OrganizationId, params *CreateInstanceParams, body CreateInstanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInstanceRequest(c.Server, organizationId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1575,8 +1645,8 @@ func (c *Client) UpdateInstanceWithApplicationMergePatchPlusJSONBody(ctx context
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /organizations/{organizationId}/instances/{instanceId}/transfer (the `TransferInstance` operationId).
-func (c *Client) TransferInstanceWithBody(ctx context.Context, organizationId OrganizationId, instanceId InstanceId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewTransferInstanceRequestWithBody(c.Server, organizationId, instanceId, contentType, body)
+func (c *Client) TransferInstanceWithBody(ctx context.Context, organizationId OrganizationId, instanceId InstanceId, params *TransferInstanceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTransferInstanceRequestWithBody(c.Server, organizationId, instanceId, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1598,8 +1668,8 @@ func (c *Client) TransferInstanceWithBody(ctx context.Context, organizationId Or
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /organizations/{organizationId}/instances/{instanceId}/transfer (the `TransferInstance` operationId).
-func (c *Client) TransferInstance(ctx context.Context, organizationId OrganizationId, instanceId InstanceId, body TransferInstanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewTransferInstanceRequest(c.Server, organizationId, instanceId, body)
+func (c *Client) TransferInstance(ctx context.Context, organizationId OrganizationId, instanceId InstanceId, params *TransferInstanceParams, body TransferInstanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTransferInstanceRequest(c.Server, organizationId, instanceId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1748,8 +1818,8 @@ func (c *Client) ListApiClients(ctx context.Context, reqEditors ...RequestEditor
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /partners/me/clients (the `CreateApiClient` operationId).
-func (c *Client) CreateApiClientWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateApiClientRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateApiClientWithBody(ctx context.Context, params *CreateApiClientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateApiClientRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1767,8 +1837,8 @@ func (c *Client) CreateApiClientWithBody(ctx context.Context, contentType string
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /partners/me/clients (the `CreateApiClient` operationId).
-func (c *Client) CreateApiClient(ctx context.Context, body CreateApiClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateApiClientRequest(c.Server, body)
+func (c *Client) CreateApiClient(ctx context.Context, params *CreateApiClientParams, body CreateApiClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateApiClientRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1859,8 +1929,8 @@ func (c *Client) UpdateApiClientWithApplicationMergePatchPlusJSONBody(ctx contex
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /partners/me/clients/{clientId}/rotate (the `RotateApiClientSecret` operationId).
-func (c *Client) RotateApiClientSecretWithBody(ctx context.Context, clientId ClientId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRotateApiClientSecretRequestWithBody(c.Server, clientId, contentType, body)
+func (c *Client) RotateApiClientSecretWithBody(ctx context.Context, clientId ClientId, params *RotateApiClientSecretParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateApiClientSecretRequestWithBody(c.Server, clientId, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1883,8 +1953,8 @@ func (c *Client) RotateApiClientSecretWithBody(ctx context.Context, clientId Cli
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /partners/me/clients/{clientId}/rotate (the `RotateApiClientSecret` operationId).
-func (c *Client) RotateApiClientSecret(ctx context.Context, clientId ClientId, body RotateApiClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRotateApiClientSecretRequest(c.Server, clientId, body)
+func (c *Client) RotateApiClientSecret(ctx context.Context, clientId ClientId, params *RotateApiClientSecretParams, body RotateApiClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateApiClientSecretRequest(c.Server, clientId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2195,18 +2265,18 @@ func NewListOrganizationsRequest(server string, params *ListOrganizationsParams)
 }
 
 // NewCreateOrganizationRequest calls the generic CreateOrganization builder with application/json body
-func NewCreateOrganizationRequest(server string, body CreateOrganizationJSONRequestBody) (*http.Request, error) {
+func NewCreateOrganizationRequest(server string, params *CreateOrganizationParams, body CreateOrganizationJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateOrganizationRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateOrganizationRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateOrganizationRequestWithBody constructs an http.Request for the CreateOrganization method, with any body, and a specified content type
-func NewCreateOrganizationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateOrganizationRequestWithBody(server string, params *CreateOrganizationParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -2230,6 +2300,21 @@ func NewCreateOrganizationRequestWithBody(server string, contentType string, bod
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -2477,18 +2562,18 @@ func NewListInstancesRequest(server string, organizationId OrganizationId, param
 }
 
 // NewCreateInstanceRequest calls the generic CreateInstance builder with application/json body
-func NewCreateInstanceRequest(server string, organizationId OrganizationId, body CreateInstanceJSONRequestBody) (*http.Request, error) {
+func NewCreateInstanceRequest(server string, organizationId OrganizationId, params *CreateInstanceParams, body CreateInstanceJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateInstanceRequestWithBody(server, organizationId, "application/json", bodyReader)
+	return NewCreateInstanceRequestWithBody(server, organizationId, params, "application/json", bodyReader)
 }
 
 // NewCreateInstanceRequestWithBody constructs an http.Request for the CreateInstance method, with any body, and a specified content type
-func NewCreateInstanceRequestWithBody(server string, organizationId OrganizationId, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateInstanceRequestWithBody(server string, organizationId OrganizationId, params *CreateInstanceParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2519,6 +2604,21 @@ func NewCreateInstanceRequestWithBody(server string, organizationId Organization
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -2690,18 +2790,18 @@ func NewUpdateInstanceRequestWithBody(server string, organizationId Organization
 }
 
 // NewTransferInstanceRequest calls the generic TransferInstance builder with application/json body
-func NewTransferInstanceRequest(server string, organizationId OrganizationId, instanceId InstanceId, body TransferInstanceJSONRequestBody) (*http.Request, error) {
+func NewTransferInstanceRequest(server string, organizationId OrganizationId, instanceId InstanceId, params *TransferInstanceParams, body TransferInstanceJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewTransferInstanceRequestWithBody(server, organizationId, instanceId, "application/json", bodyReader)
+	return NewTransferInstanceRequestWithBody(server, organizationId, instanceId, params, "application/json", bodyReader)
 }
 
 // NewTransferInstanceRequestWithBody constructs an http.Request for the TransferInstance method, with any body, and a specified content type
-func NewTransferInstanceRequestWithBody(server string, organizationId OrganizationId, instanceId InstanceId, contentType string, body io.Reader) (*http.Request, error) {
+func NewTransferInstanceRequestWithBody(server string, organizationId OrganizationId, instanceId InstanceId, params *TransferInstanceParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2739,6 +2839,21 @@ func NewTransferInstanceRequestWithBody(server string, organizationId Organizati
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -3007,18 +3122,18 @@ func NewListApiClientsRequest(server string) (*http.Request, error) {
 }
 
 // NewCreateApiClientRequest calls the generic CreateApiClient builder with application/json body
-func NewCreateApiClientRequest(server string, body CreateApiClientJSONRequestBody) (*http.Request, error) {
+func NewCreateApiClientRequest(server string, params *CreateApiClientParams, body CreateApiClientJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateApiClientRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateApiClientRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateApiClientRequestWithBody constructs an http.Request for the CreateApiClient method, with any body, and a specified content type
-func NewCreateApiClientRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateApiClientRequestWithBody(server string, params *CreateApiClientParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -3042,6 +3157,21 @@ func NewCreateApiClientRequestWithBody(server string, contentType string, body i
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -3162,18 +3292,18 @@ func NewUpdateApiClientRequestWithBody(server string, clientId ClientId, content
 }
 
 // NewRotateApiClientSecretRequest calls the generic RotateApiClientSecret builder with application/json body
-func NewRotateApiClientSecretRequest(server string, clientId ClientId, body RotateApiClientSecretJSONRequestBody) (*http.Request, error) {
+func NewRotateApiClientSecretRequest(server string, clientId ClientId, params *RotateApiClientSecretParams, body RotateApiClientSecretJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewRotateApiClientSecretRequestWithBody(server, clientId, "application/json", bodyReader)
+	return NewRotateApiClientSecretRequestWithBody(server, clientId, params, "application/json", bodyReader)
 }
 
 // NewRotateApiClientSecretRequestWithBody constructs an http.Request for the RotateApiClientSecret method, with any body, and a specified content type
-func NewRotateApiClientSecretRequestWithBody(server string, clientId ClientId, contentType string, body io.Reader) (*http.Request, error) {
+func NewRotateApiClientSecretRequestWithBody(server string, clientId ClientId, params *RotateApiClientSecretParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3204,6 +3334,21 @@ func NewRotateApiClientSecretRequestWithBody(server string, clientId ClientId, c
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -3429,7 +3574,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /organizations (the `CreateOrganization` operationId).
-	CreateOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOrganizationResponse, error)
+	CreateOrganizationWithBodyWithResponse(ctx context.Context, params *CreateOrganizationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOrganizationResponse, error)
 
 	// CreateOrganizationWithResponse Create an organization
 	//
@@ -3438,7 +3583,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /organizations (the `CreateOrganization` operationId).
-	CreateOrganizationWithResponse(ctx context.Context, body CreateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOrganizationResponse, error)
+	CreateOrganizationWithResponse(ctx context.Context, params *CreateOrganizationParams, body CreateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOrganizationResponse, error)
 
 	// DeleteOrganizationWithResponse Delete an organization
 	//
@@ -3498,7 +3643,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /organizations/{organizationId}/instances (the `CreateInstance` operationId).
-	CreateInstanceWithBodyWithResponse(ctx context.Context, organizationId OrganizationId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInstanceResponse, error)
+	CreateInstanceWithBodyWithResponse(ctx context.Context, organizationId OrganizationId, params *CreateInstanceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInstanceResponse, error)
 
 	// CreateInstanceWithResponse Create an instance
 	//
@@ -3509,7 +3654,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /organizations/{organizationId}/instances (the `CreateInstance` operationId).
-	CreateInstanceWithResponse(ctx context.Context, organizationId OrganizationId, body CreateInstanceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInstanceResponse, error)
+	CreateInstanceWithResponse(ctx context.Context, organizationId OrganizationId, params *CreateInstanceParams, body CreateInstanceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInstanceResponse, error)
 
 	// DeleteInstanceWithResponse Delete an instance
 	//
@@ -3562,7 +3707,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /organizations/{organizationId}/instances/{instanceId}/transfer (the `TransferInstance` operationId).
-	TransferInstanceWithBodyWithResponse(ctx context.Context, organizationId OrganizationId, instanceId InstanceId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TransferInstanceResponse, error)
+	TransferInstanceWithBodyWithResponse(ctx context.Context, organizationId OrganizationId, instanceId InstanceId, params *TransferInstanceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TransferInstanceResponse, error)
 
 	// TransferInstanceWithResponse Transfer an instance to another organization
 	//
@@ -3575,7 +3720,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /organizations/{organizationId}/instances/{instanceId}/transfer (the `TransferInstance` operationId).
-	TransferInstanceWithResponse(ctx context.Context, organizationId OrganizationId, instanceId InstanceId, body TransferInstanceJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferInstanceResponse, error)
+	TransferInstanceWithResponse(ctx context.Context, organizationId OrganizationId, instanceId InstanceId, params *TransferInstanceParams, body TransferInstanceJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferInstanceResponse, error)
 
 	// ListInstanceTransfersWithResponse The ownership history of an instance
 	//
@@ -3655,7 +3800,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /partners/me/clients (the `CreateApiClient` operationId).
-	CreateApiClientWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiClientResponse, error)
+	CreateApiClientWithBodyWithResponse(ctx context.Context, params *CreateApiClientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiClientResponse, error)
 
 	// CreateApiClientWithResponse Create an API client
 	//
@@ -3664,7 +3809,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /partners/me/clients (the `CreateApiClient` operationId).
-	CreateApiClientWithResponse(ctx context.Context, body CreateApiClientJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiClientResponse, error)
+	CreateApiClientWithResponse(ctx context.Context, params *CreateApiClientParams, body CreateApiClientJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiClientResponse, error)
 
 	// RevokeApiClientWithResponse Revoke an API client
 	//
@@ -3710,7 +3855,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /partners/me/clients/{clientId}/rotate (the `RotateApiClientSecret` operationId).
-	RotateApiClientSecretWithBodyWithResponse(ctx context.Context, clientId ClientId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RotateApiClientSecretResponse, error)
+	RotateApiClientSecretWithBodyWithResponse(ctx context.Context, clientId ClientId, params *RotateApiClientSecretParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RotateApiClientSecretResponse, error)
 
 	// RotateApiClientSecretWithResponse Roll a client's secret
 	//
@@ -3724,7 +3869,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /partners/me/clients/{clientId}/rotate (the `RotateApiClientSecret` operationId).
-	RotateApiClientSecretWithResponse(ctx context.Context, clientId ClientId, body RotateApiClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*RotateApiClientSecretResponse, error)
+	RotateApiClientSecretWithResponse(ctx context.Context, clientId ClientId, params *RotateApiClientSecretParams, body RotateApiClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*RotateApiClientSecretResponse, error)
 
 	// ListCredentialEventsWithResponse The history of your credentials
 	//
@@ -5324,8 +5469,8 @@ func (c *ClientWithResponses) ListOrganizationsWithResponse(ctx context.Context,
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /organizations (the `CreateOrganization` operationId).
-func (c *ClientWithResponses) CreateOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOrganizationResponse, error) {
-	rsp, err := c.CreateOrganizationWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateOrganizationWithBodyWithResponse(ctx context.Context, params *CreateOrganizationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOrganizationResponse, error) {
+	rsp, err := c.CreateOrganizationWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -5339,8 +5484,8 @@ func (c *ClientWithResponses) CreateOrganizationWithBodyWithResponse(ctx context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /organizations (the `CreateOrganization` operationId).
-func (c *ClientWithResponses) CreateOrganizationWithResponse(ctx context.Context, body CreateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOrganizationResponse, error) {
-	rsp, err := c.CreateOrganization(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateOrganizationWithResponse(ctx context.Context, params *CreateOrganizationParams, body CreateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOrganizationResponse, error) {
+	rsp, err := c.CreateOrganization(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -5435,8 +5580,8 @@ func (c *ClientWithResponses) ListInstancesWithResponse(ctx context.Context, org
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /organizations/{organizationId}/instances (the `CreateInstance` operationId).
-func (c *ClientWithResponses) CreateInstanceWithBodyWithResponse(ctx context.Context, organizationId OrganizationId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInstanceResponse, error) {
-	rsp, err := c.CreateInstanceWithBody(ctx, organizationId, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateInstanceWithBodyWithResponse(ctx context.Context, organizationId OrganizationId, params *CreateInstanceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInstanceResponse, error) {
+	rsp, err := c.CreateInstanceWithBody(ctx, organizationId, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -5452,8 +5597,8 @@ func (c *ClientWithResponses) CreateInstanceWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /organizations/{organizationId}/instances (the `CreateInstance` operationId).
-func (c *ClientWithResponses) CreateInstanceWithResponse(ctx context.Context, organizationId OrganizationId, body CreateInstanceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInstanceResponse, error) {
-	rsp, err := c.CreateInstance(ctx, organizationId, body, reqEditors...)
+func (c *ClientWithResponses) CreateInstanceWithResponse(ctx context.Context, organizationId OrganizationId, params *CreateInstanceParams, body CreateInstanceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInstanceResponse, error) {
+	rsp, err := c.CreateInstance(ctx, organizationId, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -5535,8 +5680,8 @@ func (c *ClientWithResponses) UpdateInstanceWithApplicationMergePatchPlusJSONBod
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /organizations/{organizationId}/instances/{instanceId}/transfer (the `TransferInstance` operationId).
-func (c *ClientWithResponses) TransferInstanceWithBodyWithResponse(ctx context.Context, organizationId OrganizationId, instanceId InstanceId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TransferInstanceResponse, error) {
-	rsp, err := c.TransferInstanceWithBody(ctx, organizationId, instanceId, contentType, body, reqEditors...)
+func (c *ClientWithResponses) TransferInstanceWithBodyWithResponse(ctx context.Context, organizationId OrganizationId, instanceId InstanceId, params *TransferInstanceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TransferInstanceResponse, error) {
+	rsp, err := c.TransferInstanceWithBody(ctx, organizationId, instanceId, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -5554,8 +5699,8 @@ func (c *ClientWithResponses) TransferInstanceWithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /organizations/{organizationId}/instances/{instanceId}/transfer (the `TransferInstance` operationId).
-func (c *ClientWithResponses) TransferInstanceWithResponse(ctx context.Context, organizationId OrganizationId, instanceId InstanceId, body TransferInstanceJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferInstanceResponse, error) {
-	rsp, err := c.TransferInstance(ctx, organizationId, instanceId, body, reqEditors...)
+func (c *ClientWithResponses) TransferInstanceWithResponse(ctx context.Context, organizationId OrganizationId, instanceId InstanceId, params *TransferInstanceParams, body TransferInstanceJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferInstanceResponse, error) {
+	rsp, err := c.TransferInstance(ctx, organizationId, instanceId, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -5682,8 +5827,8 @@ func (c *ClientWithResponses) ListApiClientsWithResponse(ctx context.Context, re
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /partners/me/clients (the `CreateApiClient` operationId).
-func (c *ClientWithResponses) CreateApiClientWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiClientResponse, error) {
-	rsp, err := c.CreateApiClientWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateApiClientWithBodyWithResponse(ctx context.Context, params *CreateApiClientParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiClientResponse, error) {
+	rsp, err := c.CreateApiClientWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -5697,8 +5842,8 @@ func (c *ClientWithResponses) CreateApiClientWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /partners/me/clients (the `CreateApiClient` operationId).
-func (c *ClientWithResponses) CreateApiClientWithResponse(ctx context.Context, body CreateApiClientJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiClientResponse, error) {
-	rsp, err := c.CreateApiClient(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateApiClientWithResponse(ctx context.Context, params *CreateApiClientParams, body CreateApiClientJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiClientResponse, error) {
+	rsp, err := c.CreateApiClient(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -5773,8 +5918,8 @@ func (c *ClientWithResponses) UpdateApiClientWithApplicationMergePatchPlusJSONBo
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /partners/me/clients/{clientId}/rotate (the `RotateApiClientSecret` operationId).
-func (c *ClientWithResponses) RotateApiClientSecretWithBodyWithResponse(ctx context.Context, clientId ClientId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RotateApiClientSecretResponse, error) {
-	rsp, err := c.RotateApiClientSecretWithBody(ctx, clientId, contentType, body, reqEditors...)
+func (c *ClientWithResponses) RotateApiClientSecretWithBodyWithResponse(ctx context.Context, clientId ClientId, params *RotateApiClientSecretParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RotateApiClientSecretResponse, error) {
+	rsp, err := c.RotateApiClientSecretWithBody(ctx, clientId, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -5793,8 +5938,8 @@ func (c *ClientWithResponses) RotateApiClientSecretWithBodyWithResponse(ctx cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /partners/me/clients/{clientId}/rotate (the `RotateApiClientSecret` operationId).
-func (c *ClientWithResponses) RotateApiClientSecretWithResponse(ctx context.Context, clientId ClientId, body RotateApiClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*RotateApiClientSecretResponse, error) {
-	rsp, err := c.RotateApiClientSecret(ctx, clientId, body, reqEditors...)
+func (c *ClientWithResponses) RotateApiClientSecretWithResponse(ctx context.Context, clientId ClientId, params *RotateApiClientSecretParams, body RotateApiClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*RotateApiClientSecretResponse, error) {
+	rsp, err := c.RotateApiClientSecret(ctx, clientId, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}

@@ -198,6 +198,7 @@ func serve(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *s
 		logger.Warn("signing keys are stored unencrypted; set IDENTITY_KEY_ENCRYPTION_KEYS in production")
 	}
 	go a.RotateKeys(ctx, time.Minute, logger)
+	go a.Idempotency.ExpireEvery(ctx, time.Minute)
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,
 		Handler:           a.Handler,

@@ -658,6 +658,20 @@ type ListOrganizationsParams struct {
 // ListOrganizationsParamsSortBy defines parameters for ListOrganizations.
 type ListOrganizationsParamsSortBy string
 
+// CreateOrganizationParams defines parameters for CreateOrganization.
+type CreateOrganizationParams struct {
+	// IdempotencyKey Makes a retry of this request safe (IETF httpapi Idempotency-Key draft): 1 to 255 printable
+	// ASCII characters (a bare token, or an sf-string in double quotes), unique per operation you
+	// mean, such as a UUID. The first request's outcome (status, body, `Location`/`ETag`) is kept
+	// for 24 hours for your partner (and, in product-management, the instance); a retry with the
+	// same key and the same request (method, path, body) answers that outcome again with
+	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
+	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
+	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
+	// so a retry runs the operation.
+	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // DeleteOrganizationParams defines parameters for DeleteOrganization.
 type DeleteOrganizationParams struct {
 	// IfMatch An `ETag` from an earlier read; the request fails with `412` when the resource has changed since.
@@ -688,6 +702,20 @@ type ListInstancesParams struct {
 // ListInstancesParamsSortBy defines parameters for ListInstances.
 type ListInstancesParamsSortBy string
 
+// CreateInstanceParams defines parameters for CreateInstance.
+type CreateInstanceParams struct {
+	// IdempotencyKey Makes a retry of this request safe (IETF httpapi Idempotency-Key draft): 1 to 255 printable
+	// ASCII characters (a bare token, or an sf-string in double quotes), unique per operation you
+	// mean, such as a UUID. The first request's outcome (status, body, `Location`/`ETag`) is kept
+	// for 24 hours for your partner (and, in product-management, the instance); a retry with the
+	// same key and the same request (method, path, body) answers that outcome again with
+	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
+	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
+	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
+	// so a retry runs the operation.
+	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // DeleteInstanceParams defines parameters for DeleteInstance.
 type DeleteInstanceParams struct {
 	// IfMatch An `ETag` from an earlier read; the request fails with `412` when the resource has changed since.
@@ -700,6 +728,20 @@ type UpdateInstanceParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// TransferInstanceParams defines parameters for TransferInstance.
+type TransferInstanceParams struct {
+	// IdempotencyKey Makes a retry of this request safe (IETF httpapi Idempotency-Key draft): 1 to 255 printable
+	// ASCII characters (a bare token, or an sf-string in double quotes), unique per operation you
+	// mean, such as a UUID. The first request's outcome (status, body, `Location`/`ETag`) is kept
+	// for 24 hours for your partner (and, in product-management, the instance); a retry with the
+	// same key and the same request (method, path, body) answers that outcome again with
+	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
+	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
+	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
+	// so a retry runs the operation.
+	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListMembersParams defines parameters for ListMembers.
 type ListMembersParams struct {
 	// PageNumber The 1-based page to return.
@@ -707,6 +749,34 @@ type ListMembersParams struct {
 
 	// PageSize The number of items per page (at most 100).
 	PageSize *common.PageSize `form:"page_size,omitempty" json:"page_size,omitempty"`
+}
+
+// CreateApiClientParams defines parameters for CreateApiClient.
+type CreateApiClientParams struct {
+	// IdempotencyKey Makes a retry of this request safe (IETF httpapi Idempotency-Key draft): 1 to 255 printable
+	// ASCII characters (a bare token, or an sf-string in double quotes), unique per operation you
+	// mean, such as a UUID. The first request's outcome (status, body, `Location`/`ETag`) is kept
+	// for 24 hours for your partner (and, in product-management, the instance); a retry with the
+	// same key and the same request (method, path, body) answers that outcome again with
+	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
+	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
+	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
+	// so a retry runs the operation.
+	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RotateApiClientSecretParams defines parameters for RotateApiClientSecret.
+type RotateApiClientSecretParams struct {
+	// IdempotencyKey Makes a retry of this request safe (IETF httpapi Idempotency-Key draft): 1 to 255 printable
+	// ASCII characters (a bare token, or an sf-string in double quotes), unique per operation you
+	// mean, such as a UUID. The first request's outcome (status, body, `Location`/`ETag`) is kept
+	// for 24 hours for your partner (and, in product-management, the instance); a retry with the
+	// same key and the same request (method, path, body) answers that outcome again with
+	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
+	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
+	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
+	// so a retry runs the operation.
+	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // ListCredentialEventsParams defines parameters for ListCredentialEvents.
@@ -767,7 +837,7 @@ type ServerInterface interface {
 	ListOrganizations(ctx echo.Context, params ListOrganizationsParams) error
 	// CreateOrganization Create an organization
 	// (POST /organizations)
-	CreateOrganization(ctx echo.Context) error
+	CreateOrganization(ctx echo.Context, params CreateOrganizationParams) error
 	// DeleteOrganization Delete an organization
 	// (DELETE /organizations/{organizationId})
 	DeleteOrganization(ctx echo.Context, organizationId OrganizationId, params DeleteOrganizationParams) error
@@ -782,7 +852,7 @@ type ServerInterface interface {
 	ListInstances(ctx echo.Context, organizationId OrganizationId, params ListInstancesParams) error
 	// CreateInstance Create an instance
 	// (POST /organizations/{organizationId}/instances)
-	CreateInstance(ctx echo.Context, organizationId OrganizationId) error
+	CreateInstance(ctx echo.Context, organizationId OrganizationId, params CreateInstanceParams) error
 	// DeleteInstance Delete an instance
 	// (DELETE /organizations/{organizationId}/instances/{instanceId})
 	DeleteInstance(ctx echo.Context, organizationId OrganizationId, instanceId InstanceId, params DeleteInstanceParams) error
@@ -794,7 +864,7 @@ type ServerInterface interface {
 	UpdateInstance(ctx echo.Context, organizationId OrganizationId, instanceId InstanceId, params UpdateInstanceParams) error
 	// TransferInstance Transfer an instance to another organization
 	// (POST /organizations/{organizationId}/instances/{instanceId}/transfer)
-	TransferInstance(ctx echo.Context, organizationId OrganizationId, instanceId InstanceId) error
+	TransferInstance(ctx echo.Context, organizationId OrganizationId, instanceId InstanceId, params TransferInstanceParams) error
 	// ListInstanceTransfers The ownership history of an instance
 	// (GET /organizations/{organizationId}/instances/{instanceId}/transfers)
 	ListInstanceTransfers(ctx echo.Context, organizationId OrganizationId, instanceId InstanceId) error
@@ -815,7 +885,7 @@ type ServerInterface interface {
 	ListApiClients(ctx echo.Context) error
 	// CreateApiClient Create an API client
 	// (POST /partners/me/clients)
-	CreateApiClient(ctx echo.Context) error
+	CreateApiClient(ctx echo.Context, params CreateApiClientParams) error
 	// RevokeApiClient Revoke an API client
 	// (DELETE /partners/me/clients/{clientId})
 	RevokeApiClient(ctx echo.Context, clientId ClientId) error
@@ -827,7 +897,7 @@ type ServerInterface interface {
 	UpdateApiClient(ctx echo.Context, clientId ClientId) error
 	// RotateApiClientSecret Roll a client's secret
 	// (POST /partners/me/clients/{clientId}/rotate)
-	RotateApiClientSecret(ctx echo.Context, clientId ClientId) error
+	RotateApiClientSecret(ctx echo.Context, clientId ClientId, params RotateApiClientSecretParams) error
 	// ListCredentialEvents The history of your credentials
 	// (GET /partners/me/credential_events)
 	ListCredentialEvents(ctx echo.Context, params ListCredentialEventsParams) error
@@ -950,8 +1020,28 @@ func (w *ServerInterfaceWrapper) ListOrganizations(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) CreateOrganization(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateOrganizationParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey common.IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateOrganization(ctx)
+	err = w.Handler.CreateOrganization(ctx, params)
 	return err
 }
 
@@ -1100,8 +1190,28 @@ func (w *ServerInterfaceWrapper) CreateInstance(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organizationId: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateInstanceParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey common.IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateInstance(ctx, organizationId)
+	err = w.Handler.CreateInstance(ctx, organizationId, params)
 	return err
 }
 
@@ -1236,8 +1346,28 @@ func (w *ServerInterfaceWrapper) TransferInstance(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter instanceId: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params TransferInstanceParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey common.IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.TransferInstance(ctx, organizationId, instanceId)
+	err = w.Handler.TransferInstance(ctx, organizationId, instanceId, params)
 	return err
 }
 
@@ -1367,8 +1497,28 @@ func (w *ServerInterfaceWrapper) ListApiClients(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) CreateApiClient(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateApiClientParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey common.IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateApiClient(ctx)
+	err = w.Handler.CreateApiClient(ctx, params)
 	return err
 }
 
@@ -1431,8 +1581,28 @@ func (w *ServerInterfaceWrapper) RotateApiClientSecret(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter clientId: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RotateApiClientSecretParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey common.IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.RotateApiClientSecret(ctx, clientId)
+	err = w.Handler.RotateApiClientSecret(ctx, clientId, params)
 	return err
 }
 
@@ -1856,7 +2026,8 @@ func (response ListOrganizationsdefaultApplicationProblemPlusJSONResponse) Visit
 }
 
 type CreateOrganizationRequestObject struct {
-	Body *CreateOrganizationJSONRequestBody
+	Params CreateOrganizationParams
+	Body   *CreateOrganizationJSONRequestBody
 }
 
 type CreateOrganizationResponseObject interface {
@@ -2084,6 +2255,7 @@ func (response ListInstancesdefaultApplicationProblemPlusJSONResponse) VisitList
 
 type CreateInstanceRequestObject struct {
 	OrganizationId OrganizationId `json:"organizationId"`
+	Params         CreateInstanceParams
 	Body           *CreateInstanceJSONRequestBody
 }
 
@@ -2276,6 +2448,7 @@ func (response UpdateInstancedefaultApplicationProblemPlusJSONResponse) VisitUpd
 type TransferInstanceRequestObject struct {
 	OrganizationId OrganizationId `json:"organizationId"`
 	InstanceId     InstanceId     `json:"instanceId"`
+	Params         TransferInstanceParams
 	Body           *TransferInstanceJSONRequestBody
 }
 
@@ -2562,7 +2735,8 @@ func (response ListApiClientsdefaultApplicationProblemPlusJSONResponse) VisitLis
 }
 
 type CreateApiClientRequestObject struct {
-	Body *CreateApiClientJSONRequestBody
+	Params CreateApiClientParams
+	Body   *CreateApiClientJSONRequestBody
 }
 
 type CreateApiClientResponseObject interface {
@@ -2724,6 +2898,7 @@ func (response UpdateApiClientdefaultApplicationProblemPlusJSONResponse) VisitUp
 
 type RotateApiClientSecretRequestObject struct {
 	ClientId ClientId `json:"clientId"`
+	Params   RotateApiClientSecretParams
 	Body     *RotateApiClientSecretJSONRequestBody
 }
 
@@ -3082,8 +3257,10 @@ func (sh *strictHandler) ListOrganizations(ctx echo.Context, params ListOrganiza
 }
 
 // CreateOrganization operation middleware
-func (sh *strictHandler) CreateOrganization(ctx echo.Context) error {
+func (sh *strictHandler) CreateOrganization(ctx echo.Context, params CreateOrganizationParams) error {
 	var request CreateOrganizationRequestObject
+
+	request.Params = params
 
 	var body CreateOrganizationJSONRequestBody
 	var err error
@@ -3254,10 +3431,11 @@ func (sh *strictHandler) ListInstances(ctx echo.Context, organizationId Organiza
 }
 
 // CreateInstance operation middleware
-func (sh *strictHandler) CreateInstance(ctx echo.Context, organizationId OrganizationId) error {
+func (sh *strictHandler) CreateInstance(ctx echo.Context, organizationId OrganizationId, params CreateInstanceParams) error {
 	var request CreateInstanceRequestObject
 
 	request.OrganizationId = organizationId
+	request.Params = params
 
 	var body CreateInstanceJSONRequestBody
 	var err error
@@ -3405,11 +3583,12 @@ func (sh *strictHandler) UpdateInstance(ctx echo.Context, organizationId Organiz
 }
 
 // TransferInstance operation middleware
-func (sh *strictHandler) TransferInstance(ctx echo.Context, organizationId OrganizationId, instanceId InstanceId) error {
+func (sh *strictHandler) TransferInstance(ctx echo.Context, organizationId OrganizationId, instanceId InstanceId, params TransferInstanceParams) error {
 	var request TransferInstanceRequestObject
 
 	request.OrganizationId = organizationId
 	request.InstanceId = instanceId
+	request.Params = params
 
 	var body TransferInstanceJSONRequestBody
 	var err error
@@ -3627,8 +3806,10 @@ func (sh *strictHandler) ListApiClients(ctx echo.Context) error {
 }
 
 // CreateApiClient operation middleware
-func (sh *strictHandler) CreateApiClient(ctx echo.Context) error {
+func (sh *strictHandler) CreateApiClient(ctx echo.Context, params CreateApiClientParams) error {
 	var request CreateApiClientRequestObject
+
+	request.Params = params
 
 	var body CreateApiClientJSONRequestBody
 	var err error
@@ -3771,10 +3952,11 @@ func (sh *strictHandler) UpdateApiClient(ctx echo.Context, clientId ClientId) er
 }
 
 // RotateApiClientSecret operation middleware
-func (sh *strictHandler) RotateApiClientSecret(ctx echo.Context, clientId ClientId) error {
+func (sh *strictHandler) RotateApiClientSecret(ctx echo.Context, clientId ClientId, params RotateApiClientSecretParams) error {
 	var request RotateApiClientSecretRequestObject
 
 	request.ClientId = clientId
+	request.Params = params
 
 	var body RotateApiClientSecretJSONRequestBody
 	var err error

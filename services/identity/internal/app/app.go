@@ -13,6 +13,7 @@ import (
 	identitydb "github.com/flowkiwi/platform/db/identity"
 	"github.com/flowkiwi/platform/pkg/accesstoken"
 	"github.com/flowkiwi/platform/pkg/apiserver"
+	"github.com/flowkiwi/platform/pkg/idempotency"
 	"github.com/flowkiwi/platform/pkg/metrics"
 	"github.com/flowkiwi/platform/pkg/migrate"
 	"github.com/flowkiwi/platform/pkg/ratelimit"
@@ -35,6 +36,8 @@ type App struct {
 	Tokens   *oauth.Issuer
 	Verifier *accesstoken.Verifier
 	Drain    *apiserver.Drain
+	// Idempotency keeps POST outcomes for retries; ExpireEvery belongs in the serving process.
+	Idempotency *idempotency.Keys
 }
 
 // Options tune what tests need to tune.
@@ -71,6 +74,7 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slo
 			return partners.Active(ctx, p.PartnerID, p.ClientID)
 		}}
 	drain := &apiserver.Drain{}
+	idem := idempotency.New(pool, logger)
 	checks := map[string]apiserver.Check{
 		"draining": drain.Check,
 		"database": pool.Ping,
@@ -79,14 +83,14 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slo
 			return err
 		},
 	}
-	h, err := httpapi.NewHandler(&httpapi.Server{Partners: partners, Organizations: orgs, Instances: instances, Tokens: issuer, Keys: ring}, verifier, logger, checks, m, ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), drain)
+	h, err := httpapi.NewHandler(&httpapi.Server{Partners: partners, Organizations: orgs, Instances: instances, Tokens: issuer, Keys: ring}, verifier, logger, checks, m, ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), drain, idem)
 	if err != nil {
 		return nil, err
 	}
 	if opts.Tracing != nil {
 		h = opts.Tracing.Handler(h, "identity")
 	}
-	return &App{Handler: h, Partners: partners, Keys: ring, Tokens: issuer, Verifier: verifier, Drain: drain}, nil
+	return &App{Handler: h, Partners: partners, Keys: ring, Tokens: issuer, Verifier: verifier, Drain: drain, Idempotency: idem}, nil
 }
 
 // RotateKeys keeps the key set rotating until ctx ends.

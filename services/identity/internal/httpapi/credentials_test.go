@@ -39,7 +39,7 @@ func (e *env) expectToken(t testing.TB, clientID, secret string, works bool) str
 
 func (c *caller) newClient(t testing.TB, name string) identity.ApiClientSecret {
 	t.Helper()
-	resp, err := c.CreateApiClientWithResponse(context.Background(), identity.ApiClientCreate{Name: name})
+	resp, err := c.CreateApiClientWithResponse(context.Background(), nil, identity.ApiClientCreate{Name: name})
 	noErr(t, err)
 	expectStatus(t, resp, http.StatusCreated)
 	if cc := resp.HTTPResponse.Header.Get("Cache-Control"); cc != "no-store" {
@@ -50,7 +50,7 @@ func (c *caller) newClient(t testing.TB, name string) identity.ApiClientSecret {
 
 func (c *caller) rotate(t testing.TB, clientID string, overlapSeconds int) identity.ApiClientSecret {
 	t.Helper()
-	resp, err := c.RotateApiClientSecretWithResponse(context.Background(), clientID, identity.SecretRotation{PreviousSecretExpiresIn: &overlapSeconds})
+	resp, err := c.RotateApiClientSecretWithResponse(context.Background(), clientID, nil, identity.SecretRotation{PreviousSecretExpiresIn: &overlapSeconds})
 	noErr(t, err)
 	expectStatus(t, resp, http.StatusOK)
 	return *resp.JSON200
@@ -101,7 +101,7 @@ func TestSeveralClients(t *testing.T) {
 	rev, err := other.RevokeApiClientWithResponse(ctx, second.ClientId)
 	noErr(t, err)
 	expectProblem(t, rev, http.StatusNotFound, "")
-	rot, err := other.RotateApiClientSecretWithResponse(ctx, second.ClientId, identity.SecretRotation{})
+	rot, err := other.RotateApiClientSecretWithResponse(ctx, second.ClientId, nil, identity.SecretRotation{})
 	noErr(t, err)
 	expectProblem(t, rot, http.StatusNotFound, "")
 
@@ -166,7 +166,7 @@ func TestRotation(t *testing.T) {
 	})
 	t.Run("overlap out of range", func(t *testing.T) {
 		for _, secs := range []int{-1, 604801} {
-			resp, err := p.RotateApiClientSecretWithResponse(context.Background(), p.clientID, identity.SecretRotation{PreviousSecretExpiresIn: &secs})
+			resp, err := p.RotateApiClientSecretWithResponse(context.Background(), p.clientID, nil, identity.SecretRotation{PreviousSecretExpiresIn: &secs})
 			noErr(t, err)
 			expectProblem(t, resp, http.StatusUnprocessableEntity, "previous_secret_expires_in")
 		}

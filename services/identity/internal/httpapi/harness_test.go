@@ -114,7 +114,7 @@ func (e *env) anonymous() *identity.ClientWithResponses { return e.client("") }
 // org creates an organization owned by c.
 func (c *caller) org(t testing.TB, name string) uuid.UUID {
 	t.Helper()
-	resp, err := c.CreateOrganizationWithResponse(context.Background(), identity.OrganizationCreate{Name: name})
+	resp, err := c.CreateOrganizationWithResponse(context.Background(), nil, identity.OrganizationCreate{Name: name})
 	if err != nil || resp.JSON201 == nil {
 		t.Fatalf("create organization: %v %s", err, body(resp))
 	}
@@ -124,7 +124,7 @@ func (c *caller) org(t testing.TB, name string) uuid.UUID {
 // instance creates an instance of org.
 func (c *caller) instance(t testing.TB, org uuid.UUID, handle string) identity.Instance {
 	t.Helper()
-	resp, err := c.CreateInstanceWithResponse(context.Background(), org, identity.InstanceCreate{Name: "Instance " + handle, Handle: handle})
+	resp, err := c.CreateInstanceWithResponse(context.Background(), org, nil, identity.InstanceCreate{Name: "Instance " + handle, Handle: handle})
 	if err != nil || resp.JSON201 == nil {
 		t.Fatalf("create instance %s: %v %s", handle, err, body(resp))
 	}

@@ -41,7 +41,7 @@ func TestCreateInstance(t *testing.T) {
 		{"blank name", "fine-handle", "  ", 422, "name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			resp, err := p.CreateInstanceWithResponse(ctx, org, identity.InstanceCreate{Name: tc.instanceName, Handle: tc.handle})
+			resp, err := p.CreateInstanceWithResponse(ctx, org, nil, identity.InstanceCreate{Name: tc.instanceName, Handle: tc.handle})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,7 +55,7 @@ func TestCreateInstance(t *testing.T) {
 			t.Fatal(err)
 		}
 		expectStatus(t, del, 204)
-		resp, err := p.CreateInstanceWithResponse(ctx, org, identity.InstanceCreate{Name: "again", Handle: "short-lived"})
+		resp, err := p.CreateInstanceWithResponse(ctx, org, nil, identity.InstanceCreate{Name: "again", Handle: "short-lived"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,7 +74,7 @@ func TestConcurrentHandleCreate(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			resp, err := p.CreateInstanceWithResponse(context.Background(), org, identity.InstanceCreate{Name: "race", Handle: "race-handle"})
+			resp, err := p.CreateInstanceWithResponse(context.Background(), org, nil, identity.InstanceCreate{Name: "race", Handle: "race-handle"})
 			if err != nil {
 				t.Error(err)
 				return
@@ -196,7 +196,7 @@ func TestTransferInstance(t *testing.T) {
 	p.addMember(t, target, viewer.id, identity.Owner)
 
 	t.Run("needs the transfer permission in the source", func(t *testing.T) {
-		resp, err := viewer.TransferInstanceWithResponse(ctx, source, in.Id, identity.TransferRequest{TargetOrganizationId: target})
+		resp, err := viewer.TransferInstanceWithResponse(ctx, source, in.Id, nil, identity.TransferRequest{TargetOrganizationId: target})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,26 +206,26 @@ func TestTransferInstance(t *testing.T) {
 		}
 	})
 	t.Run("needs membership of the target", func(t *testing.T) {
-		resp, err := p.TransferInstanceWithResponse(ctx, source, in.Id, identity.TransferRequest{TargetOrganizationId: foreign})
+		resp, err := p.TransferInstanceWithResponse(ctx, source, in.Id, nil, identity.TransferRequest{TargetOrganizationId: foreign})
 		if err != nil {
 			t.Fatal(err)
 		}
 		expectProblem(t, resp, 422, "target_organization_id")
-		resp, err = p.TransferInstanceWithResponse(ctx, source, in.Id, identity.TransferRequest{TargetOrganizationId: uuid.New()})
+		resp, err = p.TransferInstanceWithResponse(ctx, source, in.Id, nil, identity.TransferRequest{TargetOrganizationId: uuid.New()})
 		if err != nil {
 			t.Fatal(err)
 		}
 		expectProblem(t, resp, 422, "target_organization_id")
 	})
 	t.Run("not to itself", func(t *testing.T) {
-		resp, err := p.TransferInstanceWithResponse(ctx, source, in.Id, identity.TransferRequest{TargetOrganizationId: source})
+		resp, err := p.TransferInstanceWithResponse(ctx, source, in.Id, nil, identity.TransferRequest{TargetOrganizationId: source})
 		if err != nil {
 			t.Fatal(err)
 		}
 		expectProblem(t, resp, 422, "target_organization_id")
 	})
 	t.Run("moves ownership and records it", func(t *testing.T) {
-		resp, err := p.TransferInstanceWithResponse(ctx, source, in.Id, identity.TransferRequest{TargetOrganizationId: target})
+		resp, err := p.TransferInstanceWithResponse(ctx, source, in.Id, nil, identity.TransferRequest{TargetOrganizationId: target})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -345,7 +345,7 @@ func TestOtherPartnersSeeNothing(t *testing.T) {
 		"remove owner":   func() (response, error) { return intruder.DeleteMemberWithResponse(ctx, org, owner.id) },
 		"list instances": func() (response, error) { return intruder.ListInstancesWithResponse(ctx, org, nil) },
 		"create instance": func() (response, error) {
-			return intruder.CreateInstanceWithResponse(ctx, org, identity.InstanceCreate{Name: "x", Handle: "intruder"})
+			return intruder.CreateInstanceWithResponse(ctx, org, nil, identity.InstanceCreate{Name: "x", Handle: "intruder"})
 		},
 		"get instance": func() (response, error) { return intruder.GetInstanceWithResponse(ctx, org, in.Id) },
 		"get instance through own organization": func() (response, error) {
@@ -356,10 +356,10 @@ func TestOtherPartnersSeeNothing(t *testing.T) {
 		},
 		"delete instance": func() (response, error) { return intruder.DeleteInstanceWithResponse(ctx, org, in.Id, nil) },
 		"transfer instance to self": func() (response, error) {
-			return intruder.TransferInstanceWithResponse(ctx, org, in.Id, identity.TransferRequest{TargetOrganizationId: intruderOrg})
+			return intruder.TransferInstanceWithResponse(ctx, org, in.Id, nil, identity.TransferRequest{TargetOrganizationId: intruderOrg})
 		},
 		"transfer through own organization": func() (response, error) {
-			return intruder.TransferInstanceWithResponse(ctx, intruderOrg, in.Id, identity.TransferRequest{TargetOrganizationId: intruderOrg})
+			return intruder.TransferInstanceWithResponse(ctx, intruderOrg, in.Id, nil, identity.TransferRequest{TargetOrganizationId: intruderOrg})
 		},
 		"transfer history": func() (response, error) { return intruder.ListInstanceTransfersWithResponse(ctx, org, in.Id) },
 		"access check": func() (response, error) {

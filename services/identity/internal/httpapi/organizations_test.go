@@ -33,7 +33,7 @@ func TestCreateOrganization(t *testing.T) {
 		}
 	}
 	t.Run("valid", func(t *testing.T) {
-		resp, err := p.CreateOrganizationWithResponse(ctx, valid())
+		resp, err := p.CreateOrganizationWithResponse(ctx, nil, valid())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,7 +95,7 @@ func TestCreateOrganization(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			o := valid()
 			tc.mutate(&o)
-			resp, err := p.CreateOrganizationWithResponse(ctx, o)
+			resp, err := p.CreateOrganizationWithResponse(ctx, nil, o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,7 +104,7 @@ func TestCreateOrganization(t *testing.T) {
 	}
 	t.Run("unknown and read-only properties", func(t *testing.T) {
 		for _, b := range []string{`{"name":"x","id":"0b7f4c43-94c2-4f6c-9a1c-1f7a3d6b8e21"}`, `{"name":"x","colour":"red"}`, `{"name":"x","created_at":"2020-01-01T00:00:00Z"}`} {
-			resp, err := p.CreateOrganizationWithBodyWithResponse(ctx, "application/json", strings.NewReader(b))
+			resp, err := p.CreateOrganizationWithBodyWithResponse(ctx, nil, "application/json", strings.NewReader(b))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -112,7 +112,7 @@ func TestCreateOrganization(t *testing.T) {
 		}
 	})
 	t.Run("name missing", func(t *testing.T) {
-		resp, err := p.CreateOrganizationWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{}`))
+		resp, err := p.CreateOrganizationWithBodyWithResponse(ctx, nil, "application/json", strings.NewReader(`{}`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,7 +127,7 @@ func TestListOrganizations(t *testing.T) {
 	other := e.partner("Other")
 	ctx := context.Background()
 	for i := range 5 {
-		resp, err := p.CreateOrganizationWithResponse(ctx, identity.OrganizationCreate{Name: fmt.Sprintf("Org %c", 'E'-i), ExternalId: nullable.NewNullableWithValue(fmt.Sprintf("ext-%d", i))})
+		resp, err := p.CreateOrganizationWithResponse(ctx, nil, identity.OrganizationCreate{Name: fmt.Sprintf("Org %c", 'E'-i), ExternalId: nullable.NewNullableWithValue(fmt.Sprintf("ext-%d", i))})
 		if err != nil || resp.StatusCode() != 201 {
 			t.Fatalf("create: %v %s", err, body(resp))
 		}
@@ -190,7 +190,7 @@ func TestUpdateOrganization(t *testing.T) {
 	e := newEnv(t)
 	p := e.partner("Acme")
 	ctx := context.Background()
-	created, err := p.CreateOrganizationWithResponse(ctx, identity.OrganizationCreate{
+	created, err := p.CreateOrganizationWithResponse(ctx, nil, identity.OrganizationCreate{
 		Name: "Acme", Phone: nullable.NewNullableWithValue("+49 1"), City: nullable.NewNullableWithValue("Bonn"),
 		BankInfo: nullable.NewNullableWithValue(identity.BankInfo{Iban: nullable.NewNullableWithValue("DE89370400440532013000"), BankName: nullable.NewNullableWithValue("Musterbank")}),
 	})
@@ -324,7 +324,7 @@ func TestMembersAndPermissions(t *testing.T) {
 		if pr.MissingPermissions == nil || strings.Join(*pr.MissingPermissions, ",") != "identity:organizations.write" {
 			t.Fatalf("missingPermissions = %v", pr.MissingPermissions)
 		}
-		ci, err := member.CreateInstanceWithResponse(ctx, org, identity.InstanceCreate{Name: "x", Handle: "viewer-made"})
+		ci, err := member.CreateInstanceWithResponse(ctx, org, nil, identity.InstanceCreate{Name: "x", Handle: "viewer-made"})
 		if err != nil {
 			t.Fatal(err)
 		}

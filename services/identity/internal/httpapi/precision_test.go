@@ -28,7 +28,7 @@ func TestCreateAnswersWhatTheNextReadShows(t *testing.T) {
 	p := e.partner("Precise Ltd")
 	ctx := context.Background()
 
-	org, err := p.CreateOrganizationWithResponse(ctx, identity.OrganizationCreate{Name: "Precise"})
+	org, err := p.CreateOrganizationWithResponse(ctx, nil, identity.OrganizationCreate{Name: "Precise"})
 	noErr(t, err)
 	expectStatus(t, org, 201)
 	readOrg, err := p.GetOrganizationWithResponse(ctx, org.JSON201.Id)
@@ -38,7 +38,7 @@ func TestCreateAnswersWhatTheNextReadShows(t *testing.T) {
 		t.Errorf("organization (-created +read):\n%s", diff)
 	}
 
-	inst, err := p.CreateInstanceWithResponse(ctx, org.JSON201.Id, identity.InstanceCreate{Name: "Precise EU", Handle: "precise-eu"})
+	inst, err := p.CreateInstanceWithResponse(ctx, org.JSON201.Id, nil, identity.InstanceCreate{Name: "Precise EU", Handle: "precise-eu"})
 	noErr(t, err)
 	expectStatus(t, inst, 201)
 	readInst, err := p.GetInstanceWithResponse(ctx, org.JSON201.Id, inst.JSON201.Id)

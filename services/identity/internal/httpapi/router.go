@@ -8,6 +8,7 @@ import (
 
 	"github.com/flowkiwi/platform/pkg/accesstoken"
 	"github.com/flowkiwi/platform/pkg/apiserver"
+	"github.com/flowkiwi/platform/pkg/idempotency"
 	"github.com/flowkiwi/platform/pkg/metrics"
 	"github.com/flowkiwi/platform/pkg/problem"
 	"github.com/flowkiwi/platform/pkg/ratelimit"
@@ -25,7 +26,7 @@ var publicRoutes = map[string]bool{
 
 // NewHandler wires the Echo router: request ids and logs, authentication, request validation
 // against the embedded spec, then the strict handlers.
-func NewHandler(s *Server, verifier *accesstoken.Verifier, logger *slog.Logger, checks map[string]apiserver.Check, m *metrics.Metrics, limiter *ratelimit.Limiter, drain *apiserver.Drain) (http.Handler, error) {
+func NewHandler(s *Server, verifier *accesstoken.Verifier, logger *slog.Logger, checks map[string]apiserver.Check, m *metrics.Metrics, limiter *ratelimit.Limiter, drain *apiserver.Drain, keys *idempotency.Keys) (http.Handler, error) {
 	doc, err := api.GetSpec()
 	if err != nil {
 		return nil, err
@@ -37,7 +38,7 @@ func NewHandler(s *Server, verifier *accesstoken.Verifier, logger *slog.Logger, 
 	public := func(c echo.Context) bool {
 		return publicRoutes[c.Request().Method+" "+c.Path()] || !validator.Covers(c)
 	}
-	e.Use(accesstoken.Middleware(verifier, public), limiter.Middleware, oauthErrors(logger), validator.Middleware(), keepRequest)
+	e.Use(accesstoken.Middleware(verifier, public), limiter.Middleware, oauthErrors(logger), keys.Middleware(partnerScope), validator.Middleware(), keepRequest)
 	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
 	if err := apiserver.Operations(e, doc.Info.Title, api.Published, map[string]string{"metadata": "/.well-known/oauth-authorization-server", "jwks": "/.well-known/jwks.json", "token": "/oauth/token"}, checks, m.Handler()); err != nil {
 		return nil, err
@@ -51,4 +52,10 @@ func keepRequest(next echo.HandlerFunc) echo.HandlerFunc {
 		c.SetRequest(r.WithContext(WithRequest(r.Context(), r)))
 		return next(c)
 	}
+}
+
+// partnerScope: a partner's idempotency keys are its own (unauthenticated requests have none).
+func partnerScope(c echo.Context) (string, bool) {
+	p, ok := accesstoken.FromContext(c.Request().Context())
+	return p.PartnerID.String(), ok
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/accesstoken"
 	"github.com/flowkiwi/platform/pkg/apiserver"
 	"github.com/flowkiwi/platform/pkg/clients/identity"
+	"github.com/flowkiwi/platform/pkg/idempotency"
 	"github.com/flowkiwi/platform/pkg/metrics"
 	"github.com/flowkiwi/platform/pkg/migrate"
 	"github.com/flowkiwi/platform/pkg/ratelimit"
@@ -30,10 +31,12 @@ import (
 // App is a wired product-management service.
 type App struct {
 	Handler http.Handler
-	Keys    *accesstoken.RemoteKeySet
-	Access  *access.Checker
-	Trust   *access.Trust
-	Drain   *apiserver.Drain
+	// Idempotency keeps POST outcomes for retries; ExpireEvery belongs in the serving process.
+	Idempotency *idempotency.Keys
+	Keys        *accesstoken.RemoteKeySet
+	Access      *access.Checker
+	Trust       *access.Trust
+	Drain       *apiserver.Drain
 
 	identity *identity.ClientWithResponses
 	logger   *slog.Logger
@@ -89,6 +92,7 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "access_cache_misses_total", Help: "Access checks that asked identity."},
 			func() float64 { _, mi := checker.Stats(); return float64(mi) }))
 	drain := &apiserver.Drain{}
+	idem := idempotency.New(pool, logger)
 	checks := map[string]apiserver.Check{
 		"draining": drain.Check,
 		"database": pool.Ping,
@@ -102,12 +106,12 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 			return keys.Refresh(ctx)
 		},
 	}
-	h, err := httpapi.NewHandler(&httpapi.Server{Catalog: catalog.NewService(postgres.New(pool), iri.Metaobjects.Parse)}, cfg.TenantBaseDomain, verifier, checker, logger, checks, m, ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), drain)
+	h, err := httpapi.NewHandler(&httpapi.Server{Catalog: catalog.NewService(postgres.New(pool), iri.Metaobjects.Parse)}, cfg.TenantBaseDomain, verifier, checker, logger, checks, m, ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), drain, idem)
 	if err != nil {
 		return nil, err
 	}
 	if tr != nil {
 		h = tr.Handler(h, "product-management")
 	}
-	return &App{Handler: h, Keys: keys, Access: checker, Trust: trust, Drain: drain, identity: idClient, logger: logger}, nil
+	return &App{Handler: h, Keys: keys, Access: checker, Trust: trust, Drain: drain, identity: idClient, logger: logger, Idempotency: idem}, nil
 }

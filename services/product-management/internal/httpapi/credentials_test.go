@@ -47,7 +47,7 @@ func TestRevokedCredentialsLoseAccess(t *testing.T) {
 	}
 
 	t.Run("revoked client", func(t *testing.T) {
-		created, err := w.owner.Identity.CreateApiClientWithResponse(ctx, identity.ApiClientCreate{Name: "to be stolen"})
+		created, err := w.owner.Identity.CreateApiClientWithResponse(ctx, nil, identity.ApiClientCreate{Name: "to be stolen"})
 		if err != nil || created.JSON201 == nil {
 			t.Fatalf("create client: %v %s", err, body(created))
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/flowkiwi/platform/pkg/accesstoken"
 	"github.com/flowkiwi/platform/pkg/apiserver"
+	"github.com/flowkiwi/platform/pkg/idempotency"
 	"github.com/flowkiwi/platform/pkg/metrics"
 	"github.com/flowkiwi/platform/pkg/problem"
 	"github.com/flowkiwi/platform/pkg/ratelimit"
@@ -23,7 +24,7 @@ import (
 // NewHandler wires the Echo router: request ids and logs, the Link to the API documentation,
 // tenancy (host, token, organization, access; not for the public operations), request validation
 // against the embedded spec, then the strict handlers.
-func NewHandler(s *Server, baseDomain string, verifier *accesstoken.Verifier, checker tenant.Checker, logger *slog.Logger, checks map[string]apiserver.Check, m *metrics.Metrics, limiter *ratelimit.Limiter, drain *apiserver.Drain) (http.Handler, error) {
+func NewHandler(s *Server, baseDomain string, verifier *accesstoken.Verifier, checker tenant.Checker, logger *slog.Logger, checks map[string]apiserver.Check, m *metrics.Metrics, limiter *ratelimit.Limiter, drain *apiserver.Drain, keys *idempotency.Keys) (http.Handler, error) {
 	doc, err := api.GetSpec()
 	if err != nil {
 		return nil, err
@@ -37,7 +38,7 @@ func NewHandler(s *Server, baseDomain string, verifier *accesstoken.Verifier, ch
 	isPublic := func(c echo.Context) bool { return public[c.Request().Method+" "+c.Path()] }
 	tenanted := func(c echo.Context) bool { return validator.Covers(c) && !isPublic(c) }
 	e := apiserver.New(logger, problem.Writer{Logger: logger, Decorate: jsonLD}, linkDocs, m.Middleware, drain.Middleware, tracing.RouteName)
-	e.Use(tenant.Middleware(baseDomain, verifier, checker, tenanted, limiter.Middleware), validator.Middleware(), keepQuery, keepOrigin(isPublic))
+	e.Use(tenant.Middleware(baseDomain, verifier, checker, tenanted, limiter.Middleware), keys.Middleware(instanceScope), validator.Middleware(), keepQuery, keepOrigin(isPublic))
 	api.RegisterHandlers(e, api.NewStrictHandler(s, []api.StrictMiddlewareFunc{placeParams}))
 	if err := apiserver.Operations(e, doc.Info.Title, api.Published, map[string]string{"apiDocumentation": iri.Docs}, checks, m.Handler()); err != nil {
 		return nil, err
@@ -62,4 +63,13 @@ func publicOperations(doc *openapi3.T) map[string]bool {
 		}
 	}
 	return public
+}
+
+// instanceScope: idempotency keys are a partner's on one instance.
+func instanceScope(c echo.Context) (string, bool) {
+	t, err := tenant.FromContext(c.Request().Context())
+	if err != nil {
+		return "", false
+	}
+	return t.PartnerID.String() + "/" + t.InstanceID.String(), true
 }

@@ -288,7 +288,7 @@ func TestTransferRevokesAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := w.owner.Identity.TransferInstanceWithResponse(ctx, w.org, instances.JSON200.Items[0].Id, identity.TransferRequest{TargetOrganizationId: target})
+	tr, err := w.owner.Identity.TransferInstanceWithResponse(ctx, w.org, instances.JSON200.Items[0].Id, nil, identity.TransferRequest{TargetOrganizationId: target})
 	if err != nil || tr.StatusCode() != 200 {
 		t.Fatalf("transfer: %v %s", err, body(tr))
 	}

@@ -213,7 +213,7 @@ func bearer(token string) identity.RequestEditorFn {
 // Org creates an organization owned by p.
 func (p *Partner) Org(tb testing.TB, name string) uuid.UUID {
 	tb.Helper()
-	resp, err := p.Identity.CreateOrganizationWithResponse(context.Background(), identity.OrganizationCreate{Name: name})
+	resp, err := p.Identity.CreateOrganizationWithResponse(context.Background(), nil, identity.OrganizationCreate{Name: name})
 	if err != nil || resp.JSON201 == nil {
 		tb.Fatalf("create organization: %v %s", err, resp.Body)
 	}
@@ -223,7 +223,7 @@ func (p *Partner) Org(tb testing.TB, name string) uuid.UUID {
 // Instance creates an instance of org.
 func (p *Partner) Instance(tb testing.TB, org uuid.UUID, handle string) uuid.UUID {
 	tb.Helper()
-	resp, err := p.Identity.CreateInstanceWithResponse(context.Background(), org, identity.InstanceCreate{Name: handle, Handle: handle})
+	resp, err := p.Identity.CreateInstanceWithResponse(context.Background(), org, nil, identity.InstanceCreate{Name: handle, Handle: handle})
 	if err != nil || resp.JSON201 == nil {
 		tb.Fatalf("create instance: %v %s", err, resp.Body)
 	}
