@@ -71,6 +71,10 @@ test-go: ## the Go tests of every module, with a count of what ran (gotestsum)
 bench: ## run the benchmarks
 	@for m in $(MODULES); do (cd $$m && $(GO) test -run '^$$' -bench . -benchmem ./...) || exit 1; done
 
+.PHONY: bench-http
+bench-http: build ## throughput of the storefront reads and creates (wrk) against pgbench -S in the same run
+	@bash tools/bench/http.sh
+
 .PHONY: run
 run: build ## start both services on a local database and print a demo partner
 	@bash tools/run.sh
