@@ -64,7 +64,7 @@ func BenchmarkCatalog(b *testing.B) {
 	})
 	b.Run("list-50", func(b *testing.B) {
 		load(b, tps, func(r *rand.Rand) error {
-			resp, err := c.ListProductsWithResponse(ctx, &pm.ListProductsParams{ItemsPerPage: ptr(50), Page: ptr(1 + r.IntN(20))})
+			resp, err := c.ListProductsWithResponse(ctx, &pm.ListProductsParams{ItemsPerPage: ptr(50), Page: ptr(1 + r.IntN(20)), Expand: expand})
 			return check(resp, err, 200)
 		})
 	})
