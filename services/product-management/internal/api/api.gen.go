@@ -366,9 +366,7 @@ type ChannelCreate struct {
 }
 
 // ChannelOrIri defines model for ChannelOrIri.
-type ChannelOrIri struct {
-	union json.RawMessage
-}
+type ChannelOrIri = any
 
 // ChannelPatch defines model for ChannelPatch.
 type ChannelPatch struct {
@@ -421,9 +419,7 @@ type CollectionCreate struct {
 }
 
 // CollectionOrIri defines model for CollectionOrIri.
-type CollectionOrIri struct {
-	union json.RawMessage
-}
+type CollectionOrIri = any
 
 // CollectionPatch defines model for CollectionPatch.
 type CollectionPatch struct {
@@ -697,9 +693,7 @@ type MediaCreate struct {
 }
 
 // MediaOrIri defines model for MediaOrIri.
-type MediaOrIri struct {
-	union json.RawMessage
-}
+type MediaOrIri = any
 
 // MediaPatch defines model for MediaPatch.
 type MediaPatch struct {
@@ -759,9 +753,7 @@ type MetafieldCreate struct {
 }
 
 // MetafieldOrIri defines model for MetafieldOrIri.
-type MetafieldOrIri struct {
-	union json.RawMessage
-}
+type MetafieldOrIri = any
 
 // MetafieldPatch defines model for MetafieldPatch.
 type MetafieldPatch struct {
@@ -901,9 +893,7 @@ type OptionValueCreate struct {
 }
 
 // OptionValueOrIri defines model for OptionValueOrIri.
-type OptionValueOrIri struct {
-	union json.RawMessage
-}
+type OptionValueOrIri = any
 
 // OptionValuePatch defines model for OptionValuePatch.
 type OptionValuePatch struct {
@@ -1126,9 +1116,7 @@ type ProductOption struct {
 }
 
 // ProductOptionOrIri defines model for ProductOptionOrIri.
-type ProductOptionOrIri struct {
-	union json.RawMessage
-}
+type ProductOptionOrIri = any
 
 // ProductOptionPatch defines model for ProductOptionPatch.
 type ProductOptionPatch struct {
@@ -1289,9 +1277,7 @@ type VariantMediaAssignment struct {
 }
 
 // VariantOrIri defines model for VariantOrIri.
-type VariantOrIri struct {
-	union json.RawMessage
-}
+type VariantOrIri = any
 
 // VariantPatch defines model for VariantPatch.
 type VariantPatch struct {
@@ -2670,316 +2656,6 @@ func (a ApiDocumentation_HydraSupportedClass_Item) MarshalJSON() ([]byte, error)
 	return json.Marshal(object)
 }
 
-// AsIri returns the union data inside the ChannelOrIri as a Iri
-func (t ChannelOrIri) AsIri() (Iri, error) {
-	var body Iri
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromIri overwrites any union data inside the ChannelOrIri as the provided Iri
-func (t *ChannelOrIri) FromIri(v Iri) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeIri performs a merge with any union data inside the ChannelOrIri, using the provided Iri
-func (t *ChannelOrIri) MergeIri(v Iri) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsChannel returns the union data inside the ChannelOrIri as a Channel
-func (t ChannelOrIri) AsChannel() (Channel, error) {
-	var body Channel
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromChannel overwrites any union data inside the ChannelOrIri as the provided Channel
-func (t *ChannelOrIri) FromChannel(v Channel) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeChannel performs a merge with any union data inside the ChannelOrIri, using the provided Channel
-func (t *ChannelOrIri) MergeChannel(v Channel) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t ChannelOrIri) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *ChannelOrIri) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
-
-// AsIri returns the union data inside the CollectionOrIri as a Iri
-func (t CollectionOrIri) AsIri() (Iri, error) {
-	var body Iri
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromIri overwrites any union data inside the CollectionOrIri as the provided Iri
-func (t *CollectionOrIri) FromIri(v Iri) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeIri performs a merge with any union data inside the CollectionOrIri, using the provided Iri
-func (t *CollectionOrIri) MergeIri(v Iri) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsCollection returns the union data inside the CollectionOrIri as a Collection
-func (t CollectionOrIri) AsCollection() (Collection, error) {
-	var body Collection
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromCollection overwrites any union data inside the CollectionOrIri as the provided Collection
-func (t *CollectionOrIri) FromCollection(v Collection) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeCollection performs a merge with any union data inside the CollectionOrIri, using the provided Collection
-func (t *CollectionOrIri) MergeCollection(v Collection) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t CollectionOrIri) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *CollectionOrIri) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
-
-// AsIri returns the union data inside the MediaOrIri as a Iri
-func (t MediaOrIri) AsIri() (Iri, error) {
-	var body Iri
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromIri overwrites any union data inside the MediaOrIri as the provided Iri
-func (t *MediaOrIri) FromIri(v Iri) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeIri performs a merge with any union data inside the MediaOrIri, using the provided Iri
-func (t *MediaOrIri) MergeIri(v Iri) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsMedia returns the union data inside the MediaOrIri as a Media
-func (t MediaOrIri) AsMedia() (Media, error) {
-	var body Media
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromMedia overwrites any union data inside the MediaOrIri as the provided Media
-func (t *MediaOrIri) FromMedia(v Media) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeMedia performs a merge with any union data inside the MediaOrIri, using the provided Media
-func (t *MediaOrIri) MergeMedia(v Media) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t MediaOrIri) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *MediaOrIri) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
-
-// AsIri returns the union data inside the MetafieldOrIri as a Iri
-func (t MetafieldOrIri) AsIri() (Iri, error) {
-	var body Iri
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromIri overwrites any union data inside the MetafieldOrIri as the provided Iri
-func (t *MetafieldOrIri) FromIri(v Iri) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeIri performs a merge with any union data inside the MetafieldOrIri, using the provided Iri
-func (t *MetafieldOrIri) MergeIri(v Iri) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsMetafield returns the union data inside the MetafieldOrIri as a Metafield
-func (t MetafieldOrIri) AsMetafield() (Metafield, error) {
-	var body Metafield
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromMetafield overwrites any union data inside the MetafieldOrIri as the provided Metafield
-func (t *MetafieldOrIri) FromMetafield(v Metafield) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeMetafield performs a merge with any union data inside the MetafieldOrIri, using the provided Metafield
-func (t *MetafieldOrIri) MergeMetafield(v Metafield) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t MetafieldOrIri) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *MetafieldOrIri) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
-
-// AsIri returns the union data inside the OptionValueOrIri as a Iri
-func (t OptionValueOrIri) AsIri() (Iri, error) {
-	var body Iri
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromIri overwrites any union data inside the OptionValueOrIri as the provided Iri
-func (t *OptionValueOrIri) FromIri(v Iri) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeIri performs a merge with any union data inside the OptionValueOrIri, using the provided Iri
-func (t *OptionValueOrIri) MergeIri(v Iri) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsOptionValue returns the union data inside the OptionValueOrIri as a OptionValue
-func (t OptionValueOrIri) AsOptionValue() (OptionValue, error) {
-	var body OptionValue
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromOptionValue overwrites any union data inside the OptionValueOrIri as the provided OptionValue
-func (t *OptionValueOrIri) FromOptionValue(v OptionValue) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeOptionValue performs a merge with any union data inside the OptionValueOrIri, using the provided OptionValue
-func (t *OptionValueOrIri) MergeOptionValue(v OptionValue) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t OptionValueOrIri) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *OptionValueOrIri) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
-
 // AsIri returns the union data inside the OptionValueReference as a Iri
 func (t OptionValueReference) AsIri() (Iri, error) {
 	var body Iri
@@ -3100,130 +2776,6 @@ func (t Product_Category) MarshalJSON() ([]byte, error) {
 }
 
 func (t *Product_Category) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
-
-// AsIri returns the union data inside the ProductOptionOrIri as a Iri
-func (t ProductOptionOrIri) AsIri() (Iri, error) {
-	var body Iri
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromIri overwrites any union data inside the ProductOptionOrIri as the provided Iri
-func (t *ProductOptionOrIri) FromIri(v Iri) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeIri performs a merge with any union data inside the ProductOptionOrIri, using the provided Iri
-func (t *ProductOptionOrIri) MergeIri(v Iri) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsProductOption returns the union data inside the ProductOptionOrIri as a ProductOption
-func (t ProductOptionOrIri) AsProductOption() (ProductOption, error) {
-	var body ProductOption
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromProductOption overwrites any union data inside the ProductOptionOrIri as the provided ProductOption
-func (t *ProductOptionOrIri) FromProductOption(v ProductOption) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeProductOption performs a merge with any union data inside the ProductOptionOrIri, using the provided ProductOption
-func (t *ProductOptionOrIri) MergeProductOption(v ProductOption) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t ProductOptionOrIri) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *ProductOptionOrIri) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
-
-// AsIri returns the union data inside the VariantOrIri as a Iri
-func (t VariantOrIri) AsIri() (Iri, error) {
-	var body Iri
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromIri overwrites any union data inside the VariantOrIri as the provided Iri
-func (t *VariantOrIri) FromIri(v Iri) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeIri performs a merge with any union data inside the VariantOrIri, using the provided Iri
-func (t *VariantOrIri) MergeIri(v Iri) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsVariant returns the union data inside the VariantOrIri as a Variant
-func (t VariantOrIri) AsVariant() (Variant, error) {
-	var body Variant
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromVariant overwrites any union data inside the VariantOrIri as the provided Variant
-func (t *VariantOrIri) FromVariant(v Variant) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeVariant performs a merge with any union data inside the VariantOrIri, using the provided Variant
-func (t *VariantOrIri) MergeVariant(v Variant) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t VariantOrIri) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *VariantOrIri) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }

@@ -46,9 +46,9 @@ func (r renderer) metafields(fields []catalog.Metafield) *[]api.MetafieldOrIri {
 			if objects == nil && r.Expand.Metaobject {
 				objects = map[uuid.UUID]catalog.Metaobject{}
 			}
-			_ = out[i].FromMetafield(renderMetafield(f, objects, false))
+			out[i] = renderMetafield(f, objects, false)
 		} else {
-			_ = out[i].FromIri(iri.Metafields.Of(f.ID))
+			out[i] = iri.Metafields.Of(f.ID)
 		}
 	}
 	return &out
@@ -60,9 +60,9 @@ func (r renderer) mediaList(ids []uuid.UUID) *[]api.MediaOrIri {
 	out := make([]api.MediaOrIri, len(ids))
 	for i, id := range ids {
 		if m, ok := r.Medias[id]; ok {
-			_ = out[i].FromMedia(renderMedia(m, false))
+			out[i] = renderMedia(m, false)
 		} else {
-			_ = out[i].FromIri(iri.Medias.Of(id))
+			out[i] = iri.Medias.Of(id)
 		}
 	}
 	return &out
@@ -88,33 +88,33 @@ func (r renderer) product(p catalog.Product, top bool) api.Product {
 	}
 	for i, v := range p.Variants {
 		if r.Expand.Variants {
-			_ = out.Variants[i].FromVariant(r.variant(v, values, false))
+			out.Variants[i] = r.variant(v, values, false)
 		} else {
-			_ = out.Variants[i].FromIri(iri.Variants.Of(v.ID))
+			out.Variants[i] = iri.Variants.Of(v.ID)
 		}
 	}
 	for i, o := range p.Options {
 		if r.Expand.Options {
-			_ = out.Options[i].FromProductOption(r.option(o, false))
+			out.Options[i] = r.option(o, false)
 		} else {
-			_ = out.Options[i].FromIri(iri.ProductOptions.Of(o.ID))
+			out.Options[i] = iri.ProductOptions.Of(o.ID)
 		}
 	}
 	channels := make([]api.ChannelOrIri, len(p.Channels))
 	for i, id := range p.Channels {
 		if c, ok := r.Channels[id]; ok {
-			_ = channels[i].FromChannel(renderChannel(c, false))
+			channels[i] = renderChannel(c, false)
 		} else {
-			_ = channels[i].FromIri(iri.Channels.Of(id))
+			channels[i] = iri.Channels.Of(id)
 		}
 	}
 	out.Channels = &channels
 	collections := make([]api.CollectionOrIri, len(p.Collections))
 	for i, id := range p.Collections {
 		if c, ok := r.Collections[id]; ok {
-			_ = collections[i].FromCollection(renderCollection(c, false))
+			collections[i] = renderCollection(c, false)
 		} else {
-			_ = collections[i].FromIri(iri.Collections.Of(id))
+			collections[i] = iri.Collections.Of(id)
 		}
 	}
 	out.Collections = &collections
@@ -149,9 +149,9 @@ func (r renderer) variant(v catalog.Variant, values map[uuid.UUID]catalog.Option
 	}
 	for i, id := range v.OptionValueIDs {
 		if ov, ok := values[id]; ok {
-			_ = out.OptionValues[i].FromOptionValue(renderValue(ov, false))
+			out.OptionValues[i] = renderValue(ov, false)
 		} else {
-			_ = out.OptionValues[i].FromIri(iri.OptionValues.Of(id))
+			out.OptionValues[i] = iri.OptionValues.Of(id)
 		}
 	}
 	priceFields(&out, v)
@@ -172,9 +172,9 @@ func (r renderer) option(o catalog.Option, top bool) api.ProductOption {
 	}
 	for i, v := range o.Values {
 		if r.Expand.OptionValues {
-			_ = out.Values[i].FromOptionValue(renderValue(v, false))
+			out.Values[i] = renderValue(v, false)
 		} else {
-			_ = out.Values[i].FromIri(iri.OptionValues.Of(v.ID))
+			out.Values[i] = iri.OptionValues.Of(v.ID)
 		}
 	}
 	return out
