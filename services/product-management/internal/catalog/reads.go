@@ -128,8 +128,10 @@ type ReadStore interface {
 	ListProductIDs(ctx context.Context, instance uuid.UUID, q ListQuery) (ids []uuid.UUID, total int, next *Cursor, err error)
 	// Embeds loads what product reads embed, in one round trip.
 	Embeds(ctx context.Context, instance uuid.UUID, q EmbedQuery) (Embeds, error)
-	// PriceHistory returns every revision of the prices in currency of the products' variants.
-	PriceHistory(ctx context.Context, instance uuid.UUID, products []uuid.UUID, currency string) ([]price.Row, error)
+	// ChannelPrices returns the channel (found false when the instance has none by that id) and
+	// every revision of the prices of the products' variants in the channel's currency, in one
+	// round trip.
+	ChannelPrices(ctx context.Context, instance, channel uuid.UUID, products []uuid.UUID) (ch Channel, found bool, history []price.Row, err error)
 }
 
 // Product reads one product as r asks.
@@ -236,28 +238,24 @@ type Resolution struct {
 }
 
 // applyPrices sets each variant's resolved price and lowest price of the last 30 days, for all
-// products of a read in two statements (the channel, then the price history of the page).
+// products of a read in one round trip (the channel and the price history of the page).
 func (s *Service) applyPrices(ctx context.Context, instance uuid.UUID, products []Product, r Resolution) error {
-	chs, err := s.channels.ChannelsByID(ctx, instance, []uuid.UUID{r.Channel})
-	if err != nil {
-		return err
-	}
-	if len(chs) == 0 {
-		return badParam(ParamResolveChannel, "unknown_channel", "no such channel in this instance")
-	}
 	ids := make([]uuid.UUID, len(products))
 	for i, p := range products {
 		ids[i] = p.ID
 	}
-	rows, err := s.reads.PriceHistory(ctx, instance, ids, chs[0].Currency)
+	ch, found, rows, err := s.reads.ChannelPrices(ctx, instance, r.Channel, ids)
 	if err != nil {
 		return err
+	}
+	if !found {
+		return badParam(ParamResolveChannel, "unknown_channel", "no such channel in this instance")
 	}
 	byVariant := map[uuid.UUID][]price.Row{}
 	for _, row := range rows {
 		byVariant[row.VariantID] = append(byVariant[row.VariantID], row)
 	}
-	pc := price.Context{Channel: r.Channel, Currency: chs[0].Currency, Country: r.Country, At: r.At}
+	pc := price.Context{Channel: r.Channel, Currency: ch.Currency, Country: r.Country, At: r.At}
 	for i := range products {
 		for j := range products[i].Variants {
 			v := &products[i].Variants[j]

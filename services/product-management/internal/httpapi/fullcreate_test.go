@@ -180,7 +180,9 @@ func TestLargeProduct(t *testing.T) {
 	if m, err := (*last.Medias)[0].AsMedia(); err != nil || m.Src != "https://cdn.example.com/big/47.jpg" {
 		t.Fatalf("last variant's media = %+v, %v", m, err)
 	}
-	if bigQ != smallQ {
+	// One statement of slack: reading 2,048 variants on a loaded machine outlasts the 1 s locale
+	// cache, so each attempt may refresh the instance's locales once. An N+1 would cost thousands.
+	if bigQ > smallQ+1 {
 		t.Fatalf("the large product costs %d statements, a small one %d", bigQ, smallQ)
 	}
 	t.Logf("large product: create %v, expanded read %v (response validated against the spec), %d statements", createTook.Round(time.Millisecond), bigTook.Round(time.Millisecond), bigQ)

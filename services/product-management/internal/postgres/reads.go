@@ -342,12 +342,20 @@ func idLists(br pgx.BatchResults) (map[uuid.UUID][]uuid.UUID, error) {
 	return lists, wrap(rows.Err())
 }
 
-// PriceHistory returns every revision of the prices in currency of the products' variants.
-func (s *Store) PriceHistory(ctx context.Context, instance uuid.UUID, products []uuid.UUID, currency string) ([]price.Row, error) {
-	rows, err := s.pool.Query(ctx, `select `+revisionColumns+` from prices p where p.instance_id = $1 and p.product_id = any($2) and p.currency = $3`, instance, products, currency)
-	if err != nil {
-		return nil, wrap(err)
+func (s *Store) ChannelPrices(ctx context.Context, instance, channel uuid.UUID, products []uuid.UUID) (catalog.Channel, bool, []price.Row, error) {
+	var chs []catalog.Channel
+	var history []price.Row
+	b := &pgx.Batch{}
+	collectInto(b, &chs, scanChannel, channelsByID, instance, []uuid.UUID{channel})
+	// The currency comes from the channel inside the statement, so both share one round trip.
+	collectInto(b, &history, func(r pgx.Row) (price.Row, error) { return scanRevision(r) }, `select `+revisionColumns+` from prices p
+		where p.instance_id = $1 and p.product_id = any($2)
+		and p.currency = (select c.currency from channels c where c.instance_id = $1 and c.id = $3)`, instance, products, channel)
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return catalog.Channel{}, false, nil, wrap(err)
 	}
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (price.Row, error) { return scanRevision(r) })
-	return list, wrap(err)
+	if len(chs) == 0 {
+		return catalog.Channel{}, false, nil, nil
+	}
+	return chs[0], true, history, nil
 }
