@@ -246,18 +246,22 @@ func TestPricesEndToEnd(t *testing.T) {
 }
 
 // TestResolvedReadsCostAFixedNumberOfQueries: resolving prices adds the same statements whatever
-// the number of products and variants on the page.
+// the number of products and variants on the page, and one round trip to the unresolved read
+// (the channel and its price history share it).
 func TestResolvedReadsCostAFixedNumberOfQueries(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
 	web := w.channel(t, "web", "EUR")
+	var first pm.Id
 	for i := range 8 {
 		p := tshirt(fmt.Sprint("R", i), 1+i%6)
 		for j := range *p.Variants {
 			(*p.Variants)[j].Prices = &[]pm.VariantPriceCreate{{Currency: "EUR", Amount: "10"}, {Currency: "EUR", Amount: "9", Channel: some(web.LdID)}}
 		}
-		w.create(t, w.c, p)
+		if created := w.create(t, w.c, p); i == 0 {
+			first = created.Id
+		}
 	}
 	list := func(n int) int64 {
 		params := &pm.ListProductsParams{ItemsPerPage: ptr(n), Expand: ptr("variants"), ResolveContextChannel: &web.LdID, ResolveContextCountry: ptr("NL")}
@@ -272,6 +276,21 @@ func TestResolvedReadsCostAFixedNumberOfQueries(t *testing.T) {
 			}
 		})
 		return statements
+	}
+	item := func(resolve bool) int64 {
+		params := &pm.GetProductParams{Expand: ptr("variants,options,optionValues")}
+		if resolve {
+			params.ResolveContextChannel, params.ResolveContextCountry = &web.LdID, ptr("NL")
+		}
+		_, trips := w.pm.Queries.Fewest(3, func() {
+			if resp, err := w.c.GetProductWithResponse(ctx, first, params); err != nil || resp.StatusCode() != 200 {
+				t.Fatalf("read: %v %s", err, body(resp))
+			}
+		})
+		return trips
+	}
+	if plain, resolved := item(false), item(true); resolved != plain+1 {
+		t.Fatalf("resolved item read: %d round trips, unresolved %d (want one more)", resolved, plain)
 	}
 	if two, eight := list(2), list(8); two != eight {
 		t.Fatalf("resolved list: %d statements for 2 products, %d for 8", two, eight)
