@@ -31,7 +31,8 @@ if ! getent hosts "$host" >/dev/null 2>&1 && [ -w /etc/hosts ]; then echo "127.0
 
 contract() { # name spec-url base-url run-spec environment-json
 	curl -s --fail-with-body "$2" -o "$work/$1.yaml"
-	"$bin/portman" -l "$work/$1.yaml" -b "$3" -c "$here/portman-config.json" -o "$work/$1.json" >"$work/$1.log" 2>&1
+	# From $work: portman leaves its tmp/working/ collection in the current directory.
+	(cd "$work" && "$bin/portman" -l "$work/$1.yaml" -b "$3" -c "$here/portman-config.json" -o "$work/$1.json" >"$work/$1.log" 2>&1)
 	python3 "$here/prepare.py" "$work/$1.json" "$here/$4"
 	echo "$5" >"$work/$1.env.json"
 	"$bin/newman" run "$work/$1.json" -e "$work/$1.env.json" --reporters json --reporter-json-export "$work/$1.newman.json" >/dev/null 2>&1 || true
