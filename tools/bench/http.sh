@@ -72,10 +72,6 @@ local n = 0
 -- each thread has its own Lua state; setup (run in the main one) numbers them so creates never collide
 local threads = 0
 setup = function(thread) threads = threads + 1; thread:set("thread_id", threads) end
-local reported = false
-response = function(status, headers, body)
-  if status >= 300 and not reported then reported = true; io.stderr:write(status .. " " .. body .. "\n") end
-end
 wrk.headers["Authorization"] = "Bearer $token"
 wrk.headers["Host"] = "$host"
 wrk.headers["X-Flowkiwi-Organization-Id"] = "$org"
