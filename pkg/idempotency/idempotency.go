@@ -24,6 +24,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/pkg/pgerr"
+	"github.com/flowkiwi/platform/pkg/requestvalidation"
 )
 
 // Header is the request header carrying the key; Replayed marks an answer given again.
@@ -34,9 +36,9 @@ const (
 
 // Defaults.
 const (
-	TTL       = 24 * time.Hour  // how long an outcome is kept
-	Lease     = 2 * time.Minute // how long a running first request holds its key (a crash frees it then)
-	bodyLimit = 1 << 20         // requests beyond the services' body limit are refused before this matters
+	TTL       = 24 * time.Hour                     // how long an outcome is kept
+	Lease     = 2 * time.Minute                    // how long a running first request holds its key (a crash frees it then)
+	bodyLimit = requestvalidation.DefaultBodyLimit // larger bodies are the body limit's to refuse (413)
 )
 
 // kept are the response headers an outcome keeps; the rest (request ids, rate limits, dates)
@@ -92,8 +94,11 @@ func (k *Keys) Middleware(scope Scope) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
+			if req.Method != http.MethodPost { // the method first: nothing more on the read path
+				return next(c)
+			}
 			raw := req.Header.Get(Header)
-			if req.Method != http.MethodPost || raw == "" {
+			if raw == "" {
 				return next(c)
 			}
 			owner, ok := scope(c)
@@ -148,7 +153,7 @@ func (k *Keys) claim(ctx context.Context, owner, key string, fingerprint []byte)
 			or (idempotency_keys.status is null and idempotency_keys.locked_until <= $6 and idempotency_keys.fingerprint = excluded.fingerprint)`,
 		owner, key, fingerprint, now.Add(Lease), now.Add(TTL), now)
 	if err != nil {
-		return false, err
+		return false, pgerr.Wrap(err)
 	}
 	return tag.RowsAffected() == 1, nil
 }
@@ -163,7 +168,7 @@ func (k *Keys) again(c echo.Context, owner, key string, fingerprint []byte) erro
 	case errors.Is(err, pgx.ErrNoRows): // expired and deleted meanwhile: a fresh attempt may run
 		return busy()
 	case err != nil:
-		return err
+		return pgerr.Wrap(err)
 	case !bytes.Equal(fp, fingerprint):
 		return fault.Invalid("header."+Header, "idempotency_key_reused", "this key was used with another request (method, path or body); use a new key for a new request")
 	case status == nil:

@@ -116,18 +116,21 @@ func TestLeaseAndExpiry(t *testing.T) {
 	if ok, err := k.claim(ctx, "p", "dead", []byte("fp")); err != nil || !ok {
 		t.Fatalf("claim: %v %v", ok, err)
 	}
-	if ok, _ := k.claim(ctx, "p", "dead", []byte("fp")); ok {
-		t.Fatal("a running key was claimed twice")
+	if ok, err := k.claim(ctx, "p", "dead", []byte("fp")); err != nil || ok {
+		t.Fatalf("a running key was claimed twice (%v)", err)
 	}
 	clock = clock.Add(Lease + time.Second)
-	if ok, _ := k.claim(ctx, "p", "dead", []byte("other")); ok {
-		t.Fatal("a dead request's key was taken over by another request")
+	if ok, err := k.claim(ctx, "p", "dead", []byte("other")); err != nil || ok {
+		t.Fatalf("a dead request's key was taken over by another request (%v)", err)
 	}
-	if ok, _ := k.claim(ctx, "p", "dead", []byte("fp")); !ok {
-		t.Fatal("the retry of a dead request could not take its key over")
+	if ok, err := k.claim(ctx, "p", "dead", []byte("fp")); err != nil || !ok {
+		t.Fatalf("the retry of a dead request could not take its key over (%v)", err)
 	}
 	clock = clock.Add(TTL + time.Second)
 	if n, err := k.Expire(ctx); err != nil || n != 1 {
 		t.Fatalf("Expire = %d, %v; want 1", n, err)
+	}
+	if ok, err := k.claim(ctx, "p", "dead", []byte("new")); err != nil || !ok {
+		t.Fatalf("an expired key could not be used for a new request (%v)", err)
 	}
 }
