@@ -109,6 +109,9 @@ type EmbedQuery struct {
 	Channels, Medias, Categories, Collections []uuid.UUID // by id
 	Products                                  []uuid.UUID // whose metafields (and variants') to load
 	Metaobjects                               bool        // and the metaobjects those refer to
+	// PriceChannel (uuid.Nil: none) asks for that channel and the price history of the products'
+	// variants in its currency, for price resolution.
+	PriceChannel uuid.UUID
 }
 
 // Embeds is the answer to an EmbedQuery.
@@ -119,6 +122,9 @@ type Embeds struct {
 	Collections []Collection
 	Metafields  []Metafield
 	Metaobjects []Metaobject
+	// PriceChannel holds the price channel when the instance has it; PriceHistory its prices.
+	PriceChannel []Channel
+	PriceHistory []price.Row
 }
 
 // ReadStore reads product graphs and what they embed.
@@ -128,10 +134,6 @@ type ReadStore interface {
 	ListProductIDs(ctx context.Context, instance uuid.UUID, q ListQuery) (ids []uuid.UUID, total int, next *Cursor, err error)
 	// Embeds loads what product reads embed, in one round trip.
 	Embeds(ctx context.Context, instance uuid.UUID, q EmbedQuery) (Embeds, error)
-	// ChannelPrices returns the channel (found false when the instance has none by that id) and
-	// every revision of the prices of the products' variants in the channel's currency, in one
-	// round trip.
-	ChannelPrices(ctx context.Context, instance, channel uuid.UUID, products []uuid.UUID) (ch Channel, found bool, history []price.Row, err error)
 }
 
 // Product reads one product as r asks.
@@ -170,21 +172,19 @@ func (s *Service) ListProducts(ctx context.Context, instance uuid.UUID, q ListQu
 	return v, total, next, err
 }
 
-// view completes the graphs of a read: resolved prices (one channel lookup and one price-history
-// query for the whole page), then, in one round trip, the metafields and whatever the expand
-// tokens embed (channels, medias, collections, category, metaobjects).
+// view completes the graphs of a read in one round trip: the metafields, whatever the expand tokens
+// embed (channels, medias, collections, category, metaobjects) and, for a priced read, the channel
+// and the page's price history, from which each variant's price is resolved.
 func (s *Service) view(ctx context.Context, instance uuid.UUID, products []Product, r Read) (View, error) {
 	v := View{Products: products, Expand: r.Expand}
 	if len(products) == 0 {
 		return v, nil
 	}
-	if r.Resolution != nil {
-		if err := s.applyPrices(ctx, instance, products, *r.Resolution); err != nil {
-			return v, err
-		}
-	}
 	ex := r.Expand
 	q := EmbedQuery{Locale: r.Locale, Products: make([]uuid.UUID, len(products)), Metaobjects: ex.Metafields && ex.Metaobject}
+	if r.Resolution != nil {
+		q.PriceChannel = r.Resolution.Channel
+	}
 	for i, p := range products {
 		q.Products[i] = p.ID
 		if ex.Channels {
@@ -203,6 +203,12 @@ func (s *Service) view(ctx context.Context, instance uuid.UUID, products []Produ
 	e, err := s.reads.Embeds(ctx, instance, q)
 	if err != nil {
 		return v, err
+	}
+	if r.Resolution != nil {
+		if len(e.PriceChannel) == 0 {
+			return v, badParam(ParamResolveChannel, "unknown_channel", "no such channel in this instance")
+		}
+		applyPrices(products, e.PriceChannel[0], e.PriceHistory, *r.Resolution)
 	}
 	if len(q.Channels) > 0 {
 		v.Channels = index(e.Channels, func(c Channel) uuid.UUID { return c.ID })
@@ -237,20 +243,9 @@ type Resolution struct {
 	At      time.Time
 }
 
-// applyPrices sets each variant's resolved price and lowest price of the last 30 days, for all
-// products of a read in one round trip (the channel and the price history of the page).
-func (s *Service) applyPrices(ctx context.Context, instance uuid.UUID, products []Product, r Resolution) error {
-	ids := make([]uuid.UUID, len(products))
-	for i, p := range products {
-		ids[i] = p.ID
-	}
-	ch, found, rows, err := s.reads.ChannelPrices(ctx, instance, r.Channel, ids)
-	if err != nil {
-		return err
-	}
-	if !found {
-		return badParam(ParamResolveChannel, "unknown_channel", "no such channel in this instance")
-	}
+// applyPrices sets each variant's resolved price and lowest price of the last 30 days from the
+// price history of the page in the channel's currency.
+func applyPrices(products []Product, ch Channel, rows []price.Row, r Resolution) {
 	byVariant := map[uuid.UUID][]price.Row{}
 	for _, row := range rows {
 		byVariant[row.VariantID] = append(byVariant[row.VariantID], row)
@@ -269,7 +264,6 @@ func (s *Service) applyPrices(ctx context.Context, instance uuid.UUID, products 
 			}
 		}
 	}
-	return nil
 }
 
 // errNoVariant is the not-found of a variant id.

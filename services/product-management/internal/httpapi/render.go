@@ -40,12 +40,12 @@ type renderer struct{ catalog.View }
 // metafields renders a product's or variant's metafields: IRIs, or embedded with expand=metafields.
 func (r renderer) metafields(fields []catalog.Metafield) *[]api.MetafieldOrIri {
 	out := make([]api.MetafieldOrIri, len(fields))
+	objects := r.Metaobjects
+	if objects == nil && r.Expand.Metaobject {
+		objects = map[uuid.UUID]catalog.Metaobject{}
+	}
 	for i, f := range fields {
 		if r.Expand.Metafields {
-			objects := r.Metaobjects
-			if objects == nil && r.Expand.Metaobject {
-				objects = map[uuid.UUID]catalog.Metaobject{}
-			}
 			out[i] = renderMetafield(f, objects, false)
 		} else {
 			out[i] = iri.Metafields.Of(f.ID)

@@ -42,6 +42,13 @@ func (s *Store) Embeds(ctx context.Context, instance uuid.UUID, q catalog.EmbedQ
 				metaobjectsOf, instance, q.Products)
 		}
 	}
+	if q.PriceChannel != uuid.Nil {
+		collectInto(b, &out.PriceChannel, scanChannel, channelsByID, instance, []uuid.UUID{q.PriceChannel})
+		// The currency is the channel's, taken inside the statement so both share the round trip.
+		collectInto(b, &out.PriceHistory, func(r pgx.Row) (price.Row, error) { return scanRevision(r) }, `select `+revisionColumns+`
+			from prices p where p.instance_id = $1 and p.product_id = any($2)
+			and p.currency = (select c.currency from channels c where c.instance_id = $1 and c.id = $3)`, instance, q.Products, q.PriceChannel)
+	}
 	if b.Len() == 0 {
 		return out, nil
 	}
@@ -342,20 +349,3 @@ func idLists(br pgx.BatchResults) (map[uuid.UUID][]uuid.UUID, error) {
 	return lists, wrap(rows.Err())
 }
 
-func (s *Store) ChannelPrices(ctx context.Context, instance, channel uuid.UUID, products []uuid.UUID) (catalog.Channel, bool, []price.Row, error) {
-	var chs []catalog.Channel
-	var history []price.Row
-	b := &pgx.Batch{}
-	collectInto(b, &chs, scanChannel, channelsByID, instance, []uuid.UUID{channel})
-	// The currency comes from the channel inside the statement, so both share one round trip.
-	collectInto(b, &history, func(r pgx.Row) (price.Row, error) { return scanRevision(r) }, `select `+revisionColumns+` from prices p
-		where p.instance_id = $1 and p.product_id = any($2)
-		and p.currency = (select c.currency from channels c where c.instance_id = $1 and c.id = $3)`, instance, products, channel)
-	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
-		return catalog.Channel{}, false, nil, wrap(err)
-	}
-	if len(chs) == 0 {
-		return catalog.Channel{}, false, nil, nil
-	}
-	return chs[0], true, history, nil
-}
