@@ -348,4 +348,3 @@ func idLists(br pgx.BatchResults) (map[uuid.UUID][]uuid.UUID, error) {
 	}
 	return lists, wrap(rows.Err())
 }
-
