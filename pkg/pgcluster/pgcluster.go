@@ -47,9 +47,6 @@ func (c *Cluster) URL() string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", c.opts.Port)
 }
 
-// Dir returns the cluster's directory.
-func (c *Cluster) Dir() string { return c.opts.Dir }
-
 // New finds the binaries and prepares (but does not start) a cluster.
 func New(opts Options) (*Cluster, error) {
 	if opts.Dir == "" || opts.Port == 0 {

@@ -19,6 +19,10 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 for bin in wrk pgbench psql jq curl; do command -v $bin >/dev/null || { echo "bench-http needs $bin (Debian: apt-get install wrk postgresql-client jq curl)" >&2; exit 1; }; done
 
+wait_ready() { # name port log: fail loudly when a service does not become ready in 10 s
+	for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$2/readyz" >/dev/null 2>&1 && return; sleep 0.1; done
+	echo "bench-http: $1 did not become ready on port $2:" >&2; tail -5 "$3" >&2; exit 1
+}
 export PGOPTIONS="-c client_min_messages=warning"
 for db in flowkiwi_bench_identity flowkiwi_bench_pm flowkiwi_bench_pgbench; do
 	psql "$SERVER/postgres" -qc "drop database if exists $db with (force)" -qc "create database $db" >/dev/null
@@ -29,11 +33,11 @@ ID_DB="$SERVER/flowkiwi_bench_identity?sslmode=disable"
 export LOG_LEVEL=warn RATE_LIMIT_RPS=0 IDENTITY_KEY_ENCRYPTION_KEYS=
 DATABASE_URL="$ID_DB" HTTP_ADDR=127.0.0.1:$ID_PORT IDENTITY_ISSUER=http://127.0.0.1:$ID_PORT bin/identity serve 2>"$work/identity.log" &
 pids+=($!)
-for _ in $(seq 1 100); do curl -fs http://127.0.0.1:$ID_PORT/readyz >/dev/null 2>&1 && break; sleep 0.1; done
+wait_ready identity $ID_PORT "$work/identity.log"
 DATABASE_URL="$SERVER/flowkiwi_bench_pm?sslmode=disable" HTTP_ADDR=127.0.0.1:$PM_PORT IDENTITY_URL=http://127.0.0.1:$ID_PORT \
 	bin/product-management serve 2>"$work/pm.log" &
 pids+=($!)
-for _ in $(seq 1 100); do curl -fs http://127.0.0.1:$PM_PORT/readyz >/dev/null 2>&1 && break; sleep 0.1; done
+wait_ready product-management $PM_PORT "$work/pm.log"
 
 creds=$(DATABASE_URL="$ID_DB" bin/identity partner create --name Bench)
 token=$(curl -s --fail-with-body -u "$(jq -r .client_id <<<"$creds"):$(jq -r .client_secret <<<"$creds")" -d grant_type=client_credentials \
