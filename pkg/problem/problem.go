@@ -149,14 +149,9 @@ func (wr Writer) Write(w http.ResponseWriter, r *http.Request, err error) {
 			h.Set("WWW-Authenticate", `Bearer realm="flowkiwi", error="invalid_token"`)
 		}
 	}
-	// A 503 and a 429 always say when to retry; any other answer (a 409 for a request still being
-	// processed) when its fault says.
-	if fe.RetryAfter > 0 || p.Status == http.StatusServiceUnavailable || p.Status == http.StatusTooManyRequests {
-		h.Set("Retry-After", strconv.Itoa(max(1, int((fe.RetryAfter+999_999_999)/1_000_000_000))))
-	}
+	ErrorHeaders(h, fe, p.Status)
 	wr.log(r.Context(), r, p.Status, err)
 	h.Set("Content-Type", ContentType)
-	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
 }
@@ -170,4 +165,14 @@ func (wr Writer) log(ctx context.Context, r *http.Request, status int, err error
 		level = slog.LevelError
 	}
 	wr.Logger.Log(ctx, level, "request failed", "method", r.Method, "path", r.URL.Path, "status", status, "error", err.Error())
+}
+
+// ErrorHeaders sets what every error answer carries beside its body: `Cache-Control: no-store`
+// and, on a 503 and a 429 always and on any other status (a 409 for a request still being
+// processed) when its fault says, `Retry-After` in whole seconds, rounded up.
+func ErrorHeaders(h http.Header, fe *fault.Error, status int) {
+	if fe.RetryAfter > 0 || status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
+		h.Set("Retry-After", strconv.Itoa(max(1, int((fe.RetryAfter+999_999_999)/1_000_000_000))))
+	}
+	h.Set("Cache-Control", "no-store")
 }

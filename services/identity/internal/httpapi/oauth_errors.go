@@ -3,7 +3,6 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -39,11 +38,7 @@ func oauthErrors(logger *slog.Logger) echo.MiddlewareFunc {
 				logger.ErrorContext(c.Request().Context(), "token request failed", "error", err.Error())
 			}
 			desc := problem.From(f).Detail
-			h := c.Response().Header()
-			if f.RetryAfter > 0 || status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
-				h.Set("Retry-After", strconv.Itoa(max(1, int((f.RetryAfter+999_999_999)/1_000_000_000))))
-			}
-			h.Set("Cache-Control", "no-store")
+			problem.ErrorHeaders(c.Response().Header(), f, status)
 			return c.JSON(status, api.OAuthError{Error: code, ErrorDescription: desc})
 		}
 	}
