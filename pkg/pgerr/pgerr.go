@@ -101,6 +101,19 @@ func Retry(ctx context.Context, attempts int, fn func() error) error {
 	return err
 }
 
+// TxAttempts is how often InTx runs a transaction that PostgreSQL rolled back for a serialization
+// failure or a deadlock; after that the caller gets the error (Unavailable: a 503).
+const TxAttempts = 3
+
+// InTx runs fn in a transaction of db, committing when it returns nil, and runs it again (Retry)
+// after a serialization failure or a deadlock: fn must write only through tx and build its results
+// afresh each time.
+func InTx(ctx context.Context, db interface {
+	Begin(context.Context) (pgx.Tx, error)
+}, fn func(tx pgx.Tx) error) error {
+	return Retry(ctx, TxAttempts, func() error { return pgx.BeginFunc(ctx, db, fn) })
+}
+
 // NotFound maps pgx.ErrNoRows to a not-found fault ("no such <what>"); other errors are wrapped.
 func NotFound(err error, what string) error {
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -22,14 +22,9 @@ type Store struct {
 // New returns a Store over pool.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
-// txAttempts is how often a transaction runs when PostgreSQL rolls it back for a serialization
-// failure or a deadlock; after that the request gets a 503 (pgerr.Unavailable).
-const txAttempts = 3
-
-// inTx runs fn in a transaction, committing when it returns nil. A serialization failure or a
-// deadlock runs it again: fn only writes through tx and sets results it recomputes each time.
+// inTx runs fn in a transaction, retried after a serialization failure or a deadlock (pgerr.InTx).
 func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return pgerr.Retry(ctx, txAttempts, func() error { return pgx.BeginFunc(ctx, s.pool, fn) })
+	return pgerr.InTx(ctx, s.pool, fn)
 }
 
 const (
