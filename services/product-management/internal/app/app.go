@@ -106,7 +106,7 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 			return keys.Refresh(ctx)
 		},
 	}
-	h, err := httpapi.NewHandler(&httpapi.Server{Catalog: catalog.NewService(postgres.New(pool), iri.Metaobjects.Parse)}, cfg.TenantBaseDomain, verifier, checker, logger, checks, m, ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), drain, idem)
+	h, err := httpapi.NewHandler(&httpapi.Server{Catalog: catalog.NewService(postgres.New(pool), iri.Metaobjects.Parse, httpapi.EncodeEvent)}, cfg.TenantBaseDomain, verifier, checker, logger, checks, m, ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), drain, idem)
 	if err != nil {
 		return nil, err
 	}

@@ -219,10 +219,13 @@ func (s *Service) CreateAttribute(ctx context.Context, instance uuid.UUID, local
 	if err != nil {
 		return Attribute{}, err
 	}
-	if err := s.attributes.SaveAttribute(ctx, instance, a, locale, a.Name != nil, true); err != nil {
-		return Attribute{}, err
-	}
-	return s.Attribute(ctx, instance, a.ID, ReadLocale{Code: locale})
+	return save(ctx, s, instance, KindAttribute, Created, a.ID,
+		func(ctx context.Context) error {
+			return s.attributes.SaveAttribute(ctx, instance, a, locale, a.Name != nil, true)
+		},
+		func(ctx context.Context) (Attribute, error) {
+			return s.Attribute(ctx, instance, a.ID, ReadLocale{Code: locale})
+		})
 }
 
 // UpdateAttribute applies a patch to an attribute (its code and type never change).
@@ -235,13 +238,16 @@ func (s *Service) UpdateAttribute(ctx context.Context, instance, id uuid.UUID, l
 	if err != nil {
 		return Attribute{}, err
 	}
-	if err := s.attributes.SaveAttribute(ctx, instance, a, locale, ch.Name.Present(), false); err != nil {
-		return Attribute{}, err
-	}
-	return s.Attribute(ctx, instance, id, ReadLocale{Code: locale})
+	return save(ctx, s, instance, KindAttribute, Updated, id,
+		func(ctx context.Context) error {
+			return s.attributes.SaveAttribute(ctx, instance, a, locale, ch.Name.Present(), false)
+		},
+		func(ctx context.Context) (Attribute, error) {
+			return s.Attribute(ctx, instance, id, ReadLocale{Code: locale})
+		})
 }
 
 // DeleteAttribute removes an attribute no category or product uses.
 func (s *Service) DeleteAttribute(ctx context.Context, instance, id uuid.UUID) error {
-	return s.attributes.DeleteAttribute(ctx, instance, id)
+	return s.remove(ctx, instance, KindAttribute, id.String(), func(ctx context.Context) error { return s.attributes.DeleteAttribute(ctx, instance, id) })
 }

@@ -50,6 +50,7 @@ type Store interface {
 	CategoryStore
 	MetaobjectStore
 	MetafieldStore
+	EventStore
 }
 
 // RefParser reads the id of a metaobject reference as metafield and metaobject values write it
@@ -71,14 +72,17 @@ type Service struct {
 	categories  CategoryStore
 	metaobjects MetaobjectStore
 	metafields  MetafieldStore
+	events      EventStore
+	encode      Encoder
 	parseRef    RefParser
 }
 
-// NewService returns a Service over store; parseRef reads metaobject references in values.
-func NewService(store Store, parseRef RefParser) *Service {
+// NewService returns a Service over store; parseRef reads metaobject references in values, and
+// encode renders the data of the events every change records.
+func NewService(store Store, parseRef RefParser, encode Encoder) *Service {
 	return &Service{products: store, reads: store, variants: store, options: store, locales: store, channels: store,
 		prices: store, collections: store, medias: store, attributes: store, categories: store, metaobjects: store,
-		metafields: store, parseRef: parseRef}
+		metafields: store, events: store, encode: encode, parseRef: parseRef}
 }
 
 func newID() uuid.UUID {

@@ -133,10 +133,13 @@ func (s *Service) CreateCategory(ctx context.Context, instance uuid.UUID, locale
 	if err != nil {
 		return Category{}, err
 	}
-	if err := s.categories.SaveCategory(ctx, instance, c, locale, c.Name != nil, true); err != nil {
-		return Category{}, err
-	}
-	return s.Category(ctx, instance, c.ID, ReadLocale{Code: locale})
+	return save(ctx, s, instance, KindCategory, Created, c.ID,
+		func(ctx context.Context) error {
+			return s.categories.SaveCategory(ctx, instance, c, locale, c.Name != nil, true)
+		},
+		func(ctx context.Context) (Category, error) {
+			return s.Category(ctx, instance, c.ID, ReadLocale{Code: locale})
+		})
 }
 
 // UpdateCategory applies a patch to a category.
@@ -149,13 +152,16 @@ func (s *Service) UpdateCategory(ctx context.Context, instance, id uuid.UUID, lo
 	if err != nil {
 		return Category{}, err
 	}
-	if err := s.categories.SaveCategory(ctx, instance, c, locale, ch.Name.Present(), false); err != nil {
-		return Category{}, err
-	}
-	return s.Category(ctx, instance, id, ReadLocale{Code: locale})
+	return save(ctx, s, instance, KindCategory, Updated, id,
+		func(ctx context.Context) error {
+			return s.categories.SaveCategory(ctx, instance, c, locale, ch.Name.Present(), false)
+		},
+		func(ctx context.Context) (Category, error) {
+			return s.Category(ctx, instance, id, ReadLocale{Code: locale})
+		})
 }
 
 // DeleteCategory removes a category without products or children.
 func (s *Service) DeleteCategory(ctx context.Context, instance, id uuid.UUID) error {
-	return s.categories.DeleteCategory(ctx, instance, id)
+	return s.remove(ctx, instance, KindCategory, id.String(), func(ctx context.Context) error { return s.categories.DeleteCategory(ctx, instance, id) })
 }

@@ -129,10 +129,9 @@ func (s *Service) CreateChannel(ctx context.Context, instance uuid.UUID, in Chan
 	if err != nil {
 		return Channel{}, err
 	}
-	if err := s.channels.CreateChannel(ctx, instance, c); err != nil {
-		return Channel{}, err
-	}
-	return s.Channel(ctx, instance, c.ID)
+	return save(ctx, s, instance, KindChannel, Created, c.ID,
+		func(ctx context.Context) error { return s.channels.CreateChannel(ctx, instance, c) },
+		func(ctx context.Context) (Channel, error) { return s.Channel(ctx, instance, c.ID) })
 }
 
 // UpdateChannel applies a patch to a channel.
@@ -145,15 +144,14 @@ func (s *Service) UpdateChannel(ctx context.Context, instance, id uuid.UUID, in 
 	if err != nil {
 		return Channel{}, err
 	}
-	if err := s.channels.UpdateChannel(ctx, instance, c); err != nil {
-		return Channel{}, err
-	}
-	return s.Channel(ctx, instance, id)
+	return save(ctx, s, instance, KindChannel, Updated, id,
+		func(ctx context.Context) error { return s.channels.UpdateChannel(ctx, instance, c) },
+		func(ctx context.Context) (Channel, error) { return s.Channel(ctx, instance, id) })
 }
 
 // DeleteChannel removes a channel no product or price uses.
 func (s *Service) DeleteChannel(ctx context.Context, instance, id uuid.UUID) error {
-	return s.channels.DeleteChannel(ctx, instance, id)
+	return s.remove(ctx, instance, KindChannel, id.String(), func(ctx context.Context) error { return s.channels.DeleteChannel(ctx, instance, id) })
 }
 
 func (s *Service) channelMap(ctx context.Context, instance uuid.UUID) (map[uuid.UUID]Channel, error) {

@@ -72,10 +72,13 @@ func (s *Service) CreateCollection(ctx context.Context, instance uuid.UUID, loca
 	if err != nil {
 		return Collection{}, err
 	}
-	if err := s.collections.SaveCollection(ctx, instance, c, locale, c.Title != nil, true); err != nil {
-		return Collection{}, err
-	}
-	return s.Collection(ctx, instance, c.ID, ReadLocale{Code: locale})
+	return save(ctx, s, instance, KindCollection, Created, c.ID,
+		func(ctx context.Context) error {
+			return s.collections.SaveCollection(ctx, instance, c, locale, c.Title != nil, true)
+		},
+		func(ctx context.Context) (Collection, error) {
+			return s.Collection(ctx, instance, c.ID, ReadLocale{Code: locale})
+		})
 }
 
 // UpdateCollection applies a patch to a collection.
@@ -88,15 +91,18 @@ func (s *Service) UpdateCollection(ctx context.Context, instance, id uuid.UUID, 
 	if err != nil {
 		return Collection{}, err
 	}
-	if err := s.collections.SaveCollection(ctx, instance, c, locale, ch.Title.Present(), false); err != nil {
-		return Collection{}, err
-	}
-	return s.Collection(ctx, instance, id, ReadLocale{Code: locale})
+	return save(ctx, s, instance, KindCollection, Updated, id,
+		func(ctx context.Context) error {
+			return s.collections.SaveCollection(ctx, instance, c, locale, ch.Title.Present(), false)
+		},
+		func(ctx context.Context) (Collection, error) {
+			return s.Collection(ctx, instance, id, ReadLocale{Code: locale})
+		})
 }
 
 // DeleteCollection removes a collection; its products leave it.
 func (s *Service) DeleteCollection(ctx context.Context, instance, id uuid.UUID) error {
-	return s.collections.DeleteCollection(ctx, instance, id)
+	return s.remove(ctx, instance, KindCollection, id.String(), func(ctx context.Context) error { return s.collections.DeleteCollection(ctx, instance, id) })
 }
 
 // collectionIDs checks collections against the instance's, in order, repeats dropped.

@@ -121,7 +121,43 @@ func (s *Service) EnableLocale(ctx context.Context, instance uuid.UUID, code str
 	if !localePattern.MatchString(code) {
 		return Locale{}, fault.Invalid("code", "invalid_locale", "not a BCP 47 language tag such as de, de-DE or zh-Hant-TW")
 	}
-	return s.locales.EnableLocale(ctx, instance, code, makeDefault)
+	var out Locale
+	err := s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
+		return s.localeChanges(ctx, instance, func(ctx context.Context) (err error) {
+			out, err = s.locales.EnableLocale(ctx, instance, code, makeDefault)
+			return err
+		})
+	})
+	return out, err
+}
+
+// localeChanges runs write and reports every locale it enabled or whose default flag it changed.
+func (s *Service) localeChanges(ctx context.Context, instance uuid.UUID, write func(ctx context.Context) error) ([]Change, error) {
+	before, err := s.Locales(ctx, instance)
+	if err != nil {
+		return nil, err
+	}
+	if err := write(ctx); err != nil {
+		return nil, err
+	}
+	after, err := s.Locales(ctx, instance)
+	if err != nil {
+		return nil, err
+	}
+	was := map[string]Locale{}
+	for _, l := range before {
+		was[l.Code] = l
+	}
+	var out []Change
+	for _, l := range after {
+		switch old, existed := was[l.Code]; {
+		case !existed:
+			out = append(out, Change{Kind: KindLocale, Op: Created, ID: l.Code, Resource: l})
+		case old.IsDefault != l.IsDefault:
+			out = append(out, Change{Kind: KindLocale, Op: Updated, ID: l.Code, Resource: l})
+		}
+	}
+	return out, nil
 }
 
 // UpdateLocale makes a locale the default (isDefault true), or leaves it as it is (nil); a locale
@@ -133,10 +169,17 @@ func (s *Service) UpdateLocale(ctx context.Context, instance uuid.UUID, code str
 	case !*isDefault:
 		return Locale{}, fault.Invalid("isDefault", "invalid_choice", "make another locale the default instead")
 	}
-	return s.locales.SetDefaultLocale(ctx, instance, code)
+	var out Locale
+	err := s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
+		return s.localeChanges(ctx, instance, func(ctx context.Context) (err error) {
+			out, err = s.locales.SetDefaultLocale(ctx, instance, code)
+			return err
+		})
+	})
+	return out, err
 }
 
 // DisableLocale disables a locale; the default cannot be disabled.
 func (s *Service) DisableLocale(ctx context.Context, instance uuid.UUID, code string) error {
-	return s.locales.DisableLocale(ctx, instance, code)
+	return s.remove(ctx, instance, KindLocale, code, func(ctx context.Context) error { return s.locales.DisableLocale(ctx, instance, code) })
 }

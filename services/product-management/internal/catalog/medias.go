@@ -188,10 +188,13 @@ func (s *Service) CreateMedia(ctx context.Context, instance uuid.UUID, locale st
 	if err != nil {
 		return Media{}, err
 	}
-	if err := s.medias.SaveMedia(ctx, instance, m, locale, m.Alt != nil, true); err != nil {
-		return Media{}, err
-	}
-	return s.Media(ctx, instance, m.ID, ReadLocale{Code: locale})
+	return save(ctx, s, instance, KindMedia, Created, m.ID,
+		func(ctx context.Context) error {
+			return s.medias.SaveMedia(ctx, instance, m, locale, m.Alt != nil, true)
+		},
+		func(ctx context.Context) (Media, error) {
+			return s.Media(ctx, instance, m.ID, ReadLocale{Code: locale})
+		})
 }
 
 // UpdateMedia applies a patch to a media.
@@ -204,13 +207,14 @@ func (s *Service) UpdateMedia(ctx context.Context, instance, id uuid.UUID, local
 	if err != nil {
 		return Media{}, err
 	}
-	if err := s.medias.SaveMedia(ctx, instance, m, locale, ch.Alt.Present(), false); err != nil {
-		return Media{}, err
-	}
-	return s.Media(ctx, instance, id, ReadLocale{Code: locale})
+	return save(ctx, s, instance, KindMedia, Updated, id,
+		func(ctx context.Context) error {
+			return s.medias.SaveMedia(ctx, instance, m, locale, ch.Alt.Present(), false)
+		},
+		func(ctx context.Context) (Media, error) { return s.Media(ctx, instance, id, ReadLocale{Code: locale}) })
 }
 
 // DeleteMedia removes a media; products and variants lose it.
 func (s *Service) DeleteMedia(ctx context.Context, instance, id uuid.UUID) error {
-	return s.medias.DeleteMedia(ctx, instance, id)
+	return s.remove(ctx, instance, KindMedia, id.String(), func(ctx context.Context) error { return s.medias.DeleteMedia(ctx, instance, id) })
 }

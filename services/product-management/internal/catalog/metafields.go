@@ -129,10 +129,9 @@ func (s *Service) CreateMetafield(ctx context.Context, instance uuid.UUID, in Me
 	if err != nil {
 		return Metafield{}, err
 	}
-	if err := s.metafields.SaveMetafield(ctx, instance, m, true); err != nil {
-		return Metafield{}, err
-	}
-	return s.Metafield(ctx, instance, m.ID)
+	return save(ctx, s, instance, KindMetafield, Created, m.ID,
+		func(ctx context.Context) error { return s.metafields.SaveMetafield(ctx, instance, m, true) },
+		func(ctx context.Context) (Metafield, error) { return s.Metafield(ctx, instance, m.ID) })
 }
 
 // UpdateMetafield changes a metafield's value (nil: unchanged), checked against its type.
@@ -144,13 +143,12 @@ func (s *Service) UpdateMetafield(ctx context.Context, instance, id uuid.UUID, v
 	if m, err = s.changeValue(ctx, instance, m, *value); err != nil {
 		return Metafield{}, err
 	}
-	if err := s.metafields.SaveMetafield(ctx, instance, m, false); err != nil {
-		return Metafield{}, err
-	}
-	return s.Metafield(ctx, instance, id)
+	return save(ctx, s, instance, KindMetafield, Updated, id,
+		func(ctx context.Context) error { return s.metafields.SaveMetafield(ctx, instance, m, false) },
+		func(ctx context.Context) (Metafield, error) { return s.Metafield(ctx, instance, id) })
 }
 
 // DeleteMetafield removes a metafield.
 func (s *Service) DeleteMetafield(ctx context.Context, instance, id uuid.UUID) error {
-	return s.metafields.DeleteMetafield(ctx, instance, id)
+	return s.remove(ctx, instance, KindMetafield, id.String(), func(ctx context.Context) error { return s.metafields.DeleteMetafield(ctx, instance, id) })
 }

@@ -284,10 +284,9 @@ func (s *Service) CreateDefinition(ctx context.Context, instance uuid.UUID, ch D
 	if err != nil {
 		return MetaobjectDefinition{}, err
 	}
-	if err := s.metaobjects.SaveDefinition(ctx, instance, d, true); err != nil {
-		return MetaobjectDefinition{}, err
-	}
-	return s.Definition(ctx, instance, d.ID)
+	return save(ctx, s, instance, KindDefinition, Created, d.ID,
+		func(ctx context.Context) error { return s.metaobjects.SaveDefinition(ctx, instance, d, true) },
+		func(ctx context.Context) (MetaobjectDefinition, error) { return s.Definition(ctx, instance, d.ID) })
 }
 
 // UpdateDefinition applies a patch to a definition; the store keeps its metaobjects valid.
@@ -301,15 +300,14 @@ func (s *Service) UpdateDefinition(ctx context.Context, instance, id uuid.UUID, 
 	if err != nil {
 		return MetaobjectDefinition{}, err
 	}
-	if err := s.metaobjects.SaveDefinition(ctx, instance, d, false); err != nil {
-		return MetaobjectDefinition{}, err
-	}
-	return s.Definition(ctx, instance, id)
+	return save(ctx, s, instance, KindDefinition, Updated, id,
+		func(ctx context.Context) error { return s.metaobjects.SaveDefinition(ctx, instance, d, false) },
+		func(ctx context.Context) (MetaobjectDefinition, error) { return s.Definition(ctx, instance, id) })
 }
 
 // DeleteDefinition removes a definition without metaobjects.
 func (s *Service) DeleteDefinition(ctx context.Context, instance, id uuid.UUID) error {
-	return s.metaobjects.DeleteDefinition(ctx, instance, id)
+	return s.remove(ctx, instance, KindDefinition, id.String(), func(ctx context.Context) error { return s.metaobjects.DeleteDefinition(ctx, instance, id) })
 }
 
 // Metaobjects lists a page of metaobjects.
@@ -336,10 +334,9 @@ func (s *Service) CreateMetaobject(ctx context.Context, instance uuid.UUID, typ,
 	if err != nil {
 		return Metaobject{}, err
 	}
-	if err := s.metaobjects.SaveMetaobject(ctx, instance, m, true); err != nil {
-		return Metaobject{}, err
-	}
-	return s.Metaobject(ctx, instance, m.ID)
+	return save(ctx, s, instance, KindMetaobject, Created, m.ID,
+		func(ctx context.Context) error { return s.metaobjects.SaveMetaobject(ctx, instance, m, true) },
+		func(ctx context.Context) (Metaobject, error) { return s.Metaobject(ctx, instance, m.ID) })
 }
 
 // MergeFields applies a merge patch (RFC 7396) of field values to fields, which it leaves as they
@@ -372,13 +369,12 @@ func (s *Service) UpdateMetaobject(ctx context.Context, instance, id uuid.UUID, 
 	if cur, err = s.buildMetaobject(ctx, instance, cur, def); err != nil {
 		return Metaobject{}, err
 	}
-	if err := s.metaobjects.SaveMetaobject(ctx, instance, cur, false); err != nil {
-		return Metaobject{}, err
-	}
-	return s.Metaobject(ctx, instance, id)
+	return save(ctx, s, instance, KindMetaobject, Updated, id,
+		func(ctx context.Context) error { return s.metaobjects.SaveMetaobject(ctx, instance, cur, false) },
+		func(ctx context.Context) (Metaobject, error) { return s.Metaobject(ctx, instance, id) })
 }
 
 // DeleteMetaobject removes a metaobject nothing refers to.
 func (s *Service) DeleteMetaobject(ctx context.Context, instance, id uuid.UUID) error {
-	return s.metaobjects.DeleteMetaobject(ctx, instance, id)
+	return s.remove(ctx, instance, KindMetaobject, id.String(), func(ctx context.Context) error { return s.metaobjects.DeleteMetaobject(ctx, instance, id) })
 }

@@ -132,10 +132,11 @@ func (s *Service) AddOption(ctx context.Context, instance, productID uuid.UUID, 
 	if err := vs.Err(); err != nil {
 		return Option{}, err
 	}
-	if err := s.options.AddOption(ctx, instance, locale, o); err != nil {
-		return Option{}, err
-	}
-	return s.Option(ctx, instance, o.ID, ReadLocale{Code: locale})
+	return save(ctx, s, instance, KindOption, Created, o.ID,
+		func(ctx context.Context) error { return s.options.AddOption(ctx, instance, locale, o) },
+		func(ctx context.Context) (Option, error) {
+			return s.Option(ctx, instance, o.ID, ReadLocale{Code: locale})
+		})
 }
 
 // AddOptionValue adds a value to an option, last unless a position is given.
@@ -159,10 +160,11 @@ func (s *Service) AddOptionValue(ctx context.Context, instance, optionID uuid.UU
 		next = *position
 	}
 	v := OptionValue{ID: newID(), OptionID: optionID, ProductID: opt.ProductID, Value: &label, Position: next}
-	if err := s.options.AddOptionValue(ctx, instance, locale, v); err != nil {
-		return OptionValue{}, err
-	}
-	return s.OptionValue(ctx, instance, v.ID, ReadLocale{Code: locale})
+	return save(ctx, s, instance, KindOptionValue, Created, v.ID,
+		func(ctx context.Context) error { return s.options.AddOptionValue(ctx, instance, locale, v) },
+		func(ctx context.Context) (OptionValue, error) {
+			return s.OptionValue(ctx, instance, v.ID, ReadLocale{Code: locale})
+		})
 }
 
 // requiredText trims a patched text that may be absent but not blank.
@@ -183,10 +185,13 @@ func (s *Service) UpdateOption(ctx context.Context, instance, id uuid.UUID, loca
 	if err != nil {
 		return Option{}, err
 	}
-	if err := s.options.UpdateOption(ctx, instance, id, locale, name, position); err != nil {
-		return Option{}, err
-	}
-	return s.Option(ctx, instance, id, ReadLocale{Code: locale})
+	return save(ctx, s, instance, KindOption, Updated, id,
+		func(ctx context.Context) error {
+			return s.options.UpdateOption(ctx, instance, id, locale, name, position)
+		},
+		func(ctx context.Context) (Option, error) {
+			return s.Option(ctx, instance, id, ReadLocale{Code: locale})
+		})
 }
 
 // UpdateOptionValue relabels (in the write locale) or moves an option value.
@@ -195,18 +200,21 @@ func (s *Service) UpdateOptionValue(ctx context.Context, instance, id uuid.UUID,
 	if err != nil {
 		return OptionValue{}, err
 	}
-	if err := s.options.UpdateOptionValue(ctx, instance, id, locale, value, position); err != nil {
-		return OptionValue{}, err
-	}
-	return s.OptionValue(ctx, instance, id, ReadLocale{Code: locale})
+	return save(ctx, s, instance, KindOptionValue, Updated, id,
+		func(ctx context.Context) error {
+			return s.options.UpdateOptionValue(ctx, instance, id, locale, value, position)
+		},
+		func(ctx context.Context) (OptionValue, error) {
+			return s.OptionValue(ctx, instance, id, ReadLocale{Code: locale})
+		})
 }
 
 // DeleteOption removes an option the product's variants do not differ by.
 func (s *Service) DeleteOption(ctx context.Context, instance, id uuid.UUID) error {
-	return s.options.DeleteOption(ctx, instance, id)
+	return s.remove(ctx, instance, KindOption, id.String(), func(ctx context.Context) error { return s.options.DeleteOption(ctx, instance, id) })
 }
 
 // DeleteOptionValue removes a value no variant uses.
 func (s *Service) DeleteOptionValue(ctx context.Context, instance, id uuid.UUID) error {
-	return s.options.DeleteOptionValue(ctx, instance, id)
+	return s.remove(ctx, instance, KindOptionValue, id.String(), func(ctx context.Context) error { return s.options.DeleteOptionValue(ctx, instance, id) })
 }

@@ -179,16 +179,24 @@ func (s *Service) createPrice(ctx context.Context, instance uuid.UUID, in PriceI
 	if err != nil {
 		return price.Row{}, err
 	}
-	return row, s.prices.CreatePrices(ctx, instance, []price.Row{row})
+	return save(ctx, s, instance, KindPrice, Created, row.ID,
+		func(ctx context.Context) error { return s.prices.CreatePrices(ctx, instance, []price.Row{row}) },
+		func(ctx context.Context) (price.Row, error) { return s.prices.Price(ctx, instance, row.ID) })
 }
 
 // ChangePrice applies a patch as a new revision starting now (or at the price's start, if it is
 // still scheduled); the previous revision ends there. A later validUntil that would make the price
 // overlap another in its slot (price.Duplicate) is the store's to refuse (a conflict).
 func (s *Service) ChangePrice(ctx context.Context, instance, id uuid.UUID, c PriceChange) (price.Row, error) {
-	return s.prices.ChangePrice(ctx, instance, id, func(cur price.Row, now time.Time) (price.Row, error) {
-		return nextRevision(cur, c, now)
+	var out price.Row
+	err := s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
+		row, err := s.prices.ChangePrice(ctx, instance, id, func(cur price.Row, now time.Time) (price.Row, error) {
+			return nextRevision(cur, c, now)
+		})
+		out = row
+		return one(KindPrice, Updated, id, row), err
 	})
+	return out, err
 }
 
 // nextRevision is the revision a change of cur at now makes.
@@ -231,5 +239,11 @@ func nextRevision(cur price.Row, c PriceChange, now time.Time) (price.Row, error
 
 // EndPrice stops a price now; its history stays.
 func (s *Service) EndPrice(ctx context.Context, instance, id uuid.UUID) error {
-	return s.prices.EndPrice(ctx, instance, id)
+	return s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
+		if err := s.prices.EndPrice(ctx, instance, id); err != nil {
+			return nil, err
+		}
+		row, err := s.prices.Price(ctx, instance, id)
+		return one(KindPrice, Updated, id, row), err
+	})
 }

@@ -219,10 +219,11 @@ func (s *Service) CreateProduct(ctx context.Context, instance uuid.UUID, locale 
 	if err != nil {
 		return View{}, err
 	}
-	if err := s.products.CreateProduct(ctx, instance, locale, p); err != nil {
-		return View{}, err
-	}
-	return s.Product(ctx, instance, p.ID, Read{Locale: ReadLocale{Code: locale}})
+	return save(ctx, s, instance, KindProduct, Created, p.ID,
+		func(ctx context.Context) error { return s.products.CreateProduct(ctx, instance, locale, p) },
+		func(ctx context.Context) (View, error) {
+			return s.Product(ctx, instance, p.ID, Read{Locale: ReadLocale{Code: locale}})
+		})
 }
 
 // validateProduct builds a new product and checks everything it refers to, collecting every
@@ -320,10 +321,11 @@ func (s *Service) UpdateProduct(ctx context.Context, instance, id uuid.UUID, loc
 	if err != nil {
 		return View{}, err
 	}
-	if err := s.products.UpdateProduct(ctx, instance, id, locale, u); err != nil {
-		return View{}, err
-	}
-	return s.Product(ctx, instance, id, Read{Locale: ReadLocale{Code: locale}})
+	return save(ctx, s, instance, KindProduct, Updated, id,
+		func(ctx context.Context) error { return s.products.UpdateProduct(ctx, instance, id, locale, u) },
+		func(ctx context.Context) (View, error) {
+			return s.Product(ctx, instance, id, Read{Locale: ReadLocale{Code: locale}})
+		})
 }
 
 func (s *Service) validateChanges(ctx context.Context, instance, id uuid.UUID, locale string, c ProductChanges) (ProductUpdate, error) {
@@ -418,7 +420,7 @@ func (s *Service) validateChanges(ctx context.Context, instance, id uuid.UUID, l
 // DeleteProduct removes a product with its options and variants, if its version is ifVersion
 // (0: any).
 func (s *Service) DeleteProduct(ctx context.Context, instance, id uuid.UUID, ifVersion int64) error {
-	return s.products.DeleteProduct(ctx, instance, id, ifVersion)
+	return s.remove(ctx, instance, KindProduct, id.String(), func(ctx context.Context) error { return s.products.DeleteProduct(ctx, instance, id, ifVersion) })
 }
 
 // pricesOf builds the prices of a variant at path ("prices" for prices[0], prices[1]...) against

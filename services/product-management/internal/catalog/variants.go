@@ -224,10 +224,16 @@ func (s *Service) CreateVariant(ctx context.Context, instance, productID uuid.UU
 			return View{}, Variant{}, err
 		}
 	}
-	if err := s.variants.CreateVariant(ctx, instance, v); err != nil {
-		return View{}, Variant{}, err
-	}
-	return s.Variant(ctx, instance, v.ID, Read{Locale: ReadLocale{Code: locale}})
+	out, err := save(ctx, s, instance, KindVariant, Created, v.ID,
+		func(ctx context.Context) error { return s.variants.CreateVariant(ctx, instance, v) },
+		func(ctx context.Context) (VariantOf, error) { return s.variantOf(ctx, instance, v.ID, locale) })
+	return out.View, out.Variant, err
+}
+
+// variantOf reads a variant back as a write's response (and its event) shows it.
+func (s *Service) variantOf(ctx context.Context, instance, id uuid.UUID, locale string) (VariantOf, error) {
+	view, v, err := s.Variant(ctx, instance, id, Read{Locale: ReadLocale{Code: locale}})
+	return VariantOf{View: view, Variant: v}, err
 }
 
 // UpdateVariant applies changes to a variant and returns it as a read in the write locale shows it.
@@ -263,15 +269,15 @@ func (s *Service) UpdateVariant(ctx context.Context, instance, id uuid.UUID, loc
 	if err := vs.Err(); err != nil {
 		return View{}, Variant{}, err
 	}
-	if err := s.variants.UpdateVariant(ctx, instance, v); err != nil {
-		return View{}, Variant{}, err
-	}
-	return s.Variant(ctx, instance, id, Read{Locale: ReadLocale{Code: locale}})
+	out, err := save(ctx, s, instance, KindVariant, Updated, id,
+		func(ctx context.Context) error { return s.variants.UpdateVariant(ctx, instance, v) },
+		func(ctx context.Context) (VariantOf, error) { return s.variantOf(ctx, instance, id, locale) })
+	return out.View, out.Variant, err
 }
 
 // DeleteVariant removes a variant, if its version is ifVersion (0: any).
 func (s *Service) DeleteVariant(ctx context.Context, instance, id uuid.UUID, ifVersion int64) error {
-	return s.variants.DeleteVariant(ctx, instance, id, ifVersion)
+	return s.remove(ctx, instance, KindVariant, id.String(), func(ctx context.Context) error { return s.variants.DeleteVariant(ctx, instance, id, ifVersion) })
 }
 
 // variantMedias resolves a variant's media references against product p's medias (their srcs

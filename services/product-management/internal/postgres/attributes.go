@@ -21,7 +21,7 @@ func scanAttribute(r pgx.Row, extra ...any) (catalog.Attribute, error) {
 }
 
 func (s *Store) Attributes(ctx context.Context, instance uuid.UUID, loc catalog.ReadLocale, page, perPage int) ([]catalog.Attribute, int, error) {
-	rows, err := s.pool.Query(ctx, `select `+attributeColumns+`, count(*) over () from attributes a where a.instance_id = $1
+	rows, err := s.db(ctx).Query(ctx, `select `+attributeColumns+`, count(*) over () from attributes a where a.instance_id = $1
 		order by a.code limit $4 offset $5`, instance, loc.Code, loc.Fallback, perPage, (page-1)*perPage)
 	if err != nil {
 		return nil, 0, wrap(err)
@@ -32,7 +32,7 @@ func (s *Store) Attributes(ctx context.Context, instance uuid.UUID, loc catalog.
 }
 
 func (s *Store) AttributesByID(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale) ([]catalog.Attribute, error) {
-	rows, err := s.pool.Query(ctx, `select `+attributeColumns+` from attributes a where a.instance_id = $1 and a.id = any($4)`, instance, loc.Code, loc.Fallback, ids)
+	rows, err := s.db(ctx).Query(ctx, `select `+attributeColumns+` from attributes a where a.instance_id = $1 and a.id = any($4)`, instance, loc.Code, loc.Fallback, ids)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -71,7 +71,7 @@ func (s *Store) SaveAttribute(ctx context.Context, instance uuid.UUID, a catalog
 }
 
 func (s *Store) DeleteAttribute(ctx context.Context, instance, id uuid.UUID) error {
-	tag, err := s.pool.Exec(ctx, `delete from attributes where instance_id = $1 and id = $2`, instance, id)
+	tag, err := s.db(ctx).Exec(ctx, `delete from attributes where instance_id = $1 and id = $2`, instance, id)
 	if isForeignKeyViolation(err) {
 		return fault.Conflict("the attribute is in use: a category's attribute set or a product's values refer to it")
 	}

@@ -23,7 +23,7 @@ func scanCategory(r pgx.Row, extra ...any) (catalog.Category, error) {
 }
 
 func (s *Store) Categories(ctx context.Context, instance uuid.UUID, loc catalog.ReadLocale, page, perPage int) ([]catalog.Category, int, error) {
-	rows, err := s.pool.Query(ctx, `select `+categoryColumns+`, count(*) over () from categories c where c.instance_id = $1
+	rows, err := s.db(ctx).Query(ctx, `select `+categoryColumns+`, count(*) over () from categories c where c.instance_id = $1
 		order by c.handle limit $4 offset $5`, instance, loc.Code, loc.Fallback, perPage, (page-1)*perPage)
 	if err != nil {
 		return nil, 0, wrap(err)
@@ -37,7 +37,7 @@ func (s *Store) Categories(ctx context.Context, instance uuid.UUID, loc catalog.
 const categoriesByID = `select ` + categoryColumns + ` from categories c where c.instance_id = $1 and c.id = any($4)`
 
 func (s *Store) CategoriesByID(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale) ([]catalog.Category, error) {
-	rows, err := s.pool.Query(ctx, categoriesByID, instance, loc.Code, loc.Fallback, ids)
+	rows, err := s.db(ctx).Query(ctx, categoriesByID, instance, loc.Code, loc.Fallback, ids)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -81,7 +81,7 @@ func (s *Store) SaveCategory(ctx context.Context, instance uuid.UUID, c catalog.
 }
 
 func (s *Store) DeleteCategory(ctx context.Context, instance, id uuid.UUID) error {
-	tag, err := s.pool.Exec(ctx, `delete from categories where instance_id = $1 and id = $2`, instance, id)
+	tag, err := s.db(ctx).Exec(ctx, `delete from categories where instance_id = $1 and id = $2`, instance, id)
 	if isForeignKeyViolation(err) {
 		return fault.Conflict("the category has products or subcategories; move them first")
 	}
@@ -102,7 +102,7 @@ const ancestorsSQL = `with recursive chain(id, parent_id, depth) as (
 		where c.instance_id = $1 and chain.depth < 100)`
 
 func (s *Store) Ancestors(ctx context.Context, instance, id uuid.UUID) ([]uuid.UUID, error) {
-	rows, err := s.pool.Query(ctx, ancestorsSQL+` select id from chain order by depth`, instance, id)
+	rows, err := s.db(ctx).Query(ctx, ancestorsSQL+` select id from chain order by depth`, instance, id)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -112,7 +112,7 @@ func (s *Store) Ancestors(ctx context.Context, instance, id uuid.UUID) ([]uuid.U
 
 func (s *Store) AttributeSet(ctx context.Context, instance, category uuid.UUID) ([]catalog.Attribute, error) {
 	// Names are not needed to validate values: null::text keeps the scan shape.
-	rows, err := s.pool.Query(ctx, ancestorsSQL+` select a.id, a.code, a.type, a.options, a.required, a.created_at, a.updated_at, null::text
+	rows, err := s.db(ctx).Query(ctx, ancestorsSQL+` select a.id, a.code, a.type, a.options, a.required, a.created_at, a.updated_at, null::text
 		from attributes a
 		where a.instance_id = $1 and a.id in (select x.attribute_id from category_attributes x join chain on x.category_id = chain.id where x.instance_id = $1)
 		order by a.code`, instance, category)

@@ -21,7 +21,7 @@ func scanChannel(r pgx.Row) (catalog.Channel, error) {
 }
 
 func (s *Store) Channels(ctx context.Context, instance uuid.UUID) ([]catalog.Channel, error) {
-	rows, err := s.pool.Query(ctx, `select `+channelColumns+` from channels c where c.instance_id = $1 order by c.code`, instance)
+	rows, err := s.db(ctx).Query(ctx, `select `+channelColumns+` from channels c where c.instance_id = $1 order by c.code`, instance)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -33,7 +33,7 @@ func (s *Store) Channels(ctx context.Context, instance uuid.UUID) ([]catalog.Cha
 const channelsByID = `select ` + channelColumns + ` from channels c where c.instance_id = $1 and c.id = any($2) order by c.code`
 
 func (s *Store) ChannelsByID(ctx context.Context, instance uuid.UUID, ids []uuid.UUID) ([]catalog.Channel, error) {
-	rows, err := s.pool.Query(ctx, channelsByID, instance, ids)
+	rows, err := s.db(ctx).Query(ctx, channelsByID, instance, ids)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -77,7 +77,7 @@ func (s *Store) UpdateChannel(ctx context.Context, instance uuid.UUID, c catalog
 }
 
 func (s *Store) DeleteChannel(ctx context.Context, instance, id uuid.UUID) error {
-	tag, err := s.pool.Exec(ctx, `delete from channels where instance_id = $1 and id = $2`, instance, id)
+	tag, err := s.db(ctx).Exec(ctx, `delete from channels where instance_id = $1 and id = $2`, instance, id)
 	if isForeignKeyViolation(err) {
 		return fault.Conflict("the channel is in use: products are assigned to it or prices are set for it; remove those first")
 	}

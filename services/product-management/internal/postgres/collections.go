@@ -22,7 +22,7 @@ func scanCollection(r pgx.Row, extra ...any) (catalog.Collection, error) {
 }
 
 func (s *Store) Collections(ctx context.Context, instance uuid.UUID, loc catalog.ReadLocale, page, perPage int) ([]catalog.Collection, int, error) {
-	rows, err := s.pool.Query(ctx, `select `+collectionColumns+`, count(*) over () from collections c where c.instance_id = $1
+	rows, err := s.db(ctx).Query(ctx, `select `+collectionColumns+`, count(*) over () from collections c where c.instance_id = $1
 		order by c.handle limit $4 offset $5`, instance, loc.Code, loc.Fallback, perPage, (page-1)*perPage)
 	if err != nil {
 		return nil, 0, wrap(err)
@@ -36,7 +36,7 @@ func (s *Store) Collections(ctx context.Context, instance uuid.UUID, loc catalog
 const collectionsByID = `select ` + collectionColumns + ` from collections c where c.instance_id = $1 and c.id = any($4)`
 
 func (s *Store) CollectionsByID(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale) ([]catalog.Collection, error) {
-	rows, err := s.pool.Query(ctx, collectionsByID, instance, loc.Code, loc.Fallback, ids)
+	rows, err := s.db(ctx).Query(ctx, collectionsByID, instance, loc.Code, loc.Fallback, ids)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -75,7 +75,7 @@ func (s *Store) SaveCollection(ctx context.Context, instance uuid.UUID, c catalo
 }
 
 func (s *Store) DeleteCollection(ctx context.Context, instance, id uuid.UUID) error {
-	tag, err := s.pool.Exec(ctx, `delete from collections where instance_id = $1 and id = $2`, instance, id)
+	tag, err := s.db(ctx).Exec(ctx, `delete from collections where instance_id = $1 and id = $2`, instance, id)
 	if err != nil {
 		return wrap(err)
 	}

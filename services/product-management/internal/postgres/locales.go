@@ -28,6 +28,10 @@ const defaultLocale = "en"
 
 // Locales returns the enabled locales; an instance without rows has the implicit default "en".
 func (s *Store) Locales(ctx context.Context, instance uuid.UUID) (catalog.Locales, error) {
+	if _, inChange := ctx.Value(txKey{}).(pgx.Tx); inChange {
+		// A change sees its own writes, and what it has not committed must not reach the cache.
+		return s.loadLocales(ctx, instance)
+	}
 	now := time.Now()
 	s.localeMu.Lock()
 	c, ok := s.localeCache[instance]
@@ -49,7 +53,7 @@ func (s *Store) Locales(ctx context.Context, instance uuid.UUID) (catalog.Locale
 }
 
 func (s *Store) loadLocales(ctx context.Context, instance uuid.UUID) (catalog.Locales, error) {
-	rows, err := s.pool.Query(ctx, `select code, is_default, created_at from locales where instance_id = $1`, instance)
+	rows, err := s.db(ctx).Query(ctx, `select code, is_default, created_at from locales where instance_id = $1`, instance)
 	if err != nil {
 		return catalog.Locales{}, wrap(err)
 	}

@@ -22,7 +22,7 @@ func scanMedia(r pgx.Row, extra ...any) (catalog.Media, error) {
 }
 
 func (s *Store) Medias(ctx context.Context, instance uuid.UUID, loc catalog.ReadLocale, page, perPage int) ([]catalog.Media, int, error) {
-	rows, err := s.pool.Query(ctx, `select `+mediaColumns+`, count(*) over () from medias m where m.instance_id = $1
+	rows, err := s.db(ctx).Query(ctx, `select `+mediaColumns+`, count(*) over () from medias m where m.instance_id = $1
 		order by m.created_at desc, m.id limit $4 offset $5`, instance, loc.Code, loc.Fallback, perPage, (page-1)*perPage)
 	if err != nil {
 		return nil, 0, wrap(err)
@@ -36,7 +36,7 @@ func (s *Store) Medias(ctx context.Context, instance uuid.UUID, loc catalog.Read
 const mediasByID = `select ` + mediaColumns + ` from medias m where m.instance_id = $1 and m.id = any($4)`
 
 func (s *Store) MediasByID(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale) ([]catalog.Media, error) {
-	rows, err := s.pool.Query(ctx, mediasByID, instance, loc.Code, loc.Fallback, ids)
+	rows, err := s.db(ctx).Query(ctx, mediasByID, instance, loc.Code, loc.Fallback, ids)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -80,7 +80,7 @@ func (s *Store) SaveMedia(ctx context.Context, instance uuid.UUID, m catalog.Med
 }
 
 func (s *Store) DeleteMedia(ctx context.Context, instance, id uuid.UUID) error {
-	tag, err := s.pool.Exec(ctx, `delete from medias where instance_id = $1 and id = $2`, instance, id)
+	tag, err := s.db(ctx).Exec(ctx, `delete from medias where instance_id = $1 and id = $2`, instance, id)
 	if err != nil {
 		return wrap(err)
 	}

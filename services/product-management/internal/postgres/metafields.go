@@ -21,7 +21,7 @@ func scanMetafield(r pgx.Row, extra ...any) (catalog.Metafield, error) {
 }
 
 func (s *Store) Metafields(ctx context.Context, instance uuid.UUID, page, perPage int) ([]catalog.Metafield, int, error) {
-	rows, err := s.pool.Query(ctx, `select `+metafieldColumns+`, count(*) over () from metafields f where f.instance_id = $1
+	rows, err := s.db(ctx).Query(ctx, `select `+metafieldColumns+`, count(*) over () from metafields f where f.instance_id = $1
 		order by f.product_id, f.variant_id nulls first, f.namespace, f.key limit $2 offset $3`, instance, perPage, (page-1)*perPage)
 	if err != nil {
 		return nil, 0, wrap(err)
@@ -32,7 +32,7 @@ func (s *Store) Metafields(ctx context.Context, instance uuid.UUID, page, perPag
 }
 
 func (s *Store) MetafieldsByID(ctx context.Context, instance uuid.UUID, ids []uuid.UUID) ([]catalog.Metafield, error) {
-	rows, err := s.pool.Query(ctx, `select `+metafieldColumns+` from metafields f where f.instance_id = $1 and f.id = any($2)`, instance, ids)
+	rows, err := s.db(ctx).Query(ctx, `select `+metafieldColumns+` from metafields f where f.instance_id = $1 and f.id = any($2)`, instance, ids)
 	if err != nil {
 		return nil, wrap(err)
 	}

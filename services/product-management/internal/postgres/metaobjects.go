@@ -27,7 +27,7 @@ func scanDefinition(r pgx.Row, extra ...any) (catalog.MetaobjectDefinition, erro
 }
 
 func (s *Store) Definitions(ctx context.Context, instance uuid.UUID, page, perPage int) ([]catalog.MetaobjectDefinition, int, error) {
-	rows, err := s.pool.Query(ctx, `select `+definitionColumns+`, count(*) over () from metaobject_definitions where instance_id = $1
+	rows, err := s.db(ctx).Query(ctx, `select `+definitionColumns+`, count(*) over () from metaobject_definitions where instance_id = $1
 		order by type limit $2 offset $3`, instance, perPage, (page-1)*perPage)
 	if err != nil {
 		return nil, 0, wrap(err)
@@ -38,12 +38,12 @@ func (s *Store) Definitions(ctx context.Context, instance uuid.UUID, page, perPa
 }
 
 func (s *Store) DefinitionByID(ctx context.Context, instance, id uuid.UUID) (catalog.MetaobjectDefinition, error) {
-	d, err := scanDefinition(s.pool.QueryRow(ctx, `select `+definitionColumns+` from metaobject_definitions where instance_id = $1 and id = $2`, instance, id))
+	d, err := scanDefinition(s.db(ctx).QueryRow(ctx, `select `+definitionColumns+` from metaobject_definitions where instance_id = $1 and id = $2`, instance, id))
 	return d, notFound(err, "metaobject definition")
 }
 
 func (s *Store) DefinitionByType(ctx context.Context, instance uuid.UUID, typ string) (catalog.MetaobjectDefinition, error) {
-	d, err := scanDefinition(s.pool.QueryRow(ctx, `select `+definitionColumns+` from metaobject_definitions where instance_id = $1 and type = $2`, instance, typ))
+	d, err := scanDefinition(s.db(ctx).QueryRow(ctx, `select `+definitionColumns+` from metaobject_definitions where instance_id = $1 and type = $2`, instance, typ))
 	return d, notFound(err, "metaobject definition")
 }
 
@@ -51,7 +51,7 @@ func (s *Store) SaveDefinition(ctx context.Context, instance uuid.UUID, d catalo
 	fields, _ := json.Marshal(d.Fields)
 	var err error
 	if create {
-		_, err = s.pool.Exec(ctx, `insert into metaobject_definitions (instance_id, id, type, name, fields) values ($1, $2, $3, $4, $5)`,
+		_, err = s.db(ctx).Exec(ctx, `insert into metaobject_definitions (instance_id, id, type, name, fields) values ($1, $2, $3, $4, $5)`,
 			instance, d.ID, d.Type, d.Name, fields)
 	} else {
 		err = s.inTx(ctx, func(tx pgx.Tx) error { return updateDefinition(ctx, tx, instance, d, fields) })
@@ -126,7 +126,7 @@ func scanMetaobject(r pgx.Row, extra ...any) (catalog.Metaobject, error) {
 }
 
 func (s *Store) Metaobjects(ctx context.Context, instance uuid.UUID, page, perPage int) ([]catalog.Metaobject, int, error) {
-	rows, err := s.pool.Query(ctx, `select `+metaobjectColumns+`, count(*) over () from metaobjects m
+	rows, err := s.db(ctx).Query(ctx, `select `+metaobjectColumns+`, count(*) over () from metaobjects m
 		join metaobject_definitions d on d.instance_id = m.instance_id and d.id = m.definition_id
 		where m.instance_id = $1 order by d.type, m.handle limit $2 offset $3`, instance, perPage, (page-1)*perPage)
 	if err != nil {
@@ -138,7 +138,7 @@ func (s *Store) Metaobjects(ctx context.Context, instance uuid.UUID, page, perPa
 }
 
 func (s *Store) MetaobjectsByID(ctx context.Context, instance uuid.UUID, ids []uuid.UUID) ([]catalog.Metaobject, error) {
-	rows, err := s.pool.Query(ctx, `select `+metaobjectColumns+` from metaobjects m
+	rows, err := s.db(ctx).Query(ctx, `select `+metaobjectColumns+` from metaobjects m
 		join metaobject_definitions d on d.instance_id = m.instance_id and d.id = m.definition_id
 		where m.instance_id = $1 and m.id = any($2)`, instance, ids)
 	if err != nil {
@@ -191,8 +191,9 @@ func (s *Store) SaveMetaobject(ctx context.Context, instance uuid.UUID, m catalo
 
 // DeleteMetaobject deletes a metaobject nothing refers to; the conflict says what still does.
 func (s *Store) DeleteMetaobject(ctx context.Context, instance, id uuid.UUID) error {
-	tag, err := s.pool.Exec(ctx, `delete from metaobjects where instance_id = $1 and id = $2`, instance, id)
+	tag, err := s.db(ctx).Exec(ctx, `delete from metaobjects where instance_id = $1 and id = $2`, instance, id)
 	if name, ok := pgerr.ForeignKey(err); ok {
+		// The failed delete aborted a surrounding transaction: explain from the pool.
 		var n int
 		var example uuid.UUID
 		if name == "metaobject_references_referenced" {

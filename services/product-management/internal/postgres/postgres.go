@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/flowkiwi/platform/pkg/fault"
@@ -34,8 +35,41 @@ func New(pool *pgxpool.Pool) *Store {
 	return &Store{pool: pool, localeCache: map[uuid.UUID]cachedLocales{}}
 }
 
-// inTx runs fn in a transaction, retried after a serialization failure or a deadlock (pgerr.InTx).
+// querier is what statements run on: the pool, or the transaction of a change (Atomically).
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+type txKey struct{}
+
+// db is the transaction ctx carries (Atomically), else the pool: the catalog's change path makes
+// a write, its read back and its events one transaction without the store's methods knowing.
+func (s *Store) db(ctx context.Context) querier {
+	if tx, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
+		return tx
+	}
+	return s.pool
+}
+
+// Atomically runs fn in one transaction: every store call with the ctx fn is given joins it. It is
+// retried after a serialization failure or a deadlock (pgerr.InTx), so fn must build its results
+// afresh each time.
+func (s *Store) Atomically(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
+		return fn(ctx)
+	}
+	return wrap(pgerr.InTx(ctx, s.pool, func(tx pgx.Tx) error { return fn(context.WithValue(ctx, txKey{}, tx)) }))
+}
+
+// inTx runs fn in a transaction: the surrounding change's when ctx carries one (its failure fails
+// the change, so no savepoint is needed), else a new one (pgerr.InTx, retried).
 func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	if tx, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
+		return fn(tx)
+	}
 	return pgerr.InTx(ctx, s.pool, fn)
 }
 
@@ -52,7 +86,7 @@ func uniqueViolation(err error) (string, bool) { return pgerr.Unique(err) }
 
 // deleteOne deletes a row: not found when none, a conflict when something still refers to it.
 func deleteOne(ctx context.Context, s *Store, sql string, instance, id uuid.UUID, what, inUse string) error {
-	tag, err := s.pool.Exec(ctx, sql, instance, id)
+	tag, err := s.db(ctx).Exec(ctx, sql, instance, id)
 	if isForeignKeyViolation(err) {
 		return fault.Conflict("%s", inUse)
 	}
@@ -101,6 +135,6 @@ func missingOrChanged(ctx context.Context, q interface {
 
 func (s *Store) owner(ctx context.Context, sql string, instance, id uuid.UUID, what string) (uuid.UUID, error) {
 	var pid uuid.UUID
-	err := s.pool.QueryRow(ctx, sql, instance, id).Scan(&pid)
+	err := s.db(ctx).QueryRow(ctx, sql, instance, id).Scan(&pid)
 	return pid, notFound(err, what)
 }

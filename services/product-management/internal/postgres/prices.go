@@ -158,7 +158,7 @@ func scanPrice(r pgx.Row, extra ...any) (price.Row, error) {
 
 // CurrentPrices lists the latest revisions that are in force now or scheduled.
 func (s *Store) CurrentPrices(ctx context.Context, instance uuid.UUID, variant *uuid.UUID, page, perPage int) ([]price.Row, int, error) {
-	rows, err := s.pool.Query(ctx, `select `+priceColumns+`, count(*) over () from (
+	rows, err := s.db(ctx).Query(ctx, `select `+priceColumns+`, count(*) over () from (
 			select distinct on (id) * from prices where instance_id = $1 and ($2::uuid is null or variant_id = $2)
 			order by id, revision desc) p
 		where p.ends_at is null or p.ends_at > now()
@@ -172,7 +172,7 @@ func (s *Store) CurrentPrices(ctx context.Context, instance uuid.UUID, variant *
 }
 
 func (s *Store) Price(ctx context.Context, instance, id uuid.UUID) (price.Row, error) {
-	p, err := scanPrice(s.pool.QueryRow(ctx, `select `+priceColumns+` from prices p where p.instance_id = $1 and p.id = $2 order by p.revision desc limit 1`, instance, id))
+	p, err := scanPrice(s.db(ctx).QueryRow(ctx, `select `+priceColumns+` from prices p where p.instance_id = $1 and p.id = $2 order by p.revision desc limit 1`, instance, id))
 	return p, notFound(err, "price")
 }
 
@@ -226,7 +226,7 @@ func (s *Store) ChangePrice(ctx context.Context, instance, id uuid.UUID, change 
 }
 
 func (s *Store) EndPrice(ctx context.Context, instance, id uuid.UUID) error {
-	tag, err := s.pool.Exec(ctx, `update prices set ends_at = greatest(now(), starts_at), updated_at = now()
+	tag, err := s.db(ctx).Exec(ctx, `update prices set ends_at = greatest(now(), starts_at), updated_at = now()
 		where instance_id = $1 and id = $2 and revision = (select max(revision) from prices where instance_id = $1 and id = $2)
 		and (ends_at is null or ends_at > now())`, instance, id)
 	if err != nil {

@@ -185,12 +185,12 @@ func positions(n int) []int32 {
 }
 
 func (s *Store) DeleteProduct(ctx context.Context, instance, id uuid.UUID, ifVersion int64) error {
-	tag, err := s.pool.Exec(ctx, `delete from products where instance_id = $1 and id = $2 and ($3 = 0 or version = $3)`, instance, id, ifVersion)
+	tag, err := s.db(ctx).Exec(ctx, `delete from products where instance_id = $1 and id = $2 and ($3 = 0 or version = $3)`, instance, id, ifVersion)
 	if err != nil {
 		return wrap(err)
 	}
 	if tag.RowsAffected() == 0 {
-		return wrap(missingOrChanged(ctx, s.pool, "products", instance, id, "product"))
+		return wrap(missingOrChanged(ctx, s.db(ctx), "products", instance, id, "product"))
 	}
 	return nil
 }

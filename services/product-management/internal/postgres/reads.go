@@ -52,7 +52,7 @@ func (s *Store) Embeds(ctx context.Context, instance uuid.UUID, q catalog.EmbedQ
 	if b.Len() == 0 {
 		return out, nil
 	}
-	return out, wrap(s.pool.SendBatch(ctx, b).Close())
+	return out, wrap(s.db(ctx).SendBatch(ctx, b).Close())
 }
 
 // collectInto queues sql on b; when the batch runs, its rows are scanned into dst.
@@ -126,7 +126,7 @@ func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalo
 		}
 		sql := fmt.Sprintf(`select p.id, %s from %s where %s order by %s %s, p.id %s limit %s`,
 			col, from, strings.Join(where, " and "), col, dir, dir, arg(q.PerPage+1))
-		rows, err := s.pool.Query(ctx, sql, args...)
+		rows, err := s.db(ctx).Query(ctx, sql, args...)
 		if err != nil {
 			return nil, 0, nil, wrap(err)
 		}
@@ -156,7 +156,7 @@ func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalo
 	}
 	sql := fmt.Sprintf(`select p.id, count(*) over () from %s where %s order by %s %s nulls last, p.id %s limit %s offset %s`,
 		from, strings.Join(where, " and "), col, dir, dir, arg(q.PerPage), arg((q.Page-1)*q.PerPage))
-	rows, err := s.pool.Query(ctx, sql, args...)
+	rows, err := s.db(ctx).Query(ctx, sql, args...)
 	if err != nil {
 		return nil, 0, nil, wrap(err)
 	}
@@ -172,7 +172,7 @@ func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalo
 	if len(ids) == 0 && q.Page > 1 {
 		// Past the last page the window saw no rows: count on its own.
 		countArgs := args[:len(args)-2]
-		err = s.pool.QueryRow(ctx, fmt.Sprintf(`select count(*) from %s where %s`, from, strings.Join(where, " and ")), countArgs...).Scan(&total)
+		err = s.db(ctx).QueryRow(ctx, fmt.Sprintf(`select count(*) from %s where %s`, from, strings.Join(where, " and ")), countArgs...).Scan(&total)
 	}
 	return ids, total, nil, wrap(err)
 }
@@ -216,7 +216,7 @@ func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUI
 		order by product_id, position`, instance, ids)
 	b.Queue(`select product_id, attribute_id, value from product_attribute_values where instance_id = $1 and product_id = any($2)
 		order by product_id, position`, instance, ids)
-	br := s.pool.SendBatch(ctx, b)
+	br := s.db(ctx).SendBatch(ctx, b)
 	defer br.Close()
 
 	byID := map[uuid.UUID]*catalog.Product{}

@@ -1,0 +1,185 @@
+package catalog
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Kind names a resource in event types ("product" in product.created).
+type Kind string
+
+const (
+	KindProduct     Kind = "product"
+	KindVariant     Kind = "variant"
+	KindOption      Kind = "option"
+	KindOptionValue Kind = "optionValue"
+	KindPrice       Kind = "price"
+	KindMedia       Kind = "media"
+	KindCollection  Kind = "collection"
+	KindCategory    Kind = "category"
+	KindAttribute   Kind = "attribute"
+	KindChannel     Kind = "channel"
+	KindMetafield   Kind = "metafield"
+	KindMetaobject  Kind = "metaobject"
+	KindDefinition  Kind = "metaobjectDefinition"
+	KindLocale      Kind = "locale"
+)
+
+// Kinds lists every resource kind that has events.
+func Kinds() []Kind {
+	return []Kind{KindProduct, KindVariant, KindOption, KindOptionValue, KindPrice, KindMedia, KindCollection, KindCategory,
+		KindAttribute, KindChannel, KindMetafield, KindMetaobject, KindDefinition, KindLocale}
+}
+
+// Op is what happened to a resource.
+type Op string
+
+const (
+	Created Op = "created"
+	Updated Op = "updated"
+	Deleted Op = "deleted"
+)
+
+// EventTypes lists every event type: each kind with each op.
+func EventTypes() []string {
+	var out []string
+	for _, k := range Kinds() {
+		for _, op := range []Op{Created, Updated, Deleted} {
+			out = append(out, string(k)+"."+string(op))
+		}
+	}
+	return out
+}
+
+// Change is one resource a change touched, as the change's response shows it: Resource is the
+// value the HTTP layer renders (a View for products, a VariantOf for variants, the resource itself
+// otherwise), nil for a delete.
+type Change struct {
+	Kind     Kind
+	Op       Op
+	ID       string // the resource's id (a locale's code)
+	Resource any
+}
+
+// VariantOf is a variant with the product view it was read in, as a variant event shows it.
+type VariantOf struct {
+	View    View
+	Variant Variant
+}
+
+// Encoder renders a change's resource as its event's data (the JSON-LD of a read; for deletes
+// the resource's @id and @type). The HTTP layer provides it: the catalog speaks ids.
+type Encoder func(c Change) (json.RawMessage, error)
+
+// NewEvent is an event as the change path records it.
+type NewEvent struct {
+	ID       uuid.UUID
+	Type     string
+	Resource string
+	Data     json.RawMessage
+}
+
+// Event is a recorded change, as the events feed lists it.
+type Event struct {
+	ID              uuid.UUID
+	Type            string
+	Resource        string
+	ResourceVersion int64
+	Data            json.RawMessage
+	CreatedAt       time.Time
+	Position        EventPosition
+}
+
+// EventPosition is an event's place in the feed's order (its transaction, then its sequence):
+// the feed's cursor.
+type EventPosition struct {
+	Tx  uint64
+	Seq int64
+}
+
+// EventQuery selects a page of the events feed.
+type EventQuery struct {
+	After        *EventPosition // the cursor: events after this one
+	Types        []string       // any of these types (empty: all)
+	CreatedAfter *time.Time
+	Limit        int
+}
+
+// EventStore makes a change and its events one transaction, and serves the feed.
+type EventStore interface {
+	// Atomically runs fn in one transaction that every store call with fn's ctx joins.
+	Atomically(ctx context.Context, fn func(ctx context.Context) error) error
+	// RecordEvents stores events of instance in the transaction of ctx.
+	RecordEvents(ctx context.Context, instance uuid.UUID, events []NewEvent) error
+	// Events lists the instance's events in feed order, only those whose transactions (and every
+	// earlier one) have ended, so a later page never gains an event before the cursor.
+	Events(ctx context.Context, instance uuid.UUID, q EventQuery) ([]Event, error)
+}
+
+// MaxEventsPerPage bounds a page of the feed.
+const MaxEventsPerPage = 100
+
+// change runs write, which returns the resources it touched, and records their events in the
+// same transaction: an event exists if and only if its change committed. It is the one place every
+// catalog write goes through.
+func (s *Service) change(ctx context.Context, instance uuid.UUID, write func(ctx context.Context) ([]Change, error)) error {
+	return s.events.Atomically(ctx, func(ctx context.Context) error {
+		changes, err := write(ctx)
+		if err != nil {
+			return err
+		}
+		events := make([]NewEvent, 0, len(changes))
+		for _, c := range changes {
+			data, err := s.encode(c)
+			if err != nil {
+				return err
+			}
+			events = append(events, NewEvent{ID: newID(), Type: string(c.Kind) + "." + string(c.Op), Resource: c.ID, Data: data})
+		}
+		return s.events.RecordEvents(ctx, instance, events)
+	})
+}
+
+// one is a change of one resource.
+func one(kind Kind, op Op, id uuid.UUID, resource any) []Change {
+	return []Change{{Kind: kind, Op: op, ID: id.String(), Resource: resource}}
+}
+
+// Events lists a page of the instance's events.
+func (s *Service) Events(ctx context.Context, instance uuid.UUID, q EventQuery) ([]Event, error) {
+	if q.Limit <= 0 || q.Limit > MaxEventsPerPage {
+		q.Limit = MaxEventsPerPage
+	}
+	return s.events.Events(ctx, instance, q)
+}
+
+// save runs write and reads the resource back, one change of kind (op) with its event.
+func save[T any](ctx context.Context, s *Service, instance uuid.UUID, kind Kind, op Op, id uuid.UUID,
+	write func(ctx context.Context) error, read func(ctx context.Context) (T, error)) (T, error) {
+	var out T
+	err := s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
+		if err := write(ctx); err != nil {
+			return nil, err
+		}
+		v, err := read(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = v
+		return one(kind, op, id, v), nil
+	})
+	return out, err
+}
+
+// remove runs del, one deletion of kind with its event.
+func (s *Service) remove(ctx context.Context, instance uuid.UUID, kind Kind, id string, del func(ctx context.Context) error) error {
+	return s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
+		if err := del(ctx); err != nil {
+			return nil, err
+		}
+		return []Change{{Kind: kind, Op: Deleted, ID: id}}, nil
+	})
+}
