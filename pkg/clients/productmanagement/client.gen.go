@@ -170,6 +170,27 @@ func (e StatusCode) Valid() bool {
 	}
 }
 
+// Defines values for WebhookDeliveryStatus.
+const (
+	Failed    WebhookDeliveryStatus = "failed"
+	Pending   WebhookDeliveryStatus = "pending"
+	Succeeded WebhookDeliveryStatus = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryStatus enum.
+func (e WebhookDeliveryStatus) Valid() bool {
+	switch e {
+	case Failed:
+		return true
+	case Pending:
+		return true
+	case Succeeded:
+		return true
+	default:
+		return false
+	}
+}
+
 // ApiDocumentation A Hydra API documentation (see `GET /rest/api/docs.jsonld`).
 type ApiDocumentation struct {
 	LdContext map[string]interface{} `json:"@context"`
@@ -531,6 +552,57 @@ type Entrypoint struct {
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Statuses Iri `json:"statuses"`
+}
+
+// Event A change to a catalog resource. Webhook deliveries carry the same document (without
+// `@context`) as their body.
+type Event struct {
+	LdContext *string `json:"@context,omitempty"`
+	LdID      string  `json:"@id"`
+	LdType    string  `json:"@type"`
+
+	// Data The resource as the change's response showed it (a JSON-LD document with its own
+	// `@context`, relations as IRIs); for a `.deleted` event only its `@id` and `@type`.
+	//
+	//
+	// Example: {"@context":"/rest/api/contexts/Channel","@id":"/rest/api/channels/018f2c3e-7a1b-7c2d-9e3f-4a5b6c7d8e9f","@type":"Channel"}
+	Data map[string]interface{} `json:"data"`
+
+	// Id The event's id; a webhook delivery's `webhook-id`.
+	Id openapi_types.UUID `json:"id"`
+
+	// Instance The instance the resource belongs to.
+	Instance openapi_types.UUID `json:"instance"`
+
+	// Resource An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Resource Iri `json:"resource"`
+
+	// ResourceVersion 1 for the resource's first event, one more for each later one: order a resource's
+	// events by it and skip those older than the last you applied.
+	ResourceVersion int64 `json:"resourceVersion"`
+
+	// Timestamp When the change committed (its transaction's time).
+	Timestamp time.Time `json:"timestamp"`
+
+	// Type `{resource}.{created|updated|deleted}`, the resource one of `product`, `variant`,
+	// `option`, `optionValue`, `price`, `media`, `collection`, `category`, `attribute`,
+	// `channel`, `metafield`, `metaobject`, `metaobjectDefinition`, `locale` (enabled is
+	// created, disabled is deleted).
+	//
+	//
+	// Example: product.created
+	Type string `json:"type"`
+}
+
+// EventCollection defines model for EventCollection.
+type EventCollection struct {
+	LdContext *string   `json:"@context,omitempty"`
+	LdID      string    `json:"@id"`
+	LdType    string    `json:"@type"`
+	Member    []Event   `json:"member"`
+	View      HydraView `json:"view"`
 }
 
 // HydraIriTemplateMapping One variable of a Hydra IRI template and the property it filters or orders by.
@@ -1324,6 +1396,140 @@ type VariantPriceCreate struct {
 	ValidUntil nullable.Nullable[time.Time] `json:"validUntil,omitempty"`
 }
 
+// WebhookAttempt defines model for WebhookAttempt.
+type WebhookAttempt struct {
+	Attempt     int       `json:"attempt"`
+	AttemptedAt time.Time `json:"attemptedAt"`
+	DurationMs  int       `json:"durationMs"`
+
+	// Error Why the attempt failed, briefly; null when it succeeded.
+	Error nullable.Nullable[string] `json:"error"`
+
+	// ResponseExcerpt The first 256 bytes of the response body.
+	ResponseExcerpt nullable.Nullable[string] `json:"responseExcerpt"`
+
+	// ResponseStatus The receiver's status, or null when no response came.
+	ResponseStatus nullable.Nullable[int] `json:"responseStatus"`
+}
+
+// WebhookDelivery defines model for WebhookDelivery.
+type WebhookDelivery struct {
+	LdContext *string `json:"@context,omitempty"`
+	LdID      string  `json:"@id"`
+	LdType    string  `json:"@type"`
+
+	// Attempts Every attempt so far, oldest first.
+	Attempts  []WebhookAttempt `json:"attempts"`
+	CreatedAt time.Time        `json:"createdAt"`
+
+	// Event An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Event Iri                `json:"event"`
+	Id    openapi_types.UUID `json:"id"`
+
+	// NextAttemptAt When the next attempt is due, while pending.
+	NextAttemptAt nullable.Nullable[time.Time] `json:"nextAttemptAt"`
+
+	// Status `failed` after the last attempt of the schedule failed.
+	Status WebhookDeliveryStatus `json:"status"`
+
+	// Subscription An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Subscription Iri `json:"subscription"`
+}
+
+// WebhookDeliveryStatus `failed` after the last attempt of the schedule failed.
+type WebhookDeliveryStatus string
+
+// WebhookDeliveryCollection defines model for WebhookDeliveryCollection.
+type WebhookDeliveryCollection struct {
+	LdContext  *string           `json:"@context,omitempty"`
+	LdID       string            `json:"@id"`
+	LdType     string            `json:"@type"`
+	Member     []WebhookDelivery `json:"member"`
+	TotalItems int               `json:"totalItems"`
+	View       *HydraView        `json:"view,omitempty"`
+}
+
+// WebhookResend defines model for WebhookResend.
+type WebhookResend struct {
+	// Event The event's IRI (or id).
+	//
+	// Example: /rest/api/events/018f2c3e-7a1b-7c2d-9e3f-4a5b6c7d8e9f
+	Event string `json:"event"`
+}
+
+// WebhookSubscription defines model for WebhookSubscription.
+type WebhookSubscription struct {
+	LdContext *string `json:"@context,omitempty"`
+	LdID      string  `json:"@id"`
+	LdType    string  `json:"@type"`
+
+	// Active Deliveries are made only while active.
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Deliveries An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Deliveries  Iri                       `json:"deliveries"`
+	Description nullable.Nullable[string] `json:"description"`
+
+	// DisabledReason Why the platform deactivated the subscription, while it is inactive for that reason.
+	DisabledReason nullable.Nullable[string] `json:"disabledReason"`
+
+	// Events The event types delivered; `*` for all, `product.*` for all of a resource.
+	//
+	// Example: ["product.created","product.updated"]
+	Events []string           `json:"events"`
+	Id     openapi_types.UUID `json:"id"`
+
+	// Secret The signing secret (`whsec_` and base64), present only in the response that created the
+	// subscription: keep it, it is not shown again.
+	//
+	//
+	// Example: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+	Secret    *string   `json:"secret,omitempty"`
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	// Url Example: https://hooks.example.com/flowkiwi
+	Url string `json:"url"`
+}
+
+// WebhookSubscriptionCollection defines model for WebhookSubscriptionCollection.
+type WebhookSubscriptionCollection struct {
+	LdContext  *string               `json:"@context,omitempty"`
+	LdID       string                `json:"@id"`
+	LdType     string                `json:"@type"`
+	Member     []WebhookSubscription `json:"member"`
+	TotalItems int                   `json:"totalItems"`
+	View       *HydraView            `json:"view,omitempty"`
+}
+
+// WebhookSubscriptionCreate defines model for WebhookSubscriptionCreate.
+type WebhookSubscriptionCreate struct {
+	Description *string `json:"description,omitempty"`
+
+	// Events Example: ["product.created","product.updated"]
+	Events []string `json:"events"`
+
+	// Url An `https` URL on a public address.
+	//
+	// Example: https://hooks.example.com/flowkiwi
+	Url string `json:"url"`
+}
+
+// WebhookSubscriptionPatch defines model for WebhookSubscriptionPatch.
+type WebhookSubscriptionPatch struct {
+	// Active `true` resumes deliveries (and clears `disabledReason`); `false` pauses them.
+	Active      *bool                     `json:"active,omitempty"`
+	Description nullable.Nullable[string] `json:"description,omitempty"`
+	Events      *[]string                 `json:"events,omitempty"`
+	Url         *string                   `json:"url,omitempty"`
+}
+
 // Cursor defines model for Cursor.
 type Cursor = string
 
@@ -1640,6 +1846,31 @@ type ListCountriesParams struct {
 
 // GetCountryParams defines parameters for GetCountry.
 type GetCountryParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// ListEventsParams defines parameters for ListEvents.
+type ListEventsParams struct {
+	// Cursor The position to continue after, from a previous page's `view.next`.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Type Only events of these types, comma-separated (`product.created,variant.updated`); a type
+	// is `{resource}.{created|updated|deleted}`.
+	Type *string `form:"type,omitempty" json:"type,omitempty"`
+
+	// CreatedAtAfter Only events recorded after this moment.
+	CreatedAtAfter *time.Time `form:"createdAt[after],omitempty" json:"createdAt[after],omitempty"`
+
+	// ItemsPerPage Events per page (at most 100).
+	ItemsPerPage *int `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// GetEventParams defines parameters for GetEvent.
+type GetEventParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 }
@@ -2460,6 +2691,88 @@ type CreateVariantPriceParams struct {
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 }
 
+// GetWebhookDeliveryParams defines parameters for GetWebhookDelivery.
+type GetWebhookDeliveryParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// ListWebhookSubscriptionsParams defines parameters for ListWebhookSubscriptions.
+type ListWebhookSubscriptionsParams struct {
+	// Page The 1-based page number.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// ItemsPerPage Items per page (at most 100).
+	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// CreateWebhookSubscriptionParams defines parameters for CreateWebhookSubscription.
+type CreateWebhookSubscriptionParams struct {
+	// IdempotencyKey Makes a retry of this request safe (IETF httpapi Idempotency-Key draft): 1 to 255 printable
+	// ASCII characters (a bare token, or an sf-string in double quotes), unique per operation you
+	// mean, such as a UUID. The first request's outcome (status, body, `Location`/`ETag`) is kept
+	// for 24 hours for your partner (and, in product-management, the instance); a retry with the
+	// same key and the same request (method, path, body) answers that outcome again with
+	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
+	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
+	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
+	// so a retry runs the operation.
+	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// DeleteWebhookSubscriptionParams defines parameters for DeleteWebhookSubscription.
+type DeleteWebhookSubscriptionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// GetWebhookSubscriptionParams defines parameters for GetWebhookSubscription.
+type GetWebhookSubscriptionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// UpdateWebhookSubscriptionParams defines parameters for UpdateWebhookSubscription.
+type UpdateWebhookSubscriptionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParams struct {
+	// Page The 1-based page number.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// ItemsPerPage Items per page (at most 100).
+	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// ResendWebhookEventParams defines parameters for ResendWebhookEvent.
+type ResendWebhookEventParams struct {
+	// IdempotencyKey Makes a retry of this request safe (IETF httpapi Idempotency-Key draft): 1 to 255 printable
+	// ASCII characters (a bare token, or an sf-string in double quotes), unique per operation you
+	// mean, such as a UUID. The first request's outcome (status, body, `Location`/`ETag`) is kept
+	// for 24 hours for your partner (and, in product-management, the instance); a retry with the
+	// same key and the same request (method, path, body) answers that outcome again with
+	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
+	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
+	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
+	// so a retry runs the operation.
+	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
 // CreateAttributeJSONRequestBody defines body for CreateAttribute for application/json ContentType.
 type CreateAttributeJSONRequestBody = AttributeCreate
 
@@ -2591,6 +2904,21 @@ type CreateVariantPriceJSONRequestBody = VariantPriceCreate
 
 // CreateVariantPriceApplicationLdPlusJSONRequestBody defines body for CreateVariantPrice for application/ld+json ContentType.
 type CreateVariantPriceApplicationLdPlusJSONRequestBody = VariantPriceCreate
+
+// CreateWebhookSubscriptionJSONRequestBody defines body for CreateWebhookSubscription for application/json ContentType.
+type CreateWebhookSubscriptionJSONRequestBody = WebhookSubscriptionCreate
+
+// CreateWebhookSubscriptionApplicationLdPlusJSONRequestBody defines body for CreateWebhookSubscription for application/ld+json ContentType.
+type CreateWebhookSubscriptionApplicationLdPlusJSONRequestBody = WebhookSubscriptionCreate
+
+// UpdateWebhookSubscriptionApplicationMergePatchPlusJSONRequestBody defines body for UpdateWebhookSubscription for application/merge-patch+json ContentType.
+type UpdateWebhookSubscriptionApplicationMergePatchPlusJSONRequestBody = WebhookSubscriptionPatch
+
+// ResendWebhookEventJSONRequestBody defines body for ResendWebhookEvent for application/json ContentType.
+type ResendWebhookEventJSONRequestBody = WebhookResend
+
+// ResendWebhookEventApplicationLdPlusJSONRequestBody defines body for ResendWebhookEvent for application/ld+json ContentType.
+type ResendWebhookEventApplicationLdPlusJSONRequestBody = WebhookResend
 
 // Getter for additional properties for ApiDocumentation_HydraSupportedClass_Item. Returns the specified
 // element and whether it was found
@@ -3555,6 +3883,32 @@ type ClientInterface interface {
 	// Corresponds with GET /rest/api/docs.jsonld (the `GetApiDocumentation` operationId).
 	GetApiDocumentation(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListEvents List what changed, in order
+	//
+	// Every change to a catalog resource (products, variants, options, option values, prices,
+	// medias, collections, categories, attributes, channels, metafields, metaobjects and their
+	// definitions, locales) records an event in the change's own transaction: an event exists if
+	// and only if its change committed. Events are kept 30 days.
+	//
+	// The feed is a cursor walk in commit order: start without `cursor` (or with
+	// `createdAt[after]`), then follow `view.next`; at the end of the feed `view.next` is still
+	// present and asking it again later answers the events recorded since. An event shows up only
+	// when every transaction that started before it has ended, so a later page never gains an
+	// event before a cursor already handed out: a consumer that stores its last `view.next` and
+	// resumes from it after an outage misses nothing and sees nothing twice.
+	//
+	// A change made through a product's sub-resource (`/rest/api/variants/{id}`, options, values,
+	// prices) records that resource's event; a product created with its options, variants and
+	// prices records one `product.created` whose data holds them.
+	//
+	// Corresponds with GET /rest/api/events (the `ListEvents` operationId).
+	ListEvents(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetEvent Retrieve an event
+	//
+	// Corresponds with GET /rest/api/events/{id} (the `GetEvent` operationId).
+	GetEvent(ctx context.Context, id Id, params *GetEventParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListLocales List the instance's enabled locales
 	//
 	// Corresponds with GET /rest/api/locales (the `ListLocales` operationId).
@@ -4238,6 +4592,147 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /rest/api/variants/{id}/prices (the `CreateVariantPrice` operationId).
 	CreateVariantPriceWithApplicationLdPlusJSONBody(ctx context.Context, id Id, params *CreateVariantPriceParams, body CreateVariantPriceApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWebhookDelivery Retrieve a delivery with its attempts
+	//
+	// Corresponds with GET /rest/api/webhook_deliveries/{id} (the `GetWebhookDelivery` operationId).
+	GetWebhookDelivery(ctx context.Context, id Id, params *GetWebhookDeliveryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWebhookSubscriptions List webhook subscriptions
+	//
+	// Corresponds with GET /rest/api/webhook_subscriptions (the `ListWebhookSubscriptions` operationId).
+	ListWebhookSubscriptions(ctx context.Context, params *ListWebhookSubscriptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateWebhookSubscriptionWithBody Subscribe a URL to events
+	//
+	// Deliveries follow Standard Webhooks (standardwebhooks.com): a `POST` of the event's JSON
+	// (`{type, timestamp, data}` plus `id`, `instance` and `resourceVersion`) with the headers
+	// `webhook-id` (the event's id, the same on every retry: your deduplication key),
+	// `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` and the base64
+	// HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with the secret's bytes
+	// after `whsec_`). Verify with any Standard Webhooks library.
+	//
+	// A delivery succeeds on a `2xx` answered within 10 seconds; redirects are not followed.
+	// Otherwise it is retried 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h after the previous
+	// attempt, then marked `failed`. Delivery is at least once and in no guaranteed order: order
+	// by `resourceVersion` per resource. A subscription whose deliveries have failed without a
+	// success for 5 days is deactivated (`active: false`, `disabledReason`); `PATCH` it with
+	// `active: true` to resume.
+	//
+	// The URL must be `https` and must not name a loopback, private, link-local or otherwise
+	// internal address (a `422` at `url`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /rest/api/webhook_subscriptions (the `CreateWebhookSubscription` operationId).
+	CreateWebhookSubscriptionWithBody(ctx context.Context, params *CreateWebhookSubscriptionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateWebhookSubscription Subscribe a URL to events
+	//
+	// Deliveries follow Standard Webhooks (standardwebhooks.com): a `POST` of the event's JSON
+	// (`{type, timestamp, data}` plus `id`, `instance` and `resourceVersion`) with the headers
+	// `webhook-id` (the event's id, the same on every retry: your deduplication key),
+	// `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` and the base64
+	// HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with the secret's bytes
+	// after `whsec_`). Verify with any Standard Webhooks library.
+	//
+	// A delivery succeeds on a `2xx` answered within 10 seconds; redirects are not followed.
+	// Otherwise it is retried 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h after the previous
+	// attempt, then marked `failed`. Delivery is at least once and in no guaranteed order: order
+	// by `resourceVersion` per resource. A subscription whose deliveries have failed without a
+	// success for 5 days is deactivated (`active: false`, `disabledReason`); `PATCH` it with
+	// `active: true` to resume.
+	//
+	// The URL must be `https` and must not name a loopback, private, link-local or otherwise
+	// internal address (a `422` at `url`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /rest/api/webhook_subscriptions (the `CreateWebhookSubscription` operationId).
+	CreateWebhookSubscription(ctx context.Context, params *CreateWebhookSubscriptionParams, body CreateWebhookSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateWebhookSubscriptionWithApplicationLdPlusJSONBody Subscribe a URL to events
+	//
+	// Deliveries follow Standard Webhooks (standardwebhooks.com): a `POST` of the event's JSON
+	// (`{type, timestamp, data}` plus `id`, `instance` and `resourceVersion`) with the headers
+	// `webhook-id` (the event's id, the same on every retry: your deduplication key),
+	// `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` and the base64
+	// HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with the secret's bytes
+	// after `whsec_`). Verify with any Standard Webhooks library.
+	//
+	// A delivery succeeds on a `2xx` answered within 10 seconds; redirects are not followed.
+	// Otherwise it is retried 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h after the previous
+	// attempt, then marked `failed`. Delivery is at least once and in no guaranteed order: order
+	// by `resourceVersion` per resource. A subscription whose deliveries have failed without a
+	// success for 5 days is deactivated (`active: false`, `disabledReason`); `PATCH` it with
+	// `active: true` to resume.
+	//
+	// The URL must be `https` and must not name a loopback, private, link-local or otherwise
+	// internal address (a `422` at `url`).
+	//
+	// Takes a body of the `application/ld+json` content type.
+	//
+	// Corresponds with POST /rest/api/webhook_subscriptions (the `CreateWebhookSubscription` operationId).
+	CreateWebhookSubscriptionWithApplicationLdPlusJSONBody(ctx context.Context, params *CreateWebhookSubscriptionParams, body CreateWebhookSubscriptionApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteWebhookSubscription Delete a webhook subscription and its delivery history
+	//
+	// Corresponds with DELETE /rest/api/webhook_subscriptions/{id} (the `DeleteWebhookSubscription` operationId).
+	DeleteWebhookSubscription(ctx context.Context, id Id, params *DeleteWebhookSubscriptionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWebhookSubscription Retrieve a webhook subscription
+	//
+	// Corresponds with GET /rest/api/webhook_subscriptions/{id} (the `GetWebhookSubscription` operationId).
+	GetWebhookSubscription(ctx context.Context, id Id, params *GetWebhookSubscriptionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateWebhookSubscriptionWithBody Change a subscription's URL, events or description, or (re)activate it (JSON Merge Patch)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /rest/api/webhook_subscriptions/{id} (the `UpdateWebhookSubscription` operationId).
+	UpdateWebhookSubscriptionWithBody(ctx context.Context, id Id, params *UpdateWebhookSubscriptionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateWebhookSubscriptionWithApplicationMergePatchPlusJSONBody Change a subscription's URL, events or description, or (re)activate it (JSON Merge Patch)
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /rest/api/webhook_subscriptions/{id} (the `UpdateWebhookSubscription` operationId).
+	UpdateWebhookSubscriptionWithApplicationMergePatchPlusJSONBody(ctx context.Context, id Id, params *UpdateWebhookSubscriptionParams, body UpdateWebhookSubscriptionApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWebhookDeliveries List a subscription's deliveries, newest first, with their attempts
+	//
+	// Corresponds with GET /rest/api/webhook_subscriptions/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveries(ctx context.Context, id Id, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResendWebhookEventWithBody Deliver one event to the subscription again
+	//
+	// Starts a new delivery of the event (under the same `webhook-id`) with a fresh retry
+	// schedule, whatever happened to earlier ones: for a receiver that lost or rejected it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /rest/api/webhook_subscriptions/{id}/deliveries (the `ResendWebhookEvent` operationId).
+	ResendWebhookEventWithBody(ctx context.Context, id Id, params *ResendWebhookEventParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResendWebhookEvent Deliver one event to the subscription again
+	//
+	// Starts a new delivery of the event (under the same `webhook-id`) with a fresh retry
+	// schedule, whatever happened to earlier ones: for a receiver that lost or rejected it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /rest/api/webhook_subscriptions/{id}/deliveries (the `ResendWebhookEvent` operationId).
+	ResendWebhookEvent(ctx context.Context, id Id, params *ResendWebhookEventParams, body ResendWebhookEventJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResendWebhookEventWithApplicationLdPlusJSONBody Deliver one event to the subscription again
+	//
+	// Starts a new delivery of the event (under the same `webhook-id`) with a fresh retry
+	// schedule, whatever happened to earlier ones: for a receiver that lost or rejected it.
+	//
+	// Takes a body of the `application/ld+json` content type.
+	//
+	// Corresponds with POST /rest/api/webhook_subscriptions/{id}/deliveries (the `ResendWebhookEvent` operationId).
+	ResendWebhookEventWithApplicationLdPlusJSONBody(ctx context.Context, id Id, params *ResendWebhookEventParams, body ResendWebhookEventApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // GetEntrypoint The entrypoint
@@ -4852,6 +5347,52 @@ func (c *Client) GetCountry(ctx context.Context, code string, params *GetCountry
 // Corresponds with GET /rest/api/docs.jsonld (the `GetApiDocumentation` operationId).
 func (c *Client) GetApiDocumentation(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetApiDocumentationRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListEvents List what changed, in order
+//
+// Every change to a catalog resource (products, variants, options, option values, prices,
+// medias, collections, categories, attributes, channels, metafields, metaobjects and their
+// definitions, locales) records an event in the change's own transaction: an event exists if
+// and only if its change committed. Events are kept 30 days.
+//
+// The feed is a cursor walk in commit order: start without `cursor` (or with
+// `createdAt[after]`), then follow `view.next`; at the end of the feed `view.next` is still
+// present and asking it again later answers the events recorded since. An event shows up only
+// when every transaction that started before it has ended, so a later page never gains an
+// event before a cursor already handed out: a consumer that stores its last `view.next` and
+// resumes from it after an outage misses nothing and sees nothing twice.
+//
+// A change made through a product's sub-resource (`/rest/api/variants/{id}`, options, values,
+// prices) records that resource's event; a product created with its options, variants and
+// prices records one `product.created` whose data holds them.
+//
+// Corresponds with GET /rest/api/events (the `ListEvents` operationId).
+func (c *Client) ListEvents(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListEventsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetEvent Retrieve an event
+//
+// Corresponds with GET /rest/api/events/{id} (the `GetEvent` operationId).
+func (c *Client) GetEvent(ctx context.Context, id Id, params *GetEventParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetEventRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6376,6 +6917,277 @@ func (c *Client) CreateVariantPrice(ctx context.Context, id Id, params *CreateVa
 // Corresponds with POST /rest/api/variants/{id}/prices (the `CreateVariantPrice` operationId).
 func (c *Client) CreateVariantPriceWithApplicationLdPlusJSONBody(ctx context.Context, id Id, params *CreateVariantPriceParams, body CreateVariantPriceApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateVariantPriceRequestWithApplicationLdPlusJSONBody(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWebhookDelivery Retrieve a delivery with its attempts
+//
+// Corresponds with GET /rest/api/webhook_deliveries/{id} (the `GetWebhookDelivery` operationId).
+func (c *Client) GetWebhookDelivery(ctx context.Context, id Id, params *GetWebhookDeliveryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWebhookDeliveryRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWebhookSubscriptions List webhook subscriptions
+//
+// Corresponds with GET /rest/api/webhook_subscriptions (the `ListWebhookSubscriptions` operationId).
+func (c *Client) ListWebhookSubscriptions(ctx context.Context, params *ListWebhookSubscriptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhookSubscriptionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateWebhookSubscriptionWithBody Subscribe a URL to events
+//
+// Deliveries follow Standard Webhooks (standardwebhooks.com): a `POST` of the event's JSON
+// (`{type, timestamp, data}` plus `id`, `instance` and `resourceVersion`) with the headers
+// `webhook-id` (the event's id, the same on every retry: your deduplication key),
+// `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` and the base64
+// HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with the secret's bytes
+// after `whsec_`). Verify with any Standard Webhooks library.
+//
+// A delivery succeeds on a `2xx` answered within 10 seconds; redirects are not followed.
+// Otherwise it is retried 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h after the previous
+// attempt, then marked `failed`. Delivery is at least once and in no guaranteed order: order
+// by `resourceVersion` per resource. A subscription whose deliveries have failed without a
+// success for 5 days is deactivated (`active: false`, `disabledReason`); `PATCH` it with
+// `active: true` to resume.
+//
+// The URL must be `https` and must not name a loopback, private, link-local or otherwise
+// internal address (a `422` at `url`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /rest/api/webhook_subscriptions (the `CreateWebhookSubscription` operationId).
+func (c *Client) CreateWebhookSubscriptionWithBody(ctx context.Context, params *CreateWebhookSubscriptionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateWebhookSubscriptionRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateWebhookSubscription Subscribe a URL to events
+//
+// Deliveries follow Standard Webhooks (standardwebhooks.com): a `POST` of the event's JSON
+// (`{type, timestamp, data}` plus `id`, `instance` and `resourceVersion`) with the headers
+// `webhook-id` (the event's id, the same on every retry: your deduplication key),
+// `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` and the base64
+// HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with the secret's bytes
+// after `whsec_`). Verify with any Standard Webhooks library.
+//
+// A delivery succeeds on a `2xx` answered within 10 seconds; redirects are not followed.
+// Otherwise it is retried 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h after the previous
+// attempt, then marked `failed`. Delivery is at least once and in no guaranteed order: order
+// by `resourceVersion` per resource. A subscription whose deliveries have failed without a
+// success for 5 days is deactivated (`active: false`, `disabledReason`); `PATCH` it with
+// `active: true` to resume.
+//
+// The URL must be `https` and must not name a loopback, private, link-local or otherwise
+// internal address (a `422` at `url`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /rest/api/webhook_subscriptions (the `CreateWebhookSubscription` operationId).
+func (c *Client) CreateWebhookSubscription(ctx context.Context, params *CreateWebhookSubscriptionParams, body CreateWebhookSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateWebhookSubscriptionRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateWebhookSubscriptionWithApplicationLdPlusJSONBody Subscribe a URL to events
+//
+// Deliveries follow Standard Webhooks (standardwebhooks.com): a `POST` of the event's JSON
+// (`{type, timestamp, data}` plus `id`, `instance` and `resourceVersion`) with the headers
+// `webhook-id` (the event's id, the same on every retry: your deduplication key),
+// `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` and the base64
+// HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with the secret's bytes
+// after `whsec_`). Verify with any Standard Webhooks library.
+//
+// A delivery succeeds on a `2xx` answered within 10 seconds; redirects are not followed.
+// Otherwise it is retried 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h after the previous
+// attempt, then marked `failed`. Delivery is at least once and in no guaranteed order: order
+// by `resourceVersion` per resource. A subscription whose deliveries have failed without a
+// success for 5 days is deactivated (`active: false`, `disabledReason`); `PATCH` it with
+// `active: true` to resume.
+//
+// The URL must be `https` and must not name a loopback, private, link-local or otherwise
+// internal address (a `422` at `url`).
+//
+// Takes a body of the `application/ld+json` content type.
+//
+// Corresponds with POST /rest/api/webhook_subscriptions (the `CreateWebhookSubscription` operationId).
+func (c *Client) CreateWebhookSubscriptionWithApplicationLdPlusJSONBody(ctx context.Context, params *CreateWebhookSubscriptionParams, body CreateWebhookSubscriptionApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateWebhookSubscriptionRequestWithApplicationLdPlusJSONBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteWebhookSubscription Delete a webhook subscription and its delivery history
+//
+// Corresponds with DELETE /rest/api/webhook_subscriptions/{id} (the `DeleteWebhookSubscription` operationId).
+func (c *Client) DeleteWebhookSubscription(ctx context.Context, id Id, params *DeleteWebhookSubscriptionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteWebhookSubscriptionRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWebhookSubscription Retrieve a webhook subscription
+//
+// Corresponds with GET /rest/api/webhook_subscriptions/{id} (the `GetWebhookSubscription` operationId).
+func (c *Client) GetWebhookSubscription(ctx context.Context, id Id, params *GetWebhookSubscriptionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWebhookSubscriptionRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateWebhookSubscriptionWithBody Change a subscription's URL, events or description, or (re)activate it (JSON Merge Patch)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /rest/api/webhook_subscriptions/{id} (the `UpdateWebhookSubscription` operationId).
+func (c *Client) UpdateWebhookSubscriptionWithBody(ctx context.Context, id Id, params *UpdateWebhookSubscriptionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateWebhookSubscriptionRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateWebhookSubscriptionWithApplicationMergePatchPlusJSONBody Change a subscription's URL, events or description, or (re)activate it (JSON Merge Patch)
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /rest/api/webhook_subscriptions/{id} (the `UpdateWebhookSubscription` operationId).
+func (c *Client) UpdateWebhookSubscriptionWithApplicationMergePatchPlusJSONBody(ctx context.Context, id Id, params *UpdateWebhookSubscriptionParams, body UpdateWebhookSubscriptionApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateWebhookSubscriptionRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWebhookDeliveries List a subscription's deliveries, newest first, with their attempts
+//
+// Corresponds with GET /rest/api/webhook_subscriptions/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+func (c *Client) ListWebhookDeliveries(ctx context.Context, id Id, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhookDeliveriesRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResendWebhookEventWithBody Deliver one event to the subscription again
+//
+// Starts a new delivery of the event (under the same `webhook-id`) with a fresh retry
+// schedule, whatever happened to earlier ones: for a receiver that lost or rejected it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /rest/api/webhook_subscriptions/{id}/deliveries (the `ResendWebhookEvent` operationId).
+func (c *Client) ResendWebhookEventWithBody(ctx context.Context, id Id, params *ResendWebhookEventParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResendWebhookEventRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResendWebhookEvent Deliver one event to the subscription again
+//
+// Starts a new delivery of the event (under the same `webhook-id`) with a fresh retry
+// schedule, whatever happened to earlier ones: for a receiver that lost or rejected it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /rest/api/webhook_subscriptions/{id}/deliveries (the `ResendWebhookEvent` operationId).
+func (c *Client) ResendWebhookEvent(ctx context.Context, id Id, params *ResendWebhookEventParams, body ResendWebhookEventJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResendWebhookEventRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResendWebhookEventWithApplicationLdPlusJSONBody Deliver one event to the subscription again
+//
+// Starts a new delivery of the event (under the same `webhook-id`) with a fresh retry
+// schedule, whatever happened to earlier ones: for a receiver that lost or rejected it.
+//
+// Takes a body of the `application/ld+json` content type.
+//
+// Corresponds with POST /rest/api/webhook_subscriptions/{id}/deliveries (the `ResendWebhookEvent` operationId).
+func (c *Client) ResendWebhookEventWithApplicationLdPlusJSONBody(ctx context.Context, id Id, params *ResendWebhookEventParams, body ResendWebhookEventApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResendWebhookEventRequestWithApplicationLdPlusJSONBody(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8079,6 +8891,156 @@ func NewGetApiDocumentationRequest(server string) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListEventsRequest constructs an http.Request for the ListEvents method
+func NewListEventsRequest(server string, params *ListEventsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/events")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Type != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "type", *params.Type, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CreatedAtAfter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "createdAt[after]", *params.CreatedAtAfter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ItemsPerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "itemsPerPage", *params.ItemsPerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetEventRequest constructs an http.Request for the GetEvent method
+func NewGetEventRequest(server string, id Id, params *GetEventParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/events/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
 	}
 
 	return req, nil
@@ -12448,6 +13410,529 @@ func NewCreateVariantPriceRequestWithBody(server string, id Id, params *CreateVa
 	return req, nil
 }
 
+// NewGetWebhookDeliveryRequest constructs an http.Request for the GetWebhookDelivery method
+func NewGetWebhookDeliveryRequest(server string, id Id, params *GetWebhookDeliveryParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/webhook_deliveries/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewListWebhookSubscriptionsRequest constructs an http.Request for the ListWebhookSubscriptions method
+func NewListWebhookSubscriptionsRequest(server string, params *ListWebhookSubscriptionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/webhook_subscriptions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ItemsPerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "itemsPerPage", *params.ItemsPerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewCreateWebhookSubscriptionRequest calls the generic CreateWebhookSubscription builder with application/json body
+func NewCreateWebhookSubscriptionRequest(server string, params *CreateWebhookSubscriptionParams, body CreateWebhookSubscriptionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateWebhookSubscriptionRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateWebhookSubscriptionRequestWithApplicationLdPlusJSONBody calls the generic CreateWebhookSubscription builder with application/ld+json body
+func NewCreateWebhookSubscriptionRequestWithApplicationLdPlusJSONBody(server string, params *CreateWebhookSubscriptionParams, body CreateWebhookSubscriptionApplicationLdPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateWebhookSubscriptionRequestWithBody(server, params, "application/ld+json", bodyReader)
+}
+
+// NewCreateWebhookSubscriptionRequestWithBody constructs an http.Request for the CreateWebhookSubscription method, with any body, and a specified content type
+func NewCreateWebhookSubscriptionRequestWithBody(server string, params *CreateWebhookSubscriptionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/webhook_subscriptions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam1)
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteWebhookSubscriptionRequest constructs an http.Request for the DeleteWebhookSubscription method
+func NewDeleteWebhookSubscriptionRequest(server string, id Id, params *DeleteWebhookSubscriptionParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/webhook_subscriptions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetWebhookSubscriptionRequest constructs an http.Request for the GetWebhookSubscription method
+func NewGetWebhookSubscriptionRequest(server string, id Id, params *GetWebhookSubscriptionParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/webhook_subscriptions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateWebhookSubscriptionRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateWebhookSubscription builder with application/merge-patch+json body
+func NewUpdateWebhookSubscriptionRequestWithApplicationMergePatchPlusJSONBody(server string, id Id, params *UpdateWebhookSubscriptionParams, body UpdateWebhookSubscriptionApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateWebhookSubscriptionRequestWithBody(server, id, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateWebhookSubscriptionRequestWithBody constructs an http.Request for the UpdateWebhookSubscription method, with any body, and a specified content type
+func NewUpdateWebhookSubscriptionRequestWithBody(server string, id Id, params *UpdateWebhookSubscriptionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/webhook_subscriptions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewListWebhookDeliveriesRequest constructs an http.Request for the ListWebhookDeliveries method
+func NewListWebhookDeliveriesRequest(server string, id Id, params *ListWebhookDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/webhook_subscriptions/%s/deliveries", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ItemsPerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "itemsPerPage", *params.ItemsPerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewResendWebhookEventRequest calls the generic ResendWebhookEvent builder with application/json body
+func NewResendWebhookEventRequest(server string, id Id, params *ResendWebhookEventParams, body ResendWebhookEventJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewResendWebhookEventRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewResendWebhookEventRequestWithApplicationLdPlusJSONBody calls the generic ResendWebhookEvent builder with application/ld+json body
+func NewResendWebhookEventRequestWithApplicationLdPlusJSONBody(server string, id Id, params *ResendWebhookEventParams, body ResendWebhookEventApplicationLdPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewResendWebhookEventRequestWithBody(server, id, params, "application/ld+json", bodyReader)
+}
+
+// NewResendWebhookEventRequestWithBody constructs an http.Request for the ResendWebhookEvent method, with any body, and a specified content type
+func NewResendWebhookEventRequestWithBody(server string, id Id, params *ResendWebhookEventParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/webhook_subscriptions/%s/deliveries", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam1)
+
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -12777,6 +14262,36 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /rest/api/docs.jsonld (the `GetApiDocumentation` operationId).
 	GetApiDocumentationWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetApiDocumentationResponse, error)
+
+	// ListEventsWithResponse List what changed, in order
+	//
+	// Every change to a catalog resource (products, variants, options, option values, prices,
+	// medias, collections, categories, attributes, channels, metafields, metaobjects and their
+	// definitions, locales) records an event in the change's own transaction: an event exists if
+	// and only if its change committed. Events are kept 30 days.
+	//
+	// The feed is a cursor walk in commit order: start without `cursor` (or with
+	// `createdAt[after]`), then follow `view.next`; at the end of the feed `view.next` is still
+	// present and asking it again later answers the events recorded since. An event shows up only
+	// when every transaction that started before it has ended, so a later page never gains an
+	// event before a cursor already handed out: a consumer that stores its last `view.next` and
+	// resumes from it after an outage misses nothing and sees nothing twice.
+	//
+	// A change made through a product's sub-resource (`/rest/api/variants/{id}`, options, values,
+	// prices) records that resource's event; a product created with its options, variants and
+	// prices records one `product.created` whose data holds them.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/events (the `ListEvents` operationId).
+	ListEventsWithResponse(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*ListEventsResponse, error)
+
+	// GetEventWithResponse Retrieve an event
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/events/{id} (the `GetEvent` operationId).
+	GetEventWithResponse(ctx context.Context, id Id, params *GetEventParams, reqEditors ...RequestEditorFn) (*GetEventResponse, error)
 
 	// ListLocalesWithResponse List the instance's enabled locales
 	//
@@ -13523,6 +15038,157 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /rest/api/variants/{id}/prices (the `CreateVariantPrice` operationId).
 	CreateVariantPriceWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, id Id, params *CreateVariantPriceParams, body CreateVariantPriceApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateVariantPriceResponse, error)
+
+	// GetWebhookDeliveryWithResponse Retrieve a delivery with its attempts
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/webhook_deliveries/{id} (the `GetWebhookDelivery` operationId).
+	GetWebhookDeliveryWithResponse(ctx context.Context, id Id, params *GetWebhookDeliveryParams, reqEditors ...RequestEditorFn) (*GetWebhookDeliveryResponse, error)
+
+	// ListWebhookSubscriptionsWithResponse List webhook subscriptions
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/webhook_subscriptions (the `ListWebhookSubscriptions` operationId).
+	ListWebhookSubscriptionsWithResponse(ctx context.Context, params *ListWebhookSubscriptionsParams, reqEditors ...RequestEditorFn) (*ListWebhookSubscriptionsResponse, error)
+
+	// CreateWebhookSubscriptionWithBodyWithResponse Subscribe a URL to events
+	//
+	// Deliveries follow Standard Webhooks (standardwebhooks.com): a `POST` of the event's JSON
+	// (`{type, timestamp, data}` plus `id`, `instance` and `resourceVersion`) with the headers
+	// `webhook-id` (the event's id, the same on every retry: your deduplication key),
+	// `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` and the base64
+	// HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with the secret's bytes
+	// after `whsec_`). Verify with any Standard Webhooks library.
+	//
+	// A delivery succeeds on a `2xx` answered within 10 seconds; redirects are not followed.
+	// Otherwise it is retried 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h after the previous
+	// attempt, then marked `failed`. Delivery is at least once and in no guaranteed order: order
+	// by `resourceVersion` per resource. A subscription whose deliveries have failed without a
+	// success for 5 days is deactivated (`active: false`, `disabledReason`); `PATCH` it with
+	// `active: true` to resume.
+	//
+	// The URL must be `https` and must not name a loopback, private, link-local or otherwise
+	// internal address (a `422` at `url`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/webhook_subscriptions (the `CreateWebhookSubscription` operationId).
+	CreateWebhookSubscriptionWithBodyWithResponse(ctx context.Context, params *CreateWebhookSubscriptionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWebhookSubscriptionResponse, error)
+
+	// CreateWebhookSubscriptionWithResponse Subscribe a URL to events
+	//
+	// Deliveries follow Standard Webhooks (standardwebhooks.com): a `POST` of the event's JSON
+	// (`{type, timestamp, data}` plus `id`, `instance` and `resourceVersion`) with the headers
+	// `webhook-id` (the event's id, the same on every retry: your deduplication key),
+	// `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` and the base64
+	// HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with the secret's bytes
+	// after `whsec_`). Verify with any Standard Webhooks library.
+	//
+	// A delivery succeeds on a `2xx` answered within 10 seconds; redirects are not followed.
+	// Otherwise it is retried 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h after the previous
+	// attempt, then marked `failed`. Delivery is at least once and in no guaranteed order: order
+	// by `resourceVersion` per resource. A subscription whose deliveries have failed without a
+	// success for 5 days is deactivated (`active: false`, `disabledReason`); `PATCH` it with
+	// `active: true` to resume.
+	//
+	// The URL must be `https` and must not name a loopback, private, link-local or otherwise
+	// internal address (a `422` at `url`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/webhook_subscriptions (the `CreateWebhookSubscription` operationId).
+	CreateWebhookSubscriptionWithResponse(ctx context.Context, params *CreateWebhookSubscriptionParams, body CreateWebhookSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWebhookSubscriptionResponse, error)
+
+	// CreateWebhookSubscriptionWithApplicationLdPlusJSONBodyWithResponse Subscribe a URL to events
+	//
+	// Deliveries follow Standard Webhooks (standardwebhooks.com): a `POST` of the event's JSON
+	// (`{type, timestamp, data}` plus `id`, `instance` and `resourceVersion`) with the headers
+	// `webhook-id` (the event's id, the same on every retry: your deduplication key),
+	// `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` and the base64
+	// HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with the secret's bytes
+	// after `whsec_`). Verify with any Standard Webhooks library.
+	//
+	// A delivery succeeds on a `2xx` answered within 10 seconds; redirects are not followed.
+	// Otherwise it is retried 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h after the previous
+	// attempt, then marked `failed`. Delivery is at least once and in no guaranteed order: order
+	// by `resourceVersion` per resource. A subscription whose deliveries have failed without a
+	// success for 5 days is deactivated (`active: false`, `disabledReason`); `PATCH` it with
+	// `active: true` to resume.
+	//
+	// The URL must be `https` and must not name a loopback, private, link-local or otherwise
+	// internal address (a `422` at `url`).
+	//
+	// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/webhook_subscriptions (the `CreateWebhookSubscription` operationId).
+	CreateWebhookSubscriptionWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, params *CreateWebhookSubscriptionParams, body CreateWebhookSubscriptionApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWebhookSubscriptionResponse, error)
+
+	// DeleteWebhookSubscriptionWithResponse Delete a webhook subscription and its delivery history
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /rest/api/webhook_subscriptions/{id} (the `DeleteWebhookSubscription` operationId).
+	DeleteWebhookSubscriptionWithResponse(ctx context.Context, id Id, params *DeleteWebhookSubscriptionParams, reqEditors ...RequestEditorFn) (*DeleteWebhookSubscriptionResponse, error)
+
+	// GetWebhookSubscriptionWithResponse Retrieve a webhook subscription
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/webhook_subscriptions/{id} (the `GetWebhookSubscription` operationId).
+	GetWebhookSubscriptionWithResponse(ctx context.Context, id Id, params *GetWebhookSubscriptionParams, reqEditors ...RequestEditorFn) (*GetWebhookSubscriptionResponse, error)
+
+	// UpdateWebhookSubscriptionWithBodyWithResponse Change a subscription's URL, events or description, or (re)activate it (JSON Merge Patch)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /rest/api/webhook_subscriptions/{id} (the `UpdateWebhookSubscription` operationId).
+	UpdateWebhookSubscriptionWithBodyWithResponse(ctx context.Context, id Id, params *UpdateWebhookSubscriptionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWebhookSubscriptionResponse, error)
+
+	// UpdateWebhookSubscriptionWithApplicationMergePatchPlusJSONBodyWithResponse Change a subscription's URL, events or description, or (re)activate it (JSON Merge Patch)
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /rest/api/webhook_subscriptions/{id} (the `UpdateWebhookSubscription` operationId).
+	UpdateWebhookSubscriptionWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id Id, params *UpdateWebhookSubscriptionParams, body UpdateWebhookSubscriptionApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWebhookSubscriptionResponse, error)
+
+	// ListWebhookDeliveriesWithResponse List a subscription's deliveries, newest first, with their attempts
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/webhook_subscriptions/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveriesWithResponse(ctx context.Context, id Id, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error)
+
+	// ResendWebhookEventWithBodyWithResponse Deliver one event to the subscription again
+	//
+	// Starts a new delivery of the event (under the same `webhook-id`) with a fresh retry
+	// schedule, whatever happened to earlier ones: for a receiver that lost or rejected it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/webhook_subscriptions/{id}/deliveries (the `ResendWebhookEvent` operationId).
+	ResendWebhookEventWithBodyWithResponse(ctx context.Context, id Id, params *ResendWebhookEventParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResendWebhookEventResponse, error)
+
+	// ResendWebhookEventWithResponse Deliver one event to the subscription again
+	//
+	// Starts a new delivery of the event (under the same `webhook-id`) with a fresh retry
+	// schedule, whatever happened to earlier ones: for a receiver that lost or rejected it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/webhook_subscriptions/{id}/deliveries (the `ResendWebhookEvent` operationId).
+	ResendWebhookEventWithResponse(ctx context.Context, id Id, params *ResendWebhookEventParams, body ResendWebhookEventJSONRequestBody, reqEditors ...RequestEditorFn) (*ResendWebhookEventResponse, error)
+
+	// ResendWebhookEventWithApplicationLdPlusJSONBodyWithResponse Deliver one event to the subscription again
+	//
+	// Starts a new delivery of the event (under the same `webhook-id`) with a fresh retry
+	// schedule, whatever happened to earlier ones: for a receiver that lost or rejected it.
+	//
+	// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/webhook_subscriptions/{id}/deliveries (the `ResendWebhookEvent` operationId).
+	ResendWebhookEventWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, id Id, params *ResendWebhookEventParams, body ResendWebhookEventApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*ResendWebhookEventResponse, error)
 }
 
 type GetEntrypointResponse struct {
@@ -14719,6 +16385,102 @@ func (r GetApiDocumentationResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetApiDocumentationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *EventCollection
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r ListEventsResponse) GetApplicationldJSON200() *EventCollection {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListEventsResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetEventResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *Event
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r GetEventResponse) GetApplicationldJSON200() *Event {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetEventResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetEventResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetEventResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetEventResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetEventResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -17258,6 +19020,397 @@ func (r CreateVariantPriceResponse) ContentType() string {
 	return ""
 }
 
+type GetWebhookDeliveryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *WebhookDelivery
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r GetWebhookDeliveryResponse) GetApplicationldJSON200() *WebhookDelivery {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetWebhookDeliveryResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWebhookDeliveryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWebhookDeliveryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWebhookDeliveryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWebhookDeliveryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListWebhookSubscriptionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *WebhookSubscriptionCollection
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r ListWebhookSubscriptionsResponse) GetApplicationldJSON200() *WebhookSubscriptionCollection {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListWebhookSubscriptionsResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhookSubscriptionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhookSubscriptionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhookSubscriptionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhookSubscriptionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateWebhookSubscriptionResponse201Headers the declared response headers of an HTTP 201 response for CreateWebhookSubscription
+type CreateWebhookSubscriptionResponse201Headers struct {
+	Location *string
+}
+
+type CreateWebhookSubscriptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON201 the response for an HTTP 201 `application/ld+json` response
+	ApplicationldJSON201 *WebhookSubscription
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateWebhookSubscriptionResponse201Headers
+}
+
+// GetApplicationldJSON201 returns the response for an HTTP 201 `application/ld+json` response
+func (r CreateWebhookSubscriptionResponse) GetApplicationldJSON201() *WebhookSubscription {
+	return r.ApplicationldJSON201
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CreateWebhookSubscriptionResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateWebhookSubscriptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateWebhookSubscriptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateWebhookSubscriptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateWebhookSubscriptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteWebhookSubscriptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DeleteWebhookSubscriptionResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteWebhookSubscriptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteWebhookSubscriptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteWebhookSubscriptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteWebhookSubscriptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetWebhookSubscriptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *WebhookSubscription
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r GetWebhookSubscriptionResponse) GetApplicationldJSON200() *WebhookSubscription {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetWebhookSubscriptionResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWebhookSubscriptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWebhookSubscriptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWebhookSubscriptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWebhookSubscriptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateWebhookSubscriptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *WebhookSubscription
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r UpdateWebhookSubscriptionResponse) GetApplicationldJSON200() *WebhookSubscription {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r UpdateWebhookSubscriptionResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateWebhookSubscriptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateWebhookSubscriptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateWebhookSubscriptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateWebhookSubscriptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListWebhookDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *WebhookDeliveryCollection
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r ListWebhookDeliveriesResponse) GetApplicationldJSON200() *WebhookDeliveryCollection {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListWebhookDeliveriesResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhookDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhookDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhookDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhookDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ResendWebhookEventResponse201Headers the declared response headers of an HTTP 201 response for ResendWebhookEvent
+type ResendWebhookEventResponse201Headers struct {
+	Location *string
+}
+
+type ResendWebhookEventResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON201 the response for an HTTP 201 `application/ld+json` response
+	ApplicationldJSON201 *WebhookDelivery
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *ResendWebhookEventResponse201Headers
+}
+
+// GetApplicationldJSON201 returns the response for an HTTP 201 `application/ld+json` response
+func (r ResendWebhookEventResponse) GetApplicationldJSON201() *WebhookDelivery {
+	return r.ApplicationldJSON201
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ResendWebhookEventResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ResendWebhookEventResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResendWebhookEventResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResendWebhookEventResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResendWebhookEventResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetEntrypointWithResponse The entrypoint
 //
 // The Hydra entrypoint: the IRI of every collection of the API. Public: no token, no
@@ -17764,6 +19917,48 @@ func (c *ClientWithResponses) GetApiDocumentationWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseGetApiDocumentationResponse(rsp)
+}
+
+// ListEventsWithResponse List what changed, in order
+//
+// Every change to a catalog resource (products, variants, options, option values, prices,
+// medias, collections, categories, attributes, channels, metafields, metaobjects and their
+// definitions, locales) records an event in the change's own transaction: an event exists if
+// and only if its change committed. Events are kept 30 days.
+//
+// The feed is a cursor walk in commit order: start without `cursor` (or with
+// `createdAt[after]`), then follow `view.next`; at the end of the feed `view.next` is still
+// present and asking it again later answers the events recorded since. An event shows up only
+// when every transaction that started before it has ended, so a later page never gains an
+// event before a cursor already handed out: a consumer that stores its last `view.next` and
+// resumes from it after an outage misses nothing and sees nothing twice.
+//
+// A change made through a product's sub-resource (`/rest/api/variants/{id}`, options, values,
+// prices) records that resource's event; a product created with its options, variants and
+// prices records one `product.created` whose data holds them.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/events (the `ListEvents` operationId).
+func (c *ClientWithResponses) ListEventsWithResponse(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*ListEventsResponse, error) {
+	rsp, err := c.ListEvents(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListEventsResponse(rsp)
+}
+
+// GetEventWithResponse Retrieve an event
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/events/{id} (the `GetEvent` operationId).
+func (c *ClientWithResponses) GetEventWithResponse(ctx context.Context, id Id, params *GetEventParams, reqEditors ...RequestEditorFn) (*GetEventResponse, error) {
+	rsp, err := c.GetEvent(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetEventResponse(rsp)
 }
 
 // ListLocalesWithResponse List the instance's enabled locales
@@ -19016,6 +21211,235 @@ func (c *ClientWithResponses) CreateVariantPriceWithApplicationLdPlusJSONBodyWit
 	return ParseCreateVariantPriceResponse(rsp)
 }
 
+// GetWebhookDeliveryWithResponse Retrieve a delivery with its attempts
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/webhook_deliveries/{id} (the `GetWebhookDelivery` operationId).
+func (c *ClientWithResponses) GetWebhookDeliveryWithResponse(ctx context.Context, id Id, params *GetWebhookDeliveryParams, reqEditors ...RequestEditorFn) (*GetWebhookDeliveryResponse, error) {
+	rsp, err := c.GetWebhookDelivery(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWebhookDeliveryResponse(rsp)
+}
+
+// ListWebhookSubscriptionsWithResponse List webhook subscriptions
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/webhook_subscriptions (the `ListWebhookSubscriptions` operationId).
+func (c *ClientWithResponses) ListWebhookSubscriptionsWithResponse(ctx context.Context, params *ListWebhookSubscriptionsParams, reqEditors ...RequestEditorFn) (*ListWebhookSubscriptionsResponse, error) {
+	rsp, err := c.ListWebhookSubscriptions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhookSubscriptionsResponse(rsp)
+}
+
+// CreateWebhookSubscriptionWithBodyWithResponse Subscribe a URL to events
+//
+// Deliveries follow Standard Webhooks (standardwebhooks.com): a `POST` of the event's JSON
+// (`{type, timestamp, data}` plus `id`, `instance` and `resourceVersion`) with the headers
+// `webhook-id` (the event's id, the same on every retry: your deduplication key),
+// `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` and the base64
+// HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with the secret's bytes
+// after `whsec_`). Verify with any Standard Webhooks library.
+//
+// A delivery succeeds on a `2xx` answered within 10 seconds; redirects are not followed.
+// Otherwise it is retried 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h after the previous
+// attempt, then marked `failed`. Delivery is at least once and in no guaranteed order: order
+// by `resourceVersion` per resource. A subscription whose deliveries have failed without a
+// success for 5 days is deactivated (`active: false`, `disabledReason`); `PATCH` it with
+// `active: true` to resume.
+//
+// The URL must be `https` and must not name a loopback, private, link-local or otherwise
+// internal address (a `422` at `url`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/webhook_subscriptions (the `CreateWebhookSubscription` operationId).
+func (c *ClientWithResponses) CreateWebhookSubscriptionWithBodyWithResponse(ctx context.Context, params *CreateWebhookSubscriptionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWebhookSubscriptionResponse, error) {
+	rsp, err := c.CreateWebhookSubscriptionWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateWebhookSubscriptionResponse(rsp)
+}
+
+// CreateWebhookSubscriptionWithResponse Subscribe a URL to events
+//
+// Deliveries follow Standard Webhooks (standardwebhooks.com): a `POST` of the event's JSON
+// (`{type, timestamp, data}` plus `id`, `instance` and `resourceVersion`) with the headers
+// `webhook-id` (the event's id, the same on every retry: your deduplication key),
+// `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` and the base64
+// HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with the secret's bytes
+// after `whsec_`). Verify with any Standard Webhooks library.
+//
+// A delivery succeeds on a `2xx` answered within 10 seconds; redirects are not followed.
+// Otherwise it is retried 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h after the previous
+// attempt, then marked `failed`. Delivery is at least once and in no guaranteed order: order
+// by `resourceVersion` per resource. A subscription whose deliveries have failed without a
+// success for 5 days is deactivated (`active: false`, `disabledReason`); `PATCH` it with
+// `active: true` to resume.
+//
+// The URL must be `https` and must not name a loopback, private, link-local or otherwise
+// internal address (a `422` at `url`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/webhook_subscriptions (the `CreateWebhookSubscription` operationId).
+func (c *ClientWithResponses) CreateWebhookSubscriptionWithResponse(ctx context.Context, params *CreateWebhookSubscriptionParams, body CreateWebhookSubscriptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWebhookSubscriptionResponse, error) {
+	rsp, err := c.CreateWebhookSubscription(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateWebhookSubscriptionResponse(rsp)
+}
+
+// CreateWebhookSubscriptionWithApplicationLdPlusJSONBodyWithResponse Subscribe a URL to events
+//
+// Deliveries follow Standard Webhooks (standardwebhooks.com): a `POST` of the event's JSON
+// (`{type, timestamp, data}` plus `id`, `instance` and `resourceVersion`) with the headers
+// `webhook-id` (the event's id, the same on every retry: your deduplication key),
+// `webhook-timestamp` (Unix seconds) and `webhook-signature` (`v1,` and the base64
+// HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with the secret's bytes
+// after `whsec_`). Verify with any Standard Webhooks library.
+//
+// A delivery succeeds on a `2xx` answered within 10 seconds; redirects are not followed.
+// Otherwise it is retried 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h after the previous
+// attempt, then marked `failed`. Delivery is at least once and in no guaranteed order: order
+// by `resourceVersion` per resource. A subscription whose deliveries have failed without a
+// success for 5 days is deactivated (`active: false`, `disabledReason`); `PATCH` it with
+// `active: true` to resume.
+//
+// The URL must be `https` and must not name a loopback, private, link-local or otherwise
+// internal address (a `422` at `url`).
+//
+// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/webhook_subscriptions (the `CreateWebhookSubscription` operationId).
+func (c *ClientWithResponses) CreateWebhookSubscriptionWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, params *CreateWebhookSubscriptionParams, body CreateWebhookSubscriptionApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWebhookSubscriptionResponse, error) {
+	rsp, err := c.CreateWebhookSubscriptionWithApplicationLdPlusJSONBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateWebhookSubscriptionResponse(rsp)
+}
+
+// DeleteWebhookSubscriptionWithResponse Delete a webhook subscription and its delivery history
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /rest/api/webhook_subscriptions/{id} (the `DeleteWebhookSubscription` operationId).
+func (c *ClientWithResponses) DeleteWebhookSubscriptionWithResponse(ctx context.Context, id Id, params *DeleteWebhookSubscriptionParams, reqEditors ...RequestEditorFn) (*DeleteWebhookSubscriptionResponse, error) {
+	rsp, err := c.DeleteWebhookSubscription(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteWebhookSubscriptionResponse(rsp)
+}
+
+// GetWebhookSubscriptionWithResponse Retrieve a webhook subscription
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/webhook_subscriptions/{id} (the `GetWebhookSubscription` operationId).
+func (c *ClientWithResponses) GetWebhookSubscriptionWithResponse(ctx context.Context, id Id, params *GetWebhookSubscriptionParams, reqEditors ...RequestEditorFn) (*GetWebhookSubscriptionResponse, error) {
+	rsp, err := c.GetWebhookSubscription(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWebhookSubscriptionResponse(rsp)
+}
+
+// UpdateWebhookSubscriptionWithBodyWithResponse Change a subscription's URL, events or description, or (re)activate it (JSON Merge Patch)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /rest/api/webhook_subscriptions/{id} (the `UpdateWebhookSubscription` operationId).
+func (c *ClientWithResponses) UpdateWebhookSubscriptionWithBodyWithResponse(ctx context.Context, id Id, params *UpdateWebhookSubscriptionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateWebhookSubscriptionResponse, error) {
+	rsp, err := c.UpdateWebhookSubscriptionWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateWebhookSubscriptionResponse(rsp)
+}
+
+// UpdateWebhookSubscriptionWithApplicationMergePatchPlusJSONBodyWithResponse Change a subscription's URL, events or description, or (re)activate it (JSON Merge Patch)
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /rest/api/webhook_subscriptions/{id} (the `UpdateWebhookSubscription` operationId).
+func (c *ClientWithResponses) UpdateWebhookSubscriptionWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id Id, params *UpdateWebhookSubscriptionParams, body UpdateWebhookSubscriptionApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWebhookSubscriptionResponse, error) {
+	rsp, err := c.UpdateWebhookSubscriptionWithApplicationMergePatchPlusJSONBody(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateWebhookSubscriptionResponse(rsp)
+}
+
+// ListWebhookDeliveriesWithResponse List a subscription's deliveries, newest first, with their attempts
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/webhook_subscriptions/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+func (c *ClientWithResponses) ListWebhookDeliveriesWithResponse(ctx context.Context, id Id, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error) {
+	rsp, err := c.ListWebhookDeliveries(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhookDeliveriesResponse(rsp)
+}
+
+// ResendWebhookEventWithBodyWithResponse Deliver one event to the subscription again
+//
+// Starts a new delivery of the event (under the same `webhook-id`) with a fresh retry
+// schedule, whatever happened to earlier ones: for a receiver that lost or rejected it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/webhook_subscriptions/{id}/deliveries (the `ResendWebhookEvent` operationId).
+func (c *ClientWithResponses) ResendWebhookEventWithBodyWithResponse(ctx context.Context, id Id, params *ResendWebhookEventParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResendWebhookEventResponse, error) {
+	rsp, err := c.ResendWebhookEventWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResendWebhookEventResponse(rsp)
+}
+
+// ResendWebhookEventWithResponse Deliver one event to the subscription again
+//
+// Starts a new delivery of the event (under the same `webhook-id`) with a fresh retry
+// schedule, whatever happened to earlier ones: for a receiver that lost or rejected it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/webhook_subscriptions/{id}/deliveries (the `ResendWebhookEvent` operationId).
+func (c *ClientWithResponses) ResendWebhookEventWithResponse(ctx context.Context, id Id, params *ResendWebhookEventParams, body ResendWebhookEventJSONRequestBody, reqEditors ...RequestEditorFn) (*ResendWebhookEventResponse, error) {
+	rsp, err := c.ResendWebhookEvent(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResendWebhookEventResponse(rsp)
+}
+
+// ResendWebhookEventWithApplicationLdPlusJSONBodyWithResponse Deliver one event to the subscription again
+//
+// Starts a new delivery of the event (under the same `webhook-id`) with a fresh retry
+// schedule, whatever happened to earlier ones: for a receiver that lost or rejected it.
+//
+// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/webhook_subscriptions/{id}/deliveries (the `ResendWebhookEvent` operationId).
+func (c *ClientWithResponses) ResendWebhookEventWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, id Id, params *ResendWebhookEventParams, body ResendWebhookEventApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*ResendWebhookEventResponse, error) {
+	rsp, err := c.ResendWebhookEventWithApplicationLdPlusJSONBody(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResendWebhookEventResponse(rsp)
+}
+
 // ParseGetEntrypointResponse parses an HTTP response from a GetEntrypointWithResponse call
 func ParseGetEntrypointResponse(rsp *http.Response) (*GetEntrypointResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -19860,6 +22284,72 @@ func ParseGetApiDocumentationResponse(rsp *http.Response) (*GetApiDocumentationR
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest ApiDocumentation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListEventsResponse parses an HTTP response from a ListEventsWithResponse call
+func ParseListEventsResponse(rsp *http.Response) (*ListEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EventCollection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetEventResponse parses an HTTP response from a GetEventWithResponse call
+func ParseGetEventResponse(rsp *http.Response) (*GetEventResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetEventResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Event
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -21749,6 +24239,292 @@ func ParseCreateVariantPriceResponse(rsp *http.Response) (*CreateVariantPriceRes
 	switch {
 	case rsp.StatusCode == 201:
 		var headers CreateVariantPriceResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetWebhookDeliveryResponse parses an HTTP response from a GetWebhookDeliveryWithResponse call
+func ParseGetWebhookDeliveryResponse(rsp *http.Response) (*GetWebhookDeliveryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWebhookDeliveryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookDelivery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListWebhookSubscriptionsResponse parses an HTTP response from a ListWebhookSubscriptionsWithResponse call
+func ParseListWebhookSubscriptionsResponse(rsp *http.Response) (*ListWebhookSubscriptionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhookSubscriptionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookSubscriptionCollection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateWebhookSubscriptionResponse parses an HTTP response from a CreateWebhookSubscriptionWithResponse call
+func ParseCreateWebhookSubscriptionResponse(rsp *http.Response) (*CreateWebhookSubscriptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateWebhookSubscriptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest WebhookSubscription
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateWebhookSubscriptionResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteWebhookSubscriptionResponse parses an HTTP response from a DeleteWebhookSubscriptionWithResponse call
+func ParseDeleteWebhookSubscriptionResponse(rsp *http.Response) (*DeleteWebhookSubscriptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteWebhookSubscriptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetWebhookSubscriptionResponse parses an HTTP response from a GetWebhookSubscriptionWithResponse call
+func ParseGetWebhookSubscriptionResponse(rsp *http.Response) (*GetWebhookSubscriptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWebhookSubscriptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookSubscription
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateWebhookSubscriptionResponse parses an HTTP response from a UpdateWebhookSubscriptionWithResponse call
+func ParseUpdateWebhookSubscriptionResponse(rsp *http.Response) (*UpdateWebhookSubscriptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateWebhookSubscriptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookSubscription
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListWebhookDeliveriesResponse parses an HTTP response from a ListWebhookDeliveriesWithResponse call
+func ParseListWebhookDeliveriesResponse(rsp *http.Response) (*ListWebhookDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhookDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookDeliveryCollection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseResendWebhookEventResponse parses an HTTP response from a ResendWebhookEventWithResponse call
+func ParseResendWebhookEventResponse(rsp *http.Response) (*ResendWebhookEventResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResendWebhookEventResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest WebhookDelivery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers ResendWebhookEventResponse201Headers
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

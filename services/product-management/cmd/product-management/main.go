@@ -73,7 +73,11 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	// other than IDENTITY_ISSUER stops the service.
 	ctx, stopServing := context.WithCancelCause(ctx)
 	defer stopServing(nil)
-	go a.Idempotency.ExpireEvery(ctx, time.Minute)
+	go func() {
+		if err := a.Run(ctx); err != nil {
+			stopServing(fmt.Errorf("webhook delivery: %w", err))
+		}
+	}()
 	go func() {
 		if err := a.Discover(ctx); err != nil {
 			stopServing(err)

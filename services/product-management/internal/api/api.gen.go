@@ -169,6 +169,27 @@ func (e StatusCode) Valid() bool {
 	}
 }
 
+// Defines values for WebhookDeliveryStatus.
+const (
+	Failed    WebhookDeliveryStatus = "failed"
+	Pending   WebhookDeliveryStatus = "pending"
+	Succeeded WebhookDeliveryStatus = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryStatus enum.
+func (e WebhookDeliveryStatus) Valid() bool {
+	switch e {
+	case Failed:
+		return true
+	case Pending:
+		return true
+	case Succeeded:
+		return true
+	default:
+		return false
+	}
+}
+
 // ApiDocumentation A Hydra API documentation (see `GET /rest/api/docs.jsonld`).
 type ApiDocumentation struct {
 	LdContext map[string]interface{} `json:"@context"`
@@ -526,6 +547,57 @@ type Entrypoint struct {
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Statuses Iri `json:"statuses"`
+}
+
+// Event A change to a catalog resource. Webhook deliveries carry the same document (without
+// `@context`) as their body.
+type Event struct {
+	LdContext *string `json:"@context,omitempty"`
+	LdID      string  `json:"@id"`
+	LdType    string  `json:"@type"`
+
+	// Data The resource as the change's response showed it (a JSON-LD document with its own
+	// `@context`, relations as IRIs); for a `.deleted` event only its `@id` and `@type`.
+	//
+	//
+	// Example: {"@context":"/rest/api/contexts/Channel","@id":"/rest/api/channels/018f2c3e-7a1b-7c2d-9e3f-4a5b6c7d8e9f","@type":"Channel"}
+	Data json.RawMessage `json:"data"`
+
+	// Id The event's id; a webhook delivery's `webhook-id`.
+	Id openapi_types.UUID `json:"id"`
+
+	// Instance The instance the resource belongs to.
+	Instance openapi_types.UUID `json:"instance"`
+
+	// Resource An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Resource Iri `json:"resource"`
+
+	// ResourceVersion 1 for the resource's first event, one more for each later one: order a resource's
+	// events by it and skip those older than the last you applied.
+	ResourceVersion int64 `json:"resourceVersion"`
+
+	// Timestamp When the change committed (its transaction's time).
+	Timestamp time.Time `json:"timestamp"`
+
+	// Type `{resource}.{created|updated|deleted}`, the resource one of `product`, `variant`,
+	// `option`, `optionValue`, `price`, `media`, `collection`, `category`, `attribute`,
+	// `channel`, `metafield`, `metaobject`, `metaobjectDefinition`, `locale` (enabled is
+	// created, disabled is deleted).
+	//
+	//
+	// Example: product.created
+	Type string `json:"type"`
+}
+
+// EventCollection defines model for EventCollection.
+type EventCollection struct {
+	LdContext *string   `json:"@context,omitempty"`
+	LdID      string    `json:"@id"`
+	LdType    string    `json:"@type"`
+	Member    []Event   `json:"member"`
+	View      HydraView `json:"view"`
 }
 
 // HydraIriTemplateMapping One variable of a Hydra IRI template and the property it filters or orders by.
@@ -1309,6 +1381,140 @@ type VariantPriceCreate struct {
 	ValidUntil nullable.Nullable[time.Time] `json:"validUntil,omitempty"`
 }
 
+// WebhookAttempt defines model for WebhookAttempt.
+type WebhookAttempt struct {
+	Attempt     int       `json:"attempt"`
+	AttemptedAt time.Time `json:"attemptedAt"`
+	DurationMs  int       `json:"durationMs"`
+
+	// Error Why the attempt failed, briefly; null when it succeeded.
+	Error nullable.Nullable[string] `json:"error"`
+
+	// ResponseExcerpt The first 256 bytes of the response body.
+	ResponseExcerpt nullable.Nullable[string] `json:"responseExcerpt"`
+
+	// ResponseStatus The receiver's status, or null when no response came.
+	ResponseStatus nullable.Nullable[int] `json:"responseStatus"`
+}
+
+// WebhookDelivery defines model for WebhookDelivery.
+type WebhookDelivery struct {
+	LdContext *string `json:"@context,omitempty"`
+	LdID      string  `json:"@id"`
+	LdType    string  `json:"@type"`
+
+	// Attempts Every attempt so far, oldest first.
+	Attempts  []WebhookAttempt `json:"attempts"`
+	CreatedAt time.Time        `json:"createdAt"`
+
+	// Event An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Event Iri                `json:"event"`
+	Id    openapi_types.UUID `json:"id"`
+
+	// NextAttemptAt When the next attempt is due, while pending.
+	NextAttemptAt nullable.Nullable[time.Time] `json:"nextAttemptAt"`
+
+	// Status `failed` after the last attempt of the schedule failed.
+	Status WebhookDeliveryStatus `json:"status"`
+
+	// Subscription An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Subscription Iri `json:"subscription"`
+}
+
+// WebhookDeliveryStatus `failed` after the last attempt of the schedule failed.
+type WebhookDeliveryStatus string
+
+// WebhookDeliveryCollection defines model for WebhookDeliveryCollection.
+type WebhookDeliveryCollection struct {
+	LdContext  *string           `json:"@context,omitempty"`
+	LdID       string            `json:"@id"`
+	LdType     string            `json:"@type"`
+	Member     []WebhookDelivery `json:"member"`
+	TotalItems int               `json:"totalItems"`
+	View       *HydraView        `json:"view,omitempty"`
+}
+
+// WebhookResend defines model for WebhookResend.
+type WebhookResend struct {
+	// Event The event's IRI (or id).
+	//
+	// Example: /rest/api/events/018f2c3e-7a1b-7c2d-9e3f-4a5b6c7d8e9f
+	Event string `json:"event"`
+}
+
+// WebhookSubscription defines model for WebhookSubscription.
+type WebhookSubscription struct {
+	LdContext *string `json:"@context,omitempty"`
+	LdID      string  `json:"@id"`
+	LdType    string  `json:"@type"`
+
+	// Active Deliveries are made only while active.
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Deliveries An IRI of a resource of this API.
+	//
+	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
+	Deliveries  Iri                       `json:"deliveries"`
+	Description nullable.Nullable[string] `json:"description"`
+
+	// DisabledReason Why the platform deactivated the subscription, while it is inactive for that reason.
+	DisabledReason nullable.Nullable[string] `json:"disabledReason"`
+
+	// Events The event types delivered; `*` for all, `product.*` for all of a resource.
+	//
+	// Example: ["product.created","product.updated"]
+	Events []string           `json:"events"`
+	Id     openapi_types.UUID `json:"id"`
+
+	// Secret The signing secret (`whsec_` and base64), present only in the response that created the
+	// subscription: keep it, it is not shown again.
+	//
+	//
+	// Example: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+	Secret    *string   `json:"secret,omitempty"`
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	// Url Example: https://hooks.example.com/flowkiwi
+	Url string `json:"url"`
+}
+
+// WebhookSubscriptionCollection defines model for WebhookSubscriptionCollection.
+type WebhookSubscriptionCollection struct {
+	LdContext  *string               `json:"@context,omitempty"`
+	LdID       string                `json:"@id"`
+	LdType     string                `json:"@type"`
+	Member     []WebhookSubscription `json:"member"`
+	TotalItems int                   `json:"totalItems"`
+	View       *HydraView            `json:"view,omitempty"`
+}
+
+// WebhookSubscriptionCreate defines model for WebhookSubscriptionCreate.
+type WebhookSubscriptionCreate struct {
+	Description *string `json:"description,omitempty"`
+
+	// Events Example: ["product.created","product.updated"]
+	Events []string `json:"events"`
+
+	// Url An `https` URL on a public address.
+	//
+	// Example: https://hooks.example.com/flowkiwi
+	Url string `json:"url"`
+}
+
+// WebhookSubscriptionPatch defines model for WebhookSubscriptionPatch.
+type WebhookSubscriptionPatch struct {
+	// Active `true` resumes deliveries (and clears `disabledReason`); `false` pauses them.
+	Active      *bool                     `json:"active,omitempty"`
+	Description nullable.Nullable[string] `json:"description,omitempty"`
+	Events      *[]string                 `json:"events,omitempty"`
+	Url         *string                   `json:"url,omitempty"`
+}
+
 // Cursor defines model for Cursor.
 type Cursor = string
 
@@ -1625,6 +1831,31 @@ type ListCountriesParams struct {
 
 // GetCountryParams defines parameters for GetCountry.
 type GetCountryParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// ListEventsParams defines parameters for ListEvents.
+type ListEventsParams struct {
+	// Cursor The position to continue after, from a previous page's `view.next`.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Type Only events of these types, comma-separated (`product.created,variant.updated`); a type
+	// is `{resource}.{created|updated|deleted}`.
+	Type *string `form:"type,omitempty" json:"type,omitempty"`
+
+	// CreatedAtAfter Only events recorded after this moment.
+	CreatedAtAfter *time.Time `form:"createdAt[after],omitempty" json:"createdAt[after],omitempty"`
+
+	// ItemsPerPage Events per page (at most 100).
+	ItemsPerPage *int `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// GetEventParams defines parameters for GetEvent.
+type GetEventParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 }
@@ -2445,6 +2676,88 @@ type CreateVariantPriceParams struct {
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 }
 
+// GetWebhookDeliveryParams defines parameters for GetWebhookDelivery.
+type GetWebhookDeliveryParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// ListWebhookSubscriptionsParams defines parameters for ListWebhookSubscriptions.
+type ListWebhookSubscriptionsParams struct {
+	// Page The 1-based page number.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// ItemsPerPage Items per page (at most 100).
+	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// CreateWebhookSubscriptionParams defines parameters for CreateWebhookSubscription.
+type CreateWebhookSubscriptionParams struct {
+	// IdempotencyKey Makes a retry of this request safe (IETF httpapi Idempotency-Key draft): 1 to 255 printable
+	// ASCII characters (a bare token, or an sf-string in double quotes), unique per operation you
+	// mean, such as a UUID. The first request's outcome (status, body, `Location`/`ETag`) is kept
+	// for 24 hours for your partner (and, in product-management, the instance); a retry with the
+	// same key and the same request (method, path, body) answers that outcome again with
+	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
+	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
+	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
+	// so a retry runs the operation.
+	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// DeleteWebhookSubscriptionParams defines parameters for DeleteWebhookSubscription.
+type DeleteWebhookSubscriptionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// GetWebhookSubscriptionParams defines parameters for GetWebhookSubscription.
+type GetWebhookSubscriptionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// UpdateWebhookSubscriptionParams defines parameters for UpdateWebhookSubscription.
+type UpdateWebhookSubscriptionParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParams struct {
+	// Page The 1-based page number.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// ItemsPerPage Items per page (at most 100).
+	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// ResendWebhookEventParams defines parameters for ResendWebhookEvent.
+type ResendWebhookEventParams struct {
+	// IdempotencyKey Makes a retry of this request safe (IETF httpapi Idempotency-Key draft): 1 to 255 printable
+	// ASCII characters (a bare token, or an sf-string in double quotes), unique per operation you
+	// mean, such as a UUID. The first request's outcome (status, body, `Location`/`ETag`) is kept
+	// for 24 hours for your partner (and, in product-management, the instance); a retry with the
+	// same key and the same request (method, path, body) answers that outcome again with
+	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
+	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
+	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
+	// so a retry runs the operation.
+	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
 // CreateAttributeJSONRequestBody defines body for CreateAttribute for application/json ContentType.
 type CreateAttributeJSONRequestBody = AttributeCreate
 
@@ -2576,6 +2889,21 @@ type CreateVariantPriceJSONRequestBody = VariantPriceCreate
 
 // CreateVariantPriceApplicationLdPlusJSONRequestBody defines body for CreateVariantPrice for application/ld+json ContentType.
 type CreateVariantPriceApplicationLdPlusJSONRequestBody = VariantPriceCreate
+
+// CreateWebhookSubscriptionJSONRequestBody defines body for CreateWebhookSubscription for application/json ContentType.
+type CreateWebhookSubscriptionJSONRequestBody = WebhookSubscriptionCreate
+
+// CreateWebhookSubscriptionApplicationLdPlusJSONRequestBody defines body for CreateWebhookSubscription for application/ld+json ContentType.
+type CreateWebhookSubscriptionApplicationLdPlusJSONRequestBody = WebhookSubscriptionCreate
+
+// UpdateWebhookSubscriptionApplicationMergePatchPlusJSONRequestBody defines body for UpdateWebhookSubscription for application/merge-patch+json ContentType.
+type UpdateWebhookSubscriptionApplicationMergePatchPlusJSONRequestBody = WebhookSubscriptionPatch
+
+// ResendWebhookEventJSONRequestBody defines body for ResendWebhookEvent for application/json ContentType.
+type ResendWebhookEventJSONRequestBody = WebhookResend
+
+// ResendWebhookEventApplicationLdPlusJSONRequestBody defines body for ResendWebhookEvent for application/ld+json ContentType.
+type ResendWebhookEventApplicationLdPlusJSONRequestBody = WebhookResend
 
 // Getter for additional properties for ApiDocumentation_HydraSupportedClass_Item. Returns the specified
 // element and whether it was found
@@ -2857,6 +3185,12 @@ type ServerInterface interface {
 	// GetApiDocumentation The Hydra API documentation
 	// (GET /rest/api/docs.jsonld)
 	GetApiDocumentation(ctx echo.Context) error
+	// ListEvents List what changed, in order
+	// (GET /rest/api/events)
+	ListEvents(ctx echo.Context, params ListEventsParams) error
+	// GetEvent Retrieve an event
+	// (GET /rest/api/events/{id})
+	GetEvent(ctx echo.Context, id Id, params GetEventParams) error
 	// ListLocales List the instance's enabled locales
 	// (GET /rest/api/locales)
 	ListLocales(ctx echo.Context, params ListLocalesParams) error
@@ -3013,6 +3347,30 @@ type ServerInterface interface {
 	// CreateVariantPrice Set a price of a variant
 	// (POST /rest/api/variants/{id}/prices)
 	CreateVariantPrice(ctx echo.Context, id Id, params CreateVariantPriceParams) error
+	// GetWebhookDelivery Retrieve a delivery with its attempts
+	// (GET /rest/api/webhook_deliveries/{id})
+	GetWebhookDelivery(ctx echo.Context, id Id, params GetWebhookDeliveryParams) error
+	// ListWebhookSubscriptions List webhook subscriptions
+	// (GET /rest/api/webhook_subscriptions)
+	ListWebhookSubscriptions(ctx echo.Context, params ListWebhookSubscriptionsParams) error
+	// CreateWebhookSubscription Subscribe a URL to events
+	// (POST /rest/api/webhook_subscriptions)
+	CreateWebhookSubscription(ctx echo.Context, params CreateWebhookSubscriptionParams) error
+	// DeleteWebhookSubscription Delete a webhook subscription and its delivery history
+	// (DELETE /rest/api/webhook_subscriptions/{id})
+	DeleteWebhookSubscription(ctx echo.Context, id Id, params DeleteWebhookSubscriptionParams) error
+	// GetWebhookSubscription Retrieve a webhook subscription
+	// (GET /rest/api/webhook_subscriptions/{id})
+	GetWebhookSubscription(ctx echo.Context, id Id, params GetWebhookSubscriptionParams) error
+	// UpdateWebhookSubscription Change a subscription's URL, events or description, or (re)activate it (JSON Merge Patch)
+	// (PATCH /rest/api/webhook_subscriptions/{id})
+	UpdateWebhookSubscription(ctx echo.Context, id Id, params UpdateWebhookSubscriptionParams) error
+	// ListWebhookDeliveries List a subscription's deliveries, newest first, with their attempts
+	// (GET /rest/api/webhook_subscriptions/{id}/deliveries)
+	ListWebhookDeliveries(ctx echo.Context, id Id, params ListWebhookDeliveriesParams) error
+	// ResendWebhookEvent Deliver one event to the subscription again
+	// (POST /rest/api/webhook_subscriptions/{id}/deliveries)
+	ResendWebhookEvent(ctx echo.Context, id Id, params ResendWebhookEventParams) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -4373,6 +4731,102 @@ func (w *ServerInterfaceWrapper) GetApiDocumentation(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetApiDocumentation(ctx)
+	return err
+}
+
+// ListEvents converts echo context to params.
+func (w *ServerInterfaceWrapper) ListEvents(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListEventsParams
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "type", ctx.QueryParams(), &params.Type, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter type: %s", err))
+	}
+
+	// ------------- Optional query parameter "createdAt[after]" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "createdAt[after]", ctx.QueryParams(), &params.CreatedAtAfter, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter createdAt[after]: %s", err))
+	}
+
+	// ------------- Optional query parameter "itemsPerPage" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "itemsPerPage", ctx.QueryParams(), &params.ItemsPerPage, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter itemsPerPage: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListEvents(ctx, params)
+	return err
+}
+
+// GetEvent converts echo context to params.
+func (w *ServerInterfaceWrapper) GetEvent(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetEventParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetEvent(ctx, id, params)
 	return err
 }
 
@@ -7882,6 +8336,352 @@ func (w *ServerInterfaceWrapper) CreateVariantPrice(ctx echo.Context) error {
 	return err
 }
 
+// GetWebhookDelivery converts echo context to params.
+func (w *ServerInterfaceWrapper) GetWebhookDelivery(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetWebhookDeliveryParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetWebhookDelivery(ctx, id, params)
+	return err
+}
+
+// ListWebhookSubscriptions converts echo context to params.
+func (w *ServerInterfaceWrapper) ListWebhookSubscriptions(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWebhookSubscriptionsParams
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter page: %s", err))
+	}
+
+	// ------------- Optional query parameter "itemsPerPage" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "itemsPerPage", ctx.QueryParams(), &params.ItemsPerPage, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter itemsPerPage: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListWebhookSubscriptions(ctx, params)
+	return err
+}
+
+// CreateWebhookSubscription converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateWebhookSubscription(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateWebhookSubscriptionParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey common.IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateWebhookSubscription(ctx, params)
+	return err
+}
+
+// DeleteWebhookSubscription converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteWebhookSubscription(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteWebhookSubscriptionParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteWebhookSubscription(ctx, id, params)
+	return err
+}
+
+// GetWebhookSubscription converts echo context to params.
+func (w *ServerInterfaceWrapper) GetWebhookSubscription(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetWebhookSubscriptionParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetWebhookSubscription(ctx, id, params)
+	return err
+}
+
+// UpdateWebhookSubscription converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateWebhookSubscription(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateWebhookSubscriptionParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateWebhookSubscription(ctx, id, params)
+	return err
+}
+
+// ListWebhookDeliveries converts echo context to params.
+func (w *ServerInterfaceWrapper) ListWebhookDeliveries(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWebhookDeliveriesParams
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter page: %s", err))
+	}
+
+	// ------------- Optional query parameter "itemsPerPage" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "itemsPerPage", ctx.QueryParams(), &params.ItemsPerPage, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter itemsPerPage: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListWebhookDeliveries(ctx, id, params)
+	return err
+}
+
+// ResendWebhookEvent converts echo context to params.
+func (w *ServerInterfaceWrapper) ResendWebhookEvent(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ResendWebhookEventParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey common.IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ResendWebhookEvent(ctx, id, params)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -7954,6 +8754,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/rest/api/countries", wrapper.ListCountries, options.OperationMiddlewares["listCountries"]...)
 	router.GET(options.BaseURL+"/rest/api/countries/:code", wrapper.GetCountry, options.OperationMiddlewares["getCountry"]...)
 	router.GET(options.BaseURL+"/rest/api/docs.jsonld", wrapper.GetApiDocumentation, options.OperationMiddlewares["getApiDocumentation"]...)
+	router.GET(options.BaseURL+"/rest/api/events", wrapper.ListEvents, options.OperationMiddlewares["listEvents"]...)
+	router.GET(options.BaseURL+"/rest/api/events/:id", wrapper.GetEvent, options.OperationMiddlewares["getEvent"]...)
 	router.GET(options.BaseURL+"/rest/api/locales", wrapper.ListLocales, options.OperationMiddlewares["listLocales"]...)
 	router.POST(options.BaseURL+"/rest/api/locales", wrapper.CreateLocale, options.OperationMiddlewares["createLocale"]...)
 	router.DELETE(options.BaseURL+"/rest/api/locales/:code", wrapper.DeleteLocale, options.OperationMiddlewares["deleteLocale"]...)
@@ -8006,6 +8808,14 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PATCH(options.BaseURL+"/rest/api/variants/:id", wrapper.UpdateVariant, options.OperationMiddlewares["updateVariant"]...)
 	router.GET(options.BaseURL+"/rest/api/variants/:id/prices", wrapper.ListVariantPrices, options.OperationMiddlewares["listVariantPrices"]...)
 	router.POST(options.BaseURL+"/rest/api/variants/:id/prices", wrapper.CreateVariantPrice, options.OperationMiddlewares["createVariantPrice"]...)
+	router.GET(options.BaseURL+"/rest/api/webhook_deliveries/:id", wrapper.GetWebhookDelivery, options.OperationMiddlewares["getWebhookDelivery"]...)
+	router.GET(options.BaseURL+"/rest/api/webhook_subscriptions", wrapper.ListWebhookSubscriptions, options.OperationMiddlewares["listWebhookSubscriptions"]...)
+	router.POST(options.BaseURL+"/rest/api/webhook_subscriptions", wrapper.CreateWebhookSubscription, options.OperationMiddlewares["createWebhookSubscription"]...)
+	router.DELETE(options.BaseURL+"/rest/api/webhook_subscriptions/:id", wrapper.DeleteWebhookSubscription, options.OperationMiddlewares["deleteWebhookSubscription"]...)
+	router.GET(options.BaseURL+"/rest/api/webhook_subscriptions/:id", wrapper.GetWebhookSubscription, options.OperationMiddlewares["getWebhookSubscription"]...)
+	router.PATCH(options.BaseURL+"/rest/api/webhook_subscriptions/:id", wrapper.UpdateWebhookSubscription, options.OperationMiddlewares["updateWebhookSubscription"]...)
+	router.GET(options.BaseURL+"/rest/api/webhook_subscriptions/:id/deliveries", wrapper.ListWebhookDeliveries, options.OperationMiddlewares["listWebhookDeliveries"]...)
+	router.POST(options.BaseURL+"/rest/api/webhook_subscriptions/:id/deliveries", wrapper.ResendWebhookEvent, options.OperationMiddlewares["resendWebhookEvent"]...)
 
 }
 
@@ -9012,6 +9822,85 @@ type GetApiDocumentationdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetApiDocumentationdefaultApplicationProblemPlusJSONResponse) VisitGetApiDocumentationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventsRequestObject struct {
+	Params ListEventsParams
+}
+
+type ListEventsResponseObject interface {
+	VisitListEventsResponse(w http.ResponseWriter) error
+}
+
+type ListEvents200ApplicationLdPlusJSONResponse EventCollection
+
+func (response ListEvents200ApplicationLdPlusJSONResponse) VisitListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response ListEventsdefaultApplicationProblemPlusJSONResponse) VisitListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventRequestObject struct {
+	Id     Id `json:"id"`
+	Params GetEventParams
+}
+
+type GetEventResponseObject interface {
+	VisitGetEventResponse(w http.ResponseWriter) error
+}
+
+type GetEvent200ApplicationLdPlusJSONResponse Event
+
+func (response GetEvent200ApplicationLdPlusJSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response GetEventdefaultApplicationProblemPlusJSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -11218,6 +12107,343 @@ func (response CreateVariantPricedefaultApplicationProblemPlusJSONResponse) Visi
 	return err
 }
 
+type GetWebhookDeliveryRequestObject struct {
+	Id     Id `json:"id"`
+	Params GetWebhookDeliveryParams
+}
+
+type GetWebhookDeliveryResponseObject interface {
+	VisitGetWebhookDeliveryResponse(w http.ResponseWriter) error
+}
+
+type GetWebhookDelivery200ApplicationLdPlusJSONResponse WebhookDelivery
+
+func (response GetWebhookDelivery200ApplicationLdPlusJSONResponse) VisitGetWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookDeliverydefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response GetWebhookDeliverydefaultApplicationProblemPlusJSONResponse) VisitGetWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookSubscriptionsRequestObject struct {
+	Params ListWebhookSubscriptionsParams
+}
+
+type ListWebhookSubscriptionsResponseObject interface {
+	VisitListWebhookSubscriptionsResponse(w http.ResponseWriter) error
+}
+
+type ListWebhookSubscriptions200ApplicationLdPlusJSONResponse WebhookSubscriptionCollection
+
+func (response ListWebhookSubscriptions200ApplicationLdPlusJSONResponse) VisitListWebhookSubscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookSubscriptionsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response ListWebhookSubscriptionsdefaultApplicationProblemPlusJSONResponse) VisitListWebhookSubscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookSubscriptionRequestObject struct {
+	Params                    CreateWebhookSubscriptionParams
+	JSONBody                  *CreateWebhookSubscriptionJSONRequestBody
+	ApplicationLdPlusJSONBody *CreateWebhookSubscriptionApplicationLdPlusJSONRequestBody
+}
+
+type CreateWebhookSubscriptionResponseObject interface {
+	VisitCreateWebhookSubscriptionResponse(w http.ResponseWriter) error
+}
+
+type CreateWebhookSubscription201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateWebhookSubscription201ApplicationLdPlusJSONResponse struct {
+	Body    WebhookSubscription
+	Headers CreateWebhookSubscription201ResponseHeaders
+}
+
+func (response CreateWebhookSubscription201ApplicationLdPlusJSONResponse) VisitCreateWebhookSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookSubscriptiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response CreateWebhookSubscriptiondefaultApplicationProblemPlusJSONResponse) VisitCreateWebhookSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhookSubscriptionRequestObject struct {
+	Id     Id `json:"id"`
+	Params DeleteWebhookSubscriptionParams
+}
+
+type DeleteWebhookSubscriptionResponseObject interface {
+	VisitDeleteWebhookSubscriptionResponse(w http.ResponseWriter) error
+}
+
+type DeleteWebhookSubscription204Response struct {
+}
+
+func (response DeleteWebhookSubscription204Response) VisitDeleteWebhookSubscriptionResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteWebhookSubscriptiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response DeleteWebhookSubscriptiondefaultApplicationProblemPlusJSONResponse) VisitDeleteWebhookSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookSubscriptionRequestObject struct {
+	Id     Id `json:"id"`
+	Params GetWebhookSubscriptionParams
+}
+
+type GetWebhookSubscriptionResponseObject interface {
+	VisitGetWebhookSubscriptionResponse(w http.ResponseWriter) error
+}
+
+type GetWebhookSubscription200ApplicationLdPlusJSONResponse WebhookSubscription
+
+func (response GetWebhookSubscription200ApplicationLdPlusJSONResponse) VisitGetWebhookSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookSubscriptiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response GetWebhookSubscriptiondefaultApplicationProblemPlusJSONResponse) VisitGetWebhookSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhookSubscriptionRequestObject struct {
+	Id     Id `json:"id"`
+	Params UpdateWebhookSubscriptionParams
+	Body   *UpdateWebhookSubscriptionApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateWebhookSubscriptionResponseObject interface {
+	VisitUpdateWebhookSubscriptionResponse(w http.ResponseWriter) error
+}
+
+type UpdateWebhookSubscription200ApplicationLdPlusJSONResponse WebhookSubscription
+
+func (response UpdateWebhookSubscription200ApplicationLdPlusJSONResponse) VisitUpdateWebhookSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhookSubscriptiondefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response UpdateWebhookSubscriptiondefaultApplicationProblemPlusJSONResponse) VisitUpdateWebhookSubscriptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveriesRequestObject struct {
+	Id     Id `json:"id"`
+	Params ListWebhookDeliveriesParams
+}
+
+type ListWebhookDeliveriesResponseObject interface {
+	VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error
+}
+
+type ListWebhookDeliveries200ApplicationLdPlusJSONResponse WebhookDeliveryCollection
+
+func (response ListWebhookDeliveries200ApplicationLdPlusJSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveriesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response ListWebhookDeliveriesdefaultApplicationProblemPlusJSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResendWebhookEventRequestObject struct {
+	Id                        Id `json:"id"`
+	Params                    ResendWebhookEventParams
+	JSONBody                  *ResendWebhookEventJSONRequestBody
+	ApplicationLdPlusJSONBody *ResendWebhookEventApplicationLdPlusJSONRequestBody
+}
+
+type ResendWebhookEventResponseObject interface {
+	VisitResendWebhookEventResponse(w http.ResponseWriter) error
+}
+
+type ResendWebhookEvent201ResponseHeaders struct {
+	Location *string
+}
+
+type ResendWebhookEvent201ApplicationLdPlusJSONResponse struct {
+	Body    WebhookDelivery
+	Headers ResendWebhookEvent201ResponseHeaders
+}
+
+func (response ResendWebhookEvent201ApplicationLdPlusJSONResponse) VisitResendWebhookEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResendWebhookEventdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response ResendWebhookEventdefaultApplicationProblemPlusJSONResponse) VisitResendWebhookEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// GetEntrypoint The entrypoint
@@ -11295,6 +12521,12 @@ type StrictServerInterface interface {
 	// GetApiDocumentation The Hydra API documentation
 	// (GET /rest/api/docs.jsonld)
 	GetApiDocumentation(ctx context.Context, request GetApiDocumentationRequestObject) (GetApiDocumentationResponseObject, error)
+	// ListEvents List what changed, in order
+	// (GET /rest/api/events)
+	ListEvents(ctx context.Context, request ListEventsRequestObject) (ListEventsResponseObject, error)
+	// GetEvent Retrieve an event
+	// (GET /rest/api/events/{id})
+	GetEvent(ctx context.Context, request GetEventRequestObject) (GetEventResponseObject, error)
 	// ListLocales List the instance's enabled locales
 	// (GET /rest/api/locales)
 	ListLocales(ctx context.Context, request ListLocalesRequestObject) (ListLocalesResponseObject, error)
@@ -11451,6 +12683,30 @@ type StrictServerInterface interface {
 	// CreateVariantPrice Set a price of a variant
 	// (POST /rest/api/variants/{id}/prices)
 	CreateVariantPrice(ctx context.Context, request CreateVariantPriceRequestObject) (CreateVariantPriceResponseObject, error)
+	// GetWebhookDelivery Retrieve a delivery with its attempts
+	// (GET /rest/api/webhook_deliveries/{id})
+	GetWebhookDelivery(ctx context.Context, request GetWebhookDeliveryRequestObject) (GetWebhookDeliveryResponseObject, error)
+	// ListWebhookSubscriptions List webhook subscriptions
+	// (GET /rest/api/webhook_subscriptions)
+	ListWebhookSubscriptions(ctx context.Context, request ListWebhookSubscriptionsRequestObject) (ListWebhookSubscriptionsResponseObject, error)
+	// CreateWebhookSubscription Subscribe a URL to events
+	// (POST /rest/api/webhook_subscriptions)
+	CreateWebhookSubscription(ctx context.Context, request CreateWebhookSubscriptionRequestObject) (CreateWebhookSubscriptionResponseObject, error)
+	// DeleteWebhookSubscription Delete a webhook subscription and its delivery history
+	// (DELETE /rest/api/webhook_subscriptions/{id})
+	DeleteWebhookSubscription(ctx context.Context, request DeleteWebhookSubscriptionRequestObject) (DeleteWebhookSubscriptionResponseObject, error)
+	// GetWebhookSubscription Retrieve a webhook subscription
+	// (GET /rest/api/webhook_subscriptions/{id})
+	GetWebhookSubscription(ctx context.Context, request GetWebhookSubscriptionRequestObject) (GetWebhookSubscriptionResponseObject, error)
+	// UpdateWebhookSubscription Change a subscription's URL, events or description, or (re)activate it (JSON Merge Patch)
+	// (PATCH /rest/api/webhook_subscriptions/{id})
+	UpdateWebhookSubscription(ctx context.Context, request UpdateWebhookSubscriptionRequestObject) (UpdateWebhookSubscriptionResponseObject, error)
+	// ListWebhookDeliveries List a subscription's deliveries, newest first, with their attempts
+	// (GET /rest/api/webhook_subscriptions/{id}/deliveries)
+	ListWebhookDeliveries(ctx context.Context, request ListWebhookDeliveriesRequestObject) (ListWebhookDeliveriesResponseObject, error)
+	// ResendWebhookEvent Deliver one event to the subscription again
+	// (POST /rest/api/webhook_subscriptions/{id}/deliveries)
+	ResendWebhookEvent(ctx context.Context, request ResendWebhookEventRequestObject) (ResendWebhookEventResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -12385,6 +13641,57 @@ func (sh *strictHandler) GetApiDocumentation(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetApiDocumentationResponseObject); ok {
 		return validResponse.VisitGetApiDocumentationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListEvents operation middleware
+func (sh *strictHandler) ListEvents(ctx echo.Context, params ListEventsParams) error {
+	var request ListEventsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListEvents(ctx.Request().Context(), request.(ListEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListEvents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListEventsResponseObject); ok {
+		return validResponse.VisitListEventsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetEvent operation middleware
+func (sh *strictHandler) GetEvent(ctx echo.Context, id Id, params GetEventParams) error {
+	var request GetEventRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetEvent(ctx.Request().Context(), request.(GetEventRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetEvent")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetEventResponseObject); ok {
+		return validResponse.VisitGetEventResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -14502,6 +15809,335 @@ func (sh *strictHandler) CreateVariantPrice(ctx echo.Context, id Id, params Crea
 		return err
 	} else if validResponse, ok := response.(CreateVariantPriceResponseObject); ok {
 		return validResponse.VisitCreateVariantPriceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetWebhookDelivery operation middleware
+func (sh *strictHandler) GetWebhookDelivery(ctx echo.Context, id Id, params GetWebhookDeliveryParams) error {
+	var request GetWebhookDeliveryRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetWebhookDelivery(ctx.Request().Context(), request.(GetWebhookDeliveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetWebhookDelivery")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetWebhookDeliveryResponseObject); ok {
+		return validResponse.VisitGetWebhookDeliveryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListWebhookSubscriptions operation middleware
+func (sh *strictHandler) ListWebhookSubscriptions(ctx echo.Context, params ListWebhookSubscriptionsParams) error {
+	var request ListWebhookSubscriptionsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhookSubscriptions(ctx.Request().Context(), request.(ListWebhookSubscriptionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhookSubscriptions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListWebhookSubscriptionsResponseObject); ok {
+		return validResponse.VisitListWebhookSubscriptionsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateWebhookSubscription operation middleware
+func (sh *strictHandler) CreateWebhookSubscription(ctx echo.Context, params CreateWebhookSubscriptionParams) error {
+	var request CreateWebhookSubscriptionRequestObject
+
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body CreateWebhookSubscriptionJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/ld+json") {
+		var body CreateWebhookSubscriptionApplicationLdPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationLdPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateWebhookSubscription(ctx.Request().Context(), request.(CreateWebhookSubscriptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateWebhookSubscription")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateWebhookSubscriptionResponseObject); ok {
+		return validResponse.VisitCreateWebhookSubscriptionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteWebhookSubscription operation middleware
+func (sh *strictHandler) DeleteWebhookSubscription(ctx echo.Context, id Id, params DeleteWebhookSubscriptionParams) error {
+	var request DeleteWebhookSubscriptionRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteWebhookSubscription(ctx.Request().Context(), request.(DeleteWebhookSubscriptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteWebhookSubscription")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteWebhookSubscriptionResponseObject); ok {
+		return validResponse.VisitDeleteWebhookSubscriptionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetWebhookSubscription operation middleware
+func (sh *strictHandler) GetWebhookSubscription(ctx echo.Context, id Id, params GetWebhookSubscriptionParams) error {
+	var request GetWebhookSubscriptionRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetWebhookSubscription(ctx.Request().Context(), request.(GetWebhookSubscriptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetWebhookSubscription")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetWebhookSubscriptionResponseObject); ok {
+		return validResponse.VisitGetWebhookSubscriptionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateWebhookSubscription operation middleware
+func (sh *strictHandler) UpdateWebhookSubscription(ctx echo.Context, id Id, params UpdateWebhookSubscriptionParams) error {
+	var request UpdateWebhookSubscriptionRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body UpdateWebhookSubscriptionApplicationMergePatchPlusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateWebhookSubscription(ctx.Request().Context(), request.(UpdateWebhookSubscriptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateWebhookSubscription")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateWebhookSubscriptionResponseObject); ok {
+		return validResponse.VisitUpdateWebhookSubscriptionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListWebhookDeliveries operation middleware
+func (sh *strictHandler) ListWebhookDeliveries(ctx echo.Context, id Id, params ListWebhookDeliveriesParams) error {
+	var request ListWebhookDeliveriesRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhookDeliveries(ctx.Request().Context(), request.(ListWebhookDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhookDeliveries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListWebhookDeliveriesResponseObject); ok {
+		return validResponse.VisitListWebhookDeliveriesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ResendWebhookEvent operation middleware
+func (sh *strictHandler) ResendWebhookEvent(ctx echo.Context, id Id, params ResendWebhookEventParams) error {
+	var request ResendWebhookEventRequestObject
+
+	request.Id = id
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body ResendWebhookEventJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/ld+json") {
+		var body ResendWebhookEventApplicationLdPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationLdPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ResendWebhookEvent(ctx.Request().Context(), request.(ResendWebhookEventRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ResendWebhookEvent")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ResendWebhookEventResponseObject); ok {
+		return validResponse.VisitResendWebhookEventResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/httpapi"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
 	"github.com/flowkiwi/platform/services/product-management/internal/postgres"
+	"github.com/flowkiwi/platform/services/product-management/internal/webhook"
 )
 
 // App is a wired product-management service.
@@ -37,6 +38,11 @@ type App struct {
 	Access      *access.Checker
 	Trust       *access.Trust
 	Drain       *apiserver.Drain
+	// Deliverer dispatches events to webhook subscriptions and works their deliveries (River);
+	// Run starts it with the other background work of a serving process.
+	Deliverer *webhook.Deliverer
+	store     *postgres.Store
+	cfg       config.Config
 
 	identity *identity.ClientWithResponses
 	logger   *slog.Logger
@@ -106,12 +112,44 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 			return keys.Refresh(ctx)
 		},
 	}
-	h, err := httpapi.NewHandler(&httpapi.Server{Catalog: catalog.NewService(postgres.New(pool), iri.Metaobjects.Parse, httpapi.EncodeEvent)}, cfg.TenantBaseDomain, verifier, checker, logger, checks, m, ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), drain, idem)
+	store := postgres.New(pool)
+	targets := &webhook.Targets{AllowPrivate: cfg.WebhookAllowPrivate}
+	deliverer, err := webhook.NewDeliverer(pool, store, targets, cfg.Webhooks, logger, m.Registry)
+	if err != nil {
+		return nil, err
+	}
+	server := &httpapi.Server{Catalog: catalog.NewService(store, iri.Metaobjects.Parse, httpapi.EncodeEvent),
+		Webhooks: webhook.NewService(store, targets, deliverer.Enqueue)}
+	h, err := httpapi.NewHandler(server, cfg.TenantBaseDomain, verifier, checker, logger, checks, m, ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), drain, idem)
 	if err != nil {
 		return nil, err
 	}
 	if tr != nil {
 		h = tr.Handler(h, "product-management")
 	}
-	return &App{Handler: h, Keys: keys, Access: checker, Trust: trust, Drain: drain, identity: idClient, logger: logger, Idempotency: idem}, nil
+	return &App{Handler: h, Keys: keys, Access: checker, Trust: trust, Drain: drain, identity: idClient, logger: logger, Idempotency: idem,
+		Deliverer: deliverer, store: store, cfg: cfg}, nil
+}
+
+// Run does a serving process's background work until ctx ends: webhook dispatch and delivery,
+// and the expiry of idempotency keys and of events older than EVENT_RETENTION.
+func (a *App) Run(ctx context.Context) error {
+	go a.Idempotency.ExpireEvery(ctx, time.Minute)
+	go func() {
+		tick := time.NewTicker(time.Hour)
+		defer tick.Stop()
+		for {
+			if n, err := a.store.ExpireEvents(ctx, a.cfg.EventRetention); err != nil && ctx.Err() == nil {
+				a.logger.Warn("expiring events failed", "error", err)
+			} else if n > 0 {
+				a.logger.Info("expired events", "count", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return a.Deliverer.Run(ctx)
 }

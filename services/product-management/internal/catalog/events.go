@@ -117,6 +117,8 @@ type EventStore interface {
 	// Events lists the instance's events in feed order, only those whose transactions (and every
 	// earlier one) have ended, so a later page never gains an event before the cursor.
 	Events(ctx context.Context, instance uuid.UUID, q EventQuery) ([]Event, error)
+	// Event reads one event; not found when the instance has no such event.
+	Event(ctx context.Context, instance, id uuid.UUID) (Event, error)
 }
 
 // MaxEventsPerPage bounds a page of the feed.
@@ -182,4 +184,9 @@ func (s *Service) remove(ctx context.Context, instance uuid.UUID, kind Kind, id 
 		}
 		return []Change{{Kind: kind, Op: Deleted, ID: id}}, nil
 	})
+}
+
+// Event reads one event of the instance.
+func (s *Service) Event(ctx context.Context, instance, id uuid.UUID) (Event, error) {
+	return s.events.Event(ctx, instance, id)
 }

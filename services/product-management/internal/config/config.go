@@ -8,6 +8,7 @@ import (
 
 	"github.com/flowkiwi/platform/pkg/envconfig"
 	"github.com/flowkiwi/platform/pkg/pgpool"
+	"github.com/flowkiwi/platform/services/product-management/internal/webhook"
 )
 
 // Config is the product-management service's configuration.
@@ -25,6 +26,13 @@ type Config struct {
 	LogLevel         string         // LOG_LEVEL
 	DrainDelay       time.Duration  // DRAIN_DELAY: how long to keep serving (with Connection: close) after SIGTERM
 	ShutdownTimeout  time.Duration  // SHUTDOWN_TIMEOUT
+	// WEBHOOK_RETRY_SCHEDULE (waits before each retry, default 5s,5m,30m,2h,5h,10h,10h),
+	// WEBHOOK_TIMEOUT (10s), WEBHOOK_DISABLE_AFTER (failing this long without a success deactivates
+	// a subscription: 120h), WEBHOOK_DISPATCH_PERIOD (how often new events are looked for: 250ms).
+	Webhooks webhook.Config
+	// WEBHOOK_ALLOW_PRIVATE_TARGETS: allow http and internal addresses (development and tests only).
+	WebhookAllowPrivate bool
+	EventRetention      time.Duration // EVENT_RETENTION: how long the events feed keeps events (30 days)
 }
 
 // FromEnv reads the configuration, reporting every problem at once.
@@ -48,6 +56,25 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		DrainDelay:       r.DurationOrZero("DRAIN_DELAY", 2*time.Second),
 		ShutdownTimeout:  r.Duration("SHUTDOWN_TIMEOUT", 20*time.Second),
 	}
+	c.Webhooks = webhook.DefaultConfig()
+	if v := r.String("WEBHOOK_RETRY_SCHEDULE", ""); v != "" {
+		sched, err := webhook.ParseSchedule(v)
+		if err != nil {
+			r.Fail("WEBHOOK_RETRY_SCHEDULE: %v", err)
+		}
+		c.Webhooks.Schedule = sched
+	}
+	c.Webhooks.Timeout = r.Duration("WEBHOOK_TIMEOUT", c.Webhooks.Timeout)
+	c.Webhooks.DisableAfter = r.Duration("WEBHOOK_DISABLE_AFTER", c.Webhooks.DisableAfter)
+	c.Webhooks.PollEvery = r.Duration("WEBHOOK_DISPATCH_PERIOD", c.Webhooks.PollEvery)
+	switch v := r.String("WEBHOOK_ALLOW_PRIVATE_TARGETS", "false"); v {
+	case "true", "1":
+		c.WebhookAllowPrivate = true
+	case "false", "0", "":
+	default:
+		r.Fail("WEBHOOK_ALLOW_PRIVATE_TARGETS=%q: want true or false", v)
+	}
+	c.EventRetention = r.Duration("EVENT_RETENTION", 30*24*time.Hour)
 	if c.DatabaseURL == "" {
 		r.Fail("DATABASE_URL is required, e.g. postgres://postgres@127.0.0.1:5432/product_management?sslmode=disable")
 	}

@@ -1,8 +1,17 @@
 package httpapi
 
 import (
+	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/flowkiwi/platform/services/product-management/internal/api"
 
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
@@ -77,4 +86,104 @@ func EncodeEvent(c catalog.Change) (json.RawMessage, error) {
 		return nil, fmt.Errorf("httpapi: no event rendering for %T", c.Resource)
 	}
 	return json.Marshal(doc)
+}
+
+func renderEvent(e catalog.Event, instance uuid.UUID, top bool) api.Event {
+	var doc struct {
+		ID string `json:"@id"`
+	}
+	_ = json.Unmarshal(e.Data, &doc)
+	out := api.Event{LdID: iri.Events.Of(e.ID), LdType: "Event", Id: e.ID, Type: e.Type, Timestamp: e.CreatedAt, Instance: instance,
+		Resource: doc.ID, ResourceVersion: e.ResourceVersion, Data: e.Data}
+	if top {
+		out.LdContext = contextOf("Event")
+	}
+	return out
+}
+
+func encodeEventCursor(p catalog.EventPosition) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatUint(p.Tx, 10) + "." + strconv.FormatInt(p.Seq, 10)))
+}
+
+func decodeEventCursor(s string) (catalog.EventPosition, error) {
+	bad := badQuery("cursor", "not a cursor from view.next")
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return catalog.EventPosition{}, bad
+	}
+	tx, seq, ok := strings.Cut(string(raw), ".")
+	if !ok {
+		return catalog.EventPosition{}, bad
+	}
+	t, err1 := strconv.ParseUint(tx, 10, 63)
+	n, err2 := strconv.ParseInt(seq, 10, 64)
+	if err1 != nil || err2 != nil || n < 0 {
+		return catalog.EventPosition{}, bad
+	}
+	return catalog.EventPosition{Tx: t, Seq: n}, nil
+}
+
+func (s *Server) ListEvents(ctx context.Context, req api.ListEventsRequestObject) (api.ListEventsResponseObject, error) {
+	t, err := authorize(ctx, permRead)
+	if err != nil {
+		return nil, err
+	}
+	p := req.Params
+	q := catalog.EventQuery{CreatedAfter: p.CreatedAtAfter, Limit: catalog.MaxEventsPerPage}
+	if p.ItemsPerPage != nil {
+		q.Limit = *p.ItemsPerPage
+	}
+	if p.Cursor != nil {
+		pos, err := decodeEventCursor(*p.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		q.After = &pos
+	}
+	if p.Type != nil {
+		known := catalog.EventTypes()
+		for _, typ := range strings.Split(*p.Type, ",") {
+			typ = strings.TrimSpace(typ)
+			if !slices.Contains(known, typ) {
+				return nil, badQuery("type", "unknown event type "+strconv.Quote(typ)+"; types are {resource}.{created|updated|deleted}")
+			}
+			q.Types = append(q.Types, typ)
+		}
+	}
+	list, err := s.Catalog.Events(ctx, t.InstanceID, q)
+	if err != nil {
+		return nil, err
+	}
+	query := requestQuery(ctx)
+	self := iri.Events.Path()
+	if len(query) > 0 {
+		self += "?" + query.Encode()
+	}
+	view := api.HydraView{LdID: self, LdType: "PartialCollectionView"}
+	// The feed has no end: next is where to ask again, after the last event seen.
+	next := self
+	if len(list) > 0 {
+		v := cloneValues(query)
+		v.Set("cursor", encodeEventCursor(list[len(list)-1].Position))
+		next = iri.Events.Path() + "?" + v.Encode()
+	}
+	view.Next = &next
+	out := api.ListEvents200ApplicationLdPlusJSONResponse{LdContext: contextOf("Event"), LdID: iri.Events.Path(), LdType: hydraCollection,
+		Member: make([]api.Event, len(list)), View: view}
+	for i, e := range list {
+		out.Member[i] = renderEvent(e, t.InstanceID, false)
+	}
+	return out, nil
+}
+
+func (s *Server) GetEvent(ctx context.Context, req api.GetEventRequestObject) (api.GetEventResponseObject, error) {
+	t, err := authorize(ctx, permRead)
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.Catalog.Event(ctx, t.InstanceID, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetEvent200ApplicationLdPlusJSONResponse(renderEvent(e, t.InstanceID, true)), nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/tenant"
+	"github.com/flowkiwi/platform/services/product-management/internal/webhook"
 )
 
 // The identity permissions that gate the catalog.
@@ -21,7 +22,8 @@ const (
 
 // Server implements api.StrictServerInterface.
 type Server struct {
-	Catalog *catalog.Service
+	Catalog  *catalog.Service
+	Webhooks *webhook.Service
 
 	ld *linkedData // the JSON-LD contexts and API documentation (NewHandler derives them)
 }

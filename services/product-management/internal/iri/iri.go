@@ -33,6 +33,9 @@ const (
 	MetaobjectDefinitions Collection = "metaobject_definitions"
 	Metaobjects           Collection = "metaobjects"
 	Metafields            Collection = "metafields"
+	Events                Collection = "events"
+	WebhookSubscriptions  Collection = "webhook_subscriptions"
+	WebhookDeliveries     Collection = "webhook_deliveries"
 )
 
 // Path is the collection's own IRI, /rest/api/{c}.

@@ -71,6 +71,16 @@ func (s *Store) Events(ctx context.Context, instance uuid.UUID, q catalog.EventQ
 	})
 }
 
+// Event reads one event.
+func (s *Store) Event(ctx context.Context, instance, id uuid.UUID) (catalog.Event, error) {
+	var e catalog.Event
+	var tx int64
+	err := s.db(ctx).QueryRow(ctx, `select id, type, resource, resource_version, data, created_at, tx_id::text::bigint, seq
+		from events where id = $1 and instance_id = $2`, id, instance).Scan(&e.ID, &e.Type, &e.Resource, &e.ResourceVersion, &e.Data, &e.CreatedAt, &tx, &e.Position.Seq)
+	e.Position.Tx = uint64(tx)
+	return e, notFound(err, "event")
+}
+
 // ExpireEvents deletes events older than keep, a batch at a time.
 func (s *Store) ExpireEvents(ctx context.Context, keep time.Duration) (int64, error) {
 	tag, err := s.pool.Exec(ctx, `delete from events where (instance_id, tx_id, seq) in (

@@ -291,6 +291,7 @@ func StartPM(tb testing.TB, id *Identity) *PM {
 type PMOptions struct {
 	DatabaseURL string            // a migrated database (default: a fresh one from testdb)
 	Env         map[string]string // more settings (DB_STATEMENT_TIMEOUT, ...)
+	Background  bool              // run the serving process's background work (webhook delivery, expiry)
 }
 
 // StartPMWith starts product-management in-process against id with opts. Like a deployment, it is
@@ -336,6 +337,17 @@ func StartPMWith(tb testing.TB, id *Identity, opts PMOptions) *PM {
 	defer cancel()
 	if err := a.Discover(ctx); err != nil {
 		tb.Fatal(err)
+	}
+	if opts.Background {
+		bg, stop := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := a.Run(bg); err != nil {
+				tb.Errorf("background work: %v", err)
+			}
+		}()
+		tb.Cleanup(func() { stop(); <-done })
 	}
 	srv := httptest.NewServer(a.Handler)
 	tb.Cleanup(srv.Close)

@@ -1,0 +1,281 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/services/product-management/internal/webhook"
+)
+
+var (
+	_ webhook.Store         = (*Store)(nil)
+	_ webhook.DeliveryStore = (*Store)(nil)
+)
+
+const subscriptionColumns = `id, url, events, description, secret, active, disabled_reason, created_at, updated_at`
+
+func scanSubscription(r pgx.Row) (webhook.Subscription, error) {
+	var s webhook.Subscription
+	err := r.Scan(&s.ID, &s.URL, &s.Events, &s.Description, &s.Secret, &s.Active, &s.DisabledReason, &s.CreatedAt, &s.UpdatedAt)
+	return s, err
+}
+
+func (s *Store) CreateSubscription(ctx context.Context, instance uuid.UUID, sub webhook.Subscription) error {
+	_, err := s.pool.Exec(ctx, `insert into webhook_subscriptions (instance_id, id, url, events, description, secret)
+		values ($1, $2, $3, $4, $5, $6)`, instance, sub.ID, sub.URL, sub.Events, sub.Description, sub.Secret)
+	return wrap(err)
+}
+
+func (s *Store) Subscriptions(ctx context.Context, instance uuid.UUID, page, perPage int) ([]webhook.Subscription, int, error) {
+	rows, err := s.pool.Query(ctx, `select `+subscriptionColumns+`, count(*) over () from webhook_subscriptions
+		where instance_id = $1 order by created_at, id limit $2 offset $3`, instance, perPage, (page-1)*perPage)
+	if err != nil {
+		return nil, 0, wrap(err)
+	}
+	total := 0
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhook.Subscription, error) {
+		var sub webhook.Subscription
+		err := r.Scan(&sub.ID, &sub.URL, &sub.Events, &sub.Description, &sub.Secret, &sub.Active, &sub.DisabledReason, &sub.CreatedAt, &sub.UpdatedAt, &total)
+		sub.Secret = ""
+		return sub, err
+	})
+	if err != nil {
+		return nil, 0, wrap(err)
+	}
+	if len(list) == 0 && page > 1 {
+		err = s.pool.QueryRow(ctx, `select count(*) from webhook_subscriptions where instance_id = $1`, instance).Scan(&total)
+	}
+	return list, total, wrap(err)
+}
+
+func (s *Store) Subscription(ctx context.Context, instance, id uuid.UUID) (webhook.Subscription, error) {
+	sub, err := scanSubscription(s.pool.QueryRow(ctx, `select `+subscriptionColumns+` from webhook_subscriptions where instance_id = $1 and id = $2`, instance, id))
+	return sub, notFound(err, "webhook subscription")
+}
+
+func (s *Store) UpdateSubscription(ctx context.Context, instance uuid.UUID, sub webhook.Subscription) error {
+	tag, err := s.pool.Exec(ctx, `update webhook_subscriptions set url = $3, events = $4, description = $5, active = $6,
+		disabled_reason = $7, failing_since = case when $6 and not active then null else failing_since end, updated_at = now()
+		where instance_id = $1 and id = $2`, instance, sub.ID, sub.URL, sub.Events, sub.Description, sub.Active, sub.DisabledReason)
+	if err == nil && tag.RowsAffected() == 0 {
+		return fault.NotFound("no such webhook subscription")
+	}
+	return wrap(err)
+}
+
+func (s *Store) DeleteSubscription(ctx context.Context, instance, id uuid.UUID) error {
+	tag, err := s.pool.Exec(ctx, `delete from webhook_subscriptions where instance_id = $1 and id = $2`, instance, id)
+	if err == nil && tag.RowsAffected() == 0 {
+		return fault.NotFound("no such webhook subscription")
+	}
+	return wrap(err)
+}
+
+// deliveriesSQL reads deliveries with their attempts (a JSON array, oldest first) in one query.
+const deliveriesSQL = `select d.id, d.subscription_id, d.event_id, d.status, d.next_attempt_at, d.created_at,
+	coalesce((select json_agg(json_build_object('n', a.attempt, 'at', a.attempted_at, 'ms', a.duration_ms, 'status', a.response_status,
+		'error', a.error, 'excerpt', a.response_excerpt) order by a.attempt)
+		from webhook_attempts a where a.instance_id = d.instance_id and a.delivery_id = d.id), '[]')`
+
+func scanDelivery(r pgx.Row, extra ...any) (webhook.Delivery, error) {
+	var d webhook.Delivery
+	var status string
+	var attempts []byte
+	err := r.Scan(append([]any{&d.ID, &d.Subscription, &d.Event, &status, &d.NextAttempt, &d.CreatedAt, &attempts}, extra...)...)
+	if err != nil {
+		return d, err
+	}
+	d.Status = webhook.Status(status)
+	var raw []struct {
+		N       int       `json:"n"`
+		At      time.Time `json:"at"`
+		MS      int       `json:"ms"`
+		Status  *int      `json:"status"`
+		Error   *string   `json:"error"`
+		Excerpt *string   `json:"excerpt"`
+	}
+	if err := json.Unmarshal(attempts, &raw); err != nil {
+		return d, err
+	}
+	d.Attempts = make([]webhook.Attempt, len(raw))
+	for i, a := range raw {
+		d.Attempts[i] = webhook.Attempt{N: a.N, At: a.At, Duration: time.Duration(a.MS) * time.Millisecond, Status: a.Status, Error: a.Error, Excerpt: a.Excerpt}
+	}
+	return d, nil
+}
+
+func (s *Store) Deliveries(ctx context.Context, instance, subscription uuid.UUID, page, perPage int) ([]webhook.Delivery, int, error) {
+	rows, err := s.pool.Query(ctx, deliveriesSQL+`, count(*) over () from webhook_deliveries d
+		where d.instance_id = $1 and d.subscription_id = $2 order by d.created_at desc, d.id desc limit $3 offset $4`,
+		instance, subscription, perPage, (page-1)*perPage)
+	if err != nil {
+		return nil, 0, wrap(err)
+	}
+	total := 0
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhook.Delivery, error) { return scanDelivery(r, &total) })
+	if err != nil {
+		return nil, 0, wrap(err)
+	}
+	if len(list) == 0 && page > 1 {
+		err = s.pool.QueryRow(ctx, `select count(*) from webhook_deliveries where instance_id = $1 and subscription_id = $2`, instance, subscription).Scan(&total)
+	}
+	return list, total, wrap(err)
+}
+
+func (s *Store) Delivery(ctx context.Context, instance, id uuid.UUID) (webhook.Delivery, error) {
+	d, err := scanDelivery(s.pool.QueryRow(ctx, deliveriesSQL+` from webhook_deliveries d where d.instance_id = $1 and d.id = $2`, instance, id))
+	return d, notFound(err, "webhook delivery")
+}
+
+func (s *Store) Resend(ctx context.Context, instance, subscription, event uuid.UUID, enqueue webhook.Enqueue) (uuid.UUID, error) {
+	id := uuid.Must(uuid.NewV7())
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `insert into webhook_deliveries (instance_id, id, subscription_id, event_id, next_attempt_at)
+			select $1, $2, $3, e.id, now() from events e where e.id = $4 and e.instance_id = $1`, instance, id, subscription, event)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fault.NotFound("no such event")
+		}
+		return enqueue(ctx, tx, []webhook.Queued{{Instance: instance, Delivery: id}})
+	})
+	return id, wrap(err)
+}
+
+// Dispatch reads the events after the cursor (below the oldest running transaction, as the feed
+// does), creates a delivery per event and matching subscription that existed when the event was
+// recorded, queues them and moves the cursor: one transaction, skipped by other replicas while one
+// holds the cursor's row.
+func (s *Store) Dispatch(ctx context.Context, limit int, enqueue webhook.Enqueue) (int, error) {
+	passed := 0
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var curTx string
+		var curSeq int64
+		err := tx.QueryRow(ctx, `select tx_id::text, seq from webhook_dispatch where id = 1 for update skip locked`).Scan(&curTx, &curSeq)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // another replica is dispatching
+		}
+		if err != nil {
+			return err
+		}
+		var lastTx *string
+		var lastSeq *int64
+		var queued []webhook.Queued
+		rows, err := tx.Query(ctx, `with batch as (
+				select instance_id, id, type, tx_id, seq, created_at from events
+				where (tx_id, seq) > ($1::xid8, $2) and tx_id < pg_snapshot_xmin(pg_current_snapshot())
+				order by tx_id, seq limit $3),
+			made as (
+				insert into webhook_deliveries (instance_id, id, subscription_id, event_id, next_attempt_at, created_at)
+				select b.instance_id, gen_random_uuid(), w.id, b.id, now(), clock_timestamp()
+				from batch b join webhook_subscriptions w on w.instance_id = b.instance_id and w.active and w.created_at <= b.created_at
+					and (w.events && array['*', b.type, split_part(b.type, '.', 1) || '.*'])
+				order by b.tx_id, b.seq
+				returning instance_id, id)
+			select 'd', instance_id, id, null::text, null::bigint from made
+			union all
+			select 'e', null::uuid, null::uuid, (select tx_id::text from batch order by tx_id desc, seq desc limit 1),
+				(select seq from batch order by tx_id desc, seq desc limit 1)
+			union all
+			select 'n', null::uuid, null::uuid, null::text, (select count(*) from batch)`, curTx, curSeq, limit)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var kind string
+			var inst, id *uuid.UUID
+			var t *string
+			var n *int64
+			if err := rows.Scan(&kind, &inst, &id, &t, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			switch kind {
+			case "d":
+				queued = append(queued, webhook.Queued{Instance: *inst, Delivery: *id})
+			case "e":
+				lastTx, lastSeq = t, n
+			case "n":
+				passed = int(*n)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if passed == 0 || lastTx == nil || lastSeq == nil {
+			return nil
+		}
+		if err := enqueue(ctx, tx, queued); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `update webhook_dispatch set tx_id = $1::xid8, seq = $2 where id = 1`, *lastTx, *lastSeq)
+		return err
+	})
+	return passed, wrap(err)
+}
+
+func (s *Store) Job(ctx context.Context, instance, delivery uuid.UUID) (webhook.Job, error) {
+	var j webhook.Job
+	var status string
+	err := s.pool.QueryRow(ctx, `select d.id, d.status, w.id, w.url, w.secret, w.active,
+			e.id, e.type, e.created_at, e.resource_version, e.data
+		from webhook_deliveries d
+		join webhook_subscriptions w on w.instance_id = d.instance_id and w.id = d.subscription_id
+		join events e on e.id = d.event_id
+		where d.instance_id = $1 and d.id = $2`, instance, delivery).Scan(&j.Delivery.ID, &status,
+		&j.Subscription.ID, &j.Subscription.URL, &j.Subscription.Secret, &j.Subscription.Active,
+		&j.Event.ID, &j.Event.Type, &j.Event.Timestamp, &j.Event.ResourceVersion, &j.Event.Data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return j, webhook.ErrGone
+	}
+	if err != nil {
+		return j, wrap(err)
+	}
+	j.Delivery.Status = webhook.Status(status)
+	j.Event.Instance = instance
+	j.Event.LdType = "Event"
+	j.Event.LdID = "/rest/api/events/" + j.Event.ID.String()
+	var doc struct {
+		ID string `json:"@id"`
+	}
+	_ = json.Unmarshal(j.Event.Data, &doc)
+	j.Event.Resource = doc.ID
+	return j, nil
+}
+
+func (s *Store) RecordAttempt(ctx context.Context, instance, delivery uuid.UUID, a webhook.Attempt, status webhook.Status, disableAfter time.Duration) error {
+	b := &pgx.Batch{}
+	b.Queue(`insert into webhook_attempts (instance_id, delivery_id, attempt, attempted_at, duration_ms, response_status, error, response_excerpt)
+		values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (instance_id, delivery_id, attempt) do nothing`,
+		instance, delivery, a.N, a.At, a.Duration.Milliseconds(), a.Status, a.Error, a.Excerpt)
+	b.Queue(`update webhook_deliveries set status = $3, next_attempt_at = $4 where instance_id = $1 and id = $2`, instance, delivery, string(status), a.NextAttempt)
+	if status == webhook.Succeeded {
+		b.Queue(`update webhook_subscriptions w set failing_since = null from webhook_deliveries d
+			where d.instance_id = $1 and d.id = $2 and w.instance_id = d.instance_id and w.id = d.subscription_id and w.failing_since is not null`, instance, delivery)
+	} else if a.Error != nil {
+		b.Queue(`update webhook_subscriptions w set failing_since = coalesce(w.failing_since, $3),
+				active = w.active and coalesce(w.failing_since, $3) > now() - $4::bigint * interval '1 millisecond',
+				disabled_reason = case when w.active and coalesce(w.failing_since, $3) <= now() - $4::bigint * interval '1 millisecond'
+					then 'deliveries failed without a success since ' || to_char(coalesce(w.failing_since, $3) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+					else w.disabled_reason end
+			from webhook_deliveries d
+			where d.instance_id = $1 and d.id = $2 and w.instance_id = d.instance_id and w.id = d.subscription_id`, instance, delivery, a.At, disableAfter.Milliseconds())
+	}
+	return wrap(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return tx.SendBatch(ctx, b).Close() }))
+}
+
+func (s *Store) Backlog(ctx context.Context) (int64, time.Duration, error) {
+	var pending int64
+	var age float64
+	err := s.pool.QueryRow(ctx, `select (select count(*) from webhook_deliveries where status = 'pending'),
+		coalesce((select extract(epoch from now() - min(e.created_at)) from events e, webhook_dispatch c
+			where c.id = 1 and (e.tx_id, e.seq) > (c.tx_id, c.seq)), 0)`).Scan(&pending, &age)
+	return pending, time.Duration(age * float64(time.Second)), wrap(err)
+}

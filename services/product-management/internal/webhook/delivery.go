@@ -1,0 +1,328 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+)
+
+// DefaultSchedule is Standard Webhooks' recommended wait before each retry.
+var DefaultSchedule = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+
+// ParseSchedule reads a comma-separated list of durations (WEBHOOK_RETRY_SCHEDULE).
+func ParseSchedule(s string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, part := range strings.Split(s, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(part))
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("webhook retry schedule %q: want positive durations such as 5s,5m,30m", s)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// Config says how deliveries are made.
+type Config struct {
+	Schedule     []time.Duration // waits before each retry; attempts are len+1
+	Timeout      time.Duration   // for the receiver's answer
+	DisableAfter time.Duration   // a subscription failing this long without a success is deactivated
+	PollEvery    time.Duration   // how often the dispatcher looks for new events
+	Workers      int
+}
+
+// DefaultConfig is the configuration without settings.
+func DefaultConfig() Config {
+	return Config{Schedule: DefaultSchedule, Timeout: 10 * time.Second, DisableAfter: 5 * 24 * time.Hour, PollEvery: 250 * time.Millisecond, Workers: 20}
+}
+
+// Job is what a delivery attempt needs.
+type Job struct {
+	Delivery     Delivery
+	Subscription Subscription
+	Event        Payload
+}
+
+// DeliveryStore is what the dispatcher and the worker store.
+type DeliveryStore interface {
+	// Dispatch turns up to limit events after its cursor into deliveries for the matching active
+	// subscriptions, queues them and advances the cursor, in one transaction that one replica at
+	// a time holds; it reports how many events it passed.
+	Dispatch(ctx context.Context, limit int, enqueue Enqueue) (int, error)
+	Job(ctx context.Context, instance, delivery uuid.UUID) (Job, error)
+	// RecordAttempt stores an attempt and where the delivery and its subscription stand after it:
+	// a success clears the subscription's failing run, a failure starts or continues it and
+	// deactivates the subscription once it has lasted disableAfter.
+	RecordAttempt(ctx context.Context, instance, delivery uuid.UUID, a Attempt, status Status, disableAfter time.Duration) error
+	// Backlog is the number of pending deliveries and the age of the oldest event not yet
+	// dispatched.
+	Backlog(ctx context.Context) (pending int64, oldest time.Duration, err error)
+}
+
+// Args is a River job: deliver one delivery.
+type Args struct {
+	Instance uuid.UUID `json:"instance"`
+	Delivery uuid.UUID `json:"delivery"`
+}
+
+// Kind names the job kind in River.
+func (Args) Kind() string { return "webhook_delivery" }
+
+// Deliverer runs deliveries: the dispatcher loop and River's workers.
+type Deliverer struct {
+	cfg     Config
+	store   DeliveryStore
+	targets *Targets
+	client  *http.Client
+	river   *river.Client[pgx.Tx]
+	logger  *slog.Logger
+
+	outcomes *prometheus.CounterVec
+}
+
+// NewDeliverer wires River over pool (its tables come with product-management's migrations).
+func NewDeliverer(pool *pgxpool.Pool, store DeliveryStore, targets *Targets, cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Deliverer, error) {
+	def := DefaultConfig()
+	if len(cfg.Schedule) == 0 {
+		cfg.Schedule = def.Schedule
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = def.Timeout
+	}
+	if cfg.PollEvery <= 0 {
+		cfg.PollEvery = def.PollEvery
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = def.Workers
+	}
+	if cfg.DisableAfter <= 0 {
+		cfg.DisableAfter = def.DisableAfter
+	}
+	d := &Deliverer{cfg: cfg, store: store, targets: targets, logger: logger,
+		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "webhook_deliveries_total",
+			Help: "Webhook delivery attempts by outcome (succeeded, retrying, failed, dropped)."}, []string{"outcome"})}
+	dialer := &net.Dialer{Timeout: 5 * time.Second, Control: targets.Control}
+	d.client = &http.Client{
+		Timeout:       cfg.Timeout,
+		Transport:     &http.Transport{DialContext: dialer.DialContext, MaxIdleConnsPerHost: 8, IdleConnTimeout: 60 * time.Second, TLSHandshakeTimeout: 5 * time.Second},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, // redirects are not followed
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &worker{d: d})
+	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:           workers,
+		FetchPollInterval: 200 * time.Millisecond,
+		Logger:            logger,
+		JobTimeout:        cfg.Timeout + 5*time.Second,
+		// A replica that died mid-attempt leaves its job running; another takes it over soon.
+		RescueStuckJobsAfter: cfg.Timeout + time.Minute,
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.river = rc
+	if reg != nil {
+		reg.MustRegister(d.outcomes,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "webhook_queue_depth", Help: "Webhook deliveries pending."},
+				func() float64 { n, _, _ := store.Backlog(context.Background()); return float64(n) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "webhook_oldest_undispatched_event_age_seconds", Help: "Age of the oldest event not yet turned into deliveries."},
+				func() float64 { _, age, _ := store.Backlog(context.Background()); return age.Seconds() }))
+	}
+	return d, nil
+}
+
+// Enqueue queues deliveries in tx (River's transactional insert).
+func (d *Deliverer) Enqueue(ctx context.Context, tx pgx.Tx, ds []Queued) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(ds))
+	for i, q := range ds {
+		params[i] = river.InsertManyParams{Args: Args{Instance: q.Instance, Delivery: q.Delivery},
+			InsertOpts: &river.InsertOpts{MaxAttempts: len(d.cfg.Schedule) + 1}}
+	}
+	_, err := d.river.InsertManyTx(ctx, tx, params)
+	return err
+}
+
+// Run works deliveries and dispatches events until ctx ends; several replicas may run it.
+func (d *Deliverer) Run(ctx context.Context) error {
+	if err := d.river.Start(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = d.river.Stop(stop)
+	}()
+	tick := time.NewTicker(d.cfg.PollEvery)
+	defer tick.Stop()
+	for {
+		for {
+			n, err := d.store.Dispatch(ctx, 500, d.Enqueue)
+			if err != nil && ctx.Err() == nil {
+				d.logger.Warn("webhook dispatch failed; retrying", "error", err)
+			}
+			if err != nil || n < 500 {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+type worker struct {
+	river.WorkerDefaults[Args]
+	d *Deliverer
+}
+
+// NextRetry follows the schedule: the wait after attempt n is Schedule[n-1].
+func (w *worker) NextRetry(job *river.Job[Args]) time.Time {
+	return time.Now().Add(w.d.wait(job.Attempt))
+}
+
+func (d *Deliverer) wait(attempt int) time.Duration {
+	i := min(max(attempt-1, 0), len(d.cfg.Schedule)-1)
+	return d.cfg.Schedule[i]
+}
+
+func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
+	d := w.d
+	j, err := d.store.Job(ctx, job.Args.Instance, job.Args.Delivery)
+	if errors.Is(err, ErrGone) { // the subscription (and with it the delivery) was deleted
+		d.outcomes.WithLabelValues("dropped").Inc()
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	last := job.Attempt >= job.MaxAttempts
+	a := Attempt{N: job.Attempt, At: time.Now()}
+	if !j.Subscription.Active {
+		msg := "the subscription is inactive"
+		a.Error = &msg
+		d.outcomes.WithLabelValues("failed").Inc()
+		return d.store.RecordAttempt(ctx, job.Args.Instance, job.Args.Delivery, a, Failed, d.cfg.DisableAfter)
+	}
+	status, excerpt, sendErr := d.send(ctx, j)
+	a.Duration = time.Since(a.At)
+	if status != 0 {
+		a.Status = &status
+	}
+	a.Excerpt = excerpt
+	outcome := Succeeded
+	if sendErr != nil {
+		msg := sendErr.Error()
+		a.Error = &msg
+		outcome = Failed
+		if !last {
+			next := time.Now().Add(d.wait(job.Attempt))
+			a.NextAttempt = &next
+			outcome = Pending
+		}
+	}
+	if err := d.store.RecordAttempt(ctx, job.Args.Instance, job.Args.Delivery, a, outcome, d.cfg.DisableAfter); err != nil {
+		return err
+	}
+	switch outcome {
+	case Succeeded:
+		d.outcomes.WithLabelValues("succeeded").Inc()
+		return nil
+	case Failed:
+		d.outcomes.WithLabelValues("failed").Inc()
+		return nil // recorded as failed: River need not keep it
+	}
+	d.outcomes.WithLabelValues("retrying").Inc()
+	return sendErr
+}
+
+// ErrGone is the Job of a delivery whose subscription was deleted.
+var ErrGone = errors.New("webhook: the delivery's subscription is gone")
+
+// send POSTs the signed payload; a 2xx within the timeout is a success.
+func (d *Deliverer) send(ctx context.Context, j Job) (status int, excerpt *string, err error) {
+	body, err := json.Marshal(j.Event)
+	if err != nil {
+		return 0, nil, err
+	}
+	wh, err := standardwebhooks.NewWebhook(j.Subscription.Secret)
+	if err != nil {
+		return 0, nil, err
+	}
+	now := time.Now()
+	msgID := j.Event.ID.String()
+	sig, err := wh.Sign(msgID, now, body)
+	if err != nil {
+		return 0, nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.Subscription.URL, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Flowkiwi-Webhooks/1")
+	req.Header.Set("webhook-id", msgID)
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set("webhook-signature", sig)
+	resp, err := d.client.Do(req)
+	if err != nil {
+		if errors.Is(err, errInternalTarget) {
+			return 0, nil, errInternalTarget
+		}
+		return 0, nil, errors.New(briefly(err))
+	}
+	defer resp.Body.Close()
+	head, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
+	if len(head) > 0 {
+		s := strings.ToValidUTF8(string(head), "")
+		excerpt = &s
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp.StatusCode, excerpt, fmt.Errorf("the receiver answered %d", resp.StatusCode)
+	}
+	return resp.StatusCode, excerpt, nil
+}
+
+// briefly is a transport error without the request's URL (it is the subscription's own).
+func briefly(err error) string {
+	var ue interface{ Unwrap() error }
+	if errors.As(err, &ue) {
+		if inner := ue.Unwrap(); inner != nil {
+			err = inner
+		}
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "no answer within the timeout"
+	}
+	msg := err.Error()
+	if len(msg) > 200 {
+		msg = msg[:200]
+	}
+	return msg
+}
