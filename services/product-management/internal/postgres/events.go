@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -42,10 +43,9 @@ func (s *Store) RecordEvents(ctx context.Context, instance uuid.UUID, events []c
 // Events lists a page of the feed: in (transaction, sequence) order, and only events of
 // transactions older than every running one, whose set can no longer grow.
 func (s *Store) Events(ctx context.Context, instance uuid.UUID, q catalog.EventQuery) ([]catalog.Event, error) {
-	var afterTx uint64
-	var afterSeq int64
+	afterTx, afterSeq := "0", int64(0)
 	if q.After != nil {
-		afterTx, afterSeq = q.After.Tx, q.After.Seq
+		afterTx, afterSeq = strconv.FormatUint(q.After.Tx, 10), q.After.Seq
 	}
 	types := q.Types
 	if types == nil {
@@ -53,7 +53,7 @@ func (s *Store) Events(ctx context.Context, instance uuid.UUID, q catalog.EventQ
 	}
 	rows, err := s.db(ctx).Query(ctx, `select id, type, resource, resource_version, data, created_at, tx_id::text::bigint, seq
 		from events
-		where instance_id = $1 and (tx_id, seq) > ($2::text::xid8, $3)
+		where instance_id = $1 and (tx_id, seq) > ($2::xid8, $3)
 			and tx_id < pg_snapshot_xmin(pg_current_snapshot())
 			and (cardinality($4::text[]) = 0 or type = any($4))
 			and ($5::timestamptz is null or created_at > $5)

@@ -279,6 +279,8 @@ type PM struct {
 	Pool     *pgxpool.Pool
 	App      *app.App
 	validate bool
+	// StopBackground ends the background work (Background), as a process exit would; it waits.
+	StopBackground func()
 }
 
 // StartPM starts product-management in-process against id, on a fresh database.
@@ -338,6 +340,7 @@ func StartPMWith(tb testing.TB, id *Identity, opts PMOptions) *PM {
 	if err := a.Discover(ctx); err != nil {
 		tb.Fatal(err)
 	}
+	stopBackground := func() {}
 	if opts.Background {
 		bg, stop := context.WithCancel(context.Background())
 		done := make(chan struct{})
@@ -347,11 +350,12 @@ func StartPMWith(tb testing.TB, id *Identity, opts PMOptions) *PM {
 				tb.Errorf("background work: %v", err)
 			}
 		}()
-		tb.Cleanup(func() { stop(); <-done })
+		stopBackground = sync.OnceFunc(func() { stop(); <-done })
+		tb.Cleanup(stopBackground)
 	}
 	srv := httptest.NewServer(a.Handler)
 	tb.Cleanup(srv.Close)
-	return &PM{tb: tb, URL: srv.URL, Queries: counter, Pool: pool, App: a, validate: true}
+	return &PM{tb: tb, URL: srv.URL, Queries: counter, Pool: pool, App: a, validate: true, StopBackground: stopBackground}
 }
 
 // Client returns a generated client that acts for p as org on the instance with handle; every

@@ -36,12 +36,6 @@ type Subscription struct {
 	UpdatedAt      time.Time
 }
 
-// Matches reports whether the subscription wants events of type typ.
-func (s Subscription) Matches(typ string) bool {
-	kind, _, _ := strings.Cut(typ, ".")
-	return slices.Contains(s.Events, "*") || slices.Contains(s.Events, typ) || slices.Contains(s.Events, kind+".*")
-}
-
 // Status is where a delivery stands.
 type Status string
 
