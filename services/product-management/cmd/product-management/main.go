@@ -61,13 +61,19 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	switch cmd {
 	case "migrate":
 		return nil
-	case "serve":
+	case "serve", "deliver":
 	default:
-		return fmt.Errorf("unknown command %q (want serve or migrate)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, deliver or migrate)", cmd)
 	}
 	a, err := app.New(cfg, pool, logger, tr)
 	if err != nil {
 		return err
+	}
+	if cmd == "deliver" {
+		// Webhook delivery alone, for deployments that keep it off the serving replicas
+		// (WEBHOOK_DELIVERY=off there); any number of these may run.
+		logger.Info("product-management delivering webhooks")
+		return a.Deliverer.Run(ctx)
 	}
 	// Identity may start later: serve (not ready) while its metadata is read; a metadata issuer
 	// other than IDENTITY_ISSUER stops the service.

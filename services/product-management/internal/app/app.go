@@ -131,8 +131,8 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 		Deliverer: deliverer, store: store, cfg: cfg}, nil
 }
 
-// Run does a serving process's background work until ctx ends: webhook dispatch and delivery,
-// and the expiry of idempotency keys and of events older than EVENT_RETENTION.
+// Run does a serving process's background work until ctx ends: webhook dispatch and delivery
+// (unless WEBHOOK_DELIVERY=off leaves them to `deliver` processes), and the expiry of idempotency keys and of events older than EVENT_RETENTION.
 func (a *App) Run(ctx context.Context) error {
 	go a.Idempotency.ExpireEvery(ctx, time.Minute)
 	go func() {
@@ -151,5 +151,9 @@ func (a *App) Run(ctx context.Context) error {
 			}
 		}
 	}()
+	if !a.cfg.WebhookDelivery {
+		<-ctx.Done()
+		return nil
+	}
 	return a.Deliverer.Run(ctx)
 }

@@ -32,7 +32,10 @@ type Config struct {
 	Webhooks webhook.Config
 	// WEBHOOK_ALLOW_PRIVATE_TARGETS: allow http and internal addresses (development and tests only).
 	WebhookAllowPrivate bool
-	EventRetention      time.Duration // EVENT_RETENTION: how long the events feed keeps events (30 days)
+	// WEBHOOK_DELIVERY: in-process (default) dispatches and delivers in the serving process; off
+	// leaves that to `product-management deliver` processes.
+	WebhookDelivery bool
+	EventRetention  time.Duration // EVENT_RETENTION: how long the events feed keeps events (30 days)
 }
 
 // FromEnv reads the configuration, reporting every problem at once.
@@ -73,6 +76,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	case "false", "0", "":
 	default:
 		r.Fail("WEBHOOK_ALLOW_PRIVATE_TARGETS=%q: want true or false", v)
+	}
+	switch v := r.String("WEBHOOK_DELIVERY", "in-process"); v {
+	case "in-process":
+		c.WebhookDelivery = true
+	case "off":
+	default:
+		r.Fail("WEBHOOK_DELIVERY=%q: want in-process or off", v)
 	}
 	c.EventRetention = r.Duration("EVENT_RETENTION", 30*24*time.Hour)
 	if c.DatabaseURL == "" {

@@ -52,6 +52,17 @@ func newReceiver(t *testing.T) *receiver {
 	return r
 }
 
+// newCountingReceiver is a receiver that only counts, for benchmarks; it returns its URL.
+func newCountingReceiver(tb testing.TB, n *atomic.Int64) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		_, _ = io.Copy(io.Discard, req.Body)
+		n.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	tb.Cleanup(srv.Close)
+	return srv.URL
+}
+
 func (r *receiver) received() []delivered {
 	r.mu.Lock()
 	defer r.mu.Unlock()
