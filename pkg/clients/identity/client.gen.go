@@ -98,6 +98,39 @@ func (e OAuthErrorError) Valid() bool {
 	}
 }
 
+// Defines values for OrganizationEventType.
+const (
+	InstanceCreated     OrganizationEventType = "instance.created"
+	InstanceDeleted     OrganizationEventType = "instance.deleted"
+	InstanceRenamed     OrganizationEventType = "instance.renamed"
+	InstanceTransferred OrganizationEventType = "instance.transferred"
+	MemberAdded         OrganizationEventType = "member.added"
+	MemberRemoved       OrganizationEventType = "member.removed"
+	MemberUpdated       OrganizationEventType = "member.updated"
+)
+
+// Valid indicates whether the value is a known member of the OrganizationEventType enum.
+func (e OrganizationEventType) Valid() bool {
+	switch e {
+	case InstanceCreated:
+		return true
+	case InstanceDeleted:
+		return true
+	case InstanceRenamed:
+		return true
+	case InstanceTransferred:
+		return true
+	case MemberAdded:
+		return true
+	case MemberRemoved:
+		return true
+	case MemberUpdated:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RoleName.
 const (
 	Admin  RoleName = "admin"
@@ -519,6 +552,39 @@ type OrganizationCreate struct {
 	WebsiteUrl nullable.Nullable[string] `json:"website_url,omitempty"`
 }
 
+// OrganizationEvent defines model for OrganizationEvent.
+type OrganizationEvent struct {
+	// ActorId The partner that made the change.
+	ActorId openapi_types.UUID `json:"actor_id"`
+
+	// Data The instance (`Instance`) or member (`Member`) as the change's response showed it; for
+	// `instance.deleted` and `member.removed` only its `id`.
+	//
+	//
+	// Example: {"id":"0b7f4c43-94c2-4f6c-9a1c-1f7a3d6b8e21"}
+	Data       map[string]interface{} `json:"data"`
+	Id         openapi_types.UUID     `json:"id"`
+	OccurredAt time.Time              `json:"occurred_at"`
+
+	// OrganizationId The organization whose feed this is.
+	OrganizationId openapi_types.UUID `json:"organization_id"`
+
+	// SubjectId The instance's id, or the member partner's id.
+	SubjectId openapi_types.UUID    `json:"subject_id"`
+	Type      OrganizationEventType `json:"type"`
+}
+
+// OrganizationEventType defines model for OrganizationEvent.Type.
+type OrganizationEventType string
+
+// OrganizationEventList defines model for OrganizationEventList.
+type OrganizationEventList struct {
+	Items []OrganizationEvent `json:"items"`
+
+	// NextCursor Pass it as `after` to read on (now, or later for what happens since).
+	NextCursor string `json:"next_cursor"`
+}
+
 // OrganizationList defines model for OrganizationList.
 type OrganizationList struct {
 	Items []Organization `json:"items"`
@@ -682,6 +748,15 @@ type DeleteOrganizationParams struct {
 type UpdateOrganizationParams struct {
 	// IfMatch An `ETag` from an earlier read; the request fails with `412` when the resource has changed since.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListOrganizationEventsParams defines parameters for ListOrganizationEvents.
+type ListOrganizationEventsParams struct {
+	// After The `next_cursor` of a previous page.
+	After *string `form:"after,omitempty" json:"after,omitempty"`
+
+	// PageSize Events per page (at most 100).
+	PageSize *int `form:"page_size,omitempty" json:"page_size,omitempty"`
 }
 
 // ListInstancesParams defines parameters for ListInstances.
@@ -1014,6 +1089,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /organizations/{organizationId} (the `UpdateOrganization` operationId).
 	UpdateOrganizationWithApplicationMergePatchPlusJSONBody(ctx context.Context, organizationId OrganizationId, params *UpdateOrganizationParams, body UpdateOrganizationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListOrganizationEvents What changed in an organization, in order
+	//
+	// Needs `identity:organizations.read`. Every change to the organization's instances and
+	// members records an event in the change's own transaction: `instance.created`,
+	// `instance.renamed`, `instance.transferred` (in the feeds of both the organization it left
+	// and the one it joined), `instance.deleted`, `member.added`, `member.updated` (a new role)
+	// and `member.removed`. Events are kept 30 days.
+	//
+	// A cursor walk in commit order: start without `after`, then pass `next_cursor` back as
+	// `after`; at the end `next_cursor` is still given, and asking with it later answers what
+	// happened since. An event is listed only once every transaction that started before it has
+	// ended, so a later page never gains an event before a cursor already handed out.
+	// An event is therefore listed after its commit with a delay of at most the longest writing
+	// transaction then running on the database server: usually milliseconds.
+	//
+	// Corresponds with GET /organizations/{organizationId}/events (the `ListOrganizationEvents` operationId).
+	ListOrganizationEvents(ctx context.Context, organizationId OrganizationId, params *ListOrganizationEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListInstances List the instances an organization owns
 	//
@@ -1489,6 +1582,34 @@ func (c *Client) UpdateOrganizationWithBody(ctx context.Context, organizationId 
 // Corresponds with PATCH /organizations/{organizationId} (the `UpdateOrganization` operationId).
 func (c *Client) UpdateOrganizationWithApplicationMergePatchPlusJSONBody(ctx context.Context, organizationId OrganizationId, params *UpdateOrganizationParams, body UpdateOrganizationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateOrganizationRequestWithApplicationMergePatchPlusJSONBody(c.Server, organizationId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListOrganizationEvents What changed in an organization, in order
+//
+// Needs `identity:organizations.read`. Every change to the organization's instances and
+// members records an event in the change's own transaction: `instance.created`,
+// `instance.renamed`, `instance.transferred` (in the feeds of both the organization it left
+// and the one it joined), `instance.deleted`, `member.added`, `member.updated` (a new role)
+// and `member.removed`. Events are kept 30 days.
+//
+// A cursor walk in commit order: start without `after`, then pass `next_cursor` back as
+// `after`; at the end `next_cursor` is still given, and asking with it later answers what
+// happened since. An event is listed only once every transaction that started before it has
+// ended, so a later page never gains an event before a cursor already handed out.
+// An event is therefore listed after its commit with a delay of at most the longest writing
+// transaction then running on the database server: usually milliseconds.
+//
+// Corresponds with GET /organizations/{organizationId}/events (the `ListOrganizationEvents` operationId).
+func (c *Client) ListOrganizationEvents(ctx context.Context, organizationId OrganizationId, params *ListOrganizationEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOrganizationEventsRequest(c.Server, organizationId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2459,6 +2580,79 @@ func NewUpdateOrganizationRequestWithBody(server string, organizationId Organiza
 			req.Header.Set("If-Match", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewListOrganizationEventsRequest constructs an http.Request for the ListOrganizationEvents method
+func NewListOrganizationEventsRequest(server string, organizationId OrganizationId, params *ListOrganizationEventsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "organizationId", organizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organizations/%s/events", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page_size", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -3625,6 +3819,26 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /organizations/{organizationId} (the `UpdateOrganization` operationId).
 	UpdateOrganizationWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, organizationId OrganizationId, params *UpdateOrganizationParams, body UpdateOrganizationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOrganizationResponse, error)
 
+	// ListOrganizationEventsWithResponse What changed in an organization, in order
+	//
+	// Needs `identity:organizations.read`. Every change to the organization's instances and
+	// members records an event in the change's own transaction: `instance.created`,
+	// `instance.renamed`, `instance.transferred` (in the feeds of both the organization it left
+	// and the one it joined), `instance.deleted`, `member.added`, `member.updated` (a new role)
+	// and `member.removed`. Events are kept 30 days.
+	//
+	// A cursor walk in commit order: start without `after`, then pass `next_cursor` back as
+	// `after`; at the end `next_cursor` is still given, and asking with it later answers what
+	// happened since. An event is listed only once every transaction that started before it has
+	// ended, so a later page never gains an event before a cursor already handed out.
+	// An event is therefore listed after its commit with a delay of at most the longest writing
+	// transaction then running on the database server: usually milliseconds.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organizations/{organizationId}/events (the `ListOrganizationEvents` operationId).
+	ListOrganizationEventsWithResponse(ctx context.Context, organizationId OrganizationId, params *ListOrganizationEventsParams, reqEditors ...RequestEditorFn) (*ListOrganizationEventsResponse, error)
+
 	// ListInstancesWithResponse List the instances an organization owns
 	//
 	// Needs `identity:instances.read`.
@@ -4401,6 +4615,54 @@ func (r UpdateOrganizationResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateOrganizationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListOrganizationEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationEventList
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListOrganizationEventsResponse) GetJSON200() *OrganizationEventList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListOrganizationEventsResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListOrganizationEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListOrganizationEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListOrganizationEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListOrganizationEventsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5556,6 +5818,32 @@ func (c *ClientWithResponses) UpdateOrganizationWithApplicationMergePatchPlusJSO
 	return ParseUpdateOrganizationResponse(rsp)
 }
 
+// ListOrganizationEventsWithResponse What changed in an organization, in order
+//
+// Needs `identity:organizations.read`. Every change to the organization's instances and
+// members records an event in the change's own transaction: `instance.created`,
+// `instance.renamed`, `instance.transferred` (in the feeds of both the organization it left
+// and the one it joined), `instance.deleted`, `member.added`, `member.updated` (a new role)
+// and `member.removed`. Events are kept 30 days.
+//
+// A cursor walk in commit order: start without `after`, then pass `next_cursor` back as
+// `after`; at the end `next_cursor` is still given, and asking with it later answers what
+// happened since. An event is listed only once every transaction that started before it has
+// ended, so a later page never gains an event before a cursor already handed out.
+// An event is therefore listed after its commit with a delay of at most the longest writing
+// transaction then running on the database server: usually milliseconds.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organizations/{organizationId}/events (the `ListOrganizationEvents` operationId).
+func (c *ClientWithResponses) ListOrganizationEventsWithResponse(ctx context.Context, organizationId OrganizationId, params *ListOrganizationEventsParams, reqEditors ...RequestEditorFn) (*ListOrganizationEventsResponse, error) {
+	rsp, err := c.ListOrganizationEvents(ctx, organizationId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListOrganizationEventsResponse(rsp)
+}
+
 // ListInstancesWithResponse List the instances an organization owns
 //
 // Needs `identity:instances.read`.
@@ -6407,6 +6695,39 @@ func ParseUpdateOrganizationResponse(rsp *http.Response) (*UpdateOrganizationRes
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListOrganizationEventsResponse parses an HTTP response from a ListOrganizationEventsWithResponse call
+func ParseListOrganizationEventsResponse(rsp *http.Response) (*ListOrganizationEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListOrganizationEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationEventList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
 	}
 
 	return response, nil

@@ -3896,6 +3896,8 @@ type ClientInterface interface {
 	// when every transaction that started before it has ended, so a later page never gains an
 	// event before a cursor already handed out: a consumer that stores its last `view.next` and
 	// resumes from it after an outage misses nothing and sees nothing twice.
+	// An event is therefore listed after its commit with a delay of at most the longest writing
+	// transaction then running on the database server: usually milliseconds.
 	//
 	// A change made through a product's sub-resource (`/rest/api/variants/{id}`, options, values,
 	// prices) records that resource's event; a product created with its options, variants and
@@ -5370,6 +5372,8 @@ func (c *Client) GetApiDocumentation(ctx context.Context, reqEditors ...RequestE
 // when every transaction that started before it has ended, so a later page never gains an
 // event before a cursor already handed out: a consumer that stores its last `view.next` and
 // resumes from it after an outage misses nothing and sees nothing twice.
+// An event is therefore listed after its commit with a delay of at most the longest writing
+// transaction then running on the database server: usually milliseconds.
 //
 // A change made through a product's sub-resource (`/rest/api/variants/{id}`, options, values,
 // prices) records that resource's event; a product created with its options, variants and
@@ -14276,6 +14280,8 @@ type ClientWithResponsesInterface interface {
 	// when every transaction that started before it has ended, so a later page never gains an
 	// event before a cursor already handed out: a consumer that stores its last `view.next` and
 	// resumes from it after an outage misses nothing and sees nothing twice.
+	// An event is therefore listed after its commit with a delay of at most the longest writing
+	// transaction then running on the database server: usually milliseconds.
 	//
 	// A change made through a product's sub-resource (`/rest/api/variants/{id}`, options, values,
 	// prices) records that resource's event; a product created with its options, variants and
@@ -19932,6 +19938,8 @@ func (c *ClientWithResponses) GetApiDocumentationWithResponse(ctx context.Contex
 // when every transaction that started before it has ended, so a later page never gains an
 // event before a cursor already handed out: a consumer that stores its last `view.next` and
 // resumes from it after an outage misses nothing and sees nothing twice.
+// An event is therefore listed after its commit with a delay of at most the longest writing
+// transaction then running on the database server: usually milliseconds.
 //
 // A change made through a product's sub-resource (`/rest/api/variants/{id}`, options, values,
 // prices) records that resource's event; a product created with its options, variants and

@@ -199,6 +199,7 @@ func serve(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *s
 	}
 	go a.RotateKeys(ctx, time.Minute, logger)
 	go a.Idempotency.ExpireEvery(ctx, time.Minute)
+	go a.ExpireEvents(ctx, 30*24*time.Hour, logger)
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,
 		Handler:           a.Handler,

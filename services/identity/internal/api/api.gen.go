@@ -98,6 +98,39 @@ func (e OAuthErrorError) Valid() bool {
 	}
 }
 
+// Defines values for OrganizationEventType.
+const (
+	InstanceCreated     OrganizationEventType = "instance.created"
+	InstanceDeleted     OrganizationEventType = "instance.deleted"
+	InstanceRenamed     OrganizationEventType = "instance.renamed"
+	InstanceTransferred OrganizationEventType = "instance.transferred"
+	MemberAdded         OrganizationEventType = "member.added"
+	MemberRemoved       OrganizationEventType = "member.removed"
+	MemberUpdated       OrganizationEventType = "member.updated"
+)
+
+// Valid indicates whether the value is a known member of the OrganizationEventType enum.
+func (e OrganizationEventType) Valid() bool {
+	switch e {
+	case InstanceCreated:
+		return true
+	case InstanceDeleted:
+		return true
+	case InstanceRenamed:
+		return true
+	case InstanceTransferred:
+		return true
+	case MemberAdded:
+		return true
+	case MemberRemoved:
+		return true
+	case MemberUpdated:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RoleName.
 const (
 	Admin  RoleName = "admin"
@@ -519,6 +552,39 @@ type OrganizationCreate struct {
 	WebsiteUrl nullable.Nullable[string] `json:"website_url,omitempty"`
 }
 
+// OrganizationEvent defines model for OrganizationEvent.
+type OrganizationEvent struct {
+	// ActorId The partner that made the change.
+	ActorId openapi_types.UUID `json:"actor_id"`
+
+	// Data The instance (`Instance`) or member (`Member`) as the change's response showed it; for
+	// `instance.deleted` and `member.removed` only its `id`.
+	//
+	//
+	// Example: {"id":"0b7f4c43-94c2-4f6c-9a1c-1f7a3d6b8e21"}
+	Data       map[string]interface{} `json:"data"`
+	Id         openapi_types.UUID     `json:"id"`
+	OccurredAt time.Time              `json:"occurred_at"`
+
+	// OrganizationId The organization whose feed this is.
+	OrganizationId openapi_types.UUID `json:"organization_id"`
+
+	// SubjectId The instance's id, or the member partner's id.
+	SubjectId openapi_types.UUID    `json:"subject_id"`
+	Type      OrganizationEventType `json:"type"`
+}
+
+// OrganizationEventType defines model for OrganizationEvent.Type.
+type OrganizationEventType string
+
+// OrganizationEventList defines model for OrganizationEventList.
+type OrganizationEventList struct {
+	Items []OrganizationEvent `json:"items"`
+
+	// NextCursor Pass it as `after` to read on (now, or later for what happens since).
+	NextCursor string `json:"next_cursor"`
+}
+
 // OrganizationList defines model for OrganizationList.
 type OrganizationList struct {
 	Items []Organization `json:"items"`
@@ -684,6 +750,15 @@ type UpdateOrganizationParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ListOrganizationEventsParams defines parameters for ListOrganizationEvents.
+type ListOrganizationEventsParams struct {
+	// After The `next_cursor` of a previous page.
+	After *string `form:"after,omitempty" json:"after,omitempty"`
+
+	// PageSize Events per page (at most 100).
+	PageSize *int `form:"page_size,omitempty" json:"page_size,omitempty"`
+}
+
 // ListInstancesParams defines parameters for ListInstances.
 type ListInstancesParams struct {
 	// PageNumber The 1-based page to return.
@@ -847,6 +922,9 @@ type ServerInterface interface {
 	// UpdateOrganization Update an organization (JSON Merge Patch)
 	// (PATCH /organizations/{organizationId})
 	UpdateOrganization(ctx echo.Context, organizationId OrganizationId, params UpdateOrganizationParams) error
+	// ListOrganizationEvents What changed in an organization, in order
+	// (GET /organizations/{organizationId}/events)
+	ListOrganizationEvents(ctx echo.Context, organizationId OrganizationId, params ListOrganizationEventsParams) error
 	// ListInstances List the instances an organization owns
 	// (GET /organizations/{organizationId}/instances)
 	ListInstances(ctx echo.Context, organizationId OrganizationId, params ListInstancesParams) error
@@ -1130,6 +1208,38 @@ func (w *ServerInterfaceWrapper) UpdateOrganization(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateOrganization(ctx, organizationId, params)
+	return err
+}
+
+// ListOrganizationEvents converts echo context to params.
+func (w *ServerInterfaceWrapper) ListOrganizationEvents(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "organizationId" -------------
+	var organizationId OrganizationId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "organizationId", ctx.Param("organizationId"), &organizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organizationId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOrganizationEventsParams
+	// ------------- Optional query parameter "after" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "after", ctx.QueryParams(), &params.After, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter after: %s", err))
+	}
+
+	// ------------- Optional query parameter "page_size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page_size", ctx.QueryParams(), &params.PageSize, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter page_size: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListOrganizationEvents(ctx, organizationId, params)
 	return err
 }
 
@@ -1696,6 +1806,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/organizations/:organizationId", wrapper.DeleteOrganization, options.OperationMiddlewares["deleteOrganization"]...)
 	router.GET(options.BaseURL+"/organizations/:organizationId", wrapper.GetOrganization, options.OperationMiddlewares["getOrganization"]...)
 	router.PATCH(options.BaseURL+"/organizations/:organizationId", wrapper.UpdateOrganization, options.OperationMiddlewares["updateOrganization"]...)
+	router.GET(options.BaseURL+"/organizations/:organizationId/events", wrapper.ListOrganizationEvents, options.OperationMiddlewares["listOrganizationEvents"]...)
 	router.GET(options.BaseURL+"/organizations/:organizationId/instances", wrapper.ListInstances, options.OperationMiddlewares["listInstances"]...)
 	router.POST(options.BaseURL+"/organizations/:organizationId/instances", wrapper.CreateInstance, options.OperationMiddlewares["createInstance"]...)
 	router.DELETE(options.BaseURL+"/organizations/:organizationId/instances/:instanceId", wrapper.DeleteInstance, options.OperationMiddlewares["deleteInstance"]...)
@@ -2202,6 +2313,46 @@ type UpdateOrganizationdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UpdateOrganizationdefaultApplicationProblemPlusJSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizationEventsRequestObject struct {
+	OrganizationId OrganizationId `json:"organizationId"`
+	Params         ListOrganizationEventsParams
+}
+
+type ListOrganizationEventsResponseObject interface {
+	VisitListOrganizationEventsResponse(w http.ResponseWriter) error
+}
+
+type ListOrganizationEvents200JSONResponse OrganizationEventList
+
+func (response ListOrganizationEvents200JSONResponse) VisitListOrganizationEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizationEventsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response ListOrganizationEventsdefaultApplicationProblemPlusJSONResponse) VisitListOrganizationEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -3055,6 +3206,9 @@ type StrictServerInterface interface {
 	// UpdateOrganization Update an organization (JSON Merge Patch)
 	// (PATCH /organizations/{organizationId})
 	UpdateOrganization(ctx context.Context, request UpdateOrganizationRequestObject) (UpdateOrganizationResponseObject, error)
+	// ListOrganizationEvents What changed in an organization, in order
+	// (GET /organizations/{organizationId}/events)
+	ListOrganizationEvents(ctx context.Context, request ListOrganizationEventsRequestObject) (ListOrganizationEventsResponseObject, error)
 	// ListInstances List the instances an organization owns
 	// (GET /organizations/{organizationId}/instances)
 	ListInstances(ctx context.Context, request ListInstancesRequestObject) (ListInstancesResponseObject, error)
@@ -3398,6 +3552,32 @@ func (sh *strictHandler) UpdateOrganization(ctx echo.Context, organizationId Org
 		return err
 	} else if validResponse, ok := response.(UpdateOrganizationResponseObject); ok {
 		return validResponse.VisitUpdateOrganizationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListOrganizationEvents operation middleware
+func (sh *strictHandler) ListOrganizationEvents(ctx echo.Context, organizationId OrganizationId, params ListOrganizationEventsParams) error {
+	var request ListOrganizationEventsRequestObject
+
+	request.OrganizationId = organizationId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOrganizationEvents(ctx.Request().Context(), request.(ListOrganizationEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOrganizationEvents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListOrganizationEventsResponseObject); ok {
+		return validResponse.VisitListOrganizationEventsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	identitydb "github.com/flowkiwi/platform/db/identity"
@@ -19,12 +20,14 @@ import (
 	"github.com/flowkiwi/platform/pkg/ratelimit"
 	"github.com/flowkiwi/platform/pkg/tracing"
 	"github.com/flowkiwi/platform/services/identity/internal/config"
+	"github.com/flowkiwi/platform/services/identity/internal/event"
 	"github.com/flowkiwi/platform/services/identity/internal/httpapi"
 	"github.com/flowkiwi/platform/services/identity/internal/instance"
 	"github.com/flowkiwi/platform/services/identity/internal/keys"
 	"github.com/flowkiwi/platform/services/identity/internal/oauth"
 	"github.com/flowkiwi/platform/services/identity/internal/organization"
 	"github.com/flowkiwi/platform/services/identity/internal/partner"
+	"github.com/flowkiwi/platform/services/identity/internal/permission"
 	"github.com/flowkiwi/platform/services/identity/internal/postgres"
 )
 
@@ -38,6 +41,7 @@ type App struct {
 	Drain    *apiserver.Drain
 	// Idempotency keeps POST outcomes for retries; ExpireEvery belongs in the serving process.
 	Idempotency *idempotency.Keys
+	store       *postgres.Store
 }
 
 // Options tune what tests need to tune.
@@ -55,8 +59,13 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, opts Options) (*App, error) {
 	store := postgres.New(pool)
 	partners := partner.NewService(store, opts.BcryptCost)
-	orgs := organization.NewService(store)
-	instances := instance.NewService(store, orgs)
+	recorder := event.NewRecorder(store, httpapi.EncodeEvent)
+	orgs := organization.NewService(store, recorder)
+	instances := instance.NewService(store, orgs, recorder)
+	events := event.NewService(store, func(ctx context.Context, actor, org uuid.UUID, required ...permission.Permission) error {
+		_, err := orgs.Authorize(ctx, actor, org, required...)
+		return err
+	})
 	sealer, err := keys.ParseSealer(cfg.KeyEncryption)
 	if err != nil {
 		return nil, fmt.Errorf("IDENTITY_KEY_ENCRYPTION_KEYS: %w", err)
@@ -83,14 +92,32 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slo
 			return err
 		},
 	}
-	h, err := httpapi.NewHandler(&httpapi.Server{Partners: partners, Organizations: orgs, Instances: instances, Tokens: issuer, Keys: ring}, verifier, logger, checks, m, ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), drain, idem)
+	h, err := httpapi.NewHandler(&httpapi.Server{Partners: partners, Organizations: orgs, Instances: instances, Events: events, Tokens: issuer, Keys: ring}, verifier, logger, checks, m, ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), drain, idem)
 	if err != nil {
 		return nil, err
 	}
 	if opts.Tracing != nil {
 		h = opts.Tracing.Handler(h, "identity")
 	}
-	return &App{Handler: h, Partners: partners, Keys: ring, Tokens: issuer, Verifier: verifier, Drain: drain, Idempotency: idem}, nil
+	return &App{Handler: h, Partners: partners, Keys: ring, Tokens: issuer, Verifier: verifier, Drain: drain, Idempotency: idem, store: store}, nil
+}
+
+// ExpireEvents deletes organization events older than keep, every hour until ctx ends.
+func (a *App) ExpireEvents(ctx context.Context, keep time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := a.store.ExpireEvents(ctx, keep); err != nil && ctx.Err() == nil {
+			logger.Warn("expiring organization events failed", "error", err)
+		} else if n > 0 {
+			logger.Info("expired organization events", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // RotateKeys keeps the key set rotating until ctx ends.

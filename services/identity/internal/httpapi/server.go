@@ -17,6 +17,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/api/common"
 	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/services/identity/internal/api"
+	"github.com/flowkiwi/platform/services/identity/internal/event"
 	"github.com/flowkiwi/platform/services/identity/internal/instance"
 	"github.com/flowkiwi/platform/services/identity/internal/keys"
 	"github.com/flowkiwi/platform/services/identity/internal/oauth"
@@ -30,6 +31,7 @@ type Server struct {
 	Partners      *partner.Service
 	Organizations *organization.Service
 	Instances     *instance.Service
+	Events        *event.Service
 	Tokens        *oauth.Issuer
 	Keys          *keys.Ring
 }

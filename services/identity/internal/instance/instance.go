@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/services/identity/internal/event"
 	"github.com/flowkiwi/platform/services/identity/internal/handle"
 	"github.com/flowkiwi/platform/services/identity/internal/organization"
 	"github.com/flowkiwi/platform/services/identity/internal/permission"
@@ -76,12 +77,29 @@ type Authorizer interface {
 
 // Service implements the instance use cases.
 type Service struct {
-	store Store
-	auth  Authorizer
+	store  Store
+	auth   Authorizer
+	events *event.Recorder
 }
 
-// NewService returns a Service.
-func NewService(store Store, auth Authorizer) *Service { return &Service{store: store, auth: auth} }
+// NewService returns a Service; every change records its event with events.
+func NewService(store Store, auth Authorizer, events *event.Recorder) *Service {
+	return &Service{store: store, auth: auth, events: events}
+}
+
+// record makes write and its event one transaction; write returns the instance the event shows.
+func (s *Service) record(ctx context.Context, typ string, actor uuid.UUID, write func(ctx context.Context) (Instance, error)) (Instance, error) {
+	var out Instance
+	err := s.events.Change(ctx, func(ctx context.Context) ([]event.New, error) {
+		in, err := write(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = in
+		return []event.New{{Organization: in.OrganizationID, Type: typ, Subject: in.ID, Actor: actor, Resource: in}}, nil
+	})
+	return out, err
+}
 
 func validName(name string) (string, error) {
 	name = strings.TrimSpace(name)
@@ -110,10 +128,9 @@ func (s *Service) Create(ctx context.Context, actor, orgID uuid.UUID, name, h st
 	now := time.Now().UTC().Truncate(time.Microsecond) // what PostgreSQL stores: the next read shows the same
 	in := Instance{ID: id, Name: name, Handle: h, OrganizationID: orgID, CreatedByOrganizationID: orgID,
 		OwnershipVersion: 1, Version: 1, CreatedAt: now, UpdatedAt: now}
-	if err := s.store.CreateInstance(ctx, in); err != nil {
-		return Instance{}, err
-	}
-	return in, nil
+	return s.record(ctx, event.InstanceCreated, actor, func(ctx context.Context) (Instance, error) {
+		return in, s.store.CreateInstance(ctx, in)
+	})
 }
 
 // Get returns an instance of orgID.
@@ -183,7 +200,9 @@ func (s *Service) Rename(ctx context.Context, actor, orgID, id uuid.UUID, patch 
 	if name == nil || *name == current.Name {
 		return current, nil // nothing to change: the version stays, so ETags stay valid
 	}
-	return s.store.RenameInstance(ctx, orgID, id, *name, current.Version)
+	return s.record(ctx, event.InstanceRenamed, actor, func(ctx context.Context) (Instance, error) {
+		return s.store.RenameInstance(ctx, orgID, id, *name, current.Version)
+	})
 }
 
 var errChanged = fault.PreconditionFailed("the instance has changed since you read it; read it again and retry")
@@ -193,7 +212,12 @@ func (s *Service) Delete(ctx context.Context, actor, orgID, id uuid.UUID, readVe
 	if _, err := s.auth.Authorize(ctx, actor, orgID, permission.InstancesDelete); err != nil {
 		return err
 	}
-	return s.store.DeleteInstance(ctx, orgID, id, readVersion)
+	return s.events.Change(ctx, func(ctx context.Context) ([]event.New, error) {
+		if err := s.store.DeleteInstance(ctx, orgID, id, readVersion); err != nil {
+			return nil, err
+		}
+		return []event.New{{Organization: orgID, Type: event.InstanceDeleted, Subject: id, Actor: actor}}, nil
+	})
 }
 
 // Transfer moves an instance from orgID to target. The actor needs the transfer permission in orgID
@@ -214,7 +238,18 @@ func (s *Service) Transfer(ctx context.Context, actor, orgID, id, target uuid.UU
 		}
 		return Instance{}, err
 	}
-	return s.store.TransferInstance(ctx, orgID, id, target, actor)
+	var out Instance
+	err := s.events.Change(ctx, func(ctx context.Context) ([]event.New, error) {
+		in, err := s.store.TransferInstance(ctx, orgID, id, target, actor)
+		if err != nil {
+			return nil, err
+		}
+		out = in
+		// Both feeds: the organization the instance left and the one it joined.
+		return []event.New{{Organization: orgID, Type: event.InstanceTransferred, Subject: id, Actor: actor, Resource: in},
+			{Organization: target, Type: event.InstanceTransferred, Subject: id, Actor: actor, Resource: in}}, nil
+	})
+	return out, err
 }
 
 // Transfers returns the ownership history of an instance of orgID.

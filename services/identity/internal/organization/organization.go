@@ -13,6 +13,7 @@ import (
 
 	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/pkg/mergepatch"
+	"github.com/flowkiwi/platform/services/identity/internal/event"
 	"github.com/flowkiwi/platform/services/identity/internal/permission"
 )
 
@@ -99,11 +100,14 @@ type Store interface {
 
 // Service implements the organization use cases.
 type Service struct {
-	store Store
+	store  Store
+	events *event.Recorder
 }
 
-// NewService returns a Service over store.
-func NewService(store Store) *Service { return &Service{store: store} }
+// NewService returns a Service over store; member changes record their events with events.
+func NewService(store Store, events *event.Recorder) *Service {
+	return &Service{store: store, events: events}
+}
 
 var errNotFound = fault.NotFound("no such organization")
 
@@ -263,7 +267,23 @@ func (s *Service) PutMember(ctx context.Context, actor, orgID, partnerID uuid.UU
 	if !ok {
 		return Member{}, false, fault.NotFound("no such partner")
 	}
-	return s.store.PutMember(ctx, orgID, partnerID, role)
+	var out Member
+	var created bool
+	err = s.events.Change(ctx, func(ctx context.Context) ([]event.New, error) {
+		m, isNew, err := s.store.PutMember(ctx, orgID, partnerID, role)
+		if err != nil {
+			return nil, err
+		}
+		out, created = m, isNew
+		switch {
+		case isNew:
+			return []event.New{{Organization: orgID, Type: event.MemberAdded, Subject: partnerID, Actor: actor, Resource: m}}, nil
+		case existing.Role != role:
+			return []event.New{{Organization: orgID, Type: event.MemberUpdated, Subject: partnerID, Actor: actor, Resource: m}}, nil
+		}
+		return nil, nil
+	})
+	return out, created, err
 }
 
 // RemoveMember removes a partner from an organization; members may always remove themselves
@@ -274,7 +294,7 @@ func (s *Service) RemoveMember(ctx context.Context, actor, orgID, partnerID uuid
 		return err
 	}
 	if actor == partnerID && err == nil {
-		return s.store.DeleteMember(ctx, orgID, partnerID)
+		return s.removeMember(ctx, actor, orgID, partnerID)
 	}
 	required := []permission.Permission{permission.MembersWrite}
 	if err == nil && target.Role == permission.Owner {
@@ -286,5 +306,14 @@ func (s *Service) RemoveMember(ctx context.Context, actor, orgID, partnerID uuid
 	if err != nil {
 		return fault.NotFound("no such member")
 	}
-	return s.store.DeleteMember(ctx, orgID, partnerID)
+	return s.removeMember(ctx, actor, orgID, partnerID)
+}
+
+func (s *Service) removeMember(ctx context.Context, actor, orgID, partnerID uuid.UUID) error {
+	return s.events.Change(ctx, func(ctx context.Context) ([]event.New, error) {
+		if err := s.store.DeleteMember(ctx, orgID, partnerID); err != nil {
+			return nil, err
+		}
+		return []event.New{{Organization: orgID, Type: event.MemberRemoved, Subject: partnerID, Actor: actor}}, nil
+	})
 }

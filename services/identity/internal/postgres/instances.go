@@ -48,7 +48,7 @@ func (s *Store) CreateInstance(ctx context.Context, in instance.Instance) error 
 }
 
 func (s *Store) Instance(ctx context.Context, orgID, id uuid.UUID) (instance.Instance, error) {
-	in, err := scanInstance(s.pool.QueryRow(ctx, `select `+instanceColumns+` from instances i where i.id = $1 and i.organization_id = $2`, id, orgID))
+	in, err := scanInstance(s.db(ctx).QueryRow(ctx, `select `+instanceColumns+` from instances i where i.id = $1 and i.organization_id = $2`, id, orgID))
 	return in, notFound(err, errNoInstance)
 }
 
@@ -64,10 +64,10 @@ func (s *Store) ListInstances(ctx context.Context, q instance.ListQuery) ([]inst
 		dir = "desc"
 	}
 	var total int
-	if err := s.pool.QueryRow(ctx, `select count(*) from instances where organization_id = $1`, q.OrganizationID).Scan(&total); err != nil {
+	if err := s.db(ctx).QueryRow(ctx, `select count(*) from instances where organization_id = $1`, q.OrganizationID).Scan(&total); err != nil {
 		return nil, 0, wrap(err)
 	}
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(`select %s from instances i where i.organization_id = $1
+	rows, err := s.db(ctx).Query(ctx, fmt.Sprintf(`select %s from instances i where i.organization_id = $1
 		order by %s %s, i.id %s limit $2 offset $3`, instanceColumns, order, dir, dir), q.OrganizationID, q.Page.Size, q.Page.Offset())
 	if err != nil {
 		return nil, 0, wrap(err)
@@ -77,7 +77,7 @@ func (s *Store) ListInstances(ctx context.Context, q instance.ListQuery) ([]inst
 }
 
 func (s *Store) RenameInstance(ctx context.Context, orgID, id uuid.UUID, name string, readVersion int64) (instance.Instance, error) {
-	in, err := scanInstance(s.pool.QueryRow(ctx, `update instances i set name = $3, version = version + 1, updated_at = now()
+	in, err := scanInstance(s.db(ctx).QueryRow(ctx, `update instances i set name = $3, version = version + 1, updated_at = now()
 		where i.id = $1 and i.organization_id = $2 and i.version = $4 returning `+instanceColumns, id, orgID, name, readVersion))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return instance.Instance{}, s.instanceMismatch(ctx, orgID, id)
@@ -87,7 +87,7 @@ func (s *Store) RenameInstance(ctx context.Context, orgID, id uuid.UUID, name st
 
 func (s *Store) instanceMismatch(ctx context.Context, orgID, id uuid.UUID) error {
 	var exists bool
-	if err := s.pool.QueryRow(ctx, `select exists(select 1 from instances where id = $1 and organization_id = $2)`, id, orgID).Scan(&exists); err != nil {
+	if err := s.db(ctx).QueryRow(ctx, `select exists(select 1 from instances where id = $1 and organization_id = $2)`, id, orgID).Scan(&exists); err != nil {
 		return wrap(err)
 	}
 	if !exists {
@@ -97,7 +97,7 @@ func (s *Store) instanceMismatch(ctx context.Context, orgID, id uuid.UUID) error
 }
 
 func (s *Store) DeleteInstance(ctx context.Context, orgID, id uuid.UUID, readVersion int64) error {
-	tag, err := s.pool.Exec(ctx, `delete from instances where id = $1 and organization_id = $2 and ($3 = 0 or version = $3)`, id, orgID, readVersion)
+	tag, err := s.db(ctx).Exec(ctx, `delete from instances where id = $1 and organization_id = $2 and ($3 = 0 or version = $3)`, id, orgID, readVersion)
 	if err != nil {
 		return wrap(err)
 	}
@@ -133,7 +133,7 @@ func (s *Store) TransferInstance(ctx context.Context, orgID, id, to, by uuid.UUI
 }
 
 func (s *Store) Transfers(ctx context.Context, instanceID uuid.UUID) ([]instance.Transfer, error) {
-	rows, err := s.pool.Query(ctx, `select id, instance_id, from_organization_id, to_organization_id, transferred_by, transferred_at,
+	rows, err := s.db(ctx).Query(ctx, `select id, instance_id, from_organization_id, to_organization_id, transferred_by, transferred_at,
 		ownership_version from instance_transfers where instance_id = $1 order by transferred_at, ownership_version`, instanceID)
 	if err != nil {
 		return nil, wrap(err)
@@ -149,7 +149,7 @@ func (s *Store) Transfers(ctx context.Context, instanceID uuid.UUID) ([]instance
 // Access answers the product services' question in one indexed query.
 func (s *Store) Access(ctx context.Context, handle string, orgID, partnerID uuid.UUID) (instance.Instance, permission.Role, error) {
 	var role string
-	in, err := scanInstance(s.pool.QueryRow(ctx, `select `+instanceColumns+`, m.role from instances i
+	in, err := scanInstance(s.db(ctx).QueryRow(ctx, `select `+instanceColumns+`, m.role from instances i
 		join memberships m on m.organization_id = i.organization_id and m.partner_id = $3
 		where i.handle = $1 and i.organization_id = $2`, handle, orgID, partnerID), &role)
 	return in, permission.Role(role), notFound(err, errNoInstance)

@@ -53,7 +53,7 @@ func (s *Store) CreateOrganization(ctx context.Context, o organization.Organizat
 }
 
 func (s *Store) Organization(ctx context.Context, id uuid.UUID) (organization.Organization, error) {
-	o, err := scanOrg(s.pool.QueryRow(ctx, `select `+orgColumns+` from organizations o where o.id = $1`, id))
+	o, err := scanOrg(s.db(ctx).QueryRow(ctx, `select `+orgColumns+` from organizations o where o.id = $1`, id))
 	return o, notFound(err, "no such organization")
 }
 
@@ -83,7 +83,7 @@ func (s *Store) ListOrganizations(ctx context.Context, q organization.ListQuery)
 	sql := fmt.Sprintf(`select %s, count(*) over () from organizations o join memberships m on m.organization_id = o.id
 		where %s order by %s %s, o.id %s limit $%d offset $%d`,
 		orgColumns, strings.Join(where, " and "), order, dir, dir, len(args)-1, len(args))
-	rows, err := s.pool.Query(ctx, sql, args...)
+	rows, err := s.db(ctx).Query(ctx, sql, args...)
 	if err != nil {
 		return nil, 0, wrap(err)
 	}
@@ -104,7 +104,7 @@ func (s *Store) ListOrganizations(ctx context.Context, q organization.ListQuery)
 	}
 	if len(list) == 0 && q.Page.Offset() > 0 {
 		// Past the last page: the window function saw no rows, count separately.
-		err = s.pool.QueryRow(ctx, `select count(*) from organizations o join memberships m on m.organization_id = o.id where `+
+		err = s.db(ctx).QueryRow(ctx, `select count(*) from organizations o join memberships m on m.organization_id = o.id where `+
 			strings.Join(where, " and "), args[:len(args)-2]...).Scan(&total)
 	}
 	return list, total, wrap(err)
@@ -116,7 +116,7 @@ func likeEscape(s string) string {
 
 func (s *Store) UpdateOrganization(ctx context.Context, o organization.Organization, readVersion int64) (organization.Organization, error) {
 	args := append(orgArgs(o), readVersion)
-	row := s.pool.QueryRow(ctx, `update organizations o set name=$2, external_id=$3, is_active=$4, address=$5, city=$6,
+	row := s.db(ctx).QueryRow(ctx, `update organizations o set name=$2, external_id=$3, is_active=$4, address=$5, city=$6,
 		postal_code=$7, country_code=$8, email=$9, phone=$10, vat_number=$11, website_url=$12, bank_account_number=$13,
 		bank_name=$14, bank_iban=$15, bank_swift=$16, version = version + 1, updated_at = now()
 		where id = $1 and version = $17 returning `+orgColumns, args...)
@@ -130,7 +130,7 @@ func (s *Store) UpdateOrganization(ctx context.Context, o organization.Organizat
 // versionMismatch tells a lost race (412) from a row deleted meanwhile (404).
 func (s *Store) versionMismatch(ctx context.Context, existsSQL string, id uuid.UUID, what string) error {
 	var exists bool
-	if err := s.pool.QueryRow(ctx, existsSQL, id).Scan(&exists); err != nil {
+	if err := s.db(ctx).QueryRow(ctx, existsSQL, id).Scan(&exists); err != nil {
 		return wrap(err)
 	}
 	if !exists {
@@ -174,17 +174,17 @@ func scanMember(row pgx.Row) (organization.Member, error) {
 }
 
 func (s *Store) Member(ctx context.Context, orgID, partnerID uuid.UUID) (organization.Member, error) {
-	m, err := scanMember(s.pool.QueryRow(ctx, `select `+memberColumns+` from memberships m join partners p on p.id = m.partner_id
+	m, err := scanMember(s.db(ctx).QueryRow(ctx, `select `+memberColumns+` from memberships m join partners p on p.id = m.partner_id
 		where m.organization_id = $1 and m.partner_id = $2`, orgID, partnerID))
 	return m, notFound(err, "no such member")
 }
 
 func (s *Store) Members(ctx context.Context, orgID uuid.UUID, page organization.Page) ([]organization.Member, int, error) {
 	var total int
-	if err := s.pool.QueryRow(ctx, `select count(*) from memberships where organization_id = $1`, orgID).Scan(&total); err != nil {
+	if err := s.db(ctx).QueryRow(ctx, `select count(*) from memberships where organization_id = $1`, orgID).Scan(&total); err != nil {
 		return nil, 0, wrap(err)
 	}
-	rows, err := s.pool.Query(ctx, `select `+memberColumns+` from memberships m join partners p on p.id = m.partner_id
+	rows, err := s.db(ctx).Query(ctx, `select `+memberColumns+` from memberships m join partners p on p.id = m.partner_id
 		where m.organization_id = $1 order by m.created_at, m.partner_id limit $2 offset $3`, orgID, page.Size, page.Offset())
 	if err != nil {
 		return nil, 0, wrap(err)

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -43,6 +44,20 @@ func feed(t *testing.T, c *pm.ClientWithResponses, params pm.ListEventsParams) (
 	}
 	t.Fatal("the feed does not end")
 	return nil, nil
+}
+
+// feedAtLeast reads the feed until it holds n events: an event is listed once every writing
+// transaction older than it has ended, and parallel tests keep some running.
+func feedAtLeast(t *testing.T, c *pm.ClientWithResponses, params pm.ListEventsParams, n int) ([]pm.Event, *string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		list, next := feed(t, c, params)
+		if len(list) >= n || time.Now().After(deadline) {
+			return list, next
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func types(events []pm.Event) []string {
@@ -89,7 +104,7 @@ func TestEventsFeedRecordsEveryChangeInOrder(t *testing.T) {
 	}
 	expectStatus(t, del, 204)
 
-	events, cursor := feed(t, w.c, pm.ListEventsParams{})
+	events, cursor := feedAtLeast(t, w.c, pm.ListEventsParams{}, 4)
 	want := []string{"channel.created", "product.created", "product.updated", "variant.deleted"}
 	if got := types(events); !reflect.DeepEqual(got, want) {
 		t.Fatalf("event types %v, want %v (the refused duplicate must record nothing)", got, want)
@@ -133,19 +148,19 @@ func TestEventsFeedRecordsEveryChangeInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectStatus(t, upd, 200)
-	since, _ := feed(t, w.c, pm.ListEventsParams{Cursor: cursor})
+	since, _ := feedAtLeast(t, w.c, pm.ListEventsParams{Cursor: cursor}, 1)
 	if got := types(since); !reflect.DeepEqual(got, []string{"product.updated"}) || since[0].ResourceVersion != 3 {
 		t.Fatalf("since the cursor: %v, want one product.updated (version 3)", got)
 	}
 
 	// Filters: by type, and paging one at a time walks the same order.
 	typ := "product.updated"
-	only, _ := feed(t, w.c, pm.ListEventsParams{Type: &typ})
+	only, _ := feedAtLeast(t, w.c, pm.ListEventsParams{Type: &typ}, 2)
 	if len(only) != 2 || only[0].Type != typ || only[1].Type != typ {
 		t.Errorf("type=%s: %v", typ, types(only))
 	}
 	one1 := 1
-	paged, _ := feed(t, w.c, pm.ListEventsParams{ItemsPerPage: &one1})
+	paged, _ := feedAtLeast(t, w.c, pm.ListEventsParams{ItemsPerPage: &one1}, 5)
 	if got := types(paged); !reflect.DeepEqual(got, append(want, "product.updated")) {
 		t.Errorf("one per page: %v", got)
 	}

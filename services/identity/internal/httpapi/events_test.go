@@ -1,0 +1,148 @@
+package httpapi_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/flowkiwi/platform/pkg/clients/identity"
+)
+
+// orgEvents reads an organization's feed from after (nil: the start) to its end.
+func orgEvents(t *testing.T, c *caller, org uuid.UUID, after *string) ([]identity.OrganizationEvent, string) {
+	t.Helper()
+	var out []identity.OrganizationEvent
+	one := 1
+	for range 100 {
+		resp, err := c.ListOrganizationEventsWithResponse(context.Background(), org, &identity.ListOrganizationEventsParams{After: after, PageSize: &one})
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, resp, 200)
+		next := resp.JSON200.NextCursor
+		if len(resp.JSON200.Items) == 0 {
+			return out, next
+		}
+		out = append(out, resp.JSON200.Items...)
+		after = &next
+	}
+	t.Fatal("the feed does not end")
+	return nil, ""
+}
+
+// orgEventsAtLeast reads the feed from after until it holds n events: an event is listed once every
+// writing transaction older than it has ended, and parallel tests keep some running.
+func orgEventsAtLeast(t *testing.T, c *caller, org uuid.UUID, after *string, n int) ([]identity.OrganizationEvent, string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		list, next := orgEvents(t, c, org, after)
+		if len(list) >= n || time.Now().After(deadline) {
+			return list, next
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func eventTypes(list []identity.OrganizationEvent) []string {
+	out := make([]string, len(list))
+	for i, e := range list {
+		out[i] = string(e.Type)
+	}
+	return out
+}
+
+// Instance and member changes record their events in order, a transfer in both organizations'
+// feeds; a refused change records nothing; a consumer resumes from its cursor; outsiders see
+// nothing and a member needs identity:organizations.read.
+func TestOrganizationEventsRecordChangesInOrder(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	p := e.partner("Acme")
+	helper := e.partner("Helper")
+	org := p.org(t, "Acme")
+	target := p.org(t, "Acme Target")
+	in := p.instance(t, org, "events-one")
+	dup, err := p.CreateInstanceWithResponse(ctx, org, nil, identity.InstanceCreate{Name: "Again", Handle: "events-one"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectProblem(t, dup, 409, "")
+	ren, err := p.UpdateInstanceWithApplicationMergePatchPlusJSONBodyWithResponse(ctx, org, in.Id, nil, identity.InstancePatch{Name: ptr("Renamed")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, ren, 200)
+	p.addMember(t, org, helper.id, identity.Viewer)
+	p.addMember(t, org, helper.id, identity.Admin)
+	p.addMember(t, org, helper.id, identity.Admin) // no change, no event
+	del, err := p.DeleteMemberWithResponse(ctx, org, helper.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, del, 204)
+	second := p.instance(t, org, "events-two")
+	tr, err := p.TransferInstanceWithResponse(ctx, org, second.Id, nil, identity.TransferRequest{TargetOrganizationId: target})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, tr, 200)
+	gone, err := p.DeleteInstanceWithResponse(ctx, org, in.Id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, gone, 204)
+
+	events, cursor := orgEventsAtLeast(t, p, org, nil, 8)
+	want := []string{"instance.created", "instance.renamed", "member.added", "member.updated", "member.removed", "instance.created", "instance.transferred", "instance.deleted"}
+	if got := eventTypes(events); !reflect.DeepEqual(got, want) {
+		t.Fatalf("events %v, want %v", got, want)
+	}
+	if events[1].SubjectId != in.Id || events[1].Data["name"] != "Renamed" || events[1].ActorId != p.id || events[1].OrganizationId != org {
+		t.Errorf("instance.renamed: %+v", events[1])
+	}
+	if events[3].SubjectId != helper.id || events[3].Data["role"] != "admin" {
+		t.Errorf("member.updated: %+v", events[3])
+	}
+	if events[7].Data["id"] != in.Id.String() || len(events[7].Data) != 1 {
+		t.Errorf("instance.deleted data %v, want only the id", events[7].Data)
+	}
+	theirs, _ := orgEventsAtLeast(t, p, target, nil, 1)
+	if got := eventTypes(theirs); !reflect.DeepEqual(got, []string{"instance.transferred"}) || theirs[0].Data["organization_id"] != target.String() {
+		t.Errorf("the target's feed: %v", got)
+	}
+
+	// Resuming: nothing, then only what happened since.
+	if again, _ := orgEvents(t, p, org, &cursor); len(again) != 0 {
+		t.Fatalf("resuming from the end: %v", eventTypes(again))
+	}
+	p.instance(t, org, "events-three")
+	since, _ := orgEventsAtLeast(t, p, org, &cursor, 1)
+	if got := eventTypes(since); !reflect.DeepEqual(got, []string{"instance.created"}) {
+		t.Errorf("since the cursor: %v", got)
+	}
+	bad := "garbage"
+	resp, err := p.ListOrganizationEventsWithResponse(ctx, org, &identity.ListOrganizationEventsParams{After: &bad})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectProblem(t, resp, 400, "")
+
+	// Outsiders get 404; a viewer (who holds organizations.read) reads the feed.
+	outsider := e.partner("Outsider")
+	resp, err = outsider.ListOrganizationEventsWithResponse(ctx, org, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectProblem(t, resp, 404, "")
+	p.addMember(t, org, outsider.id, identity.Viewer)
+	resp, err = outsider.ListOrganizationEventsWithResponse(ctx, org, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, resp, 200)
+}
