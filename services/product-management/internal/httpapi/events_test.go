@@ -164,6 +164,14 @@ func TestEventsFeedRecordsEveryChangeInOrder(t *testing.T) {
 	if got := types(paged); !reflect.DeepEqual(got, append(want, "product.updated")) {
 		t.Errorf("one per page: %v", got)
 	}
+	// createdAt[after] the first event's time leaves it out.
+	after := events[0].Timestamp
+	later, _ := feedAtLeast(t, w.c, pm.ListEventsParams{CreatedAtAfter: &after}, 1)
+	for _, e := range later {
+		if !e.Timestamp.After(after) || e.Id == events[0].Id {
+			t.Errorf("createdAt[after]=%s listed %s at %s", after, e.Type, e.Timestamp)
+		}
+	}
 	bad := "product.exploded"
 	resp, err := w.c.ListEventsWithResponse(ctx, &pm.ListEventsParams{Type: &bad})
 	if err != nil {

@@ -149,3 +149,36 @@ func TestIdempotencyKeyMisuse(t *testing.T) {
 		t.Fatalf("%d products, want 1", n)
 	}
 }
+
+// Keys are scoped to the partner and the instance: another tenant, or the same partner on another
+// instance, sending the same key with the same body runs its own request.
+func TestIdempotencyKeysAreScopedToPartnerAndInstance(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	first, err := w.c.CreateProductWithResponse(ctx, nil, tshirt("SCOPE", 1), withKey("shared-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, first, 201)
+	other := w.id.Partner("Other")
+	org := other.Org(t, "Other")
+	other.Instance(t, org, "other-scope")
+	w.owner.Instance(t, w.org, "second-scope")
+	for name, c := range map[string]*pm.ClientWithResponses{
+		"another partner":  w.pm.Client(other, "other-scope", org),
+		"another instance": w.pm.Client(w.owner, "second-scope", w.org),
+	} {
+		resp, err := c.CreateProductWithResponse(ctx, nil, tshirt("SCOPE", 1), withKey("shared-key"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, resp, 201)
+		if resp.HTTPResponse.Header.Get("Idempotent-Replayed") != "" || resp.ApplicationldJSON201.Id == first.ApplicationldJSON201.Id {
+			t.Errorf("%s got the first tenant's outcome replayed", name)
+		}
+	}
+	if n := w.productCount(t); n != 1 {
+		t.Errorf("%d products in the first instance, want 1", n)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	pmdb "github.com/flowkiwi/platform/db/product-management"
+	"github.com/flowkiwi/platform/pkg/clients/identity"
 	pm "github.com/flowkiwi/platform/pkg/clients/productmanagement"
 	"github.com/flowkiwi/platform/pkg/testdb"
 	"github.com/flowkiwi/platform/services/product-management/internal/testenv"
@@ -326,4 +328,71 @@ func TestWebhookSubscriptionsRefusePrivateTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectProblem(t, patch, 422, "url")
+
+	// Reading needs products.read, writing products.write: a viewer reads but cannot subscribe.
+	viewer := w.id.Partner("Viewer")
+	if r, err := w.owner.Identity.PutMemberWithResponse(ctx, w.org, viewer.ID, identity.MemberWrite{Role: identity.Viewer}); err != nil || r.StatusCode() != 201 {
+		t.Fatalf("viewer: %v", err)
+	}
+	vc := w.pm.Client(viewer, w.handle, w.org)
+	list, err := vc.ListWebhookSubscriptionsWithResponse(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, list, 200)
+	if list.ApplicationldJSON200.TotalItems != 1 || list.ApplicationldJSON200.Member[0].Secret != nil {
+		t.Errorf("the list: %s", list.Body)
+	}
+	denied, err := vc.CreateWebhookSubscriptionWithResponse(ctx, nil, pm.WebhookSubscriptionCreate{Url: "https://93.184.215.14/hook", Events: []string{"*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr := expectProblem(t, denied, 403, "")
+	if pr.MissingPermissions == nil || strings.Join(*pr.MissingPermissions, ",") != "identity:products.write" {
+		t.Errorf("missingPermissions = %v", pr.MissingPermissions)
+	}
+	del, err := vc.DeleteWebhookSubscriptionWithResponse(ctx, ok.ApplicationldJSON201.Id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectProblem(t, del, 403, "")
+}
+
+// A receiver that redirects is not followed: the attempt fails with the redirect's status and the
+// redirect's target is never called.
+func TestWebhookRedirectsAreNotFollowed(t *testing.T) {
+	t.Parallel()
+	id := testenv.StartIdentity(t)
+	w := webhookWorld(t, id, testdb.NewURL(t, pmdb.Migrations()), nil)
+	w.owner, w.handle = id.Partner("Owner"), "redirects"
+	w.org = w.owner.Org(t, "Redirects")
+	w.owner.Instance(t, w.org, w.handle)
+	w.c = w.pm.Client(w.owner, w.handle, w.org)
+	target := newReceiver(t)
+	redirect := httptest.NewServer(http.RedirectHandler(target.srv.URL, http.StatusTemporaryRedirect))
+	t.Cleanup(redirect.Close)
+	sub := w.subscribe(t, redirect.URL, "product.created")
+	w.create(t, w.c, pm.ProductCreate{Title: some("Redirected")})
+	ctx := context.Background()
+	var d pm.WebhookDelivery
+	waitFor(t, 15*time.Second, "no attempt was recorded", func() bool {
+		list, err := w.c.ListWebhookDeliveriesWithResponse(ctx, sub.Id, nil)
+		if err != nil || list.StatusCode() != 200 || len(list.ApplicationldJSON200.Member) == 0 || len(list.ApplicationldJSON200.Member[0].Attempts) == 0 {
+			return false
+		}
+		d = list.ApplicationldJSON200.Member[0]
+		return true
+	})
+	a := d.Attempts[0]
+	if st, err := a.ResponseStatus.Get(); err != nil || st != http.StatusTemporaryRedirect || d.Status != pm.Pending || !d.NextAttemptAt.IsSpecified() || d.NextAttemptAt.IsNull() {
+		t.Errorf("the redirected attempt: %+v", d)
+	}
+	if n := len(target.received()); n != 0 {
+		t.Errorf("the redirect was followed: the target got %d requests", n)
+	}
+	one, err := w.c.GetWebhookDeliveryWithResponse(ctx, d.Id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, one, 200)
 }
