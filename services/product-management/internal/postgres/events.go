@@ -81,9 +81,15 @@ func (s *Store) Event(ctx context.Context, instance, id uuid.UUID) (catalog.Even
 	return e, notFound(err, "event")
 }
 
-// ExpireEvents deletes events older than keep, a batch at a time.
+// ExpireEvents deletes events older than keep, and the deliveries (with their attempts) made
+// that long ago, a batch at a time.
 func (s *Store) ExpireEvents(ctx context.Context, keep time.Duration) (int64, error) {
+	cutoff := time.Now().Add(-keep)
+	if _, err := s.pool.Exec(ctx, `delete from webhook_deliveries where (instance_id, id) in (
+		select instance_id, id from webhook_deliveries where created_at < $1 limit 10000)`, cutoff); err != nil {
+		return 0, wrap(err)
+	}
 	tag, err := s.pool.Exec(ctx, `delete from events where (instance_id, tx_id, seq) in (
-		select instance_id, tx_id, seq from events where created_at < $1 limit 10000)`, time.Now().Add(-keep))
+		select instance_id, tx_id, seq from events where created_at < $1 limit 10000)`, cutoff)
 	return tag.RowsAffected(), wrap(err)
 }
