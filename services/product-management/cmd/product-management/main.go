@@ -7,7 +7,9 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -15,11 +17,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/flowkiwi/platform/pkg/apiserver"
 	"github.com/flowkiwi/platform/pkg/pgpool"
 	"github.com/flowkiwi/platform/pkg/tracing"
 	"github.com/flowkiwi/platform/services/product-management/internal/app"
 	"github.com/flowkiwi/platform/services/product-management/internal/config"
+	"github.com/flowkiwi/platform/services/product-management/internal/postgres"
 )
 
 func main() {
@@ -61,9 +66,11 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	switch cmd {
 	case "migrate":
 		return nil
+	case "readmodel":
+		return readModel(ctx, postgres.New(pool), args[1:], os.Stdout)
 	case "serve", "deliver":
 	default:
-		return fmt.Errorf("unknown command %q (want serve, deliver or migrate)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, deliver, migrate or readmodel)", cmd)
 	}
 	a, err := app.New(cfg, pool, logger, tr)
 	if err != nil {
@@ -100,4 +107,50 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		return cause
 	}
 	return err
+}
+
+// readModel runs `readmodel rebuild|verify [--instance ID]`: rebuild rewrites product documents
+// from the base tables (after a migration that changes their shape), verify lists the products
+// whose document differs from a fresh build and fails when there is one. ID is the instance's id
+// (identity's; the instance of every event): product-management does not keep handles.
+func readModel(ctx context.Context, store *postgres.Store, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("readmodel", flag.ContinueOnError)
+	instanceFlag := fs.String("instance", "", "only this instance (its id); default every instance")
+	if len(args) == 0 {
+		return errors.New("usage: product-management readmodel rebuild|verify [--instance ID]")
+	}
+	sub := args[0]
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	var instance uuid.UUID
+	if *instanceFlag != "" {
+		id, err := uuid.Parse(*instanceFlag)
+		if err != nil {
+			return fmt.Errorf("--instance %q: want the instance's id (a UUID)", *instanceFlag)
+		}
+		instance = id
+	}
+	switch sub {
+	case "rebuild":
+		n, err := store.RebuildDocuments(ctx, instance)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(out, "{\"rebuilt\": %d}\n", n)
+		return err
+	case "verify":
+		bad, err := store.VerifyDocuments(ctx, instance)
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(out, "{\"stale\": %d}\n", len(bad)); err != nil {
+			return err
+		}
+		if len(bad) > 0 {
+			return fmt.Errorf("%d product documents differ from the base tables (first %s): run readmodel rebuild", len(bad), bad[0])
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown readmodel command %q (want rebuild or verify)", sub)
 }

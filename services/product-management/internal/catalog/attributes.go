@@ -219,7 +219,7 @@ func (s *Service) CreateAttribute(ctx context.Context, instance uuid.UUID, local
 	if err != nil {
 		return Attribute{}, err
 	}
-	return save(ctx, s, instance, KindAttribute, Created, a.ID,
+	return save(ctx, s, instance, KindAttribute, Created, a.ID, Touch{},
 		func(ctx context.Context) error {
 			return s.attributes.SaveAttribute(ctx, instance, a, locale, a.Name != nil, true)
 		},
@@ -238,7 +238,7 @@ func (s *Service) UpdateAttribute(ctx context.Context, instance, id uuid.UUID, l
 	if err != nil {
 		return Attribute{}, err
 	}
-	return save(ctx, s, instance, KindAttribute, Updated, id,
+	return save(ctx, s, instance, KindAttribute, Updated, id, Touch{},
 		func(ctx context.Context) error {
 			return s.attributes.SaveAttribute(ctx, instance, a, locale, ch.Name.Present(), false)
 		},
@@ -249,5 +249,5 @@ func (s *Service) UpdateAttribute(ctx context.Context, instance, id uuid.UUID, l
 
 // DeleteAttribute removes an attribute no category or product uses.
 func (s *Service) DeleteAttribute(ctx context.Context, instance, id uuid.UUID) error {
-	return s.remove(ctx, instance, KindAttribute, id.String(), func(ctx context.Context) error { return s.attributes.DeleteAttribute(ctx, instance, id) })
+	return s.remove(ctx, instance, KindAttribute, id.String(), Touch{}, func(ctx context.Context) error { return s.attributes.DeleteAttribute(ctx, instance, id) })
 }

@@ -51,6 +51,7 @@ type Store interface {
 	MetaobjectStore
 	MetafieldStore
 	EventStore
+	DocumentStore
 }
 
 // RefParser reads the id of a metaobject reference as metafield and metaobject values write it
@@ -73,6 +74,7 @@ type Service struct {
 	metaobjects MetaobjectStore
 	metafields  MetafieldStore
 	events      EventStore
+	docs        DocumentStore
 	encode      Encoder
 	parseRef    RefParser
 }
@@ -82,7 +84,7 @@ type Service struct {
 func NewService(store Store, parseRef RefParser, encode Encoder) *Service {
 	return &Service{products: store, reads: store, variants: store, options: store, locales: store, channels: store,
 		prices: store, collections: store, medias: store, attributes: store, categories: store, metaobjects: store,
-		metafields: store, events: store, encode: encode, parseRef: parseRef}
+		metafields: store, events: store, docs: store, encode: encode, parseRef: parseRef}
 }
 
 func newID() uuid.UUID {

@@ -133,7 +133,7 @@ func (s *Service) CreateCategory(ctx context.Context, instance uuid.UUID, locale
 	if err != nil {
 		return Category{}, err
 	}
-	return save(ctx, s, instance, KindCategory, Created, c.ID,
+	return save(ctx, s, instance, KindCategory, Created, c.ID, Touch{},
 		func(ctx context.Context) error {
 			return s.categories.SaveCategory(ctx, instance, c, locale, c.Name != nil, true)
 		},
@@ -152,7 +152,7 @@ func (s *Service) UpdateCategory(ctx context.Context, instance, id uuid.UUID, lo
 	if err != nil {
 		return Category{}, err
 	}
-	return save(ctx, s, instance, KindCategory, Updated, id,
+	return save(ctx, s, instance, KindCategory, Updated, id, Touch{},
 		func(ctx context.Context) error {
 			return s.categories.SaveCategory(ctx, instance, c, locale, ch.Name.Present(), false)
 		},
@@ -163,5 +163,5 @@ func (s *Service) UpdateCategory(ctx context.Context, instance, id uuid.UUID, lo
 
 // DeleteCategory removes a category without products or children.
 func (s *Service) DeleteCategory(ctx context.Context, instance, id uuid.UUID) error {
-	return s.remove(ctx, instance, KindCategory, id.String(), func(ctx context.Context) error { return s.categories.DeleteCategory(ctx, instance, id) })
+	return s.remove(ctx, instance, KindCategory, id.String(), Touch{}, func(ctx context.Context) error { return s.categories.DeleteCategory(ctx, instance, id) })
 }

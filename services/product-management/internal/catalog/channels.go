@@ -129,7 +129,7 @@ func (s *Service) CreateChannel(ctx context.Context, instance uuid.UUID, in Chan
 	if err != nil {
 		return Channel{}, err
 	}
-	return save(ctx, s, instance, KindChannel, Created, c.ID,
+	return save(ctx, s, instance, KindChannel, Created, c.ID, Touch{},
 		func(ctx context.Context) error { return s.channels.CreateChannel(ctx, instance, c) },
 		func(ctx context.Context) (Channel, error) { return s.Channel(ctx, instance, c.ID) })
 }
@@ -144,14 +144,14 @@ func (s *Service) UpdateChannel(ctx context.Context, instance, id uuid.UUID, in 
 	if err != nil {
 		return Channel{}, err
 	}
-	return save(ctx, s, instance, KindChannel, Updated, id,
+	return save(ctx, s, instance, KindChannel, Updated, id, Touch{},
 		func(ctx context.Context) error { return s.channels.UpdateChannel(ctx, instance, c) },
 		func(ctx context.Context) (Channel, error) { return s.Channel(ctx, instance, id) })
 }
 
 // DeleteChannel removes a channel no product or price uses.
 func (s *Service) DeleteChannel(ctx context.Context, instance, id uuid.UUID) error {
-	return s.remove(ctx, instance, KindChannel, id.String(), func(ctx context.Context) error { return s.channels.DeleteChannel(ctx, instance, id) })
+	return s.remove(ctx, instance, KindChannel, id.String(), Touch{}, func(ctx context.Context) error { return s.channels.DeleteChannel(ctx, instance, id) })
 }
 
 func (s *Service) channelMap(ctx context.Context, instance uuid.UUID) (map[uuid.UUID]Channel, error) {

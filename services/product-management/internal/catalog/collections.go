@@ -72,7 +72,7 @@ func (s *Service) CreateCollection(ctx context.Context, instance uuid.UUID, loca
 	if err != nil {
 		return Collection{}, err
 	}
-	return save(ctx, s, instance, KindCollection, Created, c.ID,
+	return save(ctx, s, instance, KindCollection, Created, c.ID, Touch{},
 		func(ctx context.Context) error {
 			return s.collections.SaveCollection(ctx, instance, c, locale, c.Title != nil, true)
 		},
@@ -91,7 +91,7 @@ func (s *Service) UpdateCollection(ctx context.Context, instance, id uuid.UUID, 
 	if err != nil {
 		return Collection{}, err
 	}
-	return save(ctx, s, instance, KindCollection, Updated, id,
+	return save(ctx, s, instance, KindCollection, Updated, id, Touch{},
 		func(ctx context.Context) error {
 			return s.collections.SaveCollection(ctx, instance, c, locale, ch.Title.Present(), false)
 		},
@@ -102,7 +102,7 @@ func (s *Service) UpdateCollection(ctx context.Context, instance, id uuid.UUID, 
 
 // DeleteCollection removes a collection; its products leave it.
 func (s *Service) DeleteCollection(ctx context.Context, instance, id uuid.UUID) error {
-	return s.remove(ctx, instance, KindCollection, id.String(), func(ctx context.Context) error { return s.collections.DeleteCollection(ctx, instance, id) })
+	return s.remove(ctx, instance, KindCollection, id.String(), Touch{Collections: []uuid.UUID{id}}, func(ctx context.Context) error { return s.collections.DeleteCollection(ctx, instance, id) })
 }
 
 // collectionIDs checks collections against the instance's, in order, repeats dropped.

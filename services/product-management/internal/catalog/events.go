@@ -158,13 +158,39 @@ func (s *Service) Events(ctx context.Context, instance uuid.UUID, q EventQuery) 
 	return s.events.Events(ctx, instance, q)
 }
 
-// save runs write and reads the resource back, one change of kind (op) with its event.
-func save[T any](ctx context.Context, s *Service, instance uuid.UUID, kind Kind, op Op, id uuid.UUID,
+// Touch names what a change touches that product documents (the read model) show: the products
+// themselves, or the products of the variants, options, values, prices and metafields named, or
+// those that show the medias or are in the collections named.
+type Touch struct {
+	Products, Variants, Options, Values, Prices, Metafields, Medias, Collections []uuid.UUID
+}
+
+func (t Touch) empty() bool {
+	return len(t.Products)+len(t.Variants)+len(t.Options)+len(t.Values)+len(t.Prices)+len(t.Metafields)+len(t.Medias)+len(t.Collections) == 0
+}
+
+// DocumentStore keeps the read model: each product's document, rewritten in the transaction of
+// every change that alters what a read of it shows.
+type DocumentStore interface {
+	// RefreshDocuments rewrites the documents of the products t touches.
+	RefreshDocuments(ctx context.Context, instance uuid.UUID, t Touch) error
+	// TouchedProducts resolves t to product ids (before a delete takes the rows that lead to them).
+	TouchedProducts(ctx context.Context, instance uuid.UUID, t Touch) ([]uuid.UUID, error)
+}
+
+// save runs write, rewrites the documents it touches and reads the resource back (from them):
+// one change of kind (op) with its event.
+func save[T any](ctx context.Context, s *Service, instance uuid.UUID, kind Kind, op Op, id uuid.UUID, touch Touch,
 	write func(ctx context.Context) error, read func(ctx context.Context) (T, error)) (T, error) {
 	var out T
 	err := s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
 		if err := write(ctx); err != nil {
 			return nil, err
+		}
+		if !touch.empty() {
+			if err := s.docs.RefreshDocuments(ctx, instance, touch); err != nil {
+				return nil, err
+			}
 		}
 		v, err := read(ctx)
 		if err != nil {
@@ -176,11 +202,24 @@ func save[T any](ctx context.Context, s *Service, instance uuid.UUID, kind Kind,
 	return out, err
 }
 
-// remove runs del, one deletion of kind with its event.
-func (s *Service) remove(ctx context.Context, instance uuid.UUID, kind Kind, id string, del func(ctx context.Context) error) error {
+// remove runs del, one deletion of kind with its event; the documents of the products touch leads
+// to (resolved before del) are rewritten after it.
+func (s *Service) remove(ctx context.Context, instance uuid.UUID, kind Kind, id string, touch Touch, del func(ctx context.Context) error) error {
 	return s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
+		var products []uuid.UUID
+		if !touch.empty() {
+			var err error
+			if products, err = s.docs.TouchedProducts(ctx, instance, touch); err != nil {
+				return nil, err
+			}
+		}
 		if err := del(ctx); err != nil {
 			return nil, err
+		}
+		if len(products) > 0 {
+			if err := s.docs.RefreshDocuments(ctx, instance, Touch{Products: products}); err != nil {
+				return nil, err
+			}
 		}
 		return []Change{{Kind: kind, Op: Deleted, ID: id}}, nil
 	})

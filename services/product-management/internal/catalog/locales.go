@@ -181,5 +181,5 @@ func (s *Service) UpdateLocale(ctx context.Context, instance uuid.UUID, code str
 
 // DisableLocale disables a locale; the default cannot be disabled.
 func (s *Service) DisableLocale(ctx context.Context, instance uuid.UUID, code string) error {
-	return s.remove(ctx, instance, KindLocale, code, func(ctx context.Context) error { return s.locales.DisableLocale(ctx, instance, code) })
+	return s.remove(ctx, instance, KindLocale, code, Touch{}, func(ctx context.Context) error { return s.locales.DisableLocale(ctx, instance, code) })
 }

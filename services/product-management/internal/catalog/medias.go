@@ -188,7 +188,7 @@ func (s *Service) CreateMedia(ctx context.Context, instance uuid.UUID, locale st
 	if err != nil {
 		return Media{}, err
 	}
-	return save(ctx, s, instance, KindMedia, Created, m.ID,
+	return save(ctx, s, instance, KindMedia, Created, m.ID, Touch{},
 		func(ctx context.Context) error {
 			return s.medias.SaveMedia(ctx, instance, m, locale, m.Alt != nil, true)
 		},
@@ -207,7 +207,7 @@ func (s *Service) UpdateMedia(ctx context.Context, instance, id uuid.UUID, local
 	if err != nil {
 		return Media{}, err
 	}
-	return save(ctx, s, instance, KindMedia, Updated, id,
+	return save(ctx, s, instance, KindMedia, Updated, id, Touch{},
 		func(ctx context.Context) error {
 			return s.medias.SaveMedia(ctx, instance, m, locale, ch.Alt.Present(), false)
 		},
@@ -216,5 +216,5 @@ func (s *Service) UpdateMedia(ctx context.Context, instance, id uuid.UUID, local
 
 // DeleteMedia removes a media; products and variants lose it.
 func (s *Service) DeleteMedia(ctx context.Context, instance, id uuid.UUID) error {
-	return s.remove(ctx, instance, KindMedia, id.String(), func(ctx context.Context) error { return s.medias.DeleteMedia(ctx, instance, id) })
+	return s.remove(ctx, instance, KindMedia, id.String(), Touch{Medias: []uuid.UUID{id}}, func(ctx context.Context) error { return s.medias.DeleteMedia(ctx, instance, id) })
 }

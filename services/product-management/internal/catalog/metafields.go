@@ -129,7 +129,7 @@ func (s *Service) CreateMetafield(ctx context.Context, instance uuid.UUID, in Me
 	if err != nil {
 		return Metafield{}, err
 	}
-	return save(ctx, s, instance, KindMetafield, Created, m.ID,
+	return save(ctx, s, instance, KindMetafield, Created, m.ID, Touch{Products: []uuid.UUID{m.ProductID}},
 		func(ctx context.Context) error { return s.metafields.SaveMetafield(ctx, instance, m, true) },
 		func(ctx context.Context) (Metafield, error) { return s.Metafield(ctx, instance, m.ID) })
 }
@@ -143,12 +143,12 @@ func (s *Service) UpdateMetafield(ctx context.Context, instance, id uuid.UUID, v
 	if m, err = s.changeValue(ctx, instance, m, *value); err != nil {
 		return Metafield{}, err
 	}
-	return save(ctx, s, instance, KindMetafield, Updated, id,
+	return save(ctx, s, instance, KindMetafield, Updated, id, Touch{Metafields: []uuid.UUID{id}},
 		func(ctx context.Context) error { return s.metafields.SaveMetafield(ctx, instance, m, false) },
 		func(ctx context.Context) (Metafield, error) { return s.Metafield(ctx, instance, id) })
 }
 
 // DeleteMetafield removes a metafield.
 func (s *Service) DeleteMetafield(ctx context.Context, instance, id uuid.UUID) error {
-	return s.remove(ctx, instance, KindMetafield, id.String(), func(ctx context.Context) error { return s.metafields.DeleteMetafield(ctx, instance, id) })
+	return s.remove(ctx, instance, KindMetafield, id.String(), Touch{Metafields: []uuid.UUID{id}}, func(ctx context.Context) error { return s.metafields.DeleteMetafield(ctx, instance, id) })
 }

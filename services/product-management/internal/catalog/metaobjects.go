@@ -284,7 +284,7 @@ func (s *Service) CreateDefinition(ctx context.Context, instance uuid.UUID, ch D
 	if err != nil {
 		return MetaobjectDefinition{}, err
 	}
-	return save(ctx, s, instance, KindDefinition, Created, d.ID,
+	return save(ctx, s, instance, KindDefinition, Created, d.ID, Touch{},
 		func(ctx context.Context) error { return s.metaobjects.SaveDefinition(ctx, instance, d, true) },
 		func(ctx context.Context) (MetaobjectDefinition, error) { return s.Definition(ctx, instance, d.ID) })
 }
@@ -300,14 +300,14 @@ func (s *Service) UpdateDefinition(ctx context.Context, instance, id uuid.UUID, 
 	if err != nil {
 		return MetaobjectDefinition{}, err
 	}
-	return save(ctx, s, instance, KindDefinition, Updated, id,
+	return save(ctx, s, instance, KindDefinition, Updated, id, Touch{},
 		func(ctx context.Context) error { return s.metaobjects.SaveDefinition(ctx, instance, d, false) },
 		func(ctx context.Context) (MetaobjectDefinition, error) { return s.Definition(ctx, instance, id) })
 }
 
 // DeleteDefinition removes a definition without metaobjects.
 func (s *Service) DeleteDefinition(ctx context.Context, instance, id uuid.UUID) error {
-	return s.remove(ctx, instance, KindDefinition, id.String(), func(ctx context.Context) error { return s.metaobjects.DeleteDefinition(ctx, instance, id) })
+	return s.remove(ctx, instance, KindDefinition, id.String(), Touch{}, func(ctx context.Context) error { return s.metaobjects.DeleteDefinition(ctx, instance, id) })
 }
 
 // Metaobjects lists a page of metaobjects.
@@ -334,7 +334,7 @@ func (s *Service) CreateMetaobject(ctx context.Context, instance uuid.UUID, typ,
 	if err != nil {
 		return Metaobject{}, err
 	}
-	return save(ctx, s, instance, KindMetaobject, Created, m.ID,
+	return save(ctx, s, instance, KindMetaobject, Created, m.ID, Touch{},
 		func(ctx context.Context) error { return s.metaobjects.SaveMetaobject(ctx, instance, m, true) },
 		func(ctx context.Context) (Metaobject, error) { return s.Metaobject(ctx, instance, m.ID) })
 }
@@ -369,12 +369,12 @@ func (s *Service) UpdateMetaobject(ctx context.Context, instance, id uuid.UUID, 
 	if cur, err = s.buildMetaobject(ctx, instance, cur, def); err != nil {
 		return Metaobject{}, err
 	}
-	return save(ctx, s, instance, KindMetaobject, Updated, id,
+	return save(ctx, s, instance, KindMetaobject, Updated, id, Touch{},
 		func(ctx context.Context) error { return s.metaobjects.SaveMetaobject(ctx, instance, cur, false) },
 		func(ctx context.Context) (Metaobject, error) { return s.Metaobject(ctx, instance, id) })
 }
 
 // DeleteMetaobject removes a metaobject nothing refers to.
 func (s *Service) DeleteMetaobject(ctx context.Context, instance, id uuid.UUID) error {
-	return s.remove(ctx, instance, KindMetaobject, id.String(), func(ctx context.Context) error { return s.metaobjects.DeleteMetaobject(ctx, instance, id) })
+	return s.remove(ctx, instance, KindMetaobject, id.String(), Touch{}, func(ctx context.Context) error { return s.metaobjects.DeleteMetaobject(ctx, instance, id) })
 }

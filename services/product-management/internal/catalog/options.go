@@ -132,7 +132,7 @@ func (s *Service) AddOption(ctx context.Context, instance, productID uuid.UUID, 
 	if err := vs.Err(); err != nil {
 		return Option{}, err
 	}
-	return save(ctx, s, instance, KindOption, Created, o.ID,
+	return save(ctx, s, instance, KindOption, Created, o.ID, Touch{Products: []uuid.UUID{productID}},
 		func(ctx context.Context) error { return s.options.AddOption(ctx, instance, locale, o) },
 		func(ctx context.Context) (Option, error) {
 			return s.Option(ctx, instance, o.ID, ReadLocale{Code: locale})
@@ -160,7 +160,7 @@ func (s *Service) AddOptionValue(ctx context.Context, instance, optionID uuid.UU
 		next = *position
 	}
 	v := OptionValue{ID: newID(), OptionID: optionID, ProductID: opt.ProductID, Value: &label, Position: next}
-	return save(ctx, s, instance, KindOptionValue, Created, v.ID,
+	return save(ctx, s, instance, KindOptionValue, Created, v.ID, Touch{Products: []uuid.UUID{opt.ProductID}},
 		func(ctx context.Context) error { return s.options.AddOptionValue(ctx, instance, locale, v) },
 		func(ctx context.Context) (OptionValue, error) {
 			return s.OptionValue(ctx, instance, v.ID, ReadLocale{Code: locale})
@@ -185,7 +185,7 @@ func (s *Service) UpdateOption(ctx context.Context, instance, id uuid.UUID, loca
 	if err != nil {
 		return Option{}, err
 	}
-	return save(ctx, s, instance, KindOption, Updated, id,
+	return save(ctx, s, instance, KindOption, Updated, id, Touch{Options: []uuid.UUID{id}},
 		func(ctx context.Context) error {
 			return s.options.UpdateOption(ctx, instance, id, locale, name, position)
 		},
@@ -200,7 +200,7 @@ func (s *Service) UpdateOptionValue(ctx context.Context, instance, id uuid.UUID,
 	if err != nil {
 		return OptionValue{}, err
 	}
-	return save(ctx, s, instance, KindOptionValue, Updated, id,
+	return save(ctx, s, instance, KindOptionValue, Updated, id, Touch{Values: []uuid.UUID{id}},
 		func(ctx context.Context) error {
 			return s.options.UpdateOptionValue(ctx, instance, id, locale, value, position)
 		},
@@ -211,10 +211,10 @@ func (s *Service) UpdateOptionValue(ctx context.Context, instance, id uuid.UUID,
 
 // DeleteOption removes an option the product's variants do not differ by.
 func (s *Service) DeleteOption(ctx context.Context, instance, id uuid.UUID) error {
-	return s.remove(ctx, instance, KindOption, id.String(), func(ctx context.Context) error { return s.options.DeleteOption(ctx, instance, id) })
+	return s.remove(ctx, instance, KindOption, id.String(), Touch{Options: []uuid.UUID{id}}, func(ctx context.Context) error { return s.options.DeleteOption(ctx, instance, id) })
 }
 
 // DeleteOptionValue removes a value no variant uses.
 func (s *Service) DeleteOptionValue(ctx context.Context, instance, id uuid.UUID) error {
-	return s.remove(ctx, instance, KindOptionValue, id.String(), func(ctx context.Context) error { return s.options.DeleteOptionValue(ctx, instance, id) })
+	return s.remove(ctx, instance, KindOptionValue, id.String(), Touch{Values: []uuid.UUID{id}}, func(ctx context.Context) error { return s.options.DeleteOptionValue(ctx, instance, id) })
 }

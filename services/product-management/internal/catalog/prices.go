@@ -179,7 +179,7 @@ func (s *Service) createPrice(ctx context.Context, instance uuid.UUID, in PriceI
 	if err != nil {
 		return price.Row{}, err
 	}
-	return save(ctx, s, instance, KindPrice, Created, row.ID,
+	return save(ctx, s, instance, KindPrice, Created, row.ID, Touch{Variants: []uuid.UUID{in.Variant}},
 		func(ctx context.Context) error { return s.prices.CreatePrices(ctx, instance, []price.Row{row}) },
 		func(ctx context.Context) (price.Row, error) { return s.prices.Price(ctx, instance, row.ID) })
 }
@@ -193,8 +193,11 @@ func (s *Service) ChangePrice(ctx context.Context, instance, id uuid.UUID, c Pri
 		row, err := s.prices.ChangePrice(ctx, instance, id, func(cur price.Row, now time.Time) (price.Row, error) {
 			return nextRevision(cur, c, now)
 		})
+		if err != nil {
+			return nil, err
+		}
 		out = row
-		return one(KindPrice, Updated, id, row), err
+		return one(KindPrice, Updated, id, row), s.docs.RefreshDocuments(ctx, instance, Touch{Prices: []uuid.UUID{id}})
 	})
 	return out, err
 }
@@ -241,6 +244,9 @@ func nextRevision(cur price.Row, c PriceChange, now time.Time) (price.Row, error
 func (s *Service) EndPrice(ctx context.Context, instance, id uuid.UUID) error {
 	return s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
 		if err := s.prices.EndPrice(ctx, instance, id); err != nil {
+			return nil, err
+		}
+		if err := s.docs.RefreshDocuments(ctx, instance, Touch{Prices: []uuid.UUID{id}}); err != nil {
 			return nil, err
 		}
 		row, err := s.prices.Price(ctx, instance, id)

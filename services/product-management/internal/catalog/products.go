@@ -60,6 +60,10 @@ type Product struct {
 	Medias      []uuid.UUID // by position
 	Category    *uuid.UUID
 	Values      []AttributeValue
+	// Metafields are the product's and its variants' (reads list them); PriceHistory every price
+	// revision of its variants in every currency (resolution picks the channel's).
+	Metafields   []Metafield
+	PriceHistory []price.Row
 }
 
 // ProductInput is a new product with its options and variants. References are ids; uuid.Nil
@@ -219,7 +223,7 @@ func (s *Service) CreateProduct(ctx context.Context, instance uuid.UUID, locale 
 	if err != nil {
 		return View{}, err
 	}
-	return save(ctx, s, instance, KindProduct, Created, p.ID,
+	return save(ctx, s, instance, KindProduct, Created, p.ID, Touch{Products: []uuid.UUID{p.ID}},
 		func(ctx context.Context) error { return s.products.CreateProduct(ctx, instance, locale, p) },
 		func(ctx context.Context) (View, error) {
 			return s.Product(ctx, instance, p.ID, Read{Locale: ReadLocale{Code: locale}})
@@ -321,7 +325,7 @@ func (s *Service) UpdateProduct(ctx context.Context, instance, id uuid.UUID, loc
 	if err != nil {
 		return View{}, err
 	}
-	return save(ctx, s, instance, KindProduct, Updated, id,
+	return save(ctx, s, instance, KindProduct, Updated, id, Touch{Products: []uuid.UUID{id}},
 		func(ctx context.Context) error { return s.products.UpdateProduct(ctx, instance, id, locale, u) },
 		func(ctx context.Context) (View, error) {
 			return s.Product(ctx, instance, id, Read{Locale: ReadLocale{Code: locale}})
@@ -420,7 +424,7 @@ func (s *Service) validateChanges(ctx context.Context, instance, id uuid.UUID, l
 // DeleteProduct removes a product with its options and variants, if its version is ifVersion
 // (0: any).
 func (s *Service) DeleteProduct(ctx context.Context, instance, id uuid.UUID, ifVersion int64) error {
-	return s.remove(ctx, instance, KindProduct, id.String(), func(ctx context.Context) error { return s.products.DeleteProduct(ctx, instance, id, ifVersion) })
+	return s.remove(ctx, instance, KindProduct, id.String(), Touch{}, func(ctx context.Context) error { return s.products.DeleteProduct(ctx, instance, id, ifVersion) })
 }
 
 // pricesOf builds the prices of a variant at path ("prices" for prices[0], prices[1]...) against

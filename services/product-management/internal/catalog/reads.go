@@ -107,10 +107,10 @@ type Cursor struct {
 type EmbedQuery struct {
 	Locale                                    ReadLocale
 	Channels, Medias, Categories, Collections []uuid.UUID // by id
-	Products                                  []uuid.UUID // whose metafields (and variants') to load
-	Metaobjects                               bool        // and the metaobjects those refer to
-	// PriceChannel (uuid.Nil: none) asks for that channel and the price history of the products'
-	// variants in its currency, for price resolution.
+	Products                                  []uuid.UUID // whose metafields' metaobjects to load
+	Metaobjects                               bool        // whether to
+	// PriceChannel (uuid.Nil: none) asks for that channel, for price resolution (its currency picks
+	// the products' price history).
 	PriceChannel uuid.UUID
 }
 
@@ -120,11 +120,9 @@ type Embeds struct {
 	Medias      []Media
 	Categories  []Category
 	Collections []Collection
-	Metafields  []Metafield
 	Metaobjects []Metaobject
-	// PriceChannel holds the price channel when the instance has it; PriceHistory its prices.
+	// PriceChannel holds the price channel when the instance has it.
 	PriceChannel []Channel
-	PriceHistory []price.Row
 }
 
 // ReadStore reads product graphs and what they embed.
@@ -200,15 +198,18 @@ func (s *Service) view(ctx context.Context, instance uuid.UUID, products []Produ
 			q.Categories = append(q.Categories, *p.Category)
 		}
 	}
-	e, err := s.reads.Embeds(ctx, instance, q)
-	if err != nil {
-		return v, err
+	var e Embeds
+	if q.Metaobjects || q.PriceChannel != uuid.Nil || len(q.Channels)+len(q.Medias)+len(q.Collections)+len(q.Categories) > 0 {
+		var err error // the documents hold the rest: a read without shared embeds is their one statement
+		if e, err = s.reads.Embeds(ctx, instance, q); err != nil {
+			return v, err
+		}
 	}
 	if r.Resolution != nil {
 		if len(e.PriceChannel) == 0 {
 			return v, badParam(ParamResolveChannel, "unknown_channel", "no such channel in this instance")
 		}
-		applyPrices(products, e.PriceChannel[0], e.PriceHistory, *r.Resolution)
+		applyPrices(products, e.PriceChannel[0], *r.Resolution)
 	}
 	if len(q.Channels) > 0 {
 		v.Channels = index(e.Channels, func(c Channel) uuid.UUID { return c.ID })
@@ -226,11 +227,13 @@ func (s *Service) view(ctx context.Context, instance uuid.UUID, products []Produ
 		v.Metaobjects = index(e.Metaobjects, func(o Metaobject) uuid.UUID { return o.ID })
 	}
 	v.ProductFields, v.VariantFields = map[uuid.UUID][]Metafield{}, map[uuid.UUID][]Metafield{}
-	for _, f := range e.Metafields {
-		if f.VariantID != nil {
-			v.VariantFields[*f.VariantID] = append(v.VariantFields[*f.VariantID], f)
-		} else {
-			v.ProductFields[f.ProductID] = append(v.ProductFields[f.ProductID], f)
+	for _, p := range products {
+		for _, f := range p.Metafields {
+			if f.VariantID != nil {
+				v.VariantFields[*f.VariantID] = append(v.VariantFields[*f.VariantID], f)
+			} else {
+				v.ProductFields[f.ProductID] = append(v.ProductFields[f.ProductID], f)
+			}
 		}
 	}
 	return v, nil
@@ -244,11 +247,15 @@ type Resolution struct {
 }
 
 // applyPrices sets each variant's resolved price and lowest price of the last 30 days from the
-// price history of the page in the channel's currency.
-func applyPrices(products []Product, ch Channel, rows []price.Row, r Resolution) {
+// products' price history in the channel's currency.
+func applyPrices(products []Product, ch Channel, r Resolution) {
 	byVariant := map[uuid.UUID][]price.Row{}
-	for _, row := range rows {
-		byVariant[row.VariantID] = append(byVariant[row.VariantID], row)
+	for _, p := range products {
+		for _, row := range p.PriceHistory {
+			if row.Currency == ch.Currency {
+				byVariant[row.VariantID] = append(byVariant[row.VariantID], row)
+			}
+		}
 	}
 	pc := price.Context{Channel: r.Channel, Currency: ch.Currency, Country: r.Country, At: r.At}
 	for i := range products {

@@ -224,7 +224,7 @@ func (s *Service) CreateVariant(ctx context.Context, instance, productID uuid.UU
 			return View{}, Variant{}, err
 		}
 	}
-	out, err := save(ctx, s, instance, KindVariant, Created, v.ID,
+	out, err := save(ctx, s, instance, KindVariant, Created, v.ID, Touch{Products: []uuid.UUID{productID}},
 		func(ctx context.Context) error { return s.variants.CreateVariant(ctx, instance, v) },
 		func(ctx context.Context) (VariantOf, error) { return s.variantOf(ctx, instance, v.ID, locale) })
 	return out.View, out.Variant, err
@@ -269,7 +269,7 @@ func (s *Service) UpdateVariant(ctx context.Context, instance, id uuid.UUID, loc
 	if err := vs.Err(); err != nil {
 		return View{}, Variant{}, err
 	}
-	out, err := save(ctx, s, instance, KindVariant, Updated, id,
+	out, err := save(ctx, s, instance, KindVariant, Updated, id, Touch{Variants: []uuid.UUID{id}},
 		func(ctx context.Context) error { return s.variants.UpdateVariant(ctx, instance, v) },
 		func(ctx context.Context) (VariantOf, error) { return s.variantOf(ctx, instance, id, locale) })
 	return out.View, out.Variant, err
@@ -277,7 +277,7 @@ func (s *Service) UpdateVariant(ctx context.Context, instance, id uuid.UUID, loc
 
 // DeleteVariant removes a variant, if its version is ifVersion (0: any).
 func (s *Service) DeleteVariant(ctx context.Context, instance, id uuid.UUID, ifVersion int64) error {
-	return s.remove(ctx, instance, KindVariant, id.String(), func(ctx context.Context) error { return s.variants.DeleteVariant(ctx, instance, id, ifVersion) })
+	return s.remove(ctx, instance, KindVariant, id.String(), Touch{Variants: []uuid.UUID{id}}, func(ctx context.Context) error { return s.variants.DeleteVariant(ctx, instance, id, ifVersion) })
 }
 
 // variantMedias resolves a variant's media references against product p's medias (their srcs

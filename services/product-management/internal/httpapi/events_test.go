@@ -5,11 +5,8 @@ import (
 	"encoding/json"
 	"net/url"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/uuid"
 
 	pm "github.com/flowkiwi/platform/pkg/clients/productmanagement"
 )
@@ -97,7 +94,7 @@ func TestEventsFeedRecordsEveryChangeInOrder(t *testing.T) {
 	}
 	expectStatus(t, upd, 200)
 	variant, _ := p.Variants[1].AsIri()
-	vid := variantID(t, variant)
+	vid := idOf(variant)
 	del, err := w.c.DeleteVariantWithResponse(ctx, vid, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -207,14 +204,4 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// variantID reads the id at the end of a variant IRI.
-func variantID(t *testing.T, iri string) uuid.UUID {
-	t.Helper()
-	id, err := uuid.Parse(iri[strings.LastIndex(iri, "/")+1:])
-	if err != nil {
-		t.Fatalf("not a variant IRI: %q", iri)
-	}
-	return id
 }

@@ -35,6 +35,20 @@ func TestExpandCostsAFixedNumberOfQueries(t *testing.T) {
 	if one != six {
 		t.Fatalf("item read: %d queries for 1 variant, %d for 6", one, six)
 	}
+	// The product's document, then the shared embeds in one round trip.
+	if one[1] != 2 {
+		t.Errorf("item read with every expand token: %d round trips, want 2", one[1])
+	}
+	// A storefront's read (variants, options, values, metafields) is its document: one statement.
+	plain, _ := w.pm.Queries.Fewest(3, func() {
+		resp, err := w.c.GetProductWithResponse(ctx, large.Id, &pm.GetProductParams{Expand: ptr("variants,options,optionValues,metafields")})
+		if err != nil || resp.StatusCode() != 200 {
+			t.Fatalf("read: %v %s", err, body(resp))
+		}
+	})
+	if plain != 1 {
+		t.Errorf("expanded item read: %d statements, want 1", plain)
+	}
 	t.Logf("expanded item read: %d statements in %d round trips", one[0], one[1])
 
 	list := func(n int) func() {

@@ -48,9 +48,12 @@ func TestEventsRecordVersionAndExpire(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	list, err := store.Events(ctx, instance, catalog.EventQuery{Limit: 10})
-	if err != nil {
-		t.Fatal(err)
+	// Listed once every older writing transaction on the server has ended (other tests' too).
+	var list []catalog.Event
+	for deadline := time.Now().Add(15 * time.Second); len(list) < 4 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if list, err = store.Events(ctx, instance, catalog.EventQuery{Limit: 10}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	type row struct {
 		typ, resource string

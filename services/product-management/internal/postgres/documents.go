@@ -1,0 +1,296 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
+	"github.com/flowkiwi/platform/services/product-management/internal/price"
+)
+
+// document is a product's read-model document as product_document (migration 021) builds it.
+type document struct {
+	ID        uuid.UUID  `json:"id"`
+	Status    string     `json:"status"`
+	Vendor    *string    `json:"vendor"`
+	Tags      []string   `json:"tags"`
+	Version   int64      `json:"version"`
+	CreatedAt time.Time  `json:"createdAt"`
+	UpdatedAt time.Time  `json:"updatedAt"`
+	Category  *uuid.UUID `json:"category"`
+	Texts     map[string]struct {
+		Title       *string `json:"title"`
+		Description *string `json:"description"`
+	} `json:"texts"`
+	Options []struct {
+		ID       uuid.UUID          `json:"id"`
+		Position int                `json:"position"`
+		Names    map[string]*string `json:"names"`
+		Values   []struct {
+			ID       uuid.UUID          `json:"id"`
+			Position int                `json:"position"`
+			Labels   map[string]*string `json:"labels"`
+		} `json:"values"`
+	} `json:"options"`
+	Variants []struct {
+		ID           uuid.UUID   `json:"id"`
+		SKU          string      `json:"sku"`
+		Title        *string     `json:"title"`
+		Barcode      *string     `json:"barcode"`
+		Position     int         `json:"position"`
+		Version      int64       `json:"version"`
+		CreatedAt    time.Time   `json:"createdAt"`
+		UpdatedAt    time.Time   `json:"updatedAt"`
+		OptionValues []uuid.UUID `json:"optionValues"`
+		Medias       []uuid.UUID `json:"medias"`
+	} `json:"variants"`
+	Channels    []uuid.UUID `json:"channels"`
+	Collections []uuid.UUID `json:"collections"`
+	Medias      []uuid.UUID `json:"medias"`
+	Values      []struct {
+		Attribute uuid.UUID       `json:"attribute"`
+		Value     json.RawMessage `json:"value"`
+	} `json:"values"`
+	Metafields []struct {
+		ID         uuid.UUID   `json:"id"`
+		Variant    *uuid.UUID  `json:"variant"`
+		Namespace  string      `json:"namespace"`
+		Key        string      `json:"key"`
+		Type       string      `json:"type"`
+		Value      string      `json:"value"`
+		CreatedAt  time.Time   `json:"createdAt"`
+		UpdatedAt  time.Time   `json:"updatedAt"`
+		References []uuid.UUID `json:"references"`
+	} `json:"metafields"`
+	Prices []struct {
+		ID        uuid.UUID  `json:"id"`
+		Revision  int64      `json:"revision"`
+		Variant   uuid.UUID  `json:"variant"`
+		Channel   *uuid.UUID `json:"channel"`
+		Country   string     `json:"country"`
+		Currency  string     `json:"currency"`
+		Amount    int64      `json:"amount"`
+		CompareAt *int64     `json:"compareAt"`
+		Dated     bool       `json:"dated"`
+		Start     time.Time  `json:"start"`
+		End       *time.Time `json:"end"`
+	} `json:"prices"`
+}
+
+// text picks a translatable text in the read locale, else in its fallback (as the graph's
+// coalesce did).
+func text(m map[string]*string, loc catalog.ReadLocale) *string {
+	if t := m[loc.Code]; t != nil {
+		return t
+	}
+	if loc.Fallback != "" {
+		return m[loc.Fallback]
+	}
+	return nil
+}
+
+// orNil keeps an empty list nil, as the normalized reads returned it.
+func orNil[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+// product is the document as the catalog reads it in loc.
+func (d *document) product(loc catalog.ReadLocale) catalog.Product {
+	p := catalog.Product{ID: d.ID, Status: catalog.Status(d.Status), Vendor: d.Vendor, Tags: d.Tags, Version: d.Version,
+		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Category: d.Category,
+		Channels: orNil(d.Channels), Collections: orNil(d.Collections), Medias: orNil(d.Medias)}
+	if p.Tags == nil {
+		p.Tags = []string{}
+	}
+	titles, descriptions := map[string]*string{}, map[string]*string{}
+	for l, t := range d.Texts {
+		titles[l], descriptions[l] = t.Title, t.Description
+	}
+	p.Title, p.Description = text(titles, loc), text(descriptions, loc)
+	for _, o := range d.Options {
+		opt := catalog.Option{ID: o.ID, ProductID: d.ID, Name: text(o.Names, loc), Position: o.Position}
+		for _, v := range o.Values {
+			opt.Values = append(opt.Values, catalog.OptionValue{ID: v.ID, OptionID: o.ID, ProductID: d.ID, Value: text(v.Labels, loc), Position: v.Position})
+		}
+		p.Options = append(p.Options, opt)
+	}
+	for _, v := range d.Variants {
+		p.Variants = append(p.Variants, catalog.Variant{ID: v.ID, ProductID: d.ID, SKU: v.SKU, Title: v.Title, Barcode: v.Barcode,
+			Position: v.Position, Version: v.Version, CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC(),
+			OptionValueIDs: orNil(v.OptionValues), Medias: orNil(v.Medias)})
+	}
+	for _, v := range d.Values {
+		p.Values = append(p.Values, catalog.AttributeValue{Attribute: v.Attribute, Value: v.Value})
+	}
+	p.Metafields = make([]catalog.Metafield, 0, len(d.Metafields))
+	for _, f := range d.Metafields {
+		refs := f.References
+		if refs == nil {
+			refs = []uuid.UUID{}
+		}
+		p.Metafields = append(p.Metafields, catalog.Metafield{ID: f.ID, ProductID: d.ID, VariantID: f.Variant, Namespace: f.Namespace, Key: f.Key,
+			Type: f.Type, Value: f.Value, References: refs, CreatedAt: f.CreatedAt.UTC(), UpdatedAt: f.UpdatedAt.UTC()})
+	}
+	p.PriceHistory = make([]price.Row, 0, len(d.Prices))
+	for _, r := range d.Prices {
+		row := price.Row{ID: r.ID, Revision: r.Revision, VariantID: r.Variant, ChannelID: r.Channel, Country: r.Country, Currency: r.Currency,
+			Amount: r.Amount, CompareAt: r.CompareAt, Dated: r.Dated, Start: r.Start.UTC()}
+		if r.End != nil {
+			row.End = r.End.UTC()
+		}
+		p.PriceHistory = append(p.PriceHistory, row)
+	}
+	return p
+}
+
+// Products reads the documents of ids in one statement, in the order of ids, in loc.
+func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale) ([]catalog.Product, error) {
+	rows, err := s.db(ctx).Query(ctx, `select doc from product_documents where instance_id = $1 and product_id = any($2)`, instance, ids)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	byID := make(map[uuid.UUID]catalog.Product, len(ids))
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			rows.Close()
+			return nil, wrap(err)
+		}
+		var d document
+		if err := json.Unmarshal(raw, &d); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		byID[d.ID] = d.product(loc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]catalog.Product, 0, len(byID))
+	for _, id := range ids {
+		if p, ok := byID[id]; ok {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// touchedSQL resolves a catalog.Touch ($2..$9) to the product ids it leads to, in instance $1.
+const touchedSQL = `select p.id from products p where p.instance_id = $1 and p.id = any($2)
+	union select product_id from variants where instance_id = $1 and id = any($3)
+	union select product_id from product_options where instance_id = $1 and id = any($4)
+	union select product_id from option_values where instance_id = $1 and id = any($5)
+	union select product_id from prices where instance_id = $1 and id = any($6)
+	union select product_id from metafields where instance_id = $1 and id = any($7)
+	union select product_id from product_medias where instance_id = $1 and media_id = any($8)
+	union select product_id from variant_medias where instance_id = $1 and media_id = any($8)
+	union select product_id from product_collections where instance_id = $1 and collection_id = any($9)`
+
+func touchArgs(instance uuid.UUID, t catalog.Touch) []any {
+	return []any{instance, t.Products, t.Variants, t.Options, t.Values, t.Prices, t.Metafields, t.Medias, t.Collections}
+}
+
+// RefreshDocuments rewrites, in the change's transaction, the documents of the products t leads
+// to, in one statement (in id order, so concurrent changes lock documents in one order).
+func (s *Store) RefreshDocuments(ctx context.Context, instance uuid.UUID, t catalog.Touch) error {
+	_, err := s.db(ctx).Exec(ctx, `insert into product_documents (instance_id, product_id, doc)
+		select $1, t.id, product_document($1, t.id) from (`+touchedSQL+`) t
+		order by t.id
+		on conflict (instance_id, product_id) do update set doc = excluded.doc`, touchArgs(instance, t)...)
+	return wrap(err)
+}
+
+// TouchedProducts resolves t to product ids.
+func (s *Store) TouchedProducts(ctx context.Context, instance uuid.UUID, t catalog.Touch) ([]uuid.UUID, error) {
+	rows, err := s.db(ctx).Query(ctx, touchedSQL, touchArgs(instance, t)...)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	return ids, wrap(err)
+}
+
+// documentBatch is how many products a rebuild or verify step takes: each step is one statement,
+// well inside the statement timeout.
+const documentBatch = 500
+
+// eachProductBatch calls fn with the keys of an instance's products (every instance's: uuid.Nil),
+// documentBatch at a time in key order.
+func (s *Store) eachProductBatch(ctx context.Context, instance uuid.UUID, fn func(instances, ids []uuid.UUID) error) error {
+	var afterInstance, afterID uuid.UUID
+	for {
+		rows, err := s.pool.Query(ctx, `select instance_id, id from products
+			where ($1::uuid is null or instance_id = $1) and (instance_id, id) > ($2, $3)
+			order by instance_id, id limit $4`, nilUUID(instance), afterInstance, afterID, documentBatch)
+		if err != nil {
+			return wrap(err)
+		}
+		var instances, ids []uuid.UUID
+		for rows.Next() {
+			var i, id uuid.UUID
+			if err := rows.Scan(&i, &id); err != nil {
+				rows.Close()
+				return wrap(err)
+			}
+			instances, ids = append(instances, i), append(ids, id)
+		}
+		if err := rows.Err(); err != nil {
+			return wrap(err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if err := fn(instances, ids); err != nil {
+			return err
+		}
+		afterInstance, afterID = instances[len(ids)-1], ids[len(ids)-1]
+	}
+}
+
+// RebuildDocuments rewrites from the base tables the documents of an instance's products (every
+// instance's: uuid.Nil), for migrations that change the document's shape, and reports how many
+// changed.
+func (s *Store) RebuildDocuments(ctx context.Context, instance uuid.UUID) (int64, error) {
+	var changed int64
+	err := s.eachProductBatch(ctx, instance, func(instances, ids []uuid.UUID) error {
+		tag, err := s.pool.Exec(ctx, `insert into product_documents (instance_id, product_id, doc)
+			select k.i, k.id, product_document(k.i, k.id) from unnest($1::uuid[], $2::uuid[]) as k(i, id)
+			on conflict (instance_id, product_id) do update set doc = excluded.doc
+			where product_documents.doc is distinct from excluded.doc`, instances, ids)
+		changed += tag.RowsAffected()
+		return wrap(err)
+	})
+	return changed, err
+}
+
+// VerifyDocuments lists the products (of an instance, or all: uuid.Nil) whose document is missing
+// or differs from a fresh build from the base tables.
+func (s *Store) VerifyDocuments(ctx context.Context, instance uuid.UUID) ([]uuid.UUID, error) {
+	var bad []uuid.UUID
+	err := s.eachProductBatch(ctx, instance, func(instances, ids []uuid.UUID) error {
+		rows, err := s.pool.Query(ctx, `select k.id from unnest($1::uuid[], $2::uuid[]) as k(i, id)
+			left join product_documents d on d.instance_id = k.i and d.product_id = k.id
+			where d.doc is distinct from product_document(k.i, k.id)`, instances, ids)
+		if err != nil {
+			return wrap(err)
+		}
+		list, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		bad = append(bad, list...)
+		return wrap(err)
+	})
+	return bad, err
+}
+
+func nilUUID(id uuid.UUID) *uuid.UUID {
+	if id == uuid.Nil {
+		return nil
+	}
+	return &id
+}
