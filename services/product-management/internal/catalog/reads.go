@@ -129,6 +129,9 @@ type Embeds struct {
 type ReadStore interface {
 	// Products loads the graphs of ids, in the order of ids, in one round trip.
 	Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc ReadLocale) ([]Product, error)
+	// PricedProducts is Products with the channel of a priced read (none when the instance has no
+	// such channel), in the same round trip.
+	PricedProducts(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc ReadLocale, channel uuid.UUID) ([]Product, []Channel, error)
 	ListProductIDs(ctx context.Context, instance uuid.UUID, q ListQuery) (ids []uuid.UUID, total int, next *Cursor, err error)
 	// Embeds loads what product reads embed, in one round trip.
 	Embeds(ctx context.Context, instance uuid.UUID, q EmbedQuery) (Embeds, error)
@@ -136,11 +139,23 @@ type ReadStore interface {
 
 // Product reads one product as r asks.
 func (s *Service) Product(ctx context.Context, instance, id uuid.UUID, r Read) (View, error) {
-	p, err := s.graph(ctx, instance, id, r.Locale)
+	ps, priced, err := s.load(ctx, instance, []uuid.UUID{id}, r)
+	p, err := first(ps, err, "no such product")
 	if err != nil {
 		return View{}, err
 	}
-	return s.view(ctx, instance, []Product{p}, r)
+	return s.view(ctx, instance, []Product{p}, r, priced)
+}
+
+// load reads the documents of ids, with the resolution's channel in the same round trip for a
+// priced read (priced is nil otherwise).
+func (s *Service) load(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, r Read) (ps []Product, priced *[]Channel, err error) {
+	if r.Resolution == nil {
+		ps, err = s.reads.Products(ctx, instance, ids, r.Locale)
+		return ps, nil, err
+	}
+	ps, chs, err := s.reads.PricedProducts(ctx, instance, ids, r.Locale, r.Resolution.Channel)
+	return ps, &chs, err
 }
 
 // graph loads one product's graph (no embeds).
@@ -161,26 +176,27 @@ func (s *Service) ListProducts(ctx context.Context, instance uuid.UUID, q ListQu
 		return View{}, 0, nil, err
 	}
 	products := []Product{}
+	var priced *[]Channel
 	if len(ids) > 0 {
-		if products, err = s.reads.Products(ctx, instance, ids, r.Locale); err != nil {
+		if products, priced, err = s.load(ctx, instance, ids, r); err != nil {
 			return View{}, 0, nil, err
 		}
 	}
-	v, err := s.view(ctx, instance, products, r)
+	v, err := s.view(ctx, instance, products, r, priced)
 	return v, total, next, err
 }
 
 // view completes the graphs of a read in one round trip: the metafields, whatever the expand tokens
 // embed (channels, medias, collections, category, metaobjects) and, for a priced read, the channel
 // and the page's price history, from which each variant's price is resolved.
-func (s *Service) view(ctx context.Context, instance uuid.UUID, products []Product, r Read) (View, error) {
+func (s *Service) view(ctx context.Context, instance uuid.UUID, products []Product, r Read, priced *[]Channel) (View, error) {
 	v := View{Products: products, Expand: r.Expand}
 	if len(products) == 0 {
 		return v, nil
 	}
 	ex := r.Expand
 	q := EmbedQuery{Locale: r.Locale, Products: make([]uuid.UUID, len(products)), Metaobjects: ex.Metafields && ex.Metaobject}
-	if r.Resolution != nil {
+	if r.Resolution != nil && priced == nil {
 		q.PriceChannel = r.Resolution.Channel
 	}
 	for i, p := range products {
@@ -204,6 +220,9 @@ func (s *Service) view(ctx context.Context, instance uuid.UUID, products []Produ
 		if e, err = s.reads.Embeds(ctx, instance, q); err != nil {
 			return v, err
 		}
+	}
+	if priced != nil {
+		e.PriceChannel = *priced
 	}
 	if r.Resolution != nil {
 		if len(e.PriceChannel) == 0 {

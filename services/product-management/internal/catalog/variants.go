@@ -171,7 +171,7 @@ func (s *Service) Variant(ctx context.Context, instance, id uuid.UUID, r Read) (
 	if err != nil {
 		return View{}, Variant{}, err
 	}
-	view, err := s.view(ctx, instance, []Product{p}, r)
+	view, err := s.view(ctx, instance, []Product{p}, r, nil)
 	return view, v, err
 }
 

@@ -150,22 +150,45 @@ func (d *document) product(loc catalog.ReadLocale) catalog.Product {
 	return p
 }
 
+const documentsSQL = `select doc from product_documents where instance_id = $1 and product_id = any($2)`
+
 // Products reads the documents of ids in one statement, in the order of ids, in loc.
 func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale) ([]catalog.Product, error) {
-	rows, err := s.db(ctx).Query(ctx, `select doc from product_documents where instance_id = $1 and product_id = any($2)`, instance, ids)
+	rows, err := s.db(ctx).Query(ctx, documentsSQL, instance, ids)
 	if err != nil {
 		return nil, wrap(err)
 	}
+	return decodeDocuments(rows, ids, loc)
+}
+
+// PricedProducts reads the documents and the channel of a priced read in one round trip.
+func (s *Store) PricedProducts(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale, channel uuid.UUID) ([]catalog.Product, []catalog.Channel, error) {
+	var products []catalog.Product
+	var channels []catalog.Channel
+	b := &pgx.Batch{}
+	b.Queue(documentsSQL, instance, ids).Query(func(rows pgx.Rows) error {
+		var err error
+		products, err = decodeDocuments(rows, ids, loc)
+		return err
+	})
+	collectInto(b, &channels, scanChannel, channelsByID, instance, []uuid.UUID{channel})
+	if err := s.db(ctx).SendBatch(ctx, b).Close(); err != nil {
+		return nil, nil, wrap(err)
+	}
+	return products, channels, nil
+}
+
+// decodeDocuments reads documents into products in loc, in the order of ids.
+func decodeDocuments(rows pgx.Rows, ids []uuid.UUID, loc catalog.ReadLocale) ([]catalog.Product, error) {
+	defer rows.Close()
 	byID := make(map[uuid.UUID]catalog.Product, len(ids))
 	for rows.Next() {
 		var raw []byte
 		if err := rows.Scan(&raw); err != nil {
-			rows.Close()
 			return nil, wrap(err)
 		}
 		var d document
 		if err := json.Unmarshal(raw, &d); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		byID[d.ID] = d.product(loc)
