@@ -59,6 +59,7 @@ create table product_documents (
     instance_id uuid not null,
     product_id  uuid not null,
     doc         jsonb not null,
+    revision    bigint not null default 1, -- +1 on every rewrite: replicas keep decoded documents by it
     primary key (instance_id, product_id),
     foreign key (instance_id, product_id) references products (instance_id, id) on delete cascade
 );

@@ -11,9 +11,12 @@ import (
 
 	"github.com/google/uuid"
 
+	pmdb "github.com/flowkiwi/platform/db/product-management"
 	"github.com/flowkiwi/platform/pkg/apitest"
 	pm "github.com/flowkiwi/platform/pkg/clients/productmanagement"
+	"github.com/flowkiwi/platform/pkg/testdb"
 	"github.com/flowkiwi/platform/services/product-management/internal/postgres"
+	"github.com/flowkiwi/platform/services/product-management/internal/testenv"
 )
 
 // withLocale sends X-Flowkiwi-Locale.
@@ -209,4 +212,36 @@ func TestReadModelReadsItsWritesUnderConcurrentWriters(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// A replica that holds a product's document decoded still shows another replica's write at once:
+// the database's revision decides, not the cache.
+func TestReadModelReplicasReadEachOthersWrites(t *testing.T) {
+	t.Parallel()
+	id := testenv.StartIdentity(t)
+	db := testdb.NewURL(t, pmdb.Migrations())
+	a := &world{id: id, pm: testenv.StartPMWith(t, id, testenv.PMOptions{DatabaseURL: db}), owner: id.Partner("Owner"), handle: "replicas"}
+	a.org = a.owner.Org(t, "Replicas")
+	a.owner.Instance(t, a.org, a.handle)
+	a.c = a.pm.Client(a.owner, a.handle, a.org)
+	b := testenv.StartPMWith(t, id, testenv.PMOptions{DatabaseURL: db}).Client(a.owner, a.handle, a.org)
+	ctx := context.Background()
+	p := a.create(t, a.c, tshirt("REP", 2))
+	for i := range 5 {
+		for range 2 { // the second read is served from a's decoded document
+			got, err := a.c.GetProductWithResponse(ctx, p.Id, &pm.GetProductParams{Expand: ptr("variants")})
+			if err != nil || got.StatusCode() != 200 {
+				t.Fatalf("read on a: %v", err)
+			}
+			if want := fmt.Sprint("B", i-1); i > 0 {
+				if v, _ := got.ApplicationldJSON200.Vendor.Get(); v != want {
+					t.Fatalf("replica a shows vendor %q after b wrote %q", v, want)
+				}
+			}
+		}
+		resp, err := b.UpdateProductWithApplicationMergePatchPlusJSONBodyWithResponse(ctx, p.Id, nil, pm.ProductPatch{Vendor: some(fmt.Sprint("B", i))})
+		if err != nil || resp.StatusCode() != 200 {
+			t.Fatalf("write on b: %v %s", err, body(resp))
+		}
+	}
 }

@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -103,9 +105,10 @@ func orNil[T any](s []T) []T {
 
 // product is the document as the catalog reads it in loc.
 func (d *document) product(loc catalog.ReadLocale) catalog.Product {
-	p := catalog.Product{ID: d.ID, Status: catalog.Status(d.Status), Vendor: d.Vendor, Tags: d.Tags, Version: d.Version,
+	// Lists are cloned: the document is shared by every read of it (the decoded cache).
+	p := catalog.Product{ID: d.ID, Status: catalog.Status(d.Status), Vendor: d.Vendor, Tags: slices.Clone(d.Tags), Version: d.Version,
 		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Category: d.Category,
-		Channels: orNil(d.Channels), Collections: orNil(d.Collections), Medias: orNil(d.Medias)}
+		Channels: orNil(slices.Clone(d.Channels)), Collections: orNil(slices.Clone(d.Collections)), Medias: orNil(slices.Clone(d.Medias))}
 	if p.Tags == nil {
 		p.Tags = []string{}
 	}
@@ -150,25 +153,78 @@ func (d *document) product(loc catalog.ReadLocale) catalog.Product {
 	return p
 }
 
-const documentsSQL = `select doc from product_documents where instance_id = $1 and product_id = any($2)`
+// documentsSQL reads documents by id, $3 the revision of each this process holds decoded (0:
+// none): an unchanged one comes back without its body. Read-after-write holds on every replica,
+// since the revision is always the database's.
+const documentsSQL = `select d.product_id, d.revision, case when d.revision = k.rev then null else d.doc end
+	from unnest($2::uuid[], $3::bigint[]) as k(id, rev)
+	join product_documents d on d.instance_id = $1 and d.product_id = k.id`
+
+// docKey names a decoded document in the cache.
+type docKey struct{ instance, product uuid.UUID }
+
+// decoded is a document as decoded at a revision; it is shared and never changed.
+type decoded struct {
+	revision int64
+	doc      *document
+}
+
+// documentQuery holds what a read of documents sends and what it may take from the cache.
+type documentQuery struct {
+	ids    []uuid.UUID
+	revs   []int64
+	cached map[uuid.UUID]decoded
+}
+
+// query prepares a read of ids: inside a change the cache is neither used nor filled (what the
+// change wrote is not committed).
+func (s *Store) documentQuery(ctx context.Context, instance uuid.UUID, ids []uuid.UUID) documentQuery {
+	q := documentQuery{ids: ids, revs: make([]int64, len(ids))}
+	if _, inChange := ctx.Value(txKey{}).(pgx.Tx); inChange {
+		return q
+	}
+	for i, id := range ids {
+		if d, ok := s.decoded.Get(docKey{instance, id}); ok {
+			if q.cached == nil {
+				q.cached = make(map[uuid.UUID]decoded, len(ids))
+			}
+			q.cached[id] = d
+			q.revs[i] = d.revision
+		}
+	}
+	if q.cached == nil {
+		q.revs = nil // no revision known: every body comes back
+	}
+	return q
+}
+
+func (q documentQuery) args(instance uuid.UUID) []any {
+	revs := q.revs
+	if revs == nil {
+		revs = make([]int64, len(q.ids))
+	}
+	return []any{instance, q.ids, revs}
+}
 
 // Products reads the documents of ids in one statement, in the order of ids, in loc.
 func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale) ([]catalog.Product, error) {
-	rows, err := s.db(ctx).Query(ctx, documentsSQL, instance, ids)
+	q := s.documentQuery(ctx, instance, ids)
+	rows, err := s.db(ctx).Query(ctx, documentsSQL, q.args(instance)...)
 	if err != nil {
 		return nil, wrap(err)
 	}
-	return decodeDocuments(rows, ids, loc)
+	return s.decodeDocuments(ctx, instance, rows, q, loc)
 }
 
 // PricedProducts reads the documents and the channel of a priced read in one round trip.
 func (s *Store) PricedProducts(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale, channel uuid.UUID) ([]catalog.Product, []catalog.Channel, error) {
 	var products []catalog.Product
 	var channels []catalog.Channel
+	q := s.documentQuery(ctx, instance, ids)
 	b := &pgx.Batch{}
-	b.Queue(documentsSQL, instance, ids).Query(func(rows pgx.Rows) error {
+	b.Queue(documentsSQL, q.args(instance)...).Query(func(rows pgx.Rows) error {
 		var err error
-		products, err = decodeDocuments(rows, ids, loc)
+		products, err = s.decodeDocuments(ctx, instance, rows, q, loc)
 		return err
 	})
 	collectInto(b, &channels, scanChannel, channelsByID, instance, []uuid.UUID{channel})
@@ -178,26 +234,41 @@ func (s *Store) PricedProducts(ctx context.Context, instance uuid.UUID, ids []uu
 	return products, channels, nil
 }
 
-// decodeDocuments reads documents into products in loc, in the order of ids.
-func decodeDocuments(rows pgx.Rows, ids []uuid.UUID, loc catalog.ReadLocale) ([]catalog.Product, error) {
+// decodeDocuments reads documents into products in loc, in the order of ids, decoding only those
+// the cache does not hold at their current revision.
+func (s *Store) decodeDocuments(ctx context.Context, instance uuid.UUID, rows pgx.Rows, q documentQuery, loc catalog.ReadLocale) ([]catalog.Product, error) {
 	defer rows.Close()
-	byID := make(map[uuid.UUID]catalog.Product, len(ids))
+	_, inChange := ctx.Value(txKey{}).(pgx.Tx)
+	byID := make(map[uuid.UUID]catalog.Product, len(q.ids))
 	for rows.Next() {
+		var id uuid.UUID
+		var rev int64
 		var raw []byte
-		if err := rows.Scan(&raw); err != nil {
+		if err := rows.Scan(&id, &rev, &raw); err != nil {
 			return nil, wrap(err)
 		}
-		var d document
-		if err := json.Unmarshal(raw, &d); err != nil {
+		if raw == nil {
+			d, ok := q.cached[id]
+			if !ok || d.revision != rev {
+				return nil, fmt.Errorf("postgres: document %s came back without its body at revision %d", id, rev)
+			}
+			byID[id] = d.doc.product(loc)
+			continue
+		}
+		d := &document{}
+		if err := json.Unmarshal(raw, d); err != nil {
 			return nil, err
 		}
-		byID[d.ID] = d.product(loc)
+		if !inChange {
+			s.decoded.Add(docKey{instance, id}, decoded{revision: rev, doc: d})
+		}
+		byID[id] = d.product(loc)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, wrap(err)
 	}
 	out := make([]catalog.Product, 0, len(byID))
-	for _, id := range ids {
+	for _, id := range q.ids {
 		if p, ok := byID[id]; ok {
 			out = append(out, p)
 		}
@@ -226,7 +297,7 @@ func (s *Store) RefreshDocuments(ctx context.Context, instance uuid.UUID, t cata
 	_, err := s.db(ctx).Exec(ctx, `insert into product_documents (instance_id, product_id, doc)
 		select $1, t.id, product_document($1, t.id) from (`+touchedSQL+`) t
 		order by t.id
-		on conflict (instance_id, product_id) do update set doc = excluded.doc`, touchArgs(instance, t)...)
+		on conflict (instance_id, product_id) do update set doc = excluded.doc, revision = product_documents.revision + 1`, touchArgs(instance, t)...)
 	return wrap(err)
 }
 
@@ -285,7 +356,7 @@ func (s *Store) RebuildDocuments(ctx context.Context, instance uuid.UUID) (int64
 	err := s.eachProductBatch(ctx, instance, func(instances, ids []uuid.UUID) error {
 		tag, err := s.pool.Exec(ctx, `insert into product_documents (instance_id, product_id, doc)
 			select k.i, k.id, product_document(k.i, k.id) from unnest($1::uuid[], $2::uuid[]) as k(i, id)
-			on conflict (instance_id, product_id) do update set doc = excluded.doc
+			on conflict (instance_id, product_id) do update set doc = excluded.doc, revision = product_documents.revision + 1
 			where product_documents.doc is distinct from excluded.doc`, instances, ids)
 		changed += tag.RowsAffected()
 		return wrap(err)

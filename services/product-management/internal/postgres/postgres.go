@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/google/uuid"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -28,11 +29,23 @@ type Store struct {
 	// within localeTTL.
 	localeMu    sync.Mutex
 	localeCache map[uuid.UUID]cachedLocales
+
+	// decoded keeps documents as decoded at their revision: a read asks the database for the
+	// revision and receives a body only when it changed, so the hot products of a storefront are
+	// neither sent nor parsed again, and a read still shows every committed write.
+	decoded *lru.Cache[docKey, decoded]
 }
+
+// decodedDocuments is how many decoded documents a Store keeps (about 10-20 KiB each).
+const decodedDocuments = 2048
 
 // New returns a Store over pool.
 func New(pool *pgxpool.Pool) *Store {
-	return &Store{pool: pool, localeCache: map[uuid.UUID]cachedLocales{}}
+	cache, err := lru.New[docKey, decoded](decodedDocuments)
+	if err != nil {
+		panic(err) // only for a size below 1
+	}
+	return &Store{pool: pool, localeCache: map[uuid.UUID]cachedLocales{}, decoded: cache}
 }
 
 // querier is what statements run on: the pool, or the transaction of a change (Atomically).
