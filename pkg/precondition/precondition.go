@@ -33,3 +33,23 @@ func IfMatch(h *string) (int64, error) {
 func Failed() error {
 	return fault.PreconditionFailed("the resource has changed since you read it (If-Match does not match its ETag); read it again and retry")
 }
+
+// NoneMatch reports whether an If-None-Match header (RFC 9110 §13.1.2: a list of entity tags,
+// weak or strong, or "*") names the current version: then a read answers 304. Weak comparison,
+// as the RFC asks for If-None-Match.
+func NoneMatch(h *string, version int64) bool {
+	if h == nil {
+		return false
+	}
+	current := strconv.FormatInt(version, 10)
+	for _, tag := range strings.Split(*h, ",") {
+		tag = strings.TrimSpace(tag)
+		if tag == "*" {
+			return true
+		}
+		if strings.Trim(strings.TrimPrefix(tag, "W/"), `"`) == current {
+			return true
+		}
+	}
+	return false
+}

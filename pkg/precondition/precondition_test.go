@@ -34,3 +34,24 @@ func TestIfMatch(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+func TestNoneMatch(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		header *string
+		want   bool
+	}{
+		{nil, false},
+		{ptr(`"7"`), true},
+		{ptr(`W/"7"`), true},
+		{ptr(`"6", "7"`), true},
+		{ptr(`"6"`), false},
+		{ptr(`"70"`), false},
+		{ptr(`*`), true},
+		{ptr(``), false},
+	} {
+		if got := NoneMatch(c.header, 7); got != c.want {
+			t.Errorf("NoneMatch(%v, 7) = %v, want %v", c.header, got, c.want)
+		}
+	}
+}

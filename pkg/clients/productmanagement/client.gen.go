@@ -1542,6 +1542,9 @@ type Id = openapi_types.UUID
 // IfMatch defines model for IfMatch.
 type IfMatch = string
 
+// IfNoneMatch defines model for IfNoneMatch.
+type IfNoneMatch = string
+
 // ItemsPerPage defines model for ItemsPerPage.
 type ItemsPerPage = int
 
@@ -2510,6 +2513,15 @@ type GetProductParams struct {
 	// referenced by embedded metafields). Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
+	// IfNoneMatch `ETag`s of representations you hold. When one is current the answer is `304` without a
+	// body. Honored for reads that only embed what the product itself holds (`expand` of
+	// `variants`, `options`, `optionValues`, `metafields`) and resolve no prices: a shared
+	// resource (a channel, media, collection, category or metaobject) or the passing of time
+	// changes other representations without changing the product's version. A change of the
+	// instance's default locale does not change ETags either: send `X-Flowkiwi-Locale` to cache
+	// across one.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 
@@ -2641,6 +2653,15 @@ type GetVariantParams struct {
 	// `metafields` (product and, with `variants`, variant metafields), `metaobject` (the metaobjects
 	// referenced by embedded metafields). Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
+
+	// IfNoneMatch `ETag`s of representations you hold. When one is current the answer is `304` without a
+	// body. Honored for reads that only embed what the product itself holds (`expand` of
+	// `variants`, `options`, `optionValues`, `metafields`) and resolve no prices: a shared
+	// resource (a channel, media, collection, category or metaobject) or the passing of time
+	// changes other representations without changing the product's version. A change of the
+	// instance's default locale does not change ETags either: send `X-Flowkiwi-Locale` to cache
+	// across one.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
@@ -12472,35 +12493,46 @@ func NewGetProductRequest(server string, id Id, params *GetProductParams) (*http
 
 	if params != nil {
 
-		var headerParam0 string
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
 
-		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
 		if err != nil {
 			return nil, err
 		}
 
-		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam1)
 
 		if params.XFlowkiwiLocale != nil {
-			var headerParam1 string
+			var headerParam2 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+			req.Header.Set("X-Flowkiwi-Locale", headerParam2)
 		}
 
 		if params.XFlowkiwiLocaleFallback != nil {
-			var headerParam2 string
+			var headerParam3 string
 
-			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam3)
 		}
 
 	}
@@ -13156,35 +13188,46 @@ func NewGetVariantRequest(server string, id Id, params *GetVariantParams) (*http
 
 	if params != nil {
 
-		var headerParam0 string
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
 
-		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
 		if err != nil {
 			return nil, err
 		}
 
-		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam1)
 
 		if params.XFlowkiwiLocale != nil {
-			var headerParam1 string
+			var headerParam2 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+			req.Header.Set("X-Flowkiwi-Locale", headerParam2)
 		}
 
 		if params.XFlowkiwiLocaleFallback != nil {
-			var headerParam2 string
+			var headerParam3 string
 
-			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam3)
 		}
 
 	}
@@ -18412,6 +18455,11 @@ type GetProductResponse200Headers struct {
 	ETag *string
 }
 
+// GetProductResponse304Headers the declared response headers of an HTTP 304 response for GetProduct
+type GetProductResponse304Headers struct {
+	ETag *string
+}
+
 type GetProductResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18421,6 +18469,8 @@ type GetProductResponse struct {
 	ApplicationproblemJSONDefault *common.Problem
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetProductResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetProductResponse304Headers
 }
 
 // GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
@@ -18818,6 +18868,11 @@ type GetVariantResponse200Headers struct {
 	ETag *string
 }
 
+// GetVariantResponse304Headers the declared response headers of an HTTP 304 response for GetVariant
+type GetVariantResponse304Headers struct {
+	ETag *string
+}
+
 type GetVariantResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18827,6 +18882,8 @@ type GetVariantResponse struct {
 	ApplicationproblemJSONDefault *common.Problem
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetVariantResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetVariantResponse304Headers
 }
 
 // GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
@@ -23791,6 +23848,9 @@ func ParseGetProductResponse(rsp *http.Response) (*GetProductResponse, error) {
 		}
 		response.ApplicationldJSON200 = &dest
 
+	case rsp.StatusCode == 304:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest common.Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23811,6 +23871,16 @@ func ParseGetProductResponse(rsp *http.Response) (*GetProductResponse, error) {
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetProductResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
 	}
 
 	return response, nil
@@ -24110,6 +24180,9 @@ func ParseGetVariantResponse(rsp *http.Response) (*GetVariantResponse, error) {
 		}
 		response.ApplicationldJSON200 = &dest
 
+	case rsp.StatusCode == 304:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest common.Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24130,6 +24203,16 @@ func ParseGetVariantResponse(rsp *http.Response) (*GetVariantResponse, error) {
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetVariantResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
 	}
 
 	return response, nil

@@ -1527,6 +1527,9 @@ type Id = openapi_types.UUID
 // IfMatch defines model for IfMatch.
 type IfMatch = string
 
+// IfNoneMatch defines model for IfNoneMatch.
+type IfNoneMatch = string
+
 // ItemsPerPage defines model for ItemsPerPage.
 type ItemsPerPage = int
 
@@ -2495,6 +2498,15 @@ type GetProductParams struct {
 	// referenced by embedded metafields). Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
 
+	// IfNoneMatch `ETag`s of representations you hold. When one is current the answer is `304` without a
+	// body. Honored for reads that only embed what the product itself holds (`expand` of
+	// `variants`, `options`, `optionValues`, `metafields`) and resolve no prices: a shared
+	// resource (a channel, media, collection, category or metaobject) or the passing of time
+	// changes other representations without changing the product's version. A change of the
+	// instance's default locale does not change ETags either: send `X-Flowkiwi-Locale` to cache
+	// across one.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 
@@ -2626,6 +2638,15 @@ type GetVariantParams struct {
 	// `metafields` (product and, with `variants`, variant metafields), `metaobject` (the metaobjects
 	// referenced by embedded metafields). Unknown tokens are ignored.
 	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
+
+	// IfNoneMatch `ETag`s of representations you hold. When one is current the answer is `304` without a
+	// body. Honored for reads that only embed what the product itself holds (`expand` of
+	// `variants`, `options`, `optionValues`, `metafields`) and resolve no prices: a shared
+	// resource (a channel, media, collection, category or metaobject) or the passing of time
+	// changes other representations without changing the product's version. A change of the
+	// instance's default locale does not change ETags either: send `X-Flowkiwi-Locale` to cache
+	// across one.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
@@ -7546,6 +7567,21 @@ func (w *ServerInterfaceWrapper) GetProduct(ctx echo.Context) error {
 	}
 
 	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
 	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
 		var XFlowkiwiOrganizationId OrganizationHeader
@@ -8109,6 +8145,21 @@ func (w *ServerInterfaceWrapper) GetVariant(ctx echo.Context) error {
 	}
 
 	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
 	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
 		var XFlowkiwiOrganizationId OrganizationHeader
@@ -11585,6 +11636,22 @@ func (response GetProduct200ApplicationLdPlusJSONResponse) VisitGetProductRespon
 	return err
 }
 
+type GetProduct304ResponseHeaders struct {
+	ETag *string
+}
+
+type GetProduct304Response struct {
+	Headers GetProduct304ResponseHeaders
+}
+
+func (response GetProduct304Response) VisitGetProductResponse(w http.ResponseWriter) error {
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
 type GetProductdefaultApplicationProblemPlusJSONResponse struct {
 	Body       common.Problem
 	StatusCode int
@@ -11945,6 +12012,22 @@ func (response GetVariant200ApplicationLdPlusJSONResponse) VisitGetVariantRespon
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+type GetVariant304ResponseHeaders struct {
+	ETag *string
+}
+
+type GetVariant304Response struct {
+	Headers GetVariant304ResponseHeaders
+}
+
+func (response GetVariant304Response) VisitGetVariantResponse(w http.ResponseWriter) error {
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
 }
 
 type GetVariantdefaultApplicationProblemPlusJSONResponse struct {

@@ -174,8 +174,9 @@ func (t Touch) empty() bool {
 type DocumentStore interface {
 	// RefreshDocuments rewrites the documents of the products t touches.
 	RefreshDocuments(ctx context.Context, instance uuid.UUID, t Touch) error
-	// TouchedProducts resolves t to product ids (before a delete takes the rows that lead to them).
-	TouchedProducts(ctx context.Context, instance uuid.UUID, t Touch) ([]uuid.UUID, error)
+	// ResolveTouch resolves t to the products and variants it leads to (before a delete takes the
+	// rows that lead to them).
+	ResolveTouch(ctx context.Context, instance uuid.UUID, t Touch) (Touch, error)
 }
 
 // save runs write, rewrites the documents it touches and reads the resource back (from them):
@@ -203,21 +204,21 @@ func save[T any](ctx context.Context, s *Service, instance uuid.UUID, kind Kind,
 }
 
 // remove runs del, one deletion of kind with its event; the documents of the products touch leads
-// to (resolved before del) are rewritten after it.
+// to (resolved before del) are rewritten after it, and their versions moved on.
 func (s *Service) remove(ctx context.Context, instance uuid.UUID, kind Kind, id string, touch Touch, del func(ctx context.Context) error) error {
 	return s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
-		var products []uuid.UUID
+		var resolved Touch
 		if !touch.empty() {
 			var err error
-			if products, err = s.docs.TouchedProducts(ctx, instance, touch); err != nil {
+			if resolved, err = s.docs.ResolveTouch(ctx, instance, touch); err != nil {
 				return nil, err
 			}
 		}
 		if err := del(ctx); err != nil {
 			return nil, err
 		}
-		if len(products) > 0 {
-			if err := s.docs.RefreshDocuments(ctx, instance, Touch{Products: products}); err != nil {
+		if !resolved.empty() {
+			if err := s.docs.RefreshDocuments(ctx, instance, resolved); err != nil {
 				return nil, err
 			}
 		}

@@ -24,6 +24,12 @@ type Expand struct {
 	Variants, Options, OptionValues, Channels, Collections, Medias, Category, Metafields, Metaobject bool
 }
 
+// OwnOnly reports whether e embeds only what a product's document holds (variants, options, option
+// values, metafields): such a read changes exactly when the product's version does.
+func (e Expand) OwnOnly() bool {
+	return !e.Channels && !e.Collections && !e.Medias && !e.Category && !e.Metaobject
+}
+
 // ParseExpand reads the comma-separated expand parameter; unknown tokens are ignored.
 func ParseExpand(s string) Expand {
 	var e Expand

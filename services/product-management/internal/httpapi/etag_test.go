@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	pm "github.com/flowkiwi/platform/pkg/clients/productmanagement"
 )
@@ -123,4 +124,86 @@ func mustOption(t *testing.T, w *world, p pm.Product) pm.Id {
 		t.Fatal(err)
 	}
 	return idOf(iri)
+}
+
+// TestConditionalReads: a product or variant read with the current ETag in If-None-Match answers
+// 304 without a body; any change to what the read shows (metafields and prices included) moves the
+// ETag; reads whose representation the version does not follow (shared embeds, resolved prices)
+// always answer 200.
+func TestConditionalReads(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	web := w.channel(t, "web", "EUR")
+	p := w.create(t, w.c, tshirt("COND", 2))
+	vIRI, _ := p.Variants[0].AsIri()
+	vid := idOf(vIRI)
+	get := func(etag string, expand *string) *pm.GetProductResponse {
+		t.Helper()
+		resp, err := w.c.GetProductWithResponse(ctx, p.Id, &pm.GetProductParams{IfNoneMatch: &etag, Expand: expand})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	first, err := w.c.GetProductWithResponse(ctx, p.Id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, first, 200)
+	etag := first.HTTPResponse.Header.Get("ETag")
+	if r := get(etag, ptr("variants,options,optionValues,metafields")); r.StatusCode() != 304 || len(r.Body) != 0 || r.HTTPResponse.Header.Get("ETag") != etag {
+		t.Fatalf("If-None-Match with the current ETag: %d %q (ETag %q)", r.StatusCode(), r.Body, r.HTTPResponse.Header.Get("ETag"))
+	}
+	if r := get(`"0", W/`+etag, nil); r.StatusCode() != 304 {
+		t.Errorf("a list holding the current ETag (weak): %d", r.StatusCode())
+	}
+	if r := get(etag, ptr("channels")); r.StatusCode() != 200 {
+		t.Errorf("a read with a shared embed answered %d, want 200", r.StatusCode())
+	}
+	at := time.Now()
+	if r, err := w.c.GetProductWithResponse(ctx, p.Id, &pm.GetProductParams{IfNoneMatch: &etag, ResolveContextChannel: &web.LdID,
+		ResolveContextCountry: ptr("DE"), ResolveContextAt: &at}); err != nil || r.StatusCode() != 200 {
+		t.Errorf("a resolved read answered %v %v, want 200", r.StatusCode(), err)
+	}
+	variantETag := func() string {
+		t.Helper()
+		r, err := w.c.GetVariantWithResponse(ctx, vid, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, r, 200)
+		return r.HTTPResponse.Header.Get("ETag")
+	}
+	ve := variantETag()
+	if r, err := w.c.GetVariantWithResponse(ctx, vid, &pm.GetVariantParams{IfNoneMatch: &ve}); err != nil || r.StatusCode() != 304 {
+		t.Errorf("variant with its current ETag: %v %v, want 304", r.StatusCode(), err)
+	}
+	if r, err := w.c.GetVariantWithResponse(ctx, vid, &pm.GetVariantParams{IfNoneMatch: &ve, Expand: ptr("optionValues")}); err != nil || r.StatusCode() != 200 {
+		t.Errorf("variant with embedded option values: %v %v, want 200", r.StatusCode(), err)
+	}
+
+	// A metafield on the product, then a price on the variant: both move the ETags.
+	mf, err := w.c.CreateMetafieldWithResponse(ctx, nil, pm.MetafieldCreate{Owner: p.LdID, Namespace: "c", Key: "k", Type: pm.MetafieldTypeSingleLineTextField, Value: "v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, mf, 201)
+	r := get(etag, nil)
+	expectStatus(t, r, 200)
+	after := r.HTTPResponse.Header.Get("ETag")
+	if after == etag {
+		t.Fatal("a metafield left the product's ETag as it was")
+	}
+	pr, err := w.c.CreateVariantPriceWithResponse(ctx, vid, nil, pm.VariantPriceCreate{Currency: "EUR", Amount: "12"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, pr, 201)
+	if r := get(after, nil); r.StatusCode() != 200 || r.HTTPResponse.Header.Get("ETag") == after {
+		t.Errorf("a price left the product's ETag as it was: %d", r.StatusCode())
+	}
+	if variantETag() == ve {
+		t.Error("a price left the variant's ETag as it was")
+	}
 }

@@ -20,9 +20,13 @@ func (s *Server) GetProduct(ctx context.Context, req api.GetProductRequestObject
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.Catalog.Product(ctx, t.InstanceID, req.Id, catalog.Read{Locale: loc, Expand: expandOf(p.Expand), Resolution: res})
+	ex := expandOf(p.Expand)
+	v, err := s.Catalog.Product(ctx, t.InstanceID, req.Id, catalog.Read{Locale: loc, Expand: ex, Resolution: res})
 	if err != nil {
 		return nil, err
+	}
+	if version := v.Products[0].Version; res == nil && ex.OwnOnly() && precondition.NoneMatch(p.IfNoneMatch, version) {
+		return api.GetProduct304Response{Headers: api.GetProduct304ResponseHeaders{ETag: precondition.ETag(version)}}, nil
 	}
 	return api.GetProduct200ApplicationLdPlusJSONResponse{Body: renderer{v}.product(v.Products[0], true),
 		Headers: api.GetProduct200ResponseHeaders{ETag: precondition.ETag(v.Products[0].Version)}}, nil

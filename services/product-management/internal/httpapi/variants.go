@@ -47,9 +47,14 @@ func (s *Server) GetVariant(ctx context.Context, req api.GetVariantRequestObject
 	if err != nil {
 		return nil, err
 	}
-	v, variant, err := s.Catalog.Variant(ctx, t.InstanceID, req.Id, catalog.Read{Locale: loc, Expand: expandOf(req.Params.Expand)})
+	ex := expandOf(req.Params.Expand)
+	v, variant, err := s.Catalog.Variant(ctx, t.InstanceID, req.Id, catalog.Read{Locale: loc, Expand: ex})
 	if err != nil {
 		return nil, err
+	}
+	// Embedded option values carry labels the variant's version does not follow.
+	if ex.OwnOnly() && !ex.OptionValues && precondition.NoneMatch(req.Params.IfNoneMatch, variant.Version) {
+		return api.GetVariant304Response{Headers: api.GetVariant304ResponseHeaders{ETag: precondition.ETag(variant.Version)}}, nil
 	}
 	return api.GetVariant200ApplicationLdPlusJSONResponse{Body: renderer{v}.variant(variant, embeddedValues(v), true),
 		Headers: api.GetVariant200ResponseHeaders{ETag: precondition.ETag(variant.Version)}}, nil

@@ -291,24 +291,50 @@ func touchArgs(instance uuid.UUID, t catalog.Touch) []any {
 	return []any{instance, t.Products, t.Variants, t.Options, t.Values, t.Prices, t.Metafields, t.Medias, t.Collections}
 }
 
+// variantsTouchedSQL resolves the variants whose own representation t changes: those named, those
+// of the prices, and the owners of variant metafields.
+// ($1 instance, $2 variants, $3 prices, $4 metafields).
+const variantsTouchedSQL = `select id from variants where instance_id = $1 and id = any($2)
+	union select variant_id from prices where instance_id = $1 and id = any($3)
+	union select variant_id from metafields where instance_id = $1 and id = any($4) and variant_id is not null`
+
 // RefreshDocuments rewrites, in the change's transaction, the documents of the products t leads
-// to, in one statement (in id order, so concurrent changes lock documents in one order).
+// to (in id order, so concurrent changes lock documents in one order). First it moves on the
+// version (the ETag) of every product and variant whose read the change alters and that the
+// change did not already bump (a row this transaction updated has its xid as xmin): a read's
+// ETag then changes whenever its representation does, metafields and prices included, which is
+// what lets If-None-Match answer 304. One round trip.
 func (s *Store) RefreshDocuments(ctx context.Context, instance uuid.UUID, t catalog.Touch) error {
-	_, err := s.db(ctx).Exec(ctx, `insert into product_documents (instance_id, product_id, doc)
+	args := touchArgs(instance, t)
+	b := &pgx.Batch{}
+	b.Queue(`update variants v set version = version + 1, updated_at = now()
+		where v.instance_id = $1 and v.id in (`+variantsTouchedSQL+`) and v.xmin <> pg_current_xact_id()::xid`,
+		instance, t.Variants, t.Prices, t.Metafields)
+	b.Queue(`update products p set version = version + 1, updated_at = now()
+		where p.instance_id = $1 and p.id in (`+touchedSQL+`) and p.xmin <> pg_current_xact_id()::xid`, args...)
+	b.Queue(`insert into product_documents (instance_id, product_id, doc)
 		select $1, t.id, product_document($1, t.id) from (`+touchedSQL+`) t
 		order by t.id
-		on conflict (instance_id, product_id) do update set doc = excluded.doc, revision = product_documents.revision + 1`, touchArgs(instance, t)...)
-	return wrap(err)
+		on conflict (instance_id, product_id) do update set doc = excluded.doc, revision = product_documents.revision + 1`, args...)
+	return wrap(s.db(ctx).SendBatch(ctx, b).Close())
 }
 
-// TouchedProducts resolves t to product ids.
-func (s *Store) TouchedProducts(ctx context.Context, instance uuid.UUID, t catalog.Touch) ([]uuid.UUID, error) {
-	rows, err := s.db(ctx).Query(ctx, touchedSQL, touchArgs(instance, t)...)
-	if err != nil {
-		return nil, wrap(err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
-	return ids, wrap(err)
+// ResolveTouch resolves t to the products and variants it leads to (before a delete takes the rows
+// that lead to them).
+func (s *Store) ResolveTouch(ctx context.Context, instance uuid.UUID, t catalog.Touch) (catalog.Touch, error) {
+	var out catalog.Touch
+	b := &pgx.Batch{}
+	b.Queue(touchedSQL, touchArgs(instance, t)...).Query(func(rows pgx.Rows) error {
+		var err error
+		out.Products, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		return err
+	})
+	b.Queue(variantsTouchedSQL, instance, t.Variants, t.Prices, t.Metafields).Query(func(rows pgx.Rows) error {
+		var err error
+		out.Variants, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		return err
+	})
+	return out, wrap(s.db(ctx).SendBatch(ctx, b).Close())
 }
 
 // documentBatch is how many products a rebuild or verify step takes: each step is one statement,
