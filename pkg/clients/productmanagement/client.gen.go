@@ -1141,9 +1141,14 @@ type ProductCollection struct {
 	Member []Product   `json:"member"`
 	Search HydraSearch `json:"search"`
 
-	// TotalItems Absent when walking with `cursor`.
-	TotalItems *int      `json:"totalItems,omitempty"`
-	View       HydraView `json:"view"`
+	// TotalItems How many products the filters select: exact up to 1,000; beyond that the database's
+	// estimate, and `totalItemsEstimated` is `true` (counting a large catalog on every page
+	// would make every page as slow as the count). Absent when walking with `cursor`.
+	TotalItems *int `json:"totalItems,omitempty"`
+
+	// TotalItemsEstimated Present and `true` when `totalItems` is an estimate (more than 1,000 products).
+	TotalItemsEstimated *bool     `json:"totalItemsEstimated,omitempty"`
+	View                HydraView `json:"view"`
 }
 
 // ProductCreate defines model for ProductCreate.

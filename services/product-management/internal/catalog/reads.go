@@ -84,6 +84,16 @@ func OptionValues(p Product) map[uuid.UUID]OptionValue {
 	return m
 }
 
+// ExactTotalUpTo is how far a list's total is counted exactly; beyond it the total is the query
+// planner's estimate (Total.Estimated), so a page of a large catalog does not count it whole.
+const ExactTotalUpTo = 1000
+
+// Total is the size of a list: exact up to ExactTotalUpTo, else estimated.
+type Total struct {
+	Items     int
+	Estimated bool
+}
+
 // ListQuery selects products.
 type ListQuery struct {
 	Locale        ReadLocale // of the title filter and order; ListProducts sets it from the read
@@ -138,7 +148,8 @@ type ReadStore interface {
 	// PricedProducts is Products with the channel of a priced read (none when the instance has no
 	// such channel), in the same round trip.
 	PricedProducts(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc ReadLocale, channel uuid.UUID) ([]Product, []Channel, error)
-	ListProductIDs(ctx context.Context, instance uuid.UUID, q ListQuery) (ids []uuid.UUID, total int, next *Cursor, err error)
+	// ListProductIDs lists a page of ids with the list's total (Items -1 in cursor mode).
+	ListProductIDs(ctx context.Context, instance uuid.UUID, q ListQuery) (ids []uuid.UUID, total Total, next *Cursor, err error)
 	// Embeds loads what product reads embed, in one round trip.
 	Embeds(ctx context.Context, instance uuid.UUID, q EmbedQuery) (Embeds, error)
 }
@@ -172,20 +183,20 @@ func (s *Service) graph(ctx context.Context, instance, id uuid.UUID, loc ReadLoc
 
 // ListProducts reads a page of products as r asks, with the total (-1 in cursor mode) and the
 // next cursor.
-func (s *Service) ListProducts(ctx context.Context, instance uuid.UUID, q ListQuery, r Read) (View, int, *Cursor, error) {
+func (s *Service) ListProducts(ctx context.Context, instance uuid.UUID, q ListQuery, r Read) (View, Total, *Cursor, error) {
 	if q.Cursor != nil && q.OrderBy == "title" {
-		return View{}, 0, nil, badParam(ParamCursor, "unsupported", "cursor paging orders by createdAt or updatedAt, not by title")
+		return View{}, Total{}, nil, badParam(ParamCursor, "unsupported", "cursor paging orders by createdAt or updatedAt, not by title")
 	}
 	q.Locale = r.Locale
 	ids, total, next, err := s.reads.ListProductIDs(ctx, instance, q)
 	if err != nil {
-		return View{}, 0, nil, err
+		return View{}, Total{}, nil, err
 	}
 	products := []Product{}
 	var priced *[]Channel
 	if len(ids) > 0 {
 		if products, priced, err = s.load(ctx, instance, ids, r); err != nil {
-			return View{}, 0, nil, err
+			return View{}, Total{}, nil, err
 		}
 	}
 	v, err := s.view(ctx, instance, products, r, priced)

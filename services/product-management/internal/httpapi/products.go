@@ -61,8 +61,11 @@ func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestOb
 	if q.Cursor != nil {
 		out.View = cursorView(query, next)
 	} else {
-		out.TotalItems = &total
-		out.View = pageView(iri.Products.Path(), query, q.Page, q.PerPage, total)
+		out.TotalItems = &total.Items
+		if total.Estimated {
+			out.TotalItemsEstimated = &total.Estimated
+		}
+		out.View = pageView(iri.Products.Path(), query, q.Page, q.PerPage, total.Items)
 	}
 	return out, nil
 }

@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,11 +68,11 @@ func orderColumn(by string) string {
 	return "p.created_at"
 }
 
-func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalog.ListQuery) ([]uuid.UUID, int, *catalog.Cursor, error) {
+func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalog.ListQuery) ([]uuid.UUID, catalog.Total, *catalog.Cursor, error) {
 	args := []any{instance}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	where := []string{"p.instance_id = $1"}
-	joinTitle := q.Title != nil || q.OrderBy == "title"
+	joinTitle := q.OrderBy == "title"
 	from := "products p"
 	if joinTitle {
 		from += ` left join product_translations t on t.instance_id = p.instance_id and t.product_id = p.id and t.locale = ` + arg(q.Locale.Code) + `
@@ -92,7 +94,17 @@ func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalo
 		where = append(where, "p.tags && "+arg(q.Tags))
 	}
 	if q.Title != nil {
-		where = append(where, "coalesce(t.title, d.title) ilike "+arg("%"+likeEscape(*q.Title)+"%"))
+		// The title in the read locale, else (none there) in its fallback, as reads show it; each
+		// side is a probe of the trigram index on titles.
+		pat, code := arg("%"+likeEscape(*q.Title)+"%"), arg(q.Locale.Code)
+		match := `select x.product_id from product_translations x where x.instance_id = $1 and x.locale = ` + code + ` and x.title ilike ` + pat
+		if fb := q.Locale.Fallback; fb != "" && fb != q.Locale.Code {
+			match += ` union all select y.product_id from product_translations y
+				where y.instance_id = $1 and y.locale = ` + arg(fb) + ` and y.title ilike ` + pat + `
+				and not exists (select 1 from product_translations z where z.instance_id = y.instance_id and z.product_id = y.product_id
+					and z.locale = ` + code + ` and z.title is not null)`
+		}
+		where = append(where, "p.id in ("+match+")")
 	}
 	if q.CreatedAfter != nil {
 		where = append(where, "p.created_at >= "+arg(*q.CreatedAfter))
@@ -119,7 +131,7 @@ func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalo
 			col, from, strings.Join(where, " and "), col, dir, dir, arg(q.PerPage+1))
 		rows, err := s.db(ctx).Query(ctx, sql, args...)
 		if err != nil {
-			return nil, 0, nil, wrap(err)
+			return nil, catalog.Total{}, nil, wrap(err)
 		}
 		type row struct {
 			id uuid.UUID
@@ -131,7 +143,7 @@ func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalo
 			return x, err
 		})
 		if err != nil {
-			return nil, 0, nil, wrap(err)
+			return nil, catalog.Total{}, nil, wrap(err)
 		}
 		var next *catalog.Cursor
 		if len(list) > q.PerPage {
@@ -143,29 +155,49 @@ func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalo
 		for i, x := range list {
 			ids[i] = x.id
 		}
-		return ids, -1, next, nil
+		return ids, catalog.Total{Items: -1}, next, nil
 	}
-	sql := fmt.Sprintf(`select p.id, count(*) over () from %s where %s order by %s %s nulls last, p.id %s limit %s offset %s`,
-		from, strings.Join(where, " and "), col, dir, dir, arg(q.PerPage), arg((q.Page-1)*q.PerPage))
-	rows, err := s.db(ctx).Query(ctx, sql, args...)
-	if err != nil {
-		return nil, 0, nil, wrap(err)
+	// The page is an index walk; the total is counted exactly up to catalog.ExactTotalUpTo (a
+	// bounded count, in the same round trip) and estimated by the planner beyond: a count of the
+	// whole filtered set on every page is what made deep catalogs slow.
+	nulls := ""
+	if q.OrderBy == "title" {
+		nulls = " nulls last"
 	}
+	cond := strings.Join(where, " and ")
+	filterArgs := slices.Clone(args)
+	page := fmt.Sprintf(`select p.id from %s where %s order by %s %s%s, p.id %s limit %s offset %s`,
+		from, cond, col, dir, nulls, dir, arg(q.PerPage), arg((q.Page-1)*q.PerPage))
+	// One statement, planned for its own arguments (QueryExecModeExec): a plan cached for an average
+	// instance would scan a whole large table for a small instance's bounded count.
+	var ids []uuid.UUID
 	total := 0
-	ids, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (uuid.UUID, error) {
-		var id uuid.UUID
-		err := r.Scan(&id, &total)
-		return id, err
-	})
+	err := s.db(ctx).QueryRow(ctx, fmt.Sprintf(`select array(select id from (%s) page),
+		(select count(*) from (select 1 from %s where %s limit %d) x)`, page, from, cond, catalog.ExactTotalUpTo+1),
+		append([]any{pgx.QueryExecModeExec}, args...)...).Scan(&ids, &total)
 	if err != nil {
-		return nil, 0, nil, wrap(err)
+		return nil, catalog.Total{}, nil, wrap(err)
 	}
-	if len(ids) == 0 && q.Page > 1 {
-		// Past the last page the window saw no rows: count on its own.
-		countArgs := args[:len(args)-2]
-		err = s.db(ctx).QueryRow(ctx, fmt.Sprintf(`select count(*) from %s where %s`, from, strings.Join(where, " and ")), countArgs...).Scan(&total)
+	if total <= catalog.ExactTotalUpTo {
+		return ids, catalog.Total{Items: total}, nil, nil
 	}
-	return ids, total, nil, wrap(err)
+	var plan []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		} `json:"Plan"`
+	}
+	var raw []byte
+	if err := s.db(ctx).QueryRow(ctx, fmt.Sprintf(`explain (format json) select 1 from %s where %s`, from, cond),
+		append([]any{pgx.QueryExecModeExec}, filterArgs...)...).Scan(&raw); err != nil {
+		return nil, catalog.Total{}, nil, wrap(err)
+	}
+	estimate := 0
+	if json.Unmarshal(raw, &plan) == nil && len(plan) == 1 {
+		estimate = int(plan[0].Plan.Rows)
+	}
+	// At least what was seen: more than the exact bound, and everything up to this page.
+	estimate = max(estimate, catalog.ExactTotalUpTo+1, (q.Page-1)*q.PerPage+len(ids))
+	return ids, catalog.Total{Items: estimate, Estimated: true}, nil, nil
 }
 
 func likeEscape(s string) string {
