@@ -163,6 +163,15 @@ func (s *Service) Events(ctx context.Context, instance uuid.UUID, q EventQuery) 
 // those that show the medias or are in the collections named.
 type Touch struct {
 	Products, Variants, Options, Values, Prices, Metafields, Medias, Collections []uuid.UUID
+	// MoveVersions asks the rewrite to move the touched products' and variants' versions on:
+	// writes to products, variants, options and values do it themselves; prices, metafields and
+	// removed medias or collections do not.
+	MoveVersions bool
+}
+
+// movesVersions reports whether t's writes leave the versions to the rewrite.
+func (t Touch) movesVersions() bool {
+	return t.MoveVersions || len(t.Prices)+len(t.Metafields)+len(t.Medias)+len(t.Collections) > 0
 }
 
 func (t Touch) empty() bool {
@@ -218,6 +227,7 @@ func (s *Service) remove(ctx context.Context, instance uuid.UUID, kind Kind, id 
 			return nil, err
 		}
 		if !resolved.empty() {
+			resolved.MoveVersions = touch.movesVersions()
 			if err := s.docs.RefreshDocuments(ctx, instance, resolved); err != nil {
 				return nil, err
 			}

@@ -129,7 +129,7 @@ func (s *Service) CreateMetafield(ctx context.Context, instance uuid.UUID, in Me
 	if err != nil {
 		return Metafield{}, err
 	}
-	return save(ctx, s, instance, KindMetafield, Created, m.ID, Touch{Products: []uuid.UUID{m.ProductID}},
+	return save(ctx, s, instance, KindMetafield, Created, m.ID, Touch{Metafields: []uuid.UUID{m.ID}},
 		func(ctx context.Context) error { return s.metafields.SaveMetafield(ctx, instance, m, true) },
 		func(ctx context.Context) (Metafield, error) { return s.Metafield(ctx, instance, m.ID) })
 }

@@ -179,7 +179,7 @@ func (s *Service) createPrice(ctx context.Context, instance uuid.UUID, in PriceI
 	if err != nil {
 		return price.Row{}, err
 	}
-	return save(ctx, s, instance, KindPrice, Created, row.ID, Touch{Variants: []uuid.UUID{in.Variant}},
+	return save(ctx, s, instance, KindPrice, Created, row.ID, Touch{Prices: []uuid.UUID{row.ID}},
 		func(ctx context.Context) error { return s.prices.CreatePrices(ctx, instance, []price.Row{row}) },
 		func(ctx context.Context) (price.Row, error) { return s.prices.Price(ctx, instance, row.ID) })
 }

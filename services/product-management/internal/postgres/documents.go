@@ -303,15 +303,18 @@ const variantsTouchedSQL = `select id from variants where instance_id = $1 and i
 // version (the ETag) of every product and variant whose read the change alters and that the
 // change did not already bump (a row this transaction updated has its xid as xmin): a read's
 // ETag then changes whenever its representation does, metafields and prices included, which is
-// what lets If-None-Match answer 304. One round trip.
+// what lets If-None-Match answer 304 (only for writes that do not move them themselves:
+// catalog.Touch.MoveVersions). One round trip.
 func (s *Store) RefreshDocuments(ctx context.Context, instance uuid.UUID, t catalog.Touch) error {
 	args := touchArgs(instance, t)
 	b := &pgx.Batch{}
-	b.Queue(`update variants v set version = version + 1, updated_at = now()
-		where v.instance_id = $1 and v.id in (`+variantsTouchedSQL+`) and v.xmin <> pg_current_xact_id()::xid`,
-		instance, t.Variants, t.Prices, t.Metafields)
-	b.Queue(`update products p set version = version + 1, updated_at = now()
-		where p.instance_id = $1 and p.id in (`+touchedSQL+`) and p.xmin <> pg_current_xact_id()::xid`, args...)
+	if t.MoveVersions || len(t.Prices)+len(t.Metafields)+len(t.Medias)+len(t.Collections) > 0 {
+		b.Queue(`update variants v set version = version + 1, updated_at = now()
+			where v.instance_id = $1 and v.id in (`+variantsTouchedSQL+`) and v.xmin <> pg_current_xact_id()::xid`,
+			instance, t.Variants, t.Prices, t.Metafields)
+		b.Queue(`update products p set version = version + 1, updated_at = now()
+			where p.instance_id = $1 and p.id in (`+touchedSQL+`) and p.xmin <> pg_current_xact_id()::xid`, args...)
+	}
 	b.Queue(`insert into product_documents (instance_id, product_id, doc)
 		select $1, t.id, product_document($1, t.id) from (`+touchedSQL+`) t
 		order by t.id
