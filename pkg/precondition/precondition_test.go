@@ -37,21 +37,29 @@ func ptr(s string) *string { return &s }
 
 func TestNoneMatch(t *testing.T) {
 	t.Parallel()
+	cur := RepresentationETag(7, "de", "en") // "7;de;en"
 	for _, c := range []struct {
 		header *string
 		want   bool
 	}{
 		{nil, false},
-		{ptr(`"7"`), true},
-		{ptr(`W/"7"`), true},
-		{ptr(`"6", "7"`), true},
-		{ptr(`"6"`), false},
-		{ptr(`"70"`), false},
+		{ptr(`"7;de;en"`), true},
+		{ptr(`W/"7;de;en"`), true},
+		{ptr(`"6;de;en", "7;de;en"`), true},
+		{ptr(`"7;fr;en"`), false},
+		{ptr(`"7;de"`), false},
+		{ptr(`"7"`), false},
 		{ptr(`*`), true},
 		{ptr(``), false},
 	} {
-		if got := NoneMatch(c.header, 7); got != c.want {
-			t.Errorf("NoneMatch(%v, 7) = %v, want %v", c.header, got, c.want)
+		if got := NoneMatch(c.header, cur); got != c.want {
+			t.Errorf("NoneMatch(%v, %s) = %v, want %v", c.header, *cur, got, c.want)
 		}
+	}
+	if v, err := IfMatch(cur); err != nil || v != 7 {
+		t.Errorf("IfMatch(%s) = %d, %v; want 7", *cur, v, err)
+	}
+	if *RepresentationETag(3, "en", "en") != `"3;en"` {
+		t.Errorf("a fallback equal to the locale is left out: %s", *RepresentationETag(3, "en", "en"))
 	}
 }

@@ -2507,9 +2507,7 @@ type GetProductParams struct {
 	// body. Honored for reads that only embed what the product itself holds (`expand` of
 	// `variants`, `options`, `optionValues`, `metafields`) and resolve no prices: a shared
 	// resource (a channel, media, collection, category or metaobject) or the passing of time
-	// changes other representations without changing the product's version. A change of the
-	// instance's default locale does not change ETags either: send `X-Flowkiwi-Locale` to cache
-	// across one.
+	// changes other representations without changing the product's version.
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2648,9 +2646,7 @@ type GetVariantParams struct {
 	// body. Honored for reads that only embed what the product itself holds (`expand` of
 	// `variants`, `options`, `optionValues`, `metafields`) and resolve no prices: a shared
 	// resource (a channel, media, collection, category or metaobject) or the passing of time
-	// changes other representations without changing the product's version. A change of the
-	// instance's default locale does not change ETags either: send `X-Flowkiwi-Locale` to cache
-	// across one.
+	// changes other representations without changing the product's version.
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.

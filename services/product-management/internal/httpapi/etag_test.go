@@ -158,6 +158,14 @@ func TestConditionalReads(t *testing.T) {
 	if r := get(`"0", W/`+etag, nil); r.StatusCode() != 304 {
 		t.Errorf("a list holding the current ETag (weak): %d", r.StatusCode())
 	}
+	// Another locale's representation of the same version is another entity.
+	if resp, err := w.c.CreateLocaleWithBodyWithResponse(ctx, nil, "application/json", strings.NewReader(`{"code":"de"}`)); err != nil || resp.StatusCode() != 201 {
+		t.Fatalf("locale: %v", err)
+	}
+	if r, err := w.c.GetProductWithResponse(ctx, p.Id, &pm.GetProductParams{IfNoneMatch: &etag}, withLocale("de")); err != nil || r.StatusCode() != 200 ||
+		r.HTTPResponse.Header.Get("ETag") == etag {
+		t.Errorf("the German read with the English ETag: %v %v (ETag %s)", r.StatusCode(), err, r.HTTPResponse.Header.Get("ETag"))
+	}
 	if r := get(etag, ptr("channels")); r.StatusCode() != 200 {
 		t.Errorf("a read with a shared embed answered %d, want 200", r.StatusCode())
 	}

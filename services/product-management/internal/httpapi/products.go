@@ -25,11 +25,12 @@ func (s *Server) GetProduct(ctx context.Context, req api.GetProductRequestObject
 	if err != nil {
 		return nil, err
 	}
-	if version := v.Products[0].Version; res == nil && ex.OwnOnly() && precondition.NoneMatch(p.IfNoneMatch, version) {
-		return api.GetProduct304Response{Headers: api.GetProduct304ResponseHeaders{ETag: precondition.ETag(version)}}, nil
+	etag := precondition.RepresentationETag(v.Products[0].Version, loc.Code, loc.Fallback)
+	if res == nil && ex.OwnOnly() && precondition.NoneMatch(p.IfNoneMatch, etag) {
+		return api.GetProduct304Response{Headers: api.GetProduct304ResponseHeaders{ETag: etag}}, nil
 	}
 	return api.GetProduct200ApplicationLdPlusJSONResponse{Body: renderer{v}.product(v.Products[0], true),
-		Headers: api.GetProduct200ResponseHeaders{ETag: precondition.ETag(v.Products[0].Version)}}, nil
+		Headers: api.GetProduct200ResponseHeaders{ETag: etag}}, nil
 }
 
 func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestObject) (api.ListProductsResponseObject, error) {
@@ -150,7 +151,7 @@ func (s *Server) CreateProduct(ctx context.Context, req api.CreateProductRequest
 	p := v.Products[0]
 	location := iri.Products.Of(p.ID)
 	return api.CreateProduct201ApplicationLdPlusJSONResponse{Body: renderer{v}.product(p, true),
-		Headers: api.CreateProduct201ResponseHeaders{Location: &location, ETag: precondition.ETag(p.Version)}}, nil
+		Headers: api.CreateProduct201ResponseHeaders{Location: &location, ETag: precondition.RepresentationETag(p.Version, locale, "")}}, nil
 }
 
 func (s *Server) UpdateProduct(ctx context.Context, req api.UpdateProductRequestObject) (api.UpdateProductResponseObject, error) {
@@ -168,7 +169,7 @@ func (s *Server) UpdateProduct(ctx context.Context, req api.UpdateProductRequest
 	}
 	p := v.Products[0]
 	return api.UpdateProduct200ApplicationLdPlusJSONResponse{Body: renderer{v}.product(p, true),
-		Headers: api.UpdateProduct200ResponseHeaders{ETag: precondition.ETag(p.Version)}}, nil
+		Headers: api.UpdateProduct200ResponseHeaders{ETag: precondition.RepresentationETag(p.Version, locale, "")}}, nil
 }
 
 func (s *Server) DeleteProduct(ctx context.Context, req api.DeleteProductRequestObject) (api.DeleteProductResponseObject, error) {

@@ -53,11 +53,12 @@ func (s *Server) GetVariant(ctx context.Context, req api.GetVariantRequestObject
 		return nil, err
 	}
 	// Embedded option values carry labels the variant's version does not follow.
-	if ex.OwnOnly() && !ex.OptionValues && precondition.NoneMatch(req.Params.IfNoneMatch, variant.Version) {
-		return api.GetVariant304Response{Headers: api.GetVariant304ResponseHeaders{ETag: precondition.ETag(variant.Version)}}, nil
+	etag := precondition.RepresentationETag(variant.Version, loc.Code, loc.Fallback)
+	if ex.OwnOnly() && !ex.OptionValues && precondition.NoneMatch(req.Params.IfNoneMatch, etag) {
+		return api.GetVariant304Response{Headers: api.GetVariant304ResponseHeaders{ETag: etag}}, nil
 	}
 	return api.GetVariant200ApplicationLdPlusJSONResponse{Body: renderer{v}.variant(variant, embeddedValues(v), true),
-		Headers: api.GetVariant200ResponseHeaders{ETag: precondition.ETag(variant.Version)}}, nil
+		Headers: api.GetVariant200ResponseHeaders{ETag: etag}}, nil
 }
 
 func (s *Server) CreateProductVariant(ctx context.Context, req api.CreateProductVariantRequestObject) (api.CreateProductVariantResponseObject, error) {
@@ -75,7 +76,7 @@ func (s *Server) CreateProductVariant(ctx context.Context, req api.CreateProduct
 	}
 	location := iri.Variants.Of(variant.ID)
 	return api.CreateProductVariant201ApplicationLdPlusJSONResponse{Body: renderer{v}.variant(variant, nil, true),
-		Headers: api.CreateProductVariant201ResponseHeaders{Location: &location, ETag: precondition.ETag(variant.Version)}}, nil
+		Headers: api.CreateProductVariant201ResponseHeaders{Location: &location, ETag: precondition.RepresentationETag(variant.Version, locale, "")}}, nil
 }
 
 func (s *Server) UpdateVariant(ctx context.Context, req api.UpdateVariantRequestObject) (api.UpdateVariantResponseObject, error) {
@@ -102,7 +103,7 @@ func (s *Server) UpdateVariant(ctx context.Context, req api.UpdateVariantRequest
 		return nil, err
 	}
 	return api.UpdateVariant200ApplicationLdPlusJSONResponse{Body: renderer{v}.variant(variant, nil, true),
-		Headers: api.UpdateVariant200ResponseHeaders{ETag: precondition.ETag(variant.Version)}}, nil
+		Headers: api.UpdateVariant200ResponseHeaders{ETag: precondition.RepresentationETag(variant.Version, locale, "")}}, nil
 }
 
 func (s *Server) DeleteVariant(ctx context.Context, req api.DeleteVariantRequestObject) (api.DeleteVariantResponseObject, error) {

@@ -293,10 +293,11 @@ func touchArgs(instance uuid.UUID, t catalog.Touch) []any {
 
 // variantsTouchedSQL resolves the variants whose own representation t changes: those named, those
 // of the prices, and the owners of variant metafields.
-// ($1 instance, $2 variants, $3 prices, $4 metafields).
+// ($1 instance, $2 variants, $3 prices, $4 metafields, $5 medias).
 const variantsTouchedSQL = `select id from variants where instance_id = $1 and id = any($2)
 	union select variant_id from prices where instance_id = $1 and id = any($3)
-	union select variant_id from metafields where instance_id = $1 and id = any($4) and variant_id is not null`
+	union select variant_id from metafields where instance_id = $1 and id = any($4) and variant_id is not null
+	union select variant_id from variant_medias where instance_id = $1 and media_id = any($5)`
 
 // RefreshDocuments rewrites, in the change's transaction, the documents of the products t leads
 // to (in id order, so concurrent changes lock documents in one order). First it moves on the
@@ -311,7 +312,7 @@ func (s *Store) RefreshDocuments(ctx context.Context, instance uuid.UUID, t cata
 	if t.MoveVersions || len(t.Prices)+len(t.Metafields)+len(t.Medias)+len(t.Collections) > 0 {
 		b.Queue(`update variants v set version = version + 1, updated_at = now()
 			where v.instance_id = $1 and v.id in (`+variantsTouchedSQL+`) and v.xmin <> pg_current_xact_id()::xid`,
-			instance, t.Variants, t.Prices, t.Metafields)
+			instance, t.Variants, t.Prices, t.Metafields, t.Medias)
 		b.Queue(`update products p set version = version + 1, updated_at = now()
 			where p.instance_id = $1 and p.id in (`+touchedSQL+`) and p.xmin <> pg_current_xact_id()::xid`, args...)
 	}
@@ -327,12 +328,20 @@ func (s *Store) RefreshDocuments(ctx context.Context, instance uuid.UUID, t cata
 func (s *Store) ResolveTouch(ctx context.Context, instance uuid.UUID, t catalog.Touch) (catalog.Touch, error) {
 	var out catalog.Touch
 	b := &pgx.Batch{}
+	// A media or collection about to go is locked first: a concurrent write that links it to a
+	// product then either committed before (and is resolved here) or waits and fails.
+	if len(t.Medias) > 0 {
+		b.Queue(`select 1 from medias where instance_id = $1 and id = any($2) for update`, instance, t.Medias)
+	}
+	if len(t.Collections) > 0 {
+		b.Queue(`select 1 from collections where instance_id = $1 and id = any($2) for update`, instance, t.Collections)
+	}
 	b.Queue(touchedSQL, touchArgs(instance, t)...).Query(func(rows pgx.Rows) error {
 		var err error
 		out.Products, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 		return err
 	})
-	b.Queue(variantsTouchedSQL, instance, t.Variants, t.Prices, t.Metafields).Query(func(rows pgx.Rows) error {
+	b.Queue(variantsTouchedSQL, instance, t.Variants, t.Prices, t.Metafields, t.Medias).Query(func(rows pgx.Rows) error {
 		var err error
 		out.Variants, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 		return err
@@ -383,12 +392,21 @@ func (s *Store) eachProductBatch(ctx context.Context, instance uuid.UUID, fn fun
 func (s *Store) RebuildDocuments(ctx context.Context, instance uuid.UUID) (int64, error) {
 	var changed int64
 	err := s.eachProductBatch(ctx, instance, func(instances, ids []uuid.UUID) error {
-		tag, err := s.pool.Exec(ctx, `insert into product_documents (instance_id, product_id, doc)
-			select k.i, k.id, product_document(k.i, k.id) from unnest($1::uuid[], $2::uuid[]) as k(i, id)
-			on conflict (instance_id, product_id) do update set doc = excluded.doc, revision = product_documents.revision + 1
-			where product_documents.doc is distinct from excluded.doc`, instances, ids)
-		changed += tag.RowsAffected()
-		return wrap(err)
+		// Every change locks its product's row before writing its document: locking the batch's
+		// rows first, then building in a second statement (a fresh snapshot), never writes a build
+		// older than a concurrent change's.
+		return wrap(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `select 1 from products p join unnest($1::uuid[], $2::uuid[]) as k(i, id)
+				on p.instance_id = k.i and p.id = k.id order by p.instance_id, p.id for share of p`, instances, ids); err != nil {
+				return err
+			}
+			tag, err := tx.Exec(ctx, `insert into product_documents (instance_id, product_id, doc)
+				select k.i, k.id, product_document(k.i, k.id) from unnest($1::uuid[], $2::uuid[]) as k(i, id)
+				on conflict (instance_id, product_id) do update set doc = excluded.doc, revision = product_documents.revision + 1
+				where product_documents.doc is distinct from excluded.doc`, instances, ids)
+			changed += tag.RowsAffected()
+			return err
+		}))
 	})
 	return changed, err
 }

@@ -183,6 +183,13 @@ func (s *Store) updateLabeled(ctx context.Context, l labeled, instance, id uuid.
 		if _, err := tx.Exec(ctx, touchProduct, instance, product); err != nil {
 			return err
 		}
+		if position != nil && l.table == "product_options" {
+			// A variant lists its option values in option order: moving an option changes every
+			// variant's representation (and so its ETag).
+			if _, err := tx.Exec(ctx, `update variants set version = version + 1, updated_at = now() where instance_id = $1 and product_id = $2`, instance, product); err != nil {
+				return err
+			}
+		}
 		if label == nil {
 			return nil
 		}

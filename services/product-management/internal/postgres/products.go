@@ -131,6 +131,9 @@ func (s *Store) UpdateProduct(ctx context.Context, instance, id uuid.UUID, local
 			// ones go, which detaches them from the variants too.
 			pos := positions(len(*medias))
 			b := &pgx.Batch{}
+			// The variants that lose a media change too (their ETags move).
+			b.Queue(`update variants v set version = version + 1, updated_at = now() where v.instance_id = $1 and v.product_id = $2
+				and exists (select 1 from variant_medias m where m.instance_id = v.instance_id and m.variant_id = v.id and not (m.media_id = any($3)))`, instance, id, *medias)
 			b.Queue(`delete from product_medias where instance_id = $1 and product_id = $2 and not (media_id = any($3))`, instance, id, *medias)
 			b.Queue(`insert into product_medias (instance_id, product_id, media_id, position) select $1, $2, * from unnest($3::uuid[], $4::int[])
 				on conflict (instance_id, product_id, media_id) do update set position = excluded.position`, instance, id, *medias, pos)

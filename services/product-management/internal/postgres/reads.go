@@ -195,8 +195,11 @@ func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalo
 	if json.Unmarshal(raw, &plan) == nil && len(plan) == 1 {
 		estimate = int(plan[0].Plan.Rows)
 	}
-	// At least what was seen: more than the exact bound, and everything up to this page.
-	estimate = max(estimate, catalog.ExactTotalUpTo+1, (q.Page-1)*q.PerPage+len(ids))
+	// At least what was seen: more than the exact bound, and everything up to a non-empty page.
+	estimate = max(estimate, catalog.ExactTotalUpTo+1)
+	if len(ids) > 0 {
+		estimate = max(estimate, (q.Page-1)*q.PerPage+len(ids))
+	}
 	return ids, catalog.Total{Items: estimate, Estimated: true}, nil, nil
 }
 
