@@ -93,7 +93,9 @@ type Store interface {
 	Member(ctx context.Context, orgID, partnerID uuid.UUID) (Member, error)
 	Members(ctx context.Context, orgID uuid.UUID, page Page) ([]Member, int, error)
 	// PutMember sets a role; it refuses (fault.KindConflict) to leave the organization without owners.
-	PutMember(ctx context.Context, orgID, partnerID uuid.UUID, role permission.Role) (m Member, created bool, err error)
+	// PutMember reports the role the partner had before ("" when it was not a member), read in
+	// the write's transaction.
+	PutMember(ctx context.Context, orgID, partnerID uuid.UUID, role permission.Role) (m Member, previous permission.Role, err error)
 	DeleteMember(ctx context.Context, orgID, partnerID uuid.UUID) error
 	PartnerExists(ctx context.Context, id uuid.UUID) (bool, error)
 }
@@ -270,15 +272,15 @@ func (s *Service) PutMember(ctx context.Context, actor, orgID, partnerID uuid.UU
 	var out Member
 	var created bool
 	err = s.events.Change(ctx, func(ctx context.Context) ([]event.New, error) {
-		m, isNew, err := s.store.PutMember(ctx, orgID, partnerID, role)
+		m, previous, err := s.store.PutMember(ctx, orgID, partnerID, role)
 		if err != nil {
 			return nil, err
 		}
-		out, created = m, isNew
+		out, created = m, previous == ""
 		switch {
-		case isNew:
+		case created:
 			return []event.New{{Organization: orgID, Type: event.MemberAdded, Subject: partnerID, Actor: actor, Resource: m}}, nil
-		case existing.Role != role:
+		case previous != role:
 			return []event.New{{Organization: orgID, Type: event.MemberUpdated, Subject: partnerID, Actor: actor, Resource: m}}, nil
 		}
 		return nil, nil

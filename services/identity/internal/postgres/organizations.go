@@ -206,9 +206,9 @@ func lockOwners(ctx context.Context, tx pgx.Tx, orgID uuid.UUID) (int, error) {
 	return owners, err
 }
 
-func (s *Store) PutMember(ctx context.Context, orgID, partnerID uuid.UUID, role permission.Role) (organization.Member, bool, error) {
+func (s *Store) PutMember(ctx context.Context, orgID, partnerID uuid.UUID, role permission.Role) (organization.Member, permission.Role, error) {
 	var m organization.Member
-	var created bool
+	var previous permission.Role
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		owners, err := lockOwners(ctx, tx, orgID)
 		if err != nil {
@@ -216,10 +216,10 @@ func (s *Store) PutMember(ctx context.Context, orgID, partnerID uuid.UUID, role 
 		}
 		var current string
 		err = tx.QueryRow(ctx, `select role from memberships where organization_id = $1 and partner_id = $2`, orgID, partnerID).Scan(&current)
-		created = false // a retried attempt decides afresh
+		previous = permission.Role(current) // "" when not a member; a retried attempt decides afresh
 		switch {
 		case err == pgx.ErrNoRows:
-			created = true
+			previous = ""
 			_, err = tx.Exec(ctx, `insert into memberships (organization_id, partner_id, role) values ($1, $2, $3)`, orgID, partnerID, string(role))
 		case err != nil:
 			return err
@@ -236,9 +236,9 @@ func (s *Store) PutMember(ctx context.Context, orgID, partnerID uuid.UUID, role 
 		return err
 	})
 	if code, _ := pgCode(err); code == codeForeignKeyViolation {
-		return m, false, fault.NotFound("no such partner")
+		return m, "", fault.NotFound("no such partner")
 	}
-	return m, created, wrap(err)
+	return m, previous, wrap(err)
 }
 
 func (s *Store) DeleteMember(ctx context.Context, orgID, partnerID uuid.UUID) error {

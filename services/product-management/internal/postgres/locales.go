@@ -18,7 +18,12 @@ type cachedLocales struct {
 
 const localeTTL = time.Second
 
-func (s *Store) forgetLocales(instance uuid.UUID) {
+func (s *Store) forgetLocales(ctx context.Context, instance uuid.UUID) {
+	if c, ok := ctx.Value(changeKey{}).(*change); ok {
+		// Inside a change: forget once it committed, or a read in between could cache the old set
+		// again.
+		c.afterCommit = append(c.afterCommit, func() { s.forgetLocales(context.Background(), instance) })
+	}
 	s.localeMu.Lock()
 	delete(s.localeCache, instance)
 	s.localeMu.Unlock()
@@ -88,7 +93,7 @@ func materialize(ctx context.Context, tx pgx.Tx, instance uuid.UUID) error {
 }
 
 func (s *Store) EnableLocale(ctx context.Context, instance uuid.UUID, code string, makeDefault bool) (catalog.Locale, error) {
-	defer s.forgetLocales(instance)
+	defer s.forgetLocales(ctx, instance)
 	var l catalog.Locale
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtext($1::text))`, "locales:"+instance.String()); err != nil {
@@ -116,7 +121,7 @@ func (s *Store) EnableLocale(ctx context.Context, instance uuid.UUID, code strin
 }
 
 func (s *Store) SetDefaultLocale(ctx context.Context, instance uuid.UUID, code string) (catalog.Locale, error) {
-	defer s.forgetLocales(instance)
+	defer s.forgetLocales(ctx, instance)
 	var l catalog.Locale
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtext($1::text))`, "locales:"+instance.String()); err != nil {
@@ -143,7 +148,7 @@ func (s *Store) SetDefaultLocale(ctx context.Context, instance uuid.UUID, code s
 }
 
 func (s *Store) DisableLocale(ctx context.Context, instance uuid.UUID, code string) error {
-	defer s.forgetLocales(instance)
+	defer s.forgetLocales(ctx, instance)
 	return wrap(s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtext($1::text))`, "locales:"+instance.String()); err != nil {
 			return err

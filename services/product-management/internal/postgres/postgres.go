@@ -74,8 +74,23 @@ func (s *Store) Atomically(ctx context.Context, fn func(ctx context.Context) err
 	if _, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
 		return fn(ctx)
 	}
-	return wrap(pgerr.InTx(ctx, s.pool, func(tx pgx.Tx) error { return fn(context.WithValue(ctx, txKey{}, tx)) }))
+	c := &change{}
+	err := pgerr.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		c.afterCommit = nil // a retried attempt starts afresh
+		return fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), changeKey{}, c))
+	})
+	if err == nil {
+		for _, f := range c.afterCommit {
+			f()
+		}
+	}
+	return wrap(err)
 }
+
+type changeKey struct{}
+
+// change is what a change's transaction does once it committed.
+type change struct{ afterCommit []func() }
 
 // inTx runs fn in a transaction: the surrounding change's when ctx carries one (its failure fails
 // the change, so no savepoint is needed), else a new one (pgerr.InTx, retried).

@@ -215,10 +215,10 @@ func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
 		d.outcomes.WithLabelValues("dropped").Inc()
 		return nil
 	}
-	if err != nil {
-		return err
-	}
 	last := job.Attempt >= job.MaxAttempts
+	if err != nil {
+		return storeTrouble(err, last)
+	}
 	a := Attempt{N: job.Attempt, At: time.Now()}
 	if !j.Subscription.Active {
 		msg := "the subscription is inactive"
@@ -244,7 +244,7 @@ func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
 		}
 	}
 	if err := d.store.RecordAttempt(ctx, job.Args.Instance, job.Args.Delivery, a, outcome, d.cfg.DisableAfter); err != nil {
-		return err
+		return storeTrouble(err, last)
 	}
 	switch outcome {
 	case Succeeded:
@@ -256,6 +256,16 @@ func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	}
 	d.outcomes.WithLabelValues("retrying").Inc()
 	return sendErr
+}
+
+// storeTrouble is what a job answers when the database failed it: an error (River retries on
+// the schedule), except on the last attempt, where River would discard the job and leave the
+// delivery pending for ever: that one is snoozed until the database is back.
+func storeTrouble(err error, last bool) error {
+	if last {
+		return river.JobSnooze(time.Minute)
+	}
+	return err
 }
 
 // ErrGone is the Job of a delivery whose subscription was deleted.
