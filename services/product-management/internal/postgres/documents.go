@@ -216,27 +216,40 @@ func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUI
 	return s.decodeDocuments(ctx, instance, rows, q, loc)
 }
 
-// PricedProducts reads the documents and the channel of a priced read in one round trip.
+// pricedDocumentsSQL is documentsSQL with the currency of channel $4 on every row (null: no such
+// channel): all a priced read needs of the channel, in the same statement.
+const pricedDocumentsSQL = `select d.product_id, d.revision, case when d.revision = k.rev then null else d.doc end,
+		(select c.currency from channels c where c.instance_id = $1 and c.id = $4)
+	from unnest($2::uuid[], $3::bigint[]) as k(id, rev)
+	join product_documents d on d.instance_id = $1 and d.product_id = k.id`
+
+// PricedProducts reads the documents and the channel of a priced read in one statement; the
+// channel comes back with its id and currency (what resolution uses), none when it does not exist.
 func (s *Store) PricedProducts(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale, channel uuid.UUID) ([]catalog.Product, []catalog.Channel, error) {
-	var products []catalog.Product
-	var channels []catalog.Channel
 	q := s.documentQuery(ctx, instance, ids)
-	b := &pgx.Batch{}
-	b.Queue(documentsSQL, q.args(instance)...).Query(func(rows pgx.Rows) error {
-		var err error
-		products, err = s.decodeDocuments(ctx, instance, rows, q, loc)
-		return err
-	})
-	collectInto(b, &channels, scanChannel, channelsByID, instance, []uuid.UUID{channel})
-	if err := s.db(ctx).SendBatch(ctx, b).Close(); err != nil {
+	var currency *string
+	rows, err := s.db(ctx).Query(ctx, pricedDocumentsSQL, append(q.args(instance), channel)...)
+	if err != nil {
 		return nil, nil, wrap(err)
 	}
-	return products, channels, nil
+	products, err := s.decodeDocuments(ctx, instance, rows, q, loc, &currency)
+	if err != nil {
+		return nil, nil, err
+	}
+	if currency == nil {
+		if len(products) > 0 {
+			return products, nil, nil
+		}
+		// No row told: ask for the channel alone (a read of no products resolves nothing anyway).
+		chs, err := s.ChannelsByID(ctx, instance, []uuid.UUID{channel})
+		return products, chs, err
+	}
+	return products, []catalog.Channel{{ID: channel, Currency: *currency}}, nil
 }
 
 // decodeDocuments reads documents into products in loc, in the order of ids, decoding only those
 // the cache does not hold at their current revision.
-func (s *Store) decodeDocuments(ctx context.Context, instance uuid.UUID, rows pgx.Rows, q documentQuery, loc catalog.ReadLocale) ([]catalog.Product, error) {
+func (s *Store) decodeDocuments(ctx context.Context, instance uuid.UUID, rows pgx.Rows, q documentQuery, loc catalog.ReadLocale, extra ...any) ([]catalog.Product, error) {
 	defer rows.Close()
 	_, inChange := ctx.Value(txKey{}).(pgx.Tx)
 	byID := make(map[uuid.UUID]catalog.Product, len(q.ids))
@@ -244,7 +257,7 @@ func (s *Store) decodeDocuments(ctx context.Context, instance uuid.UUID, rows pg
 		var id uuid.UUID
 		var rev int64
 		var raw []byte
-		if err := rows.Scan(&id, &rev, &raw); err != nil {
+		if err := rows.Scan(append([]any{&id, &rev, &raw}, extra...)...); err != nil {
 			return nil, wrap(err)
 		}
 		if raw == nil {
