@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/flowkiwi/platform/pkg/pgtx"
 	"github.com/flowkiwi/platform/services/identity/internal/event"
 )
 
@@ -16,7 +17,7 @@ var _ event.Store = (*Store)(nil)
 
 // RecordEvents stores events in the change's transaction, in one statement.
 func (s *Store) RecordEvents(ctx context.Context, events []event.Event) error {
-	if _, inChange := ctx.Value(txKey{}).(pgx.Tx); !inChange {
+	if _, ok := pgtx.In(ctx); !ok {
 		return errors.New("postgres: events are recorded only inside a change (Atomically)")
 	}
 	n := len(events)

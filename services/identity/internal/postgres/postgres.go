@@ -8,11 +8,11 @@ import (
 	"errors"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/pkg/pgerr"
+	"github.com/flowkiwi/platform/pkg/pgtx"
 )
 
 // Store implements the storage interfaces of the identity domain packages.
@@ -23,40 +23,18 @@ type Store struct {
 // New returns a Store over pool.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
-// querier is what statements run on: the pool, or the transaction of a change (Atomically).
-type querier interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
+// db is the transaction of the change ctx carries (pgtx), else the pool: a change and its events
+// commit together without the store's methods knowing.
+func (s *Store) db(ctx context.Context) pgtx.Querier { return pgtx.DB(ctx, s.pool) }
 
-type txKey struct{}
-
-// db is the transaction ctx carries (Atomically), else the pool: a change and its events commit
-// together without the store's methods knowing.
-func (s *Store) db(ctx context.Context) querier {
-	if tx, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
-		return tx
-	}
-	return s.pool
-}
-
-// Atomically runs fn in one transaction that every store call with fn's ctx joins, retried after
-// a serialization failure or a deadlock (pgerr.InTx).
+// Atomically runs fn in one transaction that every store call with fn's ctx joins (pgtx).
 func (s *Store) Atomically(ctx context.Context, fn func(ctx context.Context) error) error {
-	if _, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
-		return fn(ctx)
-	}
-	return wrap(pgerr.InTx(ctx, s.pool, func(tx pgx.Tx) error { return fn(context.WithValue(ctx, txKey{}, tx)) }))
+	return wrap(pgtx.Atomically(ctx, s.pool, fn))
 }
 
-// inTx runs fn in a transaction: the surrounding change's when ctx carries one (its failure fails
-// the change), else a new one (pgerr.InTx, retried).
+// inTx runs fn in the change's transaction, else in a new one (pgtx.InTx).
 func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	if tx, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
-		return fn(tx)
-	}
-	return pgerr.InTx(ctx, s.pool, fn)
+	return pgtx.InTx(ctx, s.pool, fn)
 }
 
 const (

@@ -169,8 +169,8 @@ type Touch struct {
 	MoveVersions bool
 }
 
-// movesVersions reports whether t's writes leave the versions to the rewrite.
-func (t Touch) movesVersions() bool {
+// MovesVersions reports whether t's writes leave the versions to the rewrite.
+func (t Touch) MovesVersions() bool {
 	return t.MoveVersions || len(t.Prices)+len(t.Metafields)+len(t.Medias)+len(t.Collections) > 0
 }
 
@@ -227,7 +227,7 @@ func (s *Service) remove(ctx context.Context, instance uuid.UUID, kind Kind, id 
 			return nil, err
 		}
 		if !resolved.empty() {
-			resolved.MoveVersions = touch.movesVersions()
+			resolved.MoveVersions = touch.MovesVersions()
 			if err := s.docs.RefreshDocuments(ctx, instance, resolved); err != nil {
 				return nil, err
 			}

@@ -163,7 +163,10 @@ func TestEventsFeedRecordsEveryChangeInOrder(t *testing.T) {
 	}
 	// createdAt[after] the first event's time leaves it out.
 	after := events[0].Timestamp
-	later, _ := feedAtLeast(t, w.c, pm.ListEventsParams{CreatedAtAfter: &after}, 1)
+	later, _ := feedAtLeast(t, w.c, pm.ListEventsParams{CreatedAtAfter: &after}, 4)
+	if len(later) != 4 {
+		t.Errorf("createdAt[after] the first event: %v, want the 4 later ones", types(later))
+	}
 	for _, e := range later {
 		if !e.Timestamp.After(after) || e.Id == events[0].Id {
 			t.Errorf("createdAt[after]=%s listed %s at %s", after, e.Type, e.Timestamp)

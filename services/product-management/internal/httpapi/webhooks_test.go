@@ -94,6 +94,15 @@ func webhookWorld(t *testing.T, id *testenv.Identity, db string, env map[string]
 	return &world{id: id, pm: testenv.StartPMWith(t, id, testenv.PMOptions{DatabaseURL: db, Env: all, Background: true})}
 }
 
+// tenant gives w an owner with an organization and an instance, and its client.
+func (w *world) tenant(t *testing.T, org, handle string) {
+	t.Helper()
+	w.owner, w.handle = w.id.Partner("Owner"), handle
+	w.org = w.owner.Org(t, org)
+	w.owner.Instance(t, w.org, w.handle)
+	w.c = w.pm.Client(w.owner, w.handle, w.org)
+}
+
 func (w *world) subscribe(t *testing.T, url string, events ...string) pm.WebhookSubscription {
 	t.Helper()
 	resp, err := w.c.CreateWebhookSubscriptionWithResponse(context.Background(), nil, pm.WebhookSubscriptionCreate{Url: url, Events: events})
@@ -111,10 +120,7 @@ func TestWebhookDeliversSignedEvents(t *testing.T) {
 	t.Parallel()
 	id := testenv.StartIdentity(t)
 	w := webhookWorld(t, id, testdb.NewURL(t, pmdb.Migrations()), nil)
-	w.owner, w.handle = id.Partner("Owner"), "hooks"
-	w.org = w.owner.Org(t, "Hooks")
-	w.owner.Instance(t, w.org, w.handle)
-	w.c = w.pm.Client(w.owner, w.handle, w.org)
+	w.tenant(t, "Hooks", "hooks")
 	ctx := context.Background()
 	r := newReceiver(t)
 	sub := w.subscribe(t, r.srv.URL+"/hook", "product.*")
@@ -211,10 +217,7 @@ func TestWebhookEventsSurviveAnOutageAndARestart(t *testing.T) {
 	id := testenv.StartIdentity(t)
 	db := testdb.NewURL(t, pmdb.Migrations())
 	w := webhookWorld(t, id, db, nil)
-	w.owner, w.handle = id.Partner("Owner"), "outage"
-	w.org = w.owner.Org(t, "Outage")
-	w.owner.Instance(t, w.org, w.handle)
-	w.c = w.pm.Client(w.owner, w.handle, w.org)
+	w.tenant(t, "Outage", "outage")
 	r := newReceiver(t)
 	r.down.Store(503)
 	sub := w.subscribe(t, r.srv.URL, "*")
@@ -265,10 +268,7 @@ func TestWebhookSubscriptionFailingTooLongIsDeactivated(t *testing.T) {
 	t.Parallel()
 	id := testenv.StartIdentity(t)
 	w := webhookWorld(t, id, testdb.NewURL(t, pmdb.Migrations()), map[string]string{"WEBHOOK_DISABLE_AFTER": "1s"})
-	w.owner, w.handle = id.Partner("Owner"), "failing"
-	w.org = w.owner.Org(t, "Failing")
-	w.owner.Instance(t, w.org, w.handle)
-	w.c = w.pm.Client(w.owner, w.handle, w.org)
+	w.tenant(t, "Failing", "failing")
 	r := newReceiver(t)
 	r.down.Store(500)
 	sub := w.subscribe(t, r.srv.URL, "product.created")
@@ -364,10 +364,7 @@ func TestWebhookRedirectsAreNotFollowed(t *testing.T) {
 	t.Parallel()
 	id := testenv.StartIdentity(t)
 	w := webhookWorld(t, id, testdb.NewURL(t, pmdb.Migrations()), nil)
-	w.owner, w.handle = id.Partner("Owner"), "redirects"
-	w.org = w.owner.Org(t, "Redirects")
-	w.owner.Instance(t, w.org, w.handle)
-	w.c = w.pm.Client(w.owner, w.handle, w.org)
+	w.tenant(t, "Redirects", "redirects")
 	target := newReceiver(t)
 	redirect := httptest.NewServer(http.RedirectHandler(target.srv.URL, http.StatusTemporaryRedirect))
 	t.Cleanup(redirect.Close)

@@ -155,8 +155,11 @@ func (d *document) product(loc catalog.ReadLocale) catalog.Product {
 
 // documentsSQL reads documents by id, $3 the revision of each this process holds decoded (0:
 // none): an unchanged one comes back without its body. Read-after-write holds on every replica,
-// since the revision is always the database's.
-const documentsSQL = `select d.product_id, d.revision, case when d.revision = k.rev then null else d.doc end
+// since the revision is always the database's. Every row also carries the currency of channel $4
+// (null: none asked, or no such channel): all a priced read needs of its channel, in the same
+// statement.
+const documentsSQL = `select d.product_id, d.revision, case when d.revision = k.rev then null else d.doc end,
+		(select c.currency from channels c where c.instance_id = $1 and c.id = $4)
 	from unnest($2::uuid[], $3::bigint[]) as k(id, rev)
 	join product_documents d on d.instance_id = $1 and d.product_id = k.id`
 
@@ -180,7 +183,7 @@ type documentQuery struct {
 // change wrote is not committed).
 func (s *Store) documentQuery(ctx context.Context, instance uuid.UUID, ids []uuid.UUID) documentQuery {
 	q := documentQuery{ids: ids, revs: make([]int64, len(ids))}
-	if _, inChange := ctx.Value(txKey{}).(pgx.Tx); inChange {
+	if inChange(ctx) {
 		return q
 	}
 	for i, id := range ids {
@@ -208,50 +211,44 @@ func (q documentQuery) args(instance uuid.UUID) []any {
 
 // Products reads the documents of ids in one statement, in the order of ids, in loc.
 func (s *Store) Products(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale) ([]catalog.Product, error) {
-	q := s.documentQuery(ctx, instance, ids)
-	rows, err := s.db(ctx).Query(ctx, documentsSQL, q.args(instance)...)
-	if err != nil {
-		return nil, wrap(err)
-	}
-	return s.decodeDocuments(ctx, instance, rows, q, loc)
+	products, _, err := s.documents(ctx, instance, ids, loc, nil)
+	return products, err
 }
-
-// pricedDocumentsSQL is documentsSQL with the currency of channel $4 on every row (null: no such
-// channel): all a priced read needs of the channel, in the same statement.
-const pricedDocumentsSQL = `select d.product_id, d.revision, case when d.revision = k.rev then null else d.doc end,
-		(select c.currency from channels c where c.instance_id = $1 and c.id = $4)
-	from unnest($2::uuid[], $3::bigint[]) as k(id, rev)
-	join product_documents d on d.instance_id = $1 and d.product_id = k.id`
 
 // PricedProducts reads the documents and the channel of a priced read in one statement; the
 // channel comes back with its id and currency (what resolution uses), none when it does not exist.
 func (s *Store) PricedProducts(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale, channel uuid.UUID) ([]catalog.Product, []catalog.Channel, error) {
+	products, currency, err := s.documents(ctx, instance, ids, loc, &channel)
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case currency != nil:
+		return products, []catalog.Channel{{ID: channel, Currency: *currency}}, nil
+	case len(products) > 0:
+		return products, nil, nil // no such channel
+	}
+	// No row told: ask for the channel alone (a read of no products resolves nothing anyway).
+	chs, err := s.ChannelsByID(ctx, instance, []uuid.UUID{channel})
+	return products, chs, err
+}
+
+// documents runs documentsSQL, with the currency of channel (nil: none).
+func (s *Store) documents(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale, channel *uuid.UUID) ([]catalog.Product, *string, error) {
 	q := s.documentQuery(ctx, instance, ids)
-	var currency *string
-	rows, err := s.db(ctx).Query(ctx, pricedDocumentsSQL, append(q.args(instance), channel)...)
+	rows, err := s.db(ctx).Query(ctx, documentsSQL, append(q.args(instance), channel)...)
 	if err != nil {
 		return nil, nil, wrap(err)
 	}
+	var currency *string
 	products, err := s.decodeDocuments(ctx, instance, rows, q, loc, &currency)
-	if err != nil {
-		return nil, nil, err
-	}
-	if currency == nil {
-		if len(products) > 0 {
-			return products, nil, nil
-		}
-		// No row told: ask for the channel alone (a read of no products resolves nothing anyway).
-		chs, err := s.ChannelsByID(ctx, instance, []uuid.UUID{channel})
-		return products, chs, err
-	}
-	return products, []catalog.Channel{{ID: channel, Currency: *currency}}, nil
+	return products, currency, err
 }
 
 // decodeDocuments reads documents into products in loc, in the order of ids, decoding only those
 // the cache does not hold at their current revision.
 func (s *Store) decodeDocuments(ctx context.Context, instance uuid.UUID, rows pgx.Rows, q documentQuery, loc catalog.ReadLocale, extra ...any) ([]catalog.Product, error) {
 	defer rows.Close()
-	_, inChange := ctx.Value(txKey{}).(pgx.Tx)
+	changing := inChange(ctx)
 	byID := make(map[uuid.UUID]catalog.Product, len(q.ids))
 	for rows.Next() {
 		var id uuid.UUID
@@ -272,7 +269,7 @@ func (s *Store) decodeDocuments(ctx context.Context, instance uuid.UUID, rows pg
 		if err := json.Unmarshal(raw, d); err != nil {
 			return nil, err
 		}
-		if !inChange {
+		if !changing {
 			s.decoded.Add(docKey{instance, id}, decoded{revision: rev, doc: d})
 		}
 		byID[id] = d.product(loc)
@@ -322,7 +319,7 @@ const variantsTouchedSQL = `select id from variants where instance_id = $1 and i
 func (s *Store) RefreshDocuments(ctx context.Context, instance uuid.UUID, t catalog.Touch) error {
 	args := touchArgs(instance, t)
 	b := &pgx.Batch{}
-	if t.MoveVersions || len(t.Prices)+len(t.Metafields)+len(t.Medias)+len(t.Collections) > 0 {
+	if t.MovesVersions() {
 		b.Queue(`update variants v set version = version + 1, updated_at = now()
 			where v.instance_id = $1 and v.id in (`+variantsTouchedSQL+`) and v.xmin <> pg_current_xact_id()::xid`,
 			instance, t.Variants, t.Prices, t.Metafields, t.Medias)

@@ -20,7 +20,7 @@ func (s *Store) RecordEvents(ctx context.Context, instance uuid.UUID, events []c
 	if len(events) == 0 {
 		return nil
 	}
-	if _, inChange := ctx.Value(txKey{}).(pgx.Tx); !inChange {
+	if !inChange(ctx) {
 		return errors.New("postgres: events are recorded only inside a change (Atomically)")
 	}
 	ids := make([]uuid.UUID, len(events))

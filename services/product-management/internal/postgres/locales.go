@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/pkg/pgtx"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 )
 
@@ -19,21 +20,21 @@ type cachedLocales struct {
 const localeTTL = time.Second
 
 func (s *Store) forgetLocales(ctx context.Context, instance uuid.UUID) {
-	if c, ok := ctx.Value(changeKey{}).(*change); ok {
-		// Inside a change: forget once it committed, or a read in between could cache the old set
-		// again.
-		c.afterCommit = append(c.afterCommit, func() { s.forgetLocales(context.Background(), instance) })
+	forget := func() {
+		s.localeMu.Lock()
+		delete(s.localeCache, instance)
+		s.localeMu.Unlock()
 	}
-	s.localeMu.Lock()
-	delete(s.localeCache, instance)
-	s.localeMu.Unlock()
+	// Now, and again once the change committed: a read in between could cache the old set.
+	forget()
+	pgtx.AfterCommit(ctx, forget)
 }
 
 const defaultLocale = "en"
 
 // Locales returns the enabled locales; an instance without rows has the implicit default "en".
 func (s *Store) Locales(ctx context.Context, instance uuid.UUID) (catalog.Locales, error) {
-	if _, inChange := ctx.Value(txKey{}).(pgx.Tx); inChange {
+	if inChange(ctx) {
 		// A change sees its own writes, and what it has not committed must not reach the cache.
 		return s.loadLocales(ctx, instance)
 	}

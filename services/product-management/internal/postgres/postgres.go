@@ -11,11 +11,11 @@ import (
 	"github.com/google/uuid"
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/pkg/pgerr"
+	"github.com/flowkiwi/platform/pkg/pgtx"
 	"github.com/flowkiwi/platform/pkg/precondition"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 )
@@ -48,58 +48,22 @@ func New(pool *pgxpool.Pool) *Store {
 	return &Store{pool: pool, localeCache: map[uuid.UUID]cachedLocales{}, decoded: cache}
 }
 
-// querier is what statements run on: the pool, or the transaction of a change (Atomically).
-type querier interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
-}
+// db is the transaction of the change ctx carries (pgtx), else the pool: the catalog's change
+// path makes a write, its read back, its documents and its events one transaction.
+func (s *Store) db(ctx context.Context) pgtx.Querier { return pgtx.DB(ctx, s.pool) }
 
-type txKey struct{}
-
-// db is the transaction ctx carries (Atomically), else the pool: the catalog's change path makes
-// a write, its read back and its events one transaction without the store's methods knowing.
-func (s *Store) db(ctx context.Context) querier {
-	if tx, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
-		return tx
-	}
-	return s.pool
-}
-
-// Atomically runs fn in one transaction: every store call with the ctx fn is given joins it. It is
-// retried after a serialization failure or a deadlock (pgerr.InTx), so fn must build its results
-// afresh each time.
+// Atomically runs fn in one transaction that every store call with fn's ctx joins (pgtx).
 func (s *Store) Atomically(ctx context.Context, fn func(ctx context.Context) error) error {
-	if _, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
-		return fn(ctx)
-	}
-	c := &change{}
-	err := pgerr.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		c.afterCommit = nil // a retried attempt starts afresh
-		return fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), changeKey{}, c))
-	})
-	if err == nil {
-		for _, f := range c.afterCommit {
-			f()
-		}
-	}
-	return wrap(err)
+	return wrap(pgtx.Atomically(ctx, s.pool, fn))
 }
 
-type changeKey struct{}
-
-// change is what a change's transaction does once it committed.
-type change struct{ afterCommit []func() }
-
-// inTx runs fn in a transaction: the surrounding change's when ctx carries one (its failure fails
-// the change, so no savepoint is needed), else a new one (pgerr.InTx, retried).
+// inTx runs fn in the change's transaction, else in a new one (pgtx.InTx).
 func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	if tx, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
-		return fn(tx)
-	}
-	return pgerr.InTx(ctx, s.pool, fn)
+	return pgtx.InTx(ctx, s.pool, fn)
 }
+
+// inChange reports whether ctx carries a change's transaction.
+func inChange(ctx context.Context) bool { _, ok := pgtx.In(ctx); return ok }
 
 var _ catalog.Store = (*Store)(nil)
 
