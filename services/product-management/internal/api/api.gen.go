@@ -1132,7 +1132,10 @@ type ProductCollection struct {
 
 	// TotalItems How many products the filters select: exact up to 1,000; beyond that the database's
 	// estimate, and `totalItemsEstimated` is `true` (counting a large catalog on every page
-	// would make every page as slow as the count). Absent when walking with `cursor`.
+	// would make every page as slow as the count). A `title` search is counted exactly when
+	// it matches up to 2,000 products; one the database expects to match more than 8,000
+	// gets its estimate (also marked `totalItemsEstimated`), since finding every match of a
+	// common word costs more than the page. Absent when walking with `cursor`.
 	TotalItems *int `json:"totalItems,omitempty"`
 
 	// TotalItemsEstimated Present and `true` when `totalItems` is an estimate (more than 1,000 products).

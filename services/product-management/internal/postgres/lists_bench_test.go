@@ -19,7 +19,7 @@ import (
 )
 
 // seedProducts adds n products with titles and vendors straight to the tables, then builds their
-// documents through the rebuild path (readmodel rebuild), and analyzes.
+// documents through the rebuild path (readmodel rebuild), and vacuums.
 func seedProducts(b *testing.B, pool *pgxpool.Pool, store *postgres.Store, instance uuid.UUID, n int) {
 	ctx := context.Background()
 	// One transaction without the pool's statement timeout: seeding is not a request.
@@ -43,7 +43,9 @@ func seedProducts(b *testing.B, pool *pgxpool.Pool, store *postgres.Store, insta
 	if _, err := store.RebuildDocuments(ctx, instance); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := pool.Exec(ctx, "analyze"); err != nil {
+	// Autovacuum would have visited tables this size (it is off on the development cluster):
+	// without the visibility map, index-only scans read the heap.
+	if _, err := pool.Exec(ctx, "vacuum analyze"); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -61,7 +63,8 @@ func BenchmarkListsAtScale(b *testing.B) {
 	small, large := uuid.New(), uuid.New()
 	seedProducts(b, pool, store, small, 200)
 	seedProducts(b, pool, store, large, 200_200)
-	vendor, title := "vendor-7", "abc"
+	// abc is in about 0.7% of the titles, "product 0" in a sixteenth (12,500 of the large instance's).
+	vendor, title, common := "vendor-7", "abc", "product 0"
 	active := catalog.Active
 	shapes := []struct {
 		name string
@@ -72,6 +75,7 @@ func BenchmarkListsAtScale(b *testing.B) {
 		{"vendor", catalog.ListQuery{Page: 1, PerPage: 30, Vendor: &vendor}},
 		{"status", catalog.ListQuery{Page: 1, PerPage: 30, Status: &active}},
 		{"title", catalog.ListQuery{Page: 1, PerPage: 30, Title: &title}},
+		{"title-common", catalog.ListQuery{Page: 1, PerPage: 30, Title: &common}},
 		{"order-title", catalog.ListQuery{Page: 1, PerPage: 30, OrderBy: "title"}},
 		{"order-updated-desc", catalog.ListQuery{Page: 1, PerPage: 30, OrderBy: "updated_at", Descending: true}},
 		{"cursor", catalog.ListQuery{PerPage: 30, Cursor: &catalog.Cursor{}}},

@@ -34,6 +34,10 @@ type Store struct {
 	// revision and receives a body only when it changed, so the hot products of a storefront are
 	// neither sent nor parsed again, and a read still shows every committed write.
 	decoded *lru.Cache[docKey, decoded]
+
+	// How a title search pages (titleMatchesGatheredUpTo, unselectiveSearchAbove; tests move
+	// them to reach every path).
+	gatherTitleMatches, walkSearchesAbove int
 }
 
 // decodedDocuments is how many decoded documents a Store keeps (about 10-20 KiB each).
@@ -45,7 +49,7 @@ func New(pool *pgxpool.Pool) *Store {
 	if err != nil {
 		panic(err) // only for a size below 1
 	}
-	return &Store{pool: pool, localeCache: map[uuid.UUID]cachedLocales{}, decoded: cache}
+	return &Store{pool: pool, localeCache: map[uuid.UUID]cachedLocales{}, decoded: cache, gatherTitleMatches: titleMatchesGatheredUpTo, walkSearchesAbove: unselectiveSearchAbove}
 }
 
 // db is the transaction of the change ctx carries (pgtx), else the pool: the catalog's change
