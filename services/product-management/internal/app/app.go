@@ -119,7 +119,7 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 		return nil, err
 	}
 	server := &httpapi.Server{Catalog: catalog.NewService(store, iri.Metaobjects.Parse, httpapi.EncodeEvent),
-		Webhooks: webhook.NewService(store, targets, deliverer.Enqueue)}
+		Webhooks: webhook.NewService(store, targets, deliverer.Enqueue), RenderedProducts: cfg.RenderedProducts}
 	h, err := httpapi.NewHandler(server, cfg.TenantBaseDomain, verifier, checker, logger, checks, m, ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), drain, idem)
 	if err != nil {
 		return nil, err

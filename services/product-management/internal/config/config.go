@@ -36,6 +36,9 @@ type Config struct {
 	// leaves that to `product-management deliver` processes.
 	WebhookDelivery bool
 	EventRetention  time.Duration // EVENT_RETENTION: how long the events feed keeps events (30 days)
+	// RENDERED_PRODUCTS: how many encoded product reads a replica keeps by version (2048, a few
+	// KiB each; 0 renders every read)
+	RenderedProducts int
 }
 
 // FromEnv reads the configuration, reporting every problem at once.
@@ -85,6 +88,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		r.Fail("WEBHOOK_DELIVERY=%q: want in-process or off", v)
 	}
 	c.EventRetention = r.Duration("EVENT_RETENTION", 30*24*time.Hour)
+	c.RenderedProducts = int(r.Float("RENDERED_PRODUCTS", 2048, 0, 1e6))
 	if c.DatabaseURL == "" {
 		r.Fail("DATABASE_URL is required, e.g. postgres://postgres@127.0.0.1:5432/product_management?sslmode=disable")
 	}

@@ -25,12 +25,24 @@ func (s *Server) GetProduct(ctx context.Context, req api.GetProductRequestObject
 	if err != nil {
 		return nil, err
 	}
-	etag := precondition.RepresentationETag(v.Products[0].Version, loc.Code, loc.Fallback)
-	if res == nil && ex.OwnOnly() && precondition.NoneMatch(p.IfNoneMatch, etag) {
+	pr := v.Products[0]
+	etag := precondition.RepresentationETag(pr.Version, loc.Code, loc.Fallback)
+	if res != nil || !ex.OwnOnly() || s.rendered == nil {
+		return api.GetProduct200ApplicationLdPlusJSONResponse{Body: renderer{v}.product(pr, true),
+			Headers: api.GetProduct200ResponseHeaders{ETag: etag}}, nil
+	}
+	if precondition.NoneMatch(p.IfNoneMatch, etag) {
 		return api.GetProduct304Response{Headers: api.GetProduct304ResponseHeaders{ETag: etag}}, nil
 	}
-	return api.GetProduct200ApplicationLdPlusJSONResponse{Body: renderer{v}.product(v.Products[0], true),
-		Headers: api.GetProduct200ResponseHeaders{ETag: etag}}, nil
+	key := representation{instance: t.InstanceID, product: pr.ID, version: pr.Version, locale: loc.Code, fallback: loc.Fallback, expand: ex}
+	body, ok := s.rendered.Get(key)
+	if !ok {
+		if body, err = encodeProduct(renderer{v}.product(pr, true)); err != nil {
+			return nil, err
+		}
+		s.rendered.Add(key, body)
+	}
+	return encodedProduct{body: body, etag: *etag}, nil
 }
 
 func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestObject) (api.ListProductsResponseObject, error) {

@@ -33,6 +33,9 @@ func NewHandler(s *Server, baseDomain string, verifier *accesstoken.Verifier, ch
 	if s.ld, err = newLinkedData(doc); err != nil {
 		return nil, err
 	}
+	if s.RenderedProducts > 0 {
+		s.rendered = newRenderedCache(s.RenderedProducts)
+	}
 	validator := requestvalidation.New(doc)
 	public := publicOperations(doc)
 	isPublic := func(c echo.Context) bool { return public[c.Request().Method+" "+c.Path()] }

@@ -8,6 +8,8 @@ package httpapi
 import (
 	"context"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/tenant"
@@ -24,8 +26,11 @@ const (
 type Server struct {
 	Catalog  *catalog.Service
 	Webhooks *webhook.Service
+	// RenderedProducts is how many encoded product reads to keep by version (0: none).
+	RenderedProducts int
 
-	ld *linkedData // the JSON-LD contexts and API documentation (NewHandler derives them)
+	ld       *linkedData                        // the JSON-LD contexts and API documentation (NewHandler derives them)
+	rendered *lru.Cache[representation, []byte] // encoded product reads by version (NewHandler makes it)
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
