@@ -87,8 +87,9 @@ func NewService(store Store, auth Authorizer, events *event.Recorder) *Service {
 	return &Service{store: store, auth: auth, events: events}
 }
 
-// record makes write and its event one transaction; write returns the instance the event shows.
-func (s *Service) record(ctx context.Context, typ string, actor uuid.UUID, write func(ctx context.Context) (Instance, error)) (Instance, error) {
+// record makes write and its event one transaction; write returns the instance the event shows,
+// recorded in the feed of the organization that owns it and in those of alsoTo.
+func (s *Service) record(ctx context.Context, typ string, actor uuid.UUID, write func(ctx context.Context) (Instance, error), alsoTo ...uuid.UUID) (Instance, error) {
 	var out Instance
 	err := s.events.Change(ctx, func(ctx context.Context) ([]event.New, error) {
 		in, err := write(ctx)
@@ -96,7 +97,11 @@ func (s *Service) record(ctx context.Context, typ string, actor uuid.UUID, write
 			return nil, err
 		}
 		out = in
-		return []event.New{{Organization: in.OrganizationID, Type: typ, Subject: in.ID, Actor: actor, Resource: in}}, nil
+		news := []event.New{{Organization: in.OrganizationID, Type: typ, Subject: in.ID, Actor: actor, Resource: in}}
+		for _, org := range alsoTo {
+			news = append(news, event.New{Organization: org, Type: typ, Subject: in.ID, Actor: actor, Resource: in})
+		}
+		return news, nil
 	})
 	return out, err
 }
@@ -238,18 +243,10 @@ func (s *Service) Transfer(ctx context.Context, actor, orgID, id, target uuid.UU
 		}
 		return Instance{}, err
 	}
-	var out Instance
-	err := s.events.Change(ctx, func(ctx context.Context) ([]event.New, error) {
-		in, err := s.store.TransferInstance(ctx, orgID, id, target, actor)
-		if err != nil {
-			return nil, err
-		}
-		out = in
-		// Both feeds: the organization the instance left and the one it joined.
-		return []event.New{{Organization: orgID, Type: event.InstanceTransferred, Subject: id, Actor: actor, Resource: in},
-			{Organization: target, Type: event.InstanceTransferred, Subject: id, Actor: actor, Resource: in}}, nil
-	})
-	return out, err
+	// Both feeds: the organization the instance joined and the one it left.
+	return s.record(ctx, event.InstanceTransferred, actor, func(ctx context.Context) (Instance, error) {
+		return s.store.TransferInstance(ctx, orgID, id, target, actor)
+	}, orgID)
 }
 
 // Transfers returns the ownership history of an instance of orgID.

@@ -24,10 +24,21 @@ type Expand struct {
 	Variants, Options, OptionValues, Channels, Collections, Medias, Category, Metafields, Metaobject bool
 }
 
-// OwnOnly reports whether e embeds only what a product's document holds (variants, options, option
-// values, metafields): such a read changes exactly when the product's version does.
-func (e Expand) OwnOnly() bool {
+// ownOnly reports whether e embeds only what a product's document holds (variants, options, option
+// values, metafields).
+func (e Expand) ownOnly() bool {
 	return !e.Channels && !e.Collections && !e.Medias && !e.Category && !e.Metaobject
+}
+
+// FollowsProductVersion reports whether a product read changes exactly when the product's version
+// does: it embeds only what the product's document holds, and resolves no price. Its ETag then
+// answers If-None-Match, and its encoding can be kept under the version.
+func (r Read) FollowsProductVersion() bool { return r.Resolution == nil && r.Expand.ownOnly() }
+
+// FollowsVariantVersion is FollowsProductVersion for a variant read, which also may not embed its
+// option values: their labels are the product's, which the variant's version does not follow.
+func (r Read) FollowsVariantVersion() bool {
+	return r.FollowsProductVersion() && !r.Expand.OptionValues
 }
 
 // ParseExpand reads the comma-separated expand parameter; unknown tokens are ignored.
@@ -121,13 +132,9 @@ type Cursor struct {
 
 // EmbedQuery asks for what a page of products lists or embeds beyond their graphs.
 type EmbedQuery struct {
-	Locale                                    ReadLocale
-	Channels, Medias, Categories, Collections []uuid.UUID // by id
-	Products                                  []uuid.UUID // whose metafields' metaobjects to load
-	Metaobjects                               bool        // whether to
-	// PriceChannel (uuid.Nil: none) asks for that channel, for price resolution (its currency picks
-	// the products' price history).
-	PriceChannel uuid.UUID
+	Locale ReadLocale
+	// By id; Metaobjects are those the products' metafields refer to.
+	Channels, Medias, Categories, Collections, Metaobjects []uuid.UUID
 }
 
 // Embeds is the answer to an EmbedQuery.
@@ -137,8 +144,6 @@ type Embeds struct {
 	Categories  []Category
 	Collections []Collection
 	Metaobjects []Metaobject
-	// PriceChannel holds the price channel when the instance has it.
-	PriceChannel []Channel
 }
 
 // ReadStore reads product graphs and what they embed.
@@ -165,14 +170,13 @@ func (s *Service) Product(ctx context.Context, instance, id uuid.UUID, r Read) (
 }
 
 // load reads the documents of ids, with the resolution's channel in the same round trip for a
-// priced read (priced is nil otherwise).
-func (s *Service) load(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, r Read) (ps []Product, priced *[]Channel, err error) {
+// priced read (priced is empty otherwise, or when the instance has no such channel).
+func (s *Service) load(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, r Read) (ps []Product, priced []Channel, err error) {
 	if r.Resolution == nil {
 		ps, err = s.reads.Products(ctx, instance, ids, r.Locale)
 		return ps, nil, err
 	}
-	ps, chs, err := s.reads.PricedProducts(ctx, instance, ids, r.Locale, r.Resolution.Channel)
-	return ps, &chs, err
+	return s.reads.PricedProducts(ctx, instance, ids, r.Locale, r.Resolution.Channel)
 }
 
 // graph loads one product's graph (no embeds).
@@ -193,7 +197,7 @@ func (s *Service) ListProducts(ctx context.Context, instance uuid.UUID, q ListQu
 		return View{}, Total{}, nil, err
 	}
 	products := []Product{}
-	var priced *[]Channel
+	var priced []Channel
 	if len(ids) > 0 {
 		if products, priced, err = s.load(ctx, instance, ids, r); err != nil {
 			return View{}, Total{}, nil, err
@@ -203,21 +207,24 @@ func (s *Service) ListProducts(ctx context.Context, instance uuid.UUID, q ListQu
 	return v, total, next, err
 }
 
-// view completes the graphs of a read in one round trip: the metafields, whatever the expand tokens
-// embed (channels, medias, collections, category, metaobjects) and, for a priced read, the channel
-// and the page's price history, from which each variant's price is resolved.
-func (s *Service) view(ctx context.Context, instance uuid.UUID, products []Product, r Read, priced *[]Channel) (View, error) {
+// view completes the graphs of a read in one round trip: the metafields and whatever the expand
+// tokens embed (channels, medias, collections, category, metaobjects); a priced read resolves each
+// variant's price from the page's price history in the currency of priced, its channel as load
+// read it.
+func (s *Service) view(ctx context.Context, instance uuid.UUID, products []Product, r Read, priced []Channel) (View, error) {
 	v := View{Products: products, Expand: r.Expand}
 	if len(products) == 0 {
 		return v, nil
 	}
 	ex := r.Expand
-	q := EmbedQuery{Locale: r.Locale, Products: make([]uuid.UUID, len(products)), Metaobjects: ex.Metafields && ex.Metaobject}
-	if r.Resolution != nil && priced == nil {
-		q.PriceChannel = r.Resolution.Channel
-	}
-	for i, p := range products {
-		q.Products[i] = p.ID
+	q := EmbedQuery{Locale: r.Locale}
+	metaobjects := ex.Metafields && ex.Metaobject
+	for _, p := range products {
+		if metaobjects {
+			for _, f := range p.Metafields {
+				q.Metaobjects = append(q.Metaobjects, f.References...)
+			}
+		}
 		if ex.Channels {
 			q.Channels = append(q.Channels, p.Channels...)
 		}
@@ -231,21 +238,16 @@ func (s *Service) view(ctx context.Context, instance uuid.UUID, products []Produ
 			q.Categories = append(q.Categories, *p.Category)
 		}
 	}
-	var e Embeds
-	if q.Metaobjects || q.PriceChannel != uuid.Nil || len(q.Channels)+len(q.Medias)+len(q.Collections)+len(q.Categories) > 0 {
-		var err error // the documents hold the rest: a read without shared embeds is their one statement
-		if e, err = s.reads.Embeds(ctx, instance, q); err != nil {
-			return v, err
-		}
-	}
-	if priced != nil {
-		e.PriceChannel = *priced
+	// The documents hold the rest: a read without shared embeds asks the store nothing more.
+	e, err := s.reads.Embeds(ctx, instance, q)
+	if err != nil {
+		return v, err
 	}
 	if r.Resolution != nil {
-		if len(e.PriceChannel) == 0 {
+		if len(priced) == 0 {
 			return v, badParam(ParamResolveChannel, "unknown_channel", "no such channel in this instance")
 		}
-		applyPrices(products, e.PriceChannel[0], *r.Resolution)
+		applyPrices(products, priced[0], *r.Resolution)
 	}
 	if len(q.Channels) > 0 {
 		v.Channels = index(e.Channels, func(c Channel) uuid.UUID { return c.ID })
@@ -259,7 +261,7 @@ func (s *Service) view(ctx context.Context, instance uuid.UUID, products []Produ
 	if len(q.Categories) > 0 {
 		v.Categories = index(e.Categories, func(c Category) uuid.UUID { return c.ID })
 	}
-	if q.Metaobjects {
+	if metaobjects {
 		v.Metaobjects = index(e.Metaobjects, func(o Metaobject) uuid.UUID { return o.ID })
 	}
 	v.ProductFields, v.VariantFields = map[uuid.UUID][]Metafield{}, map[uuid.UUID][]Metafield{}

@@ -20,21 +20,21 @@ func (s *Server) GetProduct(ctx context.Context, req api.GetProductRequestObject
 	if err != nil {
 		return nil, err
 	}
-	ex := expandOf(p.Expand)
-	v, err := s.Catalog.Product(ctx, t.InstanceID, req.Id, catalog.Read{Locale: loc, Expand: ex, Resolution: res})
+	read := catalog.Read{Locale: loc, Expand: expandOf(p.Expand), Resolution: res}
+	v, err := s.Catalog.Product(ctx, t.InstanceID, req.Id, read)
 	if err != nil {
 		return nil, err
 	}
 	pr := v.Products[0]
 	etag := precondition.RepresentationETag(pr.Version, loc.Code, loc.Fallback)
-	if res != nil || !ex.OwnOnly() || s.rendered == nil {
+	if read.FollowsProductVersion() && precondition.NoneMatch(p.IfNoneMatch, etag) {
+		return api.GetProduct304Response{Headers: api.GetProduct304ResponseHeaders{ETag: etag}}, nil
+	}
+	if !read.FollowsProductVersion() || s.rendered == nil {
 		return api.GetProduct200ApplicationLdPlusJSONResponse{Body: renderer{v}.product(pr, true),
 			Headers: api.GetProduct200ResponseHeaders{ETag: etag}}, nil
 	}
-	if precondition.NoneMatch(p.IfNoneMatch, etag) {
-		return api.GetProduct304Response{Headers: api.GetProduct304ResponseHeaders{ETag: etag}}, nil
-	}
-	key := representation{instance: t.InstanceID, product: pr.ID, version: pr.Version, locale: loc.Code, fallback: loc.Fallback, expand: ex}
+	key := representation{instance: t.InstanceID, product: pr.ID, version: pr.Version, locale: loc.Code, fallback: loc.Fallback, expand: read.Expand}
 	body, ok := s.rendered.Get(key)
 	if !ok {
 		if body, err = encodeProduct(renderer{v}.product(pr, true)); err != nil {

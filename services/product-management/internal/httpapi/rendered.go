@@ -13,7 +13,7 @@ import (
 
 // representation names one encoded product read. A read embedding only what the product's
 // document holds, without price resolution, changes exactly when the product's version does
-// (catalog.Expand.OwnOnly, the rule its ETag already follows), so its bytes can be kept under
+// (catalog.Read.FollowsProductVersion, the rule its ETag already follows), so its bytes can be kept under
 // the version: a storefront's hot products are rendered and encoded once per version, not per
 // page view, and a write still shows at once, since it moves the version.
 type representation struct {

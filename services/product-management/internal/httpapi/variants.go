@@ -47,14 +47,13 @@ func (s *Server) GetVariant(ctx context.Context, req api.GetVariantRequestObject
 	if err != nil {
 		return nil, err
 	}
-	ex := expandOf(req.Params.Expand)
-	v, variant, err := s.Catalog.Variant(ctx, t.InstanceID, req.Id, catalog.Read{Locale: loc, Expand: ex})
+	read := catalog.Read{Locale: loc, Expand: expandOf(req.Params.Expand)}
+	v, variant, err := s.Catalog.Variant(ctx, t.InstanceID, req.Id, read)
 	if err != nil {
 		return nil, err
 	}
-	// Embedded option values carry labels the variant's version does not follow.
 	etag := precondition.RepresentationETag(variant.Version, loc.Code, loc.Fallback)
-	if ex.OwnOnly() && !ex.OptionValues && precondition.NoneMatch(req.Params.IfNoneMatch, etag) {
+	if read.FollowsVariantVersion() && precondition.NoneMatch(req.Params.IfNoneMatch, etag) {
 		return api.GetVariant304Response{Headers: api.GetVariant304ResponseHeaders{ETag: etag}}, nil
 	}
 	return api.GetVariant200ApplicationLdPlusJSONResponse{Body: renderer{v}.variant(variant, embeddedValues(v), true),

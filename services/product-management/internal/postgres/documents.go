@@ -86,13 +86,15 @@ type document struct {
 // text picks a translatable text in the read locale, else in its fallback (as the graph's
 // coalesce did).
 func text(m map[string]*string, loc catalog.ReadLocale) *string {
-	if t := m[loc.Code]; t != nil {
+	return orFallback(m[loc.Code], m[loc.Fallback], loc)
+}
+
+// orFallback is t, the text in the read locale, else f, the text in its fallback (if it has one).
+func orFallback(t, f *string, loc catalog.ReadLocale) *string {
+	if t != nil || loc.Fallback == "" {
 		return t
 	}
-	if loc.Fallback != "" {
-		return m[loc.Fallback]
-	}
-	return nil
+	return f
 }
 
 // orNil keeps an empty list nil, as the normalized reads returned it.
@@ -112,11 +114,9 @@ func (d *document) product(loc catalog.ReadLocale) catalog.Product {
 	if p.Tags == nil {
 		p.Tags = []string{}
 	}
-	titles, descriptions := map[string]*string{}, map[string]*string{}
-	for l, t := range d.Texts {
-		titles[l], descriptions[l] = t.Title, t.Description
-	}
-	p.Title, p.Description = text(titles, loc), text(descriptions, loc)
+	// The title and the description fall back each on its own, as the graph's coalesce did.
+	inCode, inFallback := d.Texts[loc.Code], d.Texts[loc.Fallback]
+	p.Title, p.Description = orFallback(inCode.Title, inFallback.Title, loc), orFallback(inCode.Description, inFallback.Description, loc)
 	for _, o := range d.Options {
 		opt := catalog.Option{ID: o.ID, ProductID: d.ID, Name: text(o.Names, loc), Position: o.Position}
 		for _, v := range o.Values {
@@ -127,14 +127,14 @@ func (d *document) product(loc catalog.ReadLocale) catalog.Product {
 	for _, v := range d.Variants {
 		p.Variants = append(p.Variants, catalog.Variant{ID: v.ID, ProductID: d.ID, SKU: v.SKU, Title: v.Title, Barcode: v.Barcode,
 			Position: v.Position, Version: v.Version, CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC(),
-			OptionValueIDs: orNil(v.OptionValues), Medias: orNil(v.Medias)})
+			OptionValueIDs: orNil(slices.Clone(v.OptionValues)), Medias: orNil(slices.Clone(v.Medias))})
 	}
 	for _, v := range d.Values {
 		p.Values = append(p.Values, catalog.AttributeValue{Attribute: v.Attribute, Value: v.Value})
 	}
 	p.Metafields = make([]catalog.Metafield, 0, len(d.Metafields))
 	for _, f := range d.Metafields {
-		refs := f.References
+		refs := slices.Clone(f.References)
 		if refs == nil {
 			refs = []uuid.UUID{}
 		}
@@ -195,18 +195,7 @@ func (s *Store) documentQuery(ctx context.Context, instance uuid.UUID, ids []uui
 			q.revs[i] = d.revision
 		}
 	}
-	if q.cached == nil {
-		q.revs = nil // no revision known: every body comes back
-	}
 	return q
-}
-
-func (q documentQuery) args(instance uuid.UUID) []any {
-	revs := q.revs
-	if revs == nil {
-		revs = make([]int64, len(q.ids))
-	}
-	return []any{instance, q.ids, revs}
 }
 
 // Products reads the documents of ids in one statement, in the order of ids, in loc.
@@ -224,18 +213,14 @@ func (s *Store) PricedProducts(ctx context.Context, instance uuid.UUID, ids []uu
 		return nil, nil, err
 	case currency != nil:
 		return products, []catalog.Channel{{ID: channel, Currency: *currency}}, nil
-	case len(products) > 0:
-		return products, nil, nil // no such channel
 	}
-	// No row told: ask for the channel alone (a read of no products resolves nothing anyway).
-	chs, err := s.ChannelsByID(ctx, instance, []uuid.UUID{channel})
-	return products, chs, err
+	return products, nil, nil // no such channel, or no products to price
 }
 
 // documents runs documentsSQL, with the currency of channel (nil: none).
 func (s *Store) documents(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale, channel *uuid.UUID) ([]catalog.Product, *string, error) {
 	q := s.documentQuery(ctx, instance, ids)
-	rows, err := s.db(ctx).Query(ctx, documentsSQL, append(q.args(instance), channel)...)
+	rows, err := s.db(ctx).Query(ctx, documentsSQL, instance, q.ids, q.revs, channel)
 	if err != nil {
 		return nil, nil, wrap(err)
 	}
@@ -245,8 +230,8 @@ func (s *Store) documents(ctx context.Context, instance uuid.UUID, ids []uuid.UU
 }
 
 // decodeDocuments reads documents into products in loc, in the order of ids, decoding only those
-// the cache does not hold at their current revision.
-func (s *Store) decodeDocuments(ctx context.Context, instance uuid.UUID, rows pgx.Rows, q documentQuery, loc catalog.ReadLocale, extra ...any) ([]catalog.Product, error) {
+// the cache does not hold at their current revision, and the channel's currency.
+func (s *Store) decodeDocuments(ctx context.Context, instance uuid.UUID, rows pgx.Rows, q documentQuery, loc catalog.ReadLocale, currency **string) ([]catalog.Product, error) {
 	defer rows.Close()
 	changing := inChange(ctx)
 	byID := make(map[uuid.UUID]catalog.Product, len(q.ids))
@@ -254,7 +239,7 @@ func (s *Store) decodeDocuments(ctx context.Context, instance uuid.UUID, rows pg
 		var id uuid.UUID
 		var rev int64
 		var raw []byte
-		if err := rows.Scan(append([]any{&id, &rev, &raw}, extra...)...); err != nil {
+		if err := rows.Scan(&id, &rev, &raw, currency); err != nil {
 			return nil, wrap(err)
 		}
 		if raw == nil {
@@ -366,7 +351,7 @@ const documentBatch = 500
 // eachProductBatch calls fn with the keys of an instance's products (every instance's: uuid.Nil),
 // documentBatch at a time in key order.
 func (s *Store) eachProductBatch(ctx context.Context, instance uuid.UUID, fn func(instances, ids []uuid.UUID) error) error {
-	var afterInstance, afterID uuid.UUID
+	afterInstance, afterID := instance, uuid.Nil // an instance's walk starts at its first key
 	for {
 		rows, err := s.pool.Query(ctx, `select instance_id, id from products
 			where ($1::uuid is null or instance_id = $1) and (instance_id, id) > ($2, $3)
@@ -396,26 +381,54 @@ func (s *Store) eachProductBatch(ctx context.Context, instance uuid.UUID, fn fun
 	}
 }
 
+// rebuildSQL writes the documents of the keys $1 (instances) and $2 (ids) that differ from a
+// fresh build, and returns their keys.
+const rebuildSQL = `insert into product_documents (instance_id, product_id, doc)
+	select k.i, k.id, product_document(k.i, k.id) from unnest($1::uuid[], $2::uuid[]) as k(i, id)
+	on conflict (instance_id, product_id) do update set doc = excluded.doc, revision = product_documents.revision + 1
+	where product_documents.doc is distinct from excluded.doc
+	returning instance_id, product_id`
+
 // RebuildDocuments rewrites from the base tables the documents of an instance's products (every
 // instance's: uuid.Nil), for migrations that change the document's shape, and reports how many
-// changed.
+// changed. A changed document moves its product's and variants' versions (then is built again
+// with them): their reads changed, so their ETags, and the encodings replicas keep under them,
+// must change too.
 func (s *Store) RebuildDocuments(ctx context.Context, instance uuid.UUID) (int64, error) {
 	var changed int64
 	err := s.eachProductBatch(ctx, instance, func(instances, ids []uuid.UUID) error {
 		// Every change locks its product's row before writing its document: locking the batch's
 		// rows first, then building in a second statement (a fresh snapshot), never writes a build
 		// older than a concurrent change's.
-		return wrap(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return wrap(s.inTx(ctx, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, `select 1 from products p join unnest($1::uuid[], $2::uuid[]) as k(i, id)
-				on p.instance_id = k.i and p.id = k.id order by p.instance_id, p.id for share of p`, instances, ids); err != nil {
+				on p.instance_id = k.i and p.id = k.id order by p.instance_id, p.id for update of p`, instances, ids); err != nil {
 				return err
 			}
-			tag, err := tx.Exec(ctx, `insert into product_documents (instance_id, product_id, doc)
-				select k.i, k.id, product_document(k.i, k.id) from unnest($1::uuid[], $2::uuid[]) as k(i, id)
-				on conflict (instance_id, product_id) do update set doc = excluded.doc, revision = product_documents.revision + 1
-				where product_documents.doc is distinct from excluded.doc`, instances, ids)
-			changed += tag.RowsAffected()
-			return err
+			rows, err := tx.Query(ctx, rebuildSQL, instances, ids)
+			if err != nil {
+				return err
+			}
+			var is, ps []uuid.UUID
+			for rows.Next() {
+				var i, p uuid.UUID
+				if err := rows.Scan(&i, &p); err != nil {
+					rows.Close()
+					return err
+				}
+				is, ps = append(is, i), append(ps, p)
+			}
+			if err := rows.Err(); err != nil || len(ps) == 0 {
+				return err
+			}
+			changed += int64(len(ps))
+			b := &pgx.Batch{}
+			b.Queue(`update products p set version = version + 1 from unnest($1::uuid[], $2::uuid[]) as k(i, id)
+				where p.instance_id = k.i and p.id = k.id`, is, ps)
+			b.Queue(`update variants v set version = version + 1 from unnest($1::uuid[], $2::uuid[]) as k(i, id)
+				where v.instance_id = k.i and v.product_id = k.id`, is, ps)
+			b.Queue(rebuildSQL, is, ps)
+			return tx.SendBatch(ctx, b).Close()
 		}))
 	})
 	return changed, err

@@ -150,12 +150,13 @@ func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalo
 		estimateCond += " and p.id in (" + match + ")"
 	}
 	filterArgs := len(l.args) // what the conditions use; the page's own arguments follow
+	expected := -1            // the planner's estimate of the total, once asked
 	if q.Title != nil {
 		// A search the planner expects to match most of a large catalog would spend longer gathering
 		// its matches from the trigram index (common trigrams list every title) than walking the
 		// list's order, which soon meets a page of them; its total is that estimate.
-		expected, err := s.estimate(ctx, estimateCond, l.args[:filterArgs])
-		if err != nil {
+		var err error
+		if expected, err = s.estimate(ctx, estimateCond, l.args[:filterArgs]); err != nil {
 			return nil, catalog.Total{}, nil, err
 		}
 		if expected > s.walkSearchesAbove {
@@ -167,9 +168,12 @@ func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalo
 			return ids, estimatedTotal(expected, q, ids), nil, nil
 		}
 	}
+	var ids []uuid.UUID
+	total, exact := 0, false // exact: counted whole, even past catalog.ExactTotalUpTo
+	into := []any{&ids, &total}
 	var sql string
 	if q.Title == nil {
-		sql = fmt.Sprintf(`select array(select id from (%s) page), (%s), false`, l.page(q, cond), count(cond))
+		sql = fmt.Sprintf(`select array(select id from (%s) page), (%s)`, l.page(q, cond), count(cond))
 	} else {
 		// A search gathers its matches first. When they are few, the page is read by id among
 		// them and counted exactly (the gathered set bounds the count); else the search is a filter
@@ -186,26 +190,23 @@ func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalo
 				(select ok from gathered)`,
 			match, s.gatherTitleMatches+1, s.gatherTitleMatches, l.page(q, among), l.page(q, estimateCond),
 			counted, count(estimateCond))
+		into = append(into, &exact)
 	}
 	// One statement, planned for its own arguments (QueryExecModeExec): a plan cached for an average
 	// instance would scan a whole large table for a small instance's bounded count.
-	var ids []uuid.UUID
-	total := 0
-	var exact bool
-	if err := s.db(ctx).QueryRow(ctx, sql, append([]any{pgx.QueryExecModeExec}, l.args...)...).Scan(&ids, &total, &exact); err != nil {
+	if err := s.db(ctx).QueryRow(ctx, sql, append([]any{pgx.QueryExecModeExec}, l.args...)...).Scan(into...); err != nil {
 		return nil, catalog.Total{}, nil, wrap(err)
 	}
-	if exact {
+	if exact || total <= catalog.ExactTotalUpTo {
 		return ids, catalog.Total{Items: total}, nil, nil
 	}
-	if total <= catalog.ExactTotalUpTo {
-		return ids, catalog.Total{Items: total}, nil, nil
+	if expected < 0 {
+		var err error
+		if expected, err = s.estimate(ctx, estimateCond, l.args[:filterArgs]); err != nil {
+			return nil, catalog.Total{}, nil, err
+		}
 	}
-	estimate, err := s.estimate(ctx, estimateCond, l.args[:filterArgs])
-	if err != nil {
-		return nil, catalog.Total{}, nil, err
-	}
-	return ids, estimatedTotal(estimate, q, ids), nil, nil
+	return ids, estimatedTotal(expected, q, ids), nil, nil
 }
 
 // estimatedTotal is the planner's estimate made consistent with what was seen: more than the

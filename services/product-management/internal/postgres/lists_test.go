@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -15,9 +16,11 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/postgres"
 )
 
-// Every page of every list shape equals what the plain statement (a join of both locales' titles,
-// the whole set sorted) gives, for the indexed title walks, the gathered and the walked title
-// search, in both directions, with and without a fallback locale, and into the untitled products.
+// Every page of the list shapes (each order in both directions; no filter, status, vendor, tags,
+// created after, collection, title search alone and with status) equals what the plain statement
+// (a join of both locales' titles, the whole set sorted) gives: for the indexed title walks, the
+// gathered and the walked title search, with and without a fallback locale, into the untitled
+// products, and for cursor walks.
 func TestListPagesEqualThePlainStatement(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -45,6 +48,23 @@ func TestListPagesEqualThePlainStatement(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Tags on every third product, a collection holding every fourth.
+	collection := uuid.New()
+	if _, err := pool.Exec(ctx, `update products set tags = array['sale'] where instance_id = $1 and extract(minute from created_at)::int % 3 = 0`, instance); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `insert into collections (instance_id, id, handle) values ($1, $2, 'c')`, instance, collection); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `insert into product_collections (instance_id, product_id, collection_id, position)
+		select instance_id, id, $2, 0 from (select instance_id, id, row_number() over (order by id) n from products where instance_id = $1) p
+		where n % 4 = 0`, instance, collection); err != nil {
+		t.Fatal(err)
+	}
+	var midpoint time.Time
+	if err := pool.QueryRow(ctx, `select created_at from products where instance_id = $1 order by created_at offset 45 limit 1`, instance).Scan(&midpoint); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := pool.Exec(ctx, "analyze"); err != nil {
 		t.Fatal(err)
 	}
@@ -63,6 +83,18 @@ func TestListPagesEqualThePlainStatement(t *testing.T) {
 		if q.Title != nil {
 			args = append(args, "%"+*q.Title+"%")
 			where += fmt.Sprintf(" and coalesce(t.title, d.title) ilike $%d", len(args))
+		}
+		if len(q.Tags) > 0 {
+			args = append(args, q.Tags)
+			where += fmt.Sprintf(" and p.tags && $%d", len(args))
+		}
+		if q.CreatedAfter != nil {
+			args = append(args, *q.CreatedAfter)
+			where += fmt.Sprintf(" and p.created_at >= $%d", len(args))
+		}
+		if q.Collection != nil {
+			args = append(args, *q.Collection)
+			where += fmt.Sprintf(" and p.id in (select product_id from product_collections where instance_id = $1 and collection_id = $%d)", len(args))
 		}
 		dir := "asc"
 		if q.Descending {
@@ -86,7 +118,8 @@ func TestListPagesEqualThePlainStatement(t *testing.T) {
 	active, vendor, search := catalog.Active, "vendor-1", "ab"
 	locales := map[string]catalog.ReadLocale{"de→en": {Code: "de", Fallback: "en"}, "en": {Code: "en"}, "de": {Code: "de"}}
 	filters := map[string]catalog.ListQuery{"all": {}, "status": {Status: &active}, "vendor": {Vendor: &vendor},
-		"title": {Title: &search}, "title and status": {Title: &search, Status: &active}}
+		"title": {Title: &search}, "title and status": {Title: &search, Status: &active}, "tags": {Tags: []string{"sale"}},
+		"created after": {CreatedAfter: &midpoint}, "collection": {Collection: &collection}}
 	checked := 0
 	// Every search here is gathered; gathering overflows, so the search walks; the planner expects
 	// more than the bound, so the search walks from the start and its total is estimated.
@@ -123,5 +156,30 @@ func TestListPagesEqualThePlainStatement(t *testing.T) {
 	}
 	if checked < 500 {
 		t.Fatalf("only %d pages checked", checked)
+	}
+	// A cursor walk (created or updated order, both directions) visits what the plain statement
+	// lists, in its order, without a count.
+	for fn, f := range filters {
+		for _, order := range []string{"", "updated_at"} {
+			for _, desc := range []bool{false, true} {
+				q := f
+				q.Locale, q.OrderBy, q.Descending, q.PerPage, q.Page = locales["de→en"], order, desc, 7, 1
+				all := q
+				all.PerPage = 1000
+				want, _ := reference(t, all)
+				var got []uuid.UUID
+				q.Cursor = &catalog.Cursor{}
+				for pages := 0; q.Cursor != nil && pages < 20; pages++ {
+					ids, total, next, err := store.ListProductIDs(ctx, instance, q)
+					if err != nil || total.Items != -1 {
+						t.Fatalf("cursor %s order %q desc %v: total %+v, %v", fn, order, desc, total, err)
+					}
+					got, q.Cursor = append(got, ids...), next
+				}
+				if !slices.Equal(got, want) {
+					t.Fatalf("cursor %s order %q desc %v: walked %d ids, want %d", fn, order, desc, len(got), len(want))
+				}
+			}
+		}
 	}
 }

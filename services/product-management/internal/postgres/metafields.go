@@ -44,13 +44,6 @@ func (s *Store) MetafieldsByID(ctx context.Context, instance uuid.UUID, ids []uu
 const metafieldsOf = `select ` + metafieldColumns + ` from metafields f where f.instance_id = $1 and f.product_id = any($2)
 	order by f.namespace, f.key, f.id`
 
-// metaobjectsOf: $1 instance, $2 products: the metaobjects their metafields refer to.
-const metaobjectsOf = `select ` + metaobjectColumns + ` from metaobjects m
-	join metaobject_definitions d on d.instance_id = m.instance_id and d.id = m.definition_id
-	where m.instance_id = $1 and m.id in (select r.metaobject_id from metafield_references r
-		join metafields f on f.instance_id = r.instance_id and f.id = r.metafield_id
-		where f.instance_id = $1 and f.product_id = any($2))`
-
 func (s *Store) SaveMetafield(ctx context.Context, instance uuid.UUID, m catalog.Metafield, create bool) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}

@@ -137,10 +137,13 @@ func (s *Store) Metaobjects(ctx context.Context, instance uuid.UUID, page, perPa
 	return list, total, wrap(err)
 }
 
+// metaobjectsByID: $1 instance, $2 ids.
+const metaobjectsByID = `select ` + metaobjectColumns + ` from metaobjects m
+	join metaobject_definitions d on d.instance_id = m.instance_id and d.id = m.definition_id
+	where m.instance_id = $1 and m.id = any($2)`
+
 func (s *Store) MetaobjectsByID(ctx context.Context, instance uuid.UUID, ids []uuid.UUID) ([]catalog.Metaobject, error) {
-	rows, err := s.db(ctx).Query(ctx, `select `+metaobjectColumns+` from metaobjects m
-		join metaobject_definitions d on d.instance_id = m.instance_id and d.id = m.definition_id
-		where m.instance_id = $1 and m.id = any($2)`, instance, ids)
+	rows, err := s.db(ctx).Query(ctx, metaobjectsByID, instance, ids)
 	if err != nil {
 		return nil, wrap(err)
 	}

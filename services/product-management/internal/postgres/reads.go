@@ -30,12 +30,9 @@ func (s *Store) Embeds(ctx context.Context, instance uuid.UUID, q catalog.EmbedQ
 		collectInto(b, &out.Collections, func(r pgx.Row) (catalog.Collection, error) { return scanCollection(r) },
 			collectionsByID, instance, loc.Code, loc.Fallback, q.Collections)
 	}
-	if len(q.Products) > 0 && q.Metaobjects {
+	if len(q.Metaobjects) > 0 {
 		collectInto(b, &out.Metaobjects, func(r pgx.Row) (catalog.Metaobject, error) { return scanMetaobject(r) },
-			metaobjectsOf, instance, q.Products)
-	}
-	if q.PriceChannel != uuid.Nil {
-		collectInto(b, &out.PriceChannel, scanChannel, channelsByID, instance, []uuid.UUID{q.PriceChannel})
+			metaobjectsByID, instance, q.Metaobjects)
 	}
 	if b.Len() == 0 {
 		return out, nil
