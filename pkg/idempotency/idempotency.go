@@ -24,6 +24,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/pkg/periodic"
 	"github.com/flowkiwi/platform/pkg/pgerr"
 	"github.com/flowkiwi/platform/pkg/requestvalidation"
 )
@@ -225,18 +226,11 @@ func (k *Keys) Expire(ctx context.Context) (int64, error) {
 
 // ExpireEvery runs Expire until ctx ends: expiry is a background task, not a request's cost.
 func (k *Keys) ExpireEvery(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := k.Expire(ctx); err != nil && k.logger != nil {
-				k.logger.WarnContext(ctx, "idempotency: expiry failed", "error", err)
-			}
-		}
+	logger := k.logger
+	if logger == nil {
+		logger = slog.Default()
 	}
+	periodic.Run(ctx, every, logger, "idempotency: expired outcomes", k.Expire)
 }
 
 // recorder passes a response through and keeps a copy.

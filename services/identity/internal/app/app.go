@@ -17,6 +17,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/idempotency"
 	"github.com/flowkiwi/platform/pkg/metrics"
 	"github.com/flowkiwi/platform/pkg/migrate"
+	"github.com/flowkiwi/platform/pkg/periodic"
 	"github.com/flowkiwi/platform/pkg/ratelimit"
 	"github.com/flowkiwi/platform/pkg/tracing"
 	"github.com/flowkiwi/platform/services/identity/internal/config"
@@ -104,20 +105,9 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slo
 
 // ExpireEvents deletes organization events older than keep, every hour until ctx ends.
 func (a *App) ExpireEvents(ctx context.Context, keep time.Duration, logger *slog.Logger) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		if n, err := a.store.ExpireEvents(ctx, keep); err != nil && ctx.Err() == nil {
-			logger.Warn("expiring organization events failed", "error", err)
-		} else if n > 0 {
-			logger.Info("expired organization events", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	periodic.Run(ctx, time.Hour, logger, "expired organization events", func(ctx context.Context) (int64, error) {
+		return a.store.ExpireEvents(ctx, keep)
+	})
 }
 
 // RotateKeys keeps the key set rotating until ctx ends.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/flowkiwi/platform/pkg/eventfeed"
 	"github.com/flowkiwi/platform/services/identity/internal/permission"
 )
 
@@ -46,10 +47,7 @@ type Event struct {
 }
 
 // Position is an event's place in the feed (its transaction, then its sequence): the cursor.
-type Position struct {
-	Tx  uint64
-	Seq int64
-}
+type Position = eventfeed.Position
 
 // Encoder renders a resource as an event's data (the HTTP layer's representation).
 type Encoder func(resource any) (json.RawMessage, error)

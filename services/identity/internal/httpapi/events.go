@@ -2,12 +2,10 @@ package httpapi
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 
+	"github.com/flowkiwi/platform/pkg/eventfeed"
 	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/services/identity/internal/api"
 	"github.com/flowkiwi/platform/services/identity/internal/event"
@@ -27,29 +25,6 @@ func EncodeEvent(resource any) (json.RawMessage, error) {
 	return nil, fmt.Errorf("httpapi: no event rendering for %T", resource)
 }
 
-func encodeEventCursor(p event.Position) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatUint(p.Tx, 10) + "." + strconv.FormatInt(p.Seq, 10)))
-}
-
-func decodeEventCursor(s string) (event.Position, error) {
-	bad := &fault.Error{Kind: fault.KindBadRequest, Detail: "after: not a next_cursor of this feed",
-		Violations: []fault.Violation{{Path: "query.after", Code: "invalid_cursor", Message: "not a next_cursor of this feed"}}}
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return event.Position{}, bad
-	}
-	tx, seq, ok := strings.Cut(string(raw), ".")
-	if !ok {
-		return event.Position{}, bad
-	}
-	t, err1 := strconv.ParseUint(tx, 10, 63)
-	n, err2 := strconv.ParseInt(seq, 10, 64)
-	if err1 != nil || err2 != nil || n < 0 {
-		return event.Position{}, bad
-	}
-	return event.Position{Tx: t, Seq: n}, nil
-}
-
 func (s *Server) ListOrganizationEvents(ctx context.Context, req api.ListOrganizationEventsRequestObject) (api.ListOrganizationEventsResponseObject, error) {
 	id, err := actor(ctx)
 	if err != nil {
@@ -57,8 +32,10 @@ func (s *Server) ListOrganizationEvents(ctx context.Context, req api.ListOrganiz
 	}
 	var after event.Position
 	if req.Params.After != nil {
-		if after, err = decodeEventCursor(*req.Params.After); err != nil {
-			return nil, err
+		var ok bool
+		if after, ok = eventfeed.ParseCursor(*req.Params.After); !ok {
+			return nil, &fault.Error{Kind: fault.KindBadRequest, Detail: "after: not a next_cursor of this feed",
+				Violations: []fault.Violation{{Path: "query.after", Code: "invalid_cursor", Message: "not a next_cursor of this feed"}}}
 		}
 	}
 	limit := event.MaxPage
@@ -69,7 +46,7 @@ func (s *Server) ListOrganizationEvents(ctx context.Context, req api.ListOrganiz
 	if err != nil {
 		return nil, err
 	}
-	out := api.ListOrganizationEvents200JSONResponse{Items: make([]api.OrganizationEvent, len(list)), NextCursor: encodeEventCursor(after)}
+	out := api.ListOrganizationEvents200JSONResponse{Items: make([]api.OrganizationEvent, len(list)), NextCursor: eventfeed.Cursor(after)}
 	for i, e := range list {
 		var data map[string]any
 		if err := json.Unmarshal(e.Data, &data); err != nil {
@@ -79,7 +56,7 @@ func (s *Server) ListOrganizationEvents(ctx context.Context, req api.ListOrganiz
 			SubjectId: e.Subject, ActorId: e.Actor, OccurredAt: e.At, Data: data}
 	}
 	if len(list) > 0 {
-		out.NextCursor = encodeEventCursor(list[len(list)-1].Position)
+		out.NextCursor = eventfeed.Cursor(list[len(list)-1].Position)
 	}
 	return out, nil
 }

@@ -3,12 +3,13 @@ package postgres
 import (
 	"context"
 	"errors"
-	"strconv"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/flowkiwi/platform/pkg/eventfeed"
+	"github.com/flowkiwi/platform/pkg/periodic"
 	"github.com/flowkiwi/platform/pkg/pgtx"
 	"github.com/flowkiwi/platform/services/identity/internal/event"
 )
@@ -36,29 +37,32 @@ func (s *Store) RecordEvents(ctx context.Context, events []event.Event) error {
 // OrganizationEvents lists a page of an organization's feed: in (transaction, sequence) order, and only
 // events of transactions older than every running one, whose set can no longer grow.
 func (s *Store) OrganizationEvents(ctx context.Context, org uuid.UUID, after event.Position, limit int) ([]event.Event, error) {
-	rows, err := s.db(ctx).Query(ctx, `select id, organization_id, type, subject_id, actor_id, data, created_at, tx_id::text, seq
+	rows, err := s.db(ctx).Query(ctx, `select id, organization_id, type, subject_id, actor_id, data, created_at, `+eventfeed.Columns+`
 		from organization_events
-		where organization_id = $1 and (tx_id, seq) > ($2::xid8, $3) and tx_id < pg_snapshot_xmin(pg_current_snapshot())
-		order by tx_id, seq limit $4`, org, strconv.FormatUint(after.Tx, 10), after.Seq, limit)
+		where organization_id = $1 and `+eventfeed.After(2)+`
+		order by `+eventfeed.Order+` limit $4`, append(append([]any{org}, eventfeed.Args(after)...), limit)...)
 	if err != nil {
 		return nil, wrap(err)
 	}
 	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (event.Event, error) {
 		var e event.Event
-		var tx string
-		if err := r.Scan(&e.ID, &e.Organization, &e.Type, &e.Subject, &e.Actor, &e.Data, &e.At, &tx, &e.Position.Seq); err != nil {
-			return e, err
-		}
-		n, err := strconv.ParseUint(tx, 10, 64)
-		e.Position.Tx = n
+		var tx int64
+		err := r.Scan(&e.ID, &e.Organization, &e.Type, &e.Subject, &e.Actor, &e.Data, &e.At, &tx, &e.Position.Seq)
+		e.Position = eventfeed.At(tx, e.Position.Seq)
 		return e, err
 	})
 	return list, wrap(err)
 }
 
-// ExpireEvents deletes events older than keep, a batch at a time.
+// expiryBatch is how many rows one expiry statement deletes: each stays short.
+const expiryBatch = 10000
+
+// ExpireEvents deletes events older than keep, a batch at a time until none is left.
 func (s *Store) ExpireEvents(ctx context.Context, keep time.Duration) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `delete from organization_events where (organization_id, tx_id, seq) in (
-		select organization_id, tx_id, seq from organization_events where created_at < $1 limit 10000)`, time.Now().Add(-keep))
-	return tag.RowsAffected(), wrap(err)
+	cutoff := time.Now().Add(-keep)
+	return periodic.Drain(ctx, expiryBatch, func(ctx context.Context) (int64, error) {
+		tag, err := s.pool.Exec(ctx, `delete from organization_events where (organization_id, tx_id, seq) in (
+			select organization_id, tx_id, seq from organization_events where created_at < $1 limit $2)`, cutoff, expiryBatch)
+		return tag.RowsAffected(), wrap(err)
+	})
 }

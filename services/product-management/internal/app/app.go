@@ -18,6 +18,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/idempotency"
 	"github.com/flowkiwi/platform/pkg/metrics"
 	"github.com/flowkiwi/platform/pkg/migrate"
+	"github.com/flowkiwi/platform/pkg/periodic"
 	"github.com/flowkiwi/platform/pkg/ratelimit"
 	"github.com/flowkiwi/platform/pkg/tracing"
 	"github.com/flowkiwi/platform/services/product-management/internal/access"
@@ -114,7 +115,7 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 	}
 	store := postgres.New(pool)
 	targets := &webhook.Targets{AllowPrivate: cfg.WebhookAllowPrivate}
-	deliverer, err := webhook.NewDeliverer(pool, store, targets, cfg.Webhooks, logger, m.Registry)
+	deliverer, err := webhook.NewDeliverer(pool, store, targets, httpapi.EventPayload, cfg.Webhooks, logger, m.Registry)
 	if err != nil {
 		return nil, err
 	}
@@ -135,22 +136,9 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 // (unless WEBHOOK_DELIVERY=off leaves them to `deliver` processes), and the expiry of idempotency keys and of events older than EVENT_RETENTION.
 func (a *App) Run(ctx context.Context) error {
 	go a.Idempotency.ExpireEvery(ctx, time.Minute)
-	go func() {
-		tick := time.NewTicker(time.Hour)
-		defer tick.Stop()
-		for {
-			if n, err := a.store.ExpireEvents(ctx, a.cfg.EventRetention); err != nil && ctx.Err() == nil {
-				a.logger.Warn("expiring events failed", "error", err)
-			} else if n > 0 {
-				a.logger.Info("expired events", "count", n)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-		}
-	}()
+	go periodic.Run(ctx, time.Hour, a.logger, "expired events", func(ctx context.Context) (int64, error) {
+		return a.store.ExpireEvents(ctx, a.cfg.EventRetention)
+	})
 	if !a.cfg.WebhookDelivery {
 		<-ctx.Done()
 		return nil

@@ -77,7 +77,7 @@ func ApplyAttribute(a Attribute, ch AttributeChange) (Attribute, error) {
 			a.Type = *ch.Type
 		}
 	}
-	a.Name = text(ch.Name.Apply(a.Name))
+	a.Name = Text(ch.Name.Apply(a.Name))
 	if ch.Options != nil {
 		a.Options = []string{}
 		seen := map[string]bool{}

@@ -95,8 +95,8 @@ func newID() uuid.UUID {
 	return id
 }
 
-// text trims optional text; blank becomes nil.
-func text(p *string) *string {
+// Text trims optional text; blank becomes nil (what every optional text of a resource stores).
+func Text(p *string) *string {
 	if p == nil {
 		return nil
 	}

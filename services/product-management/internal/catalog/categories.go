@@ -74,7 +74,7 @@ func (s *Service) applyCategory(ctx context.Context, instance uuid.UUID, c Categ
 	} else if ch.Handle != nil {
 		c.Handle = *ch.Handle
 	}
-	c.Name = text(ch.Name.Apply(c.Name))
+	c.Name = Text(ch.Name.Apply(c.Name))
 	if ch.Parent.IsNull() {
 		c.Parent = nil
 	} else if pid, ok := ch.Parent.Get(); ok {

@@ -50,8 +50,8 @@ func ApplyCollection(c Collection, ch CollectionChange) (Collection, error) {
 	if !handlePattern.MatchString(c.Handle) || len(c.Handle) > 255 {
 		vs.Add("handle", "invalid_handle", "lowercase letters, digits and single hyphens")
 	}
-	c.Title = text(ch.Title.Apply(c.Title))
-	c.Description = text(ch.Description.Apply(c.Description))
+	c.Title = Text(ch.Title.Apply(c.Title))
+	c.Description = Text(ch.Description.Apply(c.Description))
 	return c, vs.Err()
 }
 

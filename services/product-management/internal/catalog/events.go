@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/flowkiwi/platform/pkg/eventfeed"
 )
 
 // Kind names a resource in event types ("product" in product.created).
@@ -95,10 +97,7 @@ type Event struct {
 
 // EventPosition is an event's place in the feed's order (its transaction, then its sequence):
 // the feed's cursor.
-type EventPosition struct {
-	Tx  uint64
-	Seq int64
-}
+type EventPosition = eventfeed.Position
 
 // EventQuery selects a page of the events feed.
 type EventQuery struct {

@@ -62,7 +62,7 @@ func ApplyMedia(prefix string, m Media, ch MediaChange) (Media, error) {
 	if u, err := url.Parse(m.Src); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		vs.Add(prefix+"src", "invalid_url", "an absolute http or https URL")
 	}
-	m.Alt = text(ch.Alt.Apply(m.Alt))
+	m.Alt = Text(ch.Alt.Apply(m.Alt))
 	if mt, ok := ch.MimeType.Get(); ok {
 		mt = strings.ToLower(strings.TrimSpace(mt))
 		m.MimeType = &mt

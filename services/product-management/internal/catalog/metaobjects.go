@@ -204,7 +204,7 @@ func ApplyDefinition(d MetaobjectDefinition, ch DefinitionChange) (MetaobjectDef
 			d.Type = *typ
 		}
 	}
-	d.Name = text(ch.Name.Apply(d.Name))
+	d.Name = Text(ch.Name.Apply(d.Name))
 	if fields != nil {
 		seen := map[string]bool{}
 		before := map[string]string{}

@@ -168,7 +168,7 @@ func buildProduct(in ProductInput) (NewProduct, error) {
 		}
 		p.Status = st
 	}
-	p.Vendor, p.Title, p.Description = text(in.Vendor), text(in.Title), text(in.Description)
+	p.Vendor, p.Title, p.Description = Text(in.Vendor), Text(in.Title), Text(in.Description)
 	p.Tags = ParseTags("tags", in.Tags, &vs)
 	if len(in.Options) > MaxOptions {
 		vs.Add("options", "too_many_options", fmt.Sprintf("a product may have at most %d options", MaxOptions))

@@ -82,7 +82,7 @@ func buildVariant(path string, productID uuid.UUID, in VariantInput, options []O
 	if v.SKU == "" || utf8.RuneCountInString(v.SKU) > 255 {
 		vs.Add(path+".sku", "invalid_length", "the SKU must be 1 to 255 characters long")
 	}
-	v.Title, v.Barcode = text(in.Title), text(in.Barcode)
+	v.Title, v.Barcode = Text(in.Title), Text(in.Barcode)
 	if in.Position != nil {
 		v.Position = *in.Position
 	}
@@ -250,7 +250,7 @@ func (s *Service) UpdateVariant(ctx context.Context, instance, id uuid.UUID, loc
 			vs.Add("sku", "invalid_length", "the SKU must be 1 to 255 characters long")
 		}
 	}
-	v.Title, v.Barcode = text(c.Title.Apply(v.Title)), text(c.Barcode.Apply(v.Barcode))
+	v.Title, v.Barcode = Text(c.Title.Apply(v.Title)), Text(c.Barcode.Apply(v.Barcode))
 	if c.Position != nil {
 		v.Position = *c.Position
 	}

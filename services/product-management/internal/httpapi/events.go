@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/flowkiwi/platform/pkg/eventfeed"
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
@@ -88,6 +88,9 @@ func EncodeEvent(c catalog.Change) (json.RawMessage, error) {
 	return json.Marshal(doc)
 }
 
+// EventPayload is a webhook delivery's body: the event as the feed shows it, without @context.
+func EventPayload(e catalog.Event, instance uuid.UUID) any { return renderEvent(e, instance, false) }
+
 func renderEvent(e catalog.Event, instance uuid.UUID, top bool) api.Event {
 	var doc struct {
 		ID string `json:"@id"`
@@ -101,28 +104,6 @@ func renderEvent(e catalog.Event, instance uuid.UUID, top bool) api.Event {
 	return out
 }
 
-func encodeEventCursor(p catalog.EventPosition) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatUint(p.Tx, 10) + "." + strconv.FormatInt(p.Seq, 10)))
-}
-
-func decodeEventCursor(s string) (catalog.EventPosition, error) {
-	bad := badQuery("cursor", "not a cursor from view.next")
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return catalog.EventPosition{}, bad
-	}
-	tx, seq, ok := strings.Cut(string(raw), ".")
-	if !ok {
-		return catalog.EventPosition{}, bad
-	}
-	t, err1 := strconv.ParseUint(tx, 10, 63)
-	n, err2 := strconv.ParseInt(seq, 10, 64)
-	if err1 != nil || err2 != nil || n < 0 {
-		return catalog.EventPosition{}, bad
-	}
-	return catalog.EventPosition{Tx: t, Seq: n}, nil
-}
-
 func (s *Server) ListEvents(ctx context.Context, req api.ListEventsRequestObject) (api.ListEventsResponseObject, error) {
 	t, err := authorize(ctx, permRead)
 	if err != nil {
@@ -134,9 +115,9 @@ func (s *Server) ListEvents(ctx context.Context, req api.ListEventsRequestObject
 		q.Limit = *p.ItemsPerPage
 	}
 	if p.Cursor != nil {
-		pos, err := decodeEventCursor(*p.Cursor)
-		if err != nil {
-			return nil, err
+		pos, ok := eventfeed.ParseCursor(*p.Cursor)
+		if !ok {
+			return nil, badQuery("cursor", "not a cursor from view.next")
 		}
 		q.After = &pos
 	}
@@ -164,7 +145,7 @@ func (s *Server) ListEvents(ctx context.Context, req api.ListEventsRequestObject
 	next := self
 	if len(list) > 0 {
 		v := cloneValues(query)
-		v.Set("cursor", encodeEventCursor(list[len(list)-1].Position))
+		v.Set("cursor", eventfeed.Cursor(list[len(list)-1].Position))
 		next = iri.Events.Path() + "?" + v.Encode()
 	}
 	view.Next = &next

@@ -9,30 +9,13 @@ import (
 	"github.com/oapi-codegen/nullable"
 
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
-	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
 	"github.com/flowkiwi/platform/services/product-management/internal/webhook"
 )
 
-// eventKinds are the resource kinds subscriptions may name.
-func eventKinds() []string {
-	var out []string
-	for _, k := range catalog.Kinds() {
-		out = append(out, string(k))
-	}
-	return out
-}
-
-func nullText(p *string) nullable.Nullable[string] {
-	if p == nil {
-		return nullable.NewNullNullable[string]()
-	}
-	return nullable.NewNullableWithValue(*p)
-}
-
 func renderSubscription(sub webhook.Subscription, top bool) api.WebhookSubscription {
 	out := api.WebhookSubscription{LdID: iri.WebhookSubscriptions.Of(sub.ID), LdType: "WebhookSubscription", Id: sub.ID, Url: sub.URL,
-		Events: sub.Events, Description: nullText(sub.Description), Active: sub.Active, DisabledReason: nullText(sub.DisabledReason),
+		Events: sub.Events, Description: text(sub.Description), Active: sub.Active, DisabledReason: text(sub.DisabledReason),
 		Deliveries: iri.WebhookSubscriptions.Of(sub.ID) + "/deliveries", CreatedAt: sub.CreatedAt, UpdatedAt: sub.UpdatedAt}
 	if out.Events == nil {
 		out.Events = []string{}
@@ -54,11 +37,8 @@ func renderDelivery(d webhook.Delivery, top bool) api.WebhookDelivery {
 		out.NextAttemptAt = nullable.NewNullableWithValue(*d.NextAttempt)
 	}
 	for i, a := range d.Attempts {
-		at := api.WebhookAttempt{Attempt: a.N, AttemptedAt: a.At, DurationMs: int(a.Duration.Milliseconds()), Error: nullText(a.Error),
-			ResponseExcerpt: nullText(a.Excerpt), ResponseStatus: nullable.NewNullNullable[int]()}
-		if a.Status != nil {
-			at.ResponseStatus = nullable.NewNullableWithValue(*a.Status)
-		}
+		at := api.WebhookAttempt{Attempt: a.N, AttemptedAt: a.At, DurationMs: int(a.Duration.Milliseconds()), Error: text(a.Error),
+			ResponseExcerpt: text(a.Excerpt), ResponseStatus: intOrNull(a.Status)}
 		out.Attempts[i] = at
 	}
 	if top {
@@ -91,7 +71,7 @@ func (s *Server) CreateWebhookSubscription(ctx context.Context, req api.CreateWe
 	if err != nil {
 		return nil, err
 	}
-	sub, err := s.Webhooks.Create(ctx, t.InstanceID, b.Url, b.Events, b.Description, eventKinds())
+	sub, err := s.Webhooks.Create(ctx, t.InstanceID, b.Url, b.Events, b.Description)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +99,7 @@ func (s *Server) UpdateWebhookSubscription(ctx context.Context, req api.UpdateWe
 	}
 	b := req.Body
 	sub, err := s.Webhooks.Update(ctx, t.InstanceID, req.Id, webhook.SubscriptionChanges{URL: b.Url, Events: b.Events,
-		Description: textPatch(b.Description), Active: b.Active}, eventKinds())
+		Description: textPatch(b.Description), Active: b.Active})
 	if err != nil {
 		return nil, err
 	}

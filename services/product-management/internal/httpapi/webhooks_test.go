@@ -210,8 +210,9 @@ func TestWebhookDeliversSignedEvents(t *testing.T) {
 	expectProblem(t, gone, 404, "")
 }
 
-// With the receiver down, 20 creates and a restart of product-management lose nothing: once the
-// receiver is back every event arrives, each under its own webhook-id, and they are the feed's.
+// With the receiver down, 20 creates, a stop of delivery, 5 creates while nothing dispatches, and
+// a restart of product-management lose nothing: once the receiver is back every event arrives,
+// each under its own webhook-id, and they are the feed's.
 func TestWebhookEventsSurviveAnOutageAndARestart(t *testing.T) {
 	t.Parallel()
 	id := testenv.StartIdentity(t)
@@ -230,13 +231,16 @@ func TestWebhookEventsSurviveAnOutageAndARestart(t *testing.T) {
 		return err == nil && list.StatusCode() == 200 && list.ApplicationldJSON200.TotalItems == 20 &&
 			len(list.ApplicationldJSON200.Member[0].Attempts) > 0
 	})
-	w.pm.StopBackground() // the process stops, deliveries pending
+	w.pm.StopBackground() // delivery stops, deliveries pending
+	for i := range 5 {    // and these events are written with no dispatcher running
+		w.create(t, w.c, pm.ProductCreate{Title: some(fmt.Sprintf("Undispatched %d", i))})
+	}
 	restarted := webhookWorld(t, id, db, nil)
 	r.down.Store(0)
 	c := restarted.pm.Client(w.owner, w.handle, w.org)
-	events, _ := feedAtLeast(t, c, pm.ListEventsParams{}, 20)
-	if len(events) != 20 {
-		t.Fatalf("%d events in the feed, want 20", len(events))
+	events, _ := feedAtLeast(t, c, pm.ListEventsParams{}, 25)
+	if len(events) != 25 {
+		t.Fatalf("%d events in the feed, want 25", len(events))
 	}
 	wh, err := standardwebhooks.NewWebhook(*sub.Secret)
 	if err != nil {
@@ -250,30 +254,45 @@ func TestWebhookEventsSurviveAnOutageAndARestart(t *testing.T) {
 			}
 			seen[d.header.Get("webhook-id")] = true
 		}
-		return len(seen) >= 20
+		return len(seen) >= 25
 	})
 	for _, e := range events {
 		if !seen[e.Id.String()] {
 			t.Errorf("event %s (%s) was never delivered", e.Id, e.Type)
 		}
 	}
-	if len(seen) != 20 {
-		t.Errorf("%d distinct webhook-ids, want the feed's 20", len(seen))
+	if len(seen) != 25 {
+		t.Errorf("%d distinct webhook-ids, want the feed's 25", len(seen))
 	}
 }
 
-// A subscription whose deliveries keep failing is deactivated with a reason, and a PATCH
+// A subscription whose deliveries keep failing stays active while its failures last less than
+// WEBHOOK_DISABLE_AFTER, is deactivated with a reason once they last longer, and a PATCH
 // reactivates it.
 func TestWebhookSubscriptionFailingTooLongIsDeactivated(t *testing.T) {
 	t.Parallel()
 	id := testenv.StartIdentity(t)
-	w := webhookWorld(t, id, testdb.NewURL(t, pmdb.Migrations()), map[string]string{"WEBHOOK_DISABLE_AFTER": "1s"})
+	// Retries every second: the failures last 1s at the second attempt, 3s at the fourth.
+	w := webhookWorld(t, id, testdb.NewURL(t, pmdb.Migrations()), map[string]string{"WEBHOOK_DISABLE_AFTER": "3s"})
 	w.tenant(t, "Failing", "failing")
 	r := newReceiver(t)
 	r.down.Store(500)
 	sub := w.subscribe(t, r.srv.URL, "product.created")
 	w.create(t, w.c, pm.ProductCreate{Title: some("Never delivered")})
 	ctx := context.Background()
+	waitFor(t, 20*time.Second, "no delivery failed twice", func() bool {
+		list, err := w.c.ListWebhookDeliveriesWithResponse(ctx, sub.Id, nil)
+		return err == nil && list.StatusCode() == 200 && len(list.ApplicationldJSON200.Member) == 1 &&
+			len(list.ApplicationldJSON200.Member[0].Attempts) >= 2
+	})
+	early, err := w.c.GetWebhookSubscriptionWithResponse(ctx, sub.Id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, early, 200)
+	if !early.ApplicationldJSON200.Active {
+		t.Fatalf("deactivated after failures lasting less than WEBHOOK_DISABLE_AFTER: %s", early.Body)
+	}
 	var cur pm.WebhookSubscription
 	waitFor(t, 20*time.Second, "the failing subscription stayed active", func() bool {
 		resp, err := w.c.GetWebhookSubscriptionWithResponse(ctx, sub.Id, nil)

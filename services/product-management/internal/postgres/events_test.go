@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -78,5 +79,18 @@ func TestEventsRecordVersionAndExpire(t *testing.T) {
 	n, err := store.ExpireEvents(ctx, 30*24*time.Hour)
 	if err != nil || n != 1 {
 		t.Fatalf("expired %d (%v), want 1", n, err)
+	}
+	// The next event of a resource whose events all expired counts on from its last version.
+	if err := store.Atomically(ctx, func(ctx context.Context) error {
+		return store.RecordEvents(ctx, instance, []catalog.NewEvent{ev("channel.updated", "b"), ev("channel.updated", "b")})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var versions []int64
+	if err := pool.QueryRow(ctx, `select array_agg(resource_version order by seq) from events where instance_id = $1 and resource = 'b'`, instance).Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(versions, []int64{2, 3}) {
+		t.Fatalf("versions after expiry %v, want [2 3]", versions)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/flowkiwi/platform/pkg/eventfeed"
 	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/services/product-management/internal/webhook"
 )
@@ -18,11 +19,13 @@ var (
 	_ webhook.DeliveryStore = (*Store)(nil)
 )
 
-const subscriptionColumns = `id, url, events, description, secret, active, disabled_reason, created_at, updated_at`
+// subscriptionColumns leave the secret out: it is shown once, at creation, and read only to sign
+// a delivery (Job).
+const subscriptionColumns = `id, url, events, description, active, disabled_reason, created_at, updated_at`
 
-func scanSubscription(r pgx.Row) (webhook.Subscription, error) {
+func scanSubscription(r pgx.Row, extra ...any) (webhook.Subscription, error) {
 	var s webhook.Subscription
-	err := r.Scan(&s.ID, &s.URL, &s.Events, &s.Description, &s.Secret, &s.Active, &s.DisabledReason, &s.CreatedAt, &s.UpdatedAt)
+	err := r.Scan(append([]any{&s.ID, &s.URL, &s.Events, &s.Description, &s.Active, &s.DisabledReason, &s.CreatedAt, &s.UpdatedAt}, extra...)...)
 	return s, err
 }
 
@@ -39,12 +42,7 @@ func (s *Store) Subscriptions(ctx context.Context, instance uuid.UUID, page, per
 		return nil, 0, wrap(err)
 	}
 	total := 0
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhook.Subscription, error) {
-		var sub webhook.Subscription
-		err := r.Scan(&sub.ID, &sub.URL, &sub.Events, &sub.Description, &sub.Secret, &sub.Active, &sub.DisabledReason, &sub.CreatedAt, &sub.UpdatedAt, &total)
-		sub.Secret = ""
-		return sub, err
-	})
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhook.Subscription, error) { return scanSubscription(r, &total) })
 	if err != nil {
 		return nil, 0, wrap(err)
 	}
@@ -135,7 +133,7 @@ func (s *Store) Delivery(ctx context.Context, instance, id uuid.UUID) (webhook.D
 
 func (s *Store) Resend(ctx context.Context, instance, subscription, event uuid.UUID, enqueue webhook.Enqueue) (uuid.UUID, error) {
 	id := uuid.Must(uuid.NewV7())
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `insert into webhook_deliveries (instance_id, id, subscription_id, event_id, next_attempt_at)
 			select $1, $2, $3, e.id, now() from events e where e.id = $4 and e.instance_id = $1`, instance, id, subscription, event)
 		if err != nil {
@@ -155,7 +153,8 @@ func (s *Store) Resend(ctx context.Context, instance, subscription, event uuid.U
 // holds the cursor's row.
 func (s *Store) Dispatch(ctx context.Context, limit int, enqueue webhook.Enqueue) (int, error) {
 	passed := 0
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		passed = 0 // a retried attempt counts afresh
 		var curTx string
 		var curSeq int64
 		err := tx.QueryRow(ctx, `select tx_id::text, seq from webhook_dispatch where id = 1 for update skip locked`).Scan(&curTx, &curSeq)
@@ -170,8 +169,8 @@ func (s *Store) Dispatch(ctx context.Context, limit int, enqueue webhook.Enqueue
 		var queued []webhook.Queued
 		rows, err := tx.Query(ctx, `with batch as (
 				select instance_id, id, type, tx_id, seq, created_at from events
-				where (tx_id, seq) > ($1::xid8, $2) and tx_id < pg_snapshot_xmin(pg_current_snapshot())
-				order by tx_id, seq limit $3),
+				where `+eventfeed.After(1)+`
+				order by `+eventfeed.Order+` limit $3),
 			made as (
 				insert into webhook_deliveries (instance_id, id, subscription_id, event_id, next_attempt_at, created_at)
 				select b.instance_id, gen_random_uuid(), w.id, b.id, now(), clock_timestamp()
@@ -222,16 +221,18 @@ func (s *Store) Dispatch(ctx context.Context, limit int, enqueue webhook.Enqueue
 }
 
 func (s *Store) Job(ctx context.Context, instance, delivery uuid.UUID) (webhook.Job, error) {
-	var j webhook.Job
+	j := webhook.Job{Instance: instance}
 	var status string
+	var tx int64
+	e := &j.Event
 	err := s.pool.QueryRow(ctx, `select d.id, d.status, w.id, w.url, w.secret, w.active,
-			e.id, e.type, e.created_at, e.resource_version, e.data
+			e.id, e.type, e.resource, e.resource_version, e.data, e.created_at, e.tx_id::text::bigint, e.seq
 		from webhook_deliveries d
 		join webhook_subscriptions w on w.instance_id = d.instance_id and w.id = d.subscription_id
-		join events e on e.id = d.event_id
+		join events e on e.instance_id = d.instance_id and e.id = d.event_id
 		where d.instance_id = $1 and d.id = $2`, instance, delivery).Scan(&j.Delivery.ID, &status,
 		&j.Subscription.ID, &j.Subscription.URL, &j.Subscription.Secret, &j.Subscription.Active,
-		&j.Event.ID, &j.Event.Type, &j.Event.Timestamp, &j.Event.ResourceVersion, &j.Event.Data)
+		&e.ID, &e.Type, &e.Resource, &e.ResourceVersion, &e.Data, &e.CreatedAt, &tx, &e.Position.Seq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return j, webhook.ErrGone
 	}
@@ -239,14 +240,7 @@ func (s *Store) Job(ctx context.Context, instance, delivery uuid.UUID) (webhook.
 		return j, wrap(err)
 	}
 	j.Delivery.Status = webhook.Status(status)
-	j.Event.Instance = instance
-	j.Event.LdType = "Event"
-	j.Event.LdID = "/rest/api/events/" + j.Event.ID.String()
-	var doc struct {
-		ID string `json:"@id"`
-	}
-	_ = json.Unmarshal(j.Event.Data, &doc)
-	j.Event.Resource = doc.ID
+	e.Position = eventfeed.At(tx, e.Position.Seq)
 	return j, nil
 }
 
@@ -268,7 +262,7 @@ func (s *Store) RecordAttempt(ctx context.Context, instance, delivery uuid.UUID,
 			from webhook_deliveries d
 			where d.instance_id = $1 and d.id = $2 and w.instance_id = d.instance_id and w.id = d.subscription_id`, instance, delivery, a.At, disableAfter.Milliseconds())
 	}
-	return wrap(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return tx.SendBatch(ctx, b).Close() }))
+	return wrap(s.inTx(ctx, func(tx pgx.Tx) error { return tx.SendBatch(ctx, b).Close() }))
 }
 
 func (s *Store) Backlog(ctx context.Context) (int64, time.Duration, error) {

@@ -21,6 +21,8 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 )
 
 // DefaultSchedule is Standard Webhooks' recommended wait before each retry.
@@ -55,10 +57,15 @@ func DefaultConfig() Config {
 
 // Job is what a delivery attempt needs.
 type Job struct {
+	Instance     uuid.UUID
 	Delivery     Delivery
 	Subscription Subscription
-	Event        Payload
+	Event        catalog.Event
 }
+
+// Payload renders an event as a delivery's body: the event as the feed shows it, without
+// @context (the HTTP layer's rendering, so the two never differ).
+type Payload func(e catalog.Event, instance uuid.UUID) any
 
 // DeliveryStore is what the dispatcher and the worker store.
 type DeliveryStore interface {
@@ -93,12 +100,13 @@ type Deliverer struct {
 	client  *http.Client
 	river   *river.Client[pgx.Tx]
 	logger  *slog.Logger
+	payload Payload
 
 	outcomes *prometheus.CounterVec
 }
 
 // NewDeliverer wires River over pool (its tables come with product-management's migrations).
-func NewDeliverer(pool *pgxpool.Pool, store DeliveryStore, targets *Targets, cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Deliverer, error) {
+func NewDeliverer(pool *pgxpool.Pool, store DeliveryStore, targets *Targets, payload Payload, cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Deliverer, error) {
 	def := DefaultConfig()
 	if len(cfg.Schedule) == 0 {
 		cfg.Schedule = def.Schedule
@@ -115,7 +123,7 @@ func NewDeliverer(pool *pgxpool.Pool, store DeliveryStore, targets *Targets, cfg
 	if cfg.DisableAfter <= 0 {
 		cfg.DisableAfter = def.DisableAfter
 	}
-	d := &Deliverer{cfg: cfg, store: store, targets: targets, logger: logger,
+	d := &Deliverer{cfg: cfg, store: store, targets: targets, logger: logger, payload: payload,
 		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "webhook_deliveries_total",
 			Help: "Webhook delivery attempts by outcome (succeeded, retrying, failed, dropped)."}, []string{"outcome"})}
 	dialer := &net.Dialer{Timeout: 5 * time.Second, Control: targets.Control}
@@ -140,13 +148,31 @@ func NewDeliverer(pool *pgxpool.Pool, store DeliveryStore, targets *Targets, cfg
 	}
 	d.river = rc
 	if reg != nil {
-		reg.MustRegister(d.outcomes,
-			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "webhook_queue_depth", Help: "Webhook deliveries pending."},
-				func() float64 { n, _, _ := store.Backlog(context.Background()); return float64(n) }),
-			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "webhook_oldest_undispatched_event_age_seconds", Help: "Age of the oldest event not yet turned into deliveries."},
-				func() float64 { _, age, _ := store.Backlog(context.Background()); return age.Seconds() }))
+		reg.MustRegister(d.outcomes, backlog{store})
 	}
 	return d, nil
+}
+
+// backlog reports the queue's two gauges from one Backlog query per scrape; a scrape during a
+// database outage leaves them out rather than report zeros.
+type backlog struct{ store DeliveryStore }
+
+var (
+	queueDepth = prometheus.NewDesc("webhook_queue_depth", "Webhook deliveries pending.", nil, nil)
+	oldestAge  = prometheus.NewDesc("webhook_oldest_undispatched_event_age_seconds", "Age of the oldest event not yet turned into deliveries.", nil, nil)
+)
+
+func (b backlog) Describe(ch chan<- *prometheus.Desc) { ch <- queueDepth; ch <- oldestAge }
+
+func (b backlog) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	n, age, err := b.store.Backlog(ctx)
+	if err != nil {
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(queueDepth, prometheus.GaugeValue, float64(n))
+	ch <- prometheus.MustNewConstMetric(oldestAge, prometheus.GaugeValue, age.Seconds())
 }
 
 // Enqueue queues deliveries in tx (River's transactional insert).
@@ -219,6 +245,12 @@ func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	if err != nil {
 		return storeTrouble(err, last)
 	}
+	if j.Delivery.Status != Pending {
+		// Settled already: River ran the job again (rescued after a crash, or its completion
+		// was lost after RecordAttempt). Sending again would deliver twice.
+		d.outcomes.WithLabelValues("dropped").Inc()
+		return nil
+	}
 	a := Attempt{N: job.Attempt, At: time.Now()}
 	if !j.Subscription.Active {
 		msg := "the subscription is inactive"
@@ -273,7 +305,7 @@ var ErrGone = errors.New("webhook: the delivery's subscription is gone")
 
 // send POSTs the signed payload; a 2xx within the timeout is a success.
 func (d *Deliverer) send(ctx context.Context, j Job) (status int, excerpt *string, err error) {
-	body, err := json.Marshal(j.Event)
+	body, err := json.Marshal(d.payload(j.Event, j.Instance))
 	if err != nil {
 		return 0, nil, err
 	}

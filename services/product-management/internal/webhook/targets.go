@@ -19,7 +19,12 @@ import (
 // resolves inward is refused too.
 type Targets struct {
 	AllowPrivate bool
-	Resolver     *net.Resolver // nil: net.DefaultResolver
+	Resolver     Resolver // nil: net.DefaultResolver
+}
+
+// Resolver looks names up (a *net.Resolver).
+type Resolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
 }
 
 // internal are the address ranges no delivery may reach, beyond what netip classifies.
@@ -78,9 +83,9 @@ func (t *Targets) Check(ctx context.Context, raw string) (string, error) {
 	// is checked again.
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	r := t.Resolver
-	if r == nil {
-		r = net.DefaultResolver
+	var r Resolver = net.DefaultResolver
+	if t.Resolver != nil {
+		r = t.Resolver
 	}
 	if addrs, err := r.LookupNetIP(ctx, "ip", host); err == nil {
 		for _, a := range addrs {

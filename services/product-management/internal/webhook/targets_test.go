@@ -35,3 +35,40 @@ func TestControlRefusesInternalConnections(t *testing.T) {
 		t.Errorf("AllowPrivate refused an http loopback URL: %v", err)
 	}
 }
+
+// stubResolver answers every name with its addresses.
+type stubResolver []netip.Addr
+
+func (s stubResolver) LookupNetIP(context.Context, string, string) ([]netip.Addr, error) {
+	return s, nil
+}
+
+func TestCheckRefusesInternalTargets(t *testing.T) {
+	t.Parallel()
+	public := &Targets{Resolver: stubResolver{netip.MustParseAddr("93.184.215.14")}}
+	inward := &Targets{Resolver: stubResolver{netip.MustParseAddr("93.184.215.14"), netip.MustParseAddr("127.0.0.1")}}
+	for _, c := range []struct {
+		targets *Targets
+		url     string
+		ok      bool
+	}{
+		{public, "https://hooks.example.com/x#frag", true},
+		{inward, "https://hooks.example.com/x", false}, // one of its addresses is loopback
+		{public, "http://hooks.example.com/x", false},
+		{public, "https://10.0.0.7/x", false},
+		{public, "https://[::1]/x", false},
+		{public, "https://intranet/x", false},
+		{public, "https://db.internal/x", false},
+		{public, "https://printer.local/x", false},
+		{public, "https://a:b@hooks.example.com/x", false},
+		{public, "https://93.184.215.14/x", true},
+	} {
+		got, err := c.targets.Check(context.Background(), c.url)
+		if (err == nil) != c.ok {
+			t.Errorf("Check(%s) = %q, %v; want ok %v", c.url, got, err, c.ok)
+		}
+		if c.ok && got == c.url && c.url == "https://hooks.example.com/x#frag" {
+			t.Errorf("Check kept the fragment: %s", got)
+		}
+	}
+}

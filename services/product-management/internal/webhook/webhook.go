@@ -9,7 +9,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/pkg/mergepatch"
+	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 )
 
 // Subscription is a URL subscribed to event types of an instance.
@@ -87,6 +87,7 @@ type SubscriptionChanges struct {
 type Store interface {
 	CreateSubscription(ctx context.Context, instance uuid.UUID, s Subscription) error
 	Subscriptions(ctx context.Context, instance uuid.UUID, page, perPage int) ([]Subscription, int, error)
+	// Subscription reads one subscription, without its secret (only a delivery's Job reads that).
 	Subscription(ctx context.Context, instance, id uuid.UUID) (Subscription, error)
 	UpdateSubscription(ctx context.Context, instance uuid.UUID, s Subscription) error
 	DeleteSubscription(ctx context.Context, instance, id uuid.UUID) error
@@ -102,12 +103,17 @@ type Service struct {
 	store   Store
 	targets *Targets
 	enqueue Enqueue
+	kinds   []string // the catalog's resource kinds, which event types name
 }
 
 // NewService returns a Service over store; targets decides which URLs are allowed, enqueue queues
 // resent deliveries.
 func NewService(store Store, targets *Targets, enqueue Enqueue) *Service {
-	return &Service{store: store, targets: targets, enqueue: enqueue}
+	var kinds []string
+	for _, k := range catalog.Kinds() {
+		kinds = append(kinds, string(k))
+	}
+	return &Service{store: store, targets: targets, enqueue: enqueue, kinds: kinds}
 }
 
 var typePattern = regexp.MustCompile(`^(\*|[a-zA-Z]+\.(\*|created|updated|deleted))$`)
@@ -142,33 +148,15 @@ func newSecret() (string, error) {
 	return "whsec_" + base64.StdEncoding.EncodeToString(b), nil
 }
 
-func newID() uuid.UUID {
-	id, err := uuid.NewV7()
-	if err != nil {
-		return uuid.New()
-	}
-	return id
-}
-
-func text(p *string) *string {
-	if p == nil {
-		return nil
-	}
-	s := strings.TrimSpace(*p)
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
 // Create validates and stores a subscription; the result carries its secret.
-func (s *Service) Create(ctx context.Context, instance uuid.UUID, url string, events []string, description *string, kinds []string) (Subscription, error) {
+func (s *Service) Create(ctx context.Context, instance uuid.UUID, url string, events []string, description *string) (Subscription, error) {
 	var vs fault.Violations
 	u, err := s.targets.Check(ctx, url)
 	if err != nil {
 		vs.Add("url", "forbidden_target", err.Error())
 	}
-	sub := Subscription{ID: newID(), URL: u, Events: checkEvents("events", events, kinds, &vs), Description: text(description), Active: true}
+	sub := Subscription{ID: uuid.Must(uuid.NewV7()), URL: u, Events: checkEvents("events", events, s.kinds, &vs),
+		Description: catalog.Text(description), Active: true}
 	if err := vs.Err(); err != nil {
 		return Subscription{}, err
 	}
@@ -190,13 +178,11 @@ func (s *Service) Subscriptions(ctx context.Context, instance uuid.UUID, page, p
 
 // Subscription reads one subscription (without its secret).
 func (s *Service) Subscription(ctx context.Context, instance, id uuid.UUID) (Subscription, error) {
-	sub, err := s.store.Subscription(ctx, instance, id)
-	sub.Secret = ""
-	return sub, err
+	return s.store.Subscription(ctx, instance, id)
 }
 
 // Update applies a merge patch; activating clears the reason the platform deactivated it for.
-func (s *Service) Update(ctx context.Context, instance, id uuid.UUID, c SubscriptionChanges, kinds []string) (Subscription, error) {
+func (s *Service) Update(ctx context.Context, instance, id uuid.UUID, c SubscriptionChanges) (Subscription, error) {
 	sub, err := s.store.Subscription(ctx, instance, id)
 	if err != nil {
 		return Subscription{}, err
@@ -210,13 +196,13 @@ func (s *Service) Update(ctx context.Context, instance, id uuid.UUID, c Subscrip
 		sub.URL = u
 	}
 	if c.Events != nil {
-		sub.Events = checkEvents("events", *c.Events, kinds, &vs)
+		sub.Events = checkEvents("events", *c.Events, s.kinds, &vs)
 	}
 	if err := vs.Err(); err != nil {
 		return Subscription{}, err
 	}
 	if c.Description.Present() {
-		sub.Description = text(c.Description.Apply(nil))
+		sub.Description = catalog.Text(c.Description.Apply(nil))
 	}
 	if c.Active != nil {
 		sub.Active = *c.Active
@@ -253,23 +239,10 @@ func (s *Service) Resend(ctx context.Context, instance, subscription, event uuid
 	}
 	id, err := s.store.Resend(ctx, instance, subscription, event, s.enqueue)
 	if fault.Is(err, fault.KindNotFound) {
-		return Delivery{}, fault.Invalid("event", "unknown_event", "no such event in this instance (events are kept 30 days)")
+		return Delivery{}, fault.Invalid("event", "unknown_event", "no such event in this instance (events are kept for EVENT_RETENTION, 30 days by default)")
 	}
 	if err != nil {
 		return Delivery{}, err
 	}
 	return s.store.Delivery(ctx, instance, id)
-}
-
-// Payload is a delivery's body: the event as the feed shows it, without @context.
-type Payload struct {
-	LdID            string          `json:"@id"`
-	LdType          string          `json:"@type"`
-	ID              uuid.UUID       `json:"id"`
-	Type            string          `json:"type"`
-	Timestamp       time.Time       `json:"timestamp"`
-	Instance        uuid.UUID       `json:"instance"`
-	Resource        string          `json:"resource"`
-	ResourceVersion int64           `json:"resourceVersion"`
-	Data            json.RawMessage `json:"data"`
 }
