@@ -295,7 +295,7 @@ const variantsTouchedSQL = `select id from variants where instance_id = $1 and i
 	union select variant_id from variant_medias where instance_id = $1 and media_id = any($5)`
 
 // RefreshDocuments rewrites, in the change's transaction, the documents of the products t leads
-// to (in id order, so concurrent changes lock documents in one order). First it moves on the
+// to (in id order, so concurrent changes lock rows and documents in one order). First it moves on the
 // version (the ETag) of every product and variant whose read the change alters and that the
 // change did not already bump (a row this transaction updated has its xid as xmin): a read's
 // ETag then changes whenever its representation does, metafields and prices included, which is
@@ -305,11 +305,16 @@ func (s *Store) RefreshDocuments(ctx context.Context, instance uuid.UUID, t cata
 	args := touchArgs(instance, t)
 	b := &pgx.Batch{}
 	if t.MovesVersions() {
+		// Rows are locked in id order first (the update itself would lock them in scan order).
 		b.Queue(`update variants v set version = version + 1, updated_at = now()
-			where v.instance_id = $1 and v.id in (`+variantsTouchedSQL+`) and v.xmin <> pg_current_xact_id()::xid`,
+			from (select id from variants where instance_id = $1 and id in (`+variantsTouchedSQL+`)
+				and xmin <> pg_current_xact_id()::xid order by id for update) l
+			where v.instance_id = $1 and v.id = l.id`,
 			instance, t.Variants, t.Prices, t.Metafields, t.Medias)
 		b.Queue(`update products p set version = version + 1, updated_at = now()
-			where p.instance_id = $1 and p.id in (`+touchedSQL+`) and p.xmin <> pg_current_xact_id()::xid`, args...)
+			from (select id from products where instance_id = $1 and id in (`+touchedSQL+`)
+				and xmin <> pg_current_xact_id()::xid order by id for update) l
+			where p.instance_id = $1 and p.id = l.id`, args...)
 	}
 	b.Queue(`insert into product_documents (instance_id, product_id, doc)
 		select $1, t.id, product_document($1, t.id) from (`+touchedSQL+`) t
