@@ -65,3 +65,41 @@ func TestTraceContextPropagates(t *testing.T) {
 		t.Fatalf("downstream traceparent %q does not carry trace %s", gotParent, traceID)
 	}
 }
+
+// TestTraceContextPassesThroughWhenOff: with no exporter configured, a service records no spans
+// but still hands its caller's trace on to the services it calls.
+func TestTraceContextPassesThroughWhenOff(t *testing.T) {
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "")
+	tr, err := tracing.FromEnv(context.Background(), "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotParent string
+	b := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotParent = r.Header.Get("traceparent")
+	}))
+	defer b.Close()
+	client := &http.Client{Transport: tr.Transport(http.DefaultTransport)}
+	a := httptest.NewServer(tr.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, _ := http.NewRequestWithContext(r.Context(), "GET", b.URL, nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		resp.Body.Close()
+	}), "a"))
+	defer a.Close()
+	const parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	req, _ := http.NewRequest("GET", a.URL, nil)
+	req.Header.Set("traceparent", parent)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !strings.Contains(gotParent, "4bf92f3577b34da6a3ce929d0e0e4736") {
+		t.Fatalf("downstream traceparent %q, want the caller's trace 4bf92f3577b34da6a3ce929d0e0e4736", gotParent)
+	}
+}

@@ -4,7 +4,9 @@
 # (rate limiting off), seeds 1,000 products x 6 variants x 2 prices in one channel, then measures,
 # one after another on this machine: `pgbench -S` (one primary-key select, no TLS, as the services
 # connect) and, with wrk, the expanded read, the resolved read, the 50-item expanded list and the
-# 6-variant create. Prints req/s, p99 and each ratio to pgbench -S.
+# 6-variant create. Prints req/s, p99, each ratio to pgbench -S and the cores the service and
+# PostgreSQL used meanwhile. BENCH_ONLY="expanded-read list-50-expanded" runs only those;
+# BENCH_PROFILE=DIR also writes the service's CPU profile of each run to DIR/NAME.pprof.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -13,6 +15,7 @@ DURATION=${BENCH_DURATION:-10s}
 CONNS=${BENCH_CONNECTIONS:-32}
 ID_PORT=18080
 PM_PORT=18081
+DEBUG_PORT=18089
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -34,7 +37,7 @@ export LOG_LEVEL=warn RATE_LIMIT_RPS=0 IDENTITY_KEY_ENCRYPTION_KEYS=
 DATABASE_URL="$ID_DB" HTTP_ADDR=127.0.0.1:$ID_PORT IDENTITY_ISSUER=http://127.0.0.1:$ID_PORT bin/identity serve 2>"$work/identity.log" &
 pids+=($!)
 wait_ready identity $ID_PORT "$work/identity.log"
-DATABASE_URL="$SERVER/flowkiwi_bench_pm?sslmode=disable" HTTP_ADDR=127.0.0.1:$PM_PORT IDENTITY_URL=http://127.0.0.1:$ID_PORT \
+DATABASE_URL="$SERVER/flowkiwi_bench_pm?sslmode=disable" HTTP_ADDR=127.0.0.1:$PM_PORT DEBUG_ADDR=${BENCH_PROFILE:+127.0.0.1:$DEBUG_PORT} IDENTITY_URL=http://127.0.0.1:$ID_PORT \
 	bin/product-management serve 2>"$work/pm.log" &
 pids+=($!)
 wait_ready product-management $PM_PORT "$work/pm.log"
@@ -97,17 +100,35 @@ declare -A paths=(
 	[list-50-expanded]="/rest/api/products?itemsPerPage=50&expand=variants,options,optionValues"
 	[create-6-variants]="/rest/api/products"
 )
-printf '\n%-20s %12s %10s %14s\n' "request" "req/s" "p99" "x pgbench -S"
+# CPU time (clock ticks) of processes, to show where a run's time goes: the service or PostgreSQL.
+# pg_ticks lists each PostgreSQL process's; pg_spent sums what the processes alive at both ends
+# spent in between (the pool's connections live through a run).
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+pg_ticks() { for p in $(pgrep -u postgres); do awk -v p="$p" '{print p, $14 + $15}' "/proc/$p/stat" 2>/dev/null || true; done | sort; }
+pg_spent() { join "$1" "$2" | awk '{s += $3 - $2} END {print s + 0}'; }
+hz=$(getconf CLK_TCK)
+printf '\n%-20s %12s %10s %14s %16s\n' "request" "req/s" "p99" "x pgbench -S" "cores: pm / pg"
 printf '%-20s %12.0f %10s %14s\n' "pgbench -S" "$pg_tps" "" "1"
-for name in expanded-read resolved-read list-50-expanded create-6-variants; do
+for name in ${BENCH_ONLY:-expanded-read resolved-read list-50-expanded create-6-variants}; do
 	method=GET
 	[ "$name" = create-6-variants ] && method=POST
 	lua "${paths[$name]}" "$method" "$create_body" >"$work/$name.lua"
+	pg_ticks >"$work/pg0"
+	pm0=$(ticks "${pids[1]}") t0=$(date +%s.%N)
+	if [ -n "${BENCH_PROFILE:-}" ]; then
+		mkdir -p "$BENCH_PROFILE"
+		curl -s "http://127.0.0.1:$DEBUG_PORT/debug/pprof/profile?seconds=$((${DURATION%s} - 2))" -o "$BENCH_PROFILE/$name.pprof" &
+	fi
 	out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$work/$name.lua" http://127.0.0.1:$PM_PORT 2>&1)
+	pm1=$(ticks "${pids[1]}") t1=$(date +%s.%N)
+	wait_profile=$(jobs -p | tail -1) && [ -n "${BENCH_PROFILE:-}" ] && wait "$wait_profile" || true
+	pg_ticks >"$work/pg1"
+	cores=$(jq -rn --argjson pm "$((pm1 - pm0))" --argjson pg "$(pg_spent "$work/pg0" "$work/pg1")" --argjson t "$(jq -n "$t1 - $t0")" --argjson hz "$hz" \
+		'"\($pm / $hz / $t * 100 | round / 100) / \($pg / $hz / $t * 100 | round / 100)"')
 	rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\)/\1/p' <<<"$out")
 	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
 	errors=$(sed -n 's/^  Non-2xx or 3xx responses: *//p' <<<"$out")
-	printf '%-20s %12.0f %10s %14.4f%s\n' "$name" "$rps" "$p99" "$(jq -n "$rps / $pg_tps")" "${errors:+  ($errors non-2xx!)}"
+	printf '%-20s %12.0f %10s %14.4f %16s%s\n' "$name" "$rps" "$p99" "$(jq -n "$rps / $pg_tps")" "$cores" "${errors:+  ($errors non-2xx!)}"
 done
 rss=$(ps -o rss= -p "${pids[1]}" | awk '{printf "%.0f", $1/1024}')
 echo "product-management RSS after the run: ${rss} MiB"

@@ -96,6 +96,11 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 			stopServing(err)
 		}
 	}()
+	go func() {
+		if err := apiserver.Debug(ctx, cfg.DebugAddr, logger); err != nil {
+			stopServing(fmt.Errorf("debug listener: %w", err))
+		}
+	}()
 	srv := &http.Server{
 		Addr: cfg.HTTPAddr, Handler: a.Handler,
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,

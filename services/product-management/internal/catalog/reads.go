@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -153,6 +154,9 @@ type ReadStore interface {
 	// PricedProducts is Products with the channel of a priced read (none when the instance has no
 	// such channel), in the same round trip.
 	PricedProducts(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc ReadLocale, channel uuid.UUID) ([]Product, []Channel, error)
+	// ProductDocument reads one product's graph in loc, in one statement, unless its document is
+	// still at revision held (0: none): then unchanged, and nothing built.
+	ProductDocument(ctx context.Context, instance, id uuid.UUID, loc ReadLocale, held int64) (p Product, revision int64, unchanged bool, err error)
 	// ListProductIDs lists a page of ids with the list's total (Items -1 in cursor mode).
 	ListProductIDs(ctx context.Context, instance uuid.UUID, q ListQuery) (ids []uuid.UUID, total Total, next *Cursor, err error)
 	// Embeds loads what product reads embed, in one round trip.
@@ -167,6 +171,31 @@ func (s *Service) Product(ctx context.Context, instance, id uuid.UUID, r Read) (
 		return View{}, err
 	}
 	return s.view(ctx, instance, []Product{p}, r, priced)
+}
+
+// Revised is a product read that a caller may already hold: the revision of the document it
+// comes from, and either the read (View) or Unchanged, when the document is at the revision the
+// caller held.
+type Revised struct {
+	View      View
+	Revision  int64
+	Unchanged bool
+}
+
+// ProductSince is Product for a read that follows the product's version (FollowsProductVersion),
+// unless the product's document is still at revision held, what the caller made its copy of the
+// read from: then it is Unchanged, answered by one primary-key lookup that builds nothing. Any
+// other read may change while its document does not, and is refused.
+func (s *Service) ProductSince(ctx context.Context, instance, id uuid.UUID, r Read, held int64) (Revised, error) {
+	if !r.FollowsProductVersion() {
+		return Revised{}, fmt.Errorf("catalog: a read with shared embeds or prices has no revision")
+	}
+	p, rev, unchanged, err := s.reads.ProductDocument(ctx, instance, id, r.Locale, held)
+	if err != nil || unchanged {
+		return Revised{Revision: rev, Unchanged: unchanged}, err
+	}
+	v, err := s.view(ctx, instance, []Product{p}, r, nil)
+	return Revised{View: v, Revision: rev}, err
 }
 
 // load reads the documents of ids, with the resolution's channel in the same round trip for a

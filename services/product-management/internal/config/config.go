@@ -16,6 +16,7 @@ type Config struct {
 	DatabaseURL      string         // DATABASE_URL (required): product-management's own database
 	Database         pgpool.Options // DB_STATEMENT_TIMEOUT, DB_ACQUIRE_TIMEOUT: bounds that turn a slow or absent database into 503s
 	HTTPAddr         string         // HTTP_ADDR
+	DebugAddr        string         // DEBUG_ADDR: where Go's profiles are served (empty: nowhere)
 	IdentityURL      string         // IDENTITY_URL: base URL of the identity service
 	IdentityIssuer   string         // IDENTITY_ISSUER: expected iss of tokens
 	IdentityAudience string         // IDENTITY_AUDIENCE: expected aud of tokens
@@ -51,6 +52,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			AcquireTimeout:   r.Duration("DB_ACQUIRE_TIMEOUT", pgpool.DefaultAcquireTimeout),
 		},
 		HTTPAddr:         r.String("HTTP_ADDR", "127.0.0.1:8081"),
+		DebugAddr:        r.String("DEBUG_ADDR", ""),
 		IdentityURL:      strings.TrimSuffix(r.String("IDENTITY_URL", "http://127.0.0.1:8080"), "/"),
 		IdentityIssuer:   r.String("IDENTITY_ISSUER", ""),
 		IdentityAudience: r.String("IDENTITY_AUDIENCE", "https://api.flowkiwi.net"),

@@ -3,6 +3,8 @@ package httpapi
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/pkg/precondition"
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
@@ -21,28 +23,46 @@ func (s *Server) GetProduct(ctx context.Context, req api.GetProductRequestObject
 		return nil, err
 	}
 	read := catalog.Read{Locale: loc, Expand: expandOf(p.Expand), Resolution: res}
+	if read.FollowsProductVersion() {
+		return s.keptProduct(ctx, t.InstanceID, req.Id, read, p.IfNoneMatch)
+	}
 	v, err := s.Catalog.Product(ctx, t.InstanceID, req.Id, read)
 	if err != nil {
 		return nil, err
 	}
 	pr := v.Products[0]
-	etag := precondition.RepresentationETag(pr.Version, loc.Code, loc.Fallback)
-	if read.FollowsProductVersion() && precondition.NoneMatch(p.IfNoneMatch, etag) {
-		return api.GetProduct304Response{Headers: api.GetProduct304ResponseHeaders{ETag: etag}}, nil
+	return api.GetProduct200ApplicationLdPlusJSONResponse{Body: renderer{v}.product(pr, true),
+		Headers: api.GetProduct200ResponseHeaders{ETag: precondition.RepresentationETag(pr.Version, loc.Code, loc.Fallback)}}, nil
+}
+
+// keptProduct answers a read that follows the product's version from the encoding this replica
+// keeps of it while the product's document is at the revision it was made from, else renders it
+// (and keeps it); If-None-Match with its ETag answers 304.
+func (s *Server) keptProduct(ctx context.Context, instance uuid.UUID, id uuid.UUID, read catalog.Read, ifNoneMatch *string) (api.GetProductResponseObject, error) {
+	key := representation{instance: instance, product: id, locale: read.Locale.Code, fallback: read.Locale.Fallback, expand: read.Expand}
+	var kept rendering
+	if s.rendered != nil {
+		kept, _ = s.rendered.Get(key)
 	}
-	if !read.FollowsProductVersion() || s.rendered == nil {
-		return api.GetProduct200ApplicationLdPlusJSONResponse{Body: renderer{v}.product(pr, true),
-			Headers: api.GetProduct200ResponseHeaders{ETag: etag}}, nil
+	r, err := s.Catalog.ProductSince(ctx, instance, id, read, kept.revision)
+	if err != nil {
+		return nil, err
 	}
-	key := representation{instance: t.InstanceID, product: pr.ID, version: pr.Version, locale: loc.Code, fallback: loc.Fallback, expand: read.Expand}
-	body, ok := s.rendered.Get(key)
-	if !ok {
-		if body, err = encodeProduct(renderer{v}.product(pr, true)); err != nil {
+	if !r.Unchanged {
+		pr := r.View.Products[0]
+		body, err := encodeProduct(renderer{r.View}.product(pr, true))
+		if err != nil {
 			return nil, err
 		}
-		s.rendered.Add(key, body)
+		kept = rendering{revision: r.Revision, etag: *precondition.RepresentationETag(pr.Version, read.Locale.Code, read.Locale.Fallback), body: body}
+		if s.rendered != nil {
+			s.rendered.Add(key, kept)
+		}
 	}
-	return encodedProduct{body: body, etag: *etag}, nil
+	if precondition.NoneMatch(ifNoneMatch, &kept.etag) {
+		return api.GetProduct304Response{Headers: api.GetProduct304ResponseHeaders{ETag: &kept.etag}}, nil
+	}
+	return encodedProduct{body: kept.body, etag: kept.etag}, nil
 }
 
 func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestObject) (api.ListProductsResponseObject, error) {

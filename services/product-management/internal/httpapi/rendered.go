@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"github.com/google/uuid"
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -12,19 +13,26 @@ import (
 )
 
 // representation names one encoded product read. A read embedding only what the product's
-// document holds, without price resolution, changes exactly when the product's version does
-// (catalog.Read.FollowsProductVersion, the rule its ETag already follows), so its bytes can be kept under
-// the version: a storefront's hot products are rendered and encoded once per version, not per
-// page view, and a write still shows at once, since it moves the version.
+// document holds, without price resolution (catalog.Read.FollowsProductVersion), is a function of
+// the document, so its bytes can be kept with the document's revision: a storefront's hot
+// products are rendered and encoded once per change, not per page view, and each read asks the
+// database only whether the document is still at that revision (catalog.Service.ProductSince), so a
+// write shows at once on every replica.
 type representation struct {
 	instance, product uuid.UUID
-	version           int64
 	locale, fallback  string
 	expand            catalog.Expand
 }
 
-func newRenderedCache(size int) *lru.Cache[representation, []byte] {
-	c, err := lru.New[representation, []byte](size)
+// rendering is a representation as encoded from the document at revision.
+type rendering struct {
+	revision int64
+	etag     string
+	body     []byte
+}
+
+func newRenderedCache(size int) *lru.Cache[representation, rendering] {
+	c, err := lru.New[representation, rendering](size)
 	if err != nil {
 		panic(err) // only for a size below 1, which NewHandler does not ask for
 	}
@@ -41,6 +49,8 @@ type encodedProduct struct {
 func (r encodedProduct) VisitGetProductResponse(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/ld+json")
 	w.Header().Set("ETag", r.etag)
+	// A known length spares the chunked framing and a write to the socket.
+	w.Header().Set("Content-Length", strconv.Itoa(len(r.body)))
 	w.WriteHeader(http.StatusOK)
 	_, err := w.Write(r.body)
 	return err

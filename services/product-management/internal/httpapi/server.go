@@ -29,8 +29,8 @@ type Server struct {
 	// RenderedProducts is how many encoded product reads to keep by version (0: none).
 	RenderedProducts int
 
-	ld       *linkedData                        // the JSON-LD contexts and API documentation (NewHandler derives them)
-	rendered *lru.Cache[representation, []byte] // encoded product reads by version (NewHandler makes it)
+	ld       *linkedData                           // the JSON-LD contexts and API documentation (NewHandler derives them)
+	rendered *lru.Cache[representation, rendering] // encoded product reads by revision (NewHandler makes it; nil: off)
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)

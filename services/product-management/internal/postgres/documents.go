@@ -229,6 +229,43 @@ func (s *Store) documents(ctx context.Context, instance uuid.UUID, ids []uuid.UU
 	return products, currency, err
 }
 
+// productDocumentSQL reads one document unless it is at revision $3 (what the caller holds a
+// rendering of) or $4 (what this process holds decoded): one row by primary key, as light for the
+// database as the lookup pgbench -S times.
+const productDocumentSQL = `select revision, case when revision in ($3, $4) then null else doc end
+	from product_documents where instance_id = $1 and product_id = $2`
+
+// ProductDocument reads one product's document in loc unless it is still at revision held
+// (0: none), then says so (unchanged) without building it.
+func (s *Store) ProductDocument(ctx context.Context, instance, id uuid.UUID, loc catalog.ReadLocale, held int64) (p catalog.Product, revision int64, unchanged bool, err error) {
+	key := docKey{instance, id}
+	d, cached := decoded{}, false
+	if !inChange(ctx) {
+		d, cached = s.decoded.Get(key)
+	}
+	var raw []byte
+	if err := s.db(ctx).QueryRow(ctx, productDocumentSQL, instance, id, held, d.revision).Scan(&revision, &raw); err != nil {
+		return p, 0, false, notFound(err, "product")
+	}
+	switch {
+	case held != 0 && revision == held:
+		return p, revision, true, nil
+	case raw == nil:
+		if !cached || d.revision != revision {
+			return p, 0, false, fmt.Errorf("postgres: document %s came back without its body at revision %d", id, revision)
+		}
+		return d.doc.product(loc), revision, false, nil
+	}
+	doc := &document{}
+	if err := json.Unmarshal(raw, doc); err != nil {
+		return p, 0, false, err
+	}
+	if !inChange(ctx) {
+		s.decoded.Add(key, decoded{revision: revision, doc: doc})
+	}
+	return doc.product(loc), revision, false, nil
+}
+
 // decodeDocuments reads documents into products in loc, in the order of ids, decoding only those
 // the cache does not hold at their current revision, and the channel's currency.
 func (s *Store) decodeDocuments(ctx context.Context, instance uuid.UUID, rows pgx.Rows, q documentQuery, loc catalog.ReadLocale, currency **string) ([]catalog.Product, error) {

@@ -1,0 +1,70 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+
+	pmdb "github.com/flowkiwi/platform/db/product-management"
+	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/pkg/mergepatch"
+	"github.com/flowkiwi/platform/pkg/testdb"
+	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
+	"github.com/flowkiwi/platform/services/product-management/internal/httpapi"
+	"github.com/flowkiwi/platform/services/product-management/internal/iri"
+	"github.com/flowkiwi/platform/services/product-management/internal/postgres"
+)
+
+// A read since a revision is unchanged, building nothing, while the product's document is at that
+// revision; a write moves it and the read shows the write, on a store that never read the product
+// before (another replica) as on the one that did; another instance does not find the product.
+func TestProductSinceRevision(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.New(t, pmdb.Migrations())
+	replicas := []*catalog.Service{
+		catalog.NewService(postgres.New(pool), iri.Metaobjects.Parse, httpapi.EncodeEvent),
+		catalog.NewService(postgres.New(pool), iri.Metaobjects.Parse, httpapi.EncodeEvent),
+	}
+	instance := uuid.New()
+	created, err := replicas[0].CreateProduct(ctx, instance, "en", catalog.ProductInput{Title: ptr("Tee"),
+		Options:  []catalog.OptionInput{{Name: "Size", Values: []string{"S", "M"}}},
+		Variants: []catalog.VariantInput{{SKU: "TEE-S", OptionValues: []catalog.ValueRef{{Option: "Size", Value: "S"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := created.Products[0].ID
+	read := catalog.Read{Locale: catalog.ReadLocale{Code: "en"}, Expand: catalog.Expand{Variants: true, Options: true, OptionValues: true}}
+
+	first, err := replicas[0].ProductSince(ctx, instance, id, read, 0)
+	if err != nil || first.Unchanged || first.Revision == 0 || len(first.View.Products) != 1 {
+		t.Fatalf("first read = %+v, %v; want the product at a revision", first, err)
+	}
+	for i, svc := range replicas {
+		again, err := svc.ProductSince(ctx, instance, id, read, first.Revision)
+		if err != nil || !again.Unchanged || again.Revision != first.Revision || again.View.Products != nil {
+			t.Fatalf("replica %d, read since the current revision = %+v, %v; want unchanged and nothing built", i, again, err)
+		}
+	}
+	if _, err := replicas[1].UpdateProduct(ctx, instance, id, "en", catalog.ProductChanges{Title: mergepatch.Value("Shirt")}); err != nil {
+		t.Fatal(err)
+	}
+	for i, svc := range replicas {
+		after, err := svc.ProductSince(ctx, instance, id, read, first.Revision)
+		if err != nil || after.Unchanged || after.Revision <= first.Revision || len(after.View.Products) != 1 {
+			t.Fatalf("replica %d, read after a write = %+v, %v; want the new revision", i, after, err)
+		}
+		if p := after.View.Products[0]; p.Title == nil || *p.Title != "Shirt" || len(p.Variants) != 1 {
+			t.Fatalf("replica %d reads %+v after the write, want the title Shirt and its variant", i, p)
+		}
+	}
+	if _, err := replicas[0].ProductSince(ctx, uuid.New(), id, read, first.Revision); fault.KindOf(err) != fault.KindNotFound {
+		t.Fatalf("another instance's read = %v, want not found", err)
+	}
+	priced := read
+	priced.Resolution = &catalog.Resolution{Channel: uuid.New(), Country: "DE"}
+	if _, err := replicas[0].ProductSince(ctx, instance, id, priced, 0); err == nil {
+		t.Fatal("a priced read was answered by revision")
+	}
+}
