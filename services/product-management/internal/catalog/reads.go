@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -154,9 +155,10 @@ type ReadStore interface {
 	// PricedProducts is Products with the channel of a priced read (none when the instance has no
 	// such channel), in the same round trip.
 	PricedProducts(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc ReadLocale, channel uuid.UUID) ([]Product, []Channel, error)
-	// ProductDocument reads one product's graph in loc, in one statement, unless its document is
-	// still at revision held (0: none): then unchanged, and nothing built.
-	ProductDocument(ctx context.Context, instance, id uuid.UUID, loc ReadLocale, held int64) (p Product, revision int64, unchanged bool, err error)
+	// ProductDocuments reads the documents of ids in one statement, in the order of ids (missing
+	// ones left out), building in loc those not at the revision held of them (0: none), with the
+	// currency of channel (nil: none asked, or no such channel).
+	ProductDocuments(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, held []int64, loc ReadLocale, channel *uuid.UUID) ([]Document, *string, error)
 	// ListProductIDs lists a page of ids with the list's total (Items -1 in cursor mode).
 	ListProductIDs(ctx context.Context, instance uuid.UUID, q ListQuery) (ids []uuid.UUID, total Total, next *Cursor, err error)
 	// Embeds loads what product reads embed, in one round trip.
@@ -173,29 +175,144 @@ func (s *Service) Product(ctx context.Context, instance, id uuid.UUID, r Read) (
 	return s.view(ctx, instance, []Product{p}, r, priced)
 }
 
-// Revised is a product read that a caller may already hold: the revision of the document it
-// comes from, and either the read (View) or Unchanged, when the document is at the revision the
-// caller held.
+// Document is one product of a read of documents: its revision, and the product built from it,
+// nil when the caller held its read at that revision.
+type Document struct {
+	ID       uuid.UUID
+	Revision int64
+	Product  *Product
+}
+
+// Keepable reports whether a read of a product is a function of the product's document alone
+// (and, priced, of its channel's currency and of the moment within a span of steady prices): it
+// embeds only what the document holds. A copy of it can then be kept and reused while those hold
+// (ProductsSince).
+func (r Read) Keepable() bool { return r.Expand.ownOnly() }
+
+// Held is what a copy of a keepable read was made from: the document's revision and, for a priced
+// read, the channel's currency and the span [From, Until) in which its prices hold (zero:
+// unbounded).
+type Held struct {
+	Revision    int64
+	Currency    string
+	From, Until time.Time
+}
+
+// covers reports whether a copy made from h may answer r as far as the moment goes.
+func (h Held) covers(r Read) bool {
+	if h.Revision == 0 || r.Resolution == nil {
+		return h.Revision != 0
+	}
+	at := r.Resolution.At
+	return (h.From.IsZero() || !at.Before(h.From)) && (h.Until.IsZero() || at.Before(h.Until))
+}
+
+// Revised is one product of a read since the copies a caller holds: Unchanged when its copy still
+// answers the read (then nothing was built for it), else the Held its new copy is made from.
 type Revised struct {
-	View      View
-	Revision  int64
+	ID        uuid.UUID
+	Held      Held
 	Unchanged bool
 }
 
-// ProductSince is Product for a read that follows the product's version (FollowsProductVersion),
-// unless the product's document is still at revision held, what the caller made its copy of the
-// read from: then it is Unchanged, answered by one primary-key lookup that builds nothing. Any
-// other read may change while its document does not, and is refused.
-func (s *Service) ProductSince(ctx context.Context, instance, id uuid.UUID, r Read, held int64) (Revised, error) {
-	if !r.FollowsProductVersion() {
-		return Revised{}, fmt.Errorf("catalog: a read with shared embeds or prices has no revision")
+// ProductsSince reads the products ids (those that exist, in order) as the keepable read r asks,
+// except those whose copy, made from held(id), still answers it: the one statement that asks the
+// database whether each document moved builds only the products that did. View holds the built
+// products, in order.
+func (s *Service) ProductsSince(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, r Read, held func(uuid.UUID) Held) ([]Revised, View, error) {
+	if !r.Keepable() {
+		return nil, View{}, fmt.Errorf("catalog: a read with shared embeds cannot be kept")
 	}
-	p, rev, unchanged, err := s.reads.ProductDocument(ctx, instance, id, r.Locale, held)
-	if err != nil || unchanged {
-		return Revised{Revision: rev, Unchanged: unchanged}, err
+	known := make([]int64, len(ids))
+	for i, id := range ids {
+		if h := held(id); h.covers(r) {
+			known[i] = h.Revision
+		}
 	}
-	v, err := s.view(ctx, instance, []Product{p}, r, nil)
-	return Revised{View: v, Revision: rev}, err
+	var channel *uuid.UUID
+	if r.Resolution != nil {
+		channel = &r.Resolution.Channel
+	}
+	docs, currency, err := s.reads.ProductDocuments(ctx, instance, ids, known, r.Locale, channel)
+	if err != nil {
+		return nil, View{}, err
+	}
+	var priced []Channel
+	if r.Resolution != nil && len(docs) > 0 {
+		if currency == nil {
+			return nil, View{}, badParam(ParamResolveChannel, "unknown_channel", "no such channel in this instance")
+		}
+		priced = []Channel{{ID: r.Resolution.Channel, Currency: *currency}}
+	}
+	if docs, err = s.repriced(ctx, instance, docs, r, held, priced); err != nil {
+		return nil, View{}, err
+	}
+	revised := make([]Revised, len(docs))
+	products := make([]Product, 0, len(docs))
+	for i, d := range docs {
+		if d.Product == nil {
+			revised[i] = Revised{ID: d.ID, Held: held(d.ID), Unchanged: true}
+			continue
+		}
+		revised[i] = Revised{ID: d.ID, Held: Held{Revision: d.Revision}}
+		products = append(products, *d.Product)
+	}
+	v, err := s.view(ctx, instance, products, r, priced)
+	if err != nil {
+		return nil, View{}, err
+	}
+	if r.Resolution != nil {
+		j := 0
+		for i := range revised {
+			if revised[i].Unchanged {
+				continue
+			}
+			pc := price.Context{Channel: r.Resolution.Channel, Currency: priced[0].Currency, Country: r.Resolution.Country, At: r.Resolution.At}
+			revised[i].Held.Currency = pc.Currency
+			revised[i].Held.From, revised[i].Held.Until = price.Steady(v.Products[j].PriceHistory, pc)
+			j++
+		}
+	}
+	return revised, v, nil
+}
+
+// ProductSince is ProductsSince for one product, the caller holding a copy made from held: not
+// found when it does not exist.
+func (s *Service) ProductSince(ctx context.Context, instance, id uuid.UUID, r Read, held Held) (Revised, View, error) {
+	revised, v, err := s.ProductsSince(ctx, instance, []uuid.UUID{id}, r, func(uuid.UUID) Held { return held })
+	one, err := first(revised, err, "no such product")
+	return one, v, err
+}
+
+// repriced builds the documents of docs left unbuilt whose copies were priced in a currency other
+// than the channel's now (it changed since): rare, and a second statement. One gone meanwhile is
+// left out.
+func (s *Service) repriced(ctx context.Context, instance uuid.UUID, docs []Document, r Read, held func(uuid.UUID) Held, priced []Channel) ([]Document, error) {
+	var stale []uuid.UUID
+	for _, d := range docs {
+		if d.Product == nil && priced != nil && held(d.ID).Currency != priced[0].Currency {
+			stale = append(stale, d.ID)
+		}
+	}
+	if len(stale) == 0 {
+		return docs, nil
+	}
+	again, _, err := s.reads.ProductDocuments(ctx, instance, stale, make([]int64, len(stale)), r.Locale, &priced[0].ID)
+	if err != nil {
+		return nil, err
+	}
+	built := index(again, func(d Document) uuid.UUID { return d.ID })
+	out := docs[:0:0]
+	for _, d := range docs {
+		if slices.Contains(stale, d.ID) {
+			var ok bool
+			if d, ok = built[d.ID]; !ok {
+				continue
+			}
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 // load reads the documents of ids, with the resolution's channel in the same round trip for a
@@ -234,6 +351,32 @@ func (s *Service) ListProducts(ctx context.Context, instance uuid.UUID, q ListQu
 	}
 	v, err := s.view(ctx, instance, products, r, priced)
 	return v, total, next, err
+}
+
+// RevisedPage is a page of a list read since the copies a caller holds (ProductsSince).
+type RevisedPage struct {
+	Revised []Revised
+	View    View // the products built, in order
+	Total   Total
+	Next    *Cursor
+}
+
+// ListProductsSince is ListProducts for a keepable read, the page read as ProductsSince reads.
+func (s *Service) ListProductsSince(ctx context.Context, instance uuid.UUID, q ListQuery, r Read, held func(uuid.UUID) Held) (RevisedPage, error) {
+	if q.Cursor != nil && q.OrderBy == "title" {
+		return RevisedPage{}, badParam(ParamCursor, "unsupported", "cursor paging orders by createdAt or updatedAt, not by title")
+	}
+	q.Locale = r.Locale
+	ids, total, next, err := s.reads.ListProductIDs(ctx, instance, q)
+	if err != nil {
+		return RevisedPage{}, err
+	}
+	page := RevisedPage{Total: total, Next: next, View: View{Expand: r.Expand}}
+	if len(ids) == 0 {
+		return page, nil
+	}
+	page.Revised, page.View, err = s.ProductsSince(ctx, instance, ids, r, held)
+	return page, err
 }
 
 // view completes the graphs of a read in one round trip: the metafields and whatever the expand

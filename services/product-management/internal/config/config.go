@@ -37,8 +37,9 @@ type Config struct {
 	// leaves that to `product-management deliver` processes.
 	WebhookDelivery bool
 	EventRetention  time.Duration // EVENT_RETENTION: how long the events feed keeps events (30 days)
-	// RENDERED_PRODUCTS: how many encoded product reads a replica keeps by version (2048, a few
-	// KiB each; 0 renders every read)
+	// RENDERED_PRODUCTS: how many encoded product reads (items and list members, priced or not)
+	// a replica keeps with the document revision they were made from (2048, a few KiB each; 0
+	// renders every read)
 	RenderedProducts int
 }
 

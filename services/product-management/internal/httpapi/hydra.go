@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -116,8 +117,12 @@ func templateVar(name string) string {
 	return strings.NewReplacer("[", "%5B", "]", "%5D").Replace(name)
 }
 
-// productSearch is the Hydra search template of the product list.
-func productSearch() api.HydraSearch {
+// productSearch is the Hydra search template of the product list, built once: every list page
+// shows it, and building it (a replacer per variable) cost a page a tenth of its time. It is only
+// read (encoded), never changed.
+var productSearch = sync.OnceValue(buildProductSearch)
+
+func buildProductSearch() api.HydraSearch {
 	vars := make([]string, len(productFilters))
 	for i, f := range productFilters {
 		vars[i] = templateVar(f)

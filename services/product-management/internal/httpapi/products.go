@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/google/uuid"
 
@@ -23,7 +24,7 @@ func (s *Server) GetProduct(ctx context.Context, req api.GetProductRequestObject
 		return nil, err
 	}
 	read := catalog.Read{Locale: loc, Expand: expandOf(p.Expand), Resolution: res}
-	if read.FollowsProductVersion() {
+	if read.Keepable() {
 		return s.keptProduct(ctx, t.InstanceID, req.Id, read, p.IfNoneMatch)
 	}
 	v, err := s.Catalog.Product(ctx, t.InstanceID, req.Id, read)
@@ -35,34 +36,44 @@ func (s *Server) GetProduct(ctx context.Context, req api.GetProductRequestObject
 		Headers: api.GetProduct200ResponseHeaders{ETag: precondition.RepresentationETag(pr.Version, loc.Code, loc.Fallback)}}, nil
 }
 
-// keptProduct answers a read that follows the product's version from the encoding this replica
-// keeps of it while the product's document is at the revision it was made from, else renders it
-// (and keeps it); If-None-Match with its ETag answers 304.
+// keptProduct answers a keepable read from the encoding this replica keeps of it while what it was
+// made from still holds, else renders it (and keeps it); If-None-Match with its ETag answers 304
+// when the read follows the product's version.
 func (s *Server) keptProduct(ctx context.Context, instance uuid.UUID, id uuid.UUID, read catalog.Read, ifNoneMatch *string) (api.GetProductResponseObject, error) {
-	key := representation{instance: instance, product: id, locale: read.Locale.Code, fallback: read.Locale.Fallback, expand: read.Expand}
-	var kept rendering
-	if s.rendered != nil {
-		kept, _ = s.rendered.Get(key)
-	}
-	r, err := s.Catalog.ProductSince(ctx, instance, id, read, kept.revision)
+	key := representationOf(instance, id, read, false)
+	kept := s.kept(key)
+	r, v, err := s.Catalog.ProductSince(ctx, instance, id, read, kept.held)
 	if err != nil {
 		return nil, err
 	}
 	if !r.Unchanged {
-		pr := r.View.Products[0]
-		body, err := encodeProduct(renderer{r.View}.product(pr, true))
+		pr := v.Products[0]
+		body, err := encodeProduct(renderer{v}.product(pr, true))
 		if err != nil {
 			return nil, err
 		}
-		kept = rendering{revision: r.Revision, etag: *precondition.RepresentationETag(pr.Version, read.Locale.Code, read.Locale.Fallback), body: body}
-		if s.rendered != nil {
-			s.rendered.Add(key, kept)
-		}
+		kept = rendering{held: r.Held, etag: *precondition.RepresentationETag(pr.Version, read.Locale.Code, read.Locale.Fallback), body: body}
+		s.keep(key, kept)
 	}
-	if precondition.NoneMatch(ifNoneMatch, &kept.etag) {
+	if read.FollowsProductVersion() && precondition.NoneMatch(ifNoneMatch, &kept.etag) {
 		return api.GetProduct304Response{Headers: api.GetProduct304ResponseHeaders{ETag: &kept.etag}}, nil
 	}
 	return encodedProduct{body: kept.body, etag: kept.etag}, nil
+}
+
+// kept is the encoding kept of key (zero: none, or keeping is off).
+func (s *Server) kept(key representation) rendering {
+	if s.rendered == nil {
+		return rendering{}
+	}
+	r, _ := s.rendered.Get(key)
+	return r
+}
+
+func (s *Server) keep(key representation, r rendering) {
+	if s.rendered != nil {
+		s.rendered.Add(key, r)
+	}
 }
 
 func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestObject) (api.ListProductsResponseObject, error) {
@@ -79,16 +90,26 @@ func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestOb
 	if err != nil {
 		return nil, err
 	}
-	v, total, next, err := s.Catalog.ListProducts(ctx, t.InstanceID, q, catalog.Read{Locale: loc, Expand: expandOf(p.Expand), Resolution: res})
-	if err != nil {
-		return nil, err
-	}
+	read := catalog.Read{Locale: loc, Expand: expandOf(p.Expand), Resolution: res}
 	out := api.ListProducts200ApplicationLdPlusJSONResponse{
-		LdContext: contextOf("Product"), LdID: iri.Products.Path(), LdType: hydraCollection,
-		Member: make([]api.Product, len(v.Products)), Search: productSearch(),
+		LdContext: contextOf("Product"), LdID: iri.Products.Path(), LdType: hydraCollection, Search: productSearch(),
 	}
-	for i, pr := range v.Products {
-		out.Member[i] = renderer{v}.product(pr, false)
+	var members [][]byte
+	var total catalog.Total
+	var next *catalog.Cursor
+	if read.Keepable() {
+		if members, total, next, err = s.keptMembers(ctx, t.InstanceID, q, read); err != nil {
+			return nil, err
+		}
+	} else {
+		var v catalog.View
+		if v, total, next, err = s.Catalog.ListProducts(ctx, t.InstanceID, q, read); err != nil {
+			return nil, err
+		}
+		out.Member = make([]api.Product, len(v.Products))
+		for i, pr := range v.Products {
+			out.Member[i] = renderer{v}.product(pr, false)
+		}
 	}
 	query := requestQuery(ctx)
 	if q.Cursor != nil {
@@ -100,7 +121,49 @@ func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestOb
 		}
 		out.View = pageView(iri.Products.Path(), query, q.Page, q.PerPage, total.Items)
 	}
+	if members != nil {
+		return productPage{page: out, members: members, buffers: &s.pageBuffers}, nil
+	}
+	if out.Member == nil {
+		out.Member = []api.Product{}
+	}
 	return out, nil
+}
+
+// keptMembers reads a page of a keepable list: each member's encoding is the one this replica
+// keeps while its product's document is at what it was made from, else rendered (and kept).
+func (s *Server) keptMembers(ctx context.Context, instance uuid.UUID, q catalog.ListQuery, read catalog.Read) ([][]byte, catalog.Total, *catalog.Cursor, error) {
+	keys := map[uuid.UUID]representation{}
+	kept := map[uuid.UUID]rendering{}
+	held := func(id uuid.UUID) catalog.Held {
+		k, ok := keys[id]
+		if !ok {
+			k = representationOf(instance, id, read, true)
+			keys[id], kept[id] = k, s.kept(k)
+		}
+		return kept[id].held
+	}
+	page, err := s.Catalog.ListProductsSince(ctx, instance, q, read, held)
+	if err != nil {
+		return nil, catalog.Total{}, nil, err
+	}
+	members := make([][]byte, 0, len(page.Revised))
+	built := page.View.Products
+	for _, r := range page.Revised {
+		if r.Unchanged {
+			members = append(members, kept[r.ID].body)
+			continue
+		}
+		pr := built[0]
+		built = built[1:]
+		body, err := json.Marshal(renderer{page.View}.product(pr, false))
+		if err != nil {
+			return nil, catalog.Total{}, nil, err
+		}
+		s.keep(keys[r.ID], rendering{held: r.Held, body: body})
+		members = append(members, body)
+	}
+	return members, page.Total, page.Next, nil
 }
 
 // listQuery reads the product list's filters, order and paging.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -58,7 +59,23 @@ func TestReadModelMatchesTheBaseTablesAfterRandomWrites(t *testing.T) {
 	fresh := testenv.StartPMWith(t, w.id, testenv.PMOptions{DatabaseURL: w.pm.Pool.Config().ConnString(),
 		Env: map[string]string{"RENDERED_PRODUCTS": "0"}}).Client(w.owner, w.handle, w.org)
 	own := &pm.GetProductParams{Expand: ptr("variants,options,optionValues,metafields")}
+	web := w.channel(t, "rm-web", "EUR")
+	start := time.Now().UTC()
+	// Moments for priced reads around the prices the writes schedule (from 10 and 40 days on).
+	moments := []time.Time{start, start.Add(10*24*time.Hour + time.Hour), start.Add(25 * 24 * time.Hour), start.Add(45 * 24 * time.Hour)}
 	compared := 0
+	same := func(what string, got, want interface {
+		StatusCode() int
+	}, gotBody, wantBody []byte, gotETag, wantETag string) {
+		t.Helper()
+		if got.StatusCode() != 200 || want.StatusCode() != 200 {
+			t.Fatalf("%s: %d and %d", what, got.StatusCode(), want.StatusCode())
+		}
+		if !bytes.Equal(gotBody, wantBody) || gotETag != wantETag {
+			t.Fatalf("%s: a kept read differs from a fresh rendering:\n kept %s\nfresh %s", what, gotBody, wantBody)
+		}
+		compared++
+	}
 	read := func(p pm.Product) pm.Product {
 		var kept *pm.GetProductResponse
 		for _, loc := range []pm.RequestEditorFn{withLocale("en"), withLocale("de"), locale("de", true)} {
@@ -66,18 +83,40 @@ func TestReadModelMatchesTheBaseTablesAfterRandomWrites(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			expectStatus(t, got, 200)
 			want, err := fresh.GetProductWithResponse(ctx, p.Id, own, loc)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(got.Body, want.Body) || got.HTTPResponse.Header.Get("ETag") != want.HTTPResponse.Header.Get("ETag") {
-				t.Fatalf("a kept read differs from a fresh rendering:\n kept %s\nfresh %s", got.Body, want.Body)
-			}
-			compared++
+			same("item", got, want, got.Body, want.Body, got.HTTPResponse.Header.Get("ETag"), want.HTTPResponse.Header.Get("ETag"))
 			if kept == nil {
 				kept = got
 			}
+		}
+		// Priced reads, kept while their prices hold still: at moments on both sides of scheduled prices.
+		for _, at := range []time.Time{moments[pick(len(moments))], moments[pick(len(moments))]} {
+			priced := &pm.GetProductParams{Expand: own.Expand, ResolveContextChannel: &web.LdID, ResolveContextCountry: ptr("DE"), ResolveContextAt: &at}
+			got, err := w.c.GetProductWithResponse(ctx, p.Id, priced)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := fresh.GetProductWithResponse(ctx, p.Id, priced)
+			if err != nil {
+				t.Fatal(err)
+			}
+			same("priced item at "+at.String(), got, want, got.Body, want.Body, got.HTTPResponse.Header.Get("ETag"), want.HTTPResponse.Header.Get("ETag"))
+		}
+		// A list page of kept members, unpriced and priced.
+		at := moments[pick(len(moments))]
+		for _, params := range []*pm.ListProductsParams{{Expand: own.Expand}, {Expand: own.Expand, ResolveContextChannel: &web.LdID, ResolveContextCountry: ptr("DE"), ResolveContextAt: &at}} {
+			got, err := w.c.ListProductsWithResponse(ctx, params, withLocale("de"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := fresh.ListProductsWithResponse(ctx, params, withLocale("de"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			same("list", got, want, got.Body, want.Body, "", "")
 		}
 		return *kept.ApplicationldJSON200
 	}
@@ -128,8 +167,12 @@ func TestReadModelMatchesTheBaseTablesAfterRandomWrites(t *testing.T) {
 			}
 		case 8:
 			if len(variants) > 0 {
+				scheduled := "" // from now, or from 10 or 40 days on: priced reads' spans end there
+				if days := []int{0, 10, 40}[pick(3)]; days > 0 {
+					scheduled = fmt.Sprintf(`,"validFrom":%q`, start.Add(time.Duration(days)*24*time.Hour).Format(time.RFC3339))
+				}
 				resp, err = w.c.CreateVariantPriceWithBodyWithResponse(ctx, variants[pick(len(variants))].Id, nil, js,
-					strings.NewReader(fmt.Sprintf(`{"currency":"EUR","amount":"%d.50","country":"/rest/api/countries/DE"}`, 5+step)))
+					strings.NewReader(fmt.Sprintf(`{"currency":"EUR","amount":"%d.50","country":"/rest/api/countries/DE"%s}`, 5+step, scheduled)))
 			}
 		case 9:
 			list, lerr := w.c.ListPricesWithResponse(ctx, nil)

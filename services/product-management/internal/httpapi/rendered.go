@@ -3,32 +3,48 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/google/uuid"
 	lru "github.com/hashicorp/golang-lru/v2"
 
+	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 )
 
-// representation names one encoded product read. A read embedding only what the product's
-// document holds, without price resolution (catalog.Read.FollowsProductVersion), is a function of
-// the document, so its bytes can be kept with the document's revision: a storefront's hot
+// representation names one encoded product read, as an item or as a list member. A keepable read
+// (catalog.Read.Keepable: it embeds only what the product's document holds) is a function of the
+// document, and when priced of the channel's currency and of the moment within a span of steady
+// prices, so its bytes can be kept with what they were made from (catalog.Held): a storefront's hot
 // products are rendered and encoded once per change, not per page view, and each read asks the
-// database only whether the document is still at that revision (catalog.Service.ProductSince), so a
-// write shows at once on every replica.
+// database only whether the documents moved (catalog.Service.ProductsSince), so a write shows at
+// once on every replica.
 type representation struct {
 	instance, product uuid.UUID
 	locale, fallback  string
 	expand            catalog.Expand
+	channel           uuid.UUID // of a priced read (uuid.Nil: unpriced)
+	country           string
+	member            bool // a list's member, rendered without its own @context
 }
 
-// rendering is a representation as encoded from the document at revision.
+// representationOf names product id's read r.
+func representationOf(instance, id uuid.UUID, r catalog.Read, member bool) representation {
+	k := representation{instance: instance, product: id, locale: r.Locale.Code, fallback: r.Locale.Fallback, expand: r.Expand, member: member}
+	if r.Resolution != nil {
+		k.channel, k.country = r.Resolution.Channel, r.Resolution.Country
+	}
+	return k
+}
+
+// rendering is a representation as encoded from what held says.
 type rendering struct {
-	revision int64
-	etag     string
-	body     []byte
+	held catalog.Held
+	etag string
+	body []byte
 }
 
 func newRenderedCache(size int) *lru.Cache[representation, rendering] {
@@ -63,4 +79,51 @@ func encodeProduct(v any) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// productPage is a product list whose members were encoded one by one (kept, or just now): it
+// writes what the generated ListProducts200ApplicationLdPlusJSONResponse would, the envelope
+// encoded by encoding/json with no members, the members spliced into its empty member array.
+// Encoding the envelope around json.RawMessage members instead would have encoding/json scan and
+// compact every member again.
+type productPage struct {
+	page    api.ListProducts200ApplicationLdPlusJSONResponse
+	members [][]byte
+	buffers *sync.Pool // of *bytes.Buffer: a page of 50 is some 300 KB, written once
+}
+
+// emptyMembers is how the envelope's member array encodes before the splice.
+var emptyMembers = []byte(`"member":[]`)
+
+func (r productPage) VisitListProductsResponse(w http.ResponseWriter) error {
+	r.page.Member = []api.Product{}
+	envelope, err := encodeProduct(r.page)
+	if err != nil {
+		return err
+	}
+	// The fields before member (@context, @id, @type) are fixed IRIs and names, never this text.
+	at := bytes.Index(envelope, emptyMembers)
+	if at < 0 {
+		return fmt.Errorf("httpapi: no member array in the list's envelope")
+	}
+	at += len(emptyMembers) - 1
+	body, _ := r.buffers.Get().(*bytes.Buffer)
+	if body == nil {
+		body = new(bytes.Buffer)
+	}
+	defer r.buffers.Put(body)
+	body.Reset()
+	body.Write(envelope[:at])
+	for i, m := range r.members {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		body.Write(m)
+	}
+	body.Write(envelope[at:])
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.Header().Set("Content-Length", strconv.Itoa(body.Len()))
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(body.Bytes())
+	return err
 }

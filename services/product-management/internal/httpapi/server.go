@@ -7,6 +7,7 @@ package httpapi
 
 import (
 	"context"
+	"sync"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
@@ -29,8 +30,9 @@ type Server struct {
 	// RenderedProducts is how many encoded product reads to keep by version (0: none).
 	RenderedProducts int
 
-	ld       *linkedData                           // the JSON-LD contexts and API documentation (NewHandler derives them)
-	rendered *lru.Cache[representation, rendering] // encoded product reads by revision (NewHandler makes it; nil: off)
+	ld          *linkedData                           // the JSON-LD contexts and API documentation (NewHandler derives them)
+	pageBuffers sync.Pool                             // of *bytes.Buffer, for product list pages (productPage)
+	rendered    *lru.Cache[representation, rendering] // encoded product reads by revision (NewHandler makes it; nil: off)
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -230,40 +231,112 @@ func (s *Store) documents(ctx context.Context, instance uuid.UUID, ids []uuid.UU
 }
 
 // productDocumentSQL reads one document unless it is at revision $3 (what the caller holds a
-// rendering of) or $4 (what this process holds decoded): one row by primary key, as light for the
-// database as the lookup pgbench -S times.
-const productDocumentSQL = `select revision, case when revision in ($3, $4) then null else doc end
+// copy of its read from) or $4 (what this process holds decoded), with the currency of channel $5
+// (null: none asked, or no such channel): one row by primary key, as light for the database as
+// the lookup pgbench -S times.
+const productDocumentSQL = `select revision, case when revision in ($3, $4) then null else doc end,
+		(select c.currency from channels c where c.instance_id = $1 and c.id = $5)
 	from product_documents where instance_id = $1 and product_id = $2`
 
-// ProductDocument reads one product's document in loc unless it is still at revision held
-// (0: none), then says so (unchanged) without building it.
-func (s *Store) ProductDocument(ctx context.Context, instance, id uuid.UUID, loc catalog.ReadLocale, held int64) (p catalog.Product, revision int64, unchanged bool, err error) {
-	key := docKey{instance, id}
-	d, cached := decoded{}, false
-	if !inChange(ctx) {
-		d, cached = s.decoded.Get(key)
-	}
-	var raw []byte
-	if err := s.db(ctx).QueryRow(ctx, productDocumentSQL, instance, id, held, d.revision).Scan(&revision, &raw); err != nil {
-		return p, 0, false, notFound(err, "product")
-	}
-	switch {
-	case held != 0 && revision == held:
-		return p, revision, true, nil
-	case raw == nil:
-		if !cached || d.revision != revision {
-			return p, 0, false, fmt.Errorf("postgres: document %s came back without its body at revision %d", id, revision)
+// productDocumentsSQL is productDocumentSQL for many ids ($2), with the revisions known of each
+// ($3: the caller's, $4: this process's; 0: none).
+const productDocumentsSQL = `select d.product_id, d.revision, case when d.revision in (k.held, k.dec) then null else d.doc end,
+		(select c.currency from channels c where c.instance_id = $1 and c.id = $5)
+	from unnest($2::uuid[], $3::bigint[], $4::bigint[]) as k(id, held, dec)
+	join product_documents d on d.instance_id = $1 and d.product_id = k.id`
+
+// ProductDocuments reads the documents of ids in one statement, in the order of ids (missing ones
+// left out), building in loc those not at the revision held of them (0: none), with the currency
+// of channel (nil: none asked).
+func (s *Store) ProductDocuments(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, held []int64, loc catalog.ReadLocale, channel *uuid.UUID) ([]catalog.Document, *string, error) {
+	changing := inChange(ctx)
+	dec := make([]decoded, len(ids))
+	if !changing {
+		for i, id := range ids {
+			dec[i], _ = s.decoded.Get(docKey{instance, id})
 		}
-		return d.doc.product(loc), revision, false, nil
+	}
+	var currency *string
+	if len(ids) == 1 {
+		var rev int64
+		var raw []byte
+		if err := s.db(ctx).QueryRow(ctx, productDocumentSQL, instance, ids[0], held[0], dec[0].revision, channel).Scan(&rev, &raw, &currency); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil, nil, nil
+			}
+			return nil, nil, wrap(err)
+		}
+		d, err := s.document(instance, ids[0], rev, raw, held[0], dec[0], loc, changing)
+		if err != nil {
+			return nil, nil, err
+		}
+		return []catalog.Document{d}, currency, nil
+	}
+	decRevs := make([]int64, len(ids))
+	for i, d := range dec {
+		decRevs[i] = d.revision
+	}
+	rows, err := s.db(ctx).Query(ctx, productDocumentsSQL, instance, ids, held, decRevs, channel)
+	if err != nil {
+		return nil, nil, wrap(err)
+	}
+	defer rows.Close()
+	at := make(map[uuid.UUID]int, len(ids))
+	for i, id := range ids {
+		at[id] = i
+	}
+	found := make([]*catalog.Document, len(ids))
+	for rows.Next() {
+		var id uuid.UUID
+		var rev int64
+		var raw []byte
+		if err := rows.Scan(&id, &rev, &raw, &currency); err != nil {
+			return nil, nil, wrap(err)
+		}
+		i := at[id]
+		d, err := s.document(instance, id, rev, raw, held[i], dec[i], loc, changing)
+		if err != nil {
+			return nil, nil, err
+		}
+		found[i] = &d
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, wrap(err)
+	}
+	out := make([]catalog.Document, 0, len(ids))
+	for _, d := range found {
+		if d != nil {
+			out = append(out, *d)
+		}
+	}
+	return out, currency, nil
+}
+
+// document is one row of a read of documents: unbuilt at the revision held, else built from what
+// this process decoded at the revision (dec) or from the body (raw), decoded and kept.
+func (s *Store) document(instance, id uuid.UUID, rev int64, raw []byte, held int64, dec decoded, loc catalog.ReadLocale, changing bool) (catalog.Document, error) {
+	d := catalog.Document{ID: id, Revision: rev}
+	switch {
+	case held != 0 && rev == held:
+		return d, nil
+	case raw == nil:
+		if dec.doc == nil || dec.revision != rev {
+			return d, fmt.Errorf("postgres: document %s came back without its body at revision %d", id, rev)
+		}
+		p := dec.doc.product(loc)
+		d.Product = &p
+		return d, nil
 	}
 	doc := &document{}
 	if err := json.Unmarshal(raw, doc); err != nil {
-		return p, 0, false, err
+		return d, err
 	}
-	if !inChange(ctx) {
-		s.decoded.Add(key, decoded{revision: revision, doc: doc})
+	if !changing {
+		s.decoded.Add(docKey{instance, id}, decoded{revision: rev, doc: doc})
 	}
-	return doc.product(loc), revision, false, nil
+	p := doc.product(loc)
+	d.Product = &p
+	return d, nil
 }
 
 // decodeDocuments reads documents into products in loc, in the order of ids, decoding only those

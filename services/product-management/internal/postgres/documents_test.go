@@ -18,7 +18,8 @@ import (
 
 // A read since a revision is unchanged, building nothing, while the product's document is at that
 // revision; a write moves it and the read shows the write, on a store that never read the product
-// before (another replica) as on the one that did; another instance does not find the product.
+// before (another replica) as on the one that did; another instance does not find the product, and
+// a read embedding shared parts is not answered by revision.
 func TestProductSinceRevision(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -37,13 +38,13 @@ func TestProductSinceRevision(t *testing.T) {
 	id := created.Products[0].ID
 	read := catalog.Read{Locale: catalog.ReadLocale{Code: "en"}, Expand: catalog.Expand{Variants: true, Options: true, OptionValues: true}}
 
-	first, err := replicas[0].ProductSince(ctx, instance, id, read, 0)
-	if err != nil || first.Unchanged || first.Revision == 0 || len(first.View.Products) != 1 {
+	first, v, err := replicas[0].ProductSince(ctx, instance, id, read, catalog.Held{})
+	if err != nil || first.Unchanged || first.Held.Revision == 0 || len(v.Products) != 1 {
 		t.Fatalf("first read = %+v, %v; want the product at a revision", first, err)
 	}
 	for i, svc := range replicas {
-		again, err := svc.ProductSince(ctx, instance, id, read, first.Revision)
-		if err != nil || !again.Unchanged || again.Revision != first.Revision || again.View.Products != nil {
+		again, v, err := svc.ProductSince(ctx, instance, id, read, first.Held)
+		if err != nil || !again.Unchanged || again.Held != first.Held || len(v.Products) != 0 {
 			t.Fatalf("replica %d, read since the current revision = %+v, %v; want unchanged and nothing built", i, again, err)
 		}
 	}
@@ -51,20 +52,20 @@ func TestProductSinceRevision(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, svc := range replicas {
-		after, err := svc.ProductSince(ctx, instance, id, read, first.Revision)
-		if err != nil || after.Unchanged || after.Revision <= first.Revision || len(after.View.Products) != 1 {
+		after, v, err := svc.ProductSince(ctx, instance, id, read, first.Held)
+		if err != nil || after.Unchanged || after.Held.Revision <= first.Held.Revision || len(v.Products) != 1 {
 			t.Fatalf("replica %d, read after a write = %+v, %v; want the new revision", i, after, err)
 		}
-		if p := after.View.Products[0]; p.Title == nil || *p.Title != "Shirt" || len(p.Variants) != 1 {
+		if p := v.Products[0]; p.Title == nil || *p.Title != "Shirt" || len(p.Variants) != 1 {
 			t.Fatalf("replica %d reads %+v after the write, want the title Shirt and its variant", i, p)
 		}
 	}
-	if _, err := replicas[0].ProductSince(ctx, uuid.New(), id, read, first.Revision); fault.KindOf(err) != fault.KindNotFound {
+	if _, _, err := replicas[0].ProductSince(ctx, uuid.New(), id, read, first.Held); fault.KindOf(err) != fault.KindNotFound {
 		t.Fatalf("another instance's read = %v, want not found", err)
 	}
-	priced := read
-	priced.Resolution = &catalog.Resolution{Channel: uuid.New(), Country: "DE"}
-	if _, err := replicas[0].ProductSince(ctx, instance, id, priced, 0); err == nil {
-		t.Fatal("a priced read was answered by revision")
+	shared := read
+	shared.Expand.Channels = true
+	if _, _, err := replicas[0].ProductSince(ctx, instance, id, shared, catalog.Held{}); err == nil {
+		t.Fatal("a read embedding shared parts was answered by revision")
 	}
 }

@@ -176,3 +176,31 @@ func LowestBefore(rows []Row, c Context) (int64, bool) {
 	}
 	return lowest, found
 }
+
+// Steady returns the span [from, until) around c.At in which no candidate row of rows starts or
+// ends (zero: unbounded): Resolve and LowestBefore answer the same for every moment of it, since
+// both depend only on which rows are in force at the change points up to the moment (the lowest
+// price's window is anchored where the current price took effect, a change point, not at the
+// moment itself). A copy of a priced read can be kept for that span.
+func Steady(rows []Row, c Context) (from, until time.Time) {
+	note := func(p time.Time) {
+		switch {
+		case !p.After(c.At):
+			if from.IsZero() || p.After(from) {
+				from = p
+			}
+		case until.IsZero() || p.Before(until):
+			until = p
+		}
+	}
+	for _, r := range rows {
+		if !c.candidate(r) {
+			continue
+		}
+		note(r.Start)
+		if !r.Open() {
+			note(r.End)
+		}
+	}
+	return from, until
+}

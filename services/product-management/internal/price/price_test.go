@@ -1,6 +1,7 @@
 package price_test
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -163,5 +164,67 @@ func TestDuplicate(t *testing.T) {
 				t.Errorf("Duplicate(b, a) = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestSteadyHoldsResolution: for random histories, every moment of the span Steady gives around a
+// moment resolves, and finds the lowest price, as that moment does; the span's ends are change
+// points (or unbounded), and a row of another currency, channel or country does not cut it.
+func TestSteadyHoldsResolution(t *testing.T) {
+	t.Parallel()
+	rnd := rand.New(rand.NewPCG(1, 2))
+	channels := []*uuid.UUID{nil, &web, &shop}
+	countries := []string{"", "DE", "FR"}
+	for n := range 2000 {
+		var rows []price.Row
+		for range 1 + rnd.IntN(6) {
+			from := rnd.IntN(120) - 80
+			until := 0
+			if rnd.IntN(2) == 0 {
+				until = from + 1 + rnd.IntN(60)
+			}
+			r := row(int64(100+rnd.IntN(900)), channels[rnd.IntN(3)], countries[rnd.IntN(3)], rnd.IntN(2) == 0, from, until)
+			if rnd.IntN(8) == 0 {
+				r.Currency = "USD"
+			}
+			rows = append(rows, r)
+		}
+		at := day(rnd.IntN(140) - 90).Add(time.Duration(rnd.IntN(24)) * time.Hour)
+		c := ctx(at)
+		from, until := price.Steady(rows, c)
+		if (!from.IsZero() && from.After(at)) || (!until.IsZero() && !until.After(at)) {
+			t.Fatalf("history %d: span [%v, %v) does not hold %v", n, from, until, at)
+		}
+		want, wantOK := price.Resolve(rows, c)
+		wantLow, wantLowOK := price.LowestBefore(rows, c)
+		lo, hi := from, until
+		if lo.IsZero() {
+			lo = day(-400)
+		}
+		if hi.IsZero() {
+			hi = day(400)
+		}
+		for _, m := range []time.Time{lo, hi.Add(-time.Microsecond), lo.Add(hi.Sub(lo) / 2), lo.Add(time.Duration(rnd.Int64N(int64(hi.Sub(lo)))))} {
+			c.At = m
+			got, ok := price.Resolve(rows, c)
+			low, lowOK := price.LowestBefore(rows, c)
+			if ok != wantOK || got.ID != want.ID || lowOK != wantLowOK || low != wantLow {
+				t.Fatalf("history %d: at %v resolves %v %v (lowest %v %v), at %v in its span [%v, %v) %v %v (lowest %v %v)",
+					n, at, want.ID, wantOK, wantLow, wantLowOK, m, from, until, got.ID, ok, low, lowOK)
+			}
+		}
+		// Just past the span's end the answer may change; its end is a change point of a candidate.
+		if !until.IsZero() {
+			cut := false
+			for _, r := range rows {
+				if r.Currency == "EUR" && (r.ChannelID == nil || *r.ChannelID == web) && (r.Country == "" || r.Country == "DE") &&
+					(r.Start.Equal(until) || r.End.Equal(until)) {
+					cut = true
+				}
+			}
+			if !cut {
+				t.Fatalf("history %d: the span ends at %v, where no candidate row starts or ends", n, until)
+			}
+		}
 	}
 }
