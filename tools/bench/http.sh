@@ -4,9 +4,9 @@
 # (rate limiting off), seeds 1,000 products x 6 variants x 2 prices in one channel, then measures,
 # one after another on this machine: `pgbench -S` (one primary-key select, no TLS, as the services
 # connect) and, with wrk, the expanded read, the resolved read, the 50-item expanded list and the
-# 6-variant create. Prints req/s, p99, each ratio to pgbench -S and the cores the service and
-# PostgreSQL used meanwhile. BENCH_ONLY="expanded-read list-50-expanded" runs only those;
-# BENCH_PROFILE=DIR also writes the service's CPU profile of each run to DIR/NAME.pprof.
+# 6-variant create. Prints req/s, p99, each ratio to pgbench -S, the cores the service and the
+# whole machine used meanwhile, and the service's RSS after each.
+# BENCH_ONLY="expanded-read list-50-expanded" runs only those; BENCH_PROFILE=DIR also writes the service's CPU profile of each run to DIR/NAME.pprof.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -100,35 +100,32 @@ declare -A paths=(
 	[list-50-expanded]="/rest/api/products?itemsPerPage=50&expand=variants,options,optionValues"
 	[create-6-variants]="/rest/api/products"
 )
-# CPU time (clock ticks) of processes, to show where a run's time goes: the service or PostgreSQL.
-# pg_ticks lists each PostgreSQL process's; pg_spent sums what the processes alive at both ends
-# spent in between (the pool's connections live through a run).
+# CPU time (clock ticks): the service's, and the whole machine's busy time (the service, PostgreSQL
+# and wrk), to show where a run's time goes.
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-pg_ticks() { for p in $(pgrep -u postgres); do awk -v p="$p" '{print p, $14 + $15}' "/proc/$p/stat" 2>/dev/null || true; done | sort; }
-pg_spent() { join "$1" "$2" | awk '{s += $3 - $2} END {print s + 0}'; }
+busy_ticks() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
 hz=$(getconf CLK_TCK)
-printf '\n%-20s %12s %10s %14s %16s\n' "request" "req/s" "p99" "x pgbench -S" "cores: pm / pg"
+printf '\n%-20s %12s %10s %14s %16s %8s\n' "request" "req/s" "p99" "x pgbench -S" "cores: pm / all" "RSS MiB"
 printf '%-20s %12.0f %10s %14s\n' "pgbench -S" "$pg_tps" "" "1"
 for name in ${BENCH_ONLY:-expanded-read resolved-read list-50-expanded create-6-variants}; do
 	method=GET
 	[ "$name" = create-6-variants ] && method=POST
 	lua "${paths[$name]}" "$method" "$create_body" >"$work/$name.lua"
-	pg_ticks >"$work/pg0"
-	pm0=$(ticks "${pids[1]}") t0=$(date +%s.%N)
+	all0=$(busy_ticks) pm0=$(ticks "${pids[1]}") t0=$(date +%s.%N)
 	if [ -n "${BENCH_PROFILE:-}" ]; then
 		mkdir -p "$BENCH_PROFILE"
 		curl -s "http://127.0.0.1:$DEBUG_PORT/debug/pprof/profile?seconds=$((${DURATION%s} - 2))" -o "$BENCH_PROFILE/$name.pprof" &
 	fi
 	out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$work/$name.lua" http://127.0.0.1:$PM_PORT 2>&1)
-	pm1=$(ticks "${pids[1]}") t1=$(date +%s.%N)
+	pm1=$(ticks "${pids[1]}") all1=$(busy_ticks) t1=$(date +%s.%N)
 	wait_profile=$(jobs -p | tail -1) && [ -n "${BENCH_PROFILE:-}" ] && wait "$wait_profile" || true
-	pg_ticks >"$work/pg1"
-	cores=$(jq -rn --argjson pm "$((pm1 - pm0))" --argjson pg "$(pg_spent "$work/pg0" "$work/pg1")" --argjson t "$(jq -n "$t1 - $t0")" --argjson hz "$hz" \
-		'"\($pm / $hz / $t * 100 | round / 100) / \($pg / $hz / $t * 100 | round / 100)"')
+	cores=$(jq -rn --argjson pm "$((pm1 - pm0))" --argjson all "$((all1 - all0))" --argjson t "$(jq -n "$t1 - $t0")" --argjson hz "$hz" \
+		'"\($pm / $hz / $t * 100 | round / 100) / \($all / $hz / $t * 100 | round / 100)"')
 	rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\)/\1/p' <<<"$out")
 	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
 	errors=$(sed -n 's/^  Non-2xx or 3xx responses: *//p' <<<"$out")
-	printf '%-20s %12.0f %10s %14.4f %16s%s\n' "$name" "$rps" "$p99" "$(jq -n "$rps / $pg_tps")" "$cores" "${errors:+  ($errors non-2xx!)}"
+	rss=$(ps -o rss= -p "${pids[1]}" | awk '{printf "%.0f", $1/1024}')
+	printf '%-20s %12.0f %10s %14.4f %16s %8s%s\n' "$name" "$rps" "$p99" "$(jq -n "$rps / $pg_tps")" "$cores" "$rss" "${errors:+  ($errors non-2xx!)}"
 done
 rss=$(ps -o rss= -p "${pids[1]}" | awk '{printf "%.0f", $1/1024}')
 echo "product-management RSS after the run: ${rss} MiB"
