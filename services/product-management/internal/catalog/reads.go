@@ -248,7 +248,7 @@ func (s *Service) ProductsSince(ctx context.Context, instance uuid.UUID, ids []u
 		return nil, View{}, err
 	}
 	revised := make([]Revised, len(docs))
-	products := make([]Product, 0, len(docs))
+	var products []Product // only those built: on a hot page, none
 	for i, d := range docs {
 		if d.Product == nil {
 			revised[i] = Revised{ID: d.ID, Held: held(d.ID), Unchanged: true}

@@ -122,7 +122,7 @@ func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestOb
 		out.View = pageView(iri.Products.Path(), query, q.Page, q.PerPage, total.Items)
 	}
 	if members != nil {
-		return productPage{page: out, members: members, buffers: &s.pageBuffers}, nil
+		return productPage{page: out, members: members, writers: &s.pageWriters}, nil
 	}
 	if out.Member == nil {
 		out.Member = []api.Product{}
@@ -133,15 +133,16 @@ func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestOb
 // keptMembers reads a page of a keepable list: each member's encoding is the one this replica
 // keeps while its product's document is at what it was made from, else rendered (and kept).
 func (s *Server) keptMembers(ctx context.Context, instance uuid.UUID, q catalog.ListQuery, read catalog.Read) ([][]byte, catalog.Total, *catalog.Cursor, error) {
-	keys := map[uuid.UUID]representation{}
-	kept := map[uuid.UUID]rendering{}
+	base := representationOf(instance, uuid.Nil, read, true)
+	keyOf := func(id uuid.UUID) representation { k := base; k.product = id; return k }
+	kept := make(map[uuid.UUID]rendering, q.PerPage) // what the page's members were looked up to hold
 	held := func(id uuid.UUID) catalog.Held {
-		k, ok := keys[id]
+		r, ok := kept[id]
 		if !ok {
-			k = representationOf(instance, id, read, true)
-			keys[id], kept[id] = k, s.kept(k)
+			r = s.kept(keyOf(id))
+			kept[id] = r
 		}
-		return kept[id].held
+		return r.held
 	}
 	page, err := s.Catalog.ListProductsSince(ctx, instance, q, read, held)
 	if err != nil {
@@ -160,7 +161,7 @@ func (s *Server) keptMembers(ctx context.Context, instance uuid.UUID, q catalog.
 		if err != nil {
 			return nil, catalog.Total{}, nil, err
 		}
-		s.keep(keys[r.ID], rendering{held: r.Held, body: body})
+		s.keep(keyOf(r.ID), rendering{held: r.Held, body: body})
 		members = append(members, body)
 	}
 	return members, page.Total, page.Next, nil

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -72,13 +73,14 @@ func (r encodedProduct) VisitGetProductResponse(w http.ResponseWriter) error {
 	return err
 }
 
-// encodeProduct encodes v as the generated response does (json.Encoder, with its newline).
+// encodeProduct encodes v as the generated response does (json.Encoder, with its newline), in a
+// slice of its own size: the encoding may be kept, and a buffer's spare capacity would be kept too.
 func encodeProduct(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(v); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return bytes.Clone(buf.Bytes()), nil
 }
 
 // productPage is a product list whose members were encoded one by one (kept, or just now): it
@@ -89,8 +91,12 @@ func encodeProduct(v any) ([]byte, error) {
 type productPage struct {
 	page    api.ListProducts200ApplicationLdPlusJSONResponse
 	members [][]byte
-	buffers *sync.Pool // of *bytes.Buffer: a page of 50 is some 300 KB, written once
+	writers *sync.Pool // of *bufio.Writer (pageWriteSize): a page of 50 is some 300 KB
 }
+
+// pageWriteSize is how much of a page goes to the connection at a time: a few writes per page,
+// and little memory held by the writers of concurrent pages.
+const pageWriteSize = 64 << 10
 
 // emptyMembers is how the envelope's member array encodes before the splice.
 var emptyMembers = []byte(`"member":[]`)
@@ -107,23 +113,29 @@ func (r productPage) VisitListProductsResponse(w http.ResponseWriter) error {
 		return fmt.Errorf("httpapi: no member array in the list's envelope")
 	}
 	at += len(emptyMembers) - 1
-	body, _ := r.buffers.Get().(*bytes.Buffer)
-	if body == nil {
-		body = new(bytes.Buffer)
+	size := len(envelope) + max(len(r.members)-1, 0)
+	for _, m := range r.members {
+		size += len(m)
 	}
-	defer r.buffers.Put(body)
-	body.Reset()
-	body.Write(envelope[:at])
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.Header().Set("Content-Length", strconv.Itoa(size))
+	w.WriteHeader(http.StatusOK)
+	out, _ := r.writers.Get().(*bufio.Writer)
+	if out == nil {
+		out = bufio.NewWriterSize(w, pageWriteSize)
+	}
+	out.Reset(w)
+	defer func() {
+		out.Reset(nil) // the pool holds no response
+		r.writers.Put(out)
+	}()
+	out.Write(envelope[:at])
 	for i, m := range r.members {
 		if i > 0 {
-			body.WriteByte(',')
+			out.WriteByte(',')
 		}
-		body.Write(m)
+		out.Write(m)
 	}
-	body.Write(envelope[at:])
-	w.Header().Set("Content-Type", "application/ld+json")
-	w.Header().Set("Content-Length", strconv.Itoa(body.Len()))
-	w.WriteHeader(http.StatusOK)
-	_, err = w.Write(body.Bytes())
-	return err
+	out.Write(envelope[at:])
+	return out.Flush() // the writer keeps the first error
 }

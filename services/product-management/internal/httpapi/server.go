@@ -31,7 +31,7 @@ type Server struct {
 	RenderedProducts int
 
 	ld          *linkedData                           // the JSON-LD contexts and API documentation (NewHandler derives them)
-	pageBuffers sync.Pool                             // of *bytes.Buffer, for product list pages (productPage)
+	pageWriters sync.Pool                             // of *bufio.Writer, for product list pages (productPage)
 	rendered    *lru.Cache[representation, rendering] // encoded product reads by revision (NewHandler makes it; nil: off)
 }
 

@@ -285,7 +285,7 @@ func (s *Store) ProductDocuments(ctx context.Context, instance uuid.UUID, ids []
 	for i, id := range ids {
 		at[id] = i
 	}
-	found := make([]*catalog.Document, len(ids))
+	found := make([]catalog.Document, len(ids)) // by position in ids; ID nil: missing
 	for rows.Next() {
 		var id uuid.UUID
 		var rev int64
@@ -294,19 +294,17 @@ func (s *Store) ProductDocuments(ctx context.Context, instance uuid.UUID, ids []
 			return nil, nil, wrap(err)
 		}
 		i := at[id]
-		d, err := s.document(instance, id, rev, raw, held[i], dec[i], loc, changing)
-		if err != nil {
+		if found[i], err = s.document(instance, id, rev, raw, held[i], dec[i], loc, changing); err != nil {
 			return nil, nil, err
 		}
-		found[i] = &d
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, wrap(err)
 	}
-	out := make([]catalog.Document, 0, len(ids))
+	out := found[:0]
 	for _, d := range found {
-		if d != nil {
-			out = append(out, *d)
+		if d.ID != uuid.Nil {
+			out = append(out, d)
 		}
 	}
 	return out, currency, nil

@@ -40,8 +40,10 @@ type Store struct {
 	gatherTitleMatches, walkSearchesAbove int
 }
 
-// decodedDocuments is how many decoded documents a Store keeps (about 10-20 KiB each).
-const decodedDocuments = 2048
+// decodedDocuments is how many decoded documents a Store keeps (about 10-20 KiB each). Hot reads
+// are answered from their kept encodings (httpapi), which need no document; the decoded ones serve
+// the reads a replica keeps no encoding of (other locales, embeds, a priced read past its span).
+const decodedDocuments = 512
 
 // New returns a Store over pool.
 func New(pool *pgxpool.Pool) *Store {
