@@ -3,7 +3,6 @@ package catalog
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -34,7 +33,7 @@ func (e Expand) ownOnly() bool {
 
 // FollowsProductVersion reports whether a product read changes exactly when the product's version
 // does: it embeds only what the product's document holds, and resolves no price. Its ETag then
-// answers If-None-Match, and its encoding can be kept under the version.
+// answers If-None-Match.
 func (r Read) FollowsProductVersion() bool { return r.Resolution == nil && r.Expand.ownOnly() }
 
 // FollowsVariantVersion is FollowsProductVersion for a variant read, which also may not embed its
@@ -155,8 +154,8 @@ type ReadStore interface {
 	// PricedProducts is Products with the channel of a priced read (none when the instance has no
 	// such channel), in the same round trip.
 	PricedProducts(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc ReadLocale, channel uuid.UUID) ([]Product, []Channel, error)
-	// ProductDocuments reads the documents of ids in one statement, in the order of ids (missing
-	// ones left out), building in loc those not at the revision held of them (0: none), with the
+	// ProductDocuments reads the documents of ids (distinct) in one statement, in the order of ids
+	// (missing ones left out), building in loc those not at the revision held of them (0: none), with the
 	// currency of channel (nil: none asked, or no such channel).
 	ProductDocuments(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, held []int64, loc ReadLocale, channel *uuid.UUID) ([]Document, *string, error)
 	// ListProductIDs lists a page of ids with the list's total (Items -1 in cursor mode).
@@ -190,18 +189,21 @@ type Document struct {
 func (r Read) Keepable() bool { return r.Expand.ownOnly() }
 
 // Held is what a copy of a keepable read was made from: the document's revision and, for a priced
-// read, the channel's currency and the span [From, Until) in which its prices hold (zero:
-// unbounded).
+// read, the span [From, Until) in which its prices hold (zero: unbounded). The channel needs no
+// record: its currency, all a priced read takes from it, never changes (ChannelPatch has none),
+// and a copy is the channel's by the read that asks for it.
 type Held struct {
 	Revision    int64
-	Currency    string
 	From, Until time.Time
 }
 
 // covers reports whether a copy made from h may answer r as far as the moment goes.
 func (h Held) covers(r Read) bool {
-	if h.Revision == 0 || r.Resolution == nil {
-		return h.Revision != 0
+	if h.Revision == 0 {
+		return false // no copy
+	}
+	if r.Resolution == nil {
+		return true
 	}
 	at := r.Resolution.At
 	return (h.From.IsZero() || !at.Before(h.From)) && (h.Until.IsZero() || at.Before(h.Until))
@@ -215,18 +217,19 @@ type Revised struct {
 	Unchanged bool
 }
 
-// ProductsSince reads the products ids (those that exist, in order) as the keepable read r asks,
-// except those whose copy, made from held(id), still answers it: the one statement that asks the
-// database whether each document moved builds only the products that did. View holds the built
-// products, in order.
-func (s *Service) ProductsSince(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, r Read, held func(uuid.UUID) Held) ([]Revised, View, error) {
+// ProductsSince reads the products ids (distinct; those that exist, in order) as the keepable
+// read r asks, except those whose copy, made from held[i], still answers it: the one statement
+// that asks the database whether each document moved builds only the products that did. View
+// holds the built products, in order.
+func (s *Service) ProductsSince(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, r Read, held []Held) ([]Revised, View, error) {
 	if !r.Keepable() {
 		return nil, View{}, fmt.Errorf("catalog: a read with shared embeds cannot be kept")
 	}
+	copies := make(map[uuid.UUID]Held, len(ids)) // the copies that may still answer r
 	known := make([]int64, len(ids))
 	for i, id := range ids {
-		if h := held(id); h.covers(r) {
-			known[i] = h.Revision
+		if held[i].covers(r) {
+			copies[id], known[i] = held[i], held[i].Revision
 		}
 	}
 	var channel *uuid.UUID
@@ -237,39 +240,35 @@ func (s *Service) ProductsSince(ctx context.Context, instance uuid.UUID, ids []u
 	if err != nil {
 		return nil, View{}, err
 	}
-	var priced []Channel
+	var pc *price.Context // of a priced read
 	if r.Resolution != nil && len(docs) > 0 {
 		if currency == nil {
 			return nil, View{}, badParam(ParamResolveChannel, "unknown_channel", "no such channel in this instance")
 		}
-		priced = []Channel{{ID: r.Resolution.Channel, Currency: *currency}}
-	}
-	if docs, err = s.repriced(ctx, instance, docs, r, held, priced); err != nil {
-		return nil, View{}, err
+		pc = &price.Context{Channel: r.Resolution.Channel, Currency: *currency, Country: r.Resolution.Country, At: r.Resolution.At}
 	}
 	revised := make([]Revised, len(docs))
 	var products []Product // only those built: on a hot page, none
 	for i, d := range docs {
 		if d.Product == nil {
-			revised[i] = Revised{ID: d.ID, Held: held(d.ID), Unchanged: true}
+			revised[i] = Revised{ID: d.ID, Held: copies[d.ID], Unchanged: true}
 			continue
 		}
 		revised[i] = Revised{ID: d.ID, Held: Held{Revision: d.Revision}}
 		products = append(products, *d.Product)
 	}
-	v, err := s.view(ctx, instance, products, r, priced)
-	if err != nil {
-		return nil, View{}, err
+	var priced []Channel
+	if pc != nil {
+		priced = []Channel{{ID: pc.Channel, Currency: pc.Currency}}
 	}
-	if r.Resolution != nil {
-		j := 0
-		for i := range revised {
-			if revised[i].Unchanged {
-				continue
-			}
-			pc := price.Context{Channel: r.Resolution.Channel, Currency: priced[0].Currency, Country: r.Resolution.Country, At: r.Resolution.At}
-			revised[i].Held.Currency = pc.Currency
-			revised[i].Held.From, revised[i].Held.Until = price.Steady(v.Products[j].PriceHistory, pc)
+	v, err := s.view(ctx, instance, products, r, priced)
+	if err != nil || pc == nil {
+		return revised, v, err
+	}
+	j := 0 // the built products are the changed ones, in order
+	for i := range revised {
+		if !revised[i].Unchanged {
+			revised[i].Held.From, revised[i].Held.Until = price.Steady(v.Products[j].PriceHistory, *pc)
 			j++
 		}
 	}
@@ -279,40 +278,9 @@ func (s *Service) ProductsSince(ctx context.Context, instance uuid.UUID, ids []u
 // ProductSince is ProductsSince for one product, the caller holding a copy made from held: not
 // found when it does not exist.
 func (s *Service) ProductSince(ctx context.Context, instance, id uuid.UUID, r Read, held Held) (Revised, View, error) {
-	revised, v, err := s.ProductsSince(ctx, instance, []uuid.UUID{id}, r, func(uuid.UUID) Held { return held })
+	revised, v, err := s.ProductsSince(ctx, instance, []uuid.UUID{id}, r, []Held{held})
 	one, err := first(revised, err, "no such product")
 	return one, v, err
-}
-
-// repriced builds the documents of docs left unbuilt whose copies were priced in a currency other
-// than the channel's now (it changed since): rare, and a second statement. One gone meanwhile is
-// left out.
-func (s *Service) repriced(ctx context.Context, instance uuid.UUID, docs []Document, r Read, held func(uuid.UUID) Held, priced []Channel) ([]Document, error) {
-	var stale []uuid.UUID
-	for _, d := range docs {
-		if d.Product == nil && priced != nil && held(d.ID).Currency != priced[0].Currency {
-			stale = append(stale, d.ID)
-		}
-	}
-	if len(stale) == 0 {
-		return docs, nil
-	}
-	again, _, err := s.reads.ProductDocuments(ctx, instance, stale, make([]int64, len(stale)), r.Locale, &priced[0].ID)
-	if err != nil {
-		return nil, err
-	}
-	built := index(again, func(d Document) uuid.UUID { return d.ID })
-	out := docs[:0:0]
-	for _, d := range docs {
-		if slices.Contains(stale, d.ID) {
-			var ok bool
-			if d, ok = built[d.ID]; !ok {
-				continue
-			}
-		}
-		out = append(out, d)
-	}
-	return out, nil
 }
 
 // load reads the documents of ids, with the resolution's channel in the same round trip for a
@@ -334,11 +302,7 @@ func (s *Service) graph(ctx context.Context, instance, id uuid.UUID, loc ReadLoc
 // ListProducts reads a page of products as r asks, with the total (-1 in cursor mode) and the
 // next cursor.
 func (s *Service) ListProducts(ctx context.Context, instance uuid.UUID, q ListQuery, r Read) (View, Total, *Cursor, error) {
-	if q.Cursor != nil && q.OrderBy == "title" {
-		return View{}, Total{}, nil, badParam(ParamCursor, "unsupported", "cursor paging orders by createdAt or updatedAt, not by title")
-	}
-	q.Locale = r.Locale
-	ids, total, next, err := s.reads.ListProductIDs(ctx, instance, q)
+	ids, total, next, err := s.listIDs(ctx, instance, q, r)
 	if err != nil {
 		return View{}, Total{}, nil, err
 	}
@@ -353,6 +317,15 @@ func (s *Service) ListProducts(ctx context.Context, instance uuid.UUID, q ListQu
 	return v, total, next, err
 }
 
+// listIDs lists the ids of a page of products as r reads them.
+func (s *Service) listIDs(ctx context.Context, instance uuid.UUID, q ListQuery, r Read) ([]uuid.UUID, Total, *Cursor, error) {
+	if q.Cursor != nil && q.OrderBy == "title" {
+		return nil, Total{}, nil, badParam(ParamCursor, "unsupported", "cursor paging orders by createdAt or updatedAt, not by title")
+	}
+	q.Locale = r.Locale
+	return s.reads.ListProductIDs(ctx, instance, q)
+}
+
 // RevisedPage is a page of a list read since the copies a caller holds (ProductsSince).
 type RevisedPage struct {
 	Revised []Revised
@@ -361,13 +334,10 @@ type RevisedPage struct {
 	Next    *Cursor
 }
 
-// ListProductsSince is ListProducts for a keepable read, the page read as ProductsSince reads.
+// ListProductsSince is ListProducts for a keepable read, the page read as ProductsSince reads,
+// held naming what the caller holds of each product listed.
 func (s *Service) ListProductsSince(ctx context.Context, instance uuid.UUID, q ListQuery, r Read, held func(uuid.UUID) Held) (RevisedPage, error) {
-	if q.Cursor != nil && q.OrderBy == "title" {
-		return RevisedPage{}, badParam(ParamCursor, "unsupported", "cursor paging orders by createdAt or updatedAt, not by title")
-	}
-	q.Locale = r.Locale
-	ids, total, next, err := s.reads.ListProductIDs(ctx, instance, q)
+	ids, total, next, err := s.listIDs(ctx, instance, q, r)
 	if err != nil {
 		return RevisedPage{}, err
 	}
@@ -375,7 +345,11 @@ func (s *Service) ListProductsSince(ctx context.Context, instance uuid.UUID, q L
 	if len(ids) == 0 {
 		return page, nil
 	}
-	page.Revised, page.View, err = s.ProductsSince(ctx, instance, ids, r, held)
+	holds := make([]Held, len(ids))
+	for i, id := range ids {
+		holds[i] = held(id)
+	}
+	page.Revised, page.View, err = s.ProductsSince(ctx, instance, ids, r, holds)
 	return page, err
 }
 

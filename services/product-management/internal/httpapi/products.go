@@ -124,9 +124,6 @@ func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestOb
 	if members != nil {
 		return productPage{page: out, members: members, writers: &s.pageWriters}, nil
 	}
-	if out.Member == nil {
-		out.Member = []api.Product{}
-	}
 	return out, nil
 }
 

@@ -27,7 +27,8 @@ type representation struct {
 	instance, product uuid.UUID
 	locale, fallback  string
 	expand            catalog.Expand
-	channel           uuid.UUID // of a priced read (uuid.Nil: unpriced)
+	priced            bool // then channel and country are the resolution's
+	channel           uuid.UUID
 	country           string
 	member            bool // a list's member, rendered without its own @context
 }
@@ -36,7 +37,7 @@ type representation struct {
 func representationOf(instance, id uuid.UUID, r catalog.Read, member bool) representation {
 	k := representation{instance: instance, product: id, locale: r.Locale.Code, fallback: r.Locale.Fallback, expand: r.Expand, member: member}
 	if r.Resolution != nil {
-		k.channel, k.country = r.Resolution.Channel, r.Resolution.Country
+		k.priced, k.channel, k.country = true, r.Resolution.Channel, r.Resolution.Country
 	}
 	return k
 }
@@ -73,14 +74,20 @@ func (r encodedProduct) VisitGetProductResponse(w http.ResponseWriter) error {
 	return err
 }
 
-// encodeProduct encodes v as the generated response does (json.Encoder, with its newline), in a
-// slice of its own size: the encoding may be kept, and a buffer's spare capacity would be kept too.
-func encodeProduct(v any) ([]byte, error) {
+// encode encodes v as the generated responses do (json.Encoder, with its newline).
+func encode(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(v); err != nil {
 		return nil, err
 	}
-	return bytes.Clone(buf.Bytes()), nil
+	return buf.Bytes(), nil
+}
+
+// encodeProduct is encode for an encoding that may be kept: in a slice of its own size, since a
+// buffer's spare capacity would be kept too.
+func encodeProduct(v any) ([]byte, error) {
+	b, err := encode(v)
+	return bytes.Clone(b), err
 }
 
 // productPage is a product list whose members were encoded one by one (kept, or just now): it
@@ -103,7 +110,7 @@ var emptyMembers = []byte(`"member":[]`)
 
 func (r productPage) VisitListProductsResponse(w http.ResponseWriter) error {
 	r.page.Member = []api.Product{}
-	envelope, err := encodeProduct(r.page)
+	envelope, err := encode(r.page)
 	if err != nil {
 		return err
 	}

@@ -27,12 +27,12 @@ const (
 type Server struct {
 	Catalog  *catalog.Service
 	Webhooks *webhook.Service
-	// RenderedProducts is how many encoded product reads to keep by version (0: none).
+	// RenderedProducts is how many encoded product reads to keep (0: none): see representation.
 	RenderedProducts int
 
 	ld          *linkedData                           // the JSON-LD contexts and API documentation (NewHandler derives them)
 	pageWriters sync.Pool                             // of *bufio.Writer, for product list pages (productPage)
-	rendered    *lru.Cache[representation, rendering] // encoded product reads by revision (NewHandler makes it; nil: off)
+	rendered    *lru.Cache[representation, rendering] // kept encodings of product reads (NewHandler makes it; nil: off)
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)

@@ -154,16 +154,6 @@ func (d *document) product(loc catalog.ReadLocale) catalog.Product {
 	return p
 }
 
-// documentsSQL reads documents by id, $3 the revision of each this process holds decoded (0:
-// none): an unchanged one comes back without its body. Read-after-write holds on every replica,
-// since the revision is always the database's. Every row also carries the currency of channel $4
-// (null: none asked, or no such channel): all a priced read needs of its channel, in the same
-// statement.
-const documentsSQL = `select d.product_id, d.revision, case when d.revision = k.rev then null else d.doc end,
-		(select c.currency from channels c where c.instance_id = $1 and c.id = $4)
-	from unnest($2::uuid[], $3::bigint[]) as k(id, rev)
-	join product_documents d on d.instance_id = $1 and d.product_id = k.id`
-
 // docKey names a decoded document in the cache.
 type docKey struct{ instance, product uuid.UUID }
 
@@ -171,32 +161,6 @@ type docKey struct{ instance, product uuid.UUID }
 type decoded struct {
 	revision int64
 	doc      *document
-}
-
-// documentQuery holds what a read of documents sends and what it may take from the cache.
-type documentQuery struct {
-	ids    []uuid.UUID
-	revs   []int64
-	cached map[uuid.UUID]decoded
-}
-
-// query prepares a read of ids: inside a change the cache is neither used nor filled (what the
-// change wrote is not committed).
-func (s *Store) documentQuery(ctx context.Context, instance uuid.UUID, ids []uuid.UUID) documentQuery {
-	q := documentQuery{ids: ids, revs: make([]int64, len(ids))}
-	if inChange(ctx) {
-		return q
-	}
-	for i, id := range ids {
-		if d, ok := s.decoded.Get(docKey{instance, id}); ok {
-			if q.cached == nil {
-				q.cached = make(map[uuid.UUID]decoded, len(ids))
-			}
-			q.cached[id] = d
-			q.revs[i] = d.revision
-		}
-	}
-	return q
 }
 
 // Products reads the documents of ids in one statement, in the order of ids, in loc.
@@ -218,16 +182,17 @@ func (s *Store) PricedProducts(ctx context.Context, instance uuid.UUID, ids []uu
 	return products, nil, nil // no such channel, or no products to price
 }
 
-// documents runs documentsSQL, with the currency of channel (nil: none).
+// documents is ProductDocuments holding nothing: every product built.
 func (s *Store) documents(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc catalog.ReadLocale, channel *uuid.UUID) ([]catalog.Product, *string, error) {
-	q := s.documentQuery(ctx, instance, ids)
-	rows, err := s.db(ctx).Query(ctx, documentsSQL, instance, q.ids, q.revs, channel)
+	docs, currency, err := s.ProductDocuments(ctx, instance, ids, make([]int64, len(ids)), loc, channel)
 	if err != nil {
-		return nil, nil, wrap(err)
+		return nil, nil, err
 	}
-	var currency *string
-	products, err := s.decodeDocuments(ctx, instance, rows, q, loc, &currency)
-	return products, currency, err
+	products := make([]catalog.Product, len(docs))
+	for i, d := range docs {
+		products[i] = *d.Product
+	}
+	return products, currency, nil
 }
 
 // productDocumentSQL reads one document unless it is at revision $3 (what the caller holds a
@@ -245,8 +210,8 @@ const productDocumentsSQL = `select d.product_id, d.revision, case when d.revisi
 	from unnest($2::uuid[], $3::bigint[], $4::bigint[]) as k(id, held, dec)
 	join product_documents d on d.instance_id = $1 and d.product_id = k.id`
 
-// ProductDocuments reads the documents of ids in one statement, in the order of ids (missing ones
-// left out), building in loc those not at the revision held of them (0: none), with the currency
+// ProductDocuments reads the documents of ids (distinct) in one statement, in the order of ids
+// (missing ones left out), building in loc those not at the revision held of them (0: none), with the currency
 // of channel (nil: none asked).
 func (s *Store) ProductDocuments(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, held []int64, loc catalog.ReadLocale, channel *uuid.UUID) ([]catalog.Document, *string, error) {
 	changing := inChange(ctx)
@@ -335,48 +300,6 @@ func (s *Store) document(instance, id uuid.UUID, rev int64, raw []byte, held int
 	p := doc.product(loc)
 	d.Product = &p
 	return d, nil
-}
-
-// decodeDocuments reads documents into products in loc, in the order of ids, decoding only those
-// the cache does not hold at their current revision, and the channel's currency.
-func (s *Store) decodeDocuments(ctx context.Context, instance uuid.UUID, rows pgx.Rows, q documentQuery, loc catalog.ReadLocale, currency **string) ([]catalog.Product, error) {
-	defer rows.Close()
-	changing := inChange(ctx)
-	byID := make(map[uuid.UUID]catalog.Product, len(q.ids))
-	for rows.Next() {
-		var id uuid.UUID
-		var rev int64
-		var raw []byte
-		if err := rows.Scan(&id, &rev, &raw, currency); err != nil {
-			return nil, wrap(err)
-		}
-		if raw == nil {
-			d, ok := q.cached[id]
-			if !ok || d.revision != rev {
-				return nil, fmt.Errorf("postgres: document %s came back without its body at revision %d", id, rev)
-			}
-			byID[id] = d.doc.product(loc)
-			continue
-		}
-		d := &document{}
-		if err := json.Unmarshal(raw, d); err != nil {
-			return nil, err
-		}
-		if !changing {
-			s.decoded.Add(docKey{instance, id}, decoded{revision: rev, doc: d})
-		}
-		byID[id] = d.product(loc)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(err)
-	}
-	out := make([]catalog.Product, 0, len(byID))
-	for _, id := range q.ids {
-		if p, ok := byID[id]; ok {
-			out = append(out, p)
-		}
-	}
-	return out, nil
 }
 
 // touchedSQL resolves a catalog.Touch ($2..$9) to the product ids it leads to, in instance $1.

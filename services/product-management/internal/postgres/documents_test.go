@@ -2,7 +2,9 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -67,5 +69,58 @@ func TestProductSinceRevision(t *testing.T) {
 	shared.Expand.Channels = true
 	if _, _, err := replicas[0].ProductSince(ctx, instance, id, shared, catalog.Held{}); err == nil {
 		t.Fatal("a read embedding shared parts was answered by revision")
+	}
+}
+
+// A priced copy answers only within the span its prices hold: a moment past a scheduled price
+// builds the product again; and once its channel is gone the read is refused, not answered by the
+// copy.
+func TestPricedProductSinceSpan(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc := catalog.NewService(postgres.New(testdb.New(t, pmdb.Migrations())), iri.Metaobjects.Parse, httpapi.EncodeEvent)
+	instance := uuid.New()
+	web, err := svc.CreateChannel(ctx, instance, catalog.ChannelInput{Code: ptr("web"), Name: ptr("Web"), Currency: ptr("EUR")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	soon := time.Now().UTC().Add(10 * 24 * time.Hour).Truncate(time.Second)
+	created, err := svc.CreateProduct(ctx, instance, "en", catalog.ProductInput{Title: ptr("Tee"), Variants: []catalog.VariantInput{{SKU: "TEE",
+		Prices: []catalog.PriceInput{{Currency: "EUR", Amount: "20"}, {Currency: "EUR", Amount: "15", ValidFrom: &soon}, {Currency: "USD", Amount: "22"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := created.Products[0].ID
+	at := time.Now().UTC()
+	read := func(at time.Time) catalog.Read {
+		return catalog.Read{Locale: catalog.ReadLocale{Code: "en"}, Expand: catalog.Expand{Variants: true},
+			Resolution: &catalog.Resolution{Channel: web.ID, Country: "DE", At: at}}
+	}
+	amount := func(v catalog.View) string {
+		r := v.Products[0].Variants[0].Resolved
+		if r == nil {
+			t.Fatal("no price resolved")
+		}
+		return fmt.Sprint(r.Amount, r.Currency)
+	}
+	first, v, err := svc.ProductSince(ctx, instance, id, read(at), catalog.Held{})
+	if err != nil || first.Unchanged || amount(v) != "2000EUR" {
+		t.Fatalf("first priced read = %+v %v", first, err)
+	}
+	if !first.Held.Until.Equal(soon) {
+		t.Fatalf("the copy holds %+v, want until the scheduled price (%v)", first.Held, soon)
+	}
+	if again, _, err := svc.ProductSince(ctx, instance, id, read(at.Add(time.Hour)), first.Held); err != nil || !again.Unchanged {
+		t.Fatalf("a read within the span = %+v %v, want unchanged", again, err)
+	}
+	later, v, err := svc.ProductSince(ctx, instance, id, read(soon.Add(time.Hour)), first.Held)
+	if err != nil || later.Unchanged || amount(v) != "1500EUR" {
+		t.Fatalf("a read past the span = %+v %v, want the scheduled price", later, err)
+	}
+	if err := svc.DeleteChannel(ctx, instance, web.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.ProductSince(ctx, instance, id, read(at.Add(time.Hour)), first.Held); fault.KindOf(err) != fault.KindBadRequest {
+		t.Fatalf("a read in a deleted channel = %v, want a bad request", err)
 	}
 }

@@ -217,7 +217,7 @@ type pageIDs []uuid.UUID
 func (p *pageIDs) Scan(src any) error {
 	text, ok := src.(string)
 	if !ok || len(text) < 2 || text[0] != '{' || text[len(text)-1] != '}' {
-		return fmt.Errorf("postgres: a page of ids came as %T", src)
+		return fmt.Errorf("postgres: a page of ids is not an array's text: %.80v", src)
 	}
 	*p = (*p)[:0]
 	if text = text[1 : len(text)-1]; text == "" {
