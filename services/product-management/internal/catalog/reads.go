@@ -100,6 +100,15 @@ func OptionValues(p Product) map[uuid.UUID]OptionValue {
 // planner's estimate (Total.Estimated), so a page of a large catalog does not count it whole.
 const ExactTotalUpTo = 1000
 
+// ListedPage is a page of a list as its statement found it: the products' ids, each one's document
+// revision then (0: none), the list's total (Items -1 in cursor mode) and the next cursor.
+type ListedPage struct {
+	IDs       []uuid.UUID
+	Revisions []int64
+	Total     Total
+	Next      *Cursor
+}
+
 // Total is the size of a list: exact up to ExactTotalUpTo, else estimated.
 type Total struct {
 	Items     int
@@ -158,8 +167,8 @@ type ReadStore interface {
 	// (missing ones left out), building in loc those not at the revision held of them (0: none), with the
 	// currency of channel (nil: none asked, or no such channel).
 	ProductDocuments(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, held []int64, loc ReadLocale, channel *uuid.UUID) ([]Document, *string, error)
-	// ListProductIDs lists a page of ids with the list's total (Items -1 in cursor mode).
-	ListProductIDs(ctx context.Context, instance uuid.UUID, q ListQuery) (ids []uuid.UUID, total Total, next *Cursor, err error)
+	// ListProductIDs lists a page of ids, with their documents' revisions, in one statement.
+	ListProductIDs(ctx context.Context, instance uuid.UUID, q ListQuery) (ListedPage, error)
 	// Embeds loads what product reads embed, in one round trip.
 	Embeds(ctx context.Context, instance uuid.UUID, q EmbedQuery) (Embeds, error)
 }
@@ -222,23 +231,57 @@ type Revised struct {
 // that asks the database whether each document moved builds only the products that did. View
 // holds the built products, in order.
 func (s *Service) ProductsSince(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, r Read, held []Held) ([]Revised, View, error) {
+	return s.productsSince(ctx, instance, ids, r, held, nil)
+}
+
+// productsSince is ProductsSince knowing, from the statement that listed ids, each one's document
+// revision then (listed; nil: unknown): an unpriced copy at it still answers without asking
+// again, and a page of such copies costs no second statement. A priced read always asks, for the
+// channel's currency (and whether the channel is still there).
+func (s *Service) productsSince(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, r Read, held []Held, listed []int64) ([]Revised, View, error) {
 	if !r.Keepable() {
 		return nil, View{}, fmt.Errorf("catalog: a read with shared embeds cannot be kept")
 	}
 	copies := make(map[uuid.UUID]Held, len(ids)) // the copies that may still answer r
-	known := make([]int64, len(ids))
+	var ask []uuid.UUID                          // the documents to read, and the revisions held of them
+	var known []int64
+	settled := 0
 	for i, id := range ids {
-		if held[i].covers(r) {
-			copies[id], known[i] = held[i], held[i].Revision
+		h := held[i]
+		if !h.covers(r) {
+			h = Held{}
+		} else {
+			copies[id] = h
 		}
+		if listed != nil && r.Resolution == nil && h.Revision != 0 && h.Revision == listed[i] {
+			settled++
+			continue
+		}
+		ask, known = append(ask, id), append(known, h.Revision)
 	}
 	var channel *uuid.UUID
 	if r.Resolution != nil {
 		channel = &r.Resolution.Channel
 	}
-	docs, currency, err := s.reads.ProductDocuments(ctx, instance, ids, known, r.Locale, channel)
-	if err != nil {
-		return nil, View{}, err
+	var docs []Document
+	var currency *string
+	if len(ask) > 0 {
+		var err error
+		if docs, currency, err = s.reads.ProductDocuments(ctx, instance, ask, known, r.Locale, channel); err != nil {
+			return nil, View{}, err
+		}
+	}
+	if settled > 0 { // in the order of ids: the settled as listed, the rest as read (those gone, left out)
+		all := make([]Document, 0, settled+len(docs))
+		for i, id := range ids {
+			switch {
+			case len(docs) > 0 && docs[0].ID == id:
+				all, docs = append(all, docs[0]), docs[1:]
+			case listed[i] != 0 && copies[id].Revision == listed[i]:
+				all = append(all, Document{ID: id, Revision: listed[i]})
+			}
+		}
+		docs = all
 	}
 	var pc *price.Context // of a priced read
 	if r.Resolution != nil && len(docs) > 0 {
@@ -302,25 +345,25 @@ func (s *Service) graph(ctx context.Context, instance, id uuid.UUID, loc ReadLoc
 // ListProducts reads a page of products as r asks, with the total (-1 in cursor mode) and the
 // next cursor.
 func (s *Service) ListProducts(ctx context.Context, instance uuid.UUID, q ListQuery, r Read) (View, Total, *Cursor, error) {
-	ids, total, next, err := s.listIDs(ctx, instance, q, r)
+	page, err := s.listIDs(ctx, instance, q, r)
 	if err != nil {
 		return View{}, Total{}, nil, err
 	}
 	products := []Product{}
 	var priced []Channel
-	if len(ids) > 0 {
-		if products, priced, err = s.load(ctx, instance, ids, r); err != nil {
+	if len(page.IDs) > 0 {
+		if products, priced, err = s.load(ctx, instance, page.IDs, r); err != nil {
 			return View{}, Total{}, nil, err
 		}
 	}
 	v, err := s.view(ctx, instance, products, r, priced)
-	return v, total, next, err
+	return v, page.Total, page.Next, err
 }
 
 // listIDs lists the ids of a page of products as r reads them.
-func (s *Service) listIDs(ctx context.Context, instance uuid.UUID, q ListQuery, r Read) ([]uuid.UUID, Total, *Cursor, error) {
+func (s *Service) listIDs(ctx context.Context, instance uuid.UUID, q ListQuery, r Read) (ListedPage, error) {
 	if q.Cursor != nil && q.OrderBy == "title" {
-		return nil, Total{}, nil, badParam(ParamCursor, "unsupported", "cursor paging orders by createdAt or updatedAt, not by title")
+		return ListedPage{}, badParam(ParamCursor, "unsupported", "cursor paging orders by createdAt or updatedAt, not by title")
 	}
 	q.Locale = r.Locale
 	return s.reads.ListProductIDs(ctx, instance, q)
@@ -337,19 +380,19 @@ type RevisedPage struct {
 // ListProductsSince is ListProducts for a keepable read, the page read as ProductsSince reads,
 // held naming what the caller holds of each product listed.
 func (s *Service) ListProductsSince(ctx context.Context, instance uuid.UUID, q ListQuery, r Read, held func(uuid.UUID) Held) (RevisedPage, error) {
-	ids, total, next, err := s.listIDs(ctx, instance, q, r)
+	listed, err := s.listIDs(ctx, instance, q, r)
 	if err != nil {
 		return RevisedPage{}, err
 	}
-	page := RevisedPage{Total: total, Next: next, View: View{Expand: r.Expand}}
-	if len(ids) == 0 {
+	page := RevisedPage{Total: listed.Total, Next: listed.Next, View: View{Expand: r.Expand}}
+	if len(listed.IDs) == 0 {
 		return page, nil
 	}
-	holds := make([]Held, len(ids))
-	for i, id := range ids {
+	holds := make([]Held, len(listed.IDs))
+	for i, id := range listed.IDs {
 		holds[i] = held(id)
 	}
-	page.Revised, page.View, err = s.ProductsSince(ctx, instance, ids, r, holds)
+	page.Revised, page.View, err = s.productsSince(ctx, instance, listed.IDs, r, holds, listed.Revisions)
 	return page, err
 }
 

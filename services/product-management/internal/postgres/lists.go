@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -137,7 +138,8 @@ func count(cond string) string {
 	return fmt.Sprintf(`select count(*) from (select 1 from products p where %s limit %d) x`, cond, catalog.ExactTotalUpTo+1)
 }
 
-func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalog.ListQuery) ([]uuid.UUID, catalog.Total, *catalog.Cursor, error) {
+// ListProductIDs lists a page of q, with each product's document revision (catalog.ListedPage).
+func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalog.ListQuery) (catalog.ListedPage, error) {
 	if q.Cursor != nil {
 		return s.walkProducts(ctx, instance, q)
 	}
@@ -157,23 +159,23 @@ func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalo
 		// list's order, which soon meets a page of them; its total is that estimate.
 		var err error
 		if expected, err = s.estimate(ctx, estimateCond, l.args[:filterArgs]); err != nil {
-			return nil, catalog.Total{}, nil, err
+			return catalog.ListedPage{}, err
 		}
 		if expected > s.walkSearchesAbove {
-			var ids pageIDs
-			if err := s.db(ctx).QueryRow(ctx, `select array(select id from (`+l.page(q, estimateCond)+`) page)::text`,
-				append([]any{pgx.QueryExecModeExec}, l.args...)...).Scan(&ids); err != nil {
-				return nil, catalog.Total{}, nil, wrap(err)
+			var page listedPage
+			if err := s.db(ctx).QueryRow(ctx, `select `+listed(l.page(q, estimateCond)),
+				append([]any{pgx.QueryExecModeExec}, l.args...)...).Scan(&page); err != nil {
+				return catalog.ListedPage{}, wrap(err)
 			}
-			return ids, estimatedTotal(expected, q, ids), nil, nil
+			return catalog.ListedPage{IDs: page.ids, Revisions: page.revisions, Total: estimatedTotal(expected, q, page.ids)}, nil
 		}
 	}
-	var ids pageIDs
+	var page listedPage
 	total, exact := 0, false // exact: counted whole, even past catalog.ExactTotalUpTo
-	into := []any{&ids, &total}
+	into := []any{&page, &total}
 	var sql string
 	if q.Title == nil {
-		sql = fmt.Sprintf(`select array(select id from (%s) page)::text, (%s)`, l.page(q, cond), count(cond))
+		sql = fmt.Sprintf(`select %s, (%s)`, listed(l.page(q, cond)), count(cond))
 	} else {
 		// A search gathers its matches first. When they are few, the page is read by id among
 		// them and counted exactly (the gathered set bounds the count); else the search is a filter
@@ -185,50 +187,66 @@ func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalo
 		}
 		sql = fmt.Sprintf(`with matches as materialized (select product_id from (%s) m limit %d),
 				gathered as (select count(*) <= %d ok from matches)
-			select (case when (select ok from gathered) then array(select id from (%s) page) else array(select id from (%s) page) end)::text,
+			select case when (select ok from gathered) then %s else %s end,
 				case when (select ok from gathered) then (%s) else (%s) end,
 				(select ok from gathered)`,
-			match, s.gatherTitleMatches+1, s.gatherTitleMatches, l.page(q, among), l.page(q, estimateCond),
+			match, s.gatherTitleMatches+1, s.gatherTitleMatches, listed(l.page(q, among)), listed(l.page(q, estimateCond)),
 			counted, count(estimateCond))
 		into = append(into, &exact)
 	}
 	// One statement, planned for its own arguments (QueryExecModeExec): a plan cached for an average
 	// instance would scan a whole large table for a small instance's bounded count.
 	if err := s.db(ctx).QueryRow(ctx, sql, append([]any{pgx.QueryExecModeExec}, l.args...)...).Scan(into...); err != nil {
-		return nil, catalog.Total{}, nil, wrap(err)
+		return catalog.ListedPage{}, wrap(err)
 	}
 	if exact || total <= catalog.ExactTotalUpTo {
-		return ids, catalog.Total{Items: total}, nil, nil
+		return catalog.ListedPage{IDs: page.ids, Revisions: page.revisions, Total: catalog.Total{Items: total}}, nil
 	}
 	if expected < 0 {
 		var err error
 		if expected, err = s.estimate(ctx, estimateCond, l.args[:filterArgs]); err != nil {
-			return nil, catalog.Total{}, nil, err
+			return catalog.ListedPage{}, err
 		}
 	}
-	return ids, estimatedTotal(expected, q, ids), nil, nil
+	return catalog.ListedPage{IDs: page.ids, Revisions: page.revisions, Total: estimatedTotal(expected, q, page.ids)}, nil
 }
 
-// pageIDs scans a page's ids from their array's text ({id,id,...}): the statements run
+// listed is the text array of a page's products as the list statement found them: each id with
+// its document's revision then (0: none), so a caller holding a copy of each at its revision needs
+// no second statement.
+func listed(page string) string {
+	return `array(select pg.id::text || ':' || coalesce((select d.revision from product_documents d
+		where d.instance_id = $1 and d.product_id = pg.id), 0) from (` + page + `) pg)::text`
+}
+
+// listedPage scans listed's array from its text ({id:revision,...}): the statements run
 // unprepared (QueryExecModeExec), so results come as text, and pgx's generic array parser spent
 // some 30 KB of garbage on a page of 50.
-type pageIDs []uuid.UUID
+type listedPage struct {
+	ids       []uuid.UUID
+	revisions []int64
+}
 
-func (p *pageIDs) Scan(src any) error {
+func (p *listedPage) Scan(src any) error {
 	text, ok := src.(string)
 	if !ok || len(text) < 2 || text[0] != '{' || text[len(text)-1] != '}' {
 		return fmt.Errorf("postgres: a page of ids is not an array's text: %.80v", src)
 	}
-	*p = (*p)[:0]
+	p.ids, p.revisions = p.ids[:0], p.revisions[:0]
 	if text = text[1 : len(text)-1]; text == "" {
 		return nil
 	}
-	for id := range strings.SplitSeq(text, ",") {
+	for item := range strings.SplitSeq(text, ",") {
+		id, rev, ok := strings.Cut(item, ":")
 		u, err := uuid.Parse(id)
-		if err != nil {
-			return err
+		if err != nil || !ok {
+			return fmt.Errorf("postgres: a page lists %.80q", item)
 		}
-		*p = append(*p, u)
+		n, err := strconv.ParseInt(rev, 10, 64)
+		if err != nil {
+			return fmt.Errorf("postgres: a page lists %.80q", item)
+		}
+		p.ids, p.revisions = append(p.ids, u), append(p.revisions, n)
 	}
 	return nil
 }
@@ -263,7 +281,7 @@ func (s *Store) estimate(ctx context.Context, cond string, args []any) (int, err
 }
 
 // walkProducts reads a cursor page: keyset paging in created or updated order, with no count.
-func (s *Store) walkProducts(ctx context.Context, instance uuid.UUID, q catalog.ListQuery) ([]uuid.UUID, catalog.Total, *catalog.Cursor, error) {
+func (s *Store) walkProducts(ctx context.Context, instance uuid.UUID, q catalog.ListQuery) (catalog.ListedPage, error) {
 	l := &listStatement{args: []any{instance}}
 	where := l.filters(q)
 	if q.Title != nil {
@@ -277,23 +295,25 @@ func (s *Store) walkProducts(ctx context.Context, instance uuid.UUID, q catalog.
 	if q.Cursor.ID != uuid.Nil { // the zero cursor starts the walk
 		where = append(where, fmt.Sprintf("(%s, p.id) %s (%s, %s)", col, cmp, l.arg(q.Cursor.At), l.arg(q.Cursor.ID)))
 	}
-	sql := fmt.Sprintf(`select p.id, %s from products p where %s order by %s %s, p.id %s limit %s`,
+	sql := fmt.Sprintf(`select p.id, %s, coalesce((select d.revision from product_documents d where d.instance_id = p.instance_id and d.product_id = p.id), 0)
+		from products p where %s order by %s %s, p.id %s limit %s`,
 		col, strings.Join(where, " and "), col, dir, dir, l.arg(q.PerPage+1))
 	rows, err := s.db(ctx).Query(ctx, sql, l.args...)
 	if err != nil {
-		return nil, catalog.Total{}, nil, wrap(err)
+		return catalog.ListedPage{}, wrap(err)
 	}
 	type row struct {
-		id uuid.UUID
-		at time.Time
+		id       uuid.UUID
+		at       time.Time
+		revision int64
 	}
 	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
 		var x row
-		err := r.Scan(&x.id, &x.at)
+		err := r.Scan(&x.id, &x.at, &x.revision)
 		return x, err
 	})
 	if err != nil {
-		return nil, catalog.Total{}, nil, wrap(err)
+		return catalog.ListedPage{}, wrap(err)
 	}
 	var next *catalog.Cursor
 	if len(list) > q.PerPage {
@@ -301,11 +321,11 @@ func (s *Store) walkProducts(ctx context.Context, instance uuid.UUID, q catalog.
 		last := list[len(list)-1]
 		next = &catalog.Cursor{At: last.at, ID: last.id}
 	}
-	ids := make([]uuid.UUID, len(list))
+	page := catalog.ListedPage{IDs: make([]uuid.UUID, len(list)), Revisions: make([]int64, len(list)), Total: catalog.Total{Items: -1}, Next: next}
 	for i, x := range list {
-		ids[i] = x.id
+		page.IDs[i], page.Revisions[i] = x.id, x.revision
 	}
-	return ids, catalog.Total{Items: -1}, next, nil
+	return page, nil
 }
 
 func likeEscape(s string) string {

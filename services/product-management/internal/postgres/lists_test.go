@@ -65,6 +65,28 @@ func TestListPagesEqualThePlainStatement(t *testing.T) {
 	if err := pool.QueryRow(ctx, `select created_at from products where instance_id = $1 order by created_at offset 45 limit 1`, instance).Scan(&midpoint); err != nil {
 		t.Fatal(err)
 	}
+	// Documents at different revisions, every seventh product without one: each page lists its
+	// products' revisions as the documents have them.
+	if _, err := store.RebuildDocuments(ctx, uuid.Nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `update product_documents set revision = revision + (hashtext(product_id::text) & 15)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `delete from product_documents where hashtext(product_id::text) % 7 = 0`); err != nil {
+		t.Fatal(err)
+	}
+	revisionsAreCurrent := func(ctx context.Context, page catalog.ListedPage) error {
+		var want []int64
+		if err := pool.QueryRow(ctx, `select coalesce(array_agg(coalesce(d.revision, 0) order by k.n), '{}') from unnest($2::uuid[]) with ordinality k(id, n)
+			left join product_documents d on d.instance_id = $1 and d.product_id = k.id`, instance, page.IDs).Scan(&want); err != nil {
+			return err
+		}
+		if !slices.Equal(page.Revisions, want) {
+			return fmt.Errorf("the page lists revisions %v, the documents have %v", page.Revisions, want)
+		}
+		return nil
+	}
 	if _, err := pool.Exec(ctx, "analyze"); err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +157,11 @@ func TestListPagesEqualThePlainStatement(t *testing.T) {
 						total := -1
 						for q.Page = 1; q.Page == 1 || (q.Page-1)*q.PerPage < total+q.PerPage; q.Page++ {
 							want, n := reference(t, q)
-							ids, got, _, err := store.ListProductIDs(ctx, instance, q)
+							page, err := store.ListProductIDs(ctx, instance, q)
+							ids, got := page.IDs, page.Total
+							if err == nil {
+								err = revisionsAreCurrent(ctx, page)
+							}
 							if err != nil {
 								t.Fatalf("%s %s order %q desc %v gather %d: %v", ln, fn, order, desc, gather, err)
 							}
@@ -170,7 +196,11 @@ func TestListPagesEqualThePlainStatement(t *testing.T) {
 				var got []uuid.UUID
 				q.Cursor = &catalog.Cursor{}
 				for pages := 0; q.Cursor != nil && pages < 20; pages++ {
-					ids, total, next, err := store.ListProductIDs(ctx, instance, q)
+					page, err := store.ListProductIDs(ctx, instance, q)
+					ids, total, next := page.IDs, page.Total, page.Next
+					if err == nil {
+						err = revisionsAreCurrent(ctx, page)
+					}
 					if err != nil || total.Items != -1 {
 						t.Fatalf("cursor %s order %q desc %v: total %+v, %v", fn, order, desc, total, err)
 					}
