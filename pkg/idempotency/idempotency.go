@@ -55,6 +55,9 @@ type Keys struct {
 
 // New returns Keys over pool.
 func New(pool *pgxpool.Pool, logger *slog.Logger) *Keys {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler) // nil: silent, as before
+	}
 	return &Keys{pool: pool, now: time.Now, logger: logger}
 }
 
@@ -212,7 +215,7 @@ func (k *Keys) settle(ctx context.Context, owner, key string, rec *recorder) {
 		_, err = k.pool.Exec(ctx, `update idempotency_keys set status = $3, outcome = $4, body = $5, locked_until = null where scope = $1 and key = $2`,
 			owner, key, rec.status, outcome, rec.body.Bytes())
 	}
-	if err != nil && k.logger != nil {
+	if err != nil {
 		// The answer is sent; the key stays locked until its lease ends, then a retry runs again.
 		k.logger.ErrorContext(ctx, "idempotency: outcome not kept", "key", key, "error", err)
 	}
@@ -226,11 +229,7 @@ func (k *Keys) Expire(ctx context.Context) (int64, error) {
 
 // ExpireEvery runs Expire until ctx ends: expiry is a background task, not a request's cost.
 func (k *Keys) ExpireEvery(ctx context.Context, every time.Duration) {
-	logger := k.logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	periodic.Run(ctx, every, logger, "idempotency: expired outcomes", k.Expire)
+	periodic.Run(ctx, every, k.logger, "idempotency: expired outcomes", k.Expire)
 }
 
 // recorder passes a response through and keeps a copy.

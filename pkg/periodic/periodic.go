@@ -16,7 +16,7 @@ type Task func(ctx context.Context) (int64, error)
 func Run(ctx context.Context, every time.Duration, logger *slog.Logger, what string, task Task) {
 	t := time.NewTicker(every)
 	defer t.Stop()
-	for {
+	for ctx.Err() == nil { // a tick due as ctx ends starts no round
 		n, err := task(ctx)
 		switch {
 		case err != nil && ctx.Err() == nil:
@@ -26,7 +26,6 @@ func Run(ctx context.Context, every time.Duration, logger *slog.Logger, what str
 		}
 		select {
 		case <-ctx.Done():
-			return
 		case <-t.C:
 		}
 	}

@@ -46,6 +46,7 @@ func TestNoneMatch(t *testing.T) {
 		{ptr(`"7;de;en"`), true},
 		{ptr(`W/"7;de;en"`), true},
 		{ptr(`"6;de;en", "7;de;en"`), true},
+		{ptr(`"6;de;en"`), false},
 		{ptr(`"7;fr;en"`), false},
 		{ptr(`"7;de"`), false},
 		{ptr(`"7"`), false},

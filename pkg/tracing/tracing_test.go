@@ -99,6 +99,9 @@ func TestTraceContextPassesThroughWhenOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	if tr.QueryTracer() != nil {
+		t.Fatal("with tracing off, statements still go through a tracer")
+	}
 	if !strings.Contains(gotParent, "4bf92f3577b34da6a3ce929d0e0e4736") {
 		t.Fatalf("downstream traceparent %q, want the caller's trace 4bf92f3577b34da6a3ce929d0e0e4736", gotParent)
 	}

@@ -9,7 +9,6 @@
 # BENCH_ONLY="expanded-read list-50-expanded" runs only those; BENCH_PROFILE=DIR also writes the service's CPU profile of each run to DIR/NAME.pprof.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ROOT=$(pwd)
 SERVER=${DATABASE_SERVER_URL:-postgres://postgres@127.0.0.1:5432}
 DURATION=${BENCH_DURATION:-10s}
 CONNS=${BENCH_CONNECTIONS:-32}
@@ -112,13 +111,16 @@ for name in ${BENCH_ONLY:-expanded-read resolved-read list-50-expanded create-6-
 	[ "$name" = create-6-variants ] && method=POST
 	lua "${paths[$name]}" "$method" "$create_body" >"$work/$name.lua"
 	all0=$(busy_ticks) pm0=$(ticks "${pids[1]}") t0=$(date +%s.%N)
+	profiling=
 	if [ -n "${BENCH_PROFILE:-}" ]; then
 		mkdir -p "$BENCH_PROFILE"
-		curl -s "http://127.0.0.1:$DEBUG_PORT/debug/pprof/profile?seconds=$((${DURATION%s} - 2))" -o "$BENCH_PROFILE/$name.pprof" &
+		seconds=$((${DURATION%s} > 3 ? ${DURATION%s} - 2 : 1)) # within the run (0 would mean pprof's 30 s)
+		curl -s "http://127.0.0.1:$DEBUG_PORT/debug/pprof/profile?seconds=$seconds" -o "$BENCH_PROFILE/$name.pprof" &
+		profiling=$!
 	fi
 	out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$work/$name.lua" http://127.0.0.1:$PM_PORT 2>&1)
 	pm1=$(ticks "${pids[1]}") all1=$(busy_ticks) t1=$(date +%s.%N)
-	wait_profile=$(jobs -p | tail -1) && [ -n "${BENCH_PROFILE:-}" ] && wait "$wait_profile" || true
+	if [ -n "$profiling" ]; then wait "$profiling" || true; fi
 	cores=$(jq -rn --argjson pm "$((pm1 - pm0))" --argjson all "$((all1 - all0))" --argjson t "$(jq -n "$t1 - $t0")" --argjson hz "$hz" \
 		'"\($pm / $hz / $t * 100 | round / 100) / \($all / $hz / $t * 100 | round / 100)"')
 	rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\)/\1/p' <<<"$out")

@@ -194,7 +194,7 @@ type Document struct {
 // Keepable reports whether a read of a product is a function of the product's document alone
 // (and, priced, of its channel's currency and of the moment within a span of steady prices): it
 // embeds only what the document holds. A copy of it can then be kept and reused while those hold
-// (ProductsSince).
+// (ProductSince, ListProductsSince).
 func (r Read) Keepable() bool { return r.Expand.ownOnly() }
 
 // Held is what a copy of a keepable read was made from: the document's revision and, for a priced
@@ -226,26 +226,21 @@ type Revised struct {
 	Unchanged bool
 }
 
-// ProductsSince reads the products ids (distinct; those that exist, in order) as the keepable
+// productsSince reads the products ids (distinct; those that exist, in order) as the keepable
 // read r asks, except those whose copy, made from held[i], still answers it: the one statement
 // that asks the database whether each document moved builds only the products that did. View
-// holds the built products, in order.
-func (s *Service) ProductsSince(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, r Read, held []Held) ([]Revised, View, error) {
-	return s.productsSince(ctx, instance, ids, r, held, nil)
-}
-
-// productsSince is ProductsSince knowing, from the statement that listed ids, each one's document
-// revision then (listed; nil: unknown): an unpriced copy at it still answers without asking
-// again, and a page of such copies costs no second statement. A priced read always asks, for the
+// holds the built products, in order. listed is each id's document revision as the statement that
+// listed ids found it (nil: unknown): an unpriced copy at it still answers without asking again,
+// and a page of such copies costs no second statement. A priced read always asks, for the
 // channel's currency (and whether the channel is still there).
 func (s *Service) productsSince(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, r Read, held []Held, listed []int64) ([]Revised, View, error) {
 	if !r.Keepable() {
 		return nil, View{}, fmt.Errorf("catalog: a read with shared embeds cannot be kept")
 	}
 	copies := make(map[uuid.UUID]Held, len(ids)) // the copies that may still answer r
+	settled := make([]bool, len(ids))            // copies at their listed revision: not asked again
 	var ask []uuid.UUID                          // the documents to read, and the revisions held of them
 	var known []int64
-	settled := 0
 	for i, id := range ids {
 		h := held[i]
 		if !h.covers(r) {
@@ -254,7 +249,7 @@ func (s *Service) productsSince(ctx context.Context, instance uuid.UUID, ids []u
 			copies[id] = h
 		}
 		if listed != nil && r.Resolution == nil && h.Revision != 0 && h.Revision == listed[i] {
-			settled++
+			settled[i] = true
 			continue
 		}
 		ask, known = append(ask, id), append(known, h.Revision)
@@ -271,14 +266,14 @@ func (s *Service) productsSince(ctx context.Context, instance uuid.UUID, ids []u
 			return nil, View{}, err
 		}
 	}
-	if settled > 0 { // in the order of ids: the settled as listed, the rest as read (those gone, left out)
-		all := make([]Document, 0, settled+len(docs))
+	if len(ask) < len(ids) { // in the order of ids: the settled as listed, the rest as read (those gone, left out)
+		all := make([]Document, 0, len(ids))
 		for i, id := range ids {
 			switch {
+			case settled[i]:
+				all = append(all, Document{ID: id, Revision: listed[i]})
 			case len(docs) > 0 && docs[0].ID == id:
 				all, docs = append(all, docs[0]), docs[1:]
-			case listed[i] != 0 && copies[id].Revision == listed[i]:
-				all = append(all, Document{ID: id, Revision: listed[i]})
 			}
 		}
 		docs = all
@@ -318,10 +313,10 @@ func (s *Service) productsSince(ctx context.Context, instance uuid.UUID, ids []u
 	return revised, v, nil
 }
 
-// ProductSince is ProductsSince for one product, the caller holding a copy made from held: not
+// ProductSince is productsSince for one product, the caller holding a copy made from held: not
 // found when it does not exist.
 func (s *Service) ProductSince(ctx context.Context, instance, id uuid.UUID, r Read, held Held) (Revised, View, error) {
-	revised, v, err := s.ProductsSince(ctx, instance, []uuid.UUID{id}, r, []Held{held})
+	revised, v, err := s.productsSince(ctx, instance, []uuid.UUID{id}, r, []Held{held}, nil)
 	one, err := first(revised, err, "no such product")
 	return one, v, err
 }
@@ -369,7 +364,7 @@ func (s *Service) listIDs(ctx context.Context, instance uuid.UUID, q ListQuery, 
 	return s.reads.ListProductIDs(ctx, instance, q)
 }
 
-// RevisedPage is a page of a list read since the copies a caller holds (ProductsSince).
+// RevisedPage is a page of a list read since the copies a caller holds (productsSince).
 type RevisedPage struct {
 	Revised []Revised
 	View    View // the products built, in order
@@ -377,7 +372,7 @@ type RevisedPage struct {
 	Next    *Cursor
 }
 
-// ListProductsSince is ListProducts for a keepable read, the page read as ProductsSince reads,
+// ListProductsSince is ListProducts for a keepable read, the page read as productsSince reads,
 // held naming what the caller holds of each product listed.
 func (s *Service) ListProductsSince(ctx context.Context, instance uuid.UUID, q ListQuery, r Read, held func(uuid.UUID) Held) (RevisedPage, error) {
 	listed, err := s.listIDs(ctx, instance, q, r)

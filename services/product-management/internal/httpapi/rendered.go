@@ -21,8 +21,8 @@ import (
 // document, and when priced of the channel's currency and of the moment within a span of steady
 // prices, so its bytes can be kept with what they were made from (catalog.Held): a storefront's hot
 // products are rendered and encoded once per change, not per page view, and each read asks the
-// database only whether the documents moved (catalog.Service.ProductsSince), so a write shows at
-// once on every replica.
+// database only whether the documents moved (catalog.Service.ProductSince, ListProductsSince), so
+// a write shows at once on every replica.
 type representation struct {
 	instance, product uuid.UUID
 	locale, fallback  string

@@ -204,11 +204,13 @@ const productDocumentSQL = `select revision, case when revision in ($3, $4) then
 	from product_documents where instance_id = $1 and product_id = $2`
 
 // productDocumentsSQL is productDocumentSQL for many ids ($2), with the revisions known of each
-// ($3: the caller's, $4: this process's; 0: none).
-const productDocumentsSQL = `select d.product_id, d.revision, case when d.revision in (k.held, k.dec) then null else d.doc end,
+// ($3: the caller's, $4: this process's; 0: none), in the order of ids, each row with its id's
+// position.
+const productDocumentsSQL = `select k.n - 1, d.revision, case when d.revision in (k.held, k.dec) then null else d.doc end,
 		(select c.currency from channels c where c.instance_id = $1 and c.id = $5)
-	from unnest($2::uuid[], $3::bigint[], $4::bigint[]) as k(id, held, dec)
-	join product_documents d on d.instance_id = $1 and d.product_id = k.id`
+	from unnest($2::uuid[], $3::bigint[], $4::bigint[]) with ordinality as k(id, held, dec, n)
+	join product_documents d on d.instance_id = $1 and d.product_id = k.id
+	order by k.n`
 
 // ProductDocuments reads the documents of ids (distinct) in one statement, in the order of ids
 // (missing ones left out), building in loc those not at the revision held of them (0: none), with the currency
@@ -246,31 +248,25 @@ func (s *Store) ProductDocuments(ctx context.Context, instance uuid.UUID, ids []
 		return nil, nil, wrap(err)
 	}
 	defer rows.Close()
-	at := make(map[uuid.UUID]int, len(ids))
-	for i, id := range ids {
-		at[id] = i
-	}
-	found := make([]catalog.Document, len(ids)) // by position in ids; ID nil: missing
+	out := make([]catalog.Document, 0, len(ids))
 	for rows.Next() {
-		var id uuid.UUID
+		var i int
 		var rev int64
 		var raw []byte
-		if err := rows.Scan(&id, &rev, &raw, &currency); err != nil {
+		if err := rows.Scan(&i, &rev, &raw, &currency); err != nil {
 			return nil, nil, wrap(err)
 		}
-		i := at[id]
-		if found[i], err = s.document(instance, id, rev, raw, held[i], dec[i], loc, changing); err != nil {
+		if i < 0 || i >= len(ids) {
+			return nil, nil, fmt.Errorf("postgres: a document came back at position %d of %d", i, len(ids))
+		}
+		d, err := s.document(instance, ids[i], rev, raw, held[i], dec[i], loc, changing)
+		if err != nil {
 			return nil, nil, err
 		}
+		out = append(out, d)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, wrap(err)
-	}
-	out := found[:0]
-	for _, d := range found {
-		if d.ID != uuid.Nil {
-			out = append(out, d)
-		}
 	}
 	return out, currency, nil
 }
@@ -435,8 +431,10 @@ func (s *Store) RebuildDocuments(ctx context.Context, instance uuid.UUID) (int64
 	err := s.eachProductBatch(ctx, instance, func(instances, ids []uuid.UUID) error {
 		// Every change locks its product's row before writing its document: locking the batch's
 		// rows first, then building in a second statement (a fresh snapshot), never writes a build
-		// older than a concurrent change's.
-		return wrap(s.inTx(ctx, func(tx pgx.Tx) error {
+		// older than a concurrent change's. A retried batch counts once: its last attempt.
+		var batch int64
+		err := s.inTx(ctx, func(tx pgx.Tx) error {
+			batch = 0
 			if _, err := tx.Exec(ctx, `select 1 from products p join unnest($1::uuid[], $2::uuid[]) as k(i, id)
 				on p.instance_id = k.i and p.id = k.id order by p.instance_id, p.id for update of p`, instances, ids); err != nil {
 				return err
@@ -457,7 +455,7 @@ func (s *Store) RebuildDocuments(ctx context.Context, instance uuid.UUID) (int64
 			if err := rows.Err(); err != nil || len(ps) == 0 {
 				return err
 			}
-			changed += int64(len(ps))
+			batch = int64(len(ps))
 			b := &pgx.Batch{}
 			b.Queue(`update products p set version = version + 1 from unnest($1::uuid[], $2::uuid[]) as k(i, id)
 				where p.instance_id = k.i and p.id = k.id`, is, ps)
@@ -465,7 +463,11 @@ func (s *Store) RebuildDocuments(ctx context.Context, instance uuid.UUID) (int64
 				where v.instance_id = k.i and v.product_id = k.id`, is, ps)
 			b.Queue(rebuildSQL, is, ps)
 			return tx.SendBatch(ctx, b).Close()
-		}))
+		})
+		if err == nil {
+			changed += batch
+		}
+		return wrap(err)
 	})
 	return changed, err
 }

@@ -124,3 +124,49 @@ func TestPricedProductSinceSpan(t *testing.T) {
 		t.Fatalf("a read in a deleted channel = %v, want a bad request", err)
 	}
 }
+
+// A read of many documents comes back in the order asked, without the missing ones: one held at its
+// revision unbuilt, one this store decoded before built from that (no body), the rest from
+// their bodies.
+func TestProductDocumentsInOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := postgres.New(testdb.New(t, pmdb.Migrations()))
+	svc := catalog.NewService(store, iri.Metaobjects.Parse, httpapi.EncodeEvent)
+	instance := uuid.New()
+	var ids []uuid.UUID
+	for i := range 3 {
+		v, err := svc.CreateProduct(ctx, instance, "en", catalog.ProductInput{Title: ptr(fmt.Sprint("P", i))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, v.Products[0].ID)
+	}
+	loc := catalog.ReadLocale{Code: "en"}
+	asked := []uuid.UUID{ids[2], uuid.New(), ids[0], ids[1]} // a missing one among them
+	first, _, err := store.ProductDocuments(ctx, instance, asked, make([]int64, len(asked)), loc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) != 3 || first[0].ID != ids[2] || first[1].ID != ids[0] || first[2].ID != ids[1] {
+		t.Fatalf("read %+v, want products 2, 0, 1 in that order", first)
+	}
+	for _, d := range first {
+		if d.Product == nil || d.Product.ID != d.ID || d.Revision == 0 {
+			t.Fatalf("document %s came back unbuilt or at no revision: %+v", d.ID, d)
+		}
+	}
+	// Product 2 held at its revision; 0 and 1 held at none, but decoded by the first read.
+	again, _, err := store.ProductDocuments(ctx, instance, asked, []int64{first[0].Revision, 0, 0, 0}, loc, nil)
+	if err != nil || len(again) != 3 {
+		t.Fatalf("second read = %+v, %v", again, err)
+	}
+	if again[0].Product != nil || again[0].Revision != first[0].Revision {
+		t.Fatalf("the held document came back %+v, want unbuilt at revision %d", again[0], first[0].Revision)
+	}
+	for i, d := range again[1:] {
+		if d.Product == nil || *d.Product.Title != *first[i+1].Product.Title {
+			t.Fatalf("document %s came back %+v, want it built as before", d.ID, d)
+		}
+	}
+}

@@ -130,17 +130,7 @@ func LowestBefore(rows []Row, c Context) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
-	// Moments where the resolution may change: every start and end of a candidate row.
-	var points []time.Time
-	for _, r := range rows {
-		if !c.candidate(r) {
-			continue
-		}
-		points = append(points, r.Start)
-		if !r.Open() {
-			points = append(points, r.End)
-		}
-	}
+	points := c.changePoints(rows)
 	slices.SortFunc(points, func(a, b time.Time) int { return a.Compare(b) })
 	points = slices.CompactFunc(points, func(a, b time.Time) bool { return a.Equal(b) })
 
@@ -183,7 +173,7 @@ func LowestBefore(rows []Row, c Context) (int64, bool) {
 // price's window is anchored where the current price took effect, a change point, not at the
 // moment itself). A copy of a priced read can be kept for that span.
 func Steady(rows []Row, c Context) (from, until time.Time) {
-	note := func(p time.Time) {
+	for _, p := range c.changePoints(rows) {
 		switch {
 		case !p.After(c.At):
 			if from.IsZero() || p.After(from) {
@@ -193,14 +183,21 @@ func Steady(rows []Row, c Context) (from, until time.Time) {
 			until = p
 		}
 	}
+	return from, until
+}
+
+// changePoints are the moments where the resolution may change: every start and end of a
+// candidate row (unsorted).
+func (c Context) changePoints(rows []Row) []time.Time {
+	var points []time.Time
 	for _, r := range rows {
 		if !c.candidate(r) {
 			continue
 		}
-		note(r.Start)
+		points = append(points, r.Start)
 		if !r.Open() {
-			note(r.End)
+			points = append(points, r.End)
 		}
 	}
-	return from, until
+	return points
 }

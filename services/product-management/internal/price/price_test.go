@@ -213,17 +213,20 @@ func TestSteadyHoldsResolution(t *testing.T) {
 					n, at, want.ID, wantOK, wantLow, wantLowOK, m, from, until, got.ID, ok, low, lowOK)
 			}
 		}
-		// Just past the span's end the answer may change; its end is a change point of a candidate.
-		if !until.IsZero() {
+		// The span's ends are change points of candidates: past them the answer may change.
+		for _, end := range []time.Time{from, until} {
+			if end.IsZero() {
+				continue
+			}
 			cut := false
 			for _, r := range rows {
 				if r.Currency == "EUR" && (r.ChannelID == nil || *r.ChannelID == web) && (r.Country == "" || r.Country == "DE") &&
-					(r.Start.Equal(until) || r.End.Equal(until)) {
+					(r.Start.Equal(end) || r.End.Equal(end)) {
 					cut = true
 				}
 			}
 			if !cut {
-				t.Fatalf("history %d: the span ends at %v, where no candidate row starts or ends", n, until)
+				t.Fatalf("history %d: the span [%v, %v) ends at %v, where no candidate row starts or ends", n, from, until, end)
 			}
 		}
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/flowkiwi/platform/pkg/periodic"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 )
 
@@ -201,15 +202,14 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	}()
 	tick := time.NewTicker(d.cfg.PollEvery)
 	defer tick.Stop()
+	// Not periodic.Run: a busy outbox dispatches every round, which is no news to log.
+	dispatch := func(ctx context.Context) (int64, error) {
+		n, err := d.store.Dispatch(ctx, 500, d.Enqueue)
+		return int64(n), err
+	}
 	for {
-		for {
-			n, err := d.store.Dispatch(ctx, 500, d.Enqueue)
-			if err != nil && ctx.Err() == nil {
-				d.logger.Warn("webhook dispatch failed; retrying", "error", err)
-			}
-			if err != nil || n < 500 {
-				break
-			}
+		if _, err := periodic.Drain(ctx, 500, dispatch); err != nil && ctx.Err() == nil {
+			d.logger.Warn("webhook dispatch failed; retrying", "error", err)
 		}
 		select {
 		case <-ctx.Done():
