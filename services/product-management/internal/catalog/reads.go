@@ -167,7 +167,8 @@ type ReadStore interface {
 	// (missing ones left out), building in loc those not at the revision held of them (0: none), with the
 	// currency of channel (nil: none asked, or no such channel).
 	ProductDocuments(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, held []int64, loc ReadLocale, channel *uuid.UUID) ([]Document, *string, error)
-	// ListProductIDs lists a page of ids, with their documents' revisions, in one statement.
+	// ListProductIDs lists a page of ids, with their documents' revisions, in one statement (a
+	// title search first asks the planner how many it may match).
 	ListProductIDs(ctx context.Context, instance uuid.UUID, q ListQuery) (ListedPage, error)
 	// Embeds loads what product reads embed, in one round trip.
 	Embeds(ctx context.Context, instance uuid.UUID, q EmbedQuery) (Embeds, error)
