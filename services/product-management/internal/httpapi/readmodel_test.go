@@ -240,6 +240,15 @@ func TestReadModelMatchesTheBaseTablesAfterRandomWrites(t *testing.T) {
 	if n, err := store.RebuildDocuments(ctx, uuid.Nil); err != nil || n != 0 {
 		t.Fatalf("a rebuild changed %d documents (%v), want 0", n, err)
 	}
+	// Every translation written carries its product's creation time: a title search pages by it.
+	var translations, astray int
+	if err := w.pm.Pool.QueryRow(ctx, `select count(*), count(*) filter (where t.product_created_at <> p.created_at)
+		from product_translations t join products p on p.instance_id = t.instance_id and p.id = t.product_id`).Scan(&translations, &astray); err != nil {
+		t.Fatal(err)
+	}
+	if astray > 0 || translations < len(products) {
+		t.Fatalf("%d of %d translations carry another time than their product's creation", astray, translations)
+	}
 	// The check can fail: a document changed behind the change path is found, and rebuilt.
 	before, err := w.c.GetProductWithResponse(ctx, products[1].Id, own)
 	if err != nil {

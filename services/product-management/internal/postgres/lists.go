@@ -67,18 +67,24 @@ func (l *listStatement) filters(q catalog.ListQuery) []string {
 	return where
 }
 
-// titleMatch selects the ids of the products whose title, as reads show it (the read locale's,
-// else its fallback's), contains q.Title; each side is a probe of the trigram index on titles.
+// titleMatch selects the products whose title, as reads show it (the read locale's, else its
+// fallback's), contains q.Title, as (product_id, created_at): each side is a probe of the trigram
+// index on titles, whose rows carry their product's creation time, the list's default order.
 func (l *listStatement) titleMatch(q catalog.ListQuery) string {
 	pat, code := l.arg("%"+likeEscape(*q.Title)+"%"), l.arg(q.Locale.Code)
-	match := `select x.product_id from product_translations x where x.instance_id = $1 and x.locale = ` + code + ` and x.title ilike ` + pat
+	match := `select x.product_id, x.product_created_at created_at from product_translations x where x.instance_id = $1 and x.locale = ` + code + ` and x.title ilike ` + pat
 	if fb := q.Locale.Fallback; fb != "" && fb != q.Locale.Code {
-		match += ` union all select y.product_id from product_translations y
+		match += ` union all select y.product_id, y.product_created_at from product_translations y
 			where y.instance_id = $1 and y.locale = ` + l.arg(fb) + ` and y.title ilike ` + pat + `
 			and not exists (select 1 from product_translations z where z.instance_id = y.instance_id and z.product_id = y.product_id
 				and z.locale = ` + code + ` and z.title is not null)`
 	}
 	return match
+}
+
+// matched is the condition that product p is among a title search's matches.
+func matched(match string) string {
+	return "p.id in (select product_id from (" + match + ") m)"
 }
 
 // orderColumn maps an order key other than title to its column.
@@ -133,6 +139,16 @@ func (l *listStatement) page(q catalog.ListQuery, cond string) string {
 		legs, dir, dir, seen, cond, locales, dir, seen, seen, dir, dir, limit, offset)
 }
 
+// matchesPage selects a page of the gathered matches in created order, as page would.
+func (l *listStatement) matchesPage(q catalog.ListQuery) string {
+	dir := "asc"
+	if q.Descending {
+		dir = "desc"
+	}
+	return fmt.Sprintf(`select product_id id from matches order by created_at %s, product_id %s limit %s offset %s`,
+		dir, dir, l.arg(q.PerPage), l.arg((q.Page-1)*q.PerPage))
+}
+
 // count counts the products matching cond, up to one past catalog.ExactTotalUpTo.
 func count(cond string) string {
 	return fmt.Sprintf(`select count(*) from (select 1 from products p where %s limit %d) x`, cond, catalog.ExactTotalUpTo+1)
@@ -149,7 +165,7 @@ func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalo
 	estimateCond, match := cond, ""
 	if q.Title != nil {
 		match = l.titleMatch(q)
-		estimateCond += " and p.id in (" + match + ")"
+		estimateCond += " and " + matched(match)
 	}
 	filterArgs := len(l.args) // what the conditions use; the page's own arguments follow
 	expected := -1            // the planner's estimate of the total, once asked
@@ -182,15 +198,21 @@ func (s *Store) ListProductIDs(ctx context.Context, instance uuid.UUID, q catalo
 		// on the list's walk. One statement: a CASE runs only the branch it takes.
 		among := cond + " and p.id = any(array(select product_id from matches))"
 		counted := fmt.Sprintf(`select count(*) from products p where %s`, among)
+		var gatheredPage string
 		if len(where) == 1 { // no other filter: every match is a product of the instance
 			counted = `select count(*) from matches`
 		}
-		sql = fmt.Sprintf(`with matches as materialized (select product_id from (%s) m limit %d),
+		if len(where) == 1 && q.OrderBy != "title" && q.OrderBy != "updated_at" { // and the matches carry the order
+			gatheredPage = l.matchesPage(q)
+		} else {
+			gatheredPage = l.page(q, among)
+		}
+		sql = fmt.Sprintf(`with matches as materialized (select product_id, created_at from (%s) m limit %d),
 				gathered as (select count(*) <= %d ok from matches)
 			select case when (select ok from gathered) then %s else %s end,
 				case when (select ok from gathered) then (%s) else (%s) end,
 				(select ok from gathered)`,
-			match, s.gatherTitleMatches+1, s.gatherTitleMatches, listed(l.page(q, among)), listed(l.page(q, estimateCond)),
+			match, s.gatherTitleMatches+1, s.gatherTitleMatches, listed(gatheredPage), listed(l.page(q, estimateCond)),
 			counted, count(estimateCond))
 		into = append(into, &exact)
 	}
@@ -285,7 +307,7 @@ func (s *Store) walkProducts(ctx context.Context, instance uuid.UUID, q catalog.
 	l := &listStatement{args: []any{instance}}
 	where := l.filters(q)
 	if q.Title != nil {
-		where = append(where, "p.id in ("+l.titleMatch(q)+")")
+		where = append(where, matched(l.titleMatch(q)))
 	}
 	dir, cmp := "asc", ">"
 	if q.Descending {

@@ -33,8 +33,8 @@ func seedProducts(b *testing.B, pool *pgxpool.Pool, store *postgres.Store, insta
 			from generate_series(1, $2) g`, instance, n); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `insert into product_translations (instance_id, product_id, locale, title)
-			select instance_id, id, 'en', 'Product ' || md5(id::text) from products where instance_id = $1`, instance)
+		_, err := tx.Exec(ctx, `insert into product_translations (instance_id, product_id, locale, title, product_created_at)
+			select instance_id, id, 'en', 'Product ' || md5(id::text), created_at from products where instance_id = $1`, instance)
 		return err
 	})
 	if err != nil {

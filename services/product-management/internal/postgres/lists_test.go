@@ -36,9 +36,9 @@ func TestListPagesEqualThePlainStatement(t *testing.T) {
 			from generate_series(1, 90) g`, inst); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := pool.Exec(ctx, `insert into product_translations (instance_id, product_id, locale, title)
-			select instance_id, id, l.locale, l.title from (
-				select instance_id, id, row_number() over (order by created_at) n from products where instance_id = $1) p,
+		if _, err := pool.Exec(ctx, `insert into product_translations (instance_id, product_id, locale, title, product_created_at)
+			select instance_id, id, l.locale, l.title, created_at from (
+				select instance_id, id, created_at, row_number() over (order by created_at) n from products where instance_id = $1) p,
 				lateral (values
 					('de', case when n % 5 in (0, 1) then (array['Apfel ab', 'apfel AB', 'Birne', 'zebra'])[1 + n % 4] || (n % 7)
 						when n % 5 = 2 then null end),

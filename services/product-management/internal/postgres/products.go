@@ -43,7 +43,8 @@ func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale st
 			instance, p.ID, string(p.Status), p.Vendor, p.Tags, p.Category)
 		queueValues(b, instance, p.ID, p.Values)
 		if p.Title != nil || p.Description != nil {
-			b.Queue(`insert into product_translations (instance_id, product_id, locale, title, description) values ($1, $2, $3, $4, $5)`,
+			// The product's row is inserted in this transaction: its created_at is now().
+			b.Queue(`insert into product_translations (instance_id, product_id, locale, title, description, product_created_at) values ($1, $2, $3, $4, $5, now())`,
 				instance, p.ID, locale, p.Title, p.Description)
 		}
 		var oid, opid []uuid.UUID
@@ -168,8 +169,8 @@ func (s *Store) UpdateProduct(ctx context.Context, instance, id uuid.UUID, local
 		if !setTitle && !setDesc {
 			return nil
 		}
-		_, err = tx.Exec(ctx, `insert into product_translations as t (instance_id, product_id, locale, title, description)
-			values ($1, $2, $3, $4, $5)
+		_, err = tx.Exec(ctx, `insert into product_translations as t (instance_id, product_id, locale, title, description, product_created_at)
+			values ($1, $2, $3, $4, $5, (select created_at from products where instance_id = $1 and id = $2))
 			on conflict (instance_id, product_id, locale) do update set
 				title = case when $6 then excluded.title else t.title end,
 				description = case when $7 then excluded.description else t.description end`,
