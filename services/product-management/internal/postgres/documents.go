@@ -196,21 +196,34 @@ func (s *Store) documents(ctx context.Context, instance uuid.UUID, ids []uuid.UU
 }
 
 // productDocumentSQL reads one document unless it is at revision $3 (what the caller holds a
-// copy of its read from) or $4 (what this process holds decoded), with the currency of channel $5
-// (null: none asked, or no such channel): one row by primary key, as light for the database as
-// the lookup pgbench -S times.
-const productDocumentSQL = `select revision, case when revision in ($3, $4) then null else doc end,
+// copy of its read from) or $4 (what this process holds decoded): one row by primary key, as
+// light for the database as the lookup pgbench -S times. A priced read asks pricedDocumentSQL,
+// which adds the currency of channel $5 (null: no such channel). Two statements, not one with a
+// null channel: PostgreSQL keeps re-planning a prepared statement whose custom plans look cheaper
+// than its generic one, and a null $5 made every custom plan cheaper (planning was three quarters
+// of the database's time per read).
+const (
+	productDocumentSQL = `select revision, case when revision in ($3, $4) then null else doc end, null::text
+	from product_documents where instance_id = $1 and product_id = $2`
+	pricedDocumentSQL = `select revision, case when revision in ($3, $4) then null else doc end,
 		(select c.currency from channels c where c.instance_id = $1 and c.id = $5)
 	from product_documents where instance_id = $1 and product_id = $2`
+)
 
 // productDocumentsSQL is productDocumentSQL for many ids ($2), with the revisions known of each
 // ($3: the caller's, $4: this process's; 0: none), in the order of ids, each row with its id's
-// position.
-const productDocumentsSQL = `select k.n - 1, d.revision, case when d.revision in (k.held, k.dec) then null else d.doc end,
+// position; pricedDocumentsSQL adds the channel's currency, as pricedDocumentSQL does.
+const (
+	productDocumentsSQL = `select k.n - 1, d.revision, case when d.revision in (k.held, k.dec) then null else d.doc end, null::text
+	from unnest($2::uuid[], $3::bigint[], $4::bigint[]) with ordinality as k(id, held, dec, n)
+	join product_documents d on d.instance_id = $1 and d.product_id = k.id
+	order by k.n`
+	pricedDocumentsSQL = `select k.n - 1, d.revision, case when d.revision in (k.held, k.dec) then null else d.doc end,
 		(select c.currency from channels c where c.instance_id = $1 and c.id = $5)
 	from unnest($2::uuid[], $3::bigint[], $4::bigint[]) with ordinality as k(id, held, dec, n)
 	join product_documents d on d.instance_id = $1 and d.product_id = k.id
 	order by k.n`
+)
 
 // ProductDocuments reads the documents of ids (distinct) in one statement, in the order of ids
 // (missing ones left out), building in loc those not at the revision held of them (0: none), with the currency
@@ -227,7 +240,13 @@ func (s *Store) ProductDocuments(ctx context.Context, instance uuid.UUID, ids []
 	if len(ids) == 1 {
 		var rev int64
 		var raw []byte
-		if err := s.db(ctx).QueryRow(ctx, productDocumentSQL, instance, ids[0], held[0], dec[0].revision, channel).Scan(&rev, &raw, &currency); err != nil {
+		var row pgx.Row
+		if channel != nil {
+			row = s.db(ctx).QueryRow(ctx, pricedDocumentSQL, instance, ids[0], held[0], dec[0].revision, *channel)
+		} else {
+			row = s.db(ctx).QueryRow(ctx, productDocumentSQL, instance, ids[0], held[0], dec[0].revision)
+		}
+		if err := row.Scan(&rev, &raw, &currency); err != nil {
 			if errors.Is(err, pgx.ErrNoRows) {
 				return nil, nil, nil
 			}
@@ -243,7 +262,13 @@ func (s *Store) ProductDocuments(ctx context.Context, instance uuid.UUID, ids []
 	for i, d := range dec {
 		decRevs[i] = d.revision
 	}
-	rows, err := s.db(ctx).Query(ctx, productDocumentsSQL, instance, ids, held, decRevs, channel)
+	var rows pgx.Rows
+	var err error
+	if channel != nil {
+		rows, err = s.db(ctx).Query(ctx, pricedDocumentsSQL, instance, ids, held, decRevs, *channel)
+	} else {
+		rows, err = s.db(ctx).Query(ctx, productDocumentsSQL, instance, ids, held, decRevs)
+	}
 	if err != nil {
 		return nil, nil, wrap(err)
 	}
@@ -343,10 +368,19 @@ func (s *Store) RefreshDocuments(ctx context.Context, instance uuid.UUID, t cata
 				and xmin <> pg_current_xact_id()::xid order by id for update) l
 			where p.instance_id = $1 and p.id = l.id`, args...)
 	}
-	b.Queue(`insert into product_documents (instance_id, product_id, doc)
-		select $1, t.id, product_document($1, t.id) from (`+touchedSQL+`) t
-		order by t.id
-		on conflict (instance_id, product_id) do update set doc = excluded.doc, revision = product_documents.revision + 1`, args...)
+	if len(t.Products) == 1 && len(t.Variants)+len(t.Options)+len(t.Values)+len(t.Prices)+len(t.Metafields)+len(t.Medias)+len(t.Collections) == 0 {
+		// One product named (its create or update, the common change): PostgreSQL re-planned the
+		// union of touchedSQL on every execution (its custom plans, with the unused legs' arrays
+		// null, look cheaper than the generic one), which cost it more than the rewrite itself.
+		b.Queue(`insert into product_documents (instance_id, product_id, doc)
+			select $1, p.id, product_document($1, p.id) from products p where p.instance_id = $1 and p.id = $2
+			on conflict (instance_id, product_id) do update set doc = excluded.doc, revision = product_documents.revision + 1`, instance, t.Products[0])
+	} else {
+		b.Queue(`insert into product_documents (instance_id, product_id, doc)
+			select $1, t.id, product_document($1, t.id) from (`+touchedSQL+`) t
+			order by t.id
+			on conflict (instance_id, product_id) do update set doc = excluded.doc, revision = product_documents.revision + 1`, args...)
+	}
 	return wrap(s.db(ctx).SendBatch(ctx, b).Close())
 }
 
