@@ -1,0 +1,146 @@
+package requestvalidation
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
+
+	"github.com/flowkiwi/platform/pkg/fault"
+)
+
+const spec = `
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /items/{id}:
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: string, format: uuid}}
+    get:
+      parameters:
+        - {name: X-Org, in: header, required: true, schema: {type: string, format: uuid}}
+        - {name: size, in: query, schema: {type: integer, minimum: 1, default: 30}}
+      responses: {"200": {description: ok}}
+    put:
+      requestBody: {required: true, content: {application/json: {schema: {type: object}}}}
+      responses: {"200": {description: ok}}
+  /defaulted:
+    get:
+      parameters:
+        - {name: X-Mode, in: header, schema: {type: string, default: fast}}
+      responses: {"200": {description: ok}}
+`
+
+// server routes spec's operations through the validator to a handler that echoes the query it
+// was handed and the X-Mode header.
+func server(t *testing.T) (*echo.Echo, *Validator) {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := New(doc)
+	e := echo.New()
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		status := http.StatusInternalServerError
+		switch fault.KindOf(err) {
+		case fault.KindBadRequest:
+			status = http.StatusBadRequest
+		case fault.KindUnprocessable:
+			status = http.StatusUnprocessableEntity
+		}
+		_ = c.String(status, err.Error())
+	}
+	e.Use(v.Middleware())
+	h := func(c echo.Context) error {
+		return c.String(http.StatusOK, c.Request().URL.RawQuery+"|"+c.Request().Header.Get("X-Mode"))
+	}
+	e.GET("/items/:id", h)
+	e.PUT("/items/:id", h)
+	e.GET("/defaulted", h)
+	return e, v
+}
+
+func ask(e *echo.Echo, method, target, org, body string) *httptest.ResponseRecorder {
+	var req *http.Request
+	if body != "" {
+		req = httptest.NewRequest(method, target, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+	} else {
+		req = httptest.NewRequest(method, target, nil)
+	}
+	if org != "" {
+		req.Header.Set("X-Org", org)
+	}
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	return rec
+}
+
+const (
+	item = "/items/0b5d3c7e-6a3f-4f7e-9d5a-3f0c1e2d4b6a"
+	org  = "5e1f9b2a-8c4d-4e6f-a1b3-c5d7e9f1a3b5"
+)
+
+// A request that passed is remembered, and asked again it reaches the handler as validation left
+// it (the query's default set); what fails is never remembered, and a request that differs in a
+// path, query or header parameter is validated on its own.
+func TestPassedRequestsAreRememberedWithWhatValidationSet(t *testing.T) {
+	t.Parallel()
+	e, v := server(t)
+	for i := range 2 {
+		rec := ask(e, http.MethodGet, item, org, "")
+		if rec.Code != http.StatusOK || rec.Body.String() != "size=30|" {
+			t.Fatalf("ask %d: %d %q, want 200 with the default size", i, rec.Code, rec.Body.String())
+		}
+		if n := v.passed.Len(); n != 1 {
+			t.Fatalf("ask %d: %d requests remembered, want 1", i, n)
+		}
+	}
+	for _, c := range []struct{ name, target, org string }{
+		{"another header value", item, "not-a-uuid"},
+		{"no header", item, ""},
+		{"another path parameter", "/items/not-a-uuid", org},
+		{"another query", item + "?size=0", org},
+		{"an undeclared query parameter", item + "?colour=red", org},
+	} {
+		for i := range 2 {
+			if rec := ask(e, http.MethodGet, c.target, c.org, ""); rec.Code != http.StatusBadRequest && rec.Code != http.StatusUnprocessableEntity {
+				t.Fatalf("%s, ask %d: %d %q, want it refused", c.name, i, rec.Code, rec.Body.String())
+			}
+		}
+	}
+	if n := v.passed.Len(); n != 1 {
+		t.Fatalf("%d requests remembered after refusals, want 1", n)
+	}
+	if rec := ask(e, http.MethodGet, item+"?size=5", org, ""); rec.Code != http.StatusOK || rec.Body.String() != "size=5|" {
+		t.Fatalf("another valid query: %d %q", rec.Code, rec.Body.String())
+	}
+	if n := v.passed.Len(); n != 2 {
+		t.Fatalf("%d requests remembered, want 2", n)
+	}
+}
+
+// Requests with a body, and operations whose validation sets a header's default on the request,
+// are validated every time.
+func TestBodiesAndHeaderDefaultsAreNeverRemembered(t *testing.T) {
+	t.Parallel()
+	e, v := server(t)
+	for i := range 2 {
+		if rec := ask(e, http.MethodPut, item, "", `{"a":1}`); rec.Code != http.StatusOK {
+			t.Fatalf("put %d: %d %q", i, rec.Code, rec.Body.String())
+		}
+		if rec := ask(e, http.MethodPut, item, "", `[1]`); rec.Code == http.StatusOK {
+			t.Fatalf("put %d of a body the schema refuses: 200", i)
+		}
+		if rec := ask(e, http.MethodGet, "/defaulted", "", ""); rec.Code != http.StatusOK || rec.Body.String() != "|fast" {
+			t.Fatalf("defaulted %d: %d %q, want the header's default set", i, rec.Code, rec.Body.String())
+		}
+	}
+	if n := v.passed.Len(); n != 0 {
+		t.Fatalf("%d requests remembered, want none", n)
+	}
+}
