@@ -42,8 +42,10 @@ type Store struct {
 
 // decodedDocuments is how many decoded documents a Store keeps (about 10-20 KiB each). Hot reads
 // are answered from their kept encodings (httpapi), which need no document; the decoded ones serve
-// the reads a replica keeps no encoding of (other locales, embeds, a priced read past its span).
-const decodedDocuments = 512
+// the reads a replica keeps no encoding of (other locales, embeds, a priced read past its span),
+// mostly the first read of each representation: 512 held 7 MB of decoded documents that a loaded
+// replica's kept encodings left idle (RSS 99 -> 91 MiB under bench-http's mixed reads).
+const decodedDocuments = 128
 
 // New returns a Store over pool.
 func New(pool *pgxpool.Pool) *Store {
