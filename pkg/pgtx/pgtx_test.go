@@ -3,6 +3,8 @@ package pgtx_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"testing/fstest"
 
@@ -57,5 +59,63 @@ func TestAtomically(t *testing.T) {
 	}
 	if err != nil || hooks != 1 || len(rows) != 1 || rows[0] != 2 {
 		t.Fatalf("after both changes: %v, %d hooks, rows %v; want nil, 1, [2]", err, hooks, rows)
+	}
+}
+
+// A change inside a change joins it: the inner one's writes go with the outer's failure, and its
+// after-commit hooks wait for the outer commit. A change PostgreSQL rolled back for a
+// serialization failure runs again from a clean slate: only the committed attempt's hooks run.
+func TestNestedAndRetriedChanges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.New(t, fstest.MapFS{"001_t.sql": {Data: []byte("create table t (n int);")}})
+	count := func() int {
+		var n int
+		if err := pool.QueryRow(ctx, `select count(*) from t`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	fail := errors.New("fail")
+	var ran []string
+	err := pgtx.Atomically(ctx, pool, func(ctx context.Context) error {
+		if err := pgtx.Atomically(ctx, pool, func(ctx context.Context) error {
+			pgtx.AfterCommit(ctx, func() { ran = append(ran, "inner") })
+			_, err := pgtx.DB(ctx, pool).Exec(ctx, `insert into t values (1)`)
+			return err
+		}); err != nil {
+			return err
+		}
+		if len(ran) != 0 {
+			t.Errorf("hooks %v ran before the outer change committed", ran)
+		}
+		return fail
+	})
+	if !errors.Is(err, fail) || len(ran) != 0 || count() != 0 {
+		t.Fatalf("failed outer change: %v, hooks %v, %d rows; want fail, none, 0", err, ran, count())
+	}
+
+	attempts := 0
+	err = pgtx.Atomically(ctx, pool, func(ctx context.Context) error {
+		attempts++
+		attempt := attempts
+		pgtx.AfterCommit(ctx, func() { ran = append(ran, fmt.Sprint("attempt ", attempt)) })
+		if _, err := pgtx.DB(ctx, pool).Exec(ctx, `insert into t values ($1)`, attempt); err != nil {
+			return err
+		}
+		if attempt == 1 {
+			_, err := pgtx.DB(ctx, pool).Exec(ctx, `do $$ begin raise exception 'conflict' using errcode = '40001'; end $$`)
+			return err
+		}
+		return nil
+	})
+	var rows []int
+	r, qerr := pool.Query(ctx, `select n from t order by n`)
+	if qerr != nil {
+		t.Fatal(qerr)
+	}
+	rows, qerr = pgx.CollectRows(r, pgx.RowTo[int])
+	if err != nil || qerr != nil || attempts != 2 || !slices.Equal(ran, []string{"attempt 2"}) || !slices.Equal(rows, []int{2}) {
+		t.Fatalf("retried change: %v (%v), %d attempts, hooks %v, rows %v; want nil, 2, [attempt 2], [2]", err, qerr, attempts, ran, rows)
 	}
 }

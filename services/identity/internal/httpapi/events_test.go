@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -145,4 +146,54 @@ func TestOrganizationEventsRecordChangesInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectStatus(t, resp, 200)
+}
+
+// Concurrent puts of one membership record one event per change of role: the role a put replaces
+// is read in its own transaction (behind the owners' lock), so racing puts that add a member
+// record one member.added and no member.updated, and racing promotions one member.updated.
+func TestConcurrentMemberPutsRecordOneEventPerChange(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	owner := e.partner("Owner")
+	joiner := e.partner("Joiner")
+	org := owner.org(t, "Racing")
+	_, start := orgEvents(t, owner, org, nil)
+	put := func(role identity.RoleName) map[int]int {
+		statuses := map[int]int{}
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				resp, err := owner.PutMemberWithResponse(context.Background(), org, joiner.id, identity.MemberWrite{Role: role})
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					statuses[-1]++
+					return
+				}
+				statuses[resp.StatusCode()]++
+			})
+		}
+		wg.Wait()
+		return statuses
+	}
+	for _, step := range []struct {
+		role    identity.RoleName
+		created int
+		want    string
+	}{{identity.Viewer, 1, "member.added"}, {identity.Editor, 0, "member.updated"}} {
+		statuses := put(step.role)
+		if statuses[201] != step.created || statuses[200] != 8-step.created {
+			t.Fatalf("%s: statuses %v, want %d created and the rest 200", step.role, statuses, step.created)
+		}
+		list, next := orgEventsAtLeast(t, owner, org, &start, 1)
+		time.Sleep(100 * time.Millisecond) // a second, wrong event would be listed by now
+		if more, _ := orgEvents(t, owner, org, &next); len(more) > 0 {
+			list = append(list, more...)
+		}
+		if got := eventTypes(list); !reflect.DeepEqual(got, []string{step.want}) {
+			t.Fatalf("%s: events %v, want [%s]", step.role, got, step.want)
+		}
+		_, start = orgEvents(t, owner, org, &start)
+	}
 }
