@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/price"
 )
@@ -29,15 +30,6 @@ func queueValues(b *pgx.Batch, instance, product uuid.UUID, values []catalog.Att
 // CreateProduct stores a product graph in one transaction, its inserts in one batch.
 func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale string, p catalog.NewProduct) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if len(p.Variants) > 0 {
-			paths := make([]string, len(p.Variants))
-			for i := range p.Variants {
-				paths[i] = fmt.Sprintf("variants[%d].sku", i)
-			}
-			if err := skuClashes(ctx, tx, instance, paths, p.Variants); err != nil {
-				return err
-			}
-		}
 		b := &pgx.Batch{}
 		b.Queue(`insert into products (instance_id, id, status, vendor, tags, category_id) values ($1, $2, $3, $4, $5, $6)`,
 			instance, p.ID, string(p.Status), p.Vendor, p.Tags, p.Category)
@@ -99,6 +91,18 @@ func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale st
 		}
 		return tx.SendBatch(ctx, b).Close()
 	})
+	if name, ok := uniqueViolation(err); ok && name == "variants_sku" {
+		// The SKUs are looked up only once the unique index refused one, outside the failed
+		// transaction, to name each taken one with its path: checked before every create, they
+		// cost a round trip and a statement PostgreSQL re-planned each time.
+		paths := make([]string, len(p.Variants))
+		for i := range p.Variants {
+			paths[i] = fmt.Sprintf("variants[%d].sku", i)
+		}
+		if clash := skuClashes(ctx, s.pool, instance, paths, p.Variants); fault.Is(clash, fault.KindConflict) {
+			return clash
+		}
+	}
 	return wrap(conflictError(err))
 }
 

@@ -10,13 +10,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/pkg/pgtx"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 )
 
 // skuClashes reports the SKUs of vs already used by other variants of the instance as a conflict
 // whose detail names each one with its path (paths[i] for vs[i]). Two variants of one request with
 // the same SKU are the catalog's to refuse (a violation): this compares with stored variants only.
-func skuClashes(ctx context.Context, q pgx.Tx, instance uuid.UUID, paths []string, vs []catalog.Variant) error {
+func skuClashes(ctx context.Context, q pgtx.Querier, instance uuid.UUID, paths []string, vs []catalog.Variant) error {
 	skus := make([]string, len(vs))
 	for i, v := range vs {
 		skus[i] = v.SKU
