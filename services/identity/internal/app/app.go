@@ -110,18 +110,10 @@ func (a *App) ExpireEvents(ctx context.Context, keep time.Duration, logger *slog
 	})
 }
 
-// RotateKeys keeps the key set rotating until ctx ends.
+// RotateKeys keeps the key set rotating until ctx ends: each round adds a key only when one is
+// due (under an advisory lock, so replicas agree), so the round at start is harmless.
 func (a *App) RotateKeys(ctx context.Context, every time.Duration, logger *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := a.Keys.Rotate(ctx); err != nil {
-				logger.Error("key rotation failed", "error", err)
-			}
-		}
-	}
+	periodic.Run(ctx, every, logger, "signing key rotation", func(ctx context.Context) (int64, error) {
+		return 0, a.Keys.Rotate(ctx)
+	})
 }
