@@ -237,7 +237,24 @@ func (s *Store) ProductDocuments(ctx context.Context, instance uuid.UUID, ids []
 		}
 	}
 	var currency *string
-	if len(ids) == 1 {
+	if len(ids) == 1 && !changing {
+		it := &itemRead{instance: instance, id: ids[0], held: held[0], dec: dec[0].revision}
+		if channel != nil {
+			it.channel = *channel
+		}
+		if err := s.items.read(ctx, it); err != nil {
+			return nil, nil, wrap(err)
+		}
+		if !it.found {
+			return nil, nil, nil
+		}
+		d, err := s.document(instance, ids[0], it.revision, it.doc, held[0], dec[0], loc, changing)
+		if err != nil {
+			return nil, nil, err
+		}
+		return []catalog.Document{d}, it.currency, nil
+	}
+	if len(ids) == 1 { // in a change: its transaction sees its own writes
 		var rev int64
 		var raw []byte
 		var row pgx.Row

@@ -35,6 +35,9 @@ type Store struct {
 	// neither sent nor parsed again, and a read still shows every committed write.
 	decoded *lru.Cache[docKey, decoded]
 
+	// items coalesces the item reads' document lookups under load.
+	items *itemReads
+
 	// How a title search pages (titleMatchesGatheredUpTo, unselectiveSearchAbove; tests move
 	// them to reach every path).
 	gatherTitleMatches, walkSearchesAbove int
@@ -53,7 +56,7 @@ func New(pool *pgxpool.Pool) *Store {
 	if err != nil {
 		panic(err) // only for a size below 1
 	}
-	return &Store{pool: pool, localeCache: map[uuid.UUID]cachedLocales{}, decoded: cache, gatherTitleMatches: titleMatchesGatheredUpTo, walkSearchesAbove: unselectiveSearchAbove}
+	return &Store{pool: pool, localeCache: map[uuid.UUID]cachedLocales{}, decoded: cache, items: newItemReads(pool), gatherTitleMatches: titleMatchesGatheredUpTo, walkSearchesAbove: unselectiveSearchAbove}
 }
 
 // db is the transaction of the change ctx carries (pgtx), else the pool: the catalog's change
