@@ -142,31 +142,45 @@ func hasDefault(p *openapi3.Parameter) bool {
 	return false
 }
 
+// passedKeyLimit is the longest key remembered: a storefront's reads are short, and a key as long
+// as a URL and headers may be (64 KiB) would let a caller fill the memory with them.
+const passedKeyLimit = 2 << 10
+
 // passedKey is what a bodiless request's verdict depends on (ok false: it is not remembered):
-// the route, the path (its parameters), the query and the header and cookie parameters' values.
+// the route, the path (its parameters), the query and the header and cookie parameters' values,
+// each header with its count of values (an empty header is not a missing one).
 func (v *Validator) passedKey(req *http.Request, route string) (string, bool) {
 	headers, ok := v.headers[route]
 	if !ok || v.passed == nil || (req.Body != nil && req.Body != http.NoBody) || req.ContentLength != 0 {
 		return "", false
 	}
-	var b strings.Builder
 	path := req.URL.EscapedPath() // what Echo took the path parameters from
-	b.Grow(len(route) + len(path) + len(req.URL.RawQuery) + 64)
-	b.WriteString(route)
-	b.WriteByte(0)
-	b.WriteString(path)
-	b.WriteByte('?')
-	b.WriteString(req.URL.RawQuery)
+	size := len(route) + len(path) + len(req.URL.RawQuery) + 2
 	for _, h := range headers {
-		b.WriteByte(0)
-		for i, val := range req.Header.Values(h) {
-			if i > 0 {
-				b.WriteByte(1)
-			}
-			b.WriteString(val)
+		for _, val := range req.Header.Values(h) {
+			size += len(val) + 1
+		}
+		size += 4
+	}
+	if size > passedKeyLimit {
+		return "", false
+	}
+	b := make([]byte, 0, size+8)
+	b = append(b, route...)
+	b = append(b, 0)
+	b = append(b, path...)
+	b = append(b, '?')
+	b = append(b, req.URL.RawQuery...)
+	for _, h := range headers {
+		vals := req.Header.Values(h)
+		b = append(b, 0)
+		b = strconv.AppendInt(b, int64(len(vals)), 10)
+		for _, val := range vals {
+			b = append(b, 1)
+			b = append(b, val...)
 		}
 	}
-	return b.String(), true
+	return string(b), true
 }
 
 // Covers reports whether the document has an operation for the route Echo matched.

@@ -242,7 +242,7 @@ func TestReadModelMatchesTheBaseTablesAfterRandomWrites(t *testing.T) {
 	}
 	// Every translation written carries its product's creation time: a title search pages by it.
 	var translations, astray int
-	if err := w.pm.Pool.QueryRow(ctx, `select count(*), count(*) filter (where t.product_created_at <> p.created_at)
+	if err := w.pm.Pool.QueryRow(ctx, `select count(*), count(*) filter (where t.product_created_at is distinct from p.created_at)
 		from product_translations t join products p on p.instance_id = t.instance_id and p.id = t.product_id`).Scan(&translations, &astray); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -31,8 +32,14 @@ type itemReads struct {
 // (itemBatchSQL), so PostgreSQL keeps one generic plan per size.
 const maxItemBatch = 32
 
+// itemBatchTimeout bounds a batch's statement past the database's own bounds (statement timeout,
+// acquire wait): a connection that died without a word would otherwise hold its worker for as
+// long as TCP takes to notice.
+const itemBatchTimeout = 15 * time.Second
+
 // itemRead is one queued lookup and, once done is closed, its answer.
 type itemRead struct {
+	ctx          context.Context // the reader's: a lookup whose reader gave up is not made
 	instance, id uuid.UUID
 	channel      uuid.UUID // uuid.Nil: no currency asked
 	held, dec    int64     // revisions whose body the reader needs not (productDocumentSQL)
@@ -62,7 +69,10 @@ func (r *itemReads) read(ctx context.Context, it *itemRead) error {
 			go r.work()
 		}
 	})
-	it.done = make(chan struct{})
+	it.ctx, it.done = ctx, make(chan struct{})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	select {
 	case r.queue <- it:
 	case <-ctx.Done():
@@ -81,31 +91,43 @@ func (r *itemReads) read(ctx context.Context, it *itemRead) error {
 func (r *itemReads) work() {
 	batch := make([]*itemRead, 0, maxItemBatch)
 	args := make([]any, 0, 5*maxItemBatch)
+	take := func(it *itemRead) {
+		if it.ctx != nil && it.ctx.Err() != nil { // its reader gave up: it answers ctx's error
+			it.err = it.ctx.Err()
+			close(it.done)
+			return
+		}
+		batch = append(batch, it)
+	}
 	for it := range r.queue {
-		batch = append(batch[:0], it)
+		batch = batch[:0]
+		take(it)
 	more:
 		for len(batch) < maxItemBatch {
 			select {
 			case it := <-r.queue:
-				batch = append(batch, it)
+				take(it)
 			default:
 				break more
 			}
 		}
-		args = r.run(batch, args[:0])
+		if len(batch) > 0 {
+			args = r.run(batch, args[:0])
+		}
 	}
 }
 
 // run makes batch's lookups in one statement and answers each. The statement runs under no
-// reader's context (one reader giving up must not fail the others): the pool's statement timeout
-// and acquire bound it.
+// reader's context (one reader giving up must not fail the others): the pool's statement timeout,
+// its acquire bound and itemBatchTimeout bound it.
 func (r *itemReads) run(batch []*itemRead, args []any) []any {
 	defer func() {
 		for _, it := range batch {
 			close(it.done)
 		}
 	}()
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), itemBatchTimeout)
+	defer cancel()
 	if len(batch) == 1 {
 		it := batch[0]
 		var row pgx.Row

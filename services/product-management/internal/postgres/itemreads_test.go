@@ -149,4 +149,10 @@ func TestConcurrentItemReadsShareStatements(t *testing.T) {
 		t.Fatalf("%d reads ran %d statements: none shared one", readers*each, n)
 	}
 	t.Logf("%d concurrent reads ran %d statements", readers*each, n)
+	// A reader that has given up gets its context's error, never "no such product".
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	if docs, _, err := store.ProductDocuments(gone, inst[0], []uuid.UUID{prods[0][0]}, []int64{0}, loc, nil); err == nil {
+		t.Fatalf("a read with its context ended answered %+v, want an error", docs)
+	}
 }
