@@ -173,8 +173,19 @@ func (t Touch) MovesVersions() bool {
 	return t.MoveVersions || len(t.Prices)+len(t.Metafields)+len(t.Medias)+len(t.Collections) > 0
 }
 
-func (t Touch) empty() bool {
-	return len(t.Products)+len(t.Variants)+len(t.Options)+len(t.Values)+len(t.Prices)+len(t.Metafields)+len(t.Medias)+len(t.Collections) == 0
+func (t Touch) empty() bool { return len(t.Products) == 0 && t.othersEmpty() }
+
+// OnlyProduct reports the product t names when it touches that one product and nothing else
+// (a product's create or update, the common change).
+func (t Touch) OnlyProduct() (uuid.UUID, bool) {
+	if len(t.Products) != 1 || !t.othersEmpty() {
+		return uuid.Nil, false
+	}
+	return t.Products[0], true
+}
+
+func (t Touch) othersEmpty() bool {
+	return len(t.Variants)+len(t.Options)+len(t.Values)+len(t.Prices)+len(t.Metafields)+len(t.Medias)+len(t.Collections) == 0
 }
 
 // DocumentStore keeps the read model: each product's document, rewritten in the transaction of

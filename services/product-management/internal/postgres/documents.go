@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -202,27 +201,23 @@ func (s *Store) documents(ctx context.Context, instance uuid.UUID, ids []uuid.UU
 // null channel: PostgreSQL keeps re-planning a prepared statement whose custom plans look cheaper
 // than its generic one, and a null $5 made every custom plan cheaper (planning was three quarters
 // of the database's time per read).
+// productDocumentsSQL and pricedDocumentsSQL are the same for many ids ($2), with the revisions
+// known of each ($3: the caller's, $4: this process's; 0: none), in the order of ids, each row
+// with its id's position.
 const (
-	productDocumentSQL = `select revision, case when revision in ($3, $4) then null else doc end, null::text
-	from product_documents where instance_id = $1 and product_id = $2`
-	pricedDocumentSQL = `select revision, case when revision in ($3, $4) then null else doc end,
-		(select c.currency from channels c where c.instance_id = $1 and c.id = $5)
-	from product_documents where instance_id = $1 and product_id = $2`
-)
+	documentRow        = `revision, case when revision in ($3, $4) then null else doc end, `
+	documentByKey      = ` from product_documents where instance_id = $1 and product_id = $2`
+	productDocumentSQL = `select ` + documentRow + `null::text` + documentByKey
+	pricedDocumentSQL  = `select ` + documentRow + channelCurrency + documentByKey
 
-// productDocumentsSQL is productDocumentSQL for many ids ($2), with the revisions known of each
-// ($3: the caller's, $4: this process's; 0: none), in the order of ids, each row with its id's
-// position; pricedDocumentsSQL adds the channel's currency, as pricedDocumentSQL does.
-const (
-	productDocumentsSQL = `select k.n - 1, d.revision, case when d.revision in (k.held, k.dec) then null else d.doc end, null::text
-	from unnest($2::uuid[], $3::bigint[], $4::bigint[]) with ordinality as k(id, held, dec, n)
+	documentsRow = `k.n - 1, d.revision, case when d.revision in (k.held, k.dec) then null else d.doc end, `
+	documentsIn  = ` from unnest($2::uuid[], $3::bigint[], $4::bigint[]) with ordinality as k(id, held, dec, n)
 	join product_documents d on d.instance_id = $1 and d.product_id = k.id
 	order by k.n`
-	pricedDocumentsSQL = `select k.n - 1, d.revision, case when d.revision in (k.held, k.dec) then null else d.doc end,
-		(select c.currency from channels c where c.instance_id = $1 and c.id = $5)
-	from unnest($2::uuid[], $3::bigint[], $4::bigint[]) with ordinality as k(id, held, dec, n)
-	join product_documents d on d.instance_id = $1 and d.product_id = k.id
-	order by k.n`
+	productDocumentsSQL = `select ` + documentsRow + `null::text` + documentsIn
+	pricedDocumentsSQL  = `select ` + documentsRow + channelCurrency + documentsIn
+
+	channelCurrency = `(select c.currency from channels c where c.instance_id = $1 and c.id = $5)`
 )
 
 // ProductDocuments reads the documents of ids (distinct) in one statement, in the order of ids
@@ -236,14 +231,18 @@ func (s *Store) ProductDocuments(ctx context.Context, instance uuid.UUID, ids []
 			dec[i], _ = s.decoded.Get(docKey{instance, id})
 		}
 	}
-	var currency *string
-	if len(ids) == 1 && !changing {
+	if len(ids) == 1 {
 		it := &itemRead{instance: instance, id: ids[0], held: held[0], dec: dec[0].revision}
 		if channel != nil {
 			it.channel = *channel
 		}
-		if err := s.items.read(ctx, it); err != nil {
+		if changing { // the change's transaction sees its own writes
+			lookUp(ctx, s.db(ctx), it)
+		} else if err := s.items.read(ctx, it); err != nil {
 			return nil, nil, wrap(err)
+		}
+		if it.err != nil {
+			return nil, nil, wrap(it.err)
 		}
 		if !it.found {
 			return nil, nil, nil
@@ -254,27 +253,7 @@ func (s *Store) ProductDocuments(ctx context.Context, instance uuid.UUID, ids []
 		}
 		return []catalog.Document{d}, it.currency, nil
 	}
-	if len(ids) == 1 { // in a change: its transaction sees its own writes
-		var rev int64
-		var raw []byte
-		var row pgx.Row
-		if channel != nil {
-			row = s.db(ctx).QueryRow(ctx, pricedDocumentSQL, instance, ids[0], held[0], dec[0].revision, *channel)
-		} else {
-			row = s.db(ctx).QueryRow(ctx, productDocumentSQL, instance, ids[0], held[0], dec[0].revision)
-		}
-		if err := row.Scan(&rev, &raw, &currency); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil, nil, nil
-			}
-			return nil, nil, wrap(err)
-		}
-		d, err := s.document(instance, ids[0], rev, raw, held[0], dec[0], loc, changing)
-		if err != nil {
-			return nil, nil, err
-		}
-		return []catalog.Document{d}, currency, nil
-	}
+	var currency *string
 	decRevs := make([]int64, len(ids))
 	for i, d := range dec {
 		decRevs[i] = d.revision
@@ -385,13 +364,13 @@ func (s *Store) RefreshDocuments(ctx context.Context, instance uuid.UUID, t cata
 				and xmin <> pg_current_xact_id()::xid order by id for update) l
 			where p.instance_id = $1 and p.id = l.id`, args...)
 	}
-	if len(t.Products) == 1 && len(t.Variants)+len(t.Options)+len(t.Values)+len(t.Prices)+len(t.Metafields)+len(t.Medias)+len(t.Collections) == 0 {
+	if product, ok := t.OnlyProduct(); ok {
 		// One product named (its create or update, the common change): PostgreSQL re-planned the
 		// union of touchedSQL on every execution (its custom plans, with the unused legs' arrays
 		// null, look cheaper than the generic one), which cost it more than the rewrite itself.
 		b.Queue(`insert into product_documents (instance_id, product_id, doc)
 			select $1, p.id, product_document($1, p.id) from products p where p.instance_id = $1 and p.id = $2
-			on conflict (instance_id, product_id) do update set doc = excluded.doc, revision = product_documents.revision + 1`, instance, t.Products[0])
+			on conflict (instance_id, product_id) do update set doc = excluded.doc, revision = product_documents.revision + 1`, instance, product)
 	} else {
 		b.Queue(`insert into product_documents (instance_id, product_id, doc)
 			select $1, t.id, product_document($1, t.id) from (`+touchedSQL+`) t

@@ -11,6 +11,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/flowkiwi/platform/pkg/pgtx"
 )
 
 // itemReads coalesces the document lookups of item reads (productDocumentSQL) under load: a read
@@ -31,6 +33,22 @@ type itemReads struct {
 // maxItemBatch is the most lookups one statement makes; batches are padded to a power of two
 // (itemBatchSQL), so PostgreSQL keeps one generic plan per size.
 const maxItemBatch = 32
+
+// lookUp makes one lookup on q (the pool, or a change's transaction, which sees its own writes).
+func lookUp(ctx context.Context, q pgtx.Querier, it *itemRead) {
+	var row pgx.Row
+	if it.channel != uuid.Nil {
+		row = q.QueryRow(ctx, pricedDocumentSQL, it.instance, it.id, it.held, it.dec, it.channel)
+	} else {
+		row = q.QueryRow(ctx, productDocumentSQL, it.instance, it.id, it.held, it.dec)
+	}
+	it.err = row.Scan(&it.revision, &it.doc, &it.currency)
+	if errors.Is(it.err, pgx.ErrNoRows) {
+		it.err = nil
+	} else {
+		it.found = it.err == nil
+	}
+}
 
 // itemBatchTimeout bounds a batch's statement past the database's own bounds (statement timeout,
 // acquire wait): a connection that died without a word would otherwise hold its worker for as
@@ -129,19 +147,7 @@ func (r *itemReads) run(batch []*itemRead, args []any) []any {
 	ctx, cancel := context.WithTimeout(context.Background(), itemBatchTimeout)
 	defer cancel()
 	if len(batch) == 1 {
-		it := batch[0]
-		var row pgx.Row
-		if it.channel != uuid.Nil {
-			row = r.pool.QueryRow(ctx, pricedDocumentSQL, it.instance, it.id, it.held, it.dec, it.channel)
-		} else {
-			row = r.pool.QueryRow(ctx, productDocumentSQL, it.instance, it.id, it.held, it.dec)
-		}
-		it.err = row.Scan(&it.revision, &it.doc, &it.currency)
-		if errors.Is(it.err, pgx.ErrNoRows) {
-			it.err = nil
-		} else {
-			it.found = it.err == nil
-		}
+		lookUp(ctx, r.pool, batch[0])
 		return args
 	}
 	size := 2

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"slices"
 	"testing"
 	"time"
@@ -214,5 +215,48 @@ func TestListPagesEqualThePlainStatement(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A translation written without its product's creation time (by the previous version, during a
+// rollout) gets it from the trigger of migration 025, and 026 fills rows left without one.
+func TestTranslationsGetTheirProductsCreationTime(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.New(t, pmdb.Migrations())
+	instance, product := uuid.New(), uuid.New()
+	created := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+	if _, err := pool.Exec(ctx, `insert into products (instance_id, id, status, created_at, updated_at) values ($1, $2, 'draft', $3, $3)`,
+		instance, product, created); err != nil {
+		t.Fatal(err)
+	}
+	carried := func() (got *time.Time) {
+		t.Helper()
+		if err := pool.QueryRow(ctx, `select product_created_at from product_translations where instance_id = $1 and product_id = $2 and locale = 'en'`,
+			instance, product).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	// As the previous version upserts a title: no product_created_at.
+	if _, err := pool.Exec(ctx, `insert into product_translations as t (instance_id, product_id, locale, title) values ($1, $2, 'en', 'Old')
+		on conflict (instance_id, product_id, locale) do update set title = excluded.title`, instance, product); err != nil {
+		t.Fatal(err)
+	}
+	if got := carried(); got == nil || !got.Equal(created) {
+		t.Fatalf("the trigger gave %v, want %v", got, created)
+	}
+	backfill, err := fs.ReadFile(pmdb.Migrations(), "026_title_search_order_backfill.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `update product_translations set product_created_at = null where instance_id = $1`, instance); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, string(backfill)); err != nil {
+		t.Fatal(err)
+	}
+	if got := carried(); got == nil || !got.Equal(created) {
+		t.Fatalf("026 filled %v, want %v", got, created)
 	}
 }
