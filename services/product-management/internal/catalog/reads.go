@@ -34,7 +34,7 @@ func (e Expand) ownOnly() bool {
 // FollowsProductVersion reports whether a product read changes exactly when the product's version
 // does: it embeds only what the product's document holds, and resolves no price. Its ETag then
 // answers If-None-Match.
-func (r Read) FollowsProductVersion() bool { return r.Resolution == nil && r.Expand.ownOnly() }
+func (r Read) FollowsProductVersion() bool { return r.Resolution == nil && r.Keepable() }
 
 // FollowsVariantVersion is FollowsProductVersion for a variant read, which also may not embed its
 // option values: their labels are the product's, which the variant's version does not follow.
@@ -238,16 +238,16 @@ func (s *Service) productsSince(ctx context.Context, instance uuid.UUID, ids []u
 	if !r.Keepable() {
 		return nil, View{}, fmt.Errorf("catalog: a read with shared embeds cannot be kept")
 	}
-	copies := make(map[uuid.UUID]Held, len(ids)) // the copies that may still answer r
-	settled := make([]bool, len(ids))            // copies at their listed revision: not asked again
-	var ask []uuid.UUID                          // the documents to read, and the revisions held of them
+	covering := make([]Held, len(ids)) // the copies that may still answer r (zero: none)
+	settled := make([]bool, len(ids))  // copies at their listed revision: not asked again
+	var ask []uuid.UUID                // the documents to read, and the revisions held of them
 	var known []int64
 	for i, id := range ids {
 		h := held[i]
-		if !h.covers(r) {
-			h = Held{}
+		if h.covers(r) {
+			covering[i] = h
 		} else {
-			copies[id] = h
+			h = Held{}
 		}
 		if listed != nil && r.Resolution == nil && h.Revision != 0 && h.Revision == listed[i] {
 			settled[i] = true
@@ -282,15 +282,23 @@ func (s *Service) productsSince(ctx context.Context, instance uuid.UUID, ids []u
 	var pc *price.Context // of a priced read
 	if r.Resolution != nil && len(docs) > 0 {
 		if currency == nil {
-			return nil, View{}, badParam(ParamResolveChannel, "unknown_channel", "no such channel in this instance")
+			return nil, View{}, unknownChannel()
 		}
-		pc = &price.Context{Channel: r.Resolution.Channel, Currency: *currency, Country: r.Resolution.Country, At: r.Resolution.At}
+		c := r.Resolution.priceContext(*currency)
+		pc = &c
 	}
 	revised := make([]Revised, len(docs))
 	var products []Product // only those built: on a hot page, none
+	k := 0                 // docs are in the order of ids, those gone left out
 	for i, d := range docs {
+		for k < len(ids) && ids[k] != d.ID {
+			k++
+		}
+		if k == len(ids) {
+			return nil, View{}, fmt.Errorf("catalog: document %s came back out of the order asked", d.ID)
+		}
 		if d.Product == nil {
-			revised[i] = Revised{ID: d.ID, Held: copies[d.ID], Unchanged: true}
+			revised[i] = Revised{ID: d.ID, Held: covering[k], Unchanged: true}
 			continue
 		}
 		revised[i] = Revised{ID: d.ID, Held: Held{Revision: d.Revision}}
@@ -430,7 +438,7 @@ func (s *Service) view(ctx context.Context, instance uuid.UUID, products []Produ
 	}
 	if r.Resolution != nil {
 		if len(priced) == 0 {
-			return v, badParam(ParamResolveChannel, "unknown_channel", "no such channel in this instance")
+			return v, unknownChannel()
 		}
 		applyPrices(products, priced[0], *r.Resolution)
 	}
@@ -469,6 +477,16 @@ type Resolution struct {
 	At      time.Time
 }
 
+// priceContext is what resolution asks of r's prices in currency (its channel's).
+func (r Resolution) priceContext(currency string) price.Context {
+	return price.Context{Channel: r.Channel, Currency: currency, Country: r.Country, At: r.At}
+}
+
+// unknownChannel refuses a priced read whose channel is not in the instance.
+func unknownChannel() error {
+	return badParam(ParamResolveChannel, "unknown_channel", "no such channel in this instance")
+}
+
 // applyPrices sets each variant's resolved price and lowest price of the last 30 days from the
 // products' price history in the channel's currency.
 func applyPrices(products []Product, ch Channel, r Resolution) {
@@ -480,7 +498,7 @@ func applyPrices(products []Product, ch Channel, r Resolution) {
 			}
 		}
 	}
-	pc := price.Context{Channel: r.Channel, Currency: ch.Currency, Country: r.Country, At: r.At}
+	pc := r.priceContext(ch.Currency)
 	for i := range products {
 		for j := range products[i].Variants {
 			v := &products[i].Variants[j]

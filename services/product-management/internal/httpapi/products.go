@@ -121,7 +121,7 @@ func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestOb
 		}
 		out.View = pageView(iri.Products.Path(), query, q.Page, q.PerPage, total.Items)
 	}
-	if members != nil {
+	if read.Keepable() {
 		return productPage{page: out, members: members, writers: &s.pageWriters}, nil
 	}
 	return out, nil
