@@ -3,7 +3,6 @@ package apiserver
 import (
 	"context"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/pprof"
 	"time"
@@ -16,24 +15,12 @@ func Debug(ctx context.Context, addr string, logger *slog.Logger) error {
 	if addr == "" {
 		return nil
 	}
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	logger.Info("debug listening", "addr", l.Addr().String())
-	go func() {
-		<-ctx.Done()
-		_ = srv.Close()
-	}()
-	if err := srv.Serve(l); err != nil && err != http.ErrServerClosed {
-		return err
-	}
-	return nil
+	// Serve's listen and shutdown, without a drain delay: nothing balances traffic to it.
+	return Serve(ctx, &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}, &Drain{}, 0, time.Second, logger.With("listener", "debug"))
 }

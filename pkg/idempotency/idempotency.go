@@ -53,11 +53,8 @@ type Keys struct {
 	logger *slog.Logger
 }
 
-// New returns Keys over pool.
+// New returns Keys over pool; logger (not nil) hears of outcomes that could not be kept.
 func New(pool *pgxpool.Pool, logger *slog.Logger) *Keys {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler) // nil: silent, as before
-	}
 	return &Keys{pool: pool, now: time.Now, logger: logger}
 }
 

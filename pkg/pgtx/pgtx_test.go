@@ -94,6 +94,17 @@ func TestNestedAndRetriedChanges(t *testing.T) {
 	if !errors.Is(err, fail) || len(ran) != 0 || count() != 0 {
 		t.Fatalf("failed outer change: %v, hooks %v, %d rows; want fail, none, 0", err, ran, count())
 	}
+	// Committed, the outer change runs the inner one's hooks, once.
+	err = pgtx.Atomically(ctx, pool, func(ctx context.Context) error {
+		return pgtx.Atomically(ctx, pool, func(ctx context.Context) error {
+			pgtx.AfterCommit(ctx, func() { ran = append(ran, "inner") })
+			return nil
+		})
+	})
+	if err != nil || !slices.Equal(ran, []string{"inner"}) {
+		t.Fatalf("committed outer change: %v, hooks %v; want [inner]", err, ran)
+	}
+	ran = nil
 
 	attempts := 0
 	err = pgtx.Atomically(ctx, pool, func(ctx context.Context) error {

@@ -30,18 +30,17 @@ import (
 // DefaultBodyLimit is the largest request body accepted (1 MiB).
 const DefaultBodyLimit = 1 << 20
 
-// DefaultPassedKept is how many bodiless requests that passed validation a Validator remembers.
-const DefaultPassedKept = 4096
+// passedKept is how many bodiless requests that passed validation a Validator remembers.
+const passedKept = 4096
 
 // Validator checks requests against the operations of one OpenAPI document.
 type Validator struct {
-	routes     map[string]*routers.Route  // "METHOD /echo/:path" -> route
-	queries    map[string]map[string]bool // "METHOD /echo/:path" -> the query parameters it declares
-	headers    map[string][]string        // "METHOD /echo/:path" -> the header and cookie parameters its verdict depends on; absent: never kept
-	allowed    map[string][]string        // "/echo/:path" -> its methods, for 405's Allow
-	options    *openapi3filter.Options
-	bodyLimit  int64
-	passedKept int
+	routes    map[string]*routers.Route  // "METHOD /echo/:path" -> route
+	queries   map[string]map[string]bool // "METHOD /echo/:path" -> the query parameters it declares
+	headers   map[string][]string        // "METHOD /echo/:path" -> the header and cookie parameters its verdict depends on; absent: never kept
+	allowed   map[string][]string        // "/echo/:path" -> its methods, for 405's Allow
+	options   *openapi3filter.Options
+	bodyLimit int64
 	// passed remembers bodiless requests that passed, by everything their verdict depends on, with
 	// their query as validation left it (with the defaults it sets): a storefront asks the same
 	// reads over and over, and validating one cost some 7% of the service's CPU per read.
@@ -53,9 +52,6 @@ type Option func(*Validator)
 
 // WithBodyLimit sets the largest accepted request body in bytes.
 func WithBodyLimit(n int64) Option { return func(v *Validator) { v.bodyLimit = n } }
-
-// WithPassedKept sets how many bodiless requests that passed are remembered (0: none).
-func WithPassedKept(n int) Option { return func(v *Validator) { v.passedKept = n } }
 
 var paramPattern = regexp.MustCompile(`\{([^}]+)\}`)
 
@@ -73,12 +69,11 @@ func SchemaOptions() []openapi3.SchemaValidationOption {
 // matched is looked up in a map instead of being routed a second time.
 func New(doc *openapi3.T, opts ...Option) *Validator {
 	v := &Validator{
-		routes:     map[string]*routers.Route{},
-		queries:    map[string]map[string]bool{},
-		headers:    map[string][]string{},
-		allowed:    map[string][]string{},
-		bodyLimit:  DefaultBodyLimit,
-		passedKept: DefaultPassedKept,
+		routes:    map[string]*routers.Route{},
+		queries:   map[string]map[string]bool{},
+		headers:   map[string][]string{},
+		allowed:   map[string][]string{},
+		bodyLimit: DefaultBodyLimit,
 		options: &openapi3filter.Options{
 			MultiError:              true,
 			KeepValidatedValue:      true,
@@ -120,9 +115,7 @@ func New(doc *openapi3.T, opts ...Option) *Validator {
 			v.allowed[echoPath] = append(v.allowed[echoPath], method)
 		}
 	}
-	if v.passedKept > 0 {
-		v.passed, _ = lru.New[string, string](v.passedKept) // only a size below 1 fails
-	}
+	v.passed, _ = lru.New[string, string](passedKept) // only a size below 1 fails
 	return v
 }
 
@@ -151,13 +144,13 @@ const passedKeyLimit = 2 << 10
 // each header with its count of values (an empty header is not a missing one).
 func (v *Validator) passedKey(req *http.Request, route string) (string, bool) {
 	headers, ok := v.headers[route]
-	if !ok || v.passed == nil || (req.Body != nil && req.Body != http.NoBody) || req.ContentLength != 0 {
+	if !ok || (req.Body != nil && req.Body != http.NoBody) || req.ContentLength != 0 {
 		return "", false
 	}
 	path := req.URL.EscapedPath() // what Echo took the path parameters from
 	size := len(route) + len(path) + len(req.URL.RawQuery) + 2
-	for _, h := range headers {
-		for _, val := range req.Header.Values(h) {
+	for _, h := range headers { // canonical names (New): the map is read directly
+		for _, val := range req.Header[h] {
 			size += len(val) + 1
 		}
 		size += 4
@@ -172,7 +165,7 @@ func (v *Validator) passedKey(req *http.Request, route string) (string, bool) {
 	b = append(b, '?')
 	b = append(b, req.URL.RawQuery...)
 	for _, h := range headers {
-		vals := req.Header.Values(h)
+		vals := req.Header[h]
 		b = append(b, 0)
 		b = strconv.AppendInt(b, int64(len(vals)), 10)
 		for _, val := range vals {

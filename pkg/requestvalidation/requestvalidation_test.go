@@ -102,6 +102,12 @@ func TestPassedRequestsAreRememberedWithWhatValidationSet(t *testing.T) {
 			t.Fatalf("ask %d: %d requests remembered, want 1", i, n)
 		}
 	}
+	// The second ask was answered from memory: what is remembered is what the handler is handed.
+	v.passed.Add(v.passed.Keys()[0], "size=30&remembered=1")
+	if rec := ask(e, http.MethodGet, item, org, ""); rec.Body.String() != "size=30&remembered=1|" {
+		t.Fatalf("a remembered request reached the handler with %q, want the remembered query", rec.Body.String())
+	}
+	v.passed.Add(v.passed.Keys()[0], "size=30")
 	for _, c := range []struct{ name, target, org string }{
 		{"another header value", item, "not-a-uuid"},
 		{"no header", item, ""},

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"sync"
 	"testing"
@@ -177,7 +178,7 @@ func TestConcurrentMemberPutsRecordOneEventPerChange(t *testing.T) {
 		wg.Wait()
 		return statuses
 	}
-	for _, step := range []struct {
+	for i, step := range []struct {
 		role    identity.RoleName
 		created int
 		want    string
@@ -186,14 +187,19 @@ func TestConcurrentMemberPutsRecordOneEventPerChange(t *testing.T) {
 		if statuses[201] != step.created || statuses[200] != 8-step.created {
 			t.Fatalf("%s: statuses %v, want %d created and the rest 200", step.role, statuses, step.created)
 		}
-		list, next := orgEventsAtLeast(t, owner, org, &start, 1)
-		time.Sleep(100 * time.Millisecond) // a second, wrong event would be listed by now
-		if more, _ := orgEvents(t, owner, org, &next); len(more) > 0 {
-			list = append(list, more...)
+		// A marker change made after every put returned: once its event is listed, so is every
+		// event the puts recorded.
+		owner.instance(t, org, fmt.Sprintf("race-marker-%c", 'a'+i))
+		var list []identity.OrganizationEvent
+		var next string
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if list, next = orgEvents(t, owner, org, &start); len(list) > 0 && list[len(list)-1].Type == "instance.created" {
+				break
+			}
 		}
-		if got := eventTypes(list); !reflect.DeepEqual(got, []string{step.want}) {
-			t.Fatalf("%s: events %v, want [%s]", step.role, got, step.want)
+		if got := eventTypes(list); !reflect.DeepEqual(got, []string{step.want, "instance.created"}) {
+			t.Fatalf("%s: events %v, want [%s instance.created]", step.role, got, step.want)
 		}
-		_, start = orgEvents(t, owner, org, &start)
+		start = next
 	}
 }

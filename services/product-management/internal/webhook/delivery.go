@@ -200,23 +200,18 @@ func (d *Deliverer) Run(ctx context.Context) error {
 		defer cancel()
 		_ = d.river.Stop(stop)
 	}()
-	tick := time.NewTicker(d.cfg.PollEvery)
-	defer tick.Stop()
-	// Not periodic.Run: a busy outbox dispatches every round, which is no news to log.
+	// Each round drains the outbox and reports no count: a busy outbox dispatches every round,
+	// which is no news to log.
+	const batch = 500
 	dispatch := func(ctx context.Context) (int64, error) {
-		n, err := d.store.Dispatch(ctx, 500, d.Enqueue)
+		n, err := d.store.Dispatch(ctx, batch, d.Enqueue)
 		return int64(n), err
 	}
-	for {
-		if _, err := periodic.Drain(ctx, 500, dispatch); err != nil && ctx.Err() == nil {
-			d.logger.Warn("webhook dispatch failed; retrying", "error", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-tick.C:
-		}
-	}
+	periodic.Run(ctx, d.cfg.PollEvery, d.logger, "webhook dispatch", func(ctx context.Context) (int64, error) {
+		_, err := periodic.Drain(ctx, batch, dispatch)
+		return 0, err
+	})
+	return nil
 }
 
 type worker struct {
