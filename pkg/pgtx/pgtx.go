@@ -1,7 +1,9 @@
 // Package pgtx lets a domain make several store calls one transaction without the store's methods
 // knowing: Atomically puts the transaction in the ctx, and every statement a store runs through
-// DB (or InTx) joins it. After-commit hooks run only once the transaction committed (a cache
-// forgotten before commit could be refilled with the old state).
+// DB (or InTx) joins it. Staged work (Stage) is done once, just before the outermost commit: the
+// events feed takes its positions there, so the feed's lock is held only for the commit itself.
+// After-commit hooks run only once the transaction committed (a cache forgotten before commit
+// could be refilled with the old state).
 package pgtx
 
 import (
@@ -26,7 +28,18 @@ type txKey struct{}
 
 type change struct {
 	tx          pgx.Tx
+	staged      []stagedWork
 	afterCommit []func()
+}
+
+type stagedWork struct {
+	key  any
+	work Staged
+}
+
+// Staged is work a change gathers while it runs and does once, just before it commits.
+type Staged interface {
+	Flush(ctx context.Context, tx pgx.Tx) error
 }
 
 // In reports the transaction ctx carries, if any.
@@ -56,7 +69,11 @@ func Atomically(ctx context.Context, pool *pgxpool.Pool, fn func(ctx context.Con
 	var c *change
 	err := pgerr.InTx(ctx, pool, func(tx pgx.Tx) error {
 		c = &change{tx: tx} // a retried attempt starts afresh
-		return fn(context.WithValue(ctx, txKey{}, c))
+		cctx := context.WithValue(ctx, txKey{}, c)
+		if err := fn(cctx); err != nil {
+			return err
+		}
+		return c.flush(cctx)
 	})
 	if err == nil && c != nil {
 		for _, f := range c.afterCommit {
@@ -73,6 +90,34 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) err
 		return fn(tx)
 	}
 	return pgerr.InTx(ctx, pool, fn)
+}
+
+// Stage returns the Staged work of the change ctx carries under key, made by create the first
+// time, so every call of a change adds to one piece of work; the change flushes it, in the order
+// first staged, after its function returned nil and before it commits. ok is false outside a
+// change.
+func Stage(ctx context.Context, key any, create func() Staged) (work Staged, ok bool) {
+	c, ok := ctx.Value(txKey{}).(*change)
+	if !ok {
+		return nil, false
+	}
+	for _, s := range c.staged {
+		if s.key == key {
+			return s.work, true
+		}
+	}
+	w := create()
+	c.staged = append(c.staged, stagedWork{key: key, work: w})
+	return w, true
+}
+
+func (c *change) flush(ctx context.Context) error {
+	for _, s := range c.staged {
+		if err := s.work.Flush(ctx, c.tx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // AfterCommit runs f once the transaction ctx carries committed, or at once outside one.

@@ -130,3 +130,64 @@ func TestNestedAndRetriedChanges(t *testing.T) {
 		t.Fatalf("retried change: %v (%v), %d attempts, hooks %v, rows %v; want nil, 2, [attempt 2], [2]", err, qerr, attempts, ran, rows)
 	}
 }
+
+// counted is staged work that writes how many times it was added to, when flushed.
+type counted struct{ adds, flushes int }
+
+func (c *counted) Flush(ctx context.Context, tx pgx.Tx) error {
+	c.flushes++
+	_, err := tx.Exec(ctx, `insert into t values ($1)`, c.adds)
+	return err
+}
+
+// Work staged under one key is one piece of work, flushed once, after the change's function and
+// inside its transaction (a nested change does not flush it early); outside a change nothing is
+// staged; a flush that fails fails the change, with no after-commit hook run.
+func TestStagedWorkIsFlushedOnceBeforeCommit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.New(t, fstest.MapFS{"001_t.sql": {Data: []byte("create table t (n int check (n < 10));")}})
+	type key struct{}
+	add := func(ctx context.Context, n int) *counted {
+		w, ok := pgtx.Stage(ctx, key{}, func() pgtx.Staged { return &counted{} })
+		if !ok {
+			t.Fatal("no change to stage in")
+		}
+		c := w.(*counted)
+		c.adds += n
+		return c
+	}
+	if _, ok := pgtx.Stage(ctx, key{}, func() pgtx.Staged { return &counted{} }); ok {
+		t.Fatal("staged outside a change")
+	}
+	var work *counted
+	err := pgtx.Atomically(ctx, pool, func(ctx context.Context) error {
+		work = add(ctx, 1)
+		if err := pgtx.Atomically(ctx, pool, func(ctx context.Context) error { add(ctx, 2); return nil }); err != nil {
+			return err
+		}
+		if work.flushes != 0 {
+			t.Error("flushed before the change's function returned")
+		}
+		return nil
+	})
+	var got []int
+	rows, _ := pool.Query(ctx, `select n from t`)
+	for rows.Next() {
+		var n int
+		_ = rows.Scan(&n)
+		got = append(got, n)
+	}
+	if err != nil || work.flushes != 1 || !slices.Equal(got, []int{3}) {
+		t.Fatalf("change: %v, %d flushes, rows %v; want one flush writing 3", err, work.flushes, got)
+	}
+	hooks := 0
+	err = pgtx.Atomically(ctx, pool, func(ctx context.Context) error {
+		add(ctx, 12) // the flush breaks the check
+		pgtx.AfterCommit(ctx, func() { hooks++ })
+		return nil
+	})
+	if err == nil || hooks != 0 {
+		t.Fatalf("a failing flush: %v, %d hooks ran", err, hooks)
+	}
+}

@@ -1100,10 +1100,10 @@ type ClientInterface interface {
 	//
 	// A cursor walk in commit order: start without `after`, then pass `next_cursor` back as
 	// `after`; at the end `next_cursor` is still given, and asking with it later answers what
-	// happened since. An event is listed only once every transaction that started before it has
-	// ended, so a later page never gains an event before a cursor already handed out.
-	// An event is therefore listed after its commit with a delay of at most the longest writing
-	// transaction then running on the database server: usually milliseconds.
+	// happened since. The organization's events are numbered in the order their changes
+	// committed, so a later page never gains an event before a cursor already handed out, and an
+	// event is listed as soon as its change commits, whatever else runs meanwhile. Cursors handed
+	// out before the feed was numbered (until December 2026) keep working.
 	//
 	// Corresponds with GET /organizations/{organizationId}/events (the `ListOrganizationEvents` operationId).
 	ListOrganizationEvents(ctx context.Context, organizationId OrganizationId, params *ListOrganizationEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1602,10 +1602,10 @@ func (c *Client) UpdateOrganizationWithApplicationMergePatchPlusJSONBody(ctx con
 //
 // A cursor walk in commit order: start without `after`, then pass `next_cursor` back as
 // `after`; at the end `next_cursor` is still given, and asking with it later answers what
-// happened since. An event is listed only once every transaction that started before it has
-// ended, so a later page never gains an event before a cursor already handed out.
-// An event is therefore listed after its commit with a delay of at most the longest writing
-// transaction then running on the database server: usually milliseconds.
+// happened since. The organization's events are numbered in the order their changes
+// committed, so a later page never gains an event before a cursor already handed out, and an
+// event is listed as soon as its change commits, whatever else runs meanwhile. Cursors handed
+// out before the feed was numbered (until December 2026) keep working.
 //
 // Corresponds with GET /organizations/{organizationId}/events (the `ListOrganizationEvents` operationId).
 func (c *Client) ListOrganizationEvents(ctx context.Context, organizationId OrganizationId, params *ListOrganizationEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3829,10 +3829,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// A cursor walk in commit order: start without `after`, then pass `next_cursor` back as
 	// `after`; at the end `next_cursor` is still given, and asking with it later answers what
-	// happened since. An event is listed only once every transaction that started before it has
-	// ended, so a later page never gains an event before a cursor already handed out.
-	// An event is therefore listed after its commit with a delay of at most the longest writing
-	// transaction then running on the database server: usually milliseconds.
+	// happened since. The organization's events are numbered in the order their changes
+	// committed, so a later page never gains an event before a cursor already handed out, and an
+	// event is listed as soon as its change commits, whatever else runs meanwhile. Cursors handed
+	// out before the feed was numbered (until December 2026) keep working.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5828,10 +5828,10 @@ func (c *ClientWithResponses) UpdateOrganizationWithApplicationMergePatchPlusJSO
 //
 // A cursor walk in commit order: start without `after`, then pass `next_cursor` back as
 // `after`; at the end `next_cursor` is still given, and asking with it later answers what
-// happened since. An event is listed only once every transaction that started before it has
-// ended, so a later page never gains an event before a cursor already handed out.
-// An event is therefore listed after its commit with a delay of at most the longest writing
-// transaction then running on the database server: usually milliseconds.
+// happened since. The organization's events are numbered in the order their changes
+// committed, so a later page never gains an event before a cursor already handed out, and an
+// event is listed as soon as its change commits, whatever else runs meanwhile. Cursors handed
+// out before the feed was numbered (until December 2026) keep working.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -3917,12 +3917,13 @@ type ClientInterface interface {
 	//
 	// The feed is a cursor walk in commit order: start without `cursor` (or with
 	// `createdAt[after]`), then follow `view.next`; at the end of the feed `view.next` is still
-	// present and asking it again later answers the events recorded since. An event shows up only
-	// when every transaction that started before it has ended, so a later page never gains an
-	// event before a cursor already handed out: a consumer that stores its last `view.next` and
-	// resumes from it after an outage misses nothing and sees nothing twice.
-	// An event is therefore listed after its commit with a delay of at most the longest writing
-	// transaction then running on the database server: usually milliseconds.
+	// present and asking it again later answers the events recorded since. The instance's events
+	// are numbered in the order their changes committed, so a later page never gains an event
+	// before a cursor already handed out: a consumer that stores its last `view.next` and
+	// resumes from it after an outage misses nothing and sees nothing twice. An event is listed
+	// as soon as its change commits, whatever else runs meanwhile (a long import, another
+	// instance's changes). Cursors handed out before the feed was numbered (until December 2026)
+	// keep working.
 	//
 	// A change made through a product's sub-resource (`/rest/api/variants/{id}`, options, values,
 	// prices) records that resource's event; a product created with its options, variants and
@@ -5393,12 +5394,13 @@ func (c *Client) GetApiDocumentation(ctx context.Context, reqEditors ...RequestE
 //
 // The feed is a cursor walk in commit order: start without `cursor` (or with
 // `createdAt[after]`), then follow `view.next`; at the end of the feed `view.next` is still
-// present and asking it again later answers the events recorded since. An event shows up only
-// when every transaction that started before it has ended, so a later page never gains an
-// event before a cursor already handed out: a consumer that stores its last `view.next` and
-// resumes from it after an outage misses nothing and sees nothing twice.
-// An event is therefore listed after its commit with a delay of at most the longest writing
-// transaction then running on the database server: usually milliseconds.
+// present and asking it again later answers the events recorded since. The instance's events
+// are numbered in the order their changes committed, so a later page never gains an event
+// before a cursor already handed out: a consumer that stores its last `view.next` and
+// resumes from it after an outage misses nothing and sees nothing twice. An event is listed
+// as soon as its change commits, whatever else runs meanwhile (a long import, another
+// instance's changes). Cursors handed out before the feed was numbered (until December 2026)
+// keep working.
 //
 // A change made through a product's sub-resource (`/rest/api/variants/{id}`, options, values,
 // prices) records that resource's event; a product created with its options, variants and
@@ -14323,12 +14325,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// The feed is a cursor walk in commit order: start without `cursor` (or with
 	// `createdAt[after]`), then follow `view.next`; at the end of the feed `view.next` is still
-	// present and asking it again later answers the events recorded since. An event shows up only
-	// when every transaction that started before it has ended, so a later page never gains an
-	// event before a cursor already handed out: a consumer that stores its last `view.next` and
-	// resumes from it after an outage misses nothing and sees nothing twice.
-	// An event is therefore listed after its commit with a delay of at most the longest writing
-	// transaction then running on the database server: usually milliseconds.
+	// present and asking it again later answers the events recorded since. The instance's events
+	// are numbered in the order their changes committed, so a later page never gains an event
+	// before a cursor already handed out: a consumer that stores its last `view.next` and
+	// resumes from it after an outage misses nothing and sees nothing twice. An event is listed
+	// as soon as its change commits, whatever else runs meanwhile (a long import, another
+	// instance's changes). Cursors handed out before the feed was numbered (until December 2026)
+	// keep working.
 	//
 	// A change made through a product's sub-resource (`/rest/api/variants/{id}`, options, values,
 	// prices) records that resource's event; a product created with its options, variants and
@@ -19995,12 +19998,13 @@ func (c *ClientWithResponses) GetApiDocumentationWithResponse(ctx context.Contex
 //
 // The feed is a cursor walk in commit order: start without `cursor` (or with
 // `createdAt[after]`), then follow `view.next`; at the end of the feed `view.next` is still
-// present and asking it again later answers the events recorded since. An event shows up only
-// when every transaction that started before it has ended, so a later page never gains an
-// event before a cursor already handed out: a consumer that stores its last `view.next` and
-// resumes from it after an outage misses nothing and sees nothing twice.
-// An event is therefore listed after its commit with a delay of at most the longest writing
-// transaction then running on the database server: usually milliseconds.
+// present and asking it again later answers the events recorded since. The instance's events
+// are numbered in the order their changes committed, so a later page never gains an event
+// before a cursor already handed out: a consumer that stores its last `view.next` and
+// resumes from it after an outage misses nothing and sees nothing twice. An event is listed
+// as soon as its change commits, whatever else runs meanwhile (a long import, another
+// instance's changes). Cursors handed out before the feed was numbered (until December 2026)
+// keep working.
 //
 // A change made through a product's sub-resource (`/rest/api/variants/{id}`, options, values,
 // prices) records that resource's event; a product created with its options, variants and

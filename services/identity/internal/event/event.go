@@ -46,7 +46,7 @@ type Event struct {
 	Position     Position
 }
 
-// Position is an event's place in the feed (its transaction, then its sequence): the cursor.
+// Position is an event's number in its organization's feed (eventfeed): the cursor.
 type Position = eventfeed.Position
 
 // Encoder renders a resource as an event's data (the HTTP layer's representation).
@@ -57,8 +57,8 @@ type Store interface {
 	// Atomically runs fn in one transaction that every store call with fn's ctx joins.
 	Atomically(ctx context.Context, fn func(ctx context.Context) error) error
 	RecordEvents(ctx context.Context, events []Event) error
-	// OrganizationEvents lists an organization's events after a position, in feed order, only those whose
-	// transactions (and every earlier one) have ended.
+	// OrganizationEvents lists an organization's events numbered after a position, in order;
+	// numbers are taken in commit order, so a later page never gains an event before it.
 	OrganizationEvents(ctx context.Context, org uuid.UUID, after Position, limit int) ([]Event, error)
 }
 

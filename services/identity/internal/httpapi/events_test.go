@@ -35,8 +35,7 @@ func orgEvents(t *testing.T, c *caller, org uuid.UUID, after *string) ([]identit
 	return nil, ""
 }
 
-// orgEventsAtLeast reads the feed from after until it holds n events: an event is listed once every
-// writing transaction older than it has ended, and parallel tests keep some running.
+// orgEventsAtLeast reads the feed from after until it holds n events (or 15 s have passed).
 func orgEventsAtLeast(t *testing.T, c *caller, org uuid.UUID, after *string, n int) ([]identity.OrganizationEvent, string) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)

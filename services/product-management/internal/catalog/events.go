@@ -95,8 +95,7 @@ type Event struct {
 	Position        EventPosition
 }
 
-// EventPosition is an event's place in the feed's order (its transaction, then its sequence):
-// the feed's cursor.
+// EventPosition is an event's number in its instance's feed (eventfeed): the feed's cursor.
 type EventPosition = eventfeed.Position
 
 // EventQuery selects a page of the events feed.
@@ -111,10 +110,10 @@ type EventQuery struct {
 type EventStore interface {
 	// Atomically runs fn in one transaction that every store call with fn's ctx joins.
 	Atomically(ctx context.Context, fn func(ctx context.Context) error) error
-	// RecordEvents stores events of instance in the transaction of ctx.
+	// RecordEvents stores events of instance in the transaction of ctx, as it commits.
 	RecordEvents(ctx context.Context, instance uuid.UUID, events []NewEvent) error
-	// Events lists the instance's events in feed order, only those whose transactions (and every
-	// earlier one) have ended, so a later page never gains an event before the cursor.
+	// Events lists the instance's events numbered after the cursor, in order; numbers are taken
+	// in commit order, so a later page never gains an event before the cursor.
 	Events(ctx context.Context, instance uuid.UUID, q EventQuery) ([]Event, error)
 	// Event reads one event; not found when the instance has no such event.
 	Event(ctx context.Context, instance, id uuid.UUID) (Event, error)

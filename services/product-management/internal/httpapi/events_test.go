@@ -43,8 +43,7 @@ func feed(t *testing.T, c *pm.ClientWithResponses, params pm.ListEventsParams) (
 	return nil, nil
 }
 
-// feedAtLeast reads the feed until it holds n events: an event is listed once every writing
-// transaction older than it has ended, and parallel tests keep some running.
+// feedAtLeast reads the feed until it holds n events (or 15 s have passed).
 func feedAtLeast(t *testing.T, c *pm.ClientWithResponses, params pm.ListEventsParams, n int) ([]pm.Event, *string) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)

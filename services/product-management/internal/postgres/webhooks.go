@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/flowkiwi/platform/pkg/eventfeed"
 	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/services/product-management/internal/webhook"
 )
@@ -147,92 +146,88 @@ func (s *Store) Resend(ctx context.Context, instance, subscription, event uuid.U
 	return id, wrap(err)
 }
 
-// Dispatch reads the events after the cursor (below the oldest running transaction, as the feed
-// does), creates a delivery per event and matching subscription that existed when the event was
-// recorded, queues them and moves the cursor: one transaction, skipped by other replicas while one
-// holds the cursor's row.
+// Dispatch creates a delivery per new event and matching subscription that existed when the
+// event was recorded, queues them and moves each instance's dispatched number on: one
+// transaction, which other replicas skip while one holds the dispatch lock. An instance's events
+// up to its head (event_heads) have all committed (eventfeed), so nothing running elsewhere holds
+// them back. It takes at most limit events, shared among the instances with new events (in id
+// order, at least one each, so one busy instance cannot keep the others waiting).
 func (s *Store) Dispatch(ctx context.Context, limit int, enqueue webhook.Enqueue) (int, error) {
 	passed := 0
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		passed = 0 // a retried attempt counts afresh
-		var curTx string
-		var curSeq int64
-		err := tx.QueryRow(ctx, `select tx_id::text, seq from webhook_dispatch where id = 1 for update skip locked`).Scan(&curTx, &curSeq)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil // another replica is dispatching
+		var mine bool
+		if err := tx.QueryRow(ctx, `select pg_try_advisory_xact_lock($1)`, dispatchLock).Scan(&mine); err != nil || !mine {
+			return err // nil when another replica is dispatching
 		}
-		if err != nil {
-			return err
-		}
-		var lastTx *string
-		var lastSeq *int64
 		var queued []webhook.Queued
-		rows, err := tx.Query(ctx, `with batch as (
-				select instance_id, id, type, tx_id, seq, created_at from events
-				where `+eventfeed.After(1)+`
-				order by `+eventfeed.Order+` limit $3),
+		rows, err := tx.Query(ctx, `with pending as (
+				select h.instance_id, coalesce(d.position, 0) as after, count(*) over () as instances
+				from event_heads h left join webhook_dispatched d on d.instance_id = h.instance_id
+				where h.position > coalesce(d.position, 0)
+				order by h.instance_id limit $1),
+			batch as (
+				select b.* from pending p cross join lateral (
+					select e.instance_id, e.id, e.type, e.position, e.created_at from events e
+					where e.instance_id = p.instance_id and e.position > p.after
+					order by e.position limit greatest(1, $1 / p.instances)) b
+				order by b.instance_id, b.position limit $1),
 			made as (
 				insert into webhook_deliveries (instance_id, id, subscription_id, event_id, next_attempt_at, created_at)
 				select b.instance_id, gen_random_uuid(), w.id, b.id, now(), clock_timestamp()
 				from batch b join webhook_subscriptions w on w.instance_id = b.instance_id and w.active and w.created_at <= b.created_at
 					and (w.events && array['*', b.type, split_part(b.type, '.', 1) || '.*'])
-				order by b.tx_id, b.seq
-				returning instance_id, id)
-			select 'd', instance_id, id, null::text, null::bigint from made
+				order by b.instance_id, b.position
+				returning instance_id, id),
+			moved as (
+				insert into webhook_dispatched as d (instance_id, position)
+				select instance_id, max(position) from batch group by instance_id
+				on conflict (instance_id) do update set position = excluded.position)
+			select instance_id, id, 0 from made
 			union all
-			select 'e', null::uuid, null::uuid, (select tx_id::text from batch order by tx_id desc, seq desc limit 1),
-				(select seq from batch order by tx_id desc, seq desc limit 1)
-			union all
-			select 'n', null::uuid, null::uuid, null::text, (select count(*) from batch)`, curTx, curSeq, limit)
+			select null, null, (select count(*) from batch)`, limit)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
-			var kind string
 			var inst, id *uuid.UUID
-			var t *string
-			var n *int64
-			if err := rows.Scan(&kind, &inst, &id, &t, &n); err != nil {
+			var n int
+			if err := rows.Scan(&inst, &id, &n); err != nil {
 				rows.Close()
 				return err
 			}
-			switch kind {
-			case "d":
-				queued = append(queued, webhook.Queued{Instance: *inst, Delivery: *id})
-			case "e":
-				lastTx, lastSeq = t, n
-			case "n":
-				passed = int(*n)
+			if inst == nil {
+				passed = n
+				continue
 			}
+			queued = append(queued, webhook.Queued{Instance: *inst, Delivery: *id})
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if passed == 0 || lastTx == nil || lastSeq == nil {
+		if len(queued) == 0 {
 			return nil
 		}
-		if err := enqueue(ctx, tx, queued); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `update webhook_dispatch set tx_id = $1::xid8, seq = $2 where id = 1`, *lastTx, *lastSeq)
-		return err
+		return enqueue(ctx, tx, queued)
 	})
 	return passed, wrap(err)
 }
 
+// dispatchLock is the transaction-scoped advisory lock of the replica dispatching.
+const dispatchLock = int64(0x666b_7764_6973_7061) // "fkwdispa"
+
 func (s *Store) Job(ctx context.Context, instance, delivery uuid.UUID) (webhook.Job, error) {
 	j := webhook.Job{Instance: instance}
 	var status string
-	var tx int64
 	e := &j.Event
 	err := s.pool.QueryRow(ctx, `select d.id, d.status, w.id, w.url, w.secret, w.active,
-			e.id, e.type, e.resource, e.resource_version, e.data, e.created_at, e.tx_id::text::bigint, e.seq
+			e.id, e.type, e.resource, e.resource_version, e.data, e.created_at, e.position
 		from webhook_deliveries d
 		join webhook_subscriptions w on w.instance_id = d.instance_id and w.id = d.subscription_id
 		join events e on e.instance_id = d.instance_id and e.id = d.event_id
 		where d.instance_id = $1 and d.id = $2`, instance, delivery).Scan(&j.Delivery.ID, &status,
 		&j.Subscription.ID, &j.Subscription.URL, &j.Subscription.Secret, &j.Subscription.Active,
-		&e.ID, &e.Type, &e.Resource, &e.ResourceVersion, &e.Data, &e.CreatedAt, &tx, &e.Position.Seq)
+		&e.ID, &e.Type, &e.Resource, &e.ResourceVersion, &e.Data, &e.CreatedAt, &e.Position.N)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return j, webhook.ErrGone
 	}
@@ -240,7 +235,6 @@ func (s *Store) Job(ctx context.Context, instance, delivery uuid.UUID) (webhook.
 		return j, wrap(err)
 	}
 	j.Delivery.Status = webhook.Status(status)
-	e.Position = eventfeed.At(tx, e.Position.Seq)
 	return j, nil
 }
 
