@@ -2,20 +2,32 @@
 // draft, as Stripe does it): the first request with a key runs and its outcome is kept; a retry
 // with the same key and the same request answers that outcome again and does nothing else. Keys
 // live in the service's own database (a table idempotency_keys, in each service's migrations), so
-// every replica sees them, and concurrent first attempts produce exactly one effect: the first to
-// insert the key runs, the others are told to retry.
+// every replica sees them.
+//
+// A keyed request runs in one transaction (pgtx) that the domain's changes join and that records
+// the outcome before it commits (Stripe's atomic phases, in one phase): a crash at any instant
+// leaves either no effect and no outcome (the retry runs the request) or the effect with its
+// outcome (the retry replays it), and the answer is sent only once both are committed. A
+// transaction-scoped advisory lock on the key makes concurrent attempts one effect: the first to
+// take it runs, the others are told to retry at once (409 with Retry-After); the lock ends with
+// its transaction, so a request that dies frees its key with its connection (a connection cut off
+// by the network: with pgpool's idle_in_transaction_session_timeout), not after a lease. An
+// answer of 400 or above rolls its transaction back (whatever the domain wrote is undone) and, when
+// it is kept, is recorded by a transaction of its own.
 package idempotency
 
 import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,9 +35,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 
+	"github.com/flowkiwi/platform/pkg/failpoint"
 	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/pkg/periodic"
 	"github.com/flowkiwi/platform/pkg/pgerr"
+	"github.com/flowkiwi/platform/pkg/pgtx"
 	"github.com/flowkiwi/platform/pkg/requestvalidation"
 )
 
@@ -38,7 +52,6 @@ const (
 // Defaults.
 const (
 	TTL       = 24 * time.Hour                     // how long an outcome is kept
-	Lease     = 2 * time.Minute                    // how long a running first request holds its key (a crash frees it then)
 	bodyLimit = requestvalidation.DefaultBodyLimit // larger bodies are the body limit's to refuse (413)
 )
 
@@ -84,10 +97,15 @@ func badKey(msg string) error {
 	return &fault.Error{Kind: fault.KindBadRequest, Violations: []fault.Violation{{Path: "header." + Header, Code: "invalid_idempotency_key", Message: msg}}}
 }
 
-// stored is a kept outcome.
-type stored struct {
+// outcome is what a kept answer stores beside its body.
+type outcome struct {
 	Status  int                 `json:"status"`
 	Headers map[string][]string `json:"headers"`
+}
+
+// stored is a kept answer read back.
+type stored struct {
+	fingerprint, outcome, body []byte
 }
 
 // Middleware applies keys to POST requests that send one; scope names their owner.
@@ -124,69 +142,194 @@ func (k *Keys) Middleware(scope Scope) echo.MiddlewareFunc {
 	}
 }
 
+// lockOf is the advisory lock of an owner's key.
+func lockOf(owner, key string) int64 {
+	sum := sha256.Sum256([]byte(owner + "\x00" + key))
+	return int64(binary.BigEndian.Uint64(sum[:8]))
+}
+
+var (
+	errBusy     = errors.New("idempotency: the key is held")
+	errRollBack = errors.New("idempotency: an answer of 400 or above undoes its transaction")
+)
+
 func (k *Keys) serve(c echo.Context, next echo.HandlerFunc, owner, key string, fingerprint []byte) error {
-	ctx := c.Request().Context()
-	claimed, err := k.claim(ctx, owner, key, fingerprint)
-	if err != nil {
+	req, res := c.Request(), c.Response()
+	ctx, writer := req.Context(), res.Writer
+	headers := res.Header().Clone() // as the request found them: each attempt starts from them
+	var replay *stored
+	var answer *recorder
+	err := pgtx.Atomically(ctx, k.pool, func(ctx context.Context) error {
+		replay, answer = nil, nil
+		restore(res.Header(), headers)
+		tx, _ := pgtx.In(ctx)
+		found, err := k.take(ctx, tx, owner, key)
+		if err != nil {
+			return err
+		}
+		if found != nil {
+			if !bytes.Equal(found.fingerprint, fingerprint) {
+				return reused()
+			}
+			replay = found
+			return nil
+		}
+		answer = &recorder{header: res.Header(), status: http.StatusOK}
+		res.Writer, res.Committed, res.Status, res.Size = answer, false, http.StatusOK, 0
+		c.SetRequest(req.WithContext(ctx))
+		herr := next(c)
+		c.SetRequest(req)
+		if herr != nil {
+			if pgerr.Retryable(herr) {
+				return herr // a deadlock or serialization failure: the whole attempt again
+			}
+			c.Error(herr) // render the problem now, into the recorder
+		}
+		if answer.status >= http.StatusBadRequest {
+			return errRollBack
+		}
+		if err := k.record(ctx, tx, owner, key, fingerprint, answer); err != nil {
+			return err
+		}
+		failpoint.Hit("idempotency/before-commit") // the effect and its outcome written, not committed
+		return nil
+	})
+	c.SetRequest(req)
+	res.Writer, res.Committed = writer, false
+	switch {
+	case errors.Is(err, errRollBack):
+		if keeps(answer.status) {
+			k.recordAlone(context.WithoutCancel(ctx), owner, key, fingerprint, answer)
+		}
+		return send(res, answer.status, answer.body.Bytes())
+	case err != nil:
+		restore(res.Header(), headers) // nothing of the answer, whose commit failed
+		if errors.Is(err, errBusy) {
+			return busy()
+		}
+		return pgerr.Wrap(err)
+	case replay != nil:
+		return k.replay(res, key, replay)
+	}
+	failpoint.Hit("idempotency/after-commit") // committed, nothing answered
+	if err := send(res, answer.status, answer.body.Bytes()); err != nil {
 		return err
 	}
-	if !claimed {
-		return k.again(c, owner, key, fingerprint)
+	if failpoint.Enabled {
+		res.Flush() // the answer reaches the client before the process may die
+		failpoint.Hit("idempotency/after-response")
 	}
-	rec := &recorder{ResponseWriter: c.Response().Writer, status: http.StatusOK}
-	c.Response().Writer = rec
-	if err := next(c); err != nil {
-		c.Error(err) // render the problem now, inside the recorder
-	}
-	c.Response().Writer = rec.ResponseWriter
-	k.settle(context.WithoutCancel(ctx), owner, key, rec)
 	return nil
 }
 
-// claim inserts the key (or takes over an expired one, or one whose first request died); true
-// when this request is the one to run.
-func (k *Keys) claim(ctx context.Context, owner, key string, fingerprint []byte) (bool, error) {
-	now := k.now()
-	tag, err := k.pool.Exec(ctx, `insert into idempotency_keys (scope, key, fingerprint, locked_until, expires_at) values ($1, $2, $3, $4, $5)
-		on conflict (scope, key) do update set fingerprint = excluded.fingerprint, locked_until = excluded.locked_until,
-			expires_at = excluded.expires_at, status = null, outcome = null, body = null
-		where idempotency_keys.expires_at <= $6
-			or (idempotency_keys.status is null and idempotency_keys.locked_until <= $6 and idempotency_keys.fingerprint = excluded.fingerprint)`,
-		owner, key, fingerprint, now.Add(Lease), now.Add(TTL), now)
-	if err != nil {
-		return false, pgerr.Wrap(err)
-	}
-	return tag.RowsAffected() == 1, nil
-}
-
-// again answers a key already claimed: the kept outcome, or why there is none.
-func (k *Keys) again(c echo.Context, owner, key string, fingerprint []byte) error {
-	var fp, body, outcome []byte
-	var status *int
-	err := k.pool.QueryRow(c.Request().Context(), `select fingerprint, status, outcome, body from idempotency_keys where scope = $1 and key = $2`,
-		owner, key).Scan(&fp, &status, &outcome, &body)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows): // expired and deleted meanwhile: a fresh attempt may run
-		return busy()
-	case err != nil:
-		return pgerr.Wrap(err)
-	case !bytes.Equal(fp, fingerprint):
-		return fault.Invalid("header."+Header, "idempotency_key_reused", "this key was used with another request (method, path or body); use a new key for a new request")
-	case status == nil:
-		return busy()
+// take locks the key for the transaction and reads its kept outcome, if any: errBusy when another
+// request holds it (or the previous version's claim does, during a rollout).
+func (k *Keys) take(ctx context.Context, tx pgx.Tx, owner, key string) (*stored, error) {
+	b := &pgx.Batch{}
+	b.Queue(`select pg_try_advisory_xact_lock($1)`, lockOf(owner, key))
+	// A statement of its own: its snapshot is taken once the lock is held, so it sees the outcome
+	// of the attempt that held it last.
+	b.Queue(`select fingerprint, status, outcome, body, coalesce(locked_until > $3, false) from idempotency_keys
+		where scope = $1 and key = $2 and expires_at > $3`, owner, key, k.now())
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	var locked bool
+	if err := br.QueryRow().Scan(&locked); err != nil {
+		return nil, err
 	}
 	var s stored
-	if err := json.Unmarshal(outcome, &s); err != nil {
+	var status *int
+	var claimed bool
+	err := br.QueryRow().Scan(&s.fingerprint, &status, &s.outcome, &s.body, &claimed)
+	switch {
+	case !locked:
+		return nil, errBusy
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case status == nil && claimed:
+		return nil, errBusy
+	case status == nil: // a claim of the previous version whose request died: run again
+		return nil, nil
+	}
+	return &s, nil
+}
+
+// record keeps the answer in the transaction of its effect. It takes the place of an expired
+// outcome or a dead claim; finding a live outcome it did not read (only the previous version, during a
+// rollout, writes without the lock) it fails the attempt, undoing its effect.
+func (k *Keys) record(ctx context.Context, tx pgx.Tx, owner, key string, fingerprint []byte, answer *recorder) error {
+	now := k.now()
+	tag, err := tx.Exec(ctx, `insert into idempotency_keys (scope, key, fingerprint, status, outcome, body, expires_at) values ($1, $2, $3, $4, $5, $6, $7)
+		on conflict (scope, key) do update set fingerprint = excluded.fingerprint, status = excluded.status, outcome = excluded.outcome,
+			body = excluded.body, expires_at = excluded.expires_at, locked_until = null, created_at = now()
+		where idempotency_keys.expires_at <= $8 or idempotency_keys.status is null`,
+		owner, key, fingerprint, answer.status, answer.outcome(), answer.body.Bytes(), now.Add(TTL), now)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return errBusy
+	}
+	return nil
+}
+
+// recordAlone keeps an answer whose transaction was rolled back (nothing of it took effect). It
+// waits for the key's lock first, so a retry running meanwhile records its own outcome, and this
+// one is then dropped.
+func (k *Keys) recordAlone(ctx context.Context, owner, key string, fingerprint []byte, answer *recorder) {
+	err := pgtx.Atomically(ctx, k.pool, func(ctx context.Context) error {
+		tx, _ := pgtx.In(ctx)
+		if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock($1)`, lockOf(owner, key)); err != nil {
+			return err
+		}
+		err := k.record(ctx, tx, owner, key, fingerprint, answer)
+		if errors.Is(err, errBusy) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		// The answer is sent; with no outcome kept a retry runs again, and this one had no effect.
+		k.logger.ErrorContext(ctx, "idempotency: outcome not kept", "key", key, "error", err)
+	}
+}
+
+// replay answers a kept outcome.
+func (k *Keys) replay(res *echo.Response, key string, s *stored) error {
+	var o outcome
+	if err := json.Unmarshal(s.outcome, &o); err != nil {
 		return fmt.Errorf("idempotency: outcome of %q: %w", key, err)
 	}
-	h := c.Response().Header()
-	for name, values := range s.Headers {
+	h := res.Header()
+	for name, values := range o.Headers {
 		h[name] = values
 	}
 	h.Set(Replayed, "true")
-	c.Response().WriteHeader(s.Status)
-	_, err = c.Response().Write(body)
+	return send(res, o.Status, s.body)
+}
+
+func send(res *echo.Response, status int, body []byte) error {
+	res.WriteHeader(status)
+	_, err := res.Write(body)
 	return err
+}
+
+// restore makes h hold exactly what saved holds.
+func restore(h, saved http.Header) {
+	for name := range h {
+		if _, ok := saved[name]; !ok {
+			delete(h, name)
+		}
+	}
+	for name, values := range saved {
+		h[name] = slices.Clone(values)
+	}
+}
+
+func reused() error {
+	return fault.Invalid("header."+Header, "idempotency_key_reused", "this key was used with another request (method, path or body); use a new key for a new request")
 }
 
 func busy() error {
@@ -195,27 +338,10 @@ func busy() error {
 	return e
 }
 
-// settle keeps the outcome, or frees the key when the outcome is not the operation's (a 401, a 429,
-// a 5xx: a retry must run it).
-func (k *Keys) settle(ctx context.Context, owner, key string, rec *recorder) {
-	var err error
-	if rec.status == http.StatusUnauthorized || rec.status == http.StatusTooManyRequests || rec.status >= 500 {
-		_, err = k.pool.Exec(ctx, `delete from idempotency_keys where scope = $1 and key = $2`, owner, key)
-	} else {
-		s := stored{Status: rec.status, Headers: map[string][]string{}}
-		for _, name := range kept {
-			if v := rec.Header().Values(name); len(v) > 0 {
-				s.Headers[http.CanonicalHeaderKey(name)] = v
-			}
-		}
-		outcome, _ := json.Marshal(s)
-		_, err = k.pool.Exec(ctx, `update idempotency_keys set status = $3, outcome = $4, body = $5, locked_until = null where scope = $1 and key = $2`,
-			owner, key, rec.status, outcome, rec.body.Bytes())
-	}
-	if err != nil {
-		// The answer is sent; the key stays locked until its lease ends, then a retry runs again.
-		k.logger.ErrorContext(ctx, "idempotency: outcome not kept", "key", key, "error", err)
-	}
+// keeps reports whether an answer is the operation's to keep: a 401, a 429 or a 5xx is not (a
+// retry must run the operation).
+func keeps(status int) bool {
+	return status != http.StatusUnauthorized && status != http.StatusTooManyRequests && status < 500
 }
 
 // Expire deletes outcomes past their time; it returns how many.
@@ -229,25 +355,38 @@ func (k *Keys) ExpireEvery(ctx context.Context, every time.Duration) {
 	periodic.Run(ctx, every, k.logger, "idempotency: expired outcomes", k.Expire)
 }
 
-// recorder passes a response through and keeps a copy.
+// recorder holds an answer until its transaction has committed; its headers are the response's
+// own.
 type recorder struct {
-	http.ResponseWriter
+	header      http.Header
 	status      int
 	wroteHeader bool
 	body        bytes.Buffer
 }
 
+func (r *recorder) Header() http.Header { return r.header }
+
 func (r *recorder) WriteHeader(status int) {
 	if !r.wroteHeader {
 		r.status, r.wroteHeader = status, true
 	}
-	r.ResponseWriter.WriteHeader(status)
 }
 
 func (r *recorder) Write(b []byte) (int, error) {
 	if !r.wroteHeader {
 		r.WriteHeader(http.StatusOK)
 	}
-	r.body.Write(b)
-	return r.ResponseWriter.Write(b)
+	return r.body.Write(b)
+}
+
+// outcome is the status and the kept headers, as stored.
+func (r *recorder) outcome() []byte {
+	o := outcome{Status: r.status, Headers: map[string][]string{}}
+	for _, name := range kept {
+		if v := r.header.Values(name); len(v) > 0 {
+			o.Headers[http.CanonicalHeaderKey(name)] = v
+		}
+	}
+	b, _ := json.Marshal(o)
+	return b
 }

@@ -3,6 +3,7 @@ package idempotency
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,8 +13,13 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 
+	"github.com/flowkiwi/platform/pkg/fault"
+	"github.com/flowkiwi/platform/pkg/pgerr"
+	"github.com/flowkiwi/platform/pkg/pgtx"
 	"github.com/flowkiwi/platform/pkg/problem"
 	"github.com/flowkiwi/platform/pkg/testdb"
 )
@@ -77,7 +83,7 @@ func keys(t *testing.T) *Keys {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(testdb.New(t, fstest.MapFS{"001_idempotency.sql": {Data: schema}}), nil)
+	return New(testdb.New(t, fstest.MapFS{"001_idempotency.sql": {Data: schema}}), slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
 // Outcomes that are not the operation's (401, 429, 5xx) are not kept: a retry runs again. Kept
@@ -105,32 +111,148 @@ func TestWhatIsKept(t *testing.T) {
 	}
 }
 
-// A first request that died while holding its key frees it when the lease ends; expired outcomes
-// are deleted by Expire, and their key may run again.
-func TestLeaseAndExpiry(t *testing.T) {
+// effects is an Echo app whose POST /things writes a row in the request's transaction (pgtx) and
+// then does what act says: block until release is closed, fail with a status, or answer 201.
+type effects struct {
+	url     string
+	pool    *pgxpool.Pool
+	act     atomic.Value // string: "201", "block", "409", "deadlock-once"
+	release chan struct{}
+	runs    atomic.Int32
+	entered chan struct{}
+}
+
+func effectServer(t *testing.T) *effects {
+	t.Helper()
+	schema, err := os.ReadFile("../../db/identity/migrations/003_idempotency.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := testdb.New(t, fstest.MapFS{"001_idempotency.sql": {Data: schema}, "002_things.sql": {Data: []byte("create table things (run int);")}})
+	x := &effects{pool: pool, release: make(chan struct{}), entered: make(chan struct{}, 16)}
+	x.act.Store("201")
+	k := New(pool, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	e := echo.New()
+	e.HTTPErrorHandler = problem.Writer{}.EchoErrorHandler
+	e.Use(k.Middleware(func(echo.Context) (string, bool) { return "partner-1", true }))
+	e.POST("/things", func(c echo.Context) error {
+		ctx := c.Request().Context()
+		run := x.runs.Add(1)
+		if _, err := pgtx.DB(ctx, pool).Exec(ctx, `insert into things values ($1)`, run); err != nil {
+			return pgerr.Wrap(err)
+		}
+		c.Response().Header().Add("Link", "</things>; rel=collection") // added: a second attempt must not send it twice
+		switch x.act.Load() {
+		case "block":
+			x.entered <- struct{}{}
+			<-x.release
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		case "409":
+			return fault.Conflict("refused after writing")
+		case "deadlock-once":
+			if run == 1 {
+				return pgerr.Wrap(&pgconn.PgError{Code: "40P01", Message: "deadlock detected"})
+			}
+		}
+		return c.JSON(http.StatusCreated, map[string]int32{"run": run})
+	})
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	x.url = srv.URL
+	return x
+}
+
+func (x *effects) rows(t *testing.T) int {
+	t.Helper()
+	var n int
+	if err := x.pool.QueryRow(context.Background(), `select count(*) from things`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A key held by a running request answers its retry 409 with Retry-After at once; when the
+// request dies before its commit (its session ends), its effect and its key go with it: the retry
+// runs at once, and makes the one effect.
+func TestAKeyIsFreedWithTheRequestThatDied(t *testing.T) {
 	t.Parallel()
-	k := keys(t)
-	ctx := context.Background()
-	clock := time.Now()
-	k.now = func() time.Time { return clock }
-	if ok, err := k.claim(ctx, "p", "dead", []byte("fp")); err != nil || !ok {
-		t.Fatalf("claim: %v %v", ok, err)
+	x := effectServer(t)
+	x.act.Store("block")
+	first := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, x.url+"/things", strings.NewReader("{}"))
+		req.Header.Set(Header, "k")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			first <- 0
+			return
+		}
+		resp.Body.Close()
+		first <- resp.StatusCode
+	}()
+	<-x.entered
+	busy, _ := post(t, x.url, "k", "{}")
+	if busy.StatusCode != http.StatusConflict || busy.Header.Get("Retry-After") == "" {
+		t.Fatalf("a retry while the first runs: %d (Retry-After %q), want 409 with Retry-After", busy.StatusCode, busy.Header.Get("Retry-After"))
 	}
-	if ok, err := k.claim(ctx, "p", "dead", []byte("fp")); err != nil || ok {
-		t.Fatalf("a running key was claimed twice (%v)", err)
+	// The first request's session dies, as it does when its process is killed.
+	if _, err := x.pool.Exec(context.Background(), `select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and granted and pid <> pg_backend_pid()`); err != nil {
+		t.Fatal(err)
 	}
-	clock = clock.Add(Lease + time.Second)
-	if ok, err := k.claim(ctx, "p", "dead", []byte("other")); err != nil || ok {
-		t.Fatalf("a dead request's key was taken over by another request (%v)", err)
+	x.act.Store("201")
+	close(x.release)
+	if code := <-first; code == http.StatusCreated {
+		t.Fatalf("the request whose session died answered %d", code)
 	}
-	if ok, err := k.claim(ctx, "p", "dead", []byte("fp")); err != nil || !ok {
-		t.Fatalf("the retry of a dead request could not take its key over (%v)", err)
+	if n := x.rows(t); n != 0 {
+		t.Fatalf("%d effects of the request that died", n)
 	}
-	clock = clock.Add(TTL + time.Second)
-	if n, err := k.Expire(ctx); err != nil || n != 1 {
+	again, body := post(t, x.url, "k", "{}")
+	if again.StatusCode != http.StatusCreated || again.Header.Get(Replayed) != "" || x.rows(t) != 1 {
+		t.Fatalf("the retry: %d %s (replayed %q), %d effects; want it run, one effect", again.StatusCode, body, again.Header.Get(Replayed), x.rows(t))
+	}
+	replayed, body2 := post(t, x.url, "k", "{}")
+	if replayed.StatusCode != http.StatusCreated || body2 != body || replayed.Header.Get(Replayed) != "true" || x.rows(t) != 1 {
+		t.Fatalf("the next retry: %d %s, %d effects; want the same 201 replayed", replayed.StatusCode, body2, x.rows(t))
+	}
+}
+
+// An answer of 400 or above undoes what its request wrote, and is kept; a deadlock runs the whole
+// attempt again, whose answer alone is sent (its headers once) and kept with its one effect.
+func TestRefusalsUndoTheirWritesAndDeadlocksRunAgain(t *testing.T) {
+	t.Parallel()
+	x := effectServer(t)
+	x.act.Store("409")
+	refused, body := post(t, x.url, "refused", "{}")
+	again, body2 := post(t, x.url, "refused", "{}")
+	if refused.StatusCode != http.StatusConflict || x.rows(t) != 0 || again.StatusCode != http.StatusConflict || body2 != body || again.Header.Get(Replayed) != "true" {
+		t.Fatalf("refused %d, again %d (replayed %q), %d rows; want 409 kept, no rows", refused.StatusCode, again.StatusCode, again.Header.Get(Replayed), x.rows(t))
+	}
+	x.act.Store("deadlock-once")
+	x.runs.Store(0)
+	resp, body := post(t, x.url, "deadlocked", "{}")
+	if resp.StatusCode != http.StatusCreated || body != `{"run":2}`+"\n" || x.rows(t) != 1 || len(resp.Header.Values("Link")) != 1 {
+		t.Fatalf("after a deadlock: %d %q, %d rows, Link %v; want the second attempt's 201, one row, one Link", resp.StatusCode, body, x.rows(t), resp.Header.Values("Link"))
+	}
+}
+
+// Expired outcomes are deleted by Expire, and their key may be used for a new request.
+func TestExpiry(t *testing.T) {
+	t.Parallel()
+	x := effectServer(t)
+	k := New(x.pool, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	first, _ := post(t, x.url, "old", `{"a":1}`)
+	if first.StatusCode != http.StatusCreated {
+		t.Fatalf("first: %d", first.StatusCode)
+	}
+	k.now = func() time.Time { return time.Now().Add(TTL + time.Minute) }
+	if n, err := k.Expire(context.Background()); err != nil || n != 1 {
 		t.Fatalf("Expire = %d, %v; want 1", n, err)
 	}
-	if ok, err := k.claim(ctx, "p", "dead", []byte("new")); err != nil || !ok {
-		t.Fatalf("an expired key could not be used for a new request (%v)", err)
+	other, _ := post(t, x.url, "old", `{"a":2}`)
+	if other.StatusCode != http.StatusCreated || x.rows(t) != 2 {
+		t.Fatalf("an expired key for a new request: %d, %d rows", other.StatusCode, x.rows(t))
 	}
 }

@@ -20,6 +20,11 @@ const (
 	DefaultStatementTimeout = 5 * time.Second
 	DefaultAcquireTimeout   = 3 * time.Second
 	DefaultConnectTimeout   = 3 * time.Second
+	// DefaultIdleInTransactionTimeout ends a session whose transaction waits this long for its
+	// next statement: a service cut off from the database by the network (its process alive, its
+	// packets lost) would otherwise hold its transaction's locks (an idempotency key, a feed's
+	// head) until TCP gives up, hours later.
+	DefaultIdleInTransactionTimeout = 10 * time.Second
 )
 
 // Options tune a pool; zero fields take the defaults.
@@ -54,6 +59,9 @@ func Config(url string, opts Options) (*pgxpool.Config, error) {
 	}
 	if _, set := cfg.ConnConfig.RuntimeParams["statement_timeout"]; !set { // the URL's own setting wins
 		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
+	}
+	if _, set := cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"]; !set {
+		cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = strconv.FormatInt(DefaultIdleInTransactionTimeout.Milliseconds(), 10)
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout

@@ -1605,7 +1605,10 @@ type CreateAttributeParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1682,7 +1685,10 @@ type CreateCategoryParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1747,7 +1753,10 @@ type CreateChannelParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1800,7 +1809,10 @@ type CreateCollectionParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1902,7 +1914,10 @@ type CreateLocaleParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1955,7 +1970,10 @@ type CreateMediaParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2032,7 +2050,10 @@ type CreateMetafieldParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2109,7 +2130,10 @@ type CreateMetaobjectDefinitionParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2186,7 +2210,10 @@ type CreateMetaobjectParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2296,7 +2323,10 @@ type CreatePriceParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2373,7 +2403,10 @@ type CreateOptionValueParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2475,7 +2508,10 @@ type CreateProductParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2564,7 +2600,10 @@ type CreateProductOptionParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2611,7 +2650,10 @@ type CreateProductVariantParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2709,7 +2751,10 @@ type CreateVariantPriceParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2744,7 +2789,10 @@ type CreateWebhookSubscriptionParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2791,7 +2839,10 @@ type ResendWebhookEventParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.

@@ -734,7 +734,10 @@ type CreateOrganizationParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -787,7 +790,10 @@ type CreateInstanceParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -813,7 +819,10 @@ type TransferInstanceParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -836,7 +845,10 @@ type CreateApiClientParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -850,7 +862,10 @@ type RotateApiClientSecretParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 

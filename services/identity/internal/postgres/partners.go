@@ -55,13 +55,13 @@ func (s *Store) CreatePartner(ctx context.Context, p partner.Partner, c partner.
 }
 
 func (s *Store) Client(ctx context.Context, clientID string) (partner.Client, error) {
-	c, err := scanClient(s.pool.QueryRow(ctx, `select `+clientColumns+` from api_clients c join partners p on p.id = c.partner_id
+	c, err := scanClient(s.db(ctx).QueryRow(ctx, `select `+clientColumns+` from api_clients c join partners p on p.id = c.partner_id
 		where c.client_id = $1 and c.revoked_at is null`, clientID))
 	return c, notFound(err, "no such client")
 }
 
 func (s *Store) Clients(ctx context.Context, partnerID uuid.UUID) ([]partner.Client, error) {
-	rows, err := s.pool.Query(ctx, `select `+clientColumns+` from api_clients c join partners p on p.id = c.partner_id
+	rows, err := s.db(ctx).Query(ctx, `select `+clientColumns+` from api_clients c join partners p on p.id = c.partner_id
 		where c.partner_id = $1 and c.revoked_at is null order by c.created_at, c.client_id`, partnerID)
 	if err != nil {
 		return nil, wrap(err)
@@ -156,14 +156,14 @@ func (s *Store) RevokeClient(ctx context.Context, partnerID uuid.UUID, clientID 
 }
 
 func (s *Store) TouchClient(ctx context.Context, clientID string) error {
-	_, err := s.pool.Exec(ctx, `update api_clients set last_used_at = date_trunc('minute', now())
+	_, err := s.db(ctx).Exec(ctx, `update api_clients set last_used_at = date_trunc('minute', now())
 		where client_id = $1 and (last_used_at is null or last_used_at < date_trunc('minute', now()))`, clientID)
 	return wrap(err)
 }
 
 func (s *Store) ClientActive(ctx context.Context, partnerID uuid.UUID, clientID string) (bool, error) {
 	var ok bool
-	err := s.pool.QueryRow(ctx, `select exists(select 1 from api_clients c join partners p on p.id = c.partner_id
+	err := s.db(ctx).QueryRow(ctx, `select exists(select 1 from api_clients c join partners p on p.id = c.partner_id
 		where c.client_id = $1 and c.partner_id = $2 and c.revoked_at is null and p.disabled_at is null)`, clientID, partnerID).Scan(&ok)
 	return ok, wrap(err)
 }
@@ -178,12 +178,12 @@ func scanPartner(row pgx.Row) (partner.Partner, error) {
 }
 
 func (s *Store) Partner(ctx context.Context, id uuid.UUID) (partner.Partner, error) {
-	p, err := scanPartner(s.pool.QueryRow(ctx, `select `+partnerColumns+` from partners p where p.id = $1`, id))
+	p, err := scanPartner(s.db(ctx).QueryRow(ctx, `select `+partnerColumns+` from partners p where p.id = $1`, id))
 	return p, notFound(err, "no such partner")
 }
 
 func (s *Store) Partners(ctx context.Context) ([]partner.Partner, error) {
-	rows, err := s.pool.Query(ctx, `select `+partnerColumns+` from partners p order by p.created_at, p.id`)
+	rows, err := s.db(ctx).Query(ctx, `select `+partnerColumns+` from partners p order by p.created_at, p.id`)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -219,7 +219,7 @@ func (s *Store) SetPartnerDisabled(ctx context.Context, id uuid.UUID, at *time.T
 }
 
 func (s *Store) Events(ctx context.Context, partnerID uuid.UUID, pg partner.Page) ([]partner.Event, int, error) {
-	rows, err := s.pool.Query(ctx, `select id, partner_id, type, client_id, actor_id, detail, occurred_at, count(*) over ()
+	rows, err := s.db(ctx).Query(ctx, `select id, partner_id, type, client_id, actor_id, detail, occurred_at, count(*) over ()
 		from credential_events where partner_id = $1 order by occurred_at desc, id desc limit $2 offset $3`,
 		partnerID, pg.Size, (pg.Number-1)*pg.Size)
 	if err != nil {
@@ -245,7 +245,7 @@ func (s *Store) Events(ctx context.Context, partnerID uuid.UUID, pg partner.Page
 		return nil, 0, wrap(err)
 	}
 	if len(out) == 0 && pg.Number > 1 { // past the end: the count still matters for paging
-		if err := s.pool.QueryRow(ctx, `select count(*) from credential_events where partner_id = $1`, partnerID).Scan(&total); err != nil {
+		if err := s.db(ctx).QueryRow(ctx, `select count(*) from credential_events where partner_id = $1`, partnerID).Scan(&total); err != nil {
 			return nil, 0, wrap(err)
 		}
 	}
@@ -254,6 +254,6 @@ func (s *Store) Events(ctx context.Context, partnerID uuid.UUID, pg partner.Page
 
 func (s *Store) PartnerExists(ctx context.Context, id uuid.UUID) (bool, error) {
 	var ok bool
-	err := s.pool.QueryRow(ctx, `select exists(select 1 from partners where id = $1)`, id).Scan(&ok)
+	err := s.db(ctx).QueryRow(ctx, `select exists(select 1 from partners where id = $1)`, id).Scan(&ok)
 	return ok, wrap(err)
 }

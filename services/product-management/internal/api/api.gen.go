@@ -1590,7 +1590,10 @@ type CreateAttributeParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1667,7 +1670,10 @@ type CreateCategoryParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1732,7 +1738,10 @@ type CreateChannelParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1785,7 +1794,10 @@ type CreateCollectionParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1887,7 +1899,10 @@ type CreateLocaleParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1940,7 +1955,10 @@ type CreateMediaParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2017,7 +2035,10 @@ type CreateMetafieldParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2094,7 +2115,10 @@ type CreateMetaobjectDefinitionParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2171,7 +2195,10 @@ type CreateMetaobjectParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2281,7 +2308,10 @@ type CreatePriceParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2358,7 +2388,10 @@ type CreateOptionValueParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2460,7 +2493,10 @@ type CreateProductParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2549,7 +2585,10 @@ type CreateProductOptionParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2596,7 +2635,10 @@ type CreateProductVariantParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2694,7 +2736,10 @@ type CreateVariantPriceParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2729,7 +2774,10 @@ type CreateWebhookSubscriptionParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -2776,7 +2824,10 @@ type ResendWebhookEventParams struct {
 	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
 	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
 	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
-	// so a retry runs the operation.
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.

@@ -29,13 +29,13 @@ func scanSubscription(r pgx.Row, extra ...any) (webhook.Subscription, error) {
 }
 
 func (s *Store) CreateSubscription(ctx context.Context, instance uuid.UUID, sub webhook.Subscription) error {
-	_, err := s.pool.Exec(ctx, `insert into webhook_subscriptions (instance_id, id, url, events, description, secret)
+	_, err := s.db(ctx).Exec(ctx, `insert into webhook_subscriptions (instance_id, id, url, events, description, secret)
 		values ($1, $2, $3, $4, $5, $6)`, instance, sub.ID, sub.URL, sub.Events, sub.Description, sub.Secret)
 	return wrap(err)
 }
 
 func (s *Store) Subscriptions(ctx context.Context, instance uuid.UUID, page, perPage int) ([]webhook.Subscription, int, error) {
-	rows, err := s.pool.Query(ctx, `select `+subscriptionColumns+`, count(*) over () from webhook_subscriptions
+	rows, err := s.db(ctx).Query(ctx, `select `+subscriptionColumns+`, count(*) over () from webhook_subscriptions
 		where instance_id = $1 order by created_at, id limit $2 offset $3`, instance, perPage, (page-1)*perPage)
 	if err != nil {
 		return nil, 0, wrap(err)
@@ -46,18 +46,18 @@ func (s *Store) Subscriptions(ctx context.Context, instance uuid.UUID, page, per
 		return nil, 0, wrap(err)
 	}
 	if len(list) == 0 && page > 1 {
-		err = s.pool.QueryRow(ctx, `select count(*) from webhook_subscriptions where instance_id = $1`, instance).Scan(&total)
+		err = s.db(ctx).QueryRow(ctx, `select count(*) from webhook_subscriptions where instance_id = $1`, instance).Scan(&total)
 	}
 	return list, total, wrap(err)
 }
 
 func (s *Store) Subscription(ctx context.Context, instance, id uuid.UUID) (webhook.Subscription, error) {
-	sub, err := scanSubscription(s.pool.QueryRow(ctx, `select `+subscriptionColumns+` from webhook_subscriptions where instance_id = $1 and id = $2`, instance, id))
+	sub, err := scanSubscription(s.db(ctx).QueryRow(ctx, `select `+subscriptionColumns+` from webhook_subscriptions where instance_id = $1 and id = $2`, instance, id))
 	return sub, notFound(err, "webhook subscription")
 }
 
 func (s *Store) UpdateSubscription(ctx context.Context, instance uuid.UUID, sub webhook.Subscription) error {
-	tag, err := s.pool.Exec(ctx, `update webhook_subscriptions set url = $3, events = $4, description = $5, active = $6,
+	tag, err := s.db(ctx).Exec(ctx, `update webhook_subscriptions set url = $3, events = $4, description = $5, active = $6,
 		disabled_reason = $7, failing_since = case when $6 and not active then null else failing_since end, updated_at = now()
 		where instance_id = $1 and id = $2`, instance, sub.ID, sub.URL, sub.Events, sub.Description, sub.Active, sub.DisabledReason)
 	if err == nil && tag.RowsAffected() == 0 {
@@ -67,7 +67,7 @@ func (s *Store) UpdateSubscription(ctx context.Context, instance uuid.UUID, sub 
 }
 
 func (s *Store) DeleteSubscription(ctx context.Context, instance, id uuid.UUID) error {
-	tag, err := s.pool.Exec(ctx, `delete from webhook_subscriptions where instance_id = $1 and id = $2`, instance, id)
+	tag, err := s.db(ctx).Exec(ctx, `delete from webhook_subscriptions where instance_id = $1 and id = $2`, instance, id)
 	if err == nil && tag.RowsAffected() == 0 {
 		return fault.NotFound("no such webhook subscription")
 	}
@@ -108,7 +108,7 @@ func scanDelivery(r pgx.Row, extra ...any) (webhook.Delivery, error) {
 }
 
 func (s *Store) Deliveries(ctx context.Context, instance, subscription uuid.UUID, page, perPage int) ([]webhook.Delivery, int, error) {
-	rows, err := s.pool.Query(ctx, deliveriesSQL+`, count(*) over () from webhook_deliveries d
+	rows, err := s.db(ctx).Query(ctx, deliveriesSQL+`, count(*) over () from webhook_deliveries d
 		where d.instance_id = $1 and d.subscription_id = $2 order by d.created_at desc, d.id desc limit $3 offset $4`,
 		instance, subscription, perPage, (page-1)*perPage)
 	if err != nil {
@@ -120,13 +120,13 @@ func (s *Store) Deliveries(ctx context.Context, instance, subscription uuid.UUID
 		return nil, 0, wrap(err)
 	}
 	if len(list) == 0 && page > 1 {
-		err = s.pool.QueryRow(ctx, `select count(*) from webhook_deliveries where instance_id = $1 and subscription_id = $2`, instance, subscription).Scan(&total)
+		err = s.db(ctx).QueryRow(ctx, `select count(*) from webhook_deliveries where instance_id = $1 and subscription_id = $2`, instance, subscription).Scan(&total)
 	}
 	return list, total, wrap(err)
 }
 
 func (s *Store) Delivery(ctx context.Context, instance, id uuid.UUID) (webhook.Delivery, error) {
-	d, err := scanDelivery(s.pool.QueryRow(ctx, deliveriesSQL+` from webhook_deliveries d where d.instance_id = $1 and d.id = $2`, instance, id))
+	d, err := scanDelivery(s.db(ctx).QueryRow(ctx, deliveriesSQL+` from webhook_deliveries d where d.instance_id = $1 and d.id = $2`, instance, id))
 	return d, notFound(err, "webhook delivery")
 }
 
