@@ -67,6 +67,10 @@ test-go: ## the Go tests of every module, with a count of what ran (gotestsum)
 			-- -count=1 ./...) || status=1; \
 	done; bash tools/test-summary.sh print $(DATA)/test/summary; exit $$status
 
+.PHONY: test-faults
+test-faults: ## the fault suite alone: real processes killed, stalled and cut off (make test runs it too)
+	@cd services/product-management && $(GO) test -count=1 -v ./faults
+
 .PHONY: bench
 bench: ## run the benchmarks
 	@for m in $(MODULES); do (cd $$m && $(GO) test -run '^$$' -bench . -benchmem ./...) || exit 1; done

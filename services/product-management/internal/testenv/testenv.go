@@ -4,17 +4,14 @@
 package testenv
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -44,112 +41,80 @@ const BaseDomain = "product-management.test"
 // identity's metadata and fetches keys through IDENTITY_URL.
 const Issuer = "https://identity.flowkiwi.test"
 
-var (
-	buildOnce sync.Once
-	binary    string
-	buildErr  error
-)
-
-// identityBinary builds the identity command once per test process.
-func identityBinary(tb testing.TB) string {
-	tb.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "flowkiwi-identity-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binary = filepath.Join(dir, "identity")
-		cmd := exec.Command("go", "build", "-o", binary, "github.com/flowkiwi/platform/services/identity/cmd/identity")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build identity: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		tb.Fatal(buildErr)
-	}
-	return binary
-}
-
 // Identity is a running identity service.
 type Identity struct {
 	tb    testing.TB
 	URL   string
-	addr  string
 	dbURL string
-	cmd   *exec.Cmd
+	env   map[string]string
+	proc  *Process
 }
 
 // StartIdentity starts identity on a fresh database and a loopback port the kernel picks (the
 // process says which: no port is chosen, closed and hoped to stay free).
 func StartIdentity(tb testing.TB) *Identity {
 	tb.Helper()
-	id := &Identity{tb: tb, addr: "127.0.0.1:0", dbURL: testdb.NewURL(tb, identitydb.Migrations())}
-	id.Start()
-	tb.Cleanup(id.Stop)
-	return id
+	return StartIdentityWith(tb, IdentityOptions{})
 }
 
-func (i *Identity) env() []string {
-	return append(os.Environ(), "DATABASE_URL="+i.dbURL, "HTTP_ADDR="+i.addr, "IDENTITY_ISSUER="+Issuer, "LOG_LEVEL=info", "RATE_LIMIT_RPS=0")
+// IdentityOptions change how StartIdentityWith runs identity.
+type IdentityOptions struct {
+	DatabaseURL string            // a database to migrate and use (default: a fresh one from testdb)
+	Env         map[string]string // more settings (FLOWKIWI_FAILPOINTS, ...)
+	Failpoints  bool              // build with the failpoints tag (pkg/failpoint)
+}
+
+// StartIdentityWith starts identity as opts say.
+func StartIdentityWith(tb testing.TB, opts IdentityOptions) *Identity {
+	tb.Helper()
+	db := opts.DatabaseURL
+	if db == "" {
+		db = testdb.NewURL(tb, identitydb.Migrations())
+	}
+	i := &Identity{tb: tb, dbURL: db, env: opts.Env}
+	i.proc = &Process{tb: tb, Name: "identity", Bin: Binary(tb, "github.com/flowkiwi/platform/services/identity/cmd/identity", opts.Failpoints),
+		Args: []string{"serve"}, Ready: "/.well-known/jwks.json", addr: "127.0.0.1:0", Env: i.environ}
+	i.Start()
+	tb.Cleanup(i.Stop)
+	return i
+}
+
+func (i *Identity) environ() []string {
+	env := append(os.Environ(), "DATABASE_URL="+i.dbURL, "IDENTITY_ISSUER="+Issuer, "LOG_LEVEL=info", "RATE_LIMIT_RPS=0")
+	for k, v := range i.env {
+		env = append(env, k+"="+v)
+	}
+	return env
 }
 
 // Start (re)starts the process and waits until it serves its JWKS. A restart listens where the
 // first start did, so product-management keeps its address.
 func (i *Identity) Start() {
 	i.tb.Helper()
-	cmd := exec.Command(identityBinary(i.tb), "serve")
-	cmd.Env = i.env()
-	dieWithParent(cmd)
-	logs, err := cmd.StderrPipe()
-	if err != nil {
-		i.tb.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		i.tb.Fatal(err)
-	}
-	i.cmd = cmd
-	bound := make(chan string, 1)
-	go func() {
-		// The "listening" line names the bound address; the rest of the log is dropped.
-		sc := bufio.NewScanner(logs)
-		for sc.Scan() {
-			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
-				select {
-				case bound <- line.Addr:
-				default:
-				}
-			}
-		}
-	}()
-	select {
-	case addr := <-bound:
-		i.addr, i.URL = addr, "http://"+addr
-	case <-time.After(15 * time.Second):
-		i.tb.Fatal("identity did not say where it listens")
-	}
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(i.URL + "/.well-known/jwks.json")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	i.tb.Fatal("identity did not start")
+	i.proc.Start()
+	i.URL = i.proc.URL
 }
 
-// Stop ends the process (identity "goes down").
-func (i *Identity) Stop() {
-	if i.cmd != nil && i.cmd.Process != nil {
-		_ = i.cmd.Process.Kill()
-		_, _ = i.cmd.Process.Wait()
-		i.cmd = nil
+// Stop ends the process at once (identity "goes down", or is killed: SIGKILL).
+func (i *Identity) Stop() { i.proc.Kill() }
+
+// SetEnv replaces the extra settings of the next Start.
+func (i *Identity) SetEnv(env map[string]string) { i.env = env }
+
+// Process is the running identity process.
+func (i *Identity) Process() *Process { return i.proc }
+
+// CLI runs identity's operator CLI (`identity partner ...`) and decodes its JSON output into out.
+func (i *Identity) CLI(out any, args ...string) {
+	i.tb.Helper()
+	cmd := exec.Command(i.proc.Bin, args...)
+	cmd.Env = i.environ()
+	stdout, err := cmd.Output()
+	if err != nil {
+		i.tb.Fatalf("identity %v: %v", args, err)
+	}
+	if err := json.Unmarshal(stdout, out); err != nil {
+		i.tb.Fatalf("identity %v printed %q: %v", args, stdout, err)
 	}
 }
 
@@ -160,20 +125,6 @@ type Partner struct {
 	ClientSecret string
 	Token        string
 	Identity     *identity.ClientWithResponses
-}
-
-// CLI runs identity's operator CLI (`identity partner ...`) and decodes its JSON output into out.
-func (i *Identity) CLI(out any, args ...string) {
-	i.tb.Helper()
-	cmd := exec.Command(identityBinary(i.tb), args...)
-	cmd.Env = i.env()
-	stdout, err := cmd.Output()
-	if err != nil {
-		i.tb.Fatalf("identity %v: %v", args, err)
-	}
-	if err := json.Unmarshal(stdout, out); err != nil {
-		i.tb.Fatalf("identity %v printed %q: %v", args, stdout, err)
-	}
 }
 
 // Partner creates a partner with identity's CLI and gets it a token over HTTP.
@@ -362,13 +313,18 @@ func StartPMWith(tb testing.TB, id *Identity, opts PMOptions) *PM {
 // response is validated against the spec.
 func (pm *PM) Client(p *Partner, handle string, org uuid.UUID, extra ...productmanagement.RequestEditorFn) *productmanagement.ClientWithResponses {
 	pm.tb.Helper()
+	return newClient(pm.tb, pm.URL, pm.validate, p, handle, org, extra...)
+}
+
+func newClient(tb testing.TB, url string, validate bool, p *Partner, handle string, org uuid.UUID, extra ...productmanagement.RequestEditorFn) *productmanagement.ClientWithResponses {
+	tb.Helper()
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	if pm.validate {
+	if validate {
 		doc, err := api.GetSpec()
 		if err != nil {
-			pm.tb.Fatal(err)
+			tb.Fatal(err)
 		}
-		hc = apitest.NewValidatingTransport(pm.tb, doc).Client()
+		hc = apitest.NewValidatingTransport(tb, doc).Client()
 	}
 	opts := []productmanagement.ClientOption{productmanagement.WithHTTPClient(hc), productmanagement.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
 		r.Host = handle + "." + BaseDomain
@@ -383,11 +339,73 @@ func (pm *PM) Client(p *Partner, handle string, org uuid.UUID, extra ...productm
 	for _, e := range extra {
 		opts = append(opts, productmanagement.WithRequestEditorFn(e))
 	}
-	c, err := productmanagement.NewClientWithResponses(pm.URL, opts...)
+	c, err := productmanagement.NewClientWithResponses(url, opts...)
 	if err != nil {
-		pm.tb.Fatal(err)
+		tb.Fatal(err)
 	}
 	return c
+}
+
+// PMProcess is product-management run as a process of its own (as deployed), for tests that kill
+// it.
+type PMProcess struct {
+	*Process
+	tb  testing.TB
+	env map[string]string
+}
+
+// PMProcessOptions say how StartPMProcess runs product-management.
+type PMProcessOptions struct {
+	DatabaseURL string            // a database to migrate and use (default: a fresh one from testdb)
+	IdentityURL string            // where identity is (default: the id given)
+	Env         map[string]string // more settings (FLOWKIWI_FAILPOINTS, ...)
+	Failpoints  bool              // build with the failpoints tag (pkg/failpoint)
+}
+
+// StartPMProcess builds product-management and starts it as a process against id.
+func StartPMProcess(tb testing.TB, id *Identity, opts PMProcessOptions) *PMProcess {
+	tb.Helper()
+	db := opts.DatabaseURL
+	if db == "" {
+		db = testdb.NewURL(tb, pmdb.Migrations())
+	}
+	idURL := opts.IdentityURL
+	if idURL == "" {
+		idURL = id.URL
+	}
+	pm := &PMProcess{tb: tb, env: map[string]string{"DATABASE_URL": db, "IDENTITY_URL": idURL, "TENANT_BASE_DOMAIN": BaseDomain,
+		"RATE_LIMIT_RPS": "0", "LOG_LEVEL": "info", "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true"}}
+	for k, v := range opts.Env {
+		pm.env[k] = v
+	}
+	pm.Process = &Process{tb: tb, Name: "product-management", Bin: Binary(tb, "github.com/flowkiwi/platform/services/product-management/cmd/product-management", opts.Failpoints),
+		Args: []string{"serve"}, Ready: "/readyz", addr: "127.0.0.1:0", Env: pm.environ}
+	pm.Start()
+	tb.Cleanup(pm.Kill)
+	return pm
+}
+
+func (pm *PMProcess) environ() []string {
+	env := os.Environ()
+	for k, v := range pm.env {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
+// Set changes a setting for the next Start ("" removes it).
+func (pm *PMProcess) Set(key, value string) {
+	if value == "" {
+		delete(pm.env, key)
+		return
+	}
+	pm.env[key] = value
+}
+
+// Client returns a validating generated client that acts for p as org on the instance with handle.
+func (pm *PMProcess) Client(p *Partner, handle string, org uuid.UUID, extra ...productmanagement.RequestEditorFn) *productmanagement.ClientWithResponses {
+	pm.tb.Helper()
+	return newClient(pm.tb, pm.URL, true, p, handle, org, extra...)
 }
 
 // WithoutValidation makes later clients skip response validation (benchmarks measure the service).
