@@ -3,8 +3,10 @@
 package apiserver
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -93,6 +95,34 @@ func recoverPanics(logger *slog.Logger) echo.MiddlewareFunc {
 				}
 			}()
 			return next(c)
+		}
+	}
+}
+
+// DefaultRequestTimeout is how long a request may take by default (REQUEST_TIMEOUT).
+const DefaultRequestTimeout = 10 * time.Second
+
+// Deadline bounds each request's work: its context ends after d (0: no bound), so a statement, a
+// wait for a connection or a call to another service still running then gives up, and the
+// request is answered 503 with Retry-After instead of hanging on a database or a dependency that
+// does not answer (a blackholed network, a stopped server).
+func Deadline(d time.Duration) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		if d <= 0 {
+			return next
+		}
+		return func(c echo.Context) error {
+			req := c.Request()
+			ctx, cancel := context.WithTimeout(req.Context(), d)
+			defer cancel()
+			c.SetRequest(req.WithContext(ctx))
+			err := next(c)
+			if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && fault.KindOf(err) == fault.KindInternal {
+				u := fault.Unavailable(time.Second, "the request took longer than %s; retry shortly", d)
+				u.Err = err
+				return u
+			}
+			return err
 		}
 	}
 }

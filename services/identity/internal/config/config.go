@@ -4,6 +4,7 @@ package config
 import (
 	"time"
 
+	"github.com/flowkiwi/platform/pkg/apiserver"
 	"github.com/flowkiwi/platform/pkg/envconfig"
 	"github.com/flowkiwi/platform/pkg/pgpool"
 )
@@ -24,6 +25,7 @@ type Config struct {
 	LogLevel        string         // LOG_LEVEL: debug, info, warn, error
 	DrainDelay      time.Duration  // DRAIN_DELAY: how long to keep serving (with Connection: close) after SIGTERM
 	ShutdownTimeout time.Duration  // SHUTDOWN_TIMEOUT: how long in-flight requests may finish
+	RequestTimeout  time.Duration  // REQUEST_TIMEOUT: a request still running then is answered 503 with Retry-After
 }
 
 // FromEnv reads the configuration, reporting every problem at once.
@@ -47,6 +49,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		LogLevel:        r.LogLevel(),
 		DrainDelay:      r.DurationOrZero("DRAIN_DELAY", 2*time.Second),
 		ShutdownTimeout: r.Duration("SHUTDOWN_TIMEOUT", 20*time.Second),
+		RequestTimeout:  r.Duration("REQUEST_TIMEOUT", apiserver.DefaultRequestTimeout),
 	}
 	if c.DatabaseURL == "" {
 		r.Fail("DATABASE_URL is required, e.g. postgres://postgres@127.0.0.1:5432/identity?sslmode=disable")

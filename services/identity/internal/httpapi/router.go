@@ -33,7 +33,7 @@ func NewHandler(s *Server, verifier *accesstoken.Verifier, logger *slog.Logger, 
 	}
 	doc.Servers = nil
 	validator := requestvalidation.New(doc)
-	e := apiserver.New(logger, problem.Writer{Logger: logger}, m.Middleware, drain.Middleware, tracing.RouteName)
+	e := apiserver.New(logger, problem.Writer{Logger: logger}, m.Middleware, drain.Middleware, apiserver.Deadline(s.RequestTimeout), tracing.RouteName)
 	// Unknown routes skip authentication so they answer 404, not 401.
 	public := func(c echo.Context) bool {
 		return publicRoutes[c.Request().Method+" "+c.Path()] || !validator.Covers(c)

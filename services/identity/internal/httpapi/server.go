@@ -9,6 +9,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/oapi-codegen/nullable"
@@ -34,6 +35,8 @@ type Server struct {
 	Events        *event.Service
 	Tokens        *oauth.Issuer
 	Keys          *keys.Ring
+	// RequestTimeout bounds each request (apiserver.Deadline; 0: no bound).
+	RequestTimeout time.Duration
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)

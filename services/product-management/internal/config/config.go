@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowkiwi/platform/pkg/apiserver"
 	"github.com/flowkiwi/platform/pkg/envconfig"
 	"github.com/flowkiwi/platform/pkg/pgpool"
 	"github.com/flowkiwi/platform/services/product-management/internal/webhook"
@@ -27,6 +28,7 @@ type Config struct {
 	LogLevel         string         // LOG_LEVEL
 	DrainDelay       time.Duration  // DRAIN_DELAY: how long to keep serving (with Connection: close) after SIGTERM
 	ShutdownTimeout  time.Duration  // SHUTDOWN_TIMEOUT
+	RequestTimeout   time.Duration  // REQUEST_TIMEOUT: a request still running then is answered 503 with Retry-After
 	// WEBHOOK_RETRY_SCHEDULE (waits before each retry, default 5s,5m,30m,2h,5h,10h,10h),
 	// WEBHOOK_TIMEOUT (10s), WEBHOOK_DISABLE_AFTER (failing this long without a success deactivates
 	// a subscription: 120h), WEBHOOK_DISPATCH_PERIOD (how often new events are looked for: 250ms).
@@ -64,6 +66,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		LogLevel:         r.LogLevel(),
 		DrainDelay:       r.DurationOrZero("DRAIN_DELAY", 2*time.Second),
 		ShutdownTimeout:  r.Duration("SHUTDOWN_TIMEOUT", 20*time.Second),
+		RequestTimeout:   r.Duration("REQUEST_TIMEOUT", apiserver.DefaultRequestTimeout),
 	}
 	c.Webhooks = webhook.DefaultConfig()
 	if v := r.String("WEBHOOK_RETRY_SCHEDULE", ""); v != "" {

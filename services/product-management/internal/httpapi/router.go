@@ -40,7 +40,7 @@ func NewHandler(s *Server, baseDomain string, verifier *accesstoken.Verifier, ch
 	public := publicOperations(doc)
 	isPublic := func(c echo.Context) bool { return public[c.Request().Method+" "+c.Path()] }
 	tenanted := func(c echo.Context) bool { return validator.Covers(c) && !isPublic(c) }
-	e := apiserver.New(logger, problem.Writer{Logger: logger, Decorate: jsonLD}, linkDocs, m.Middleware, drain.Middleware, tracing.RouteName)
+	e := apiserver.New(logger, problem.Writer{Logger: logger, Decorate: jsonLD}, linkDocs, m.Middleware, drain.Middleware, apiserver.Deadline(s.RequestTimeout), tracing.RouteName)
 	e.Use(tenant.Middleware(baseDomain, verifier, checker, tenanted, limiter.Middleware), keys.Middleware(instanceScope), validator.Middleware(), keepQuery, keepOrigin(isPublic))
 	api.RegisterHandlers(e, api.NewStrictHandler(s, []api.StrictMiddlewareFunc{placeParams}))
 	if err := apiserver.Operations(e, doc.Info.Title, api.Published, map[string]string{"apiDocumentation": iri.Docs}, checks, m.Handler()); err != nil {

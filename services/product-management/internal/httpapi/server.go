@@ -8,6 +8,7 @@ package httpapi
 import (
 	"context"
 	"sync"
+	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
@@ -29,6 +30,8 @@ type Server struct {
 	Webhooks *webhook.Service
 	// RenderedProducts is how many encoded product reads to keep (0: none): see representation.
 	RenderedProducts int
+	// RequestTimeout bounds each request (apiserver.Deadline; 0: no bound).
+	RequestTimeout time.Duration
 
 	ld          *linkedData                           // the JSON-LD contexts and API documentation (NewHandler derives them)
 	pageWriters sync.Pool                             // of *bufio.Writer, for product list pages (productPage)
