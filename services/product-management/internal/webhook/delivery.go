@@ -42,6 +42,17 @@ func ParseSchedule(s string) ([]time.Duration, error) {
 	return out, nil
 }
 
+// rescueMargin is how long past its JobTimeout a job must have run to be taken for abandoned.
+const rescueMargin = 10 * time.Second
+
+// RescueBound is how soon a delivery abandoned by a killed process is attempted again: River's
+// leadership moves on within 15 s (its election interval and TTL padding), the leader's rescuer
+// runs every 30 s, and a job is rescued once it has run JobTimeout plus rescueMargin (then it is
+// retried at once, as a retryable attempt).
+func RescueBound(cfg Config) time.Duration {
+	return 15*time.Second + 30*time.Second + cfg.Timeout + 5*time.Second + rescueMargin
+}
+
 // Config says how deliveries are made.
 type Config struct {
 	Schedule     []time.Duration // waits before each retry; attempts are len+1
@@ -141,8 +152,11 @@ func NewDeliverer(pool *pgxpool.Pool, store DeliveryStore, targets *Targets, pay
 		FetchPollInterval: 200 * time.Millisecond,
 		Logger:            logger,
 		JobTimeout:        cfg.Timeout + 5*time.Second,
-		// A replica that died mid-attempt leaves its job running; another takes it over soon.
-		RescueStuckJobsAfter: cfg.Timeout + time.Minute,
+		// A replica that died mid-attempt leaves its job running; the leader's rescuer (every 30 s)
+		// hands it over once it has run this long. A live worker gives an attempt up after
+		// JobTimeout, so 10 s more cannot take over a delivery still in flight; an abandoned one
+		// is retried within RescueBound.
+		RescueStuckJobsAfter: cfg.Timeout + 5*time.Second + rescueMargin,
 	})
 	if err != nil {
 		return nil, err
