@@ -71,6 +71,11 @@ test-go: ## the Go tests of every module, with a count of what ran (gotestsum)
 test-faults: ## the fault suite alone: real processes killed, stalled and cut off (make test runs it too)
 	@cd services/product-management && $(GO) test -count=1 -v ./faults
 
+SOAK ?= 30m
+.PHONY: soak
+soak: ## the fault suite repeated in random order for SOAK (30m), watching both services' resources; stops by itself
+	@cd services/product-management && SOAK=$(SOAK) $(GO) test -count=1 -v -timeout 4h -run '^TestFaultSuite$$' ./faults
+
 .PHONY: bench
 bench: ## run the benchmarks
 	@for m in $(MODULES); do (cd $$m && $(GO) test -run '^$$' -bench . -benchmem ./...) || exit 1; done

@@ -1,0 +1,114 @@
+package faults_test
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// sample is one reading of a service's resources.
+type sample struct {
+	at     time.Time
+	values map[string]float64 // goroutines, heap in use, RSS, open files, database connections
+}
+
+// resources are readings of both services' goroutines, heap, RSS and open files (their /metrics)
+// and database connections (pg_stat_activity), for the soak's flat-line check.
+type resources struct {
+	mu      sync.Mutex
+	samples map[string][]sample // by service
+}
+
+var metricNames = map[string]string{
+	"go_goroutines":                 "goroutines",
+	"go_memstats_heap_inuse_bytes":  "heap bytes",
+	"process_resident_memory_bytes": "RSS bytes",
+	"process_open_fds":              "open files",
+}
+
+// sampleResources reads both services' resources once (between faults, with the services
+// healthy, so readings compare like with like).
+func (s *stack) sampleResources(ctx context.Context, r *resources) {
+	pool, err := pgxpool.New(ctx, s.pg.URL())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer pool.Close()
+	for name, svc := range map[string]struct{ url, db string }{"identity": {s.id.URL, s.idDB}, "product-management": {s.pm.URL, s.pmDB}} {
+		v := scrape(ctx, svc.url)
+		if v == nil {
+			continue // down right now: no reading
+		}
+		var conns float64
+		if err := pool.QueryRow(ctx, `select count(*) from pg_stat_activity where datname = $1`, dbName(svc.db)).Scan(&conns); err == nil {
+			v["database connections"] = conns
+		}
+		r.mu.Lock()
+		r.samples[name] = append(r.samples[name], sample{at: time.Now(), values: v})
+		r.mu.Unlock()
+	}
+}
+
+func scrape(ctx context.Context, base string) map[string]float64 {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if label, known := metricNames[name]; ok && known {
+			if f, err := strconv.ParseFloat(value, 64); err == nil {
+				out[label] = f
+			}
+		}
+	}
+	return out
+}
+
+// slack is what a reading may grow by beyond 20% (small counts move by a few).
+var slack = map[string]float64{"goroutines": 10, "open files": 5, "database connections": 2}
+
+// checkFlat asserts each reading at the end is within 20% (plus a little for small counts) of its
+// reading at mark (after the warm-up), and logs both.
+func (r *resources) checkFlat(t *testing.T, mark time.Time) {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for svc, samples := range r.samples {
+		var at *sample
+		for i := range samples {
+			if !samples[i].at.Before(mark) {
+				at = &samples[i]
+				break
+			}
+		}
+		if at == nil || len(samples) == 0 {
+			t.Errorf("flat: no reading of %s after the warm-up", svc)
+			continue
+		}
+		end := samples[len(samples)-1]
+		for name, v := range at.values {
+			e, ok := end.values[name]
+			if !ok {
+				continue
+			}
+			flat := e <= v*1.2+slack[name]
+			t.Logf("flat: %s %s: %.0f at the warm-up mark, %.0f at the end (%d readings)%s", svc, name, v, e, len(samples), map[bool]string{false: " GREW"}[flat])
+			if !flat {
+				t.Errorf("flat: %s %s grew from %.0f to %.0f", svc, name, v, e)
+			}
+		}
+	}
+}
