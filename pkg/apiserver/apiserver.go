@@ -116,13 +116,19 @@ func Deadline(d time.Duration) echo.MiddlewareFunc {
 			ctx, cancel := context.WithTimeout(req.Context(), d)
 			defer cancel()
 			c.SetRequest(req.WithContext(ctx))
-			err := next(c)
-			if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && fault.KindOf(err) == fault.KindInternal {
-				u := fault.Unavailable(time.Second, "the request took longer than %s; retry shortly", d)
-				u.Err = err
-				return u
-			}
-			return err
+			return PastDeadline(ctx, next(c))
 		}
 	}
+}
+
+// PastDeadline is err as answered once ctx's deadline has passed: an error of no kind of its own
+// (internal) is then the request running out of time, a 503 with Retry-After. Middlewares that
+// render a handler's error themselves (idempotency) pass it through this first.
+func PastDeadline(ctx context.Context, err error) error {
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && fault.KindOf(err) == fault.KindInternal {
+		u := fault.Unavailable(time.Second, "the request ran out of time; retry shortly")
+		u.Err = err
+		return u
+	}
+	return err
 }

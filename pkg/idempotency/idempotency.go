@@ -35,6 +35,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 
+	"github.com/flowkiwi/platform/pkg/apiserver"
 	"github.com/flowkiwi/platform/pkg/failpoint"
 	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/pkg/periodic"
@@ -137,7 +138,7 @@ func (k *Keys) Middleware(scope Scope) echo.MiddlewareFunc {
 				return next(c) // the body limit answers it (413), nothing runs
 			}
 			sum := sha256.Sum256([]byte(req.Method + " " + req.URL.RequestURI() + "\n" + string(body)))
-			return k.serve(c, next, owner, key, sum[:])
+			return k.serve(c, next, owner, key, sum[:], body)
 		}
 	}
 }
@@ -153,10 +154,18 @@ var (
 	errRollBack = errors.New("idempotency: an answer of 400 or above undoes its transaction")
 )
 
-func (k *Keys) serve(c echo.Context, next echo.HandlerFunc, owner, key string, fingerprint []byte) error {
+func (k *Keys) serve(c echo.Context, next echo.HandlerFunc, owner, key string, fingerprint, body []byte) error {
 	req, res := c.Request(), c.Response()
 	ctx, writer := req.Context(), res.Writer
 	headers := res.Header().Clone() // as the request found them: each attempt starts from them
+	defer func() {
+		if p := recover(); p != nil { // the transaction is rolled back; the panic is answered outside, on the real writer
+			c.SetRequest(req)
+			res.Writer, res.Committed = writer, false
+			restore(res.Header(), headers)
+			panic(p)
+		}
+	}()
 	var replay *stored
 	var answer *recorder
 	err := pgtx.Atomically(ctx, k.pool, func(ctx context.Context) error {
@@ -176,14 +185,16 @@ func (k *Keys) serve(c echo.Context, next echo.HandlerFunc, owner, key string, f
 		}
 		answer = &recorder{header: res.Header(), status: http.StatusOK}
 		res.Writer, res.Committed, res.Status, res.Size = answer, false, http.StatusOK, 0
-		c.SetRequest(req.WithContext(ctx))
+		attempt := req.WithContext(ctx)
+		attempt.Body = io.NopCloser(bytes.NewReader(body)) // each attempt reads the body afresh
+		c.SetRequest(attempt)
 		herr := next(c)
 		c.SetRequest(req)
 		if herr != nil {
 			if pgerr.Retryable(herr) {
 				return herr // a deadlock or serialization failure: the whole attempt again
 			}
-			c.Error(herr) // render the problem now, into the recorder
+			c.Error(apiserver.PastDeadline(ctx, herr)) // render the problem now, into the recorder
 		}
 		if answer.status >= http.StatusBadRequest {
 			return errRollBack
@@ -191,11 +202,11 @@ func (k *Keys) serve(c echo.Context, next echo.HandlerFunc, owner, key string, f
 		if err := k.record(ctx, tx, owner, key, fingerprint, answer); err != nil {
 			return err
 		}
-		failpoint.Hit("idempotency/before-commit") // the effect and its outcome written, not committed
+		failpoint.Hit("idempotency/before-commit") // the effect and its outcome written (the staged events next), not committed
 		return nil
 	})
 	c.SetRequest(req)
-	res.Writer, res.Committed = writer, false
+	res.Writer, res.Committed, res.Size = writer, false, 0
 	switch {
 	case errors.Is(err, errRollBack):
 		if keeps(answer.status) {
@@ -257,14 +268,14 @@ func (k *Keys) take(ctx context.Context, tx pgx.Tx, owner, key string) (*stored,
 }
 
 // record keeps the answer in the transaction of its effect. It takes the place of an expired
-// outcome or a dead claim; finding a live outcome it did not read (only the previous version, during a
-// rollout, writes without the lock) it fails the attempt, undoing its effect.
+// outcome or a dead claim; finding a live outcome or claim it did not read (only the previous
+// version, during a rollout, writes without the lock) it fails the attempt, undoing its effect.
 func (k *Keys) record(ctx context.Context, tx pgx.Tx, owner, key string, fingerprint []byte, answer *recorder) error {
 	now := k.now()
 	tag, err := tx.Exec(ctx, `insert into idempotency_keys (scope, key, fingerprint, status, outcome, body, expires_at) values ($1, $2, $3, $4, $5, $6, $7)
 		on conflict (scope, key) do update set fingerprint = excluded.fingerprint, status = excluded.status, outcome = excluded.outcome,
 			body = excluded.body, expires_at = excluded.expires_at, locked_until = null, created_at = now()
-		where idempotency_keys.expires_at <= $8 or idempotency_keys.status is null`,
+		where idempotency_keys.expires_at <= $8 or (idempotency_keys.status is null and coalesce(idempotency_keys.locked_until, '-infinity') <= $8)`,
 		owner, key, fingerprint, answer.status, answer.outcome(), answer.body.Bytes(), now.Add(TTL), now)
 	if err != nil {
 		return err

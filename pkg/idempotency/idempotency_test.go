@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/pkg/pgerr"
@@ -134,9 +135,10 @@ func effectServer(t *testing.T) *effects {
 	k := New(pool, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	e := echo.New()
 	e.HTTPErrorHandler = problem.Writer{}.EchoErrorHandler
-	e.Use(k.Middleware(func(echo.Context) (string, bool) { return "partner-1", true }))
+	e.Use(middleware.Recover(), k.Middleware(func(echo.Context) (string, bool) { return "partner-1", true }))
 	e.POST("/things", func(c echo.Context) error {
 		ctx := c.Request().Context()
+		sent, _ := io.ReadAll(c.Request().Body)
 		run := x.runs.Add(1)
 		if _, err := pgtx.DB(ctx, pool).Exec(ctx, `insert into things values ($1)`, run); err != nil {
 			return pgerr.Wrap(err)
@@ -151,12 +153,14 @@ func effectServer(t *testing.T) *effects {
 			}
 		case "409":
 			return fault.Conflict("refused after writing")
+		case "panic":
+			panic("a bug after writing")
 		case "deadlock-once":
 			if run == 1 {
 				return pgerr.Wrap(&pgconn.PgError{Code: "40P01", Message: "deadlock detected"})
 			}
 		}
-		return c.JSON(http.StatusCreated, map[string]int32{"run": run})
+		return c.JSON(http.StatusCreated, map[string]any{"run": run, "body": string(sent)})
 	})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
@@ -198,7 +202,8 @@ func TestAKeyIsFreedWithTheRequestThatDied(t *testing.T) {
 		t.Fatalf("a retry while the first runs: %d (Retry-After %q), want 409 with Retry-After", busy.StatusCode, busy.Header.Get("Retry-After"))
 	}
 	// The first request's session dies, as it does when its process is killed.
-	if _, err := x.pool.Exec(context.Background(), `select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and granted and pid <> pg_backend_pid()`); err != nil {
+	if _, err := x.pool.Exec(context.Background(), `select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and granted
+		and database = (select oid from pg_database where datname = current_database()) and pid <> pg_backend_pid()`); err != nil {
 		t.Fatal(err)
 	}
 	x.act.Store("201")
@@ -232,9 +237,9 @@ func TestRefusalsUndoTheirWritesAndDeadlocksRunAgain(t *testing.T) {
 	}
 	x.act.Store("deadlock-once")
 	x.runs.Store(0)
-	resp, body := post(t, x.url, "deadlocked", "{}")
-	if resp.StatusCode != http.StatusCreated || body != `{"run":2}`+"\n" || x.rows(t) != 1 || len(resp.Header.Values("Link")) != 1 {
-		t.Fatalf("after a deadlock: %d %q, %d rows, Link %v; want the second attempt's 201, one row, one Link", resp.StatusCode, body, x.rows(t), resp.Header.Values("Link"))
+	resp, body := post(t, x.url, "deadlocked", `{"a":1}`)
+	if resp.StatusCode != http.StatusCreated || body != `{"body":"{\"a\":1}","run":2}`+"\n" || x.rows(t) != 1 || len(resp.Header.Values("Link")) != 1 {
+		t.Fatalf("after a deadlock: %d %q, %d rows, Link %v; want the second attempt's 201 (with the body sent), one row, one Link", resp.StatusCode, body, x.rows(t), resp.Header.Values("Link"))
 	}
 }
 
@@ -254,5 +259,22 @@ func TestExpiry(t *testing.T) {
 	other, _ := post(t, x.url, "old", `{"a":2}`)
 	if other.StatusCode != http.StatusCreated || x.rows(t) != 2 {
 		t.Fatalf("an expired key for a new request: %d, %d rows", other.StatusCode, x.rows(t))
+	}
+}
+
+// A handler that panics after writing leaves nothing: its transaction is rolled back, the panic
+// is answered 500 on the real connection (not into the held answer), and the key is free.
+func TestAPanicUndoesItsWritesAndFreesTheKey(t *testing.T) {
+	t.Parallel()
+	x := effectServer(t)
+	x.act.Store("panic")
+	resp, _ := post(t, x.url, "panicked", "{}")
+	if resp.StatusCode != http.StatusInternalServerError || x.rows(t) != 0 {
+		t.Fatalf("a panic: %d, %d rows; want 500 and no rows", resp.StatusCode, x.rows(t))
+	}
+	x.act.Store("201")
+	again, _ := post(t, x.url, "panicked", "{}")
+	if again.StatusCode != http.StatusCreated || again.Header.Get(Replayed) != "" || x.rows(t) != 1 {
+		t.Fatalf("the retry: %d (replayed %q), %d rows; want it run", again.StatusCode, again.Header.Get(Replayed), x.rows(t))
 	}
 }
