@@ -19,9 +19,8 @@
 // of `make bench-http` nothing measurable (the closing note of the issue gives the figures).
 //
 // Earlier feeds ordered events by (transaction id, sequence), read below the oldest running
-// transaction; their cursors still work: Resolve finds the number of the last event at or before
-// such a position (the columns tx_id and seq stay for that, and for the previous version during a
-// rollout).
+// transaction; their cursors still work: Resolve finds where such a position stands in the numbers
+// (the columns tx_id and seq stay for that, and for the previous version during a rollout).
 package eventfeed
 
 import (
@@ -87,14 +86,19 @@ type Row interface {
 }
 
 // Resolve returns p's number in the feed of table whose partition column is feed: p's own, or,
-// for a cursor of the earlier order, the number of the last event at or before it (0 when none is
-// kept). It walks back from the newest event, as far as the reader has still to read.
+// for a cursor of the earlier order, the number just below the first event after it in that order
+// (the newest number when none is after it). Numbers follow commit order, transaction ids do not:
+// during a rollout an event of a later transaction may have a lower number, so the reader may see
+// an event again (it deduplicates on the id, as it must anyway), never miss one. It reads the
+// feed's events after the cursor once.
 func Resolve(ctx context.Context, db Row, table, partition string, feed any, p Position) (int64, error) {
 	if p.legacy == nil {
 		return p.N, nil
 	}
 	var n int64
-	err := db.QueryRow(ctx, fmt.Sprintf(`select coalesce((select position from %s where %s = $1 and (tx_id, seq) <= ($2::xid8, $3)
-		order by position desc limit 1), 0)`, table, partition), feed, strconv.FormatUint(p.legacy.tx, 10), p.legacy.seq).Scan(&n)
+	err := db.QueryRow(ctx, fmt.Sprintf(`select coalesce(
+			(select min(position) - 1 from %[1]s where %[2]s = $1 and (tx_id, seq) > ($2::xid8, $3)),
+			(select max(position) from %[1]s where %[2]s = $1), 0)`, table, partition),
+		feed, strconv.FormatUint(p.legacy.tx, 10), p.legacy.seq).Scan(&n)
 	return n, err
 }

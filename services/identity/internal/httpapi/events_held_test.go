@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"reflect"
+	"slices"
 	"strconv"
 	"testing"
 	"testing/fstest"
@@ -94,3 +95,50 @@ func TestEarlierCursorsReadOn(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// During a rollout the previous version numbers events by the trigger in the order they are
+// written, while its cursors follow transaction ids: an event of a later transaction written first
+// has the lower number. A cursor of the earlier order that stands after the other event still
+// reads the later transaction's event (seeing the other again is allowed; missing one is not).
+func TestEarlierCursorsMissNothingWrittenOutOfTransactionOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.New(t, identitydb.Migrations())
+	e := newEnvOn(t, pool)
+	p := e.partner("Acme")
+	org := p.org(t, "Acme")
+	begin := func() pgx.Tx {
+		t.Helper()
+		tx, err := pool.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Exec(ctx, `select pg_current_xact_id()`); err != nil { // its transaction id, now
+			t.Fatal(err)
+		}
+		return tx
+	}
+	write := func(tx pgx.Tx, typ string) {
+		t.Helper()
+		if _, err := tx.Exec(ctx, `insert into organization_events (id, organization_id, type, subject_id, actor_id, data)
+			values ($1, $2, $3, $4, $4, '{}')`, uuid.New(), org, typ, p.id); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	earlier, later := begin(), begin()
+	write(later, "instance.renamed")   // number 1, the later transaction
+	write(earlier, "instance.created") // number 2, the earlier transaction
+	var tx string
+	var seq int64
+	if err := pool.QueryRow(ctx, `select tx_id::text, seq from organization_events where organization_id = $1 and type = 'instance.created'`, org).Scan(&tx, &seq); err != nil {
+		t.Fatal(err)
+	}
+	cursor := base64.RawURLEncoding.EncodeToString([]byte(tx + "." + strconv.FormatInt(seq, 10))) // read up to instance.created, the earlier order's first
+	list, _ := orgEvents(t, p, org, &cursor)
+	if !slices.Contains(eventTypes(list), "instance.renamed") {
+		t.Fatalf("after the earlier cursor: %v; the later transaction's event is missing", eventTypes(list))
+	}
+}
