@@ -147,11 +147,11 @@ type receiver struct {
 	attempts map[string]int
 	at       map[string]time.Time // when first answered 2xx
 	problems []string
-	inFlight int
+	inFlight map[string]int // webhook-ids of the attempts hanging now
 }
 
 func newReceiver(t *testing.T) *receiver {
-	r := &receiver{mode: "ok", seen: map[string][]byte{}, tries: map[string]int{}, payloads: map[string][]byte{}, attempts: map[string]int{}, at: map[string]time.Time{}}
+	r := &receiver{mode: "ok", seen: map[string][]byte{}, tries: map[string]int{}, payloads: map[string][]byte{}, attempts: map[string]int{}, at: map[string]time.Time{}, inFlight: map[string]int{}}
 	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.srv.Close)
 	return r
@@ -196,11 +196,11 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 		return
 	case "hang":
 		r.mu.Lock()
-		r.inFlight++
+		r.inFlight[id]++
 		r.mu.Unlock()
 		<-req.Context().Done() // the sender gives up (its timeout), or the test ends
 		r.mu.Lock()
-		r.inFlight--
+		r.inFlight[id]--
 		r.mu.Unlock()
 		return
 	case "reset":
@@ -241,10 +241,11 @@ func (r *receiver) deliveredAt(id string) (time.Time, bool) {
 	return at, ok
 }
 
-func (r *receiver) hanging() int {
+// hanging reports whether an attempt of webhook-id id is hanging now.
+func (r *receiver) hanging(id string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.inFlight
+	return r.inFlight[id] > 0
 }
 
 // payloadType reads a delivery's event type.

@@ -150,8 +150,10 @@ func (s *Store) Resend(ctx context.Context, instance, subscription, event uuid.U
 // event was recorded, queues them and moves each instance's dispatched number on: one
 // transaction, which other replicas skip while one holds the dispatch lock. An instance's events
 // up to its head (event_heads) have all committed (eventfeed), so nothing running elsewhere holds
-// them back. It takes at most limit events, shared among the instances with new events (in id
-// order, at least one each, so one busy instance cannot keep the others waiting).
+// them back. It takes at most limit events, in turns among the instances with new events (each
+// instance's first, then each one's second, ...; at most 50 instances, drawn at random), so one
+// busy instance cannot keep the others waiting; an instance whose undispatched events all expired
+// moves on to its head.
 func (s *Store) Dispatch(ctx context.Context, limit int, enqueue webhook.Enqueue) (int, error) {
 	passed := 0
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -162,16 +164,17 @@ func (s *Store) Dispatch(ctx context.Context, limit int, enqueue webhook.Enqueue
 		}
 		var queued []webhook.Queued
 		rows, err := tx.Query(ctx, `with pending as (
-				select h.instance_id, coalesce(d.position, 0) as after, count(*) over () as instances
+				select h.instance_id, coalesce(d.position, 0) as after, h.position as head
 				from event_heads h left join webhook_dispatched d on d.instance_id = h.instance_id
 				where h.position > coalesce(d.position, 0)
-				order by h.instance_id limit $1),
-			batch as (
-				select b.* from pending p cross join lateral (
-					select e.instance_id, e.id, e.type, e.position, e.created_at from events e
-					where e.instance_id = p.instance_id and e.position > p.after
-					order by e.position limit greatest(1, $1 / p.instances)) b
-				order by b.instance_id, b.position limit $1),
+				order by random() limit least($1, 50)),
+			kept as (
+				select e.instance_id, e.id, e.type, e.position, e.created_at,
+					row_number() over (partition by e.instance_id order by e.position) as turn
+				from pending p cross join lateral (
+					select * from events e where e.instance_id = p.instance_id and e.position > p.after
+					order by e.position limit $1) e),
+			batch as (select * from kept order by turn, instance_id limit $1),
 			made as (
 				insert into webhook_deliveries (instance_id, id, subscription_id, event_id, next_attempt_at, created_at)
 				select b.instance_id, gen_random_uuid(), w.id, b.id, now(), clock_timestamp()
@@ -181,7 +184,9 @@ func (s *Store) Dispatch(ctx context.Context, limit int, enqueue webhook.Enqueue
 				returning instance_id, id),
 			moved as (
 				insert into webhook_dispatched as d (instance_id, position)
-				select instance_id, max(position) from batch group by instance_id
+				select p.instance_id, coalesce(b.last, p.head) from pending p
+				left join (select instance_id, max(position) as last from batch group by instance_id) b on b.instance_id = p.instance_id
+				where b.last is not null or not exists (select from kept k where k.instance_id = p.instance_id)
 				on conflict (instance_id) do update set position = excluded.position)
 			select instance_id, id, 0 from made
 			union all

@@ -57,7 +57,7 @@ type Process struct {
 	Args  []string
 	Env   func() []string
 	Ready string // a path that answers 200 once the process serves
-	URL   string
+	URL   string // set by Start; read it when no restart can be under way
 
 	addr string
 	mu   sync.Mutex
@@ -66,23 +66,34 @@ type Process struct {
 	log  *tail
 }
 
-// Start starts the process (it must not be running) and waits until Ready answers 200.
+// Start starts the process (it must not be running) and waits until Ready answers 200; the test
+// fails when it does not.
 func (p *Process) Start() {
 	p.tb.Helper()
+	if err := p.TryStart(); err != nil {
+		p.tb.Fatal(err)
+	}
+}
+
+// TryStart is Start reporting its failure instead (for goroutines, which may not end the test).
+func (p *Process) TryStart() error {
+	p.mu.Lock()
+	addr := p.addr
+	p.mu.Unlock()
 	cmd := exec.Command(p.Bin, p.Args...)
-	cmd.Env = append(p.Env(), "HTTP_ADDR="+p.addr)
+	cmd.Env = append(p.Env(), "HTTP_ADDR="+addr)
 	dieWithParent(cmd)
 	logs, err := cmd.StderrPipe()
 	if err != nil {
-		p.tb.Fatal(err)
+		return err
 	}
 	if err := cmd.Start(); err != nil {
-		p.tb.Fatal(err)
+		return err
 	}
 	done := make(chan struct{})
 	bound := make(chan string, 1)
-	p.log = &tail{}
-	go func(log *tail) {
+	log := &tail{}
+	go func() {
 		// The "listening" line names the bound address; the last lines are kept for failures.
 		sc := bufio.NewScanner(logs)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -98,34 +109,38 @@ func (p *Process) Start() {
 		}
 		_ = cmd.Wait()
 		close(done)
-	}(p.log)
+	}()
 	p.mu.Lock()
-	p.cmd, p.done = cmd, done
+	p.cmd, p.done, p.log = cmd, done, log
 	p.mu.Unlock()
+	var url string
 	select {
 	case addr := <-bound:
-		p.addr, p.URL = addr, "http://"+addr
+		url = "http://" + addr
+		p.mu.Lock()
+		p.addr, p.URL = addr, url
+		p.mu.Unlock()
 	case <-done:
-		p.tb.Fatalf("%s exited at start:\n%s", p.Name, p.log)
+		return fmt.Errorf("%s exited at start:\n%s", p.Name, log)
 	case <-time.After(30 * time.Second):
-		p.tb.Fatalf("%s did not say where it listens:\n%s", p.Name, p.log)
+		return fmt.Errorf("%s did not say where it listens:\n%s", p.Name, log)
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(p.URL + p.Ready)
+		resp, err := http.Get(url + p.Ready)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				return nil
 			}
 		}
 		select {
 		case <-done:
-			p.tb.Fatalf("%s exited while starting:\n%s", p.Name, p.log)
+			return fmt.Errorf("%s exited while starting:\n%s", p.Name, log)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	p.tb.Fatalf("%s did not get ready:\n%s", p.Name, p.log)
+	return fmt.Errorf("%s did not get ready:\n%s", p.Name, log)
 }
 
 // Kill ends the process at once (SIGKILL) and waits for it; nothing when it is not running.
@@ -166,7 +181,11 @@ func (p *Process) Pid() int {
 }
 
 // Log returns the process's last log lines.
-func (p *Process) Log() string { return p.log.String() }
+func (p *Process) Log() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.log.String()
+}
 
 // tail keeps the last lines of a log.
 type tail struct {

@@ -74,8 +74,8 @@ func StartIdentityWith(tb testing.TB, opts IdentityOptions) *Identity {
 	i := &Identity{tb: tb, dbURL: db, env: opts.Env}
 	i.proc = &Process{tb: tb, Name: "identity", Bin: Binary(tb, "github.com/flowkiwi/platform/services/identity/cmd/identity", opts.Failpoints),
 		Args: []string{"serve"}, Ready: "/.well-known/jwks.json", addr: "127.0.0.1:0", Env: i.environ}
+	tb.Cleanup(i.Stop) // before the start: a failed start leaves no process behind
 	i.Start()
-	tb.Cleanup(i.Stop)
 	return i
 }
 
@@ -380,8 +380,8 @@ func StartPMProcess(tb testing.TB, id *Identity, opts PMProcessOptions) *PMProce
 	}
 	pm.Process = &Process{tb: tb, Name: "product-management", Bin: Binary(tb, "github.com/flowkiwi/platform/services/product-management/cmd/product-management", opts.Failpoints),
 		Args: []string{"serve"}, Ready: "/readyz", addr: "127.0.0.1:0", Env: pm.environ}
-	pm.Start()
 	tb.Cleanup(pm.Kill)
+	pm.Start()
 	return pm
 }
 
