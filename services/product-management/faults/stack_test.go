@@ -66,7 +66,8 @@ func newStack(t *testing.T) *stack {
 	pgAddr := hostOf(t, s.pg.URL())
 	s.idPG = proxy(t, tox, "identity-postgres", pgAddr)
 	s.pmPG = proxy(t, tox, "pm-postgres", pgAddr)
-	s.id = testenv.StartIdentityWith(t, testenv.IdentityOptions{DatabaseURL: via(t, s.idDB, s.idPG)})
+	// Tokens outlive a soak (a partner's client would fetch new ones; these are fetched once).
+	s.id = testenv.StartIdentityWith(t, testenv.IdentityOptions{DatabaseURL: via(t, s.idDB, s.idPG), Env: map[string]string{"IDENTITY_TOKEN_TTL": "6h"}})
 	s.pmID = proxy(t, tox, "pm-identity", hostOf(t, s.id.URL))
 	s.pm = testenv.StartPMProcess(t, s.id, testenv.PMProcessOptions{DatabaseURL: via(t, s.pmDB, s.pmPG),
 		IdentityURL: "http://" + s.pmID.Listen, Failpoints: true, Env: pmEnv})

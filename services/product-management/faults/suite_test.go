@@ -332,9 +332,13 @@ func (s *stack) checkPhase(l *load, phase string, recovered time.Time) {
 func (s *stack) feedIDs() []string {
 	var ids []string
 	params := pm.ListEventsParams{}
+	failures := 0
 	for range 10000 {
 		resp, err := s.c.ListEventsWithResponse(context.Background(), &params)
 		if err != nil || resp.StatusCode() != http.StatusOK {
+			if failures++; failures == 50 { // 10 s of refusals: the service is not coming back
+				s.t.Fatalf("the feed cannot be read: %v %v", err, resp)
+			}
 			time.Sleep(200 * time.Millisecond)
 			continue
 		}

@@ -107,7 +107,7 @@ func (c *Checker) Check(ctx context.Context, p accesstoken.Principal, handle str
 	}
 	c.misses++
 	c.mu.Unlock()
-	v, err, _ := c.group.Do(k.partner.String()+"|"+k.client+"|"+k.org.String()+"|"+handle, func() (any, error) {
+	shared := c.group.DoChan(k.partner.String()+"|"+k.client+"|"+k.org.String()+"|"+handle, func() (any, error) {
 		// Detached from one caller's cancellation: the answer serves every waiting caller.
 		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
 		defer cancel()
@@ -127,10 +127,16 @@ func (c *Checker) Check(ctx context.Context, p accesstoken.Principal, handle str
 		c.store(k, e)
 		return e, nil
 	})
-	if err != nil {
-		return Grant{}, err
+	var res singleflight.Result
+	select {
+	case res = <-shared:
+	case <-ctx.Done(): // this caller's time is up; the shared call goes on for the others
+		return Grant{}, unavailable(ctx.Err())
 	}
-	e, ok = v.(entry)
+	if res.Err != nil {
+		return Grant{}, res.Err
+	}
+	e, ok = res.Val.(entry)
 	if !ok {
 		return Grant{}, fault.Internal(errors.New("access: the shared call answered no entry"))
 	}
