@@ -5,6 +5,7 @@ package metrics
 
 import (
 	"net/http"
+	"runtime/metrics"
 	"strconv"
 	"time"
 
@@ -41,7 +42,10 @@ func New(service string) *Metrics {
 			Name: "token_verifications_total", Help: "Access-token verifications by result (ok, cached, invalid, unavailable).", ConstLabels: constLabels,
 		}, []string{"result"}),
 	}
-	reg.MustRegister(m.requests, m.latency, m.tokens)
+	reg.MustRegister(m.requests, m.latency, m.tokens, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "go_gc_heap_live_bytes",
+		Help: "Heap memory occupied by live objects, as of the last collection: the leak signal (heap in use also counts garbage not yet collected).",
+	}, heapLive))
 	return m
 }
 
@@ -88,4 +92,14 @@ func (m *Metrics) WatchPool(pool *pgxpool.Pool) {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "db_pool_acquire_wait_seconds_total", Help: "Time spent waiting for connections."},
 			func() float64 { return pool.Stat().AcquireDuration().Seconds() }),
 	)
+}
+
+// heapLive reads the live heap as of the last garbage collection (runtime/metrics).
+func heapLive() float64 {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return float64(sample[0].Value.Uint64())
 }

@@ -28,7 +28,7 @@ type resources struct {
 
 var metricNames = map[string]string{
 	"go_goroutines":                 "goroutines",
-	"go_memstats_heap_inuse_bytes":  "heap bytes",
+	"go_gc_heap_live_bytes":         "live heap bytes",
 	"process_resident_memory_bytes": "RSS bytes",
 	"process_open_fds":              "open files",
 }
