@@ -198,18 +198,7 @@ func TestIdentityKilledMidBurstOneEffectPerKey(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer pool.Close()
-			perName := map[string]int{}
-			rows, err := pool.Query(context.Background(), `select name from instances where organization_id = $1`, org)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for rows.Next() {
-				var name string
-				if err := rows.Scan(&name); err != nil {
-					t.Fatal(err)
-				}
-				perName[name]++
-			}
+			perName := countBy(t, pool, `select name from instances where organization_id = $1`, org)
 			for _, k := range keys {
 				if perName[k] != 1 {
 					t.Errorf("key %s made %d instances", k, perName[k])
@@ -280,18 +269,7 @@ func checkOneProductPerKey(t *testing.T, db string, keys []string) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	perTitle := map[string]int{}
-	rows, err := pool.Query(context.Background(), `select title from product_translations`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var title string
-		if err := rows.Scan(&title); err != nil {
-			t.Fatal(err)
-		}
-		perTitle[title]++
-	}
+	perTitle := countBy(t, pool, `select title from product_translations`)
 	for _, k := range keys {
 		if perTitle[k] != 1 {
 			t.Errorf("key %s made %d products", k, perTitle[k])
@@ -311,3 +289,25 @@ func checkOneProductPerKey(t *testing.T, db string, keys []string) {
 func ptr[T any](v T) *T { return &v }
 
 func someTitle(s string) nullable.Nullable[string] { return nullable.NewNullableWithValue(s) }
+
+// countBy counts the rows of a one-column text query by their value.
+func countBy(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) map[string]int {
+	t.Helper()
+	rows, err := pool.Query(context.Background(), sql, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		out[v]++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

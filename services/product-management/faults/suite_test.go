@@ -368,16 +368,7 @@ func (s *stack) checkEnd(l *load, feedReads [][]string) {
 		s.t.Fatal(err)
 	}
 	defer pool.Close()
-	perTitle := map[string]int{}
-	rows, err := pool.Query(ctx, `select title from product_translations`)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	for rows.Next() {
-		var title string
-		_ = rows.Scan(&title)
-		perTitle[title]++
-	}
+	perTitle := countBy(s.t, pool, `select title from product_translations`)
 	first := map[string]string{}
 	keys, replays := 0, 0
 	for _, o := range l.snapshot() {
