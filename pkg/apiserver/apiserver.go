@@ -107,11 +107,18 @@ const DefaultRequestTimeout = 10 * time.Second
 // request is answered 503 with Retry-After instead of hanging on a database or a dependency that
 // does not answer (a blackholed network, a stopped server).
 func Deadline(d time.Duration) echo.MiddlewareFunc {
+	return DeadlineBy(func(echo.Context) time.Duration { return d })
+}
+
+// DeadlineBy is Deadline with each route's own bound (0: none): an upload of a large file needs
+// longer than a read.
+func DeadlineBy(bound func(c echo.Context) time.Duration) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		if d <= 0 {
-			return next
-		}
 		return func(c echo.Context) error {
+			d := bound(c)
+			if d <= 0 {
+				return next(c)
+			}
 			req := c.Request()
 			ctx, cancel := context.WithTimeout(req.Context(), d)
 			defer cancel()

@@ -4,6 +4,7 @@ package apitest
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"mime"
 	"net/http"
@@ -72,6 +73,17 @@ func (t *ValidatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 	}
 	if err := openapi3filter.ValidateResponse(req.Context(), in); err != nil {
 		t.tb.Errorf("apitest: %s %s -> %d does not match the spec: %v\nbody: %s", req.Method, req.URL.Path, resp.StatusCode, err, body)
+	}
+	if ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); ct == "application/x-ndjson" {
+		// A file of JSON lines (an export, an import's results): each line one JSON object.
+		for i, line := range bytes.Split(bytes.TrimSuffix(body, []byte("\n")), []byte("\n")) {
+			var obj map[string]any
+			if err := json.Unmarshal(line, &obj); err != nil && len(body) > 0 {
+				t.tb.Errorf("apitest: %s %s -> %d: line %d is not a JSON object: %v\nline: %.500s", req.Method, req.URL.Path, resp.StatusCode, i+1, err, line)
+				break
+			}
+		}
+		return resp, nil
 	}
 	if err := t.strict.validate(responseSchema(route.Operation, resp), body); err != nil {
 		t.tb.Errorf("apitest: %s %s -> %d: a strict JSON Schema validator refuses the body: %v\nbody: %.2000s", req.Method, req.URL.Path, resp.StatusCode, err, body)

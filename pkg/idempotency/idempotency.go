@@ -27,6 +27,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -62,6 +63,10 @@ var kept = []string{"Content-Type", "Location", "Etag", "Cache-Control", "Link"}
 
 // Keys stores outcomes in PostgreSQL.
 type Keys struct {
+	// BodyLimit is the largest body of a request's route (nil: requestvalidation's default); a
+	// body above the default is spooled to a temporary file.
+	BodyLimit func(c echo.Context) int64
+
 	pool   *pgxpool.Pool
 	now    func() time.Time
 	logger *slog.Logger
@@ -129,18 +134,85 @@ func (k *Keys) Middleware(scope Scope) echo.MiddlewareFunc {
 			if err != nil {
 				return err
 			}
-			body, err := io.ReadAll(io.LimitReader(req.Body, bodyLimit+1))
+			body, err := k.readBody(c)
 			if err != nil {
-				return fault.BadRequest("the request body could not be read")
+				return err
 			}
-			req.Body = io.NopCloser(bytes.NewReader(body))
-			if len(body) > bodyLimit {
-				return next(c) // the body limit answers it (413), nothing runs
-			}
-			sum := sha256.Sum256([]byte(req.Method + " " + req.URL.RequestURI() + "\n" + string(body)))
-			return k.serve(c, next, owner, key, sum[:], body)
+			defer body.close()
+			return k.serve(c, next, owner, key, body.sum, body)
 		}
 	}
+}
+
+// requestBody is a keyed request's body, read once: in memory, or spooled to a temporary file
+// when larger than bodyLimit (an import's file), so a body costs no more memory than a small one
+// whatever its size, and each attempt reads it afresh.
+type requestBody struct {
+	mem  []byte
+	file *os.File
+	sum  []byte // the request's fingerprint: sha256 of its method, target and body
+}
+
+func (b *requestBody) open() io.Reader {
+	if b.file == nil {
+		return bytes.NewReader(b.mem)
+	}
+	return io.NewSectionReader(b.file, 0, 1<<62)
+}
+
+func (b *requestBody) close() {
+	if b.file != nil {
+		b.file.Close()
+		os.Remove(b.file.Name())
+	}
+}
+
+// readBody reads the body up to the route's limit; a larger one is a 413.
+func (k *Keys) readBody(c echo.Context) (*requestBody, error) {
+	req := c.Request()
+	limit := int64(bodyLimit)
+	if k.BodyLimit != nil {
+		limit = k.BodyLimit(c)
+	}
+	h := sha256.New()
+	h.Write([]byte(req.Method + " " + req.URL.RequestURI() + "\n"))
+	mem, err := io.ReadAll(io.LimitReader(req.Body, bodyLimit+1))
+	if err != nil {
+		return nil, bodyUnread(err)
+	}
+	b := &requestBody{mem: mem}
+	switch {
+	case int64(len(mem)) <= bodyLimit:
+		h.Write(mem)
+	case limit <= bodyLimit:
+		return nil, &fault.Error{Kind: fault.KindTooLarge, Detail: fmt.Sprintf("the request body is larger than %d bytes", limit)}
+	default:
+		f, err := os.CreateTemp("", "idempotency-body-*")
+		if err != nil {
+			return nil, err
+		}
+		b.file, b.mem = f, nil
+		n, err := io.Copy(io.MultiWriter(f, h), io.MultiReader(bytes.NewReader(mem), io.LimitReader(req.Body, limit+1-int64(len(mem)))))
+		if err != nil {
+			b.close()
+			return nil, bodyUnread(err)
+		}
+		if n > limit {
+			b.close()
+			return nil, &fault.Error{Kind: fault.KindTooLarge, Detail: fmt.Sprintf("the request body is larger than %d bytes", limit)}
+		}
+	}
+	b.sum = h.Sum(nil)
+	req.Body = io.NopCloser(b.open())
+	return b, nil
+}
+
+func bodyUnread(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return &fault.Error{Kind: fault.KindTooLarge, Detail: fmt.Sprintf("the request body is larger than %d bytes", mbe.Limit)}
+	}
+	return fault.BadRequest("the request body could not be read")
 }
 
 // lockOf is the advisory lock of an owner's key.
@@ -154,7 +226,7 @@ var (
 	errRollBack = errors.New("idempotency: an answer of 400 or above undoes its transaction")
 )
 
-func (k *Keys) serve(c echo.Context, next echo.HandlerFunc, owner, key string, fingerprint, body []byte) error {
+func (k *Keys) serve(c echo.Context, next echo.HandlerFunc, owner, key string, fingerprint []byte, body *requestBody) error {
 	req, res := c.Request(), c.Response()
 	ctx, writer := req.Context(), res.Writer
 	headers := res.Header().Clone() // as the request found them: each attempt starts from them
@@ -186,7 +258,7 @@ func (k *Keys) serve(c echo.Context, next echo.HandlerFunc, owner, key string, f
 		answer = &recorder{header: res.Header(), status: http.StatusOK}
 		res.Writer, res.Committed, res.Status, res.Size = answer, false, http.StatusOK, 0
 		attempt := req.WithContext(ctx)
-		attempt.Body = io.NopCloser(bytes.NewReader(body)) // each attempt reads the body afresh
+		attempt.Body = io.NopCloser(body.open()) // each attempt reads the body afresh
 		c.SetRequest(attempt)
 		herr := next(c)
 		c.SetRequest(req)

@@ -114,6 +114,13 @@ func InTx(ctx context.Context, db interface {
 	return Retry(ctx, TxAttempts, func() error { return pgx.BeginFunc(ctx, db, fn) })
 }
 
+// InTxWith is InTx with the transaction's options (its isolation level).
+func InTxWith(ctx context.Context, db interface {
+	BeginTx(context.Context, pgx.TxOptions) (pgx.Tx, error)
+}, opts pgx.TxOptions, fn func(tx pgx.Tx) error) error {
+	return Retry(ctx, TxAttempts, func() error { return pgx.BeginTxFunc(ctx, db, opts, fn) })
+}
+
 // NotFound maps pgx.ErrNoRows to a not-found fault ("no such <what>"); other errors are wrapped.
 func NotFound(err error, what string) error {
 	if errors.Is(err, pgx.ErrNoRows) {

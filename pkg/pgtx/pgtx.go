@@ -8,6 +8,7 @@ package pgtx
 
 import (
 	"context"
+	"errors"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -69,6 +70,30 @@ func Atomically(ctx context.Context, pool *pgxpool.Pool, fn func(ctx context.Con
 	var c *change
 	err := pgerr.InTx(ctx, pool, func(tx pgx.Tx) error {
 		c = &change{tx: tx} // a retried attempt starts afresh
+		cctx := context.WithValue(ctx, txKey{}, c)
+		if err := fn(cctx); err != nil {
+			return err
+		}
+		return c.flush(cctx)
+	})
+	if err == nil && c != nil {
+		for _, f := range c.afterCommit {
+			f()
+		}
+	}
+	return err
+}
+
+// Snapshot runs fn in one REPEATABLE READ transaction of pool that every DB and InTx with fn's ctx
+// joins: every statement of fn sees the database as it was at fn's first statement, however long
+// fn runs (an export reads a whole catalog so). It may write; it is retried like Atomically.
+func Snapshot(ctx context.Context, pool *pgxpool.Pool, fn func(ctx context.Context) error) error {
+	if _, ok := In(ctx); ok {
+		return errors.New("pgtx: a snapshot cannot join a change already running")
+	}
+	var c *change
+	err := pgerr.InTxWith(ctx, pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+		c = &change{tx: tx}
 		cctx := context.WithValue(ctx, txKey{}, c)
 		if err := fn(cctx); err != nil {
 			return err

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -41,6 +42,11 @@ type Validator struct {
 	allowed   map[string][]string        // "/echo/:path" -> its methods, for 405's Allow
 	options   *openapi3filter.Options
 	bodyLimit int64
+	limits    map[string]int64         // route -> its operation's body limit
+	timeouts  map[string]time.Duration // route -> its operation's time bound
+	streamed  map[string][]string      // route -> the media types of its streamed body
+	// streamOptions skip the body of streamed routes.
+	streamOptions *openapi3filter.Options
 	// passed remembers bodiless requests that passed, by everything their verdict depends on, with
 	// their query as validation left it (with the defaults it sets): a storefront asks the same
 	// reads over and over, and validating one cost some 7% of the service's CPU per read.
@@ -73,6 +79,9 @@ func New(doc *openapi3.T, opts ...Option) *Validator {
 		queries:   map[string]map[string]bool{},
 		headers:   map[string][]string{},
 		allowed:   map[string][]string{},
+		limits:    map[string]int64{},
+		timeouts:  map[string]time.Duration{},
+		streamed:  map[string][]string{},
 		bodyLimit: DefaultBodyLimit,
 		options: &openapi3filter.Options{
 			MultiError:              true,
@@ -113,10 +122,35 @@ func New(doc *openapi3.T, opts ...Option) *Validator {
 				v.headers[key] = headers
 			}
 			v.allowed[echoPath] = append(v.allowed[echoPath], method)
+			if l, ok := op.Extensions["x-flowkiwi-body-limit"].(float64); ok && l > 0 {
+				v.limits[key] = int64(l)
+			}
+			if t, ok := op.Extensions["x-flowkiwi-timeout"].(float64); ok && t > 0 {
+				v.timeouts[key] = time.Duration(t * float64(time.Second))
+			}
+			if op.RequestBody != nil && op.RequestBody.Value != nil && streamedOnly(op.RequestBody.Value) {
+				for name := range op.RequestBody.Value.Content {
+					v.streamed[key] = append(v.streamed[key], name)
+				}
+				slices.Sort(v.streamed[key])
+			}
 		}
 	}
 	v.passed, _ = lru.New[string, string](passedKept) // only a size below 1 fails
+	streamed := *v.options
+	streamed.ExcludeRequestBody = true
+	v.streamOptions = &streamed
 	return v
+}
+
+// streamedOnly reports whether a request body is only ever streamed NDJSON.
+func streamedOnly(rb *openapi3.RequestBody) bool {
+	for name := range rb.Content {
+		if name != "application/x-ndjson" {
+			return false
+		}
+	}
+	return len(rb.Content) > 0
 }
 
 // hasDefault reports whether validation would set p's default when a request leaves p out.
@@ -176,6 +210,24 @@ func (v *Validator) passedKey(req *http.Request, route string) (string, bool) {
 	return string(b), true
 }
 
+// Limit is the largest request body of the route Echo matched: its operation's
+// x-flowkiwi-body-limit, else the validator's.
+func (v *Validator) Limit(c echo.Context) int64 {
+	if l, ok := v.limits[c.Request().Method+" "+c.Path()]; ok {
+		return l
+	}
+	return v.bodyLimit
+}
+
+// Timeout is how long a request of the route Echo matched may run: its operation's
+// x-flowkiwi-timeout (seconds), else d.
+func (v *Validator) Timeout(c echo.Context, d time.Duration) time.Duration {
+	if t, ok := v.timeouts[c.Request().Method+" "+c.Path()]; ok {
+		return t
+	}
+	return d
+}
+
 // Covers reports whether the document has an operation for the route Echo matched.
 func (v *Validator) Covers(c echo.Context) bool {
 	_, ok := v.routes[c.Request().Method+" "+c.Path()]
@@ -187,16 +239,26 @@ func (v *Validator) Middleware() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
-			if req.ContentLength > v.bodyLimit {
-				return tooLarge(v.bodyLimit)
+			key := req.Method + " " + c.Path()
+			limit := v.Limit(c)
+			if req.ContentLength > limit {
+				return tooLarge(limit)
 			}
 			if req.Body != nil && req.Body != http.NoBody {
-				req.Body = http.MaxBytesReader(c.Response(), req.Body, v.bodyLimit)
+				req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
 			}
-			key := req.Method + " " + c.Path()
 			route, ok := v.routes[key]
 			if !ok {
 				return next(c)
+			}
+			options := v.options
+			if types, ok := v.streamed[key]; ok {
+				// A streamed body (NDJSON) is its handler's to read and check, line by line: here
+				// only its media type.
+				if mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type")); !slices.Contains(types, mt) {
+					return &fault.Error{Kind: fault.KindUnsupportedMediaType, Detail: "unsupported Content-Type; this operation accepts " + strings.Join(types, ", ")}
+				}
+				options = v.streamOptions
 			}
 			passed, keep := v.passedKey(req, key)
 			if keep {
@@ -215,7 +277,7 @@ func (v *Validator) Middleware() echo.MiddlewareFunc {
 			for i, name := range c.ParamNames() {
 				params[name] = c.ParamValues()[i]
 			}
-			input := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: v.options}
+			input := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: options}
 			if err := openapi3filter.ValidateRequest(req.Context(), input); err != nil {
 				return v.toFault(err)
 			}
@@ -270,6 +332,20 @@ func (v *Validator) Validate(ctx context.Context, req *http.Request, echoPath st
 		return v.toFault(err)
 	}
 	return nil
+}
+
+// ValidateJSON checks a decoded JSON value (a line of an NDJSON body) against schema as a JSON
+// request body is checked: nil, or a 422 naming each violation's path.
+func ValidateJSON(schema *openapi3.Schema, value any) error {
+	err := schema.VisitJSON(value, append(SchemaOptions(), openapi3.MultiErrors())...)
+	if err == nil {
+		return nil
+	}
+	vs := schemaViolations("", err)
+	if len(vs) == 0 {
+		return &fault.Error{Kind: fault.KindUnprocessable, Detail: "the value does not match its schema", Err: err}
+	}
+	return &fault.Error{Kind: fault.KindUnprocessable, Violations: vs, Err: err}
 }
 
 // checkText refuses what no Flowkiwi API accepts and the database cannot store: invalid UTF-8 and
