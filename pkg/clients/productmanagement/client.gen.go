@@ -56,6 +56,57 @@ func (e AttributeType) Valid() bool {
 	}
 }
 
+// Defines values for ExportStatus.
+const (
+	ExportCompleted ExportStatus = "completed"
+	ExportFailed    ExportStatus = "failed"
+	ExportQueued    ExportStatus = "queued"
+	ExportRunning   ExportStatus = "running"
+)
+
+// Valid indicates whether the value is a known member of the ExportStatus enum.
+func (e ExportStatus) Valid() bool {
+	switch e {
+	case ExportCompleted:
+		return true
+	case ExportFailed:
+		return true
+	case ExportQueued:
+		return true
+	case ExportRunning:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImportStatus.
+const (
+	ImportCanceled  ImportStatus = "canceled"
+	ImportCompleted ImportStatus = "completed"
+	ImportFailed    ImportStatus = "failed"
+	ImportQueued    ImportStatus = "queued"
+	ImportRunning   ImportStatus = "running"
+)
+
+// Valid indicates whether the value is a known member of the ImportStatus enum.
+func (e ImportStatus) Valid() bool {
+	switch e {
+	case ImportCanceled:
+		return true
+	case ImportCompleted:
+		return true
+	case ImportFailed:
+		return true
+	case ImportQueued:
+		return true
+	case ImportRunning:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MediaType.
 const (
 	ExternalVideo MediaType = "external_video"
@@ -231,6 +282,11 @@ type Attribute struct {
 	CreatedAt time.Time          `json:"createdAt"`
 	Id        openapi_types.UUID `json:"id"`
 
+	// Key The partner's own identifier of the attribute, unique among the instance's attributes; `/rest/api/attributes/key={key}` is also its IRI.
+	//
+	// Example: pim:material
+	Key nullable.Nullable[string] `json:"key,omitempty"`
+
 	// Name Translatable.
 	Name nullable.Nullable[string] `json:"name,omitempty"`
 
@@ -255,7 +311,14 @@ type AttributeCollection struct {
 
 // AttributeCreate defines model for AttributeCreate.
 type AttributeCreate struct {
-	Code     string                    `json:"code"`
+	Code string `json:"code"`
+
+	// Key The partner's own identifier of the attribute (1–256 of `A-Z a-z 0-9 _ - . :`), unique among the
+	// instance's attributes: a key already taken is a `409`. Null removes it.
+	//
+	//
+	// Example: pim:material
+	Key      nullable.Nullable[string] `json:"key,omitempty"`
 	Name     nullable.Nullable[string] `json:"name,omitempty"`
 	Options  *[]string                 `json:"options,omitempty"`
 	Required *bool                     `json:"required,omitempty"`
@@ -264,6 +327,12 @@ type AttributeCreate struct {
 
 // AttributePatch defines model for AttributePatch.
 type AttributePatch struct {
+	// Key The partner's own identifier of the attribute (1–256 of `A-Z a-z 0-9 _ - . :`), unique among the
+	// instance's attributes: a key already taken is a `409`. Null removes it.
+	//
+	//
+	// Example: pim:material
+	Key      nullable.Nullable[string] `json:"key,omitempty"`
 	Name     nullable.Nullable[string] `json:"name,omitempty"`
 	Options  *[]string                 `json:"options,omitempty"`
 	Required *bool                     `json:"required,omitempty"`
@@ -295,6 +364,11 @@ type Category struct {
 	Handle string             `json:"handle"`
 	Id     openapi_types.UUID `json:"id"`
 
+	// Key The partner's own identifier of the category, unique among the instance's categories; `/rest/api/categories/key={key}` is also its IRI.
+	//
+	// Example: pim:cat:shirts
+	Key nullable.Nullable[string] `json:"key,omitempty"`
+
 	// Name Translatable.
 	Name nullable.Nullable[string] `json:"name,omitempty"`
 
@@ -315,16 +389,30 @@ type CategoryCollection struct {
 
 // CategoryCreate defines model for CategoryCreate.
 type CategoryCreate struct {
-	Attributes *[]string                 `json:"attributes,omitempty"`
-	Handle     string                    `json:"handle"`
-	Name       nullable.Nullable[string] `json:"name,omitempty"`
-	Parent     nullable.Nullable[string] `json:"parent,omitempty"`
+	Attributes *[]string `json:"attributes,omitempty"`
+	Handle     string    `json:"handle"`
+
+	// Key The partner's own identifier of the category (1–256 of `A-Z a-z 0-9 _ - . :`), unique among the
+	// instance's categories: a key already taken is a `409`. Null removes it.
+	//
+	//
+	// Example: pim:cat:shirts
+	Key    nullable.Nullable[string] `json:"key,omitempty"`
+	Name   nullable.Nullable[string] `json:"name,omitempty"`
+	Parent nullable.Nullable[string] `json:"parent,omitempty"`
 }
 
 // CategoryPatch defines model for CategoryPatch.
 type CategoryPatch struct {
-	Attributes *[]string                 `json:"attributes,omitempty"`
-	Name       nullable.Nullable[string] `json:"name,omitempty"`
+	Attributes *[]string `json:"attributes,omitempty"`
+
+	// Key The partner's own identifier of the category (1–256 of `A-Z a-z 0-9 _ - . :`), unique among the
+	// instance's categories: a key already taken is a `409`. Null removes it.
+	//
+	//
+	// Example: pim:cat:shirts
+	Key  nullable.Nullable[string] `json:"key,omitempty"`
+	Name nullable.Nullable[string] `json:"name,omitempty"`
 
 	// Parent A parent that is the category itself or one of its descendants is a `422`.
 	Parent nullable.Nullable[string] `json:"parent,omitempty"`
@@ -412,6 +500,11 @@ type Collection struct {
 	Handle string             `json:"handle"`
 	Id     openapi_types.UUID `json:"id"`
 
+	// Key The partner's own identifier of the collection, unique among the instance's collections; `/rest/api/collections/key={key}` is also its IRI.
+	//
+	// Example: summer-2027
+	Key nullable.Nullable[string] `json:"key,omitempty"`
+
 	// Title Translatable.
 	//
 	// Example: Summer
@@ -439,7 +532,14 @@ type CollectionCollection struct {
 type CollectionCreate struct {
 	Description nullable.Nullable[string] `json:"description,omitempty"`
 	Handle      string                    `json:"handle"`
-	Title       nullable.Nullable[string] `json:"title,omitempty"`
+
+	// Key The partner's own identifier of the collection (1–256 of `A-Z a-z 0-9 _ - . :`), unique among the
+	// instance's collections: a key already taken is a `409`. Null removes it.
+	//
+	//
+	// Example: summer-2027
+	Key   nullable.Nullable[string] `json:"key,omitempty"`
+	Title nullable.Nullable[string] `json:"title,omitempty"`
 }
 
 // CollectionOrIri defines model for CollectionOrIri.
@@ -451,7 +551,14 @@ type CollectionOrIri struct {
 type CollectionPatch struct {
 	Description nullable.Nullable[string] `json:"description,omitempty"`
 	Handle      *string                   `json:"handle,omitempty"`
-	Title       nullable.Nullable[string] `json:"title,omitempty"`
+
+	// Key The partner's own identifier of the collection (1–256 of `A-Z a-z 0-9 _ - . :`), unique among the
+	// instance's collections: a key already taken is a `409`. Null removes it.
+	//
+	//
+	// Example: summer-2027
+	Key   nullable.Nullable[string] `json:"key,omitempty"`
+	Title nullable.Nullable[string] `json:"title,omitempty"`
 }
 
 // Country defines model for Country.
@@ -488,67 +595,119 @@ type Entrypoint struct {
 	// LdType Example: Entrypoint
 	LdType string `json:"@type"`
 
-	// Attributes An IRI of a resource of this API.
+	// Attributes An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Attributes Iri `json:"attributes"`
 
-	// Categories An IRI of a resource of this API.
+	// Categories An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Categories Iri `json:"categories"`
 
-	// Channels An IRI of a resource of this API.
+	// Channels An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Channels Iri `json:"channels"`
 
-	// Collections An IRI of a resource of this API.
+	// Collections An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Collections Iri `json:"collections"`
 
-	// Countries An IRI of a resource of this API.
+	// Countries An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Countries Iri `json:"countries"`
 
-	// Locales An IRI of a resource of this API.
+	// Locales An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Locales Iri `json:"locales"`
 
-	// Medias An IRI of a resource of this API.
+	// Medias An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Medias Iri `json:"medias"`
 
-	// Metafields An IRI of a resource of this API.
+	// Metafields An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Metafields Iri `json:"metafields"`
 
-	// MetaobjectDefinitions An IRI of a resource of this API.
+	// MetaobjectDefinitions An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	MetaobjectDefinitions Iri `json:"metaobjectDefinitions"`
 
-	// Metaobjects An IRI of a resource of this API.
+	// Metaobjects An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Metaobjects Iri `json:"metaobjects"`
 
-	// Prices An IRI of a resource of this API.
+	// Prices An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Prices Iri `json:"prices"`
 
-	// Products An IRI of a resource of this API.
+	// Products An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Products Iri `json:"products"`
 
-	// Statuses An IRI of a resource of this API.
+	// Statuses An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Statuses Iri `json:"statuses"`
@@ -574,7 +733,11 @@ type Event struct {
 	// Instance The instance the resource belongs to.
 	Instance openapi_types.UUID `json:"instance"`
 
-	// Resource An IRI of a resource of this API.
+	// Resource An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Resource Iri `json:"resource"`
@@ -589,7 +752,8 @@ type Event struct {
 	// Type `{resource}.{created|updated|deleted}`, the resource one of `product`, `variant`,
 	// `option`, `optionValue`, `price`, `media`, `collection`, `category`, `attribute`,
 	// `channel`, `metafield`, `metaobject`, `metaobjectDefinition`, `locale` (enabled is
-	// created, disabled is deleted).
+	// created, disabled is deleted); or `import.completed` and `import.failed`, whose data is
+	// the import with its counts.
 	//
 	//
 	// Example: product.created
@@ -603,6 +767,81 @@ type EventCollection struct {
 	LdType    string    `json:"@type"`
 	Member    []Event   `json:"member"`
 	View      HydraView `json:"view"`
+}
+
+// Export defines model for Export.
+type Export struct {
+	LdContext *string `json:"@context,omitempty"`
+
+	// LdID Example: /rest/api/exports/018f2c3e-7a1b-7c2d-9e3f-4a5b6c7d8e9f
+	LdID string `json:"@id"`
+
+	// LdType Example: Export
+	LdType    string    `json:"@type"`
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Download The file's IRI, once completed and until it expires.
+	//
+	// Example: /rest/api/exports/018f2c3e-7a1b-7c2d-9e3f-4a5b6c7d8e9f/download
+	Download nullable.Nullable[string] `json:"download,omitempty"`
+
+	// Error Why a failed export failed.
+	Error nullable.Nullable[string] `json:"error,omitempty"`
+
+	// EventsCursor The events feed's position in the export's snapshot (once completed): the feed after it,
+	// `GET /rest/api/events?cursor={eventsCursor}`, lists exactly the changes the file does not hold.
+	//
+	//
+	// Example: p41
+	EventsCursor nullable.Nullable[string] `json:"eventsCursor,omitempty"`
+
+	// ExpiresAt The export and its file are removed then.
+	ExpiresAt time.Time `json:"expiresAt"`
+
+	// Filters Which products to export, as the product list filters them; every filter is optional.
+	Filters    ExportCreate                 `json:"filters"`
+	FinishedAt nullable.Nullable[time.Time] `json:"finishedAt,omitempty"`
+	Id         openapi_types.UUID           `json:"id"`
+
+	// Products How many products the file holds (once completed).
+	Products  int                          `json:"products"`
+	StartedAt nullable.Nullable[time.Time] `json:"startedAt,omitempty"`
+	Status    ExportStatus                 `json:"status"`
+}
+
+// ExportStatus defines model for Export.Status.
+type ExportStatus string
+
+// ExportCollection defines model for ExportCollection.
+type ExportCollection struct {
+	LdContext  *string    `json:"@context,omitempty"`
+	LdID       string     `json:"@id"`
+	LdType     string     `json:"@type"`
+	Member     []Export   `json:"member"`
+	TotalItems int        `json:"totalItems"`
+	View       *HydraView `json:"view,omitempty"`
+}
+
+// ExportCreate Which products to export, as the product list filters them; every filter is optional.
+type ExportCreate struct {
+	// Channel Channel IRI (by id or code).
+	Channel *string `json:"channel,omitempty"`
+
+	// Collection Collection IRI (by id or key).
+	Collection    *string    `json:"collection,omitempty"`
+	CreatedAfter  *time.Time `json:"createdAfter,omitempty"`
+	CreatedBefore *time.Time `json:"createdBefore,omitempty"`
+
+	// Status Status IRI or code.
+	//
+	// Example: /rest/api/statuses/active
+	Status *string `json:"status,omitempty"`
+
+	// Tags Comma-separated; products with every one of these tags.
+	Tags          *string    `json:"tags,omitempty"`
+	UpdatedAfter  *time.Time `json:"updatedAfter,omitempty"`
+	UpdatedBefore *time.Time `json:"updatedBefore,omitempty"`
+	Vendor        *string    `json:"vendor,omitempty"`
 }
 
 // HydraIriTemplateMapping One variable of a Hydra IRI template and the property it filters or orders by.
@@ -652,7 +891,63 @@ type HydraView struct {
 	Previous *string `json:"previous,omitempty"`
 }
 
-// Iri An IRI of a resource of this API.
+// Import defines model for Import.
+type Import struct {
+	LdContext *string `json:"@context,omitempty"`
+
+	// LdID Example: /rest/api/imports/018f2c3e-7a1b-7c2d-9e3f-4a5b6c7d8e9f
+	LdID string `json:"@id"`
+
+	// LdType Example: Import
+	LdType          string    `json:"@type"`
+	CancelRequested bool      `json:"cancelRequested"`
+	Created         int       `json:"created"`
+	CreatedAt       time.Time `json:"createdAt"`
+
+	// Error Why a failed import failed.
+	Error nullable.Nullable[string] `json:"error,omitempty"`
+
+	// ExpiresAt The import and its results are removed then (7 days after it was created).
+	ExpiresAt  time.Time                    `json:"expiresAt"`
+	FinishedAt nullable.Nullable[time.Time] `json:"finishedAt,omitempty"`
+	Id         openapi_types.UUID           `json:"id"`
+
+	// Lines Lines in the file.
+	Lines int `json:"lines"`
+
+	// Processed Lines applied so far (each with its result).
+	Processed int `json:"processed"`
+	Rejected  int `json:"rejected"`
+
+	// Results The IRI of the lines' results.
+	//
+	// Example: /rest/api/imports/018f2c3e-7a1b-7c2d-9e3f-4a5b6c7d8e9f/results
+	Results   string                       `json:"results"`
+	StartedAt nullable.Nullable[time.Time] `json:"startedAt,omitempty"`
+	Status    ImportStatus                 `json:"status"`
+
+	// Unchanged Lines whose state was the stored one (nothing written).
+	Unchanged int `json:"unchanged"`
+	Updated   int `json:"updated"`
+}
+
+// ImportStatus defines model for Import.Status.
+type ImportStatus string
+
+// ImportCollection defines model for ImportCollection.
+type ImportCollection struct {
+	LdContext  *string    `json:"@context,omitempty"`
+	LdID       string     `json:"@id"`
+	LdType     string     `json:"@type"`
+	Member     []Import   `json:"member"`
+	TotalItems int        `json:"totalItems"`
+	View       *HydraView `json:"view,omitempty"`
+}
+
+// Iri An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+// violation at that field.
 //
 // Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 type Iri = string
@@ -952,7 +1247,11 @@ type OptionValue struct {
 	LdType string             `json:"@type"`
 	Id     openapi_types.UUID `json:"id"`
 
-	// Option An IRI of a resource of this API.
+	// Option An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Option   Iri `json:"option"`
@@ -1037,7 +1336,11 @@ type Price struct {
 	// ValidUntil Exclusive end.
 	ValidUntil nullable.Nullable[time.Time] `json:"validUntil,omitempty"`
 
-	// Variant An IRI of a resource of this API.
+	// Variant An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Variant Iri `json:"variant"`
@@ -1102,6 +1405,11 @@ type Product struct {
 	// Id Stable UUID of the product.
 	Id openapi_types.UUID `json:"id"`
 
+	// Key The partner's own identifier of the product, unique among the instance's products; `/rest/api/products/key={key}` is also its IRI.
+	//
+	// Example: SHIRT-42
+	Key nullable.Nullable[string] `json:"key,omitempty"`
+
 	// Medias The product's images by position (embedded with `expand=medias`).
 	Medias *[]MediaOrIri `json:"medias,omitempty"`
 
@@ -1109,7 +1417,11 @@ type Product struct {
 	Metafields *[]MetafieldOrIri    `json:"metafields,omitempty"`
 	Options    []ProductOptionOrIri `json:"options"`
 
-	// Status An IRI of a resource of this API.
+	// Status An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Status Iri `json:"status"`
@@ -1168,6 +1480,13 @@ type ProductCreate struct {
 	Collections *[]CollectionAssignment   `json:"collections,omitempty"`
 	Description nullable.Nullable[string] `json:"description,omitempty"`
 
+	// Key The partner's own identifier of the product (1–256 of `A-Z a-z 0-9 _ - . :`), unique among the
+	// instance's products: a key already taken is a `409`. Null removes it.
+	//
+	//
+	// Example: SHIRT-42
+	Key nullable.Nullable[string] `json:"key,omitempty"`
+
 	// Medias Images of the product, created with it, in display order. Only `image` medias are accepted.
 	Medias  *[]MediaCreate `json:"medias,omitempty"`
 	Options *[]OptionInput `json:"options,omitempty"`
@@ -1197,7 +1516,11 @@ type ProductOption struct {
 	Name     nullable.Nullable[string] `json:"name"`
 	Position int                       `json:"position"`
 
-	// Product An IRI of a resource of this API.
+	// Product An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Product Iri `json:"product"`
@@ -1230,6 +1553,13 @@ type ProductPatch struct {
 	Collections *[]CollectionAssignment   `json:"collections,omitempty"`
 	Description nullable.Nullable[string] `json:"description,omitempty"`
 
+	// Key The partner's own identifier of the product (1–256 of `A-Z a-z 0-9 _ - . :`), unique among the
+	// instance's products: a key already taken is a `409`. Null removes it.
+	//
+	//
+	// Example: SHIRT-42
+	Key nullable.Nullable[string] `json:"key,omitempty"`
+
 	// Medias Replaces the product's images, in display order, by IRI (create them with
 	// `POST /rest/api/medias`). A media left out is also removed from the product's variants.
 	Medias *[]MediaAssignment        `json:"medias,omitempty"`
@@ -1250,7 +1580,11 @@ type ResolvedPrice struct {
 	// Currency Example: EUR
 	Currency string `json:"currency"`
 
-	// Price An IRI of a resource of this API.
+	// Price An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Price      Iri                          `json:"price"`
@@ -1310,7 +1644,11 @@ type Variant struct {
 	OptionValues []OptionValueOrIri `json:"optionValues"`
 	Position     int                `json:"position"`
 
-	// Product An IRI of a resource of this API.
+	// Product An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Product Iri `json:"product"`
@@ -1430,7 +1768,11 @@ type WebhookDelivery struct {
 	Attempts  []WebhookAttempt `json:"attempts"`
 	CreatedAt time.Time        `json:"createdAt"`
 
-	// Event An IRI of a resource of this API.
+	// Event An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Event Iri                `json:"event"`
@@ -1442,7 +1784,11 @@ type WebhookDelivery struct {
 	// Status `failed` after the last attempt of the schedule failed.
 	Status WebhookDeliveryStatus `json:"status"`
 
-	// Subscription An IRI of a resource of this API.
+	// Subscription An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Subscription Iri `json:"subscription"`
@@ -1479,7 +1825,11 @@ type WebhookSubscription struct {
 	Active    bool      `json:"active"`
 	CreatedAt time.Time `json:"createdAt"`
 
-	// Deliveries An IRI of a resource of this API.
+	// Deliveries An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Deliveries  Iri                       `json:"deliveries"`
@@ -1556,6 +1906,9 @@ type IfNoneMatch = string
 // ItemsPerPage defines model for ItemsPerPage.
 type ItemsPerPage = int
 
+// Key defines model for Key.
+type Key = string
+
 // LocaleFallbackHeader defines model for LocaleFallbackHeader.
 type LocaleFallbackHeader = bool
 
@@ -1611,6 +1964,42 @@ type CreateAttributeParams struct {
 	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// DeleteAttributeByKeyParams defines parameters for DeleteAttributeByKey.
+type DeleteAttributeByKeyParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// GetAttributeByKeyParams defines parameters for GetAttributeByKey.
+type GetAttributeByKeyParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// UpdateAttributeByKeyParams defines parameters for UpdateAttributeByKey.
+type UpdateAttributeByKeyParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 
@@ -1691,6 +2080,42 @@ type CreateCategoryParams struct {
 	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// DeleteCategoryByKeyParams defines parameters for DeleteCategoryByKey.
+type DeleteCategoryByKeyParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// GetCategoryByKeyParams defines parameters for GetCategoryByKey.
+type GetCategoryByKeyParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// UpdateCategoryByKeyParams defines parameters for UpdateCategoryByKey.
+type UpdateCategoryByKeyParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 
@@ -1825,6 +2250,42 @@ type CreateCollectionParams struct {
 	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
 }
 
+// DeleteCollectionByKeyParams defines parameters for DeleteCollectionByKey.
+type DeleteCollectionByKeyParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// GetCollectionByKeyParams defines parameters for GetCollectionByKey.
+type GetCollectionByKeyParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// UpdateCollectionByKeyParams defines parameters for UpdateCollectionByKey.
+type UpdateCollectionByKeyParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
 // DeleteCollectionParams defines parameters for DeleteCollection.
 type DeleteCollectionParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1879,7 +2340,7 @@ type ListEventsParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Type Only events of these types, comma-separated (`product.created,variant.updated`); a type
-	// is `{resource}.{created|updated|deleted}`.
+	// is `{resource}.{created|updated|deleted}`, or `import.completed` / `import.failed`.
 	Type *string `form:"type,omitempty" json:"type,omitempty"`
 
 	// CreatedAtAfter Only events recorded after this moment.
@@ -1894,6 +2355,106 @@ type ListEventsParams struct {
 
 // GetEventParams defines parameters for GetEvent.
 type GetEventParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// ListExportsParams defines parameters for ListExports.
+type ListExportsParams struct {
+	// Page The 1-based page number.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// ItemsPerPage Items per page (at most 100).
+	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// CreateExportParams defines parameters for CreateExport.
+type CreateExportParams struct {
+	// IdempotencyKey Makes a retry of this request safe (IETF httpapi Idempotency-Key draft): 1 to 255 printable
+	// ASCII characters (a bare token, or an sf-string in double quotes), unique per operation you
+	// mean, such as a UUID. The first request's outcome (status, body, `Location`/`ETag`) is kept
+	// for 24 hours for your partner (and, in product-management, the instance); a retry with the
+	// same key and the same request (method, path, body) answers that outcome again with
+	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
+	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
+	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
+	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// GetExportParams defines parameters for GetExport.
+type GetExportParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// DownloadExportParams defines parameters for DownloadExport.
+type DownloadExportParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// ListImportsParams defines parameters for ListImports.
+type ListImportsParams struct {
+	// Page The 1-based page number.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// ItemsPerPage Items per page (at most 100).
+	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// CreateImportParams defines parameters for CreateImport.
+type CreateImportParams struct {
+	// IdempotencyKey Makes a retry of this request safe (IETF httpapi Idempotency-Key draft): 1 to 255 printable
+	// ASCII characters (a bare token, or an sf-string in double quotes), unique per operation you
+	// mean, such as a UUID. The first request's outcome (status, body, `Location`/`ETag`) is kept
+	// for 24 hours for your partner (and, in product-management, the instance); a retry with the
+	// same key and the same request (method, path, body) answers that outcome again with
+	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
+	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
+	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
+	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// CancelImportParams defines parameters for CancelImport.
+type CancelImportParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// GetImportParams defines parameters for GetImport.
+type GetImportParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// GetImportResultsParams defines parameters for GetImportResults.
+type GetImportResultsParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 }
@@ -2524,6 +3085,88 @@ type CreateProductParams struct {
 	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
 }
 
+// DeleteProductByKeyParams defines parameters for DeleteProductByKey.
+type DeleteProductByKeyParams struct {
+	// IfMatch An `ETag` from an earlier read; the request fails with `412` when the resource has changed
+	// since. `*` or no header: unconditional.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// GetProductByKeyParams defines parameters for GetProductByKey.
+type GetProductByKeyParams struct {
+	// ResolveContextChannel Channel IRI to resolve variant prices for. Required together with `resolveContext[country]`.
+	ResolveContextChannel *ResolveChannel `form:"resolveContext[channel],omitempty" json:"resolveContext[channel],omitempty"`
+
+	// ResolveContextCountry Country IRI (or code) to resolve variant prices for. Required together with `resolveContext[channel]`.
+	ResolveContextCountry *ResolveCountry `form:"resolveContext[country],omitempty" json:"resolveContext[country],omitempty"`
+
+	// ResolveContextAt The moment to resolve prices at (ISO 8601, UTC); default now. Past moments see the prices in force then.
+	ResolveContextAt *ResolveAt `form:"resolveContext[at],omitempty" json:"resolveContext[at],omitempty"`
+
+	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
+	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`,
+	// `metafields` (product and, with `variants`, variant metafields), `metaobject` (the metaobjects
+	// referenced by embedded metafields). Unknown tokens are ignored.
+	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
+
+	// IfNoneMatch `ETag`s of representations you hold. When one is current the answer is `304` without a
+	// body. Honored for reads that only embed what the product itself holds (`expand` of
+	// `variants`, `options`, `optionValues`, `metafields`) and resolve no prices: a shared
+	// resource (a channel, media, collection, category or metaobject) or the passing of time
+	// changes other representations without changing the product's version.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// UpdateProductByKeyParams defines parameters for UpdateProductByKey.
+type UpdateProductByKeyParams struct {
+	// IfMatch An `ETag` from an earlier read; the request fails with `412` when the resource has changed
+	// since. `*` or no header: unconditional.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// SetProductByKeyParams defines parameters for SetProductByKey.
+type SetProductByKeyParams struct {
+	// IfMatch An `ETag` from an earlier read; the request fails with `412` when the resource has changed
+	// since. `*` or no header: unconditional.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
 // DeleteProductParams defines parameters for DeleteProduct.
 type DeleteProductParams struct {
 	// IfMatch An `ETag` from an earlier read; the request fails with `412` when the resource has changed
@@ -2855,6 +3498,9 @@ type CreateAttributeJSONRequestBody = AttributeCreate
 // CreateAttributeApplicationLdPlusJSONRequestBody defines body for CreateAttribute for application/ld+json ContentType.
 type CreateAttributeApplicationLdPlusJSONRequestBody = AttributeCreate
 
+// UpdateAttributeByKeyApplicationMergePatchPlusJSONRequestBody defines body for UpdateAttributeByKey for application/merge-patch+json ContentType.
+type UpdateAttributeByKeyApplicationMergePatchPlusJSONRequestBody = AttributePatch
+
 // UpdateAttributeApplicationMergePatchPlusJSONRequestBody defines body for UpdateAttribute for application/merge-patch+json ContentType.
 type UpdateAttributeApplicationMergePatchPlusJSONRequestBody = AttributePatch
 
@@ -2863,6 +3509,9 @@ type CreateCategoryJSONRequestBody = CategoryCreate
 
 // CreateCategoryApplicationLdPlusJSONRequestBody defines body for CreateCategory for application/ld+json ContentType.
 type CreateCategoryApplicationLdPlusJSONRequestBody = CategoryCreate
+
+// UpdateCategoryByKeyApplicationMergePatchPlusJSONRequestBody defines body for UpdateCategoryByKey for application/merge-patch+json ContentType.
+type UpdateCategoryByKeyApplicationMergePatchPlusJSONRequestBody = CategoryPatch
 
 // UpdateCategoryApplicationMergePatchPlusJSONRequestBody defines body for UpdateCategory for application/merge-patch+json ContentType.
 type UpdateCategoryApplicationMergePatchPlusJSONRequestBody = CategoryPatch
@@ -2882,8 +3531,17 @@ type CreateCollectionJSONRequestBody = CollectionCreate
 // CreateCollectionApplicationLdPlusJSONRequestBody defines body for CreateCollection for application/ld+json ContentType.
 type CreateCollectionApplicationLdPlusJSONRequestBody = CollectionCreate
 
+// UpdateCollectionByKeyApplicationMergePatchPlusJSONRequestBody defines body for UpdateCollectionByKey for application/merge-patch+json ContentType.
+type UpdateCollectionByKeyApplicationMergePatchPlusJSONRequestBody = CollectionPatch
+
 // UpdateCollectionApplicationMergePatchPlusJSONRequestBody defines body for UpdateCollection for application/merge-patch+json ContentType.
 type UpdateCollectionApplicationMergePatchPlusJSONRequestBody = CollectionPatch
+
+// CreateExportJSONRequestBody defines body for CreateExport for application/json ContentType.
+type CreateExportJSONRequestBody = ExportCreate
+
+// CreateExportApplicationLdPlusJSONRequestBody defines body for CreateExport for application/ld+json ContentType.
+type CreateExportApplicationLdPlusJSONRequestBody = ExportCreate
 
 // CreateLocaleJSONRequestBody defines body for CreateLocale for application/json ContentType.
 type CreateLocaleJSONRequestBody = LocaleCreate
@@ -2956,6 +3614,15 @@ type CreateProductJSONRequestBody = ProductCreate
 
 // CreateProductApplicationLdPlusJSONRequestBody defines body for CreateProduct for application/ld+json ContentType.
 type CreateProductApplicationLdPlusJSONRequestBody = ProductCreate
+
+// UpdateProductByKeyApplicationMergePatchPlusJSONRequestBody defines body for UpdateProductByKey for application/merge-patch+json ContentType.
+type UpdateProductByKeyApplicationMergePatchPlusJSONRequestBody = ProductPatch
+
+// SetProductByKeyJSONRequestBody defines body for SetProductByKey for application/json ContentType.
+type SetProductByKeyJSONRequestBody = ProductCreate
+
+// SetProductByKeyApplicationLdPlusJSONRequestBody defines body for SetProductByKey for application/ld+json ContentType.
+type SetProductByKeyApplicationLdPlusJSONRequestBody = ProductCreate
 
 // UpdateProductApplicationMergePatchPlusJSONRequestBody defines body for UpdateProduct for application/merge-patch+json ContentType.
 type UpdateProductApplicationMergePatchPlusJSONRequestBody = ProductPatch
@@ -3741,6 +4408,32 @@ type ClientInterface interface {
 	// Corresponds with POST /rest/api/attributes (the `CreateAttribute` operationId).
 	CreateAttributeWithApplicationLdPlusJSONBody(ctx context.Context, params *CreateAttributeParams, body CreateAttributeApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DeleteAttributeByKey Delete a attribute by its key
+	//
+	// Refused (`409`) while a category's attribute set or a product uses it.
+	//
+	// Corresponds with DELETE /rest/api/attributes/key={key} (the `DeleteAttributeByKey` operationId).
+	DeleteAttributeByKey(ctx context.Context, key Key, params *DeleteAttributeByKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAttributeByKey Retrieve a attribute by its key
+	//
+	// Corresponds with GET /rest/api/attributes/key={key} (the `GetAttributeByKey` operationId).
+	GetAttributeByKey(ctx context.Context, key Key, params *GetAttributeByKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateAttributeByKeyWithBody Change a attribute (JSON Merge Patch) by its key
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /rest/api/attributes/key={key} (the `UpdateAttributeByKey` operationId).
+	UpdateAttributeByKeyWithBody(ctx context.Context, key Key, params *UpdateAttributeByKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateAttributeByKeyWithApplicationMergePatchPlusJSONBody Change a attribute (JSON Merge Patch) by its key
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /rest/api/attributes/key={key} (the `UpdateAttributeByKey` operationId).
+	UpdateAttributeByKeyWithApplicationMergePatchPlusJSONBody(ctx context.Context, key Key, params *UpdateAttributeByKeyParams, body UpdateAttributeByKeyApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DeleteAttribute Delete a attribute
 	//
 	// Refused (`409`) while a category's attribute set or a product uses it.
@@ -3792,6 +4485,32 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /rest/api/categories (the `CreateCategory` operationId).
 	CreateCategoryWithApplicationLdPlusJSONBody(ctx context.Context, params *CreateCategoryParams, body CreateCategoryApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteCategoryByKey Delete a category by its key
+	//
+	// Refused (`409`) while it has products or subcategories.
+	//
+	// Corresponds with DELETE /rest/api/categories/key={key} (the `DeleteCategoryByKey` operationId).
+	DeleteCategoryByKey(ctx context.Context, key Key, params *DeleteCategoryByKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCategoryByKey Retrieve a category by its key
+	//
+	// Corresponds with GET /rest/api/categories/key={key} (the `GetCategoryByKey` operationId).
+	GetCategoryByKey(ctx context.Context, key Key, params *GetCategoryByKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCategoryByKeyWithBody Change a category (JSON Merge Patch) by its key
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /rest/api/categories/key={key} (the `UpdateCategoryByKey` operationId).
+	UpdateCategoryByKeyWithBody(ctx context.Context, key Key, params *UpdateCategoryByKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCategoryByKeyWithApplicationMergePatchPlusJSONBody Change a category (JSON Merge Patch) by its key
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /rest/api/categories/key={key} (the `UpdateCategoryByKey` operationId).
+	UpdateCategoryByKeyWithApplicationMergePatchPlusJSONBody(ctx context.Context, key Key, params *UpdateCategoryByKeyParams, body UpdateCategoryByKeyApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteCategory Delete a category
 	//
@@ -3897,6 +4616,32 @@ type ClientInterface interface {
 	// Corresponds with POST /rest/api/collections (the `CreateCollection` operationId).
 	CreateCollectionWithApplicationLdPlusJSONBody(ctx context.Context, params *CreateCollectionParams, body CreateCollectionApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DeleteCollectionByKey Delete a collection by its key
+	//
+	// Products leave the collection; they are not deleted.
+	//
+	// Corresponds with DELETE /rest/api/collections/key={key} (the `DeleteCollectionByKey` operationId).
+	DeleteCollectionByKey(ctx context.Context, key Key, params *DeleteCollectionByKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCollectionByKey Retrieve a collection by its key
+	//
+	// Corresponds with GET /rest/api/collections/key={key} (the `GetCollectionByKey` operationId).
+	GetCollectionByKey(ctx context.Context, key Key, params *GetCollectionByKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCollectionByKeyWithBody Change a collection (JSON Merge Patch) by its key
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /rest/api/collections/key={key} (the `UpdateCollectionByKey` operationId).
+	UpdateCollectionByKeyWithBody(ctx context.Context, key Key, params *UpdateCollectionByKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateCollectionByKeyWithApplicationMergePatchPlusJSONBody Change a collection (JSON Merge Patch) by its key
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /rest/api/collections/key={key} (the `UpdateCollectionByKey` operationId).
+	UpdateCollectionByKeyWithApplicationMergePatchPlusJSONBody(ctx context.Context, key Key, params *UpdateCollectionByKeyParams, body UpdateCollectionByKeyApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DeleteCollection Delete a collection
 	//
 	// Products leave the collection; they are not deleted.
@@ -3987,6 +4732,139 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /rest/api/events/{id} (the `GetEvent` operationId).
 	GetEvent(ctx context.Context, id Id, params *GetEventParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListExports List the instance's exports, newest first
+	//
+	// Corresponds with GET /rest/api/exports (the `ListExports` operationId).
+	ListExports(ctx context.Context, params *ListExportsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateExportWithBody Export products (NDJSON, asynchronous), with the feed position to continue from
+	//
+	// Starts an export of the products the filters select (the product list's filters; `{}`
+	// exports every product). It runs in the background: follow `Location` until `status` is
+	// `completed`, then download the file, one product per line in the shape
+	// `PUT /rest/api/products/key={key}` and imports take (references by key, channels by
+	// code, images by `src`, option values by name and label), so a file exported from one
+	// instance imports into another as it is. Texts are in the request locale.
+	//
+	// The export reads its products in one snapshot of the catalog and records, in
+	// `eventsCursor`, the events feed's position in that same snapshot: the events after it
+	// (`GET /rest/api/events?cursor={eventsCursor}`) are exactly the changes the file does not
+	// hold, with no gap and no overlap, however many writers run meanwhile. A mirror loads the
+	// file, then follows the feed from there. Downloads are kept 7 days.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /rest/api/exports (the `CreateExport` operationId).
+	CreateExportWithBody(ctx context.Context, params *CreateExportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateExport Export products (NDJSON, asynchronous), with the feed position to continue from
+	//
+	// Starts an export of the products the filters select (the product list's filters; `{}`
+	// exports every product). It runs in the background: follow `Location` until `status` is
+	// `completed`, then download the file, one product per line in the shape
+	// `PUT /rest/api/products/key={key}` and imports take (references by key, channels by
+	// code, images by `src`, option values by name and label), so a file exported from one
+	// instance imports into another as it is. Texts are in the request locale.
+	//
+	// The export reads its products in one snapshot of the catalog and records, in
+	// `eventsCursor`, the events feed's position in that same snapshot: the events after it
+	// (`GET /rest/api/events?cursor={eventsCursor}`) are exactly the changes the file does not
+	// hold, with no gap and no overlap, however many writers run meanwhile. A mirror loads the
+	// file, then follows the feed from there. Downloads are kept 7 days.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /rest/api/exports (the `CreateExport` operationId).
+	CreateExport(ctx context.Context, params *CreateExportParams, body CreateExportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateExportWithApplicationLdPlusJSONBody Export products (NDJSON, asynchronous), with the feed position to continue from
+	//
+	// Starts an export of the products the filters select (the product list's filters; `{}`
+	// exports every product). It runs in the background: follow `Location` until `status` is
+	// `completed`, then download the file, one product per line in the shape
+	// `PUT /rest/api/products/key={key}` and imports take (references by key, channels by
+	// code, images by `src`, option values by name and label), so a file exported from one
+	// instance imports into another as it is. Texts are in the request locale.
+	//
+	// The export reads its products in one snapshot of the catalog and records, in
+	// `eventsCursor`, the events feed's position in that same snapshot: the events after it
+	// (`GET /rest/api/events?cursor={eventsCursor}`) are exactly the changes the file does not
+	// hold, with no gap and no overlap, however many writers run meanwhile. A mirror loads the
+	// file, then follows the feed from there. Downloads are kept 7 days.
+	//
+	// Takes a body of the `application/ld+json` content type.
+	//
+	// Corresponds with POST /rest/api/exports (the `CreateExport` operationId).
+	CreateExportWithApplicationLdPlusJSONBody(ctx context.Context, params *CreateExportParams, body CreateExportApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetExport Retrieve an export and where it stands
+	//
+	// Corresponds with GET /rest/api/exports/{id} (the `GetExport` operationId).
+	GetExport(ctx context.Context, id Id, params *GetExportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadExport Download a completed export (NDJSON)
+	//
+	// The exported products, one JSON object per line in the shape imports take (each with its
+	// `key` when it has one), in the order the product list's cursor walk gives. `409` while the
+	// export is not completed; `404` once it has expired (exports are removed with their file).
+	//
+	// Corresponds with GET /rest/api/exports/{id}/download (the `DownloadExport` operationId).
+	DownloadExport(ctx context.Context, id Id, params *DownloadExportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListImports List the instance's imports, newest first
+	//
+	// Corresponds with GET /rest/api/imports (the `ListImports` operationId).
+	ListImports(ctx context.Context, params *ListImportsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateImportWithBody Import products by key (NDJSON, asynchronous)
+	//
+	// Sets the state of many products at once: one JSON object per line, each the body
+	// `PUT /rest/api/products/key={key}` takes with its `key` (an export's file imports as it is).
+	// A line creates the product with that key, or sets its whole state (the same matching:
+	// variants by `sku`, images by `src`, prices by scope), or changes nothing when the state is
+	// the stored one. Texts are written in the request locale.
+	//
+	// The file is stored as it arrives and applied in the background, in batches: each batch's
+	// changes, their events and the lines' results commit together, so an import that a crash
+	// interrupts resumes at its next line, and no line is applied twice. Follow `Location` for
+	// the counts; `GET …/results` answers one line per line. A line the import cannot apply (not
+	// a JSON object, a violation, a SKU another product has) is rejected alone, with its reason
+	// in its result; the other lines go on. A key repeated in one file is applied in line order.
+	// At most 2 imports of an instance run at once; later ones wait `queued`. `import.completed`
+	// (or `import.failed`) is recorded with the counts, and sent to webhooks like every event.
+	//
+	// Up to 100,000 lines and 100 MB (`413` beyond, and nothing is stored; the upload may take up
+	// to 10 minutes). The body must be NDJSON (`Content-Type: application/x-ndjson`, `415`
+	// otherwise) whose first line is a JSON object (`400` otherwise); a later line that is not
+	// one, is not valid UTF-8 or is longer than 1 MiB is rejected alone.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /rest/api/imports (the `CreateImport` operationId).
+	CreateImportWithBody(ctx context.Context, params *CreateImportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelImport Cancel an import
+	//
+	// A queued import is canceled at once; a running one stops before its next batch (the lines
+	// applied so far stay applied, and their results are kept). `409` once it has finished.
+	//
+	// Corresponds with DELETE /rest/api/imports/{id} (the `CancelImport` operationId).
+	CancelImport(ctx context.Context, id Id, params *CancelImportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetImport Retrieve an import and its counts
+	//
+	// Corresponds with GET /rest/api/imports/{id} (the `GetImport` operationId).
+	GetImport(ctx context.Context, id Id, params *GetImportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetImportResults The result of every line applied so far (NDJSON, in input order)
+	//
+	// One JSON object per line applied so far (every line once the import is finished), in input
+	// order, as `ImportResult` describes: `201` created, `200` set (or unchanged), `400` not a
+	// JSON object, `409` a conflict with stored data, `422` violations.
+	//
+	// Corresponds with GET /rest/api/imports/{id}/results (the `GetImportResults` operationId).
+	GetImportResults(ctx context.Context, id Id, params *GetImportResultsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListLocales List the instance's enabled locales
 	//
@@ -4492,6 +5370,112 @@ type ClientInterface interface {
 	// Corresponds with POST /rest/api/products (the `CreateProduct` operationId).
 	CreateProductWithApplicationLdPlusJSONBody(ctx context.Context, params *CreateProductParams, body CreateProductApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DeleteProductByKey Delete a product with its options and variants by its key
+	//
+	// Corresponds with DELETE /rest/api/products/key={key} (the `DeleteProductByKey` operationId).
+	DeleteProductByKey(ctx context.Context, key Key, params *DeleteProductByKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetProductByKey Retrieve a product by its key
+	//
+	// Corresponds with GET /rest/api/products/key={key} (the `GetProductByKey` operationId).
+	GetProductByKey(ctx context.Context, key Key, params *GetProductByKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateProductByKeyWithBody Update a product (JSON Merge Patch) by its key
+	//
+	// Changes the product's own fields; translatable texts are written in the request locale.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /rest/api/products/key={key} (the `UpdateProductByKey` operationId).
+	UpdateProductByKeyWithBody(ctx context.Context, key Key, params *UpdateProductByKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateProductByKeyWithApplicationMergePatchPlusJSONBody Update a product (JSON Merge Patch) by its key
+	//
+	// Changes the product's own fields; translatable texts are written in the request locale.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /rest/api/products/key={key} (the `UpdateProductByKey` operationId).
+	UpdateProductByKeyWithApplicationMergePatchPlusJSONBody(ctx context.Context, key Key, params *UpdateProductByKeyParams, body UpdateProductByKeyApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetProductByKeyWithBody Create or replace a product by its key (its whole state)
+	//
+	// Sets the whole state of the product with this key, and creates it when no product has the
+	// key (as Shopify's `productSet` and commercetools' imports by key do). The body is a product as
+	// `POST /rest/api/products` takes it; its `key`, when given, must be the path's. A PIM sends
+	// what it holds, and never needs our ids: references take key IRIs
+	// (`/rest/api/categories/key=shirts`), channels their code IRI (`/rest/api/channels/code=web`).
+	//
+	// Scalars are set as given: one left out is cleared (`status` left out is `draft`). Lists are
+	// set: options are matched by name and their values by label, variants by `sku`, images by
+	// `src`, and each variant's prices by scope (channel, country, currency, and `validFrom` for a
+	// dated price). Matched entries keep their ids and IRIs and take the values sent, new ones are
+	// created, and stored ones left out are removed (a price left out ends now: its history, and
+	// with it the 30-day lowest price, stays). Channels, collections and attribute values are
+	// replaced, in the order given. Texts are written in the request locale.
+	//
+	// `201` when it created the product, `200` otherwise. Sending the state the product already has
+	// changes nothing: no new version (the same `ETag`), no event, no webhook. `If-Match` applies:
+	// `412` when the product changed since that `ETag`, or does not exist. Two requests creating
+	// the same key at once: one creates, the other is a `409` (retry it: it then sets the state).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /rest/api/products/key={key} (the `SetProductByKey` operationId).
+	SetProductByKeyWithBody(ctx context.Context, key Key, params *SetProductByKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetProductByKey Create or replace a product by its key (its whole state)
+	//
+	// Sets the whole state of the product with this key, and creates it when no product has the
+	// key (as Shopify's `productSet` and commercetools' imports by key do). The body is a product as
+	// `POST /rest/api/products` takes it; its `key`, when given, must be the path's. A PIM sends
+	// what it holds, and never needs our ids: references take key IRIs
+	// (`/rest/api/categories/key=shirts`), channels their code IRI (`/rest/api/channels/code=web`).
+	//
+	// Scalars are set as given: one left out is cleared (`status` left out is `draft`). Lists are
+	// set: options are matched by name and their values by label, variants by `sku`, images by
+	// `src`, and each variant's prices by scope (channel, country, currency, and `validFrom` for a
+	// dated price). Matched entries keep their ids and IRIs and take the values sent, new ones are
+	// created, and stored ones left out are removed (a price left out ends now: its history, and
+	// with it the 30-day lowest price, stays). Channels, collections and attribute values are
+	// replaced, in the order given. Texts are written in the request locale.
+	//
+	// `201` when it created the product, `200` otherwise. Sending the state the product already has
+	// changes nothing: no new version (the same `ETag`), no event, no webhook. `If-Match` applies:
+	// `412` when the product changed since that `ETag`, or does not exist. Two requests creating
+	// the same key at once: one creates, the other is a `409` (retry it: it then sets the state).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /rest/api/products/key={key} (the `SetProductByKey` operationId).
+	SetProductByKey(ctx context.Context, key Key, params *SetProductByKeyParams, body SetProductByKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetProductByKeyWithApplicationLdPlusJSONBody Create or replace a product by its key (its whole state)
+	//
+	// Sets the whole state of the product with this key, and creates it when no product has the
+	// key (as Shopify's `productSet` and commercetools' imports by key do). The body is a product as
+	// `POST /rest/api/products` takes it; its `key`, when given, must be the path's. A PIM sends
+	// what it holds, and never needs our ids: references take key IRIs
+	// (`/rest/api/categories/key=shirts`), channels their code IRI (`/rest/api/channels/code=web`).
+	//
+	// Scalars are set as given: one left out is cleared (`status` left out is `draft`). Lists are
+	// set: options are matched by name and their values by label, variants by `sku`, images by
+	// `src`, and each variant's prices by scope (channel, country, currency, and `validFrom` for a
+	// dated price). Matched entries keep their ids and IRIs and take the values sent, new ones are
+	// created, and stored ones left out are removed (a price left out ends now: its history, and
+	// with it the 30-day lowest price, stays). Channels, collections and attribute values are
+	// replaced, in the order given. Texts are written in the request locale.
+	//
+	// `201` when it created the product, `200` otherwise. Sending the state the product already has
+	// changes nothing: no new version (the same `ETag`), no event, no webhook. `If-Match` applies:
+	// `412` when the product changed since that `ETag`, or does not exist. Two requests creating
+	// the same key at once: one creates, the other is a `409` (retry it: it then sets the state).
+	//
+	// Takes a body of the `application/ld+json` content type.
+	//
+	// Corresponds with PUT /rest/api/products/key={key} (the `SetProductByKey` operationId).
+	SetProductByKeyWithApplicationLdPlusJSONBody(ctx context.Context, key Key, params *SetProductByKeyParams, body SetProductByKeyApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DeleteProduct Delete a product with its options and variants
 	//
 	// Corresponds with DELETE /rest/api/products/{id} (the `DeleteProduct` operationId).
@@ -4898,6 +5882,72 @@ func (c *Client) CreateAttributeWithApplicationLdPlusJSONBody(ctx context.Contex
 	return c.Client.Do(req)
 }
 
+// DeleteAttributeByKey Delete a attribute by its key
+//
+// Refused (`409`) while a category's attribute set or a product uses it.
+//
+// Corresponds with DELETE /rest/api/attributes/key={key} (the `DeleteAttributeByKey` operationId).
+func (c *Client) DeleteAttributeByKey(ctx context.Context, key Key, params *DeleteAttributeByKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteAttributeByKeyRequest(c.Server, key, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAttributeByKey Retrieve a attribute by its key
+//
+// Corresponds with GET /rest/api/attributes/key={key} (the `GetAttributeByKey` operationId).
+func (c *Client) GetAttributeByKey(ctx context.Context, key Key, params *GetAttributeByKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAttributeByKeyRequest(c.Server, key, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateAttributeByKeyWithBody Change a attribute (JSON Merge Patch) by its key
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /rest/api/attributes/key={key} (the `UpdateAttributeByKey` operationId).
+func (c *Client) UpdateAttributeByKeyWithBody(ctx context.Context, key Key, params *UpdateAttributeByKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAttributeByKeyRequestWithBody(c.Server, key, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateAttributeByKeyWithApplicationMergePatchPlusJSONBody Change a attribute (JSON Merge Patch) by its key
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /rest/api/attributes/key={key} (the `UpdateAttributeByKey` operationId).
+func (c *Client) UpdateAttributeByKeyWithApplicationMergePatchPlusJSONBody(ctx context.Context, key Key, params *UpdateAttributeByKeyParams, body UpdateAttributeByKeyApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAttributeByKeyRequestWithApplicationMergePatchPlusJSONBody(c.Server, key, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DeleteAttribute Delete a attribute
 //
 // Refused (`409`) while a category's attribute set or a product uses it.
@@ -5020,6 +6070,72 @@ func (c *Client) CreateCategory(ctx context.Context, params *CreateCategoryParam
 // Corresponds with POST /rest/api/categories (the `CreateCategory` operationId).
 func (c *Client) CreateCategoryWithApplicationLdPlusJSONBody(ctx context.Context, params *CreateCategoryParams, body CreateCategoryApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateCategoryRequestWithApplicationLdPlusJSONBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteCategoryByKey Delete a category by its key
+//
+// Refused (`409`) while it has products or subcategories.
+//
+// Corresponds with DELETE /rest/api/categories/key={key} (the `DeleteCategoryByKey` operationId).
+func (c *Client) DeleteCategoryByKey(ctx context.Context, key Key, params *DeleteCategoryByKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteCategoryByKeyRequest(c.Server, key, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCategoryByKey Retrieve a category by its key
+//
+// Corresponds with GET /rest/api/categories/key={key} (the `GetCategoryByKey` operationId).
+func (c *Client) GetCategoryByKey(ctx context.Context, key Key, params *GetCategoryByKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCategoryByKeyRequest(c.Server, key, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCategoryByKeyWithBody Change a category (JSON Merge Patch) by its key
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /rest/api/categories/key={key} (the `UpdateCategoryByKey` operationId).
+func (c *Client) UpdateCategoryByKeyWithBody(ctx context.Context, key Key, params *UpdateCategoryByKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCategoryByKeyRequestWithBody(c.Server, key, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCategoryByKeyWithApplicationMergePatchPlusJSONBody Change a category (JSON Merge Patch) by its key
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /rest/api/categories/key={key} (the `UpdateCategoryByKey` operationId).
+func (c *Client) UpdateCategoryByKeyWithApplicationMergePatchPlusJSONBody(ctx context.Context, key Key, params *UpdateCategoryByKeyParams, body UpdateCategoryByKeyApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCategoryByKeyRequestWithApplicationMergePatchPlusJSONBody(c.Server, key, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5294,6 +6410,72 @@ func (c *Client) CreateCollectionWithApplicationLdPlusJSONBody(ctx context.Conte
 	return c.Client.Do(req)
 }
 
+// DeleteCollectionByKey Delete a collection by its key
+//
+// Products leave the collection; they are not deleted.
+//
+// Corresponds with DELETE /rest/api/collections/key={key} (the `DeleteCollectionByKey` operationId).
+func (c *Client) DeleteCollectionByKey(ctx context.Context, key Key, params *DeleteCollectionByKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteCollectionByKeyRequest(c.Server, key, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCollectionByKey Retrieve a collection by its key
+//
+// Corresponds with GET /rest/api/collections/key={key} (the `GetCollectionByKey` operationId).
+func (c *Client) GetCollectionByKey(ctx context.Context, key Key, params *GetCollectionByKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCollectionByKeyRequest(c.Server, key, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCollectionByKeyWithBody Change a collection (JSON Merge Patch) by its key
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /rest/api/collections/key={key} (the `UpdateCollectionByKey` operationId).
+func (c *Client) UpdateCollectionByKeyWithBody(ctx context.Context, key Key, params *UpdateCollectionByKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCollectionByKeyRequestWithBody(c.Server, key, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateCollectionByKeyWithApplicationMergePatchPlusJSONBody Change a collection (JSON Merge Patch) by its key
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /rest/api/collections/key={key} (the `UpdateCollectionByKey` operationId).
+func (c *Client) UpdateCollectionByKeyWithApplicationMergePatchPlusJSONBody(ctx context.Context, key Key, params *UpdateCollectionByKeyParams, body UpdateCollectionByKeyApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateCollectionByKeyRequestWithApplicationMergePatchPlusJSONBody(c.Server, key, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DeleteCollection Delete a collection
 //
 // Products leave the collection; they are not deleted.
@@ -5475,6 +6657,249 @@ func (c *Client) ListEvents(ctx context.Context, params *ListEventsParams, reqEd
 // Corresponds with GET /rest/api/events/{id} (the `GetEvent` operationId).
 func (c *Client) GetEvent(ctx context.Context, id Id, params *GetEventParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetEventRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListExports List the instance's exports, newest first
+//
+// Corresponds with GET /rest/api/exports (the `ListExports` operationId).
+func (c *Client) ListExports(ctx context.Context, params *ListExportsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListExportsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateExportWithBody Export products (NDJSON, asynchronous), with the feed position to continue from
+//
+// Starts an export of the products the filters select (the product list's filters; `{}`
+// exports every product). It runs in the background: follow `Location` until `status` is
+// `completed`, then download the file, one product per line in the shape
+// `PUT /rest/api/products/key={key}` and imports take (references by key, channels by
+// code, images by `src`, option values by name and label), so a file exported from one
+// instance imports into another as it is. Texts are in the request locale.
+//
+// The export reads its products in one snapshot of the catalog and records, in
+// `eventsCursor`, the events feed's position in that same snapshot: the events after it
+// (`GET /rest/api/events?cursor={eventsCursor}`) are exactly the changes the file does not
+// hold, with no gap and no overlap, however many writers run meanwhile. A mirror loads the
+// file, then follows the feed from there. Downloads are kept 7 days.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /rest/api/exports (the `CreateExport` operationId).
+func (c *Client) CreateExportWithBody(ctx context.Context, params *CreateExportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateExportRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateExport Export products (NDJSON, asynchronous), with the feed position to continue from
+//
+// Starts an export of the products the filters select (the product list's filters; `{}`
+// exports every product). It runs in the background: follow `Location` until `status` is
+// `completed`, then download the file, one product per line in the shape
+// `PUT /rest/api/products/key={key}` and imports take (references by key, channels by
+// code, images by `src`, option values by name and label), so a file exported from one
+// instance imports into another as it is. Texts are in the request locale.
+//
+// The export reads its products in one snapshot of the catalog and records, in
+// `eventsCursor`, the events feed's position in that same snapshot: the events after it
+// (`GET /rest/api/events?cursor={eventsCursor}`) are exactly the changes the file does not
+// hold, with no gap and no overlap, however many writers run meanwhile. A mirror loads the
+// file, then follows the feed from there. Downloads are kept 7 days.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /rest/api/exports (the `CreateExport` operationId).
+func (c *Client) CreateExport(ctx context.Context, params *CreateExportParams, body CreateExportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateExportRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateExportWithApplicationLdPlusJSONBody Export products (NDJSON, asynchronous), with the feed position to continue from
+//
+// Starts an export of the products the filters select (the product list's filters; `{}`
+// exports every product). It runs in the background: follow `Location` until `status` is
+// `completed`, then download the file, one product per line in the shape
+// `PUT /rest/api/products/key={key}` and imports take (references by key, channels by
+// code, images by `src`, option values by name and label), so a file exported from one
+// instance imports into another as it is. Texts are in the request locale.
+//
+// The export reads its products in one snapshot of the catalog and records, in
+// `eventsCursor`, the events feed's position in that same snapshot: the events after it
+// (`GET /rest/api/events?cursor={eventsCursor}`) are exactly the changes the file does not
+// hold, with no gap and no overlap, however many writers run meanwhile. A mirror loads the
+// file, then follows the feed from there. Downloads are kept 7 days.
+//
+// Takes a body of the `application/ld+json` content type.
+//
+// Corresponds with POST /rest/api/exports (the `CreateExport` operationId).
+func (c *Client) CreateExportWithApplicationLdPlusJSONBody(ctx context.Context, params *CreateExportParams, body CreateExportApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateExportRequestWithApplicationLdPlusJSONBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetExport Retrieve an export and where it stands
+//
+// Corresponds with GET /rest/api/exports/{id} (the `GetExport` operationId).
+func (c *Client) GetExport(ctx context.Context, id Id, params *GetExportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetExportRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadExport Download a completed export (NDJSON)
+//
+// The exported products, one JSON object per line in the shape imports take (each with its
+// `key` when it has one), in the order the product list's cursor walk gives. `409` while the
+// export is not completed; `404` once it has expired (exports are removed with their file).
+//
+// Corresponds with GET /rest/api/exports/{id}/download (the `DownloadExport` operationId).
+func (c *Client) DownloadExport(ctx context.Context, id Id, params *DownloadExportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadExportRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListImports List the instance's imports, newest first
+//
+// Corresponds with GET /rest/api/imports (the `ListImports` operationId).
+func (c *Client) ListImports(ctx context.Context, params *ListImportsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListImportsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateImportWithBody Import products by key (NDJSON, asynchronous)
+//
+// Sets the state of many products at once: one JSON object per line, each the body
+// `PUT /rest/api/products/key={key}` takes with its `key` (an export's file imports as it is).
+// A line creates the product with that key, or sets its whole state (the same matching:
+// variants by `sku`, images by `src`, prices by scope), or changes nothing when the state is
+// the stored one. Texts are written in the request locale.
+//
+// The file is stored as it arrives and applied in the background, in batches: each batch's
+// changes, their events and the lines' results commit together, so an import that a crash
+// interrupts resumes at its next line, and no line is applied twice. Follow `Location` for
+// the counts; `GET …/results` answers one line per line. A line the import cannot apply (not
+// a JSON object, a violation, a SKU another product has) is rejected alone, with its reason
+// in its result; the other lines go on. A key repeated in one file is applied in line order.
+// At most 2 imports of an instance run at once; later ones wait `queued`. `import.completed`
+// (or `import.failed`) is recorded with the counts, and sent to webhooks like every event.
+//
+// Up to 100,000 lines and 100 MB (`413` beyond, and nothing is stored; the upload may take up
+// to 10 minutes). The body must be NDJSON (`Content-Type: application/x-ndjson`, `415`
+// otherwise) whose first line is a JSON object (`400` otherwise); a later line that is not
+// one, is not valid UTF-8 or is longer than 1 MiB is rejected alone.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /rest/api/imports (the `CreateImport` operationId).
+func (c *Client) CreateImportWithBody(ctx context.Context, params *CreateImportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateImportRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelImport Cancel an import
+//
+// A queued import is canceled at once; a running one stops before its next batch (the lines
+// applied so far stay applied, and their results are kept). `409` once it has finished.
+//
+// Corresponds with DELETE /rest/api/imports/{id} (the `CancelImport` operationId).
+func (c *Client) CancelImport(ctx context.Context, id Id, params *CancelImportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelImportRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetImport Retrieve an import and its counts
+//
+// Corresponds with GET /rest/api/imports/{id} (the `GetImport` operationId).
+func (c *Client) GetImport(ctx context.Context, id Id, params *GetImportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetImportRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetImportResults The result of every line applied so far (NDJSON, in input order)
+//
+// One JSON object per line applied so far (every line once the import is finished), in input
+// order, as `ImportResult` describes: `201` created, `200` set (or unchanged), `400` not a
+// JSON object, `409` a conflict with stored data, `422` violations.
+//
+// Corresponds with GET /rest/api/imports/{id}/results (the `GetImportResults` operationId).
+func (c *Client) GetImportResults(ctx context.Context, id Id, params *GetImportResultsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetImportResultsRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6619,6 +8044,182 @@ func (c *Client) CreateProductWithApplicationLdPlusJSONBody(ctx context.Context,
 	return c.Client.Do(req)
 }
 
+// DeleteProductByKey Delete a product with its options and variants by its key
+//
+// Corresponds with DELETE /rest/api/products/key={key} (the `DeleteProductByKey` operationId).
+func (c *Client) DeleteProductByKey(ctx context.Context, key Key, params *DeleteProductByKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteProductByKeyRequest(c.Server, key, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetProductByKey Retrieve a product by its key
+//
+// Corresponds with GET /rest/api/products/key={key} (the `GetProductByKey` operationId).
+func (c *Client) GetProductByKey(ctx context.Context, key Key, params *GetProductByKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetProductByKeyRequest(c.Server, key, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateProductByKeyWithBody Update a product (JSON Merge Patch) by its key
+//
+// Changes the product's own fields; translatable texts are written in the request locale.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /rest/api/products/key={key} (the `UpdateProductByKey` operationId).
+func (c *Client) UpdateProductByKeyWithBody(ctx context.Context, key Key, params *UpdateProductByKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateProductByKeyRequestWithBody(c.Server, key, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateProductByKeyWithApplicationMergePatchPlusJSONBody Update a product (JSON Merge Patch) by its key
+//
+// Changes the product's own fields; translatable texts are written in the request locale.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /rest/api/products/key={key} (the `UpdateProductByKey` operationId).
+func (c *Client) UpdateProductByKeyWithApplicationMergePatchPlusJSONBody(ctx context.Context, key Key, params *UpdateProductByKeyParams, body UpdateProductByKeyApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateProductByKeyRequestWithApplicationMergePatchPlusJSONBody(c.Server, key, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetProductByKeyWithBody Create or replace a product by its key (its whole state)
+//
+// Sets the whole state of the product with this key, and creates it when no product has the
+// key (as Shopify's `productSet` and commercetools' imports by key do). The body is a product as
+// `POST /rest/api/products` takes it; its `key`, when given, must be the path's. A PIM sends
+// what it holds, and never needs our ids: references take key IRIs
+// (`/rest/api/categories/key=shirts`), channels their code IRI (`/rest/api/channels/code=web`).
+//
+// Scalars are set as given: one left out is cleared (`status` left out is `draft`). Lists are
+// set: options are matched by name and their values by label, variants by `sku`, images by
+// `src`, and each variant's prices by scope (channel, country, currency, and `validFrom` for a
+// dated price). Matched entries keep their ids and IRIs and take the values sent, new ones are
+// created, and stored ones left out are removed (a price left out ends now: its history, and
+// with it the 30-day lowest price, stays). Channels, collections and attribute values are
+// replaced, in the order given. Texts are written in the request locale.
+//
+// `201` when it created the product, `200` otherwise. Sending the state the product already has
+// changes nothing: no new version (the same `ETag`), no event, no webhook. `If-Match` applies:
+// `412` when the product changed since that `ETag`, or does not exist. Two requests creating
+// the same key at once: one creates, the other is a `409` (retry it: it then sets the state).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /rest/api/products/key={key} (the `SetProductByKey` operationId).
+func (c *Client) SetProductByKeyWithBody(ctx context.Context, key Key, params *SetProductByKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetProductByKeyRequestWithBody(c.Server, key, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetProductByKey Create or replace a product by its key (its whole state)
+//
+// Sets the whole state of the product with this key, and creates it when no product has the
+// key (as Shopify's `productSet` and commercetools' imports by key do). The body is a product as
+// `POST /rest/api/products` takes it; its `key`, when given, must be the path's. A PIM sends
+// what it holds, and never needs our ids: references take key IRIs
+// (`/rest/api/categories/key=shirts`), channels their code IRI (`/rest/api/channels/code=web`).
+//
+// Scalars are set as given: one left out is cleared (`status` left out is `draft`). Lists are
+// set: options are matched by name and their values by label, variants by `sku`, images by
+// `src`, and each variant's prices by scope (channel, country, currency, and `validFrom` for a
+// dated price). Matched entries keep their ids and IRIs and take the values sent, new ones are
+// created, and stored ones left out are removed (a price left out ends now: its history, and
+// with it the 30-day lowest price, stays). Channels, collections and attribute values are
+// replaced, in the order given. Texts are written in the request locale.
+//
+// `201` when it created the product, `200` otherwise. Sending the state the product already has
+// changes nothing: no new version (the same `ETag`), no event, no webhook. `If-Match` applies:
+// `412` when the product changed since that `ETag`, or does not exist. Two requests creating
+// the same key at once: one creates, the other is a `409` (retry it: it then sets the state).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /rest/api/products/key={key} (the `SetProductByKey` operationId).
+func (c *Client) SetProductByKey(ctx context.Context, key Key, params *SetProductByKeyParams, body SetProductByKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetProductByKeyRequest(c.Server, key, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetProductByKeyWithApplicationLdPlusJSONBody Create or replace a product by its key (its whole state)
+//
+// Sets the whole state of the product with this key, and creates it when no product has the
+// key (as Shopify's `productSet` and commercetools' imports by key do). The body is a product as
+// `POST /rest/api/products` takes it; its `key`, when given, must be the path's. A PIM sends
+// what it holds, and never needs our ids: references take key IRIs
+// (`/rest/api/categories/key=shirts`), channels their code IRI (`/rest/api/channels/code=web`).
+//
+// Scalars are set as given: one left out is cleared (`status` left out is `draft`). Lists are
+// set: options are matched by name and their values by label, variants by `sku`, images by
+// `src`, and each variant's prices by scope (channel, country, currency, and `validFrom` for a
+// dated price). Matched entries keep their ids and IRIs and take the values sent, new ones are
+// created, and stored ones left out are removed (a price left out ends now: its history, and
+// with it the 30-day lowest price, stays). Channels, collections and attribute values are
+// replaced, in the order given. Texts are written in the request locale.
+//
+// `201` when it created the product, `200` otherwise. Sending the state the product already has
+// changes nothing: no new version (the same `ETag`), no event, no webhook. `If-Match` applies:
+// `412` when the product changed since that `ETag`, or does not exist. Two requests creating
+// the same key at once: one creates, the other is a `409` (retry it: it then sets the state).
+//
+// Takes a body of the `application/ld+json` content type.
+//
+// Corresponds with PUT /rest/api/products/key={key} (the `SetProductByKey` operationId).
+func (c *Client) SetProductByKeyWithApplicationLdPlusJSONBody(ctx context.Context, key Key, params *SetProductByKeyParams, body SetProductByKeyApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetProductByKeyRequestWithApplicationLdPlusJSONBody(c.Server, key, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DeleteProduct Delete a product with its options and variants
 //
 // Corresponds with DELETE /rest/api/products/{id} (the `DeleteProduct` operationId).
@@ -7505,6 +9106,226 @@ func NewCreateAttributeRequestWithBody(server string, params *CreateAttributePar
 	return req, nil
 }
 
+// NewDeleteAttributeByKeyRequest constructs an http.Request for the DeleteAttributeByKey method
+func NewDeleteAttributeByKeyRequest(server string, key Key, params *DeleteAttributeByKeyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "key", key, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/attributes/key=%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetAttributeByKeyRequest constructs an http.Request for the GetAttributeByKey method
+func NewGetAttributeByKeyRequest(server string, key Key, params *GetAttributeByKeyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "key", key, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/attributes/key=%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateAttributeByKeyRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateAttributeByKey builder with application/merge-patch+json body
+func NewUpdateAttributeByKeyRequestWithApplicationMergePatchPlusJSONBody(server string, key Key, params *UpdateAttributeByKeyParams, body UpdateAttributeByKeyApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateAttributeByKeyRequestWithBody(server, key, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateAttributeByKeyRequestWithBody constructs an http.Request for the UpdateAttributeByKey method, with any body, and a specified content type
+func NewUpdateAttributeByKeyRequestWithBody(server string, key Key, params *UpdateAttributeByKeyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "key", key, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/attributes/key=%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewDeleteAttributeRequest constructs an http.Request for the DeleteAttribute method
 func NewDeleteAttributeRequest(server string, id Id, params *DeleteAttributeParams) (*http.Request, error) {
 	var err error
@@ -7916,6 +9737,226 @@ func NewCreateCategoryRequestWithBody(server string, params *CreateCategoryParam
 			}
 
 			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam3)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteCategoryByKeyRequest constructs an http.Request for the DeleteCategoryByKey method
+func NewDeleteCategoryByKeyRequest(server string, key Key, params *DeleteCategoryByKeyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "key", key, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/categories/key=%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetCategoryByKeyRequest constructs an http.Request for the GetCategoryByKey method
+func NewGetCategoryByKeyRequest(server string, key Key, params *GetCategoryByKeyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "key", key, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/categories/key=%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateCategoryByKeyRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateCategoryByKey builder with application/merge-patch+json body
+func NewUpdateCategoryByKeyRequestWithApplicationMergePatchPlusJSONBody(server string, key Key, params *UpdateCategoryByKeyParams, body UpdateCategoryByKeyApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCategoryByKeyRequestWithBody(server, key, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateCategoryByKeyRequestWithBody constructs an http.Request for the UpdateCategoryByKey method, with any body, and a specified content type
+func NewUpdateCategoryByKeyRequestWithBody(server string, key Key, params *UpdateCategoryByKeyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "key", key, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/categories/key=%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
 		}
 
 	}
@@ -8610,6 +10651,226 @@ func NewCreateCollectionRequestWithBody(server string, params *CreateCollectionP
 	return req, nil
 }
 
+// NewDeleteCollectionByKeyRequest constructs an http.Request for the DeleteCollectionByKey method
+func NewDeleteCollectionByKeyRequest(server string, key Key, params *DeleteCollectionByKeyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "key", key, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/collections/key=%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetCollectionByKeyRequest constructs an http.Request for the GetCollectionByKey method
+func NewGetCollectionByKeyRequest(server string, key Key, params *GetCollectionByKeyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "key", key, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/collections/key=%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateCollectionByKeyRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateCollectionByKey builder with application/merge-patch+json body
+func NewUpdateCollectionByKeyRequestWithApplicationMergePatchPlusJSONBody(server string, key Key, params *UpdateCollectionByKeyParams, body UpdateCollectionByKeyApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateCollectionByKeyRequestWithBody(server, key, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateCollectionByKeyRequestWithBody constructs an http.Request for the UpdateCollectionByKey method, with any body, and a specified content type
+func NewUpdateCollectionByKeyRequestWithBody(server string, key Key, params *UpdateCollectionByKeyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "key", key, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/collections/key=%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewDeleteCollectionRequest constructs an http.Request for the DeleteCollection method
 func NewDeleteCollectionRequest(server string, id Id, params *DeleteCollectionParams) (*http.Request, error) {
 	var err error
@@ -9098,6 +11359,549 @@ func NewGetEventRequest(server string, id Id, params *GetEventParams) (*http.Req
 	}
 
 	operationPath := fmt.Sprintf("/rest/api/events/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewListExportsRequest constructs an http.Request for the ListExports method
+func NewListExportsRequest(server string, params *ListExportsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/exports")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ItemsPerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "itemsPerPage", *params.ItemsPerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewCreateExportRequest calls the generic CreateExport builder with application/json body
+func NewCreateExportRequest(server string, params *CreateExportParams, body CreateExportJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateExportRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateExportRequestWithApplicationLdPlusJSONBody calls the generic CreateExport builder with application/ld+json body
+func NewCreateExportRequestWithApplicationLdPlusJSONBody(server string, params *CreateExportParams, body CreateExportApplicationLdPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateExportRequestWithBody(server, params, "application/ld+json", bodyReader)
+}
+
+// NewCreateExportRequestWithBody constructs an http.Request for the CreateExport method, with any body, and a specified content type
+func NewCreateExportRequestWithBody(server string, params *CreateExportParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/exports")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam2)
+
+	}
+
+	return req, nil
+}
+
+// NewGetExportRequest constructs an http.Request for the GetExport method
+func NewGetExportRequest(server string, id Id, params *GetExportParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/exports/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewDownloadExportRequest constructs an http.Request for the DownloadExport method
+func NewDownloadExportRequest(server string, id Id, params *DownloadExportParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/exports/%s/download", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewListImportsRequest constructs an http.Request for the ListImports method
+func NewListImportsRequest(server string, params *ListImportsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/imports")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ItemsPerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "itemsPerPage", *params.ItemsPerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewCreateImportRequestWithBody constructs an http.Request for the CreateImport method, with any body, and a specified content type
+func NewCreateImportRequestWithBody(server string, params *CreateImportParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/imports")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam1)
+		}
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam2)
+
+	}
+
+	return req, nil
+}
+
+// NewCancelImportRequest constructs an http.Request for the CancelImport method
+func NewCancelImportRequest(server string, id Id, params *CancelImportParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/imports/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetImportRequest constructs an http.Request for the GetImport method
+func NewGetImportRequest(server string, id Id, params *GetImportParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/imports/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetImportResultsRequest constructs an http.Request for the GetImportResults method
+func NewGetImportResultsRequest(server string, id Id, params *GetImportResultsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/imports/%s/results", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -12374,6 +15178,426 @@ func NewCreateProductRequestWithBody(server string, params *CreateProductParams,
 	return req, nil
 }
 
+// NewDeleteProductByKeyRequest constructs an http.Request for the DeleteProductByKey method
+func NewDeleteProductByKeyRequest(server string, key Key, params *DeleteProductByKeyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "key", key, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/products/key=%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam1)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam2)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam3)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetProductByKeyRequest constructs an http.Request for the GetProductByKey method
+func NewGetProductByKeyRequest(server string, key Key, params *GetProductByKeyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "key", key, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/products/key=%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ResolveContextChannel != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "resolveContext[channel]", *params.ResolveContextChannel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ResolveContextCountry != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "resolveContext[country]", *params.ResolveContextCountry, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ResolveContextAt != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "resolveContext[at]", *params.ResolveContextAt, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Expand != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "expand", *params.Expand, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam1)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam2)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam3)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateProductByKeyRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateProductByKey builder with application/merge-patch+json body
+func NewUpdateProductByKeyRequestWithApplicationMergePatchPlusJSONBody(server string, key Key, params *UpdateProductByKeyParams, body UpdateProductByKeyApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateProductByKeyRequestWithBody(server, key, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewUpdateProductByKeyRequestWithBody constructs an http.Request for the UpdateProductByKey method, with any body, and a specified content type
+func NewUpdateProductByKeyRequestWithBody(server string, key Key, params *UpdateProductByKeyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "key", key, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/products/key=%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam1)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam2)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam3)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSetProductByKeyRequest calls the generic SetProductByKey builder with application/json body
+func NewSetProductByKeyRequest(server string, key Key, params *SetProductByKeyParams, body SetProductByKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetProductByKeyRequestWithBody(server, key, params, "application/json", bodyReader)
+}
+
+// NewSetProductByKeyRequestWithApplicationLdPlusJSONBody calls the generic SetProductByKey builder with application/ld+json body
+func NewSetProductByKeyRequestWithApplicationLdPlusJSONBody(server string, key Key, params *SetProductByKeyParams, body SetProductByKeyApplicationLdPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetProductByKeyRequestWithBody(server, key, params, "application/ld+json", bodyReader)
+}
+
+// NewSetProductByKeyRequestWithBody constructs an http.Request for the SetProductByKey method, with any body, and a specified content type
+func NewSetProductByKeyRequestWithBody(server string, key Key, params *SetProductByKeyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "key", key, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/rest/api/products/key=%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Organization-Id", params.XFlowkiwiOrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "uuid"})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Flowkiwi-Organization-Id", headerParam1)
+
+		if params.XFlowkiwiLocale != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale", *params.XFlowkiwiLocale, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale", headerParam2)
+		}
+
+		if params.XFlowkiwiLocaleFallback != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "X-Flowkiwi-Locale-Fallback", *params.XFlowkiwiLocaleFallback, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "boolean", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Flowkiwi-Locale-Fallback", headerParam3)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewDeleteProductRequest constructs an http.Request for the DeleteProduct method
 func NewDeleteProductRequest(server string, id Id, params *DeleteProductParams) (*http.Request, error) {
 	var err error
@@ -14119,6 +17343,36 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /rest/api/attributes (the `CreateAttribute` operationId).
 	CreateAttributeWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, params *CreateAttributeParams, body CreateAttributeApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAttributeResponse, error)
 
+	// DeleteAttributeByKeyWithResponse Delete a attribute by its key
+	//
+	// Refused (`409`) while a category's attribute set or a product uses it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /rest/api/attributes/key={key} (the `DeleteAttributeByKey` operationId).
+	DeleteAttributeByKeyWithResponse(ctx context.Context, key Key, params *DeleteAttributeByKeyParams, reqEditors ...RequestEditorFn) (*DeleteAttributeByKeyResponse, error)
+
+	// GetAttributeByKeyWithResponse Retrieve a attribute by its key
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/attributes/key={key} (the `GetAttributeByKey` operationId).
+	GetAttributeByKeyWithResponse(ctx context.Context, key Key, params *GetAttributeByKeyParams, reqEditors ...RequestEditorFn) (*GetAttributeByKeyResponse, error)
+
+	// UpdateAttributeByKeyWithBodyWithResponse Change a attribute (JSON Merge Patch) by its key
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /rest/api/attributes/key={key} (the `UpdateAttributeByKey` operationId).
+	UpdateAttributeByKeyWithBodyWithResponse(ctx context.Context, key Key, params *UpdateAttributeByKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAttributeByKeyResponse, error)
+
+	// UpdateAttributeByKeyWithApplicationMergePatchPlusJSONBodyWithResponse Change a attribute (JSON Merge Patch) by its key
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /rest/api/attributes/key={key} (the `UpdateAttributeByKey` operationId).
+	UpdateAttributeByKeyWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, key Key, params *UpdateAttributeByKeyParams, body UpdateAttributeByKeyApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAttributeByKeyResponse, error)
+
 	// DeleteAttributeWithResponse Delete a attribute
 	//
 	// Refused (`409`) while a category's attribute set or a product uses it.
@@ -14176,6 +17430,36 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /rest/api/categories (the `CreateCategory` operationId).
 	CreateCategoryWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, params *CreateCategoryParams, body CreateCategoryApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCategoryResponse, error)
+
+	// DeleteCategoryByKeyWithResponse Delete a category by its key
+	//
+	// Refused (`409`) while it has products or subcategories.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /rest/api/categories/key={key} (the `DeleteCategoryByKey` operationId).
+	DeleteCategoryByKeyWithResponse(ctx context.Context, key Key, params *DeleteCategoryByKeyParams, reqEditors ...RequestEditorFn) (*DeleteCategoryByKeyResponse, error)
+
+	// GetCategoryByKeyWithResponse Retrieve a category by its key
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/categories/key={key} (the `GetCategoryByKey` operationId).
+	GetCategoryByKeyWithResponse(ctx context.Context, key Key, params *GetCategoryByKeyParams, reqEditors ...RequestEditorFn) (*GetCategoryByKeyResponse, error)
+
+	// UpdateCategoryByKeyWithBodyWithResponse Change a category (JSON Merge Patch) by its key
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /rest/api/categories/key={key} (the `UpdateCategoryByKey` operationId).
+	UpdateCategoryByKeyWithBodyWithResponse(ctx context.Context, key Key, params *UpdateCategoryByKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCategoryByKeyResponse, error)
+
+	// UpdateCategoryByKeyWithApplicationMergePatchPlusJSONBodyWithResponse Change a category (JSON Merge Patch) by its key
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /rest/api/categories/key={key} (the `UpdateCategoryByKey` operationId).
+	UpdateCategoryByKeyWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, key Key, params *UpdateCategoryByKeyParams, body UpdateCategoryByKeyApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCategoryByKeyResponse, error)
 
 	// DeleteCategoryWithResponse Delete a category
 	//
@@ -14293,6 +17577,36 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /rest/api/collections (the `CreateCollection` operationId).
 	CreateCollectionWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, params *CreateCollectionParams, body CreateCollectionApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCollectionResponse, error)
 
+	// DeleteCollectionByKeyWithResponse Delete a collection by its key
+	//
+	// Products leave the collection; they are not deleted.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /rest/api/collections/key={key} (the `DeleteCollectionByKey` operationId).
+	DeleteCollectionByKeyWithResponse(ctx context.Context, key Key, params *DeleteCollectionByKeyParams, reqEditors ...RequestEditorFn) (*DeleteCollectionByKeyResponse, error)
+
+	// GetCollectionByKeyWithResponse Retrieve a collection by its key
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/collections/key={key} (the `GetCollectionByKey` operationId).
+	GetCollectionByKeyWithResponse(ctx context.Context, key Key, params *GetCollectionByKeyParams, reqEditors ...RequestEditorFn) (*GetCollectionByKeyResponse, error)
+
+	// UpdateCollectionByKeyWithBodyWithResponse Change a collection (JSON Merge Patch) by its key
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /rest/api/collections/key={key} (the `UpdateCollectionByKey` operationId).
+	UpdateCollectionByKeyWithBodyWithResponse(ctx context.Context, key Key, params *UpdateCollectionByKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCollectionByKeyResponse, error)
+
+	// UpdateCollectionByKeyWithApplicationMergePatchPlusJSONBodyWithResponse Change a collection (JSON Merge Patch) by its key
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /rest/api/collections/key={key} (the `UpdateCollectionByKey` operationId).
+	UpdateCollectionByKeyWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, key Key, params *UpdateCollectionByKeyParams, body UpdateCollectionByKeyApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCollectionByKeyResponse, error)
+
 	// DeleteCollectionWithResponse Delete a collection
 	//
 	// Products leave the collection; they are not deleted.
@@ -14399,6 +17713,153 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /rest/api/events/{id} (the `GetEvent` operationId).
 	GetEventWithResponse(ctx context.Context, id Id, params *GetEventParams, reqEditors ...RequestEditorFn) (*GetEventResponse, error)
+
+	// ListExportsWithResponse List the instance's exports, newest first
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/exports (the `ListExports` operationId).
+	ListExportsWithResponse(ctx context.Context, params *ListExportsParams, reqEditors ...RequestEditorFn) (*ListExportsResponse, error)
+
+	// CreateExportWithBodyWithResponse Export products (NDJSON, asynchronous), with the feed position to continue from
+	//
+	// Starts an export of the products the filters select (the product list's filters; `{}`
+	// exports every product). It runs in the background: follow `Location` until `status` is
+	// `completed`, then download the file, one product per line in the shape
+	// `PUT /rest/api/products/key={key}` and imports take (references by key, channels by
+	// code, images by `src`, option values by name and label), so a file exported from one
+	// instance imports into another as it is. Texts are in the request locale.
+	//
+	// The export reads its products in one snapshot of the catalog and records, in
+	// `eventsCursor`, the events feed's position in that same snapshot: the events after it
+	// (`GET /rest/api/events?cursor={eventsCursor}`) are exactly the changes the file does not
+	// hold, with no gap and no overlap, however many writers run meanwhile. A mirror loads the
+	// file, then follows the feed from there. Downloads are kept 7 days.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/exports (the `CreateExport` operationId).
+	CreateExportWithBodyWithResponse(ctx context.Context, params *CreateExportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateExportResponse, error)
+
+	// CreateExportWithResponse Export products (NDJSON, asynchronous), with the feed position to continue from
+	//
+	// Starts an export of the products the filters select (the product list's filters; `{}`
+	// exports every product). It runs in the background: follow `Location` until `status` is
+	// `completed`, then download the file, one product per line in the shape
+	// `PUT /rest/api/products/key={key}` and imports take (references by key, channels by
+	// code, images by `src`, option values by name and label), so a file exported from one
+	// instance imports into another as it is. Texts are in the request locale.
+	//
+	// The export reads its products in one snapshot of the catalog and records, in
+	// `eventsCursor`, the events feed's position in that same snapshot: the events after it
+	// (`GET /rest/api/events?cursor={eventsCursor}`) are exactly the changes the file does not
+	// hold, with no gap and no overlap, however many writers run meanwhile. A mirror loads the
+	// file, then follows the feed from there. Downloads are kept 7 days.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/exports (the `CreateExport` operationId).
+	CreateExportWithResponse(ctx context.Context, params *CreateExportParams, body CreateExportJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateExportResponse, error)
+
+	// CreateExportWithApplicationLdPlusJSONBodyWithResponse Export products (NDJSON, asynchronous), with the feed position to continue from
+	//
+	// Starts an export of the products the filters select (the product list's filters; `{}`
+	// exports every product). It runs in the background: follow `Location` until `status` is
+	// `completed`, then download the file, one product per line in the shape
+	// `PUT /rest/api/products/key={key}` and imports take (references by key, channels by
+	// code, images by `src`, option values by name and label), so a file exported from one
+	// instance imports into another as it is. Texts are in the request locale.
+	//
+	// The export reads its products in one snapshot of the catalog and records, in
+	// `eventsCursor`, the events feed's position in that same snapshot: the events after it
+	// (`GET /rest/api/events?cursor={eventsCursor}`) are exactly the changes the file does not
+	// hold, with no gap and no overlap, however many writers run meanwhile. A mirror loads the
+	// file, then follows the feed from there. Downloads are kept 7 days.
+	//
+	// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/exports (the `CreateExport` operationId).
+	CreateExportWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, params *CreateExportParams, body CreateExportApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateExportResponse, error)
+
+	// GetExportWithResponse Retrieve an export and where it stands
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/exports/{id} (the `GetExport` operationId).
+	GetExportWithResponse(ctx context.Context, id Id, params *GetExportParams, reqEditors ...RequestEditorFn) (*GetExportResponse, error)
+
+	// DownloadExportWithResponse Download a completed export (NDJSON)
+	//
+	// The exported products, one JSON object per line in the shape imports take (each with its
+	// `key` when it has one), in the order the product list's cursor walk gives. `409` while the
+	// export is not completed; `404` once it has expired (exports are removed with their file).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/exports/{id}/download (the `DownloadExport` operationId).
+	DownloadExportWithResponse(ctx context.Context, id Id, params *DownloadExportParams, reqEditors ...RequestEditorFn) (*DownloadExportResponse, error)
+
+	// ListImportsWithResponse List the instance's imports, newest first
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/imports (the `ListImports` operationId).
+	ListImportsWithResponse(ctx context.Context, params *ListImportsParams, reqEditors ...RequestEditorFn) (*ListImportsResponse, error)
+
+	// CreateImportWithBodyWithResponse Import products by key (NDJSON, asynchronous)
+	//
+	// Sets the state of many products at once: one JSON object per line, each the body
+	// `PUT /rest/api/products/key={key}` takes with its `key` (an export's file imports as it is).
+	// A line creates the product with that key, or sets its whole state (the same matching:
+	// variants by `sku`, images by `src`, prices by scope), or changes nothing when the state is
+	// the stored one. Texts are written in the request locale.
+	//
+	// The file is stored as it arrives and applied in the background, in batches: each batch's
+	// changes, their events and the lines' results commit together, so an import that a crash
+	// interrupts resumes at its next line, and no line is applied twice. Follow `Location` for
+	// the counts; `GET …/results` answers one line per line. A line the import cannot apply (not
+	// a JSON object, a violation, a SKU another product has) is rejected alone, with its reason
+	// in its result; the other lines go on. A key repeated in one file is applied in line order.
+	// At most 2 imports of an instance run at once; later ones wait `queued`. `import.completed`
+	// (or `import.failed`) is recorded with the counts, and sent to webhooks like every event.
+	//
+	// Up to 100,000 lines and 100 MB (`413` beyond, and nothing is stored; the upload may take up
+	// to 10 minutes). The body must be NDJSON (`Content-Type: application/x-ndjson`, `415`
+	// otherwise) whose first line is a JSON object (`400` otherwise); a later line that is not
+	// one, is not valid UTF-8 or is longer than 1 MiB is rejected alone.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /rest/api/imports (the `CreateImport` operationId).
+	CreateImportWithBodyWithResponse(ctx context.Context, params *CreateImportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateImportResponse, error)
+
+	// CancelImportWithResponse Cancel an import
+	//
+	// A queued import is canceled at once; a running one stops before its next batch (the lines
+	// applied so far stay applied, and their results are kept). `409` once it has finished.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /rest/api/imports/{id} (the `CancelImport` operationId).
+	CancelImportWithResponse(ctx context.Context, id Id, params *CancelImportParams, reqEditors ...RequestEditorFn) (*CancelImportResponse, error)
+
+	// GetImportWithResponse Retrieve an import and its counts
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/imports/{id} (the `GetImport` operationId).
+	GetImportWithResponse(ctx context.Context, id Id, params *GetImportParams, reqEditors ...RequestEditorFn) (*GetImportResponse, error)
+
+	// GetImportResultsWithResponse The result of every line applied so far (NDJSON, in input order)
+	//
+	// One JSON object per line applied so far (every line once the import is finished), in input
+	// order, as `ImportResult` describes: `201` created, `200` set (or unchanged), `400` not a
+	// JSON object, `409` a conflict with stored data, `422` violations.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/imports/{id}/results (the `GetImportResults` operationId).
+	GetImportResultsWithResponse(ctx context.Context, id Id, params *GetImportResultsParams, reqEditors ...RequestEditorFn) (*GetImportResultsResponse, error)
 
 	// ListLocalesWithResponse List the instance's enabled locales
 	//
@@ -14950,6 +18411,116 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /rest/api/products (the `CreateProduct` operationId).
 	CreateProductWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, params *CreateProductParams, body CreateProductApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateProductResponse, error)
 
+	// DeleteProductByKeyWithResponse Delete a product with its options and variants by its key
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /rest/api/products/key={key} (the `DeleteProductByKey` operationId).
+	DeleteProductByKeyWithResponse(ctx context.Context, key Key, params *DeleteProductByKeyParams, reqEditors ...RequestEditorFn) (*DeleteProductByKeyResponse, error)
+
+	// GetProductByKeyWithResponse Retrieve a product by its key
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /rest/api/products/key={key} (the `GetProductByKey` operationId).
+	GetProductByKeyWithResponse(ctx context.Context, key Key, params *GetProductByKeyParams, reqEditors ...RequestEditorFn) (*GetProductByKeyResponse, error)
+
+	// UpdateProductByKeyWithBodyWithResponse Update a product (JSON Merge Patch) by its key
+	//
+	// Changes the product's own fields; translatable texts are written in the request locale.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /rest/api/products/key={key} (the `UpdateProductByKey` operationId).
+	UpdateProductByKeyWithBodyWithResponse(ctx context.Context, key Key, params *UpdateProductByKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateProductByKeyResponse, error)
+
+	// UpdateProductByKeyWithApplicationMergePatchPlusJSONBodyWithResponse Update a product (JSON Merge Patch) by its key
+	//
+	// Changes the product's own fields; translatable texts are written in the request locale.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /rest/api/products/key={key} (the `UpdateProductByKey` operationId).
+	UpdateProductByKeyWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, key Key, params *UpdateProductByKeyParams, body UpdateProductByKeyApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateProductByKeyResponse, error)
+
+	// SetProductByKeyWithBodyWithResponse Create or replace a product by its key (its whole state)
+	//
+	// Sets the whole state of the product with this key, and creates it when no product has the
+	// key (as Shopify's `productSet` and commercetools' imports by key do). The body is a product as
+	// `POST /rest/api/products` takes it; its `key`, when given, must be the path's. A PIM sends
+	// what it holds, and never needs our ids: references take key IRIs
+	// (`/rest/api/categories/key=shirts`), channels their code IRI (`/rest/api/channels/code=web`).
+	//
+	// Scalars are set as given: one left out is cleared (`status` left out is `draft`). Lists are
+	// set: options are matched by name and their values by label, variants by `sku`, images by
+	// `src`, and each variant's prices by scope (channel, country, currency, and `validFrom` for a
+	// dated price). Matched entries keep their ids and IRIs and take the values sent, new ones are
+	// created, and stored ones left out are removed (a price left out ends now: its history, and
+	// with it the 30-day lowest price, stays). Channels, collections and attribute values are
+	// replaced, in the order given. Texts are written in the request locale.
+	//
+	// `201` when it created the product, `200` otherwise. Sending the state the product already has
+	// changes nothing: no new version (the same `ETag`), no event, no webhook. `If-Match` applies:
+	// `412` when the product changed since that `ETag`, or does not exist. Two requests creating
+	// the same key at once: one creates, the other is a `409` (retry it: it then sets the state).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /rest/api/products/key={key} (the `SetProductByKey` operationId).
+	SetProductByKeyWithBodyWithResponse(ctx context.Context, key Key, params *SetProductByKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetProductByKeyResponse, error)
+
+	// SetProductByKeyWithResponse Create or replace a product by its key (its whole state)
+	//
+	// Sets the whole state of the product with this key, and creates it when no product has the
+	// key (as Shopify's `productSet` and commercetools' imports by key do). The body is a product as
+	// `POST /rest/api/products` takes it; its `key`, when given, must be the path's. A PIM sends
+	// what it holds, and never needs our ids: references take key IRIs
+	// (`/rest/api/categories/key=shirts`), channels their code IRI (`/rest/api/channels/code=web`).
+	//
+	// Scalars are set as given: one left out is cleared (`status` left out is `draft`). Lists are
+	// set: options are matched by name and their values by label, variants by `sku`, images by
+	// `src`, and each variant's prices by scope (channel, country, currency, and `validFrom` for a
+	// dated price). Matched entries keep their ids and IRIs and take the values sent, new ones are
+	// created, and stored ones left out are removed (a price left out ends now: its history, and
+	// with it the 30-day lowest price, stays). Channels, collections and attribute values are
+	// replaced, in the order given. Texts are written in the request locale.
+	//
+	// `201` when it created the product, `200` otherwise. Sending the state the product already has
+	// changes nothing: no new version (the same `ETag`), no event, no webhook. `If-Match` applies:
+	// `412` when the product changed since that `ETag`, or does not exist. Two requests creating
+	// the same key at once: one creates, the other is a `409` (retry it: it then sets the state).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /rest/api/products/key={key} (the `SetProductByKey` operationId).
+	SetProductByKeyWithResponse(ctx context.Context, key Key, params *SetProductByKeyParams, body SetProductByKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*SetProductByKeyResponse, error)
+
+	// SetProductByKeyWithApplicationLdPlusJSONBodyWithResponse Create or replace a product by its key (its whole state)
+	//
+	// Sets the whole state of the product with this key, and creates it when no product has the
+	// key (as Shopify's `productSet` and commercetools' imports by key do). The body is a product as
+	// `POST /rest/api/products` takes it; its `key`, when given, must be the path's. A PIM sends
+	// what it holds, and never needs our ids: references take key IRIs
+	// (`/rest/api/categories/key=shirts`), channels their code IRI (`/rest/api/channels/code=web`).
+	//
+	// Scalars are set as given: one left out is cleared (`status` left out is `draft`). Lists are
+	// set: options are matched by name and their values by label, variants by `sku`, images by
+	// `src`, and each variant's prices by scope (channel, country, currency, and `validFrom` for a
+	// dated price). Matched entries keep their ids and IRIs and take the values sent, new ones are
+	// created, and stored ones left out are removed (a price left out ends now: its history, and
+	// with it the 30-day lowest price, stays). Channels, collections and attribute values are
+	// replaced, in the order given. Texts are written in the request locale.
+	//
+	// `201` when it created the product, `200` otherwise. Sending the state the product already has
+	// changes nothing: no new version (the same `ETag`), no event, no webhook. `If-Match` applies:
+	// `412` when the product changed since that `ETag`, or does not exist. Two requests creating
+	// the same key at once: one creates, the other is a `409` (retry it: it then sets the state).
+	//
+	// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /rest/api/products/key={key} (the `SetProductByKey` operationId).
+	SetProductByKeyWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, key Key, params *SetProductByKeyParams, body SetProductByKeyApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*SetProductByKeyResponse, error)
+
 	// DeleteProductWithResponse Delete a product with its options and variants
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -15449,6 +19020,143 @@ func (r CreateAttributeResponse) ContentType() string {
 	return ""
 }
 
+type DeleteAttributeByKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DeleteAttributeByKeyResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteAttributeByKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteAttributeByKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteAttributeByKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteAttributeByKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetAttributeByKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *Attribute
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r GetAttributeByKeyResponse) GetApplicationldJSON200() *Attribute {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetAttributeByKeyResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAttributeByKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAttributeByKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAttributeByKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAttributeByKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateAttributeByKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *Attribute
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r UpdateAttributeByKeyResponse) GetApplicationldJSON200() *Attribute {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r UpdateAttributeByKeyResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateAttributeByKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateAttributeByKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateAttributeByKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateAttributeByKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type DeleteAttributeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15683,6 +19391,143 @@ func (r CreateCategoryResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateCategoryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteCategoryByKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DeleteCategoryByKeyResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteCategoryByKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteCategoryByKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteCategoryByKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteCategoryByKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetCategoryByKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *Category
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r GetCategoryByKeyResponse) GetApplicationldJSON200() *Category {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetCategoryByKeyResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCategoryByKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCategoryByKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCategoryByKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCategoryByKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateCategoryByKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *Category
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r UpdateCategoryByKeyResponse) GetApplicationldJSON200() *Category {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r UpdateCategoryByKeyResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateCategoryByKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateCategoryByKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateCategoryByKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateCategoryByKeyResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16169,6 +20014,143 @@ func (r CreateCollectionResponse) ContentType() string {
 	return ""
 }
 
+type DeleteCollectionByKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DeleteCollectionByKeyResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteCollectionByKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteCollectionByKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteCollectionByKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteCollectionByKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetCollectionByKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *Collection
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r GetCollectionByKeyResponse) GetApplicationldJSON200() *Collection {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetCollectionByKeyResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCollectionByKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCollectionByKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCollectionByKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCollectionByKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateCollectionByKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *Collection
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r UpdateCollectionByKeyResponse) GetApplicationldJSON200() *Collection {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r UpdateCollectionByKeyResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateCollectionByKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateCollectionByKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateCollectionByKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateCollectionByKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type DeleteCollectionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16588,6 +20570,438 @@ func (r GetEventResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetEventResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListExportsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *ExportCollection
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r ListExportsResponse) GetApplicationldJSON200() *ExportCollection {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListExportsResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListExportsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListExportsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListExportsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListExportsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateExportResponse202Headers the declared response headers of an HTTP 202 response for CreateExport
+type CreateExportResponse202Headers struct {
+	Location *string
+}
+
+type CreateExportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON202 the response for an HTTP 202 `application/ld+json` response
+	ApplicationldJSON202 *Export
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *CreateExportResponse202Headers
+}
+
+// GetApplicationldJSON202 returns the response for an HTTP 202 `application/ld+json` response
+func (r CreateExportResponse) GetApplicationldJSON202() *Export {
+	return r.ApplicationldJSON202
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CreateExportResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateExportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateExportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateExportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateExportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetExportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *Export
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r GetExportResponse) GetApplicationldJSON200() *Export {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetExportResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetExportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetExportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetExportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetExportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DownloadExportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DownloadExportResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadExportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadExportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadExportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadExportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListImportsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *ImportCollection
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r ListImportsResponse) GetApplicationldJSON200() *ImportCollection {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListImportsResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListImportsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListImportsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListImportsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListImportsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateImportResponse202Headers the declared response headers of an HTTP 202 response for CreateImport
+type CreateImportResponse202Headers struct {
+	Location *string
+}
+
+type CreateImportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON202 the response for an HTTP 202 `application/ld+json` response
+	ApplicationldJSON202 *Import
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *CreateImportResponse202Headers
+}
+
+// GetApplicationldJSON202 returns the response for an HTTP 202 `application/ld+json` response
+func (r CreateImportResponse) GetApplicationldJSON202() *Import {
+	return r.ApplicationldJSON202
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CreateImportResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateImportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateImportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateImportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateImportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CancelImportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON202 the response for an HTTP 202 `application/ld+json` response
+	ApplicationldJSON202 *Import
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationldJSON202 returns the response for an HTTP 202 `application/ld+json` response
+func (r CancelImportResponse) GetApplicationldJSON202() *Import {
+	return r.ApplicationldJSON202
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CancelImportResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelImportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelImportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelImportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelImportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetImportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *Import
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r GetImportResponse) GetApplicationldJSON200() *Import {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetImportResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetImportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetImportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetImportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetImportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetImportResultsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetImportResultsResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetImportResultsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetImportResultsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetImportResultsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetImportResultsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -18467,6 +22881,234 @@ func (r CreateProductResponse) ContentType() string {
 	return ""
 }
 
+type DeleteProductByKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DeleteProductByKeyResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteProductByKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteProductByKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteProductByKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteProductByKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetProductByKeyResponse200Headers the declared response headers of an HTTP 200 response for GetProductByKey
+type GetProductByKeyResponse200Headers struct {
+	ETag *string
+}
+
+// GetProductByKeyResponse304Headers the declared response headers of an HTTP 304 response for GetProductByKey
+type GetProductByKeyResponse304Headers struct {
+	ETag *string
+}
+
+type GetProductByKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *Product
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetProductByKeyResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetProductByKeyResponse304Headers
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r GetProductByKeyResponse) GetApplicationldJSON200() *Product {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetProductByKeyResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetProductByKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetProductByKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetProductByKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetProductByKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateProductByKeyResponse200Headers the declared response headers of an HTTP 200 response for UpdateProductByKey
+type UpdateProductByKeyResponse200Headers struct {
+	ETag *string
+}
+
+type UpdateProductByKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *Product
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateProductByKeyResponse200Headers
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r UpdateProductByKeyResponse) GetApplicationldJSON200() *Product {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r UpdateProductByKeyResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateProductByKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateProductByKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateProductByKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateProductByKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SetProductByKeyResponse200Headers the declared response headers of an HTTP 200 response for SetProductByKey
+type SetProductByKeyResponse200Headers struct {
+	ETag *string
+}
+
+// SetProductByKeyResponse201Headers the declared response headers of an HTTP 201 response for SetProductByKey
+type SetProductByKeyResponse201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type SetProductByKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationldJSON200 the response for an HTTP 200 `application/ld+json` response
+	ApplicationldJSON200 *Product
+	// ApplicationldJSON201 the response for an HTTP 201 `application/ld+json` response
+	ApplicationldJSON201 *Product
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SetProductByKeyResponse200Headers
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *SetProductByKeyResponse201Headers
+}
+
+// GetApplicationldJSON200 returns the response for an HTTP 200 `application/ld+json` response
+func (r SetProductByKeyResponse) GetApplicationldJSON200() *Product {
+	return r.ApplicationldJSON200
+}
+
+// GetApplicationldJSON201 returns the response for an HTTP 201 `application/ld+json` response
+func (r SetProductByKeyResponse) GetApplicationldJSON201() *Product {
+	return r.ApplicationldJSON201
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r SetProductByKeyResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SetProductByKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetProductByKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetProductByKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetProductByKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type DeleteProductResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -19600,6 +24242,60 @@ func (c *ClientWithResponses) CreateAttributeWithApplicationLdPlusJSONBodyWithRe
 	return ParseCreateAttributeResponse(rsp)
 }
 
+// DeleteAttributeByKeyWithResponse Delete a attribute by its key
+//
+// Refused (`409`) while a category's attribute set or a product uses it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /rest/api/attributes/key={key} (the `DeleteAttributeByKey` operationId).
+func (c *ClientWithResponses) DeleteAttributeByKeyWithResponse(ctx context.Context, key Key, params *DeleteAttributeByKeyParams, reqEditors ...RequestEditorFn) (*DeleteAttributeByKeyResponse, error) {
+	rsp, err := c.DeleteAttributeByKey(ctx, key, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteAttributeByKeyResponse(rsp)
+}
+
+// GetAttributeByKeyWithResponse Retrieve a attribute by its key
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/attributes/key={key} (the `GetAttributeByKey` operationId).
+func (c *ClientWithResponses) GetAttributeByKeyWithResponse(ctx context.Context, key Key, params *GetAttributeByKeyParams, reqEditors ...RequestEditorFn) (*GetAttributeByKeyResponse, error) {
+	rsp, err := c.GetAttributeByKey(ctx, key, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAttributeByKeyResponse(rsp)
+}
+
+// UpdateAttributeByKeyWithBodyWithResponse Change a attribute (JSON Merge Patch) by its key
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /rest/api/attributes/key={key} (the `UpdateAttributeByKey` operationId).
+func (c *ClientWithResponses) UpdateAttributeByKeyWithBodyWithResponse(ctx context.Context, key Key, params *UpdateAttributeByKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAttributeByKeyResponse, error) {
+	rsp, err := c.UpdateAttributeByKeyWithBody(ctx, key, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAttributeByKeyResponse(rsp)
+}
+
+// UpdateAttributeByKeyWithApplicationMergePatchPlusJSONBodyWithResponse Change a attribute (JSON Merge Patch) by its key
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /rest/api/attributes/key={key} (the `UpdateAttributeByKey` operationId).
+func (c *ClientWithResponses) UpdateAttributeByKeyWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, key Key, params *UpdateAttributeByKeyParams, body UpdateAttributeByKeyApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAttributeByKeyResponse, error) {
+	rsp, err := c.UpdateAttributeByKeyWithApplicationMergePatchPlusJSONBody(ctx, key, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAttributeByKeyResponse(rsp)
+}
+
 // DeleteAttributeWithResponse Delete a attribute
 //
 // Refused (`409`) while a category's attribute set or a product uses it.
@@ -19704,6 +24400,60 @@ func (c *ClientWithResponses) CreateCategoryWithApplicationLdPlusJSONBodyWithRes
 		return nil, err
 	}
 	return ParseCreateCategoryResponse(rsp)
+}
+
+// DeleteCategoryByKeyWithResponse Delete a category by its key
+//
+// Refused (`409`) while it has products or subcategories.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /rest/api/categories/key={key} (the `DeleteCategoryByKey` operationId).
+func (c *ClientWithResponses) DeleteCategoryByKeyWithResponse(ctx context.Context, key Key, params *DeleteCategoryByKeyParams, reqEditors ...RequestEditorFn) (*DeleteCategoryByKeyResponse, error) {
+	rsp, err := c.DeleteCategoryByKey(ctx, key, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteCategoryByKeyResponse(rsp)
+}
+
+// GetCategoryByKeyWithResponse Retrieve a category by its key
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/categories/key={key} (the `GetCategoryByKey` operationId).
+func (c *ClientWithResponses) GetCategoryByKeyWithResponse(ctx context.Context, key Key, params *GetCategoryByKeyParams, reqEditors ...RequestEditorFn) (*GetCategoryByKeyResponse, error) {
+	rsp, err := c.GetCategoryByKey(ctx, key, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCategoryByKeyResponse(rsp)
+}
+
+// UpdateCategoryByKeyWithBodyWithResponse Change a category (JSON Merge Patch) by its key
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /rest/api/categories/key={key} (the `UpdateCategoryByKey` operationId).
+func (c *ClientWithResponses) UpdateCategoryByKeyWithBodyWithResponse(ctx context.Context, key Key, params *UpdateCategoryByKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCategoryByKeyResponse, error) {
+	rsp, err := c.UpdateCategoryByKeyWithBody(ctx, key, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCategoryByKeyResponse(rsp)
+}
+
+// UpdateCategoryByKeyWithApplicationMergePatchPlusJSONBodyWithResponse Change a category (JSON Merge Patch) by its key
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /rest/api/categories/key={key} (the `UpdateCategoryByKey` operationId).
+func (c *ClientWithResponses) UpdateCategoryByKeyWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, key Key, params *UpdateCategoryByKeyParams, body UpdateCategoryByKeyApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCategoryByKeyResponse, error) {
+	rsp, err := c.UpdateCategoryByKeyWithApplicationMergePatchPlusJSONBody(ctx, key, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCategoryByKeyResponse(rsp)
 }
 
 // DeleteCategoryWithResponse Delete a category
@@ -19918,6 +24668,60 @@ func (c *ClientWithResponses) CreateCollectionWithApplicationLdPlusJSONBodyWithR
 	return ParseCreateCollectionResponse(rsp)
 }
 
+// DeleteCollectionByKeyWithResponse Delete a collection by its key
+//
+// Products leave the collection; they are not deleted.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /rest/api/collections/key={key} (the `DeleteCollectionByKey` operationId).
+func (c *ClientWithResponses) DeleteCollectionByKeyWithResponse(ctx context.Context, key Key, params *DeleteCollectionByKeyParams, reqEditors ...RequestEditorFn) (*DeleteCollectionByKeyResponse, error) {
+	rsp, err := c.DeleteCollectionByKey(ctx, key, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteCollectionByKeyResponse(rsp)
+}
+
+// GetCollectionByKeyWithResponse Retrieve a collection by its key
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/collections/key={key} (the `GetCollectionByKey` operationId).
+func (c *ClientWithResponses) GetCollectionByKeyWithResponse(ctx context.Context, key Key, params *GetCollectionByKeyParams, reqEditors ...RequestEditorFn) (*GetCollectionByKeyResponse, error) {
+	rsp, err := c.GetCollectionByKey(ctx, key, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCollectionByKeyResponse(rsp)
+}
+
+// UpdateCollectionByKeyWithBodyWithResponse Change a collection (JSON Merge Patch) by its key
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /rest/api/collections/key={key} (the `UpdateCollectionByKey` operationId).
+func (c *ClientWithResponses) UpdateCollectionByKeyWithBodyWithResponse(ctx context.Context, key Key, params *UpdateCollectionByKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateCollectionByKeyResponse, error) {
+	rsp, err := c.UpdateCollectionByKeyWithBody(ctx, key, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCollectionByKeyResponse(rsp)
+}
+
+// UpdateCollectionByKeyWithApplicationMergePatchPlusJSONBodyWithResponse Change a collection (JSON Merge Patch) by its key
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /rest/api/collections/key={key} (the `UpdateCollectionByKey` operationId).
+func (c *ClientWithResponses) UpdateCollectionByKeyWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, key Key, params *UpdateCollectionByKeyParams, body UpdateCollectionByKeyApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCollectionByKeyResponse, error) {
+	rsp, err := c.UpdateCollectionByKeyWithApplicationMergePatchPlusJSONBody(ctx, key, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateCollectionByKeyResponse(rsp)
+}
+
 // DeleteCollectionWithResponse Delete a collection
 //
 // Products leave the collection; they are not deleted.
@@ -20083,6 +24887,219 @@ func (c *ClientWithResponses) GetEventWithResponse(ctx context.Context, id Id, p
 		return nil, err
 	}
 	return ParseGetEventResponse(rsp)
+}
+
+// ListExportsWithResponse List the instance's exports, newest first
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/exports (the `ListExports` operationId).
+func (c *ClientWithResponses) ListExportsWithResponse(ctx context.Context, params *ListExportsParams, reqEditors ...RequestEditorFn) (*ListExportsResponse, error) {
+	rsp, err := c.ListExports(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListExportsResponse(rsp)
+}
+
+// CreateExportWithBodyWithResponse Export products (NDJSON, asynchronous), with the feed position to continue from
+//
+// Starts an export of the products the filters select (the product list's filters; `{}`
+// exports every product). It runs in the background: follow `Location` until `status` is
+// `completed`, then download the file, one product per line in the shape
+// `PUT /rest/api/products/key={key}` and imports take (references by key, channels by
+// code, images by `src`, option values by name and label), so a file exported from one
+// instance imports into another as it is. Texts are in the request locale.
+//
+// The export reads its products in one snapshot of the catalog and records, in
+// `eventsCursor`, the events feed's position in that same snapshot: the events after it
+// (`GET /rest/api/events?cursor={eventsCursor}`) are exactly the changes the file does not
+// hold, with no gap and no overlap, however many writers run meanwhile. A mirror loads the
+// file, then follows the feed from there. Downloads are kept 7 days.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/exports (the `CreateExport` operationId).
+func (c *ClientWithResponses) CreateExportWithBodyWithResponse(ctx context.Context, params *CreateExportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateExportResponse, error) {
+	rsp, err := c.CreateExportWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateExportResponse(rsp)
+}
+
+// CreateExportWithResponse Export products (NDJSON, asynchronous), with the feed position to continue from
+//
+// Starts an export of the products the filters select (the product list's filters; `{}`
+// exports every product). It runs in the background: follow `Location` until `status` is
+// `completed`, then download the file, one product per line in the shape
+// `PUT /rest/api/products/key={key}` and imports take (references by key, channels by
+// code, images by `src`, option values by name and label), so a file exported from one
+// instance imports into another as it is. Texts are in the request locale.
+//
+// The export reads its products in one snapshot of the catalog and records, in
+// `eventsCursor`, the events feed's position in that same snapshot: the events after it
+// (`GET /rest/api/events?cursor={eventsCursor}`) are exactly the changes the file does not
+// hold, with no gap and no overlap, however many writers run meanwhile. A mirror loads the
+// file, then follows the feed from there. Downloads are kept 7 days.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/exports (the `CreateExport` operationId).
+func (c *ClientWithResponses) CreateExportWithResponse(ctx context.Context, params *CreateExportParams, body CreateExportJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateExportResponse, error) {
+	rsp, err := c.CreateExport(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateExportResponse(rsp)
+}
+
+// CreateExportWithApplicationLdPlusJSONBodyWithResponse Export products (NDJSON, asynchronous), with the feed position to continue from
+//
+// Starts an export of the products the filters select (the product list's filters; `{}`
+// exports every product). It runs in the background: follow `Location` until `status` is
+// `completed`, then download the file, one product per line in the shape
+// `PUT /rest/api/products/key={key}` and imports take (references by key, channels by
+// code, images by `src`, option values by name and label), so a file exported from one
+// instance imports into another as it is. Texts are in the request locale.
+//
+// The export reads its products in one snapshot of the catalog and records, in
+// `eventsCursor`, the events feed's position in that same snapshot: the events after it
+// (`GET /rest/api/events?cursor={eventsCursor}`) are exactly the changes the file does not
+// hold, with no gap and no overlap, however many writers run meanwhile. A mirror loads the
+// file, then follows the feed from there. Downloads are kept 7 days.
+//
+// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/exports (the `CreateExport` operationId).
+func (c *ClientWithResponses) CreateExportWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, params *CreateExportParams, body CreateExportApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateExportResponse, error) {
+	rsp, err := c.CreateExportWithApplicationLdPlusJSONBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateExportResponse(rsp)
+}
+
+// GetExportWithResponse Retrieve an export and where it stands
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/exports/{id} (the `GetExport` operationId).
+func (c *ClientWithResponses) GetExportWithResponse(ctx context.Context, id Id, params *GetExportParams, reqEditors ...RequestEditorFn) (*GetExportResponse, error) {
+	rsp, err := c.GetExport(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetExportResponse(rsp)
+}
+
+// DownloadExportWithResponse Download a completed export (NDJSON)
+//
+// The exported products, one JSON object per line in the shape imports take (each with its
+// `key` when it has one), in the order the product list's cursor walk gives. `409` while the
+// export is not completed; `404` once it has expired (exports are removed with their file).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/exports/{id}/download (the `DownloadExport` operationId).
+func (c *ClientWithResponses) DownloadExportWithResponse(ctx context.Context, id Id, params *DownloadExportParams, reqEditors ...RequestEditorFn) (*DownloadExportResponse, error) {
+	rsp, err := c.DownloadExport(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadExportResponse(rsp)
+}
+
+// ListImportsWithResponse List the instance's imports, newest first
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/imports (the `ListImports` operationId).
+func (c *ClientWithResponses) ListImportsWithResponse(ctx context.Context, params *ListImportsParams, reqEditors ...RequestEditorFn) (*ListImportsResponse, error) {
+	rsp, err := c.ListImports(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListImportsResponse(rsp)
+}
+
+// CreateImportWithBodyWithResponse Import products by key (NDJSON, asynchronous)
+//
+// Sets the state of many products at once: one JSON object per line, each the body
+// `PUT /rest/api/products/key={key}` takes with its `key` (an export's file imports as it is).
+// A line creates the product with that key, or sets its whole state (the same matching:
+// variants by `sku`, images by `src`, prices by scope), or changes nothing when the state is
+// the stored one. Texts are written in the request locale.
+//
+// The file is stored as it arrives and applied in the background, in batches: each batch's
+// changes, their events and the lines' results commit together, so an import that a crash
+// interrupts resumes at its next line, and no line is applied twice. Follow `Location` for
+// the counts; `GET …/results` answers one line per line. A line the import cannot apply (not
+// a JSON object, a violation, a SKU another product has) is rejected alone, with its reason
+// in its result; the other lines go on. A key repeated in one file is applied in line order.
+// At most 2 imports of an instance run at once; later ones wait `queued`. `import.completed`
+// (or `import.failed`) is recorded with the counts, and sent to webhooks like every event.
+//
+// Up to 100,000 lines and 100 MB (`413` beyond, and nothing is stored; the upload may take up
+// to 10 minutes). The body must be NDJSON (`Content-Type: application/x-ndjson`, `415`
+// otherwise) whose first line is a JSON object (`400` otherwise); a later line that is not
+// one, is not valid UTF-8 or is longer than 1 MiB is rejected alone.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /rest/api/imports (the `CreateImport` operationId).
+func (c *ClientWithResponses) CreateImportWithBodyWithResponse(ctx context.Context, params *CreateImportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateImportResponse, error) {
+	rsp, err := c.CreateImportWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateImportResponse(rsp)
+}
+
+// CancelImportWithResponse Cancel an import
+//
+// A queued import is canceled at once; a running one stops before its next batch (the lines
+// applied so far stay applied, and their results are kept). `409` once it has finished.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /rest/api/imports/{id} (the `CancelImport` operationId).
+func (c *ClientWithResponses) CancelImportWithResponse(ctx context.Context, id Id, params *CancelImportParams, reqEditors ...RequestEditorFn) (*CancelImportResponse, error) {
+	rsp, err := c.CancelImport(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelImportResponse(rsp)
+}
+
+// GetImportWithResponse Retrieve an import and its counts
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/imports/{id} (the `GetImport` operationId).
+func (c *ClientWithResponses) GetImportWithResponse(ctx context.Context, id Id, params *GetImportParams, reqEditors ...RequestEditorFn) (*GetImportResponse, error) {
+	rsp, err := c.GetImport(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetImportResponse(rsp)
+}
+
+// GetImportResultsWithResponse The result of every line applied so far (NDJSON, in input order)
+//
+// One JSON object per line applied so far (every line once the import is finished), in input
+// order, as `ImportResult` describes: `201` created, `200` set (or unchanged), `400` not a
+// JSON object, `409` a conflict with stored data, `422` violations.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/imports/{id}/results (the `GetImportResults` operationId).
+func (c *ClientWithResponses) GetImportResultsWithResponse(ctx context.Context, id Id, params *GetImportResultsParams, reqEditors ...RequestEditorFn) (*GetImportResultsResponse, error) {
+	rsp, err := c.GetImportResults(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetImportResultsResponse(rsp)
 }
 
 // ListLocalesWithResponse List the instance's enabled locales
@@ -21013,6 +26030,158 @@ func (c *ClientWithResponses) CreateProductWithApplicationLdPlusJSONBodyWithResp
 	return ParseCreateProductResponse(rsp)
 }
 
+// DeleteProductByKeyWithResponse Delete a product with its options and variants by its key
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /rest/api/products/key={key} (the `DeleteProductByKey` operationId).
+func (c *ClientWithResponses) DeleteProductByKeyWithResponse(ctx context.Context, key Key, params *DeleteProductByKeyParams, reqEditors ...RequestEditorFn) (*DeleteProductByKeyResponse, error) {
+	rsp, err := c.DeleteProductByKey(ctx, key, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteProductByKeyResponse(rsp)
+}
+
+// GetProductByKeyWithResponse Retrieve a product by its key
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /rest/api/products/key={key} (the `GetProductByKey` operationId).
+func (c *ClientWithResponses) GetProductByKeyWithResponse(ctx context.Context, key Key, params *GetProductByKeyParams, reqEditors ...RequestEditorFn) (*GetProductByKeyResponse, error) {
+	rsp, err := c.GetProductByKey(ctx, key, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetProductByKeyResponse(rsp)
+}
+
+// UpdateProductByKeyWithBodyWithResponse Update a product (JSON Merge Patch) by its key
+//
+// Changes the product's own fields; translatable texts are written in the request locale.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /rest/api/products/key={key} (the `UpdateProductByKey` operationId).
+func (c *ClientWithResponses) UpdateProductByKeyWithBodyWithResponse(ctx context.Context, key Key, params *UpdateProductByKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateProductByKeyResponse, error) {
+	rsp, err := c.UpdateProductByKeyWithBody(ctx, key, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateProductByKeyResponse(rsp)
+}
+
+// UpdateProductByKeyWithApplicationMergePatchPlusJSONBodyWithResponse Update a product (JSON Merge Patch) by its key
+//
+// Changes the product's own fields; translatable texts are written in the request locale.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /rest/api/products/key={key} (the `UpdateProductByKey` operationId).
+func (c *ClientWithResponses) UpdateProductByKeyWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, key Key, params *UpdateProductByKeyParams, body UpdateProductByKeyApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateProductByKeyResponse, error) {
+	rsp, err := c.UpdateProductByKeyWithApplicationMergePatchPlusJSONBody(ctx, key, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateProductByKeyResponse(rsp)
+}
+
+// SetProductByKeyWithBodyWithResponse Create or replace a product by its key (its whole state)
+//
+// Sets the whole state of the product with this key, and creates it when no product has the
+// key (as Shopify's `productSet` and commercetools' imports by key do). The body is a product as
+// `POST /rest/api/products` takes it; its `key`, when given, must be the path's. A PIM sends
+// what it holds, and never needs our ids: references take key IRIs
+// (`/rest/api/categories/key=shirts`), channels their code IRI (`/rest/api/channels/code=web`).
+//
+// Scalars are set as given: one left out is cleared (`status` left out is `draft`). Lists are
+// set: options are matched by name and their values by label, variants by `sku`, images by
+// `src`, and each variant's prices by scope (channel, country, currency, and `validFrom` for a
+// dated price). Matched entries keep their ids and IRIs and take the values sent, new ones are
+// created, and stored ones left out are removed (a price left out ends now: its history, and
+// with it the 30-day lowest price, stays). Channels, collections and attribute values are
+// replaced, in the order given. Texts are written in the request locale.
+//
+// `201` when it created the product, `200` otherwise. Sending the state the product already has
+// changes nothing: no new version (the same `ETag`), no event, no webhook. `If-Match` applies:
+// `412` when the product changed since that `ETag`, or does not exist. Two requests creating
+// the same key at once: one creates, the other is a `409` (retry it: it then sets the state).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /rest/api/products/key={key} (the `SetProductByKey` operationId).
+func (c *ClientWithResponses) SetProductByKeyWithBodyWithResponse(ctx context.Context, key Key, params *SetProductByKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetProductByKeyResponse, error) {
+	rsp, err := c.SetProductByKeyWithBody(ctx, key, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetProductByKeyResponse(rsp)
+}
+
+// SetProductByKeyWithResponse Create or replace a product by its key (its whole state)
+//
+// Sets the whole state of the product with this key, and creates it when no product has the
+// key (as Shopify's `productSet` and commercetools' imports by key do). The body is a product as
+// `POST /rest/api/products` takes it; its `key`, when given, must be the path's. A PIM sends
+// what it holds, and never needs our ids: references take key IRIs
+// (`/rest/api/categories/key=shirts`), channels their code IRI (`/rest/api/channels/code=web`).
+//
+// Scalars are set as given: one left out is cleared (`status` left out is `draft`). Lists are
+// set: options are matched by name and their values by label, variants by `sku`, images by
+// `src`, and each variant's prices by scope (channel, country, currency, and `validFrom` for a
+// dated price). Matched entries keep their ids and IRIs and take the values sent, new ones are
+// created, and stored ones left out are removed (a price left out ends now: its history, and
+// with it the 30-day lowest price, stays). Channels, collections and attribute values are
+// replaced, in the order given. Texts are written in the request locale.
+//
+// `201` when it created the product, `200` otherwise. Sending the state the product already has
+// changes nothing: no new version (the same `ETag`), no event, no webhook. `If-Match` applies:
+// `412` when the product changed since that `ETag`, or does not exist. Two requests creating
+// the same key at once: one creates, the other is a `409` (retry it: it then sets the state).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /rest/api/products/key={key} (the `SetProductByKey` operationId).
+func (c *ClientWithResponses) SetProductByKeyWithResponse(ctx context.Context, key Key, params *SetProductByKeyParams, body SetProductByKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*SetProductByKeyResponse, error) {
+	rsp, err := c.SetProductByKey(ctx, key, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetProductByKeyResponse(rsp)
+}
+
+// SetProductByKeyWithApplicationLdPlusJSONBodyWithResponse Create or replace a product by its key (its whole state)
+//
+// Sets the whole state of the product with this key, and creates it when no product has the
+// key (as Shopify's `productSet` and commercetools' imports by key do). The body is a product as
+// `POST /rest/api/products` takes it; its `key`, when given, must be the path's. A PIM sends
+// what it holds, and never needs our ids: references take key IRIs
+// (`/rest/api/categories/key=shirts`), channels their code IRI (`/rest/api/channels/code=web`).
+//
+// Scalars are set as given: one left out is cleared (`status` left out is `draft`). Lists are
+// set: options are matched by name and their values by label, variants by `sku`, images by
+// `src`, and each variant's prices by scope (channel, country, currency, and `validFrom` for a
+// dated price). Matched entries keep their ids and IRIs and take the values sent, new ones are
+// created, and stored ones left out are removed (a price left out ends now: its history, and
+// with it the 30-day lowest price, stays). Channels, collections and attribute values are
+// replaced, in the order given. Texts are written in the request locale.
+//
+// `201` when it created the product, `200` otherwise. Sending the state the product already has
+// changes nothing: no new version (the same `ETag`), no event, no webhook. `If-Match` applies:
+// `412` when the product changed since that `ETag`, or does not exist. Two requests creating
+// the same key at once: one creates, the other is a `409` (retry it: it then sets the state).
+//
+// Takes a body of the `application/ld+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /rest/api/products/key={key} (the `SetProductByKey` operationId).
+func (c *ClientWithResponses) SetProductByKeyWithApplicationLdPlusJSONBodyWithResponse(ctx context.Context, key Key, params *SetProductByKeyParams, body SetProductByKeyApplicationLdPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*SetProductByKeyResponse, error) {
+	rsp, err := c.SetProductByKeyWithApplicationLdPlusJSONBody(ctx, key, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetProductByKeyResponse(rsp)
+}
+
 // DeleteProductWithResponse Delete a product with its options and variants
 //
 // Returns a wrapper object for the known response body format(s).
@@ -21676,6 +26845,101 @@ func ParseCreateAttributeResponse(rsp *http.Response) (*CreateAttributeResponse,
 	return response, nil
 }
 
+// ParseDeleteAttributeByKeyResponse parses an HTTP response from a DeleteAttributeByKeyWithResponse call
+func ParseDeleteAttributeByKeyResponse(rsp *http.Response) (*DeleteAttributeByKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteAttributeByKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetAttributeByKeyResponse parses an HTTP response from a GetAttributeByKeyWithResponse call
+func ParseGetAttributeByKeyResponse(rsp *http.Response) (*GetAttributeByKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAttributeByKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Attribute
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateAttributeByKeyResponse parses an HTTP response from a UpdateAttributeByKeyWithResponse call
+func ParseUpdateAttributeByKeyResponse(rsp *http.Response) (*UpdateAttributeByKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateAttributeByKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Attribute
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseDeleteAttributeResponse parses an HTTP response from a DeleteAttributeWithResponse call
 func ParseDeleteAttributeResponse(rsp *http.Response) (*DeleteAttributeResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -21845,6 +27109,101 @@ func ParseCreateCategoryResponse(rsp *http.Response) (*CreateCategoryResponse, e
 			headers.Location = &value
 		}
 		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteCategoryByKeyResponse parses an HTTP response from a DeleteCategoryByKeyWithResponse call
+func ParseDeleteCategoryByKeyResponse(rsp *http.Response) (*DeleteCategoryByKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteCategoryByKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetCategoryByKeyResponse parses an HTTP response from a GetCategoryByKeyWithResponse call
+func ParseGetCategoryByKeyResponse(rsp *http.Response) (*GetCategoryByKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCategoryByKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Category
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateCategoryByKeyResponse parses an HTTP response from a UpdateCategoryByKeyWithResponse call
+func ParseUpdateCategoryByKeyResponse(rsp *http.Response) (*UpdateCategoryByKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateCategoryByKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Category
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
 	}
 
 	return response, nil
@@ -22198,6 +27557,101 @@ func ParseCreateCollectionResponse(rsp *http.Response) (*CreateCollectionRespons
 	return response, nil
 }
 
+// ParseDeleteCollectionByKeyResponse parses an HTTP response from a DeleteCollectionByKeyWithResponse call
+func ParseDeleteCollectionByKeyResponse(rsp *http.Response) (*DeleteCollectionByKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteCollectionByKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetCollectionByKeyResponse parses an HTTP response from a GetCollectionByKeyWithResponse call
+func ParseGetCollectionByKeyResponse(rsp *http.Response) (*GetCollectionByKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCollectionByKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Collection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateCollectionByKeyResponse parses an HTTP response from a UpdateCollectionByKeyWithResponse call
+func ParseUpdateCollectionByKeyResponse(rsp *http.Response) (*UpdateCollectionByKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateCollectionByKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Collection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseDeleteCollectionResponse parses an HTTP response from a DeleteCollectionWithResponse call
 func ParseDeleteCollectionResponse(rsp *http.Response) (*DeleteCollectionResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -22479,6 +27933,315 @@ func ParseGetEventResponse(rsp *http.Response) (*GetEventResponse, error) {
 		}
 		response.ApplicationldJSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListExportsResponse parses an HTTP response from a ListExportsWithResponse call
+func ParseListExportsResponse(rsp *http.Response) (*ListExportsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListExportsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ExportCollection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateExportResponse parses an HTTP response from a CreateExportWithResponse call
+func ParseCreateExportResponse(rsp *http.Response) (*CreateExportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateExportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Export
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers CreateExportResponse202Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers202 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetExportResponse parses an HTTP response from a GetExportWithResponse call
+func ParseGetExportResponse(rsp *http.Response) (*GetExportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetExportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Export
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDownloadExportResponse parses an HTTP response from a DownloadExportWithResponse call
+func ParseDownloadExportResponse(rsp *http.Response) (*DownloadExportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadExportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListImportsResponse parses an HTTP response from a ListImportsWithResponse call
+func ParseListImportsResponse(rsp *http.Response) (*ListImportsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListImportsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImportCollection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateImportResponse parses an HTTP response from a CreateImportWithResponse call
+func ParseCreateImportResponse(rsp *http.Response) (*CreateImportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateImportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Import
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers CreateImportResponse202Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers202 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelImportResponse parses an HTTP response from a CancelImportWithResponse call
+func ParseCancelImportResponse(rsp *http.Response) (*CancelImportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelImportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Import
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetImportResponse parses an HTTP response from a GetImportWithResponse call
+func ParseGetImportResponse(rsp *http.Response) (*GetImportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetImportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Import
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetImportResultsResponse parses an HTTP response from a GetImportResultsWithResponse call
+func ParseGetImportResultsResponse(rsp *http.Response) (*GetImportResultsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetImportResultsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest common.Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23837,6 +29600,210 @@ func ParseCreateProductResponse(rsp *http.Response) (*CreateProductResponse, err
 	switch {
 	case rsp.StatusCode == 201:
 		var headers CreateProductResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteProductByKeyResponse parses an HTTP response from a DeleteProductByKeyWithResponse call
+func ParseDeleteProductByKeyResponse(rsp *http.Response) (*DeleteProductByKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteProductByKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetProductByKeyResponse parses an HTTP response from a GetProductByKeyWithResponse call
+func ParseGetProductByKeyResponse(rsp *http.Response) (*GetProductByKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetProductByKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Product
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetProductByKeyResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetProductByKeyResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateProductByKeyResponse parses an HTTP response from a UpdateProductByKeyWithResponse call
+func ParseUpdateProductByKeyResponse(rsp *http.Response) (*UpdateProductByKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateProductByKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Product
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateProductByKeyResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSetProductByKeyResponse parses an HTTP response from a SetProductByKeyWithResponse call
+func ParseSetProductByKeyResponse(rsp *http.Response) (*SetProductByKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetProductByKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Product
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Product
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationldJSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SetProductByKeyResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 201:
+		var headers SetProductByKeyResponse201Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

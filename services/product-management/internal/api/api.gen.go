@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -49,6 +50,57 @@ func (e AttributeType) Valid() bool {
 	case AttributeTypeTextarea:
 		return true
 	case AttributeTypeUrl:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportStatus.
+const (
+	ExportCompleted ExportStatus = "completed"
+	ExportFailed    ExportStatus = "failed"
+	ExportQueued    ExportStatus = "queued"
+	ExportRunning   ExportStatus = "running"
+)
+
+// Valid indicates whether the value is a known member of the ExportStatus enum.
+func (e ExportStatus) Valid() bool {
+	switch e {
+	case ExportCompleted:
+		return true
+	case ExportFailed:
+		return true
+	case ExportQueued:
+		return true
+	case ExportRunning:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImportStatus.
+const (
+	ImportCanceled  ImportStatus = "canceled"
+	ImportCompleted ImportStatus = "completed"
+	ImportFailed    ImportStatus = "failed"
+	ImportQueued    ImportStatus = "queued"
+	ImportRunning   ImportStatus = "running"
+)
+
+// Valid indicates whether the value is a known member of the ImportStatus enum.
+func (e ImportStatus) Valid() bool {
+	switch e {
+	case ImportCanceled:
+		return true
+	case ImportCompleted:
+		return true
+	case ImportFailed:
+		return true
+	case ImportQueued:
+		return true
+	case ImportRunning:
 		return true
 	default:
 		return false
@@ -230,6 +282,11 @@ type Attribute struct {
 	CreatedAt time.Time          `json:"createdAt"`
 	Id        openapi_types.UUID `json:"id"`
 
+	// Key The partner's own identifier of the attribute, unique among the instance's attributes; `/rest/api/attributes/key={key}` is also its IRI.
+	//
+	// Example: pim:material
+	Key nullable.Nullable[string] `json:"key,omitempty"`
+
 	// Name Translatable.
 	Name nullable.Nullable[string] `json:"name,omitempty"`
 
@@ -254,7 +311,14 @@ type AttributeCollection struct {
 
 // AttributeCreate defines model for AttributeCreate.
 type AttributeCreate struct {
-	Code     string                    `json:"code"`
+	Code string `json:"code"`
+
+	// Key The partner's own identifier of the attribute (1–256 of `A-Z a-z 0-9 _ - . :`), unique among the
+	// instance's attributes: a key already taken is a `409`. Null removes it.
+	//
+	//
+	// Example: pim:material
+	Key      nullable.Nullable[string] `json:"key,omitempty"`
 	Name     nullable.Nullable[string] `json:"name,omitempty"`
 	Options  *[]string                 `json:"options,omitempty"`
 	Required *bool                     `json:"required,omitempty"`
@@ -263,6 +327,12 @@ type AttributeCreate struct {
 
 // AttributePatch defines model for AttributePatch.
 type AttributePatch struct {
+	// Key The partner's own identifier of the attribute (1–256 of `A-Z a-z 0-9 _ - . :`), unique among the
+	// instance's attributes: a key already taken is a `409`. Null removes it.
+	//
+	//
+	// Example: pim:material
+	Key      nullable.Nullable[string] `json:"key,omitempty"`
 	Name     nullable.Nullable[string] `json:"name,omitempty"`
 	Options  *[]string                 `json:"options,omitempty"`
 	Required *bool                     `json:"required,omitempty"`
@@ -294,6 +364,11 @@ type Category struct {
 	Handle string             `json:"handle"`
 	Id     openapi_types.UUID `json:"id"`
 
+	// Key The partner's own identifier of the category, unique among the instance's categories; `/rest/api/categories/key={key}` is also its IRI.
+	//
+	// Example: pim:cat:shirts
+	Key nullable.Nullable[string] `json:"key,omitempty"`
+
 	// Name Translatable.
 	Name nullable.Nullable[string] `json:"name,omitempty"`
 
@@ -314,16 +389,30 @@ type CategoryCollection struct {
 
 // CategoryCreate defines model for CategoryCreate.
 type CategoryCreate struct {
-	Attributes *[]string                 `json:"attributes,omitempty"`
-	Handle     string                    `json:"handle"`
-	Name       nullable.Nullable[string] `json:"name,omitempty"`
-	Parent     nullable.Nullable[string] `json:"parent,omitempty"`
+	Attributes *[]string `json:"attributes,omitempty"`
+	Handle     string    `json:"handle"`
+
+	// Key The partner's own identifier of the category (1–256 of `A-Z a-z 0-9 _ - . :`), unique among the
+	// instance's categories: a key already taken is a `409`. Null removes it.
+	//
+	//
+	// Example: pim:cat:shirts
+	Key    nullable.Nullable[string] `json:"key,omitempty"`
+	Name   nullable.Nullable[string] `json:"name,omitempty"`
+	Parent nullable.Nullable[string] `json:"parent,omitempty"`
 }
 
 // CategoryPatch defines model for CategoryPatch.
 type CategoryPatch struct {
-	Attributes *[]string                 `json:"attributes,omitempty"`
-	Name       nullable.Nullable[string] `json:"name,omitempty"`
+	Attributes *[]string `json:"attributes,omitempty"`
+
+	// Key The partner's own identifier of the category (1–256 of `A-Z a-z 0-9 _ - . :`), unique among the
+	// instance's categories: a key already taken is a `409`. Null removes it.
+	//
+	//
+	// Example: pim:cat:shirts
+	Key  nullable.Nullable[string] `json:"key,omitempty"`
+	Name nullable.Nullable[string] `json:"name,omitempty"`
 
 	// Parent A parent that is the category itself or one of its descendants is a `422`.
 	Parent nullable.Nullable[string] `json:"parent,omitempty"`
@@ -409,6 +498,11 @@ type Collection struct {
 	Handle string             `json:"handle"`
 	Id     openapi_types.UUID `json:"id"`
 
+	// Key The partner's own identifier of the collection, unique among the instance's collections; `/rest/api/collections/key={key}` is also its IRI.
+	//
+	// Example: summer-2027
+	Key nullable.Nullable[string] `json:"key,omitempty"`
+
 	// Title Translatable.
 	//
 	// Example: Summer
@@ -436,7 +530,14 @@ type CollectionCollection struct {
 type CollectionCreate struct {
 	Description nullable.Nullable[string] `json:"description,omitempty"`
 	Handle      string                    `json:"handle"`
-	Title       nullable.Nullable[string] `json:"title,omitempty"`
+
+	// Key The partner's own identifier of the collection (1–256 of `A-Z a-z 0-9 _ - . :`), unique among the
+	// instance's collections: a key already taken is a `409`. Null removes it.
+	//
+	//
+	// Example: summer-2027
+	Key   nullable.Nullable[string] `json:"key,omitempty"`
+	Title nullable.Nullable[string] `json:"title,omitempty"`
 }
 
 // CollectionOrIri defines model for CollectionOrIri.
@@ -446,7 +547,14 @@ type CollectionOrIri = any
 type CollectionPatch struct {
 	Description nullable.Nullable[string] `json:"description,omitempty"`
 	Handle      *string                   `json:"handle,omitempty"`
-	Title       nullable.Nullable[string] `json:"title,omitempty"`
+
+	// Key The partner's own identifier of the collection (1–256 of `A-Z a-z 0-9 _ - . :`), unique among the
+	// instance's collections: a key already taken is a `409`. Null removes it.
+	//
+	//
+	// Example: summer-2027
+	Key   nullable.Nullable[string] `json:"key,omitempty"`
+	Title nullable.Nullable[string] `json:"title,omitempty"`
 }
 
 // Country defines model for Country.
@@ -483,67 +591,119 @@ type Entrypoint struct {
 	// LdType Example: Entrypoint
 	LdType string `json:"@type"`
 
-	// Attributes An IRI of a resource of this API.
+	// Attributes An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Attributes Iri `json:"attributes"`
 
-	// Categories An IRI of a resource of this API.
+	// Categories An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Categories Iri `json:"categories"`
 
-	// Channels An IRI of a resource of this API.
+	// Channels An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Channels Iri `json:"channels"`
 
-	// Collections An IRI of a resource of this API.
+	// Collections An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Collections Iri `json:"collections"`
 
-	// Countries An IRI of a resource of this API.
+	// Countries An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Countries Iri `json:"countries"`
 
-	// Locales An IRI of a resource of this API.
+	// Locales An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Locales Iri `json:"locales"`
 
-	// Medias An IRI of a resource of this API.
+	// Medias An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Medias Iri `json:"medias"`
 
-	// Metafields An IRI of a resource of this API.
+	// Metafields An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Metafields Iri `json:"metafields"`
 
-	// MetaobjectDefinitions An IRI of a resource of this API.
+	// MetaobjectDefinitions An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	MetaobjectDefinitions Iri `json:"metaobjectDefinitions"`
 
-	// Metaobjects An IRI of a resource of this API.
+	// Metaobjects An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Metaobjects Iri `json:"metaobjects"`
 
-	// Prices An IRI of a resource of this API.
+	// Prices An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Prices Iri `json:"prices"`
 
-	// Products An IRI of a resource of this API.
+	// Products An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Products Iri `json:"products"`
 
-	// Statuses An IRI of a resource of this API.
+	// Statuses An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Statuses Iri `json:"statuses"`
@@ -569,7 +729,11 @@ type Event struct {
 	// Instance The instance the resource belongs to.
 	Instance openapi_types.UUID `json:"instance"`
 
-	// Resource An IRI of a resource of this API.
+	// Resource An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Resource Iri `json:"resource"`
@@ -584,7 +748,8 @@ type Event struct {
 	// Type `{resource}.{created|updated|deleted}`, the resource one of `product`, `variant`,
 	// `option`, `optionValue`, `price`, `media`, `collection`, `category`, `attribute`,
 	// `channel`, `metafield`, `metaobject`, `metaobjectDefinition`, `locale` (enabled is
-	// created, disabled is deleted).
+	// created, disabled is deleted); or `import.completed` and `import.failed`, whose data is
+	// the import with its counts.
 	//
 	//
 	// Example: product.created
@@ -598,6 +763,81 @@ type EventCollection struct {
 	LdType    string    `json:"@type"`
 	Member    []Event   `json:"member"`
 	View      HydraView `json:"view"`
+}
+
+// Export defines model for Export.
+type Export struct {
+	LdContext *string `json:"@context,omitempty"`
+
+	// LdID Example: /rest/api/exports/018f2c3e-7a1b-7c2d-9e3f-4a5b6c7d8e9f
+	LdID string `json:"@id"`
+
+	// LdType Example: Export
+	LdType    string    `json:"@type"`
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Download The file's IRI, once completed and until it expires.
+	//
+	// Example: /rest/api/exports/018f2c3e-7a1b-7c2d-9e3f-4a5b6c7d8e9f/download
+	Download nullable.Nullable[string] `json:"download,omitempty"`
+
+	// Error Why a failed export failed.
+	Error nullable.Nullable[string] `json:"error,omitempty"`
+
+	// EventsCursor The events feed's position in the export's snapshot (once completed): the feed after it,
+	// `GET /rest/api/events?cursor={eventsCursor}`, lists exactly the changes the file does not hold.
+	//
+	//
+	// Example: p41
+	EventsCursor nullable.Nullable[string] `json:"eventsCursor,omitempty"`
+
+	// ExpiresAt The export and its file are removed then.
+	ExpiresAt time.Time `json:"expiresAt"`
+
+	// Filters Which products to export, as the product list filters them; every filter is optional.
+	Filters    ExportCreate                 `json:"filters"`
+	FinishedAt nullable.Nullable[time.Time] `json:"finishedAt,omitempty"`
+	Id         openapi_types.UUID           `json:"id"`
+
+	// Products How many products the file holds (once completed).
+	Products  int                          `json:"products"`
+	StartedAt nullable.Nullable[time.Time] `json:"startedAt,omitempty"`
+	Status    ExportStatus                 `json:"status"`
+}
+
+// ExportStatus defines model for Export.Status.
+type ExportStatus string
+
+// ExportCollection defines model for ExportCollection.
+type ExportCollection struct {
+	LdContext  *string    `json:"@context,omitempty"`
+	LdID       string     `json:"@id"`
+	LdType     string     `json:"@type"`
+	Member     []Export   `json:"member"`
+	TotalItems int        `json:"totalItems"`
+	View       *HydraView `json:"view,omitempty"`
+}
+
+// ExportCreate Which products to export, as the product list filters them; every filter is optional.
+type ExportCreate struct {
+	// Channel Channel IRI (by id or code).
+	Channel *string `json:"channel,omitempty"`
+
+	// Collection Collection IRI (by id or key).
+	Collection    *string    `json:"collection,omitempty"`
+	CreatedAfter  *time.Time `json:"createdAfter,omitempty"`
+	CreatedBefore *time.Time `json:"createdBefore,omitempty"`
+
+	// Status Status IRI or code.
+	//
+	// Example: /rest/api/statuses/active
+	Status *string `json:"status,omitempty"`
+
+	// Tags Comma-separated; products with every one of these tags.
+	Tags          *string    `json:"tags,omitempty"`
+	UpdatedAfter  *time.Time `json:"updatedAfter,omitempty"`
+	UpdatedBefore *time.Time `json:"updatedBefore,omitempty"`
+	Vendor        *string    `json:"vendor,omitempty"`
 }
 
 // HydraIriTemplateMapping One variable of a Hydra IRI template and the property it filters or orders by.
@@ -647,7 +887,63 @@ type HydraView struct {
 	Previous *string `json:"previous,omitempty"`
 }
 
-// Iri An IRI of a resource of this API.
+// Import defines model for Import.
+type Import struct {
+	LdContext *string `json:"@context,omitempty"`
+
+	// LdID Example: /rest/api/imports/018f2c3e-7a1b-7c2d-9e3f-4a5b6c7d8e9f
+	LdID string `json:"@id"`
+
+	// LdType Example: Import
+	LdType          string    `json:"@type"`
+	CancelRequested bool      `json:"cancelRequested"`
+	Created         int       `json:"created"`
+	CreatedAt       time.Time `json:"createdAt"`
+
+	// Error Why a failed import failed.
+	Error nullable.Nullable[string] `json:"error,omitempty"`
+
+	// ExpiresAt The import and its results are removed then (7 days after it was created).
+	ExpiresAt  time.Time                    `json:"expiresAt"`
+	FinishedAt nullable.Nullable[time.Time] `json:"finishedAt,omitempty"`
+	Id         openapi_types.UUID           `json:"id"`
+
+	// Lines Lines in the file.
+	Lines int `json:"lines"`
+
+	// Processed Lines applied so far (each with its result).
+	Processed int `json:"processed"`
+	Rejected  int `json:"rejected"`
+
+	// Results The IRI of the lines' results.
+	//
+	// Example: /rest/api/imports/018f2c3e-7a1b-7c2d-9e3f-4a5b6c7d8e9f/results
+	Results   string                       `json:"results"`
+	StartedAt nullable.Nullable[time.Time] `json:"startedAt,omitempty"`
+	Status    ImportStatus                 `json:"status"`
+
+	// Unchanged Lines whose state was the stored one (nothing written).
+	Unchanged int `json:"unchanged"`
+	Updated   int `json:"updated"`
+}
+
+// ImportStatus defines model for Import.Status.
+type ImportStatus string
+
+// ImportCollection defines model for ImportCollection.
+type ImportCollection struct {
+	LdContext  *string    `json:"@context,omitempty"`
+	LdID       string     `json:"@id"`
+	LdType     string     `json:"@type"`
+	Member     []Import   `json:"member"`
+	TotalItems int        `json:"totalItems"`
+	View       *HydraView `json:"view,omitempty"`
+}
+
+// Iri An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+// violation at that field.
 //
 // Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 type Iri = string
@@ -943,7 +1239,11 @@ type OptionValue struct {
 	LdType string             `json:"@type"`
 	Id     openapi_types.UUID `json:"id"`
 
-	// Option An IRI of a resource of this API.
+	// Option An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Option   Iri `json:"option"`
@@ -1026,7 +1326,11 @@ type Price struct {
 	// ValidUntil Exclusive end.
 	ValidUntil nullable.Nullable[time.Time] `json:"validUntil,omitempty"`
 
-	// Variant An IRI of a resource of this API.
+	// Variant An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Variant Iri `json:"variant"`
@@ -1091,6 +1395,11 @@ type Product struct {
 	// Id Stable UUID of the product.
 	Id openapi_types.UUID `json:"id"`
 
+	// Key The partner's own identifier of the product, unique among the instance's products; `/rest/api/products/key={key}` is also its IRI.
+	//
+	// Example: SHIRT-42
+	Key nullable.Nullable[string] `json:"key,omitempty"`
+
 	// Medias The product's images by position (embedded with `expand=medias`).
 	Medias *[]MediaOrIri `json:"medias,omitempty"`
 
@@ -1098,7 +1407,11 @@ type Product struct {
 	Metafields *[]MetafieldOrIri    `json:"metafields,omitempty"`
 	Options    []ProductOptionOrIri `json:"options"`
 
-	// Status An IRI of a resource of this API.
+	// Status An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Status Iri `json:"status"`
@@ -1157,6 +1470,13 @@ type ProductCreate struct {
 	Collections *[]CollectionAssignment   `json:"collections,omitempty"`
 	Description nullable.Nullable[string] `json:"description,omitempty"`
 
+	// Key The partner's own identifier of the product (1–256 of `A-Z a-z 0-9 _ - . :`), unique among the
+	// instance's products: a key already taken is a `409`. Null removes it.
+	//
+	//
+	// Example: SHIRT-42
+	Key nullable.Nullable[string] `json:"key,omitempty"`
+
 	// Medias Images of the product, created with it, in display order. Only `image` medias are accepted.
 	Medias  *[]MediaCreate `json:"medias,omitempty"`
 	Options *[]OptionInput `json:"options,omitempty"`
@@ -1186,7 +1506,11 @@ type ProductOption struct {
 	Name     nullable.Nullable[string] `json:"name"`
 	Position int                       `json:"position"`
 
-	// Product An IRI of a resource of this API.
+	// Product An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Product Iri `json:"product"`
@@ -1217,6 +1541,13 @@ type ProductPatch struct {
 	Collections *[]CollectionAssignment   `json:"collections,omitempty"`
 	Description nullable.Nullable[string] `json:"description,omitempty"`
 
+	// Key The partner's own identifier of the product (1–256 of `A-Z a-z 0-9 _ - . :`), unique among the
+	// instance's products: a key already taken is a `409`. Null removes it.
+	//
+	//
+	// Example: SHIRT-42
+	Key nullable.Nullable[string] `json:"key,omitempty"`
+
 	// Medias Replaces the product's images, in display order, by IRI (create them with
 	// `POST /rest/api/medias`). A media left out is also removed from the product's variants.
 	Medias *[]MediaAssignment        `json:"medias,omitempty"`
@@ -1237,7 +1568,11 @@ type ResolvedPrice struct {
 	// Currency Example: EUR
 	Currency string `json:"currency"`
 
-	// Price An IRI of a resource of this API.
+	// Price An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Price      Iri                          `json:"price"`
@@ -1297,7 +1632,11 @@ type Variant struct {
 	OptionValues []OptionValueOrIri `json:"optionValues"`
 	Position     int                `json:"position"`
 
-	// Product An IRI of a resource of this API.
+	// Product An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Product Iri `json:"product"`
@@ -1415,7 +1754,11 @@ type WebhookDelivery struct {
 	Attempts  []WebhookAttempt `json:"attempts"`
 	CreatedAt time.Time        `json:"createdAt"`
 
-	// Event An IRI of a resource of this API.
+	// Event An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Event Iri                `json:"event"`
@@ -1427,7 +1770,11 @@ type WebhookDelivery struct {
 	// Status `failed` after the last attempt of the schedule failed.
 	Status WebhookDeliveryStatus `json:"status"`
 
-	// Subscription An IRI of a resource of this API.
+	// Subscription An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Subscription Iri `json:"subscription"`
@@ -1464,7 +1811,11 @@ type WebhookSubscription struct {
 	Active    bool      `json:"active"`
 	CreatedAt time.Time `json:"createdAt"`
 
-	// Deliveries An IRI of a resource of this API.
+	// Deliveries An IRI of a resource of this API. Where a request takes the IRI of a product, category,
+	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
+	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
+	// violation at that field.
+	//
 	//
 	// Example: /rest/api/variants/3f0c2b1a-8d7e-4c6b-9a5f-1e2d3c4b5a69
 	Deliveries  Iri                       `json:"deliveries"`
@@ -1541,6 +1892,9 @@ type IfNoneMatch = string
 // ItemsPerPage defines model for ItemsPerPage.
 type ItemsPerPage = int
 
+// Key defines model for Key.
+type Key = string
+
 // LocaleFallbackHeader defines model for LocaleFallbackHeader.
 type LocaleFallbackHeader = bool
 
@@ -1596,6 +1950,42 @@ type CreateAttributeParams struct {
 	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// DeleteAttributeByKeyParams defines parameters for DeleteAttributeByKey.
+type DeleteAttributeByKeyParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// GetAttributeByKeyParams defines parameters for GetAttributeByKey.
+type GetAttributeByKeyParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// UpdateAttributeByKeyParams defines parameters for UpdateAttributeByKey.
+type UpdateAttributeByKeyParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 
@@ -1676,6 +2066,42 @@ type CreateCategoryParams struct {
 	// took effect (the first attempt died before its commit), runs the request at once.
 	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// DeleteCategoryByKeyParams defines parameters for DeleteCategoryByKey.
+type DeleteCategoryByKeyParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// GetCategoryByKeyParams defines parameters for GetCategoryByKey.
+type GetCategoryByKeyParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// UpdateCategoryByKeyParams defines parameters for UpdateCategoryByKey.
+type UpdateCategoryByKeyParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 
@@ -1810,6 +2236,42 @@ type CreateCollectionParams struct {
 	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
 }
 
+// DeleteCollectionByKeyParams defines parameters for DeleteCollectionByKey.
+type DeleteCollectionByKeyParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// GetCollectionByKeyParams defines parameters for GetCollectionByKey.
+type GetCollectionByKeyParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// UpdateCollectionByKeyParams defines parameters for UpdateCollectionByKey.
+type UpdateCollectionByKeyParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
 // DeleteCollectionParams defines parameters for DeleteCollection.
 type DeleteCollectionParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
@@ -1864,7 +2326,7 @@ type ListEventsParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Type Only events of these types, comma-separated (`product.created,variant.updated`); a type
-	// is `{resource}.{created|updated|deleted}`.
+	// is `{resource}.{created|updated|deleted}`, or `import.completed` / `import.failed`.
 	Type *string `form:"type,omitempty" json:"type,omitempty"`
 
 	// CreatedAtAfter Only events recorded after this moment.
@@ -1879,6 +2341,106 @@ type ListEventsParams struct {
 
 // GetEventParams defines parameters for GetEvent.
 type GetEventParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// ListExportsParams defines parameters for ListExports.
+type ListExportsParams struct {
+	// Page The 1-based page number.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// ItemsPerPage Items per page (at most 100).
+	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// CreateExportParams defines parameters for CreateExport.
+type CreateExportParams struct {
+	// IdempotencyKey Makes a retry of this request safe (IETF httpapi Idempotency-Key draft): 1 to 255 printable
+	// ASCII characters (a bare token, or an sf-string in double quotes), unique per operation you
+	// mean, such as a UUID. The first request's outcome (status, body, `Location`/`ETag`) is kept
+	// for 24 hours for your partner (and, in product-management, the instance); a retry with the
+	// same key and the same request (method, path, body) answers that outcome again with
+	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
+	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
+	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
+	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// GetExportParams defines parameters for GetExport.
+type GetExportParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// DownloadExportParams defines parameters for DownloadExport.
+type DownloadExportParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// ListImportsParams defines parameters for ListImports.
+type ListImportsParams struct {
+	// Page The 1-based page number.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// ItemsPerPage Items per page (at most 100).
+	ItemsPerPage *ItemsPerPage `form:"itemsPerPage,omitempty" json:"itemsPerPage,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// CreateImportParams defines parameters for CreateImport.
+type CreateImportParams struct {
+	// IdempotencyKey Makes a retry of this request safe (IETF httpapi Idempotency-Key draft): 1 to 255 printable
+	// ASCII characters (a bare token, or an sf-string in double quotes), unique per operation you
+	// mean, such as a UUID. The first request's outcome (status, body, `Location`/`ETag`) is kept
+	// for 24 hours for your partner (and, in product-management, the instance); a retry with the
+	// same key and the same request (method, path, body) answers that outcome again with
+	// `Idempotent-Replayed: true` and does nothing else. The same key with another request is a
+	// `422` naming `header.Idempotency-Key`; a retry while the first request still runs is a `409`
+	// with `Retry-After`. Outcomes that are not the operation's (`401`, `429`, `5xx`) are not kept,
+	// so a retry runs the operation. The outcome is recorded in the same transaction as the
+	// request's effect, and answered only once both are committed: whatever happens to the
+	// connection or the server, a retry either replays the one effect's answer or, when nothing
+	// took effect (the first attempt died before its commit), runs the request at once.
+	IdempotencyKey *common.IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// CancelImportParams defines parameters for CancelImport.
+type CancelImportParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// GetImportParams defines parameters for GetImport.
+type GetImportParams struct {
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+}
+
+// GetImportResultsParams defines parameters for GetImportResults.
+type GetImportResultsParams struct {
 	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
 	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
 }
@@ -2509,6 +3071,88 @@ type CreateProductParams struct {
 	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
 }
 
+// DeleteProductByKeyParams defines parameters for DeleteProductByKey.
+type DeleteProductByKeyParams struct {
+	// IfMatch An `ETag` from an earlier read; the request fails with `412` when the resource has changed
+	// since. `*` or no header: unconditional.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// GetProductByKeyParams defines parameters for GetProductByKey.
+type GetProductByKeyParams struct {
+	// ResolveContextChannel Channel IRI to resolve variant prices for. Required together with `resolveContext[country]`.
+	ResolveContextChannel *ResolveChannel `form:"resolveContext[channel],omitempty" json:"resolveContext[channel],omitempty"`
+
+	// ResolveContextCountry Country IRI (or code) to resolve variant prices for. Required together with `resolveContext[channel]`.
+	ResolveContextCountry *ResolveCountry `form:"resolveContext[country],omitempty" json:"resolveContext[country],omitempty"`
+
+	// ResolveContextAt The moment to resolve prices at (ISO 8601, UTC); default now. Past moments see the prices in force then.
+	ResolveContextAt *ResolveAt `form:"resolveContext[at],omitempty" json:"resolveContext[at],omitempty"`
+
+	// Expand Comma-separated relations to embed instead of IRIs: `variants`, `options`, `optionValues`
+	// (on embedded variants and options), `channels`, `collections`, `medias`, `category`,
+	// `metafields` (product and, with `variants`, variant metafields), `metaobject` (the metaobjects
+	// referenced by embedded metafields). Unknown tokens are ignored.
+	Expand *Expand `form:"expand,omitempty" json:"expand,omitempty"`
+
+	// IfNoneMatch `ETag`s of representations you hold. When one is current the answer is `304` without a
+	// body. Honored for reads that only embed what the product itself holds (`expand` of
+	// `variants`, `options`, `optionValues`, `metafields`) and resolve no prices: a shared
+	// resource (a channel, media, collection, category or metaobject) or the passing of time
+	// changes other representations without changing the product's version.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// UpdateProductByKeyParams defines parameters for UpdateProductByKey.
+type UpdateProductByKeyParams struct {
+	// IfMatch An `ETag` from an earlier read; the request fails with `412` when the resource has changed
+	// since. `*` or no header: unconditional.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
+// SetProductByKeyParams defines parameters for SetProductByKey.
+type SetProductByKeyParams struct {
+	// IfMatch An `ETag` from an earlier read; the request fails with `412` when the resource has changed
+	// since. `*` or no header: unconditional.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// XFlowkiwiOrganizationId The organization the request acts as. It must own the instance and you must be a member of it.
+	XFlowkiwiOrganizationId OrganizationHeader `json:"X-Flowkiwi-Organization-Id"`
+
+	// XFlowkiwiLocale The locale of translatable texts (an enabled locale; default the instance's default locale).
+	XFlowkiwiLocale *LocaleHeader `json:"X-Flowkiwi-Locale,omitempty"`
+
+	// XFlowkiwiLocaleFallback When `true`, texts missing in the requested locale are taken from the default locale instead of being `null`.
+	XFlowkiwiLocaleFallback *LocaleFallbackHeader `json:"X-Flowkiwi-Locale-Fallback,omitempty"`
+}
+
 // DeleteProductParams defines parameters for DeleteProduct.
 type DeleteProductParams struct {
 	// IfMatch An `ETag` from an earlier read; the request fails with `412` when the resource has changed
@@ -2840,6 +3484,9 @@ type CreateAttributeJSONRequestBody = AttributeCreate
 // CreateAttributeApplicationLdPlusJSONRequestBody defines body for CreateAttribute for application/ld+json ContentType.
 type CreateAttributeApplicationLdPlusJSONRequestBody = AttributeCreate
 
+// UpdateAttributeByKeyApplicationMergePatchPlusJSONRequestBody defines body for UpdateAttributeByKey for application/merge-patch+json ContentType.
+type UpdateAttributeByKeyApplicationMergePatchPlusJSONRequestBody = AttributePatch
+
 // UpdateAttributeApplicationMergePatchPlusJSONRequestBody defines body for UpdateAttribute for application/merge-patch+json ContentType.
 type UpdateAttributeApplicationMergePatchPlusJSONRequestBody = AttributePatch
 
@@ -2848,6 +3495,9 @@ type CreateCategoryJSONRequestBody = CategoryCreate
 
 // CreateCategoryApplicationLdPlusJSONRequestBody defines body for CreateCategory for application/ld+json ContentType.
 type CreateCategoryApplicationLdPlusJSONRequestBody = CategoryCreate
+
+// UpdateCategoryByKeyApplicationMergePatchPlusJSONRequestBody defines body for UpdateCategoryByKey for application/merge-patch+json ContentType.
+type UpdateCategoryByKeyApplicationMergePatchPlusJSONRequestBody = CategoryPatch
 
 // UpdateCategoryApplicationMergePatchPlusJSONRequestBody defines body for UpdateCategory for application/merge-patch+json ContentType.
 type UpdateCategoryApplicationMergePatchPlusJSONRequestBody = CategoryPatch
@@ -2867,8 +3517,17 @@ type CreateCollectionJSONRequestBody = CollectionCreate
 // CreateCollectionApplicationLdPlusJSONRequestBody defines body for CreateCollection for application/ld+json ContentType.
 type CreateCollectionApplicationLdPlusJSONRequestBody = CollectionCreate
 
+// UpdateCollectionByKeyApplicationMergePatchPlusJSONRequestBody defines body for UpdateCollectionByKey for application/merge-patch+json ContentType.
+type UpdateCollectionByKeyApplicationMergePatchPlusJSONRequestBody = CollectionPatch
+
 // UpdateCollectionApplicationMergePatchPlusJSONRequestBody defines body for UpdateCollection for application/merge-patch+json ContentType.
 type UpdateCollectionApplicationMergePatchPlusJSONRequestBody = CollectionPatch
+
+// CreateExportJSONRequestBody defines body for CreateExport for application/json ContentType.
+type CreateExportJSONRequestBody = ExportCreate
+
+// CreateExportApplicationLdPlusJSONRequestBody defines body for CreateExport for application/ld+json ContentType.
+type CreateExportApplicationLdPlusJSONRequestBody = ExportCreate
 
 // CreateLocaleJSONRequestBody defines body for CreateLocale for application/json ContentType.
 type CreateLocaleJSONRequestBody = LocaleCreate
@@ -2941,6 +3600,15 @@ type CreateProductJSONRequestBody = ProductCreate
 
 // CreateProductApplicationLdPlusJSONRequestBody defines body for CreateProduct for application/ld+json ContentType.
 type CreateProductApplicationLdPlusJSONRequestBody = ProductCreate
+
+// UpdateProductByKeyApplicationMergePatchPlusJSONRequestBody defines body for UpdateProductByKey for application/merge-patch+json ContentType.
+type UpdateProductByKeyApplicationMergePatchPlusJSONRequestBody = ProductPatch
+
+// SetProductByKeyJSONRequestBody defines body for SetProductByKey for application/json ContentType.
+type SetProductByKeyJSONRequestBody = ProductCreate
+
+// SetProductByKeyApplicationLdPlusJSONRequestBody defines body for SetProductByKey for application/ld+json ContentType.
+type SetProductByKeyApplicationLdPlusJSONRequestBody = ProductCreate
 
 // UpdateProductApplicationMergePatchPlusJSONRequestBody defines body for UpdateProduct for application/merge-patch+json ContentType.
 type UpdateProductApplicationMergePatchPlusJSONRequestBody = ProductPatch
@@ -3195,6 +3863,15 @@ type ServerInterface interface {
 	// CreateAttribute Create a attribute
 	// (POST /rest/api/attributes)
 	CreateAttribute(ctx echo.Context, params CreateAttributeParams) error
+	// DeleteAttributeByKey Delete a attribute by its key
+	// (DELETE /rest/api/attributes/key={key})
+	DeleteAttributeByKey(ctx echo.Context, key Key, params DeleteAttributeByKeyParams) error
+	// GetAttributeByKey Retrieve a attribute by its key
+	// (GET /rest/api/attributes/key={key})
+	GetAttributeByKey(ctx echo.Context, key Key, params GetAttributeByKeyParams) error
+	// UpdateAttributeByKey Change a attribute (JSON Merge Patch) by its key
+	// (PATCH /rest/api/attributes/key={key})
+	UpdateAttributeByKey(ctx echo.Context, key Key, params UpdateAttributeByKeyParams) error
 	// DeleteAttribute Delete a attribute
 	// (DELETE /rest/api/attributes/{id})
 	DeleteAttribute(ctx echo.Context, id Id, params DeleteAttributeParams) error
@@ -3210,6 +3887,15 @@ type ServerInterface interface {
 	// CreateCategory Create a category
 	// (POST /rest/api/categories)
 	CreateCategory(ctx echo.Context, params CreateCategoryParams) error
+	// DeleteCategoryByKey Delete a category by its key
+	// (DELETE /rest/api/categories/key={key})
+	DeleteCategoryByKey(ctx echo.Context, key Key, params DeleteCategoryByKeyParams) error
+	// GetCategoryByKey Retrieve a category by its key
+	// (GET /rest/api/categories/key={key})
+	GetCategoryByKey(ctx echo.Context, key Key, params GetCategoryByKeyParams) error
+	// UpdateCategoryByKey Change a category (JSON Merge Patch) by its key
+	// (PATCH /rest/api/categories/key={key})
+	UpdateCategoryByKey(ctx echo.Context, key Key, params UpdateCategoryByKeyParams) error
 	// DeleteCategory Delete a category
 	// (DELETE /rest/api/categories/{id})
 	DeleteCategory(ctx echo.Context, id Id, params DeleteCategoryParams) error
@@ -3240,6 +3926,15 @@ type ServerInterface interface {
 	// CreateCollection Create a collection
 	// (POST /rest/api/collections)
 	CreateCollection(ctx echo.Context, params CreateCollectionParams) error
+	// DeleteCollectionByKey Delete a collection by its key
+	// (DELETE /rest/api/collections/key={key})
+	DeleteCollectionByKey(ctx echo.Context, key Key, params DeleteCollectionByKeyParams) error
+	// GetCollectionByKey Retrieve a collection by its key
+	// (GET /rest/api/collections/key={key})
+	GetCollectionByKey(ctx echo.Context, key Key, params GetCollectionByKeyParams) error
+	// UpdateCollectionByKey Change a collection (JSON Merge Patch) by its key
+	// (PATCH /rest/api/collections/key={key})
+	UpdateCollectionByKey(ctx echo.Context, key Key, params UpdateCollectionByKeyParams) error
 	// DeleteCollection Delete a collection
 	// (DELETE /rest/api/collections/{id})
 	DeleteCollection(ctx echo.Context, id Id, params DeleteCollectionParams) error
@@ -3267,6 +3962,33 @@ type ServerInterface interface {
 	// GetEvent Retrieve an event
 	// (GET /rest/api/events/{id})
 	GetEvent(ctx echo.Context, id Id, params GetEventParams) error
+	// ListExports List the instance's exports, newest first
+	// (GET /rest/api/exports)
+	ListExports(ctx echo.Context, params ListExportsParams) error
+	// CreateExport Export products (NDJSON, asynchronous), with the feed position to continue from
+	// (POST /rest/api/exports)
+	CreateExport(ctx echo.Context, params CreateExportParams) error
+	// GetExport Retrieve an export and where it stands
+	// (GET /rest/api/exports/{id})
+	GetExport(ctx echo.Context, id Id, params GetExportParams) error
+	// DownloadExport Download a completed export (NDJSON)
+	// (GET /rest/api/exports/{id}/download)
+	DownloadExport(ctx echo.Context, id Id, params DownloadExportParams) error
+	// ListImports List the instance's imports, newest first
+	// (GET /rest/api/imports)
+	ListImports(ctx echo.Context, params ListImportsParams) error
+	// CreateImport Import products by key (NDJSON, asynchronous)
+	// (POST /rest/api/imports)
+	CreateImport(ctx echo.Context, params CreateImportParams) error
+	// CancelImport Cancel an import
+	// (DELETE /rest/api/imports/{id})
+	CancelImport(ctx echo.Context, id Id, params CancelImportParams) error
+	// GetImport Retrieve an import and its counts
+	// (GET /rest/api/imports/{id})
+	GetImport(ctx echo.Context, id Id, params GetImportParams) error
+	// GetImportResults The result of every line applied so far (NDJSON, in input order)
+	// (GET /rest/api/imports/{id}/results)
+	GetImportResults(ctx echo.Context, id Id, params GetImportResultsParams) error
 	// ListLocales List the instance's enabled locales
 	// (GET /rest/api/locales)
 	ListLocales(ctx echo.Context, params ListLocalesParams) error
@@ -3384,6 +4106,18 @@ type ServerInterface interface {
 	// CreateProduct Create a product
 	// (POST /rest/api/products)
 	CreateProduct(ctx echo.Context, params CreateProductParams) error
+	// DeleteProductByKey Delete a product with its options and variants by its key
+	// (DELETE /rest/api/products/key={key})
+	DeleteProductByKey(ctx echo.Context, key Key, params DeleteProductByKeyParams) error
+	// GetProductByKey Retrieve a product by its key
+	// (GET /rest/api/products/key={key})
+	GetProductByKey(ctx echo.Context, key Key, params GetProductByKeyParams) error
+	// UpdateProductByKey Update a product (JSON Merge Patch) by its key
+	// (PATCH /rest/api/products/key={key})
+	UpdateProductByKey(ctx echo.Context, key Key, params UpdateProductByKeyParams) error
+	// SetProductByKey Create or replace a product by its key (its whole state)
+	// (PUT /rest/api/products/key={key})
+	SetProductByKey(ctx echo.Context, key Key, params SetProductByKeyParams) error
 	// DeleteProduct Delete a product with its options and variants
 	// (DELETE /rest/api/products/{id})
 	DeleteProduct(ctx echo.Context, id Id, params DeleteProductParams) error
@@ -3610,6 +4344,210 @@ func (w *ServerInterfaceWrapper) CreateAttribute(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CreateAttribute(ctx, params)
+	return err
+}
+
+// DeleteAttributeByKey converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteAttributeByKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "key" -------------
+	var key Key
+
+	err = runtime.BindStyledParameterWithOptions("simple", "key", ctx.Param("key"), &key, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter key: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteAttributeByKeyParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteAttributeByKey(ctx, key, params)
+	return err
+}
+
+// GetAttributeByKey converts echo context to params.
+func (w *ServerInterfaceWrapper) GetAttributeByKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "key" -------------
+	var key Key
+
+	err = runtime.BindStyledParameterWithOptions("simple", "key", ctx.Param("key"), &key, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter key: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetAttributeByKeyParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetAttributeByKey(ctx, key, params)
+	return err
+}
+
+// UpdateAttributeByKey converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateAttributeByKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "key" -------------
+	var key Key
+
+	err = runtime.BindStyledParameterWithOptions("simple", "key", ctx.Param("key"), &key, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter key: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateAttributeByKeyParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateAttributeByKey(ctx, key, params)
 	return err
 }
 
@@ -3964,6 +4902,210 @@ func (w *ServerInterfaceWrapper) CreateCategory(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CreateCategory(ctx, params)
+	return err
+}
+
+// DeleteCategoryByKey converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteCategoryByKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "key" -------------
+	var key Key
+
+	err = runtime.BindStyledParameterWithOptions("simple", "key", ctx.Param("key"), &key, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter key: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteCategoryByKeyParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteCategoryByKey(ctx, key, params)
+	return err
+}
+
+// GetCategoryByKey converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCategoryByKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "key" -------------
+	var key Key
+
+	err = runtime.BindStyledParameterWithOptions("simple", "key", ctx.Param("key"), &key, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter key: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCategoryByKeyParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCategoryByKey(ctx, key, params)
+	return err
+}
+
+// UpdateCategoryByKey converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateCategoryByKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "key" -------------
+	var key Key
+
+	err = runtime.BindStyledParameterWithOptions("simple", "key", ctx.Param("key"), &key, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter key: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateCategoryByKeyParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateCategoryByKey(ctx, key, params)
 	return err
 }
 
@@ -4512,6 +5654,210 @@ func (w *ServerInterfaceWrapper) CreateCollection(ctx echo.Context) error {
 	return err
 }
 
+// DeleteCollectionByKey converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteCollectionByKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "key" -------------
+	var key Key
+
+	err = runtime.BindStyledParameterWithOptions("simple", "key", ctx.Param("key"), &key, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter key: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteCollectionByKeyParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteCollectionByKey(ctx, key, params)
+	return err
+}
+
+// GetCollectionByKey converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCollectionByKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "key" -------------
+	var key Key
+
+	err = runtime.BindStyledParameterWithOptions("simple", "key", ctx.Param("key"), &key, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter key: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCollectionByKeyParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCollectionByKey(ctx, key, params)
+	return err
+}
+
+// UpdateCollectionByKey converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateCollectionByKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "key" -------------
+	var key Key
+
+	err = runtime.BindStyledParameterWithOptions("simple", "key", ctx.Param("key"), &key, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter key: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateCollectionByKeyParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateCollectionByKey(ctx, key, params)
+	return err
+}
+
 // DeleteCollection converts echo context to params.
 func (w *ServerInterfaceWrapper) DeleteCollection(ctx echo.Context) error {
 	var err error
@@ -4903,6 +6249,406 @@ func (w *ServerInterfaceWrapper) GetEvent(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetEvent(ctx, id, params)
+	return err
+}
+
+// ListExports converts echo context to params.
+func (w *ServerInterfaceWrapper) ListExports(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListExportsParams
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter page: %s", err))
+	}
+
+	// ------------- Optional query parameter "itemsPerPage" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "itemsPerPage", ctx.QueryParams(), &params.ItemsPerPage, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter itemsPerPage: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListExports(ctx, params)
+	return err
+}
+
+// CreateExport converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateExport(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateExportParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey common.IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateExport(ctx, params)
+	return err
+}
+
+// GetExport converts echo context to params.
+func (w *ServerInterfaceWrapper) GetExport(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetExportParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetExport(ctx, id, params)
+	return err
+}
+
+// DownloadExport converts echo context to params.
+func (w *ServerInterfaceWrapper) DownloadExport(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DownloadExportParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DownloadExport(ctx, id, params)
+	return err
+}
+
+// ListImports converts echo context to params.
+func (w *ServerInterfaceWrapper) ListImports(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListImportsParams
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", ctx.QueryParams(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter page: %s", err))
+	}
+
+	// ------------- Optional query parameter "itemsPerPage" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "itemsPerPage", ctx.QueryParams(), &params.ItemsPerPage, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter itemsPerPage: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListImports(ctx, params)
+	return err
+}
+
+// CreateImport converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateImport(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateImportParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey common.IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateImport(ctx, params)
+	return err
+}
+
+// CancelImport converts echo context to params.
+func (w *ServerInterfaceWrapper) CancelImport(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CancelImportParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CancelImport(ctx, id, params)
+	return err
+}
+
+// GetImport converts echo context to params.
+func (w *ServerInterfaceWrapper) GetImport(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetImportParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetImport(ctx, id, params)
+	return err
+}
+
+// GetImportResults converts echo context to params.
+func (w *ServerInterfaceWrapper) GetImportResults(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetImportResultsParams
+
+	headers := ctx.Request().Header
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetImportResults(ctx, id, params)
 	return err
 }
 
@@ -7497,6 +9243,365 @@ func (w *ServerInterfaceWrapper) CreateProduct(ctx echo.Context) error {
 	return err
 }
 
+// DeleteProductByKey converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteProductByKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "key" -------------
+	var key Key
+
+	err = runtime.BindStyledParameterWithOptions("simple", "key", ctx.Param("key"), &key, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter key: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteProductByKeyParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteProductByKey(ctx, key, params)
+	return err
+}
+
+// GetProductByKey converts echo context to params.
+func (w *ServerInterfaceWrapper) GetProductByKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "key" -------------
+	var key Key
+
+	err = runtime.BindStyledParameterWithOptions("simple", "key", ctx.Param("key"), &key, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter key: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetProductByKeyParams
+	// ------------- Optional query parameter "resolveContext[channel]" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "resolveContext[channel]", ctx.QueryParams(), &params.ResolveContextChannel, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter resolveContext[channel]: %s", err))
+	}
+
+	// ------------- Optional query parameter "resolveContext[country]" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "resolveContext[country]", ctx.QueryParams(), &params.ResolveContextCountry, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter resolveContext[country]: %s", err))
+	}
+
+	// ------------- Optional query parameter "resolveContext[at]" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "resolveContext[at]", ctx.QueryParams(), &params.ResolveContextAt, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter resolveContext[at]: %s", err))
+	}
+
+	// ------------- Optional query parameter "expand" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "expand", ctx.QueryParams(), &params.Expand, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter expand: %s", err))
+	}
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetProductByKey(ctx, key, params)
+	return err
+}
+
+// UpdateProductByKey converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateProductByKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "key" -------------
+	var key Key
+
+	err = runtime.BindStyledParameterWithOptions("simple", "key", ctx.Param("key"), &key, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter key: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateProductByKeyParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateProductByKey(ctx, key, params)
+	return err
+}
+
+// SetProductByKey converts echo context to params.
+func (w *ServerInterfaceWrapper) SetProductByKey(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "key" -------------
+	var key Key
+
+	err = runtime.BindStyledParameterWithOptions("simple", "key", ctx.Param("key"), &key, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter key: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetProductByKeyParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+	// ------------- Required header parameter "X-Flowkiwi-Organization-Id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Organization-Id")]; found {
+		var XFlowkiwiOrganizationId OrganizationHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Organization-Id, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Organization-Id", valueList[0], &XFlowkiwiOrganizationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uuid"})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Organization-Id: %s", err))
+		}
+
+		params.XFlowkiwiOrganizationId = XFlowkiwiOrganizationId
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter X-Flowkiwi-Organization-Id is required, but not found"))
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale")]; found {
+		var XFlowkiwiLocale LocaleHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale", valueList[0], &XFlowkiwiLocale, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale: %s", err))
+		}
+
+		params.XFlowkiwiLocale = &XFlowkiwiLocale
+	}
+	// ------------- Optional header parameter "X-Flowkiwi-Locale-Fallback" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Flowkiwi-Locale-Fallback")]; found {
+		var XFlowkiwiLocaleFallback LocaleFallbackHeader
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for X-Flowkiwi-Locale-Fallback, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Flowkiwi-Locale-Fallback", valueList[0], &XFlowkiwiLocaleFallback, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "boolean", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter X-Flowkiwi-Locale-Fallback: %s", err))
+		}
+
+		params.XFlowkiwiLocaleFallback = &XFlowkiwiLocaleFallback
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SetProductByKey(ctx, key, params)
+	return err
+}
+
 // DeleteProduct converts echo context to params.
 func (w *ServerInterfaceWrapper) DeleteProduct(ctx echo.Context) error {
 	var err error
@@ -8841,11 +10946,17 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/rest/api/attributes/:id", wrapper.DeleteAttribute, options.OperationMiddlewares["deleteAttribute"]...)
 	router.GET(options.BaseURL+"/rest/api/attributes/:id", wrapper.GetAttribute, options.OperationMiddlewares["getAttribute"]...)
 	router.PATCH(options.BaseURL+"/rest/api/attributes/:id", wrapper.UpdateAttribute, options.OperationMiddlewares["updateAttribute"]...)
+	router.DELETE(options.BaseURL+"/rest/api/attributes/key=:key", wrapper.DeleteAttributeByKey, options.OperationMiddlewares["deleteAttributeByKey"]...)
+	router.GET(options.BaseURL+"/rest/api/attributes/key=:key", wrapper.GetAttributeByKey, options.OperationMiddlewares["getAttributeByKey"]...)
+	router.PATCH(options.BaseURL+"/rest/api/attributes/key=:key", wrapper.UpdateAttributeByKey, options.OperationMiddlewares["updateAttributeByKey"]...)
 	router.GET(options.BaseURL+"/rest/api/categories", wrapper.ListCategories, options.OperationMiddlewares["listCategories"]...)
 	router.POST(options.BaseURL+"/rest/api/categories", wrapper.CreateCategory, options.OperationMiddlewares["createCategory"]...)
 	router.DELETE(options.BaseURL+"/rest/api/categories/:id", wrapper.DeleteCategory, options.OperationMiddlewares["deleteCategory"]...)
 	router.GET(options.BaseURL+"/rest/api/categories/:id", wrapper.GetCategory, options.OperationMiddlewares["getCategory"]...)
 	router.PATCH(options.BaseURL+"/rest/api/categories/:id", wrapper.UpdateCategory, options.OperationMiddlewares["updateCategory"]...)
+	router.DELETE(options.BaseURL+"/rest/api/categories/key=:key", wrapper.DeleteCategoryByKey, options.OperationMiddlewares["deleteCategoryByKey"]...)
+	router.GET(options.BaseURL+"/rest/api/categories/key=:key", wrapper.GetCategoryByKey, options.OperationMiddlewares["getCategoryByKey"]...)
+	router.PATCH(options.BaseURL+"/rest/api/categories/key=:key", wrapper.UpdateCategoryByKey, options.OperationMiddlewares["updateCategoryByKey"]...)
 	router.GET(options.BaseURL+"/rest/api/channels", wrapper.ListChannels, options.OperationMiddlewares["listChannels"]...)
 	router.POST(options.BaseURL+"/rest/api/channels", wrapper.CreateChannel, options.OperationMiddlewares["createChannel"]...)
 	router.DELETE(options.BaseURL+"/rest/api/channels/:id", wrapper.DeleteChannel, options.OperationMiddlewares["deleteChannel"]...)
@@ -8856,12 +10967,24 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/rest/api/collections/:id", wrapper.DeleteCollection, options.OperationMiddlewares["deleteCollection"]...)
 	router.GET(options.BaseURL+"/rest/api/collections/:id", wrapper.GetCollection, options.OperationMiddlewares["getCollection"]...)
 	router.PATCH(options.BaseURL+"/rest/api/collections/:id", wrapper.UpdateCollection, options.OperationMiddlewares["updateCollection"]...)
+	router.DELETE(options.BaseURL+"/rest/api/collections/key=:key", wrapper.DeleteCollectionByKey, options.OperationMiddlewares["deleteCollectionByKey"]...)
+	router.GET(options.BaseURL+"/rest/api/collections/key=:key", wrapper.GetCollectionByKey, options.OperationMiddlewares["getCollectionByKey"]...)
+	router.PATCH(options.BaseURL+"/rest/api/collections/key=:key", wrapper.UpdateCollectionByKey, options.OperationMiddlewares["updateCollectionByKey"]...)
 	router.GET(options.BaseURL+"/rest/api/contexts/:type", wrapper.GetJsonLdContext, options.OperationMiddlewares["getJsonLdContext"]...)
 	router.GET(options.BaseURL+"/rest/api/countries", wrapper.ListCountries, options.OperationMiddlewares["listCountries"]...)
 	router.GET(options.BaseURL+"/rest/api/countries/:code", wrapper.GetCountry, options.OperationMiddlewares["getCountry"]...)
 	router.GET(options.BaseURL+"/rest/api/docs.jsonld", wrapper.GetApiDocumentation, options.OperationMiddlewares["getApiDocumentation"]...)
 	router.GET(options.BaseURL+"/rest/api/events", wrapper.ListEvents, options.OperationMiddlewares["listEvents"]...)
 	router.GET(options.BaseURL+"/rest/api/events/:id", wrapper.GetEvent, options.OperationMiddlewares["getEvent"]...)
+	router.GET(options.BaseURL+"/rest/api/exports", wrapper.ListExports, options.OperationMiddlewares["listExports"]...)
+	router.POST(options.BaseURL+"/rest/api/exports", wrapper.CreateExport, options.OperationMiddlewares["createExport"]...)
+	router.GET(options.BaseURL+"/rest/api/exports/:id", wrapper.GetExport, options.OperationMiddlewares["getExport"]...)
+	router.GET(options.BaseURL+"/rest/api/exports/:id/download", wrapper.DownloadExport, options.OperationMiddlewares["downloadExport"]...)
+	router.GET(options.BaseURL+"/rest/api/imports", wrapper.ListImports, options.OperationMiddlewares["listImports"]...)
+	router.POST(options.BaseURL+"/rest/api/imports", wrapper.CreateImport, options.OperationMiddlewares["createImport"]...)
+	router.DELETE(options.BaseURL+"/rest/api/imports/:id", wrapper.CancelImport, options.OperationMiddlewares["cancelImport"]...)
+	router.GET(options.BaseURL+"/rest/api/imports/:id", wrapper.GetImport, options.OperationMiddlewares["getImport"]...)
+	router.GET(options.BaseURL+"/rest/api/imports/:id/results", wrapper.GetImportResults, options.OperationMiddlewares["getImportResults"]...)
 	router.GET(options.BaseURL+"/rest/api/locales", wrapper.ListLocales, options.OperationMiddlewares["listLocales"]...)
 	router.POST(options.BaseURL+"/rest/api/locales", wrapper.CreateLocale, options.OperationMiddlewares["createLocale"]...)
 	router.DELETE(options.BaseURL+"/rest/api/locales/:code", wrapper.DeleteLocale, options.OperationMiddlewares["deleteLocale"]...)
@@ -8907,6 +11030,10 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/rest/api/products/:id/options", wrapper.CreateProductOption, options.OperationMiddlewares["createProductOption"]...)
 	router.GET(options.BaseURL+"/rest/api/products/:id/variants", wrapper.ListProductVariants, options.OperationMiddlewares["listProductVariants"]...)
 	router.POST(options.BaseURL+"/rest/api/products/:id/variants", wrapper.CreateProductVariant, options.OperationMiddlewares["createProductVariant"]...)
+	router.DELETE(options.BaseURL+"/rest/api/products/key=:key", wrapper.DeleteProductByKey, options.OperationMiddlewares["deleteProductByKey"]...)
+	router.GET(options.BaseURL+"/rest/api/products/key=:key", wrapper.GetProductByKey, options.OperationMiddlewares["getProductByKey"]...)
+	router.PATCH(options.BaseURL+"/rest/api/products/key=:key", wrapper.UpdateProductByKey, options.OperationMiddlewares["updateProductByKey"]...)
+	router.PUT(options.BaseURL+"/rest/api/products/key=:key", wrapper.SetProductByKey, options.OperationMiddlewares["setProductByKey"]...)
 	router.GET(options.BaseURL+"/rest/api/statuses", wrapper.ListStatuses, options.OperationMiddlewares["listStatuses"]...)
 	router.GET(options.BaseURL+"/rest/api/statuses/:code", wrapper.GetStatus, options.OperationMiddlewares["getStatus"]...)
 	router.DELETE(options.BaseURL+"/rest/api/variants/:id", wrapper.DeleteVariant, options.OperationMiddlewares["deleteVariant"]...)
@@ -9042,6 +11169,121 @@ type CreateAttributedefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response CreateAttributedefaultApplicationProblemPlusJSONResponse) VisitCreateAttributeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAttributeByKeyRequestObject struct {
+	Key    Key `json:"key"`
+	Params DeleteAttributeByKeyParams
+}
+
+type DeleteAttributeByKeyResponseObject interface {
+	VisitDeleteAttributeByKeyResponse(w http.ResponseWriter) error
+}
+
+type DeleteAttributeByKey204Response struct {
+}
+
+func (response DeleteAttributeByKey204Response) VisitDeleteAttributeByKeyResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteAttributeByKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response DeleteAttributeByKeydefaultApplicationProblemPlusJSONResponse) VisitDeleteAttributeByKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAttributeByKeyRequestObject struct {
+	Key    Key `json:"key"`
+	Params GetAttributeByKeyParams
+}
+
+type GetAttributeByKeyResponseObject interface {
+	VisitGetAttributeByKeyResponse(w http.ResponseWriter) error
+}
+
+type GetAttributeByKey200ApplicationLdPlusJSONResponse Attribute
+
+func (response GetAttributeByKey200ApplicationLdPlusJSONResponse) VisitGetAttributeByKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAttributeByKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response GetAttributeByKeydefaultApplicationProblemPlusJSONResponse) VisitGetAttributeByKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAttributeByKeyRequestObject struct {
+	Key    Key `json:"key"`
+	Params UpdateAttributeByKeyParams
+	Body   *UpdateAttributeByKeyApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateAttributeByKeyResponseObject interface {
+	VisitUpdateAttributeByKeyResponse(w http.ResponseWriter) error
+}
+
+type UpdateAttributeByKey200ApplicationLdPlusJSONResponse Attribute
+
+func (response UpdateAttributeByKey200ApplicationLdPlusJSONResponse) VisitUpdateAttributeByKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateAttributeByKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response UpdateAttributeByKeydefaultApplicationProblemPlusJSONResponse) VisitUpdateAttributeByKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -9247,6 +11489,121 @@ type CreateCategorydefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response CreateCategorydefaultApplicationProblemPlusJSONResponse) VisitCreateCategoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteCategoryByKeyRequestObject struct {
+	Key    Key `json:"key"`
+	Params DeleteCategoryByKeyParams
+}
+
+type DeleteCategoryByKeyResponseObject interface {
+	VisitDeleteCategoryByKeyResponse(w http.ResponseWriter) error
+}
+
+type DeleteCategoryByKey204Response struct {
+}
+
+func (response DeleteCategoryByKey204Response) VisitDeleteCategoryByKeyResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteCategoryByKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response DeleteCategoryByKeydefaultApplicationProblemPlusJSONResponse) VisitDeleteCategoryByKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCategoryByKeyRequestObject struct {
+	Key    Key `json:"key"`
+	Params GetCategoryByKeyParams
+}
+
+type GetCategoryByKeyResponseObject interface {
+	VisitGetCategoryByKeyResponse(w http.ResponseWriter) error
+}
+
+type GetCategoryByKey200ApplicationLdPlusJSONResponse Category
+
+func (response GetCategoryByKey200ApplicationLdPlusJSONResponse) VisitGetCategoryByKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCategoryByKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response GetCategoryByKeydefaultApplicationProblemPlusJSONResponse) VisitGetCategoryByKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCategoryByKeyRequestObject struct {
+	Key    Key `json:"key"`
+	Params UpdateCategoryByKeyParams
+	Body   *UpdateCategoryByKeyApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateCategoryByKeyResponseObject interface {
+	VisitUpdateCategoryByKeyResponse(w http.ResponseWriter) error
+}
+
+type UpdateCategoryByKey200ApplicationLdPlusJSONResponse Category
+
+func (response UpdateCategoryByKey200ApplicationLdPlusJSONResponse) VisitUpdateCategoryByKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCategoryByKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response UpdateCategoryByKeydefaultApplicationProblemPlusJSONResponse) VisitUpdateCategoryByKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -9668,6 +12025,121 @@ func (response CreateCollectiondefaultApplicationProblemPlusJSONResponse) VisitC
 	return err
 }
 
+type DeleteCollectionByKeyRequestObject struct {
+	Key    Key `json:"key"`
+	Params DeleteCollectionByKeyParams
+}
+
+type DeleteCollectionByKeyResponseObject interface {
+	VisitDeleteCollectionByKeyResponse(w http.ResponseWriter) error
+}
+
+type DeleteCollectionByKey204Response struct {
+}
+
+func (response DeleteCollectionByKey204Response) VisitDeleteCollectionByKeyResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteCollectionByKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response DeleteCollectionByKeydefaultApplicationProblemPlusJSONResponse) VisitDeleteCollectionByKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCollectionByKeyRequestObject struct {
+	Key    Key `json:"key"`
+	Params GetCollectionByKeyParams
+}
+
+type GetCollectionByKeyResponseObject interface {
+	VisitGetCollectionByKeyResponse(w http.ResponseWriter) error
+}
+
+type GetCollectionByKey200ApplicationLdPlusJSONResponse Collection
+
+func (response GetCollectionByKey200ApplicationLdPlusJSONResponse) VisitGetCollectionByKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCollectionByKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response GetCollectionByKeydefaultApplicationProblemPlusJSONResponse) VisitGetCollectionByKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCollectionByKeyRequestObject struct {
+	Key    Key `json:"key"`
+	Params UpdateCollectionByKeyParams
+	Body   *UpdateCollectionByKeyApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateCollectionByKeyResponseObject interface {
+	VisitUpdateCollectionByKeyResponse(w http.ResponseWriter) error
+}
+
+type UpdateCollectionByKey200ApplicationLdPlusJSONResponse Collection
+
+func (response UpdateCollectionByKey200ApplicationLdPlusJSONResponse) VisitUpdateCollectionByKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateCollectionByKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response UpdateCollectionByKeydefaultApplicationProblemPlusJSONResponse) VisitUpdateCollectionByKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteCollectionRequestObject struct {
 	Id     Id `json:"id"`
 	Params DeleteCollectionParams
@@ -10007,6 +12479,443 @@ type GetEventdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetEventdefaultApplicationProblemPlusJSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExportsRequestObject struct {
+	Params ListExportsParams
+}
+
+type ListExportsResponseObject interface {
+	VisitListExportsResponse(w http.ResponseWriter) error
+}
+
+type ListExports200ApplicationLdPlusJSONResponse ExportCollection
+
+func (response ListExports200ApplicationLdPlusJSONResponse) VisitListExportsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListExportsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response ListExportsdefaultApplicationProblemPlusJSONResponse) VisitListExportsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateExportRequestObject struct {
+	Params                    CreateExportParams
+	JSONBody                  *CreateExportJSONRequestBody
+	ApplicationLdPlusJSONBody *CreateExportApplicationLdPlusJSONRequestBody
+}
+
+type CreateExportResponseObject interface {
+	VisitCreateExportResponse(w http.ResponseWriter) error
+}
+
+type CreateExport202ResponseHeaders struct {
+	Location *string
+}
+
+type CreateExport202ApplicationLdPlusJSONResponse struct {
+	Body    Export
+	Headers CreateExport202ResponseHeaders
+}
+
+func (response CreateExport202ApplicationLdPlusJSONResponse) VisitCreateExportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateExportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response CreateExportdefaultApplicationProblemPlusJSONResponse) VisitCreateExportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExportRequestObject struct {
+	Id     Id `json:"id"`
+	Params GetExportParams
+}
+
+type GetExportResponseObject interface {
+	VisitGetExportResponse(w http.ResponseWriter) error
+}
+
+type GetExport200ApplicationLdPlusJSONResponse Export
+
+func (response GetExport200ApplicationLdPlusJSONResponse) VisitGetExportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response GetExportdefaultApplicationProblemPlusJSONResponse) VisitGetExportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExportRequestObject struct {
+	Id     Id `json:"id"`
+	Params DownloadExportParams
+}
+
+type DownloadExportResponseObject interface {
+	VisitDownloadExportResponse(w http.ResponseWriter) error
+}
+
+type DownloadExport200ApplicationxNdjsonResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response DownloadExport200ApplicationxNdjsonResponse) VisitDownloadExportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type DownloadExportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response DownloadExportdefaultApplicationProblemPlusJSONResponse) VisitDownloadExportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListImportsRequestObject struct {
+	Params ListImportsParams
+}
+
+type ListImportsResponseObject interface {
+	VisitListImportsResponse(w http.ResponseWriter) error
+}
+
+type ListImports200ApplicationLdPlusJSONResponse ImportCollection
+
+func (response ListImports200ApplicationLdPlusJSONResponse) VisitListImportsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListImportsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response ListImportsdefaultApplicationProblemPlusJSONResponse) VisitListImportsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateImportRequestObject struct {
+	Params CreateImportParams
+	Body   io.Reader
+}
+
+type CreateImportResponseObject interface {
+	VisitCreateImportResponse(w http.ResponseWriter) error
+}
+
+type CreateImport202ResponseHeaders struct {
+	Location *string
+}
+
+type CreateImport202ApplicationLdPlusJSONResponse struct {
+	Body    Import
+	Headers CreateImport202ResponseHeaders
+}
+
+func (response CreateImport202ApplicationLdPlusJSONResponse) VisitCreateImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateImportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response CreateImportdefaultApplicationProblemPlusJSONResponse) VisitCreateImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelImportRequestObject struct {
+	Id     Id `json:"id"`
+	Params CancelImportParams
+}
+
+type CancelImportResponseObject interface {
+	VisitCancelImportResponse(w http.ResponseWriter) error
+}
+
+type CancelImport202ApplicationLdPlusJSONResponse Import
+
+func (response CancelImport202ApplicationLdPlusJSONResponse) VisitCancelImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelImportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response CancelImportdefaultApplicationProblemPlusJSONResponse) VisitCancelImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImportRequestObject struct {
+	Id     Id `json:"id"`
+	Params GetImportParams
+}
+
+type GetImportResponseObject interface {
+	VisitGetImportResponse(w http.ResponseWriter) error
+}
+
+type GetImport200ApplicationLdPlusJSONResponse Import
+
+func (response GetImport200ApplicationLdPlusJSONResponse) VisitGetImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImportdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response GetImportdefaultApplicationProblemPlusJSONResponse) VisitGetImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImportResultsRequestObject struct {
+	Id     Id `json:"id"`
+	Params GetImportResultsParams
+}
+
+type GetImportResultsResponseObject interface {
+	VisitGetImportResultsResponse(w http.ResponseWriter) error
+}
+
+type GetImportResults200ApplicationxNdjsonResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetImportResults200ApplicationxNdjsonResponse) VisitGetImportResultsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type GetImportResultsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response GetImportResultsdefaultApplicationProblemPlusJSONResponse) VisitGetImportResultsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -11624,6 +14533,237 @@ func (response CreateProductdefaultApplicationProblemPlusJSONResponse) VisitCrea
 	return err
 }
 
+type DeleteProductByKeyRequestObject struct {
+	Key    Key `json:"key"`
+	Params DeleteProductByKeyParams
+}
+
+type DeleteProductByKeyResponseObject interface {
+	VisitDeleteProductByKeyResponse(w http.ResponseWriter) error
+}
+
+type DeleteProductByKey204Response struct {
+}
+
+func (response DeleteProductByKey204Response) VisitDeleteProductByKeyResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteProductByKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response DeleteProductByKeydefaultApplicationProblemPlusJSONResponse) VisitDeleteProductByKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProductByKeyRequestObject struct {
+	Key    Key `json:"key"`
+	Params GetProductByKeyParams
+}
+
+type GetProductByKeyResponseObject interface {
+	VisitGetProductByKeyResponse(w http.ResponseWriter) error
+}
+
+type GetProductByKey200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetProductByKey200ApplicationLdPlusJSONResponse struct {
+	Body    Product
+	Headers GetProductByKey200ResponseHeaders
+}
+
+func (response GetProductByKey200ApplicationLdPlusJSONResponse) VisitGetProductByKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProductByKey304ResponseHeaders struct {
+	ETag *string
+}
+
+type GetProductByKey304Response struct {
+	Headers GetProductByKey304ResponseHeaders
+}
+
+func (response GetProductByKey304Response) VisitGetProductByKeyResponse(w http.ResponseWriter) error {
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetProductByKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response GetProductByKeydefaultApplicationProblemPlusJSONResponse) VisitGetProductByKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProductByKeyRequestObject struct {
+	Key    Key `json:"key"`
+	Params UpdateProductByKeyParams
+	Body   *UpdateProductByKeyApplicationMergePatchPlusJSONRequestBody
+}
+
+type UpdateProductByKeyResponseObject interface {
+	VisitUpdateProductByKeyResponse(w http.ResponseWriter) error
+}
+
+type UpdateProductByKey200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdateProductByKey200ApplicationLdPlusJSONResponse struct {
+	Body    Product
+	Headers UpdateProductByKey200ResponseHeaders
+}
+
+func (response UpdateProductByKey200ApplicationLdPlusJSONResponse) VisitUpdateProductByKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProductByKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response UpdateProductByKeydefaultApplicationProblemPlusJSONResponse) VisitUpdateProductByKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetProductByKeyRequestObject struct {
+	Key                       Key `json:"key"`
+	Params                    SetProductByKeyParams
+	JSONBody                  *SetProductByKeyJSONRequestBody
+	ApplicationLdPlusJSONBody *SetProductByKeyApplicationLdPlusJSONRequestBody
+}
+
+type SetProductByKeyResponseObject interface {
+	VisitSetProductByKeyResponse(w http.ResponseWriter) error
+}
+
+type SetProductByKey200ResponseHeaders struct {
+	ETag *string
+}
+
+type SetProductByKey200ApplicationLdPlusJSONResponse struct {
+	Body    Product
+	Headers SetProductByKey200ResponseHeaders
+}
+
+func (response SetProductByKey200ApplicationLdPlusJSONResponse) VisitSetProductByKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetProductByKey201ResponseHeaders struct {
+	ETag     *string
+	Location *string
+}
+
+type SetProductByKey201ApplicationLdPlusJSONResponse struct {
+	Body    Product
+	Headers SetProductByKey201ResponseHeaders
+}
+
+func (response SetProductByKey201ApplicationLdPlusJSONResponse) VisitSetProductByKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetProductByKeydefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response SetProductByKeydefaultApplicationProblemPlusJSONResponse) VisitSetProductByKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteProductRequestObject struct {
 	Id     Id `json:"id"`
 	Params DeleteProductParams
@@ -12593,6 +15733,15 @@ type StrictServerInterface interface {
 	// CreateAttribute Create a attribute
 	// (POST /rest/api/attributes)
 	CreateAttribute(ctx context.Context, request CreateAttributeRequestObject) (CreateAttributeResponseObject, error)
+	// DeleteAttributeByKey Delete a attribute by its key
+	// (DELETE /rest/api/attributes/key={key})
+	DeleteAttributeByKey(ctx context.Context, request DeleteAttributeByKeyRequestObject) (DeleteAttributeByKeyResponseObject, error)
+	// GetAttributeByKey Retrieve a attribute by its key
+	// (GET /rest/api/attributes/key={key})
+	GetAttributeByKey(ctx context.Context, request GetAttributeByKeyRequestObject) (GetAttributeByKeyResponseObject, error)
+	// UpdateAttributeByKey Change a attribute (JSON Merge Patch) by its key
+	// (PATCH /rest/api/attributes/key={key})
+	UpdateAttributeByKey(ctx context.Context, request UpdateAttributeByKeyRequestObject) (UpdateAttributeByKeyResponseObject, error)
 	// DeleteAttribute Delete a attribute
 	// (DELETE /rest/api/attributes/{id})
 	DeleteAttribute(ctx context.Context, request DeleteAttributeRequestObject) (DeleteAttributeResponseObject, error)
@@ -12608,6 +15757,15 @@ type StrictServerInterface interface {
 	// CreateCategory Create a category
 	// (POST /rest/api/categories)
 	CreateCategory(ctx context.Context, request CreateCategoryRequestObject) (CreateCategoryResponseObject, error)
+	// DeleteCategoryByKey Delete a category by its key
+	// (DELETE /rest/api/categories/key={key})
+	DeleteCategoryByKey(ctx context.Context, request DeleteCategoryByKeyRequestObject) (DeleteCategoryByKeyResponseObject, error)
+	// GetCategoryByKey Retrieve a category by its key
+	// (GET /rest/api/categories/key={key})
+	GetCategoryByKey(ctx context.Context, request GetCategoryByKeyRequestObject) (GetCategoryByKeyResponseObject, error)
+	// UpdateCategoryByKey Change a category (JSON Merge Patch) by its key
+	// (PATCH /rest/api/categories/key={key})
+	UpdateCategoryByKey(ctx context.Context, request UpdateCategoryByKeyRequestObject) (UpdateCategoryByKeyResponseObject, error)
 	// DeleteCategory Delete a category
 	// (DELETE /rest/api/categories/{id})
 	DeleteCategory(ctx context.Context, request DeleteCategoryRequestObject) (DeleteCategoryResponseObject, error)
@@ -12638,6 +15796,15 @@ type StrictServerInterface interface {
 	// CreateCollection Create a collection
 	// (POST /rest/api/collections)
 	CreateCollection(ctx context.Context, request CreateCollectionRequestObject) (CreateCollectionResponseObject, error)
+	// DeleteCollectionByKey Delete a collection by its key
+	// (DELETE /rest/api/collections/key={key})
+	DeleteCollectionByKey(ctx context.Context, request DeleteCollectionByKeyRequestObject) (DeleteCollectionByKeyResponseObject, error)
+	// GetCollectionByKey Retrieve a collection by its key
+	// (GET /rest/api/collections/key={key})
+	GetCollectionByKey(ctx context.Context, request GetCollectionByKeyRequestObject) (GetCollectionByKeyResponseObject, error)
+	// UpdateCollectionByKey Change a collection (JSON Merge Patch) by its key
+	// (PATCH /rest/api/collections/key={key})
+	UpdateCollectionByKey(ctx context.Context, request UpdateCollectionByKeyRequestObject) (UpdateCollectionByKeyResponseObject, error)
 	// DeleteCollection Delete a collection
 	// (DELETE /rest/api/collections/{id})
 	DeleteCollection(ctx context.Context, request DeleteCollectionRequestObject) (DeleteCollectionResponseObject, error)
@@ -12665,6 +15832,33 @@ type StrictServerInterface interface {
 	// GetEvent Retrieve an event
 	// (GET /rest/api/events/{id})
 	GetEvent(ctx context.Context, request GetEventRequestObject) (GetEventResponseObject, error)
+	// ListExports List the instance's exports, newest first
+	// (GET /rest/api/exports)
+	ListExports(ctx context.Context, request ListExportsRequestObject) (ListExportsResponseObject, error)
+	// CreateExport Export products (NDJSON, asynchronous), with the feed position to continue from
+	// (POST /rest/api/exports)
+	CreateExport(ctx context.Context, request CreateExportRequestObject) (CreateExportResponseObject, error)
+	// GetExport Retrieve an export and where it stands
+	// (GET /rest/api/exports/{id})
+	GetExport(ctx context.Context, request GetExportRequestObject) (GetExportResponseObject, error)
+	// DownloadExport Download a completed export (NDJSON)
+	// (GET /rest/api/exports/{id}/download)
+	DownloadExport(ctx context.Context, request DownloadExportRequestObject) (DownloadExportResponseObject, error)
+	// ListImports List the instance's imports, newest first
+	// (GET /rest/api/imports)
+	ListImports(ctx context.Context, request ListImportsRequestObject) (ListImportsResponseObject, error)
+	// CreateImport Import products by key (NDJSON, asynchronous)
+	// (POST /rest/api/imports)
+	CreateImport(ctx context.Context, request CreateImportRequestObject) (CreateImportResponseObject, error)
+	// CancelImport Cancel an import
+	// (DELETE /rest/api/imports/{id})
+	CancelImport(ctx context.Context, request CancelImportRequestObject) (CancelImportResponseObject, error)
+	// GetImport Retrieve an import and its counts
+	// (GET /rest/api/imports/{id})
+	GetImport(ctx context.Context, request GetImportRequestObject) (GetImportResponseObject, error)
+	// GetImportResults The result of every line applied so far (NDJSON, in input order)
+	// (GET /rest/api/imports/{id}/results)
+	GetImportResults(ctx context.Context, request GetImportResultsRequestObject) (GetImportResultsResponseObject, error)
 	// ListLocales List the instance's enabled locales
 	// (GET /rest/api/locales)
 	ListLocales(ctx context.Context, request ListLocalesRequestObject) (ListLocalesResponseObject, error)
@@ -12782,6 +15976,18 @@ type StrictServerInterface interface {
 	// CreateProduct Create a product
 	// (POST /rest/api/products)
 	CreateProduct(ctx context.Context, request CreateProductRequestObject) (CreateProductResponseObject, error)
+	// DeleteProductByKey Delete a product with its options and variants by its key
+	// (DELETE /rest/api/products/key={key})
+	DeleteProductByKey(ctx context.Context, request DeleteProductByKeyRequestObject) (DeleteProductByKeyResponseObject, error)
+	// GetProductByKey Retrieve a product by its key
+	// (GET /rest/api/products/key={key})
+	GetProductByKey(ctx context.Context, request GetProductByKeyRequestObject) (GetProductByKeyResponseObject, error)
+	// UpdateProductByKey Update a product (JSON Merge Patch) by its key
+	// (PATCH /rest/api/products/key={key})
+	UpdateProductByKey(ctx context.Context, request UpdateProductByKeyRequestObject) (UpdateProductByKeyResponseObject, error)
+	// SetProductByKey Create or replace a product by its key (its whole state)
+	// (PUT /rest/api/products/key={key})
+	SetProductByKey(ctx context.Context, request SetProductByKeyRequestObject) (SetProductByKeyResponseObject, error)
 	// DeleteProduct Delete a product with its options and variants
 	// (DELETE /rest/api/products/{id})
 	DeleteProduct(ctx context.Context, request DeleteProductRequestObject) (DeleteProductResponseObject, error)
@@ -12976,6 +16182,107 @@ func (sh *strictHandler) CreateAttribute(ctx echo.Context, params CreateAttribut
 		return err
 	} else if validResponse, ok := response.(CreateAttributeResponseObject); ok {
 		return validResponse.VisitCreateAttributeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteAttributeByKey operation middleware
+func (sh *strictHandler) DeleteAttributeByKey(ctx echo.Context, key Key, params DeleteAttributeByKeyParams) error {
+	var request DeleteAttributeByKeyRequestObject
+
+	request.Key = key
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteAttributeByKey(ctx.Request().Context(), request.(DeleteAttributeByKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteAttributeByKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteAttributeByKeyResponseObject); ok {
+		return validResponse.VisitDeleteAttributeByKeyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetAttributeByKey operation middleware
+func (sh *strictHandler) GetAttributeByKey(ctx echo.Context, key Key, params GetAttributeByKeyParams) error {
+	var request GetAttributeByKeyRequestObject
+
+	request.Key = key
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAttributeByKey(ctx.Request().Context(), request.(GetAttributeByKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAttributeByKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetAttributeByKeyResponseObject); ok {
+		return validResponse.VisitGetAttributeByKeyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateAttributeByKey operation middleware
+func (sh *strictHandler) UpdateAttributeByKey(ctx echo.Context, key Key, params UpdateAttributeByKeyParams) error {
+	var request UpdateAttributeByKeyRequestObject
+
+	request.Key = key
+	request.Params = params
+
+	var body UpdateAttributeByKeyApplicationMergePatchPlusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateAttributeByKey(ctx.Request().Context(), request.(UpdateAttributeByKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateAttributeByKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateAttributeByKeyResponseObject); ok {
+		return validResponse.VisitUpdateAttributeByKeyResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -13177,6 +16484,107 @@ func (sh *strictHandler) CreateCategory(ctx echo.Context, params CreateCategoryP
 		return err
 	} else if validResponse, ok := response.(CreateCategoryResponseObject); ok {
 		return validResponse.VisitCreateCategoryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteCategoryByKey operation middleware
+func (sh *strictHandler) DeleteCategoryByKey(ctx echo.Context, key Key, params DeleteCategoryByKeyParams) error {
+	var request DeleteCategoryByKeyRequestObject
+
+	request.Key = key
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteCategoryByKey(ctx.Request().Context(), request.(DeleteCategoryByKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteCategoryByKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteCategoryByKeyResponseObject); ok {
+		return validResponse.VisitDeleteCategoryByKeyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCategoryByKey operation middleware
+func (sh *strictHandler) GetCategoryByKey(ctx echo.Context, key Key, params GetCategoryByKeyParams) error {
+	var request GetCategoryByKeyRequestObject
+
+	request.Key = key
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCategoryByKey(ctx.Request().Context(), request.(GetCategoryByKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCategoryByKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCategoryByKeyResponseObject); ok {
+		return validResponse.VisitGetCategoryByKeyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateCategoryByKey operation middleware
+func (sh *strictHandler) UpdateCategoryByKey(ctx echo.Context, key Key, params UpdateCategoryByKeyParams) error {
+	var request UpdateCategoryByKeyRequestObject
+
+	request.Key = key
+	request.Params = params
+
+	var body UpdateCategoryByKeyApplicationMergePatchPlusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateCategoryByKey(ctx.Request().Context(), request.(UpdateCategoryByKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateCategoryByKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateCategoryByKeyResponseObject); ok {
+		return validResponse.VisitUpdateCategoryByKeyResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -13585,6 +16993,107 @@ func (sh *strictHandler) CreateCollection(ctx echo.Context, params CreateCollect
 	return nil
 }
 
+// DeleteCollectionByKey operation middleware
+func (sh *strictHandler) DeleteCollectionByKey(ctx echo.Context, key Key, params DeleteCollectionByKeyParams) error {
+	var request DeleteCollectionByKeyRequestObject
+
+	request.Key = key
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteCollectionByKey(ctx.Request().Context(), request.(DeleteCollectionByKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteCollectionByKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteCollectionByKeyResponseObject); ok {
+		return validResponse.VisitDeleteCollectionByKeyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCollectionByKey operation middleware
+func (sh *strictHandler) GetCollectionByKey(ctx echo.Context, key Key, params GetCollectionByKeyParams) error {
+	var request GetCollectionByKeyRequestObject
+
+	request.Key = key
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCollectionByKey(ctx.Request().Context(), request.(GetCollectionByKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCollectionByKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCollectionByKeyResponseObject); ok {
+		return validResponse.VisitGetCollectionByKeyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateCollectionByKey operation middleware
+func (sh *strictHandler) UpdateCollectionByKey(ctx echo.Context, key Key, params UpdateCollectionByKeyParams) error {
+	var request UpdateCollectionByKeyRequestObject
+
+	request.Key = key
+	request.Params = params
+
+	var body UpdateCollectionByKeyApplicationMergePatchPlusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateCollectionByKey(ctx.Request().Context(), request.(UpdateCollectionByKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateCollectionByKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateCollectionByKeyResponseObject); ok {
+		return validResponse.VisitUpdateCollectionByKeyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // DeleteCollection operation middleware
 func (sh *strictHandler) DeleteCollection(ctx echo.Context, id Id, params DeleteCollectionParams) error {
 	var request DeleteCollectionRequestObject
@@ -13830,6 +17339,288 @@ func (sh *strictHandler) GetEvent(ctx echo.Context, id Id, params GetEventParams
 		return err
 	} else if validResponse, ok := response.(GetEventResponseObject); ok {
 		return validResponse.VisitGetEventResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListExports operation middleware
+func (sh *strictHandler) ListExports(ctx echo.Context, params ListExportsParams) error {
+	var request ListExportsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListExports(ctx.Request().Context(), request.(ListExportsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListExports")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListExportsResponseObject); ok {
+		return validResponse.VisitListExportsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateExport operation middleware
+func (sh *strictHandler) CreateExport(ctx echo.Context, params CreateExportParams) error {
+	var request CreateExportRequestObject
+
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body CreateExportJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/ld+json") {
+		var body CreateExportApplicationLdPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationLdPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateExport(ctx.Request().Context(), request.(CreateExportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateExport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateExportResponseObject); ok {
+		return validResponse.VisitCreateExportResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetExport operation middleware
+func (sh *strictHandler) GetExport(ctx echo.Context, id Id, params GetExportParams) error {
+	var request GetExportRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetExport(ctx.Request().Context(), request.(GetExportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetExport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetExportResponseObject); ok {
+		return validResponse.VisitGetExportResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DownloadExport operation middleware
+func (sh *strictHandler) DownloadExport(ctx echo.Context, id Id, params DownloadExportParams) error {
+	var request DownloadExportRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadExport(ctx.Request().Context(), request.(DownloadExportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadExport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DownloadExportResponseObject); ok {
+		return validResponse.VisitDownloadExportResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListImports operation middleware
+func (sh *strictHandler) ListImports(ctx echo.Context, params ListImportsParams) error {
+	var request ListImportsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListImports(ctx.Request().Context(), request.(ListImportsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListImports")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListImportsResponseObject); ok {
+		return validResponse.VisitListImportsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateImport operation middleware
+func (sh *strictHandler) CreateImport(ctx echo.Context, params CreateImportParams) error {
+	var request CreateImportRequestObject
+
+	request.Params = params
+
+	request.Body = ctx.Request().Body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateImport(ctx.Request().Context(), request.(CreateImportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateImport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateImportResponseObject); ok {
+		return validResponse.VisitCreateImportResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CancelImport operation middleware
+func (sh *strictHandler) CancelImport(ctx echo.Context, id Id, params CancelImportParams) error {
+	var request CancelImportRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CancelImport(ctx.Request().Context(), request.(CancelImportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CancelImport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CancelImportResponseObject); ok {
+		return validResponse.VisitCancelImportResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetImport operation middleware
+func (sh *strictHandler) GetImport(ctx echo.Context, id Id, params GetImportParams) error {
+	var request GetImportRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetImport(ctx.Request().Context(), request.(GetImportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetImport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetImportResponseObject); ok {
+		return validResponse.VisitGetImportResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetImportResults operation middleware
+func (sh *strictHandler) GetImportResults(ctx echo.Context, id Id, params GetImportResultsParams) error {
+	var request GetImportResultsRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetImportResults(ctx.Request().Context(), request.(GetImportResultsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetImportResults")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetImportResultsResponseObject); ok {
+		return validResponse.VisitGetImportResultsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -15414,6 +19205,183 @@ func (sh *strictHandler) CreateProduct(ctx echo.Context, params CreateProductPar
 		return err
 	} else if validResponse, ok := response.(CreateProductResponseObject); ok {
 		return validResponse.VisitCreateProductResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteProductByKey operation middleware
+func (sh *strictHandler) DeleteProductByKey(ctx echo.Context, key Key, params DeleteProductByKeyParams) error {
+	var request DeleteProductByKeyRequestObject
+
+	request.Key = key
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteProductByKey(ctx.Request().Context(), request.(DeleteProductByKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteProductByKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteProductByKeyResponseObject); ok {
+		return validResponse.VisitDeleteProductByKeyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetProductByKey operation middleware
+func (sh *strictHandler) GetProductByKey(ctx echo.Context, key Key, params GetProductByKeyParams) error {
+	var request GetProductByKeyRequestObject
+
+	request.Key = key
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetProductByKey(ctx.Request().Context(), request.(GetProductByKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetProductByKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetProductByKeyResponseObject); ok {
+		return validResponse.VisitGetProductByKeyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateProductByKey operation middleware
+func (sh *strictHandler) UpdateProductByKey(ctx echo.Context, key Key, params UpdateProductByKeyParams) error {
+	var request UpdateProductByKeyRequestObject
+
+	request.Key = key
+	request.Params = params
+
+	var body UpdateProductByKeyApplicationMergePatchPlusJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateProductByKey(ctx.Request().Context(), request.(UpdateProductByKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateProductByKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateProductByKeyResponseObject); ok {
+		return validResponse.VisitUpdateProductByKeyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SetProductByKey operation middleware
+func (sh *strictHandler) SetProductByKey(ctx echo.Context, key Key, params SetProductByKeyParams) error {
+	var request SetProductByKeyRequestObject
+
+	request.Key = key
+	request.Params = params
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body SetProductByKeyJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/ld+json") {
+		var body SetProductByKeyApplicationLdPlusJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.ApplicationLdPlusJSONBody = &body
+
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SetProductByKey(ctx.Request().Context(), request.(SetProductByKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetProductByKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SetProductByKeyResponseObject); ok {
+		return validResponse.VisitSetProductByKeyResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
 
 	pmdb "github.com/flowkiwi/platform/db/product-management"
 	"github.com/flowkiwi/platform/pkg/accesstoken"
@@ -22,6 +24,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/ratelimit"
 	"github.com/flowkiwi/platform/pkg/tracing"
 	"github.com/flowkiwi/platform/services/product-management/internal/access"
+	"github.com/flowkiwi/platform/services/product-management/internal/bulk"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/config"
 	"github.com/flowkiwi/platform/services/product-management/internal/httpapi"
@@ -42,6 +45,7 @@ type App struct {
 	// Deliverer dispatches events to webhook subscriptions and works their deliveries (River);
 	// Run starts it with the other background work of a serving process.
 	Deliverer *webhook.Deliverer
+	bulk      *bulk.Service
 	store     *postgres.Store
 	cfg       config.Config
 
@@ -115,11 +119,19 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 	}
 	store := postgres.New(pool)
 	targets := &webhook.Targets{AllowPrivate: cfg.WebhookAllowPrivate}
-	deliverer, err := webhook.NewDeliverer(pool, store, targets, httpapi.EventPayload, cfg.Webhooks, logger, m.Registry)
+	cat := catalog.NewService(store, iri.Metaobjects.Parse, httpapi.EncodeEvent)
+	// Bulk jobs run on the deliverer's River client, made after their workers are registered.
+	var deliverer *webhook.Deliverer
+	bulkJobs := bulk.NewService(store, cat, httpapi.Lines{}, func(ctx context.Context, tx pgx.Tx, args river.JobArgs) error {
+		return deliverer.Insert(ctx, tx, args)
+	}, logger)
+	workers := river.NewWorkers()
+	bulkJobs.Register(workers)
+	deliverer, err = webhook.NewDeliverer(pool, store, targets, httpapi.EventPayload, cfg.Webhooks, logger, m.Registry, workers)
 	if err != nil {
 		return nil, err
 	}
-	server := &httpapi.Server{Catalog: catalog.NewService(store, iri.Metaobjects.Parse, httpapi.EncodeEvent),
+	server := &httpapi.Server{Catalog: cat, Bulk: bulkJobs,
 		Webhooks: webhook.NewService(store, targets, deliverer.Enqueue), RenderedProducts: cfg.RenderedProducts, RequestTimeout: cfg.RequestTimeout}
 	h, err := httpapi.NewHandler(server, cfg.TenantBaseDomain, verifier, checker, logger, checks, m, ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), drain, idem)
 	if err != nil {
@@ -129,7 +141,7 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 		h = tr.Handler(h, "product-management")
 	}
 	return &App{Handler: h, Keys: keys, Access: checker, Trust: trust, Drain: drain, identity: idClient, logger: logger, Idempotency: idem,
-		Deliverer: deliverer, store: store, cfg: cfg}, nil
+		Deliverer: deliverer, bulk: bulkJobs, store: store, cfg: cfg}, nil
 }
 
 // Run does a serving process's background work until ctx ends: webhook dispatch and delivery
@@ -139,6 +151,7 @@ func (a *App) Run(ctx context.Context) error {
 	go periodic.Run(ctx, time.Hour, a.logger, "expired events", func(ctx context.Context) (int64, error) {
 		return a.store.ExpireEvents(ctx, a.cfg.EventRetention)
 	})
+	go periodic.Run(ctx, time.Hour, a.logger, "expired exports and imports", a.bulk.Expire)
 	if !a.cfg.WebhookDelivery {
 		<-ctx.Done()
 		return nil

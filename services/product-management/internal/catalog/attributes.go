@@ -20,6 +20,7 @@ import (
 // Attribute is a typed product property.
 type Attribute struct {
 	ID        uuid.UUID
+	Key       *string // the partner's
 	Code      string
 	Name      *string // in the read locale
 	Type      string
@@ -32,6 +33,7 @@ type Attribute struct {
 // AttributeChange creates or patches an attribute.
 type AttributeChange struct {
 	Code, Type *string
+	Key        mergepatch.Field[string]
 	Name       mergepatch.Field[string]
 	Options    *[]string
 	Required   *bool
@@ -77,6 +79,7 @@ func ApplyAttribute(a Attribute, ch AttributeChange) (Attribute, error) {
 			a.Type = *ch.Type
 		}
 	}
+	a.Key = keyPatch("key", ch.Key, &vs).Apply(a.Key)
 	a.Name = Text(ch.Name.Apply(a.Name))
 	if ch.Options != nil {
 		a.Options = []string{}

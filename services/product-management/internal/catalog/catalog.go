@@ -52,6 +52,8 @@ type Store interface {
 	MetafieldStore
 	EventStore
 	DocumentStore
+	KeyStore
+	SetStore
 }
 
 // RefParser reads the id of a metaobject reference as metafield and metaobject values write it
@@ -75,6 +77,8 @@ type Service struct {
 	metafields  MetafieldStore
 	events      EventStore
 	docs        DocumentStore
+	keys        KeyStore
+	sets        SetStore
 	encode      Encoder
 	parseRef    RefParser
 }
@@ -84,7 +88,7 @@ type Service struct {
 func NewService(store Store, parseRef RefParser, encode Encoder) *Service {
 	return &Service{products: store, reads: store, variants: store, options: store, locales: store, channels: store,
 		prices: store, collections: store, medias: store, attributes: store, categories: store, metaobjects: store,
-		metafields: store, events: store, docs: store, encode: encode, parseRef: parseRef}
+		metafields: store, events: store, docs: store, keys: store, sets: store, encode: encode, parseRef: parseRef}
 }
 
 func newID() uuid.UUID {

@@ -15,6 +15,7 @@ import (
 // Category groups products and decides their attribute set.
 type Category struct {
 	ID         uuid.UUID
+	Key        *string // the partner's
 	Name       *string // in the read locale
 	Handle     string
 	Parent     *uuid.UUID
@@ -26,6 +27,7 @@ type Category struct {
 // CategoryChange creates or patches a category.
 type CategoryChange struct {
 	Handle     *string
+	Key        mergepatch.Field[string]
 	Name       mergepatch.Field[string]
 	Parent     mergepatch.Field[uuid.UUID]
 	Attributes *[]uuid.UUID // the category's own set, in order
@@ -74,6 +76,7 @@ func (s *Service) applyCategory(ctx context.Context, instance uuid.UUID, c Categ
 	} else if ch.Handle != nil {
 		c.Handle = *ch.Handle
 	}
+	c.Key = keyPatch("key", ch.Key, &vs).Apply(c.Key)
 	c.Name = Text(ch.Name.Apply(c.Name))
 	if ch.Parent.IsNull() {
 		c.Parent = nil

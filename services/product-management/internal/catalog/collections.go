@@ -15,6 +15,7 @@ import (
 // Collection is a curated group of products.
 type Collection struct {
 	ID          uuid.UUID
+	Key         *string // the partner's
 	Title       *string // in the read locale
 	Handle      string
 	Description *string
@@ -25,6 +26,7 @@ type Collection struct {
 // CollectionChange creates or patches a collection.
 type CollectionChange struct {
 	Handle             *string
+	Key                mergepatch.Field[string]
 	Title, Description mergepatch.Field[string]
 }
 
@@ -50,6 +52,7 @@ func ApplyCollection(c Collection, ch CollectionChange) (Collection, error) {
 	if !handlePattern.MatchString(c.Handle) || len(c.Handle) > 255 {
 		vs.Add("handle", "invalid_handle", "lowercase letters, digits and single hyphens")
 	}
+	c.Key = keyPatch("key", ch.Key, &vs).Apply(c.Key)
 	c.Title = Text(ch.Title.Apply(c.Title))
 	c.Description = Text(ch.Description.Apply(c.Description))
 	return c, vs.Err()

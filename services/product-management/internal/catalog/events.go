@@ -45,7 +45,7 @@ const (
 	Deleted Op = "deleted"
 )
 
-// EventTypes lists every event type: each kind with each op.
+// EventTypes lists every event type: each kind with each op, and the ends of bulk imports.
 func EventTypes() []string {
 	var out []string
 	for _, k := range Kinds() {
@@ -53,8 +53,14 @@ func EventTypes() []string {
 			out = append(out, string(k)+"."+string(op))
 		}
 	}
-	return out
+	return append(out, ImportCompleted, ImportFailed)
 }
+
+// The events of an import's end (package bulk records them), with its counts.
+const (
+	ImportCompleted = "import.completed"
+	ImportFailed    = "import.failed"
+)
 
 // Change is one resource a change touched, as the change's response shows it: Resource is the
 // value the HTTP layer renders (a View for products, a VariantOf for variants, the resource itself

@@ -45,6 +45,7 @@ func (s Status) Name() string {
 // Product is a product with its options and variants.
 type Product struct {
 	ID          uuid.UUID
+	Key         *string // the partner's
 	Status      Status
 	Vendor      *string
 	Title       *string // in the read locale
@@ -69,6 +70,7 @@ type Product struct {
 // ProductInput is a new product with its options and variants. References are ids; uuid.Nil
 // (what the HTTP layer passes for an unreadable reference) is reported as unknown.
 type ProductInput struct {
+	Key         *string
 	Status      string // a status code; "" for draft
 	Vendor      *string
 	Title       *string
@@ -93,6 +95,7 @@ type NewProduct struct {
 // ProductChanges is a merge patch of a product. Texts are trimmed; a blank text is removed.
 type ProductChanges struct {
 	Status                     *string // a status code
+	Key                        mergepatch.Field[string]
 	Vendor, Title, Description mergepatch.Field[string]
 	Tags                       *string // comma-separated; replaces the tags
 	Category                   mergepatch.Field[uuid.UUID]
@@ -105,6 +108,7 @@ type ProductChanges struct {
 // ProductUpdate is validated ProductChanges, as the store writes them.
 type ProductUpdate struct {
 	Status                     *Status
+	Key                        mergepatch.Field[string]
 	Vendor, Title, Description mergepatch.Field[string]
 	Tags                       *[]string
 	Category                   mergepatch.Field[uuid.UUID]
@@ -168,6 +172,7 @@ func buildProduct(in ProductInput) (NewProduct, error) {
 		}
 		p.Status = st
 	}
+	p.Key = keyOf("key", in.Key, &vs)
 	p.Vendor, p.Title, p.Description = Text(in.Vendor), Text(in.Title), Text(in.Description)
 	p.Tags = ParseTags("tags", in.Tags, &vs)
 	if len(in.Options) > MaxOptions {
@@ -333,9 +338,9 @@ func (s *Service) UpdateProduct(ctx context.Context, instance, id uuid.UUID, loc
 }
 
 func (s *Service) validateChanges(ctx context.Context, instance, id uuid.UUID, locale string, c ProductChanges) (ProductUpdate, error) {
-	u := ProductUpdate{Vendor: c.Vendor, Title: c.Title, Description: c.Description, Category: c.Category,
-		Channels: c.Channels, Collections: c.Collections, IfVersion: c.IfVersion}
 	var vs fault.Violations
+	u := ProductUpdate{Key: keyPatch("key", c.Key, &vs), Vendor: c.Vendor, Title: c.Title, Description: c.Description, Category: c.Category,
+		Channels: c.Channels, Collections: c.Collections, IfVersion: c.IfVersion}
 	if c.Status != nil {
 		st, ok := StatusOf(*c.Status)
 		if !ok {

@@ -10,7 +10,7 @@ import (
 )
 
 func renderAttribute(a catalog.Attribute, top bool) api.Attribute {
-	out := api.Attribute{LdID: iri.Attributes.Of(a.ID), LdType: "Attribute", Id: a.ID, Code: a.Code, Name: text(a.Name),
+	out := api.Attribute{LdID: iri.Attributes.Of(a.ID), LdType: "Attribute", Id: a.ID, Key: text(a.Key), Code: a.Code, Name: text(a.Name),
 		Type: api.AttributeType(a.Type), Options: a.Options, Required: a.Required, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 	if out.Options == nil {
 		out.Options = []string{}
@@ -21,10 +21,10 @@ func renderAttribute(a catalog.Attribute, top bool) api.Attribute {
 	return out
 }
 
-func valueInputs(in []api.AttributeValue) []catalog.AttributeValueInput {
+func valueInputs(in []api.AttributeValue, r *refReader) []catalog.AttributeValueInput {
 	out := make([]catalog.AttributeValueInput, len(in))
 	for i, v := range in {
-		out[i] = catalog.AttributeValueInput{Attribute: iri.Attributes.ID(v.Attribute), Value: v.Value}
+		out[i] = catalog.AttributeValueInput{Attribute: r.of(iri.Attributes)(v.Attribute), Value: v.Value}
 	}
 	return out
 }
@@ -77,7 +77,7 @@ func (s *Server) CreateAttribute(ctx context.Context, req api.CreateAttributeReq
 		return nil, err
 	}
 	typ := string(b.Type)
-	a, err := s.Catalog.CreateAttribute(ctx, t.InstanceID, locale, catalog.AttributeChange{Code: &b.Code, Name: patch(b.Name), Type: &typ, Options: b.Options, Required: b.Required})
+	a, err := s.Catalog.CreateAttribute(ctx, t.InstanceID, locale, catalog.AttributeChange{Code: &b.Code, Key: patch(b.Key), Name: patch(b.Name), Type: &typ, Options: b.Options, Required: b.Required})
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func (s *Server) UpdateAttribute(ctx context.Context, req api.UpdateAttributeReq
 		return nil, err
 	}
 	b := req.Body
-	a, err := s.Catalog.UpdateAttribute(ctx, t.InstanceID, req.Id, locale, catalog.AttributeChange{Options: b.Options, Required: b.Required, Name: textPatch(b.Name)})
+	a, err := s.Catalog.UpdateAttribute(ctx, t.InstanceID, req.Id, locale, catalog.AttributeChange{Key: patch(b.Key), Options: b.Options, Required: b.Required, Name: textPatch(b.Name)})
 	if err != nil {
 		return nil, err
 	}

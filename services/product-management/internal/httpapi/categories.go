@@ -12,7 +12,7 @@ import (
 )
 
 func renderCategory(c catalog.Category, top bool) api.Category {
-	out := api.Category{LdID: iri.Categories.Of(c.ID), LdType: "Category", Id: c.ID, Handle: c.Handle, Name: text(c.Name),
+	out := api.Category{LdID: iri.Categories.Of(c.ID), LdType: "Category", Id: c.ID, Key: text(c.Key), Handle: c.Handle, Name: text(c.Name),
 		Parent: nullable.NewNullNullable[string](), Attributes: make([]api.Iri, len(c.Attributes)), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 	if c.Parent != nil {
 		out.Parent = nullable.NewNullableWithValue(iri.Categories.Of(*c.Parent))
@@ -27,11 +27,11 @@ func renderCategory(c catalog.Category, top bool) api.Category {
 }
 
 // attributeIDs reads a category's attribute IRIs.
-func attributeIDs(list *[]string) *[]uuid.UUID {
+func attributeIDs(list *[]string, r *refReader) *[]uuid.UUID {
 	if list == nil {
 		return nil
 	}
-	out := ids(*list, func(s string) string { return s }, iri.Attributes.ID)
+	out := ids(*list, func(s string) string { return s }, r.of(iri.Attributes))
 	return &out
 }
 
@@ -72,8 +72,14 @@ func (s *Server) CreateCategory(ctx context.Context, req api.CreateCategoryReque
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.Catalog.CreateCategory(ctx, t.InstanceID, locale, catalog.CategoryChange{Handle: &b.Handle, Name: patch(b.Name),
-		Parent: refOf(b.Parent, iri.Categories.ID), Attributes: attributeIDs(b.Attributes)})
+	ch, err := resolving(ctx, s, t.InstanceID, func(r *refReader) catalog.CategoryChange {
+		return catalog.CategoryChange{Handle: &b.Handle, Key: patch(b.Key), Name: patch(b.Name),
+			Parent: refOf(b.Parent, r.of(iri.Categories)), Attributes: attributeIDs(b.Attributes, r)}
+	})
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.Catalog.CreateCategory(ctx, t.InstanceID, locale, ch)
 	if err != nil {
 		return nil, err
 	}
@@ -87,8 +93,14 @@ func (s *Server) UpdateCategory(ctx context.Context, req api.UpdateCategoryReque
 		return nil, err
 	}
 	b := req.Body
-	c, err := s.Catalog.UpdateCategory(ctx, t.InstanceID, req.Id, locale, catalog.CategoryChange{Name: textPatch(b.Name),
-		Parent: refPatch(b.Parent, iri.Categories.ID), Attributes: attributeIDs(b.Attributes)})
+	ch, err := resolving(ctx, s, t.InstanceID, func(r *refReader) catalog.CategoryChange {
+		return catalog.CategoryChange{Key: patch(b.Key), Name: textPatch(b.Name),
+			Parent: refPatch(b.Parent, r.of(iri.Categories)), Attributes: attributeIDs(b.Attributes, r)}
+	})
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.Catalog.UpdateCategory(ctx, t.InstanceID, req.Id, locale, ch)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 func renderCollection(c catalog.Collection, top bool) api.Collection {
-	out := api.Collection{LdID: iri.Collections.Of(c.ID), LdType: "Collection", Id: c.ID, Handle: c.Handle, Title: text(c.Title),
+	out := api.Collection{LdID: iri.Collections.Of(c.ID), LdType: "Collection", Id: c.ID, Key: text(c.Key), Handle: c.Handle, Title: text(c.Title),
 		Description: text(c.Description), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 	if top {
 		out.LdContext = contextOf("Collection")
@@ -54,7 +54,7 @@ func (s *Server) CreateCollection(ctx context.Context, req api.CreateCollectionR
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.Catalog.CreateCollection(ctx, t.InstanceID, locale, catalog.CollectionChange{Handle: &b.Handle, Title: patch(b.Title), Description: patch(b.Description)})
+	c, err := s.Catalog.CreateCollection(ctx, t.InstanceID, locale, catalog.CollectionChange{Handle: &b.Handle, Key: patch(b.Key), Title: patch(b.Title), Description: patch(b.Description)})
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func (s *Server) UpdateCollection(ctx context.Context, req api.UpdateCollectionR
 		return nil, err
 	}
 	b := req.Body
-	c, err := s.Catalog.UpdateCollection(ctx, t.InstanceID, req.Id, locale, catalog.CollectionChange{Handle: b.Handle, Title: textPatch(b.Title), Description: textPatch(b.Description)})
+	c, err := s.Catalog.UpdateCollection(ctx, t.InstanceID, req.Id, locale, catalog.CollectionChange{Handle: b.Handle, Key: patch(b.Key), Title: textPatch(b.Title), Description: textPatch(b.Description)})
 	if err != nil {
 		return nil, err
 	}

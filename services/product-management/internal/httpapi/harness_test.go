@@ -32,8 +32,20 @@ type world struct {
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
+	return newWorldWith(t, testenv.PMOptions{})
+}
+
+// newJobsWorld is a world whose product-management also runs its background jobs (exports,
+// imports, webhook deliveries).
+func newJobsWorld(t testing.TB) *world {
+	t.Helper()
+	return newWorldWith(t, testenv.PMOptions{Background: true})
+}
+
+func newWorldWith(t testing.TB, opts testenv.PMOptions) *world {
+	t.Helper()
 	id := testenv.StartIdentity(t)
-	w := &world{id: id, pm: testenv.StartPM(t, id), owner: id.Partner("Owner"), handle: "acme-eu"}
+	w := &world{id: id, pm: testenv.StartPMWith(t, id, opts), owner: id.Partner("Owner"), handle: "acme-eu"}
 	w.org = w.owner.Org(t, "Acme")
 	w.owner.Instance(t, w.org, w.handle)
 	w.c = w.pm.Client(w.owner, w.handle, w.org)

@@ -33,10 +33,10 @@ func renderMetafield(m catalog.Metafield, objects map[uuid.UUID]catalog.Metaobje
 }
 
 // owner reads a metafield's owner IRI: a product or a variant.
-func owner(s string) catalog.Owner {
+func owner(s string, r *refReader) catalog.Owner {
 	switch {
 	case iri.Products.HasPrefix(s):
-		return catalog.Owner{Kind: catalog.OwnerProduct, ID: iri.Products.ID(s)}
+		return catalog.Owner{Kind: catalog.OwnerProduct, ID: r.of(iri.Products)(s)}
 	case iri.Variants.HasPrefix(s):
 		return catalog.Owner{Kind: catalog.OwnerVariant, ID: iri.Variants.ID(s)}
 	}
@@ -83,7 +83,11 @@ func (s *Server) CreateMetafield(ctx context.Context, req api.CreateMetafieldReq
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.Catalog.CreateMetafield(ctx, t.InstanceID, catalog.MetafieldInput{Owner: owner(b.Owner), Namespace: b.Namespace, Key: b.Key,
+	own, err := resolving(ctx, s, t.InstanceID, func(r *refReader) catalog.Owner { return owner(b.Owner, r) })
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.Catalog.CreateMetafield(ctx, t.InstanceID, catalog.MetafieldInput{Owner: own, Namespace: b.Namespace, Key: b.Key,
 		Type: string(b.Type), Value: b.Value})
 	if err != nil {
 		return nil, err

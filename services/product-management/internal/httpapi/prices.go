@@ -105,11 +105,11 @@ func renderPrice(r price.Row, top bool) api.Price {
 	return out
 }
 
-func priceInput(b api.VariantPriceCreate) catalog.PriceInput {
+func priceInput(b api.VariantPriceCreate, r *refReader) catalog.PriceInput {
 	in := catalog.PriceInput{Currency: b.Currency, Amount: b.Amount, CompareAt: optional(b.CompareAtAmount),
 		ValidFrom: optionalTime(b.ValidFrom), ValidUntil: optionalTime(b.ValidUntil)}
 	if c := optional(b.Channel); c != nil {
-		id := iri.Channels.ID(*c)
+		id := r.of(iri.Channels)(*c)
 		in.Channel = &id
 	}
 	if c := optional(b.Country); c != nil {
@@ -171,13 +171,18 @@ func (s *Server) CreatePrice(ctx context.Context, req api.CreatePriceRequestObje
 	if !ok {
 		return nil, fault.Invalid("variant", "unknown_variant", "a variant IRI, "+iri.Variants.Path()+"/{id}")
 	}
-	in := priceInput(api.VariantPriceCreate{Channel: b.Channel, Country: b.Country, Currency: b.Currency, Amount: b.Amount,
-		CompareAtAmount: b.CompareAtAmount, ValidFrom: b.ValidFrom, ValidUntil: b.ValidUntil})
-	in.Variant = variant
 	t, err := authorize(ctx, permWrite)
 	if err != nil {
 		return nil, err
 	}
+	in, err := resolving(ctx, s, t.InstanceID, func(r *refReader) catalog.PriceInput {
+		return priceInput(api.VariantPriceCreate{Channel: b.Channel, Country: b.Country, Currency: b.Currency, Amount: b.Amount,
+			CompareAtAmount: b.CompareAtAmount, ValidFrom: b.ValidFrom, ValidUntil: b.ValidUntil}, r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	in.Variant = variant
 	r, err := s.Catalog.CreatePrice(ctx, t.InstanceID, in)
 	if err != nil {
 		return nil, err
@@ -191,12 +196,15 @@ func (s *Server) CreateVariantPrice(ctx context.Context, req api.CreateVariantPr
 	if err != nil {
 		return nil, err
 	}
-	in := priceInput(*b)
-	in.Variant = req.Id
 	t, err := authorize(ctx, permWrite)
 	if err != nil {
 		return nil, err
 	}
+	in, err := resolving(ctx, s, t.InstanceID, func(r *refReader) catalog.PriceInput { return priceInput(*b, r) })
+	if err != nil {
+		return nil, err
+	}
+	in.Variant = req.Id
 	r, err := s.Catalog.CreateVariantPrice(ctx, t.InstanceID, in)
 	if err != nil {
 		return nil, err

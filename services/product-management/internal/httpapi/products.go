@@ -82,10 +82,18 @@ func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestOb
 	if err != nil {
 		return nil, err
 	}
-	q, err := listQuery(p)
+	type listed struct {
+		q   catalog.ListQuery
+		err error
+	}
+	l, err := resolving(ctx, s, t.InstanceID, func(r *refReader) listed { q, err := listQuery(p, r); return listed{q, err} })
+	if err == nil {
+		err = l.err
+	}
 	if err != nil {
 		return nil, err
 	}
+	q := l.q
 	res, err := resolution(p.ResolveContextChannel, p.ResolveContextCountry, p.ResolveContextAt)
 	if err != nil {
 		return nil, err
@@ -165,7 +173,7 @@ func (s *Server) keptMembers(ctx context.Context, instance uuid.UUID, q catalog.
 }
 
 // listQuery reads the product list's filters, order and paging.
-func listQuery(p api.ListProductsParams) (catalog.ListQuery, error) {
+func listQuery(p api.ListProductsParams, r *refReader) (catalog.ListQuery, error) {
 	q := catalog.ListQuery{Page: 1, PerPage: 30, Vendor: p.Vendor, Title: p.Title,
 		CreatedAfter: p.CreatedAtAfter, CreatedBefore: p.CreatedAtBefore, UpdatedAfter: p.UpdatedAtAfter, UpdatedBefore: p.UpdatedAtBefore}
 	if p.Page != nil {
@@ -219,10 +227,12 @@ func listQuery(p api.ListProductsParams) (catalog.ListQuery, error) {
 		q.Channel = &id
 	}
 	if p.Collection != nil {
+		_, byKey := iri.Collections.Key(*p.Collection)
 		id, ok := iri.Collections.Parse(*p.Collection)
-		if !ok {
-			return q, badQuery("collection", "a collection IRI or id")
+		if !ok && !byKey {
+			return q, badQuery("collection", "a collection IRI (by id or key) or id")
 		}
+		id = r.of(iri.Collections)(*p.Collection) // a key that names nothing selects nothing
 		q.Collection = &id
 	}
 	return q, nil
@@ -237,7 +247,11 @@ func (s *Server) CreateProduct(ctx context.Context, req api.CreateProductRequest
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.Catalog.CreateProduct(ctx, t.InstanceID, locale, productInput(body))
+	in, err := resolving(ctx, s, t.InstanceID, func(r *refReader) catalog.ProductInput { return productInput(body, r) })
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.Catalog.CreateProduct(ctx, t.InstanceID, locale, in)
 	if err != nil {
 		return nil, err
 	}
@@ -256,13 +270,50 @@ func (s *Server) UpdateProduct(ctx context.Context, req api.UpdateProductRequest
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.Catalog.UpdateProduct(ctx, t.InstanceID, req.Id, locale, productChanges(req.Body, ifVersion))
+	c, err := resolving(ctx, s, t.InstanceID, func(r *refReader) catalog.ProductChanges { return productChanges(req.Body, ifVersion, r) })
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.Catalog.UpdateProduct(ctx, t.InstanceID, req.Id, locale, c)
 	if err != nil {
 		return nil, err
 	}
 	p := v.Products[0]
 	return api.UpdateProduct200ApplicationLdPlusJSONResponse{Body: renderer{v}.product(p, true),
 		Headers: api.UpdateProduct200ResponseHeaders{ETag: precondition.RepresentationETag(p.Version, locale, "")}}, nil
+}
+
+// SetProductByKey sets a product's whole state from a body in the create's shape.
+func (s *Server) SetProductByKey(ctx context.Context, req api.SetProductByKeyRequestObject) (api.SetProductByKeyResponseObject, error) {
+	t, locale, err := s.writing(ctx, req.Params.XFlowkiwiLocale)
+	if err != nil {
+		return nil, err
+	}
+	ifVersion, err := precondition.IfMatch(req.Params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	body, err := requestBody(req.JSONBody, req.ApplicationLdPlusJSONBody)
+	if err != nil {
+		return nil, err
+	}
+	in, err := resolving(ctx, s, t.InstanceID, func(r *refReader) catalog.ProductInput { return productInput(body, r) })
+	if err != nil {
+		return nil, err
+	}
+	v, outcome, err := s.Catalog.SetProduct(ctx, t.InstanceID, locale, req.Key, in, ifVersion)
+	if err != nil {
+		return nil, err
+	}
+	p := v.Products[0]
+	etag := precondition.RepresentationETag(p.Version, locale, "")
+	if outcome == catalog.SetCreated {
+		location := iri.Products.Of(p.ID)
+		return api.SetProductByKey201ApplicationLdPlusJSONResponse{Body: renderer{v}.product(p, true),
+			Headers: api.SetProductByKey201ResponseHeaders{Location: &location, ETag: etag}}, nil
+	}
+	return api.SetProductByKey200ApplicationLdPlusJSONResponse{Body: renderer{v}.product(p, true),
+		Headers: api.SetProductByKey200ResponseHeaders{ETag: etag}}, nil
 }
 
 func (s *Server) DeleteProduct(ctx context.Context, req api.DeleteProductRequestObject) (api.DeleteProductResponseObject, error) {
@@ -280,8 +331,8 @@ func (s *Server) DeleteProduct(ctx context.Context, req api.DeleteProductRequest
 	return api.DeleteProduct204Response{}, nil
 }
 
-func productInput(b *api.ProductCreate) catalog.ProductInput {
-	in := catalog.ProductInput{Vendor: optional(b.Vendor), Title: optional(b.Title), Description: optional(b.Description), Tags: optional(b.Tags)}
+func productInput(b *api.ProductCreate, r *refReader) catalog.ProductInput {
+	in := catalog.ProductInput{Key: optional(b.Key), Vendor: optional(b.Vendor), Title: optional(b.Title), Description: optional(b.Description), Tags: optional(b.Tags)}
 	if b.Status != nil {
 		in.Status = iri.Statuses.Code(*b.Status)
 	}
@@ -292,14 +343,14 @@ func productInput(b *api.ProductCreate) catalog.ProductInput {
 	}
 	if b.Variants != nil {
 		for _, v := range *b.Variants {
-			in.Variants = append(in.Variants, variantInput(v))
+			in.Variants = append(in.Variants, variantInput(v, r))
 		}
 	}
 	if b.Channels != nil {
-		in.Channels = ids(*b.Channels, func(a api.ChannelAssignment) string { return a.Channel }, iri.Channels.ID)
+		in.Channels = ids(*b.Channels, func(a api.ChannelAssignment) string { return a.Channel }, r.of(iri.Channels))
 	}
 	if b.Collections != nil {
-		in.Collections = ids(*b.Collections, func(a api.CollectionAssignment) string { return a.Collection }, iri.Collections.ID)
+		in.Collections = ids(*b.Collections, func(a api.CollectionAssignment) string { return a.Collection }, r.of(iri.Collections))
 	}
 	if b.Medias != nil {
 		for _, m := range *b.Medias {
@@ -307,18 +358,18 @@ func productInput(b *api.ProductCreate) catalog.ProductInput {
 		}
 	}
 	if c := optional(b.Category); c != nil {
-		id := iri.Categories.ID(*c)
+		id := r.of(iri.Categories)(*c)
 		in.Category = &id
 	}
 	if b.AttributeValues != nil {
-		in.Values = valueInputs(*b.AttributeValues)
+		in.Values = valueInputs(*b.AttributeValues, r)
 	}
 	return in
 }
 
-func productChanges(b *api.ProductPatch, ifVersion int64) catalog.ProductChanges {
-	c := catalog.ProductChanges{Vendor: textPatch(b.Vendor), Title: textPatch(b.Title), Description: textPatch(b.Description),
-		Category: refPatch(b.Category, iri.Categories.ID), IfVersion: ifVersion}
+func productChanges(b *api.ProductPatch, ifVersion int64, r *refReader) catalog.ProductChanges {
+	c := catalog.ProductChanges{Key: patch(b.Key), Vendor: textPatch(b.Vendor), Title: textPatch(b.Title), Description: textPatch(b.Description),
+		Category: refPatch(b.Category, r.of(iri.Categories)), IfVersion: ifVersion}
 	if b.Status != nil {
 		code := iri.Statuses.Code(*b.Status)
 		c.Status = &code
@@ -331,11 +382,11 @@ func productChanges(b *api.ProductPatch, ifVersion int64) catalog.ProductChanges
 		c.Tags = &tags
 	}
 	if b.Channels != nil {
-		list := ids(*b.Channels, func(a api.ChannelAssignment) string { return a.Channel }, iri.Channels.ID)
+		list := ids(*b.Channels, func(a api.ChannelAssignment) string { return a.Channel }, r.of(iri.Channels))
 		c.Channels = &list
 	}
 	if b.Collections != nil {
-		list := ids(*b.Collections, func(a api.CollectionAssignment) string { return a.Collection }, iri.Collections.ID)
+		list := ids(*b.Collections, func(a api.CollectionAssignment) string { return a.Collection }, r.of(iri.Collections))
 		c.Collections = &list
 	}
 	if b.Medias != nil {
@@ -343,7 +394,7 @@ func productChanges(b *api.ProductPatch, ifVersion int64) catalog.ProductChanges
 		c.Medias = &list
 	}
 	if b.AttributeValues != nil {
-		values := valueInputs(*b.AttributeValues)
+		values := valueInputs(*b.AttributeValues, r)
 		c.Values = &values
 	}
 	return c

@@ -71,7 +71,7 @@ func (r renderer) mediaList(ids []uuid.UUID) *[]api.MediaOrIri {
 func (r renderer) product(p catalog.Product, top bool) api.Product {
 	out := api.Product{
 		LdID: iri.Products.Of(p.ID), LdType: "Product", Id: p.ID, Status: iri.Statuses.OfCode(string(p.Status)),
-		Vendor: text(p.Vendor), Title: text(p.Title), Description: text(p.Description),
+		Key: text(p.Key), Vendor: text(p.Vendor), Title: text(p.Title), Description: text(p.Description),
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 		Variants: make([]api.VariantOrIri, len(p.Variants)), Options: make([]api.ProductOptionOrIri, len(p.Options)),
 	}

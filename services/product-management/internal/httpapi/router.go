@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
@@ -40,7 +41,9 @@ func NewHandler(s *Server, baseDomain string, verifier *accesstoken.Verifier, ch
 	public := publicOperations(doc)
 	isPublic := func(c echo.Context) bool { return public[c.Request().Method+" "+c.Path()] }
 	tenanted := func(c echo.Context) bool { return validator.Covers(c) && !isPublic(c) }
-	e := apiserver.New(logger, problem.Writer{Logger: logger, Decorate: jsonLD}, linkDocs, m.Middleware, drain.Middleware, apiserver.Deadline(s.RequestTimeout), tracing.RouteName)
+	deadline := apiserver.DeadlineBy(func(c echo.Context) time.Duration { return validator.Timeout(c, s.RequestTimeout) })
+	keys.BodyLimit = validator.Limit
+	e := apiserver.New(logger, problem.Writer{Logger: logger, Decorate: jsonLD}, linkDocs, m.Middleware, drain.Middleware, deadline, tracing.RouteName)
 	e.Use(tenant.Middleware(baseDomain, verifier, checker, tenanted, limiter.Middleware), keys.Middleware(instanceScope), validator.Middleware(), keepQuery, keepOrigin(isPublic))
 	api.RegisterHandlers(e, api.NewStrictHandler(s, []api.StrictMiddlewareFunc{placeParams}))
 	if err := apiserver.Operations(e, doc.Info.Title, api.Published, map[string]string{"apiDocumentation": iri.Docs}, checks, m.Handler()); err != nil {

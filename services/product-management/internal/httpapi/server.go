@@ -13,6 +13,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
+	"github.com/flowkiwi/platform/services/product-management/internal/bulk"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/tenant"
 	"github.com/flowkiwi/platform/services/product-management/internal/webhook"
@@ -28,6 +29,7 @@ const (
 type Server struct {
 	Catalog  *catalog.Service
 	Webhooks *webhook.Service
+	Bulk     *bulk.Service
 	// RenderedProducts is how many encoded product reads to keep (0: none): see representation.
 	RenderedProducts int
 	// RequestTimeout bounds each request (apiserver.Deadline; 0: no bound).

@@ -69,7 +69,11 @@ func (s *Server) CreateProductVariant(ctx context.Context, req api.CreateProduct
 	if err != nil {
 		return nil, err
 	}
-	v, variant, err := s.Catalog.CreateVariant(ctx, t.InstanceID, req.Id, locale, variantInput(*body))
+	in, err := resolving(ctx, s, t.InstanceID, func(r *refReader) catalog.VariantInput { return variantInput(*body, r) })
+	if err != nil {
+		return nil, err
+	}
+	v, variant, err := s.Catalog.CreateVariant(ctx, t.InstanceID, req.Id, locale, in)
 	if err != nil {
 		return nil, err
 	}
@@ -120,14 +124,14 @@ func (s *Server) DeleteVariant(ctx context.Context, req api.DeleteVariantRequest
 	return api.DeleteVariant204Response{}, nil
 }
 
-func variantInput(v api.VariantCreate) catalog.VariantInput {
+func variantInput(v api.VariantCreate, r *refReader) catalog.VariantInput {
 	in := catalog.VariantInput{SKU: v.Sku, Title: optional(v.Title), Barcode: optional(v.Barcode), Position: v.Position}
 	if v.OptionValues != nil {
 		in.OptionValues = valueRefs(*v.OptionValues)
 	}
 	if v.Prices != nil {
 		for _, p := range *v.Prices {
-			in.Prices = append(in.Prices, priceInput(p))
+			in.Prices = append(in.Prices, priceInput(p, r))
 		}
 	}
 	if v.Medias != nil {

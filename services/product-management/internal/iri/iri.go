@@ -1,5 +1,6 @@
 // Package iri builds and parses the IRIs of product-management's resources
-// (/rest/api/{collection}/{id}): the one place that knows their shape. The HTTP layer turns IRIs in
+// (/rest/api/{collection}/{id}, and /rest/api/{collection}/key={key} for the kinds partners key):
+// the one place that knows their shape. The HTTP layer turns IRIs in
 // requests into ids with it, and ids into IRIs in responses; the catalog speaks ids.
 package iri
 
@@ -69,6 +70,26 @@ func (c Collection) ID(s string) uuid.UUID {
 
 // Code reads the code of a member IRI, or a bare code.
 func (c Collection) Code(s string) string { return strings.TrimPrefix(s, c.prefix()) }
+
+// keyPrefix starts the last segment of an IRI by key (/rest/api/products/key=SHIRT-42): the
+// field that holds the partner's name of a member, "code" for channels, "key" otherwise.
+func (c Collection) keyPrefix() string {
+	if c == Channels {
+		return "code="
+	}
+	return "key="
+}
+
+// OfKey is the IRI of the member with the partner's key (a channel's code).
+func (c Collection) OfKey(key string) string { return c.prefix() + c.keyPrefix() + key }
+
+// Key reads the key of an IRI by key (/rest/api/{c}/key={key}), or of a bare "key={key}"; ok is
+// false for anything else.
+func (c Collection) Key(s string) (string, bool) {
+	s = strings.TrimPrefix(strings.TrimSpace(s), c.prefix())
+	key, ok := strings.CutPrefix(s, c.keyPrefix())
+	return key, ok && key != ""
+}
 
 // HasPrefix reports whether s is an IRI in the collection.
 func (c Collection) HasPrefix(s string) bool { return strings.HasPrefix(s, c.prefix()) }

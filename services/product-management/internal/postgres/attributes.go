@@ -10,13 +10,13 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 )
 
-const attributeColumns = `a.id, a.code, a.type, a.options, a.required, a.created_at, a.updated_at,
+const attributeColumns = `a.id, a.key, a.code, a.type, a.options, a.required, a.created_at, a.updated_at,
 	coalesce((select t.name from attribute_translations t where t.instance_id = a.instance_id and t.attribute_id = a.id and t.locale = $2),
 		(select t.name from attribute_translations t where t.instance_id = a.instance_id and t.attribute_id = a.id and t.locale = $3))`
 
 func scanAttribute(r pgx.Row, extra ...any) (catalog.Attribute, error) {
 	var a catalog.Attribute
-	err := r.Scan(append([]any{&a.ID, &a.Code, &a.Type, &a.Options, &a.Required, &a.CreatedAt, &a.UpdatedAt, &a.Name}, extra...)...)
+	err := r.Scan(append([]any{&a.ID, &a.Key, &a.Code, &a.Type, &a.Options, &a.Required, &a.CreatedAt, &a.UpdatedAt, &a.Name}, extra...)...)
 	return a, err
 }
 
@@ -43,13 +43,13 @@ func (s *Store) AttributesByID(ctx context.Context, instance uuid.UUID, ids []uu
 func (s *Store) SaveAttribute(ctx context.Context, instance uuid.UUID, a catalog.Attribute, locale string, setName, create bool) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if create {
-			if _, err := tx.Exec(ctx, `insert into attributes (instance_id, id, code, type, options, required) values ($1, $2, $3, $4, $5, $6)`,
-				instance, a.ID, a.Code, a.Type, a.Options, a.Required); err != nil {
+			if _, err := tx.Exec(ctx, `insert into attributes (instance_id, id, code, type, options, required, key) values ($1, $2, $3, $4, $5, $6, $7)`,
+				instance, a.ID, a.Code, a.Type, a.Options, a.Required, a.Key); err != nil {
 				return err
 			}
 		} else {
-			tag, err := tx.Exec(ctx, `update attributes set options = $3, required = $4, updated_at = now() where instance_id = $1 and id = $2`,
-				instance, a.ID, a.Options, a.Required)
+			tag, err := tx.Exec(ctx, `update attributes set options = $3, required = $4, key = $5, updated_at = now() where instance_id = $1 and id = $2`,
+				instance, a.ID, a.Options, a.Required, a.Key)
 			if err != nil {
 				return err
 			}
@@ -66,6 +66,8 @@ func (s *Store) SaveAttribute(ctx context.Context, instance uuid.UUID, a catalog
 	})
 	if name, ok := uniqueViolation(err); ok && name == "attributes_code" {
 		return fault.Conflict("code: another attribute of this instance has the code %q", a.Code)
+	} else if ok && name == "attributes_key" {
+		return catalog.KeyTaken(catalog.KindAttribute, *a.Key)
 	}
 	return wrap(err)
 }

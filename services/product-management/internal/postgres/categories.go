@@ -10,7 +10,7 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 )
 
-const categoryColumns = `c.id, c.handle, c.parent_id, c.created_at, c.updated_at,
+const categoryColumns = `c.id, c.key, c.handle, c.parent_id, c.created_at, c.updated_at,
 	coalesce((select t.name from category_translations t where t.instance_id = c.instance_id and t.category_id = c.id and t.locale = $2),
 		(select t.name from category_translations t where t.instance_id = c.instance_id and t.category_id = c.id and t.locale = $3)),
 	coalesce((select array_agg(x.attribute_id order by x.position) from category_attributes x
@@ -18,7 +18,7 @@ const categoryColumns = `c.id, c.handle, c.parent_id, c.created_at, c.updated_at
 
 func scanCategory(r pgx.Row, extra ...any) (catalog.Category, error) {
 	var c catalog.Category
-	err := r.Scan(append([]any{&c.ID, &c.Handle, &c.Parent, &c.CreatedAt, &c.UpdatedAt, &c.Name, &c.Attributes}, extra...)...)
+	err := r.Scan(append([]any{&c.ID, &c.Key, &c.Handle, &c.Parent, &c.CreatedAt, &c.UpdatedAt, &c.Name, &c.Attributes}, extra...)...)
 	return c, err
 }
 
@@ -48,12 +48,12 @@ func (s *Store) CategoriesByID(ctx context.Context, instance uuid.UUID, ids []uu
 func (s *Store) SaveCategory(ctx context.Context, instance uuid.UUID, c catalog.Category, locale string, setName, create bool) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if create {
-			if _, err := tx.Exec(ctx, `insert into categories (instance_id, id, handle, parent_id) values ($1, $2, $3, $4)`,
-				instance, c.ID, c.Handle, c.Parent); err != nil {
+			if _, err := tx.Exec(ctx, `insert into categories (instance_id, id, handle, parent_id, key) values ($1, $2, $3, $4, $5)`,
+				instance, c.ID, c.Handle, c.Parent, c.Key); err != nil {
 				return err
 			}
 		} else {
-			tag, err := tx.Exec(ctx, `update categories set parent_id = $3, updated_at = now() where instance_id = $1 and id = $2`, instance, c.ID, c.Parent)
+			tag, err := tx.Exec(ctx, `update categories set parent_id = $3, key = $4, updated_at = now() where instance_id = $1 and id = $2`, instance, c.ID, c.Parent, c.Key)
 			if err != nil {
 				return err
 			}
@@ -76,6 +76,8 @@ func (s *Store) SaveCategory(ctx context.Context, instance uuid.UUID, c catalog.
 	})
 	if name, ok := uniqueViolation(err); ok && name == "categories_handle" {
 		return fault.Conflict("handle: another category of this instance has the handle %q", c.Handle)
+	} else if ok && name == "categories_key" {
+		return catalog.KeyTaken(catalog.KindCategory, *c.Key)
 	}
 	return wrap(err)
 }
@@ -112,7 +114,7 @@ func (s *Store) Ancestors(ctx context.Context, instance, id uuid.UUID) ([]uuid.U
 
 func (s *Store) AttributeSet(ctx context.Context, instance, category uuid.UUID) ([]catalog.Attribute, error) {
 	// Names are not needed to validate values: null::text keeps the scan shape.
-	rows, err := s.db(ctx).Query(ctx, ancestorsSQL+` select a.id, a.code, a.type, a.options, a.required, a.created_at, a.updated_at, null::text
+	rows, err := s.db(ctx).Query(ctx, ancestorsSQL+` select a.id, a.key, a.code, a.type, a.options, a.required, a.created_at, a.updated_at, null::text
 		from attributes a
 		where a.instance_id = $1 and a.id in (select x.attribute_id from category_attributes x join chain on x.category_id = chain.id where x.instance_id = $1)
 		order by a.code`, instance, category)

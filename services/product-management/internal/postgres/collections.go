@@ -11,13 +11,13 @@ import (
 )
 
 // collectionColumns reads the title in the requested locale ($2), falling back to $3.
-const collectionColumns = `c.id, c.handle, c.description, c.created_at, c.updated_at,
+const collectionColumns = `c.id, c.key, c.handle, c.description, c.created_at, c.updated_at,
 	coalesce((select t.title from collection_translations t where t.instance_id = c.instance_id and t.collection_id = c.id and t.locale = $2),
 		(select t.title from collection_translations t where t.instance_id = c.instance_id and t.collection_id = c.id and t.locale = $3))`
 
 func scanCollection(r pgx.Row, extra ...any) (catalog.Collection, error) {
 	var c catalog.Collection
-	err := r.Scan(append([]any{&c.ID, &c.Handle, &c.Description, &c.CreatedAt, &c.UpdatedAt, &c.Title}, extra...)...)
+	err := r.Scan(append([]any{&c.ID, &c.Key, &c.Handle, &c.Description, &c.CreatedAt, &c.UpdatedAt, &c.Title}, extra...)...)
 	return c, err
 }
 
@@ -47,13 +47,13 @@ func (s *Store) CollectionsByID(ctx context.Context, instance uuid.UUID, ids []u
 func (s *Store) SaveCollection(ctx context.Context, instance uuid.UUID, c catalog.Collection, locale string, setTitle, create bool) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if create {
-			if _, err := tx.Exec(ctx, `insert into collections (instance_id, id, handle, description) values ($1, $2, $3, $4)`,
-				instance, c.ID, c.Handle, c.Description); err != nil {
+			if _, err := tx.Exec(ctx, `insert into collections (instance_id, id, handle, description, key) values ($1, $2, $3, $4, $5)`,
+				instance, c.ID, c.Handle, c.Description, c.Key); err != nil {
 				return err
 			}
 		} else {
-			tag, err := tx.Exec(ctx, `update collections set handle = $3, description = $4, updated_at = now() where instance_id = $1 and id = $2`,
-				instance, c.ID, c.Handle, c.Description)
+			tag, err := tx.Exec(ctx, `update collections set handle = $3, description = $4, key = $5, updated_at = now() where instance_id = $1 and id = $2`,
+				instance, c.ID, c.Handle, c.Description, c.Key)
 			if err != nil {
 				return err
 			}
@@ -70,6 +70,8 @@ func (s *Store) SaveCollection(ctx context.Context, instance uuid.UUID, c catalo
 	})
 	if name, ok := uniqueViolation(err); ok && name == "collections_handle" {
 		return fault.Conflict("handle: another collection of this instance has the handle %q", c.Handle)
+	} else if ok && name == "collections_key" {
+		return catalog.KeyTaken(catalog.KindCollection, *c.Key)
 	}
 	return wrap(err)
 }

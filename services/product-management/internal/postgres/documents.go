@@ -14,9 +14,10 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/price"
 )
 
-// document is a product's read-model document as product_document (migration 021) builds it.
+// document is a product's read-model document as product_document (migrations 021, 028) builds it.
 type document struct {
 	ID        uuid.UUID  `json:"id"`
+	Key       *string    `json:"key"`
 	Status    string     `json:"status"`
 	Vendor    *string    `json:"vendor"`
 	Tags      []string   `json:"tags"`
@@ -108,7 +109,7 @@ func orNil[T any](s []T) []T {
 // product is the document as the catalog reads it in loc.
 func (d *document) product(loc catalog.ReadLocale) catalog.Product {
 	// Lists are cloned: the document is shared by every read of it (the decoded cache).
-	p := catalog.Product{ID: d.ID, Status: catalog.Status(d.Status), Vendor: d.Vendor, Tags: slices.Clone(d.Tags), Version: d.Version,
+	p := catalog.Product{ID: d.ID, Key: d.Key, Status: catalog.Status(d.Status), Vendor: d.Vendor, Tags: slices.Clone(d.Tags), Version: d.Version,
 		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Category: d.Category,
 		Channels: orNil(slices.Clone(d.Channels)), Collections: orNil(slices.Clone(d.Collections)), Medias: orNil(slices.Clone(d.Medias))}
 	if p.Tags == nil {

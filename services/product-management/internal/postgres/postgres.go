@@ -68,6 +68,11 @@ func (s *Store) Atomically(ctx context.Context, fn func(ctx context.Context) err
 	return wrap(pgtx.Atomically(ctx, s.pool, fn))
 }
 
+// Snapshot runs fn in one REPEATABLE READ transaction that every store call with fn's ctx joins.
+func (s *Store) Snapshot(ctx context.Context, fn func(ctx context.Context) error) error {
+	return wrap(pgtx.Snapshot(ctx, s.pool, fn))
+}
+
 // inTx runs fn in the change's transaction, else in a new one (pgtx.InTx).
 func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return pgtx.InTx(ctx, s.pool, fn)

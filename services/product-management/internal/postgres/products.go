@@ -31,8 +31,8 @@ func queueValues(b *pgx.Batch, instance, product uuid.UUID, values []catalog.Att
 func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale string, p catalog.NewProduct) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
-		b.Queue(`insert into products (instance_id, id, status, vendor, tags, category_id) values ($1, $2, $3, $4, $5, $6)`,
-			instance, p.ID, string(p.Status), p.Vendor, p.Tags, p.Category)
+		b.Queue(`insert into products (instance_id, id, status, vendor, tags, category_id, key) values ($1, $2, $3, $4, $5, $6, $7)`,
+			instance, p.ID, string(p.Status), p.Vendor, p.Tags, p.Category, p.Key)
 		queueValues(b, instance, p.ID, p.Values)
 		if p.Title != nil || p.Description != nil {
 			// The product's row is inserted in this transaction: its created_at is now().
@@ -91,7 +91,9 @@ func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale st
 		}
 		return tx.SendBatch(ctx, b).Close()
 	})
-	if name, ok := uniqueViolation(err); ok && name == "variants_sku" {
+	if name, ok := uniqueViolation(err); ok && name == "products_key" {
+		return catalog.KeyTaken(catalog.KindProduct, *p.Key)
+	} else if ok && name == "variants_sku" {
 		// The SKUs are looked up only once the unique index refused one, outside the failed
 		// transaction, to name each taken one with its path: checked before every create, they
 		// cost a round trip and a statement PostgreSQL re-planned each time.
@@ -108,7 +110,7 @@ func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale st
 
 // UpdateProduct applies an update to the product row, its lists and its texts in locale.
 func (s *Store) UpdateProduct(ctx context.Context, instance, id uuid.UUID, locale string, u catalog.ProductUpdate) error {
-	return wrap(conflictError(s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var status *string
 		if u.Status != nil {
 			st := string(*u.Status)
@@ -118,8 +120,10 @@ func (s *Store) UpdateProduct(ctx context.Context, instance, id uuid.UUID, local
 			status = coalesce($3, status),
 			vendor = case when $4 then null when $5::text is not null then $5 else vendor end,
 			tags = coalesce($6, tags),
+			key = case when $8 then $9 else key end,
 			version = version + 1, updated_at = now()
-			where instance_id = $1 and id = $2 and ($7 = 0 or version = $7)`, instance, id, status, u.Vendor.IsNull(), u.Vendor.Apply(nil), u.Tags, u.IfVersion)
+			where instance_id = $1 and id = $2 and ($7 = 0 or version = $7)`, instance, id, status, u.Vendor.IsNull(), u.Vendor.Apply(nil), u.Tags, u.IfVersion,
+			u.Key.Present(), u.Key.Apply(nil))
 		if err != nil {
 			return err
 		}
@@ -180,7 +184,11 @@ func (s *Store) UpdateProduct(ctx context.Context, instance, id uuid.UUID, local
 				description = case when $7 then excluded.description else t.description end`,
 			instance, id, locale, u.Title.Apply(nil), u.Description.Apply(nil), setTitle, setDesc)
 		return err
-	})))
+	})
+	if name, ok := uniqueViolation(err); ok && name == "products_key" {
+		return catalog.KeyTaken(catalog.KindProduct, *u.Key.Apply(nil))
+	}
+	return wrap(conflictError(err))
 }
 
 // positions are 0..n-1, the positions of a list written in order.

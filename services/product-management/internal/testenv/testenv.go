@@ -282,7 +282,7 @@ func StartPMWith(tb testing.TB, id *Identity, opts PMOptions) *PM {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(pool.Close)
-	a, err := app.New(cfg, pool, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	a, err := app.New(cfg, pool, testLogger(), nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -410,3 +410,12 @@ func (pm *PMProcess) Client(p *Partner, handle string, org uuid.UUID, extra ...p
 
 // WithoutValidation makes later clients skip response validation (benchmarks measure the service).
 func (pm *PM) WithoutValidation() *PM { pm.validate = false; return pm }
+
+// testLogger discards the in-process service's log, or with TEST_LOG=1 writes its errors to stderr
+// (what a 500 in a test was).
+func testLogger() *slog.Logger {
+	if os.Getenv("TEST_LOG") == "" {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+}

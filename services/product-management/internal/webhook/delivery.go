@@ -117,8 +117,10 @@ type Deliverer struct {
 	outcomes *prometheus.CounterVec
 }
 
-// NewDeliverer wires River over pool (its tables come with product-management's migrations).
-func NewDeliverer(pool *pgxpool.Pool, store DeliveryStore, targets *Targets, payload Payload, cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Deliverer, error) {
+// NewDeliverer wires River over pool (its tables come with product-management's migrations), with
+// the delivery worker and the others of workers (the service's other background jobs run on the
+// same River client: one set of tables, one leader).
+func NewDeliverer(pool *pgxpool.Pool, store DeliveryStore, targets *Targets, payload Payload, cfg Config, logger *slog.Logger, reg prometheus.Registerer, workers *river.Workers) (*Deliverer, error) {
 	def := DefaultConfig()
 	if len(cfg.Schedule) == 0 {
 		cfg.Schedule = def.Schedule
@@ -144,7 +146,9 @@ func NewDeliverer(pool *pgxpool.Pool, store DeliveryStore, targets *Targets, pay
 		Transport:     &http.Transport{DialContext: dialer.DialContext, MaxIdleConnsPerHost: 8, IdleConnTimeout: 60 * time.Second, TLSHandshakeTimeout: 5 * time.Second},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, // redirects are not followed
 	}
-	workers := river.NewWorkers()
+	if workers == nil {
+		workers = river.NewWorkers()
+	}
 	river.AddWorker(workers, &worker{d: d})
 	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
@@ -201,6 +205,12 @@ func (d *Deliverer) Enqueue(ctx context.Context, tx pgx.Tx, ds []Queued) error {
 			InsertOpts: &river.InsertOpts{MaxAttempts: len(d.cfg.Schedule) + 1}}
 	}
 	_, err := d.river.InsertManyTx(ctx, tx, params)
+	return err
+}
+
+// Insert queues a job of another worker in tx (River's transactional insert).
+func (d *Deliverer) Insert(ctx context.Context, tx pgx.Tx, args river.JobArgs) error {
+	_, err := d.river.InsertTx(ctx, tx, args, &river.InsertOpts{MaxAttempts: 25})
 	return err
 }
 

@@ -10,7 +10,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -103,28 +102,31 @@ type Service struct {
 	store   Store
 	targets *Targets
 	enqueue Enqueue
-	kinds   []string // the catalog's resource kinds, which event types name
+	types   []string // the catalog's event types
+	kinds   []string // the kinds they name
 }
 
 // NewService returns a Service over store; targets decides which URLs are allowed, enqueue queues
 // resent deliveries.
 func NewService(store Store, targets *Targets, enqueue Enqueue) *Service {
+	types := catalog.EventTypes()
 	var kinds []string
-	for _, k := range catalog.Kinds() {
-		kinds = append(kinds, string(k))
+	for _, t := range types {
+		if k, _, _ := strings.Cut(t, "."); !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
 	}
-	return &Service{store: store, targets: targets, enqueue: enqueue, kinds: kinds}
+	return &Service{store: store, targets: targets, enqueue: enqueue, types: types, kinds: kinds}
 }
 
-var typePattern = regexp.MustCompile(`^(\*|[a-zA-Z]+\.(\*|created|updated|deleted))$`)
-
-// checkEvents validates event type patterns against the known kinds; repeats are dropped.
-func checkEvents(path string, in []string, kinds []string, vs *fault.Violations) []string {
+// checkEvents validates event type patterns (a type, kind.* or *) against the known types; repeats
+// are dropped.
+func checkEvents(path string, in []string, types, kinds []string, vs *fault.Violations) []string {
 	out := []string{}
 	for i, e := range in {
 		e = strings.TrimSpace(e)
-		kind, _, _ := strings.Cut(e, ".")
-		if !typePattern.MatchString(e) || (e != "*" && !slices.Contains(kinds, kind)) {
+		kind, op, _ := strings.Cut(e, ".")
+		if e != "*" && !slices.Contains(types, e) && !(op == "*" && slices.Contains(kinds, kind)) {
 			vs.Add(fmt.Sprintf("%s[%d]", path, i), "unknown_event_type",
 				"an event type such as product.created, a resource's product.*, or * for all; resources: "+strings.Join(kinds, ", "))
 			continue
@@ -155,7 +157,7 @@ func (s *Service) Create(ctx context.Context, instance uuid.UUID, url string, ev
 	if err != nil {
 		vs.Add("url", "forbidden_target", err.Error())
 	}
-	sub := Subscription{ID: uuid.Must(uuid.NewV7()), URL: u, Events: checkEvents("events", events, s.kinds, &vs),
+	sub := Subscription{ID: uuid.Must(uuid.NewV7()), URL: u, Events: checkEvents("events", events, s.types, s.kinds, &vs),
 		Description: catalog.Text(description), Active: true}
 	if err := vs.Err(); err != nil {
 		return Subscription{}, err
@@ -196,7 +198,7 @@ func (s *Service) Update(ctx context.Context, instance, id uuid.UUID, c Subscrip
 		sub.URL = u
 	}
 	if c.Events != nil {
-		sub.Events = checkEvents("events", *c.Events, s.kinds, &vs)
+		sub.Events = checkEvents("events", *c.Events, s.types, s.kinds, &vs)
 	}
 	if err := vs.Err(); err != nil {
 		return Subscription{}, err
