@@ -3,7 +3,11 @@ package faults_test
 import (
 	"bufio"
 	"context"
+	"fmt"
+	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -11,6 +15,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	pm "github.com/flowkiwi/platform/pkg/clients/productmanagement"
 )
 
 // sample is one reading of a service's resources.
@@ -36,6 +42,7 @@ var metricNames = map[string]string{
 // sampleResources reads both services' resources once (between faults, with the services
 // healthy, so readings compare like with like).
 func (s *stack) sampleResources(ctx context.Context, r *resources) {
+	s.saveHeapProfile(ctx)
 	pool, err := pgxpool.New(ctx, s.pg.URL())
 	if err != nil {
 		s.t.Fatal(err)
@@ -114,4 +121,56 @@ func (r *resources) checkFlat(t *testing.T, mark time.Time) {
 			}
 		}
 	}
+}
+
+// saveHeapProfile keeps product-management's heap profile (after a collection) as
+// SOAK_PROFILES/pm-heap-NNN.pb.gz, when the soak was asked to; compare two with
+// go tool pprof -top -inuse_space -base FIRST LAST.
+func (s *stack) saveHeapProfile(ctx context.Context) {
+	if s.profiles == "" {
+		return
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+s.pmDebug+"/debug/pprof/heap?gc=1", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return // down right now
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return
+	}
+	s.profiled++
+	name := filepath.Join(s.profiles, fmt.Sprintf("pm-heap-%03d-%s.pb.gz", s.profiled, time.Now().Format("150405")))
+	if err := os.WriteFile(name, body, 0o644); err != nil {
+		s.t.Logf("profile: %v", err)
+	}
+}
+
+// warmCaches reads every acknowledged product, twice the kept encodings' default count at most
+// (8 readers), and a page of the list: what a long run's reads reach of the caches anyway.
+func (s *stack) warmCaches(l *load) {
+	l.mu.Lock()
+	ids := make([]string, 0, len(l.acked))
+	for _, id := range l.acked {
+		ids = append(ids, id)
+		if len(ids) == 2*2048 {
+			break
+		}
+	}
+	l.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := g; i < len(ids) && ctx.Err() == nil; i += 8 {
+				_, _ = s.c.GetProductWithResponse(ctx, idOf(ids[i]), nil)
+			}
+		}()
+	}
+	wg.Wait()
+	_, _ = s.c.ListProductsWithResponse(ctx, &pm.ListProductsParams{})
 }

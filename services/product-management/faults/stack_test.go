@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -44,6 +46,10 @@ type stack struct {
 	rcv              *receiver
 	phases           int       // fault phases run
 	firstRoundEnd    time.Time // when the first round of faults ended
+	// profiles (SOAK_PROFILES) is where each resource reading saves product-management's heap
+	// profile, served on pmDebug: the profiles at the warm-up mark and the end tell what grew.
+	profiles, pmDebug string
+	profiled          int
 }
 
 // pmEnv are product-management's settings in the suite: short deadlines and webhook timings, so
@@ -69,8 +75,17 @@ func newStack(t *testing.T) *stack {
 	// Tokens outlive a soak (a partner's client would fetch new ones; these are fetched once).
 	s.id = testenv.StartIdentityWith(t, testenv.IdentityOptions{DatabaseURL: via(t, s.idDB, s.idPG), Env: map[string]string{"IDENTITY_TOKEN_TTL": "6h"}})
 	s.pmID = proxy(t, tox, "pm-identity", hostOf(t, s.id.URL))
+	env := maps.Clone(pmEnv)
+	if s.profiles = os.Getenv("SOAK_PROFILES"); s.profiles != "" {
+		port, err := pgcluster.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.pmDebug = fmt.Sprintf("127.0.0.1:%d", port)
+		env["DEBUG_ADDR"] = s.pmDebug
+	}
 	s.pm = testenv.StartPMProcess(t, s.id, testenv.PMProcessOptions{DatabaseURL: via(t, s.pmDB, s.pmPG),
-		IdentityURL: "http://" + s.pmID.Listen, Failpoints: true, Env: pmEnv})
+		IdentityURL: "http://" + s.pmID.Listen, Failpoints: true, Env: env})
 	s.owner = s.id.Partner("Owner")
 	s.org = s.owner.Org(t, "Faults")
 	s.owner.Instance(t, s.org, "faults")
