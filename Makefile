@@ -84,6 +84,10 @@ soak: ## the fault suite repeated in random order for SOAK (30m), watching both 
 bench: ## run the benchmarks
 	@for m in $(MODULES); do (cd $$m && $(GO) test -run '^$$' -bench . -benchmem ./...) || exit 1; done
 
+.PHONY: bench-import
+bench-import: build ## catalog sync at bulk speed: import, re-import and export of 100,000 products beside the single create and COPY, in one run
+	@bash tools/bench/import.sh
+
 .PHONY: bench-http
 bench-http: build ## throughput of the storefront reads and creates (wrk) against pgbench -S in the same run
 	@bash tools/bench/http.sh
