@@ -51,6 +51,7 @@ type Store interface {
 // Catalog is what bulk work reads and writes through.
 type Catalog interface {
 	SetProduct(ctx context.Context, instance uuid.UUID, locale, key string, in catalog.ProductInput, ifVersion int64) (catalog.View, catalog.SetOutcome, error)
+	SetProducts(ctx context.Context, instance uuid.UUID, locale string, lines []catalog.SetLine) ([]catalog.SetResult, error)
 	IDsOfKeys(ctx context.Context, instance uuid.UUID, refs []catalog.KeyRef) (map[catalog.KeyRef]uuid.UUID, error)
 	ListProducts(ctx context.Context, instance uuid.UUID, q catalog.ListQuery, r catalog.Read) (catalog.View, catalog.Total, *catalog.Cursor, error)
 	Channels(ctx context.Context, instance uuid.UUID) ([]catalog.Channel, error)

@@ -263,6 +263,7 @@ func (e *lineFailed) Error() string { return fmt.Sprintf("bulk: line %d: %v", e.
 // It reports whether the import is over.
 func (s *Service) runBatch(ctx context.Context, instance, id uuid.UUID, next func(ctx context.Context) error) (bool, error) {
 	refused := map[int]*lineFailed{} // lines the database refused, rejected on the next run
+	oneByOne := false
 	for {
 		over := false
 		err := s.store.Atomically(ctx, func(ctx context.Context) error {
@@ -293,7 +294,7 @@ func (s *Service) runBatch(ctx context.Context, instance, id uuid.UUID, next fun
 			if err != nil {
 				return err
 			}
-			results, err := s.apply(ctx, instance, im.Locale, lines, refused)
+			results, err := s.apply(ctx, instance, im.Locale, lines, refused, oneByOne)
 			if err != nil {
 				return err
 			}
@@ -309,8 +310,12 @@ func (s *Service) runBatch(ctx context.Context, instance, id uuid.UUID, next fun
 			return next(ctx)
 		})
 		var lf *lineFailed
-		if errors.As(err, &lf) {
+		switch {
+		case errors.As(err, &lf):
 			refused[lf.n] = lf
+			continue
+		case errors.Is(err, errOneByOne):
+			oneByOne = true
 			continue
 		}
 		return over, err
@@ -354,9 +359,10 @@ func (s *Service) finish(ctx context.Context, instance uuid.UUID, im Import, res
 	return s.store.RecordEvents(ctx, instance, []catalog.NewEvent{{ID: newID(), Type: kind, Resource: im.ID.String(), Data: data}})
 }
 
-// apply applies lines in the transaction of ctx: each line's product is set alone, and a line the
-// database refuses stops the batch (lineFailed) so it runs again without it.
-func (s *Service) apply(ctx context.Context, instance uuid.UUID, locale string, lines []Line, refused map[int]*lineFailed) ([]Result, error) {
+// apply applies lines in the transaction of ctx, together (applyBatch) or, once the database
+// refused a batch as a whole, each line's product alone: a line the database refuses then stops
+// the batch (lineFailed) so it runs again without it.
+func (s *Service) apply(ctx context.Context, instance uuid.UUID, locale string, lines []Line, refused map[int]*lineFailed, oneByOne bool) ([]Result, error) {
 	results := make([]Result, len(lines))
 	bodies := make([][]byte, 0, len(lines))
 	at := make([]int, 0, len(lines))
@@ -376,6 +382,9 @@ func (s *Service) apply(ctx context.Context, instance uuid.UUID, locale string, 
 	})
 	if err != nil {
 		return nil, err
+	}
+	if !oneByOne {
+		return results, s.applyBatch(ctx, instance, locale, decoded, at, results)
 	}
 	for k, d := range decoded {
 		r := &results[at[k]]
@@ -405,6 +414,51 @@ func (s *Service) apply(ctx context.Context, instance uuid.UUID, locale string, 
 		}
 	}
 	return results, nil
+}
+
+// errOneByOne is a batch the database refused as a whole: it runs again a line at a time, to
+// reject only the line at fault.
+var errOneByOne = errors.New("bulk: the batch runs again line by line")
+
+// applyBatch sets the decoded lines' products together (catalog.SetProducts).
+func (s *Service) applyBatch(ctx context.Context, instance uuid.UUID, locale string, decoded []Decoded, at []int, results []Result) error {
+	lines := make([]catalog.SetLine, 0, len(decoded))
+	set := make([]int, 0, len(decoded)) // the result of each line set
+	for k, d := range decoded {
+		r := &results[at[k]]
+		if d.Key != "" {
+			key := d.Key
+			r.Key = &key
+		}
+		if d.Err != nil {
+			r.Status, r.Problem = statusOf(d.Err), problemOf(d.Err)
+			continue
+		}
+		lines = append(lines, catalog.SetLine{Key: d.Key, Input: d.Input})
+		set = append(set, at[k])
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	out, err := s.catalog.SetProducts(ctx, instance, locale, lines)
+	if errors.Is(err, catalog.ErrBatchConflict) {
+		return errOneByOne
+	}
+	if err != nil {
+		return err
+	}
+	for k, o := range out {
+		r := &results[set[k]]
+		switch {
+		case o.Err != nil:
+			r.Status, r.Problem = statusOf(o.Err), problemOf(o.Err)
+		case o.Outcome == catalog.SetCreated:
+			r.Status, r.Product = 201, o.Product
+		default:
+			r.Status, r.Product, r.Unchanged = 200, o.Product, o.Outcome == catalog.SetUnchanged
+		}
+	}
+	return nil
 }
 
 func statusOf(err error) int {

@@ -47,17 +47,29 @@ type CategoryStore interface {
 
 // productCategory checks a product's category and returns its attribute set.
 func (s *Service) productCategory(ctx context.Context, instance, id uuid.UUID) (uuid.UUID, []Attribute, error) {
+	unknown := fault.Invalid("category", "unknown_category", "no such category in this instance")
 	if id == uuid.Nil {
-		return uuid.Nil, nil, fault.Invalid("category", "unknown_category", "no such category in this instance")
+		return uuid.Nil, nil, unknown
+	}
+	memo := lookupsOf(ctx)
+	if set, found, seen := memo.category(id); seen {
+		if !found {
+			return uuid.Nil, nil, unknown
+		}
+		return id, set, nil
 	}
 	found, err := s.categories.CategoriesByID(ctx, instance, []uuid.UUID{id}, ReadLocale{})
 	if err != nil {
 		return uuid.Nil, nil, err
 	}
 	if len(found) == 0 {
-		return uuid.Nil, nil, fault.Invalid("category", "unknown_category", "no such category in this instance")
+		memo.setCategory(id, nil, false)
+		return uuid.Nil, nil, unknown
 	}
 	set, err := s.categories.AttributeSet(ctx, instance, id)
+	if err == nil {
+		memo.setCategory(id, set, true)
+	}
 	return id, set, err
 }
 

@@ -155,9 +155,15 @@ func (s *Service) DeleteChannel(ctx context.Context, instance, id uuid.UUID) err
 }
 
 func (s *Service) channelMap(ctx context.Context, instance uuid.UUID) (map[uuid.UUID]Channel, error) {
+	memo := lookupsOf(ctx)
+	if m := memo.channelMap(); m != nil {
+		return m, nil
+	}
 	list, err := s.channels.Channels(ctx, instance)
 	if err != nil {
 		return nil, err
 	}
-	return index(list, func(c Channel) uuid.UUID { return c.ID }), nil
+	m := index(list, func(c Channel) uuid.UUID { return c.ID })
+	memo.setChannels(m)
+	return m, nil
 }

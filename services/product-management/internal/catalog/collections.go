@@ -120,14 +120,24 @@ func (s *Service) collectionIDs(ctx context.Context, instance uuid.UUID, in []uu
 		}
 	}
 	known := map[uuid.UUID]bool{}
-	if len(ids) > 0 {
-		found, err := s.collections.CollectionsByID(ctx, instance, ids, ReadLocale{})
+	memo := lookupsOf(ctx)
+	var ask []uuid.UUID
+	for _, id := range ids {
+		if found, seen := memo.collection(id); seen {
+			known[id] = found
+		} else {
+			ask = append(ask, id)
+		}
+	}
+	if len(ask) > 0 {
+		found, err := s.collections.CollectionsByID(ctx, instance, ask, ReadLocale{})
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range found {
 			known[c.ID] = true
 		}
+		memo.setCollections(ask, known)
 	}
 	for i, id := range in {
 		if !known[id] {

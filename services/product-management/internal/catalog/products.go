@@ -121,6 +121,8 @@ type ProductUpdate struct {
 // ProductStore persists products.
 type ProductStore interface {
 	CreateProduct(ctx context.Context, instance uuid.UUID, locale string, p NewProduct) error
+	// CreateProducts stores many in one round trip; a conflict does not say whose it was.
+	CreateProducts(ctx context.Context, instance uuid.UUID, locale string, ps []NewProduct) error
 	UpdateProduct(ctx context.Context, instance, id uuid.UUID, locale string, u ProductUpdate) error
 	DeleteProduct(ctx context.Context, instance, id uuid.UUID, ifVersion int64) error
 }

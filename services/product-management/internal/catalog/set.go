@@ -42,6 +42,8 @@ type SetStore interface {
 	// LockProductByKey locks the product with key until the change ends and returns its id and
 	// version (found false: none has it).
 	LockProductByKey(ctx context.Context, instance uuid.UUID, key string) (id uuid.UUID, version int64, found bool, err error)
+	// LockProductsByKey is LockProductByKey for many keys (in one order), answering those found.
+	LockProductsByKey(ctx context.Context, instance uuid.UUID, keys []string) (map[string]uuid.UUID, error)
 	// ReplaceProduct writes a product's new state in locale over its stored one.
 	ReplaceProduct(ctx context.Context, instance uuid.UUID, locale string, set ProductSet) error
 }
@@ -54,7 +56,7 @@ type SetStore interface {
 // version the write expects; a product that does not exist has none.
 func (s *Service) SetProduct(ctx context.Context, instance uuid.UUID, locale, key string, in ProductInput, ifVersion int64) (View, SetOutcome, error) {
 	if in.Key != nil && *in.Key != key {
-		return View{}, 0, fault.Invalid("key", "key_mismatch", "the body's key must be the one in the path")
+		return View{}, 0, keyMismatch()
 	}
 	in.Key = &key
 	var out View
@@ -125,6 +127,10 @@ func (s *Service) SetProduct(ctx context.Context, instance uuid.UUID, locale, ke
 		return plan.changes(ctx, s, instance, locale, out)
 	})
 	return out, outcome, err
+}
+
+func keyMismatch() error {
+	return fault.Invalid("key", "key_mismatch", "the body's key must be the one in the path")
 }
 
 // setPlan is the difference between a stored product and the state sent for it.

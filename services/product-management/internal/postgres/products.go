@@ -31,64 +31,7 @@ func queueValues(b *pgx.Batch, instance, product uuid.UUID, values []catalog.Att
 func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale string, p catalog.NewProduct) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
-		b.Queue(`insert into products (instance_id, id, status, vendor, tags, category_id, key) values ($1, $2, $3, $4, $5, $6, $7)`,
-			instance, p.ID, string(p.Status), p.Vendor, p.Tags, p.Category, p.Key)
-		queueValues(b, instance, p.ID, p.Values)
-		if p.Title != nil || p.Description != nil {
-			// The product's row is inserted in this transaction: its created_at is now().
-			b.Queue(`insert into product_translations (instance_id, product_id, locale, title, description, product_created_at) values ($1, $2, $3, $4, $5, now())`,
-				instance, p.ID, locale, p.Title, p.Description)
-		}
-		var oid, opid []uuid.UUID
-		var opos []int32
-		var oname []string
-		var vid, void, vpid []uuid.UUID
-		var vpos []int32
-		var vlabel []string
-		for _, o := range p.Options {
-			oid, opid, opos, oname = append(oid, o.ID), append(opid, p.ID), append(opos, int32(o.Position)), append(oname, *o.Name)
-			for _, v := range o.Values {
-				vid, void, vpid, vpos, vlabel = append(vid, v.ID), append(void, o.ID), append(vpid, p.ID), append(vpos, int32(v.Position)), append(vlabel, *v.Value)
-			}
-		}
-		if len(oid) > 0 {
-			b.Queue(`insert into product_options (instance_id, id, product_id, position) select $1, * from unnest($2::uuid[], $3::uuid[], $4::int[])`,
-				instance, oid, opid, opos)
-			b.Queue(`insert into product_option_translations (instance_id, option_id, locale, name) select $1, id, $2, name from unnest($3::uuid[], $4::text[]) as x(id, name)`,
-				instance, locale, oid, oname)
-		}
-		if len(vid) > 0 {
-			b.Queue(`insert into option_values (instance_id, id, option_id, product_id, position) select $1, * from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::int[])`,
-				instance, vid, void, vpid, vpos)
-			b.Queue(`insert into option_value_translations (instance_id, value_id, locale, value) select $1, id, $2, value from unnest($3::uuid[], $4::text[]) as x(id, value)`,
-				instance, locale, vid, vlabel)
-		}
-		if len(p.NewMedias) > 0 { // before the variants, which may point at them
-			queueMedias(b, instance, locale, p.NewMedias)
-			pos := positions(len(p.Medias))
-			b.Queue(`insert into product_medias (instance_id, product_id, media_id, position)
-				select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Medias, pos)
-		}
-		if len(p.Variants) > 0 {
-			insertVariants(b, instance, p.Variants)
-		}
-		if len(p.Channels) > 0 {
-			pos := positions(len(p.Channels))
-			b.Queue(`insert into product_channels (instance_id, product_id, channel_id, position)
-				select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Channels, pos)
-		}
-		if len(p.Collections) > 0 {
-			pos := positions(len(p.Collections))
-			b.Queue(`insert into product_collections (instance_id, product_id, collection_id, position)
-				select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Collections, pos)
-		}
-		var prices []price.Row
-		for _, v := range p.Variants {
-			prices = append(prices, v.Prices...)
-		}
-		if len(prices) > 0 {
-			queuePrices(b, instance, prices)
-		}
+		queueProduct(b, instance, locale, p)
 		return tx.SendBatch(ctx, b).Close()
 	})
 	if name, ok := uniqueViolation(err); ok && name == "products_key" {
@@ -106,6 +49,80 @@ func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale st
 		}
 	}
 	return wrap(conflictError(err))
+}
+
+// queueProduct queues the inserts of a product graph.
+func queueProduct(b *pgx.Batch, instance uuid.UUID, locale string, p catalog.NewProduct) {
+	b.Queue(`insert into products (instance_id, id, status, vendor, tags, category_id, key) values ($1, $2, $3, $4, $5, $6, $7)`,
+		instance, p.ID, string(p.Status), p.Vendor, p.Tags, p.Category, p.Key)
+	queueValues(b, instance, p.ID, p.Values)
+	if p.Title != nil || p.Description != nil {
+		// The product's row is inserted in this transaction: its created_at is now().
+		b.Queue(`insert into product_translations (instance_id, product_id, locale, title, description, product_created_at) values ($1, $2, $3, $4, $5, now())`,
+			instance, p.ID, locale, p.Title, p.Description)
+	}
+	var oid, opid []uuid.UUID
+	var opos []int32
+	var oname []string
+	var vid, void, vpid []uuid.UUID
+	var vpos []int32
+	var vlabel []string
+	for _, o := range p.Options {
+		oid, opid, opos, oname = append(oid, o.ID), append(opid, p.ID), append(opos, int32(o.Position)), append(oname, *o.Name)
+		for _, v := range o.Values {
+			vid, void, vpid, vpos, vlabel = append(vid, v.ID), append(void, o.ID), append(vpid, p.ID), append(vpos, int32(v.Position)), append(vlabel, *v.Value)
+		}
+	}
+	if len(oid) > 0 {
+		b.Queue(`insert into product_options (instance_id, id, product_id, position) select $1, * from unnest($2::uuid[], $3::uuid[], $4::int[])`,
+			instance, oid, opid, opos)
+		b.Queue(`insert into product_option_translations (instance_id, option_id, locale, name) select $1, id, $2, name from unnest($3::uuid[], $4::text[]) as x(id, name)`,
+			instance, locale, oid, oname)
+	}
+	if len(vid) > 0 {
+		b.Queue(`insert into option_values (instance_id, id, option_id, product_id, position) select $1, * from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::int[])`,
+			instance, vid, void, vpid, vpos)
+		b.Queue(`insert into option_value_translations (instance_id, value_id, locale, value) select $1, id, $2, value from unnest($3::uuid[], $4::text[]) as x(id, value)`,
+			instance, locale, vid, vlabel)
+	}
+	if len(p.NewMedias) > 0 { // before the variants, which may point at them
+		queueMedias(b, instance, locale, p.NewMedias)
+		pos := positions(len(p.Medias))
+		b.Queue(`insert into product_medias (instance_id, product_id, media_id, position)
+			select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Medias, pos)
+	}
+	if len(p.Variants) > 0 {
+		insertVariants(b, instance, p.Variants)
+	}
+	if len(p.Channels) > 0 {
+		pos := positions(len(p.Channels))
+		b.Queue(`insert into product_channels (instance_id, product_id, channel_id, position)
+			select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Channels, pos)
+	}
+	if len(p.Collections) > 0 {
+		pos := positions(len(p.Collections))
+		b.Queue(`insert into product_collections (instance_id, product_id, collection_id, position)
+			select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Collections, pos)
+	}
+	var prices []price.Row
+	for _, v := range p.Variants {
+		prices = append(prices, v.Prices...)
+	}
+	if len(prices) > 0 {
+		queuePrices(b, instance, prices)
+	}
+}
+
+// CreateProducts stores product graphs in one round trip (an import's batch): a conflict does not
+// say which product had it (the caller sets them one by one to find out).
+func (s *Store) CreateProducts(ctx context.Context, instance uuid.UUID, locale string, ps []catalog.NewProduct) error {
+	return wrap(conflictError(s.inTx(ctx, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		for _, p := range ps {
+			queueProduct(b, instance, locale, p)
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})))
 }
 
 // UpdateProduct applies an update to the product row, its lists and its texts in locale.

@@ -217,3 +217,19 @@ func orNone(ids []uuid.UUID) []uuid.UUID {
 	}
 	return ids
 }
+
+func (s *Store) LockProductsByKey(ctx context.Context, instance uuid.UUID, keys []string) (map[string]uuid.UUID, error) {
+	// Locked in id order: two batches of overlapping keys never wait on each other in a cycle.
+	rows, err := s.db(ctx).Query(ctx, `select key, id from products where instance_id = $1 and key = any($2) order by id for update`, instance, keys)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out := make(map[string]uuid.UUID, len(keys))
+	var key string
+	var id uuid.UUID
+	_, err = pgx.ForEachRow(rows, []any{&key, &id}, func() error {
+		out[key] = id
+		return nil
+	})
+	return out, wrap(err)
+}
