@@ -9,6 +9,9 @@
 #   time from its 200 until the feed lists it) and the service's peak RSS;
 # - importing the same files again (unchanged lines write nothing) against the first import;
 # - the export of every product against walking them with cursor pages of 100.
+# BENCH_PRODUCTS (100000), BENCH_DURATION (10s) and BENCH_CONNECTIONS (32) change the run;
+# BENCH_PROFILE=DIR writes the service's CPU profile of 20 s of the import and of the re-import to
+# DIR/import.pprof and DIR/reimport.pprof.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${BENCH_PRODUCTS:-100000}
@@ -22,6 +25,11 @@ now() { date +%s.%N; }
 rate() { jq -n "$1 / ($3 - $2) | floor"; } # count start end
 ratio() { jq -n "$1 / $2 * 100 | round / 100"; }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/${pids[1]}/status"; }
+profile() { # name: 20 s of the service's CPU, in the background
+	[ -n "${BENCH_PROFILE:-}" ] || return 0
+	mkdir -p "$BENCH_PROFILE"
+	curl -s "http://127.0.0.1:$DEBUG_PORT/debug/pprof/profile?seconds=20" -o "$BENCH_PROFILE/$1.pprof" &
+}
 
 # The files: each line a product in the import's shape, 6 variants with a base and a channel price.
 half=$((N / 2))
@@ -128,6 +136,7 @@ watch &
 watcher=$!
 t0=$(now)
 first=$(import_file "$work/part1.ndjson")
+profile import
 sleep 2
 during_rps=$(wrk_rps read-during "$read_path" GET)
 counts1=$(wait_import "$first")
@@ -141,6 +150,7 @@ import_rate=$(rate "$N" "$t0" "$t1")
 
 # The same files again: every line unchanged.
 t0=$(now)
+profile reimport
 counts3=$(wait_import "$(import_file "$work/part1.ndjson")")
 counts4=$(wait_import "$(import_file "$work/part2.ndjson")")
 t1=$(now)
