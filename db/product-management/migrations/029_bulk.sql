@@ -64,6 +64,7 @@ create table import_lines (
     body        text,                        -- the line; null once applied, or when it could not be stored (error says why)
     key         text,
     status      smallint,                    -- 201, 200, 400, 409, 422 once applied
+    unchanged   boolean not null default false, -- a 200 that wrote nothing
     product_id  uuid,
     error       jsonb,                       -- the problem of a rejected line (detail, violations)
     primary key (instance_id, import_id, line),

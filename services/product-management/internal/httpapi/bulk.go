@@ -419,6 +419,7 @@ type importResult struct {
 	Line       int                `json:"line"`
 	Key        *string            `json:"key,omitempty"`
 	Status     int                `json:"status"`
+	Unchanged  bool               `json:"unchanged,omitempty"`
 	ID         *string            `json:"@id,omitempty"`
 	Detail     string             `json:"detail,omitempty"`
 	Violations []common.Violation `json:"violations,omitempty"`
@@ -447,7 +448,7 @@ func (s *Server) GetImportResults(ctx context.Context, req api.GetImportResultsR
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
 		for _, r := range page {
-			line := importResult{Line: r.N, Key: r.Key, Status: r.Status}
+			line := importResult{Line: r.N, Key: r.Key, Status: r.Status, Unchanged: r.Unchanged}
 			if r.Product != uuid.Nil {
 				id := iri.Products.Of(r.Product)
 				line.ID = &id

@@ -21,6 +21,7 @@ type importResult struct {
 	Line       int                `json:"line"`
 	Key        *string            `json:"key"`
 	Status     int                `json:"status"`
+	Unchanged  bool               `json:"unchanged"`
 	ID         *string            `json:"@id"`
 	Detail     string             `json:"detail"`
 	Violations []common.Violation `json:"violations"`
@@ -145,6 +146,9 @@ func TestImportAppliesLinesByKey(t *testing.T) {
 		}
 		if want[i].path != "" && (len(r.Violations) == 0 || r.Violations[0].PropertyPath != want[i].path) {
 			t.Errorf("line %d: violations %+v, want one at %s", i+1, r.Violations, want[i].path)
+		}
+		if r.Unchanged != (i == 2) {
+			t.Errorf("line %d: unchanged %v", i+1, r.Unchanged)
 		}
 		if (r.Status == 201 || r.Status == 200) && (r.ID == nil || r.Key == nil) {
 			t.Errorf("line %d: %+v has no @id or key", i+1, r)

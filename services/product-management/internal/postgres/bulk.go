@@ -248,10 +248,10 @@ func (s *Store) RecordResults(ctx context.Context, instance, id uuid.UUID, resul
 	b := &pgx.Batch{}
 	if len(results) > 0 {
 		n := len(results)
-		lines, statuses := make([]int32, n), make([]int16, n)
+		lines, statuses, unchanged := make([]int32, n), make([]int16, n), make([]bool, n)
 		keys, products, problems := make([]*string, n), make([]*uuid.UUID, n), make([]*string, n)
 		for i, r := range results {
-			lines[i], statuses[i], keys[i] = int32(r.N), int16(r.Status), r.Key
+			lines[i], statuses[i], keys[i], unchanged[i] = int32(r.N), int16(r.Status), r.Key, r.Unchanged
 			if r.Product != uuid.Nil {
 				p := r.Product
 				products[i] = &p
@@ -265,9 +265,10 @@ func (s *Store) RecordResults(ctx context.Context, instance, id uuid.UUID, resul
 				problems[i] = &t
 			}
 		}
-		b.Queue(`update import_lines l set body = null, status = x.status, key = x.key, product_id = x.product, error = x.error::jsonb
-			from unnest($3::int[], $4::smallint[], $5::text[], $6::uuid[], $7::text[]) as x(line, status, key, product, error)
-			where l.instance_id = $1 and l.import_id = $2 and l.line = x.line`, instance, id, lines, statuses, keys, products, problems)
+		b.Queue(`update import_lines l set body = null, status = x.status, key = x.key, product_id = x.product, error = x.error::jsonb,
+				unchanged = x.unchanged
+			from unnest($3::int[], $4::smallint[], $5::text[], $6::uuid[], $7::text[], $8::bool[]) as x(line, status, key, product, error, unchanged)
+			where l.instance_id = $1 and l.import_id = $2 and l.line = x.line`, instance, id, lines, statuses, keys, products, problems, unchanged)
 	}
 	b.Queue(`update imports set status = $3, processed = $4, created = $5, updated = $6, unchanged = $7, rejected = $8, finished_at = $9,
 		error = $10 where instance_id = $1 and id = $2`, instance, id, im.Status, im.Processed, im.Created, im.Updated, im.Unchanged, im.Rejected,
@@ -285,7 +286,7 @@ func (s *Store) RequestCancel(ctx context.Context, instance, id uuid.UUID) (bulk
 }
 
 func (s *Store) Results(ctx context.Context, instance, id uuid.UUID, after, n int) ([]bulk.Result, error) {
-	rows, err := s.db(ctx).Query(ctx, `select line, key, status, product_id, error from import_lines
+	rows, err := s.db(ctx).Query(ctx, `select line, key, status, product_id, error, unchanged from import_lines
 		where instance_id = $1 and import_id = $2 and line > $3 and status is not null order by line limit $4`, instance, id, after, n)
 	if err != nil {
 		return nil, wrap(err)
@@ -295,7 +296,7 @@ func (s *Store) Results(ctx context.Context, instance, id uuid.UUID, after, n in
 		var status int16
 		var product *uuid.UUID
 		var problem []byte
-		if err := r.Scan(&res.N, &res.Key, &status, &product, &problem); err != nil {
+		if err := r.Scan(&res.N, &res.Key, &status, &product, &problem, &res.Unchanged); err != nil {
 			return res, err
 		}
 		res.Status = int(status)
