@@ -99,7 +99,8 @@ func exportFilters(b *api.ExportCreate, r *refReader) (bulk.ExportFilters, error
 			continue
 		}
 		id := r.of(ref.in)(*ref.value)
-		if id == uuid.Nil && r.ids != nil || id == uuid.Nil && !strings.Contains(*ref.value, "=") {
+		// A key is known only once looked up (the second pass); anything else names nothing at once.
+		if _, byKey := ref.in.Key(*ref.value); id == uuid.Nil && (!byKey || r.ids != nil) {
 			vs.Add(ref.field, "unknown_"+ref.field, "no such "+ref.field+" in this instance")
 		}
 		*ref.to = &id
