@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -53,25 +54,82 @@ func (s *Store) CreateProduct(ctx context.Context, instance uuid.UUID, locale st
 
 // queueProduct queues the inserts of a product graph.
 func queueProduct(b *pgx.Batch, instance uuid.UUID, locale string, p catalog.NewProduct) {
-	b.Queue(`insert into products (instance_id, id, status, vendor, tags, category_id, key) values ($1, $2, $3, $4, $5, $6, $7)`,
-		instance, p.ID, string(p.Status), p.Vendor, p.Tags, p.Category, p.Key)
-	queueValues(b, instance, p.ID, p.Values)
-	if p.Title != nil || p.Description != nil {
-		// The product's row is inserted in this transaction: its created_at is now().
-		b.Queue(`insert into product_translations (instance_id, product_id, locale, title, description, product_created_at) values ($1, $2, $3, $4, $5, now())`,
-			instance, p.ID, locale, p.Title, p.Description)
-	}
+	queueProducts(b, instance, locale, []catalog.NewProduct{p})
+}
+
+// queueProducts queues the inserts of product graphs: one statement per table whatever their
+// number (an import's batch of 200 products is some 15 statements, not 2,000), in the order the
+// foreign keys need.
+func queueProducts(b *pgx.Batch, instance uuid.UUID, locale string, ps []catalog.NewProduct) {
+	var ids []uuid.UUID
+	var statuses []string
+	var vendors, keys []*string
+	var tags [][]byte
+	var categories []*uuid.UUID
+	var tp []uuid.UUID // translations
+	var titles, descriptions []*string
+	var ap, aa []uuid.UUID // attribute values
+	var apos []int32
+	var araw []string
 	var oid, opid []uuid.UUID
 	var opos []int32
 	var oname []string
 	var vid, void, vpid []uuid.UUID
 	var vpos []int32
 	var vlabel []string
-	for _, o := range p.Options {
-		oid, opid, opos, oname = append(oid, o.ID), append(opid, p.ID), append(opos, int32(o.Position)), append(oname, *o.Name)
-		for _, v := range o.Values {
-			vid, void, vpid, vpos, vlabel = append(vid, v.ID), append(void, o.ID), append(vpid, p.ID), append(vpos, int32(v.Position)), append(vlabel, *v.Value)
+	var medias []catalog.Media
+	var mp, mm []uuid.UUID // product medias
+	var mpos []int32
+	var variants []catalog.Variant
+	var cp, cc, lp, lc []uuid.UUID // channels, collections
+	var cpos, lpos []int32
+	var prices []price.Row
+	for _, p := range ps {
+		t := []byte("[]")
+		if len(p.Tags) > 0 {
+			t, _ = json.Marshal(p.Tags)
 		}
+		ids, statuses, vendors, keys, tags, categories = append(ids, p.ID), append(statuses, string(p.Status)), append(vendors, p.Vendor),
+			append(keys, p.Key), append(tags, t), append(categories, p.Category)
+		if p.Title != nil || p.Description != nil {
+			tp, titles, descriptions = append(tp, p.ID), append(titles, p.Title), append(descriptions, p.Description)
+		}
+		for i, v := range p.Values {
+			ap, aa, apos, araw = append(ap, p.ID), append(aa, v.Attribute), append(apos, int32(i)), append(araw, string(v.Value))
+		}
+		for _, o := range p.Options {
+			oid, opid, opos, oname = append(oid, o.ID), append(opid, p.ID), append(opos, int32(o.Position)), append(oname, *o.Name)
+			for _, v := range o.Values {
+				vid, void, vpid, vpos, vlabel = append(vid, v.ID), append(void, o.ID), append(vpid, p.ID), append(vpos, int32(v.Position)), append(vlabel, *v.Value)
+			}
+		}
+		medias = append(medias, p.NewMedias...)
+		for i, m := range p.Medias {
+			mp, mm, mpos = append(mp, p.ID), append(mm, m), append(mpos, int32(i))
+		}
+		variants = append(variants, p.Variants...)
+		for i, c := range p.Channels {
+			cp, cc, cpos = append(cp, p.ID), append(cc, c), append(cpos, int32(i))
+		}
+		for i, c := range p.Collections {
+			lp, lc, lpos = append(lp, p.ID), append(lc, c), append(lpos, int32(i))
+		}
+		for _, v := range p.Variants {
+			prices = append(prices, v.Prices...)
+		}
+	}
+	b.Queue(`insert into products (instance_id, id, status, vendor, tags, category_id, key)
+		select $1, x.id, x.status, x.vendor, array(select jsonb_array_elements_text(x.tags)), x.category, x.key
+		from unnest($2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::uuid[], $7::text[]) as x(id, status, vendor, tags, category, key)`,
+		instance, ids, statuses, vendors, tags, categories, keys)
+	if len(ap) > 0 {
+		b.Queue(`insert into product_attribute_values (instance_id, product_id, attribute_id, position, value)
+			select $1, x.p, x.a, x.pos, x.v::jsonb from unnest($2::uuid[], $3::uuid[], $4::int[], $5::text[]) as x(p, a, pos, v)`, instance, ap, aa, apos, araw)
+	}
+	if len(tp) > 0 {
+		// The products' rows are inserted in this transaction: their created_at is now().
+		b.Queue(`insert into product_translations (instance_id, product_id, locale, title, description, product_created_at)
+			select $1, x.p, $2, x.t, x.d, now() from unnest($3::uuid[], $4::text[], $5::text[]) as x(p, t, d)`, instance, locale, tp, titles, descriptions)
 	}
 	if len(oid) > 0 {
 		b.Queue(`insert into product_options (instance_id, id, product_id, position) select $1, * from unnest($2::uuid[], $3::uuid[], $4::int[])`,
@@ -85,28 +143,23 @@ func queueProduct(b *pgx.Batch, instance uuid.UUID, locale string, p catalog.New
 		b.Queue(`insert into option_value_translations (instance_id, value_id, locale, value) select $1, id, $2, value from unnest($3::uuid[], $4::text[]) as x(id, value)`,
 			instance, locale, vid, vlabel)
 	}
-	if len(p.NewMedias) > 0 { // before the variants, which may point at them
-		queueMedias(b, instance, locale, p.NewMedias)
-		pos := positions(len(p.Medias))
+	if len(medias) > 0 { // before the variants, which may point at them
+		queueMedias(b, instance, locale, medias)
+	}
+	if len(mp) > 0 {
 		b.Queue(`insert into product_medias (instance_id, product_id, media_id, position)
-			select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Medias, pos)
+			select $1, * from unnest($2::uuid[], $3::uuid[], $4::int[])`, instance, mp, mm, mpos)
 	}
-	if len(p.Variants) > 0 {
-		insertVariants(b, instance, p.Variants)
+	if len(variants) > 0 {
+		insertVariants(b, instance, variants)
 	}
-	if len(p.Channels) > 0 {
-		pos := positions(len(p.Channels))
+	if len(cp) > 0 {
 		b.Queue(`insert into product_channels (instance_id, product_id, channel_id, position)
-			select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Channels, pos)
+			select $1, * from unnest($2::uuid[], $3::uuid[], $4::int[])`, instance, cp, cc, cpos)
 	}
-	if len(p.Collections) > 0 {
-		pos := positions(len(p.Collections))
+	if len(lp) > 0 {
 		b.Queue(`insert into product_collections (instance_id, product_id, collection_id, position)
-			select $1, $2, * from unnest($3::uuid[], $4::int[])`, instance, p.ID, p.Collections, pos)
-	}
-	var prices []price.Row
-	for _, v := range p.Variants {
-		prices = append(prices, v.Prices...)
+			select $1, * from unnest($2::uuid[], $3::uuid[], $4::int[])`, instance, lp, lc, lpos)
 	}
 	if len(prices) > 0 {
 		queuePrices(b, instance, prices)
@@ -118,9 +171,7 @@ func queueProduct(b *pgx.Batch, instance uuid.UUID, locale string, p catalog.New
 func (s *Store) CreateProducts(ctx context.Context, instance uuid.UUID, locale string, ps []catalog.NewProduct) error {
 	return wrap(conflictError(s.inTx(ctx, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
-		for _, p := range ps {
-			queueProduct(b, instance, locale, p)
-		}
+		queueProducts(b, instance, locale, ps)
 		return tx.SendBatch(ctx, b).Close()
 	})))
 }
