@@ -67,21 +67,7 @@ func Atomically(ctx context.Context, pool *pgxpool.Pool, fn func(ctx context.Con
 	if _, ok := In(ctx); ok {
 		return fn(ctx)
 	}
-	var c *change
-	err := pgerr.InTx(ctx, pool, func(tx pgx.Tx) error {
-		c = &change{tx: tx} // a retried attempt starts afresh
-		cctx := context.WithValue(ctx, txKey{}, c)
-		if err := fn(cctx); err != nil {
-			return err
-		}
-		return c.flush(cctx)
-	})
-	if err == nil && c != nil {
-		for _, f := range c.afterCommit {
-			f()
-		}
-	}
-	return err
+	return run(ctx, pool, pgx.TxOptions{}, fn)
 }
 
 // Snapshot runs fn in one REPEATABLE READ transaction of pool that every DB and InTx with fn's ctx
@@ -91,9 +77,15 @@ func Snapshot(ctx context.Context, pool *pgxpool.Pool, fn func(ctx context.Conte
 	if _, ok := In(ctx); ok {
 		return errors.New("pgtx: a snapshot cannot join a change already running")
 	}
+	return run(ctx, pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, fn)
+}
+
+// run runs fn as a change in a new transaction with opts: staged work flushed before the commit,
+// after-commit hooks once it committed.
+func run(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, fn func(ctx context.Context) error) error {
 	var c *change
-	err := pgerr.InTxWith(ctx, pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-		c = &change{tx: tx}
+	err := pgerr.InTxWith(ctx, pool, opts, func(tx pgx.Tx) error {
+		c = &change{tx: tx} // a retried attempt starts afresh
 		cctx := context.WithValue(ctx, txKey{}, c)
 		if err := fn(cctx); err != nil {
 			return err

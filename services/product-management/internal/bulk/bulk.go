@@ -39,7 +39,7 @@ type Codec interface {
 	// with idsOf, once for all the lines.
 	ImportLines(ctx context.Context, lines [][]byte, idsOf func(ctx context.Context, refs []catalog.KeyRef) (map[catalog.KeyRef]uuid.UUID, error)) ([]Decoded, error)
 	// ImportEvent renders an import as its event's data.
-	ImportEvent(instance uuid.UUID, im Import) (json.RawMessage, error)
+	ImportEvent(im Import) (json.RawMessage, error)
 }
 
 // Store keeps exports and imports.

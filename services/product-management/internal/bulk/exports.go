@@ -115,7 +115,7 @@ const (
 // CreateExport queues an export of the products f selects, its texts in locale.
 func (s *Service) CreateExport(ctx context.Context, instance uuid.UUID, locale string, f ExportFilters) (Export, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
-	e := Export{ID: newID(), Status: Queued, Filters: f, Locale: locale, CreatedAt: now, ExpiresAt: now.Add(Kept)}
+	e := Export{ID: uuid.Must(uuid.NewV7()), Status: Queued, Filters: f, Locale: locale, CreatedAt: now, ExpiresAt: now.Add(Kept)}
 	err := s.store.Atomically(ctx, func(ctx context.Context) error {
 		if err := s.store.CreateExport(ctx, instance, e); err != nil {
 			return err
@@ -307,12 +307,4 @@ func (w *exportWorker) Work(ctx context.Context, job *river.Job[exportArgs]) err
 		return w.s.store.FailExport(ctx, a.Instance, a.Export, "the export could not be written; start another")
 	}
 	return err
-}
-
-func newID() uuid.UUID {
-	id, err := uuid.NewV7()
-	if err != nil {
-		return uuid.New()
-	}
-	return id
 }

@@ -109,7 +109,7 @@ type ImportStore interface {
 // no NDJSON file); later lines too long or not UTF-8 are stored as rejected lines.
 func (s *Service) CreateImport(ctx context.Context, instance uuid.UUID, locale string, file io.Reader) (Import, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
-	im := Import{ID: newID(), Status: Queued, Locale: locale, CreatedAt: now, ExpiresAt: now.Add(Kept)}
+	im := Import{ID: uuid.Must(uuid.NewV7()), Status: Queued, Locale: locale, CreatedAt: now, ExpiresAt: now.Add(Kept)}
 	err := s.store.Atomically(ctx, func(ctx context.Context) error {
 		if err := s.store.CreateImport(ctx, instance, im); err != nil {
 			return err
@@ -352,11 +352,11 @@ func (s *Service) finish(ctx context.Context, instance uuid.UUID, im Import, res
 	if im.Status == Failed {
 		kind = "import.failed"
 	}
-	data, err := s.codec.ImportEvent(instance, im)
+	data, err := s.codec.ImportEvent(im)
 	if err != nil {
 		return err
 	}
-	return s.store.RecordEvents(ctx, instance, []catalog.NewEvent{{ID: newID(), Type: kind, Resource: im.ID.String(), Data: data}})
+	return s.store.RecordEvents(ctx, instance, []catalog.NewEvent{{ID: uuid.Must(uuid.NewV7()), Type: kind, Resource: im.ID.String(), Data: data}})
 }
 
 // apply applies lines in the transaction of ctx, together (applyBatch) or, once the database

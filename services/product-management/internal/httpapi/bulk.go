@@ -566,6 +566,6 @@ func (Lines) ImportLines(ctx context.Context, lines [][]byte, idsOf func(ctx con
 }
 
 // ImportEvent renders an import as its event's data.
-func (Lines) ImportEvent(_ uuid.UUID, im bulk.Import) (json.RawMessage, error) {
+func (Lines) ImportEvent(im bulk.Import) (json.RawMessage, error) {
 	return json.Marshal(renderImport(im, true))
 }

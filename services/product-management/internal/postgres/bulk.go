@@ -14,8 +14,6 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 )
 
-var _ bulk.ExportStore = (*Store)(nil)
-
 const exportColumns = `id, status, filters, locale, products, events_position, error, created_at, started_at, finished_at, expires_at`
 
 func scanExport(r pgx.Row, extra ...any) (bulk.Export, error) {
