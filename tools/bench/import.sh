@@ -11,7 +11,9 @@
 # - the export of every product against walking them with cursor pages of 100.
 # BENCH_PRODUCTS (100000), BENCH_DURATION (10s) and BENCH_CONNECTIONS (32) change the run;
 # BENCH_PROFILE=DIR writes the service's CPU profile of 20 s of the import and of the re-import to
-# DIR/import.pprof and DIR/reimport.pprof.
+# DIR/import.pprof and DIR/reimport.pprof, and its heap after the first file to
+# DIR/import-heap.pprof. BENCH_STATEMENTS=1 prints the import's and the re-import's costliest
+# statements (needs pg_stat_statements in shared_preload_libraries).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${BENCH_PRODUCTS:-100000}
@@ -131,7 +133,15 @@ watch() { # while the import runs: the feed's lag after each probe change, and t
 	done
 	echo "$lag $peak $n" >"$work/watched"
 }
+statements() { # title: the costliest statements since the last call, if asked for
+	[ -n "${BENCH_STATEMENTS:-}" ] || return 0
+	[ "$1" = reset ] || { echo "$1:"; psql "$PM_DB" -Atc "select lpad(round(total_exec_time)::text, 7) || ' ms ' || lpad(calls::text, 6) || ' calls  ' ||
+		left(regexp_replace(query, '\s+', ' ', 'g'), 110) from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
+		order by total_exec_time desc limit 15"; } >&2
+	psql "$PM_DB" -qc "create extension if not exists pg_stat_statements" -c "select pg_stat_statements_reset()" >/dev/null
+}
 rm -f "$work/imported"
+statements reset
 watch &
 watcher=$!
 t0=$(now)
@@ -140,6 +150,7 @@ profile import
 sleep 2
 during_rps=$(wrk_rps read-during "$read_path" GET)
 counts1=$(wait_import "$first")
+[ -z "${BENCH_PROFILE:-}" ] || curl -s "http://127.0.0.1:$DEBUG_PORT/debug/pprof/heap" -o "$BENCH_PROFILE/import-heap.pprof"
 second=$(import_file "$work/part2.ndjson")
 counts2=$(wait_import "$second")
 t1=$(now)
@@ -147,6 +158,7 @@ touch "$work/imported"
 wait "$watcher"
 read -r lag peak probes <"$work/watched"
 import_rate=$(rate "$N" "$t0" "$t1")
+statements "the import's costliest statements"
 
 # The same files again: every line unchanged.
 t0=$(now)
@@ -155,6 +167,8 @@ counts3=$(wait_import "$(import_file "$work/part1.ndjson")")
 counts4=$(wait_import "$(import_file "$work/part2.ndjson")")
 t1=$(now)
 reimport_rate=$(rate "$N" "$t0" "$t1")
+statements "the re-import's costliest statements"
+statements "the import's costliest statements"
 
 # The export, against walking the products with cursor pages of 100.
 total=$((N + 1001))

@@ -75,7 +75,22 @@ type LineProblem struct {
 type Decoded struct {
 	Key   string
 	Input catalog.ProductInput
-	Err   error // a 400 or 422: the line is rejected
+	Refs  []FoundRef // what the line named by key, and what that named (uuid.Nil: nothing)
+	Err   error      // a 400 or 422: the line is rejected
+}
+
+// FoundRef is a reference by key and the id it named.
+type FoundRef struct {
+	catalog.KeyRef
+	ID uuid.UUID
+}
+
+// Fingerprint is what a line that set a product leaves for the next import of the same line
+// (migration 030): the line's digest and its references by key with what they named.
+type Fingerprint struct {
+	Product uuid.UUID
+	Digest  []byte
+	Refs    []FoundRef
 }
 
 // ImportStore keeps imports, their lines and results.
@@ -101,6 +116,11 @@ type ImportStore interface {
 	RequestCancel(ctx context.Context, instance, id uuid.UUID) (Import, error)
 	// Results reads up to n results of the lines after the first `after`, in order.
 	Results(ctx context.Context, instance, id uuid.UUID, after, n int) ([]Result, error)
+	// Fingerprints reads, by product key, the fingerprints of the products with keys that still
+	// hold: no write since the line that left it.
+	Fingerprints(ctx context.Context, instance uuid.UUID, keys []string) (map[string]Fingerprint, error)
+	// RecordFingerprints stores what lines just applied leave, in the transaction that applied them.
+	RecordFingerprints(ctx context.Context, instance uuid.UUID, fps []Fingerprint) error
 }
 
 // CreateImport stores an NDJSON file line by line as it is read, in the transaction of the
@@ -359,13 +379,12 @@ func (s *Service) finish(ctx context.Context, instance uuid.UUID, im Import, res
 	return s.store.RecordEvents(ctx, instance, []catalog.NewEvent{{ID: uuid.Must(uuid.NewV7()), Type: kind, Resource: im.ID.String(), Data: data}})
 }
 
-// apply applies lines in the transaction of ctx, together (applyBatch) or, once the database
-// refused a batch as a whole, each line's product alone: a line the database refuses then stops
-// the batch (lineFailed) so it runs again without it.
+// apply applies lines in the transaction of ctx: those an earlier import left as they are
+// recognised at once (recognise), the others together (applyBatch) or, once the database refused
+// a batch as a whole, each line's product alone (applyOneByOne).
 func (s *Service) apply(ctx context.Context, instance uuid.UUID, locale string, lines []Line, refused map[int]*lineFailed, oneByOne bool) ([]Result, error) {
 	results := make([]Result, len(lines))
-	bodies := make([][]byte, 0, len(lines))
-	at := make([]int, 0, len(lines))
+	todo := make([]int, 0, len(lines))
 	for i, l := range lines {
 		results[i] = Result{N: l.N}
 		switch {
@@ -374,8 +393,16 @@ func (s *Service) apply(ctx context.Context, instance uuid.UUID, locale string, 
 		case refused[l.N] != nil:
 			results[i].Status, results[i].Problem, results[i].Key = 409, problemOf(refused[l.N].err), &refused[l.N].key
 		default:
-			bodies, at = append(bodies, l.Body), append(at, i)
+			todo = append(todo, i)
 		}
+	}
+	todo, err := s.recognise(ctx, instance, locale, lines, todo, results)
+	if err != nil || len(todo) == 0 {
+		return results, err
+	}
+	bodies := make([][]byte, len(todo))
+	for k, i := range todo {
+		bodies[k] = lines[i].Body
 	}
 	decoded, err := s.codec.ImportLines(ctx, bodies, func(ctx context.Context, refs []catalog.KeyRef) (map[catalog.KeyRef]uuid.UUID, error) {
 		return s.catalog.IDsOfKeys(ctx, instance, refs)
@@ -383,19 +410,34 @@ func (s *Service) apply(ctx context.Context, instance uuid.UUID, locale string, 
 	if err != nil {
 		return nil, err
 	}
-	if !oneByOne {
-		return results, s.applyBatch(ctx, instance, locale, decoded, at, results)
-	}
 	for k, d := range decoded {
-		r := &results[at[k]]
 		if d.Key != "" {
 			key := d.Key
-			r.Key = &key
+			results[todo[k]].Key = &key
 		}
 		if d.Err != nil {
-			r.Status, r.Problem = statusOf(d.Err), problemOf(d.Err)
+			results[todo[k]].Status, results[todo[k]].Problem = statusOf(d.Err), problemOf(d.Err)
+		}
+	}
+	if oneByOne {
+		err = s.applyOneByOne(ctx, instance, locale, decoded, todo, results)
+	} else {
+		err = s.applyBatch(ctx, instance, locale, decoded, todo, results)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return results, s.remember(ctx, instance, locale, lines, decoded, todo, results)
+}
+
+// applyOneByOne sets each decoded line's product alone: a line the database refuses stops the
+// batch (lineFailed) so it runs again without it.
+func (s *Service) applyOneByOne(ctx context.Context, instance uuid.UUID, locale string, decoded []Decoded, at []int, results []Result) error {
+	for k, d := range decoded {
+		if d.Err != nil {
 			continue
 		}
+		r := &results[at[k]]
 		v, outcome, err := s.catalog.SetProduct(ctx, instance, locale, d.Key, d.Input, 0)
 		switch {
 		case err == nil:
@@ -408,12 +450,12 @@ func (s *Service) apply(ctx context.Context, instance uuid.UUID, locale string, 
 		case fault.Is(err, fault.KindUnprocessable) || fault.Is(err, fault.KindBadRequest):
 			r.Status, r.Problem = statusOf(err), problemOf(err) // refused before any write
 		case fault.Is(err, fault.KindConflict):
-			return nil, &lineFailed{n: r.N, key: d.Key, err: err}
+			return &lineFailed{n: r.N, key: d.Key, err: err}
 		default:
-			return nil, err
+			return err
 		}
 	}
-	return results, nil
+	return nil
 }
 
 // errOneByOne is a batch the database refused as a whole: it runs again a line at a time, to
@@ -425,13 +467,7 @@ func (s *Service) applyBatch(ctx context.Context, instance uuid.UUID, locale str
 	lines := make([]catalog.SetLine, 0, len(decoded))
 	set := make([]int, 0, len(decoded)) // the result of each line set
 	for k, d := range decoded {
-		r := &results[at[k]]
-		if d.Key != "" {
-			key := d.Key
-			r.Key = &key
-		}
 		if d.Err != nil {
-			r.Status, r.Problem = statusOf(d.Err), problemOf(d.Err)
 			continue
 		}
 		lines = append(lines, catalog.SetLine{Key: d.Key, Input: d.Input})

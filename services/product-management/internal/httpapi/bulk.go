@@ -546,21 +546,29 @@ func (Lines) ImportLines(ctx context.Context, lines [][]byte, idsOf func(ctx con
 		bodies[i] = &b
 	}
 	r := &refReader{}
-	build := func() {
-		for i, b := range bodies {
-			if b != nil {
-				out[i].Input = productInput(b, r)
-			}
+	named := make([][]catalog.KeyRef, len(lines)) // each line's references by key
+	for i, b := range bodies {
+		if b != nil {
+			from := len(r.gathered)
+			out[i].Input = productInput(b, r)
+			named[i] = r.gathered[from:len(r.gathered):len(r.gathered)]
 		}
 	}
-	build()
-	if len(r.gathered) > 0 {
-		ids, err := idsOf(ctx, r.gathered)
-		if err != nil {
-			return nil, err
+	if len(r.gathered) == 0 {
+		return out, nil
+	}
+	ids, err := idsOf(ctx, r.gathered)
+	if err != nil {
+		return nil, err
+	}
+	r.ids = ids
+	for i, b := range bodies {
+		if b != nil {
+			out[i].Input = productInput(b, r)
+			for _, ref := range named[i] {
+				out[i].Refs = append(out[i].Refs, bulk.FoundRef{KeyRef: ref, ID: ids[ref]})
+			}
 		}
-		r.ids = ids
-		build()
 	}
 	return out, nil
 }

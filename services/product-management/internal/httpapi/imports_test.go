@@ -188,6 +188,87 @@ func TestImportAppliesLinesByKey(t *testing.T) {
 	}
 }
 
+// TestReimportRecognisesOnlyWhatNothingChanged re-imports a file: a line whose product nothing
+// wrote since is recognised unchanged by its fingerprint; a line whose product was patched, or
+// whose key reference now names another resource, is applied again and sets its state.
+func TestReimportRecognisesOnlyWhatNothingChanged(t *testing.T) {
+	t.Parallel()
+	w := newJobsWorld(t)
+	ctx := context.Background()
+	cat, err := w.c.CreateCategoryWithResponse(ctx, nil, pm.CategoryCreate{Handle: "shirts", Key: some("shirts")})
+	if err != nil || cat.StatusCode() != 201 {
+		t.Fatalf("category: %v", err)
+	}
+	file := `{"key":"F1","title":"One","category":"/rest/api/categories/key=shirts"}
+{"key":"F2","title":"Two"}
+{"key":"F3","title":"Three","variants":[{"sku":"F3-S","prices":[{"currency":"EUR","amount":"9.99"}]}]}
+`
+	if im, _ := imported(t, w.c, file, nil); im.Created != 3 {
+		t.Fatalf("first import: %+v", im)
+	}
+	var fingerprints int
+	if err := w.pm.Pool.QueryRow(ctx, `select count(*) from product_import_fingerprints f
+		join product_documents d using (instance_id, product_id) where d.revision = f.revision`).Scan(&fingerprints); err != nil || fingerprints != 3 {
+		t.Fatalf("fingerprints holding: %d, %v", fingerprints, err)
+	}
+	// Another write to F2, and the key shirts moved to another category.
+	f2, err := w.c.GetProductByKeyWithResponse(ctx, "F2", nil)
+	if err != nil || f2.StatusCode() != 200 {
+		t.Fatalf("F2: %v", err)
+	}
+	if r, err := w.c.UpdateProductWithBodyWithResponse(ctx, f2.ApplicationldJSON200.Id, nil, "application/merge-patch+json", strings.NewReader(`{"title":"Patched"}`)); err != nil || r.StatusCode() != 200 {
+		t.Fatalf("patch F2: %v %s", err, body(r))
+	}
+	if r, err := w.c.UpdateCategoryWithBodyWithResponse(ctx, cat.ApplicationldJSON201.Id, nil, "application/merge-patch+json", strings.NewReader(`{"key":"old-shirts"}`)); err != nil || r.StatusCode() != 200 {
+		t.Fatalf("rekey: %v %s", err, body(r))
+	}
+	moved, err := w.c.CreateCategoryWithResponse(ctx, nil, pm.CategoryCreate{Handle: "new-shirts", Key: some("shirts")})
+	if err != nil || moved.StatusCode() != 201 {
+		t.Fatalf("category: %v", err)
+	}
+
+	im, results := imported(t, w.c, file, nil)
+	if im.Updated != 2 || im.Unchanged != 1 || im.Rejected != 0 {
+		t.Fatalf("re-import: %+v %+v", im, results)
+	}
+	for i, want := range []bool{false, false, true} {
+		if r := results[i]; r.Status != 200 || r.Unchanged != want || r.ID == nil || r.Key == nil {
+			t.Errorf("line %d: %+v, want 200 unchanged %v with @id and key", i+1, r, want)
+		}
+	}
+	f1, err := w.c.GetProductByKeyWithResponse(ctx, "F1", nil)
+	if err != nil || f1.StatusCode() != 200 {
+		t.Fatalf("F1: %v", err)
+	}
+	if c, _ := f1.ApplicationldJSON200.Category.AsNullableIri(); c != moved.ApplicationldJSON201.LdID {
+		t.Fatalf("F1 after re-import: %v %s", err, body(f1))
+	}
+	f2, err = w.c.GetProductByKeyWithResponse(ctx, "F2", nil)
+	if err != nil || f2.StatusCode() != 200 || f2.ApplicationldJSON200.Title.MustGet() != "Two" {
+		t.Fatalf("F2 after re-import: %v %s", err, body(f2))
+	}
+
+	// Again: every line as the last import left it, and nothing recorded.
+	_, cursor := feed(t, w.c, pm.ListEventsParams{})
+	im, results = imported(t, w.c, file, nil)
+	if im.Unchanged != 3 || im.Updated != 0 {
+		t.Fatalf("third import: %+v %+v", im, results)
+	}
+	events, _ := feed(t, w.c, pm.ListEventsParams{Cursor: cursor})
+	if len(events) != 1 || events[0].Type != "import.completed" {
+		t.Fatalf("an unchanged re-import recorded %+v", events)
+	}
+	// In another locale the same line sets other texts: not the line the fingerprint holds.
+	if r, err := w.c.CreateLocaleWithResponse(ctx, nil, pm.LocaleCreate{Code: "de"}); err != nil || r.StatusCode() != 201 {
+		t.Fatalf("locale: %v", err)
+	}
+	de := pm.LocaleHeader("de")
+	im, _ = imported(t, w.c, file, &pm.CreateImportParams{XFlowkiwiLocale: &de})
+	if im.Updated != 3 {
+		t.Fatalf("import in de: %+v", im)
+	}
+}
+
 // TestImportRefusesWhatIsNotAnImport: a body of another type, not NDJSON, empty or over the line
 // limit is refused at once and stores nothing; over the byte limit likewise.
 func TestImportRefusesWhatIsNotAnImport(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -310,4 +311,57 @@ func (s *Store) Results(ctx context.Context, instance, id uuid.UUID, after, n in
 		return res, nil
 	})
 	return list, wrap(err)
+}
+
+// Fingerprints reads the fingerprints that still hold (their product's document is the revision
+// the line left), each product found by its own probe of the key index (see LockProductsByKey).
+func (s *Store) Fingerprints(ctx context.Context, instance uuid.UUID, keys []string) (map[string]bulk.Fingerprint, error) {
+	rows, err := s.db(ctx).Query(ctx, `select p.key, p.id, f.fingerprint, f.refs from unnest($2::text[]) as k(key)
+		cross join lateral (select key, id from products where instance_id = $1 and key = k.key limit 1) p
+		join product_import_fingerprints f on f.instance_id = $1 and f.product_id = p.id
+		join product_documents d on d.instance_id = $1 and d.product_id = p.id and d.revision = f.revision`, instance, keys)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out := make(map[string]bulk.Fingerprint, len(keys))
+	var key string
+	var fp bulk.Fingerprint
+	var refs [][3]string
+	_, err = pgx.ForEachRow(rows, []any{&key, &fp.Product, &fp.Digest, &refs}, func() error {
+		found := make([]bulk.FoundRef, len(refs))
+		for i, r := range refs {
+			id, err := uuid.Parse(r[2])
+			if err != nil {
+				return err
+			}
+			found[i] = bulk.FoundRef{KeyRef: catalog.KeyRef{Kind: catalog.Kind(r[0]), Key: r[1]}, ID: id}
+		}
+		out[key] = bulk.Fingerprint{Product: fp.Product, Digest: slices.Clone(fp.Digest), Refs: found}
+		return nil
+	})
+	return out, wrap(err)
+}
+
+// RecordFingerprints stores fingerprints (of distinct products) with their documents' revisions.
+func (s *Store) RecordFingerprints(ctx context.Context, instance uuid.UUID, fps []bulk.Fingerprint) error {
+	products := make([]uuid.UUID, len(fps))
+	digests := make([][]byte, len(fps))
+	refs := make([]string, len(fps))
+	for i, fp := range fps {
+		named := make([][3]string, len(fp.Refs))
+		for j, r := range fp.Refs {
+			named[j] = [3]string{string(r.Kind), r.Key, r.ID.String()}
+		}
+		b, err := json.Marshal(named)
+		if err != nil {
+			return err
+		}
+		products[i], digests[i], refs[i] = fp.Product, fp.Digest, string(b)
+	}
+	_, err := s.db(ctx).Exec(ctx, `insert into product_import_fingerprints (instance_id, product_id, fingerprint, refs, revision)
+		select $1, x.p, x.f, x.r::jsonb, d.revision from unnest($2::uuid[], $3::bytea[], $4::text[]) as x(p, f, r)
+		join product_documents d on d.instance_id = $1 and d.product_id = x.p
+		on conflict (instance_id, product_id) do update set fingerprint = excluded.fingerprint, refs = excluded.refs, revision = excluded.revision`,
+		instance, products, digests, refs)
+	return wrap(err)
 }

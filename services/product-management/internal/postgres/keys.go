@@ -10,7 +10,10 @@ import (
 )
 
 // idsOfKeys looks every kind's keys up in one statement, each through its (instance_id, key) index.
-const idsOfKeys = `select 'product', key, id from products where instance_id = $1 and key = any($2)
+// Products' keys are probed one by one: an instance that grew since its statistics were taken
+// otherwise gets its whole catalog scanned and filtered (see LockProductsByKey).
+const idsOfKeys = `select 'product', p.key, p.id from unnest($2::text[]) as k(key)
+		cross join lateral (select key, id from products where instance_id = $1 and key = k.key limit 1) p
 	union all select 'category', key, id from categories where instance_id = $1 and key = any($3)
 	union all select 'collection', key, id from collections where instance_id = $1 and key = any($4)
 	union all select 'attribute', key, id from attributes where instance_id = $1 and key = any($5)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -219,8 +220,14 @@ func orNone(ids []uuid.UUID) []uuid.UUID {
 }
 
 func (s *Store) LockProductsByKey(ctx context.Context, instance uuid.UUID, keys []string) (map[string]uuid.UUID, error) {
-	// Locked in id order: two batches of overlapping keys never wait on each other in a cycle.
-	rows, err := s.db(ctx).Query(ctx, `select key, id from products where instance_id = $1 and key = any($2) order by id for update`, instance, keys)
+	// Each key is found and locked by its own probe of the key index, in key order: two batches of
+	// overlapping keys never wait on each other in a cycle. (A plain `key = any($2) order by id`
+	// let the planner, with an instance's statistics from before its import, walk the whole
+	// instance and filter: 31 ms for 200 keys where the probes take 1 ms.)
+	sorted := slices.Clone(keys)
+	slices.Sort(sorted)
+	rows, err := s.db(ctx).Query(ctx, `select p.key, p.id from unnest($2::text[]) as k(key)
+		cross join lateral (select key, id from products where instance_id = $1 and key = k.key limit 1 for update) p`, instance, sorted)
 	if err != nil {
 		return nil, wrap(err)
 	}
