@@ -168,7 +168,6 @@ counts4=$(wait_import "$(import_file "$work/part2.ndjson")")
 t1=$(now)
 reimport_rate=$(rate "$N" "$t0" "$t1")
 statements "the re-import's costliest statements"
-statements "the import's costliest statements"
 
 # The export, against walking the products with cursor pages of 100.
 total=$((N + 1001))
