@@ -4721,9 +4721,22 @@ type ClientInterface interface {
 	// instance's changes). Cursors handed out before the feed was numbered (until December 2026)
 	// keep working.
 	//
-	// A change made through a product's sub-resource (`/rest/api/variants/{id}`, options, values,
-	// prices) records that resource's event; a product created with its options, variants and
-	// prices records one `product.created` whose data holds them.
+	// Every resource a change alters is in the change's events, whichever endpoint made the
+	// change, so a mirror that applies the feed holds each resource as a read of it shows it
+	// (`data` is that read without `expand`, in the locale of the change, or the instance's
+	// default locale for a resource the change altered on the side):
+	// - `product.created` holds the whole new product: its `options` (each with its `values`) and
+	//   `variants` embedded as `expand=variants,options,optionValues` shows them, and each
+	//   embedded variant with `prices`, the prices created with it as `GET /rest/api/prices/{id}`
+	//   shows them. One event per product, whether created by `POST`, `PUT` by key or an import.
+	// - Other resources a change alters record their own event: adding an option records
+	//   `option.created`, each value's `optionValue.created`, `variant.updated` for every variant
+	//   (each takes a value) and `product.updated`; a price, metafield or media change records the
+	//   `updated` of the variants and products it shows on; a definition that loses a field
+	//   records `metaobject.updated` for its metaobjects.
+	// - A resource deleted with its parent (a product's options, values, variants, prices and
+	//   metafields; an option's values; a variant's prices and metafields) has no event of its
+	//   own: its parent's `.deleted` says it is gone.
 	//
 	// Corresponds with GET /rest/api/events (the `ListEvents` operationId).
 	ListEvents(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6635,9 +6648,22 @@ func (c *Client) GetApiDocumentation(ctx context.Context, reqEditors ...RequestE
 // instance's changes). Cursors handed out before the feed was numbered (until December 2026)
 // keep working.
 //
-// A change made through a product's sub-resource (`/rest/api/variants/{id}`, options, values,
-// prices) records that resource's event; a product created with its options, variants and
-// prices records one `product.created` whose data holds them.
+// Every resource a change alters is in the change's events, whichever endpoint made the
+// change, so a mirror that applies the feed holds each resource as a read of it shows it
+// (`data` is that read without `expand`, in the locale of the change, or the instance's
+// default locale for a resource the change altered on the side):
+//   - `product.created` holds the whole new product: its `options` (each with its `values`) and
+//     `variants` embedded as `expand=variants,options,optionValues` shows them, and each
+//     embedded variant with `prices`, the prices created with it as `GET /rest/api/prices/{id}`
+//     shows them. One event per product, whether created by `POST`, `PUT` by key or an import.
+//   - Other resources a change alters record their own event: adding an option records
+//     `option.created`, each value's `optionValue.created`, `variant.updated` for every variant
+//     (each takes a value) and `product.updated`; a price, metafield or media change records the
+//     `updated` of the variants and products it shows on; a definition that loses a field
+//     records `metaobject.updated` for its metaobjects.
+//   - A resource deleted with its parent (a product's options, values, variants, prices and
+//     metafields; an option's values; a variant's prices and metafields) has no event of its
+//     own: its parent's `.deleted` says it is gone.
 //
 // Corresponds with GET /rest/api/events (the `ListEvents` operationId).
 func (c *Client) ListEvents(ctx context.Context, params *ListEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -17698,9 +17724,22 @@ type ClientWithResponsesInterface interface {
 	// instance's changes). Cursors handed out before the feed was numbered (until December 2026)
 	// keep working.
 	//
-	// A change made through a product's sub-resource (`/rest/api/variants/{id}`, options, values,
-	// prices) records that resource's event; a product created with its options, variants and
-	// prices records one `product.created` whose data holds them.
+	// Every resource a change alters is in the change's events, whichever endpoint made the
+	// change, so a mirror that applies the feed holds each resource as a read of it shows it
+	// (`data` is that read without `expand`, in the locale of the change, or the instance's
+	// default locale for a resource the change altered on the side):
+	// - `product.created` holds the whole new product: its `options` (each with its `values`) and
+	//   `variants` embedded as `expand=variants,options,optionValues` shows them, and each
+	//   embedded variant with `prices`, the prices created with it as `GET /rest/api/prices/{id}`
+	//   shows them. One event per product, whether created by `POST`, `PUT` by key or an import.
+	// - Other resources a change alters record their own event: adding an option records
+	//   `option.created`, each value's `optionValue.created`, `variant.updated` for every variant
+	//   (each takes a value) and `product.updated`; a price, metafield or media change records the
+	//   `updated` of the variants and products it shows on; a definition that loses a field
+	//   records `metaobject.updated` for its metaobjects.
+	// - A resource deleted with its parent (a product's options, values, variants, prices and
+	//   metafields; an option's values; a variant's prices and metafields) has no event of its
+	//   own: its parent's `.deleted` says it is gone.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -24861,9 +24900,22 @@ func (c *ClientWithResponses) GetApiDocumentationWithResponse(ctx context.Contex
 // instance's changes). Cursors handed out before the feed was numbered (until December 2026)
 // keep working.
 //
-// A change made through a product's sub-resource (`/rest/api/variants/{id}`, options, values,
-// prices) records that resource's event; a product created with its options, variants and
-// prices records one `product.created` whose data holds them.
+// Every resource a change alters is in the change's events, whichever endpoint made the
+// change, so a mirror that applies the feed holds each resource as a read of it shows it
+// (`data` is that read without `expand`, in the locale of the change, or the instance's
+// default locale for a resource the change altered on the side):
+//   - `product.created` holds the whole new product: its `options` (each with its `values`) and
+//     `variants` embedded as `expand=variants,options,optionValues` shows them, and each
+//     embedded variant with `prices`, the prices created with it as `GET /rest/api/prices/{id}`
+//     shows them. One event per product, whether created by `POST`, `PUT` by key or an import.
+//   - Other resources a change alters record their own event: adding an option records
+//     `option.created`, each value's `optionValue.created`, `variant.updated` for every variant
+//     (each takes a value) and `product.updated`; a price, metafield or media change records the
+//     `updated` of the variants and products it shows on; a definition that loses a field
+//     records `metaobject.updated` for its metaobjects.
+//   - A resource deleted with its parent (a product's options, values, variants, prices and
+//     metafields; an option's values; a variant's prices and metafields) has no event of its
+//     own: its parent's `.deleted` says it is gone.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -133,8 +133,12 @@ const MaxEventsPerPage = 100
 // catalog write goes through.
 func (s *Service) change(ctx context.Context, instance uuid.UUID, write func(ctx context.Context) ([]Change, error)) error {
 	return s.events.Atomically(ctx, func(ctx context.Context) error {
+		ctx, rewritten := withRewrites(ctx)
 		changes, err := write(ctx)
 		if err != nil {
+			return err
+		}
+		if changes, err = s.complete(ctx, instance, rewritten.products, changes); err != nil {
 			return err
 		}
 		events := make([]NewEvent, 0, len(changes))
@@ -196,8 +200,11 @@ func (t Touch) othersEmpty() bool {
 // DocumentStore keeps the read model: each product's document, rewritten in the transaction of
 // every change that alters what a read of it shows.
 type DocumentStore interface {
-	// RefreshDocuments rewrites the documents of the products t touches.
-	RefreshDocuments(ctx context.Context, instance uuid.UUID, t Touch) error
+	// RefreshDocuments rewrites the documents of the products t touches and reports them.
+	RefreshDocuments(ctx context.Context, instance uuid.UUID, t Touch) ([]uuid.UUID, error)
+	// WrittenWith lists the rows of products' graphs (the products, their variants, options,
+	// values and prices) the transaction of ctx wrote.
+	WrittenWith(ctx context.Context, instance uuid.UUID, products []uuid.UUID) ([]Written, error)
 	// ResolveTouch resolves t to the products and variants it leads to (before a delete takes the
 	// rows that lead to them).
 	ResolveTouch(ctx context.Context, instance uuid.UUID, t Touch) (Touch, error)
@@ -213,7 +220,7 @@ func save[T any](ctx context.Context, s *Service, instance uuid.UUID, kind Kind,
 			return nil, err
 		}
 		if !touch.empty() {
-			if err := s.docs.RefreshDocuments(ctx, instance, touch); err != nil {
+			if err := s.refresh(ctx, instance, touch); err != nil {
 				return nil, err
 			}
 		}
@@ -243,7 +250,7 @@ func (s *Service) remove(ctx context.Context, instance uuid.UUID, kind Kind, id 
 		}
 		if !resolved.empty() {
 			resolved.MoveVersions = touch.MovesVersions()
-			if err := s.docs.RefreshDocuments(ctx, instance, resolved); err != nil {
+			if err := s.refresh(ctx, instance, resolved); err != nil {
 				return nil, err
 			}
 		}

@@ -73,6 +73,8 @@ type MetaobjectStore interface {
 	MetaobjectsByID(ctx context.Context, instance uuid.UUID, ids []uuid.UUID) ([]Metaobject, error)
 	SaveMetaobject(ctx context.Context, instance uuid.UUID, m Metaobject, create bool) error
 	DeleteMetaobject(ctx context.Context, instance, id uuid.UUID) error
+	// MetaobjectsWrittenWith reads the metaobjects of a definition the transaction of ctx wrote.
+	MetaobjectsWrittenWith(ctx context.Context, instance, definition uuid.UUID) ([]Metaobject, error)
 }
 
 var metaKey = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
@@ -300,9 +302,26 @@ func (s *Service) UpdateDefinition(ctx context.Context, instance, id uuid.UUID, 
 	if err != nil {
 		return MetaobjectDefinition{}, err
 	}
-	return save(ctx, s, instance, KindDefinition, Updated, id, Touch{},
-		func(ctx context.Context) error { return s.metaobjects.SaveDefinition(ctx, instance, d, false) },
-		func(ctx context.Context) (MetaobjectDefinition, error) { return s.Definition(ctx, instance, id) })
+	var out MetaobjectDefinition
+	err = s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
+		if err := s.metaobjects.SaveDefinition(ctx, instance, d, false); err != nil {
+			return nil, err
+		}
+		if out, err = s.Definition(ctx, instance, id); err != nil {
+			return nil, err
+		}
+		// Its metaobjects that lost a removed field's value changed too.
+		changed, err := s.metaobjects.MetaobjectsWrittenWith(ctx, instance, id)
+		if err != nil {
+			return nil, err
+		}
+		changes := one(KindDefinition, Updated, id, out)
+		for _, m := range changed {
+			changes = append(changes, Change{Kind: KindMetaobject, Op: Updated, ID: m.ID.String(), Resource: m})
+		}
+		return changes, nil
+	})
+	return out, err
 }
 
 // DeleteDefinition removes a definition without metaobjects.

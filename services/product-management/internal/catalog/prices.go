@@ -38,6 +38,8 @@ type PriceStore interface {
 	CreatePrices(ctx context.Context, instance uuid.UUID, rows []price.Row) error
 	CurrentPrices(ctx context.Context, instance uuid.UUID, variant *uuid.UUID, page, perPage int) ([]price.Row, int, error)
 	Price(ctx context.Context, instance, id uuid.UUID) (price.Row, error)
+	// LatestPrices reads the latest revision of every price of products, ended ones too.
+	LatestPrices(ctx context.Context, instance uuid.UUID, products []uuid.UUID) ([]price.Row, error)
 	ChangePrice(ctx context.Context, instance, id uuid.UUID, change func(current price.Row, now time.Time) (price.Row, error)) (price.Row, error)
 	EndPrice(ctx context.Context, instance, id uuid.UUID) error
 }
@@ -197,7 +199,7 @@ func (s *Service) ChangePrice(ctx context.Context, instance, id uuid.UUID, c Pri
 			return nil, err
 		}
 		out = row
-		return one(KindPrice, Updated, id, row), s.docs.RefreshDocuments(ctx, instance, Touch{Prices: []uuid.UUID{id}})
+		return one(KindPrice, Updated, id, row), s.refresh(ctx, instance, Touch{Prices: []uuid.UUID{id}})
 	})
 	return out, err
 }
@@ -246,7 +248,7 @@ func (s *Service) EndPrice(ctx context.Context, instance, id uuid.UUID) error {
 		if err := s.prices.EndPrice(ctx, instance, id); err != nil {
 			return nil, err
 		}
-		if err := s.docs.RefreshDocuments(ctx, instance, Touch{Prices: []uuid.UUID{id}}); err != nil {
+		if err := s.refresh(ctx, instance, Touch{Prices: []uuid.UUID{id}}); err != nil {
 			return nil, err
 		}
 		row, err := s.prices.Price(ctx, instance, id)

@@ -80,7 +80,7 @@ func (s *Service) SetProduct(ctx context.Context, instance uuid.UUID, locale, ke
 			if err := s.products.CreateProduct(ctx, instance, locale, p); err != nil {
 				return nil, err
 			}
-			if err := s.docs.RefreshDocuments(ctx, instance, Touch{Products: []uuid.UUID{p.ID}}); err != nil {
+			if err := s.refresh(ctx, instance, Touch{Products: []uuid.UUID{p.ID}}); err != nil {
 				return nil, err
 			}
 			if out, err = read(ctx, p.ID); err != nil {
@@ -117,7 +117,7 @@ func (s *Service) SetProduct(ctx context.Context, instance uuid.UUID, locale, ke
 		if err := s.sets.ReplaceProduct(ctx, instance, locale, plan.set); err != nil {
 			return nil, err
 		}
-		if err := s.docs.RefreshDocuments(ctx, instance, Touch{Products: []uuid.UUID{id}}); err != nil {
+		if err := s.refresh(ctx, instance, Touch{Products: []uuid.UUID{id}}); err != nil {
 			return nil, err
 		}
 		if out, err = read(ctx, id); err != nil {

@@ -37,6 +37,7 @@ func (s *Service) SetProducts(ctx context.Context, instance uuid.UUID, locale st
 	results := make([]SetResult, len(lines))
 	err := s.events.Atomically(ctx, func(ctx context.Context) error {
 		ctx = withLookups(ctx)
+		ctx, rewritten := withRewrites(ctx)
 		for start := 0; start < len(lines); {
 			// A run of lines with distinct keys is set at once.
 			end, seen := start, map[string]bool{}
@@ -44,7 +45,7 @@ func (s *Service) SetProducts(ctx context.Context, instance uuid.UUID, locale st
 				seen[lines[end].Key] = true
 				end++
 			}
-			if err := s.setRun(ctx, instance, locale, lines[start:end], results[start:end]); err != nil {
+			if err := s.setRun(ctx, instance, locale, lines[start:end], results[start:end], rewritten); err != nil {
 				return err
 			}
 			start = end
@@ -55,7 +56,7 @@ func (s *Service) SetProducts(ctx context.Context, instance uuid.UUID, locale st
 }
 
 // setRun sets lines of distinct keys.
-func (s *Service) setRun(ctx context.Context, instance uuid.UUID, locale string, lines []SetLine, results []SetResult) error {
+func (s *Service) setRun(ctx context.Context, instance uuid.UUID, locale string, lines []SetLine, results []SetResult, rewritten *rewrites) error {
 	keys := make([]string, len(lines))
 	for i, l := range lines {
 		keys[i] = l.Key
@@ -150,7 +151,7 @@ func (s *Service) setRun(ctx context.Context, instance uuid.UUID, locale string,
 	for _, pl := range plans {
 		written = append(written, pl.cur.ID)
 	}
-	if err := s.docs.RefreshDocuments(ctx, instance, Touch{Products: written}); err != nil {
+	if err := s.refresh(ctx, instance, Touch{Products: written}); err != nil {
 		return err
 	}
 	ps, err := s.reads.Products(ctx, instance, written, loc)
@@ -179,6 +180,11 @@ func (s *Service) setRun(ctx context.Context, instance uuid.UUID, locale string,
 		}
 		changes = append(changes, cs...)
 	}
+	changes, err = s.complete(ctx, instance, rewritten.products, changes)
+	if err != nil {
+		return err
+	}
+	rewritten.products = nil
 	return s.record(ctx, instance, changes)
 }
 

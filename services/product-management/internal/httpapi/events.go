@@ -56,6 +56,8 @@ func EncodeEvent(c catalog.Change) (json.RawMessage, error) {
 		}{kr.collection.OfCode(c.ID), kr.typ}
 	case catalog.View:
 		doc = renderer{r}.product(r.Products[0], true)
+	case catalog.CreatedProduct:
+		return createdProductEvent(r)
 	case catalog.VariantOf:
 		doc = renderer{r.View}.variant(r.Variant, nil, true)
 	case catalog.Option:
@@ -84,6 +86,36 @@ func EncodeEvent(c catalog.Change) (json.RawMessage, error) {
 		doc = renderLocale(r, true)
 	default:
 		return nil, fmt.Errorf("httpapi: no event rendering for %T", c.Resource)
+	}
+	return json.Marshal(doc)
+}
+
+// createdProductEvent renders a product.created: the product with its options, values and
+// variants embedded (expand=variants,options,optionValues), each variant with the prices created
+// with it as `prices` (each as GET /rest/api/prices/{id} shows it), so one event holds the
+// product's whole graph.
+func createdProductEvent(c catalog.CreatedProduct) (json.RawMessage, error) {
+	v := c.View
+	v.Expand = catalog.Expand{Variants: true, Options: true, OptionValues: true}
+	b, err := json.Marshal(renderer{v}.product(v.Products[0], true))
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	prices := map[string][]api.Price{}
+	for _, r := range c.Prices {
+		variant := iri.Variants.Of(r.VariantID)
+		prices[variant] = append(prices[variant], renderPrice(r, false))
+	}
+	variants, _ := doc["variants"].([]any)
+	for _, x := range variants {
+		if vr, ok := x.(map[string]any); ok {
+			id, _ := vr["@id"].(string)
+			vr["prices"] = append([]api.Price{}, prices[id]...)
+		}
 	}
 	return json.Marshal(doc)
 }

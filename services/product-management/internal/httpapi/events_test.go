@@ -100,26 +100,32 @@ func TestEventsFeedRecordsEveryChangeInOrder(t *testing.T) {
 	}
 	expectStatus(t, del, 204)
 
-	events, cursor := feedAtLeast(t, w.c, pm.ListEventsParams{}, 4)
-	want := []string{"channel.created", "product.created", "product.updated", "variant.deleted"}
+	// The variant's delete changes its product too (its variants and updatedAt).
+	want := []string{"channel.created", "product.created", "product.updated", "variant.deleted", "product.updated"}
+	events, cursor := feedAtLeast(t, w.c, pm.ListEventsParams{}, len(want))
 	if got := types(events); !reflect.DeepEqual(got, want) {
 		t.Fatalf("event types %v, want %v (the refused duplicate must record nothing)", got, want)
 	}
-	// The data is the response's document.
+	// The data is the response's document, with the product's options, values and variants
+	// embedded.
 	var gotDoc, wantDoc any
 	_ = json.Unmarshal(created.Body, &wantDoc)
 	_ = json.Unmarshal(mustJSON(t, events[1].Data), &gotDoc)
-	if !reflect.DeepEqual(gotDoc, wantDoc) {
+	if vs := asList(events[1].Data["variants"]); len(vs) != 2 || reflect.TypeOf(vs[0]) != reflect.TypeOf(map[string]any{}) {
+		t.Errorf("product.created embeds its variants: %v", events[1].Data["variants"])
+	}
+	if !reflect.DeepEqual(asRead(gotDoc, 0), asRead(wantDoc, 0)) {
 		t.Errorf("product.created data is not the create's response:\n%s\n%s", mustJSON(t, events[1].Data), created.Body)
 	}
-	if events[1].Resource != p.LdID || events[1].ResourceVersion != 1 || events[2].Resource != p.LdID || events[2].ResourceVersion != 2 {
-		t.Errorf("product events: %s v%d, %s v%d; want %s v1, v2", events[1].Resource, events[1].ResourceVersion, events[2].Resource, events[2].ResourceVersion, p.LdID)
+	updated, deleted := events[2], events[3]
+	if events[1].Resource != p.LdID || events[1].ResourceVersion != 1 || updated.Resource != p.LdID || updated.ResourceVersion != 2 {
+		t.Errorf("product events: %s v%d, %s v%d; want %s v1, v2", events[1].Resource, events[1].ResourceVersion, updated.Resource, updated.ResourceVersion, p.LdID)
 	}
-	if events[2].Data["vendor"] != "Other" {
-		t.Errorf("product.updated data vendor %v, want Other", events[2].Data["vendor"])
+	if updated.Data["vendor"] != "Other" {
+		t.Errorf("product.updated data vendor %v, want Other", updated.Data["vendor"])
 	}
-	if events[3].Resource != variant || events[3].Data["@id"] != variant || events[3].Data["@type"] != "Variant" || len(events[3].Data) != 2 {
-		t.Errorf("variant.deleted: resource %s, data %v; want only the @id %s and @type", events[3].Resource, events[3].Data, variant)
+	if deleted.Resource != variant || deleted.Data["@id"] != variant || deleted.Data["@type"] != "Variant" || len(deleted.Data) != 2 {
+		t.Errorf("variant.deleted: resource %s, data %v; want only the @id %s and @type", deleted.Resource, deleted.Data, variant)
 	}
 	if events[0].Instance != events[1].Instance || events[0].LdID == "" {
 		t.Errorf("events without their instance or IRI: %+v", events[0])
@@ -145,14 +151,14 @@ func TestEventsFeedRecordsEveryChangeInOrder(t *testing.T) {
 	}
 	expectStatus(t, upd, 200)
 	since, _ := feedAtLeast(t, w.c, pm.ListEventsParams{Cursor: cursor}, 1)
-	if got := types(since); !reflect.DeepEqual(got, []string{"product.updated"}) || since[0].ResourceVersion != 3 {
-		t.Fatalf("since the cursor: %v, want one product.updated (version 3)", got)
+	if got := types(since); !reflect.DeepEqual(got, []string{"product.updated"}) || since[0].ResourceVersion != 4 {
+		t.Fatalf("since the cursor: %v, want one product.updated (version 4)", got)
 	}
 
 	// Filters: by type, and paging one at a time walks the same order.
 	typ := "product.updated"
-	only, _ := feedAtLeast(t, w.c, pm.ListEventsParams{Type: &typ}, 2)
-	if len(only) != 2 || only[0].Type != typ || only[1].Type != typ {
+	only, _ := feedAtLeast(t, w.c, pm.ListEventsParams{Type: &typ}, 3)
+	if len(only) != 3 || only[0].Type != typ || only[2].Type != typ {
 		t.Errorf("type=%s: %v", typ, types(only))
 	}
 	one1 := 1
@@ -162,9 +168,9 @@ func TestEventsFeedRecordsEveryChangeInOrder(t *testing.T) {
 	}
 	// createdAt[after] the first event's time leaves it out.
 	after := events[0].Timestamp
-	later, _ := feedAtLeast(t, w.c, pm.ListEventsParams{CreatedAtAfter: &after}, 4)
-	if len(later) != 4 {
-		t.Errorf("createdAt[after] the first event: %v, want the 4 later ones", types(later))
+	later, _ := feedAtLeast(t, w.c, pm.ListEventsParams{CreatedAtAfter: &after}, len(want))
+	if len(later) != len(want) {
+		t.Errorf("createdAt[after] the first event: %v, want the %d later ones", types(later), len(want))
 	}
 	for _, e := range later {
 		if !e.Timestamp.After(after) || e.Id == events[0].Id {

@@ -92,6 +92,11 @@ func TestSetProductByKey(t *testing.T) {
 	if len(events) != 1 || events[0].Type != "product.created" {
 		t.Fatalf("events of the create: %v", types(events))
 	}
+	// It holds the whole product: variants, each with its prices, and options with their values.
+	variants := asList(events[0].Data["variants"])
+	if len(variants) != 2 || len(asList(variants[0].(map[string]any)["prices"])) != 1 || len(asList(asList(events[0].Data["options"])[0].(map[string]any)["values"])) != 2 {
+		t.Fatalf("product.created data: %s", mustJSON(t, events[0].Data))
+	}
 
 	t.Run("the same state again changes nothing", func(t *testing.T) {
 		again := put("SHIRT", first, nil)

@@ -159,7 +159,7 @@ func TestWebhookDeliversSignedEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	events, _ := feedAtLeast(t, w.c, pm.ListEventsParams{}, 2)
-	if len(events) != 2 || events[1].Type != "product.created" {
+	if len(events) < 2 || events[1].Type != "product.created" {
 		t.Fatalf("feed: %v", types(events))
 	}
 	if payload.Type != "product.created" || payload.Id != events[1].Id || got[0].header.Get("webhook-id") != events[1].Id.String() ||

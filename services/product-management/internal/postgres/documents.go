@@ -350,7 +350,7 @@ const variantsTouchedSQL = `select id from variants where instance_id = $1 and i
 // ETag then changes whenever its representation does, metafields and prices included, which is
 // what lets If-None-Match answer 304 (only for writes that do not move them themselves:
 // catalog.Touch.MoveVersions). One round trip.
-func (s *Store) RefreshDocuments(ctx context.Context, instance uuid.UUID, t catalog.Touch) error {
+func (s *Store) RefreshDocuments(ctx context.Context, instance uuid.UUID, t catalog.Touch) ([]uuid.UUID, error) {
 	args := touchArgs(instance, t)
 	b := &pgx.Batch{}
 	if t.MovesVersions() {
@@ -371,14 +371,31 @@ func (s *Store) RefreshDocuments(ctx context.Context, instance uuid.UUID, t cata
 		// null, look cheaper than the generic one), which cost it more than the rewrite itself.
 		b.Queue(`insert into product_documents (instance_id, product_id, doc)
 			select $1, p.id, product_document($1, p.id) from products p where p.instance_id = $1 and p.id = $2
-			on conflict (instance_id, product_id) do update set doc = excluded.doc, revision = product_documents.revision + 1`, instance, product)
+			on conflict (instance_id, product_id) do update set doc = excluded.doc, revision = product_documents.revision + 1
+			returning product_id`, instance, product)
 	} else {
 		b.Queue(`insert into product_documents (instance_id, product_id, doc)
 			select $1, t.id, product_document($1, t.id) from (`+touchedSQL+`) t
 			order by t.id
-			on conflict (instance_id, product_id) do update set doc = excluded.doc, revision = product_documents.revision + 1`, args...)
+			on conflict (instance_id, product_id) do update set doc = excluded.doc, revision = product_documents.revision + 1
+			returning product_id`, args...)
 	}
-	return wrap(s.db(ctx).SendBatch(ctx, b).Close())
+	br := s.db(ctx).SendBatch(ctx, b)
+	defer br.Close()
+	for range b.Len() - 1 {
+		if _, err := br.Exec(); err != nil {
+			return nil, wrap(err)
+		}
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, wrap(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, wrap(err)
+	}
+	return ids, wrap(br.Close())
 }
 
 // ResolveTouch resolves t to the products and variants it leads to (before a delete takes the rows
@@ -526,4 +543,39 @@ func nilUUID(id uuid.UUID) *uuid.UUID {
 		return nil
 	}
 	return &id
+}
+
+// writtenWith finds the rows of products' graphs this transaction wrote: their xmin is its id
+// (every write here runs in the top transaction, no savepoint). A variant created now has
+// created_at = now(), the transaction's start.
+const writtenWith = `select 'product', p.id, p.id, null::uuid, false from products p
+		where p.instance_id = $1 and p.id = any($2) and p.xmin = pg_current_xact_id()::xid
+	union all select 'variant', v.id, v.product_id, null, v.created_at = now() from variants v
+		where v.instance_id = $1 and v.product_id = any($2) and v.xmin = pg_current_xact_id()::xid
+	union all select 'option', o.id, o.product_id, null, false from product_options o
+		where o.instance_id = $1 and o.product_id = any($2) and o.xmin = pg_current_xact_id()::xid
+	union all select 'optionValue', v.id, v.product_id, v.option_id, false from option_values v
+		where v.instance_id = $1 and v.product_id = any($2) and v.xmin = pg_current_xact_id()::xid
+	union all select distinct 'price', r.id, r.product_id, null::uuid, false from prices r
+		where r.instance_id = $1 and r.product_id = any($2) and r.xmin = pg_current_xact_id()::xid`
+
+func (s *Store) WrittenWith(ctx context.Context, instance uuid.UUID, products []uuid.UUID) ([]catalog.Written, error) {
+	rows, err := s.db(ctx).Query(ctx, writtenWith, instance, products)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	var out []catalog.Written
+	var w catalog.Written
+	var kind string
+	var option *uuid.UUID
+	_, err = pgx.ForEachRow(rows, []any{&kind, &w.ID, &w.Product, &option, &w.Created}, func() error {
+		w.Kind = catalog.Kind(kind)
+		w.Option = uuid.Nil
+		if option != nil {
+			w.Option = *option
+		}
+		out = append(out, w)
+		return nil
+	})
+	return out, wrap(err)
 }

@@ -216,3 +216,18 @@ func (s *Store) DeleteMetaobject(ctx context.Context, instance, id uuid.UUID) er
 	}
 	return nil
 }
+
+// MetaobjectsWrittenWith reads the metaobjects of a definition the transaction of ctx wrote (a
+// definition's change drops removed fields' values): their xmin is its id.
+func (s *Store) MetaobjectsWrittenWith(ctx context.Context, instance, definition uuid.UUID) ([]catalog.Metaobject, error) {
+	rows, err := s.db(ctx).Query(ctx, `select id from metaobjects
+		where instance_id = $1 and definition_id = $2 and xmin = pg_current_xact_id()::xid`, instance, definition)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil || len(ids) == 0 {
+		return nil, wrap(err)
+	}
+	return s.MetaobjectsByID(ctx, instance, ids)
+}

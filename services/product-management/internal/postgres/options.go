@@ -142,6 +142,10 @@ func (s *Store) DeleteOptionValue(ctx context.Context, instance, id uuid.UUID) e
 			return fault.Conflict("an option keeps at least one value; delete the option instead")
 		}
 		b := &pgx.Batch{}
+		// The option's row is written too: its values changed, and the change path gives every
+		// row it wrote an event (catalog/implied.go).
+		b.Queue(`update product_options o set position = o.position from option_values v
+			where v.instance_id = $1 and v.id = $2 and o.instance_id = $1 and o.id = v.option_id`, instance, id)
 		b.Queue(`delete from option_values where instance_id = $1 and id = $2`, instance, id)
 		b.Queue(touchProduct, instance, product)
 		return tx.SendBatch(ctx, b).Close()

@@ -171,6 +171,19 @@ func (s *Store) CurrentPrices(ctx context.Context, instance uuid.UUID, variant *
 	return list, total, wrap(err)
 }
 
+// LatestPrices reads the latest revision of every price of products (ended ones too), in one
+// statement.
+func (s *Store) LatestPrices(ctx context.Context, instance uuid.UUID, products []uuid.UUID) ([]price.Row, error) {
+	rows, err := s.db(ctx).Query(ctx, `select `+priceColumns+` from (
+			select distinct on (id) * from prices where instance_id = $1 and product_id = any($2) order by id, revision desc) p
+		order by p.variant_id, p.starts_at, p.id`, instance, products)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (price.Row, error) { return scanPrice(r) })
+	return list, wrap(err)
+}
+
 func (s *Store) Price(ctx context.Context, instance, id uuid.UUID) (price.Row, error) {
 	p, err := scanPrice(s.db(ctx).QueryRow(ctx, `select `+priceColumns+` from prices p where p.instance_id = $1 and p.id = $2 order by p.revision desc limit 1`, instance, id))
 	return p, notFound(err, "price")
