@@ -278,7 +278,15 @@ func (v *Validator) Middleware() echo.MiddlewareFunc {
 			for i, name := range c.ParamNames() {
 				params[name] = c.ParamValues()[i]
 			}
-			input := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: options}
+			checked := req
+			if options == v.streamOptions {
+				// kin-openapi reads a body whole into memory to check security requirements, even
+				// with ExcludeRequestBody: a streamed upload (100 MB) must reach its handler unread.
+				bodiless := *req
+				bodiless.Body = http.NoBody
+				checked = &bodiless
+			}
+			input := &openapi3filter.RequestValidationInput{Request: checked, PathParams: params, Route: route, Options: options}
 			if err := openapi3filter.ValidateRequest(req.Context(), input); err != nil {
 				return v.toFault(err)
 			}

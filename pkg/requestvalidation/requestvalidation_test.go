@@ -1,6 +1,9 @@
 package requestvalidation
 
 import (
+	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -29,11 +32,20 @@ paths:
     put:
       requestBody: {required: true, content: {application/json: {schema: {type: object}}}}
       responses: {"200": {description: ok}}
+  /uploads:
+    post:
+      x-flowkiwi-body-limit: 67108864
+      security: [{bearer: []}]
+      requestBody: {required: true, content: {application/x-ndjson: {schema: {type: string}}}}
+      responses: {"202": {description: ok}}
   /defaulted:
     get:
       parameters:
         - {name: X-Mode, in: header, schema: {type: string, default: fast}}
       responses: {"200": {description: ok}}
+components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer}
 `
 
 // server routes spec's operations through the validator to a handler that echoes the query it
@@ -63,6 +75,16 @@ func server(t *testing.T) (*echo.Echo, *Validator) {
 	e.GET("/items/:id", h)
 	e.PUT("/items/:id", h)
 	e.GET("/defaulted", h)
+	e.POST("/uploads", func(c echo.Context) error {
+		// How much of the body was read before the handler (the validator must read none), and
+		// how much the handler reads.
+		var before int64
+		if read, ok := c.Request().Context().Value(readKey{}).(*int64); ok {
+			before = *read
+		}
+		n, _ := io.Copy(io.Discard, c.Request().Body)
+		return c.String(http.StatusAccepted, fmt.Sprint(before, " ", n))
+	})
 	return e, v
 }
 
@@ -170,4 +192,50 @@ func TestBodiesAndHeaderDefaultsAreNeverRemembered(t *testing.T) {
 	if n := v.passed.Len(); n != 0 {
 		t.Fatalf("%d requests remembered, want none", n)
 	}
+}
+
+type readKey struct{}
+
+// countingBody counts what is read of it.
+type countingBody struct {
+	io.Reader
+	read *int64
+}
+
+func (b countingBody) Read(p []byte) (int, error) {
+	n, err := b.Reader.Read(p)
+	*b.read += int64(n)
+	return n, err
+}
+
+func (countingBody) Close() error { return nil }
+
+// TestStreamedBodiesReachTheHandlerUnread: the body of a streamed (NDJSON) operation is its
+// handler's to read as it arrives; validation, security requirements included, reads none of it
+// (kin-openapi would read it whole into memory).
+func TestStreamedBodiesReachTheHandlerUnread(t *testing.T) {
+	t.Parallel()
+	e, _ := server(t)
+	const size = 8 << 20
+	var read int64
+	body := countingBody{Reader: io.LimitReader(zeros{}, size), read: &read}
+	req := httptest.NewRequest(http.MethodPost, "/uploads", nil)
+	req = req.WithContext(context.WithValue(req.Context(), readKey{}, &read))
+	req.Body = body
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	req.Header.Set("Authorization", "Bearer x")
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	if want := fmt.Sprint(0, " ", size); rec.Code != http.StatusAccepted || rec.Body.String() != want {
+		t.Fatalf("%d: read before the handler, by it: %s; want %s", rec.Code, rec.Body.String(), want)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = '\n'
+	}
+	return len(p), nil
 }
