@@ -97,27 +97,23 @@ func EncodeEvent(c catalog.Change) (json.RawMessage, error) {
 func createdProductEvent(c catalog.CreatedProduct) (json.RawMessage, error) {
 	v := c.View
 	v.Expand = catalog.Expand{Variants: true, Options: true, OptionValues: true}
-	b, err := json.Marshal(renderer{v}.product(v.Products[0], true))
-	if err != nil {
-		return nil, err
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, err
-	}
-	prices := map[string][]api.Price{}
+	doc := renderer{v}.product(v.Products[0], true)
+	prices := map[uuid.UUID][]api.Price{}
 	for _, r := range c.Prices {
-		variant := iri.Variants.Of(r.VariantID)
-		prices[variant] = append(prices[variant], renderPrice(r, false))
+		prices[r.VariantID] = append(prices[r.VariantID], renderPrice(r, false))
 	}
-	variants, _ := doc["variants"].([]any)
-	for _, x := range variants {
-		if vr, ok := x.(map[string]any); ok {
-			id, _ := vr["@id"].(string)
-			vr["prices"] = append([]api.Price{}, prices[id]...)
+	for i, x := range doc.Variants {
+		if vr, ok := x.(api.Variant); ok {
+			doc.Variants[i] = pricedVariant{Variant: vr, Prices: append([]api.Price{}, prices[vr.Id]...)}
 		}
 	}
 	return json.Marshal(doc)
+}
+
+// pricedVariant is a variant of a product.created, with the prices created with it.
+type pricedVariant struct {
+	api.Variant
+	Prices []api.Price `json:"prices"`
 }
 
 // EventPayload is a webhook delivery's body: the event as the feed shows it, without @context.

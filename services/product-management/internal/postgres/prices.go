@@ -174,8 +174,10 @@ func (s *Store) CurrentPrices(ctx context.Context, instance uuid.UUID, variant *
 // LatestPrices reads the latest revision of every price of products (ended ones too), in one
 // statement.
 func (s *Store) LatestPrices(ctx context.Context, instance uuid.UUID, products []uuid.UUID) ([]price.Row, error) {
-	rows, err := s.db(ctx).Query(ctx, `select `+priceColumns+` from (
-			select distinct on (id) * from prices where instance_id = $1 and product_id = any($2) order by id, revision desc) p
+	// Each product's prices by their own probe of its index (see LockProductsByKey).
+	rows, err := s.db(ctx).Query(ctx, `select `+priceColumns+` from unnest($2::uuid[]) as k(product)
+		cross join lateral (select distinct on (id) * from prices where instance_id = $1 and product_id = k.product
+			order by id, revision desc) p
 		order by p.variant_id, p.starts_at, p.id`, instance, products)
 	if err != nil {
 		return nil, wrap(err)
