@@ -171,7 +171,12 @@ func (s *Service) setRun(ctx context.Context, instance uuid.UUID, locale string,
 	}
 	var changes []Change
 	for _, p := range created {
-		changes = append(changes, Change{Kind: KindProduct, Op: Created, ID: p.ID.String(), Resource: one(p.ID)})
+		// The batch knows the prices it created (withPrices would read them again).
+		cp := CreatedProduct{View: one(p.ID)}
+		for _, v := range p.Variants {
+			cp.Prices = append(cp.Prices, v.Prices...)
+		}
+		changes = append(changes, Change{Kind: KindProduct, Op: Created, ID: p.ID.String(), Resource: cp})
 	}
 	for _, pl := range plans {
 		cs, err := pl.changes(ctx, s, instance, locale, one(pl.cur.ID))

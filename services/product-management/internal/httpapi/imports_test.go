@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -178,6 +179,7 @@ func TestImportAppliesLinesByKey(t *testing.T) {
 			t.Fatalf("the unchanged line recorded %s", e.Type)
 		}
 	}
+	createdWithPrices(t, w, events, "NEW-1", 1)
 	list, err := w.c.ListImportsWithResponse(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -206,6 +208,8 @@ func TestReimportRecognisesOnlyWhatNothingChanged(t *testing.T) {
 	if im, _ := imported(t, w.c, file, nil); im.Created != 3 {
 		t.Fatalf("first import: %+v", im)
 	}
+	all, _ := feed(t, w.c, pm.ListEventsParams{})
+	createdWithPrices(t, w, all, "F3", 1)
 	var fingerprints int
 	if err := w.pm.Pool.QueryRow(ctx, `select count(*) from product_import_fingerprints f
 		join product_documents d using (instance_id, product_id) where d.revision = f.revision`).Scan(&fingerprints); err != nil || fingerprints != 3 {
@@ -266,6 +270,37 @@ func TestReimportRecognisesOnlyWhatNothingChanged(t *testing.T) {
 	im, _ = imported(t, w.c, file, &pm.CreateImportParams{XFlowkiwiLocale: &de})
 	if im.Updated != 3 {
 		t.Fatalf("import in de: %+v", im)
+	}
+}
+
+// createdWithPrices checks that key's product.created among events holds n prices, each as a
+// read of it shows it.
+func createdWithPrices(t *testing.T, w *world, events []pm.Event, key string, n int) {
+	t.Helper()
+	embedded := 0
+	for _, e := range events {
+		if e.Type != "product.created" || e.Data["key"] != key {
+			continue
+		}
+		for _, v := range asList(e.Data["variants"]) {
+			for _, x := range asList(v.(map[string]any)["prices"]) {
+				pr := x.(map[string]any)
+				resp, err := w.c.GetPrice(context.Background(), idOf(pr["@id"].(string)), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var read any
+				_ = json.NewDecoder(resp.Body).Decode(&read)
+				resp.Body.Close()
+				if !reflect.DeepEqual(asRead(read, 0), asRead(pr, 0)) {
+					t.Errorf("%s's product.created holds the price\n%v\nwhich reads\n%v", key, pr, read)
+				}
+				embedded++
+			}
+		}
+	}
+	if embedded != n {
+		t.Errorf("%s's product.created holds %d prices, want %d", key, embedded, n)
 	}
 }
 
