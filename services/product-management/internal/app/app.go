@@ -117,7 +117,11 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 			return keys.Refresh(ctx)
 		},
 	}
-	store := postgres.New(pool)
+	var storeOpts []postgres.Option
+	if !cfg.ItemReadCoalescing {
+		storeOpts = append(storeOpts, postgres.WithoutCoalescing())
+	}
+	store := postgres.New(pool, storeOpts...)
 	targets := &webhook.Targets{AllowPrivate: cfg.WebhookAllowPrivate}
 	cat := catalog.NewService(store, iri.Metaobjects.Parse, httpapi.EncodeEvent)
 	// Bulk jobs run on the deliverer's River client, made after their workers are registered.

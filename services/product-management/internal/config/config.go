@@ -43,6 +43,9 @@ type Config struct {
 	// a replica keeps with the document revision they were made from (2048, a few KiB each; 0
 	// renders every read)
 	RenderedProducts int
+	// ITEM_READ_COALESCING: on (default) lets item reads under load share statements; off gives
+	// each its own (internal/README.md).
+	ItemReadCoalescing bool
 }
 
 // FromEnv reads the configuration, reporting every problem at once.
@@ -95,6 +98,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	c.EventRetention = r.Duration("EVENT_RETENTION", 30*24*time.Hour)
 	c.RenderedProducts = int(r.Float("RENDERED_PRODUCTS", 2048, 0, 1e6))
+	switch v := r.String("ITEM_READ_COALESCING", "on"); v {
+	case "on":
+		c.ItemReadCoalescing = true
+	case "off":
+	default:
+		r.Fail("ITEM_READ_COALESCING=%q: want on or off", v)
+	}
 	if c.DatabaseURL == "" {
 		r.Fail("DATABASE_URL is required, e.g. postgres://postgres@127.0.0.1:5432/product_management?sslmode=disable")
 	}

@@ -108,30 +108,31 @@ func orNil[T any](s []T) []T {
 
 // product is the document as the catalog reads it in loc.
 func (d *document) product(loc catalog.ReadLocale) catalog.Product {
-	// Lists are cloned: the document is shared by every read of it (the decoded cache).
-	p := catalog.Product{ID: d.ID, Key: d.Key, Status: catalog.Status(d.Status), Vendor: d.Vendor, Tags: slices.Clone(d.Tags), Version: d.Version,
-		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Category: d.Category,
+	// Every list and pointer is copied: the document is shared by every read of it (the decoded
+	// cache), and a caller may change what it is handed.
+	p := catalog.Product{ID: d.ID, Key: clone(d.Key), Status: catalog.Status(d.Status), Vendor: clone(d.Vendor), Tags: slices.Clone(d.Tags), Version: d.Version,
+		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Category: clone(d.Category),
 		Channels: orNil(slices.Clone(d.Channels)), Collections: orNil(slices.Clone(d.Collections)), Medias: orNil(slices.Clone(d.Medias))}
 	if p.Tags == nil {
 		p.Tags = []string{}
 	}
 	// The title and the description fall back each on its own, as the graph's coalesce did.
 	inCode, inFallback := d.Texts[loc.Code], d.Texts[loc.Fallback]
-	p.Title, p.Description = orFallback(inCode.Title, inFallback.Title, loc), orFallback(inCode.Description, inFallback.Description, loc)
+	p.Title, p.Description = clone(orFallback(inCode.Title, inFallback.Title, loc)), clone(orFallback(inCode.Description, inFallback.Description, loc))
 	for _, o := range d.Options {
-		opt := catalog.Option{ID: o.ID, ProductID: d.ID, Name: text(o.Names, loc), Position: o.Position}
+		opt := catalog.Option{ID: o.ID, ProductID: d.ID, Name: clone(text(o.Names, loc)), Position: o.Position}
 		for _, v := range o.Values {
-			opt.Values = append(opt.Values, catalog.OptionValue{ID: v.ID, OptionID: o.ID, ProductID: d.ID, Value: text(v.Labels, loc), Position: v.Position})
+			opt.Values = append(opt.Values, catalog.OptionValue{ID: v.ID, OptionID: o.ID, ProductID: d.ID, Value: clone(text(v.Labels, loc)), Position: v.Position})
 		}
 		p.Options = append(p.Options, opt)
 	}
 	for _, v := range d.Variants {
-		p.Variants = append(p.Variants, catalog.Variant{ID: v.ID, ProductID: d.ID, SKU: v.SKU, Title: v.Title, Barcode: v.Barcode,
+		p.Variants = append(p.Variants, catalog.Variant{ID: v.ID, ProductID: d.ID, SKU: v.SKU, Title: clone(v.Title), Barcode: clone(v.Barcode),
 			Position: v.Position, Version: v.Version, CreatedAt: v.CreatedAt.UTC(), UpdatedAt: v.UpdatedAt.UTC(),
 			OptionValueIDs: orNil(slices.Clone(v.OptionValues)), Medias: orNil(slices.Clone(v.Medias))})
 	}
 	for _, v := range d.Values {
-		p.Values = append(p.Values, catalog.AttributeValue{Attribute: v.Attribute, Value: v.Value})
+		p.Values = append(p.Values, catalog.AttributeValue{Attribute: v.Attribute, Value: slices.Clone(v.Value)})
 	}
 	p.Metafields = make([]catalog.Metafield, 0, len(d.Metafields))
 	for _, f := range d.Metafields {
@@ -139,19 +140,28 @@ func (d *document) product(loc catalog.ReadLocale) catalog.Product {
 		if refs == nil {
 			refs = []uuid.UUID{}
 		}
-		p.Metafields = append(p.Metafields, catalog.Metafield{ID: f.ID, ProductID: d.ID, VariantID: f.Variant, Namespace: f.Namespace, Key: f.Key,
+		p.Metafields = append(p.Metafields, catalog.Metafield{ID: f.ID, ProductID: d.ID, VariantID: clone(f.Variant), Namespace: f.Namespace, Key: f.Key,
 			Type: f.Type, Value: f.Value, References: refs, CreatedAt: f.CreatedAt.UTC(), UpdatedAt: f.UpdatedAt.UTC()})
 	}
 	p.PriceHistory = make([]price.Row, 0, len(d.Prices))
 	for _, r := range d.Prices {
-		row := price.Row{ID: r.ID, Revision: r.Revision, VariantID: r.Variant, ChannelID: r.Channel, Country: r.Country, Currency: r.Currency,
-			Amount: r.Amount, CompareAt: r.CompareAt, Dated: r.Dated, Start: r.Start.UTC()}
+		row := price.Row{ID: r.ID, Revision: r.Revision, VariantID: r.Variant, ChannelID: clone(r.Channel), Country: r.Country, Currency: r.Currency,
+			Amount: r.Amount, CompareAt: clone(r.CompareAt), Dated: r.Dated, Start: r.Start.UTC()}
 		if r.End != nil {
 			row.End = r.End.UTC()
 		}
 		p.PriceHistory = append(p.PriceHistory, row)
 	}
 	return p
+}
+
+// clone copies what p points to.
+func clone[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 // docKey names a decoded document in the cache.
@@ -237,7 +247,7 @@ func (s *Store) ProductDocuments(ctx context.Context, instance uuid.UUID, ids []
 		if channel != nil {
 			it.channel = *channel
 		}
-		if changing { // the change's transaction sees its own writes
+		if changing || s.items == nil { // the change's transaction sees its own writes
 			lookUp(ctx, s.db(ctx), it)
 		} else if err := s.items.read(ctx, it); err != nil {
 			return nil, nil, wrap(err)

@@ -1,7 +1,9 @@
 package postgres_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -174,5 +176,46 @@ func TestProductDocumentsInOrder(t *testing.T) {
 		if d.Product == nil || *d.Product.Title != *first[i+1].Product.Title {
 			t.Fatalf("document %s came back %+v, want it built as before", d.ID, d)
 		}
+	}
+}
+
+// A read hands out nothing a caller can change in the decoded document the next read shares:
+// changing every text, pointer and list of a read leaves the next read as the first was.
+func TestDecodedDocumentsAreNotChangedThroughReads(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := postgres.New(testdb.New(t, pmdb.Migrations()))
+	svc := catalog.NewService(store, iri.Metaobjects.Parse, httpapi.EncodeEvent)
+	instance := uuid.New()
+	web, err := svc.CreateChannel(ctx, instance, catalog.ChannelInput{Code: ptr("web"), Name: ptr("Web"), Currency: ptr("EUR")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, err := svc.CreateProduct(ctx, instance, "en", catalog.ProductInput{Key: ptr("TEE"), Title: ptr("Tee"), Description: ptr("Soft"),
+		Vendor: ptr("Acme"), Tags: ptr("a, b"), Options: []catalog.OptionInput{{Name: "Size", Values: []string{"S", "M"}}},
+		Variants: []catalog.VariantInput{{SKU: "TEE-S", Title: ptr("Small"), Barcode: ptr("123"), OptionValues: []catalog.ValueRef{{Option: "Size", Value: "S"}},
+			Prices: []catalog.PriceInput{{Currency: "EUR", Amount: "20", CompareAt: ptr("25"), Channel: &web.ID}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := created.Products[0].ID
+	loc := catalog.ReadLocale{Code: "en"}
+	read := func() catalog.Product {
+		ps, err := store.Products(ctx, instance, []uuid.UUID{id}, loc)
+		if err != nil || len(ps) != 1 {
+			t.Fatalf("read: %v %v", ps, err)
+		}
+		return ps[0]
+	}
+	first := read() // decodes and keeps the document
+	want, _ := json.Marshal(read())
+	*first.Key, *first.Title, *first.Description, *first.Vendor = "x", "x", "x", "x"
+	first.Tags[0] = "x"
+	*first.Options[0].Name, *first.Options[0].Values[0].Value = "x", "x"
+	*first.Variants[0].Title, *first.Variants[0].Barcode = "x", "x"
+	first.Variants[0].OptionValueIDs[0] = uuid.Nil
+	*first.PriceHistory[0].ChannelID, *first.PriceHistory[0].CompareAt = uuid.Nil, 1
+	if again, _ := json.Marshal(read()); !bytes.Equal(again, want) {
+		t.Fatalf("a read changed through another:\n%s\nwant\n%s", again, want)
 	}
 }

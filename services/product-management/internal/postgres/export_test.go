@@ -1,6 +1,10 @@
 package postgres
 
-import "github.com/google/uuid"
+import (
+	"context"
+
+	"github.com/google/uuid"
+)
 
 // PageTitleSearches sets how many matches a title search gathers before it walks instead, and
 // above how many expected matches it walks from the start.
@@ -28,7 +32,7 @@ type ItemAnswer struct {
 func (s *Store) LookUpTogether(lookups []ItemLookup) []ItemAnswer {
 	batch := make([]*itemRead, len(lookups))
 	for i, l := range lookups {
-		batch[i] = &itemRead{instance: l.Instance, id: l.ID, channel: l.Channel, held: l.Held, dec: l.Dec, done: make(chan struct{})}
+		batch[i] = &itemRead{ctx: context.Background(), instance: l.Instance, id: l.ID, channel: l.Channel, held: l.Held, dec: l.Dec, done: make(chan struct{})}
 	}
 	s.items.run(batch, nil)
 	out := make([]ItemAnswer, len(batch))

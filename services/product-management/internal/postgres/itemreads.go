@@ -136,15 +136,17 @@ func (r *itemReads) work() {
 }
 
 // run makes batch's lookups in one statement and answers each. The statement runs under no
-// reader's context (one reader giving up must not fail the others): the pool's statement timeout,
-// its acquire bound and itemBatchTimeout bound it.
+// reader's cancellation (one reader giving up must not fail the others): the pool's statement
+// timeout, its acquire bound and itemBatchTimeout bound it.
 func (r *itemReads) run(batch []*itemRead, args []any) []any {
 	defer func() {
 		for _, it := range batch {
 			close(it.done)
 		}
 	}()
-	ctx, cancel := context.WithTimeout(context.Background(), itemBatchTimeout)
+	// The statement keeps the first reader's values (its trace, its log attributes) without its
+	// cancellation; the other readers' traces show their wait.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(batch[0].ctx), itemBatchTimeout)
 	defer cancel()
 	if len(batch) == 1 {
 		lookUp(ctx, r.pool, batch[0])

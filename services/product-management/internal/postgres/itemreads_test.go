@@ -156,3 +156,61 @@ func TestConcurrentItemReadsShareStatements(t *testing.T) {
 		t.Fatalf("a read with its context ended answered %+v, want an error", docs)
 	}
 }
+
+type readerKey struct{}
+
+// readerTracer counts statements and those that carry a reader's context value.
+type readerTracer struct{ all, carried atomic.Int64 }
+
+func (c *readerTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.all.Add(1)
+	if ctx.Value(readerKey{}) != nil {
+		c.carried.Add(1)
+	}
+	return ctx
+}
+func (c *readerTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// Item reads keep their reader's context values (its trace) when they share statements, and with
+// the coalescer off each read is its own statement.
+func TestItemReadsKeepTheirTraceAndCoalescingTurnsOff(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var tracer readerTracer
+	pool, err := pgpool.New(ctx, testdb.NewURL(t, pmdb.Migrations()), pgpool.Options{Tracer: &tracer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	loc := catalog.ReadLocale{Code: "en"}
+	for _, tc := range []struct {
+		name  string
+		opts  []postgres.Option
+		alone bool // every read its own statement
+	}{{"coalescing", nil, false}, {"off", []postgres.Option{postgres.WithoutCoalescing()}, true}} {
+		store := postgres.New(pool, tc.opts...)
+		inst, prods, _ := twoShops(t, store)
+		const readers, each = 32, 10
+		all, carried := tracer.all.Load(), tracer.carried.Load()
+		var wg sync.WaitGroup
+		for g := range readers {
+			wg.Go(func() {
+				rctx := context.WithValue(ctx, readerKey{}, g)
+				for i := range each {
+					if _, _, err := store.ProductDocuments(rctx, inst[i%2], []uuid.UUID{prods[i%2][g%3]}, []int64{0}, loc, nil); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		n, traced := tracer.all.Load()-all, tracer.carried.Load()-carried
+		if traced != n {
+			t.Errorf("%s: %d of %d statements carried a reader's context", tc.name, traced, n)
+		}
+		if tc.alone && n != readers*each {
+			t.Errorf("%s: %d reads ran %d statements, want one each", tc.name, readers*each, n)
+		}
+		t.Logf("%s: %d reads, %d statements", tc.name, readers*each, n)
+	}
+}

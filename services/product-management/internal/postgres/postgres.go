@@ -51,13 +51,24 @@ type Store struct {
 const decodedDocuments = 128
 
 // New returns a Store over pool.
-func New(pool *pgxpool.Pool) *Store {
+func New(pool *pgxpool.Pool, opts ...Option) *Store {
 	cache, err := lru.New[docKey, decoded](decodedDocuments)
 	if err != nil {
 		panic(err) // only for a size below 1
 	}
-	return &Store{pool: pool, localeCache: map[uuid.UUID]cachedLocales{}, decoded: cache, items: newItemReads(pool), gatherTitleMatches: titleMatchesGatheredUpTo, walkSearchesAbove: unselectiveSearchAbove}
+	s := &Store{pool: pool, localeCache: map[uuid.UUID]cachedLocales{}, decoded: cache, items: newItemReads(pool), gatherTitleMatches: titleMatchesGatheredUpTo, walkSearchesAbove: unselectiveSearchAbove}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
+
+// Option changes how a Store works.
+type Option func(*Store)
+
+// WithoutCoalescing makes every item read its own statement (the coalescer off: see
+// internal/README.md).
+func WithoutCoalescing() Option { return func(s *Store) { s.items = nil } }
 
 // db is the transaction of the change ctx carries (pgtx), else the pool: the catalog's change
 // path makes a write, its read back, its documents and its events one transaction.
