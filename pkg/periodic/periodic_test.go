@@ -34,12 +34,14 @@ func TestRunRunsAtOnceThenEveryPeriodAndLogs(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&buf, nil))
 	ctx, cancel := context.WithCancel(context.Background())
-	rounds := 0
+	const every = 100 * time.Millisecond
+	var started []time.Duration // each round's start, from Run's
 	done := make(chan struct{})
+	begin := time.Now()
 	go func() {
-		Run(ctx, 10*time.Millisecond, logger, "expired things", func(context.Context) (int64, error) {
-			rounds++
-			switch rounds {
+		Run(ctx, every, logger, "expired things", func(context.Context) (int64, error) {
+			started = append(started, time.Since(begin))
+			switch len(started) {
 			case 1:
 				return 2, nil
 			case 2:
@@ -56,8 +58,20 @@ func TestRunRunsAtOnceThenEveryPeriodAndLogs(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not stop with its ctx")
 	}
+	if len(started) != 3 {
+		t.Fatalf("%d rounds, want 3 (the third cancels)", len(started))
+	}
+	// At once: the first round does not wait for a period; then one round a period.
+	if started[0] >= every/2 {
+		t.Errorf("the first round started after %v, want at once (well before %v)", started[0], every)
+	}
+	for k := 1; k < 3; k++ {
+		if started[k] < time.Duration(k)*every {
+			t.Errorf("round %d started after %v, before %d periods of %v", k+1, started[k], k, every)
+		}
+	}
 	out := buf.String()
-	if rounds != 3 || !strings.Contains(out, "expired things") || !strings.Contains(out, "count=2") || !strings.Contains(out, "expired things failed") {
-		t.Fatalf("after %d rounds the log says:\n%s", rounds, out)
+	if !strings.Contains(out, "msg=\"expired things\" count=2") || !strings.Contains(out, "expired things failed") || !strings.Contains(out, "db down") {
+		t.Fatalf("the log says:\n%s", out)
 	}
 }

@@ -33,7 +33,7 @@ func TestConditionalWrites(t *testing.T) {
 		}
 		return etag, *resp.ApplicationldJSON200
 	}
-	patchProduct := func(etag, body string) *pm.UpdateProductResponse {
+	patchProduct := func(t *testing.T, etag, body string) *pm.UpdateProductResponse {
 		t.Helper()
 		resp, err := w.c.UpdateProductWithBodyWithResponse(ctx, p.Id, nil, "application/merge-patch+json", strings.NewReader(body), ifMatch(etag))
 		if err != nil {
@@ -44,14 +44,14 @@ func TestConditionalWrites(t *testing.T) {
 
 	t.Run("products", func(t *testing.T) {
 		first, _ := productETag(t)
-		ok := patchProduct(first, `{"vendor":"Globex"}`)
+		ok := patchProduct(t, first, `{"vendor":"Globex"}`)
 		expectStatus(t, ok, 200)
 		second := ok.HTTPResponse.Header.Get("ETag")
 		if second == "" || second == first {
 			t.Fatalf("the update's ETag %q does not move on from %q", second, first)
 		}
 		for name, etag := range map[string]string{"stale": first, "malformed": `"abc"`, "weak stale": "W/" + first} {
-			expectProblem(t, patchProduct(etag, `{"vendor":"Initech"}`), 412, "")
+			expectProblem(t, patchProduct(t, etag, `{"vendor":"Initech"}`), 412, "")
 			del, err := w.c.DeleteProductWithResponse(ctx, p.Id, nil, ifMatch(etag))
 			if err != nil {
 				t.Fatal(err)
@@ -61,7 +61,7 @@ func TestConditionalWrites(t *testing.T) {
 				t.Fatalf("%s If-Match changed the product: %s %v", name, now, got.Vendor)
 			}
 		}
-		expectStatus(t, patchProduct("*", `{"tags":"a"}`), 200)
+		expectStatus(t, patchProduct(t, "*", `{"tags":"a"}`), 200)
 		// A change to the product's graph (a new option value) moves the product's ETag too.
 		before, _ := productETag(t)
 		add, err := w.c.CreateOptionValueWithResponse(ctx, mustOption(t, w, p), nil, pm.OptionValueCreate{Value: "XL"})

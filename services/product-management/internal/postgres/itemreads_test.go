@@ -144,9 +144,11 @@ func TestConcurrentItemReadsShareStatements(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
+	// 48 readers against a few workers queue: most statements serve several reads (one shared
+	// statement alone must not pass).
 	n := counter.n.Load() - before
-	if n >= readers*each {
-		t.Fatalf("%d reads ran %d statements: none shared one", readers*each, n)
+	if n > readers*each*3/4 {
+		t.Fatalf("%d reads ran %d statements: fewer than a quarter saved", readers*each, n)
 	}
 	t.Logf("%d concurrent reads ran %d statements", readers*each, n)
 	// A reader that has given up gets its context's error, never "no such product".
