@@ -36,9 +36,13 @@ build: ## build bin/identity and bin/product-management
 	@if [ -d services/product-management/cmd/product-management ]; then $(GO) build -o $(BIN)/product-management ./services/product-management/cmd/product-management; fi
 
 .PHONY: lint
-lint: lint-specs ## vet, gofmt and spec lint
+lint: lint-specs ## vet, gofmt, staticcheck (pinned in tools/go.mod) and spec lint
 	@test -z "$$(gofmt -l $(MODULES) tools)" || { gofmt -l $(MODULES) tools; echo "gofmt needed"; exit 1; }
 	@for m in $(MODULES); do (cd $$m && $(GO) vet ./...) || exit 1; done
+	@cd tools && GOWORK=off $(GO) build -o $(BIN)/staticcheck honnef.co/go/tools/cmd/staticcheck
+	@# Generated files (*.gen.go) are oapi-codegen's to fix, not ours.
+	@for m in $(MODULES); do out=$$(cd $$m && $(BIN)/staticcheck ./... 2>&1 | grep -v '\.gen\.go:'); \
+		if [ -n "$$out" ]; then echo "staticcheck $$m:"; echo "$$out"; exit 1; fi; done
 
 .PHONY: lint-specs
 lint-specs: ## validate the OpenAPI documents (kin-openapi, and Redocly CLI when npm is available)
@@ -57,8 +61,14 @@ deploy-check: ## render the Kubernetes overlays (kustomize) and check them; run 
 .PHONY: test
 test: check-generated lint breaking deploy-check test-go ## every check and every test (unit, integration, fuzz seeds) against real PostgreSQL
 
+# The race detector runs again the tests of what is concurrent: the coalescer, the decoded and
+# kept caches, webhook dispatch, idempotency, the access and token caches, periodic upkeep.
+RACE_PKG      := ./periodic ./idempotency ./accesstoken ./requestvalidation ./eventfeed
+RACE_PM       := ./internal/webhook ./internal/access ./internal/postgres ./internal/httpapi
+RACE_PM_TESTS := ItemRead|ItemLookups|Decoded|Dispatch|Deliver|Access|Check|Webhook|Concurrent|Kept|Idempotent
+
 .PHONY: test-go
-test-go: ## the Go tests of every module, with a count of what ran (gotestsum)
+test-go: ## the Go tests of every module, then the concurrent ones again with -race, with a count of what ran (gotestsum)
 	@cd tools && GOWORK=off $(GO) build -o $(BIN)/gotestsum gotest.tools/gotestsum
 	@mkdir -p $(DATA)/test && rm -f $(DATA)/test/summary
 	@status=0; for m in $(MODULES); do \
@@ -66,6 +76,12 @@ test-go: ## the Go tests of every module, with a count of what ran (gotestsum)
 			--post-run-command "bash $(CURDIR)/tools/test-summary.sh add $$m $(DATA)/test/summary" \
 			-- -count=1 $$($(GO) list ./... | grep -v '/faults$$')) || status=1; \
 	done; \
+	(cd pkg && $(BIN)/gotestsum --format pkgname --jsonfile $(DATA)/test/race-pkg.json \
+		--post-run-command "bash $(CURDIR)/tools/test-summary.sh add race:pkg $(DATA)/test/summary" \
+		-- -race -count=1 $(RACE_PKG)) || status=1; \
+	(cd services/product-management && $(BIN)/gotestsum --format pkgname --jsonfile $(DATA)/test/race-pm.json \
+		--post-run-command "bash $(CURDIR)/tools/test-summary.sh add race:product-management $(DATA)/test/summary" \
+		-- -race -count=1 -run '$(RACE_PM_TESTS)' $(RACE_PM)) || status=1; \
 	(cd services/product-management && $(BIN)/gotestsum --format pkgname --jsonfile $(DATA)/test/faults.json \
 		--post-run-command "bash $(CURDIR)/tools/test-summary.sh add faults $(DATA)/test/summary" \
 		-- -count=1 ./faults) || status=1; \

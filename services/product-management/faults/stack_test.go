@@ -2,7 +2,6 @@ package faults_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -262,11 +261,4 @@ func (r *receiver) hanging(id string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.inFlight[id] > 0
-}
-
-// payloadType reads a delivery's event type.
-func payloadType(b []byte) string {
-	var p struct{ Type string }
-	_ = json.Unmarshal(b, &p)
-	return p.Type
 }

@@ -79,7 +79,7 @@ func run(ctx context.Context, args []string) error {
 }
 
 func partnerCmd(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, args []string) error {
-	const usage = "usage: identity partner create|list|disable|enable|client ..."
+	const usage = "usage: identity partner create|list|disable|enable|client <arguments>"
 	if len(args) == 0 {
 		return errors.New(usage)
 	}

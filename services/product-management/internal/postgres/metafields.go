@@ -40,10 +40,6 @@ func (s *Store) MetafieldsByID(ctx context.Context, instance uuid.UUID, ids []uu
 	return list, wrap(err)
 }
 
-// metafieldsOf: $1 instance, $2 the products (their own and their variants' metafields).
-const metafieldsOf = `select ` + metafieldColumns + ` from metafields f where f.instance_id = $1 and f.product_id = any($2)
-	order by f.namespace, f.key, f.id`
-
 func (s *Store) SaveMetafield(ctx context.Context, instance uuid.UUID, m catalog.Metafield, create bool) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}

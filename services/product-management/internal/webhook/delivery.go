@@ -201,7 +201,7 @@ func (d *Deliverer) Enqueue(ctx context.Context, tx pgx.Tx, ds []Queued) error {
 	}
 	params := make([]river.InsertManyParams, len(ds))
 	for i, q := range ds {
-		params[i] = river.InsertManyParams{Args: Args{Instance: q.Instance, Delivery: q.Delivery},
+		params[i] = river.InsertManyParams{Args: Args(q),
 			InsertOpts: &river.InsertOpts{MaxAttempts: len(d.cfg.Schedule) + 1}}
 	}
 	_, err := d.river.InsertManyTx(ctx, tx, params)
