@@ -59,13 +59,17 @@ deploy-check: ## render the Kubernetes overlays (kustomize) and check them; run 
 	@bash tools/check-deploy.sh
 
 .PHONY: test
-test: check-generated lint breaking deploy-check test-go ## every check and every test (unit, integration, fuzz seeds) against real PostgreSQL
+test: check-generated lint breaking deploy-check test-deps test-go ## every check and every test (unit, integration, fuzz seeds) against real PostgreSQL
 
 # The race detector runs again the tests of what is concurrent: the coalescer, the decoded and
 # kept caches, webhook dispatch, idempotency, the access and token caches, periodic upkeep.
 RACE_PKG      := ./periodic ./idempotency ./accesstoken ./requestvalidation ./eventfeed
 RACE_PM       := ./internal/webhook ./internal/access ./internal/postgres ./internal/httpapi
 RACE_PM_TESTS := ItemRead|ItemLookups|Decoded|Dispatch|Deliver|Access|Check|Webhook|Concurrent|Kept|Idempotent
+
+.PHONY: test-deps
+test-deps: ## install or find what the tests need beyond Go and PostgreSQL (Chromium)
+	@bash tools/test-deps.sh
 
 .PHONY: test-go
 test-go: ## the Go tests of every module, then the concurrent ones again with -race, with a count of what ran (gotestsum)
