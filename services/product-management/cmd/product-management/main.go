@@ -1,4 +1,12 @@
-// Command product-management runs the Flowkiwi Product Management service.
+// Command product-management runs the Flowkiwi Product Management service. Its commands:
+//
+//	serve (the default)   migrate, then serve the API (and deliver webhooks unless WEBHOOK_DELIVERY=off)
+//	deliver               migrate, then only deliver webhooks (for deployments that keep it off serving replicas)
+//	migrate               apply the database migrations and exit
+//	readmodel rebuild|verify [--instance ID]
+//	                      rewrite the product documents from the base tables, or list those that differ
+//
+// Configuration is read from the environment (internal/config).
 //
 //	product-management serve     migrate, then serve HTTP (the default)
 //	product-management migrate   apply database migrations and exit

@@ -1,7 +1,8 @@
 // Package postgres stores the catalog in PostgreSQL through pgx. Every statement filters on
-// instance_id, the leading column of every key. A product graph (product, options, values,
-// variants) loads in one batch: a fixed number of queries in a single round trip, whatever the
-// number of products or variants.
+// instance_id, the leading column of every key. Products are read from the read model (one
+// document per product, product_documents, rewritten in each change's transaction: documents.go),
+// a page of them in one statement whatever their size; the caches in front of it are mapped in
+// ../README.md. Writes go to the base tables, a batch of products in one statement per table.
 package postgres
 
 import (
