@@ -5,6 +5,7 @@ package envconfig
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -15,6 +16,25 @@ import (
 type Reader struct {
 	getenv func(string) string
 	errs   []error
+	vars   []Var
+}
+
+// Var is a setting a Reader was asked for, with its default ("" when it has none): what a
+// service's --help lists, from the code that reads it.
+type Var struct {
+	Name, Default string
+}
+
+// Vars lists the settings asked for so far, in the order first asked.
+func (r *Reader) Vars() []Var { return r.vars }
+
+func (r *Reader) asked(name, def string) {
+	for _, v := range r.vars {
+		if v.Name == name {
+			return
+		}
+	}
+	r.vars = append(r.vars, Var{Name: name, Default: def})
 }
 
 // New returns a Reader; getenv nil means os.Getenv.
@@ -40,6 +60,7 @@ func (r *Reader) Err() error {
 
 // String returns the trimmed value of name, or def when unset.
 func (r *Reader) String(name, def string) string {
+	r.asked(name, def)
 	if v := strings.TrimSpace(r.getenv(name)); v != "" {
 		return v
 	}
@@ -57,6 +78,7 @@ func (r *Reader) DurationOrZero(name string, def time.Duration) time.Duration {
 }
 
 func (r *Reader) duration(name string, def time.Duration, zeroOK bool) time.Duration {
+	r.asked(name, def.String())
 	v := r.getenv(name)
 	if v == "" {
 		return def
@@ -71,6 +93,7 @@ func (r *Reader) duration(name string, def time.Duration, zeroOK bool) time.Dura
 
 // Float returns a number in [min, max].
 func (r *Reader) Float(name string, def, min, max float64) float64 {
+	r.asked(name, strconv.FormatFloat(def, 'f', -1, 64))
 	v := r.getenv(name)
 	if v == "" {
 		return def
@@ -92,4 +115,22 @@ func (r *Reader) LogLevel() string {
 		r.Fail("LOG_LEVEL=%q: want debug, info, warn or error", l)
 	}
 	return l
+}
+
+// IsHelp reports whether a command's first argument asks for its help.
+func IsHelp(arg string) bool { return arg == "--help" || arg == "-h" || arg == "help" }
+
+// PrintHelp writes a command's usage, then every setting it reads from the environment with its
+// default (vars: its config package's Variables, so the list is the code's own).
+func PrintHelp(w io.Writer, usage string, vars []Var) {
+	fmt.Fprintln(w, strings.TrimSpace(usage))
+	fmt.Fprintln(w, "\nEnvironment (default):")
+	for _, v := range vars {
+		def := v.Default
+		if def == "" {
+			def = "(none)"
+		}
+		fmt.Fprintf(w, "  %-34s %s\n", v.Name, def)
+	}
+	fmt.Fprintln(w, "  OTEL_EXPORTER_OTLP_ENDPOINT and the other OTEL_* variables turn tracing on (pkg/tracing).")
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/flowkiwi/platform/pkg/apiserver"
+	"github.com/flowkiwi/platform/pkg/envconfig"
 	"github.com/flowkiwi/platform/pkg/pgpool"
 	"github.com/flowkiwi/platform/pkg/tracing"
 	"github.com/flowkiwi/platform/services/identity/internal/app"
@@ -44,7 +45,23 @@ func main() {
 	}
 }
 
+// usage is what --help prints before the settings.
+const usage = `usage: identity [command]
+  serve                  migrate, then serve HTTP (the default)
+  migrate                apply database migrations and exit
+  partner create --name NAME                      create a partner; print its credentials (JSON)
+  partner list                                    every partner with its active clients (JSON)
+  partner disable --id ID [--reason TEXT]         no tokens for it; issued ones stop working
+  partner enable --id ID
+  partner client create --partner ID --name NAME  another client; print its secret
+  partner client rotate --client ID [--overlap 24h]
+  partner client revoke --client ID`
+
 func run(ctx context.Context, args []string) error {
+	if len(args) > 0 && envconfig.IsHelp(args[0]) {
+		envconfig.PrintHelp(os.Stdout, usage, config.Variables())
+		return nil
+	}
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
 		return err

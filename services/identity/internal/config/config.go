@@ -30,7 +30,17 @@ type Config struct {
 
 // FromEnv reads the configuration, reporting every problem at once.
 func FromEnv(getenv func(string) string) (Config, error) {
-	r := envconfig.New(getenv)
+	return read(envconfig.New(getenv))
+}
+
+// Variables lists every setting FromEnv reads, with its default: what --help prints.
+func Variables() []envconfig.Var {
+	r := envconfig.New(func(string) string { return "" })
+	_, _ = read(r)
+	return r.Vars()
+}
+
+func read(r *envconfig.Reader) (Config, error) {
 	c := Config{
 		DatabaseURL: r.String("DATABASE_URL", ""),
 		Database: pgpool.Options{

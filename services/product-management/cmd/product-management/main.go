@@ -28,6 +28,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/flowkiwi/platform/pkg/apiserver"
+	"github.com/flowkiwi/platform/pkg/envconfig"
 	"github.com/flowkiwi/platform/pkg/pgpool"
 	"github.com/flowkiwi/platform/pkg/tracing"
 	"github.com/flowkiwi/platform/services/product-management/internal/app"
@@ -44,7 +45,19 @@ func main() {
 	}
 }
 
+// usage is what --help prints before the settings.
+const usage = `usage: product-management [command]
+  serve (the default)   migrate, then serve the API (and deliver webhooks unless WEBHOOK_DELIVERY=off)
+  deliver               migrate, then only deliver webhooks
+  migrate               apply the database migrations and exit
+  readmodel rebuild|verify [--instance ID]
+                        rewrite the product documents from the base tables, or list those that differ`
+
 func run(ctx context.Context, args []string, getenv func(string) string) error {
+	if len(args) > 0 && envconfig.IsHelp(args[0]) {
+		envconfig.PrintHelp(os.Stdout, usage, config.Variables())
+		return nil
+	}
 	cfg, err := config.FromEnv(getenv)
 	if err != nil {
 		return err

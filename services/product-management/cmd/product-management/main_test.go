@@ -173,3 +173,11 @@ func TestReadModelCommands(t *testing.T) {
 		}
 	}
 }
+
+// --help needs no configuration: it lists the commands and every setting with its default.
+func TestHelpListsEverySetting(t *testing.T) {
+	t.Parallel()
+	if err := run(context.Background(), []string{"--help"}, func(string) string { return "" }); err != nil {
+		t.Fatalf("--help without DATABASE_URL: %v", err)
+	}
+}
