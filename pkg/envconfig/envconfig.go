@@ -117,6 +117,14 @@ func (r *Reader) LogLevel() string {
 	return l
 }
 
+// Describe lists the settings read asks for, with their defaults, by running it against an empty
+// environment: a config package's Variables, for --help.
+func Describe(read func(r *Reader)) []Var {
+	r := New(func(string) string { return "" })
+	read(r)
+	return r.Vars()
+}
+
 // IsHelp reports whether a command's first argument asks for its help.
 func IsHelp(arg string) bool { return arg == "--help" || arg == "-h" || arg == "help" }
 

@@ -35,9 +35,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 
 // Variables lists every setting FromEnv reads, with its default: what --help prints.
 func Variables() []envconfig.Var {
-	r := envconfig.New(func(string) string { return "" })
-	_, _ = read(r)
-	return r.Vars()
+	return envconfig.Describe(func(r *envconfig.Reader) { _, _ = read(r) })
 }
 
 func read(r *envconfig.Reader) (Config, error) {

@@ -100,6 +100,17 @@ func TestFeedMirrorsEveryResourceAfterRandomWrites(t *testing.T) {
 	var prices []pm.Id
 	sizes := []string{"S", "M", "L", "XL"}
 	someSizes := func() []string { return sizes[:1+rng.IntN(len(sizes))] }
+	// created notes the id of what a 201 created in ids (its body is read: the caller gets it
+	// emptied).
+	created := func(resp *http.Response, err error, ids *[]pm.Id) (*http.Response, error) {
+		if err == nil && resp.StatusCode == 201 {
+			var made struct{ ID pm.Id }
+			b, _ := io.ReadAll(resp.Body)
+			_ = json.Unmarshal(b, &made)
+			*ids = append(*ids, made.ID)
+		}
+		return resp, err
+	}
 	mp := "application/merge-patch+json"
 	js := "application/json"
 	ops := []struct {
@@ -108,24 +119,12 @@ func TestFeedMirrorsEveryResourceAfterRandomWrites(t *testing.T) {
 	}{
 		{"create product", func() (*http.Response, error) {
 			resp, err := w.c.CreateProductWithBody(ctx, nil, js, strings.NewReader(state(someSizes()...)))
-			if err == nil && resp.StatusCode == 201 {
-				var p struct{ ID pm.Id }
-				b, _ := io.ReadAll(resp.Body)
-				_ = json.Unmarshal(b, &p)
-				products = append(products, p.ID)
-			}
-			return resp, err
+			return created(resp, err, &products)
 		}},
 		{"set product by key", func() (*http.Response, error) {
 			key := fmt.Sprintf("K%d", rng.IntN(4))
 			resp, err := w.c.SetProductByKeyWithBody(ctx, key, nil, js, strings.NewReader(state(someSizes()...)))
-			if err == nil && resp.StatusCode == 201 {
-				var p struct{ ID pm.Id }
-				b, _ := io.ReadAll(resp.Body)
-				_ = json.Unmarshal(b, &p)
-				products = append(products, p.ID)
-			}
-			return resp, err
+			return created(resp, err, &products)
 		}},
 		{"patch product", func() (*http.Response, error) {
 			id, _, ok := pick()
@@ -203,13 +202,7 @@ func TestFeedMirrorsEveryResourceAfterRandomWrites(t *testing.T) {
 			}
 			v := s.Variants[rng.IntN(len(s.Variants))]
 			resp, err := w.c.CreateVariantPriceWithBody(ctx, v.ID, nil, js, strings.NewReader(fmt.Sprintf(`{"currency":"EUR","amount":"%d.50","country":"/rest/api/countries/%s"}`, 1+rng.IntN(50), []string{"DE", "FR", "IT"}[rng.IntN(3)])))
-			if err == nil && resp.StatusCode == 201 {
-				var p struct{ ID pm.Id }
-				b, _ := io.ReadAll(resp.Body)
-				_ = json.Unmarshal(b, &p)
-				prices = append(prices, p.ID)
-			}
-			return resp, err
+			return created(resp, err, &prices)
 		}},
 		{"change price", func() (*http.Response, error) {
 			if len(prices) == 0 {
