@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,9 +40,9 @@ type answer struct {
 
 // everyKey sends each key's request (send) from clients goroutines, each retrying its request
 // with its key until it gets a 201, across refused connections, 503s and 409s (the key busy), as
-// a partner's client does; now and then it asks again after its 201 (a replay). It returns each
-// key's answers.
-func everyKey(ctx context.Context, keys []string, clients int, send func(ctx context.Context, key string) answer) map[string]*keyedAnswer {
+// a partner's client does; now and then it asks again after its 201 (a replay). It counts each
+// key's first 201 in done and returns each key's answers.
+func everyKey(ctx context.Context, keys []string, clients int, done *atomic.Int64, send func(ctx context.Context, key string) answer) map[string]*keyedAnswer {
 	answers := make(map[string]*keyedAnswer, len(keys))
 	for _, k := range keys {
 		answers[k] = &keyedAnswer{}
@@ -63,6 +64,9 @@ func everyKey(ctx context.Context, keys []string, clients int, send func(ctx con
 					switch got.status {
 					case http.StatusCreated:
 						a.created = append(a.created, got.body)
+						if len(a.created) == 1 {
+							done.Add(1)
+						}
 						if len(a.created) == 1 && rand.IntN(4) == 0 {
 							continue // a replay must equal the first answer
 						}
@@ -95,14 +99,23 @@ func answered(status int, body []byte, h http.Header, err error) answer {
 // committed; committed but not answered; answered; and anywhere (a kill from outside).
 var crashPoints = []string{"idempotency/before-commit", "idempotency/after-commit", "idempotency/after-response", "random"}
 
-// killDuring runs burst while proc dies at point (armed by the caller; "random": killed from here
-// after a moment), restarts proc with restart once it has died, and returns the burst's answers.
-func killDuring(t *testing.T, point string, proc *testenv.Process, restart func(), burst func() map[string]*keyedAnswer) map[string]*keyedAnswer {
+// killDuring runs burst over keys keys while proc dies at point (armed by the caller; "random":
+// killed from here once between a tenth and a half of the keys have their 201, so that a fast
+// machine cannot finish the burst first), restarts proc with restart once it has died, and returns
+// the burst's answers.
+func killDuring(t *testing.T, point string, keys int, proc *testenv.Process, restart func(), burst func(progress *atomic.Int64) map[string]*keyedAnswer) map[string]*keyedAnswer {
 	t.Helper()
+	var answeredKeys atomic.Int64
 	done := make(chan map[string]*keyedAnswer, 1)
-	go func() { done <- burst() }()
+	go func() { done <- burst(&answeredKeys) }()
 	if point == "random" {
-		time.Sleep(time.Duration(100+rand.IntN(400)) * time.Millisecond)
+		at := int64(keys/10 + rand.IntN(keys*2/5))
+		for answeredKeys.Load() < at && len(done) == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		if len(done) > 0 {
+			t.Fatalf("the burst ended before %d of its keys were answered", at)
+		}
 		proc.Kill()
 	}
 	select {
@@ -144,8 +157,8 @@ func TestKilledMidBurstOneEffectPerKey(t *testing.T) {
 			proc := testenv.StartPMProcess(t, id, testenv.PMProcessOptions{DatabaseURL: db, Failpoints: true, Env: failpointAt(point)})
 			c := proc.Client(owner, "crash", org)
 			keys := newKeys(400)
-			answers := killDuring(t, point, proc.Process, func() { proc.Set("FLOWKIWI_FAILPOINTS", ""); proc.Start() }, func() map[string]*keyedAnswer {
-				return everyKey(ctx, keys, 8, func(ctx context.Context, key string) answer {
+			answers := killDuring(t, point, len(keys), proc.Process, func() { proc.Set("FLOWKIWI_FAILPOINTS", ""); proc.Start() }, func(progress *atomic.Int64) map[string]*keyedAnswer {
+				return everyKey(ctx, keys, 8, progress, func(ctx context.Context, key string) answer {
 					resp, err := c.CreateProductWithResponse(ctx, &pm.CreateProductParams{IdempotencyKey: ptr(common.IdempotencyKey(key))}, pm.ProductCreate{Title: someTitle(key)})
 					if err != nil {
 						return answer{err: err}
@@ -179,8 +192,8 @@ func TestIdentityKilledMidBurstOneEffectPerKey(t *testing.T) {
 			id.SetEnv(failpointAt(point))
 			id.Start()
 			keys := newKeys(120)
-			answers := killDuring(t, point, id.Process(), func() { id.SetEnv(nil); id.Start() }, func() map[string]*keyedAnswer {
-				return everyKey(ctx, keys, 8, func(ctx context.Context, key string) answer {
+			answers := killDuring(t, point, len(keys), id.Process(), func() { id.SetEnv(nil); id.Start() }, func(progress *atomic.Int64) map[string]*keyedAnswer {
+				return everyKey(ctx, keys, 8, progress, func(ctx context.Context, key string) answer {
 					resp, err := owner.Identity.CreateInstanceWithResponse(ctx, org, &identity.CreateInstanceParams{IdempotencyKey: ptr(common.IdempotencyKey(key))},
 						identity.InstanceCreate{Name: key, Handle: handleOf(key)})
 					if err != nil {
