@@ -113,8 +113,12 @@ bench-http: build ## throughput of the storefront reads and creates (wrk) agains
 	@bash tools/bench/http.sh
 
 .PHONY: run
-run: build ## start both services on a local database and print a demo partner
+run: build ## start both services on a local database and print a demo partner's two export lines
 	@bash tools/run.sh
+
+.PHONY: reset
+reset: ## drop make run's databases (flowkiwi_identity, flowkiwi_product_management): the next make run starts empty
+	@bash tools/run.sh reset
 
 .PHONY: clean
 clean: ## stop the private database clusters, remove them and the build output

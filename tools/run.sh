@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# `make run`: start the Flowkiwi services on a local PostgreSQL and print a demo partner.
+# `make run`: start the Flowkiwi services on a local PostgreSQL and print a demo partner as the two
+# `export` lines README.md's walkthrough starts from. `make reset` (run.sh reset) drops the
+# databases so that the walkthrough, whose handle is permanent, can run again.
 # Uses DATABASE_SERVER_URL (default postgres://postgres@127.0.0.1:5432) when it answers; otherwise
 # starts a private throwaway cluster from the machine's PostgreSQL binaries under .data/.
+# For the README's test, which runs beside a developer's own `make run`: IDENTITY_PORT (8080),
+# PM_PORT (8081), RUN_DATABASE_PREFIX (flowkiwi) and BIN (bin/) move it out of the way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 DATA="$ROOT/.data"
 mkdir -p "$DATA"
 SERVER="${DATABASE_SERVER_URL:-postgres://postgres@127.0.0.1:5432}"
+BIN="${BIN:-$ROOT/bin}"
+IDENTITY_PORT="${IDENTITY_PORT:-8080}"
+PM_PORT="${PM_PORT:-8081}"
+PREFIX="${RUN_DATABASE_PREFIX:-flowkiwi}"
+DATABASES=("${PREFIX}_identity" "${PREFIX}_product_management")
 
 pg_bin() {
 	for d in "$(pg_config --bindir 2>/dev/null || true)" /usr/lib/postgresql/*/bin /usr/local/bin /usr/bin; do
@@ -18,23 +27,39 @@ pg_bin() {
 
 answers() { "$(pg_bin psql)" "$1/postgres" -Atqc 'select 1' >/dev/null 2>&1; }
 
+if [ "${1:-}" = reset ]; then
+	# The private cluster is throwaway already; on a server that answers, drop our two databases.
+	if answers "$SERVER"; then
+		for db in "${DATABASES[@]}"; do
+			"$(pg_bin psql)" "$SERVER/postgres" -qc "drop database if exists $db with (force)" >/dev/null
+		done
+		echo "make reset: dropped ${DATABASES[*]} on ${SERVER#*@}; the next make run starts empty"
+	fi
+	rm -rf "$DATA/pg"
+	exit 0
+fi
+
 STOP_PG=()
 if ! answers "$SERVER"; then
 	# The same private cluster the tests start when nothing answers (package pkg/pgcluster).
 	echo "No PostgreSQL answers at 127.0.0.1:5432; starting a private cluster in .data/pg (port 55432)"
-	SERVER=$("$ROOT/bin/pgcluster" start --dir "$DATA/pg" --port 55432)
+	SERVER=$("$BIN/pgcluster" start --dir "$DATA/pg" --port 55432)
 	SERVER=${SERVER%/postgres?sslmode=disable}
-	STOP_PG=("$ROOT/bin/pgcluster" stop --dir "$DATA/pg" --port 55432)
+	STOP_PG=("$BIN/pgcluster" stop --dir "$DATA/pg" --port 55432)
 fi
 
-for db in flowkiwi_identity flowkiwi_product_management; do
-	"$(pg_bin psql)" "$SERVER/postgres" -Atqc "select 1 from pg_database where datname = '$db'" | grep -q 1 ||
+kept=""
+for db in "${DATABASES[@]}"; do
+	if "$(pg_bin psql)" "$SERVER/postgres" -Atqc "select 1 from pg_database where datname = '$db'" | grep -q 1; then
+		kept=yes
+	else
 		"$(pg_bin psql)" "$SERVER/postgres" -qc "create database $db" >/dev/null
+	fi
 done
 
-export IDENTITY_ISSUER="${IDENTITY_ISSUER:-http://127.0.0.1:8080}"
-IDENTITY_DB="$SERVER/flowkiwi_identity?sslmode=disable"
-PM_DB="$SERVER/flowkiwi_product_management?sslmode=disable"
+export IDENTITY_ISSUER="${IDENTITY_ISSUER:-http://127.0.0.1:$IDENTITY_PORT}"
+IDENTITY_DB="$SERVER/${DATABASES[0]}?sslmode=disable"
+PM_DB="$SERVER/${DATABASES[1]}?sslmode=disable"
 
 pids=()
 cleanup() {
@@ -45,43 +70,40 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-DATABASE_URL="$IDENTITY_DB" HTTP_ADDR=127.0.0.1:8080 "$ROOT/bin/identity" serve 2>"$DATA/identity.log" &
+LOGS="$DATA/$PREFIX"
+DATABASE_URL="$IDENTITY_DB" HTTP_ADDR=127.0.0.1:$IDENTITY_PORT "$BIN/identity" serve 2>"$LOGS-identity.log" &
 pids+=($!)
-if [ -x "$ROOT/bin/product-management" ]; then
-	DATABASE_URL="$PM_DB" HTTP_ADDR=127.0.0.1:8081 IDENTITY_URL=http://127.0.0.1:8080 \
-		"$ROOT/bin/product-management" serve 2>"$DATA/product-management.log" &
-	pids+=($!)
-fi
+DATABASE_URL="$PM_DB" HTTP_ADDR=127.0.0.1:$PM_PORT IDENTITY_URL=http://127.0.0.1:$IDENTITY_PORT \
+	"$BIN/product-management" serve 2>"$LOGS-product-management.log" &
+pids+=($!)
 
-for _ in $(seq 1 100); do
-	curl -fsS http://127.0.0.1:8080/.well-known/jwks.json >/dev/null 2>&1 && break
-	sleep 0.1
+for url in "http://127.0.0.1:$IDENTITY_PORT/readyz" "http://127.0.0.1:$PM_PORT/readyz"; do
+	for _ in $(seq 1 300); do
+		curl -fsS "$url" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	curl -fsS "$url" >/dev/null || { echo "make run: $url did not answer; see $LOGS-*.log" >&2; tail -20 "$LOGS"-*.log >&2; exit 1; }
 done
-curl -fsS http://127.0.0.1:8080/.well-known/jwks.json >/dev/null || { echo "identity did not start; see .data/identity.log" >&2; tail -20 "$DATA/identity.log" >&2; exit 1; }
 
-creds=$(DATABASE_URL="$IDENTITY_DB" "$ROOT/bin/identity" partner create --name "Demo Partner" 2>>"$DATA/identity.log")
+creds=$(DATABASE_URL="$IDENTITY_DB" "$BIN/identity" partner create --name "Demo Partner" 2>>"$LOGS-identity.log")
 client_id=$(sed -E 's/.*"client_id":"([^"]+)".*/\1/' <<<"$creds")
 client_secret=$(sed -E 's/.*"client_secret":"([^"]+)".*/\1/' <<<"$creds")
 
+kept_note=""
+[ -n "$kept" ] && kept_note="
+The databases keep what earlier runs wrote, and the walkthrough's handle acme-shop is taken after
+its first run: to start over, stop, run 'make reset', and make run again.
+"
 cat <<MSG
 
-Flowkiwi is running.
-  identity            http://127.0.0.1:8080   (logs: .data/identity.log)
-$( [ -x "$ROOT/bin/product-management" ] && echo "  product-management  http://{handle}.product-management.localhost:8081   (logs: .data/product-management.log)")
+Flowkiwi is running (Ctrl-C stops it).
+  identity            http://127.0.0.1:$IDENTITY_PORT   (logs: ${LOGS#$ROOT/}-identity.log)
+  product-management  http://{handle}.product-management.localhost:$PM_PORT   (logs: ${LOGS#$ROOT/}-product-management.log)
+$kept_note
+A demo partner (its secret is shown once). In another terminal, paste these two lines, then follow
+README.md from "Walkthrough (identity)":
 
-Demo partner (the secret is shown once):
-  $creds
-
-Get a token:
-  TOKEN=\$(curl -s --fail-with-body -u '$client_id:$client_secret' -d grant_type=client_credentials http://127.0.0.1:8080/oauth/token | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
-  curl -s --fail-with-body -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:8080/partners/me
-
-Then an organization, an instance, and a product in it (see README.md for the whole walkthrough):
-  ORG=\$(curl -s --fail-with-body -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' http://127.0.0.1:8080/organizations -d '{"name":"Acme"}' | sed -E 's/.*"id":"([^"]+)".*/\1/')
-  curl -s --fail-with-body -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' http://127.0.0.1:8080/organizations/\$ORG/instances -d '{"name":"Acme EU","handle":"acme-eu"}'
-  curl -s --fail-with-body -H "Authorization: Bearer \$TOKEN" -H "X-Flowkiwi-Organization-Id: \$ORG" -H 'Content-Type: application/json' \\
-    http://acme-eu.product-management.localhost:8081/rest/api/products -d '{"title":"T-shirt"}'
-
-Press Ctrl-C to stop.
+export CLIENT_ID=$client_id
+export CLIENT_SECRET=$client_secret
 MSG
 wait
