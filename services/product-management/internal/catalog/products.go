@@ -44,23 +44,22 @@ func (s Status) Name() string {
 
 // Product is a product with its options and variants.
 type Product struct {
-	ID          uuid.UUID
-	Key         *string // the partner's
-	Status      Status
-	Vendor      *string
-	Title       *string // in the read locale
-	Description *string
-	Tags        []string
-	Version     int64 // bumped by every write to the product's graph
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	Options     []Option    // by position
-	Variants    []Variant   // by position
-	Channels    []uuid.UUID // by position
-	Collections []uuid.UUID // in the order given
-	Medias      []uuid.UUID // by position
-	Category    *uuid.UUID
-	Values      []AttributeValue
+	ID           uuid.UUID
+	Key          *string // the partner's
+	Status       Status
+	Vendor       *string
+	ProductTexts // in the read locale
+	Tags         []string
+	Version      int64 // bumped by every write to the product's graph
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	Options      []Option    // by position
+	Variants     []Variant   // by position
+	Channels     []uuid.UUID // by position
+	Collections  []uuid.UUID // in the order given
+	Medias       []uuid.UUID // by position
+	Category     *uuid.UUID
+	Values       []AttributeValue
 	// Metafields are the product's and its variants' (reads list them); PriceHistory every price
 	// revision of its variants in every currency (resolution picks the channel's).
 	Metafields   []Metafield
@@ -70,11 +69,10 @@ type Product struct {
 // ProductInput is a new product with its options and variants. References are ids; uuid.Nil
 // (what the HTTP layer passes for an unreadable reference) is reported as unknown.
 type ProductInput struct {
-	Key         *string
-	Status      string // a status code; "" for draft
-	Vendor      *string
-	Title       *string
-	Description *string
+	Key    *string
+	Status string // a status code; "" for draft
+	Vendor *string
+	ProductTexts
 	Tags        *string
 	Options     []OptionInput
 	Variants    []VariantInput
@@ -94,28 +92,30 @@ type NewProduct struct {
 
 // ProductChanges is a merge patch of a product. Texts are trimmed; a blank text is removed.
 type ProductChanges struct {
-	Status                     *string // a status code
-	Key                        mergepatch.Field[string]
-	Vendor, Title, Description mergepatch.Field[string]
-	Tags                       *string // comma-separated; replaces the tags
-	Category                   mergepatch.Field[uuid.UUID]
-	Channels, Collections      *[]uuid.UUID // replace the lists, in order
-	Medias                     *[]uuid.UUID // replaces the images, in order
-	Values                     *[]AttributeValueInput
-	IfVersion                  int64 // the version the write expects (0: any)
+	Status *string // a status code
+	Key    mergepatch.Field[string]
+	Vendor mergepatch.Field[string]
+	ProductTextChanges
+	Tags                  *string // comma-separated; replaces the tags
+	Category              mergepatch.Field[uuid.UUID]
+	Channels, Collections *[]uuid.UUID // replace the lists, in order
+	Medias                *[]uuid.UUID // replaces the images, in order
+	Values                *[]AttributeValueInput
+	IfVersion             int64 // the version the write expects (0: any)
 }
 
 // ProductUpdate is validated ProductChanges, as the store writes them.
 type ProductUpdate struct {
-	Status                     *Status
-	Key                        mergepatch.Field[string]
-	Vendor, Title, Description mergepatch.Field[string]
-	Tags                       *[]string
-	Category                   mergepatch.Field[uuid.UUID]
-	Channels, Collections      *[]uuid.UUID
-	Medias                     *[]uuid.UUID
-	Values                     *[]AttributeValue
-	IfVersion                  int64
+	Status *Status
+	Key    mergepatch.Field[string]
+	Vendor mergepatch.Field[string]
+	ProductTextChanges
+	Tags                  *[]string
+	Category              mergepatch.Field[uuid.UUID]
+	Channels, Collections *[]uuid.UUID
+	Medias                *[]uuid.UUID
+	Values                *[]AttributeValue
+	IfVersion             int64
 }
 
 // ProductStore persists products.
@@ -175,7 +175,7 @@ func buildProduct(in ProductInput) (NewProduct, error) {
 		p.Status = st
 	}
 	p.Key = keyOf("key", in.Key, &vs)
-	p.Vendor, p.Title, p.Description = Text(in.Vendor), Text(in.Title), Text(in.Description)
+	p.Vendor, p.ProductTexts = Text(in.Vendor), in.ProductTexts.Normalized()
 	p.Tags = ParseTags("tags", in.Tags, &vs)
 	if len(in.Options) > MaxOptions {
 		vs.Add("options", "too_many_options", fmt.Sprintf("a product may have at most %d options", MaxOptions))
@@ -341,7 +341,7 @@ func (s *Service) UpdateProduct(ctx context.Context, instance, id uuid.UUID, loc
 
 func (s *Service) validateChanges(ctx context.Context, instance, id uuid.UUID, locale string, c ProductChanges) (ProductUpdate, error) {
 	var vs fault.Violations
-	u := ProductUpdate{Key: keyPatch("key", c.Key, &vs), Vendor: c.Vendor, Title: c.Title, Description: c.Description, Category: c.Category,
+	u := ProductUpdate{Key: keyPatch("key", c.Key, &vs), Vendor: c.Vendor, ProductTextChanges: c.ProductTextChanges, Category: c.Category,
 		Channels: c.Channels, Collections: c.Collections, IfVersion: c.IfVersion}
 	if c.Status != nil {
 		st, ok := StatusOf(*c.Status)

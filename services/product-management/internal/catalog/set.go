@@ -284,8 +284,8 @@ func planSet(cur Product, curMedias []Media, desired NewProduct, now time.Time) 
 	}
 	pl.set.NewVariants, pl.set.ChangedVariants = pl.variants.created, pl.variants.changed
 
-	pl.scalars = p.Status != cur.Status || !eqPtr(p.Key, cur.Key) || !eqPtr(p.Vendor, cur.Vendor) || !eqPtr(p.Title, cur.Title) ||
-		!eqPtr(p.Description, cur.Description) || !slices.Equal(p.Tags, cur.Tags) || !eqPtr(p.Category, cur.Category) ||
+	pl.scalars = p.Status != cur.Status || !eqPtr(p.Key, cur.Key) || !eqPtr(p.Vendor, cur.Vendor) || !p.ProductTexts.Equal(cur.ProductTexts) ||
+		!slices.Equal(p.Tags, cur.Tags) || !eqPtr(p.Category, cur.Category) ||
 		!slices.Equal(orEmpty(p.Channels), orEmpty(cur.Channels)) || !slices.Equal(orEmpty(p.Collections), orEmpty(cur.Collections)) ||
 		!slices.Equal(orEmpty(p.Medias), orEmpty(cur.Medias)) || len(created) > 0 || len(pl.set.ChangedMedias) > 0 ||
 		!sameValues(p.Values, cur.Values)

@@ -192,8 +192,7 @@ func (Lines) ExportLine(v catalog.View, p catalog.Product, refs bulk.Refs) ([]by
 	}
 	set(&out.Key, p.Key)
 	set(&out.Vendor, p.Vendor)
-	set(&out.Title, p.Title)
-	set(&out.Description, p.Description)
+	productTextsIn.write(&out, p.ProductTexts, true)
 	if len(p.Tags) > 0 {
 		out.Tags = nullable.NewNullableWithValue(strings.Join(p.Tags, ","))
 	}

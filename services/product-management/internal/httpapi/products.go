@@ -332,7 +332,7 @@ func (s *Server) DeleteProduct(ctx context.Context, req api.DeleteProductRequest
 }
 
 func productInput(b *api.ProductCreate, r *refReader) catalog.ProductInput {
-	in := catalog.ProductInput{Key: optional(b.Key), Vendor: optional(b.Vendor), Title: optional(b.Title), Description: optional(b.Description), Tags: optional(b.Tags)}
+	in := catalog.ProductInput{Key: optional(b.Key), Vendor: optional(b.Vendor), ProductTexts: productTextsIn.read(b), Tags: optional(b.Tags)}
 	if b.Status != nil {
 		in.Status = iri.Statuses.Code(*b.Status)
 	}
@@ -368,7 +368,7 @@ func productInput(b *api.ProductCreate, r *refReader) catalog.ProductInput {
 }
 
 func productChanges(b *api.ProductPatch, ifVersion int64, r *refReader) catalog.ProductChanges {
-	c := catalog.ProductChanges{Key: patch(b.Key), Vendor: textPatch(b.Vendor), Title: textPatch(b.Title), Description: textPatch(b.Description),
+	c := catalog.ProductChanges{Key: patch(b.Key), Vendor: textPatch(b.Vendor), ProductTextChanges: productTextsPatch.patch(b),
 		Category: refPatch(b.Category, r.of(iri.Categories)), IfVersion: ifVersion}
 	if b.Status != nil {
 		code := iri.Statuses.Code(*b.Status)

@@ -71,10 +71,10 @@ func (r renderer) mediaList(ids []uuid.UUID) *[]api.MediaOrIri {
 func (r renderer) product(p catalog.Product, top bool) api.Product {
 	out := api.Product{
 		LdID: iri.Products.Of(p.ID), LdType: "Product", Id: p.ID, Status: iri.Statuses.OfCode(string(p.Status)),
-		Key: text(p.Key), Vendor: text(p.Vendor), Title: text(p.Title), Description: text(p.Description),
-		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		Key: text(p.Key), Vendor: text(p.Vendor), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 		Variants: make([]api.VariantOrIri, len(p.Variants)), Options: make([]api.ProductOptionOrIri, len(p.Options)),
 	}
+	productTextsOut.write(&out, p.ProductTexts, false)
 	if top {
 		out.LdContext = contextOf("Product")
 	}

@@ -34,8 +34,8 @@ func BenchmarkRenderProduct(b *testing.B) {
 func sampleProduct(n int) catalog.Product {
 	str := func(s string) *string { return &s }
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	p := catalog.Product{ID: uuid.New(), Status: "active", Vendor: str("Acme"), Title: str("T-shirt"),
-		Description: str("A soft cotton tee."), Tags: []string{"summer", "cotton"}, Version: 3,
+	p := catalog.Product{ID: uuid.New(), Status: "active", Vendor: str("Acme"),
+		ProductTexts: catalog.ProductTexts{Title: str("T-shirt"), Description: str("A soft cotton tee.")}, Tags: []string{"summer", "cotton"}, Version: 3,
 		CreatedAt: now, UpdatedAt: now}
 	o := catalog.Option{ID: uuid.New(), ProductID: p.ID, Name: str("Size")}
 	for i := range n {

@@ -26,8 +26,8 @@ func BenchmarkProducts(b *testing.B) {
 	ids := make([]uuid.UUID, 200)
 	for i := range ids {
 		p, err := svc.CreateProduct(ctx, instance, "en", catalog.ProductInput{
-			Title:   ptr(fmt.Sprint("P", i)),
-			Options: []catalog.OptionInput{{Name: "Size", Values: []string{"XS", "S", "M", "L", "XL", "XXL"}}},
+			ProductTexts: catalog.ProductTexts{Title: ptr(fmt.Sprint("P", i))},
+			Options:      []catalog.OptionInput{{Name: "Size", Values: []string{"XS", "S", "M", "L", "XL", "XXL"}}},
 			Variants: func() []catalog.VariantInput {
 				var vs []catalog.VariantInput
 				for _, s := range []string{"XS", "S", "M", "L", "XL", "XXL"} {

@@ -16,20 +16,17 @@ import (
 
 // document is a product's read-model document as product_document (migrations 021, 028) builds it.
 type document struct {
-	ID        uuid.UUID  `json:"id"`
-	Key       *string    `json:"key"`
-	Status    string     `json:"status"`
-	Vendor    *string    `json:"vendor"`
-	Tags      []string   `json:"tags"`
-	Version   int64      `json:"version"`
-	CreatedAt time.Time  `json:"createdAt"`
-	UpdatedAt time.Time  `json:"updatedAt"`
-	Category  *uuid.UUID `json:"category"`
-	Texts     map[string]struct {
-		Title       *string `json:"title"`
-		Description *string `json:"description"`
-	} `json:"texts"`
-	Options []struct {
+	ID        uuid.UUID     `json:"id"`
+	Key       *string       `json:"key"`
+	Status    string        `json:"status"`
+	Vendor    *string       `json:"vendor"`
+	Tags      []string      `json:"tags"`
+	Version   int64         `json:"version"`
+	CreatedAt time.Time     `json:"createdAt"`
+	UpdatedAt time.Time     `json:"updatedAt"`
+	Category  *uuid.UUID    `json:"category"`
+	Texts     documentTexts `json:"texts"` // by locale
+	Options   []struct {
 		ID       uuid.UUID          `json:"id"`
 		Position int                `json:"position"`
 		Names    map[string]*string `json:"names"`
@@ -116,9 +113,12 @@ func (d *document) product(loc catalog.ReadLocale) catalog.Product {
 	if p.Tags == nil {
 		p.Tags = []string{}
 	}
-	// The title and the description fall back each on its own, as the graph's coalesce did.
-	inCode, inFallback := d.Texts[loc.Code], d.Texts[loc.Fallback]
-	p.Title, p.Description = clone(orFallback(inCode.Title, inFallback.Title, loc)), clone(orFallback(inCode.Description, inFallback.Description, loc))
+	// Each text falls back on its own, as the graph's coalesce did.
+	var fallback catalog.ProductTexts
+	if loc.Fallback != "" {
+		fallback = d.Texts[loc.Fallback]
+	}
+	p.ProductTexts = d.Texts[loc.Code].Or(fallback)
 	for _, o := range d.Options {
 		opt := catalog.Option{ID: o.ID, ProductID: d.ID, Name: clone(text(o.Names, loc)), Position: o.Position}
 		for _, v := range o.Values {

@@ -33,7 +33,7 @@ func TestProductSinceRevision(t *testing.T) {
 		catalog.NewService(postgres.New(pool), iri.Metaobjects.Parse, httpapi.EncodeEvent),
 	}
 	instance := uuid.New()
-	created, err := replicas[0].CreateProduct(ctx, instance, "en", catalog.ProductInput{Title: ptr("Tee"),
+	created, err := replicas[0].CreateProduct(ctx, instance, "en", catalog.ProductInput{ProductTexts: catalog.ProductTexts{Title: ptr("Tee")},
 		Options:  []catalog.OptionInput{{Name: "Size", Values: []string{"S", "M"}}},
 		Variants: []catalog.VariantInput{{SKU: "TEE-S", OptionValues: []catalog.ValueRef{{Option: "Size", Value: "S"}}}}})
 	if err != nil {
@@ -52,7 +52,7 @@ func TestProductSinceRevision(t *testing.T) {
 			t.Fatalf("replica %d, read since the current revision = %+v, %v; want unchanged and nothing built", i, again, err)
 		}
 	}
-	if _, err := replicas[1].UpdateProduct(ctx, instance, id, "en", catalog.ProductChanges{Title: mergepatch.Value("Shirt")}); err != nil {
+	if _, err := replicas[1].UpdateProduct(ctx, instance, id, "en", catalog.ProductChanges{ProductTextChanges: catalog.ProductTextChanges{Title: mergepatch.Value("Shirt")}}); err != nil {
 		t.Fatal(err)
 	}
 	for i, svc := range replicas {
@@ -87,7 +87,7 @@ func TestPricedProductSinceSpan(t *testing.T) {
 		t.Fatal(err)
 	}
 	soon := time.Now().UTC().Add(10 * 24 * time.Hour).Truncate(time.Second)
-	created, err := svc.CreateProduct(ctx, instance, "en", catalog.ProductInput{Title: ptr("Tee"), Variants: []catalog.VariantInput{{SKU: "TEE",
+	created, err := svc.CreateProduct(ctx, instance, "en", catalog.ProductInput{ProductTexts: catalog.ProductTexts{Title: ptr("Tee")}, Variants: []catalog.VariantInput{{SKU: "TEE",
 		Prices: []catalog.PriceInput{{Currency: "EUR", Amount: "20"}, {Currency: "EUR", Amount: "15", ValidFrom: &soon}, {Currency: "USD", Amount: "22"}}}}})
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +139,7 @@ func TestProductDocumentsInOrder(t *testing.T) {
 	instance := uuid.New()
 	var ids []uuid.UUID
 	for i := range 3 {
-		v, err := svc.CreateProduct(ctx, instance, "en", catalog.ProductInput{Title: ptr(fmt.Sprint("P", i))})
+		v, err := svc.CreateProduct(ctx, instance, "en", catalog.ProductInput{ProductTexts: catalog.ProductTexts{Title: ptr(fmt.Sprint("P", i))}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,7 +191,7 @@ func TestDecodedDocumentsAreNotChangedThroughReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	created, err := svc.CreateProduct(ctx, instance, "en", catalog.ProductInput{Key: ptr("TEE"), Title: ptr("Tee"), Description: ptr("Soft"),
+	created, err := svc.CreateProduct(ctx, instance, "en", catalog.ProductInput{Key: ptr("TEE"), ProductTexts: catalog.ProductTexts{Title: ptr("Tee"), Description: ptr("Soft")},
 		Vendor: ptr("Acme"), Tags: ptr("a, b"), Options: []catalog.OptionInput{{Name: "Size", Values: []string{"S", "M"}}},
 		Variants: []catalog.VariantInput{{SKU: "TEE-S", Title: ptr("Small"), Barcode: ptr("123"), OptionValues: []catalog.ValueRef{{Option: "Size", Value: "S"}},
 			Prices: []catalog.PriceInput{{Currency: "EUR", Amount: "20", CompareAt: ptr("25"), Channel: &web.ID}}}}})
@@ -209,7 +209,12 @@ func TestDecodedDocumentsAreNotChangedThroughReads(t *testing.T) {
 	}
 	first := read() // decodes and keeps the document
 	want, _ := json.Marshal(read())
-	*first.Key, *first.Title, *first.Description, *first.Vendor = "x", "x", "x", "x"
+	*first.Key, *first.Vendor = "x", "x"
+	for _, text := range first.ProductTexts.Fields() {
+		if *text != nil {
+			**text = "x"
+		}
+	}
 	first.Tags[0] = "x"
 	*first.Options[0].Name, *first.Options[0].Values[0].Value = "x", "x"
 	*first.Variants[0].Title, *first.Variants[0].Barcode = "x", "x"

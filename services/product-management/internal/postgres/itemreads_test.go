@@ -44,7 +44,7 @@ func twoShops(t *testing.T, store *postgres.Store) (instances [2]uuid.UUID, prod
 		}
 		channels[s] = ch.ID
 		for i := range 3 {
-			v, err := svc.CreateProduct(ctx, instances[s], "en", catalog.ProductInput{Title: ptr(fmt.Sprintf("shop %d product %d", s, i))})
+			v, err := svc.CreateProduct(ctx, instances[s], "en", catalog.ProductInput{ProductTexts: catalog.ProductTexts{Title: ptr(fmt.Sprintf("shop %d product %d", s, i))}})
 			if err != nil {
 				t.Fatal(err)
 			}

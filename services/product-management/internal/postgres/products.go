@@ -66,8 +66,6 @@ func queueProducts(b *pgx.Batch, instance uuid.UUID, locale string, ps []catalog
 	var vendors, keys []*string
 	var tags [][]byte
 	var categories []*uuid.UUID
-	var tp []uuid.UUID // translations
-	var titles, descriptions []*string
 	var ap, aa []uuid.UUID // attribute values
 	var apos []int32
 	var araw []string
@@ -91,9 +89,6 @@ func queueProducts(b *pgx.Batch, instance uuid.UUID, locale string, ps []catalog
 		}
 		ids, statuses, vendors, keys, tags, categories = append(ids, p.ID), append(statuses, string(p.Status)), append(vendors, p.Vendor),
 			append(keys, p.Key), append(tags, t), append(categories, p.Category)
-		if p.Title != nil || p.Description != nil {
-			tp, titles, descriptions = append(tp, p.ID), append(titles, p.Title), append(descriptions, p.Description)
-		}
 		for i, v := range p.Values {
 			ap, aa, apos, araw = append(ap, p.ID), append(aa, v.Attribute), append(apos, int32(i)), append(araw, string(v.Value))
 		}
@@ -126,11 +121,7 @@ func queueProducts(b *pgx.Batch, instance uuid.UUID, locale string, ps []catalog
 		b.Queue(`insert into product_attribute_values (instance_id, product_id, attribute_id, position, value)
 			select $1, x.p, x.a, x.pos, x.v::jsonb from unnest($2::uuid[], $3::uuid[], $4::int[], $5::text[]) as x(p, a, pos, v)`, instance, ap, aa, apos, araw)
 	}
-	if len(tp) > 0 {
-		// The products' rows are inserted in this transaction: their created_at is now().
-		b.Queue(`insert into product_translations (instance_id, product_id, locale, title, description, product_created_at)
-			select $1, x.p, $2, x.t, x.d, now() from unnest($3::uuid[], $4::text[], $5::text[]) as x(p, t, d)`, instance, locale, tp, titles, descriptions)
-	}
+	queueInsertTexts(b, instance, locale, ps)
 	if len(oid) > 0 {
 		b.Queue(`insert into product_options (instance_id, id, product_id, position) select $1, * from unnest($2::uuid[], $3::uuid[], $4::int[])`,
 			instance, oid, opid, opos)
@@ -241,17 +232,9 @@ func (s *Store) UpdateProduct(ctx context.Context, instance, id uuid.UUID, local
 				return err
 			}
 		}
-		setTitle, setDesc := u.Title.Present(), u.Description.Present()
-		if !setTitle && !setDesc {
-			return nil
-		}
-		_, err = tx.Exec(ctx, `insert into product_translations as t (instance_id, product_id, locale, title, description, product_created_at)
-			values ($1, $2, $3, $4, $5, (select created_at from products where instance_id = $1 and id = $2))
-			on conflict (instance_id, product_id, locale) do update set
-				title = case when $6 then excluded.title else t.title end,
-				description = case when $7 then excluded.description else t.description end`,
-			instance, id, locale, u.Title.Apply(nil), u.Description.Apply(nil), setTitle, setDesc)
-		return err
+		b := &pgx.Batch{}
+		queueUpsertTexts(b, instance, id, locale, u.ProductTextChanges)
+		return tx.SendBatch(ctx, b).Close()
 	})
 	if name, ok := uniqueViolation(err); ok && name == "products_key" {
 		return catalog.KeyTaken(catalog.KindProduct, *u.Key.Apply(nil))

@@ -35,10 +35,7 @@ func (s *Store) ReplaceProduct(ctx context.Context, instance uuid.UUID, locale s
 		b := &pgx.Batch{}
 		b.Queue(`update products set status = $3, vendor = $4, tags = $5, category_id = $6, key = $7, version = version + 1, updated_at = now()
 			where instance_id = $1 and id = $2`, instance, p.ID, string(p.Status), p.Vendor, p.Tags, p.Category, p.Key)
-		b.Queue(`insert into product_translations as t (instance_id, product_id, locale, title, description)
-			values ($1, $2, $3, $4, $5)
-			on conflict (instance_id, product_id, locale) do update set title = excluded.title, description = excluded.description`,
-			instance, p.ID, locale, p.Title, p.Description)
+		queueReplaceTexts(b, instance, p.ID, locale, p.ProductTexts)
 
 		var oid, opid []uuid.UUID
 		var opos []int32
