@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -530,22 +531,89 @@ func (s *Store) RebuildDocuments(ctx context.Context, instance uuid.UUID) (int64
 	return changed, err
 }
 
-// VerifyDocuments lists the products (of an instance, or all: uuid.Nil) whose document is missing
-// or differs from a fresh build from the base tables.
+// VerifyDocuments lists the products (of an instance, or all: uuid.Nil) whose document is missing,
+// differs from a fresh build from the base tables, or disagrees with the Go type reads decode it
+// into (checkDocumentKeys): SQL is checked against SQL and against Go.
 func (s *Store) VerifyDocuments(ctx context.Context, instance uuid.UUID) ([]uuid.UUID, error) {
 	var bad []uuid.UUID
 	err := s.eachProductBatch(ctx, instance, func(instances, ids []uuid.UUID) error {
-		rows, err := s.pool.Query(ctx, `select k.id from unnest($1::uuid[], $2::uuid[]) as k(i, id)
-			left join product_documents d on d.instance_id = k.i and d.product_id = k.id
-			where d.doc is distinct from product_document(k.i, k.id)`, instances, ids)
+		rows, err := s.pool.Query(ctx, `select k.id, d.doc, d.doc is distinct from product_document(k.i, k.id)
+			from unnest($1::uuid[], $2::uuid[]) as k(i, id)
+			left join product_documents d on d.instance_id = k.i and d.product_id = k.id`, instances, ids)
 		if err != nil {
 			return wrap(err)
 		}
-		list, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
-		bad = append(bad, list...)
+		var id uuid.UUID
+		var doc []byte
+		var stale bool
+		_, err = pgx.ForEachRow(rows, []any{&id, &doc, &stale}, func() error {
+			if stale || checkDocumentKeys(doc) != nil {
+				bad = append(bad, id)
+			}
+			return nil
+		})
 		return wrap(err)
 	})
 	return bad, err
+}
+
+// checkDocumentKeys fails when a stored document and the document type disagree on any key: one
+// the type lacks (it would be dropped), or one the document lacks (it would read as zero). Values
+// are not compared (a fresh build is, in SQL).
+func checkDocumentKeys(raw []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var d document
+	if err := dec.Decode(&d); err != nil {
+		return err
+	}
+	again, err := json.Marshal(&d)
+	if err != nil {
+		return err
+	}
+	var stored, typed any
+	if err := json.Unmarshal(raw, &stored); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(again, &typed); err != nil {
+		return err
+	}
+	return sameKeys("", stored, typed)
+}
+
+// sameKeys compares the object keys of two decoded JSON values, recursively.
+func sameKeys(path string, a, b any) error {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s: an object in the document, %T in the type", path, b)
+		}
+		for k := range x {
+			if _, ok := y[k]; !ok {
+				return fmt.Errorf("%s.%s: in the document, not in the type", path, k)
+			}
+		}
+		for k, v := range y {
+			if _, ok := x[k]; !ok {
+				return fmt.Errorf("%s.%s: in the type, not in the document", path, k)
+			}
+			if err := sameKeys(path+"."+k, x[k], v); err != nil {
+				return err
+			}
+		}
+	case []any:
+		y, _ := b.([]any)
+		if len(y) != len(x) {
+			return fmt.Errorf("%s: %d entries in the document, %d in the type", path, len(x), len(y))
+		}
+		for i := range x {
+			if err := sameKeys(fmt.Sprintf("%s[%d]", path, i), x[i], y[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func nilUUID(id uuid.UUID) *uuid.UUID {

@@ -113,6 +113,21 @@ func (d *documentTexts) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// MarshalJSON writes the texts as product_document does: by column, nulls left out.
+func (d documentTexts) MarshalJSON() ([]byte, error) {
+	out := make(map[string]map[string]string, len(d))
+	for locale, t := range d {
+		columns := map[string]string{}
+		for i, text := range t.Fields() {
+			if *text != nil {
+				columns[textColumns[i]] = **text
+			}
+		}
+		out[locale] = columns
+	}
+	return json.Marshal(out)
+}
+
 // snakeCase spells Go names as columns: SeoTitle is seo_title.
 func snakeCase(names []string) []string {
 	out := make([]string, len(names))
