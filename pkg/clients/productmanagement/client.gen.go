@@ -1417,6 +1417,16 @@ type Product struct {
 	Metafields *[]MetafieldOrIri    `json:"metafields,omitempty"`
 	Options    []ProductOptionOrIri `json:"options"`
 
+	// SeoDescription Translatable summary for search engines (the page's meta description); storefronts fall back to a shortened `description` when it is null.
+	//
+	// Example: A soft organic cotton T-shirt, made in Portugal. Free returns within 30 days.
+	SeoDescription nullable.Nullable[string] `json:"seoDescription,omitempty"`
+
+	// SeoTitle Translatable title for search engines (the page's `<title>`); storefronts fall back to `title` when it is null.
+	//
+	// Example: Organic cotton T-shirt | Acme
+	SeoTitle nullable.Nullable[string] `json:"seoTitle,omitempty"`
+
 	// Status An IRI of a resource of this API. Where a request takes the IRI of a product, category,
 	// collection or attribute, its key IRI works too (`/rest/api/categories/key=shirts`), and for a
 	// channel its code IRI (`/rest/api/channels/code=web`); one that names nothing is a `422`
@@ -1491,6 +1501,16 @@ type ProductCreate struct {
 	Medias  *[]MediaCreate `json:"medias,omitempty"`
 	Options *[]OptionInput `json:"options,omitempty"`
 
+	// SeoDescription Translatable summary for search engines, in the request's locale; null removes it.
+	//
+	// Example: A soft organic cotton T-shirt, made in Portugal. Free returns within 30 days.
+	SeoDescription nullable.Nullable[string] `json:"seoDescription,omitempty"`
+
+	// SeoTitle Translatable title for search engines, in the request's locale (`X-Flowkiwi-Locale`); null removes it.
+	//
+	// Example: Organic cotton T-shirt | Acme
+	SeoTitle nullable.Nullable[string] `json:"seoTitle,omitempty"`
+
 	// Status Status IRI (or code); default draft.
 	//
 	// Example: /rest/api/statuses/draft
@@ -1562,11 +1582,21 @@ type ProductPatch struct {
 
 	// Medias Replaces the product's images, in display order, by IRI (create them with
 	// `POST /rest/api/medias`). A media left out is also removed from the product's variants.
-	Medias *[]MediaAssignment        `json:"medias,omitempty"`
-	Status *string                   `json:"status,omitempty"`
-	Tags   nullable.Nullable[string] `json:"tags,omitempty"`
-	Title  nullable.Nullable[string] `json:"title,omitempty"`
-	Vendor nullable.Nullable[string] `json:"vendor,omitempty"`
+	Medias *[]MediaAssignment `json:"medias,omitempty"`
+
+	// SeoDescription Translatable summary for search engines, in the request's locale; null removes it.
+	//
+	// Example: A soft organic cotton T-shirt, made in Portugal. Free returns within 30 days.
+	SeoDescription nullable.Nullable[string] `json:"seoDescription,omitempty"`
+
+	// SeoTitle Translatable title for search engines, in the request's locale (`X-Flowkiwi-Locale`); null removes it.
+	//
+	// Example: Organic cotton T-shirt | Acme
+	SeoTitle nullable.Nullable[string] `json:"seoTitle,omitempty"`
+	Status   *string                   `json:"status,omitempty"`
+	Tags     nullable.Nullable[string] `json:"tags,omitempty"`
+	Title    nullable.Nullable[string] `json:"title,omitempty"`
+	Vendor   nullable.Nullable[string] `json:"vendor,omitempty"`
 }
 
 // ResolvedPrice A variant's price for `resolveContext`; null when none applies; absent without a context.

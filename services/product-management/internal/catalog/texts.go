@@ -14,8 +14,10 @@ import (
 // read-model document takes every column of that table), and the HTTP layer reads and writes the
 // property of the API's product schemas named in lowerCamelCase (seoTitle, in the spec).
 type ProductTextsOf[T any] struct {
-	Title       T
-	Description T
+	Title          T
+	Description    T
+	SeoTitle       T // the page title storefronts give search engines
+	SeoDescription T // their meta description
 }
 
 // ProductTexts are a product's texts in one locale (nil: none).
