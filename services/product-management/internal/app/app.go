@@ -30,6 +30,7 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/httpapi"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
 	"github.com/flowkiwi/platform/services/product-management/internal/postgres"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 	"github.com/flowkiwi/platform/services/product-management/internal/webhook"
 )
 
@@ -123,7 +124,7 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 	}
 	store := postgres.New(pool, storeOpts...)
 	targets := &webhook.Targets{AllowPrivate: cfg.WebhookAllowPrivate}
-	cat := catalog.NewService(store, iri.Metaobjects.Parse, httpapi.EncodeEvent)
+	cat := catalog.NewService(store, iri.Metaobjects.Parse, render.EncodeEvent)
 	// Bulk jobs run on the deliverer's River client, made after their workers are registered.
 	var deliverer *webhook.Deliverer
 	bulkJobs := bulk.NewService(store, cat, httpapi.Lines{}, func(ctx context.Context, tx pgx.Tx, args river.JobArgs) error {
@@ -131,7 +132,7 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 	}, logger)
 	workers := river.NewWorkers()
 	bulkJobs.Register(workers)
-	deliverer, err = webhook.NewDeliverer(pool, store, targets, httpapi.EventPayload, cfg.Webhooks, logger, m.Registry, workers)
+	deliverer, err = webhook.NewDeliverer(pool, store, targets, render.EventPayload, cfg.Webhooks, logger, m.Registry, workers)
 	if err != nil {
 		return nil, err
 	}

@@ -70,6 +70,7 @@ type Change struct {
 	Op       Op
 	ID       string // the resource's id (a locale's code)
 	Resource any
+	Data     json.RawMessage // the event's data, once the change path has encoded it
 }
 
 // VariantOf is a variant with the product view it was read in, as a variant event shows it.
@@ -130,9 +131,10 @@ const MaxEventsPerPage = 100
 
 // change runs write, which returns the resources it touched, and records their events in the
 // same transaction: an event exists if and only if its change committed. It is the one place every
-// catalog write goes through.
-func (s *Service) change(ctx context.Context, instance uuid.UUID, write func(ctx context.Context) ([]Change, error)) error {
-	return s.events.Atomically(ctx, func(ctx context.Context) error {
+// catalog write goes through. It returns the changes recorded, each with its event's data.
+func (s *Service) change(ctx context.Context, instance uuid.UUID, write func(ctx context.Context) ([]Change, error)) ([]Change, error) {
+	var recorded []Change
+	err := s.events.Atomically(ctx, func(ctx context.Context) error {
 		ctx, rewritten := withRewrites(ctx)
 		changes, err := write(ctx)
 		if err != nil {
@@ -142,15 +144,38 @@ func (s *Service) change(ctx context.Context, instance uuid.UUID, write func(ctx
 			return err
 		}
 		events := make([]NewEvent, 0, len(changes))
-		for _, c := range changes {
-			data, err := s.encode(c)
-			if err != nil {
+		for i, c := range changes {
+			if changes[i].Data, err = s.encode(c); err != nil {
 				return err
 			}
-			events = append(events, NewEvent{ID: newID(), Type: string(c.Kind) + "." + string(c.Op), Resource: c.ID, Data: data})
+			events = append(events, NewEvent{ID: newID(), Type: string(c.Kind) + "." + string(c.Op), Resource: c.ID, Data: changes[i].Data})
 		}
+		recorded = changes
 		return s.events.RecordEvents(ctx, instance, events)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return recorded, nil
+}
+
+// withEncoding is v, a product's read after its update, with the data of the event recording that
+// update: v rendered as the update's response shows it, which the HTTP layer then sends rather
+// than render and encode v a second time. v is unchanged when no such event was recorded.
+func withEncoding(v View, recorded []Change) View {
+	if len(v.Products) != 1 {
+		return v
+	}
+	p := v.Products[0]
+	for _, c := range recorded {
+		if c.Kind != KindProduct || c.Op != Updated || c.ID != p.ID.String() {
+			continue
+		}
+		if rv, ok := c.Resource.(View); ok && len(rv.Products) == 1 && rv.Products[0].Version == p.Version && rv.Expand == v.Expand {
+			v.Encoded = c.Data
+		}
+	}
+	return v
 }
 
 // one is a change of one resource.
@@ -215,7 +240,7 @@ type DocumentStore interface {
 func save[T any](ctx context.Context, s *Service, instance uuid.UUID, kind Kind, op Op, id uuid.UUID, touch Touch,
 	write func(ctx context.Context) error, read func(ctx context.Context) (T, error)) (T, error) {
 	var out T
-	err := s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
+	recorded, err := s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
 		if err := write(ctx); err != nil {
 			return nil, err
 		}
@@ -231,13 +256,16 @@ func save[T any](ctx context.Context, s *Service, instance uuid.UUID, kind Kind,
 		out = v
 		return one(kind, op, id, v), nil
 	})
+	if v, ok := any(out).(View); ok && err == nil {
+		out = any(withEncoding(v, recorded)).(T)
+	}
 	return out, err
 }
 
 // remove runs del, one deletion of kind with its event; the documents of the products touch leads
 // to (resolved before del) are rewritten after it, and their versions moved on.
 func (s *Service) remove(ctx context.Context, instance uuid.UUID, kind Kind, id string, touch Touch, del func(ctx context.Context) error) error {
-	return s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
+	_, err := s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
 		var resolved Touch
 		if !touch.empty() {
 			var err error
@@ -256,6 +284,7 @@ func (s *Service) remove(ctx context.Context, instance uuid.UUID, kind Kind, id 
 		}
 		return []Change{{Kind: kind, Op: Deleted, ID: id}}, nil
 	})
+	return err
 }
 
 // Event reads one event of the instance.

@@ -122,7 +122,7 @@ func (s *Service) EnableLocale(ctx context.Context, instance uuid.UUID, code str
 		return Locale{}, fault.Invalid("code", "invalid_locale", "not a BCP 47 language tag such as de, de-DE or zh-Hant-TW")
 	}
 	var out Locale
-	err := s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
+	_, err := s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
 		return s.localeChanges(ctx, instance, func(ctx context.Context) (err error) {
 			out, err = s.locales.EnableLocale(ctx, instance, code, makeDefault)
 			return err
@@ -170,7 +170,7 @@ func (s *Service) UpdateLocale(ctx context.Context, instance uuid.UUID, code str
 		return Locale{}, fault.Invalid("isDefault", "invalid_choice", "make another locale the default instead")
 	}
 	var out Locale
-	err := s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
+	_, err := s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
 		return s.localeChanges(ctx, instance, func(ctx context.Context) (err error) {
 			out, err = s.locales.SetDefaultLocale(ctx, instance, code)
 			return err

@@ -303,7 +303,7 @@ func (s *Service) UpdateDefinition(ctx context.Context, instance, id uuid.UUID, 
 		return MetaobjectDefinition{}, err
 	}
 	var out MetaobjectDefinition
-	err = s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
+	_, err = s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
 		if err := s.metaobjects.SaveDefinition(ctx, instance, d, false); err != nil {
 			return nil, err
 		}

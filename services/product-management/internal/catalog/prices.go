@@ -191,7 +191,7 @@ func (s *Service) createPrice(ctx context.Context, instance uuid.UUID, in PriceI
 // overlap another in its slot (price.Duplicate) is the store's to refuse (a conflict).
 func (s *Service) ChangePrice(ctx context.Context, instance, id uuid.UUID, c PriceChange) (price.Row, error) {
 	var out price.Row
-	err := s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
+	_, err := s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
 		row, err := s.prices.ChangePrice(ctx, instance, id, func(cur price.Row, now time.Time) (price.Row, error) {
 			return nextRevision(cur, c, now)
 		})
@@ -244,7 +244,7 @@ func nextRevision(cur price.Row, c PriceChange, now time.Time) (price.Row, error
 
 // EndPrice stops a price now; its history stays.
 func (s *Service) EndPrice(ctx context.Context, instance, id uuid.UUID) error {
-	return s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
+	_, err := s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
 		if err := s.prices.EndPrice(ctx, instance, id); err != nil {
 			return nil, err
 		}
@@ -254,4 +254,5 @@ func (s *Service) EndPrice(ctx context.Context, instance, id uuid.UUID) error {
 		row, err := s.prices.Price(ctx, instance, id)
 		return one(KindPrice, Updated, id, row), err
 	})
+	return err
 }

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -83,6 +84,9 @@ type View struct {
 	// references embed with expand=metafields,metaobject.
 	ProductFields, VariantFields map[uuid.UUID][]Metafield
 	Metaobjects                  map[uuid.UUID]Metaobject
+	// Encoded is the one product's JSON-LD (with its @context) as its update's event recorded it,
+	// set by a write whose response is that document: sent as it is, it is rendered once per write.
+	Encoded json.RawMessage
 }
 
 // OptionValues indexes the option values of a product of the view.

@@ -64,7 +64,7 @@ func (s *Service) SetProduct(ctx context.Context, instance uuid.UUID, locale, ke
 	read := func(ctx context.Context, id uuid.UUID) (View, error) {
 		return s.Product(ctx, instance, id, Read{Locale: ReadLocale{Code: locale}})
 	}
-	err := s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
+	recorded, err := s.change(ctx, instance, func(ctx context.Context) ([]Change, error) {
 		id, version, found, err := s.sets.LockProductByKey(ctx, instance, key)
 		if err != nil {
 			return nil, err
@@ -126,6 +126,9 @@ func (s *Service) SetProduct(ctx context.Context, instance uuid.UUID, locale, ke
 		outcome = SetUpdated
 		return plan.changes(ctx, s, instance, locale, out)
 	})
+	if err == nil && outcome == SetUpdated {
+		out = withEncoding(out, recorded)
+	}
 	return out, outcome, err
 }
 

@@ -2,39 +2,17 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 )
-
-func renderAttribute(a catalog.Attribute, top bool) api.Attribute {
-	out := api.Attribute{LdID: iri.Attributes.Of(a.ID), LdType: "Attribute", Id: a.ID, Key: text(a.Key), Code: a.Code, Name: text(a.Name),
-		Type: api.AttributeType(a.Type), Options: a.Options, Required: a.Required, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
-	if out.Options == nil {
-		out.Options = []string{}
-	}
-	if top {
-		out.LdContext = contextOf("Attribute")
-	}
-	return out
-}
 
 func valueInputs(in []api.AttributeValue, r *refReader) []catalog.AttributeValueInput {
 	out := make([]catalog.AttributeValueInput, len(in))
 	for i, v := range in {
 		out[i] = catalog.AttributeValueInput{Attribute: r.of(iri.Attributes)(v.Attribute), Value: v.Value}
-	}
-	return out
-}
-
-func renderValues(vs []catalog.AttributeValue) []api.AttributeValue {
-	out := make([]api.AttributeValue, len(vs))
-	for i, v := range vs {
-		var val any
-		_ = json.Unmarshal(v.Value, &val)
-		out[i] = api.AttributeValue{Attribute: iri.Attributes.Of(v.Attribute), Value: val}
 	}
 	return out
 }
@@ -50,8 +28,8 @@ func (s *Server) ListAttributes(ctx context.Context, req api.ListAttributesReque
 		return nil, err
 	}
 	view := pageView(iri.Attributes.Path(), requestQuery(ctx), page, per, total)
-	out := api.ListAttributes200ApplicationLdPlusJSONResponse{LdContext: contextOf("Attribute"), LdID: iri.Attributes.Path(), LdType: hydraCollection,
-		TotalItems: total, Member: members(list, renderAttribute), View: &view}
+	out := api.ListAttributes200ApplicationLdPlusJSONResponse{LdContext: render.Context("Attribute"), LdID: iri.Attributes.Path(), LdType: hydraCollection,
+		TotalItems: total, Member: members(list, render.Attribute), View: &view}
 	return out, nil
 }
 
@@ -64,7 +42,7 @@ func (s *Server) GetAttribute(ctx context.Context, req api.GetAttributeRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return api.GetAttribute200ApplicationLdPlusJSONResponse(renderAttribute(a, true)), nil
+	return api.GetAttribute200ApplicationLdPlusJSONResponse(render.Attribute(a, true)), nil
 }
 
 func (s *Server) CreateAttribute(ctx context.Context, req api.CreateAttributeRequestObject) (api.CreateAttributeResponseObject, error) {
@@ -82,7 +60,7 @@ func (s *Server) CreateAttribute(ctx context.Context, req api.CreateAttributeReq
 		return nil, err
 	}
 	location := iri.Attributes.Of(a.ID)
-	return api.CreateAttribute201ApplicationLdPlusJSONResponse{Body: renderAttribute(a, true), Headers: api.CreateAttribute201ResponseHeaders{Location: &location}}, nil
+	return api.CreateAttribute201ApplicationLdPlusJSONResponse{Body: render.Attribute(a, true), Headers: api.CreateAttribute201ResponseHeaders{Location: &location}}, nil
 }
 
 func (s *Server) UpdateAttribute(ctx context.Context, req api.UpdateAttributeRequestObject) (api.UpdateAttributeResponseObject, error) {
@@ -95,7 +73,7 @@ func (s *Server) UpdateAttribute(ctx context.Context, req api.UpdateAttributeReq
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateAttribute200ApplicationLdPlusJSONResponse(renderAttribute(a, true)), nil
+	return api.UpdateAttribute200ApplicationLdPlusJSONResponse(render.Attribute(a, true)), nil
 }
 
 func (s *Server) DeleteAttribute(ctx context.Context, req api.DeleteAttributeRequestObject) (api.DeleteAttributeResponseObject, error) {

@@ -23,6 +23,7 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
 	"github.com/flowkiwi/platform/services/product-management/internal/price"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 )
 
 var exportsPath = iri.Base + "exports"
@@ -31,7 +32,7 @@ func renderExport(e bulk.Export, top bool) api.Export {
 	self := exportsPath + "/" + e.ID.String()
 	out := api.Export{LdID: self, LdType: "Export", Id: e.ID, Status: api.ExportStatus(e.Status), Products: e.Products,
 		Filters: renderExportFilters(e.Filters), CreatedAt: e.CreatedAt, ExpiresAt: e.ExpiresAt,
-		StartedAt: timePtrOrNull(e.StartedAt), FinishedAt: timePtrOrNull(e.FinishedAt), Error: text(e.Error),
+		StartedAt: timePtrOrNull(e.StartedAt), FinishedAt: timePtrOrNull(e.FinishedAt), Error: render.Text(e.Error),
 		EventsCursor: nullable.NewNullNullable[string](), Download: nullable.NewNullNullable[string]()}
 	if e.EventsPosition != nil {
 		out.EventsCursor = nullable.NewNullableWithValue(eventfeed.Cursor(*e.EventsPosition))
@@ -40,7 +41,7 @@ func renderExport(e bulk.Export, top bool) api.Export {
 		out.Download = nullable.NewNullableWithValue(self + "/download")
 	}
 	if top {
-		out.LdContext = contextOf("Export")
+		out.LdContext = render.Context("Export")
 	}
 	return out
 }
@@ -147,7 +148,7 @@ func (s *Server) ListExports(ctx context.Context, req api.ListExportsRequestObje
 		return nil, err
 	}
 	view := pageView(exportsPath, requestQuery(ctx), page, per, total)
-	return api.ListExports200ApplicationLdPlusJSONResponse{LdContext: contextOf("Export"), LdID: exportsPath, LdType: hydraCollection,
+	return api.ListExports200ApplicationLdPlusJSONResponse{LdContext: render.Context("Export"), LdID: exportsPath, LdType: hydraCollection,
 		TotalItems: total, Member: members(list, renderExport), View: &view}, nil
 }
 
@@ -192,7 +193,7 @@ func (Lines) ExportLine(v catalog.View, p catalog.Product, refs bulk.Refs) ([]by
 	}
 	set(&out.Key, p.Key)
 	set(&out.Vendor, p.Vendor)
-	productTextsIn.write(&out, p.ProductTexts, true)
+	productTextsIn.Write(&out, p.ProductTexts, true)
 	if len(p.Tags) > 0 {
 		out.Tags = nullable.NewNullableWithValue(strings.Join(p.Tags, ","))
 	}
@@ -308,7 +309,7 @@ func (Lines) ExportLine(v catalog.View, p catalog.Product, refs bulk.Refs) ([]by
 			if rows := current[vr.ID]; len(rows) > 0 {
 				ps := make([]api.VariantPriceCreate, len(rows))
 				for k, r := range rows {
-					pc := api.VariantPriceCreate{Currency: r.Currency, Amount: amount(r.Amount, r.Currency)}
+					pc := api.VariantPriceCreate{Currency: r.Currency, Amount: render.Amount(r.Amount, r.Currency)}
 					if r.ChannelID != nil {
 						pc.Channel = nullable.NewNullableWithValue(channelRef(*r.ChannelID))
 					}
@@ -316,7 +317,7 @@ func (Lines) ExportLine(v catalog.View, p catalog.Product, refs bulk.Refs) ([]by
 						pc.Country = nullable.NewNullableWithValue(r.Country)
 					}
 					if r.CompareAt != nil {
-						pc.CompareAtAmount = nullable.NewNullableWithValue(amount(*r.CompareAt, r.Currency))
+						pc.CompareAtAmount = nullable.NewNullableWithValue(render.Amount(*r.CompareAt, r.Currency))
 					}
 					if r.Dated {
 						pc.ValidFrom = nullable.NewNullableWithValue(r.Start)
@@ -351,10 +352,10 @@ func renderImport(im bulk.Import, top bool) api.Import {
 	self := importsPath + "/" + im.ID.String()
 	out := api.Import{LdID: self, LdType: "Import", Id: im.ID, Status: api.ImportStatus(im.Status), Lines: im.Lines, Processed: im.Processed,
 		Created: im.Created, Updated: im.Updated, Unchanged: im.Unchanged, Rejected: im.Rejected, CancelRequested: im.CancelRequested,
-		Results: self + "/results", Error: text(im.Error), CreatedAt: im.CreatedAt, StartedAt: timePtrOrNull(im.StartedAt),
+		Results: self + "/results", Error: render.Text(im.Error), CreatedAt: im.CreatedAt, StartedAt: timePtrOrNull(im.StartedAt),
 		FinishedAt: timePtrOrNull(im.FinishedAt), ExpiresAt: im.ExpiresAt}
 	if top {
-		out.LdContext = contextOf("Import")
+		out.LdContext = render.Context("Import")
 	}
 	return out
 }
@@ -386,7 +387,7 @@ func (s *Server) ListImports(ctx context.Context, req api.ListImportsRequestObje
 		return nil, err
 	}
 	view := pageView(importsPath, requestQuery(ctx), page, per, total)
-	return api.ListImports200ApplicationLdPlusJSONResponse{LdContext: contextOf("Import"), LdID: importsPath, LdType: hydraCollection,
+	return api.ListImports200ApplicationLdPlusJSONResponse{LdContext: render.Context("Import"), LdID: importsPath, LdType: hydraCollection,
 		TotalItems: total, Member: members(list, renderImport), View: &view}, nil
 }
 

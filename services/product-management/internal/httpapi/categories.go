@@ -4,27 +4,12 @@ import (
 	"context"
 
 	"github.com/google/uuid"
-	"github.com/oapi-codegen/nullable"
 
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 )
-
-func renderCategory(c catalog.Category, top bool) api.Category {
-	out := api.Category{LdID: iri.Categories.Of(c.ID), LdType: "Category", Id: c.ID, Key: text(c.Key), Handle: c.Handle, Name: text(c.Name),
-		Parent: nullable.NewNullNullable[string](), Attributes: make([]api.Iri, len(c.Attributes)), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
-	if c.Parent != nil {
-		out.Parent = nullable.NewNullableWithValue(iri.Categories.Of(*c.Parent))
-	}
-	for i, id := range c.Attributes {
-		out.Attributes[i] = iri.Attributes.Of(id)
-	}
-	if top {
-		out.LdContext = contextOf("Category")
-	}
-	return out
-}
 
 // attributeIDs reads a category's attribute IRIs.
 func attributeIDs(list *[]string, r *refReader) *[]uuid.UUID {
@@ -46,8 +31,8 @@ func (s *Server) ListCategories(ctx context.Context, req api.ListCategoriesReque
 		return nil, err
 	}
 	view := pageView(iri.Categories.Path(), requestQuery(ctx), page, per, total)
-	out := api.ListCategories200ApplicationLdPlusJSONResponse{LdContext: contextOf("Category"), LdID: iri.Categories.Path(), LdType: hydraCollection,
-		TotalItems: total, Member: members(list, renderCategory), View: &view}
+	out := api.ListCategories200ApplicationLdPlusJSONResponse{LdContext: render.Context("Category"), LdID: iri.Categories.Path(), LdType: hydraCollection,
+		TotalItems: total, Member: members(list, render.Category), View: &view}
 	return out, nil
 }
 
@@ -60,7 +45,7 @@ func (s *Server) GetCategory(ctx context.Context, req api.GetCategoryRequestObje
 	if err != nil {
 		return nil, err
 	}
-	return api.GetCategory200ApplicationLdPlusJSONResponse(renderCategory(c, true)), nil
+	return api.GetCategory200ApplicationLdPlusJSONResponse(render.Category(c, true)), nil
 }
 
 func (s *Server) CreateCategory(ctx context.Context, req api.CreateCategoryRequestObject) (api.CreateCategoryResponseObject, error) {
@@ -84,7 +69,7 @@ func (s *Server) CreateCategory(ctx context.Context, req api.CreateCategoryReque
 		return nil, err
 	}
 	location := iri.Categories.Of(c.ID)
-	return api.CreateCategory201ApplicationLdPlusJSONResponse{Body: renderCategory(c, true), Headers: api.CreateCategory201ResponseHeaders{Location: &location}}, nil
+	return api.CreateCategory201ApplicationLdPlusJSONResponse{Body: render.Category(c, true), Headers: api.CreateCategory201ResponseHeaders{Location: &location}}, nil
 }
 
 func (s *Server) UpdateCategory(ctx context.Context, req api.UpdateCategoryRequestObject) (api.UpdateCategoryResponseObject, error) {
@@ -104,7 +89,7 @@ func (s *Server) UpdateCategory(ctx context.Context, req api.UpdateCategoryReque
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateCategory200ApplicationLdPlusJSONResponse(renderCategory(c, true)), nil
+	return api.UpdateCategory200ApplicationLdPlusJSONResponse(render.Category(c, true)), nil
 }
 
 func (s *Server) DeleteCategory(ctx context.Context, req api.DeleteCategoryRequestObject) (api.DeleteCategoryResponseObject, error) {

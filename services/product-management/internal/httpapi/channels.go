@@ -9,24 +9,13 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 )
-
-func renderChannel(c catalog.Channel, top bool) api.Channel {
-	out := api.Channel{LdID: iri.Channels.Of(c.ID), LdType: "Channel", Id: c.ID, Code: c.Code, Name: c.Name, Currency: c.Currency,
-		Countries: make([]api.Iri, len(c.Countries)), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
-	if top {
-		out.LdContext = contextOf("Channel")
-	}
-	for i, code := range c.Countries {
-		out.Countries[i] = iri.Countries.OfCode(code)
-	}
-	return out
-}
 
 func renderCountry(c iso.Country, top bool) api.Country {
 	out := api.Country{LdID: iri.Countries.OfCode(c.Code), LdType: "Country", Code: c.Code, Name: c.Name}
 	if top {
-		out.LdContext = contextOf("Country")
+		out.LdContext = render.Context("Country")
 	}
 	return out
 }
@@ -47,7 +36,7 @@ func (s *Server) ListCountries(ctx context.Context, _ api.ListCountriesRequestOb
 	if _, err := authorize(ctx, permRead); err != nil {
 		return nil, err
 	}
-	out := api.ListCountries200ApplicationLdPlusJSONResponse{LdContext: contextOf("Country"), LdID: iri.Countries.Path(), LdType: hydraCollection}
+	out := api.ListCountries200ApplicationLdPlusJSONResponse{LdContext: render.Context("Country"), LdID: iri.Countries.Path(), LdType: hydraCollection}
 	for _, c := range iso.Countries() {
 		out.Member = append(out.Member, renderCountry(c, false))
 	}
@@ -75,8 +64,8 @@ func (s *Server) ListChannels(ctx context.Context, _ api.ListChannelsRequestObje
 	if err != nil {
 		return nil, err
 	}
-	out := api.ListChannels200ApplicationLdPlusJSONResponse{LdContext: contextOf("Channel"), LdID: iri.Channels.Path(), LdType: hydraCollection,
-		Member: members(list, renderChannel), TotalItems: len(list)}
+	out := api.ListChannels200ApplicationLdPlusJSONResponse{LdContext: render.Context("Channel"), LdID: iri.Channels.Path(), LdType: hydraCollection,
+		Member: members(list, render.Channel), TotalItems: len(list)}
 	return out, nil
 }
 
@@ -89,7 +78,7 @@ func (s *Server) GetChannel(ctx context.Context, req api.GetChannelRequestObject
 	if err != nil {
 		return nil, err
 	}
-	return api.GetChannel200ApplicationLdPlusJSONResponse(renderChannel(c, true)), nil
+	return api.GetChannel200ApplicationLdPlusJSONResponse(render.Channel(c, true)), nil
 }
 
 func (s *Server) CreateChannel(ctx context.Context, req api.CreateChannelRequestObject) (api.CreateChannelResponseObject, error) {
@@ -106,7 +95,7 @@ func (s *Server) CreateChannel(ctx context.Context, req api.CreateChannelRequest
 		return nil, err
 	}
 	location := iri.Channels.Of(c.ID)
-	return api.CreateChannel201ApplicationLdPlusJSONResponse{Body: renderChannel(c, true), Headers: api.CreateChannel201ResponseHeaders{Location: &location}}, nil
+	return api.CreateChannel201ApplicationLdPlusJSONResponse{Body: render.Channel(c, true), Headers: api.CreateChannel201ResponseHeaders{Location: &location}}, nil
 }
 
 func (s *Server) UpdateChannel(ctx context.Context, req api.UpdateChannelRequestObject) (api.UpdateChannelResponseObject, error) {
@@ -118,7 +107,7 @@ func (s *Server) UpdateChannel(ctx context.Context, req api.UpdateChannelRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateChannel200ApplicationLdPlusJSONResponse(renderChannel(c, true)), nil
+	return api.UpdateChannel200ApplicationLdPlusJSONResponse(render.Channel(c, true)), nil
 }
 
 func (s *Server) DeleteChannel(ctx context.Context, req api.DeleteChannelRequestObject) (api.DeleteChannelResponseObject, error) {

@@ -6,16 +6,8 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 )
-
-func renderCollection(c catalog.Collection, top bool) api.Collection {
-	out := api.Collection{LdID: iri.Collections.Of(c.ID), LdType: "Collection", Id: c.ID, Key: text(c.Key), Handle: c.Handle, Title: text(c.Title),
-		Description: text(c.Description), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
-	if top {
-		out.LdContext = contextOf("Collection")
-	}
-	return out
-}
 
 func (s *Server) ListCollections(ctx context.Context, req api.ListCollectionsRequestObject) (api.ListCollectionsResponseObject, error) {
 	t, loc, err := s.reading(ctx, req.Params.XFlowkiwiLocale, req.Params.XFlowkiwiLocaleFallback)
@@ -28,8 +20,8 @@ func (s *Server) ListCollections(ctx context.Context, req api.ListCollectionsReq
 		return nil, err
 	}
 	view := pageView(iri.Collections.Path(), requestQuery(ctx), page, per, total)
-	out := api.ListCollections200ApplicationLdPlusJSONResponse{LdContext: contextOf("Collection"), LdID: iri.Collections.Path(),
-		LdType: hydraCollection, TotalItems: total, Member: members(list, renderCollection), View: &view}
+	out := api.ListCollections200ApplicationLdPlusJSONResponse{LdContext: render.Context("Collection"), LdID: iri.Collections.Path(),
+		LdType: hydraCollection, TotalItems: total, Member: members(list, render.Collection), View: &view}
 	return out, nil
 }
 
@@ -42,7 +34,7 @@ func (s *Server) GetCollection(ctx context.Context, req api.GetCollectionRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.GetCollection200ApplicationLdPlusJSONResponse(renderCollection(c, true)), nil
+	return api.GetCollection200ApplicationLdPlusJSONResponse(render.Collection(c, true)), nil
 }
 
 func (s *Server) CreateCollection(ctx context.Context, req api.CreateCollectionRequestObject) (api.CreateCollectionResponseObject, error) {
@@ -59,7 +51,7 @@ func (s *Server) CreateCollection(ctx context.Context, req api.CreateCollectionR
 		return nil, err
 	}
 	location := iri.Collections.Of(c.ID)
-	return api.CreateCollection201ApplicationLdPlusJSONResponse{Body: renderCollection(c, true), Headers: api.CreateCollection201ResponseHeaders{Location: &location}}, nil
+	return api.CreateCollection201ApplicationLdPlusJSONResponse{Body: render.Collection(c, true), Headers: api.CreateCollection201ResponseHeaders{Location: &location}}, nil
 }
 
 func (s *Server) UpdateCollection(ctx context.Context, req api.UpdateCollectionRequestObject) (api.UpdateCollectionResponseObject, error) {
@@ -72,7 +64,7 @@ func (s *Server) UpdateCollection(ctx context.Context, req api.UpdateCollectionR
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateCollection200ApplicationLdPlusJSONResponse(renderCollection(c, true)), nil
+	return api.UpdateCollection200ApplicationLdPlusJSONResponse(render.Collection(c, true)), nil
 }
 
 func (s *Server) DeleteCollection(ctx context.Context, req api.DeleteCollectionRequestObject) (api.DeleteCollectionResponseObject, error) {

@@ -20,12 +20,6 @@ import (
 // "Collection" is the vocabulary's class of product collections (/rest/api/collections/{id}).
 const hydraCollection = "hydra:Collection"
 
-// contextOf is the @context of a document of a type.
-func contextOf(typ string) *string {
-	s := iri.Context(typ)
-	return &s
-}
-
 // pageOf reads page and itemsPerPage (defaults 1 and 30).
 func pageOf(p, per *int) (int, int) {
 	page, n := 1, 30

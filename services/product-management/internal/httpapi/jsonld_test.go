@@ -26,7 +26,7 @@ const (
 	jsonLDCtx = "application/ld+json"
 )
 
-// ldTypes are the types documents name as their @context (grep contextOf( and iri.Context().
+// ldTypes are the types documents name as their @context (grep render.Context( and iri.Context().
 var ldTypes = []string{"Product", "Variant", "ProductOption", "OptionValue", "Status", "Locale", "Channel", "Country", "Price",
 	"Collection", "Media", "Attribute", "Category", "MetaobjectDefinition", "Metaobject", "Metafield", "Error", "ConstraintViolation", "Entrypoint"}
 

@@ -4,17 +4,9 @@ import (
 	"context"
 
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
-	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 )
-
-func renderLocale(l catalog.Locale, top bool) api.Locale {
-	out := api.Locale{LdID: iri.Locales.OfCode(l.Code), LdType: "Locale", Code: l.Code, IsDefault: l.IsDefault, CreatedAt: l.CreatedAt}
-	if top {
-		out.LdContext = contextOf("Locale")
-	}
-	return out
-}
 
 func (s *Server) ListLocales(ctx context.Context, _ api.ListLocalesRequestObject) (api.ListLocalesResponseObject, error) {
 	t, err := authorize(ctx, permRead)
@@ -25,8 +17,8 @@ func (s *Server) ListLocales(ctx context.Context, _ api.ListLocalesRequestObject
 	if err != nil {
 		return nil, err
 	}
-	out := api.ListLocales200ApplicationLdPlusJSONResponse{LdContext: contextOf("Locale"), LdID: iri.Locales.Path(), LdType: hydraCollection,
-		Member: members(list, renderLocale), TotalItems: len(list)}
+	out := api.ListLocales200ApplicationLdPlusJSONResponse{LdContext: render.Context("Locale"), LdID: iri.Locales.Path(), LdType: hydraCollection,
+		Member: members(list, render.Locale), TotalItems: len(list)}
 	return out, nil
 }
 
@@ -39,7 +31,7 @@ func (s *Server) GetLocale(ctx context.Context, req api.GetLocaleRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	return api.GetLocale200ApplicationLdPlusJSONResponse(renderLocale(l, true)), nil
+	return api.GetLocale200ApplicationLdPlusJSONResponse(render.Locale(l, true)), nil
 }
 
 func (s *Server) CreateLocale(ctx context.Context, req api.CreateLocaleRequestObject) (api.CreateLocaleResponseObject, error) {
@@ -56,7 +48,7 @@ func (s *Server) CreateLocale(ctx context.Context, req api.CreateLocaleRequestOb
 		return nil, err
 	}
 	location := iri.Locales.OfCode(l.Code)
-	return api.CreateLocale201ApplicationLdPlusJSONResponse{Body: renderLocale(l, true), Headers: api.CreateLocale201ResponseHeaders{Location: &location}}, nil
+	return api.CreateLocale201ApplicationLdPlusJSONResponse{Body: render.Locale(l, true), Headers: api.CreateLocale201ResponseHeaders{Location: &location}}, nil
 }
 
 func (s *Server) UpdateLocale(ctx context.Context, req api.UpdateLocaleRequestObject) (api.UpdateLocaleResponseObject, error) {
@@ -68,7 +60,7 @@ func (s *Server) UpdateLocale(ctx context.Context, req api.UpdateLocaleRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateLocale200ApplicationLdPlusJSONResponse(renderLocale(l, true)), nil
+	return api.UpdateLocale200ApplicationLdPlusJSONResponse(render.Locale(l, true)), nil
 }
 
 func (s *Server) DeleteLocale(ctx context.Context, req api.DeleteLocaleRequestObject) (api.DeleteLocaleResponseObject, error) {

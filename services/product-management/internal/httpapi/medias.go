@@ -6,16 +6,8 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 )
-
-func renderMedia(m catalog.Media, top bool) api.Media {
-	out := api.Media{LdID: iri.Medias.Of(m.ID), LdType: "Media", Id: m.ID, Type: api.MediaType(m.Type), Src: m.Src, Alt: text(m.Alt),
-		MimeType: text(m.MimeType), Width: intOrNull(m.Width), Height: intOrNull(m.Height), CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
-	if top {
-		out.LdContext = contextOf("Media")
-	}
-	return out
-}
 
 // mediaChange reads a new media (inline in a product, or on its own).
 func mediaChange(b api.MediaCreate) catalog.MediaChange {
@@ -34,8 +26,8 @@ func (s *Server) ListMedias(ctx context.Context, req api.ListMediasRequestObject
 		return nil, err
 	}
 	view := pageView(iri.Medias.Path(), requestQuery(ctx), page, per, total)
-	out := api.ListMedias200ApplicationLdPlusJSONResponse{LdContext: contextOf("Media"), LdID: iri.Medias.Path(), LdType: hydraCollection,
-		TotalItems: total, Member: members(list, renderMedia), View: &view}
+	out := api.ListMedias200ApplicationLdPlusJSONResponse{LdContext: render.Context("Media"), LdID: iri.Medias.Path(), LdType: hydraCollection,
+		TotalItems: total, Member: members(list, render.Media), View: &view}
 	return out, nil
 }
 
@@ -48,7 +40,7 @@ func (s *Server) GetMedia(ctx context.Context, req api.GetMediaRequestObject) (a
 	if err != nil {
 		return nil, err
 	}
-	return api.GetMedia200ApplicationLdPlusJSONResponse(renderMedia(m, true)), nil
+	return api.GetMedia200ApplicationLdPlusJSONResponse(render.Media(m, true)), nil
 }
 
 func (s *Server) CreateMedia(ctx context.Context, req api.CreateMediaRequestObject) (api.CreateMediaResponseObject, error) {
@@ -65,7 +57,7 @@ func (s *Server) CreateMedia(ctx context.Context, req api.CreateMediaRequestObje
 		return nil, err
 	}
 	location := iri.Medias.Of(m.ID)
-	return api.CreateMedia201ApplicationLdPlusJSONResponse{Body: renderMedia(m, true), Headers: api.CreateMedia201ResponseHeaders{Location: &location}}, nil
+	return api.CreateMedia201ApplicationLdPlusJSONResponse{Body: render.Media(m, true), Headers: api.CreateMedia201ResponseHeaders{Location: &location}}, nil
 }
 
 func (s *Server) UpdateMedia(ctx context.Context, req api.UpdateMediaRequestObject) (api.UpdateMediaResponseObject, error) {
@@ -79,7 +71,7 @@ func (s *Server) UpdateMedia(ctx context.Context, req api.UpdateMediaRequestObje
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateMedia200ApplicationLdPlusJSONResponse(renderMedia(m, true)), nil
+	return api.UpdateMedia200ApplicationLdPlusJSONResponse(render.Media(m, true)), nil
 }
 
 func (s *Server) DeleteMedia(ctx context.Context, req api.DeleteMediaRequestObject) (api.DeleteMediaResponseObject, error) {

@@ -3,34 +3,11 @@ package httpapi
 import (
 	"context"
 
-	"github.com/google/uuid"
-
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 )
-
-func renderMetafield(m catalog.Metafield, objects map[uuid.UUID]catalog.Metaobject, top bool) api.Metafield {
-	owner := iri.Products.Of(m.ProductID)
-	if m.VariantID != nil {
-		owner = iri.Variants.Of(*m.VariantID)
-	}
-	out := api.Metafield{LdID: iri.Metafields.Of(m.ID), LdType: "Metafield", Id: m.ID, Owner: owner, Namespace: m.Namespace, Key: m.Key,
-		Type: api.MetafieldType(m.Type), Value: m.Value, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
-	if objects != nil && len(m.References) > 0 {
-		embedded := []api.Metaobject{}
-		for _, id := range m.References {
-			if o, ok := objects[id]; ok {
-				embedded = append(embedded, renderMetaobject(o, false))
-			}
-		}
-		out.Metaobjects = &embedded
-	}
-	if top {
-		out.LdContext = contextOf("Metafield")
-	}
-	return out
-}
 
 // owner reads a metafield's owner IRI: a product or a variant.
 func owner(s string, r *refReader) catalog.Owner {
@@ -54,10 +31,10 @@ func (s *Server) ListMetafields(ctx context.Context, req api.ListMetafieldsReque
 		return nil, err
 	}
 	view := pageView(iri.Metafields.Path(), requestQuery(ctx), page, per, total)
-	out := api.ListMetafields200ApplicationLdPlusJSONResponse{LdContext: contextOf("Metafield"), LdID: iri.Metafields.Path(), LdType: hydraCollection,
+	out := api.ListMetafields200ApplicationLdPlusJSONResponse{LdContext: render.Context("Metafield"), LdID: iri.Metafields.Path(), LdType: hydraCollection,
 		TotalItems: total, Member: make([]api.Metafield, len(list)), View: &view}
 	for i, m := range list {
-		out.Member[i] = renderMetafield(m, nil, false)
+		out.Member[i] = render.Metafield(m, nil, false)
 	}
 	return out, nil
 }
@@ -71,7 +48,7 @@ func (s *Server) GetMetafield(ctx context.Context, req api.GetMetafieldRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return api.GetMetafield200ApplicationLdPlusJSONResponse(renderMetafield(m, nil, true)), nil
+	return api.GetMetafield200ApplicationLdPlusJSONResponse(render.Metafield(m, nil, true)), nil
 }
 
 func (s *Server) CreateMetafield(ctx context.Context, req api.CreateMetafieldRequestObject) (api.CreateMetafieldResponseObject, error) {
@@ -93,7 +70,7 @@ func (s *Server) CreateMetafield(ctx context.Context, req api.CreateMetafieldReq
 		return nil, err
 	}
 	location := iri.Metafields.Of(m.ID)
-	return api.CreateMetafield201ApplicationLdPlusJSONResponse{Body: renderMetafield(m, nil, true), Headers: api.CreateMetafield201ResponseHeaders{Location: &location}}, nil
+	return api.CreateMetafield201ApplicationLdPlusJSONResponse{Body: render.Metafield(m, nil, true), Headers: api.CreateMetafield201ResponseHeaders{Location: &location}}, nil
 }
 
 func (s *Server) UpdateMetafield(ctx context.Context, req api.UpdateMetafieldRequestObject) (api.UpdateMetafieldResponseObject, error) {
@@ -105,7 +82,7 @@ func (s *Server) UpdateMetafield(ctx context.Context, req api.UpdateMetafieldReq
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateMetafield200ApplicationLdPlusJSONResponse(renderMetafield(m, nil, true)), nil
+	return api.UpdateMetafield200ApplicationLdPlusJSONResponse(render.Metafield(m, nil, true)), nil
 }
 
 func (s *Server) DeleteMetafield(ctx context.Context, req api.DeleteMetafieldRequestObject) (api.DeleteMetafieldResponseObject, error) {

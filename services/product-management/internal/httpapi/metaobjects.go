@@ -6,36 +6,8 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 )
-
-func renderDefinition(d catalog.MetaobjectDefinition, top bool) api.MetaobjectDefinition {
-	out := api.MetaobjectDefinition{LdID: iri.MetaobjectDefinitions.Of(d.ID), LdType: "MetaobjectDefinition", Id: d.ID, Type: d.Type, Name: text(d.Name),
-		Fields: make([]api.MetaobjectFieldDefinition, len(d.Fields)), CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
-	for i, f := range d.Fields {
-		req := f.Required
-		out.Fields[i] = api.MetaobjectFieldDefinition{Key: f.Key, Type: api.MetafieldType(f.Type), Required: &req}
-		if f.Name != "" {
-			name := f.Name
-			out.Fields[i].Name = &name
-		}
-	}
-	if top {
-		out.LdContext = contextOf("MetaobjectDefinition")
-	}
-	return out
-}
-
-func renderMetaobject(m catalog.Metaobject, top bool) api.Metaobject {
-	out := api.Metaobject{LdID: iri.Metaobjects.Of(m.ID), LdType: "Metaobject", Id: m.ID, Type: m.Type, Handle: m.Handle, Fields: m.Fields,
-		CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
-	if out.Fields == nil {
-		out.Fields = map[string]string{}
-	}
-	if top {
-		out.LdContext = contextOf("Metaobject")
-	}
-	return out
-}
 
 func fieldDefinitions(in *[]api.MetaobjectFieldDefinition) *[]catalog.FieldDefinition {
 	if in == nil {
@@ -62,8 +34,8 @@ func (s *Server) ListMetaobjectDefinitions(ctx context.Context, req api.ListMeta
 		return nil, err
 	}
 	view := pageView(iri.MetaobjectDefinitions.Path(), requestQuery(ctx), page, per, total)
-	out := api.ListMetaobjectDefinitions200ApplicationLdPlusJSONResponse{LdContext: contextOf("MetaobjectDefinition"), LdID: iri.MetaobjectDefinitions.Path(),
-		LdType: hydraCollection, TotalItems: total, Member: members(list, renderDefinition), View: &view}
+	out := api.ListMetaobjectDefinitions200ApplicationLdPlusJSONResponse{LdContext: render.Context("MetaobjectDefinition"), LdID: iri.MetaobjectDefinitions.Path(),
+		LdType: hydraCollection, TotalItems: total, Member: members(list, render.Definition), View: &view}
 	return out, nil
 }
 
@@ -76,7 +48,7 @@ func (s *Server) GetMetaobjectDefinition(ctx context.Context, req api.GetMetaobj
 	if err != nil {
 		return nil, err
 	}
-	return api.GetMetaobjectDefinition200ApplicationLdPlusJSONResponse(renderDefinition(d, true)), nil
+	return api.GetMetaobjectDefinition200ApplicationLdPlusJSONResponse(render.Definition(d, true)), nil
 }
 
 func (s *Server) CreateMetaobjectDefinition(ctx context.Context, req api.CreateMetaobjectDefinitionRequestObject) (api.CreateMetaobjectDefinitionResponseObject, error) {
@@ -93,7 +65,7 @@ func (s *Server) CreateMetaobjectDefinition(ctx context.Context, req api.CreateM
 		return nil, err
 	}
 	location := iri.MetaobjectDefinitions.Of(d.ID)
-	return api.CreateMetaobjectDefinition201ApplicationLdPlusJSONResponse{Body: renderDefinition(d, true),
+	return api.CreateMetaobjectDefinition201ApplicationLdPlusJSONResponse{Body: render.Definition(d, true),
 		Headers: api.CreateMetaobjectDefinition201ResponseHeaders{Location: &location}}, nil
 }
 
@@ -106,7 +78,7 @@ func (s *Server) UpdateMetaobjectDefinition(ctx context.Context, req api.UpdateM
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateMetaobjectDefinition200ApplicationLdPlusJSONResponse(renderDefinition(d, true)), nil
+	return api.UpdateMetaobjectDefinition200ApplicationLdPlusJSONResponse(render.Definition(d, true)), nil
 }
 
 func (s *Server) DeleteMetaobjectDefinition(ctx context.Context, req api.DeleteMetaobjectDefinitionRequestObject) (api.DeleteMetaobjectDefinitionResponseObject, error) {
@@ -131,8 +103,8 @@ func (s *Server) ListMetaobjects(ctx context.Context, req api.ListMetaobjectsReq
 		return nil, err
 	}
 	view := pageView(iri.Metaobjects.Path(), requestQuery(ctx), page, per, total)
-	out := api.ListMetaobjects200ApplicationLdPlusJSONResponse{LdContext: contextOf("Metaobject"), LdID: iri.Metaobjects.Path(), LdType: hydraCollection,
-		TotalItems: total, Member: members(list, renderMetaobject), View: &view}
+	out := api.ListMetaobjects200ApplicationLdPlusJSONResponse{LdContext: render.Context("Metaobject"), LdID: iri.Metaobjects.Path(), LdType: hydraCollection,
+		TotalItems: total, Member: members(list, render.Metaobject), View: &view}
 	return out, nil
 }
 
@@ -145,7 +117,7 @@ func (s *Server) GetMetaobject(ctx context.Context, req api.GetMetaobjectRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.GetMetaobject200ApplicationLdPlusJSONResponse(renderMetaobject(m, true)), nil
+	return api.GetMetaobject200ApplicationLdPlusJSONResponse(render.Metaobject(m, true)), nil
 }
 
 func (s *Server) CreateMetaobject(ctx context.Context, req api.CreateMetaobjectRequestObject) (api.CreateMetaobjectResponseObject, error) {
@@ -162,7 +134,7 @@ func (s *Server) CreateMetaobject(ctx context.Context, req api.CreateMetaobjectR
 		return nil, err
 	}
 	location := iri.Metaobjects.Of(m.ID)
-	return api.CreateMetaobject201ApplicationLdPlusJSONResponse{Body: renderMetaobject(m, true), Headers: api.CreateMetaobject201ResponseHeaders{Location: &location}}, nil
+	return api.CreateMetaobject201ApplicationLdPlusJSONResponse{Body: render.Metaobject(m, true), Headers: api.CreateMetaobject201ResponseHeaders{Location: &location}}, nil
 }
 
 func (s *Server) UpdateMetaobject(ctx context.Context, req api.UpdateMetaobjectRequestObject) (api.UpdateMetaobjectResponseObject, error) {
@@ -174,7 +146,7 @@ func (s *Server) UpdateMetaobject(ctx context.Context, req api.UpdateMetaobjectR
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateMetaobject200ApplicationLdPlusJSONResponse(renderMetaobject(m, true)), nil
+	return api.UpdateMetaobject200ApplicationLdPlusJSONResponse(render.Metaobject(m, true)), nil
 }
 
 func (s *Server) DeleteMetaobject(ctx context.Context, req api.DeleteMetaobjectRequestObject) (api.DeleteMetaobjectResponseObject, error) {

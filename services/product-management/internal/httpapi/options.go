@@ -6,6 +6,7 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 )
 
 func (s *Server) GetProductOption(ctx context.Context, req api.GetProductOptionRequestObject) (api.GetProductOptionResponseObject, error) {
@@ -17,8 +18,8 @@ func (s *Server) GetProductOption(ctx context.Context, req api.GetProductOptionR
 	if err != nil {
 		return nil, err
 	}
-	r := renderer{catalog.View{Expand: expandOf(req.Params.Expand)}}
-	return api.GetProductOption200ApplicationLdPlusJSONResponse(r.option(o, true)), nil
+	r := render.Of(catalog.View{Expand: expandOf(req.Params.Expand)})
+	return api.GetProductOption200ApplicationLdPlusJSONResponse(r.Option(o, true)), nil
 }
 
 func (s *Server) CreateProductOption(ctx context.Context, req api.CreateProductOptionRequestObject) (api.CreateProductOptionResponseObject, error) {
@@ -35,7 +36,7 @@ func (s *Server) CreateProductOption(ctx context.Context, req api.CreateProductO
 		return nil, err
 	}
 	location := iri.ProductOptions.Of(o.ID)
-	return api.CreateProductOption201ApplicationLdPlusJSONResponse{Body: renderer{}.option(o, true),
+	return api.CreateProductOption201ApplicationLdPlusJSONResponse{Body: render.Of(catalog.View{}).Option(o, true),
 		Headers: api.CreateProductOption201ResponseHeaders{Location: &location}}, nil
 }
 
@@ -48,7 +49,7 @@ func (s *Server) UpdateProductOption(ctx context.Context, req api.UpdateProductO
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateProductOption200ApplicationLdPlusJSONResponse(renderer{}.option(o, true)), nil
+	return api.UpdateProductOption200ApplicationLdPlusJSONResponse(render.Of(catalog.View{}).Option(o, true)), nil
 }
 
 func (s *Server) DeleteProductOption(ctx context.Context, req api.DeleteProductOptionRequestObject) (api.DeleteProductOptionResponseObject, error) {
@@ -71,7 +72,7 @@ func (s *Server) GetOptionValue(ctx context.Context, req api.GetOptionValueReque
 	if err != nil {
 		return nil, err
 	}
-	return api.GetOptionValue200ApplicationLdPlusJSONResponse(renderValue(v, true)), nil
+	return api.GetOptionValue200ApplicationLdPlusJSONResponse(render.OptionValue(v, true)), nil
 }
 
 func (s *Server) CreateOptionValue(ctx context.Context, req api.CreateOptionValueRequestObject) (api.CreateOptionValueResponseObject, error) {
@@ -88,7 +89,7 @@ func (s *Server) CreateOptionValue(ctx context.Context, req api.CreateOptionValu
 		return nil, err
 	}
 	location := iri.OptionValues.Of(v.ID)
-	return api.CreateOptionValue201ApplicationLdPlusJSONResponse{Body: renderValue(v, true),
+	return api.CreateOptionValue201ApplicationLdPlusJSONResponse{Body: render.OptionValue(v, true),
 		Headers: api.CreateOptionValue201ResponseHeaders{Location: &location}}, nil
 }
 
@@ -101,7 +102,7 @@ func (s *Server) UpdateOptionValue(ctx context.Context, req api.UpdateOptionValu
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateOptionValue200ApplicationLdPlusJSONResponse(renderValue(v, true)), nil
+	return api.UpdateOptionValue200ApplicationLdPlusJSONResponse(render.OptionValue(v, true)), nil
 }
 
 func (s *Server) DeleteOptionValue(ctx context.Context, req api.DeleteOptionValueRequestObject) (api.DeleteOptionValueResponseObject, error) {

@@ -5,14 +5,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/oapi-codegen/nullable"
 
 	"github.com/flowkiwi/platform/pkg/fault"
-	"github.com/flowkiwi/platform/pkg/iso"
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
 	"github.com/flowkiwi/platform/services/product-management/internal/price"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 )
 
 // resolution reads resolveContext: channel and country together, at defaulting to now.
@@ -54,57 +53,6 @@ func resolution(channel, country *string, at *time.Time) (*catalog.Resolution, e
 	return r, nil
 }
 
-func amount(minor int64, currency string) string {
-	c, _ := iso.CurrencyByCode(currency)
-	return price.FormatAmount(minor, c.MinorUnits)
-}
-
-// priceFields adds the variant's resolved and lowest prices when the read had a context.
-func priceFields(out *api.Variant, v catalog.Variant) {
-	if !v.Priced {
-		return
-	}
-	out.ResolvedPrice = nullable.NewNullNullable[api.ResolvedPrice]()
-	out.LowestPriceLast30Days = nullable.NewNullNullable[api.LowestPrice]()
-	if r := v.Resolved; r != nil {
-		rp := api.ResolvedPrice{Amount: amount(r.Amount, r.Currency), Currency: r.Currency, Price: iri.Prices.Of(r.ID),
-			CompareAtAmount: nullable.NewNullNullable[string](), ValidUntil: timeOrNull(r.End), ValidFrom: nullable.NewNullNullable[time.Time]()}
-		if r.CompareAt != nil {
-			rp.CompareAtAmount = nullable.NewNullableWithValue(amount(*r.CompareAt, r.Currency))
-		}
-		if r.Dated {
-			rp.ValidFrom = nullable.NewNullableWithValue(r.Start)
-		}
-		out.ResolvedPrice = nullable.NewNullableWithValue(rp)
-		if v.Lowest != nil {
-			out.LowestPriceLast30Days = nullable.NewNullableWithValue(api.LowestPrice{Amount: amount(*v.Lowest, r.Currency), Currency: r.Currency})
-		}
-	}
-}
-
-func renderPrice(r price.Row, top bool) api.Price {
-	out := api.Price{LdID: iri.Prices.Of(r.ID), LdType: "Price", Id: r.ID, Variant: iri.Variants.Of(r.VariantID), Currency: r.Currency,
-		Amount: amount(r.Amount, r.Currency), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Channel: nullable.NewNullNullable[string](),
-		Country: nullable.NewNullNullable[string](), CompareAtAmount: nullable.NewNullNullable[string](),
-		ValidFrom: nullable.NewNullNullable[time.Time](), ValidUntil: timeOrNull(r.End)}
-	if top {
-		out.LdContext = contextOf("Price")
-	}
-	if r.ChannelID != nil {
-		out.Channel = nullable.NewNullableWithValue(iri.Channels.Of(*r.ChannelID))
-	}
-	if r.Country != "" {
-		out.Country = nullable.NewNullableWithValue(iri.Countries.OfCode(r.Country))
-	}
-	if r.CompareAt != nil {
-		out.CompareAtAmount = nullable.NewNullableWithValue(amount(*r.CompareAt, r.Currency))
-	}
-	if r.Dated {
-		out.ValidFrom = nullable.NewNullableWithValue(r.Start)
-	}
-	return out
-}
-
 func priceInput(b api.VariantPriceCreate, r *refReader) catalog.PriceInput {
 	in := catalog.PriceInput{Currency: b.Currency, Amount: b.Amount, CompareAt: optional(b.CompareAtAmount),
 		ValidFrom: optionalTime(b.ValidFrom), ValidUntil: optionalTime(b.ValidUntil)}
@@ -122,7 +70,7 @@ func priceInput(b api.VariantPriceCreate, r *refReader) catalog.PriceInput {
 // priceCollection renders a page of prices as the collection at path.
 func priceCollection(ctx context.Context, rows []price.Row, total, page, per int, path string) api.PriceCollection {
 	view := pageView(path, requestQuery(ctx), page, per, total)
-	out := api.PriceCollection{LdContext: contextOf("Price"), LdID: path, LdType: hydraCollection, TotalItems: total, Member: members(rows, renderPrice), View: &view}
+	out := api.PriceCollection{LdContext: render.Context("Price"), LdID: path, LdType: hydraCollection, TotalItems: total, Member: members(rows, render.Price), View: &view}
 	return out
 }
 
@@ -188,7 +136,7 @@ func (s *Server) CreatePrice(ctx context.Context, req api.CreatePriceRequestObje
 		return nil, err
 	}
 	location := iri.Prices.Of(r.ID)
-	return api.CreatePrice201ApplicationLdPlusJSONResponse{Body: renderPrice(r, true), Headers: api.CreatePrice201ResponseHeaders{Location: &location}}, nil
+	return api.CreatePrice201ApplicationLdPlusJSONResponse{Body: render.Price(r, true), Headers: api.CreatePrice201ResponseHeaders{Location: &location}}, nil
 }
 
 func (s *Server) CreateVariantPrice(ctx context.Context, req api.CreateVariantPriceRequestObject) (api.CreateVariantPriceResponseObject, error) {
@@ -210,7 +158,7 @@ func (s *Server) CreateVariantPrice(ctx context.Context, req api.CreateVariantPr
 		return nil, err
 	}
 	location := iri.Prices.Of(r.ID)
-	return api.CreateVariantPrice201ApplicationLdPlusJSONResponse{Body: renderPrice(r, true), Headers: api.CreateVariantPrice201ResponseHeaders{Location: &location}}, nil
+	return api.CreateVariantPrice201ApplicationLdPlusJSONResponse{Body: render.Price(r, true), Headers: api.CreateVariantPrice201ResponseHeaders{Location: &location}}, nil
 }
 
 func (s *Server) GetPrice(ctx context.Context, req api.GetPriceRequestObject) (api.GetPriceResponseObject, error) {
@@ -222,7 +170,7 @@ func (s *Server) GetPrice(ctx context.Context, req api.GetPriceRequestObject) (a
 	if err != nil {
 		return nil, err
 	}
-	return api.GetPrice200ApplicationLdPlusJSONResponse(renderPrice(r, true)), nil
+	return api.GetPrice200ApplicationLdPlusJSONResponse(render.Price(r, true)), nil
 }
 
 func (s *Server) UpdatePrice(ctx context.Context, req api.UpdatePriceRequestObject) (api.UpdatePriceResponseObject, error) {
@@ -235,7 +183,7 @@ func (s *Server) UpdatePrice(ctx context.Context, req api.UpdatePriceRequestObje
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdatePrice200ApplicationLdPlusJSONResponse(renderPrice(r, true)), nil
+	return api.UpdatePrice200ApplicationLdPlusJSONResponse(render.Price(r, true)), nil
 }
 
 func (s *Server) DeletePrice(ctx context.Context, req api.DeletePriceRequestObject) (api.DeletePriceResponseObject, error) {

@@ -11,6 +11,7 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 )
 
 func (s *Server) GetProduct(ctx context.Context, req api.GetProductRequestObject) (api.GetProductResponseObject, error) {
@@ -32,7 +33,7 @@ func (s *Server) GetProduct(ctx context.Context, req api.GetProductRequestObject
 		return nil, err
 	}
 	pr := v.Products[0]
-	return api.GetProduct200ApplicationLdPlusJSONResponse{Body: renderer{v}.product(pr, true),
+	return api.GetProduct200ApplicationLdPlusJSONResponse{Body: render.Of(v).Product(pr, true),
 		Headers: api.GetProduct200ResponseHeaders{ETag: precondition.RepresentationETag(pr.Version, loc.Code, loc.Fallback)}}, nil
 }
 
@@ -48,7 +49,7 @@ func (s *Server) keptProduct(ctx context.Context, instance uuid.UUID, id uuid.UU
 	}
 	if !r.Unchanged {
 		pr := v.Products[0]
-		body, err := encodeProduct(renderer{v}.product(pr, true))
+		body, err := encodeProduct(render.Of(v).Product(pr, true))
 		if err != nil {
 			return nil, err
 		}
@@ -100,7 +101,7 @@ func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestOb
 	}
 	read := catalog.Read{Locale: loc, Expand: expandOf(p.Expand), Resolution: res}
 	out := api.ListProducts200ApplicationLdPlusJSONResponse{
-		LdContext: contextOf("Product"), LdID: iri.Products.Path(), LdType: hydraCollection, Search: productSearch(),
+		LdContext: render.Context("Product"), LdID: iri.Products.Path(), LdType: hydraCollection, Search: productSearch(),
 	}
 	var members [][]byte
 	var total catalog.Total
@@ -116,7 +117,7 @@ func (s *Server) ListProducts(ctx context.Context, req api.ListProductsRequestOb
 		}
 		out.Member = make([]api.Product, len(v.Products))
 		for i, pr := range v.Products {
-			out.Member[i] = renderer{v}.product(pr, false)
+			out.Member[i] = render.Of(v).Product(pr, false)
 		}
 	}
 	query := requestQuery(ctx)
@@ -162,7 +163,7 @@ func (s *Server) keptMembers(ctx context.Context, instance uuid.UUID, q catalog.
 		}
 		pr := built[0]
 		built = built[1:]
-		body, err := json.Marshal(renderer{page.View}.product(pr, false))
+		body, err := json.Marshal(render.Of(page.View).Product(pr, false))
 		if err != nil {
 			return nil, catalog.Total{}, nil, err
 		}
@@ -257,7 +258,7 @@ func (s *Server) CreateProduct(ctx context.Context, req api.CreateProductRequest
 	}
 	p := v.Products[0]
 	location := iri.Products.Of(p.ID)
-	return api.CreateProduct201ApplicationLdPlusJSONResponse{Body: renderer{v}.product(p, true),
+	return api.CreateProduct201ApplicationLdPlusJSONResponse{Body: render.Of(v).Product(p, true),
 		Headers: api.CreateProduct201ResponseHeaders{Location: &location, ETag: precondition.RepresentationETag(p.Version, locale, "")}}, nil
 }
 
@@ -279,8 +280,12 @@ func (s *Server) UpdateProduct(ctx context.Context, req api.UpdateProductRequest
 		return nil, err
 	}
 	p := v.Products[0]
-	return api.UpdateProduct200ApplicationLdPlusJSONResponse{Body: renderer{v}.product(p, true),
-		Headers: api.UpdateProduct200ResponseHeaders{ETag: precondition.RepresentationETag(p.Version, locale, "")}}, nil
+	etag := precondition.RepresentationETag(p.Version, locale, "")
+	if v.Encoded != nil {
+		return writtenProduct{body: v.Encoded, etag: etag}, nil
+	}
+	return api.UpdateProduct200ApplicationLdPlusJSONResponse{Body: render.Of(v).Product(p, true),
+		Headers: api.UpdateProduct200ResponseHeaders{ETag: etag}}, nil
 }
 
 // SetProductByKey sets a product's whole state from a body in the create's shape.
@@ -309,10 +314,13 @@ func (s *Server) SetProductByKey(ctx context.Context, req api.SetProductByKeyReq
 	etag := precondition.RepresentationETag(p.Version, locale, "")
 	if outcome == catalog.SetCreated {
 		location := iri.Products.Of(p.ID)
-		return api.SetProductByKey201ApplicationLdPlusJSONResponse{Body: renderer{v}.product(p, true),
+		return api.SetProductByKey201ApplicationLdPlusJSONResponse{Body: render.Of(v).Product(p, true),
 			Headers: api.SetProductByKey201ResponseHeaders{Location: &location, ETag: etag}}, nil
 	}
-	return api.SetProductByKey200ApplicationLdPlusJSONResponse{Body: renderer{v}.product(p, true),
+	if v.Encoded != nil {
+		return writtenProduct{body: v.Encoded, etag: etag}, nil
+	}
+	return api.SetProductByKey200ApplicationLdPlusJSONResponse{Body: render.Of(v).Product(p, true),
 		Headers: api.SetProductByKey200ResponseHeaders{ETag: etag}}, nil
 }
 
@@ -332,7 +340,7 @@ func (s *Server) DeleteProduct(ctx context.Context, req api.DeleteProductRequest
 }
 
 func productInput(b *api.ProductCreate, r *refReader) catalog.ProductInput {
-	in := catalog.ProductInput{Key: optional(b.Key), Vendor: optional(b.Vendor), ProductTexts: productTextsIn.read(b), Tags: optional(b.Tags)}
+	in := catalog.ProductInput{Key: optional(b.Key), Vendor: optional(b.Vendor), ProductTexts: createTexts(b), Tags: optional(b.Tags)}
 	if b.Status != nil {
 		in.Status = iri.Statuses.Code(*b.Status)
 	}
@@ -368,7 +376,7 @@ func productInput(b *api.ProductCreate, r *refReader) catalog.ProductInput {
 }
 
 func productChanges(b *api.ProductPatch, ifVersion int64, r *refReader) catalog.ProductChanges {
-	c := catalog.ProductChanges{Key: patch(b.Key), Vendor: textPatch(b.Vendor), ProductTextChanges: productTextsPatch.patch(b),
+	c := catalog.ProductChanges{Key: patch(b.Key), Vendor: textPatch(b.Vendor), ProductTextChanges: patchTexts(b),
 		Category: refPatch(b.Category, r.of(iri.Categories)), IfVersion: ifVersion}
 	if b.Status != nil {
 		code := iri.Statuses.Code(*b.Status)

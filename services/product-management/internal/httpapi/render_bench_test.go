@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 )
 
 // BenchmarkRenderProduct renders and encodes the storefront's expanded read of a 6-variant
@@ -19,12 +20,12 @@ import (
 //	go test -run '^$' -bench BenchmarkRenderProduct -benchmem ./internal/httpapi/
 func BenchmarkRenderProduct(b *testing.B) {
 	p := sampleProduct(6)
-	r := renderer{catalog.View{Products: []catalog.Product{p},
-		Expand: catalog.Expand{Variants: true, Options: true, OptionValues: true}}}
+	r := render.Of(catalog.View{Products: []catalog.Product{p},
+		Expand: catalog.Expand{Variants: true, Options: true, OptionValues: true}})
 	enc := json.NewEncoder(io.Discard)
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := enc.Encode(r.product(p, true)); err != nil {
+		if err := enc.Encode(r.Product(p, true)); err != nil {
 			b.Fatal(err)
 		}
 	}

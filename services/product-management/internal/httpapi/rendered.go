@@ -74,6 +74,29 @@ func (r encodedProduct) VisitGetProductResponse(w http.ResponseWriter) error {
 	return err
 }
 
+// writtenProduct is a product write's 200 from the document its event recorded (catalog.View's
+// Encoded): what the generated UpdateProduct and SetProductByKey 200 responses would write, from
+// bytes rendered and encoded once, in the write's transaction.
+type writtenProduct struct {
+	body json.RawMessage
+	etag *string
+}
+
+func (r writtenProduct) VisitUpdateProductResponse(w http.ResponseWriter) error { return r.write(w) }
+
+func (r writtenProduct) VisitSetProductByKeyResponse(w http.ResponseWriter) error { return r.write(w) }
+
+func (r writtenProduct) write(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/ld+json")
+	if r.etag != nil {
+		w.Header().Set("ETag", *r.etag)
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(r.body)+1))
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(append(r.body[:len(r.body):len(r.body)], '\n')) // json.Encoder's newline
+	return err
+}
+
 // encode encodes v as the generated responses do (json.Encoder, with its newline).
 func encode(v any) ([]byte, error) {
 	var buf bytes.Buffer

@@ -14,6 +14,7 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 )
 
 // Kept encodings go out through encodedProduct and productPage: each writes what the generated
@@ -23,10 +24,10 @@ func TestKeptResponsesWriteWhatTheGeneratedOnesWould(t *testing.T) {
 	t.Parallel()
 	p, q := sampleProduct(6), sampleProduct(2)
 	q.ID = uuid.New()
-	r := renderer{catalog.View{Products: []catalog.Product{p, q}, Expand: catalog.Expand{Variants: true, Options: true, OptionValues: true}}}
+	r := render.Of(catalog.View{Products: []catalog.Product{p, q}, Expand: catalog.Expand{Variants: true, Options: true, OptionValues: true}})
 	etag := `"3;en"`
 
-	item := r.product(p, true)
+	item := r.Product(p, true)
 	want := httptest.NewRecorder()
 	if err := (api.GetProduct200ApplicationLdPlusJSONResponse{Body: item, Headers: api.GetProduct200ResponseHeaders{ETag: &etag}}).VisitGetProductResponse(want); err != nil {
 		t.Fatal(err)
@@ -43,13 +44,13 @@ func TestKeptResponsesWriteWhatTheGeneratedOnesWould(t *testing.T) {
 
 	total := 2
 	for _, members := range [][]catalog.Product{{p, q}, {}} {
-		page := api.ListProducts200ApplicationLdPlusJSONResponse{LdContext: contextOf("Product"), LdID: iri.Products.Path(),
+		page := api.ListProducts200ApplicationLdPlusJSONResponse{LdContext: render.Context("Product"), LdID: iri.Products.Path(),
 			LdType: hydraCollection, Search: productSearch(), TotalItems: &total, View: pageView(iri.Products.Path(), url.Values{}, 1, 30, total)}
 		encoded := [][]byte{}
 		page.Member = []api.Product{}
 		for _, m := range members {
-			page.Member = append(page.Member, r.product(m, false))
-			b, err := json.Marshal(r.product(m, false))
+			page.Member = append(page.Member, r.Product(m, false))
+			b, err := json.Marshal(r.Product(m, false))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,12 +7,13 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 )
 
 func renderStatus(s catalog.Status, top bool) api.Status {
 	out := api.Status{LdID: iri.Statuses.OfCode(string(s)), LdType: "Status", Code: api.StatusCode(s), Name: s.Name()}
 	if top {
-		out.LdContext = contextOf("Status")
+		out.LdContext = render.Context("Status")
 	}
 	return out
 }
@@ -21,7 +22,7 @@ func (s *Server) ListStatuses(ctx context.Context, _ api.ListStatusesRequestObje
 	if _, err := authorize(ctx, permRead); err != nil {
 		return nil, err
 	}
-	out := api.ListStatuses200ApplicationLdPlusJSONResponse{LdContext: contextOf("Status"), LdID: iri.Statuses.Path(), LdType: hydraCollection}
+	out := api.ListStatuses200ApplicationLdPlusJSONResponse{LdContext: render.Context("Status"), LdID: iri.Statuses.Path(), LdType: hydraCollection}
 	for _, st := range catalog.Statuses() {
 		out.Member = append(out.Member, renderStatus(st, false))
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 )
 
 func (s *Server) ListProductVariants(ctx context.Context, req api.ListProductVariantsRequestObject) (api.ListProductVariantsResponseObject, error) {
@@ -25,11 +26,11 @@ func (s *Server) ListProductVariants(ctx context.Context, req api.ListProductVar
 	page, per := pageOf(req.Params.Page, req.Params.ItemsPerPage)
 	from, to := min((page-1)*per, len(p.Variants)), min(page*per, len(p.Variants))
 	path := iri.Products.Of(p.ID) + "/variants"
-	out := api.ListProductVariants200ApplicationLdPlusJSONResponse{LdContext: contextOf("Variant"), LdID: path, LdType: hydraCollection,
+	out := api.ListProductVariants200ApplicationLdPlusJSONResponse{LdContext: render.Context("Variant"), LdID: path, LdType: hydraCollection,
 		TotalItems: len(p.Variants), Member: make([]api.Variant, 0, to-from), View: pageView(path, requestQuery(ctx), page, per, len(p.Variants))}
 	values := embeddedValues(v)
 	for _, variant := range p.Variants[from:to] {
-		out.Member = append(out.Member, renderer{v}.variant(variant, values, false))
+		out.Member = append(out.Member, render.Of(v).Variant(variant, values, false))
 	}
 	return out, nil
 }
@@ -56,7 +57,7 @@ func (s *Server) GetVariant(ctx context.Context, req api.GetVariantRequestObject
 	if read.FollowsVariantVersion() && precondition.NoneMatch(req.Params.IfNoneMatch, etag) {
 		return api.GetVariant304Response{Headers: api.GetVariant304ResponseHeaders{ETag: etag}}, nil
 	}
-	return api.GetVariant200ApplicationLdPlusJSONResponse{Body: renderer{v}.variant(variant, embeddedValues(v), true),
+	return api.GetVariant200ApplicationLdPlusJSONResponse{Body: render.Of(v).Variant(variant, embeddedValues(v), true),
 		Headers: api.GetVariant200ResponseHeaders{ETag: etag}}, nil
 }
 
@@ -78,7 +79,7 @@ func (s *Server) CreateProductVariant(ctx context.Context, req api.CreateProduct
 		return nil, err
 	}
 	location := iri.Variants.Of(variant.ID)
-	return api.CreateProductVariant201ApplicationLdPlusJSONResponse{Body: renderer{v}.variant(variant, nil, true),
+	return api.CreateProductVariant201ApplicationLdPlusJSONResponse{Body: render.Of(v).Variant(variant, nil, true),
 		Headers: api.CreateProductVariant201ResponseHeaders{Location: &location, ETag: precondition.RepresentationETag(variant.Version, locale, "")}}, nil
 }
 
@@ -105,7 +106,7 @@ func (s *Server) UpdateVariant(ctx context.Context, req api.UpdateVariantRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateVariant200ApplicationLdPlusJSONResponse{Body: renderer{v}.variant(variant, nil, true),
+	return api.UpdateVariant200ApplicationLdPlusJSONResponse{Body: render.Of(v).Variant(variant, nil, true),
 		Headers: api.UpdateVariant200ResponseHeaders{ETag: precondition.RepresentationETag(variant.Version, locale, "")}}, nil
 }
 

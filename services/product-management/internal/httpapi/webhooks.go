@@ -10,12 +10,13 @@ import (
 
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 	"github.com/flowkiwi/platform/services/product-management/internal/webhook"
 )
 
 func renderSubscription(sub webhook.Subscription, top bool) api.WebhookSubscription {
 	out := api.WebhookSubscription{LdID: iri.WebhookSubscriptions.Of(sub.ID), LdType: "WebhookSubscription", Id: sub.ID, Url: sub.URL,
-		Events: sub.Events, Description: text(sub.Description), Active: sub.Active, DisabledReason: text(sub.DisabledReason),
+		Events: sub.Events, Description: render.Text(sub.Description), Active: sub.Active, DisabledReason: render.Text(sub.DisabledReason),
 		Deliveries: iri.WebhookSubscriptions.Of(sub.ID) + "/deliveries", CreatedAt: sub.CreatedAt, UpdatedAt: sub.UpdatedAt}
 	if out.Events == nil {
 		out.Events = []string{}
@@ -24,7 +25,7 @@ func renderSubscription(sub webhook.Subscription, top bool) api.WebhookSubscript
 		out.Secret = &sub.Secret
 	}
 	if top {
-		out.LdContext = contextOf("WebhookSubscription")
+		out.LdContext = render.Context("WebhookSubscription")
 	}
 	return out
 }
@@ -37,12 +38,12 @@ func renderDelivery(d webhook.Delivery, top bool) api.WebhookDelivery {
 		out.NextAttemptAt = nullable.NewNullableWithValue(*d.NextAttempt)
 	}
 	for i, a := range d.Attempts {
-		at := api.WebhookAttempt{Attempt: a.N, AttemptedAt: a.At, DurationMs: int(a.Duration.Milliseconds()), Error: text(a.Error),
-			ResponseExcerpt: text(a.Excerpt), ResponseStatus: intOrNull(a.Status)}
+		at := api.WebhookAttempt{Attempt: a.N, AttemptedAt: a.At, DurationMs: int(a.Duration.Milliseconds()), Error: render.Text(a.Error),
+			ResponseExcerpt: render.Text(a.Excerpt), ResponseStatus: render.IntOrNull(a.Status)}
 		out.Attempts[i] = at
 	}
 	if top {
-		out.LdContext = contextOf("WebhookDelivery")
+		out.LdContext = render.Context("WebhookDelivery")
 	}
 	return out
 }
@@ -58,7 +59,7 @@ func (s *Server) ListWebhookSubscriptions(ctx context.Context, req api.ListWebho
 		return nil, err
 	}
 	view := pageView(iri.WebhookSubscriptions.Path(), requestQuery(ctx), page, per, total)
-	return api.ListWebhookSubscriptions200ApplicationLdPlusJSONResponse{LdContext: contextOf("WebhookSubscription"), LdID: iri.WebhookSubscriptions.Path(),
+	return api.ListWebhookSubscriptions200ApplicationLdPlusJSONResponse{LdContext: render.Context("WebhookSubscription"), LdID: iri.WebhookSubscriptions.Path(),
 		LdType: hydraCollection, TotalItems: total, Member: members(list, renderSubscription), View: &view}, nil
 }
 
@@ -129,7 +130,7 @@ func (s *Server) ListWebhookDeliveries(ctx context.Context, req api.ListWebhookD
 	}
 	path := iri.WebhookSubscriptions.Of(req.Id) + "/deliveries"
 	view := pageView(path, requestQuery(ctx), page, per, total)
-	return api.ListWebhookDeliveries200ApplicationLdPlusJSONResponse{LdContext: contextOf("WebhookDelivery"), LdID: path,
+	return api.ListWebhookDeliveries200ApplicationLdPlusJSONResponse{LdContext: render.Context("WebhookDelivery"), LdID: path,
 		LdType: hydraCollection, TotalItems: total, Member: members(list, renderDelivery), View: &view}, nil
 }
 

@@ -11,9 +11,9 @@ import (
 	pmdb "github.com/flowkiwi/platform/db/product-management"
 	"github.com/flowkiwi/platform/pkg/testdb"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
-	"github.com/flowkiwi/platform/services/product-management/internal/httpapi"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
 	"github.com/flowkiwi/platform/services/product-management/internal/postgres"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 )
 
 // BenchmarkProducts measures loading one product graph (6 variants) straight from the store: the
@@ -21,7 +21,7 @@ import (
 func BenchmarkProducts(b *testing.B) {
 	ctx := context.Background()
 	store := postgres.New(testdb.New(b, pmdb.Migrations()))
-	svc := catalog.NewService(store, iri.Metaobjects.Parse, httpapi.EncodeEvent)
+	svc := catalog.NewService(store, iri.Metaobjects.Parse, render.EncodeEvent)
 	instance := uuid.New()
 	ids := make([]uuid.UUID, 200)
 	for i := range ids {

@@ -15,9 +15,9 @@ import (
 	"github.com/flowkiwi/platform/pkg/mergepatch"
 	"github.com/flowkiwi/platform/pkg/testdb"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
-	"github.com/flowkiwi/platform/services/product-management/internal/httpapi"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
 	"github.com/flowkiwi/platform/services/product-management/internal/postgres"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 )
 
 // A read since a revision is unchanged, building nothing, while the product's document is at that
@@ -29,8 +29,8 @@ func TestProductSinceRevision(t *testing.T) {
 	ctx := context.Background()
 	pool := testdb.New(t, pmdb.Migrations())
 	replicas := []*catalog.Service{
-		catalog.NewService(postgres.New(pool), iri.Metaobjects.Parse, httpapi.EncodeEvent),
-		catalog.NewService(postgres.New(pool), iri.Metaobjects.Parse, httpapi.EncodeEvent),
+		catalog.NewService(postgres.New(pool), iri.Metaobjects.Parse, render.EncodeEvent),
+		catalog.NewService(postgres.New(pool), iri.Metaobjects.Parse, render.EncodeEvent),
 	}
 	instance := uuid.New()
 	created, err := replicas[0].CreateProduct(ctx, instance, "en", catalog.ProductInput{ProductTexts: catalog.ProductTexts{Title: ptr("Tee")},
@@ -52,8 +52,13 @@ func TestProductSinceRevision(t *testing.T) {
 			t.Fatalf("replica %d, read since the current revision = %+v, %v; want unchanged and nothing built", i, again, err)
 		}
 	}
-	if _, err := replicas[1].UpdateProduct(ctx, instance, id, "en", catalog.ProductChanges{ProductTextChanges: catalog.ProductTextChanges{Title: mergepatch.Value("Shirt")}}); err != nil {
+	updated, err := replicas[1].UpdateProduct(ctx, instance, id, "en", catalog.ProductChanges{ProductTextChanges: catalog.ProductTextChanges{Title: mergepatch.Value("Shirt")}})
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The update's view carries its event's data, the response rendered once in the transaction.
+	if want, _ := json.Marshal(render.Of(updated).Product(updated.Products[0], true)); !bytes.Equal(updated.Encoded, want) {
+		t.Fatalf("the update's encoding is %s, want %s", updated.Encoded, want)
 	}
 	for i, svc := range replicas {
 		after, v, err := svc.ProductSince(ctx, instance, id, read, first.Held)
@@ -80,7 +85,7 @@ func TestProductSinceRevision(t *testing.T) {
 func TestPricedProductSinceSpan(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	svc := catalog.NewService(postgres.New(testdb.New(t, pmdb.Migrations())), iri.Metaobjects.Parse, httpapi.EncodeEvent)
+	svc := catalog.NewService(postgres.New(testdb.New(t, pmdb.Migrations())), iri.Metaobjects.Parse, render.EncodeEvent)
 	instance := uuid.New()
 	web, err := svc.CreateChannel(ctx, instance, catalog.ChannelInput{Code: ptr("web"), Name: ptr("Web"), Currency: ptr("EUR")})
 	if err != nil {
@@ -135,7 +140,7 @@ func TestProductDocumentsInOrder(t *testing.T) {
 	ctx := context.Background()
 	pool := testdb.New(t, pmdb.Migrations())
 	store := postgres.New(pool)
-	svc := catalog.NewService(store, iri.Metaobjects.Parse, httpapi.EncodeEvent)
+	svc := catalog.NewService(store, iri.Metaobjects.Parse, render.EncodeEvent)
 	instance := uuid.New()
 	var ids []uuid.UUID
 	for i := range 3 {
@@ -185,7 +190,7 @@ func TestDecodedDocumentsAreNotChangedThroughReads(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	store := postgres.New(testdb.New(t, pmdb.Migrations()))
-	svc := catalog.NewService(store, iri.Metaobjects.Parse, httpapi.EncodeEvent)
+	svc := catalog.NewService(store, iri.Metaobjects.Parse, render.EncodeEvent)
 	instance := uuid.New()
 	web, err := svc.CreateChannel(ctx, instance, catalog.ChannelInput{Code: ptr("web"), Name: ptr("Web"), Currency: ptr("EUR")})
 	if err != nil {

@@ -16,9 +16,9 @@ import (
 	"github.com/flowkiwi/platform/pkg/pgpool"
 	"github.com/flowkiwi/platform/pkg/testdb"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
-	"github.com/flowkiwi/platform/services/product-management/internal/httpapi"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
 	"github.com/flowkiwi/platform/services/product-management/internal/postgres"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 )
 
 // statementCounter counts the statements a pool runs.
@@ -34,7 +34,7 @@ func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQu
 func twoShops(t *testing.T, store *postgres.Store) (instances [2]uuid.UUID, products [2][]uuid.UUID, channels [2]uuid.UUID) {
 	t.Helper()
 	ctx := context.Background()
-	svc := catalog.NewService(store, iri.Metaobjects.Parse, httpapi.EncodeEvent)
+	svc := catalog.NewService(store, iri.Metaobjects.Parse, render.EncodeEvent)
 	for s := range 2 {
 		instances[s] = uuid.New()
 		code, name, currency := "web", "Web", []string{"EUR", "CHF"}[s]

@@ -13,9 +13,9 @@ import (
 	pmdb "github.com/flowkiwi/platform/db/product-management"
 	"github.com/flowkiwi/platform/pkg/testdb"
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
-	"github.com/flowkiwi/platform/services/product-management/internal/httpapi"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
 	"github.com/flowkiwi/platform/services/product-management/internal/postgres"
+	"github.com/flowkiwi/platform/services/product-management/internal/render"
 )
 
 // seedProducts adds n products with titles and vendors straight to the tables, then builds their
@@ -59,7 +59,7 @@ func BenchmarkListsAtScale(b *testing.B) {
 	ctx := context.Background()
 	pool := testdb.New(b, pmdb.Migrations())
 	store := postgres.New(pool)
-	svc := catalog.NewService(store, iri.Metaobjects.Parse, httpapi.EncodeEvent)
+	svc := catalog.NewService(store, iri.Metaobjects.Parse, render.EncodeEvent)
 	small, large := uuid.New(), uuid.New()
 	seedProducts(b, pool, store, small, 200)
 	seedProducts(b, pool, store, large, 200_200)
