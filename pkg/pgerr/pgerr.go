@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -24,7 +25,9 @@ import (
 const RetryAfter = 2 * time.Second
 
 // Wrap passes fault errors through, makes the database's unavailability a fault of kind
-// unavailable and any other error internal.
+// unavailable and any other error internal. An internal error's cause names the store method it
+// failed in ("postgres UpdateProduct: ..."), found from the stack, so that a log line says which
+// use case failed without every method spelling its own name.
 func Wrap(err error) error {
 	if err == nil {
 		return nil
@@ -36,7 +39,39 @@ func Wrap(err error) error {
 	if u := Unavailable(err); u != nil {
 		return u
 	}
+	if method := storeMethod(); method != "" {
+		return fault.Internal(fmt.Errorf("postgres %s: %w", method, err))
+	}
 	return fault.Internal(fmt.Errorf("postgres: %w", err))
+}
+
+// helpers are the functions between a store method and Wrap that name no use case: this
+// package's, a store's own wrap and notFound, and the transaction runners.
+var helpers = map[string]bool{"wrap": true, "notFound": true, "inTx": true, "Atomically": true, "Snapshot": true, "Retry": true}
+
+// storeMethod is the name of the first caller of Wrap that is no helper, its closures folded
+// into it: "UpdateProduct" for postgres.(*Store).UpdateProduct.func1.
+func storeMethod() string {
+	pcs := make([]uintptr, 16)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs)])
+	for {
+		f, more := frames.Next()
+		name := f.Function[strings.LastIndex(f.Function, "/")+1:] // pkg.(*T).Method.func1
+		pkg, rest, _ := strings.Cut(name, ".")
+		if pkg != "pgerr" && pkg != "pgtx" {
+			parts := strings.Split(rest, ".")
+			for len(parts) > 1 && (strings.HasPrefix(parts[len(parts)-1], "func") || parts[len(parts)-1] == "gowrap1") {
+				parts = parts[:len(parts)-1] // closures: func1, func1.2
+			}
+			method := parts[len(parts)-1]
+			if !helpers[method] && method != "" {
+				return method
+			}
+		}
+		if !more {
+			return ""
+		}
+	}
 }
 
 // Unavailable returns an unavailable fault (with its cause) when err says the database cannot

@@ -93,7 +93,8 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slo
 			return err
 		},
 	}
-	h, err := httpapi.NewHandler(&httpapi.Server{Partners: partners, Organizations: orgs, Instances: instances, Events: events, Tokens: issuer, Keys: ring, RequestTimeout: cfg.RequestTimeout}, verifier, logger, checks, m, ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), drain, idem)
+	h, err := httpapi.NewHandler(&httpapi.Server{Partners: partners, Organizations: orgs, Instances: instances, Events: events, Tokens: issuer, Keys: ring, RequestTimeout: cfg.RequestTimeout},
+		httpapi.Config{Verifier: verifier, Logger: logger, Checks: checks, Metrics: m, Limiter: ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), Drain: drain, Idempotency: idem})
 	if err != nil {
 		return nil, err
 	}

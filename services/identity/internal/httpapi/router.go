@@ -24,23 +24,35 @@ var publicRoutes = map[string]bool{
 	"GET /.well-known/oauth-authorization-server": true,
 }
 
+// Config is what NewHandler wires around the Server.
+type Config struct {
+	Verifier    *accesstoken.Verifier      // the access tokens identity issues
+	Logger      *slog.Logger               // request logs and problems
+	Checks      map[string]apiserver.Check // what /readyz asks
+	Metrics     *metrics.Metrics
+	Limiter     *ratelimit.Limiter // per partner
+	Drain       *apiserver.Drain   // readiness and Connection: close during shutdown
+	Idempotency *idempotency.Keys
+}
+
 // NewHandler wires the Echo router: request ids and logs, authentication, request validation
 // against the embedded spec, then the strict handlers.
-func NewHandler(s *Server, verifier *accesstoken.Verifier, logger *slog.Logger, checks map[string]apiserver.Check, m *metrics.Metrics, limiter *ratelimit.Limiter, drain *apiserver.Drain, keys *idempotency.Keys) (http.Handler, error) {
+func NewHandler(s *Server, cfg Config) (http.Handler, error) {
+	logger := cfg.Logger
 	doc, err := api.GetSpec()
 	if err != nil {
 		return nil, err
 	}
 	doc.Servers = nil
 	validator := requestvalidation.New(doc)
-	e := apiserver.New(logger, problem.Writer{Logger: logger}, m.Middleware, drain.Middleware, apiserver.Deadline(s.RequestTimeout), tracing.RouteName)
+	e := apiserver.New(logger, problem.Writer{Logger: logger}, cfg.Metrics.Middleware, cfg.Drain.Middleware, apiserver.Deadline(s.RequestTimeout), tracing.RouteName)
 	// Unknown routes skip authentication so they answer 404, not 401.
 	public := func(c echo.Context) bool {
 		return publicRoutes[c.Request().Method+" "+c.Path()] || !validator.Covers(c)
 	}
-	e.Use(accesstoken.Middleware(verifier, public), limiter.Middleware, oauthErrors(logger), keys.Middleware(partnerScope), validator.Middleware(), keepRequest)
+	e.Use(accesstoken.Middleware(cfg.Verifier, public), cfg.Limiter.Middleware, oauthErrors(logger), cfg.Idempotency.Middleware(partnerScope), validator.Middleware(), keepRequest)
 	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
-	if err := apiserver.Operations(e, doc.Info.Title, api.Published, map[string]string{"metadata": "/.well-known/oauth-authorization-server", "jwks": "/.well-known/jwks.json", "token": "/oauth/token"}, checks, m.Handler()); err != nil {
+	if err := apiserver.Operations(e, doc.Info.Title, api.Published, map[string]string{"metadata": "/.well-known/oauth-authorization-server", "jwks": "/.well-known/jwks.json", "token": "/oauth/token"}, cfg.Checks, cfg.Metrics.Handler()); err != nil {
 		return nil, err
 	}
 	return e, nil

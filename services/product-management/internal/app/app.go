@@ -138,7 +138,8 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 	}
 	server := &httpapi.Server{Catalog: cat, Bulk: bulkJobs,
 		Webhooks: webhook.NewService(store, targets, deliverer.Enqueue), RenderedProducts: cfg.RenderedProducts, RequestTimeout: cfg.RequestTimeout}
-	h, err := httpapi.NewHandler(server, cfg.TenantBaseDomain, verifier, checker, logger, checks, m, ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), drain, idem)
+	h, err := httpapi.NewHandler(server, httpapi.Config{BaseDomain: cfg.TenantBaseDomain, Verifier: verifier, Access: checker, Logger: logger,
+		Checks: checks, Metrics: m, Limiter: ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), Drain: drain, Idempotency: idem})
 	if err != nil {
 		return nil, err
 	}

@@ -22,10 +22,24 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/tenant"
 )
 
+// Config is what NewHandler wires around the Server.
+type Config struct {
+	BaseDomain  string                     // instances are {handle}.BaseDomain
+	Verifier    *accesstoken.Verifier      // identity's access tokens
+	Access      tenant.Checker             // may the caller act as the organization on the instance
+	Logger      *slog.Logger               // request logs and problems
+	Checks      map[string]apiserver.Check // what /readyz asks
+	Metrics     *metrics.Metrics
+	Limiter     *ratelimit.Limiter // per partner
+	Drain       *apiserver.Drain   // readiness and Connection: close during shutdown
+	Idempotency *idempotency.Keys
+}
+
 // NewHandler wires the Echo router: request ids and logs, the Link to the API documentation,
 // tenancy (host, token, organization, access; not for the public operations), request validation
 // against the embedded spec, then the strict handlers.
-func NewHandler(s *Server, baseDomain string, verifier *accesstoken.Verifier, checker tenant.Checker, logger *slog.Logger, checks map[string]apiserver.Check, m *metrics.Metrics, limiter *ratelimit.Limiter, drain *apiserver.Drain, keys *idempotency.Keys) (http.Handler, error) {
+func NewHandler(s *Server, cfg Config) (http.Handler, error) {
+	logger, keys := cfg.Logger, cfg.Idempotency
 	doc, err := api.GetSpec()
 	if err != nil {
 		return nil, err
@@ -43,10 +57,10 @@ func NewHandler(s *Server, baseDomain string, verifier *accesstoken.Verifier, ch
 	tenanted := func(c echo.Context) bool { return validator.Covers(c) && !isPublic(c) }
 	deadline := apiserver.DeadlineBy(func(c echo.Context) time.Duration { return validator.Timeout(c, s.RequestTimeout) })
 	keys.BodyLimit = validator.Limit
-	e := apiserver.New(logger, problem.Writer{Logger: logger, Decorate: jsonLD}, linkDocs, m.Middleware, drain.Middleware, deadline, tracing.RouteName)
-	e.Use(tenant.Middleware(baseDomain, verifier, checker, tenanted, limiter.Middleware), keys.Middleware(instanceScope), validator.Middleware(), keepQuery, keepOrigin(isPublic))
+	e := apiserver.New(logger, problem.Writer{Logger: logger, Decorate: jsonLD}, linkDocs, cfg.Metrics.Middleware, cfg.Drain.Middleware, deadline, tracing.RouteName)
+	e.Use(tenant.Middleware(cfg.BaseDomain, cfg.Verifier, cfg.Access, tenanted, cfg.Limiter.Middleware), keys.Middleware(instanceScope), validator.Middleware(), keepQuery, keepOrigin(isPublic))
 	api.RegisterHandlers(e, api.NewStrictHandler(s, []api.StrictMiddlewareFunc{placeParams}))
-	if err := apiserver.Operations(e, doc.Info.Title, api.Published, map[string]string{"apiDocumentation": iri.Docs}, checks, m.Handler()); err != nil {
+	if err := apiserver.Operations(e, doc.Info.Title, api.Published, map[string]string{"apiDocumentation": iri.Docs}, cfg.Checks, cfg.Metrics.Handler()); err != nil {
 		return nil, err
 	}
 	return e, nil
