@@ -32,8 +32,9 @@ import (
 // DefaultBodyLimit is the largest request body accepted (1 MiB).
 const DefaultBodyLimit = 1 << 20
 
-// passedKept is how many bodiless requests that passed validation a Validator remembers.
-const passedKept = 4096
+// DefaultVerdicts is how many bodiless requests that passed validation a Validator remembers, by
+// default.
+const DefaultVerdicts = 4096
 
 // Validator checks requests against the operations of one OpenAPI document.
 type Validator struct {
@@ -51,7 +52,8 @@ type Validator struct {
 	// passed remembers bodiless requests that passed, by everything their verdict depends on, with
 	// their query as validation left it (with the defaults it sets): a storefront asks the same
 	// reads over and over, and validating one cost some 7% of the service's CPU per read.
-	passed *lru.Cache[string, string]
+	passed   *lru.Cache[string, string] // nil: none remembered
+	verdicts int
 }
 
 // Option configures a Validator.
@@ -59,6 +61,9 @@ type Option func(*Validator)
 
 // WithBodyLimit sets the largest accepted request body in bytes.
 func WithBodyLimit(n int64) Option { return func(v *Validator) { v.bodyLimit = n } }
+
+// WithVerdicts remembers n requests that passed (0: none, every request is validated in full).
+func WithVerdicts(n int) Option { return func(v *Validator) { v.verdicts = n } }
 
 var paramPattern = regexp.MustCompile(`\{([^}]+)\}`)
 
@@ -84,6 +89,7 @@ func New(doc *openapi3.T, opts ...Option) *Validator {
 		timeouts:  map[string]time.Duration{},
 		streamed:  map[string][]string{},
 		bodyLimit: DefaultBodyLimit,
+		verdicts:  DefaultVerdicts,
 		options: &openapi3filter.Options{
 			MultiError:              true,
 			KeepValidatedValue:      true,
@@ -137,7 +143,9 @@ func New(doc *openapi3.T, opts ...Option) *Validator {
 			}
 		}
 	}
-	v.passed, _ = lru.New[string, string](passedKept) // only a size below 1 fails
+	if v.verdicts > 0 {
+		v.passed, _ = lru.New[string, string](v.verdicts) // only a size below 1 fails
+	}
 	streamed := *v.options
 	streamed.ExcludeRequestBody = true
 	v.streamOptions = &streamed
@@ -262,6 +270,7 @@ func (v *Validator) Middleware() echo.MiddlewareFunc {
 				options = v.streamOptions
 			}
 			passed, keep := v.passedKey(req, key)
+			keep = keep && v.passed != nil
 			if keep {
 				if query, ok := v.passed.Get(passed); ok {
 					req.URL.RawQuery = query

@@ -50,13 +50,13 @@ components:
 
 // server routes spec's operations through the validator to a handler that echoes the query it
 // was handed and the X-Mode header.
-func server(t *testing.T) (*echo.Echo, *Validator) {
+func server(t *testing.T, opts ...Option) (*echo.Echo, *Validator) {
 	t.Helper()
 	doc, err := openapi3.NewLoader().LoadFromData([]byte(spec))
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := New(doc)
+	v := New(doc, opts...)
 	e := echo.New()
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		status := http.StatusInternalServerError
@@ -170,6 +170,24 @@ func TestPassedRequestsAreRememberedWithWhatValidationSet(t *testing.T) {
 	}
 	if n := v.passed.Len(); n != 2 {
 		t.Fatalf("%d requests remembered after a long one, want 2", n)
+	}
+}
+
+// With no verdicts kept (VALIDATION_VERDICTS=0) every request is validated in full: a handler
+// is still handed the query as validation left it, and a bad request is still refused.
+func TestNoVerdictsValidatesEveryRequest(t *testing.T) {
+	t.Parallel()
+	e, v := server(t, WithVerdicts(0))
+	if v.passed != nil {
+		t.Fatal("verdicts are kept")
+	}
+	for i := range 2 {
+		if rec := ask(e, http.MethodGet, item, org, ""); rec.Code != http.StatusOK || rec.Body.String() != "size=30|" {
+			t.Fatalf("ask %d: %d %q, want 200 with the default size", i, rec.Code, rec.Body.String())
+		}
+		if rec := ask(e, http.MethodGet, item+"?size=0", org, ""); rec.Code != http.StatusBadRequest && rec.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("ask %d: a bad query answered %d", i, rec.Code)
+		}
 	}
 }
 

@@ -147,7 +147,7 @@ func (s *stack) saveHeapProfile(ctx context.Context) {
 	}
 }
 
-// warmCaches reads every acknowledged product, twice the kept encodings' default count at most
+// warmCaches reads every acknowledged product, twice the kept renderings' default count at most
 // (8 readers), and a page of the list: what a long run's reads reach of the caches anyway.
 func (s *stack) warmCaches(l *load) {
 	l.mu.Lock()

@@ -90,7 +90,10 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 	trust := access.NewTrust(cfg.IdentityURL, cfg.IdentityIssuer, keys)
 	m := metrics.New("product-management")
 	m.WatchPool(pool)
-	verifier := &accesstoken.Verifier{Keys: keys, IssuerFrom: trust.Issuer, Audience: cfg.IdentityAudience, Cache: &accesstoken.Cache{}, Observe: m.TokenVerified}
+	verifier := &accesstoken.Verifier{Keys: keys, IssuerFrom: trust.Issuer, Audience: cfg.IdentityAudience, Observe: m.TokenVerified}
+	if cfg.TokenCache {
+		verifier.Cache = &accesstoken.Cache{}
+	}
 	identityCalls := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "identity_access_check_duration_seconds", Help: "Calls to identity's access check by outcome (grant, deny, error).",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2},
@@ -118,7 +121,7 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 			return keys.Refresh(ctx)
 		},
 	}
-	var storeOpts []postgres.Option
+	storeOpts := []postgres.Option{postgres.WithDecodedDocuments(cfg.DecodedDocuments), postgres.WithLocaleTTL(cfg.LocaleCacheTTL)}
 	if !cfg.ItemReadCoalescing {
 		storeOpts = append(storeOpts, postgres.WithoutCoalescing())
 	}
@@ -139,7 +142,8 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 	server := &httpapi.Server{Catalog: cat, Bulk: bulkJobs,
 		Webhooks: webhook.NewService(store, targets, deliverer.Enqueue), RenderedProducts: cfg.RenderedProducts, RequestTimeout: cfg.RequestTimeout}
 	h, err := httpapi.NewHandler(server, httpapi.Config{BaseDomain: cfg.TenantBaseDomain, Verifier: verifier, Access: checker, Logger: logger,
-		Checks: checks, Metrics: m, Limiter: ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), Drain: drain, Idempotency: idem})
+		Checks: checks, Metrics: m, Limiter: ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), Drain: drain, Idempotency: idem,
+		ValidationVerdicts: cfg.ValidationVerdicts})
 	if err != nil {
 		return nil, err
 	}

@@ -30,25 +30,6 @@ type Written struct {
 	Created bool      // created by this transaction (the store knows it of variants)
 }
 
-// rewrites collects the products whose documents a change rewrote.
-type rewrites struct{ products []uuid.UUID }
-
-type rewritesKey struct{}
-
-func withRewrites(ctx context.Context) (context.Context, *rewrites) {
-	r := &rewrites{}
-	return context.WithValue(ctx, rewritesKey{}, r), r
-}
-
-// refresh rewrites the documents of the products t touches, noting them for the change's events.
-func (s *Service) refresh(ctx context.Context, instance uuid.UUID, t Touch) error {
-	ids, err := s.docs.RefreshDocuments(ctx, instance, t)
-	if r, ok := ctx.Value(rewritesKey{}).(*rewrites); ok {
-		r.products = append(r.products, ids...)
-	}
-	return err
-}
-
 // CreatedProduct is a product created by a change as its product.created shows it: its view and
 // the prices created with its variants.
 type CreatedProduct struct {

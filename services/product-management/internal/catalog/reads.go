@@ -168,9 +168,9 @@ type ReadStore interface {
 	// such channel), in the same round trip.
 	PricedProducts(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, loc ReadLocale, channel uuid.UUID) ([]Product, []Channel, error)
 	// ProductDocuments reads the documents of ids (distinct) in one statement, in the order of ids
-	// (missing ones left out), building in loc those not at the revision held of them (0: none), with the
+	// (missing ones left out), building in loc those not at the revision kept of them (0: none), with the
 	// currency of channel (nil: none asked, or no such channel).
-	ProductDocuments(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, held []int64, loc ReadLocale, channel *uuid.UUID) ([]Document, *string, error)
+	ProductDocuments(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, kept []int64, loc ReadLocale, channel *uuid.UUID) ([]Document, *string, error)
 	// ListProductIDs lists a page of ids, with their documents' revisions, in one statement (a
 	// title search first asks the planner how many it may match).
 	ListProductIDs(ctx context.Context, instance uuid.UUID, q ListQuery) (ListedPage, error)
@@ -189,7 +189,7 @@ func (s *Service) Product(ctx context.Context, instance, id uuid.UUID, r Read) (
 }
 
 // Document is one product of a read of documents: its revision, and the product built from it,
-// nil when the caller held its read at that revision.
+// nil when the caller keeps a rendering made at that revision.
 type Document struct {
 	ID       uuid.UUID
 	Revision int64
@@ -198,66 +198,67 @@ type Document struct {
 
 // Keepable reports whether a read of a product is a function of the product's document alone
 // (and, priced, of its channel's currency and of the moment within a span of steady prices): it
-// embeds only what the document holds. A copy of it can then be kept and reused while those hold
-// (ProductSince, ListProductsSince).
+// embeds only what the document holds. A rendering of it can then be kept and reused while those
+// hold (KeptProduct, ListKeptProducts).
 func (r Read) Keepable() bool { return r.Expand.ownOnly() }
 
-// Held is what a copy of a keepable read was made from: the document's revision and, for a priced
+// Kept is what a kept rendering of a keepable read was made from: the document's revision and, for a priced
 // read, the span [From, Until) in which its prices hold (zero: unbounded). The channel needs no
 // record: its currency, all a priced read takes from it, never changes (ChannelPatch has none),
-// and a copy is the channel's by the read that asks for it.
-type Held struct {
+// and a kept rendering is the channel's by the read that asks for it.
+type Kept struct {
 	Revision    int64
 	From, Until time.Time
 }
 
-// covers reports whether a copy made from h may answer r as far as the moment goes.
-func (h Held) covers(r Read) bool {
-	if h.Revision == 0 {
-		return false // no copy
+// answers reports whether a rendering kept from k may answer r as far as the moment goes.
+func (k Kept) answers(r Read) bool {
+	if k.Revision == 0 {
+		return false // none kept
 	}
 	if r.Resolution == nil {
 		return true
 	}
 	at := r.Resolution.At
-	return (h.From.IsZero() || !at.Before(h.From)) && (h.Until.IsZero() || at.Before(h.Until))
+	return (k.From.IsZero() || !at.Before(k.From)) && (k.Until.IsZero() || at.Before(k.Until))
 }
 
-// Revised is one product of a read since the copies a caller holds: Unchanged when its copy still
-// answers the read (then nothing was built for it), else the Held its new copy is made from.
-type Revised struct {
+// Checked is one product of a read checked against the rendering a caller keeps of it: Unchanged
+// when that still answers the read (then nothing was built for it), else the Kept a new rendering
+// is made from.
+type Checked struct {
 	ID        uuid.UUID
-	Held      Held
+	Kept      Kept
 	Unchanged bool
 }
 
-// productsSince reads the products ids (distinct; those that exist, in order) as the keepable
-// read r asks, except those whose copy, made from held[i], still answers it: the one statement
+// checkKept reads the products ids (distinct; those that exist, in order) as the keepable
+// read r asks, except those whose kept rendering, made from kept[i], still answers it: the one statement
 // that asks the database whether each document moved builds only the products that did. View
 // holds the built products, in order. listed is each id's document revision as the statement that
-// listed ids found it (nil: unknown): an unpriced copy at it still answers without asking again,
-// and a page of such copies costs no second statement. A priced read always asks, for the
+// listed ids found it (nil: unknown): an unpriced rendering kept at it still answers without
+// asking again, and a page of such renderings costs no second statement. A priced read always asks, for the
 // channel's currency (and whether the channel is still there).
-func (s *Service) productsSince(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, r Read, held []Held, listed []int64) ([]Revised, View, error) {
+func (s *Service) checkKept(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, r Read, kept []Kept, listed []int64) ([]Checked, View, error) {
 	if !r.Keepable() {
 		return nil, View{}, fmt.Errorf("catalog: a read with shared embeds cannot be kept")
 	}
-	covering := make([]Held, len(ids)) // the copies that may still answer r (zero: none)
-	settled := make([]bool, len(ids))  // copies at their listed revision: not asked again
-	var ask []uuid.UUID                // the documents to read, and the revisions held of them
+	answering := make([]Kept, len(ids)) // the kept renderings that may still answer r (zero: none)
+	asListed := make([]bool, len(ids))  // renderings kept at their listed revision: not asked again
+	var ask []uuid.UUID                 // the documents to read, and the revisions kept of them
 	var known []int64
 	for i, id := range ids {
-		h := held[i]
-		if h.covers(r) {
-			covering[i] = h
+		k := kept[i]
+		if k.answers(r) {
+			answering[i] = k
 		} else {
-			h = Held{}
+			k = Kept{}
 		}
-		if listed != nil && r.Resolution == nil && h.Revision != 0 && h.Revision == listed[i] {
-			settled[i] = true
+		if listed != nil && r.Resolution == nil && k.Revision != 0 && k.Revision == listed[i] {
+			asListed[i] = true
 			continue
 		}
-		ask, known = append(ask, id), append(known, h.Revision)
+		ask, known = append(ask, id), append(known, k.Revision)
 	}
 	var channel *uuid.UUID
 	if r.Resolution != nil {
@@ -271,11 +272,11 @@ func (s *Service) productsSince(ctx context.Context, instance uuid.UUID, ids []u
 			return nil, View{}, err
 		}
 	}
-	if len(ask) < len(ids) { // in the order of ids: the settled as listed, the rest as read (those gone, left out)
+	if len(ask) < len(ids) { // in the order of ids: those kept as listed, the rest as read (those gone, left out)
 		all := make([]Document, 0, len(ids))
 		for i, id := range ids {
 			switch {
-			case settled[i]:
+			case asListed[i]:
 				all = append(all, Document{ID: id, Revision: listed[i]})
 			case len(docs) > 0 && docs[0].ID == id:
 				all, docs = append(all, docs[0]), docs[1:]
@@ -291,7 +292,7 @@ func (s *Service) productsSince(ctx context.Context, instance uuid.UUID, ids []u
 		c := r.Resolution.priceContext(*currency)
 		pc = &c
 	}
-	revised := make([]Revised, len(docs))
+	checked := make([]Checked, len(docs))
 	var products []Product // only those built: on a hot page, none
 	k := 0                 // docs are in the order of ids, those gone left out
 	for i, d := range docs {
@@ -302,10 +303,10 @@ func (s *Service) productsSince(ctx context.Context, instance uuid.UUID, ids []u
 			return nil, View{}, fmt.Errorf("catalog: document %s came back out of the order asked", d.ID)
 		}
 		if d.Product == nil {
-			revised[i] = Revised{ID: d.ID, Held: covering[k], Unchanged: true}
+			checked[i] = Checked{ID: d.ID, Kept: answering[k], Unchanged: true}
 			continue
 		}
-		revised[i] = Revised{ID: d.ID, Held: Held{Revision: d.Revision}}
+		checked[i] = Checked{ID: d.ID, Kept: Kept{Revision: d.Revision}}
 		products = append(products, *d.Product)
 	}
 	var priced []Channel
@@ -314,23 +315,23 @@ func (s *Service) productsSince(ctx context.Context, instance uuid.UUID, ids []u
 	}
 	v, err := s.view(ctx, instance, products, r, priced)
 	if err != nil || pc == nil {
-		return revised, v, err
+		return checked, v, err
 	}
 	j := 0 // the built products are the changed ones, in order
-	for i := range revised {
-		if !revised[i].Unchanged {
-			revised[i].Held.From, revised[i].Held.Until = price.Steady(v.Products[j].PriceHistory, *pc)
+	for i := range checked {
+		if !checked[i].Unchanged {
+			checked[i].Kept.From, checked[i].Kept.Until = price.Steady(v.Products[j].PriceHistory, *pc)
 			j++
 		}
 	}
-	return revised, v, nil
+	return checked, v, nil
 }
 
-// ProductSince is productsSince for one product, the caller holding a copy made from held: not
+// KeptProduct is checkKept for one product, the caller keeping a rendering made from kept: not
 // found when it does not exist.
-func (s *Service) ProductSince(ctx context.Context, instance, id uuid.UUID, r Read, held Held) (Revised, View, error) {
-	revised, v, err := s.productsSince(ctx, instance, []uuid.UUID{id}, r, []Held{held}, nil)
-	one, err := first(revised, err, "no such product")
+func (s *Service) KeptProduct(ctx context.Context, instance, id uuid.UUID, r Read, kept Kept) (Checked, View, error) {
+	checked, v, err := s.checkKept(ctx, instance, []uuid.UUID{id}, r, []Kept{kept}, nil)
+	one, err := first(checked, err, "no such product")
 	return one, v, err
 }
 
@@ -377,30 +378,30 @@ func (s *Service) listIDs(ctx context.Context, instance uuid.UUID, q ListQuery, 
 	return s.reads.ListProductIDs(ctx, instance, q)
 }
 
-// RevisedPage is a page of a list read since the copies a caller holds (productsSince).
-type RevisedPage struct {
-	Revised []Revised
+// CheckedPage is a page of a list read checked against the renderings a caller keeps (checkKept).
+type CheckedPage struct {
+	Checked []Checked
 	View    View // the products built, in order
 	Total   Total
 	Next    *Cursor
 }
 
-// ListProductsSince is ListProducts for a keepable read, the page read as productsSince reads,
-// held naming what the caller holds of each product listed.
-func (s *Service) ListProductsSince(ctx context.Context, instance uuid.UUID, q ListQuery, r Read, held func(uuid.UUID) Held) (RevisedPage, error) {
+// ListKeptProducts is ListProducts for a keepable read, the page read as checkKept reads,
+// keptOf naming what the caller keeps of each product listed.
+func (s *Service) ListKeptProducts(ctx context.Context, instance uuid.UUID, q ListQuery, r Read, keptOf func(uuid.UUID) Kept) (CheckedPage, error) {
 	listed, err := s.listIDs(ctx, instance, q, r)
 	if err != nil {
-		return RevisedPage{}, err
+		return CheckedPage{}, err
 	}
-	page := RevisedPage{Total: listed.Total, Next: listed.Next, View: View{Expand: r.Expand}}
+	page := CheckedPage{Total: listed.Total, Next: listed.Next, View: View{Expand: r.Expand}}
 	if len(listed.IDs) == 0 {
 		return page, nil
 	}
-	holds := make([]Held, len(listed.IDs))
+	kept := make([]Kept, len(listed.IDs))
 	for i, id := range listed.IDs {
-		holds[i] = held(id)
+		kept[i] = keptOf(id)
 	}
-	page.Revised, page.View, err = s.productsSince(ctx, instance, listed.IDs, r, holds, listed.Revisions)
+	page.Checked, page.View, err = s.checkKept(ctx, instance, listed.IDs, r, kept, listed.Revisions)
 	return page, err
 }
 

@@ -46,6 +46,18 @@ type Config struct {
 	// ITEM_READ_COALESCING: on (default) lets item reads under load share statements; off gives
 	// each its own (internal/README.md).
 	ItemReadCoalescing bool
+	// DECODED_DOCUMENTS: how many decoded product documents a replica keeps (128; 0 decodes every
+	// read's document).
+	DecodedDocuments int
+	// VALIDATION_VERDICTS: how many bodiless requests that passed validation a replica remembers
+	// (4096; 0 validates every request in full).
+	ValidationVerdicts int
+	// LOCALE_CACHE_TTL: how long an instance's enabled locales are trusted once read (1s; 0 reads
+	// them for every request).
+	LocaleCacheTTL time.Duration
+	// TOKEN_CACHE: on (default) keeps verified access tokens until their expiry (at most 1 min);
+	// off verifies every request's token.
+	TokenCache bool
 }
 
 // FromEnv reads the configuration, reporting every problem at once.
@@ -112,6 +124,19 @@ func read(r *envconfig.Reader) (Config, error) {
 	case "off":
 	default:
 		r.Fail("ITEM_READ_COALESCING=%q: want on or off", v)
+	}
+	c.DecodedDocuments = int(r.Float("DECODED_DOCUMENTS", 128, 0, 1e5))
+	c.ValidationVerdicts = int(r.Float("VALIDATION_VERDICTS", 4096, 0, 1e6))
+	c.LocaleCacheTTL = r.DurationOrZero("LOCALE_CACHE_TTL", time.Second)
+	if c.LocaleCacheTTL > 5*time.Second {
+		r.Fail("LOCALE_CACHE_TTL must be at most 5s: a locale disabled on one replica must be refused by all soon")
+	}
+	switch v := r.String("TOKEN_CACHE", "on"); v {
+	case "on":
+		c.TokenCache = true
+	case "off":
+	default:
+		r.Fail("TOKEN_CACHE=%q: want on or off", v)
 	}
 	if c.DatabaseURL == "" {
 		r.Fail("DATABASE_URL is required, e.g. postgres://postgres@127.0.0.1:5432/product_management?sslmode=disable")

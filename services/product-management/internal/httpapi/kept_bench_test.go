@@ -11,7 +11,7 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/testenv"
 )
 
-// BenchmarkKeptReads serves the storefront's reads in process, from the replica's kept encodings
+// BenchmarkKeptReads serves the storefront's reads in process, from the replica's kept renderings
 // (each asks the database only whether its documents moved): an expanded product, the same read
 // priced, and a 50-item expanded page, to count the service's allocations and statements per
 // request apart from the network.

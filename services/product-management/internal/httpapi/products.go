@@ -37,13 +37,13 @@ func (s *Server) GetProduct(ctx context.Context, req api.GetProductRequestObject
 		Headers: api.GetProduct200ResponseHeaders{ETag: precondition.RepresentationETag(pr.Version, loc.Code, loc.Fallback)}}, nil
 }
 
-// keptProduct answers a keepable read from the encoding this replica keeps of it while what it was
+// keptProduct answers a keepable read from the rendering this replica keeps of it while what it was
 // made from still holds, else renders it (and keeps it); If-None-Match with its ETag answers 304
 // when the read follows the product's version.
 func (s *Server) keptProduct(ctx context.Context, instance uuid.UUID, id uuid.UUID, read catalog.Read, ifNoneMatch *string) (api.GetProductResponseObject, error) {
 	key := representationOf(instance, id, read, false)
 	kept := s.kept(key)
-	r, v, err := s.Catalog.ProductSince(ctx, instance, id, read, kept.held)
+	r, v, err := s.Catalog.KeptProduct(ctx, instance, id, read, kept.from)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +53,7 @@ func (s *Server) keptProduct(ctx context.Context, instance uuid.UUID, id uuid.UU
 		if err != nil {
 			return nil, err
 		}
-		kept = rendering{held: r.Held, etag: *precondition.RepresentationETag(pr.Version, read.Locale.Code, read.Locale.Fallback), body: body}
+		kept = rendering{from: r.Kept, etag: *precondition.RepresentationETag(pr.Version, read.Locale.Code, read.Locale.Fallback), body: body}
 		s.keep(key, kept)
 	}
 	if read.FollowsProductVersion() && precondition.NoneMatch(ifNoneMatch, &kept.etag) {
@@ -142,21 +142,21 @@ func (s *Server) keptMembers(ctx context.Context, instance uuid.UUID, q catalog.
 	base := representationOf(instance, uuid.Nil, read, true)
 	keyOf := func(id uuid.UUID) representation { k := base; k.product = id; return k }
 	kept := make(map[uuid.UUID]rendering, q.PerPage) // what the page's members were looked up to hold
-	held := func(id uuid.UUID) catalog.Held {
+	keptOf := func(id uuid.UUID) catalog.Kept {
 		r, ok := kept[id]
 		if !ok {
 			r = s.kept(keyOf(id))
 			kept[id] = r
 		}
-		return r.held
+		return r.from
 	}
-	page, err := s.Catalog.ListProductsSince(ctx, instance, q, read, held)
+	page, err := s.Catalog.ListKeptProducts(ctx, instance, q, read, keptOf)
 	if err != nil {
 		return nil, catalog.Total{}, nil, err
 	}
-	members := make([][]byte, 0, len(page.Revised))
+	members := make([][]byte, 0, len(page.Checked))
 	built := page.View.Products
-	for _, r := range page.Revised {
+	for _, r := range page.Checked {
 		if r.Unchanged {
 			members = append(members, kept[r.ID].body)
 			continue
@@ -167,7 +167,7 @@ func (s *Server) keptMembers(ctx context.Context, instance uuid.UUID, q catalog.
 		if err != nil {
 			return nil, catalog.Total{}, nil, err
 		}
-		s.keep(keyOf(r.ID), rendering{held: r.Held, body: body})
+		s.keep(keyOf(r.ID), rendering{from: r.Kept, body: body})
 		members = append(members, body)
 	}
 	return members, page.Total, page.Next, nil

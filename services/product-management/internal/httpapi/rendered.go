@@ -19,9 +19,9 @@ import (
 // representation names one encoded product read, as an item or as a list member. A keepable read
 // (catalog.Read.Keepable: it embeds only what the product's document holds) is a function of the
 // document, and when priced of the channel's currency and of the moment within a span of steady
-// prices, so its bytes can be kept with what they were made from (catalog.Held): a storefront's hot
+// prices, so its bytes can be kept with what they were made from (catalog.Kept): a storefront's hot
 // products are rendered and encoded once per change, not per page view, and each read asks the
-// database only whether the documents moved (catalog.Service.ProductSince, ListProductsSince), so
+// database only whether the documents moved (catalog.Service.KeptProduct, ListKeptProducts), so
 // a write shows at once on every replica.
 type representation struct {
 	instance, product uuid.UUID
@@ -42,9 +42,9 @@ func representationOf(instance, id uuid.UUID, r catalog.Read, member bool) repre
 	return k
 }
 
-// rendering is a representation as encoded from what held says.
+// rendering is a representation as encoded from what from says.
 type rendering struct {
-	held catalog.Held
+	from catalog.Kept // what it was made from
 	etag string
 	body []byte
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/render"
 )
 
-// Kept encodings go out through encodedProduct and productPage: each writes what the generated
+// Kept renderings go out through encodedProduct and productPage: each writes what the generated
 // response would write for the same value, byte for byte, with the same headers and a
 // Content-Length that is the body's.
 func TestKeptResponsesWriteWhatTheGeneratedOnesWould(t *testing.T) {

@@ -33,6 +33,8 @@ type Config struct {
 	Limiter     *ratelimit.Limiter // per partner
 	Drain       *apiserver.Drain   // readiness and Connection: close during shutdown
 	Idempotency *idempotency.Keys
+	// ValidationVerdicts is how many requests that passed validation are remembered (0: none).
+	ValidationVerdicts int
 }
 
 // NewHandler wires the Echo router: request ids and logs, the Link to the API documentation,
@@ -51,7 +53,7 @@ func NewHandler(s *Server, cfg Config) (http.Handler, error) {
 	if s.RenderedProducts > 0 {
 		s.rendered = newRenderedCache(s.RenderedProducts)
 	}
-	validator := requestvalidation.New(doc)
+	validator := requestvalidation.New(doc, requestvalidation.WithVerdicts(cfg.ValidationVerdicts))
 	public := publicOperations(doc)
 	isPublic := func(c echo.Context) bool { return public[c.Request().Method+" "+c.Path()] }
 	tenanted := func(c echo.Context) bool { return validator.Covers(c) && !isPublic(c) }

@@ -37,7 +37,7 @@ type Server struct {
 
 	ld          *linkedData                           // the JSON-LD contexts and API documentation (NewHandler derives them)
 	pageWriters sync.Pool                             // of *bufio.Writer, for product list pages (productPage)
-	rendered    *lru.Cache[representation, rendering] // kept encodings of product reads (NewHandler makes it; nil: off)
+	rendered    *lru.Cache[representation, rendering] // kept renderings of product reads (NewHandler makes it; nil: off)
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)

@@ -206,8 +206,8 @@ func (s *Store) documents(ctx context.Context, instance uuid.UUID, ids []uuid.UU
 	return products, currency, nil
 }
 
-// productDocumentSQL reads one document unless it is at revision $3 (what the caller holds a
-// copy of its read from) or $4 (what this process holds decoded): one row by primary key, as
+// productDocumentSQL reads one document unless it is at revision $3 (the revision the caller keeps a
+// rendering of its read from) or $4 (what this process holds decoded): one row by primary key, as
 // light for the database as the lookup pgbench -S times. A priced read asks pricedDocumentSQL,
 // which adds the currency of channel $5 (null: no such channel). Two statements, not one with a
 // null channel: PostgreSQL keeps re-planning a prepared statement whose custom plans look cheaper
@@ -222,8 +222,8 @@ const (
 	productDocumentSQL = `select ` + documentRow + `null::text` + documentByKey
 	pricedDocumentSQL  = `select ` + documentRow + channelCurrency + documentByKey
 
-	documentsRow = `k.n - 1, d.revision, case when d.revision in (k.held, k.dec) then null else d.doc end, `
-	documentsIn  = ` from unnest($2::uuid[], $3::bigint[], $4::bigint[]) with ordinality as k(id, held, dec, n)
+	documentsRow = `k.n - 1, d.revision, case when d.revision in (k.kept, k.dec) then null else d.doc end, `
+	documentsIn  = ` from unnest($2::uuid[], $3::bigint[], $4::bigint[]) with ordinality as k(id, kept, dec, n)
 	join product_documents d on d.instance_id = $1 and d.product_id = k.id
 	order by k.n`
 	productDocumentsSQL = `select ` + documentsRow + `null::text` + documentsIn
@@ -233,18 +233,18 @@ const (
 )
 
 // ProductDocuments reads the documents of ids (distinct) in one statement, in the order of ids
-// (missing ones left out), building in loc those not at the revision held of them (0: none), with the currency
+// (missing ones left out), building in loc those not at the revision kept of them (0: none), with the currency
 // of channel (nil: none asked).
-func (s *Store) ProductDocuments(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, held []int64, loc catalog.ReadLocale, channel *uuid.UUID) ([]catalog.Document, *string, error) {
+func (s *Store) ProductDocuments(ctx context.Context, instance uuid.UUID, ids []uuid.UUID, kept []int64, loc catalog.ReadLocale, channel *uuid.UUID) ([]catalog.Document, *string, error) {
 	changing := inChange(ctx)
 	dec := make([]decoded, len(ids))
-	if !changing {
+	if !changing && s.decoded != nil {
 		for i, id := range ids {
 			dec[i], _ = s.decoded.Get(docKey{instance, id})
 		}
 	}
 	if len(ids) == 1 {
-		it := &itemRead{instance: instance, id: ids[0], held: held[0], dec: dec[0].revision}
+		it := &itemRead{instance: instance, id: ids[0], kept: kept[0], dec: dec[0].revision}
 		if channel != nil {
 			it.channel = *channel
 		}
@@ -259,7 +259,7 @@ func (s *Store) ProductDocuments(ctx context.Context, instance uuid.UUID, ids []
 		if !it.found {
 			return nil, nil, nil
 		}
-		d, err := s.document(instance, ids[0], it.revision, it.doc, held[0], dec[0], loc, changing)
+		d, err := s.document(instance, ids[0], it.revision, it.doc, kept[0], dec[0], loc, changing)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -273,9 +273,9 @@ func (s *Store) ProductDocuments(ctx context.Context, instance uuid.UUID, ids []
 	var rows pgx.Rows
 	var err error
 	if channel != nil {
-		rows, err = s.db(ctx).Query(ctx, pricedDocumentsSQL, instance, ids, held, decRevs, *channel)
+		rows, err = s.db(ctx).Query(ctx, pricedDocumentsSQL, instance, ids, kept, decRevs, *channel)
 	} else {
-		rows, err = s.db(ctx).Query(ctx, productDocumentsSQL, instance, ids, held, decRevs)
+		rows, err = s.db(ctx).Query(ctx, productDocumentsSQL, instance, ids, kept, decRevs)
 	}
 	if err != nil {
 		return nil, nil, wrap(err)
@@ -292,7 +292,7 @@ func (s *Store) ProductDocuments(ctx context.Context, instance uuid.UUID, ids []
 		if i < 0 || i >= len(ids) {
 			return nil, nil, fmt.Errorf("postgres: a document came back at position %d of %d", i, len(ids))
 		}
-		d, err := s.document(instance, ids[i], rev, raw, held[i], dec[i], loc, changing)
+		d, err := s.document(instance, ids[i], rev, raw, kept[i], dec[i], loc, changing)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -304,12 +304,12 @@ func (s *Store) ProductDocuments(ctx context.Context, instance uuid.UUID, ids []
 	return out, currency, nil
 }
 
-// document is one row of a read of documents: unbuilt at the revision held, else built from what
+// document is one row of a read of documents: unbuilt at the revision kept, else built from what
 // this process decoded at the revision (dec) or from the body (raw), decoded and kept.
-func (s *Store) document(instance, id uuid.UUID, rev int64, raw []byte, held int64, dec decoded, loc catalog.ReadLocale, changing bool) (catalog.Document, error) {
+func (s *Store) document(instance, id uuid.UUID, rev int64, raw []byte, kept int64, dec decoded, loc catalog.ReadLocale, changing bool) (catalog.Document, error) {
 	d := catalog.Document{ID: id, Revision: rev}
 	switch {
-	case held != 0 && rev == held:
+	case kept != 0 && rev == kept:
 		return d, nil
 	case raw == nil:
 		if dec.doc == nil || dec.revision != rev {
@@ -323,7 +323,7 @@ func (s *Store) document(instance, id uuid.UUID, rev int64, raw []byte, held int
 	if err := json.Unmarshal(raw, doc); err != nil {
 		return d, err
 	}
-	if !changing {
+	if !changing && s.decoded != nil {
 		s.decoded.Add(docKey{instance, id}, decoded{revision: rev, doc: doc})
 	}
 	p := doc.product(loc)

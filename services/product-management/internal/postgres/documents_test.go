@@ -24,7 +24,7 @@ import (
 // revision; a write moves it and the read shows the write, on a store that never read the product
 // before (another replica) as on the one that did; another instance does not find the product, and
 // a read embedding shared parts is not answered by revision.
-func TestProductSinceRevision(t *testing.T) {
+func TestKeptProductRevision(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t, pmdb.Migrations())
@@ -42,13 +42,13 @@ func TestProductSinceRevision(t *testing.T) {
 	id := created.Products[0].ID
 	read := catalog.Read{Locale: catalog.ReadLocale{Code: "en"}, Expand: catalog.Expand{Variants: true, Options: true, OptionValues: true}}
 
-	first, v, err := replicas[0].ProductSince(ctx, instance, id, read, catalog.Held{})
-	if err != nil || first.Unchanged || first.Held.Revision == 0 || len(v.Products) != 1 {
+	first, v, err := replicas[0].KeptProduct(ctx, instance, id, read, catalog.Kept{})
+	if err != nil || first.Unchanged || first.Kept.Revision == 0 || len(v.Products) != 1 {
 		t.Fatalf("first read = %+v, %v; want the product at a revision", first, err)
 	}
 	for i, svc := range replicas {
-		again, v, err := svc.ProductSince(ctx, instance, id, read, first.Held)
-		if err != nil || !again.Unchanged || again.Held != first.Held || len(v.Products) != 0 {
+		again, v, err := svc.KeptProduct(ctx, instance, id, read, first.Kept)
+		if err != nil || !again.Unchanged || again.Kept != first.Kept || len(v.Products) != 0 {
 			t.Fatalf("replica %d, read since the current revision = %+v, %v; want unchanged and nothing built", i, again, err)
 		}
 	}
@@ -61,20 +61,20 @@ func TestProductSinceRevision(t *testing.T) {
 		t.Fatalf("the update's encoding is %s, want %s", updated.Encoded, want)
 	}
 	for i, svc := range replicas {
-		after, v, err := svc.ProductSince(ctx, instance, id, read, first.Held)
-		if err != nil || after.Unchanged || after.Held.Revision <= first.Held.Revision || len(v.Products) != 1 {
+		after, v, err := svc.KeptProduct(ctx, instance, id, read, first.Kept)
+		if err != nil || after.Unchanged || after.Kept.Revision <= first.Kept.Revision || len(v.Products) != 1 {
 			t.Fatalf("replica %d, read after a write = %+v, %v; want the new revision", i, after, err)
 		}
 		if p := v.Products[0]; p.Title == nil || *p.Title != "Shirt" || len(p.Variants) != 1 {
 			t.Fatalf("replica %d reads %+v after the write, want the title Shirt and its variant", i, p)
 		}
 	}
-	if _, _, err := replicas[0].ProductSince(ctx, uuid.New(), id, read, first.Held); fault.KindOf(err) != fault.KindNotFound {
+	if _, _, err := replicas[0].KeptProduct(ctx, uuid.New(), id, read, first.Kept); fault.KindOf(err) != fault.KindNotFound {
 		t.Fatalf("another instance's read = %v, want not found", err)
 	}
 	shared := read
 	shared.Expand.Channels = true
-	if _, _, err := replicas[0].ProductSince(ctx, instance, id, shared, catalog.Held{}); err == nil {
+	if _, _, err := replicas[0].KeptProduct(ctx, instance, id, shared, catalog.Kept{}); err == nil {
 		t.Fatal("a read embedding shared parts was answered by revision")
 	}
 }
@@ -82,7 +82,7 @@ func TestProductSinceRevision(t *testing.T) {
 // A priced copy answers only within the span its prices hold: a moment past a scheduled price
 // builds the product again; and once its channel is gone the read is refused, not answered by the
 // copy.
-func TestPricedProductSinceSpan(t *testing.T) {
+func TestPricedKeptProductSpan(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	svc := catalog.NewService(postgres.New(testdb.New(t, pmdb.Migrations())), iri.Metaobjects.Parse, render.EncodeEvent)
@@ -110,24 +110,24 @@ func TestPricedProductSinceSpan(t *testing.T) {
 		}
 		return fmt.Sprint(r.Amount, r.Currency)
 	}
-	first, v, err := svc.ProductSince(ctx, instance, id, read(at), catalog.Held{})
+	first, v, err := svc.KeptProduct(ctx, instance, id, read(at), catalog.Kept{})
 	if err != nil || first.Unchanged || amount(v) != "2000EUR" {
 		t.Fatalf("first priced read = %+v %v", first, err)
 	}
-	if !first.Held.Until.Equal(soon) {
-		t.Fatalf("the copy holds %+v, want until the scheduled price (%v)", first.Held, soon)
+	if !first.Kept.Until.Equal(soon) {
+		t.Fatalf("the copy holds %+v, want until the scheduled price (%v)", first.Kept, soon)
 	}
-	if again, _, err := svc.ProductSince(ctx, instance, id, read(at.Add(time.Hour)), first.Held); err != nil || !again.Unchanged {
+	if again, _, err := svc.KeptProduct(ctx, instance, id, read(at.Add(time.Hour)), first.Kept); err != nil || !again.Unchanged {
 		t.Fatalf("a read within the span = %+v %v, want unchanged", again, err)
 	}
-	later, v, err := svc.ProductSince(ctx, instance, id, read(soon.Add(time.Hour)), first.Held)
+	later, v, err := svc.KeptProduct(ctx, instance, id, read(soon.Add(time.Hour)), first.Kept)
 	if err != nil || later.Unchanged || amount(v) != "1500EUR" {
 		t.Fatalf("a read past the span = %+v %v, want the scheduled price", later, err)
 	}
 	if err := svc.DeleteChannel(ctx, instance, web.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := svc.ProductSince(ctx, instance, id, read(at.Add(time.Hour)), first.Held); fault.KindOf(err) != fault.KindBadRequest {
+	if _, _, err := svc.KeptProduct(ctx, instance, id, read(at.Add(time.Hour)), first.Kept); fault.KindOf(err) != fault.KindBadRequest {
 		t.Fatalf("a read in a deleted channel = %v, want a bad request", err)
 	}
 }

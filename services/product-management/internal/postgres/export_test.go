@@ -15,7 +15,7 @@ func (s *Store) PageTitleSearches(gather, walkAbove int) {
 // ItemLookup is one item read's document lookup (channel uuid.Nil: no currency asked).
 type ItemLookup struct {
 	Instance, ID, Channel uuid.UUID
-	Held, Dec             int64
+	Kept, Dec             int64
 }
 
 // ItemAnswer is what a lookup found.
@@ -32,7 +32,7 @@ type ItemAnswer struct {
 func (s *Store) LookUpTogether(lookups []ItemLookup) []ItemAnswer {
 	batch := make([]*itemRead, len(lookups))
 	for i, l := range lookups {
-		batch[i] = &itemRead{ctx: context.Background(), instance: l.Instance, id: l.ID, channel: l.Channel, held: l.Held, dec: l.Dec, done: make(chan struct{})}
+		batch[i] = &itemRead{ctx: context.Background(), instance: l.Instance, id: l.ID, channel: l.Channel, kept: l.Kept, dec: l.Dec, done: make(chan struct{})}
 	}
 	s.items.run(batch, nil)
 	out := make([]ItemAnswer, len(batch))

@@ -38,9 +38,9 @@ const maxItemBatch = 32
 func lookUp(ctx context.Context, q pgtx.Querier, it *itemRead) {
 	var row pgx.Row
 	if it.channel != uuid.Nil {
-		row = q.QueryRow(ctx, pricedDocumentSQL, it.instance, it.id, it.held, it.dec, it.channel)
+		row = q.QueryRow(ctx, pricedDocumentSQL, it.instance, it.id, it.kept, it.dec, it.channel)
 	} else {
-		row = q.QueryRow(ctx, productDocumentSQL, it.instance, it.id, it.held, it.dec)
+		row = q.QueryRow(ctx, productDocumentSQL, it.instance, it.id, it.kept, it.dec)
 	}
 	it.err = row.Scan(&it.revision, &it.doc, &it.currency)
 	if errors.Is(it.err, pgx.ErrNoRows) {
@@ -60,7 +60,7 @@ type itemRead struct {
 	ctx          context.Context // the reader's: a lookup whose reader gave up is not made
 	instance, id uuid.UUID
 	channel      uuid.UUID // uuid.Nil: no currency asked
-	held, dec    int64     // revisions whose body the reader needs not (productDocumentSQL)
+	kept, dec    int64     // revisions whose body the reader needs not (productDocumentSQL)
 	done         chan struct{}
 
 	found    bool
@@ -159,7 +159,7 @@ func (r *itemReads) run(batch []*itemRead, args []any) []any {
 	for i := range size {
 		if i < len(batch) {
 			it := batch[i]
-			args = append(args, it.instance, it.id, it.held, it.dec, it.channel)
+			args = append(args, it.instance, it.id, it.kept, it.dec, it.channel)
 		} else { // padding: a row that matches no document
 			args = append(args, uuid.Nil, uuid.Nil, int64(0), int64(0), uuid.Nil)
 		}
@@ -198,7 +198,7 @@ func (r *itemReads) run(batch []*itemRead, args []any) []any {
 // parameters, not arrays, so that PostgreSQL's custom and generic plans cost the same and it
 // keeps the generic one (an array's length, known only to a custom plan, made every custom plan
 // look cheaper, and each execution was planned again). Rows: the lookup's position, the revision,
-// the document unless at a revision held, the channel's currency (none for uuid.Nil).
+// the document unless at a revision kept or decoded, the channel's currency (none for uuid.Nil).
 func itemBatchSQL() map[int]string {
 	out := map[int]string{}
 	for n := 2; n <= maxItemBatch; n *= 2 {
@@ -210,10 +210,10 @@ func itemBatchSQL() map[int]string {
 			p := 5*i + 1
 			fmt.Fprintf(&values, "($%d::uuid, $%d::uuid, $%d::bigint, $%d::bigint, $%d::uuid, %d)", p, p+1, p+2, p+3, p+4, i)
 		}
-		out[n] = `select k.n, d.revision, case when d.revision in (k.held, k.dec) then null else d.doc end,
+		out[n] = `select k.n, d.revision, case when d.revision in (k.kept, k.dec) then null else d.doc end,
 			case when k.channel <> '00000000-0000-0000-0000-000000000000' then
 				(select c.currency from channels c where c.instance_id = k.instance and c.id = k.channel) end
-		from (values ` + values.String() + `) k(instance, id, held, dec, channel, n)
+		from (values ` + values.String() + `) k(instance, id, kept, dec, channel, n)
 		join product_documents d on d.instance_id = k.instance and d.product_id = k.id`
 	}
 	return out

@@ -68,13 +68,13 @@ func TestItemLookupsTogetherAnswerAsAlone(t *testing.T) {
 	rev := alone.Revision
 	cases := []postgres.ItemLookup{
 		{Instance: inst[0], ID: prods[0][0]},
-		{Instance: inst[0], ID: prods[0][0], Held: rev},
+		{Instance: inst[0], ID: prods[0][0], Kept: rev},
 		{Instance: inst[0], ID: prods[0][0], Dec: rev},
 		{Instance: inst[1], ID: prods[1][1], Channel: chans[1]},
 		{Instance: inst[1], ID: prods[1][1], Channel: chans[0]}, // another instance's channel
 		{Instance: inst[1], ID: prods[0][0]},                    // another instance's product
 		{Instance: inst[0], ID: uuid.New()},
-		{Instance: inst[0], ID: prods[0][2], Channel: chans[0], Held: rev + 7},
+		{Instance: inst[0], ID: prods[0][2], Channel: chans[0], Kept: rev + 7},
 	}
 	want := make([]postgres.ItemAnswer, len(cases))
 	for i, c := range cases {

@@ -17,8 +17,6 @@ type cachedLocales struct {
 	expires time.Time
 }
 
-const localeTTL = time.Second
-
 func (s *Store) forgetLocales(ctx context.Context, instance uuid.UUID) {
 	forget := func() {
 		s.localeMu.Lock()
@@ -34,7 +32,7 @@ const defaultLocale = "en"
 
 // Locales returns the enabled locales; an instance without rows has the implicit default "en".
 func (s *Store) Locales(ctx context.Context, instance uuid.UUID) (catalog.Locales, error) {
-	if inChange(ctx) {
+	if inChange(ctx) || s.localeTTL <= 0 {
 		// A change sees its own writes, and what it has not committed must not reach the cache.
 		return s.loadLocales(ctx, instance)
 	}
@@ -53,7 +51,7 @@ func (s *Store) Locales(ctx context.Context, instance uuid.UUID) (catalog.Locale
 	if len(s.localeCache) > 10_000 {
 		clear(s.localeCache)
 	}
-	s.localeCache[instance] = cachedLocales{ls: ls, expires: now.Add(localeTTL)}
+	s.localeCache[instance] = cachedLocales{ls: ls, expires: now.Add(s.localeTTL)}
 	s.localeMu.Unlock()
 	return ls, nil
 }

@@ -8,6 +8,7 @@ package postgres
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -30,10 +31,11 @@ type Store struct {
 	// within localeTTL.
 	localeMu    sync.Mutex
 	localeCache map[uuid.UUID]cachedLocales
+	localeTTL   time.Duration // 0: none cached
 
 	// decoded keeps documents as decoded at their revision: a read asks the database for the
 	// revision and receives a body only when it changed, so the hot products of a storefront are
-	// neither sent nor parsed again, and a read still shows every committed write.
+	// neither sent nor parsed again, and a read still shows every committed write. Nil: none kept.
 	decoded *lru.Cache[docKey, decoded]
 
 	// items coalesces the item reads' document lookups under load.
@@ -44,20 +46,21 @@ type Store struct {
 	gatherTitleMatches, walkSearchesAbove int
 }
 
-// decodedDocuments is how many decoded documents a Store keeps (about 10-20 KiB each). Hot reads
-// are answered from their kept encodings (httpapi), which need no document; the decoded ones serve
+// DecodedDocuments is how many decoded documents a Store keeps by default (about 10-20 KiB each). Hot reads
+// are answered from their kept renderings (httpapi), which need no document; the decoded ones serve
 // the reads a replica keeps no encoding of (other locales, embeds, a priced read past its span),
 // mostly the first read of each representation: 512 held 7 MB of decoded documents that a loaded
-// replica's kept encodings left idle (RSS 99 -> 91 MiB under bench-http's mixed reads).
-const decodedDocuments = 128
+// replica's kept renderings left idle (RSS 99 -> 91 MiB under bench-http's mixed reads).
+const DecodedDocuments = 128
+
+// LocaleTTL is how long a Store trusts the enabled locales it read, by default.
+const LocaleTTL = time.Second
 
 // New returns a Store over pool.
 func New(pool *pgxpool.Pool, opts ...Option) *Store {
-	cache, err := lru.New[docKey, decoded](decodedDocuments)
-	if err != nil {
-		panic(err) // only for a size below 1
-	}
-	s := &Store{pool: pool, localeCache: map[uuid.UUID]cachedLocales{}, decoded: cache, items: newItemReads(pool), gatherTitleMatches: titleMatchesGatheredUpTo, walkSearchesAbove: unselectiveSearchAbove}
+	s := &Store{pool: pool, localeCache: map[uuid.UUID]cachedLocales{}, localeTTL: LocaleTTL, items: newItemReads(pool),
+		gatherTitleMatches: titleMatchesGatheredUpTo, walkSearchesAbove: unselectiveSearchAbove}
+	WithDecodedDocuments(DecodedDocuments)(s)
 	for _, o := range opts {
 		o(s)
 	}
@@ -70,6 +73,19 @@ type Option func(*Store)
 // WithoutCoalescing makes every item read its own statement (the coalescer off: see
 // internal/README.md).
 func WithoutCoalescing() Option { return func(s *Store) { s.items = nil } }
+
+// WithDecodedDocuments keeps n decoded documents (0: none, every read decodes its document).
+func WithDecodedDocuments(n int) Option {
+	return func(s *Store) {
+		s.decoded = nil
+		if n > 0 {
+			s.decoded, _ = lru.New[docKey, decoded](n) // only a size below 1 fails
+		}
+	}
+}
+
+// WithLocaleTTL trusts the enabled locales read for d (0: every request reads them).
+func WithLocaleTTL(d time.Duration) Option { return func(s *Store) { s.localeTTL = d } }
 
 // db is the transaction of the change ctx carries (pgtx), else the pool: the catalog's change
 // path makes a write, its read back, its documents and its events one transaction.
