@@ -29,6 +29,7 @@ const MaxLength = 8 << 10
 type Claims struct {
 	jwt.RegisteredClaims
 	ClientID string `json:"client_id"`
+	Scope    string `json:"scope,omitempty"` // space-separated (RFC 9068): a service's grants
 }
 
 // Principal is the authenticated caller.
@@ -37,7 +38,8 @@ type Principal struct {
 	ClientID  string
 	TokenID   string
 	ExpiresAt time.Time
-	Token     string // the raw token, forwarded when calling other services on the caller's behalf
+	Token     string   // the raw token, forwarded when calling other services on the caller's behalf
+	Scopes    []string // what the token may do beyond a partner's API (a service's credential)
 }
 
 // KeySource finds the public key that verifies tokens signed under kid.
@@ -170,7 +172,8 @@ func (v *Verifier) verify(ctx context.Context, raw string) (Principal, error) {
 		return Principal{}, fmt.Errorf("%w: missing jti or client_id", ErrInvalid)
 	}
 	v.observe("ok")
-	p := Principal{PartnerID: partner, ClientID: claims.ClientID, TokenID: claims.ID, ExpiresAt: claims.ExpiresAt.Time, Token: raw}
+	p := Principal{PartnerID: partner, ClientID: claims.ClientID, TokenID: claims.ID, ExpiresAt: claims.ExpiresAt.Time, Token: raw,
+		Scopes: strings.Fields(claims.Scope)}
 	if v.Cache != nil {
 		v.Cache.put(raw, p, now())
 	}

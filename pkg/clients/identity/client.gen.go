@@ -644,6 +644,49 @@ type SecretRotation struct {
 	PreviousSecretExpiresIn *int `json:"previous_secret_expires_in,omitempty"`
 }
 
+// ServiceChange defines model for ServiceChange.
+type ServiceChange struct {
+	// ClientId For `client.revoked`, the revoked client; null otherwise.
+	//
+	// Example: fkc_7jkK_aQSbmggbad-
+	ClientId nullable.Nullable[string] `json:"client_id"`
+
+	// Data For `instance.*` and `member.*`, the event's data as the organization's feed shows it (the instance or the member); `{}` otherwise.
+	Data map[string]interface{} `json:"data"`
+
+	// Id The change's id (for `instance.*` and `member.*` also its event's id in the organization's feed).
+	Id         openapi_types.UUID `json:"id"`
+	OccurredAt time.Time          `json:"occurred_at"`
+
+	// OrganizationId For `instance.*` and `member.*`, the organization whose feed records it; null otherwise.
+	OrganizationId nullable.Nullable[openapi_types.UUID] `json:"organization_id"`
+
+	// Position The change's number in the stream (commit order); pass the last one handled as `after`.
+	//
+	// Example: 1043
+	Position int64 `json:"position"`
+
+	// SubjectId The instance (`instance.*`), the member partner (`member.*`), the partner (`client.revoked`, `partner.*`).
+	SubjectId openapi_types.UUID `json:"subject_id"`
+
+	// Type One of `instance.created`, `instance.renamed`, `instance.transferred`, `instance.deleted`,
+	// `member.added`, `member.updated`, `member.removed`, `client.revoked`, `partner.disabled`,
+	// `partner.enabled`; a follower skips types it does not know (more may come).
+	//
+	//
+	// Example: member.removed
+	Type string `json:"type"`
+}
+
+// ServiceChangeList defines model for ServiceChangeList.
+type ServiceChangeList struct {
+	// Head The newest position when the page was read; a follower whose last position is below it is behind.
+	//
+	// Example: 1043
+	Head  int64           `json:"head"`
+	Items []ServiceChange `json:"items"`
+}
+
 // TokenRequest defines model for TokenRequest.
 type TokenRequest struct {
 	// ClientId The client id, when not sent with HTTP Basic.
@@ -698,6 +741,18 @@ type OrganizationId = openapi_types.UUID
 type CheckInstanceAccessParams struct {
 	// OrganizationId The organization the caller wants to act as.
 	OrganizationId openapi_types.UUID `form:"organization_id" json:"organization_id"`
+}
+
+// ListServiceChangesParams defines parameters for ListServiceChanges.
+type ListServiceChangesParams struct {
+	// After The position of the last change already read (0 for the first).
+	After *int64 `form:"after,omitempty" json:"after,omitempty"`
+
+	// Limit Changes per page (at most 500).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Wait Seconds to wait for a change when there is none after `after` (at most 30).
+	Wait *int `form:"wait,omitempty" json:"wait,omitempty"`
 }
 
 // ListOrganizationsParams defines parameters for ListOrganizations.
@@ -1009,6 +1064,28 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /access/instances/{handle} (the `CheckInstanceAccess` operationId).
 	CheckInstanceAccess(ctx context.Context, handle string, params *CheckInstanceAccessParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListServiceChanges Identity's changes for other services, in commit order (long polling)
+	//
+	// Internal: for Flowkiwi's own services, never for partners. It needs a token whose `scope`
+	// holds `identity:changes.read`, which only a service credential made by the operator CLI
+	// (`identity service create --name NAME`) carries; a partner's token gets `403` with
+	// `missingPermissions`.
+	//
+	// Every change another service acts on, over every organization, numbered 1, 2, 3, ... in
+	// the order the changes committed: `instance.created`, `instance.renamed`,
+	// `instance.transferred` (once for the organization the instance left, once for the one it
+	// joined), `instance.deleted`, `member.added`, `member.updated`, `member.removed`,
+	// `client.revoked`, `partner.disabled` and `partner.enabled`. A cursor walk: pass the
+	// `position` of the last change you handled as `after` (0 at first); a later read never
+	// gains a change numbered at or below a position already handed out. With nothing after it
+	// and `wait` above 0 the request waits until a change commits (answered at once) or `wait`
+	// seconds have passed (an empty page). Changes are kept 30 days. product-management follows
+	// it to drop the access it cached when access narrows, and to purge a deleted instance's
+	// catalog.
+	//
+	// Corresponds with GET /internal/changes (the `ListServiceChanges` operationId).
+	ListServiceChanges(ctx context.Context, params *ListServiceChangesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// IssueTokenWithBody Issue an access token (client credentials)
 	//
@@ -1412,6 +1489,38 @@ func (c *Client) GetAuthorizationServerMetadata(ctx context.Context, reqEditors 
 // Corresponds with GET /access/instances/{handle} (the `CheckInstanceAccess` operationId).
 func (c *Client) CheckInstanceAccess(ctx context.Context, handle string, params *CheckInstanceAccessParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCheckInstanceAccessRequest(c.Server, handle, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListServiceChanges Identity's changes for other services, in commit order (long polling)
+//
+// Internal: for Flowkiwi's own services, never for partners. It needs a token whose `scope`
+// holds `identity:changes.read`, which only a service credential made by the operator CLI
+// (`identity service create --name NAME`) carries; a partner's token gets `403` with
+// `missingPermissions`.
+//
+// Every change another service acts on, over every organization, numbered 1, 2, 3, ... in
+// the order the changes committed: `instance.created`, `instance.renamed`,
+// `instance.transferred` (once for the organization the instance left, once for the one it
+// joined), `instance.deleted`, `member.added`, `member.updated`, `member.removed`,
+// `client.revoked`, `partner.disabled` and `partner.enabled`. A cursor walk: pass the
+// `position` of the last change you handled as `after` (0 at first); a later read never
+// gains a change numbered at or below a position already handed out. With nothing after it
+// and `wait` above 0 the request waits until a change commits (answered at once) or `wait`
+// seconds have passed (an empty page). Changes are kept 30 days. product-management follows
+// it to drop the access it cached when access narrows, and to purge a deleted instance's
+// catalog.
+//
+// Corresponds with GET /internal/changes (the `ListServiceChanges` operationId).
+func (c *Client) ListServiceChanges(ctx context.Context, params *ListServiceChangesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListServiceChangesRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2230,6 +2339,84 @@ func NewCheckInstanceAccessRequest(server string, handle string, params *CheckIn
 			for _, qp := range strings.Split(queryFrag, "&") {
 				rawQueryFragments = append(rawQueryFragments, qp)
 			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListServiceChangesRequest constructs an http.Request for the ListServiceChanges method
+func NewListServiceChangesRequest(server string, params *ListServiceChangesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/internal/changes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Wait != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "wait", *params.Wait, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
 		}
 
 		if encoded := queryValues.Encode(); encoded != "" {
@@ -3733,6 +3920,30 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /access/instances/{handle} (the `CheckInstanceAccess` operationId).
 	CheckInstanceAccessWithResponse(ctx context.Context, handle string, params *CheckInstanceAccessParams, reqEditors ...RequestEditorFn) (*CheckInstanceAccessResponse, error)
 
+	// ListServiceChangesWithResponse Identity's changes for other services, in commit order (long polling)
+	//
+	// Internal: for Flowkiwi's own services, never for partners. It needs a token whose `scope`
+	// holds `identity:changes.read`, which only a service credential made by the operator CLI
+	// (`identity service create --name NAME`) carries; a partner's token gets `403` with
+	// `missingPermissions`.
+	//
+	// Every change another service acts on, over every organization, numbered 1, 2, 3, ... in
+	// the order the changes committed: `instance.created`, `instance.renamed`,
+	// `instance.transferred` (once for the organization the instance left, once for the one it
+	// joined), `instance.deleted`, `member.added`, `member.updated`, `member.removed`,
+	// `client.revoked`, `partner.disabled` and `partner.enabled`. A cursor walk: pass the
+	// `position` of the last change you handled as `after` (0 at first); a later read never
+	// gains a change numbered at or below a position already handed out. With nothing after it
+	// and `wait` above 0 the request waits until a change commits (answered at once) or `wait`
+	// seconds have passed (an empty page). Changes are kept 30 days. product-management follows
+	// it to drop the access it cached when access narrows, and to purge a deleted instance's
+	// catalog.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /internal/changes (the `ListServiceChanges` operationId).
+	ListServiceChangesWithResponse(ctx context.Context, params *ListServiceChangesParams, reqEditors ...RequestEditorFn) (*ListServiceChangesResponse, error)
+
 	// IssueTokenWithBodyWithResponse Issue an access token (client credentials)
 	//
 	// The OAuth 2.0 client-credentials grant (RFC 6749 §4.4). Authenticate with HTTP Basic
@@ -4271,6 +4482,54 @@ func (r CheckInstanceAccessResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CheckInstanceAccessResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListServiceChangesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ServiceChangeList
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *common.Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListServiceChangesResponse) GetJSON200() *ServiceChangeList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListServiceChangesResponse) GetApplicationproblemJSONDefault() *common.Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListServiceChangesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListServiceChangesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListServiceChangesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListServiceChangesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5678,6 +5937,36 @@ func (c *ClientWithResponses) CheckInstanceAccessWithResponse(ctx context.Contex
 	return ParseCheckInstanceAccessResponse(rsp)
 }
 
+// ListServiceChangesWithResponse Identity's changes for other services, in commit order (long polling)
+//
+// Internal: for Flowkiwi's own services, never for partners. It needs a token whose `scope`
+// holds `identity:changes.read`, which only a service credential made by the operator CLI
+// (`identity service create --name NAME`) carries; a partner's token gets `403` with
+// `missingPermissions`.
+//
+// Every change another service acts on, over every organization, numbered 1, 2, 3, ... in
+// the order the changes committed: `instance.created`, `instance.renamed`,
+// `instance.transferred` (once for the organization the instance left, once for the one it
+// joined), `instance.deleted`, `member.added`, `member.updated`, `member.removed`,
+// `client.revoked`, `partner.disabled` and `partner.enabled`. A cursor walk: pass the
+// `position` of the last change you handled as `after` (0 at first); a later read never
+// gains a change numbered at or below a position already handed out. With nothing after it
+// and `wait` above 0 the request waits until a change commits (answered at once) or `wait`
+// seconds have passed (an empty page). Changes are kept 30 days. product-management follows
+// it to drop the access it cached when access narrows, and to purge a deleted instance's
+// catalog.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /internal/changes (the `ListServiceChanges` operationId).
+func (c *ClientWithResponses) ListServiceChangesWithResponse(ctx context.Context, params *ListServiceChangesParams, reqEditors ...RequestEditorFn) (*ListServiceChangesResponse, error) {
+	rsp, err := c.ListServiceChanges(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListServiceChangesResponse(rsp)
+}
+
 // IssueTokenWithBodyWithResponse Issue an access token (client credentials)
 //
 // The OAuth 2.0 client-credentials grant (RFC 6749 §4.4). Authenticate with HTTP Basic
@@ -6387,6 +6676,39 @@ func ParseCheckInstanceAccessResponse(rsp *http.Response) (*CheckInstanceAccessR
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest InstanceAccess
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest common.Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListServiceChangesResponse parses an HTTP response from a ListServiceChangesWithResponse call
+func ParseListServiceChangesResponse(rsp *http.Response) (*ListServiceChangesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListServiceChangesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ServiceChangeList
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

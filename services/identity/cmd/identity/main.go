@@ -9,6 +9,7 @@
 //	identity partner client create --partner ID --name NAME  another client; print its secret
 //	identity partner client rotate --client ID [--overlap 24h]
 //	identity partner client revoke --client ID
+//	identity service create --name NAME                      a service's credential (reads the change stream); print it
 package main
 
 import (
@@ -32,6 +33,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/pgpool"
 	"github.com/flowkiwi/platform/pkg/tracing"
 	"github.com/flowkiwi/platform/services/identity/internal/app"
+	"github.com/flowkiwi/platform/services/identity/internal/changestream"
 	"github.com/flowkiwi/platform/services/identity/internal/config"
 	"github.com/flowkiwi/platform/services/identity/internal/partner"
 )
@@ -55,7 +57,9 @@ const usage = `usage: identity [command]
   partner enable --id ID
   partner client create --partner ID --name NAME  another client; print its secret
   partner client rotate --client ID [--overlap 24h]
-  partner client revoke --client ID`
+  partner client revoke --client ID
+  service create --name NAME                      a service's credential: a client whose tokens read
+                                                  the change stream (identity:changes.read); print it`
 
 func run(ctx context.Context, args []string) error {
 	if len(args) > 0 && envconfig.IsHelp(args[0]) {
@@ -90,8 +94,10 @@ func run(ctx context.Context, args []string) error {
 		return serve(ctx, cfg, pool, logger, tr)
 	case "partner":
 		return partnerCmd(ctx, cfg, pool, logger, args)
+	case "service":
+		return serviceCmd(ctx, cfg, pool, logger, args)
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate or partner)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, partner or service)", cmd)
 	}
 }
 
@@ -186,6 +192,32 @@ func partnerCmd(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logg
 	}
 }
 
+// serviceCmd makes a service's credential: a partner (named for the service) whose one client
+// carries the scopes of a Flowkiwi service, which no partner's request can grant.
+func serviceCmd(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, args []string) error {
+	const usage = "usage: identity service create --name NAME"
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New(usage)
+	}
+	fs := flag.NewFlagSet("service create", flag.ContinueOnError)
+	name := fs.String("name", "", "the service's name, such as product-management")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if err := app.Migrate(ctx, pool); err != nil {
+		return err
+	}
+	a, err := app.New(ctx, cfg, pool, logger, app.Options{})
+	if err != nil {
+		return err
+	}
+	creds, err := a.Partners.Create(ctx, "service: "+*name, changestream.Scope)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(os.Stdout).Encode(creds)
+}
+
 type operatorPartner struct {
 	ID             uuid.UUID  `json:"id"`
 	Name           string     `json:"name"`
@@ -217,12 +249,13 @@ func serve(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *s
 	go a.RotateKeys(ctx, time.Minute, logger)
 	go a.Idempotency.ExpireEvery(ctx, time.Minute)
 	go a.ExpireEvents(ctx, 30*24*time.Hour, logger)
+	go a.Changes.Run(ctx)
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,
 		Handler:           a.Handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
+		WriteTimeout:      45 * time.Second, // the change stream's long polls wait 30 s
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}

@@ -644,6 +644,49 @@ type SecretRotation struct {
 	PreviousSecretExpiresIn *int `json:"previous_secret_expires_in,omitempty"`
 }
 
+// ServiceChange defines model for ServiceChange.
+type ServiceChange struct {
+	// ClientId For `client.revoked`, the revoked client; null otherwise.
+	//
+	// Example: fkc_7jkK_aQSbmggbad-
+	ClientId nullable.Nullable[string] `json:"client_id"`
+
+	// Data For `instance.*` and `member.*`, the event's data as the organization's feed shows it (the instance or the member); `{}` otherwise.
+	Data map[string]interface{} `json:"data"`
+
+	// Id The change's id (for `instance.*` and `member.*` also its event's id in the organization's feed).
+	Id         openapi_types.UUID `json:"id"`
+	OccurredAt time.Time          `json:"occurred_at"`
+
+	// OrganizationId For `instance.*` and `member.*`, the organization whose feed records it; null otherwise.
+	OrganizationId nullable.Nullable[openapi_types.UUID] `json:"organization_id"`
+
+	// Position The change's number in the stream (commit order); pass the last one handled as `after`.
+	//
+	// Example: 1043
+	Position int64 `json:"position"`
+
+	// SubjectId The instance (`instance.*`), the member partner (`member.*`), the partner (`client.revoked`, `partner.*`).
+	SubjectId openapi_types.UUID `json:"subject_id"`
+
+	// Type One of `instance.created`, `instance.renamed`, `instance.transferred`, `instance.deleted`,
+	// `member.added`, `member.updated`, `member.removed`, `client.revoked`, `partner.disabled`,
+	// `partner.enabled`; a follower skips types it does not know (more may come).
+	//
+	//
+	// Example: member.removed
+	Type string `json:"type"`
+}
+
+// ServiceChangeList defines model for ServiceChangeList.
+type ServiceChangeList struct {
+	// Head The newest position when the page was read; a follower whose last position is below it is behind.
+	//
+	// Example: 1043
+	Head  int64           `json:"head"`
+	Items []ServiceChange `json:"items"`
+}
+
 // TokenRequest defines model for TokenRequest.
 type TokenRequest struct {
 	// ClientId The client id, when not sent with HTTP Basic.
@@ -698,6 +741,18 @@ type OrganizationId = openapi_types.UUID
 type CheckInstanceAccessParams struct {
 	// OrganizationId The organization the caller wants to act as.
 	OrganizationId openapi_types.UUID `form:"organization_id" json:"organization_id"`
+}
+
+// ListServiceChangesParams defines parameters for ListServiceChanges.
+type ListServiceChangesParams struct {
+	// After The position of the last change already read (0 for the first).
+	After *int64 `form:"after,omitempty" json:"after,omitempty"`
+
+	// Limit Changes per page (at most 500).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Wait Seconds to wait for a change when there is none after `after` (at most 30).
+	Wait *int `form:"wait,omitempty" json:"wait,omitempty"`
 }
 
 // ListOrganizationsParams defines parameters for ListOrganizations.
@@ -919,6 +974,9 @@ type ServerInterface interface {
 	// CheckInstanceAccess May the caller act as this organization on this instance?
 	// (GET /access/instances/{handle})
 	CheckInstanceAccess(ctx echo.Context, handle string, params CheckInstanceAccessParams) error
+	// ListServiceChanges Identity's changes for other services, in commit order (long polling)
+	// (GET /internal/changes)
+	ListServiceChanges(ctx echo.Context, params ListServiceChangesParams) error
 	// IssueToken Issue an access token (client credentials)
 	// (POST /oauth/token)
 	IssueToken(ctx echo.Context) error
@@ -1044,6 +1102,38 @@ func (w *ServerInterfaceWrapper) CheckInstanceAccess(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CheckInstanceAccess(ctx, handle, params)
+	return err
+}
+
+// ListServiceChanges converts echo context to params.
+func (w *ServerInterfaceWrapper) ListServiceChanges(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListServiceChangesParams
+	// ------------- Optional query parameter "after" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "after", ctx.QueryParams(), &params.After, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter after: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "wait" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "wait", ctx.QueryParams(), &params.Wait, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter wait: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListServiceChanges(ctx, params)
 	return err
 }
 
@@ -1815,6 +1905,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/.well-known/jwks.json", wrapper.GetJWKS, options.OperationMiddlewares["getJWKS"]...)
 	router.GET(options.BaseURL+"/.well-known/oauth-authorization-server", wrapper.GetAuthorizationServerMetadata, options.OperationMiddlewares["getAuthorizationServerMetadata"]...)
 	router.GET(options.BaseURL+"/access/instances/:handle", wrapper.CheckInstanceAccess, options.OperationMiddlewares["checkInstanceAccess"]...)
+	router.GET(options.BaseURL+"/internal/changes", wrapper.ListServiceChanges, options.OperationMiddlewares["listServiceChanges"]...)
 	router.POST(options.BaseURL+"/oauth/token", wrapper.IssueToken, options.OperationMiddlewares["issueToken"]...)
 	router.GET(options.BaseURL+"/organizations", wrapper.ListOrganizations, options.OperationMiddlewares["listOrganizations"]...)
 	router.POST(options.BaseURL+"/organizations", wrapper.CreateOrganization, options.OperationMiddlewares["createOrganization"]...)
@@ -1969,6 +2060,45 @@ type CheckInstanceAccessdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response CheckInstanceAccessdefaultApplicationProblemPlusJSONResponse) VisitCheckInstanceAccessResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServiceChangesRequestObject struct {
+	Params ListServiceChangesParams
+}
+
+type ListServiceChangesResponseObject interface {
+	VisitListServiceChangesResponse(w http.ResponseWriter) error
+}
+
+type ListServiceChanges200JSONResponse ServiceChangeList
+
+func (response ListServiceChanges200JSONResponse) VisitListServiceChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServiceChangesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       common.Problem
+	StatusCode int
+}
+
+func (response ListServiceChangesdefaultApplicationProblemPlusJSONResponse) VisitListServiceChangesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -3203,6 +3333,9 @@ type StrictServerInterface interface {
 	// CheckInstanceAccess May the caller act as this organization on this instance?
 	// (GET /access/instances/{handle})
 	CheckInstanceAccess(ctx context.Context, request CheckInstanceAccessRequestObject) (CheckInstanceAccessResponseObject, error)
+	// ListServiceChanges Identity's changes for other services, in commit order (long polling)
+	// (GET /internal/changes)
+	ListServiceChanges(ctx context.Context, request ListServiceChangesRequestObject) (ListServiceChangesResponseObject, error)
 	// IssueToken Issue an access token (client credentials)
 	// (POST /oauth/token)
 	IssueToken(ctx context.Context, request IssueTokenRequestObject) (IssueTokenResponseObject, error)
@@ -3361,6 +3494,31 @@ func (sh *strictHandler) CheckInstanceAccess(ctx echo.Context, handle string, pa
 		return err
 	} else if validResponse, ok := response.(CheckInstanceAccessResponseObject); ok {
 		return validResponse.VisitCheckInstanceAccessResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListServiceChanges operation middleware
+func (sh *strictHandler) ListServiceChanges(ctx echo.Context, params ListServiceChangesParams) error {
+	var request ListServiceChangesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListServiceChanges(ctx.Request().Context(), request.(ListServiceChangesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListServiceChanges")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListServiceChangesResponseObject); ok {
+		return validResponse.VisitListServiceChangesResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

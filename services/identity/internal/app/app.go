@@ -20,6 +20,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/periodic"
 	"github.com/flowkiwi/platform/pkg/ratelimit"
 	"github.com/flowkiwi/platform/pkg/tracing"
+	"github.com/flowkiwi/platform/services/identity/internal/changestream"
 	"github.com/flowkiwi/platform/services/identity/internal/config"
 	"github.com/flowkiwi/platform/services/identity/internal/event"
 	"github.com/flowkiwi/platform/services/identity/internal/httpapi"
@@ -42,7 +43,10 @@ type App struct {
 	Drain    *apiserver.Drain
 	// Idempotency keeps POST outcomes for retries; ExpireEvery belongs in the serving process.
 	Idempotency *idempotency.Keys
-	store       *postgres.Store
+	// Changes wakes the change stream's long polls when changes commit; Run it in the serving
+	// process (without it they poll every second).
+	Changes *postgres.ChangeSignal
+	store   *postgres.Store
 }
 
 // Options tune what tests need to tune.
@@ -93,7 +97,10 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slo
 			return err
 		},
 	}
-	h, err := httpapi.NewHandler(&httpapi.Server{Partners: partners, Organizations: orgs, Instances: instances, Events: events, Tokens: issuer, Keys: ring, RequestTimeout: cfg.RequestTimeout},
+	signal := postgres.NewChangeSignal(pool, logger)
+	changes := changestream.NewService(store, signal)
+	h, err := httpapi.NewHandler(&httpapi.Server{Partners: partners, Organizations: orgs, Instances: instances, Events: events, Changes: changes,
+		Tokens: issuer, Keys: ring, RequestTimeout: cfg.RequestTimeout},
 		httpapi.Config{Verifier: verifier, Logger: logger, Checks: checks, Metrics: m, Limiter: ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), Drain: drain, Idempotency: idem})
 	if err != nil {
 		return nil, err
@@ -101,13 +108,19 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slo
 	if opts.Tracing != nil {
 		h = opts.Tracing.Handler(h, "identity")
 	}
-	return &App{Handler: h, Partners: partners, Keys: ring, Tokens: issuer, Verifier: verifier, Drain: drain, Idempotency: idem, store: store}, nil
+	return &App{Handler: h, Partners: partners, Keys: ring, Tokens: issuer, Verifier: verifier, Drain: drain, Idempotency: idem, Changes: signal, store: store}, nil
 }
 
-// ExpireEvents deletes organization events older than keep, every hour until ctx ends.
+// ExpireEvents deletes organization events and stream changes older than keep, every hour until
+// ctx ends.
 func (a *App) ExpireEvents(ctx context.Context, keep time.Duration, logger *slog.Logger) {
 	periodic.Run(ctx, time.Hour, logger, "expired organization events", func(ctx context.Context) (int64, error) {
-		return a.store.ExpireEvents(ctx, keep)
+		n, err := a.store.ExpireEvents(ctx, keep)
+		if err != nil {
+			return n, err
+		}
+		m, err := a.store.ExpireServiceChanges(ctx, keep)
+		return n + m, err
 	})
 }
 

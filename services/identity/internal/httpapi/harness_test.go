@@ -59,6 +59,9 @@ func newEnvOn(t testing.TB, pool *pgxpool.Pool, settings ...string) *env {
 	}
 	srv.Config.Handler = a.Handler
 	srv.Start()
+	listening, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	go a.Changes.Run(listening) // as serve does: the change stream's long polls wake at commits
 	doc, err := api.GetSpec()
 	if err != nil {
 		t.Fatal(err)
@@ -75,9 +78,9 @@ type caller struct {
 	*identity.ClientWithResponses
 }
 
-func (e *env) partner(name string) *caller {
+func (e *env) partner(name string, scopes ...string) *caller {
 	e.t.Helper()
-	creds, err := e.app.Partners.Create(context.Background(), name)
+	creds, err := e.app.Partners.Create(context.Background(), name, scopes...)
 	if err != nil {
 		e.t.Fatal(err)
 	}

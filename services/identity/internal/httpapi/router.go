@@ -3,6 +3,7 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -45,7 +46,7 @@ func NewHandler(s *Server, cfg Config) (http.Handler, error) {
 	}
 	doc.Servers = nil
 	validator := requestvalidation.New(doc)
-	e := apiserver.New(logger, problem.Writer{Logger: logger}, cfg.Metrics.Middleware, cfg.Drain.Middleware, apiserver.Deadline(s.RequestTimeout), tracing.RouteName)
+	e := apiserver.New(logger, problem.Writer{Logger: logger}, cfg.Metrics.Middleware, cfg.Drain.Middleware, apiserver.DeadlineBy(func(c echo.Context) time.Duration { return validator.Timeout(c, s.RequestTimeout) }), tracing.RouteName)
 	// Unknown routes skip authentication so they answer 404, not 401.
 	public := func(c echo.Context) bool {
 		return publicRoutes[c.Request().Method+" "+c.Path()] || !validator.Covers(c)

@@ -18,6 +18,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/api/common"
 	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/services/identity/internal/api"
+	"github.com/flowkiwi/platform/services/identity/internal/changestream"
 	"github.com/flowkiwi/platform/services/identity/internal/event"
 	"github.com/flowkiwi/platform/services/identity/internal/instance"
 	"github.com/flowkiwi/platform/services/identity/internal/keys"
@@ -33,6 +34,7 @@ type Server struct {
 	Organizations *organization.Service
 	Instances     *instance.Service
 	Events        *event.Service
+	Changes       *changestream.Service
 	Tokens        *oauth.Issuer
 	Keys          *keys.Ring
 	// RequestTimeout bounds each request (apiserver.Deadline; 0: no bound).

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -16,7 +17,7 @@ import (
 
 // Authenticator checks client credentials.
 type Authenticator interface {
-	Authenticate(ctx context.Context, clientID, secret string) (uuid.UUID, error)
+	Authenticate(ctx context.Context, clientID, secret string) (partnerID uuid.UUID, scopes []string, err error)
 }
 
 // Issuer issues access tokens.
@@ -37,15 +38,15 @@ type Token struct {
 
 // ClientCredentials authenticates the client and issues a token whose subject is its partner.
 func (i *Issuer) ClientCredentials(ctx context.Context, clientID, secret string) (Token, error) {
-	partnerID, err := i.Clients.Authenticate(ctx, clientID, secret)
+	partnerID, scopes, err := i.Clients.Authenticate(ctx, clientID, secret)
 	if err != nil {
 		return Token{}, err
 	}
-	return i.Issue(ctx, partnerID, clientID)
+	return i.Issue(ctx, partnerID, clientID, scopes...)
 }
 
-// Issue signs a token for a partner's client.
-func (i *Issuer) Issue(ctx context.Context, partnerID uuid.UUID, clientID string) (Token, error) {
+// Issue signs a token for a partner's client, with the client's scopes (RFC 9068's scope claim).
+func (i *Issuer) Issue(ctx context.Context, partnerID uuid.UUID, clientID string, scopes ...string) (Token, error) {
 	key, err := i.Keys.Signing(ctx)
 	if err != nil {
 		return Token{}, err
@@ -67,6 +68,7 @@ func (i *Issuer) Issue(ctx context.Context, partnerID uuid.UUID, clientID string
 			ID:        base64.RawURLEncoding.EncodeToString(jti),
 		},
 		ClientID: clientID,
+		Scope:    strings.Join(scopes, " "),
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
 	t.Header["typ"] = accesstoken.Type

@@ -47,6 +47,7 @@ type Client struct {
 	PreviousSecretHash      []byte     // the secret before the last rotation, while it works
 	PreviousSecretExpiresAt *time.Time // when PreviousSecretHash stops working
 	PartnerDisabled         bool
+	Scopes                  []string // what its tokens may do beyond a partner's API (the operator's to grant)
 }
 
 // Issued is a client with its new secret.
@@ -190,8 +191,9 @@ func (s *Service) newClient(partnerID uuid.UUID, name string) (Issued, error) {
 	return Issued{Client: c, Secret: secret}, nil
 }
 
-// Create makes a partner with one API client (named "Default").
-func (s *Service) Create(ctx context.Context, name string) (Credentials, error) {
+// Create makes a partner with one API client (named "Default"), granted scopes: only the operator
+// CLI grants any (identity service create: a service's credential).
+func (s *Service) Create(ctx context.Context, name string, scopes ...string) (Credentials, error) {
 	name, err := validName(name)
 	if err != nil {
 		return Credentials{}, err
@@ -204,6 +206,7 @@ func (s *Service) Create(ctx context.Context, name string) (Credentials, error) 
 	if err != nil {
 		return Credentials{}, err
 	}
+	issued.Scopes = scopes
 	p := Partner{ID: id, Name: name, CreatedAt: s.now().UTC()}
 	if err := s.store.CreatePartner(ctx, p, issued.Client, s.event(id, ClientCreated, &issued.ClientID, Operator, nil)); err != nil {
 		return Credentials{}, err
@@ -214,25 +217,25 @@ func (s *Service) Create(ctx context.Context, name string) (Credentials, error) 
 // Authenticate checks a client's secret (the current one, or the previous one during a rotation's
 // overlap) and returns its partner. Revoked clients and disabled partners fail like wrong secrets.
 // A client_id with too many failures in a row is refused for a while (a fault of kind rate
-// limited), so secrets cannot be guessed online.
-func (s *Service) Authenticate(ctx context.Context, clientID, secret string) (uuid.UUID, error) {
+// limited), so secrets cannot be guessed online. It returns the client's scopes with its partner.
+func (s *Service) Authenticate(ctx context.Context, clientID, secret string) (uuid.UUID, []string, error) {
 	if len(clientID) > 100 || len(secret) > 72 { // bcrypt reads at most 72 bytes
-		return uuid.Nil, ErrInvalidClient
+		return uuid.Nil, nil, ErrInvalidClient
 	}
 	now := s.now()
 	if wait := s.failures.blocked(clientID, now); wait > 0 {
 		e := fault.New(fault.KindRateLimited, "too many failed attempts for this client; retry later")
 		e.RetryAfter = wait
-		return uuid.Nil, e
+		return uuid.Nil, nil, e
 	}
 	c, err := s.store.Client(ctx, clientID)
 	if fault.Is(err, fault.KindNotFound) {
 		_ = bcrypt.CompareHashAndPassword(s.dummy, []byte(secret))
 		s.failures.fail(clientID, now)
-		return uuid.Nil, ErrInvalidClient
+		return uuid.Nil, nil, ErrInvalidClient
 	}
 	if err != nil {
-		return uuid.Nil, err
+		return uuid.Nil, nil, err
 	}
 	ok := bcrypt.CompareHashAndPassword(c.SecretHash, []byte(secret)) == nil
 	if !ok && c.PreviousSecretHash != nil && c.PreviousSecretExpiresAt != nil && now.Before(*c.PreviousSecretExpiresAt) {
@@ -241,12 +244,12 @@ func (s *Service) Authenticate(ctx context.Context, clientID, secret string) (uu
 	// Belt and braces against a store returning another client's row.
 	if !ok || c.PartnerDisabled || subtle.ConstantTimeCompare([]byte(c.ClientID), []byte(clientID)) != 1 {
 		s.failures.fail(clientID, now)
-		return uuid.Nil, ErrInvalidClient
+		return uuid.Nil, nil, ErrInvalidClient
 	}
 	if err := s.store.TouchClient(ctx, clientID); err != nil {
-		return uuid.Nil, err
+		return uuid.Nil, nil, err
 	}
-	return c.PartnerID, nil
+	return c.PartnerID, c.Scopes, nil
 }
 
 // Active reports whether a token's client may still act (accesstoken.Verifier.Active).

@@ -59,7 +59,15 @@ func (w *stagedEvents) Flush(ctx context.Context, tx pgx.Tx) error {
 		select u.id, u.org, u.type, u.subject, u.actor, u.data::jsonb, h.position - u.of + u.n
 		from u join h on h.organization_id = u.org
 		order by u.ord`, ids, orgs, types, subjects, actors, data)
-	return err
+	if err != nil {
+		return err
+	}
+	// Every organization event is a change other services act on (the stream), taken last.
+	changes := make([]serviceChange, n)
+	for i, e := range w.events {
+		changes[i] = serviceChange{id: e.ID, typ: e.Type, organization: &orgs[i], subject: e.Subject, data: e.Data}
+	}
+	return insertServiceChanges(ctx, tx, changes)
 }
 
 // OrganizationEvents lists a page of an organization's feed: its events numbered after the

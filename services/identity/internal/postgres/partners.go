@@ -12,13 +12,13 @@ import (
 )
 
 const clientColumns = `c.client_id, c.partner_id, c.name, c.created_at, c.last_used_at, c.secret_hash,
-	c.previous_secret_hash, c.previous_secret_expires_at, p.disabled_at is not null`
+	c.previous_secret_hash, c.previous_secret_expires_at, p.disabled_at is not null, c.scopes`
 
 func scanClient(row pgx.Row) (partner.Client, error) {
 	var c partner.Client
 	var hash string
 	var prev *string
-	err := row.Scan(&c.ClientID, &c.PartnerID, &c.Name, &c.CreatedAt, &c.LastUsedAt, &hash, &prev, &c.PreviousSecretExpiresAt, &c.PartnerDisabled)
+	err := row.Scan(&c.ClientID, &c.PartnerID, &c.Name, &c.CreatedAt, &c.LastUsedAt, &hash, &prev, &c.PreviousSecretExpiresAt, &c.PartnerDisabled, &c.Scopes)
 	c.SecretHash = []byte(hash)
 	if prev != nil {
 		c.PreviousSecretHash = []byte(*prev)
@@ -33,12 +33,22 @@ func insertEvent(ctx context.Context, tx pgx.Tx, e partner.Event) error {
 	}
 	_, err := tx.Exec(ctx, `insert into credential_events (id, partner_id, client_id, type, actor_type, actor_id, detail, occurred_at)
 		values ($1, $2, $3, $4, $5, $6, $7, $8)`, e.ID, e.PartnerID, e.ClientID, string(e.Type), e.Actor.Type(), actor, e.Detail, e.OccurredAt)
-	return err
+	if err != nil {
+		return err
+	}
+	if c, ok := credentialChange(e); ok {
+		return insertServiceChanges(ctx, tx, []serviceChange{c})
+	}
+	return nil
 }
 
 func insertClient(ctx context.Context, tx pgx.Tx, c partner.Client) error {
-	_, err := tx.Exec(ctx, `insert into api_clients (client_id, partner_id, name, secret_hash, created_at) values ($1, $2, $3, $4, $5)`,
-		c.ClientID, c.PartnerID, c.Name, string(c.SecretHash), c.CreatedAt)
+	scopes := c.Scopes
+	if scopes == nil {
+		scopes = []string{}
+	}
+	_, err := tx.Exec(ctx, `insert into api_clients (client_id, partner_id, name, secret_hash, created_at, scopes) values ($1, $2, $3, $4, $5, $6)`,
+		c.ClientID, c.PartnerID, c.Name, string(c.SecretHash), c.CreatedAt, scopes)
 	return err
 }
 
