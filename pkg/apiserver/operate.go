@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"time"
@@ -14,6 +15,18 @@ import (
 
 // Check is one readiness condition (database reachable, keys loaded...).
 type Check func(ctx context.Context) error
+
+// DegradedError is a check's answer that /readyz reports without failing: the process serves
+// correctly, and an operator should look (identity's change stream lagging, say). Failing
+// readiness for it would take every replica out of service at once.
+type DegradedError struct{ Reason string }
+
+func (e *DegradedError) Error() string { return e.Reason }
+
+// Degraded is a check's DegradedError.
+func Degraded(format string, args ...any) error {
+	return &DegradedError{Reason: fmt.Sprintf(format, args...)}
+}
 
 // Operations mounts what operators and partners need besides the API, outside its authentication:
 // GET / (links to everything below and to links), GET /healthz (the process serves), GET /readyz
@@ -42,17 +55,25 @@ func Operations(e *echo.Echo, title string, spec []byte, links map[string]string
 	e.GET("/readyz", func(c echo.Context) error {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 		defer cancel()
-		status, results := http.StatusOK, map[string]string{}
+		status, results, degraded := http.StatusOK, map[string]string{}, false
 		for name, check := range checks {
-			if err := check(ctx); err != nil {
+			err := check(ctx)
+			var d *DegradedError
+			switch {
+			case errors.As(err, &d):
+				results[name], degraded = "degraded: "+d.Reason, true
+			case err != nil:
 				status, results[name] = http.StatusServiceUnavailable, "failing"
-				continue
+			default:
+				results[name] = "ok"
 			}
-			results[name] = "ok"
 		}
 		word := "ready"
-		if status != http.StatusOK {
+		switch {
+		case status != http.StatusOK:
 			word = "not ready"
+		case degraded:
+			word = "ready, degraded"
 		}
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return c.JSON(status, map[string]any{"status": word, "checks": results})
