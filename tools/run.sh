@@ -35,7 +35,7 @@ if [ "${1:-}" = reset ]; then
 		done
 		echo "make reset: dropped ${DATABASES[*]} on ${SERVER#*@}; the next make run starts empty"
 	fi
-	rm -rf "$DATA/pg"
+	rm -rf "$DATA/pg" "$DATA/$PREFIX-service-credential.json"
 	exit 0
 fi
 
@@ -71,19 +71,30 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 LOGS="$DATA/$PREFIX"
-DATABASE_URL="$IDENTITY_DB" HTTP_ADDR=127.0.0.1:$IDENTITY_PORT "$BIN/identity" serve 2>"$LOGS-identity.log" &
-pids+=($!)
-DATABASE_URL="$PM_DB" HTTP_ADDR=127.0.0.1:$PM_PORT IDENTITY_URL=http://127.0.0.1:$IDENTITY_PORT \
-	"$BIN/product-management" serve 2>"$LOGS-product-management.log" &
-pids+=($!)
-
-for url in "http://127.0.0.1:$IDENTITY_PORT/readyz" "http://127.0.0.1:$PM_PORT/readyz"; do
+ready() {
 	for _ in $(seq 1 300); do
-		curl -fsS "$url" >/dev/null 2>&1 && break
+		curl -fsS "$1" >/dev/null 2>&1 && return
 		sleep 0.1
 	done
-	curl -fsS "$url" >/dev/null || { echo "make run: $url did not answer; see $LOGS-*.log" >&2; tail -20 "$LOGS"-*.log >&2; exit 1; }
-done
+	curl -fsS "$1" >/dev/null || { echo "make run: $1 did not answer; see $LOGS-*.log" >&2; tail -20 "$LOGS"-*.log >&2; exit 1; }
+}
+DATABASE_URL="$IDENTITY_DB" HTTP_ADDR=127.0.0.1:$IDENTITY_PORT "$BIN/identity" serve 2>"$LOGS-identity.log" &
+pids+=($!)
+ready "http://127.0.0.1:$IDENTITY_PORT/readyz"
+
+# product-management follows identity's change stream with a service credential (kept with the
+# databases: a kept run reuses it).
+SERVICE="$LOGS-service-credential.json"
+if [ -z "$kept" ] || [ ! -s "$SERVICE" ]; then
+	DATABASE_URL="$IDENTITY_DB" "$BIN/identity" service create --name product-management >"$SERVICE" 2>>"$LOGS-identity.log"
+fi
+service_id=$(sed -E 's/.*"client_id":"([^"]+)".*/\1/' "$SERVICE")
+service_secret=$(sed -E 's/.*"client_secret":"([^"]+)".*/\1/' "$SERVICE")
+DATABASE_URL="$PM_DB" HTTP_ADDR=127.0.0.1:$PM_PORT IDENTITY_URL=http://127.0.0.1:$IDENTITY_PORT \
+	IDENTITY_CLIENT_ID="$service_id" IDENTITY_CLIENT_SECRET="$service_secret" \
+	"$BIN/product-management" serve 2>"$LOGS-product-management.log" &
+pids+=($!)
+ready "http://127.0.0.1:$PM_PORT/readyz"
 
 creds=$(DATABASE_URL="$IDENTITY_DB" "$BIN/identity" partner create --name "Demo Partner" 2>>"$LOGS-identity.log")
 client_id=$(sed -E 's/.*"client_id":"([^"]+)".*/\1/' <<<"$creds")

@@ -5,6 +5,8 @@
 //	migrate               apply the database migrations and exit
 //	readmodel rebuild|verify [--instance ID]
 //	                      rewrite the product documents from the base tables, or list those that differ
+//	instance purge --instance ID
+//	                      delete every row of a deleted instance (what identity's instance.deleted does)
 //
 // Configuration is read from the environment (internal/config).
 //
@@ -14,6 +16,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,6 +29,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/flowkiwi/platform/pkg/apiserver"
 	"github.com/flowkiwi/platform/pkg/envconfig"
@@ -51,7 +56,10 @@ const usage = `usage: product-management [command]
   deliver               migrate, then only deliver webhooks
   migrate               apply the database migrations and exit
   readmodel rebuild|verify [--instance ID]
-                        rewrite the product documents from the base tables, or list those that differ`
+                        rewrite the product documents from the base tables, or list those that differ
+  instance purge --instance ID
+                        delete every row of an instance identity deleted, in batches, and print what
+                        was deleted (also recorded in instance_purges)`
 
 func run(ctx context.Context, args []string, getenv func(string) string) error {
 	if len(args) > 0 && envconfig.IsHelp(args[0]) {
@@ -89,9 +97,11 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		return nil
 	case "readmodel":
 		return readModel(ctx, postgres.New(pool), args[1:], os.Stdout)
+	case "instance":
+		return instanceCmd(ctx, pool, args[1:], os.Stdout)
 	case "serve", "deliver":
 	default:
-		return fmt.Errorf("unknown command %q (want serve, deliver, migrate or readmodel)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, deliver, migrate, readmodel or instance)", cmd)
 	}
 	a, err := app.New(cfg, pool, logger, tr)
 	if err != nil {
@@ -133,6 +143,33 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		return cause
 	}
 	return err
+}
+
+// instanceCmd runs `instance purge --instance ID`: an operator's purge of an instance identity
+// deleted (the follower of identity's change stream queues the same on instance.deleted). Its
+// webhooks stop first; it can run again after a crash or beside a queued purge.
+func instanceCmd(ctx context.Context, pool *pgxpool.Pool, args []string, out io.Writer) error {
+	const usage = "usage: product-management instance purge --instance ID"
+	if len(args) == 0 || args[0] != "purge" {
+		return errors.New(usage)
+	}
+	fs := flag.NewFlagSet("instance purge", flag.ContinueOnError)
+	instanceFlag := fs.String("instance", "", "the instance's id (identity's)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	instance, err := uuid.Parse(*instanceFlag)
+	if err != nil {
+		return fmt.Errorf("--instance %q: want the instance's id (a UUID); %s", *instanceFlag, usage)
+	}
+	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return postgres.RequestPurge(ctx, tx, instance) }); err != nil {
+		return err
+	}
+	p, _, err := postgres.New(pool).PurgeInstance(ctx, instance, time.Time{})
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(out).Encode(p)
 }
 
 // readModel runs `readmodel rebuild|verify [--instance ID]`: rebuild rewrites product documents

@@ -58,8 +58,11 @@ type Checker struct {
 	group   singleflight.Group
 	mu      sync.Mutex
 	entries map[key]entry
-	hits    uint64
-	misses  uint64
+	// forgotten counts Forget calls: an answer asked for before one is not stored after it (it
+	// may be the access just revoked).
+	forgotten uint64
+	hits      uint64
+	misses    uint64
 }
 
 // Options tune a Checker.
@@ -106,6 +109,7 @@ func (c *Checker) Check(ctx context.Context, p accesstoken.Principal, handle str
 		return e.grant, e.err
 	}
 	c.misses++
+	asked := c.forgotten
 	c.mu.Unlock()
 	shared := c.group.DoChan(k.partner.String()+"|"+k.client+"|"+k.org.String()+"|"+handle, func() (any, error) {
 		// Detached from one caller's cancellation: the answer serves every waiting caller.
@@ -124,7 +128,7 @@ func (c *Checker) Check(ctx context.Context, p accesstoken.Principal, handle str
 		if err != nil {
 			return nil, err // identity could not answer: nothing is cached
 		}
-		c.store(k, e)
+		c.store(k, e, asked)
 		return e, nil
 	})
 	var res singleflight.Result
@@ -175,9 +179,12 @@ func unavailable(cause error) error {
 	return &fault.Error{Kind: fault.KindUnavailable, Detail: "the access check could not be completed; retry shortly", RetryAfter: time.Second, Err: cause}
 }
 
-func (c *Checker) store(k key, e entry) {
+func (c *Checker) store(k key, e entry, asked uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.forgotten != asked {
+		return // access narrowed while identity was asked: the answer may predate it
+	}
 	if len(c.entries) > 50_000 {
 		now := c.now()
 		for k, e := range c.entries {
@@ -187,6 +194,44 @@ func (c *Checker) store(k key, e entry) {
 		}
 	}
 	c.entries[k] = e
+}
+
+// Narrowed names whose cached answers a change in identity may have made wrong (identity's change
+// stream): any field set matches, zero fields are ignored.
+type Narrowed struct {
+	Partner      uuid.UUID // a member removed or changed (with Organization), a partner disabled
+	Client       string    // a client revoked
+	Organization uuid.UUID // a member's organization; an instance's former or new owner
+}
+
+func (n Narrowed) matches(k key) bool {
+	switch {
+	case n.Partner != uuid.Nil && n.Organization != uuid.Nil:
+		return k.partner == n.Partner && k.org == n.Organization
+	case n.Partner != uuid.Nil:
+		return k.partner == n.Partner
+	case n.Client != "":
+		return k.client == n.Client
+	case n.Organization != uuid.Nil:
+		return k.org == n.Organization
+	}
+	return false
+}
+
+// Forget drops the cached answers n names, and keeps any answer already being asked for from
+// being stored: the next request asks identity again. It returns how many it dropped.
+func (c *Checker) Forget(n Narrowed) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.forgotten++
+	dropped := 0
+	for k := range c.entries {
+		if n.matches(k) {
+			delete(c.entries, k)
+			dropped++
+		}
+	}
+	return dropped
 }
 
 // Stats returns cache hits and misses since start.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -49,4 +50,86 @@ func TestAJoinedCheckEndsWithItsCallersContext(t *testing.T) {
 	if !errors.As(err, &fe) || fe.Kind != fault.KindUnavailable || fe.RetryAfter == 0 {
 		t.Fatalf("the joined check answered %v, want unavailable with Retry-After", err)
 	}
+}
+
+// Forget drops the answers a narrowing names and no other (a member of one organization, a
+// client, a partner, an organization), and an answer being asked for while it runs is not kept:
+// it may predate the revocation.
+func TestForgetDropsWhatANarrowingNames(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int64
+	release := make(chan struct{}, 1)
+	identityAPI := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if r.URL.Path == "/access/instances/slow" {
+			<-release
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"instance_id":"` + uuid.NewString() + `","handle":"shop","organization_id":"` + uuid.NewString() +
+			`","ownership_version":1,"permissions":["identity:products.read"],"role":"viewer"}`))
+	}))
+	defer identityAPI.Close()
+	client, err := identity.NewClientWithResponses(identityAPI.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewChecker(client, Options{})
+	ctx := context.Background()
+	a := accesstoken.Principal{PartnerID: uuid.New(), ClientID: "a", Token: "t"}
+	b := accesstoken.Principal{PartnerID: uuid.New(), ClientID: "b", Token: "t"}
+	orgA, orgB := uuid.New(), uuid.New()
+	check := func(p accesstoken.Principal, org uuid.UUID) {
+		t.Helper()
+		if _, err := c.Check(ctx, p, "shop", org); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		forget Narrowed
+		asked  int // how many of the four answers are asked for again
+	}{
+		{"a member of one organization", Narrowed{Partner: a.PartnerID, Organization: orgA}, 1},
+		{"a partner", Narrowed{Partner: a.PartnerID}, 2},
+		{"a client", Narrowed{Client: "b"}, 2},
+		{"an organization", Narrowed{Organization: orgB}, 2},
+		{"nothing", Narrowed{}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, p := range []accesstoken.Principal{a, b} {
+				for _, org := range []uuid.UUID{orgA, orgB} {
+					check(p, org)
+				}
+			}
+			c.Forget(tc.forget)
+			before := calls.Load()
+			for _, p := range []accesstoken.Principal{a, b} {
+				for _, org := range []uuid.UUID{orgA, orgB} {
+					check(p, org)
+				}
+			}
+			if got := calls.Load() - before; got != int64(tc.asked) {
+				t.Fatalf("%d answers asked again, want %d", got, tc.asked)
+			}
+		})
+	}
+	t.Run("an answer in flight", func(t *testing.T) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, _ = c.Check(ctx, a, "slow", orgA)
+		}()
+		time.Sleep(100 * time.Millisecond) // the call is at identity
+		c.Forget(Narrowed{Partner: a.PartnerID})
+		release <- struct{}{}
+		<-done
+		before := calls.Load()
+		go func() { release <- struct{}{} }()
+		if _, err := c.Check(ctx, a, "slow", orgA); err != nil {
+			t.Fatal(err)
+		}
+		if calls.Load() == before {
+			t.Fatal("the answer asked for before the Forget was kept")
+		}
+	})
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,6 +30,7 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 	"github.com/flowkiwi/platform/services/product-management/internal/config"
 	"github.com/flowkiwi/platform/services/product-management/internal/httpapi"
+	"github.com/flowkiwi/platform/services/product-management/internal/identitystream"
 	"github.com/flowkiwi/platform/services/product-management/internal/iri"
 	"github.com/flowkiwi/platform/services/product-management/internal/postgres"
 	"github.com/flowkiwi/platform/services/product-management/internal/render"
@@ -49,6 +52,9 @@ type App struct {
 	bulk      *bulk.Service
 	store     *postgres.Store
 	cfg       config.Config
+	// watcher and follower bring identity's changes (nil without a service credential).
+	watcher  *identitystream.Watcher
+	follower *identitystream.Follower
 
 	identity *identity.ClientWithResponses
 	logger   *slog.Logger
@@ -135,9 +141,33 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 	}, logger)
 	workers := river.NewWorkers()
 	bulkJobs.Register(workers)
+	identitystream.RegisterPurge(workers, store, logger)
 	deliverer, err = webhook.NewDeliverer(pool, store, targets, render.EventPayload, cfg.Webhooks, logger, m.Registry, workers)
 	if err != nil {
 		return nil, err
+	}
+	var watcher *identitystream.Watcher
+	var follower *identitystream.Follower
+	if cfg.IdentityClientID != "" {
+		source, err := identitystream.NewSource(cfg.IdentityURL, cfg.IdentityClientID, cfg.IdentityClientSecret)
+		if err != nil {
+			return nil, err
+		}
+		watcher = identitystream.NewWatcher(source, checker, logger)
+		follower = identitystream.NewFollower(source, pool, postgres.RequestPurge, func(ctx context.Context, tx pgx.Tx, instance uuid.UUID) error {
+			return deliverer.Insert(ctx, tx, identitystream.PurgeArgs{Instance: instance})
+		}, logger)
+		checks["identity_stream"] = func(ctx context.Context) error {
+			if lag := watcher.Lag(); lag > time.Minute {
+				return apiserver.Degraded("this replica last read identity's change stream to its head %s ago: revoked access lasts up to ACCESS_CACHE_TTL", lag.Round(time.Second))
+			}
+			if lag, ok, err := identitystream.Lag(ctx, pool); err == nil && ok && lag > time.Minute {
+				return apiserver.Degraded("the follower last read identity's change stream to its head %s ago: deleted instances wait for their purge", lag.Round(time.Second))
+			}
+			return nil
+		}
+	} else {
+		logger.Warn("IDENTITY_CLIENT_ID is unset: identity's changes are not followed (access narrows as the cache expires; deleted instances are purged only by `instance purge`)")
 	}
 	server := &httpapi.Server{Catalog: cat, Bulk: bulkJobs,
 		Webhooks: webhook.NewService(store, targets, deliverer.Enqueue), RenderedProducts: cfg.RenderedProducts, RequestTimeout: cfg.RequestTimeout}
@@ -151,7 +181,7 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 		h = tr.Handler(h, "product-management")
 	}
 	return &App{Handler: h, Keys: keys, Access: checker, Trust: trust, Drain: drain, identity: idClient, logger: logger, Idempotency: idem,
-		Deliverer: deliverer, bulk: bulkJobs, store: store, cfg: cfg}, nil
+		Deliverer: deliverer, bulk: bulkJobs, store: store, cfg: cfg, watcher: watcher, follower: follower}, nil
 }
 
 // Run does a serving process's background work until ctx ends: webhook dispatch and delivery
@@ -162,6 +192,10 @@ func (a *App) Run(ctx context.Context) error {
 		return a.store.ExpireEvents(ctx, a.cfg.EventRetention)
 	})
 	go periodic.Run(ctx, time.Hour, a.logger, "expired exports and imports", a.bulk.Expire)
+	if a.watcher != nil {
+		go a.watcher.Run(ctx)
+		go a.follower.Run(ctx)
+	}
 	if !a.cfg.WebhookDelivery {
 		<-ctx.Done()
 		return nil

@@ -14,21 +14,25 @@ import (
 
 // Config is the product-management service's configuration.
 type Config struct {
-	DatabaseURL      string         // DATABASE_URL (required): product-management's own database
-	Database         pgpool.Options // DB_STATEMENT_TIMEOUT, DB_ACQUIRE_TIMEOUT: bounds that turn a slow or absent database into 503s
-	HTTPAddr         string         // HTTP_ADDR
-	DebugAddr        string         // DEBUG_ADDR: where Go's profiles are served (empty: nowhere)
-	IdentityURL      string         // IDENTITY_URL: base URL of the identity service
-	IdentityIssuer   string         // IDENTITY_ISSUER: expected iss of tokens
-	IdentityAudience string         // IDENTITY_AUDIENCE: expected aud of tokens
-	TenantBaseDomain string         // TENANT_BASE_DOMAIN: instances are {handle}.{this}
-	AccessCacheTTL   time.Duration  // ACCESS_CACHE_TTL: how long an access grant is trusted (at most 5s)
-	RateLimitRPS     float64        // RATE_LIMIT_RPS: requests per second per partner on average (0 disables)
-	RateLimitBurst   int            // RATE_LIMIT_BURST: requests a partner may send at once
-	LogLevel         string         // LOG_LEVEL
-	DrainDelay       time.Duration  // DRAIN_DELAY: how long to keep serving (with Connection: close) after SIGTERM
-	ShutdownTimeout  time.Duration  // SHUTDOWN_TIMEOUT
-	RequestTimeout   time.Duration  // REQUEST_TIMEOUT: a request still running then is answered 503 with Retry-After
+	DatabaseURL string         // DATABASE_URL (required): product-management's own database
+	Database    pgpool.Options // DB_STATEMENT_TIMEOUT, DB_ACQUIRE_TIMEOUT: bounds that turn a slow or absent database into 503s
+	HTTPAddr    string         // HTTP_ADDR
+	DebugAddr   string         // DEBUG_ADDR: where Go's profiles are served (empty: nowhere)
+	IdentityURL string         // IDENTITY_URL: base URL of the identity service
+	// IDENTITY_CLIENT_ID and IDENTITY_CLIENT_SECRET: the service credential (identity service
+	// create) that reads identity's change stream; unset, access narrows only as the cache expires
+	// and deleted instances are purged only by hand.
+	IdentityClientID, IdentityClientSecret string
+	IdentityIssuer                         string        // IDENTITY_ISSUER: expected iss of tokens
+	IdentityAudience                       string        // IDENTITY_AUDIENCE: expected aud of tokens
+	TenantBaseDomain                       string        // TENANT_BASE_DOMAIN: instances are {handle}.{this}
+	AccessCacheTTL                         time.Duration // ACCESS_CACHE_TTL: how long an access grant is trusted (at most 5s)
+	RateLimitRPS                           float64       // RATE_LIMIT_RPS: requests per second per partner on average (0 disables)
+	RateLimitBurst                         int           // RATE_LIMIT_BURST: requests a partner may send at once
+	LogLevel                               string        // LOG_LEVEL
+	DrainDelay                             time.Duration // DRAIN_DELAY: how long to keep serving (with Connection: close) after SIGTERM
+	ShutdownTimeout                        time.Duration // SHUTDOWN_TIMEOUT
+	RequestTimeout                         time.Duration // REQUEST_TIMEOUT: a request still running then is answered 503 with Retry-After
 	// WEBHOOK_RETRY_SCHEDULE (waits before each retry, default 5s,5m,30m,2h,5h,10h,10h),
 	// WEBHOOK_TIMEOUT (10s), WEBHOOK_DISABLE_AFTER (failing this long without a success deactivates
 	// a subscription: 120h), WEBHOOK_DISPATCH_PERIOD (how often new events are looked for: 250ms).
@@ -77,19 +81,21 @@ func read(r *envconfig.Reader) (Config, error) {
 			StatementTimeout: r.Duration("DB_STATEMENT_TIMEOUT", pgpool.DefaultStatementTimeout),
 			AcquireTimeout:   r.Duration("DB_ACQUIRE_TIMEOUT", pgpool.DefaultAcquireTimeout),
 		},
-		HTTPAddr:         r.String("HTTP_ADDR", "127.0.0.1:8081"),
-		DebugAddr:        r.String("DEBUG_ADDR", ""),
-		IdentityURL:      strings.TrimSuffix(r.String("IDENTITY_URL", "http://127.0.0.1:8080"), "/"),
-		IdentityIssuer:   r.String("IDENTITY_ISSUER", ""),
-		IdentityAudience: r.String("IDENTITY_AUDIENCE", "https://api.flowkiwi.net"),
-		TenantBaseDomain: strings.TrimPrefix(r.String("TENANT_BASE_DOMAIN", "product-management.localhost"), "."),
-		AccessCacheTTL:   r.Duration("ACCESS_CACHE_TTL", 4*time.Second),
-		RateLimitRPS:     r.Float("RATE_LIMIT_RPS", 50, 0, 1e6),
-		RateLimitBurst:   int(r.Float("RATE_LIMIT_BURST", 100, 1, 1e6)),
-		LogLevel:         r.LogLevel(),
-		DrainDelay:       r.DurationOrZero("DRAIN_DELAY", 2*time.Second),
-		ShutdownTimeout:  r.Duration("SHUTDOWN_TIMEOUT", 20*time.Second),
-		RequestTimeout:   r.Duration("REQUEST_TIMEOUT", apiserver.DefaultRequestTimeout),
+		HTTPAddr:             r.String("HTTP_ADDR", "127.0.0.1:8081"),
+		DebugAddr:            r.String("DEBUG_ADDR", ""),
+		IdentityURL:          strings.TrimSuffix(r.String("IDENTITY_URL", "http://127.0.0.1:8080"), "/"),
+		IdentityClientID:     r.String("IDENTITY_CLIENT_ID", ""),
+		IdentityClientSecret: r.String("IDENTITY_CLIENT_SECRET", ""),
+		IdentityIssuer:       r.String("IDENTITY_ISSUER", ""),
+		IdentityAudience:     r.String("IDENTITY_AUDIENCE", "https://api.flowkiwi.net"),
+		TenantBaseDomain:     strings.TrimPrefix(r.String("TENANT_BASE_DOMAIN", "product-management.localhost"), "."),
+		AccessCacheTTL:       r.Duration("ACCESS_CACHE_TTL", 4*time.Second),
+		RateLimitRPS:         r.Float("RATE_LIMIT_RPS", 50, 0, 1e6),
+		RateLimitBurst:       int(r.Float("RATE_LIMIT_BURST", 100, 1, 1e6)),
+		LogLevel:             r.LogLevel(),
+		DrainDelay:           r.DurationOrZero("DRAIN_DELAY", 2*time.Second),
+		ShutdownTimeout:      r.Duration("SHUTDOWN_TIMEOUT", 20*time.Second),
+		RequestTimeout:       r.Duration("REQUEST_TIMEOUT", apiserver.DefaultRequestTimeout),
 	}
 	c.Webhooks = webhook.DefaultConfig()
 	if v := r.String("WEBHOOK_RETRY_SCHEDULE", ""); v != "" {
@@ -140,6 +146,9 @@ func read(r *envconfig.Reader) (Config, error) {
 	}
 	if c.DatabaseURL == "" {
 		r.Fail("DATABASE_URL is required, e.g. postgres://postgres@127.0.0.1:5432/product_management?sslmode=disable")
+	}
+	if (c.IdentityClientID == "") != (c.IdentityClientSecret == "") {
+		r.Fail("IDENTITY_CLIENT_ID and IDENTITY_CLIENT_SECRET go together (the output of identity service create)")
 	}
 	if u, err := url.Parse(c.IdentityURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		r.Fail("IDENTITY_URL=%q: want an http(s) URL", c.IdentityURL)

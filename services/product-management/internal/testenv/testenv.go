@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -43,11 +44,12 @@ const Issuer = "https://identity.flowkiwi.test"
 
 // Identity is a running identity service.
 type Identity struct {
-	tb    testing.TB
-	URL   string
-	dbURL string
-	env   map[string]string
-	proc  *Process
+	tb      testing.TB
+	URL     string
+	dbURL   string
+	env     map[string]string
+	proc    *Process
+	service map[string]string // the service credential's settings, once made
 }
 
 // StartIdentity starts identity on a fresh database and a loopback port the kernel picks (the
@@ -116,6 +118,21 @@ func (i *Identity) CLI(out any, args ...string) {
 	if err := json.Unmarshal(stdout, out); err != nil {
 		i.tb.Fatalf("identity %v printed %q: %v", args, stdout, err)
 	}
+}
+
+// FollowEnv is the settings that make product-management follow identity's change stream: a
+// service credential made once with identity's CLI (identity service create).
+func (i *Identity) FollowEnv() map[string]string {
+	i.tb.Helper()
+	if i.service == nil {
+		var creds struct {
+			ClientID     string `json:"client_id"`
+			ClientSecret string `json:"client_secret"`
+		}
+		i.CLI(&creds, "service", "create", "--name", "product-management")
+		i.service = map[string]string{"IDENTITY_CLIENT_ID": creds.ClientID, "IDENTITY_CLIENT_SECRET": creds.ClientSecret}
+	}
+	return maps.Clone(i.service)
 }
 
 // Partner is a partner with a token and generated clients for both services.
