@@ -174,6 +174,65 @@ func TestReadModelCommands(t *testing.T) {
 	}
 }
 
+// instance purge deletes an instance's rows from every table with an instance_id column, stops
+// its webhooks first, records the purge, leaves other instances alone, and refuses bad arguments.
+func TestInstancePurgeCommand(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testdb.NewURL(t, pmdb.Migrations())
+	getenv := func(k string) string {
+		return map[string]string{"DATABASE_URL": db, "LOG_LEVEL": "error"}[k]
+	}
+	pool, err := pgxpool.New(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	doomed, kept := uuid.New(), uuid.New()
+	for _, instance := range []uuid.UUID{doomed, kept} {
+		for range 3 {
+			product := uuid.New()
+			if _, err := pool.Exec(ctx, `insert into products (instance_id, id) values ($1, $2)`, instance, product); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := pool.Exec(ctx, `insert into product_documents (instance_id, product_id, doc) values ($1, $2, product_document($1, $2))`, instance, product); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := pool.Exec(ctx, `insert into webhook_subscriptions (instance_id, id, url, events, secret) values ($1, $2, 'https://hooks.example.com', '{product.*}', 'whsec_x')`,
+			instance, uuid.New()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := run(ctx, []string{"instance", "purge", "--instance", doomed.String()}, getenv); err != nil {
+		t.Fatal(err)
+	}
+	count := func(instance uuid.UUID) (n int) {
+		t.Helper()
+		if err := pool.QueryRow(ctx, `select (select count(*) from products where instance_id = $1) + (select count(*) from product_documents where instance_id = $1)
+			+ (select count(*) from webhook_subscriptions where instance_id = $1)`, instance).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(doomed); n != 0 {
+		t.Fatalf("%d rows of the purged instance are left", n)
+	}
+	if n := count(kept); n != 7 {
+		t.Fatalf("the other instance has %d rows, want 7", n)
+	}
+	var products, subscriptions int64
+	if err := pool.QueryRow(ctx, `select (rows_deleted->>'products')::bigint, (rows_deleted->>'webhook_subscriptions')::bigint from instance_purges
+		where purged_instance = $1 and completed_at is not null`, doomed).Scan(&products, &subscriptions); err != nil || products != 3 || subscriptions != 1 {
+		t.Fatalf("instance_purges: %d products, %d subscriptions (%v)", products, subscriptions, err)
+	}
+	for _, args := range [][]string{{"instance"}, {"instance", "purge"}, {"instance", "purge", "--instance", "acme-eu"}, {"instance", "explode"}} {
+		if err := run(ctx, args, getenv); err == nil {
+			t.Errorf("%v succeeded", args)
+		}
+	}
+}
+
 // --help needs no configuration: it lists the commands and every setting with its default.
 func TestHelpListsEverySetting(t *testing.T) {
 	t.Parallel()
