@@ -267,8 +267,11 @@ func (s *Store) RecordAttempt(ctx context.Context, instance, delivery uuid.UUID,
 func (s *Store) Backlog(ctx context.Context) (int64, time.Duration, error) {
 	var pending int64
 	var age float64
+	// Each instance's oldest undispatched event is the one after its dispatched position.
 	err := s.pool.QueryRow(ctx, `select (select count(*) from webhook_deliveries where status = 'pending'),
-		coalesce((select extract(epoch from now() - min(e.created_at)) from events e, webhook_dispatch c
-			where c.id = 1 and (e.tx_id, e.seq) > (c.tx_id, c.seq)), 0)`).Scan(&pending, &age)
+		coalesce((select extract(epoch from now() - min(e.created_at))
+			from event_heads h left join webhook_dispatched d on d.instance_id = h.instance_id
+			join events e on e.instance_id = h.instance_id and e.position = coalesce(d.position, 0) + 1
+			where h.position > coalesce(d.position, 0)), 0)`).Scan(&pending, &age)
 	return pending, time.Duration(age * float64(time.Second)), wrap(err)
 }
