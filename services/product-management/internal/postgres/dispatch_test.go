@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -71,5 +72,32 @@ func TestDispatchTakesInstancesInTurnsAndPassesExpiredEvents(t *testing.T) {
 	}
 	if queued[busy] != 30 || queued[quiet] != 1 || queued[expired] != 0 {
 		t.Fatalf("in the end queued %v; want every event once", queued)
+	}
+}
+
+// The backlog's age is that of the oldest event not yet dispatched, across instances, and 0 once
+// every event is (it read the emptied single cursor before, and so was always 0).
+func TestBacklogAgeIsTheOldestUndispatchedEvents(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.New(t, pmdb.Migrations())
+	store := postgres.New(pool)
+	instance := uuid.New()
+	if err := store.Atomically(ctx, func(ctx context.Context) error {
+		return store.RecordEvents(ctx, instance, []catalog.NewEvent{{ID: uuid.New(), Type: "product.created", Resource: "p", Data: []byte(`{}`)}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `update events set created_at = now() - interval '90 seconds' where instance_id = $1`, instance); err != nil {
+		t.Fatal(err)
+	}
+	if _, age, err := store.Backlog(ctx); err != nil || age < 89*time.Second || age > 120*time.Second {
+		t.Fatalf("backlog age %s (%v), want about 90 s", age, err)
+	}
+	if _, err := store.Dispatch(ctx, 10, func(context.Context, pgx.Tx, []webhook.Queued) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, age, err := store.Backlog(ctx); err != nil || age != 0 {
+		t.Fatalf("backlog age %s (%v) once dispatched, want 0", age, err)
 	}
 }
