@@ -108,6 +108,62 @@ func (c *Cluster) Start(ctx context.Context) error {
 	return nil
 }
 
+// Standby makes a streaming standby of c (which must run) as a cluster of its own in opts.Dir on
+// opts.Port, and starts it: pg_basebackup -R with a physical replication slot named after the
+// standby's port, so the primary keeps the WAL the standby has not received yet while it is down.
+// settings are added to the standby's configuration (recovery_min_apply_delay = '2s', say). A
+// standby made before in opts.Dir is started as it is.
+func (c *Cluster) Standby(ctx context.Context, opts Options, settings ...string) (*Cluster, error) {
+	if opts.BinDirs == nil {
+		opts.BinDirs, opts.OnlyBinDirs = []string{c.bin}, true // the primary's version
+	}
+	s, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.prepareDir(); err != nil {
+		return nil, err
+	}
+	data := filepath.Join(s.opts.Dir, "data")
+	if _, err := os.Stat(filepath.Join(data, "PG_VERSION")); err != nil {
+		_ = os.RemoveAll(data)
+		slot := fmt.Sprintf("standby_%d", s.opts.Port)
+		conn, err := pgx.Connect(ctx, c.URL())
+		if err != nil {
+			return nil, err
+		}
+		_, err = conn.Exec(ctx, `select pg_create_physical_replication_slot($1) where not exists (
+			select 1 from pg_replication_slots where slot_name = $1)`, slot)
+		conn.Close(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("pgcluster: replication slot: %w", err)
+		}
+		if err := s.run(ctx, "pg_basebackup", "-h", "127.0.0.1", "-p", strconv.Itoa(c.opts.Port), "-U", "postgres",
+			"-D", data, "-R", "-S", slot, "-X", "stream", "--no-sync", "-c", "fast"); err != nil {
+			return nil, err
+		}
+		if len(settings) > 0 {
+			f, err := os.OpenFile(filepath.Join(data, "postgresql.auto.conf"), os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				return nil, fmt.Errorf("pgcluster: %w", err)
+			}
+			_, err = f.WriteString(strings.Join(settings, "\n") + "\n")
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return nil, fmt.Errorf("pgcluster: %w", err)
+			}
+		}
+	}
+	return s, s.Start(ctx)
+}
+
+// Promote makes a standby the primary (pg_ctl promote, waiting until it accepts writes).
+func (c *Cluster) Promote(ctx context.Context) error {
+	return c.run(ctx, "pg_ctl", "-D", filepath.Join(c.opts.Dir, "data"), "-w", "promote")
+}
+
 // Stop stops the cluster cleanly (pg_ctl -m fast: sessions are ended, then a checkpoint).
 func (c *Cluster) Stop(ctx context.Context) error { return c.stop(ctx, "fast") }
 
