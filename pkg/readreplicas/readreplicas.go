@@ -1,0 +1,260 @@
+// Package readreplicas sends reads to PostgreSQL streaming standbys without losing
+// read-your-writes, as GitLab's database load balancing does: a write's answer carries a
+// consistency token, the primary's WAL position once it committed; a read with a token goes to a
+// standby that has replayed at least that far (waiting a little for one), else to the primary. A
+// read without one may go to any standby no further behind than the lag bound. The router learns
+// each standby's replay position by asking it every PollEvery; a standby that does not answer, or
+// lags past the bound, leaves the rotation until it answers and catches up.
+package readreplicas
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/flowkiwi/platform/pkg/pgerr"
+)
+
+// LSN is a WAL position (pg_lsn): what a consistency token carries.
+type LSN uint64
+
+// ParseLSN reads PostgreSQL's text form, "16/B374D848".
+func ParseLSN(s string) (LSN, error) {
+	hi, lo, ok := strings.Cut(s, "/")
+	if !ok {
+		return 0, fmt.Errorf("readreplicas: %q is not a WAL position", s)
+	}
+	h, err := strconv.ParseUint(hi, 16, 32)
+	if err != nil {
+		return 0, fmt.Errorf("readreplicas: %q is not a WAL position", s)
+	}
+	l, err := strconv.ParseUint(lo, 16, 32)
+	if err != nil {
+		return 0, fmt.Errorf("readreplicas: %q is not a WAL position", s)
+	}
+	return LSN(h<<32 | l), nil
+}
+
+func (l LSN) String() string { return fmt.Sprintf("%X/%X", uint64(l)>>32, uint64(l)&0xFFFFFFFF) }
+
+// Options tune a Router.
+type Options struct {
+	MaxLag    time.Duration // a standby further behind leaves the rotation (default 1 s)
+	Wait      time.Duration // how long a read with a token waits for a standby to catch up (default 100 ms)
+	PollEvery time.Duration // how often each standby is asked its replay position (default 50 ms)
+	Logger    *slog.Logger
+}
+
+// Router picks the pool a read goes to.
+type Router struct {
+	primary  *pgxpool.Pool
+	standbys []*standby
+	opts     Options
+
+	mu      sync.Mutex
+	history []sample // the primary's WAL positions over the last MaxLag and a little more
+}
+
+type sample struct {
+	at  time.Time
+	lsn LSN
+}
+
+type standby struct {
+	pool     *pgxpool.Pool
+	name     string
+	replayed atomic.Uint64 // the last replay position it reported
+	inRota   atomic.Bool
+	served   atomic.Int64
+}
+
+// New returns a router over the primary and its standbys; Run keeps it informed.
+func New(primary *pgxpool.Pool, standbys []*pgxpool.Pool, opts Options) *Router {
+	if opts.MaxLag <= 0 {
+		opts.MaxLag = time.Second
+	}
+	if opts.Wait <= 0 {
+		opts.Wait = 100 * time.Millisecond
+	}
+	if opts.PollEvery <= 0 {
+		opts.PollEvery = 50 * time.Millisecond
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	r := &Router{primary: primary, opts: opts}
+	for _, p := range standbys {
+		c := p.Config().ConnConfig
+		r.standbys = append(r.standbys, &standby{pool: p, name: fmt.Sprintf("%s:%d", c.Host, c.Port)})
+	}
+	return r
+}
+
+// Token is the consistency token of what has committed on the primary so far: taken after a
+// write's commit, a read that sends it back sees the write.
+func (r *Router) Token(ctx context.Context) (LSN, error) {
+	var s string
+	if err := r.primary.QueryRow(ctx, `select pg_current_wal_lsn()::text`).Scan(&s); err != nil {
+		return 0, err
+	}
+	return ParseLSN(s)
+}
+
+// ErrNoStandby says a server answered that it is no standby (a promoted one, say).
+var ErrNoStandby = errors.New("readreplicas: the server is not a standby")
+
+// For returns the pool a read goes to: with a token (non-zero), a standby in rotation that has
+// replayed it, waiting up to Wait for one; without, any standby in rotation; else the primary.
+func (r *Router) For(ctx context.Context, token LSN) *pgxpool.Pool {
+	if s := r.pick(token); s != nil {
+		return s.pool
+	}
+	if token == 0 || len(r.standbys) == 0 {
+		return r.primary
+	}
+	// Ask the standbys in rotation directly until one has replayed the token: the poll's view is
+	// up to PollEvery old, and a standby usually replays a commit within milliseconds.
+	deadline := time.Now().Add(r.opts.Wait)
+	for {
+		for _, s := range r.standbys {
+			if !s.inRota.Load() {
+				continue
+			}
+			if lsn, err := replayed(ctx, s.pool); err == nil && lsn >= token {
+				s.replayed.Store(uint64(max(lsn, LSN(s.replayed.Load()))))
+				s.served.Add(1)
+				return s.pool
+			}
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return r.primary
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// replayed asks a standby how far it has replayed; a server that is no standby answers an error.
+func replayed(ctx context.Context, pool *pgxpool.Pool) (LSN, error) {
+	var text *string
+	if err := pool.QueryRow(ctx, `select pg_last_wal_replay_lsn()::text`).Scan(&text); err != nil {
+		return 0, err
+	}
+	if text == nil {
+		return 0, ErrNoStandby
+	}
+	return ParseLSN(*text)
+}
+
+func (r *Router) pick(token LSN) *standby {
+	n := len(r.standbys)
+	if n == 0 {
+		return nil
+	}
+	start := rand.IntN(n)
+	for i := range n {
+		s := r.standbys[(start+i)%n]
+		if s.inRota.Load() && LSN(s.replayed.Load()) >= token {
+			s.served.Add(1)
+			return s
+		}
+	}
+	return nil
+}
+
+// Served counts the reads each standby (by host:port) was chosen for, and the primary's under "".
+func (r *Router) Served() map[string]int64 {
+	out := map[string]int64{}
+	for _, s := range r.standbys {
+		out[s.name] = s.served.Load()
+	}
+	return out
+}
+
+// Run asks the primary its position and each standby its replay position every PollEvery until
+// ctx ends.
+func (r *Router) Run(ctx context.Context) {
+	t := time.NewTicker(r.opts.PollEvery)
+	defer t.Stop()
+	for {
+		r.poll(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// poll takes one round of positions.
+func (r *Router) poll(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, r.opts.PollEvery*2)
+	defer cancel()
+	now := time.Now()
+	if lsn, err := r.Token(ctx); err == nil {
+		r.mu.Lock()
+		r.history = append(r.history, sample{at: now, lsn: lsn})
+		for len(r.history) > 1 && now.Sub(r.history[1].at) > r.opts.MaxLag {
+			r.history = r.history[1:]
+		}
+		r.mu.Unlock()
+	}
+	// A standby is in rotation when it has replayed what the primary had written MaxLag ago.
+	r.mu.Lock()
+	var bound LSN
+	for _, h := range r.history {
+		if now.Sub(h.at) >= r.opts.MaxLag {
+			bound = h.lsn
+		}
+	}
+	r.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, s := range r.standbys {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lsn, err := replayed(ctx, s.pool)
+			if err != nil { // down, or not a standby (promoted): out of rotation
+				if s.inRota.Swap(false) {
+					r.opts.Logger.Warn("a standby left the read rotation: it does not answer as a standby", "standby", s.name, "error", err)
+				}
+				return
+			}
+			s.replayed.Store(uint64(lsn))
+			in := lsn >= bound
+			if was := s.inRota.Swap(in); was != in {
+				r.opts.Logger.Info("a standby's read rotation changed", "standby", s.name, "in", in, "replayed", lsn, "bound", bound)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// Read runs read on the pool For picks; when that is a standby and it fails for want of the
+// server (down, restarting, promoted), the standby leaves the rotation and read runs again on the
+// primary: a standby lost mid-load costs no failed read. Errors of the read itself are returned.
+func (r *Router) Read(ctx context.Context, token LSN, read func(pool *pgxpool.Pool) error) error {
+	pool := r.For(ctx, token)
+	err := read(pool)
+	if err == nil || pool == r.primary || ctx.Err() != nil || !serverLost(err) {
+		return err
+	}
+	for _, s := range r.standbys {
+		if s.pool == pool && s.inRota.Swap(false) {
+			r.opts.Logger.Warn("a standby left the read rotation: a read on it failed", "standby", s.name, "error", err)
+		}
+	}
+	return read(r.primary)
+}
+
+// serverLost reports an error that says the server could not serve (down, restarting, out of
+// connections, a statement cut by its timeout), not that the read was wrong.
+func serverLost(err error) bool { return pgerr.Unavailable(err) != nil }
