@@ -164,6 +164,31 @@ func (c *Cluster) Promote(ctx context.Context) error {
 	return c.run(ctx, "pg_ctl", "-D", filepath.Join(c.opts.Dir, "data"), "-w", "promote")
 }
 
+// Crash kills the postmaster with SIGKILL, as `kill -9` would: no shutdown, no checkpoint; its
+// backends end as they notice. It waits until the port no longer answers.
+func (c *Cluster) Crash(ctx context.Context) error {
+	pidFile, err := os.ReadFile(filepath.Join(c.opts.Dir, "data", "postmaster.pid"))
+	if err != nil {
+		return fmt.Errorf("pgcluster: not running: %w", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(pidFile), "\n", 2)[0]))
+	if err != nil {
+		return fmt.Errorf("pgcluster: postmaster.pid: %w", err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		return fmt.Errorf("pgcluster: kill -9 %d: %w", pid, err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); Answers(ctx, c.URL()); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return errors.New("pgcluster: the server still answers after kill -9")
+		}
+	}
+	return nil
+}
+
+// Remove deletes the cluster's directory (its server must be stopped).
+func (c *Cluster) Remove() error { return os.RemoveAll(c.opts.Dir) }
+
 // Stop stops the cluster cleanly (pg_ctl -m fast: sessions are ended, then a checkpoint).
 func (c *Cluster) Stop(ctx context.Context) error { return c.stop(ctx, "fast") }
 
