@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/flowkiwi/platform/pkg/periodic"
 	"github.com/flowkiwi/platform/services/identity/internal/changestream"
 	"github.com/flowkiwi/platform/services/identity/internal/partner"
 )
@@ -91,9 +92,12 @@ func (s *Store) ServiceChanges(ctx context.Context, after int64, limit int) ([]c
 // ExpireServiceChanges deletes stream changes older than keep, a batch at a time: a follower
 // further behind than that has lost them (its operator is told by its readiness).
 func (s *Store) ExpireServiceChanges(ctx context.Context, keep time.Duration) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `delete from service_changes where position in (
-		select position from service_changes where created_at < $1 limit $2)`, time.Now().Add(-keep), expiryBatch)
-	return tag.RowsAffected(), wrap(err)
+	cutoff := time.Now().Add(-keep)
+	return periodic.Drain(ctx, expiryBatch, func(ctx context.Context) (int64, error) {
+		tag, err := s.pool.Exec(ctx, `delete from service_changes where position in (
+			select position from service_changes where created_at < $1 limit $2)`, cutoff, expiryBatch)
+		return tag.RowsAffected(), wrap(err)
+	})
 }
 
 // ChangeSignal listens for identity_service_changes on a connection of its own and wakes the
