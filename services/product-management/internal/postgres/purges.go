@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -52,20 +53,49 @@ func (s *Store) PurgeInstance(ctx context.Context, instance uuid.UUID, until tim
 		return Purge{}, false, err
 	}
 	counts := map[string]int64{}
-	for _, table := range tables {
+	// A table that references itself (categories' parents, on delete restrict) would refuse a
+	// batch holding a parent whose child is in a later one: its references are cleared first.
+	selfRefs, err := s.selfReferences(ctx)
+	if err != nil {
+		return Purge{}, false, err
+	}
+	for table, columns := range selfRefs {
+		sets := make([]string, len(columns))
+		for i, c := range columns {
+			sets[i] = pgx.Identifier{c}.Sanitize() + " = null"
+		}
 		for {
-			tag, err := s.pool.Exec(ctx, fmt.Sprintf(`delete from %s where ctid = any(array(
-				select ctid from %[1]s where instance_id = $1 limit %d))`, pgx.Identifier{table}.Sanitize(), purgeBatch), instance)
+			tag, err := s.pool.Exec(ctx, fmt.Sprintf(`update %[1]s set %[2]s where ctid = any(array(
+				select ctid from %[1]s where instance_id = $1 and (%[3]s) limit %[4]d))`, pgx.Identifier{table}.Sanitize(), strings.Join(sets, ", "),
+				strings.Join(notNull(columns), " or "), purgeBatch), instance)
 			if err != nil {
 				return Purge{}, false, wrap(err)
 			}
 			if tag.RowsAffected() == 0 {
 				break
 			}
-			counts[table] += tag.RowsAffected()
-			failpoint.Hit("purge/batch")
-			if !until.IsZero() && time.Now().After(until) {
-				return Purge{Instance: instance, Rows: counts}, false, s.addPurged(ctx, instance, counts, false)
+		}
+	}
+	// Passes until one deletes nothing: a job still writing for the instance (an import's batch
+	// in flight as the purge began) cannot leave rows behind a table already passed.
+	for pass, deleted := 0, int64(1); deleted > 0 && pass < 3; pass++ {
+		deleted = 0
+		for _, table := range tables {
+			for {
+				tag, err := s.pool.Exec(ctx, fmt.Sprintf(`delete from %s where ctid = any(array(
+				select ctid from %[1]s where instance_id = $1 limit %d))`, pgx.Identifier{table}.Sanitize(), purgeBatch), instance)
+				if err != nil {
+					return Purge{}, false, wrap(err)
+				}
+				if tag.RowsAffected() == 0 {
+					break
+				}
+				counts[table] += tag.RowsAffected()
+				deleted += tag.RowsAffected()
+				failpoint.Hit("purge/batch")
+				if !until.IsZero() && time.Now().After(until) {
+					return Purge{Instance: instance, Rows: counts}, false, s.addPurged(ctx, instance, counts, false)
+				}
 			}
 		}
 	}
@@ -113,6 +143,35 @@ func (s *Store) InstancePurge(ctx context.Context, instance uuid.UUID) (Purge, e
 	}
 	p.RequestedAt = p.RequestedAt.UTC()
 	return p, wrap(json.Unmarshal(rows, &p.Rows))
+}
+
+// selfReferences lists, per tenant table, the columns of its foreign keys to itself other than
+// instance_id (nullable ones: a self-reference is optional by nature).
+func (s *Store) selfReferences(ctx context.Context) (map[string][]string, error) {
+	rows, err := s.pool.Query(ctx, `select c.conrelid::regclass::text, a.attname from pg_constraint c
+		cross join unnest(c.conkey) as k(n) join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.n
+		where c.contype = 'f' and c.conrelid = c.confrelid and c.connamespace = current_schema()::regnamespace
+			and a.attname <> 'instance_id' and not a.attnotnull`)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out := map[string][]string{}
+	var table, column string
+	_, err = pgx.ForEachRow(rows, []any{&table, &column}, func() error {
+		if !slices.Contains(out[table], column) {
+			out[table] = append(out[table], column)
+		}
+		return nil
+	})
+	return out, wrap(err)
+}
+
+func notNull(columns []string) []string {
+	out := make([]string, len(columns))
+	for i, c := range columns {
+		out[i] = pgx.Identifier{c}.Sanitize() + " is not null"
+	}
+	return out
 }
 
 // purgeOrder lists the tables with an instance_id column: webhook subscriptions first, then every
