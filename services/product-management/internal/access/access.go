@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -111,7 +112,8 @@ func (c *Checker) Check(ctx context.Context, p accesstoken.Principal, handle str
 	c.misses++
 	asked := c.forgotten
 	c.mu.Unlock()
-	shared := c.group.DoChan(k.partner.String()+"|"+k.client+"|"+k.org.String()+"|"+handle, func() (any, error) {
+	// The key holds the Forget generation: a request after a Forget never joins a call made before it.
+	shared := c.group.DoChan(k.partner.String()+"|"+k.client+"|"+k.org.String()+"|"+handle+"|"+strconv.FormatUint(asked, 10), func() (any, error) {
 		// Detached from one caller's cancellation: the answer serves every waiting caller.
 		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
 		defer cancel()

@@ -58,7 +58,7 @@ func TestAJoinedCheckEndsWithItsCallersContext(t *testing.T) {
 func TestForgetDropsWhatANarrowingNames(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int64
-	release := make(chan struct{}, 1)
+	release := make(chan struct{}, 2)
 	identityAPI := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
 		if r.URL.Path == "/access/instances/slow" {
@@ -113,16 +113,20 @@ func TestForgetDropsWhatANarrowingNames(t *testing.T) {
 			}
 		})
 	}
-	t.Run("an answer in flight", func(t *testing.T) {
+	inFlight := func(p accesstoken.Principal, during func()) {
+		t.Helper()
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			_, _ = c.Check(ctx, a, "slow", orgA)
+			_, _ = c.Check(ctx, p, "slow", orgA)
 		}()
 		time.Sleep(100 * time.Millisecond) // the call is at identity
-		c.Forget(Narrowed{Partner: a.PartnerID})
+		during()
 		release <- struct{}{}
 		<-done
+	}
+	t.Run("an answer in flight is not kept", func(t *testing.T) {
+		inFlight(a, func() { c.Forget(Narrowed{Partner: a.PartnerID}) })
 		before := calls.Load()
 		go func() { release <- struct{}{} }()
 		if _, err := c.Check(ctx, a, "slow", orgA); err != nil {
@@ -131,5 +135,22 @@ func TestForgetDropsWhatANarrowingNames(t *testing.T) {
 		if calls.Load() == before {
 			t.Fatal("the answer asked for before the Forget was kept")
 		}
+	})
+	t.Run("a request after a Forget does not join a call made before it", func(t *testing.T) {
+		inFlight(b, func() {
+			c.Forget(Narrowed{Partner: b.PartnerID})
+			began := calls.Load()
+			joined := make(chan struct{})
+			go func() {
+				defer close(joined)
+				_, _ = c.Check(ctx, b, "slow", orgA)
+			}()
+			time.Sleep(100 * time.Millisecond)
+			if calls.Load() != began+1 {
+				t.Errorf("the request after the Forget made %d calls of its own, want 1", calls.Load()-began)
+			}
+			release <- struct{}{}
+			<-joined
+		})
 	})
 }
