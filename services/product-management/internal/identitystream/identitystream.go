@@ -196,6 +196,7 @@ type Follower struct {
 	request RequestPurge
 	enqueue Enqueue
 	logger  *slog.Logger
+	resumed bool // unfinished purges queued again once per process, not at every retry
 }
 
 // NewFollower returns the follower of source keeping its position in pool's database.
@@ -242,8 +243,11 @@ func (f *Follower) lead(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, `insert into identity_stream (position, updated_at) values (0, now()) on conflict do nothing`); err != nil {
 		return err
 	}
-	if err := f.resume(ctx, conn.Conn()); err != nil {
-		return err
+	if !f.resumed {
+		if err := f.resume(ctx, conn.Conn()); err != nil {
+			return err
+		}
+		f.resumed = true
 	}
 	for ctx.Err() == nil {
 		var position int64
@@ -253,6 +257,10 @@ func (f *Follower) lead(ctx context.Context) error {
 		page, err := f.source.Read(ctx, position, Wait)
 		if err != nil {
 			return err
+		}
+		if len(page.Items) > 0 && page.Items[0].Position > position+1 {
+			f.logger.Error("identity expired changes before the follower read them: instances deleted meanwhile wait for `product-management instance purge`",
+				"from", position+1, "to", page.Items[0].Position-1)
 		}
 		for _, c := range page.Items {
 			if err := f.handle(ctx, conn.Conn(), c); err != nil {
