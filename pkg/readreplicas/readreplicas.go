@@ -130,7 +130,7 @@ func (r *Router) For(ctx context.Context, token LSN) *pgxpool.Pool {
 				continue
 			}
 			if lsn, err := replayed(ctx, s.pool); err == nil && lsn >= token {
-				s.replayed.Store(uint64(max(lsn, LSN(s.replayed.Load()))))
+				s.advance(lsn)
 				s.served.Add(1)
 				return s.pool
 			}
@@ -142,10 +142,22 @@ func (r *Router) For(ctx context.Context, token LSN) *pgxpool.Pool {
 	}
 }
 
-// replayed asks a standby how far it has replayed; a server that is no standby answers an error.
+// advance raises the standby's known replay position to lsn, never lowering it: a direct answer
+// racing a poll must not put back a position the poll has already replaced.
+func (s *standby) advance(lsn LSN) {
+	for {
+		old := s.replayed.Load()
+		if uint64(lsn) <= old || s.replayed.CompareAndSwap(old, uint64(lsn)) {
+			return
+		}
+	}
+}
+
+// replayed asks a standby how far it has replayed; a server out of recovery (a promoted standby,
+// a primary) answers ErrNoStandby: it leaves the rotation.
 func replayed(ctx context.Context, pool *pgxpool.Pool) (LSN, error) {
 	var text *string
-	if err := pool.QueryRow(ctx, `select pg_last_wal_replay_lsn()::text`).Scan(&text); err != nil {
+	if err := pool.QueryRow(ctx, `select case when pg_is_in_recovery() then pg_last_wal_replay_lsn()::text end`).Scan(&text); err != nil {
 		return 0, err
 	}
 	if text == nil {

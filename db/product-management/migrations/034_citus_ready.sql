@@ -11,8 +11,8 @@ drop function if exists event_position();
 
 -- The single dispatch cursor (a stored transaction id, node-local under Citus) was emptied by
 -- migration 027 when each instance got its own (webhook_dispatched); the backlog metric read it
--- still, and so reported no age. It reads webhook_dispatched now.
-drop table if exists webhook_dispatch;
+-- still, and so reported no age. It reads webhook_dispatched now; the table stays while the
+-- previous version, whose metric reads it, may run beside this one (a later migration drops it).
 
 -- An event's id is unique with its instance: a unique index without the distribution column is
 -- one Citus cannot keep across shards. Reads by id name the instance too.

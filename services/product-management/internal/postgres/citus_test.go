@@ -24,6 +24,9 @@ var notDistributed = map[string]string{
 	"identity_stream":  "local", // the follower's single position
 	"instance_purges":  "local", // one row per deleted instance, written by the follower and the purge job
 	"schema_version":   "local", // tern's
+	// The emptied single dispatch cursor, kept for the previous version's backlog metric during a
+	// rollout (migration 034); dropped by a later migration.
+	"webhook_dispatch": "local",
 	// River's queue: jobs of every instance, locked and polled with FOR UPDATE SKIP LOCKED across
 	// tenants, which Citus allows only on one node: the coordinator keeps them.
 	"river_job": "local", "river_leader": "local", "river_migration": "local", "river_notification": "local", "river_queue": "local",
@@ -35,7 +38,8 @@ var legacyXids = map[string]string{
 	// Compared only with cursors handed out before the feed was numbered (migration 027), never with
 	// a live transaction id: those cursors end with the events they point at (EVENT_RETENTION, 30
 	// days: after January 2027).
-	"events.tx_id": "cursors of the feed before migration 027",
+	"events.tx_id":           "cursors of the feed before migration 027",
+	"webhook_dispatch.tx_id": "the emptied single dispatch cursor (see notDistributed)",
 }
 
 // allowedTriggers may stay on distributed tables (citus.enable_unsafe_triggers); each touches only
