@@ -131,9 +131,12 @@ func TestDeletedInstanceIsPurged(t *testing.T) {
 			org := owner.Org(t, "Acme")
 			doomed := owner.Instance(t, org, "doomed")
 			owner.Instance(t, org, "kept")
-			receiver := &arrivals{}
-			hooks := httptest.NewServer(receiver)
+			// Each instance's webhooks go to a receiver of its own: the kept instance's deliveries go
+			// on after the deletion, as they should.
+			receiver, keptReceiver := &arrivals{}, &arrivals{}
+			hooks, keptHooks := httptest.NewServer(receiver), httptest.NewServer(keptReceiver)
 			t.Cleanup(hooks.Close)
+			t.Cleanup(keptHooks.Close)
 			db := testdb.NewURL(t, pmdb.Migrations())
 			env := id.FollowEnv()
 			env["WEBHOOK_ALLOW_PRIVATE_TARGETS"] = "true"
@@ -142,7 +145,7 @@ func TestDeletedInstanceIsPurged(t *testing.T) {
 			}
 			proc := testenv.StartPMProcess(t, id, testenv.PMProcessOptions{DatabaseURL: db, Env: env, Failpoints: killed})
 			catalogOf(t, proc.Client(owner, "doomed", org), hooks.URL, 1000)
-			catalogOf(t, proc.Client(owner, "kept", org), hooks.URL, 10)
+			catalogOf(t, proc.Client(owner, "kept", org), keptHooks.URL, 10)
 			pool, err := pgxpool.New(ctx, db)
 			if err != nil {
 				t.Fatal(err)
