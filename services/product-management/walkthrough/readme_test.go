@@ -7,7 +7,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -18,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowkiwi/platform/pkg/pgcluster"
 	"github.com/flowkiwi/platform/pkg/testdb"
 	"github.com/flowkiwi/platform/services/product-management/internal/testenv"
 )
@@ -202,12 +202,11 @@ func serverOf(t *testing.T, dbURL string) string {
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := pgcluster.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 func repoRoot(t *testing.T) string {

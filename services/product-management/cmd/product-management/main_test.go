@@ -131,20 +131,24 @@ func waitFor(t *testing.T, ok func() bool) {
 	t.Fatal("timed out")
 }
 
+// commandDatabase is a migrated database for a command: the environment run reads, and a pool on it.
+func commandDatabase(t *testing.T) (func(string) string, *pgxpool.Pool) {
+	t.Helper()
+	db := testdb.NewURL(t, pmdb.Migrations())
+	pool, err := pgxpool.New(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return func(k string) string { return map[string]string{"DATABASE_URL": db, "LOG_LEVEL": "error"}[k] }, pool
+}
+
 // readmodel verify passes on a consistent database and fails naming the count after a document
 // was changed behind the change path; rebuild repairs it; bad arguments are refused.
 func TestReadModelCommands(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := testdb.NewURL(t, pmdb.Migrations())
-	getenv := func(k string) string {
-		return map[string]string{"DATABASE_URL": db, "LOG_LEVEL": "error"}[k]
-	}
-	pool, err := pgxpool.New(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	getenv, pool := commandDatabase(t)
 	instance, product := uuid.New(), uuid.New()
 	if _, err := pool.Exec(ctx, `insert into products (instance_id, id) values ($1, $2)`, instance, product); err != nil {
 		t.Fatal(err)
@@ -179,15 +183,7 @@ func TestReadModelCommands(t *testing.T) {
 func TestInstancePurgeCommand(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := testdb.NewURL(t, pmdb.Migrations())
-	getenv := func(k string) string {
-		return map[string]string{"DATABASE_URL": db, "LOG_LEVEL": "error"}[k]
-	}
-	pool, err := pgxpool.New(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	getenv, pool := commandDatabase(t)
 	doomed, kept := uuid.New(), uuid.New()
 	for _, instance := range []uuid.UUID{doomed, kept} {
 		for range 3 {
