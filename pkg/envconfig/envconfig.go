@@ -67,6 +67,17 @@ func (r *Reader) String(name, def string) string {
 	return def
 }
 
+// List reads a comma-separated list (empty items dropped; default none).
+func (r *Reader) List(name string) []string {
+	var out []string
+	for item := range strings.SplitSeq(r.String(name, ""), ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
 // Duration returns a positive duration (Go syntax: 15m, 720h).
 func (r *Reader) Duration(name string, def time.Duration) time.Duration {
 	return r.duration(name, def, false)

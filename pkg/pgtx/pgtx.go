@@ -52,12 +52,29 @@ func In(ctx context.Context) (pgx.Tx, bool) {
 	return c.tx, true
 }
 
-// DB is the transaction ctx carries, else pool.
+type readKey struct{}
+
+// Reading makes the statements run through DB with ctx, outside a change, run on pool: a
+// standby's pool, chosen for a read by package readreplicas. Changes (Atomically, InTx) still
+// begin on the pool their callers give: the primary.
+func Reading(ctx context.Context, pool *pgxpool.Pool) context.Context {
+	return context.WithValue(ctx, readKey{}, pool)
+}
+
+// ReadPool is the pool Reading put in ctx, else pool.
+func ReadPool(ctx context.Context, pool *pgxpool.Pool) *pgxpool.Pool {
+	if p, ok := ctx.Value(readKey{}).(*pgxpool.Pool); ok {
+		return p
+	}
+	return pool
+}
+
+// DB is the transaction ctx carries, else the pool Reading chose, else pool.
 func DB(ctx context.Context, pool *pgxpool.Pool) Querier {
 	if tx, ok := In(ctx); ok {
 		return tx
 	}
-	return pool
+	return ReadPool(ctx, pool)
 }
 
 // Atomically runs fn in one transaction of pool that every DB and InTx with fn's ctx joins; inside

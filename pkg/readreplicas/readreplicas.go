@@ -20,8 +20,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/flowkiwi/platform/pkg/pgerr"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // LSN is a WAL position (pg_lsn): what a consistency token carries.
@@ -62,6 +61,8 @@ type Router struct {
 
 	mu      sync.Mutex
 	history []sample // the primary's WAL positions over the last MaxLag and a little more
+
+	primaryServed atomic.Int64
 }
 
 type sample struct {
@@ -115,11 +116,19 @@ var ErrNoStandby = errors.New("readreplicas: the server is not a standby")
 // For returns the pool a read goes to: with a token (non-zero), a standby in rotation that has
 // replayed it, waiting up to Wait for one; without, any standby in rotation; else the primary.
 func (r *Router) For(ctx context.Context, token LSN) *pgxpool.Pool {
+	pool, _ := r.Choose(ctx, token)
+	return pool
+}
+
+// Choose is For that also says how far the chosen server is known to be: what a read's answer can
+// promise (its consistency token).
+func (r *Router) Choose(ctx context.Context, token LSN) (*pgxpool.Pool, LSN) {
 	if s := r.pick(token); s != nil {
-		return s.pool
+		return s.pool, LSN(s.replayed.Load())
 	}
 	if token == 0 || len(r.standbys) == 0 {
-		return r.primary
+		r.primaryServed.Add(1)
+		return r.primary, r.primaryKnown()
 	}
 	// Ask the standbys in rotation directly until one has replayed the token: the poll's view is
 	// up to PollEvery old, and a standby usually replays a commit within milliseconds.
@@ -132,13 +141,41 @@ func (r *Router) For(ctx context.Context, token LSN) *pgxpool.Pool {
 			if lsn, err := replayed(ctx, s.pool); err == nil && lsn >= token {
 				s.advance(lsn)
 				s.served.Add(1)
-				return s.pool
+				return s.pool, lsn
 			}
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return r.primary
+			r.primaryServed.Add(1)
+			return r.primary, max(token, r.primaryKnown())
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Primary is the primary's pool.
+func (r *Router) Primary() *pgxpool.Pool { return r.primary }
+
+// Standbys counts the standbys the router knows, in rotation or not.
+func (r *Router) Standbys() int { return len(r.standbys) }
+
+// primaryKnown is the primary's WAL position at the last poll: a read on the primary sees at
+// least that.
+func (r *Router) primaryKnown() LSN {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.history) == 0 {
+		return 0
+	}
+	return r.history[len(r.history)-1].lsn
+}
+
+// leave takes the standby of pool out of the rotation until the next poll finds it answering and
+// caught up.
+func (r *Router) leave(pool *pgxpool.Pool, err error) {
+	for _, s := range r.standbys {
+		if s.pool == pool && s.inRota.Swap(false) {
+			r.opts.Logger.Warn("a standby left the read rotation: a read on it failed", "standby", s.name, "error", err)
+		}
 	}
 }
 
@@ -182,13 +219,35 @@ func (r *Router) pick(token LSN) *standby {
 	return nil
 }
 
-// Served counts the reads each standby (by host:port) was chosen for, and the primary's under "".
+// Served counts the reads each standby (by host:port) was chosen for, and the primary's under
+// "primary".
 func (r *Router) Served() map[string]int64 {
-	out := map[string]int64{}
+	out := map[string]int64{"primary": r.primaryServed.Load()}
 	for _, s := range r.standbys {
 		out[s.name] = s.served.Load()
 	}
 	return out
+}
+
+// Register exports the reads each server was chosen for (db_reads_total{server}) and whether each
+// standby is in the rotation (db_standby_in_rotation{server}).
+func (r *Router) Register(reg prometheus.Registerer) {
+	reads := func(server string, n func() int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "db_reads_total",
+			Help: "Reads routed to each database server (primary, or a standby's host:port).", ConstLabels: prometheus.Labels{"server": server}},
+			func() float64 { return float64(n()) })
+	}
+	reg.MustRegister(reads("primary", r.primaryServed.Load))
+	for _, s := range r.standbys {
+		reg.MustRegister(reads(s.name, s.served.Load), prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "db_standby_in_rotation",
+			Help: "1 while a standby serves reads (answering, and no further behind than REPLICA_MAX_LAG).", ConstLabels: prometheus.Labels{"server": s.name}},
+			func() float64 {
+				if s.inRota.Load() {
+					return 1
+				}
+				return 0
+			}))
+	}
 }
 
 // Run asks the primary its position and each standby its replay position every PollEvery until
@@ -259,14 +318,6 @@ func (r *Router) Read(ctx context.Context, token LSN, read func(pool *pgxpool.Po
 	if err == nil || pool == r.primary || ctx.Err() != nil || !serverLost(err) {
 		return err
 	}
-	for _, s := range r.standbys {
-		if s.pool == pool && s.inRota.Swap(false) {
-			r.opts.Logger.Warn("a standby left the read rotation: a read on it failed", "standby", s.name, "error", err)
-		}
-	}
+	r.leave(pool, err)
 	return read(r.primary)
 }
-
-// serverLost reports an error that says the server could not serve (down, restarting, out of
-// connections, a statement cut by its timeout), not that the read was wrong.
-func serverLost(err error) bool { return pgerr.Unavailable(err) != nil }

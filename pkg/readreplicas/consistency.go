@@ -1,0 +1,236 @@
+package readreplicas
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/labstack/echo/v4"
+
+	"github.com/flowkiwi/platform/pkg/pgerr"
+	"github.com/flowkiwi/platform/pkg/pgtx"
+)
+
+// Header carries consistency tokens: on every answer of the partners' API, and on a read that
+// must see what an earlier answer saw.
+const Header = "Flowkiwi-Consistency-Token"
+
+// Table is where each API client's last write is kept on the primary (each service's migrations
+// create it): client_id text primary key, token pg_lsn, written_at timestamptz.
+const Table = "client_write_tokens"
+
+// Consistency is the HTTP side of the router: a write's answer carries the primary's WAL position
+// after its commit; a read goes to the server Router.Choose picks for the token it sent or, when
+// it sent none, for its client's last write in the last StickFor (GitLab's sticking). The last
+// write is kept per client on the primary, written by the statement that takes the write's
+// token; a read without a token looks it up there, one statement for all the reads waiting at
+// that moment. Memory would not do: a write answered by another replica must be known here
+// before its client can ask, and no message between replicas is sure to beat the client.
+// Statements of a read run on the chosen pool (pgtx.Reading); a read that fails because its
+// standby went away runs again on the primary.
+type Consistency struct {
+	Router *Router
+	// Applies reports the requests that get tokens (the partners' API); others run on the
+	// primary, untouched.
+	Applies func(echo.Context) bool
+	// Client names who asks (the API client), for sticking; "" sticks nothing.
+	Client func(echo.Context) string
+	// StickFor is how long a client's reads without a token wait for its last write (default
+	// 30 s: a standby in rotation is at most MaxLag behind, so they seldom wait at all).
+	StickFor time.Duration
+	Logger   *slog.Logger
+
+	mu       sync.Mutex
+	queued   []*lastWrite // lookups waiting for the next statement
+	flushing bool         // a goroutine is making the lookups' statements
+}
+
+// lastWrite is a read's lookup of its client's last write.
+type lastWrite struct {
+	client string
+	token  LSN
+	done   chan struct{}
+}
+
+// Middleware routes the requests Applies to.
+func (c *Consistency) Middleware() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(ec echo.Context) error {
+			if c == nil || c.Router == nil || !c.Applies(ec) {
+				return next(ec)
+			}
+			req := ec.Request()
+			if req.Method != http.MethodGet && req.Method != http.MethodHead {
+				client, ctx := c.Client(ec), req.Context()
+				res := ec.Response()
+				res.Before(func() {
+					if res.Status >= 500 {
+						return
+					}
+					if lsn, err := c.wrote(ctx, client); err == nil {
+						res.Header().Set(Header, lsn.String())
+					}
+				})
+				return next(ec)
+			}
+			token, _ := ParseToken(req.Header.Get(Header)) // the spec's pattern refused a malformed one
+			ctx := req.Context()
+			if token == 0 && len(c.Router.standbys) > 0 {
+				token = c.lastWrite(ctx, c.Client(ec))
+			}
+			pool, seen := c.Router.Choose(ctx, token)
+			ec.Response().Header().Set(Header, max(token, seen).String())
+			ec.SetRequest(req.WithContext(pgtx.Reading(ctx, pool)))
+			err := next(ec)
+			if err == nil || pool == c.Router.primary || ec.Response().Committed || ctx.Err() != nil || !serverLost(err) {
+				return err
+			}
+			if !readOnly(err) { // a write attempted by a read is no fault of the standby
+				c.Router.leave(pool, err)
+			} else {
+				c.logger().Warn("a read wrote: it ran again on the primary", "path", ec.Path(), "error", err)
+			}
+			ec.SetRequest(req.WithContext(pgtx.Reading(ctx, c.Router.primary)))
+			return next(ec)
+		}
+	}
+}
+
+// ParseToken reads a consistency token ("" is none).
+func ParseToken(s string) (LSN, error) {
+	if s == "" {
+		return 0, nil
+	}
+	return ParseLSN(s)
+}
+
+// readOnly reports a write refused by a standby.
+func readOnly(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "25006"
+}
+
+// wrote takes the token of client's write that just committed and, when there are standbys,
+// keeps it as the client's last write in the same statement.
+func (c *Consistency) wrote(ctx context.Context, client string) (LSN, error) {
+	if len(c.Router.standbys) == 0 || client == "" {
+		return c.Router.Token(ctx)
+	}
+	var text string
+	err := c.Router.primary.QueryRow(ctx, `insert into `+Table+` as w (client_id, token, written_at)
+		values ($1, pg_current_wal_lsn(), now())
+		on conflict (client_id) do update set token = greatest(w.token, excluded.token), written_at = excluded.written_at
+		returning token::text`, client).Scan(&text)
+	if err != nil {
+		return 0, err
+	}
+	return ParseLSN(text)
+}
+
+func (c *Consistency) stickFor() time.Duration {
+	if c.StickFor > 0 {
+		return c.StickFor
+	}
+	return 30 * time.Second
+}
+
+func (c *Consistency) logger() *slog.Logger {
+	if c.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return c.Logger
+}
+
+// lastWrite is the token of client's last write if it was in the last StickFor, read from the
+// primary with the lookups of every read waiting meanwhile. When the primary does not answer, it
+// is the primary's position at the router's last poll (a write before that is seen).
+func (c *Consistency) lastWrite(ctx context.Context, client string) LSN {
+	if client == "" {
+		return 0
+	}
+	l := &lastWrite{client: client, done: make(chan struct{})}
+	c.mu.Lock()
+	c.queued = append(c.queued, l)
+	if !c.flushing {
+		c.flushing = true
+		go c.flush(context.WithoutCancel(ctx))
+	}
+	c.mu.Unlock()
+	select {
+	case <-l.done:
+		return l.token
+	case <-ctx.Done():
+		return 0
+	}
+}
+
+// flush makes the queued lookups' statements, one at a time, until none is queued: lookups that
+// arrive while one runs go together into the next.
+func (c *Consistency) flush(ctx context.Context) {
+	for {
+		c.mu.Lock()
+		batch := c.queued
+		c.queued = nil
+		if len(batch) == 0 {
+			c.flushing = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		c.lookUp(ctx, batch)
+	}
+}
+
+func (c *Consistency) lookUp(ctx context.Context, batch []*lastWrite) {
+	defer func() {
+		for _, l := range batch {
+			close(l.done)
+		}
+	}()
+	clients := make([]string, 0, len(batch))
+	for _, l := range batch {
+		clients = append(clients, l.client)
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	rows, err := c.Router.primary.Query(ctx, `select client_id, token::text from `+Table+`
+		where client_id = any($1) and written_at > now() - make_interval(secs => $2)`, clients, c.stickFor().Seconds())
+	tokens := map[string]LSN{}
+	if err == nil {
+		for rows.Next() {
+			var client, text string
+			if err = rows.Scan(&client, &text); err != nil {
+				break
+			}
+			if lsn, perr := ParseLSN(text); perr == nil {
+				tokens[client] = lsn
+			}
+		}
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+	}
+	if err != nil {
+		c.logger().Warn("read replicas: the last writes of reading clients could not be read; their reads wait for the primary's last known position", "error", err)
+		known := c.Router.primaryKnown()
+		for _, l := range batch {
+			l.token = known
+		}
+		return
+	}
+	for _, l := range batch {
+		l.token = tokens[l.client]
+	}
+}
+
+// Run keeps the router informed until ctx ends.
+func (c *Consistency) Run(ctx context.Context) { c.Router.Run(ctx) }
+
+// serverLost reports an error that says the server could not serve (down, restarting, out of
+// connections, a statement cut by its timeout, read-only), not that the read was wrong.
+func serverLost(err error) bool { return pgerr.Unavailable(err) != nil }
