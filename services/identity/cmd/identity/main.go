@@ -239,7 +239,16 @@ func serve(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *s
 	if err := app.Migrate(ctx, pool); err != nil {
 		return err
 	}
-	a, err := app.New(ctx, cfg, pool, logger, app.Options{Tracing: tr})
+	opts := app.Options{Tracing: tr, ReplicaMaxLag: cfg.ReplicaMaxLag}
+	for _, url := range cfg.DatabaseReadURLs {
+		standby, err := pgpool.New(ctx, url, cfg.Database) // connects lazily: a standby down at start only stays out of rotation
+		if err != nil {
+			return fmt.Errorf("DATABASE_READ_URLS: %w", err)
+		}
+		defer standby.Close()
+		opts.Standbys = append(opts.Standbys, standby)
+	}
+	a, err := app.New(ctx, cfg, pool, logger, opts)
 	if err != nil {
 		return err
 	}
@@ -250,6 +259,7 @@ func serve(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *s
 	go a.Idempotency.ExpireEvery(ctx, time.Minute)
 	go a.ExpireEvents(ctx, 30*24*time.Hour, logger)
 	go a.Changes.Run(ctx)
+	go a.Replicas.Run(ctx)
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,
 		Handler:           a.Handler,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
 
 	identitydb "github.com/flowkiwi/platform/db/identity"
 	"github.com/flowkiwi/platform/pkg/accesstoken"
@@ -19,6 +20,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/migrate"
 	"github.com/flowkiwi/platform/pkg/periodic"
 	"github.com/flowkiwi/platform/pkg/ratelimit"
+	"github.com/flowkiwi/platform/pkg/readreplicas"
 	"github.com/flowkiwi/platform/pkg/tracing"
 	"github.com/flowkiwi/platform/services/identity/internal/changestream"
 	"github.com/flowkiwi/platform/services/identity/internal/config"
@@ -46,13 +48,20 @@ type App struct {
 	// Changes wakes the change stream's long polls when changes commit; Run it in the serving
 	// process (without it they poll every second).
 	Changes *postgres.ChangeSignal
-	store   *postgres.Store
+	// Replicas routes the partners' reads to standbys; Run it in the serving process.
+	Replicas *readreplicas.Consistency
+	store    *postgres.Store
 }
 
 // Options tune what tests need to tune.
 type Options struct {
 	BcryptCost int              // 0: bcrypt's default
 	Tracing    *tracing.Tracing // nil: no spans
+	// Standbys are the primary's streaming standbys the partners' reads may go to (none: every
+	// read on the primary).
+	Standbys []*pgxpool.Pool
+	// ReplicaMaxLag: a standby further behind leaves the read rotation (0: 1 s).
+	ReplicaMaxLag time.Duration
 }
 
 // Migrate applies the identity migrations.
@@ -97,18 +106,29 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slo
 			return err
 		},
 	}
+	// The partners' reads go to standbys, keeping read-your-writes (pkg/readreplicas); the access
+	// check and the change stream other services read stay on the primary.
+	replicas := &readreplicas.Consistency{
+		Router: readreplicas.New(pool, opts.Standbys, readreplicas.Options{MaxLag: opts.ReplicaMaxLag, Logger: logger}),
+		Client: func(c echo.Context) string {
+			p, _ := accesstoken.FromContext(c.Request().Context())
+			return p.ClientID
+		},
+		Logger: logger,
+	}
+	replicas.Router.Register(m.Registry)
 	signal := postgres.NewChangeSignal(pool, logger)
 	changes := changestream.NewService(store, signal)
 	h, err := httpapi.NewHandler(&httpapi.Server{Partners: partners, Organizations: orgs, Instances: instances, Events: events, Changes: changes,
 		Tokens: issuer, Keys: ring, RequestTimeout: cfg.RequestTimeout},
-		httpapi.Config{Verifier: verifier, Logger: logger, Checks: checks, Metrics: m, Limiter: ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), Drain: drain, Idempotency: idem})
+		httpapi.Config{Verifier: verifier, Logger: logger, Checks: checks, Metrics: m, Limiter: ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), Drain: drain, Idempotency: idem, Replicas: replicas})
 	if err != nil {
 		return nil, err
 	}
 	if opts.Tracing != nil {
 		h = opts.Tracing.Handler(h, "identity")
 	}
-	return &App{Handler: h, Partners: partners, Keys: ring, Tokens: issuer, Verifier: verifier, Drain: drain, Idempotency: idem, Changes: signal, store: store}, nil
+	return &App{Handler: h, Partners: partners, Keys: ring, Tokens: issuer, Verifier: verifier, Drain: drain, Idempotency: idem, Changes: signal, Replicas: replicas, store: store}, nil
 }
 
 // ExpireEvents deletes organization events and stream changes older than keep, every hour until

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -13,6 +14,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/metrics"
 	"github.com/flowkiwi/platform/pkg/problem"
 	"github.com/flowkiwi/platform/pkg/ratelimit"
+	"github.com/flowkiwi/platform/pkg/readreplicas"
 	"github.com/flowkiwi/platform/pkg/requestvalidation"
 	"github.com/flowkiwi/platform/pkg/tracing"
 	"github.com/flowkiwi/platform/services/identity/internal/api"
@@ -34,6 +36,9 @@ type Config struct {
 	Limiter     *ratelimit.Limiter // per partner
 	Drain       *apiserver.Drain   // readiness and Connection: close during shutdown
 	Idempotency *idempotency.Keys
+	// Replicas sends the partners' reads to standbys and gives their answers consistency tokens
+	// (nil: everything on the primary, no tokens).
+	Replicas *readreplicas.Consistency
 }
 
 // NewHandler wires the Echo router: request ids and logs, authentication, request validation
@@ -51,12 +56,23 @@ func NewHandler(s *Server, cfg Config) (http.Handler, error) {
 	public := func(c echo.Context) bool {
 		return publicRoutes[c.Request().Method+" "+c.Path()] || !validator.Covers(c)
 	}
-	e.Use(accesstoken.Middleware(cfg.Verifier, public), cfg.Limiter.Middleware, oauthErrors(logger), cfg.Idempotency.Middleware(partnerScope), validator.Middleware(), keepRequest)
+	if cfg.Replicas != nil {
+		cfg.Replicas.Applies = func(c echo.Context) bool { return !public(c) && replicated(c.Path()) }
+	}
+	e.Use(accesstoken.Middleware(cfg.Verifier, public), cfg.Limiter.Middleware, oauthErrors(logger), cfg.Replicas.Middleware(),
+		cfg.Idempotency.Middleware(partnerScope), validator.Middleware(), keepRequest)
 	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
 	if err := apiserver.Operations(e, doc.Info.Title, api.Published, map[string]string{"metadata": "/.well-known/oauth-authorization-server", "jwks": "/.well-known/jwks.json", "token": "/oauth/token"}, cfg.Checks, cfg.Metrics.Handler()); err != nil {
 		return nil, err
 	}
 	return e, nil
+}
+
+// replicated reports the routes whose reads may go to standbys and whose answers carry consistency
+// tokens: the partners' own resources. The access check (/access) and the change stream
+// (/internal) that other services read stay on the primary: a revocation must reach them at once.
+func replicated(route string) bool {
+	return strings.HasPrefix(route, "/partners") || strings.HasPrefix(route, "/organizations") || route == "/roles"
 }
 
 func keepRequest(next echo.HandlerFunc) echo.HandlerFunc {

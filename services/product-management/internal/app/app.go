@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/migrate"
 	"github.com/flowkiwi/platform/pkg/periodic"
 	"github.com/flowkiwi/platform/pkg/ratelimit"
+	"github.com/flowkiwi/platform/pkg/readreplicas"
 	"github.com/flowkiwi/platform/pkg/tracing"
 	"github.com/flowkiwi/platform/services/product-management/internal/access"
 	"github.com/flowkiwi/platform/services/product-management/internal/bulk"
@@ -49,9 +51,11 @@ type App struct {
 	// Deliverer dispatches events to webhook subscriptions and works their deliveries (River);
 	// Run starts it with the other background work of a serving process.
 	Deliverer *webhook.Deliverer
-	bulk      *bulk.Service
-	store     *postgres.Store
-	cfg       config.Config
+	// Replicas routes reads to standbys; Run keeps it informed.
+	Replicas *readreplicas.Consistency
+	bulk     *bulk.Service
+	store    *postgres.Store
+	cfg      config.Config
 	// watcher and follower bring identity's changes (nil without a service credential).
 	watcher  *identitystream.Watcher
 	follower *identitystream.Follower
@@ -81,8 +85,9 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return migrate.Up(ctx, pool, pmdb.Migrations(), "schema_version")
 }
 
-// New wires the service over pool; tr may be nil (no spans).
-func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing.Tracing) (*App, error) {
+// New wires the service over pool (the primary) and its standbys (may be none); tr may be nil (no
+// spans).
+func New(cfg config.Config, pool *pgxpool.Pool, standbys []*pgxpool.Pool, logger *slog.Logger, tr *tracing.Tracing) (*App, error) {
 	var transport http.RoundTripper = &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}
 	if tr != nil {
 		transport = tr.Transport(transport) // client spans, W3C trace context to identity
@@ -131,7 +136,18 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 	if !cfg.ItemReadCoalescing {
 		storeOpts = append(storeOpts, postgres.WithoutCoalescing())
 	}
+	storeOpts = append(storeOpts, postgres.WithReadPools(standbys...))
 	store := postgres.New(pool, storeOpts...)
+	// Partners' reads go to standbys, keeping read-your-writes (pkg/readreplicas, README).
+	replicas := &readreplicas.Consistency{
+		Router: readreplicas.New(pool, standbys, readreplicas.Options{MaxLag: cfg.ReplicaMaxLag, Logger: logger}),
+		Client: func(c echo.Context) string {
+			p, _ := accesstoken.FromContext(c.Request().Context())
+			return p.ClientID
+		},
+		Logger: logger,
+	}
+	replicas.Router.Register(m.Registry)
 	targets := &webhook.Targets{AllowPrivate: cfg.WebhookAllowPrivate}
 	cat := catalog.NewService(store, iri.Metaobjects.Parse, render.EncodeEvent)
 	// Bulk jobs run on the deliverer's River client, made after their workers are registered.
@@ -173,7 +189,7 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 		Webhooks: webhook.NewService(store, targets, deliverer.Enqueue), RenderedProducts: cfg.RenderedProducts, RequestTimeout: cfg.RequestTimeout}
 	h, err := httpapi.NewHandler(server, httpapi.Config{BaseDomain: cfg.TenantBaseDomain, Verifier: verifier, Access: checker, Logger: logger,
 		Checks: checks, Metrics: m, Limiter: ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst), Drain: drain, Idempotency: idem,
-		ValidationVerdicts: cfg.ValidationVerdicts})
+		ValidationVerdicts: cfg.ValidationVerdicts, Replicas: replicas})
 	if err != nil {
 		return nil, err
 	}
@@ -181,13 +197,14 @@ func New(cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger, tr *tracing
 		h = tr.Handler(h, "product-management")
 	}
 	return &App{Handler: h, Keys: keys, Access: checker, Trust: trust, Drain: drain, identity: idClient, logger: logger, Idempotency: idem,
-		Deliverer: deliverer, bulk: bulkJobs, store: store, cfg: cfg, watcher: watcher, follower: follower}, nil
+		Deliverer: deliverer, bulk: bulkJobs, store: store, cfg: cfg, watcher: watcher, follower: follower, Replicas: replicas}, nil
 }
 
 // Run does a serving process's background work until ctx ends: webhook dispatch and delivery
 // (unless WEBHOOK_DELIVERY=off leaves them to `deliver` processes), and the expiry of idempotency keys and of events older than EVENT_RETENTION.
 func (a *App) Run(ctx context.Context) error {
 	go a.Idempotency.ExpireEvery(ctx, time.Minute)
+	go a.Replicas.Run(ctx)
 	go periodic.Run(ctx, time.Hour, a.logger, "expired events", func(ctx context.Context) (int64, error) {
 		return a.store.ExpireEvents(ctx, a.cfg.EventRetention)
 	})

@@ -16,9 +16,14 @@ import (
 type Config struct {
 	DatabaseURL string         // DATABASE_URL (required): product-management's own database
 	Database    pgpool.Options // DB_STATEMENT_TIMEOUT, DB_ACQUIRE_TIMEOUT: bounds that turn a slow or absent database into 503s
-	HTTPAddr    string         // HTTP_ADDR
-	DebugAddr   string         // DEBUG_ADDR: where Go's profiles are served (empty: nowhere)
-	IdentityURL string         // IDENTITY_URL: base URL of the identity service
+	// DATABASE_READ_URLS: streaming standbys of DATABASE_URL's primary (comma-separated) that the
+	// partners' reads go to (pkg/readreplicas); empty, everything runs on the primary.
+	DatabaseReadURLs []string
+	// REPLICA_MAX_LAG: a standby further behind the primary leaves the read rotation (1s).
+	ReplicaMaxLag time.Duration
+	HTTPAddr      string // HTTP_ADDR
+	DebugAddr     string // DEBUG_ADDR: where Go's profiles are served (empty: nowhere)
+	IdentityURL   string // IDENTITY_URL: base URL of the identity service
 	// IDENTITY_CLIENT_ID and IDENTITY_CLIENT_SECRET: the service credential (identity service
 	// create) that reads identity's change stream; unset, access narrows only as the cache expires
 	// and deleted instances are purged only by hand.
@@ -81,6 +86,8 @@ func read(r *envconfig.Reader) (Config, error) {
 			StatementTimeout: r.Duration("DB_STATEMENT_TIMEOUT", pgpool.DefaultStatementTimeout),
 			AcquireTimeout:   r.Duration("DB_ACQUIRE_TIMEOUT", pgpool.DefaultAcquireTimeout),
 		},
+		DatabaseReadURLs:     r.List("DATABASE_READ_URLS"),
+		ReplicaMaxLag:        r.Duration("REPLICA_MAX_LAG", time.Second),
 		HTTPAddr:             r.String("HTTP_ADDR", "127.0.0.1:8081"),
 		DebugAddr:            r.String("DEBUG_ADDR", ""),
 		IdentityURL:          strings.TrimSuffix(r.String("IDENTITY_URL", "http://127.0.0.1:8080"), "/"),

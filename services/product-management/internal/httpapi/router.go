@@ -15,6 +15,7 @@ import (
 	"github.com/flowkiwi/platform/pkg/metrics"
 	"github.com/flowkiwi/platform/pkg/problem"
 	"github.com/flowkiwi/platform/pkg/ratelimit"
+	"github.com/flowkiwi/platform/pkg/readreplicas"
 	"github.com/flowkiwi/platform/pkg/requestvalidation"
 	"github.com/flowkiwi/platform/pkg/tracing"
 	"github.com/flowkiwi/platform/services/product-management/internal/api"
@@ -35,6 +36,9 @@ type Config struct {
 	Idempotency *idempotency.Keys
 	// ValidationVerdicts is how many requests that passed validation are remembered (0: none).
 	ValidationVerdicts int
+	// Replicas sends the partners' reads to standbys and gives every answer its consistency token
+	// (nil: everything on the primary, no tokens).
+	Replicas *readreplicas.Consistency
 }
 
 // NewHandler wires the Echo router: request ids and logs, the Link to the API documentation,
@@ -60,7 +64,13 @@ func NewHandler(s *Server, cfg Config) (http.Handler, error) {
 	deadline := apiserver.DeadlineBy(func(c echo.Context) time.Duration { return validator.Timeout(c, s.RequestTimeout) })
 	keys.BodyLimit = validator.Limit
 	e := apiserver.New(logger, problem.Writer{Logger: logger, Decorate: jsonLD}, linkDocs, cfg.Metrics.Middleware, cfg.Drain.Middleware, deadline, tracing.RouteName)
-	e.Use(tenant.Middleware(cfg.BaseDomain, cfg.Verifier, cfg.Access, tenanted, cfg.Limiter.Middleware), keys.Middleware(instanceScope), validator.Middleware(), keepQuery, keepOrigin(isPublic))
+	if cfg.Replicas != nil {
+		cfg.Replicas.Applies = tenanted
+	}
+	// Replicas comes before the idempotency keys, so a replayed write's answer gets a token too (a
+	// malformed token reads as none there; validation refuses it next).
+	e.Use(tenant.Middleware(cfg.BaseDomain, cfg.Verifier, cfg.Access, tenanted, cfg.Limiter.Middleware), cfg.Replicas.Middleware(),
+		keys.Middleware(instanceScope), validator.Middleware(), keepQuery, keepOrigin(isPublic))
 	api.RegisterHandlers(e, api.NewStrictHandler(s, []api.StrictMiddlewareFunc{placeParams}))
 	if err := apiserver.Operations(e, doc.Info.Title, api.Published, map[string]string{"apiDocumentation": iri.Docs}, cfg.Checks, cfg.Metrics.Handler()); err != nil {
 		return nil, err

@@ -24,6 +24,9 @@ var notDistributed = map[string]string{
 	"identity_stream":  "local", // the follower's single position
 	"instance_purges":  "local", // one row per deleted instance, written by the follower and the purge job
 	"schema_version":   "local", // tern's
+	// API clients' last writes (read replicas' stickiness, migration 035), read and written on the
+	// coordinator by the statements around a request, never joined with tenant tables.
+	"client_write_tokens": "local",
 	// The emptied single dispatch cursor, kept for the previous version's backlog metric during a
 	// rollout (migration 034); dropped by a later migration.
 	"webhook_dispatch": "local",

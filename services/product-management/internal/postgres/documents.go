@@ -248,9 +248,9 @@ func (s *Store) ProductDocuments(ctx context.Context, instance uuid.UUID, ids []
 		if channel != nil {
 			it.channel = *channel
 		}
-		if changing || s.items == nil { // the change's transaction sees its own writes
+		if items := s.itemsFor(ctx); changing || items == nil { // the change's transaction sees its own writes
 			lookUp(ctx, s.db(ctx), it)
-		} else if err := s.items.read(ctx, it); err != nil {
+		} else if err := items.read(ctx, it); err != nil {
 			return nil, nil, wrap(err)
 		}
 		if it.err != nil {

@@ -34,7 +34,7 @@ func (s *Store) LookUpTogether(lookups []ItemLookup) []ItemAnswer {
 	for i, l := range lookups {
 		batch[i] = &itemRead{ctx: context.Background(), instance: l.Instance, id: l.ID, channel: l.Channel, kept: l.Kept, dec: l.Dec, done: make(chan struct{})}
 	}
-	s.items.run(batch, nil)
+	s.items[s.pool].run(batch, nil)
 	out := make([]ItemAnswer, len(batch))
 	for i, it := range batch {
 		out[i] = ItemAnswer{Found: it.found, Revision: it.revision, Doc: it.doc, Currency: it.currency, Err: it.err}

@@ -38,8 +38,11 @@ type Store struct {
 	// neither sent nor parsed again, and a read still shows every committed write. Nil: none kept.
 	decoded *lru.Cache[docKey, decoded]
 
-	// items coalesces the item reads' document lookups under load.
-	items *itemReads
+	// items coalesces the item reads' document lookups under load, per pool (the primary's and
+	// each standby's: a read's lookups go where pgtx.Reading sent it). Nil: every read alone.
+	items     map[*pgxpool.Pool]*itemReads
+	coalesce  bool
+	readPools []*pgxpool.Pool
 
 	// How a title search pages (titleMatchesGatheredUpTo, unselectiveSearchAbove; tests move
 	// them to reach every path).
@@ -58,13 +61,24 @@ const LocaleTTL = time.Second
 
 // New returns a Store over pool.
 func New(pool *pgxpool.Pool, opts ...Option) *Store {
-	s := &Store{pool: pool, localeCache: map[uuid.UUID]cachedLocales{}, localeTTL: LocaleTTL, items: newItemReads(pool),
+	s := &Store{pool: pool, localeCache: map[uuid.UUID]cachedLocales{}, localeTTL: LocaleTTL, coalesce: true,
 		gatherTitleMatches: titleMatchesGatheredUpTo, walkSearchesAbove: unselectiveSearchAbove}
 	WithDecodedDocuments(DecodedDocuments)(s)
 	for _, o := range opts {
 		o(s)
 	}
+	if s.coalesce {
+		s.items = map[*pgxpool.Pool]*itemReads{pool: newItemReads(pool)}
+		for _, p := range s.readPools {
+			s.items[p] = newItemReads(p)
+		}
+	}
 	return s
+}
+
+// itemsFor is the coalescer of the pool ctx reads on (nil: none).
+func (s *Store) itemsFor(ctx context.Context) *itemReads {
+	return s.items[pgtx.ReadPool(ctx, s.pool)]
 }
 
 // Option changes how a Store works.
@@ -72,7 +86,13 @@ type Option func(*Store)
 
 // WithoutCoalescing makes every item read its own statement (the coalescer off: see
 // internal/README.md).
-func WithoutCoalescing() Option { return func(s *Store) { s.items = nil } }
+func WithoutCoalescing() Option { return func(s *Store) { s.coalesce = false } }
+
+// WithReadPools names the standbys' pools reads may be sent to (pgtx.Reading), each with its own
+// coalescer.
+func WithReadPools(pools ...*pgxpool.Pool) Option {
+	return func(s *Store) { s.readPools = pools }
+}
 
 // WithDecodedDocuments keeps n decoded documents (0: none, every read decodes its document).
 func WithDecodedDocuments(n int) Option {

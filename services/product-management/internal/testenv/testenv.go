@@ -299,7 +299,7 @@ func StartPMWith(tb testing.TB, id *Identity, opts PMOptions) *PM {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(pool.Close)
-	a, err := app.New(cfg, pool, testLogger(), nil)
+	a, err := app.New(cfg, pool, nil, testLogger(), nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
