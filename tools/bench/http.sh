@@ -6,6 +6,7 @@
 # connect) and, with wrk, the expanded read, the resolved read, the 50-item expanded list and the
 # 6-variant create. Prints req/s, p99, each ratio to pgbench -S, the cores the service and the
 # whole machine used meanwhile, and the service's RSS after each.
+# Then the same with one primary and one standby (replica.sh; BENCH_REPLICA=0 skips it).
 # BENCH_ONLY="expanded-read list-50-expanded" runs only those; BENCH_PROFILE=DIR also writes the service's CPU profile of each run to DIR/NAME.pprof.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -69,3 +70,8 @@ for name in ${BENCH_ONLY:-expanded-read resolved-read list-50-expanded create-6-
 done
 rss=$(ps -o rss= -p "${pids[1]}" | awk '{printf "%.0f", $1/1024}')
 echo "product-management RSS after the run: ${rss} MiB"
+# With a streaming standby (BENCH_REPLICA=0 skips it).
+if [ "${BENCH_REPLICA:-1}" != 0 ]; then
+	# shellcheck source=replica.sh
+	source tools/bench/replica.sh
+fi
