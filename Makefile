@@ -88,12 +88,12 @@ test-go: ## the Go tests of every module, then the concurrent ones again with -r
 		-- -race -count=1 -run '$(RACE_PM_TESTS)' $(RACE_PM)) || status=1; \
 	(cd services/product-management && $(BIN)/gotestsum --format pkgname --jsonfile $(DATA)/test/faults.json \
 		--post-run-command "bash $(CURDIR)/tools/test-summary.sh add faults $(DATA)/test/summary" \
-		-- -count=1 ./faults) || status=1; \
+		-- -count=1 -timeout 30m ./faults) || status=1; \
 	bash tools/test-summary.sh print $(DATA)/test/summary; exit $$status
 
 .PHONY: test-faults
 test-faults: ## the fault suite alone: real processes killed, stalled and cut off (make test runs it too, after the other tests, alone: its timings need the machine)
-	@cd services/product-management && $(GO) test -count=1 -v ./faults
+	@cd services/product-management && $(GO) test -count=1 -timeout 30m -v ./faults
 
 SOAK ?= 30m
 .PHONY: soak

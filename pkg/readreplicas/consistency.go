@@ -65,16 +65,22 @@ func (c *Consistency) Middleware() echo.MiddlewareFunc {
 			}
 			req := ec.Request()
 			if req.Method != http.MethodGet && req.Method != http.MethodHead {
-				client, ctx := c.Client(ec), req.Context()
+				// The token is taken as the answer's header is written to this writer: after
+				// the write committed, also when a middleware inside (idempotency keys) holds
+				// the answer in a recorder until its transaction commits, and with no
+				// connection of the request's still held (taken before, a keyed request held
+				// one and waited for another: with a small pool, a deadlock until timeouts).
 				res := ec.Response()
-				res.Before(func() {
-					if res.Status >= 500 {
-						return
+				res.Writer = &tokenWriter{ResponseWriter: res.Writer, take: func(status int) string {
+					if status >= 500 {
+						return ""
 					}
-					if lsn, err := c.wrote(ctx, client); err == nil {
-						res.Header().Set(Header, lsn.String())
+					lsn, err := c.wrote(req.Context(), c.Client(ec))
+					if err != nil {
+						return ""
 					}
-				})
+					return lsn.String()
+				}}
 				return next(ec)
 			}
 			token, _ := ParseToken(req.Header.Get(Header)) // the spec's pattern refused a malformed one
@@ -100,6 +106,33 @@ func (c *Consistency) Middleware() echo.MiddlewareFunc {
 	}
 }
 
+// tokenWriter sets the consistency token when the answer's header is written.
+type tokenWriter struct {
+	http.ResponseWriter
+	take    func(status int) string
+	written bool
+}
+
+func (w *tokenWriter) WriteHeader(status int) {
+	if !w.written {
+		w.written = true
+		if token := w.take(status); token != "" {
+			w.Header().Set(Header, token)
+		}
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *tokenWriter) Write(b []byte) (int, error) {
+	if !w.written {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer (flushes, deadlines).
+func (w *tokenWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // ParseToken reads a consistency token ("" is none).
 func ParseToken(s string) (LSN, error) {
 	if s == "" {
@@ -118,7 +151,11 @@ func readOnly(err error) bool {
 // keeps it as the client's last write in the same statement.
 func (c *Consistency) wrote(ctx context.Context, client string) (LSN, error) {
 	if len(c.Router.standbys) == 0 || client == "" {
-		return c.Router.Token(ctx)
+		lsn, err := c.Router.Token(ctx)
+		if err == nil {
+			c.Router.issued(lsn)
+		}
+		return lsn, err
 	}
 	var text string
 	err := c.Router.primary.QueryRow(ctx, `insert into `+Table+` as w (client_id, token, written_at)

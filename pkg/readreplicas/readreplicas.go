@@ -63,6 +63,9 @@ type Router struct {
 	history []sample // the primary's WAL positions over the last MaxLag and a little more
 
 	primaryServed atomic.Int64
+	// issuedMax is the highest token handed out for a write: with no standby to poll, what a read
+	// on the primary is known to see.
+	issuedMax atomic.Uint64
 }
 
 type sample struct {
@@ -102,9 +105,11 @@ func New(primary *pgxpool.Pool, standbys []*pgxpool.Pool, opts Options) *Router 
 
 // Token is the consistency token of what has committed on the primary so far: taken after a
 // write's commit, a read that sends it back sees the write.
-func (r *Router) Token(ctx context.Context) (LSN, error) {
+func (r *Router) Token(ctx context.Context) (LSN, error) { return currentLSN(ctx, r.primary) }
+
+func currentLSN(ctx context.Context, pool *pgxpool.Pool) (LSN, error) {
 	var s string
-	if err := r.primary.QueryRow(ctx, `select pg_current_wal_lsn()::text`).Scan(&s); err != nil {
+	if err := pool.QueryRow(ctx, `select pg_current_wal_lsn()::text`).Scan(&s); err != nil {
 		return 0, err
 	}
 	return ParseLSN(s)
@@ -158,15 +163,26 @@ func (r *Router) Primary() *pgxpool.Pool { return r.primary }
 // Standbys counts the standbys the router knows, in rotation or not.
 func (r *Router) Standbys() int { return len(r.standbys) }
 
-// primaryKnown is the primary's WAL position at the last poll: a read on the primary sees at
-// least that.
+// primaryKnown is the primary's WAL position at the last poll, or the last write token issued
+// when there is no standby (and no poll): a read on the primary sees at least that.
 func (r *Router) primaryKnown() LSN {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.history) == 0 {
-		return 0
+	known := LSN(r.issuedMax.Load())
+	if len(r.history) > 0 {
+		known = max(known, r.history[len(r.history)-1].lsn)
 	}
-	return r.history[len(r.history)-1].lsn
+	return known
+}
+
+// issued records a write token handed out.
+func (r *Router) issued(lsn LSN) {
+	for {
+		old := r.issuedMax.Load()
+		if uint64(lsn) <= old || r.issuedMax.CompareAndSwap(old, uint64(lsn)) {
+			return
+		}
+	}
 }
 
 // leave takes the standby of pool out of the rotation until the next poll finds it answering and
@@ -253,10 +269,28 @@ func (r *Router) Register(reg prometheus.Registerer) {
 // Run asks the primary its position and each standby its replay position every PollEvery until
 // ctx ends.
 func (r *Router) Run(ctx context.Context) {
+	if len(r.standbys) == 0 { // nothing to route: no polls
+		<-ctx.Done()
+		return
+	}
+	// Polls go through pools of one connection of their own: they never wait behind requests for
+	// a connection, and one cut by its timeout costs no request's connection.
+	pollers := make([]*pgxpool.Pool, 0, len(r.standbys)+1)
+	for _, p := range append([]*pgxpool.Pool{r.primary}, r.poolsOfStandbys()...) {
+		cfg := p.Config().Copy()
+		cfg.MinConns, cfg.MaxConns = 0, 1
+		poller, err := pgxpool.NewWithConfig(ctx, cfg)
+		if err != nil { // a config that was valid for the pool is valid here
+			r.opts.Logger.Error("read replicas: no poller", "error", err)
+			return
+		}
+		defer poller.Close()
+		pollers = append(pollers, poller)
+	}
 	t := time.NewTicker(r.opts.PollEvery)
 	defer t.Stop()
 	for {
-		r.poll(ctx)
+		r.poll(ctx, pollers[0], pollers[1:])
 		select {
 		case <-ctx.Done():
 			return
@@ -265,12 +299,20 @@ func (r *Router) Run(ctx context.Context) {
 	}
 }
 
-// poll takes one round of positions.
-func (r *Router) poll(ctx context.Context) {
+func (r *Router) poolsOfStandbys() []*pgxpool.Pool {
+	out := make([]*pgxpool.Pool, len(r.standbys))
+	for i, s := range r.standbys {
+		out[i] = s.pool
+	}
+	return out
+}
+
+// poll takes one round of positions through the pollers (the primary's, then each standby's).
+func (r *Router) poll(ctx context.Context, primary *pgxpool.Pool, standbys []*pgxpool.Pool) {
 	ctx, cancel := context.WithTimeout(ctx, r.opts.PollEvery*2)
 	defer cancel()
 	now := time.Now()
-	if lsn, err := r.Token(ctx); err == nil {
+	if lsn, err := currentLSN(ctx, primary); err == nil {
 		r.mu.Lock()
 		r.history = append(r.history, sample{at: now, lsn: lsn})
 		for len(r.history) > 1 && now.Sub(r.history[1].at) > r.opts.MaxLag {
@@ -288,11 +330,11 @@ func (r *Router) poll(ctx context.Context) {
 	}
 	r.mu.Unlock()
 	var wg sync.WaitGroup
-	for _, s := range r.standbys {
+	for i, s := range r.standbys {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lsn, err := replayed(ctx, s.pool)
+			lsn, err := replayed(ctx, standbys[i])
 			if err != nil { // down, or not a standby (promoted): out of rotation
 				if s.inRota.Swap(false) {
 					r.opts.Logger.Warn("a standby left the read rotation: it does not answer as a standby", "standby", s.name, "error", err)
