@@ -214,6 +214,20 @@ func TestAKeyIsFreedWithTheRequestThatDied(t *testing.T) {
 	if n := x.rows(t); n != 0 {
 		t.Fatalf("%d effects of the request that died", n)
 	}
+	// pg_terminate_backend only signals: the session lets its locks go as it exits, a moment later.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var held bool
+		if err := x.pool.QueryRow(context.Background(), `select exists (select 1 from pg_locks where locktype = 'advisory' and granted
+			and database = (select oid from pg_database where datname = current_database()) and pid <> pg_backend_pid())`).Scan(&held); err != nil {
+			t.Fatal(err)
+		}
+		if !held {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the terminated session still holds the key's lock after 5 s")
+		}
+	}
 	again, body := post(t, x.url, "k", "{}")
 	if again.StatusCode != http.StatusCreated || again.Header.Get(Replayed) != "" || x.rows(t) != 1 {
 		t.Fatalf("the retry: %d %s (replayed %q), %d effects; want it run, one effect", again.StatusCode, body, again.Header.Get(Replayed), x.rows(t))

@@ -3,15 +3,18 @@ package readreplicas
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/labstack/echo/v4"
 
-	"github.com/flowkiwi/platform/pkg/pgerr"
 	"github.com/flowkiwi/platform/pkg/pgtx"
 )
 
@@ -24,11 +27,10 @@ const Header = "Flowkiwi-Consistency-Token"
 const Table = "client_write_tokens"
 
 // Consistency is the HTTP side of the router: a write's answer carries the primary's WAL position
-// after its commit; a read goes to the server Router.Choose picks for the token it sent or, when
-// it sent none, for its client's last write in the last StickFor (GitLab's sticking). The last
-// write is kept per client on the primary, written by the statement that takes the write's
-// token; a read without a token looks it up there, one statement for all the reads waiting at
-// that moment. Memory would not do: a write answered by another replica must be known here
+// after its commit; a read goes to the server Router.Choose picks for the later of the token it
+// sent and its client's last write in the last StickFor (GitLab's sticking). The last write is
+// kept per client on the primary, written by the statement that takes the write's token; a read
+// looks it up there, one statement for all the reads waiting at that moment. Memory would not do: a write answered by another replica must be known here
 // before its client can ask, and no message between replicas is sure to beat the client.
 // Statements of a read run on the chosen pool (pgtx.Reading); a read that fails because its
 // standby went away runs again on the primary.
@@ -39,8 +41,8 @@ type Consistency struct {
 	Applies func(echo.Context) bool
 	// Client names who asks (the API client), for sticking; "" sticks nothing.
 	Client func(echo.Context) string
-	// StickFor is how long a client's reads without a token wait for its last write (default
-	// 30 s: a standby in rotation is at most MaxLag behind, so they seldom wait at all).
+	// StickFor is how long a client's reads wait for its last write (default 30 s: a standby in
+	// rotation is at most MaxLag behind, so they seldom wait at all).
 	StickFor time.Duration
 	Logger   *slog.Logger
 
@@ -53,6 +55,7 @@ type Consistency struct {
 type lastWrite struct {
 	client string
 	token  LSN
+	known  bool
 	done   chan struct{}
 }
 
@@ -70,12 +73,17 @@ func (c *Consistency) Middleware() echo.MiddlewareFunc {
 				// the answer in a recorder until its transaction commits, and with no
 				// connection of the request's still held (taken before, a keyed request held
 				// one and waited for another: with a small pool, a deadlock until timeouts).
+				// An answer of 400 or above changed nothing: it gets a token, and its client is not
+				// made to stick for it.
 				res := ec.Response()
 				res.Writer = &tokenWriter{ResponseWriter: res.Writer, take: func(status int) string {
+					client := c.Client(ec)
 					if status >= 500 {
 						return ""
+					} else if status >= 400 {
+						client = ""
 					}
-					lsn, err := c.wrote(req.Context(), c.Client(ec))
+					lsn, err := c.wrote(req.Context(), client)
 					if err != nil {
 						return ""
 					}
@@ -85,19 +93,30 @@ func (c *Consistency) Middleware() echo.MiddlewareFunc {
 			}
 			token, _ := ParseToken(req.Header.Get(Header)) // the spec's pattern refused a malformed one
 			ctx := req.Context()
-			if token == 0 && len(c.Router.standbys) > 0 {
-				token = c.lastWrite(ctx, c.Client(ec))
+			if len(c.Router.standbys) > 0 {
+				// A token sent does not end sticking: it may be older than the client's own last
+				// write (another worker's, an earlier read's). Not knowing the last write, the
+				// read goes to the primary, which has every write.
+				last, known := c.lastWrite(ctx, c.Client(ec))
+				if !known {
+					last = maxLSN
+				}
+				token = max(token, last)
 			}
-			pool, seen := c.Router.Choose(ctx, token)
-			ec.Response().Header().Set(Header, max(token, seen).String())
+			pool, seen := c.Router.Choose(ctx, token) // seen: at least token, but for maxLSN
+			ec.Response().Header().Set(Header, seen.String())
 			ec.SetRequest(req.WithContext(pgtx.Reading(ctx, pool)))
 			err := next(ec)
-			if err == nil || pool == c.Router.primary || ec.Response().Committed || ctx.Err() != nil || !serverLost(err) {
+			if err == nil || pool == c.Router.primary || ec.Response().Committed || ctx.Err() != nil {
 				return err
 			}
-			if !readOnly(err) { // a write attempted by a read is no fault of the standby
+			retry, leave := standbyFailed(err)
+			if !retry {
+				return err
+			}
+			if leave {
 				c.Router.leave(pool, err)
-			} else {
+			} else if readOnly(err) {
 				c.logger().Warn("a read wrote: it ran again on the primary", "path", ec.Path(), "error", err)
 			}
 			ec.SetRequest(req.WithContext(pgtx.Reading(ctx, c.Router.primary)))
@@ -105,6 +124,9 @@ func (c *Consistency) Middleware() echo.MiddlewareFunc {
 		}
 	}
 }
+
+// maxLSN is past every position: a read asked for it goes to the primary.
+const maxLSN = ^LSN(0)
 
 // tokenWriter sets the consistency token when the answer's header is written.
 type tokenWriter struct {
@@ -165,7 +187,11 @@ func (c *Consistency) wrote(ctx context.Context, client string) (LSN, error) {
 	if err != nil {
 		return 0, err
 	}
-	return ParseLSN(text)
+	lsn, err := ParseLSN(text)
+	if err == nil {
+		c.Router.issued(lsn)
+	}
+	return lsn, err
 }
 
 func (c *Consistency) stickFor() time.Duration {
@@ -182,12 +208,13 @@ func (c *Consistency) logger() *slog.Logger {
 	return c.Logger
 }
 
-// lastWrite is the token of client's last write if it was in the last StickFor, read from the
-// primary with the lookups of every read waiting meanwhile. When the primary does not answer, it
-// is the primary's position at the router's last poll (a write before that is seen).
-func (c *Consistency) lastWrite(ctx context.Context, client string) LSN {
+// lastWrite is the token of client's last write if it was in the last StickFor (else 0), read
+// from the primary with the lookups of every read waiting meanwhile. known is false when the
+// primary did not answer: the read then goes to the primary, which has every write (or fails
+// as it would have without standbys).
+func (c *Consistency) lastWrite(ctx context.Context, client string) (token LSN, known bool) {
 	if client == "" {
-		return 0
+		return 0, true
 	}
 	l := &lastWrite{client: client, done: make(chan struct{})}
 	c.mu.Lock()
@@ -199,9 +226,9 @@ func (c *Consistency) lastWrite(ctx context.Context, client string) LSN {
 	c.mu.Unlock()
 	select {
 	case <-l.done:
-		return l.token
+		return l.token, l.known
 	case <-ctx.Done():
-		return 0
+		return 0, false
 	}
 }
 
@@ -232,7 +259,7 @@ func (c *Consistency) lookUp(ctx context.Context, batch []*lastWrite) {
 	for _, l := range batch {
 		clients = append(clients, l.client)
 	}
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
 	rows, err := c.Router.primary.Query(ctx, `select client_id, token::text from `+Table+`
 		where client_id = any($1) and written_at > now() - make_interval(secs => $2)`, clients, c.stickFor().Seconds())
@@ -253,21 +280,36 @@ func (c *Consistency) lookUp(ctx context.Context, batch []*lastWrite) {
 		}
 	}
 	if err != nil {
-		c.logger().Warn("read replicas: the last writes of reading clients could not be read; their reads wait for the primary's last known position", "error", err)
-		known := c.Router.primaryKnown()
-		for _, l := range batch {
-			l.token = known
-		}
+		c.logger().Warn("read replicas: the last writes of reading clients could not be read; their reads go to the primary", "error", err)
 		return
 	}
 	for _, l := range batch {
-		l.token = tokens[l.client]
+		l.token, l.known = tokens[l.client], true
 	}
 }
 
 // Run keeps the router informed until ctx ends.
 func (c *Consistency) Run(ctx context.Context) { c.Router.Run(ctx) }
 
-// serverLost reports an error that says the server could not serve (down, restarting, out of
-// connections, a statement cut by its timeout, read-only), not that the read was wrong.
-func serverLost(err error) bool { return pgerr.Unavailable(err) != nil }
+// standbyFailed says whether a read that failed on a standby runs again on the primary (retry)
+// and whether the standby leaves the rotation (leave): it could not serve at all (unreachable,
+// shutting down, its connection lost: both), or it refused the read for being a standby (a write,
+// a conflict with recovery: retry only). Other errors (a statement timeout, a bad request) would
+// fail on the primary too: neither.
+func standbyFailed(err error) (retry, leave bool) {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case strings.HasPrefix(pe.Code, "08"), pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03":
+			return true, true
+		case pe.Code == "25006", // read_only_sql_transaction: the read tried to write
+			strings.Contains(pe.Message, "conflict with recovery"):
+			return true, false
+		}
+		return false, false
+	}
+	var ce *pgconn.ConnectError
+	lost := errors.As(err, &ce) || errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+	return lost, lost
+}

@@ -128,12 +128,16 @@ func (r *Router) For(ctx context.Context, token LSN) *pgxpool.Pool {
 // Choose is For that also says how far the chosen server is known to be: what a read's answer can
 // promise (its consistency token).
 func (r *Router) Choose(ctx context.Context, token LSN) (*pgxpool.Pool, LSN) {
+	if token == maxLSN {
+		r.primaryServed.Add(1)
+		return r.primary, r.primaryKnown()
+	}
 	if s := r.pick(token); s != nil {
 		return s.pool, LSN(s.replayed.Load())
 	}
-	if token == 0 || len(r.standbys) == 0 {
+	if token == 0 || !r.anyInRotation() {
 		r.primaryServed.Add(1)
-		return r.primary, r.primaryKnown()
+		return r.primary, max(token, r.primaryKnown())
 	}
 	// Ask the standbys in rotation directly until one has replayed the token: the poll's view is
 	// up to PollEvery old, and a standby usually replays a commit within milliseconds.
@@ -155,6 +159,26 @@ func (r *Router) Choose(ctx context.Context, token LSN) (*pgxpool.Pool, LSN) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// InRotation counts the standbys serving reads now.
+func (r *Router) InRotation() int {
+	n := 0
+	for _, s := range r.standbys {
+		if s.inRota.Load() {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *Router) anyInRotation() bool {
+	for _, s := range r.standbys {
+		if s.inRota.Load() {
+			return true
+		}
+	}
+	return false
 }
 
 // Primary is the primary's pool.
@@ -277,8 +301,9 @@ func (r *Router) Run(ctx context.Context) {
 	// a connection, and one cut by its timeout costs no request's connection.
 	pollers := make([]*pgxpool.Pool, 0, len(r.standbys)+1)
 	for _, p := range append([]*pgxpool.Pool{r.primary}, r.poolsOfStandbys()...) {
-		cfg := p.Config().Copy()
+		cfg := p.Config() // a copy
 		cfg.MinConns, cfg.MaxConns = 0, 1
+		cfg.ConnConfig.Tracer = nil // 20 polls a second are no one's trace
 		poller, err := pgxpool.NewWithConfig(ctx, cfg)
 		if err != nil { // a config that was valid for the pool is valid here
 			r.opts.Logger.Error("read replicas: no poller", "error", err)
@@ -309,7 +334,9 @@ func (r *Router) poolsOfStandbys() []*pgxpool.Pool {
 
 // poll takes one round of positions through the pollers (the primary's, then each standby's).
 func (r *Router) poll(ctx context.Context, primary *pgxpool.Pool, standbys []*pgxpool.Pool) {
-	ctx, cancel := context.WithTimeout(ctx, r.opts.PollEvery*2)
+	// Bounded by MaxLag, not by PollEvery: a poll cut short closes its connection, and one that
+	// must connect again every time on a slow link would never answer.
+	ctx, cancel := context.WithTimeout(ctx, max(2*r.opts.PollEvery, r.opts.MaxLag))
 	defer cancel()
 	now := time.Now()
 	if lsn, err := currentLSN(ctx, primary); err == nil {
@@ -320,9 +347,15 @@ func (r *Router) poll(ctx context.Context, primary *pgxpool.Pool, standbys []*pg
 		}
 		r.mu.Unlock()
 	}
-	// A standby is in rotation when it has replayed what the primary had written MaxLag ago.
+	// A standby is in rotation when it has replayed what the primary had written MaxLag ago; until
+	// a sample is that old (after a start, or while the primary does not answer), the oldest
+	// sample bounds it, which is stricter; with none, no standby is in.
 	r.mu.Lock()
+	bounded := len(r.history) > 0
 	var bound LSN
+	if bounded {
+		bound = r.history[0].lsn
+	}
 	for _, h := range r.history {
 		if now.Sub(h.at) >= r.opts.MaxLag {
 			bound = h.lsn
@@ -342,7 +375,7 @@ func (r *Router) poll(ctx context.Context, primary *pgxpool.Pool, standbys []*pg
 				return
 			}
 			s.replayed.Store(uint64(lsn))
-			in := lsn >= bound
+			in := bounded && lsn >= bound
 			if was := s.inRota.Swap(in); was != in {
 				r.opts.Logger.Info("a standby's read rotation changed", "standby", s.name, "in", in, "replayed", lsn, "bound", bound)
 			}
@@ -357,9 +390,15 @@ func (r *Router) poll(ctx context.Context, primary *pgxpool.Pool, standbys []*pg
 func (r *Router) Read(ctx context.Context, token LSN, read func(pool *pgxpool.Pool) error) error {
 	pool := r.For(ctx, token)
 	err := read(pool)
-	if err == nil || pool == r.primary || ctx.Err() != nil || !serverLost(err) {
+	if err == nil || pool == r.primary || ctx.Err() != nil {
 		return err
 	}
-	r.leave(pool, err)
+	retry, leave := standbyFailed(err)
+	if !retry {
+		return err
+	}
+	if leave {
+		r.leave(pool, err)
+	}
 	return read(r.primary)
 }

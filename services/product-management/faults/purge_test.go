@@ -208,11 +208,18 @@ func TestDeletedInstanceIsPurged(t *testing.T) {
 					t.Fatalf("the follower is at %d of identity's %d", position, head)
 				}
 			}
+			// The purge records its end after its last pass found nothing left: moments after the
+			// rows are gone.
 			var completed bool
 			var recorded int64
-			if err := pool.QueryRow(ctx, `select completed_at is not null, (select coalesce(sum(v::bigint), 0) from jsonb_each_text(rows_deleted) as x(k, v))
-				from instance_purges where purged_instance = $1`, doomed).Scan(&completed, &recorded); err != nil {
-				t.Fatal(err)
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+				if err := pool.QueryRow(ctx, `select completed_at is not null, (select coalesce(sum(v::bigint), 0) from jsonb_each_text(rows_deleted) as x(k, v))
+					from instance_purges where purged_instance = $1`, doomed).Scan(&completed, &recorded); err != nil {
+					t.Fatal(err)
+				}
+				if (completed && recorded > 0) || time.Now().After(deadline) {
+					break
+				}
 			}
 			if !completed || recorded == 0 {
 				t.Errorf("instance_purges: completed %v, %d rows recorded", completed, recorded)

@@ -109,7 +109,13 @@ func TestReplicaReadsSeeTheirWrites(t *testing.T) {
 	otherToken := envs[0].expectToken(t, issued.ClientID, issued.Secret, true)
 	owners := []*identity.ClientWithResponses{envs[0].client(owner.token), envs[1].client(owner.token)}
 	others := []*identity.ClientWithResponses{envs[0].client(otherToken), envs[1].client(otherToken)}
-	time.Sleep(300 * time.Millisecond) // the routers' first polls: the standbys join the rotation
+	// Both standbys join each router's rotation once it has watched the primary for
+	// REPLICA_MAX_LAG and they keep within it.
+	for deadline := time.Now().Add(20 * time.Second); envs[0].app.Replicas.Router.InRotation() < 2 || envs[1].app.Replicas.Router.InRotation() < 2; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the standbys did not join the read rotation")
+		}
+	}
 
 	stale := map[string]int{}
 	for n := range 300 {

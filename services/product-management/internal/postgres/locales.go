@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/flowkiwi/platform/pkg/fault"
 	"github.com/flowkiwi/platform/pkg/pgtx"
@@ -17,10 +18,21 @@ type cachedLocales struct {
 	expires time.Time
 }
 
+// localeKey keys the locale cache by the server read as well as the instance: a read on a standby
+// behind the primary must not leave its older set where a read of the primary, or of a standby
+// that has caught up, would take it.
+type localeKey struct {
+	pool     *pgxpool.Pool
+	instance uuid.UUID
+}
+
 func (s *Store) forgetLocales(ctx context.Context, instance uuid.UUID) {
 	forget := func() {
 		s.localeMu.Lock()
-		delete(s.localeCache, instance)
+		delete(s.localeCache, localeKey{s.pool, instance})
+		for _, p := range s.readPools {
+			delete(s.localeCache, localeKey{p, instance})
+		}
 		s.localeMu.Unlock()
 	}
 	// Now, and again once the change committed: a read in between could cache the old set.
@@ -37,8 +49,9 @@ func (s *Store) Locales(ctx context.Context, instance uuid.UUID) (catalog.Locale
 		return s.loadLocales(ctx, instance)
 	}
 	now := time.Now()
+	key := localeKey{pgtx.ReadPool(ctx, s.pool), instance}
 	s.localeMu.Lock()
-	c, ok := s.localeCache[instance]
+	c, ok := s.localeCache[key]
 	s.localeMu.Unlock()
 	if ok && now.Before(c.expires) {
 		return c.ls, nil
@@ -51,7 +64,7 @@ func (s *Store) Locales(ctx context.Context, instance uuid.UUID) (catalog.Locale
 	if len(s.localeCache) > 10_000 {
 		clear(s.localeCache)
 	}
-	s.localeCache[instance] = cachedLocales{ls: ls, expires: now.Add(s.localeTTL)}
+	s.localeCache[key] = cachedLocales{ls: ls, expires: now.Add(s.localeTTL)}
 	s.localeMu.Unlock()
 	return ls, nil
 }

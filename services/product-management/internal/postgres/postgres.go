@@ -30,7 +30,7 @@ type Store struct {
 	// short cache. Changes made by this process drop its entry at once; other replicas see them
 	// within localeTTL.
 	localeMu    sync.Mutex
-	localeCache map[uuid.UUID]cachedLocales
+	localeCache map[localeKey]cachedLocales
 	localeTTL   time.Duration // 0: none cached
 
 	// decoded keeps documents as decoded at their revision: a read asks the database for the
@@ -61,7 +61,7 @@ const LocaleTTL = time.Second
 
 // New returns a Store over pool.
 func New(pool *pgxpool.Pool, opts ...Option) *Store {
-	s := &Store{pool: pool, localeCache: map[uuid.UUID]cachedLocales{}, localeTTL: LocaleTTL, coalesce: true,
+	s := &Store{pool: pool, localeCache: map[localeKey]cachedLocales{}, localeTTL: LocaleTTL, coalesce: true,
 		gatherTitleMatches: titleMatchesGatheredUpTo, walkSearchesAbove: unselectiveSearchAbove}
 	WithDecodedDocuments(DecodedDocuments)(s)
 	for _, o := range opts {
