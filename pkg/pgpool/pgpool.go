@@ -74,6 +74,25 @@ func Config(url string, opts Options) (*pgxpool.Config, error) {
 	return cfg, nil
 }
 
+// NewEach opens a pool on each of urls (connections made lazily, so a server down now costs
+// nothing until used); close closes them all.
+func NewEach(ctx context.Context, urls []string, opts Options) (pools []*pgxpool.Pool, close func(), err error) {
+	close = func() {
+		for _, p := range pools {
+			p.Close()
+		}
+	}
+	for _, url := range urls {
+		p, err := New(ctx, url, opts)
+		if err != nil {
+			close()
+			return nil, func() {}, err
+		}
+		pools = append(pools, p)
+	}
+	return pools, close, nil
+}
+
 // New opens a pool on url (connections are made lazily; Ping to check).
 func New(ctx context.Context, url string, opts Options) (*pgxpool.Pool, error) {
 	cfg, err := Config(url, opts)

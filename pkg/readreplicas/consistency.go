@@ -13,14 +13,18 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/flowkiwi/platform/pkg/accesstoken"
+	"github.com/flowkiwi/platform/pkg/clients/consistencytoken"
 	"github.com/flowkiwi/platform/pkg/pgtx"
 )
 
 // Header carries consistency tokens: on every answer of the partners' API, and on a read that
 // must see what an earlier answer saw.
-const Header = "Flowkiwi-Consistency-Token"
+const Header = consistencytoken.Header
 
 // Table is where each API client's last write is kept on the primary (each service's migrations
 // create it): client_id text primary key, token pg_lsn, written_at timestamptz.
@@ -39,7 +43,8 @@ type Consistency struct {
 	// Applies reports the requests that get tokens (the partners' API); others run on the
 	// primary, untouched.
 	Applies func(echo.Context) bool
-	// Client names who asks (the API client), for sticking; "" sticks nothing.
+	// Client names who asks, for sticking; "" sticks nothing. Nil: the API client of the
+	// request's access token (pkg/accesstoken).
 	Client func(echo.Context) string
 	// StickFor is how long a client's reads wait for its last write (default 30 s: a standby in
 	// rotation is at most MaxLag behind, so they seldom wait at all).
@@ -57,6 +62,23 @@ type lastWrite struct {
 	token  LSN
 	known  bool
 	done   chan struct{}
+}
+
+// NewConsistency routes reads over primary and standbys (none: all on the primary), with the
+// router's metrics registered on reg.
+func NewConsistency(primary *pgxpool.Pool, standbys []*pgxpool.Pool, maxLag time.Duration, logger *slog.Logger, reg prometheus.Registerer) *Consistency {
+	r := New(primary, standbys, Options{MaxLag: maxLag, Logger: logger})
+	r.Register(reg)
+	return &Consistency{Router: r, Logger: logger}
+}
+
+// client names who asks: Client's answer, else the access token's API client.
+func (c *Consistency) client(ec echo.Context) string {
+	if c.Client != nil {
+		return c.client(ec)
+	}
+	p, _ := accesstoken.FromContext(ec.Request().Context())
+	return p.ClientID
 }
 
 // Middleware routes the requests Applies to.
@@ -77,7 +99,7 @@ func (c *Consistency) Middleware() echo.MiddlewareFunc {
 				// made to stick for it.
 				res := ec.Response()
 				res.Writer = &tokenWriter{ResponseWriter: res.Writer, take: func(status int) string {
-					client := c.Client(ec)
+					client := c.client(ec)
 					if status >= 500 {
 						return ""
 					} else if status >= 400 {
@@ -97,7 +119,7 @@ func (c *Consistency) Middleware() echo.MiddlewareFunc {
 				// A token sent does not end sticking: it may be older than the client's own last
 				// write (another worker's, an earlier read's). Not knowing the last write, the
 				// read goes to the primary, which has every write.
-				last, known := c.lastWrite(ctx, c.Client(ec))
+				last, known := c.lastWrite(ctx, c.client(ec))
 				if !known {
 					last = maxLSN
 				}
@@ -110,13 +132,10 @@ func (c *Consistency) Middleware() echo.MiddlewareFunc {
 			if err == nil || pool == c.Router.primary || ec.Response().Committed || ctx.Err() != nil {
 				return err
 			}
-			retry, leave := standbyFailed(err)
-			if !retry {
+			if !c.Router.failedOn(pool, err) {
 				return err
 			}
-			if leave {
-				c.Router.leave(pool, err)
-			} else if readOnly(err) {
+			if readOnly(err) {
 				c.logger().Warn("a read wrote: it ran again on the primary", "path", ec.Path(), "error", err)
 			}
 			ec.SetRequest(req.WithContext(pgtx.Reading(ctx, c.Router.primary)))

@@ -390,15 +390,18 @@ func (r *Router) poll(ctx context.Context, primary *pgxpool.Pool, standbys []*pg
 func (r *Router) Read(ctx context.Context, token LSN, read func(pool *pgxpool.Pool) error) error {
 	pool := r.For(ctx, token)
 	err := read(pool)
-	if err == nil || pool == r.primary || ctx.Err() != nil {
+	if err == nil || pool == r.primary || ctx.Err() != nil || !r.failedOn(pool, err) {
 		return err
 	}
+	return read(r.primary)
+}
+
+// failedOn says whether a read that failed with err on the standby of pool runs again on the
+// primary (standbyFailed), taking the standby out of the rotation when it could not serve.
+func (r *Router) failedOn(pool *pgxpool.Pool, err error) (retry bool) {
 	retry, leave := standbyFailed(err)
-	if !retry {
-		return err
-	}
 	if leave {
 		r.leave(pool, err)
 	}
-	return read(r.primary)
+	return retry
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/flowkiwi/platform/pkg/clients/consistencytoken"
 	pm "github.com/flowkiwi/platform/pkg/clients/productmanagement"
 	"github.com/flowkiwi/platform/pkg/pgcluster"
 	"github.com/flowkiwi/platform/services/product-management/internal/testenv"
@@ -132,7 +133,7 @@ func TestReplicaReadsSeeTheirWrites(t *testing.T) {
 		if err != nil || created.ApplicationldJSON201 == nil {
 			t.Fatalf("create %d: %v %s", n, err, statusOf(created))
 		}
-		token := pm.ConsistencyToken(created.HTTPResponse)
+		token := consistencytoken.Of(created.HTTPResponse)
 		if token == "" {
 			t.Fatalf("create %d: no %s", n, "Flowkiwi-Consistency-Token")
 		}
@@ -147,10 +148,10 @@ func TestReplicaReadsSeeTheirWrites(t *testing.T) {
 			read, err = owners[r].GetProductWithResponse(ctx, created.ApplicationldJSON201.Id, nil)
 		case 2, 3:
 			how = "other client, token"
-			read, err = others[r].GetProductWithResponse(ctx, created.ApplicationldJSON201.Id, nil, pm.WithConsistencyToken(token))
+			read, err = others[r].GetProductWithResponse(ctx, created.ApplicationldJSON201.Id, nil, consistencytoken.With(token))
 		default: // a token older than the client's own last write (another worker's, say)
 			how = "same client, an older token"
-			read, err = owners[r].GetProductWithResponse(ctx, created.ApplicationldJSON201.Id, nil, pm.WithConsistencyToken(first))
+			read, err = owners[r].GetProductWithResponse(ctx, created.ApplicationldJSON201.Id, nil, consistencytoken.With(first))
 		}
 		if err != nil {
 			t.Fatalf("read %d: %v", n, err)
@@ -158,9 +159,9 @@ func TestReplicaReadsSeeTheirWrites(t *testing.T) {
 		if got, err := titleOf(read); err != nil || got != title {
 			stale[how]++
 			t.Logf("stale read %d (%s): written through replica %d with token %s, read through %d: %v %q, its token %s",
-				n, how, w, token, r, err, got, pm.ConsistencyToken(read.HTTPResponse))
+				n, how, w, token, r, err, got, consistencytoken.Of(read.HTTPResponse))
 		}
-		if got := pm.ConsistencyToken(read.HTTPResponse); got == "" {
+		if got := consistencytoken.Of(read.HTTPResponse); got == "" {
 			t.Fatalf("read %d: no consistency token", n)
 		}
 	}

@@ -239,15 +239,12 @@ func serve(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *s
 	if err := app.Migrate(ctx, pool); err != nil {
 		return err
 	}
-	opts := app.Options{Tracing: tr, ReplicaMaxLag: cfg.ReplicaMaxLag}
-	for _, url := range cfg.DatabaseReadURLs {
-		standby, err := pgpool.New(ctx, url, cfg.Database) // connects lazily: a standby down at start only stays out of rotation
-		if err != nil {
-			return fmt.Errorf("DATABASE_READ_URLS: %w", err)
-		}
-		defer standby.Close()
-		opts.Standbys = append(opts.Standbys, standby)
+	standbys, closeStandbys, err := pgpool.NewEach(ctx, cfg.DatabaseReadURLs, cfg.Database) // a standby down at start stays out of rotation
+	if err != nil {
+		return fmt.Errorf("DATABASE_READ_URLS: %w", err)
 	}
+	defer closeStandbys()
+	opts := app.Options{Tracing: tr, ReplicaMaxLag: cfg.ReplicaMaxLag, Standbys: standbys}
 	a, err := app.New(ctx, cfg, pool, logger, opts)
 	if err != nil {
 		return err

@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/labstack/echo/v4"
 
 	identitydb "github.com/flowkiwi/platform/db/identity"
 	"github.com/flowkiwi/platform/pkg/accesstoken"
@@ -108,15 +107,7 @@ func New(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slo
 	}
 	// The partners' reads go to standbys, keeping read-your-writes (pkg/readreplicas); the access
 	// check and the change stream other services read stay on the primary.
-	replicas := &readreplicas.Consistency{
-		Router: readreplicas.New(pool, opts.Standbys, readreplicas.Options{MaxLag: opts.ReplicaMaxLag, Logger: logger}),
-		Client: func(c echo.Context) string {
-			p, _ := accesstoken.FromContext(c.Request().Context())
-			return p.ClientID
-		},
-		Logger: logger,
-	}
-	replicas.Router.Register(m.Registry)
+	replicas := readreplicas.NewConsistency(pool, opts.Standbys, opts.ReplicaMaxLag, logger, m.Registry)
 	signal := postgres.NewChangeSignal(pool, logger)
 	changes := changestream.NewService(store, signal)
 	h, err := httpapi.NewHandler(&httpapi.Server{Partners: partners, Organizations: orgs, Instances: instances, Events: events, Changes: changes,

@@ -15,6 +15,7 @@ import (
 
 	identitydb "github.com/flowkiwi/platform/db/identity"
 	"github.com/flowkiwi/platform/pkg/apitest"
+	"github.com/flowkiwi/platform/pkg/clients/consistencytoken"
 	"github.com/flowkiwi/platform/pkg/clients/identity"
 	"github.com/flowkiwi/platform/pkg/migrate"
 	"github.com/flowkiwi/platform/pkg/pgcluster"
@@ -124,7 +125,7 @@ func TestReplicaReadsSeeTheirWrites(t *testing.T) {
 		if err != nil || created.JSON201 == nil {
 			t.Fatalf("create %d: %v %s", n, err, body(created))
 		}
-		token := identity.ConsistencyToken(created.HTTPResponse)
+		token := consistencytoken.Of(created.HTTPResponse)
 		if token == "" {
 			t.Fatalf("create %d: no consistency token", n)
 		}
@@ -134,7 +135,7 @@ func TestReplicaReadsSeeTheirWrites(t *testing.T) {
 			read, err = owners[r].GetOrganizationWithResponse(ctx, created.JSON201.Id)
 		} else {
 			how = "other client, token"
-			read, err = others[r].GetOrganizationWithResponse(ctx, created.JSON201.Id, identity.WithConsistencyToken(token))
+			read, err = others[r].GetOrganizationWithResponse(ctx, created.JSON201.Id, consistencytoken.With(token))
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -142,7 +143,7 @@ func TestReplicaReadsSeeTheirWrites(t *testing.T) {
 		if read.StatusCode() != http.StatusOK {
 			stale[how]++
 		}
-		if identity.ConsistencyToken(read.HTTPResponse) == "" {
+		if consistencytoken.Of(read.HTTPResponse) == "" {
 			t.Fatalf("read %d: no consistency token", n)
 		}
 	}

@@ -103,15 +103,11 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	default:
 		return fmt.Errorf("unknown command %q (want serve, deliver, migrate, readmodel or instance)", cmd)
 	}
-	var standbys []*pgxpool.Pool
-	for _, url := range cfg.DatabaseReadURLs {
-		standby, err := pgpool.New(ctx, url, dbOpts) // connects lazily: a standby down at start only stays out of rotation
-		if err != nil {
-			return fmt.Errorf("DATABASE_READ_URLS: %w", err)
-		}
-		defer standby.Close()
-		standbys = append(standbys, standby)
+	standbys, closeStandbys, err := pgpool.NewEach(ctx, cfg.DatabaseReadURLs, dbOpts) // a standby down at start stays out of rotation
+	if err != nil {
+		return fmt.Errorf("DATABASE_READ_URLS: %w", err)
 	}
+	defer closeStandbys()
 	a, err := app.New(cfg, pool, standbys, logger, tr)
 	if err != nil {
 		return err

@@ -12,7 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
@@ -139,15 +138,7 @@ func New(cfg config.Config, pool *pgxpool.Pool, standbys []*pgxpool.Pool, logger
 	storeOpts = append(storeOpts, postgres.WithReadPools(standbys...))
 	store := postgres.New(pool, storeOpts...)
 	// Partners' reads go to standbys, keeping read-your-writes (pkg/readreplicas, README).
-	replicas := &readreplicas.Consistency{
-		Router: readreplicas.New(pool, standbys, readreplicas.Options{MaxLag: cfg.ReplicaMaxLag, Logger: logger}),
-		Client: func(c echo.Context) string {
-			p, _ := accesstoken.FromContext(c.Request().Context())
-			return p.ClientID
-		},
-		Logger: logger,
-	}
-	replicas.Router.Register(m.Registry)
+	replicas := readreplicas.NewConsistency(pool, standbys, cfg.ReplicaMaxLag, logger, m.Registry)
 	targets := &webhook.Targets{AllowPrivate: cfg.WebhookAllowPrivate}
 	cat := catalog.NewService(store, iri.Metaobjects.Parse, render.EncodeEvent)
 	// Bulk jobs run on the deliverer's River client, made after their workers are registered.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/flowkiwi/platform/pkg/clients/consistencytoken"
 	pm "github.com/flowkiwi/platform/pkg/clients/productmanagement"
 	"github.com/flowkiwi/platform/pkg/readreplicas"
 )
@@ -20,9 +21,9 @@ func TestAnswersCarryConsistencyTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectStatus(t, created, http.StatusCreated)
-	written, err := readreplicas.ParseToken(pm.ConsistencyToken(created.HTTPResponse))
+	written, err := readreplicas.ParseToken(consistencytoken.Of(created.HTTPResponse))
 	if err != nil || written == 0 {
-		t.Fatalf("the create's token %q: %v", pm.ConsistencyToken(created.HTTPResponse), err)
+		t.Fatalf("the create's token %q: %v", consistencytoken.Of(created.HTTPResponse), err)
 	}
 	id := created.ApplicationldJSON201.Id
 
@@ -36,7 +37,7 @@ func TestAnswersCarryConsistencyTokens(t *testing.T) {
 		{"malformed", "yesterday", http.StatusBadRequest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			read, err := w.c.GetProductWithResponse(ctx, id, nil, pm.WithConsistencyToken(tc.token))
+			read, err := w.c.GetProductWithResponse(ctx, id, nil, consistencytoken.With(tc.token))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -45,8 +46,8 @@ func TestAnswersCarryConsistencyTokens(t *testing.T) {
 				return
 			}
 			expectStatus(t, read, http.StatusOK)
-			if _, err := readreplicas.ParseToken(pm.ConsistencyToken(read.HTTPResponse)); err != nil || pm.ConsistencyToken(read.HTTPResponse) == "" {
-				t.Errorf("the read's token %q: %v", pm.ConsistencyToken(read.HTTPResponse), err)
+			if _, err := readreplicas.ParseToken(consistencytoken.Of(read.HTTPResponse)); err != nil || consistencytoken.Of(read.HTTPResponse) == "" {
+				t.Errorf("the read's token %q: %v", consistencytoken.Of(read.HTTPResponse), err)
 			}
 		})
 	}
@@ -56,7 +57,7 @@ func TestAnswersCarryConsistencyTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectStatus(t, deleted, http.StatusNoContent)
-	if after, err := readreplicas.ParseToken(pm.ConsistencyToken(deleted.HTTPResponse)); err != nil || after <= written {
+	if after, err := readreplicas.ParseToken(consistencytoken.Of(deleted.HTTPResponse)); err != nil || after <= written {
 		t.Errorf("the delete's token %s is not past the create's %s: %v", after, written, err)
 	}
 }
