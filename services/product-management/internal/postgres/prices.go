@@ -14,9 +14,11 @@ import (
 	"github.com/flowkiwi/platform/services/product-management/internal/price"
 )
 
-// queuePrices inserts first revisions; the product of each variant comes from the variants table
-// (in the same transaction for prices created with their variant).
-func queuePrices(b *pgx.Batch, instance uuid.UUID, rows []price.Row) {
+// queuePrices inserts first revisions. products names each row's product where the caller knows
+// it (a product's create or whole state); nil takes it from the variants table (in the same
+// transaction for prices created with their variant), a probe of its index per row: a tenth of
+// an import's price inserts.
+func queuePrices(b *pgx.Batch, instance uuid.UUID, rows []price.Row, products []uuid.UUID) {
 	n := len(rows)
 	ids, variants := make([]uuid.UUID, n), make([]uuid.UUID, n)
 	channels := make([]*uuid.UUID, n)
@@ -39,9 +41,17 @@ func queuePrices(b *pgx.Batch, instance uuid.UUID, rows []price.Row) {
 			ends[i] = &e
 		}
 	}
-	b.Queue(`insert into prices (instance_id, id, revision, variant_id, product_id, channel_id, country, currency, amount, compare_at, dated, starts_at, ends_at, created_at, updated_at)
-		select $1, x.id, 1, x.variant_id, v.product_id, x.channel_id, x.country, x.currency, x.amount, x.compare_at, x.dated, x.starts_at, x.ends_at, x.created_at, x.created_at
-		from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bool[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[])
+	const columns = `insert into prices (instance_id, id, revision, variant_id, product_id, channel_id, country, currency, amount, compare_at, dated, starts_at, ends_at, created_at, updated_at)
+		select $1, x.id, 1, x.variant_id, `
+	const rowsOf = ` x.channel_id, x.country, x.currency, x.amount, x.compare_at, x.dated, x.starts_at, x.ends_at, x.created_at, x.created_at
+		from unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bool[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[]`
+	if products != nil {
+		b.Queue(columns+`x.product_id,`+rowsOf+`, $13::uuid[])
+			as x(id, variant_id, channel_id, country, currency, amount, compare_at, dated, starts_at, ends_at, created_at, product_id)`,
+			instance, ids, variants, channels, countries, currencies, amounts, compare, dated, starts, ends, created, products)
+		return
+	}
+	b.Queue(columns+`v.product_id,`+rowsOf+`)
 			as x(id, variant_id, channel_id, country, currency, amount, compare_at, dated, starts_at, ends_at, created_at)
 		join variants v on v.instance_id = $1 and v.id = x.variant_id`,
 		instance, ids, variants, channels, countries, currencies, amounts, compare, dated, starts, ends, created)
@@ -121,7 +131,7 @@ func (s *Store) CreatePrices(ctx context.Context, instance uuid.UUID, rows []pri
 			}
 		}
 		b := &pgx.Batch{}
-		queuePrices(b, instance, rows)
+		queuePrices(b, instance, rows, nil)
 		return tx.SendBatch(ctx, b).Close()
 	})
 	return wrap(conflictError(err))

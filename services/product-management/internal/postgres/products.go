@@ -82,6 +82,7 @@ func queueProducts(b *pgx.Batch, instance uuid.UUID, locale string, ps []catalog
 	var cp, cc, lp, lc []uuid.UUID // channels, collections
 	var cpos, lpos []int32
 	var prices []price.Row
+	var priced []uuid.UUID // each price's product
 	for _, p := range ps {
 		t := []byte("[]")
 		if len(p.Tags) > 0 {
@@ -111,6 +112,9 @@ func queueProducts(b *pgx.Batch, instance uuid.UUID, locale string, ps []catalog
 		}
 		for _, v := range p.Variants {
 			prices = append(prices, v.Prices...)
+			for range v.Prices {
+				priced = append(priced, p.ID)
+			}
 		}
 	}
 	b.Queue(`insert into products (instance_id, id, status, vendor, tags, category_id, key)
@@ -153,7 +157,7 @@ func queueProducts(b *pgx.Batch, instance uuid.UUID, locale string, ps []catalog
 			select $1, * from unnest($2::uuid[], $3::uuid[], $4::int[])`, instance, lp, lc, lpos)
 	}
 	if len(prices) > 0 {
-		queuePrices(b, instance, prices)
+		queuePrices(b, instance, prices, priced)
 	}
 }
 

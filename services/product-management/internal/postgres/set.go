@@ -157,7 +157,7 @@ func (s *Store) ReplaceProduct(ctx context.Context, instance uuid.UUID, locale s
 		queueValues(b, instance, p.ID, p.Values)
 
 		if len(set.NewPrices) > 0 {
-			queuePrices(b, instance, set.NewPrices)
+			queuePrices(b, instance, set.NewPrices, slices.Repeat([]uuid.UUID{p.ID}, len(set.NewPrices)))
 		}
 		queueNextPrices(b, instance, set.NextPrices)
 		if len(set.EndedPrices) > 0 {
@@ -207,13 +207,13 @@ func queueNextPrices(b *pgx.Batch, instance uuid.UUID, next []price.Row) {
 		instance, ids, revisions, amounts, compare, starts, ends, updated)
 }
 
-// orNone is ids, or an empty array where ids are nil: "not (id = any(null))" is null, which would
-// delete nothing where an empty list means to keep nothing.
-func orNone(ids []uuid.UUID) []uuid.UUID {
-	if ids == nil {
-		return []uuid.UUID{}
+// orNone is s, or an empty slice where s is nil: in SQL "not (id = any(null))" is null, which
+// would delete nothing where an empty list means to keep nothing; in JSON, null is no list.
+func orNone[T any](s []T) []T {
+	if s == nil {
+		return []T{}
 	}
-	return ids
+	return s
 }
 
 func (s *Store) LockProductsByKey(ctx context.Context, instance uuid.UUID, keys []string) (map[string]uuid.UUID, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -100,7 +101,7 @@ func (s *Store) CreateVariant(ctx context.Context, instance uuid.UUID, v catalog
 		b := &pgx.Batch{}
 		insertVariants(b, instance, []catalog.Variant{v})
 		if len(v.Prices) > 0 {
-			queuePrices(b, instance, v.Prices)
+			queuePrices(b, instance, v.Prices, slices.Repeat([]uuid.UUID{v.ProductID}, len(v.Prices)))
 		}
 		b.Queue(touchProduct, instance, v.ProductID)
 		return tx.SendBatch(ctx, b).Close()
