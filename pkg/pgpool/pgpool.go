@@ -1,6 +1,7 @@
 // Package pgpool opens the pgx pools of Flowkiwi services, configured the same way everywhere: the
-// google/uuid codec, a statement timeout, and bounds on connecting and on waiting for a connection,
-// so that a database that is down or overloaded makes requests fail fast (503) instead of hanging.
+// google/uuid codec, UTC sessions, a statement timeout, and bounds on connecting and on waiting
+// for a connection, so that a database that is down or overloaded makes requests fail fast (503)
+// instead of hanging.
 package pgpool
 
 import (
@@ -63,6 +64,9 @@ func Config(url string, opts Options) (*pgxpool.Config, error) {
 	if _, set := cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"]; !set {
 		cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = strconv.FormatInt(DefaultIdleInTransactionTimeout.Milliseconds(), 10)
 	}
+	// Sessions run in UTC whatever the server's or the URL's timezone: times that SQL renders as
+	// text (product-management's documents and events) then read the same as those Go renders.
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
 	}

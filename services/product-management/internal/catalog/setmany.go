@@ -145,14 +145,22 @@ func (s *Service) setRun(ctx context.Context, instance uuid.UUID, locale string,
 		}
 	}
 	written := make([]uuid.UUID, 0, len(created)+len(plans))
-	for _, p := range created {
-		written = append(written, p.ID)
-	}
 	for _, pl := range plans {
 		written = append(written, pl.cur.ID)
 	}
-	if err := s.refresh(ctx, instance, Touch{Products: written}); err != nil {
-		return err
+	if len(written) > 0 {
+		if err := s.refresh(ctx, instance, Touch{Products: written}); err != nil {
+			return err
+		}
+	}
+	if len(created) > 0 {
+		// New products' documents are built from what was just written (no rows to read back).
+		ids, err := s.docs.WriteNewDocuments(ctx, instance, locale, created)
+		if err != nil {
+			return err
+		}
+		rewritten.products = append(rewritten.products, ids...)
+		written = append(written, ids...)
 	}
 	ps, err := s.reads.Products(ctx, instance, written, loc)
 	if err != nil {
