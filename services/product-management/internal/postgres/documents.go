@@ -17,27 +17,18 @@ import (
 
 // document is a product's read-model document as product_document (migrations 021, 028) builds it.
 type document struct {
-	ID        uuid.UUID     `json:"id"`
-	Key       *string       `json:"key"`
-	Status    string        `json:"status"`
-	Vendor    *string       `json:"vendor"`
-	Tags      []string      `json:"tags"`
-	Version   int64         `json:"version"`
-	CreatedAt time.Time     `json:"createdAt"`
-	UpdatedAt time.Time     `json:"updatedAt"`
-	Category  *uuid.UUID    `json:"category"`
-	Texts     documentTexts `json:"texts"` // by locale
-	Options   []struct {
-		ID       uuid.UUID          `json:"id"`
-		Position int                `json:"position"`
-		Names    map[string]*string `json:"names"`
-		Values   []struct {
-			ID       uuid.UUID          `json:"id"`
-			Position int                `json:"position"`
-			Labels   map[string]*string `json:"labels"`
-		} `json:"values"`
-	} `json:"options"`
-	Variants []struct {
+	ID        uuid.UUID        `json:"id"`
+	Key       *string          `json:"key"`
+	Status    string           `json:"status"`
+	Vendor    *string          `json:"vendor"`
+	Tags      []string         `json:"tags"`
+	Version   int64            `json:"version"`
+	CreatedAt time.Time        `json:"createdAt"`
+	UpdatedAt time.Time        `json:"updatedAt"`
+	Category  *uuid.UUID       `json:"category"`
+	Texts     documentTexts    `json:"texts"` // by locale
+	Options   []documentOption `json:"options"`
+	Variants  []struct {
 		ID           uuid.UUID   `json:"id"`
 		SKU          string      `json:"sku"`
 		Title        *string     `json:"title"`
@@ -49,14 +40,11 @@ type document struct {
 		OptionValues []uuid.UUID `json:"optionValues"`
 		Medias       []uuid.UUID `json:"medias"`
 	} `json:"variants"`
-	Channels    []uuid.UUID `json:"channels"`
-	Collections []uuid.UUID `json:"collections"`
-	Medias      []uuid.UUID `json:"medias"`
-	Values      []struct {
-		Attribute uuid.UUID       `json:"attribute"`
-		Value     json.RawMessage `json:"value"`
-	} `json:"values"`
-	Metafields []struct {
+	Channels    []uuid.UUID     `json:"channels"`
+	Collections []uuid.UUID     `json:"collections"`
+	Medias      []uuid.UUID     `json:"medias"`
+	Values      []documentValue `json:"values"`
+	Metafields  []struct {
 		ID         uuid.UUID   `json:"id"`
 		Variant    *uuid.UUID  `json:"variant"`
 		Namespace  string      `json:"namespace"`
@@ -67,7 +55,27 @@ type document struct {
 		UpdatedAt  time.Time   `json:"updatedAt"`
 		References []uuid.UUID `json:"references"`
 	} `json:"metafields"`
-	Prices []struct {
+	Prices []documentPrice `json:"prices"`
+}
+
+// The parts of a document that WriteNewDocuments writes too (newDocument).
+type (
+	documentOption struct {
+		ID       uuid.UUID             `json:"id"`
+		Position int                   `json:"position"`
+		Names    map[string]*string    `json:"names"`
+		Values   []documentOptionValue `json:"values"`
+	}
+	documentOptionValue struct {
+		ID       uuid.UUID          `json:"id"`
+		Position int                `json:"position"`
+		Labels   map[string]*string `json:"labels"`
+	}
+	documentValue struct {
+		Attribute uuid.UUID       `json:"attribute"`
+		Value     json.RawMessage `json:"value"`
+	}
+	documentPrice struct {
 		ID        uuid.UUID  `json:"id"`
 		Revision  int64      `json:"revision"`
 		Variant   uuid.UUID  `json:"variant"`
@@ -77,10 +85,23 @@ type document struct {
 		Amount    int64      `json:"amount"`
 		CompareAt *int64     `json:"compareAt"`
 		Dated     bool       `json:"dated"`
-		Start     time.Time  `json:"start"`
-		End       *time.Time `json:"end"`
-	} `json:"prices"`
+		Start     jsonTime   `json:"start"`
+		End       *jsonTime  `json:"end"`
+	}
+)
+
+// jsonTime is a time as PostgreSQL writes it in JSON in a UTC session (stored times are cut to
+// microseconds); it reads any RFC 3339 time.
+type jsonTime time.Time
+
+func (t jsonTime) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Time(t).UTC().Truncate(time.Microsecond).Format(timeLayout))
 }
+
+func (t *jsonTime) UnmarshalJSON(b []byte) error { return (*time.Time)(t).UnmarshalJSON(b) }
+
+// timeLayout is how PostgreSQL writes a timestamptz in JSON in a UTC session.
+const timeLayout = "2006-01-02T15:04:05.999999-07:00"
 
 // text picks a translatable text in the read locale, else in its fallback (as the graph's
 // coalesce did).
@@ -147,9 +168,9 @@ func (d *document) product(loc catalog.ReadLocale) catalog.Product {
 	p.PriceHistory = make([]price.Row, 0, len(d.Prices))
 	for _, r := range d.Prices {
 		row := price.Row{ID: r.ID, Revision: r.Revision, VariantID: r.Variant, ChannelID: clone(r.Channel), Country: r.Country, Currency: r.Currency,
-			Amount: r.Amount, CompareAt: clone(r.CompareAt), Dated: r.Dated, Start: r.Start.UTC()}
+			Amount: r.Amount, CompareAt: clone(r.CompareAt), Dated: r.Dated, Start: time.Time(r.Start).UTC()}
 		if r.End != nil {
-			row.End = r.End.UTC()
+			row.End = time.Time(*r.End).UTC()
 		}
 		p.PriceHistory = append(p.PriceHistory, row)
 	}

@@ -41,55 +41,33 @@ func (s *Store) WriteNewDocuments(ctx context.Context, instance uuid.UUID, local
 // nowMark stands in a new document for the transaction's now(), which set the rows' times.
 const nowMark = "@now"
 
-// timeLayout is how PostgreSQL writes a timestamptz in JSON in a UTC session.
-const timeLayout = "2006-01-02T15:04:05.999999-07:00"
-
-// jsonTime is a time as product_document() shows it (stored times are cut to microseconds).
-type jsonTime time.Time
-
-func (t jsonTime) MarshalJSON() ([]byte, error) {
-	return json.Marshal(time.Time(t).UTC().Truncate(time.Microsecond).Format(timeLayout))
-}
-
 // nowTime is a time the row took from now(): the statement writing the document fills it in.
 type nowTime struct{}
 
 func (nowTime) MarshalJSON() ([]byte, error) { return []byte(`"` + nowMark + `"`), nil }
 
 // newDocument is product_document()'s document (migration 031) of a product without stored
-// history: every list in that function's order.
+// history, every list in that function's order. It is document (the type reads decode) but for
+// the times now() gave, which the writing statement fills in (nowTime).
 type newDocument struct {
-	ID          uuid.UUID          `json:"id"`
-	Key         *string            `json:"key"`
-	Status      string             `json:"status"`
-	Vendor      *string            `json:"vendor"`
-	Tags        []string           `json:"tags"`
-	Version     int64              `json:"version"`
-	CreatedAt   nowTime            `json:"createdAt"`
-	UpdatedAt   nowTime            `json:"updatedAt"`
-	Category    *uuid.UUID         `json:"category"`
-	Texts       documentTexts      `json:"texts"`
-	Options     []newOption        `json:"options"`
-	Variants    []newVariant       `json:"variants"`
-	Channels    []uuid.UUID        `json:"channels"`
-	Collections []uuid.UUID        `json:"collections"`
-	Medias      []uuid.UUID        `json:"medias"`
-	Values      []newValue         `json:"values"`
-	Metafields  []json.RawMessage  `json:"metafields"`
-	Prices      []newDocumentPrice `json:"prices"`
-}
-
-type newOption struct {
-	ID       uuid.UUID          `json:"id"`
-	Position int                `json:"position"`
-	Names    map[string]*string `json:"names"`
-	Values   []newOptionValue   `json:"values"`
-}
-
-type newOptionValue struct {
-	ID       uuid.UUID          `json:"id"`
-	Position int                `json:"position"`
-	Labels   map[string]*string `json:"labels"`
+	ID          uuid.UUID         `json:"id"`
+	Key         *string           `json:"key"`
+	Status      string            `json:"status"`
+	Vendor      *string           `json:"vendor"`
+	Tags        []string          `json:"tags"`
+	Version     int64             `json:"version"`
+	CreatedAt   nowTime           `json:"createdAt"`
+	UpdatedAt   nowTime           `json:"updatedAt"`
+	Category    *uuid.UUID        `json:"category"`
+	Texts       documentTexts     `json:"texts"`
+	Options     []documentOption  `json:"options"`
+	Variants    []newVariant      `json:"variants"`
+	Channels    []uuid.UUID       `json:"channels"`
+	Collections []uuid.UUID       `json:"collections"`
+	Medias      []uuid.UUID       `json:"medias"`
+	Values      []documentValue   `json:"values"`
+	Metafields  []json.RawMessage `json:"metafields"`
+	Prices      []documentPrice   `json:"prices"`
 }
 
 type newVariant struct {
@@ -105,26 +83,6 @@ type newVariant struct {
 	Medias       []uuid.UUID `json:"medias"`
 }
 
-type newValue struct {
-	Attribute uuid.UUID       `json:"attribute"`
-	Value     json.RawMessage `json:"value"`
-}
-
-type newDocumentPrice struct {
-	ID        uuid.UUID  `json:"id"`
-	Revision  int64      `json:"revision"`
-	Variant   uuid.UUID  `json:"variant"`
-	Channel   *uuid.UUID `json:"channel"`
-	Country   string     `json:"country"`
-	Currency  string     `json:"currency"`
-	Amount    int64      `json:"amount"`
-	CompareAt *int64     `json:"compareAt"`
-	Dated     bool       `json:"dated"`
-	Start     jsonTime   `json:"start"`
-	End       *jsonTime  `json:"end"`
-	start     time.Time
-}
-
 func byPosition(a, b int, x, y uuid.UUID) int {
 	return cmp.Or(cmp.Compare(a, b), bytes.Compare(x[:], y[:]))
 }
@@ -132,32 +90,31 @@ func byPosition(a, b int, x, y uuid.UUID) int {
 // newDocumentOf is the document of p as CreateProducts writes it in locale (queueProducts).
 func newDocumentOf(p catalog.NewProduct, locale string) newDocument {
 	d := newDocument{ID: p.ID, Key: p.Key, Status: string(p.Status), Vendor: p.Vendor, Tags: orNone(p.Tags), Version: 1,
-		Category: p.Category, Texts: documentTexts{}, Options: []newOption{}, Variants: []newVariant{},
-		Channels: orNone(p.Channels), Collections: orNone(p.Collections), Medias: orNone(p.Medias), Values: []newValue{},
-		Metafields: []json.RawMessage{}, Prices: []newDocumentPrice{}}
+		Category: p.Category, Texts: documentTexts{}, Options: []documentOption{}, Variants: []newVariant{},
+		Channels: orNone(p.Channels), Collections: orNone(p.Collections), Medias: orNone(p.Medias), Values: []documentValue{},
+		Metafields: []json.RawMessage{}, Prices: []documentPrice{}}
 	if p.ProductTexts.Any() {
 		d.Texts[locale] = p.ProductTexts
 	}
 	optionPosition := map[uuid.UUID]int{} // of each value's option
 	for _, o := range p.Options {
-		no := newOption{ID: o.ID, Position: o.Position, Names: map[string]*string{locale: o.Name}, Values: []newOptionValue{}}
+		no := documentOption{ID: o.ID, Position: o.Position, Names: map[string]*string{locale: o.Name}, Values: []documentOptionValue{}}
 		for _, v := range o.Values {
-			no.Values = append(no.Values, newOptionValue{ID: v.ID, Position: v.Position, Labels: map[string]*string{locale: v.Value}})
+			no.Values = append(no.Values, documentOptionValue{ID: v.ID, Position: v.Position, Labels: map[string]*string{locale: v.Value}})
 			optionPosition[v.ID] = o.Position
 		}
-		slices.SortFunc(no.Values, func(a, b newOptionValue) int { return byPosition(a.Position, b.Position, a.ID, b.ID) })
+		slices.SortFunc(no.Values, func(a, b documentOptionValue) int { return byPosition(a.Position, b.Position, a.ID, b.ID) })
 		d.Options = append(d.Options, no)
 	}
-	slices.SortFunc(d.Options, func(a, b newOption) int { return byPosition(a.Position, b.Position, a.ID, b.ID) })
+	slices.SortFunc(d.Options, func(a, b documentOption) int { return byPosition(a.Position, b.Position, a.ID, b.ID) })
 	for _, v := range p.Variants {
 		values := slices.Clone(orNone(v.OptionValueIDs))
 		slices.SortStableFunc(values, func(a, b uuid.UUID) int { return cmp.Compare(optionPosition[a], optionPosition[b]) })
 		d.Variants = append(d.Variants, newVariant{ID: v.ID, SKU: v.SKU, Title: v.Title, Barcode: v.Barcode, Position: v.Position,
 			Version: 1, OptionValues: values, Medias: orNone(v.Medias)})
 		for _, r := range v.Prices {
-			np := newDocumentPrice{ID: r.ID, Revision: 1, Variant: r.VariantID, Channel: r.ChannelID, Country: r.Country,
-				Currency: r.Currency, Amount: r.Amount, CompareAt: r.CompareAt, Dated: r.Dated, Start: jsonTime(r.Start),
-				start: r.Start.Truncate(time.Microsecond)}
+			np := documentPrice{ID: r.ID, Revision: 1, Variant: r.VariantID, Channel: r.ChannelID, Country: r.Country,
+				Currency: r.Currency, Amount: r.Amount, CompareAt: r.CompareAt, Dated: r.Dated, Start: jsonTime(r.Start)}
 			if !r.Open() {
 				end := jsonTime(r.End)
 				np.End = &end
@@ -167,10 +124,11 @@ func newDocumentOf(p catalog.NewProduct, locale string) newDocument {
 	}
 	slices.SortFunc(d.Variants, func(a, b newVariant) int { return byPosition(a.Position, b.Position, a.ID, b.ID) })
 	for _, v := range p.Values {
-		d.Values = append(d.Values, newValue{Attribute: v.Attribute, Value: v.Value})
+		d.Values = append(d.Values, documentValue{Attribute: v.Attribute, Value: v.Value})
 	}
-	slices.SortFunc(d.Prices, func(a, b newDocumentPrice) int {
-		return cmp.Or(bytes.Compare(a.Variant[:], b.Variant[:]), a.start.Compare(b.start), bytes.Compare(a.ID[:], b.ID[:]))
+	slices.SortFunc(d.Prices, func(a, b documentPrice) int {
+		start := func(p documentPrice) time.Time { return time.Time(p.Start).Truncate(time.Microsecond) }
+		return cmp.Or(bytes.Compare(a.Variant[:], b.Variant[:]), start(a).Compare(start(b)), bytes.Compare(a.ID[:], b.ID[:]))
 	})
 	return d
 }
