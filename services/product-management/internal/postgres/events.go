@@ -62,15 +62,20 @@ func (w *stagedEvents) Flush(ctx context.Context, tx pgx.Tx) error {
 		ids := make([]uuid.UUID, len(events))
 		types := make([]string, len(events))
 		resources := make([]string, len(events))
-		data := make([]string, len(events))
+		data := make([][]byte, len(events))
 		for i, e := range events {
-			ids[i], types[i], resources[i], data[i] = e.ID, e.Type, e.Resource, string(e.Data)
+			ids[i], types[i], resources[i], data[i] = e.ID, e.Type, e.Resource, e.Data
+		}
+		records, err := joinRecords(data)
+		if err != nil {
+			return err
 		}
 		// h reads every row of v first, so the versions are locked before the head: a change
 		// holding the head never waits for a version row.
-		_, err := tx.Exec(ctx, `with e as (
+		_, err = tx.Exec(ctx, `with e as (
 				select *, row_number() over (partition by resource order by ord) as n, count(*) over (partition by resource) as of
-				from unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) with ordinality as u(id, type, resource, data, ord)),
+				from rows from (unnest($2::uuid[]), unnest($3::text[]), unnest($4::text[]), string_to_table($5, chr(30)))
+					with ordinality as u(id, type, resource, data, ord)),
 			v as (
 				insert into event_resource_versions as v (instance_id, resource, version)
 				select $1, resource, count(*) from e group by resource order by resource
@@ -84,7 +89,7 @@ func (w *stagedEvents) Flush(ctx context.Context, tx pgx.Tx) error {
 			insert into events (id, instance_id, type, resource, resource_version, data, position)
 			select e.id, $1, e.type, e.resource, v.version - e.of + e.n, e.data::jsonb, h.position - cardinality($2::uuid[]) + e.ord
 			from e join v on v.resource = e.resource cross join h
-			order by e.ord`, instance, ids, types, resources, data)
+			order by e.ord`, instance, ids, types, resources, records)
 		if err != nil {
 			return err
 		}

@@ -22,19 +22,24 @@ import (
 // the products written.
 func (s *Store) WriteNewDocuments(ctx context.Context, instance uuid.UUID, locale string, ps []catalog.NewProduct) ([]uuid.UUID, error) {
 	ids := make([]uuid.UUID, len(ps))
-	docs := make([]string, len(ps))
+	docs := make([][]byte, len(ps))
 	for i, p := range ps {
 		raw, err := json.Marshal(newDocumentOf(p, locale))
 		if err != nil {
 			return nil, err
 		}
-		ids[i], docs[i] = p.ID, string(raw)
+		ids[i], docs[i] = p.ID, raw
+	}
+	records, err := joinRecords(docs)
+	if err != nil {
+		return nil, err
 	}
 	// Sessions run in UTC (pgpool), as the times Go formats below: to_json(now()) is what
 	// product_document() shows for a created_at that now() set.
-	_, err := s.db(ctx).Exec(ctx, `insert into product_documents (instance_id, product_id, doc)
+	_, err = s.db(ctx).Exec(ctx, `insert into product_documents (instance_id, product_id, doc)
 		select $1, x.id, replace(x.doc, '"`+nowMark+`"', n.now)::jsonb
-		from unnest($2::uuid[], $3::text[]) as x(id, doc), (select to_json(now())::text as now) n`, instance, ids, docs)
+		from rows from (unnest($2::uuid[]), string_to_table($3, chr(30))) as x(id, doc), (select to_json(now())::text as now) n`,
+		instance, ids, records)
 	return ids, wrap(err)
 }
 

@@ -6,7 +6,9 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -193,4 +195,31 @@ func (s *Store) owner(ctx context.Context, sql string, instance, id uuid.UUID, w
 	var pid uuid.UUID
 	err := s.db(ctx).QueryRow(ctx, sql, instance, id).Scan(&pid)
 	return pid, notFound(err, what)
+}
+
+// recordSeparator ends each record of joinRecords (ASCII RS): JSON text holds no raw control
+// character, so it never occurs inside a JSON record.
+const recordSeparator = 0x1e
+
+// joinRecords joins JSON texts into one parameter, split in SQL by string_to_table(p, chr(30)).
+// Large texts (an import batch's events and documents, 2 MB) go faster so than as a text[]:
+// pgx appends an array's elements one by one to a parameter buffer it shrinks back to 256 bytes
+// after every statement, regrowing it by a quarter at a time (a sixth of an import's Go time
+// was that copying); one text is appended at once.
+func joinRecords(records [][]byte) ([]byte, error) {
+	size := len(records)
+	for _, r := range records {
+		size += len(r)
+	}
+	out := make([]byte, 0, size)
+	for i, r := range records {
+		if bytes.IndexByte(r, recordSeparator) >= 0 {
+			return nil, errors.New("postgres: a JSON record holds a raw control character")
+		}
+		if i > 0 {
+			out = append(out, recordSeparator)
+		}
+		out = append(out, r...)
+	}
+	return out, nil
 }
