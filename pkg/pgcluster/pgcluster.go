@@ -43,8 +43,11 @@ type Cluster struct {
 }
 
 // URL returns the connection URL of the cluster's "postgres" database.
-func (c *Cluster) URL() string {
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", c.opts.Port)
+func (c *Cluster) URL() string { return c.URLOf("postgres") }
+
+// URLOf returns the connection URL of the cluster's database named db.
+func (c *Cluster) URLOf(db string) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.opts.Port, db)
 }
 
 // New finds the binaries and prepares (but does not start) a cluster.

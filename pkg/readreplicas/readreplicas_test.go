@@ -2,7 +2,6 @@ package readreplicas
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -28,32 +27,8 @@ func TestParseLSN(t *testing.T) {
 // cluster is a primary with a standby and a standby delayed by 2 s, on ports of their own.
 func cluster(t *testing.T) (primary, standby, delayed *pgcluster.Cluster) {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	opts := func(name string) pgcluster.Options {
-		port, err := pgcluster.FreePort()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return pgcluster.Options{Dir: filepath.Join(dir, name), Port: port, Fast: true}
-	}
-	primary, err := pgcluster.New(opts("primary"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := primary.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = primary.Kill(context.Background()) })
-	if standby, err = primary.Standby(ctx, opts("standby")); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = standby.Kill(context.Background()) })
-	if delayed, err = primary.Standby(ctx, opts("delayed"), "recovery_min_apply_delay = '2s'"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = delayed.Kill(context.Background()) })
-	return primary, standby, delayed
+	primary, standbys := pgcluster.ForTest(t, nil, nil, []string{"recovery_min_apply_delay = '2s'"})
+	return primary, standbys[0], standbys[1]
 }
 
 func pool(t *testing.T, c *pgcluster.Cluster) *pgxpool.Pool {

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -34,44 +33,22 @@ import (
 func TestReplicaReadsSeeTheirWrites(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dir := t.TempDir()
-	var urls [3]string
-	node := func(i int, name string) pgcluster.Options {
-		port, err := pgcluster.FreePort()
+	primary, standbys := pgcluster.ForTest(t, func(ctx context.Context, primary *pgcluster.Cluster) error {
+		p, err := pgpool.New(ctx, primary.URL(), pgpool.Options{})
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-		urls[i] = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-		return pgcluster.Options{Dir: filepath.Join(dir, name), Port: port, Fast: true}
-	}
-	primary, err := pgcluster.New(node(0, "primary"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := primary.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = primary.Kill(context.Background()) })
+		defer p.Close()
+		return migrate.Up(ctx, p, identitydb.Migrations(), "schema_version")
+	}, nil, []string{"recovery_min_apply_delay = '2s'"})
 	pools := make([]*pgxpool.Pool, 3)
-	open := func(i int) {
-		p, err := pgpool.New(ctx, urls[i], pgpool.Options{})
+	for i, c := range append([]*pgcluster.Cluster{primary}, standbys...) {
+		p, err := pgpool.New(ctx, c.URL(), pgpool.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(p.Close)
 		pools[i] = p
-	}
-	open(0)
-	if err := migrate.Up(ctx, pools[0], identitydb.Migrations(), "schema_version"); err != nil {
-		t.Fatal(err)
-	}
-	for i, settings := range [][]string{nil, {"recovery_min_apply_delay = '2s'"}} {
-		s, err := primary.Standby(ctx, node(i+1, fmt.Sprint("standby", i)), settings...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = s.Kill(context.Background()) })
-		open(i + 1)
 	}
 
 	// Two replicas with one issuer, as behind a load balancer.
