@@ -1,18 +1,15 @@
 package faults_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net/http"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/flowkiwi/platform/pkg/clients/consistencytoken"
 	pm "github.com/flowkiwi/platform/pkg/clients/productmanagement"
@@ -24,42 +21,19 @@ import (
 // WAL 2 s late, on ports of their own; it returns their URLs of that database.
 func replicaCluster(t *testing.T) (primary, standby, delayed *pgcluster.Cluster, urls [3]string) {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	var ports [3]int
-	opts := func(i int, name string) pgcluster.Options {
-		port, err := pgcluster.FreePort()
+	primary, standbys := pgcluster.ForTest(t, func(ctx context.Context, primary *pgcluster.Cluster) error {
+		admin, err := pgx.Connect(ctx, primary.URL())
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-		ports[i] = port
-		urls[i] = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/flowkiwi?sslmode=disable", port)
-		return pgcluster.Options{Dir: filepath.Join(dir, name), Port: port, Fast: true}
+		defer admin.Close(ctx)
+		_, err = admin.Exec(ctx, `create database flowkiwi`)
+		return err
+	}, nil, []string{"recovery_min_apply_delay = '2s'"})
+	standby, delayed = standbys[0], standbys[1]
+	for i, c := range []*pgcluster.Cluster{primary, standby, delayed} {
+		urls[i] = c.URLOf("flowkiwi")
 	}
-	primary, err := pgcluster.New(opts(0, "primary"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := primary.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = primary.Kill(context.Background()) })
-	admin, err := pgxpool.New(ctx, primary.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec(ctx, `create database flowkiwi`); err != nil {
-		t.Fatal(err)
-	}
-	admin.Close()
-	if standby, err = primary.Standby(ctx, opts(1, "standby")); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = standby.Kill(context.Background()) })
-	if delayed, err = primary.Standby(ctx, opts(2, "delayed"), "recovery_min_apply_delay = '2s'"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = delayed.Kill(context.Background()) })
 	return primary, standby, delayed, urls
 }
 
@@ -67,30 +41,28 @@ func replicaCluster(t *testing.T) (primary, standby, delayed *pgcluster.Cluster,
 // (db_reads_total) and the standbys in rotation (db_standby_in_rotation), by server label.
 func replicaMetrics(t *testing.T, base string) (reads map[string]float64, inRotation map[string]bool) {
 	t.Helper()
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	series := metricsOf(context.Background(), base)
+	if series == nil {
+		t.Fatalf("%s/metrics does not answer", base)
 	}
-	defer resp.Body.Close()
 	reads, inRotation = map[string]float64{}, map[string]bool{}
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		for _, name := range []string{"db_reads_total", "db_standby_in_rotation"} {
-			rest, ok := strings.CutPrefix(line, name+`{server="`)
-			if !ok {
-				continue
-			}
-			server, value, _ := strings.Cut(rest, `"} `)
-			v, _ := strconv.ParseFloat(value, 64)
-			if name == "db_reads_total" {
-				reads[server] = v
-			} else {
-				inRotation[server] = v == 1
-			}
+	for s, v := range series {
+		if server, ok := serverOf(s, "db_reads_total"); ok {
+			reads[server] = v
+		} else if server, ok := serverOf(s, "db_standby_in_rotation"); ok {
+			inRotation[server] = v == 1
 		}
 	}
 	return reads, inRotation
+}
+
+// serverOf is the server label of a series of metric name.
+func serverOf(series, name string) (string, bool) {
+	rest, ok := strings.CutPrefix(series, name+`{server="`)
+	if !ok {
+		return "", false
+	}
+	return strings.TrimSuffix(rest, `"}`), true
 }
 
 // Reads served by streaming standbys keep read-your-writes. Two product-management replicas run

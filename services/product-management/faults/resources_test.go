@@ -64,6 +64,22 @@ func (s *stack) sampleResources(ctx context.Context, r *resources) {
 }
 
 func scrape(ctx context.Context, base string) map[string]float64 {
+	series := metricsOf(ctx, base)
+	if series == nil {
+		return nil
+	}
+	out := map[string]float64{}
+	for name, label := range metricNames {
+		if v, ok := series[name]; ok {
+			out[label] = v
+		}
+	}
+	return out
+}
+
+// metricsOf reads a process's /metrics: each series' value by the series as written (a metric's
+// name with its labels, `db_reads_total{server="primary"}`); nil when the process does not answer.
+func metricsOf(ctx context.Context, base string) map[string]float64 {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -74,11 +90,16 @@ func scrape(ctx context.Context, base string) map[string]float64 {
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		name, value, ok := strings.Cut(sc.Text(), " ")
-		if label, known := metricNames[name]; ok && known {
-			if f, err := strconv.ParseFloat(value, 64); err == nil {
-				out[label] = f
-			}
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		at := strings.LastIndexByte(line, ' ')
+		if at < 0 {
+			continue
+		}
+		if f, err := strconv.ParseFloat(line[at+1:], 64); err == nil {
+			out[line[:at]] = f
 		}
 	}
 	return out
