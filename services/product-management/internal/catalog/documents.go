@@ -49,8 +49,8 @@ type DocumentStore interface {
 	// RefreshDocuments rewrites the documents of the products t touches and reports them.
 	RefreshDocuments(ctx context.Context, instance uuid.UUID, t Touch) ([]uuid.UUID, error)
 	// WriteNewDocuments writes the documents of products just created (CreateProducts) and
-	// reports them.
-	WriteNewDocuments(ctx context.Context, instance uuid.UUID, locale string, ps []NewProduct) ([]uuid.UUID, error)
+	// returns the products as a read of them in locale would.
+	WriteNewDocuments(ctx context.Context, instance uuid.UUID, locale string, ps []NewProduct) ([]Product, error)
 	// WrittenWith lists the rows of products' graphs (the products, their variants, options,
 	// values and prices) the transaction of ctx wrote.
 	WrittenWith(ctx context.Context, instance uuid.UUID, products []uuid.UUID) ([]Written, error)

@@ -144,27 +144,30 @@ func (s *Service) setRun(ctx context.Context, instance uuid.UUID, locale string,
 			return asBatchConflict(err)
 		}
 	}
-	written := make([]uuid.UUID, 0, len(created)+len(plans))
-	for _, pl := range plans {
-		written = append(written, pl.cur.ID)
-	}
-	if len(written) > 0 {
-		if err := s.refresh(ctx, instance, Touch{Products: written}); err != nil {
+	var ps []Product
+	if len(plans) > 0 {
+		updated := make([]uuid.UUID, len(plans))
+		for i, pl := range plans {
+			updated[i] = pl.cur.ID
+		}
+		if err := s.refresh(ctx, instance, Touch{Products: updated}); err != nil {
+			return err
+		}
+		if ps, err = s.reads.Products(ctx, instance, updated, loc); err != nil {
 			return err
 		}
 	}
 	if len(created) > 0 {
-		// New products' documents are built from what was just written (no rows to read back).
-		ids, err := s.docs.WriteNewDocuments(ctx, instance, locale, created)
+		// New products' documents are built from what was just written: no rows to read, no
+		// documents to read back.
+		news, err := s.docs.WriteNewDocuments(ctx, instance, locale, created)
 		if err != nil {
 			return err
 		}
-		rewritten.products = append(rewritten.products, ids...)
-		written = append(written, ids...)
-	}
-	ps, err := s.reads.Products(ctx, instance, written, loc)
-	if err != nil {
-		return err
+		for _, p := range news {
+			rewritten.products = append(rewritten.products, p.ID)
+		}
+		ps = append(ps, news...)
 	}
 	read := Read{Locale: loc}
 	v, err := s.view(ctx, instance, ps, read, nil)

@@ -17,33 +17,22 @@ import (
 
 // document is a product's read-model document as product_document (migrations 021, 028) builds it.
 type document struct {
-	ID        uuid.UUID        `json:"id"`
-	Key       *string          `json:"key"`
-	Status    string           `json:"status"`
-	Vendor    *string          `json:"vendor"`
-	Tags      []string         `json:"tags"`
-	Version   int64            `json:"version"`
-	CreatedAt time.Time        `json:"createdAt"`
-	UpdatedAt time.Time        `json:"updatedAt"`
-	Category  *uuid.UUID       `json:"category"`
-	Texts     documentTexts    `json:"texts"` // by locale
-	Options   []documentOption `json:"options"`
-	Variants  []struct {
-		ID           uuid.UUID   `json:"id"`
-		SKU          string      `json:"sku"`
-		Title        *string     `json:"title"`
-		Barcode      *string     `json:"barcode"`
-		Position     int         `json:"position"`
-		Version      int64       `json:"version"`
-		CreatedAt    time.Time   `json:"createdAt"`
-		UpdatedAt    time.Time   `json:"updatedAt"`
-		OptionValues []uuid.UUID `json:"optionValues"`
-		Medias       []uuid.UUID `json:"medias"`
-	} `json:"variants"`
-	Channels    []uuid.UUID     `json:"channels"`
-	Collections []uuid.UUID     `json:"collections"`
-	Medias      []uuid.UUID     `json:"medias"`
-	Values      []documentValue `json:"values"`
+	ID          uuid.UUID         `json:"id"`
+	Key         *string           `json:"key"`
+	Status      string            `json:"status"`
+	Vendor      *string           `json:"vendor"`
+	Tags        []string          `json:"tags"`
+	Version     int64             `json:"version"`
+	CreatedAt   time.Time         `json:"createdAt"`
+	UpdatedAt   time.Time         `json:"updatedAt"`
+	Category    *uuid.UUID        `json:"category"`
+	Texts       documentTexts     `json:"texts"` // by locale
+	Options     []documentOption  `json:"options"`
+	Variants    []documentVariant `json:"variants"`
+	Channels    []uuid.UUID       `json:"channels"`
+	Collections []uuid.UUID       `json:"collections"`
+	Medias      []uuid.UUID       `json:"medias"`
+	Values      []documentValue   `json:"values"`
 	Metafields  []struct {
 		ID         uuid.UUID   `json:"id"`
 		Variant    *uuid.UUID  `json:"variant"`
@@ -60,6 +49,18 @@ type document struct {
 
 // The parts of a document that WriteNewDocuments writes too (newDocument).
 type (
+	documentVariant struct {
+		ID           uuid.UUID   `json:"id"`
+		SKU          string      `json:"sku"`
+		Title        *string     `json:"title"`
+		Barcode      *string     `json:"barcode"`
+		Position     int         `json:"position"`
+		Version      int64       `json:"version"`
+		CreatedAt    time.Time   `json:"createdAt"`
+		UpdatedAt    time.Time   `json:"updatedAt"`
+		OptionValues []uuid.UUID `json:"optionValues"`
+		Medias       []uuid.UUID `json:"medias"`
+	}
 	documentOption struct {
 		ID       uuid.UUID             `json:"id"`
 		Position int                   `json:"position"`

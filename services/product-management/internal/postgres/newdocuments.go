@@ -5,10 +5,12 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/flowkiwi/platform/services/product-management/internal/catalog"
 )
@@ -18,29 +20,70 @@ import (
 // product_document(): an import's initial load spent a third of its database time there (0.47 ms
 // a 6-variant product; writing the document built here costs a tenth of that). The document is
 // the one product_document() builds, field for field (TestNewDocumentsAreProductDocument holds
-// the two together); the rows' times that now() gave are filled in by the statement. It reports
-// the products written.
-func (s *Store) WriteNewDocuments(ctx context.Context, instance uuid.UUID, locale string, ps []catalog.NewProduct) ([]uuid.UUID, error) {
+// the two together); the rows' times that now() gave are filled in by the statement. It returns
+// the products as a read of their documents in locale returns them, without reading them back:
+// only their attribute values come back from the statement, as jsonb writes them.
+func (s *Store) WriteNewDocuments(ctx context.Context, instance uuid.UUID, locale string, ps []catalog.NewProduct) ([]catalog.Product, error) {
 	ids := make([]uuid.UUID, len(ps))
-	docs := make([][]byte, len(ps))
+	docs := make([]newDocument, len(ps))
+	texts := make([][]byte, len(ps))
 	for i, p := range ps {
-		raw, err := json.Marshal(newDocumentOf(p, locale))
+		docs[i] = newDocumentOf(p, locale)
+		raw, err := json.Marshal(docs[i])
 		if err != nil {
 			return nil, err
 		}
-		ids[i], docs[i] = p.ID, raw
+		ids[i], texts[i] = p.ID, raw
 	}
-	records, err := joinRecords(docs)
+	records, err := joinRecords(texts)
 	if err != nil {
 		return nil, err
 	}
 	// Sessions run in UTC (pgpool), as the times Go formats below: to_json(now()) is what
 	// product_document() shows for a created_at that now() set.
-	_, err = s.db(ctx).Exec(ctx, `insert into product_documents (instance_id, product_id, doc)
+	rows, err := s.db(ctx).Query(ctx, `insert into product_documents (instance_id, product_id, doc)
 		select $1, x.id, replace(x.doc, '"`+nowMark+`"', n.now)::jsonb
-		from rows from (unnest($2::uuid[]), string_to_table($3, chr(30))) as x(id, doc), (select to_json(now())::text as now) n`,
+		from rows from (unnest($2::uuid[]), string_to_table($3, chr(30))) as x(id, doc), (select to_json(now())::text as now) n
+		returning product_id, now(), case when doc->'values' <> '[]' then (doc->'values')::text end`,
 		instance, ids, records)
-	return ids, wrap(err)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	loc := catalog.ReadLocale{Code: locale}
+	byID := make(map[uuid.UUID]*newDocument, len(ps))
+	for i := range docs {
+		byID[docs[i].ID] = &docs[i]
+	}
+	out := make([]catalog.Product, 0, len(ps))
+	var id uuid.UUID
+	var at time.Time
+	var values *string
+	_, err = pgx.ForEachRow(rows, []any{&id, &at, &values}, func() error {
+		d := byID[id].read(at)
+		if values != nil {
+			if err := json.Unmarshal([]byte(*values), &d.Values); err != nil {
+				return err
+			}
+		}
+		out = append(out, d.product(loc))
+		return nil
+	})
+	if err == nil && len(out) != len(ps) {
+		err = fmt.Errorf("postgres: %d documents written of %d", len(out), len(ps))
+	}
+	return out, wrap(err)
+}
+
+// read is the document as product_document() built it, its rows' times at.
+func (d newDocument) read(at time.Time) document {
+	r := document{ID: d.ID, Key: d.Key, Status: d.Status, Vendor: d.Vendor, Tags: d.Tags, Version: d.Version, CreatedAt: at, UpdatedAt: at,
+		Category: d.Category, Texts: d.Texts, Options: d.Options, Channels: d.Channels, Collections: d.Collections, Medias: d.Medias,
+		Prices: d.Prices}
+	for _, v := range d.Variants {
+		r.Variants = append(r.Variants, documentVariant{ID: v.ID, SKU: v.SKU, Title: v.Title, Barcode: v.Barcode, Position: v.Position,
+			Version: v.Version, CreatedAt: at, UpdatedAt: at, OptionValues: v.OptionValues, Medias: v.Medias})
+	}
+	return r
 }
 
 // nowMark stands in a new document for the transaction's now(), which set the rows' times.
@@ -119,9 +162,10 @@ func newDocumentOf(p catalog.NewProduct, locale string) newDocument {
 			Version: 1, OptionValues: values, Medias: orNone(v.Medias)})
 		for _, r := range v.Prices {
 			np := documentPrice{ID: r.ID, Revision: 1, Variant: r.VariantID, Channel: r.ChannelID, Country: r.Country,
-				Currency: r.Currency, Amount: r.Amount, CompareAt: r.CompareAt, Dated: r.Dated, Start: jsonTime(r.Start)}
+				Currency: r.Currency, Amount: r.Amount, CompareAt: r.CompareAt, Dated: r.Dated,
+				Start: jsonTime(r.Start.Truncate(time.Microsecond))} // as stored
 			if !r.Open() {
-				end := jsonTime(r.End)
+				end := jsonTime(r.End.Truncate(time.Microsecond))
 				np.End = &end
 			}
 			d.Prices = append(d.Prices, np)
@@ -132,8 +176,7 @@ func newDocumentOf(p catalog.NewProduct, locale string) newDocument {
 		d.Values = append(d.Values, documentValue{Attribute: v.Attribute, Value: v.Value})
 	}
 	slices.SortFunc(d.Prices, func(a, b documentPrice) int {
-		start := func(p documentPrice) time.Time { return time.Time(p.Start).Truncate(time.Microsecond) }
-		return cmp.Or(bytes.Compare(a.Variant[:], b.Variant[:]), start(a).Compare(start(b)), bytes.Compare(a.ID[:], b.ID[:]))
+		return cmp.Or(bytes.Compare(a.Variant[:], b.Variant[:]), time.Time(a.Start).Compare(time.Time(b.Start)), bytes.Compare(a.ID[:], b.ID[:]))
 	})
 	return d
 }

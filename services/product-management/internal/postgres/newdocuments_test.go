@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 
@@ -21,12 +22,14 @@ import (
 // options given out of order, variants with titles, barcodes and images, prices dated or not,
 // for a channel, a country, with a compare-at price and an end, attribute values, channels,
 // collections, images), each batch compared product by product, and VerifyDocuments then
-// finds nothing to mend.
+// finds nothing to mend. The products WriteNewDocuments returns (for the batch's events) are
+// those a read of the stored documents returns.
 func TestNewDocumentsAreProductDocument(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	store := New(testdb.New(t, pmdb.Migrations()))
-	svc := catalog.NewService(store, func(string) (uuid.UUID, bool) { return uuid.Nil, false }, noEventData)
+	spy := &newDocumentsSpy{Store: store}
+	svc := catalog.NewService(spy, func(string) (uuid.UUID, bool) { return uuid.Nil, false }, noEventData)
 	instance := uuid.New()
 	eur := "EUR"
 	web, err := svc.CreateChannel(ctx, instance, catalog.ChannelInput{Code: ptr("web"), Name: ptr("Web"), Currency: &eur, Countries: &[]string{"DE", "AT"}})
@@ -49,8 +52,14 @@ func TestNewDocumentsAreProductDocument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A list jsonb writes with spaces ("a", "b") where Go writes none.
+	fits, err := svc.CreateAttribute(ctx, instance, "en", catalog.AttributeChange{Code: ptr("fits"), Type: ptr("multiselect"), Name: mergepatch.Value("Fits"),
+		Options: &[]string{"slim", "loose"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	category, err := svc.CreateCategory(ctx, instance, "en", catalog.CategoryChange{Handle: ptr("shirts"), Name: mergepatch.Value("Shirts"),
-		Attributes: &[]uuid.UUID{material.ID, organic.ID}})
+		Attributes: &[]uuid.UUID{material.ID, organic.ID, fits.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +88,8 @@ func TestNewDocumentsAreProductDocument(t *testing.T) {
 			in.Collections = []uuid.UUID{collection.ID}
 		}
 		if in.Category != nil && r.IntN(2) == 0 {
-			in.Values = []catalog.AttributeValueInput{{Attribute: organic.ID, Value: true}, {Attribute: material.ID, Value: "cotton"}}
+			in.Values = []catalog.AttributeValueInput{{Attribute: organic.ID, Value: true}, {Attribute: material.ID, Value: "cotton"},
+				{Attribute: fits.ID, Value: []any{"slim", "loose"}}}
 		}
 		images := r.IntN(3)
 		for i := range images {
@@ -153,4 +163,30 @@ func TestNewDocumentsAreProductDocument(t *testing.T) {
 	if stale, err := store.VerifyDocuments(ctx, instance); err != nil || len(stale) > 0 {
 		t.Fatalf("verify: %v %v", stale, err)
 	}
+
+	read, err := store.Products(ctx, instance, ids, catalog.ReadLocale{Code: "en"})
+	if err != nil || len(read) != len(ids) || len(spy.products) != len(ids) {
+		t.Fatalf("%d read, %d returned of %d: %v", len(read), len(spy.products), len(ids), err)
+	}
+	returned := map[uuid.UUID]catalog.Product{}
+	for _, p := range spy.products {
+		returned[p.ID] = p
+	}
+	for _, want := range read {
+		if got := returned[want.ID]; !reflect.DeepEqual(got, want) {
+			t.Errorf("product %s:\nreturned %+v\nread     %+v", want.ID, got, want)
+		}
+	}
+}
+
+// newDocumentsSpy keeps the products WriteNewDocuments returns.
+type newDocumentsSpy struct {
+	*Store
+	products []catalog.Product
+}
+
+func (s *newDocumentsSpy) WriteNewDocuments(ctx context.Context, instance uuid.UUID, locale string, ps []catalog.NewProduct) ([]catalog.Product, error) {
+	out, err := s.Store.WriteNewDocuments(ctx, instance, locale, ps)
+	s.products = append(s.products, out...)
+	return out, err
 }
