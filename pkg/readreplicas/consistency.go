@@ -75,7 +75,7 @@ func NewConsistency(primary *pgxpool.Pool, standbys []*pgxpool.Pool, maxLag time
 // client names who asks: Client's answer, else the access token's API client.
 func (c *Consistency) client(ec echo.Context) string {
 	if c.Client != nil {
-		return c.client(ec)
+		return c.Client(ec)
 	}
 	p, _ := accesstoken.FromContext(ec.Request().Context())
 	return p.ClientID

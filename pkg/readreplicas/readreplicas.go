@@ -135,7 +135,7 @@ func (r *Router) Choose(ctx context.Context, token LSN) (*pgxpool.Pool, LSN) {
 	if s := r.pick(token); s != nil {
 		return s.pool, LSN(s.replayed.Load())
 	}
-	if token == 0 || !r.anyInRotation() {
+	if token == 0 || r.InRotation() == 0 {
 		r.primaryServed.Add(1)
 		return r.primary, max(token, r.primaryKnown())
 	}
@@ -170,15 +170,6 @@ func (r *Router) InRotation() int {
 		}
 	}
 	return n
-}
-
-func (r *Router) anyInRotation() bool {
-	for _, s := range r.standbys {
-		if s.inRota.Load() {
-			return true
-		}
-	}
-	return false
 }
 
 // Primary is the primary's pool.
