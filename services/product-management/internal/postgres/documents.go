@@ -91,12 +91,12 @@ type (
 	}
 )
 
-// jsonTime is a time as PostgreSQL writes it in JSON in a UTC session (stored times are cut to
-// microseconds); it reads any RFC 3339 time.
+// jsonTime is a stored time (to the microsecond) as PostgreSQL writes it in JSON in a UTC
+// session; it reads any RFC 3339 time.
 type jsonTime time.Time
 
 func (t jsonTime) MarshalJSON() ([]byte, error) {
-	return json.Marshal(time.Time(t).UTC().Truncate(time.Microsecond).Format(timeLayout))
+	return json.Marshal(time.Time(t).UTC().Format(timeLayout))
 }
 
 func (t *jsonTime) UnmarshalJSON(b []byte) error { return (*time.Time)(t).UnmarshalJSON(b) }

@@ -74,7 +74,7 @@ func (w *stagedEvents) Flush(ctx context.Context, tx pgx.Tx) error {
 		// holding the head never waits for a version row.
 		_, err = tx.Exec(ctx, `with e as (
 				select *, row_number() over (partition by resource order by ord) as n, count(*) over (partition by resource) as of
-				from rows from (unnest($2::uuid[]), unnest($3::text[]), unnest($4::text[]), string_to_table($5, chr(30)))
+				from rows from (unnest($2::uuid[]), unnest($3::text[]), unnest($4::text[]), `+splitRecords("$5")+`)
 					with ordinality as u(id, type, resource, data, ord)),
 			v as (
 				insert into event_resource_versions as v (instance_id, resource, version)

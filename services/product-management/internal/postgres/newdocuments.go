@@ -43,7 +43,7 @@ func (s *Store) WriteNewDocuments(ctx context.Context, instance uuid.UUID, local
 	// product_document() shows for a created_at that now() set.
 	rows, err := s.db(ctx).Query(ctx, `insert into product_documents (instance_id, product_id, doc)
 		select $1, x.id, replace(x.doc, '"`+nowMark+`"', n.now)::jsonb
-		from rows from (unnest($2::uuid[]), string_to_table($3, chr(30))) as x(id, doc), (select to_json(now())::text as now) n
+		from rows from (unnest($2::uuid[]), `+splitRecords("$3")+`) as x(id, doc), (select to_json(now())::text as now) n
 		returning product_id, now(), case when doc->'values' <> '[]' then (doc->'values')::text end`,
 		instance, ids, records)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -197,11 +198,16 @@ func (s *Store) owner(ctx context.Context, sql string, instance, id uuid.UUID, w
 	return pid, notFound(err, what)
 }
 
-// recordSeparator ends each record of joinRecords (ASCII RS): JSON text holds no raw control
-// character, so it never occurs inside a JSON record.
+// recordSeparator separates the records of joinRecords (ASCII RS): JSON text holds no raw
+// control character, so it never occurs inside a JSON record.
 const recordSeparator = 0x1e
 
-// joinRecords joins JSON texts into one parameter, split in SQL by string_to_table(p, chr(30)).
+// splitRecords is the SQL that splits the parameter param of joinRecords into its records.
+func splitRecords(param string) string {
+	return fmt.Sprintf("string_to_table(%s, chr(%d))", param, recordSeparator)
+}
+
+// joinRecords joins JSON texts into one parameter, split in SQL by splitRecords.
 // Large texts (an import batch's events and documents, 2 MB) go faster so than as a text[]:
 // pgx appends an array's elements one by one to a parameter buffer it shrinks back to 256 bytes
 // after every statement, regrowing it by a quarter at a time (a sixth of an import's Go time
